@@ -1,0 +1,104 @@
+/**
+ * The lead and its stage: the words every layer shares. Plain types and pure functions only, so the
+ * editor can import this module too.
+ */
+
+/** Our status of a lead. See DESIGN.md, "Vocabulary". */
+export type Stage = 'new' | 'wait' | 'hold' | 'approve' | 'cancel' | 'trash';
+
+export const STAGES: readonly Stage[] = ['new', 'wait', 'hold', 'approve', 'cancel', 'trash'];
+
+export function isStage(value: unknown): value is Stage {
+  return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
+}
+
+/** Where a stage change came from, kept in the lead's history. */
+export type StageSource = 'api' | 'postback' | 'manual' | 'delivery' | 'status-check';
+
+/** One product of an order. */
+export interface LeadGoods {
+  product: string;
+  count: number;
+  price?: number;
+}
+
+/**
+ * The fields a lead arrives with. Everything but `offer` is optional at this level; the intake
+ * validates what it requires.
+ */
+export interface LeadInput {
+  offer: string;
+  wm?: string;
+  flow?: string;
+  name?: string;
+  phone?: string;
+  email?: string;
+  country?: string;
+  ip?: string;
+  ua?: string;
+  city?: string;
+  region?: string;
+  street?: string;
+  zip?: string;
+  address?: string;
+  comment?: string;
+  subid?: string;
+  sub1?: string;
+  sub2?: string;
+  sub3?: string;
+  sub4?: string;
+  sub5?: string;
+  utm_source?: string;
+  utm_medium?: string;
+  utm_campaign?: string;
+  utm_content?: string;
+  utm_term?: string;
+  meta?: Record<string, unknown>;
+  goods?: LeadGoods[];
+}
+
+/** A stored lead: the input plus what we know of its life. `id` is our id (`oid`). */
+export interface Lead extends LeadInput {
+  id: number;
+  integration: string;
+  stage: Stage;
+  /** The lead's id in the target. */
+  eid?: string;
+  /** The target's raw status text and code. */
+  status?: string;
+  reason?: string;
+  /** Comment of the target's operator (not the buyer's comment, which is `comment`). */
+  statusComment?: string;
+  payout?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One stage change in a lead's history. */
+export interface StageChange {
+  at: string;
+  from: Stage;
+  stage: Stage;
+  source: StageSource;
+  status?: string;
+  reason?: string;
+  comment?: string;
+  payout?: number;
+}
+
+/**
+ * The stage rule, in one place: stages move forward only (`new` → `wait` → `hold` → `approve`),
+ * `cancel` and `trash` end a lead, except that an approved lead may still be returned
+ * (`approve` → `cancel`/`trash`). Repeating the current stage is no change.
+ *
+ * @returns true when a lead in `from` may move to `to`.
+ * @example canMoveStage('approve', 'wait') // false: a late wait never undoes approve
+ */
+export function canMoveStage(from: Stage, to: Stage): boolean {
+  if (from === to) return false;
+  if (from === 'cancel' || from === 'trash') return false;
+  if (from === 'approve') return to === 'cancel' || to === 'trash';
+  const order: Stage[] = ['new', 'wait', 'hold', 'approve'];
+  if (to === 'cancel' || to === 'trash') return true;
+  return order.indexOf(to) > order.indexOf(from);
+}
