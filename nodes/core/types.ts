@@ -1,0 +1,238 @@
+/**
+ * The node contract. A node is one file in `nodes/`: a descriptor (plain data the editor draws the
+ * palette and the config form from) and an `execute` function the runtime calls. Everything a node
+ * needs from the outside world (HTTP, hashing, the lead store, postbacks) reaches it through
+ * {@link NodeContext}, so node files import nothing Node-only and stay importable in the browser.
+ */
+import type { FlowEvent, OfferGoal, OfferProduct } from '../../runtime/domain/config.ts';
+import type { Lead, Stage, StageSource } from '../../runtime/domain/lead.ts';
+
+/** The palette's groups, in the order the editor shows them. */
+export const CATEGORIES = ['trigger', 'build request', 'talk', 'read answer', 'act on lead', 'code'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/**
+ * How a parameter is edited and how the engine prepares it before `execute`:
+ * - `text`, `select`, `number`, `boolean`, `code`: given to the node as written;
+ * - `template`: rendered (`{{lead.phone | digits}}`); a template that is one expression keeps the value's type;
+ * - `secret`: a template that may name `{{secrets.x}}`; the form never shows a stored secret;
+ * - `keyValue`: rows of `{ key, value }`, each value rendered as a template;
+ * - `json`: any JSON value whose strings are rendered as templates;
+ * - `statusTable`: rows of `{ match, value, stage }` for Map Status.
+ */
+export type ParamKind =
+  | 'text'
+  | 'template'
+  | 'secret'
+  | 'select'
+  | 'number'
+  | 'boolean'
+  | 'keyValue'
+  | 'json'
+  | 'code'
+  | 'statusTable';
+
+export interface ParamSpec {
+  kind: ParamKind;
+  label?: string;
+  help?: string;
+  /** Used when the flow leaves the parameter out. */
+  default?: unknown;
+  /** A required parameter must be present and not empty. */
+  required?: boolean;
+  /** The choices of a `select`. */
+  options?: readonly string[];
+  /** Show (and validate) the parameter only when other parameters have these values. */
+  showIf?: Record<string, string | readonly string[]>;
+  /** Bounds of a `number`. */
+  min?: number;
+  max?: number;
+  /** Placeholder text in the form. */
+  placeholder?: string;
+}
+
+/** One row of a `keyValue` parameter. */
+export interface KeyValue {
+  key: string;
+  value: unknown;
+}
+
+/** How Map Status compares a raw value: the whole value, one of a comma list, or a regular expression. */
+export type StatusMatch = 'exact' | 'list' | 'pattern';
+
+/** One row of a `statusTable` parameter. */
+export interface StatusRule {
+  match: StatusMatch;
+  value: string;
+  stage: Stage;
+}
+
+/**
+ * A node's description: what the palette, the config form and the flow validator need.
+ * Plain data, no functions.
+ */
+export interface NodeDescriptor {
+  /** Unique, kebab-case: `http-request`. */
+  type: string;
+  title: string;
+  category: Category;
+  description: string;
+  /** Input ports; empty for triggers. */
+  inputs: readonly string[];
+  /** Output ports. A node whose settings say `onError: 'error-port'` also has `error`. */
+  outputs: readonly string[];
+  params: Record<string, ParamSpec>;
+  /** For triggers: the events a flow started by this node may handle. */
+  events?: readonly FlowEvent[];
+  /** Only nodes that declare this may name `{{secrets.x}}` in their templates. */
+  usesSecrets?: boolean;
+}
+
+/** The offer as templates and nodes see it: parameters already resolved for the lead's country. */
+export interface OfferView {
+  id: string;
+  name: string;
+  params: Record<string, string>;
+  goals: OfferGoal[];
+  products: OfferProduct[];
+}
+
+/** What a node may know of its integration: never the secrets. */
+export interface IntegrationView {
+  id: string;
+  name: string;
+  settings: Record<string, string>;
+}
+
+/** A request as the HTTP client sends it and the execution log records it. */
+export interface HttpRequestSpec {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+/** The three ways a request can end, distinct so a flow can branch on each. */
+export type HttpOutcome = 'answer' | 'network_error' | 'timeout';
+
+export interface HttpExchange {
+  outcome: HttpOutcome;
+  status?: number;
+  headers?: Record<string, string>;
+  /** The answer's body as text. */
+  text?: string;
+  error?: string;
+  durationMs: number;
+}
+
+/** Sends requests to targets; every exchange lands in the node's record in the execution log. */
+export interface HttpClient {
+  send(request: HttpRequestSpec): Promise<HttpExchange>;
+}
+
+export type HashAlgorithm = 'md5' | 'sha1' | 'sha256' | 'sha512';
+export type DigestEncoding = 'hex' | 'base64';
+
+/** Hashing done by the host (Node's crypto). With `key`, an HMAC. */
+export interface Hasher {
+  digest(algorithm: HashAlgorithm, data: string, encoding: DigestEncoding, key?: string): string;
+}
+
+/** A change Update Lead asks for. Fields left undefined stay as they are. */
+export interface LeadUpdate {
+  /** Find the lead by our id… */
+  oid?: number | string;
+  /** …or by its id in the target. Without either, the execution's own lead. */
+  eid?: string;
+  /** Set the external id. */
+  setEid?: string;
+  stage?: Stage;
+  status?: string;
+  reason?: string;
+  comment?: string;
+  payout?: number;
+  source?: StageSource;
+}
+
+export interface LeadUpdateResult {
+  lead: Lead;
+  /** False when the stage rule refused the move or the stage was already that. */
+  stageChanged: boolean;
+}
+
+/** What nodes may do to leads. Implemented by the services layer, which owns the stage rule. */
+export interface LeadActions {
+  update(change: LeadUpdate): Promise<LeadUpdateResult>;
+}
+
+/** Sends an outgoing postback through the durable, retried postback queue. */
+export interface PostbackActions {
+  send(request: { url: string; method: 'GET' | 'POST'; leadId?: number }): Promise<void>;
+}
+
+/** The answer of a synchronous flow (`lead.register`). */
+export interface FlowResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Everything `execute` gets. `params` are already rendered per their kinds; `input` is the
+ * predecessor's output (for a trigger, what started the flow).
+ */
+export interface NodeContext<P = Record<string, unknown>> {
+  node: { id: string; type: string };
+  event: FlowEvent;
+  params: P;
+  input: unknown;
+  lead?: Lead;
+  offer?: OfferView;
+  integration: IntegrationView;
+  /** What started the flow: the lead for lead events, the query and body for a postback. */
+  trigger: unknown;
+  /** Aborted when the node's deadline passes. */
+  signal: AbortSignal;
+  http: HttpClient;
+  hash: Hasher;
+  leads: LeadActions;
+  postbacks: PostbackActions;
+  /** Sets the answer of a synchronous flow. */
+  respond(response: FlowResponse): void;
+  /** A line for the node's record in the execution log. */
+  log(message: string): void;
+  /** Marks a value learnt at run time (a session token) as secret, so every record redacts it. */
+  addSecret(value: string): void;
+}
+
+/** What `execute` returns: the port to continue from (default `out`) and the output the next node gets. */
+export interface NodeResult {
+  port?: string;
+  output: unknown;
+}
+
+/** A node: its descriptor plus the code the runtime runs. */
+export interface NodeDefinition<P = Record<string, unknown>> extends NodeDescriptor {
+  execute(context: NodeContext<P>): Promise<NodeResult> | NodeResult;
+}
+
+/**
+ * Declares a node. The identity function, there for the types.
+ *
+ * @example
+ * export const upper = defineNode<{ value: string }>({
+ *   type: 'upper', title: 'Upper', category: 'build request', description: 'Upper-cases a value.',
+ *   inputs: ['in'], outputs: ['out'],
+ *   params: { value: { kind: 'template', required: true } },
+ *   execute: ({ params }) => ({ output: String(params.value).toUpperCase() }),
+ * });
+ */
+export function defineNode<P>(definition: NodeDefinition<P>): NodeDefinition<P> {
+  return definition;
+}
+
+/** A descriptor without its code, as the editor and the management API carry it. */
+export function describeNode(definition: NodeDefinition<never> | NodeDefinition): NodeDescriptor {
+  const { execute: _execute, ...descriptor } = definition as NodeDefinition;
+  return descriptor;
+}
