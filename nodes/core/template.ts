@@ -221,6 +221,28 @@ export function isTemplate(value: string): boolean {
   return value.includes('{{');
 }
 
+/**
+ * Parses a bare path relative to some value (`body.items[0].id`), as Extract's fields are written.
+ * @throws TemplateError when it is not a path.
+ */
+export function parsePath(text: string): PathSegment[] {
+  const segments: PathSegment[] = [];
+  const re = /\s*(?:\.?([A-Za-z0-9_$-]+)|\[\s*(?:"([^"]*)"|'([^']*)'|(\d+))\s*\])/y;
+  let at = 0;
+  const source = text.trim();
+  while (at < source.length) {
+    re.lastIndex = at;
+    const match = re.exec(source);
+    if (!match || (at > 0 && source[at] !== '.' && source[at] !== '[' ) || (at === 0 && source[0] === '.')) {
+      throw new TemplateError(`not a path: "${text}" (write it like body.items[0].id)`, at);
+    }
+    const key = match[1] ?? match[2] ?? match[3] ?? match[4];
+    segments.push(/^\d+$/.test(key) ? Number(key) : key);
+    at = re.lastIndex;
+  }
+  return segments;
+}
+
 /** Follows a path into a value; missing steps give undefined. */
 export function resolvePath(value: unknown, path: readonly PathSegment[]): unknown {
   let current = value;

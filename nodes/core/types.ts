@@ -163,7 +163,8 @@ export interface LeadUpdateResult {
 
 /** What nodes may do to leads. Implemented by the services layer, which owns the stage rule. */
 export interface LeadActions {
-  update(change: LeadUpdate): Promise<LeadUpdateResult>;
+  /** Undefined when no lead matches the `oid`/`eid` given. */
+  update(change: LeadUpdate): Promise<LeadUpdateResult | undefined>;
 }
 
 /** Sends an outgoing postback through the durable, retried postback queue. */
@@ -205,10 +206,25 @@ export interface NodeContext<P = Record<string, unknown>> {
   addSecret(value: string): void;
 }
 
-/** What `execute` returns: the port to continue from (default `out`) and the output the next node gets. */
+/**
+ * A failure a node reports as a value. `retryable` failures (the target was down, slow, or
+ * answered 5xx) leave a lead `new` for the delivery queue to try again.
+ */
+export interface NodeFailure {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * What `execute` returns: the port to continue from (default `out`) and the output the next node
+ * gets. A node that took a failure port (HTTP Request's `timeout`) sets `failure` too: when no
+ * edge leaves that port, the failure is the node's error and its `onError` setting decides.
+ */
 export interface NodeResult {
   port?: string;
   output: unknown;
+  failure?: NodeFailure;
 }
 
 /** A node: its descriptor plus the code the runtime runs. */

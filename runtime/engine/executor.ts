@@ -1,0 +1,295 @@
+/**
+ * The executor: runs one flow version for one event and one lead (or one postback, one batch),
+ * node by node from the trigger, and records the execution — per node its input, output,
+ * duration, error, HTTP exchanges and log lines, secrets redacted.
+ *
+ * Lineage is trivial on purpose: a node's input is its predecessor's output; a port with several
+ * edges runs each branch in turn.
+ */
+import type { Dispatcher } from 'undici';
+import type { FlowEvent, Integration, Offer } from '../domain/config.ts';
+import { offerParameters } from '../domain/config.ts';
+import type { FlowDoc, FlowNode } from '../domain/flow.ts';
+import type { Lead } from '../domain/lead.ts';
+import type {
+  FlowResponse,
+  LeadActions,
+  NodeContext,
+  NodeDefinition,
+  NodeFailure,
+  NodeResult,
+  OfferView,
+  PostbackActions,
+} from '../../nodes/core/types.ts';
+import type { Execution, HttpRecord, LeadStore, StepRecord } from '../store/types.ts';
+import { hasher } from './hash.ts';
+import { createHttpClient } from './http.ts';
+import { renderParams } from './params.ts';
+import { Redactor } from './redact.ts';
+import type { NodeRegistry } from './registry.ts';
+
+/** A node runs at most this long unless its settings say otherwise; nothing may hang a flow. */
+export const DEFAULT_NODE_TIMEOUT_MS = 30_000;
+/** A guard against a flow that fans out without end. */
+const MAX_STEPS = 1000;
+
+/** What one run is about. */
+export interface RunRequest {
+  flow: FlowDoc;
+  event: FlowEvent;
+  /** The integration with its secrets: they are handed only to nodes that declare they use them. */
+  integration: Integration;
+  lead?: Lead;
+  offer?: Offer;
+  /** What started the flow: the lead for lead events, `{ query, body }` for a postback. */
+  trigger: unknown;
+  /** A test run from the editor or the CLI. */
+  test?: boolean;
+}
+
+/** Capabilities the services layer gives a run; they know the lead the run is about. */
+export interface RunServices {
+  leads: LeadActions;
+  postbacks: PostbackActions;
+}
+
+export interface ExecutorOptions {
+  registry: NodeRegistry;
+  agent: Dispatcher;
+  /** Where executions are recorded; without it (the CLI), nothing is stored. */
+  store?: Pick<LeadStore, 'insertExecution'>;
+}
+
+/** A node error, in the shape executions record. */
+export interface NodeError {
+  code: string;
+  message: string;
+  nodeId?: string;
+  retryable: boolean;
+}
+
+/** The outcome of a run, with the recorded execution. */
+export interface RunResult {
+  execution: Execution;
+  response?: FlowResponse;
+  error?: NodeError;
+}
+
+interface CompiledFlow {
+  nodes: Map<string, FlowNode>;
+  trigger: FlowNode;
+  /** `source\u0000port` → target node ids, in edge order. */
+  next: Map<string, string[]>;
+}
+
+const compiled = new WeakMap<FlowDoc, CompiledFlow>();
+
+function compile(flow: FlowDoc, registry: NodeRegistry): CompiledFlow {
+  const cached = compiled.get(flow);
+  if (cached) return cached;
+  const nodes = new Map(flow.nodes.map((n) => [n.id, n]));
+  const trigger = flow.nodes.find((n) => registry.get(n.type)?.category === 'trigger');
+  if (!trigger) throw new Error(`flow "${flow.id}" has no trigger node`);
+  const next = new Map<string, string[]>();
+  for (const edge of flow.edges) {
+    const key = `${edge.source}\u0000${edge.sourceHandle}`;
+    next.set(key, [...(next.get(key) ?? []), edge.target]);
+  }
+  const result = { nodes, trigger, next };
+  compiled.set(flow, result);
+  return result;
+}
+
+function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView | undefined {
+  if (!offer) return undefined;
+  return {
+    id: offer.id,
+    name: offer.name,
+    params: offerParameters(offer.parameters, lead?.country),
+    goals: offer.goals,
+    products: offer.products,
+  };
+}
+
+class StepTimeout extends Error {}
+
+function asFailure(error: unknown): NodeFailure {
+  if (error instanceof StepTimeout) return { code: 'node_timeout', message: error.message, retryable: true };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'node_error', message, retryable: false };
+}
+
+/** Runs flows. One instance per runtime; it holds no per-run state. */
+export class Executor {
+  constructor(private readonly options: ExecutorOptions) {}
+
+  /** Runs the flow to its end and records the execution. Never throws for what a flow does. */
+  async run(request: RunRequest, services: RunServices): Promise<RunResult> {
+    const { registry } = this.options;
+    const flow = compile(request.flow, registry);
+    const redactor = new Redactor(Object.values(request.integration.secrets ?? {}));
+    const startedAt = new Date();
+    const started = performance.now();
+    const outputs: Record<string, unknown> = {};
+    const scope: Record<string, unknown> = {
+      lead: request.lead,
+      offer: offerView(request.offer, request.lead),
+      integration: { id: request.integration.id, name: request.integration.name, settings: request.integration.settings },
+      trigger: request.trigger,
+      nodes: outputs,
+      now: startedAt,
+    };
+    const secretScope = { ...scope, secrets: request.integration.secrets ?? {} };
+    const steps: StepRecord[] = [];
+    let response: FlowResponse | undefined;
+    let flowError: NodeError | undefined;
+
+    const stack: { nodeId: string; input: unknown }[] = [{ nodeId: flow.trigger.id, input: request.trigger }];
+    while (stack.length > 0 && !flowError) {
+      if (steps.length >= MAX_STEPS) {
+        flowError = { code: 'too_many_steps', message: `the flow ran more than ${MAX_STEPS} steps`, retryable: false };
+        break;
+      }
+      const { nodeId, input } = stack.pop() as { nodeId: string; input: unknown };
+      const node = flow.nodes.get(nodeId) as FlowNode;
+      const definition = registry.get(node.type);
+      if (!definition) {
+        flowError = { code: 'unknown_node', message: `"${node.type}" is not a known node type`, nodeId, retryable: false };
+        break;
+      }
+      const step = await this.runStep(node, definition, input, request, services, definition.usesSecrets ? secretScope : scope, redactor, (r) => (response = r));
+      steps.push(step.record);
+      outputs[node.id] = step.output;
+
+      let port = step.port;
+      let output = step.output;
+      if (step.failure) {
+        const handled = step.port !== undefined && (flow.next.get(`${node.id}\u0000${step.port}`)?.length ?? 0) > 0;
+        if (!handled) {
+          const onError = node.settings?.onError ?? 'stop';
+          const error = { code: step.failure.code, message: step.failure.message, nodeId: node.id, retryable: step.failure.retryable };
+          if (onError === 'stop') {
+            flowError = error;
+            break;
+          }
+          port = onError === 'error-port' ? 'error' : 'out';
+          output = { error, input };
+        }
+      }
+      const targets = port ? (flow.next.get(`${node.id}\u0000${port}`) ?? []) : [];
+      // pushed in reverse so branches run in edge order
+      for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: output });
+    }
+
+    const execution: Execution = {
+      id: 0,
+      flowId: request.flow.id,
+      flowVersion: request.flow.version,
+      integrationId: request.integration.id,
+      event: request.event,
+      leadId: request.lead?.id,
+      state: flowError ? 'error' : 'success',
+      test: request.test ?? false,
+      error: flowError,
+      response,
+      trigger: request.trigger,
+      steps,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+    const recorded = redactor.value(execution);
+    if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
+    return { execution: recorded, response: response && redactor.value(response), error: recorded.error };
+  }
+
+  private async runStep(
+    node: FlowNode,
+    definition: NodeDefinition,
+    input: unknown,
+    request: RunRequest,
+    services: RunServices,
+    scope: Record<string, unknown>,
+    redactor: Redactor,
+    respond: (response: FlowResponse) => void,
+  ): Promise<{ record: StepRecord; port?: string; output: unknown; failure?: NodeFailure }> {
+    const startedAt = new Date();
+    const started = performance.now();
+    const http: HttpRecord[] = [];
+    const logs: string[] = [];
+    const retry = node.settings?.retry;
+    const attemptsAllowed = retry?.attempts ?? 1;
+    const timeoutMs = node.settings?.timeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
+    let attempts = 0;
+    let result: NodeResult | undefined;
+    let failure: NodeFailure | undefined;
+
+    while (attempts < attemptsAllowed) {
+      attempts++;
+      failure = undefined;
+      result = undefined;
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const params = renderParams(definition, node.params, { ...scope, input });
+        const context: NodeContext = {
+          node: { id: node.id, type: node.type },
+          event: request.event,
+          params,
+          input,
+          lead: request.lead,
+          offer: scope.offer as OfferView | undefined,
+          integration: scope.integration as NodeContext['integration'],
+          trigger: request.trigger,
+          signal: controller.signal,
+          http: createHttpClient(this.options.agent, (r) => http.push(r), controller.signal),
+          hash: hasher,
+          leads: services.leads,
+          postbacks: services.postbacks,
+          respond,
+          log: (message) => logs.push(String(message)),
+          addSecret: (value) => redactor.add(value),
+        };
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            controller.abort();
+            reject(new StepTimeout(`${definition.title} did not finish within ${timeoutMs} ms`));
+          }, timeoutMs);
+        });
+        result = await Promise.race([Promise.resolve(definition.execute(context)), deadline]);
+        failure = result.failure;
+      } catch (error) {
+        failure = asFailure(error);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!failure || attempts >= attemptsAllowed) break;
+      const on = retry?.on ?? ['error', 'timeout', 'network_error', 'http_error'];
+      const kind = failure.code === 'timeout' || failure.code === 'node_timeout' ? 'timeout' : failure.code === 'network_error' || failure.code === 'http_error' ? failure.code : 'error';
+      if (!on.includes(kind)) break;
+      logs.push(`attempt ${attempts} failed (${failure.code}: ${failure.message}); retrying`);
+      await new Promise((resolve) => setTimeout(resolve, (retry?.backoffMs ?? 0) * 2 ** (attempts - 1)));
+    }
+
+    const output = result ? result.output : undefined;
+    const port = result ? (result.port ?? 'out') : undefined;
+    return {
+      port,
+      output,
+      failure,
+      record: {
+        nodeId: node.id,
+        type: node.type,
+        state: failure ? 'error' : 'ok',
+        port,
+        input,
+        output,
+        error: failure ? { code: failure.code, message: failure.message } : undefined,
+        startedAt: startedAt.toISOString(),
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        attempts,
+        http,
+        logs,
+      },
+    };
+  }
+}

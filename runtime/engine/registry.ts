@@ -1,0 +1,52 @@
+/**
+ * The node registry, built from the `nodes/` folder: every exported node definition of every
+ * top-level `nodes/*.ts` file. Adding a node is adding a file; nothing registers it by hand.
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { describeNode, type NodeDefinition, type NodeDescriptor } from '../../nodes/core/types.ts';
+
+export interface NodeRegistry {
+  get(type: string): NodeDefinition | undefined;
+  all(): NodeDefinition[];
+  /** The descriptors without code, as the editor gets them. */
+  descriptors(): NodeDescriptor[];
+}
+
+const NODES_DIR = fileURLToPath(new URL('../../nodes/', import.meta.url));
+
+function isNodeDefinition(value: unknown): value is NodeDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as NodeDefinition).type === 'string' &&
+    typeof (value as NodeDefinition).execute === 'function'
+  );
+}
+
+/** Builds a registry from definitions; two nodes of one type are a mistake worth stopping for. */
+export function createRegistry(definitions: Iterable<NodeDefinition>): NodeRegistry {
+  const byType = new Map<string, NodeDefinition>();
+  for (const definition of definitions) {
+    if (byType.has(definition.type)) throw new Error(`two nodes declare the type "${definition.type}"`);
+    byType.set(definition.type, definition);
+  }
+  const sorted = [...byType.values()].sort((a, b) => a.title.localeCompare(b.title));
+  return {
+    get: (type) => byType.get(type),
+    all: () => sorted,
+    descriptors: () => sorted.map((d) => describeNode(d)),
+  };
+}
+
+/** Imports every `nodes/*.ts` file and registers the node definitions they export. */
+export async function loadNodeRegistry(dir = NODES_DIR): Promise<NodeRegistry> {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  const definitions: NodeDefinition[] = [];
+  for (const file of files) {
+    const module = (await import(pathToFileURL(path.join(dir, file)).href)) as Record<string, unknown>;
+    for (const value of Object.values(module)) if (isNodeDefinition(value)) definitions.push(value);
+  }
+  return createRegistry(definitions);
+}

@@ -1,0 +1,229 @@
+/**
+ * Flow validation: the JSON Schema (`flows/flow.schema.json`), then the graph and every node's
+ * params against its descriptor. Every problem names the node and the field. Browser-safe, so the
+ * editor can show the same problems on the canvas.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import flowSchema from '../../flows/flow.schema.json' with { type: 'json' };
+import type { NodeDescriptor, ParamSpec } from '../../nodes/core/types.ts';
+import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../../nodes/core/template.ts';
+import { isStage } from '../domain/lead.ts';
+import type { FlowDoc, FlowNode } from '../domain/flow.ts';
+
+/** One problem in a flow. `field` is a path inside the node (`params.url`) or the flow (`edges[2].target`). */
+export interface FlowIssue {
+  nodeId?: string;
+  field: string;
+  message: string;
+}
+
+export type FlowValidation = { ok: true; flow: FlowDoc } | { ok: false; issues: FlowIssue[] };
+
+/** Finds node descriptors by type. */
+export interface DescriptorLookup {
+  get(type: string): NodeDescriptor | undefined;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const checkSchema = ajv.compile<FlowDoc>(flowSchema);
+
+/** Formats issues as one line each: `node "http": params.url: is required`. */
+export function describeIssues(issues: FlowIssue[]): string {
+  return issues.map((i) => (i.nodeId ? `node "${i.nodeId}": ${i.field}: ${i.message}` : `${i.field}: ${i.message}`)).join('\n');
+}
+
+function schemaIssue(doc: unknown, error: ErrorObject): FlowIssue {
+  const parts = error.instancePath.split('/').slice(1);
+  const extra = error.keyword === 'required' ? [String(error.params.missingProperty)] : error.keyword === 'additionalProperties' ? [String(error.params.additionalProperty)] : [];
+  const message = error.keyword === 'required' ? 'is required' : error.keyword === 'additionalProperties' ? 'is not a known field' : (error.message ?? 'is invalid');
+  if (parts[0] === 'nodes' && parts.length >= 2) {
+    const node = (doc as { nodes?: { id?: unknown }[] }).nodes?.[Number(parts[1])];
+    const nodeId = typeof node?.id === 'string' ? node.id : `#${parts[1]}`;
+    const field = [...parts.slice(2), ...extra].join('.') || '(node)';
+    return { nodeId, field, message };
+  }
+  const field = parts.length ? `${parts[0]}${parts[1] !== undefined ? `[${parts[1]}]` : ''}${[...parts.slice(2), ...extra].map((p) => '.' + p).join('')}` : extra.join('.') || '(flow)';
+  return { field, message };
+}
+
+function shown(spec: ParamSpec, params: Record<string, unknown>, all: Record<string, ParamSpec>): boolean {
+  if (!spec.showIf) return true;
+  return Object.entries(spec.showIf).every(([name, wanted]) => {
+    const value = params[name] ?? all[name]?.default;
+    return Array.isArray(wanted) ? wanted.includes(value as string) : value === wanted;
+  });
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
+}
+
+/** Every template string inside a param value, with the sub-field it sits at. */
+function templatesIn(value: unknown, field: string, out: { field: string; text: string }[]): void {
+  if (typeof value === 'string') {
+    if (isTemplate(value) || value.includes('}}')) out.push({ field, text: value });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => templatesIn(item, `${field}[${i}]`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) templatesIn(item, `${field}.${key}`, out);
+  }
+}
+
+function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<string>, issues: FlowIssue[]): void {
+  const add = (field: string, message: string) => issues.push({ nodeId: node.id, field: `params.${field}`, message });
+  for (const name of Object.keys(node.params)) {
+    if (!Object.hasOwn(descriptor.params, name)) add(name, `is not a parameter of ${descriptor.title}`);
+  }
+  for (const [name, spec] of Object.entries(descriptor.params)) {
+    if (!shown(spec, node.params, descriptor.params)) continue;
+    const value = node.params[name] ?? spec.default;
+    if (isEmpty(value)) {
+      if (spec.required) add(name, 'is required');
+      continue;
+    }
+    switch (spec.kind) {
+      case 'select':
+        if (!spec.options?.includes(value as string)) add(name, `must be one of ${spec.options?.join(', ')}`);
+        break;
+      case 'number': {
+        const n = value as number;
+        if (typeof n !== 'number' || !Number.isFinite(n)) add(name, 'must be a number');
+        else if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) add(name, `must be between ${spec.min} and ${spec.max}`);
+        break;
+      }
+      case 'boolean':
+        if (typeof value !== 'boolean') add(name, 'must be true or false');
+        break;
+      case 'text':
+      case 'code':
+      case 'template':
+      case 'secret':
+        if (typeof value !== 'string' && spec.kind !== 'template') add(name, 'must be text');
+        break;
+      case 'keyValue':
+        if (!Array.isArray(value) || value.some((row) => typeof row !== 'object' || row === null || typeof row.key !== 'string')) {
+          add(name, 'must be a list of { key, value } rows');
+        }
+        break;
+      case 'statusTable':
+        if (!Array.isArray(value)) {
+          add(name, 'must be a list of { match, value, stage } rows');
+          break;
+        }
+        value.forEach((row: { match?: unknown; value?: unknown; stage?: unknown }, i: number) => {
+          if (!['exact', 'list', 'pattern'].includes(row?.match as string)) add(`${name}[${i}].match`, 'must be exact, list or pattern');
+          if (typeof row?.value !== 'string') add(`${name}[${i}].value`, 'must be text');
+          if (!isStage(row?.stage)) add(`${name}[${i}].stage`, 'must be a stage: new, wait, hold, approve, cancel or trash');
+          if (row?.match === 'pattern' && typeof row.value === 'string') {
+            try {
+              new RegExp(row.value);
+            } catch (error) {
+              add(`${name}[${i}].value`, `is not a valid pattern: ${(error as Error).message}`);
+            }
+          }
+        });
+        break;
+      case 'json':
+        break;
+    }
+    if (spec.kind === 'text' || spec.kind === 'code' || spec.kind === 'select' || spec.kind === 'statusTable') continue;
+    const found: { field: string; text: string }[] = [];
+    templatesIn(value, name, found);
+    for (const { field, text } of found) {
+      try {
+        parseTemplate(text);
+        for (const path of templatePaths(text)) {
+          if (path[0] === 'secrets' && !descriptor.usesSecrets) add(field, `${descriptor.title} cannot read secrets; only HTTP Request, Sign and Auth Token can`);
+          if (path[0] === 'nodes' && path[1] !== undefined && !nodeIds.has(String(path[1]))) add(field, `names node "${path[1]}", which is not in this flow`);
+        }
+      } catch (error) {
+        if (error instanceof TemplateError) add(field, error.message);
+        else throw error;
+      }
+    }
+  }
+}
+
+/**
+ * Validates a flow document: schema, node types, one trigger that fits the event, edges between
+ * existing ports, no cycles, every non-trigger node reachable, and every param against its node.
+ */
+export function validateFlow(doc: unknown, nodes: DescriptorLookup): FlowValidation {
+  if (!checkSchema(doc)) {
+    return { ok: false, issues: (checkSchema.errors ?? []).map((e) => schemaIssue(doc, e)) };
+  }
+  const flow = doc;
+  const issues: FlowIssue[] = [];
+  const byId = new Map<string, FlowNode>();
+  for (const node of flow.nodes) {
+    if (byId.has(node.id)) issues.push({ nodeId: node.id, field: 'id', message: 'is used by two nodes' });
+    byId.set(node.id, node);
+  }
+  const triggers: FlowNode[] = [];
+  for (const node of flow.nodes) {
+    const descriptor = nodes.get(node.type);
+    if (!descriptor) {
+      issues.push({ nodeId: node.id, field: 'type', message: `"${node.type}" is not a known node type` });
+      continue;
+    }
+    if (descriptor.category === 'trigger') {
+      triggers.push(node);
+      if (descriptor.events && !descriptor.events.includes(flow.event)) {
+        issues.push({ nodeId: node.id, field: 'type', message: `${descriptor.title} cannot start a ${flow.event} flow (it starts ${descriptor.events.join(', ')})` });
+      }
+    }
+    checkParams(node, descriptor, new Set(byId.keys()), issues);
+  }
+  if (triggers.length !== 1) {
+    issues.push({ field: 'nodes', message: triggers.length === 0 ? 'the flow needs a trigger node (such as Lead In)' : `the flow has ${triggers.length} triggers; it needs exactly one` });
+  }
+  const edgeIds = new Set<string>();
+  const outgoing = new Map<string, string[]>();
+  const hasInput = new Set<string>();
+  flow.edges.forEach((edge, i) => {
+    const at = `edges[${i}]`;
+    if (edgeIds.has(edge.id)) issues.push({ field: `${at}.id`, message: `"${edge.id}" is used by two edges` });
+    edgeIds.add(edge.id);
+    const source = byId.get(edge.source);
+    const target = byId.get(edge.target);
+    if (!source) issues.push({ field: `${at}.source`, message: `no node "${edge.source}"` });
+    if (!target) issues.push({ field: `${at}.target`, message: `no node "${edge.target}"` });
+    if (!source || !target) return;
+    const sourceDescriptor = nodes.get(source.type);
+    const targetDescriptor = nodes.get(target.type);
+    if (sourceDescriptor) {
+      const ports = [...sourceDescriptor.outputs, ...(source.settings?.onError === 'error-port' ? ['error'] : [])];
+      if (!ports.includes(edge.sourceHandle)) {
+        issues.push({ nodeId: source.id, field: `${at}.sourceHandle`, message: `"${edge.sourceHandle}" is not an output of ${sourceDescriptor.title} (outputs: ${ports.join(', ')})` });
+      }
+    }
+    if (targetDescriptor && !targetDescriptor.inputs.includes(edge.targetHandle)) {
+      issues.push({ nodeId: target.id, field: `${at}.targetHandle`, message: `"${edge.targetHandle}" is not an input of ${targetDescriptor.title}` });
+    }
+    outgoing.set(edge.source, [...(outgoing.get(edge.source) ?? []), edge.target]);
+    hasInput.add(edge.target);
+  });
+  for (const node of flow.nodes) {
+    const descriptor = nodes.get(node.type);
+    if (descriptor && descriptor.inputs.length > 0 && !hasInput.has(node.id)) {
+      issues.push({ nodeId: node.id, field: `inputs.${descriptor.inputs[0]}`, message: 'is not connected: nothing leads to this node' });
+    }
+  }
+  // a cycle would run forever: reject it (For Each runs its branch per item without one)
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string): boolean => {
+    if (state.get(id) === 'done') return false;
+    if (state.get(id) === 'visiting') return true;
+    state.set(id, 'visiting');
+    const cyclic = (outgoing.get(id) ?? []).some(visit);
+    state.set(id, 'done');
+    return cyclic;
+  };
+  for (const node of flow.nodes) {
+    if (visit(node.id)) {
+      issues.push({ nodeId: node.id, field: 'edges', message: 'is part of a cycle; flows run forward only' });
+      break;
+    }
+  }
+  return issues.length ? { ok: false, issues } : { ok: true, flow };
+}
