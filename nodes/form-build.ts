@@ -1,0 +1,68 @@
+import { httpBuildQuery } from './core/php.ts';
+import { defineNode, type KeyValue } from './core/types.ts';
+
+interface FormBuildParams {
+  fields?: KeyValue[];
+  as: 'form' | 'query';
+}
+
+/**
+ * Form/Query Build: turns rows of name → value into a form body or into URL query parameters,
+ * encoded exactly as PHP's `http_build_query` does (a list or object value becomes `name[0]=…`).
+ *
+ * - `as: 'form'` → `{ body: 'a=1&b=x+y', fields, contentType: 'application/x-www-form-urlencoded', headers?, query? }`
+ * - `as: 'query'` → `{ query: fields, fields, headers?, body?, contentType? }`: HTTP Request appends
+ *   `query` to the URL; a body built before (JSON Build) is kept, and so are earlier query fields.
+ *
+ * `fields` is the object itself, which Sign uses to sign the sorted query.
+ *
+ * Ports: `in`; `out`.
+ */
+export const formBuild = defineNode<FormBuildParams>({
+  type: 'form-build',
+  title: 'Form/Query Build',
+  category: 'build request',
+  description: 'Builds a form body (application/x-www-form-urlencoded) or URL query parameters from a list of fields.',
+  inputs: ['in'],
+  outputs: ['out'],
+  params: {
+    fields: {
+      kind: 'keyValue',
+      label: 'Fields',
+      help: 'One row per field the target expects: the name on the left, the value on the right, e.g. phone → {{lead.phone}}. Rows without a name are skipped.',
+      default: [
+        { key: 'name', value: '{{lead.name}}' },
+        { key: 'phone', value: '{{lead.phone}}' },
+      ],
+    },
+    as: {
+      kind: 'select',
+      label: 'Send as',
+      help: 'form: the fields are the request body, as an HTML form sends them. query: the fields go into the URL after "?".',
+      options: ['form', 'query'],
+      default: 'form',
+    },
+  },
+  execute({ params, input }) {
+    const fields: Record<string, unknown> = {};
+    for (const row of params.fields ?? []) if (row.key !== '') fields[row.key] = row.value;
+    const before = isObject(input) ? input : {};
+    const output: Record<string, unknown> = {};
+    if (before.headers !== undefined) output.headers = before.headers;
+    if (params.as === 'query') {
+      if (before.body !== undefined) output.body = before.body;
+      if (before.contentType !== undefined) output.contentType = before.contentType;
+      output.query = isObject(before.query) ? { ...before.query, ...fields } : fields;
+    } else {
+      if (before.query !== undefined) output.query = before.query;
+      output.body = httpBuildQuery(fields);
+      output.contentType = 'application/x-www-form-urlencoded';
+    }
+    output.fields = fields;
+    return { output };
+  },
+});
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

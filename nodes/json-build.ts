@@ -1,0 +1,41 @@
+import { defineNode } from './core/types.ts';
+
+interface JsonBuildParams {
+  /** Already rendered: every text inside it was a template. */
+  body: unknown;
+}
+
+/**
+ * JSON Build: writes the JSON body of a request from a template. The `headers` and `query` a
+ * node before it built (Sign, Form/Query Build) are kept.
+ *
+ * Ports: `in`; `out` → `{ body, contentType: 'application/json', headers?, query? }`.
+ */
+export const jsonBuild = defineNode<JsonBuildParams>({
+  type: 'json-build',
+  title: 'JSON Build',
+  category: 'build request',
+  description: 'Builds a JSON body for the request from the lead and offer fields.',
+  inputs: ['in'],
+  outputs: ['out'],
+  params: {
+    body: {
+      kind: 'json',
+      label: 'Body',
+      help: 'The JSON the target expects. Put lead fields in with {{lead.name}}, offer fields with {{offer.params.KEY}}. A value that is only {{…}} keeps its type (a number stays a number).',
+      default: { name: '{{lead.name}}', phone: '{{lead.phone}}' },
+    },
+  },
+  execute({ params, input }) {
+    const output: Record<string, unknown> = { body: params.body, contentType: 'application/json' };
+    if (isObject(input)) {
+      if (input.headers !== undefined) output.headers = input.headers;
+      if (input.query !== undefined) output.query = input.query;
+    }
+    return { output };
+  },
+});
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,19 @@
+import { defineNode } from './core/types.ts';
+
+/**
+ * Lead In: starts a flow for one of the lead events. Its output is the lead itself, so the next
+ * node reads `{{input.phone}}` as well as `{{lead.phone}}`.
+ *
+ * Ports: no input; `out` → the lead.
+ */
+export const leadIn = defineNode<Record<string, never>>({
+  type: 'lead-in',
+  title: 'Lead In',
+  category: 'trigger',
+  description: 'Starts the flow with a lead: a new one, an update, an approved one, or a registration that waits for an answer.',
+  inputs: [],
+  outputs: ['out'],
+  events: ['lead.new', 'lead.update', 'lead.approved', 'lead.register'],
+  params: {},
+  execute: ({ input }) => ({ output: input }),
+});
