@@ -1,0 +1,256 @@
+import { httpBuildQuery } from './core/php.ts';
+import { stringify } from './core/template.ts';
+import { defineNode, type HttpExchange, type KeyValue, type NodeResult } from './core/types.ts';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+interface HttpRequestParams {
+  method: Method;
+  url: unknown;
+  query?: KeyValue[];
+  headers?: KeyValue[];
+  body: 'input' | 'json' | 'form' | 'text' | 'none';
+  json?: unknown;
+  form?: KeyValue[];
+  text?: unknown;
+  contentType?: string;
+  parse: 'auto' | 'json' | 'text';
+  timeoutMs: number;
+}
+
+/**
+ * HTTP Request: sends one request to the target and reads its answer.
+ *
+ * The request: the URL with the Query rows and the input's `query` appended (PHP encoding); the
+ * input's `headers` with the Headers rows over them; the body from the input (what JSON Build or
+ * Form/Query Build made) or from this node's own JSON, form or text.
+ *
+ * Ports and outputs:
+ * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`;
+ * - `http_error` (any other status, or a 2xx whose body is not the JSON asked for) → the same
+ *   shape, with failure `http_error` (retryable for 5xx and 429) or `bad_json`;
+ * - `network_error` (refused, reset, DNS) → `{ error, durationMs }`, retryable;
+ * - `timeout` (no answer in time) → `{ error, durationMs }`, retryable.
+ */
+export const httpRequest = defineNode<HttpRequestParams>({
+  type: 'http-request',
+  title: 'HTTP Request',
+  category: 'talk',
+  description: 'Sends the request to the target\'s API and reads the answer as JSON or text. Separate exits for errors, network failures and timeouts.',
+  inputs: ['in'],
+  outputs: ['out', 'http_error', 'network_error', 'timeout'],
+  usesSecrets: true,
+  params: {
+    method: {
+      kind: 'select',
+      label: 'Method',
+      help: 'The HTTP method the target\'s documentation names. GET sends no body.',
+      options: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      default: 'POST',
+    },
+    url: {
+      kind: 'template',
+      label: 'URL',
+      help: 'The full address, e.g. {{integration.settings.base_url}}/api/orders. It may already hold ?a=b.',
+      placeholder: 'https://crm.example.com/api/orders',
+      required: true,
+    },
+    query: {
+      kind: 'keyValue',
+      label: 'URL parameters',
+      help: 'Added to the URL after "?", e.g. api_key → {{secrets.api_key}}.',
+    },
+    headers: {
+      kind: 'keyValue',
+      label: 'Headers',
+      help: 'Request headers, e.g. Authorization → Bearer {{secrets.token}}. They win over headers set by earlier nodes.',
+    },
+    body: {
+      kind: 'select',
+      label: 'Body',
+      help: 'input: the body built by the node before (JSON Build, Form/Query Build, Sign). json, form or text: write it here. none: no body.',
+      options: ['input', 'json', 'form', 'text', 'none'],
+      default: 'input',
+    },
+    json: {
+      kind: 'json',
+      label: 'JSON body',
+      help: 'The JSON to send; {{lead.phone}} and the like are filled in.',
+      showIf: { body: 'json' },
+      default: { name: '{{lead.name}}', phone: '{{lead.phone}}' },
+    },
+    form: {
+      kind: 'keyValue',
+      label: 'Form fields',
+      help: 'Sent as an HTML form (application/x-www-form-urlencoded).',
+      showIf: { body: 'form' },
+    },
+    text: {
+      kind: 'template',
+      label: 'Text body',
+      help: 'Sent exactly as written (XML, for instance). Set the content type below if the target needs one.',
+      showIf: { body: 'text' },
+    },
+    contentType: {
+      kind: 'text',
+      label: 'Content type',
+      help: 'Only when the target insists on a particular one, e.g. application/xml. Empty: chosen from the body.',
+    },
+    parse: {
+      kind: 'select',
+      label: 'Read the answer as',
+      help: 'auto: JSON when it is JSON, otherwise text. json: the answer must be JSON. text: always text.',
+      options: ['auto', 'json', 'text'],
+      default: 'auto',
+    },
+    timeoutMs: {
+      kind: 'number',
+      label: 'Timeout (ms)',
+      help: 'How long to wait for the answer before taking the timeout exit. 10000 = 10 seconds.',
+      default: 10000,
+      min: 1,
+      max: 120000,
+    },
+  },
+  async execute({ params, input, http }) {
+    const before = isObject(input) ? input : {};
+    const method = String(params.method || 'POST').toUpperCase();
+    const url = buildUrl(stringify(params.url).trim(), { ...objectOf(before.query), ...rowsToObject(params.query) });
+    const headers = mergeHeaders(objectOf(before.headers), params.headers);
+    const payload = method === 'GET' || method === 'HEAD' ? undefined : buildBody(params, before);
+    if (payload !== undefined) {
+      const given = params.contentType?.trim();
+      if (given) setHeader(headers, 'Content-Type', given);
+      else if (!hasHeader(headers, 'content-type') && payload.contentType) headers['Content-Type'] = payload.contentType;
+    }
+    const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 10000;
+    const exchange = await http.send({ method, url, headers, body: payload?.text, timeoutMs });
+    return readExchange(exchange, params.parse);
+  },
+});
+
+function buildUrl(url: string, query: Record<string, unknown>): string {
+  if (url === '') throw new Error('HTTP Request: the URL is empty');
+  try {
+    new URL(url);
+  } catch {
+    throw new Error(`HTTP Request: "${url}" is not a full URL (it must start with http:// or https://)`);
+  }
+  const extra = httpBuildQuery(query);
+  if (extra === '') return url;
+  const hash = url.indexOf('#');
+  const base = hash < 0 ? url : url.slice(0, hash);
+  const fragment = hash < 0 ? '' : url.slice(hash);
+  const joiner = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
+  return base + joiner + extra + fragment;
+}
+
+function buildBody(params: HttpRequestParams, before: Record<string, unknown>): { text: string; contentType?: string } | undefined {
+  switch (params.body) {
+    case 'none':
+      return undefined;
+    case 'json':
+      return { text: JSON.stringify(params.json ?? null), contentType: 'application/json' };
+    case 'form':
+      return { text: httpBuildQuery(rowsToObject(params.form)), contentType: 'application/x-www-form-urlencoded' };
+    case 'text':
+      return { text: stringify(params.text), contentType: 'text/plain; charset=utf-8' };
+    default: {
+      const body = before.body;
+      const contentType = typeof before.contentType === 'string' ? before.contentType : undefined;
+      if (body === undefined || body === null) return undefined;
+      if (typeof body === 'string') return { text: body, contentType };
+      if (contentType?.includes('x-www-form-urlencoded')) return { text: httpBuildQuery(body), contentType };
+      return { text: JSON.stringify(body), contentType: contentType ?? 'application/json' };
+    }
+  }
+}
+
+function readExchange(exchange: HttpExchange, parse: HttpRequestParams['parse']): NodeResult {
+  if (exchange.outcome !== 'answer') {
+    const port = exchange.outcome;
+    const message = exchange.error || (port === 'timeout' ? 'no answer in time' : 'network error');
+    return {
+      port,
+      output: { error: message, durationMs: exchange.durationMs },
+      failure: { code: port, message, retryable: true },
+    };
+  }
+  const status = exchange.status ?? 0;
+  const headers = exchange.headers ?? {};
+  const text = exchange.text ?? '';
+  const ok = status >= 200 && status < 300;
+  const parsed = readBody(text, headers, ok ? parse : parse === 'text' ? 'text' : 'auto');
+  const output = { status, ok, headers, body: parsed.body, durationMs: exchange.durationMs };
+  if (!ok) {
+    return {
+      port: 'http_error',
+      output,
+      failure: { code: 'http_error', message: `HTTP ${status}`, retryable: status >= 500 || status === 429 },
+    };
+  }
+  if (parsed.badJson) {
+    return {
+      port: 'http_error',
+      output,
+      failure: { code: 'bad_json', message: `HTTP ${status}: the answer is not JSON: ${text.slice(0, 200)}`, retryable: false },
+    };
+  }
+  return { port: 'out', output };
+}
+
+function readBody(text: string, headers: Record<string, string>, parse: HttpRequestParams['parse']): { body: unknown; badJson?: boolean } {
+  if (parse === 'text') return { body: text };
+  if (parse === 'json') {
+    if (text.trim() === '') return { body: null };
+    try {
+      return { body: JSON.parse(text) };
+    } catch {
+      return { body: text, badJson: true };
+    }
+  }
+  const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  const trimmed = text.trim();
+  if (contentType.includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return { body: JSON.parse(text) };
+    } catch {
+      // a target that says JSON and sends something else: keep the text for Extract and the log
+    }
+  }
+  return { body: text };
+}
+
+function rowsToObject(rows: KeyValue[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const row of rows ?? []) if (row.key !== '') out[row.key] = row.value;
+  return out;
+}
+
+function mergeHeaders(base: Record<string, unknown>, rows: KeyValue[] | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) if (value !== undefined && value !== null) headers[name] = stringify(value);
+  for (const row of rows ?? []) {
+    if (row.key.trim() === '' || row.value === undefined || row.value === null) continue;
+    setHeader(headers, row.key.trim(), stringify(row.value));
+  }
+  return headers;
+}
+
+/** Sets a header, replacing one of the same name in any letter case. */
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  for (const existing of Object.keys(headers)) if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+  headers[name] = value;
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((existing) => existing.toLowerCase() === name);
+}
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return isObject(value) ? value : {};
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
