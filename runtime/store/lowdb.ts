@@ -1,0 +1,218 @@
+/**
+ * The embedded {@link ConfigStore}: offers, integrations, webmasters and flows with their versions
+ * in one readable JSON file (`config.json`), through lowdb. The file is small and changes when staff
+ * edit something, so rewriting it whole on each write is fine; leads never go here.
+ *
+ * Every answer is a copy and every stored value is a copy of what the caller passed, so nobody can
+ * change the store's state except through its methods. Writes run one at a time; lowdb writes the
+ * file atomically (a temporary file renamed over the old one), so a crash leaves the old or the new
+ * file, never half of one. One process owns the file: two runtimes on one `config.json` would
+ * overwrite each other's changes.
+ *
+ * @example
+ * const config = await openLowdbConfigStore('data');
+ * const saved = await config.saveFlowVersion(flow, 'anna'); // saved.version === 1 for a new flow
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { Integration, Offer, Webmaster } from '../domain/config.ts';
+import type { FlowDoc } from '../domain/flow.ts';
+import type { ConfigStore, FlowVersion, StoredFlow } from './types.ts';
+
+/** The shape of `config.json`. */
+export interface ConfigData {
+  offers: Offer[];
+  integrations: Integration[];
+  webmasters: Webmaster[];
+  flows: StoredFlow[];
+}
+
+/** The collections that hold plain records keyed by `id`. */
+type RecordCollection = 'offers' | 'integrations' | 'webmasters';
+
+/** The file name inside the data folder. */
+export const CONFIG_FILE = 'config.json';
+
+function emptyConfig(): ConfigData {
+  return { offers: [], integrations: [], webmasters: [], flows: [] };
+}
+
+export class LowdbConfigStore implements ConfigStore {
+  /** The tail of the write queue: each write starts when the one before it has finished. */
+  private writes: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly db: Low<ConfigData>,
+    /** Path of the JSON file. */
+    readonly file: string,
+  ) {}
+
+  /** Use {@link openLowdbConfigStore}. */
+  static async open(dir: string): Promise<LowdbConfigStore> {
+    await fs.mkdir(dir, { recursive: true });
+    const file = path.join(dir, CONFIG_FILE);
+    const existed = await fs.access(file).then(
+      () => true,
+      () => false,
+    );
+    // Not JSONFilePreset: under NODE_ENV=test (which Vitest sets) it silently swaps in an in-memory
+    // adapter, so nothing would reach the file.
+    const db = new Low<ConfigData>(new JSONFile<ConfigData>(file), emptyConfig());
+    // A file with invalid JSON makes this throw: better than starting empty and overwriting it.
+    await db.read();
+    // A file written before a collection existed gets it empty.
+    db.data = { ...emptyConfig(), ...db.data };
+    const store = new LowdbConfigStore(db, file);
+    if (!existed) await db.write();
+    return store;
+  }
+
+  listOffers(): Promise<Offer[]> {
+    return this.list('offers');
+  }
+  getOffer(id: string): Promise<Offer | undefined> {
+    return this.get('offers', id);
+  }
+  putOffer(offer: Offer): Promise<void> {
+    return this.put('offers', offer);
+  }
+  deleteOffer(id: string): Promise<boolean> {
+    return this.remove('offers', id);
+  }
+
+  /** Integrations with their secrets in clear: masking them is the API layer's job. */
+  listIntegrations(): Promise<Integration[]> {
+    return this.list('integrations');
+  }
+  getIntegration(id: string): Promise<Integration | undefined> {
+    return this.get('integrations', id);
+  }
+  putIntegration(integration: Integration): Promise<void> {
+    return this.put('integrations', integration);
+  }
+  deleteIntegration(id: string): Promise<boolean> {
+    return this.remove('integrations', id);
+  }
+
+  listWebmasters(): Promise<Webmaster[]> {
+    return this.list('webmasters');
+  }
+  getWebmaster(id: string): Promise<Webmaster | undefined> {
+    return this.get('webmasters', id);
+  }
+  putWebmaster(webmaster: Webmaster): Promise<void> {
+    return this.put('webmasters', webmaster);
+  }
+  deleteWebmaster(id: string): Promise<boolean> {
+    return this.remove('webmasters', id);
+  }
+
+  async listFlows(): Promise<StoredFlow[]> {
+    return structuredClone(this.db.data.flows);
+  }
+
+  async getFlow(id: string): Promise<StoredFlow | undefined> {
+    const flow = this.db.data.flows.find((f) => f.id === id);
+    return flow && structuredClone(flow);
+  }
+
+  async getFlowVersion(id: string, version?: number): Promise<FlowDoc | undefined> {
+    const flow = this.db.data.flows.find((f) => f.id === id);
+    if (!flow) return undefined;
+    const wanted = version ?? flow.currentVersion;
+    const saved = flow.versions.find((v) => v.version === wanted);
+    return saved && structuredClone(saved.flow);
+  }
+
+  /**
+   * Appends the document as version `currentVersion + 1` (1 for a new flow) and makes it current;
+   * the `version` the caller's document carries is ignored. Earlier versions are never touched.
+   */
+  saveFlowVersion(flow: FlowDoc, savedBy: string): Promise<FlowDoc> {
+    return this.change((data) => {
+      const index = data.flows.findIndex((f) => f.id === flow.id);
+      const previous = index >= 0 ? data.flows[index] : undefined;
+      const version = (previous?.currentVersion ?? 0) + 1;
+      const doc: FlowDoc = { ...structuredClone(flow), version };
+      const saved: FlowVersion = { version, savedAt: new Date().toISOString(), savedBy, flow: doc };
+      const stored: StoredFlow = {
+        id: flow.id,
+        name: flow.name,
+        event: flow.event,
+        currentVersion: version,
+        versions: [...(previous?.versions ?? []), saved],
+      };
+      return { data: { ...data, flows: replaceAt(data.flows, index, stored) }, result: structuredClone(doc) };
+    });
+  }
+
+  deleteFlow(id: string): Promise<boolean> {
+    return this.change((data) => {
+      const flows = data.flows.filter((f) => f.id !== id);
+      return flows.length === data.flows.length ? { data, result: false } : { data: { ...data, flows }, result: true };
+    });
+  }
+
+  private async list<K extends RecordCollection>(collection: K): Promise<ConfigData[K]> {
+    return structuredClone(this.db.data[collection]);
+  }
+
+  private async get<K extends RecordCollection>(collection: K, id: string): Promise<ConfigData[K][number] | undefined> {
+    const item = (this.db.data[collection] as Array<{ id: string }>).find((i) => i.id === id);
+    return item && (structuredClone(item) as ConfigData[K][number]);
+  }
+
+  /** Replaces the record with the same id in place (keeping the list's order) or appends it. */
+  private put<K extends RecordCollection>(collection: K, item: ConfigData[K][number]): Promise<void> {
+    return this.change((data) => {
+      const items = data[collection] as Array<{ id: string }>;
+      const index = items.findIndex((i) => i.id === item.id);
+      return { data: { ...data, [collection]: replaceAt(items, index, structuredClone(item)) }, result: undefined };
+    });
+  }
+
+  private remove(collection: RecordCollection, id: string): Promise<boolean> {
+    return this.change((data) => {
+      const items = data[collection] as Array<{ id: string }>;
+      const kept = items.filter((i) => i.id !== id);
+      return kept.length === items.length ? { data, result: false } : { data: { ...data, [collection]: kept }, result: true };
+    });
+  }
+
+  /**
+   * Runs `apply` on the current state after every earlier write has finished, then writes the new
+   * state it returns. `apply` builds new objects instead of mutating, so a failed write can put the
+   * previous state back and memory never holds what the file does not.
+   */
+  private change<T>(apply: (data: ConfigData) => { data: ConfigData; result: T }): Promise<T> {
+    const run = this.writes.then(async () => {
+      const previous = this.db.data;
+      const { data, result } = apply(previous);
+      if (data === previous) return result;
+      this.db.data = data;
+      try {
+        await this.db.write();
+      } catch (error) {
+        this.db.data = previous;
+        throw error;
+      }
+      return result;
+    });
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Opens `config.json` in `dir`, creating the folder and an empty file when missing. */
+export function openLowdbConfigStore(dir: string): Promise<LowdbConfigStore> {
+  return LowdbConfigStore.open(dir);
+}
+
+function replaceAt<T>(items: readonly T[], index: number, item: T): T[] {
+  if (index < 0) return [...items, item];
+  const copy = items.slice();
+  copy[index] = item;
+  return copy;
+}
