@@ -1,0 +1,96 @@
+import { stringify } from './core/template.ts';
+import { defineNode, type StatusRule } from './core/types.ts';
+import { isStage, STAGES, type Stage } from '../runtime/domain/lead.ts';
+
+interface MapStatusParams {
+  value: unknown;
+  rules?: StatusRule[];
+  default?: Stage | '';
+}
+
+/**
+ * Map Status: turns the target's raw status into our stage. Rows are tried top to bottom; the
+ * first that matches wins. `exact`: the whole value; `list`: any of a comma list; `pattern`: a
+ * regular expression. All compare without regard to letter case; rows with an empty value are
+ * skipped.
+ *
+ * Ports:
+ * - `out` → `{ ...input, stage, status }` (`status`: the raw value as text);
+ * - `unknown` (no row matched and no default) → the same with `stage` undefined, failure
+ *   `unknown_status` (not retryable).
+ */
+export const mapStatus = defineNode<MapStatusParams>({
+  type: 'map-status',
+  title: 'Map Status',
+  category: 'read answer',
+  description: 'Translates the target\'s status (e.g. "confirmed", "rejected") into our stage: wait, hold, approve, cancel, trash.',
+  inputs: ['in'],
+  outputs: ['out', 'unknown'],
+  params: {
+    value: {
+      kind: 'template',
+      label: 'Target status',
+      help: 'Where the target\'s status is. {{input.status}} fits after Extract with a field named status.',
+      default: '{{input.status}}',
+    },
+    rules: {
+      kind: 'statusTable',
+      label: 'Rules',
+      help: 'Checked from the top; the first match decides. exact: the whole status, e.g. approved. list: any of several, e.g. new,processing,call. pattern: a regular expression, e.g. ^reject. Letter case does not matter.',
+      default: [
+        { match: 'list', value: 'new,processing,pending,wait', stage: 'wait' },
+        { match: 'list', value: 'hold,delayed', stage: 'hold' },
+        { match: 'list', value: 'approved,confirmed,accepted,success', stage: 'approve' },
+        { match: 'list', value: 'cancel,cancelled,canceled,rejected,declined', stage: 'cancel' },
+        { match: 'list', value: 'trash,spam,invalid,duplicate', stage: 'trash' },
+      ],
+    },
+    default: {
+      kind: 'select',
+      label: 'Otherwise',
+      help: 'The stage for a status no rule knows. Empty: take the "unknown" exit, so you notice a new status.',
+      options: ['', ...STAGES],
+      default: '',
+    },
+  },
+  execute({ params, input }) {
+    const raw = params.value;
+    const status = stringify(raw);
+    const rule = (params.rules ?? []).find((row) => matches(row, status));
+    const stage = rule?.stage ?? (params.default || undefined);
+    if (stage !== undefined && !isStage(stage)) {
+      throw new Error(`Map Status: "${stage}" is not a stage (use one of ${STAGES.join(', ')})`);
+    }
+    const output = { ...(isObject(input) ? input : {}), stage, status };
+    if (stage !== undefined) return { output };
+    return {
+      port: 'unknown',
+      output,
+      failure: { code: 'unknown_status', message: `no rule for status "${status}"`, retryable: false },
+    };
+  },
+});
+
+function matches(rule: StatusRule, status: string): boolean {
+  const expected = String(rule.value ?? '').trim();
+  if (expected === '') return false;
+  const actual = status.trim().toLowerCase();
+  switch (rule.match) {
+    case 'exact':
+      return actual === expected.toLowerCase();
+    case 'list':
+      return expected.split(',').some((item) => item.trim() !== '' && item.trim().toLowerCase() === actual);
+    case 'pattern':
+      try {
+        return new RegExp(expected, 'i').test(status);
+      } catch (error) {
+        throw new Error(`Map Status: the pattern "${expected}" is not a valid regular expression: ${(error as Error).message}`);
+      }
+    default:
+      throw new Error(`Map Status: unknown match "${String(rule.match)}" (use exact, list or pattern)`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
