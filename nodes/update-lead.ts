@@ -1,0 +1,143 @@
+import { stringify } from './core/template.ts';
+import { defineNode, type LeadUpdate } from './core/types.ts';
+import { isStage, STAGES, type StageSource } from '../runtime/domain/lead.ts';
+
+interface UpdateLeadParams {
+  find: 'lead' | 'oid' | 'eid';
+  oid?: unknown;
+  eid?: unknown;
+  setEid?: unknown;
+  stage?: unknown;
+  status?: unknown;
+  reason?: unknown;
+  comment?: unknown;
+  payout?: unknown;
+}
+
+/**
+ * Update Lead: stores what the target told us about a lead — its external id, stage, raw status,
+ * reason, comment, payout. An empty value leaves that field as it is. The stage rule (stages only
+ * move forward; an approved lead may still be returned) is applied by the lead service, so a move
+ * it refuses is no error: `stageChanged` is false.
+ *
+ * A stage that is not one of ours throws (a mistake in the flow, not in the lead).
+ *
+ * Ports:
+ * - `out` → `{ lead: { id, stage, eid, status }, stageChanged }`;
+ * - `not_found` (no lead with that id) → `{ lead: undefined, stageChanged: false }`, failure
+ *   `lead_not_found` (not retryable).
+ */
+export const updateLead = defineNode<UpdateLeadParams>({
+  type: 'update-lead',
+  title: 'Update Lead',
+  category: 'act on lead',
+  description: 'Saves the external id, stage, status, reason, comment and payout on the lead.',
+  inputs: ['in'],
+  outputs: ['out', 'not_found'],
+  params: {
+    find: {
+      kind: 'select',
+      label: 'Which lead',
+      help: 'lead: the lead this run is about. oid: find it by our id. eid: find it by the target\'s id (for postbacks and status checks).',
+      options: ['lead', 'oid', 'eid'],
+      default: 'lead',
+    },
+    oid: {
+      kind: 'template',
+      label: 'Our lead id',
+      help: 'Where our id of the lead is, e.g. {{input.id}} or {{trigger.id}}.',
+      showIf: { find: 'oid' },
+      default: '{{input.id}}',
+    },
+    eid: {
+      kind: 'template',
+      label: 'Target\'s lead id',
+      help: 'Where the target\'s id of the lead is, e.g. {{input.eid}}.',
+      showIf: { find: 'eid' },
+      default: '{{input.eid}}',
+    },
+    setEid: {
+      kind: 'template',
+      label: 'External id to store',
+      help: 'The target\'s id for this lead, to keep with it. Empty: keep the one it has.',
+      default: '{{input.eid}}',
+    },
+    stage: {
+      kind: 'template',
+      label: 'Stage',
+      help: `Our stage: ${STAGES.join(', ')}. Map Status gives it as {{input.stage}}. Empty: keep the stage.`,
+      default: '{{input.stage}}',
+    },
+    status: {
+      kind: 'template',
+      label: 'Target status',
+      help: 'The target\'s own status text, kept beside the stage. Empty: keep it.',
+      default: '{{input.status}}',
+    },
+    reason: {
+      kind: 'template',
+      label: 'Reason',
+      help: 'Why the lead was cancelled, as the target says. Empty: keep it.',
+      default: '{{input.reason}}',
+    },
+    comment: {
+      kind: 'template',
+      label: 'Comment',
+      help: 'The target operator\'s comment. Empty: keep it.',
+      default: '{{input.comment}}',
+    },
+    payout: {
+      kind: 'template',
+      label: 'Payout',
+      help: 'The amount the target pays for the lead, a number such as 12.50. Empty: keep it.',
+      default: '{{input.payout}}',
+    },
+  },
+  async execute({ params, event, leads }) {
+    const change: LeadUpdate = { source: sourceOf(event) };
+    if (params.find === 'oid' || params.find === 'eid') {
+      const id = given(params.find === 'oid' ? params.oid : params.eid);
+      if (id === undefined) return notFound(`no ${params.find} given to find the lead by`);
+      if (params.find === 'oid') change.oid = /^\d+$/.test(id) ? Number(id) : id;
+      else change.eid = id;
+    }
+    const stage = given(params.stage)?.toLowerCase();
+    if (stage !== undefined) {
+      if (!isStage(stage)) throw new Error(`stage "${stage}" is not one of ${STAGES.join(', ')}`);
+      change.stage = stage;
+    }
+    change.setEid = given(params.setEid);
+    change.status = given(params.status);
+    change.reason = given(params.reason);
+    change.comment = given(params.comment);
+    const payout = given(params.payout);
+    if (payout !== undefined) {
+      change.payout = Number(payout.replace(',', '.'));
+      if (Number.isNaN(change.payout)) throw new Error(`payout "${payout}" is not a number`);
+    }
+    const result = await leads.update(change);
+    if (!result) return notFound(`no lead with ${change.oid !== undefined ? `oid ${change.oid}` : `eid ${change.eid ?? '(this run\'s lead)'}`}`);
+    const { id, stage: now, eid, status } = result.lead;
+    return { output: { lead: { id, stage: now, eid, status }, stageChanged: result.stageChanged } };
+  },
+});
+
+/** The text of a value, or undefined when it is missing or blank ("leave as is"). */
+function given(value: unknown): string | undefined {
+  const text = stringify(value).trim();
+  return text === '' ? undefined : text;
+}
+
+function sourceOf(event: string): StageSource {
+  if (event === 'postback.in') return 'postback';
+  if (event.startsWith('status.')) return 'status-check';
+  return 'delivery';
+}
+
+function notFound(message: string) {
+  return {
+    port: 'not_found',
+    output: { lead: undefined, stageChanged: false },
+    failure: { code: 'lead_not_found', message, retryable: false },
+  };
+}
