@@ -23,6 +23,7 @@ import type {
   NewExecution,
   NewJob,
 } from './types.ts';
+import { StageConflict } from './types.ts';
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
 export const SCHEMA_VERSION = 1;
@@ -209,6 +210,10 @@ export class SqliteLeadStore implements LeadStore {
 
     this.updateLeadTx = this.db.transaction((id: number, change: LeadChange, jobs: NewJob[]) => {
       const now = new Date().toISOString();
+      const h0 = change.history;
+      // a stage change is decided on the stage read before it; if another write moved the lead
+      // since, this one must be decided again (the caller re-reads and retries)
+      if (h0 && this.sql.leadStage.get({ id }) !== h0.from) throw new StageConflict(id, h0.from);
       const params: Record<string, unknown> = { id, updated_at: now };
       params.eid = change.eid ?? null;
       params.stage = change.stage ?? null;
@@ -432,6 +437,7 @@ function prepare(db: SqliteDatabase) {
        VALUES (@integration_id, @offer, @wm, @stage, @data, @created_at, @updated_at)`,
     ),
     getLead: db.prepare('SELECT * FROM leads WHERE id = ?'),
+    leadStage: db.prepare('SELECT stage FROM leads WHERE id = @id').pluck(),
     // Ties (a target that reuses ids) resolve to the newest lead.
     findLeadByEid: db.prepare('SELECT * FROM leads WHERE integration_id = ? AND eid = ? ORDER BY id DESC LIMIT 1'),
     updateLead: db.prepare(

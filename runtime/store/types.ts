@@ -153,13 +153,31 @@ export interface LeadQuery {
   limit?: number;
 }
 
+/**
+ * Thrown by {@link LeadStore.updateLead} when a change's `history.from` is no longer the lead's
+ * stage: another write moved it since the caller read it.
+ */
+export class StageConflict extends Error {
+  constructor(
+    readonly leadId: number,
+    readonly expected: string,
+  ) {
+    super(`lead ${leadId} is no longer in stage ${expected}`);
+    this.name = 'StageConflict';
+  }
+}
+
 export interface LeadStore {
   /** Stores a new lead in stage `new` and, in the same write, the jobs given (its delivery). */
   insertLead(input: LeadInput, integrationId: string, jobs: NewJob[]): Promise<Lead>;
   getLead(id: number): Promise<Lead | undefined>;
   findLeadByEid(integrationId: string, eid: string): Promise<Lead | undefined>;
   listLeads(query: LeadQuery): Promise<Lead[]>;
-  /** Applies a change and, in the same write, its history entry and the jobs it causes. */
+  /**
+   * Applies a change and, in the same write, its history entry and the jobs it causes. Fields
+   * left undefined keep their value.
+   * @throws StageConflict when `change.history.from` is not the lead's stage any more.
+   */
   updateLead(id: number, change: LeadChange, jobs: NewJob[]): Promise<Lead>;
   history(leadId: number): Promise<StageChange[]>;
 

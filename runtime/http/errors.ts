@@ -1,0 +1,32 @@
+/**
+ * The one place errors become HTTP answers: a {@link DomainError} becomes its status with
+ * `{ error, field, message }`; a body that is not JSON becomes a 400; anything else is our bug,
+ * logged, and answered 500 without its details.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.ts';
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    if (error instanceof DomainError) {
+      res.status(error.status).json({ error: error.code, field: error.field, message: error.message, details: error.details });
+      return;
+    }
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    if ((error as { type?: string }).type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'invalid_field', field: '(body)', message: 'the body is not valid JSON' });
+      return;
+    }
+    if (status && status >= 400 && status < 500) {
+      res.status(status).json({ error: 'bad_request', message: (error as Error).message });
+      return;
+    }
+    log.error({ err: error, method: req.method, url: req.path }, 'request failed');
+    res.status(500).json({ error: 'internal', message: 'internal error; see the runtime log' });
+  };
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.path}` });
+};

@@ -1,0 +1,42 @@
+/**
+ * `npm start`: the runtime on PORT (3000) with its store in LEADFLOW_DATA (./data), and the demo
+ * sandbox target on LEADFLOW_SANDBOX_PORT (3001) wired to the demo integration.
+ */
+import { pino } from 'pino';
+import { readConfig } from './config.ts';
+import { createRuntime } from './runtime.ts';
+import { DEMO_CREDENTIALS, DEMO_INTEGRATION, seedDemo } from './seed.ts';
+import { startDemoCrm, type DemoCrm } from './targets/demo-crm.ts';
+
+const settings = readConfig();
+const log = pino({ level: settings.logLevel });
+const runtime = await createRuntime({
+  dataDir: settings.dataDir,
+  publicUrl: settings.publicUrl,
+  workers: settings.workers,
+  logger: log,
+});
+
+let sandbox: DemoCrm | undefined;
+if (settings.sandboxPort !== undefined) {
+  sandbox = await startDemoCrm(settings.sandboxPort, { ...DEMO_CREDENTIALS, stepMs: 15_000 });
+  if (await seedDemo(runtime, sandbox.url)) log.info('seeded the demo integration "%s"', DEMO_INTEGRATION);
+  const demo = await runtime.config.getIntegration(DEMO_INTEGRATION);
+  if (demo) sandbox.setPostbackUrl(`http://127.0.0.1:${settings.port}/postback/${DEMO_INTEGRATION}?token=${demo.postbackToken}`);
+  log.info('demo sandbox target (CRM and tracker) on %s', sandbox.url);
+}
+
+const url = await runtime.listen(settings.port, settings.host);
+log.info('leadflow on %s — data in %s', url, settings.dataDir);
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  log.info('%s: stopping', signal);
+  await runtime.close();
+  await sandbox?.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,136 @@
+/**
+ * The composition root: opens the stores, loads the node registry, builds the services, the job
+ * queue and the Express app. `main.ts` starts it for `npm start`; the tests start it on port 0.
+ */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import { pino, type Logger } from 'pino';
+import type { Agent } from 'undici';
+import { openStores } from './store/index.ts';
+import type { ConfigStore, LeadStore } from './store/types.ts';
+import { loadNodeRegistry, type NodeRegistry } from './engine/registry.ts';
+import { createAgent } from './engine/http.ts';
+import { Executor } from './engine/executor.ts';
+import { LeadService } from './services/leads.ts';
+import { FlowService } from './services/flows.ts';
+import { FlowRunner } from './services/runs.ts';
+import { IntakeService } from './services/intake.ts';
+import { DeliveryHandler } from './services/delivery.ts';
+import { PostbackSender } from './services/postbacks-out.ts';
+import { InboundPostbacks } from './services/postback-in.ts';
+import { IntegrationService } from './services/integrations.ts';
+import { OfferService } from './services/offers.ts';
+import { DEFAULT_RETRY, JobQueue, type RetryPolicy } from './services/queue.ts';
+import { leadRoutes } from './http/leads.ts';
+import { postbackRoutes } from './http/postbacks.ts';
+import { manageRoutes } from './http/manage.ts';
+import { homeRoutes } from './http/home.ts';
+import { errorHandler, notFound } from './http/errors.ts';
+
+export interface RuntimeOptions {
+  dataDir: string;
+  /** How targets reach this runtime, for the postback URLs shown. Set from the port when listening if omitted. */
+  publicUrl?: string;
+  /** Jobs (deliveries, postbacks) handled at once. */
+  workers?: number;
+  retry?: Partial<RetryPolicy>;
+  /** How often the queue looks for due jobs besides being woken. */
+  pollMs?: number;
+  logger?: Logger;
+}
+
+export interface Runtime {
+  app: Express;
+  config: ConfigStore;
+  leads: LeadStore;
+  registry: NodeRegistry;
+  flows: FlowService;
+  integrations: IntegrationService;
+  offers: OfferService;
+  log: Logger;
+  /** Starts the job queue and listens; resolves with the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
+
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const log = options.logger ?? pino({ level: 'info' });
+  const { config, leads: store } = await openStores(options.dataDir);
+  const registry = await loadNodeRegistry();
+  const agent: Agent = createAgent();
+  const executor = new Executor({ registry, agent, store });
+
+  let queue: JobQueue | undefined;
+  const wake = () => queue?.wake();
+  const publicUrl = { value: options.publicUrl ?? '' };
+
+  const leadService = new LeadService(config, store, wake);
+  const flows = new FlowService(config, registry);
+  const runner = new FlowRunner(config, store, leadService, flows, executor, wake);
+  const intake = new IntakeService(config, store, runner, wake);
+  const inbound = new InboundPostbacks(config, runner);
+  const integrations = new IntegrationService(config, () => publicUrl.value);
+  const offers = new OfferService(config);
+
+  queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {
+    concurrency: options.workers ?? 32,
+    pollMs: options.pollMs ?? 500,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    log,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(express.json({ limit: '1mb' }));
+  app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  app.get('/api/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use(leadRoutes(intake, leadService, store, wake));
+  app.use(postbackRoutes(inbound));
+  app.use(manageRoutes({ registry, flows, integrations, offers, runner, store }));
+  if (existsSync(EDITOR_DIST + 'index.html')) {
+    app.use(express.static(EDITOR_DIST, { index: 'index.html' }));
+  } else {
+    app.use(homeRoutes(flows, integrations));
+  }
+  app.use(notFound);
+  app.use(errorHandler(log));
+
+  let server: Server | undefined;
+  return {
+    app,
+    config,
+    leads: store,
+    registry,
+    flows,
+    integrations,
+    offers,
+    log,
+    async listen(port, host = '0.0.0.0') {
+      server = app.listen(port, host);
+      await once(server, 'listening');
+      const address = server.address() as AddressInfo;
+      const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;
+      if (!publicUrl.value) publicUrl.value = url;
+      await queue.start();
+      return url;
+    },
+    async close() {
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server?.close(() => resolve()));
+      }
+      await queue.stop();
+      await agent.close();
+      await store.close();
+    },
+  };
+}

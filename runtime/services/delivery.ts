@@ -1,0 +1,45 @@
+/**
+ * Delivery of leads to targets from the job queue: `lead.new` (and `lead.update`,
+ * `lead.approved`) run the integration's flow for the lead. A transport failure (the target down,
+ * slow, or answering 5xx) leaves the lead `new` and the job is retried with backoff; the flow
+ * itself decides acceptance (`wait` with the external id) and rejection (`cancel` with the reason).
+ */
+import type { Job, LeadStore } from '../store/types.ts';
+import type { FlowEvent } from '../domain/config.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { JobHandler, JobOutcome } from './queue.ts';
+import type { FlowRunner } from './runs.ts';
+
+export class DeliveryHandler implements JobHandler {
+  readonly kinds = ['lead.new', 'lead.update', 'lead.approved'] as const satisfies Job['kind'][];
+
+  constructor(
+    private readonly store: LeadStore,
+    private readonly runner: FlowRunner,
+  ) {}
+
+  async handle(job: Job): Promise<JobOutcome> {
+    const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);
+    if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
+    // a lead already sent (a job queued twice, a manual redelivery after success) is not sent again
+    if (job.kind === 'lead.new' && lead.stage !== 'new') return { state: 'done' };
+    let result;
+    try {
+      result = await this.runner.runForLead(job.kind as FlowEvent, lead);
+    } catch (error) {
+      if (error instanceof DomainError) return { state: 'failed', error: error.message };
+      throw error;
+    }
+    if (result.error) {
+      const error = `${result.error.code}: ${result.error.message} (node ${result.error.nodeId ?? '-'}, execution ${result.execution.id})`;
+      return result.error.retryable ? { state: 'retry', error } : { state: 'failed', error };
+    }
+    if (job.kind === 'lead.new') {
+      const after = await this.store.getLead(lead.id);
+      if (after?.stage === 'new') {
+        return { state: 'failed', error: `the flow ended without moving the lead on (execution ${result.execution.id}): it needs an Update Lead node` };
+      }
+    }
+    return { state: 'done' };
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Flows: validated on every load and save, saved as immutable versions, and served to runs from a
+ * cache (a version never changes, so a cached document is never stale; the current version is
+ * re-read when this process saves).
+ */
+import type { FlowDoc } from '../domain/flow.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { ConfigStore, StoredFlow } from '../store/types.ts';
+import { describeIssues, validateFlow, type FlowIssue } from '../engine/validate.ts';
+import type { NodeRegistry } from '../engine/registry.ts';
+
+/** A flow as lists show it: without its versions' documents. */
+export interface FlowSummary {
+  id: string;
+  name: string;
+  event: string;
+  currentVersion: number;
+  versions: { version: number; savedAt: string; savedBy: string }[];
+}
+
+export class FlowService {
+  private readonly current = new Map<string, FlowDoc>();
+
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly registry: NodeRegistry,
+  ) {}
+
+  /** Checks a document; the issues name the node and the field. */
+  validate(doc: unknown): { ok: true; flow: FlowDoc } | { ok: false; issues: FlowIssue[] } {
+    return validateFlow(doc, this.registry);
+  }
+
+  /** @throws DomainError `invalid_flow` with every issue in `details`. */
+  check(doc: unknown): FlowDoc {
+    const result = this.validate(doc);
+    if (!result.ok) {
+      const first = result.issues[0];
+      throw new DomainError('invalid_flow', describeIssues(result.issues), {
+        field: first.nodeId ? `nodes.${first.nodeId}.${first.field}` : first.field,
+        details: result.issues,
+      });
+    }
+    return result.flow;
+  }
+
+  /** Validates and saves a new version. */
+  async save(doc: unknown, savedBy: string): Promise<FlowDoc> {
+    const flow = this.check(doc);
+    const saved = await this.config.saveFlowVersion(flow, savedBy);
+    this.current.set(saved.id, saved);
+    return saved;
+  }
+
+  async list(): Promise<FlowSummary[]> {
+    return (await this.config.listFlows()).map(summary);
+  }
+
+  async stored(id: string): Promise<StoredFlow> {
+    const flow = await this.config.getFlow(id);
+    if (!flow) throw new DomainError('not_found', `no flow "${id}"`, { field: 'id' });
+    return flow;
+  }
+
+  /** The current version, validated (a flow edited by hand in the store is caught here). */
+  async load(id: string): Promise<FlowDoc> {
+    const cached = this.current.get(id);
+    if (cached) return cached;
+    const doc = await this.config.getFlowVersion(id);
+    if (!doc) throw new DomainError('not_found', `no flow "${id}"`, { field: 'flow' });
+    const flow = this.check(doc);
+    this.current.set(id, flow);
+    return flow;
+  }
+
+  async version(id: string, version: number): Promise<FlowDoc> {
+    const doc = await this.config.getFlowVersion(id, version);
+    if (!doc) throw new DomainError('not_found', `flow "${id}" has no version ${version}`, { field: 'version' });
+    return doc;
+  }
+
+  async remove(id: string): Promise<void> {
+    const integrations = await this.config.listIntegrations();
+    const user = integrations.find((i) => Object.values(i.flows).includes(id));
+    if (user) throw new DomainError('conflict', `integration "${user.id}" uses this flow`, { field: 'id' });
+    if (!(await this.config.deleteFlow(id))) throw new DomainError('not_found', `no flow "${id}"`, { field: 'id' });
+    this.current.delete(id);
+  }
+}
+
+function summary(flow: StoredFlow): FlowSummary {
+  return {
+    id: flow.id,
+    name: flow.name,
+    event: flow.event,
+    currentVersion: flow.currentVersion,
+    versions: flow.versions.map(({ version, savedAt, savedBy }) => ({ version, savedAt, savedBy })),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The intake's check of an incoming lead: JSON or form fields in, a clean {@link LeadInput} out,
+ * or a {@link DomainError} naming the first bad field. Fields we do not know are kept in `meta`,
+ * so nothing a webmaster sends is lost.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { LeadInput } from '../domain/lead.ts';
+import { DomainError } from '../domain/errors.ts';
+
+const text = (maxLength = 255) => ({ type: 'string', maxLength });
+
+const KNOWN_FIELDS = {
+  offer: { type: 'string', minLength: 1, maxLength: 64 },
+  wm: text(64),
+  flow: text(64),
+  name: text(),
+  phone: { type: 'string', maxLength: 32, pattern: '^\\+?[0-9()\\-. ]*$' },
+  email: { type: 'string', maxLength: 255, format: 'email' },
+  country: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+  ip: { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
+  ua: text(1024),
+  city: text(),
+  region: text(),
+  street: text(),
+  zip: text(32),
+  address: text(1024),
+  comment: text(2048),
+  subid: text(),
+  sub1: text(),
+  sub2: text(),
+  sub3: text(),
+  sub4: text(),
+  sub5: text(),
+  utm_source: text(),
+  utm_medium: text(),
+  utm_campaign: text(),
+  utm_content: text(),
+  utm_term: text(),
+  meta: { type: 'object' },
+  goods: {
+    type: 'array',
+    maxItems: 100,
+    items: {
+      type: 'object',
+      required: ['product'],
+      additionalProperties: false,
+      properties: {
+        product: { type: 'string', minLength: 1, maxLength: 255 },
+        count: { type: 'integer', minimum: 1, default: 1 },
+        price: { type: 'number', minimum: 0 },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false, coerceTypes: true, useDefaults: true, strict: false });
+addFormats.default(ajv, ['email', 'ipv4', 'ipv6']);
+const check = ajv.compile({ type: 'object', required: ['offer'], properties: KNOWN_FIELDS });
+
+function fieldOf(error: ErrorObject): string {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((p, i) => (i > 0 && /^\d+$/.test(p) ? `[${p}]` : (i > 0 ? '.' : '') + p))
+    .join('');
+  if (error.keyword === 'required') return path ? `${path}.${error.params.missingProperty}` : String(error.params.missingProperty);
+  if (error.keyword === 'additionalProperties') return `${path}.${error.params.additionalProperty}`;
+  return path || '(lead)';
+}
+
+function messageOf(error: ErrorObject, field: string): string {
+  if (error.keyword === 'required') return 'is required';
+  if (error.keyword === 'additionalProperties') return 'is not a field of a product';
+  if (field === 'phone' && error.keyword === 'pattern') return 'must be a phone number (digits, spaces, +, -, brackets)';
+  if (field === 'country') return 'must be a two-letter country code such as de';
+  if (field === 'ip') return 'must be an IPv4 or IPv6 address';
+  if (field === 'email') return 'must be an email address';
+  return error.message ?? 'is invalid';
+}
+
+/**
+ * Checks and normalises a lead: country in lower case, at least a phone or an email, unknown
+ * fields moved into `meta`.
+ * @throws DomainError `invalid_field` naming the field.
+ */
+export function parseLeadInput(raw: unknown): LeadInput {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new DomainError('invalid_field', 'the lead must be a JSON object or form fields', { field: '(lead)' });
+  }
+  const lead: Record<string, unknown> = {};
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === '' || value === null || value === undefined) continue;
+    if (Object.hasOwn(KNOWN_FIELDS, key)) lead[key] = value;
+    else extra[key] = value;
+  }
+  if (Object.keys(extra).length) lead.meta = { ...extra, ...(lead.meta as object | undefined) };
+  if (!check(lead)) {
+    const error = (check.errors as ErrorObject[])[0];
+    const field = fieldOf(error);
+    throw new DomainError('invalid_field', messageOf(error, field), { field });
+  }
+  const input = lead as unknown as LeadInput;
+  if (!input.phone && !input.email) throw new DomainError('invalid_field', 'is required (or an email)', { field: 'phone' });
+  if (input.phone && input.phone.replace(/\D/g, '').length < 5) {
+    throw new DomainError('invalid_field', 'must have at least 5 digits', { field: 'phone' });
+  }
+  if (input.country) input.country = input.country.toLowerCase();
+  return input;
+}

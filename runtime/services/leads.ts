@@ -1,0 +1,124 @@
+/**
+ * Leads after intake: reading them, and changing them under the stage rule. Every stage change
+ * goes through {@link LeadService.applyUpdate}, which writes the history entry and, in the same
+ * write, the one outgoing postback the change causes (keyed by the change, so it is sent once)
+ * and the `lead.approved` delivery when the integration has such a flow.
+ */
+import { StageConflict, type ConfigStore, type Job, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
+import type { Integration } from '../domain/config.ts';
+import { canMoveStage, type Lead, type StageChange, type StageSource } from '../domain/lead.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { LeadUpdate, LeadUpdateResult } from '../../nodes/core/types.ts';
+
+/** A lead as `GET /api/leads/:id` shows it. */
+export interface LeadView {
+  lead: Lead;
+  history: StageChange[];
+  deliveries: Job[];
+}
+
+export class LeadService {
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly store: LeadStore,
+    private readonly onJobs: () => void = () => {},
+  ) {}
+
+  async get(id: number): Promise<Lead> {
+    const lead = Number.isSafeInteger(id) ? await this.store.getLead(id) : undefined;
+    if (!lead) throw new DomainError('not_found', `no lead ${id}`, { field: 'id' });
+    return lead;
+  }
+
+  async view(id: number): Promise<LeadView> {
+    const lead = await this.get(id);
+    const [history, deliveries] = await Promise.all([this.store.history(id), this.store.jobsOfLead(id)]);
+    return { lead, history, deliveries };
+  }
+
+  /** Finds the lead a change is about: by our id or the target's, always within the integration. */
+  async find(change: Pick<LeadUpdate, 'oid' | 'eid'>, integrationId: string, fallback?: Lead): Promise<Lead | undefined> {
+    if (change.oid !== undefined && change.oid !== '') {
+      const id = Number(change.oid);
+      const lead = Number.isSafeInteger(id) ? await this.store.getLead(id) : undefined;
+      return lead?.integration === integrationId ? lead : undefined;
+    }
+    if (change.eid !== undefined && change.eid !== '') return this.store.findLeadByEid(integrationId, String(change.eid));
+    return fallback;
+  }
+
+  /**
+   * Applies a change to a lead under the stage rule. A stage the rule refuses (a late `wait`
+   * after `approve`) or the stage the lead already has changes nothing and fires nothing; an
+   * external id is stored when the lead has none yet. When another write moved the lead between
+   * our read and our write, the change is decided again on the fresh lead.
+   */
+  async applyUpdate(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.decideAndWrite(lead, change, source);
+      } catch (error) {
+        if (!(error instanceof StageConflict) || attempt >= 5) throw error;
+        lead = await this.get(lead.id);
+      }
+    }
+  }
+
+  private async decideAndWrite(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {
+    const write: LeadChange = {};
+    if (change.setEid && change.setEid !== lead.eid) write.eid = change.setEid;
+    const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage);
+    const jobs: NewJob[] = [];
+    if (moves && change.stage) {
+      const at = new Date().toISOString();
+      write.stage = change.stage;
+      write.status = change.status;
+      write.reason = change.reason;
+      write.statusComment = change.comment;
+      write.payout = change.payout;
+      write.history = {
+        at,
+        from: lead.stage,
+        stage: change.stage,
+        source: change.source ?? source,
+        status: change.status,
+        reason: change.reason,
+        comment: change.comment,
+        payout: change.payout,
+      };
+      jobs.push(...(await this.jobsForChange(lead, write.history)));
+    } else if (change.stage === undefined) {
+      // no stage given: the details alone may change (a comment from the operator)
+      if (change.status !== undefined) write.status = change.status;
+      if (change.reason !== undefined) write.reason = change.reason;
+      if (change.comment !== undefined) write.statusComment = change.comment;
+      if (change.payout !== undefined) write.payout = change.payout;
+    }
+    if (Object.keys(write).length === 0) return { lead, stageChanged: false };
+    const updated = await this.store.updateLead(lead.id, write, jobs);
+    if (jobs.length) this.onJobs();
+    return { lead: updated, stageChanged: Boolean(write.history) };
+  }
+
+  private async jobsForChange(lead: Lead, change: StageChange): Promise<NewJob[]> {
+    const jobs: NewJob[] = [];
+    const webmaster = lead.wm ? await this.config.getWebmaster(lead.wm) : undefined;
+    if (webmaster?.postbackUrl) {
+      jobs.push({
+        kind: 'postback.out',
+        leadId: lead.id,
+        integrationId: lead.integration,
+        // one postback per change: the stage rule never repeats a transition for a lead
+        key: `postback:${lead.id}:${change.from}>${change.stage}`,
+        payload: { url: webmaster.postbackUrl, method: 'GET', stage: change.stage, status: change.status, payout: change.payout },
+      });
+    }
+    if (change.stage === 'approve') {
+      const integration: Integration | undefined = await this.config.getIntegration(lead.integration);
+      if (integration?.flows['lead.approved']) {
+        jobs.push({ kind: 'lead.approved', leadId: lead.id, integrationId: integration.id, key: `approved:${lead.id}` });
+      }
+    }
+    return jobs;
+  }
+}

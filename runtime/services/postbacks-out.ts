@@ -1,0 +1,63 @@
+/**
+ * Outgoing postbacks to webmasters' trackers: one job per stage change (enqueued with the change,
+ * keyed so it exists once), sent from the queue and retried with backoff until the tracker
+ * answers 2xx. Macros in the URL are expanded when it is sent.
+ */
+import { request, type Dispatcher } from 'undici';
+import type { ConfigStore, Job, LeadStore } from '../store/types.ts';
+import type { Lead } from '../domain/lead.ts';
+import type { JobHandler, JobOutcome } from './queue.ts';
+
+/** The macros a postback URL may hold, e.g. `https://tracker/pb?click={subid}&status={stage}`. */
+export const POSTBACK_MACROS = [
+  'id', 'eid', 'offer', 'wm', 'flow', 'stage', 'status', 'reason', 'comment', 'payout', 'currency', 'country',
+  'subid', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
+] as const;
+
+/** Expands `{macro}`s with URL-encoded values; unknown `{words}` stay as written. */
+export function expandPostbackUrl(url: string, lead: Lead, change: { stage?: string; status?: string; payout?: number }): string {
+  const values: Record<string, unknown> = {
+    ...lead,
+    id: lead.id,
+    comment: lead.statusComment,
+    stage: change.stage ?? lead.stage,
+    status: change.status ?? lead.status,
+    payout: change.payout ?? lead.payout,
+    currency: lead.meta?.currency,
+  };
+  return url.replace(/\{([a-z0-9_]+)\}/gi, (whole, name: string) =>
+    (POSTBACK_MACROS as readonly string[]).includes(name) ? encodeURIComponent(String(values[name] ?? '')) : whole,
+  );
+}
+
+export class PostbackSender implements JobHandler {
+  readonly kinds = ['postback.out'] as const satisfies Job['kind'][];
+
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly store: LeadStore,
+    private readonly agent: Dispatcher,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async handle(job: Job): Promise<JobOutcome> {
+    const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);
+    if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
+    const payload = job.payload as { url?: string; method?: 'GET' | 'POST'; stage?: string; status?: string; payout?: number };
+    const template = payload.url || (lead.wm ? (await this.config.getWebmaster(lead.wm))?.postbackUrl : undefined);
+    if (!template) return { state: 'failed', error: `webmaster "${lead.wm ?? ''}" has no postback URL` };
+    const url = expandPostbackUrl(template, lead, payload);
+    try {
+      const answer = await request(url, {
+        method: payload.method ?? 'GET',
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      await answer.body.dump();
+      if (answer.statusCode >= 200 && answer.statusCode < 300) return { state: 'done' };
+      return { state: 'retry', error: `${url} answered HTTP ${answer.statusCode}` };
+    } catch (error) {
+      return { state: 'retry', error: `${url}: ${(error as Error).message}` };
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The job queue's worker: takes due jobs from the durable store, runs each with its handler, a
+ * bounded number at once, and puts failures back with exponential backoff. Jobs survive a restart
+ * (the store holds them), and a job left running by a stopped process is queued again at start.
+ */
+import type { Job, JobKind, LeadStore } from '../store/types.ts';
+
+/** What handling a job came to. */
+export type JobOutcome = { state: 'done' } | { state: 'retry'; error: string } | { state: 'failed'; error: string };
+
+export interface JobHandler {
+  kinds: JobKind[];
+  handle(job: Job): Promise<JobOutcome>;
+}
+
+export interface RetryPolicy {
+  /** Delay before the first retry; each next one doubles, up to `maxMs`. */
+  baseMs: number;
+  maxMs: number;
+  /** After this many attempts the job fails for good (and stays visible with its last error). */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 5_000, maxMs: 3_600_000, maxAttempts: 12 };
+
+/** When attempt `attempts` (1-based) failed, the next try is due after this many ms (±20 % jitter). */
+export function retryDelay(policy: RetryPolicy, attempts: number): number {
+  const delay = Math.min(policy.baseMs * 2 ** Math.max(0, attempts - 1), policy.maxMs);
+  return Math.round(delay * (0.8 + Math.random() * 0.4));
+}
+
+export interface QueueLog {
+  error(object: object, message: string): void;
+}
+
+export class JobQueue {
+  private running = 0;
+  private stopped = true;
+  private timer: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private again = false;
+  private readonly active = new Set<Promise<void>>();
+  private readonly kinds: JobKind[];
+  private readonly byKind = new Map<JobKind, JobHandler>();
+
+  constructor(
+    private readonly store: LeadStore,
+    handlers: JobHandler[],
+    private readonly options: { concurrency: number; pollMs: number; retry: RetryPolicy; log: QueueLog },
+  ) {
+    for (const handler of handlers) for (const kind of handler.kinds) this.byKind.set(kind, handler);
+    this.kinds = [...this.byKind.keys()];
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.store.requeueRunning();
+    this.wake();
+  }
+
+  /** Waits for the jobs in hand, takes no more. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await Promise.all(this.active);
+  }
+
+  /** Looks for due jobs now (called when jobs are enqueued). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    clearTimeout(this.timer);
+    try {
+      do {
+        this.again = false;
+        const free = this.options.concurrency - this.running;
+        if (free <= 0) break;
+        const jobs = await this.store.claimJobs(this.kinds, free, new Date());
+        for (const job of jobs) this.launch(job);
+        if (jobs.length === free) this.again = true;
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'job queue: claiming jobs failed');
+    } finally {
+      this.pumping = false;
+      if (!this.stopped) this.timer = setTimeout(() => this.wake(), this.options.pollMs);
+    }
+  }
+
+  private launch(job: Job): void {
+    this.running++;
+    const task = this.process(job).finally(() => {
+      this.running--;
+      this.active.delete(task);
+      this.wake();
+    });
+    this.active.add(task);
+  }
+
+  private async process(job: Job): Promise<void> {
+    const handler = this.byKind.get(job.kind);
+    let outcome: JobOutcome;
+    try {
+      outcome = handler ? await handler.handle(job) : { state: 'failed', error: `no handler for ${job.kind}` };
+    } catch (error) {
+      // a handler that throws is a bug of ours or a store failure: keep the job and try later
+      outcome = { state: 'retry', error: error instanceof Error ? error.message : String(error) };
+      this.options.log.error({ err: error, job: job.id }, 'job handler failed');
+    }
+    try {
+      if (outcome.state === 'done') await this.store.completeJob(job.id);
+      else if (outcome.state === 'failed' || job.attempts >= this.options.retry.maxAttempts) await this.store.failJob(job.id, outcome.error, undefined);
+      else await this.store.failJob(job.id, outcome.error, new Date(Date.now() + retryDelay(this.options.retry, job.attempts)));
+    } catch (error) {
+      this.options.log.error({ err: error, job: job.id }, 'job queue: recording the outcome failed');
+    }
+  }
+}

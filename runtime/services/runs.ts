@@ -1,0 +1,98 @@
+/**
+ * Runs an integration's flows: finds the flow for an event, the offer, and gives the executor the
+ * capabilities the run may use — live ones that change leads and send postbacks, or, for a test
+ * run, ones that only say what would have happened.
+ */
+import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { FlowEvent, Integration } from '../domain/config.ts';
+import type { FlowDoc } from '../domain/flow.ts';
+import { canMoveStage, type Lead, type StageSource } from '../domain/lead.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { Executor, RunResult, RunServices } from '../engine/executor.ts';
+import type { FlowService } from './flows.ts';
+import type { LeadService } from './leads.ts';
+
+function sourceOf(event: FlowEvent): StageSource {
+  if (event === 'postback.in') return 'postback';
+  if (event.startsWith('status.')) return 'status-check';
+  return 'delivery';
+}
+
+export class FlowRunner {
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly store: LeadStore,
+    private readonly leads: LeadService,
+    private readonly flows: FlowService,
+    private readonly executor: Executor,
+    private readonly onJobs: () => void,
+  ) {}
+
+  async integration(id: string): Promise<Integration> {
+    const integration = await this.config.getIntegration(id);
+    if (!integration) throw new DomainError('not_found', `no integration "${id}"`, { field: 'integration' });
+    return integration;
+  }
+
+  /** The current flow an integration runs for an event, or undefined when it handles no such event. */
+  async flowFor(integration: Integration, event: FlowEvent): Promise<FlowDoc | undefined> {
+    const id = integration.flows[event];
+    return id ? this.flows.load(id) : undefined;
+  }
+
+  /** Runs the integration's flow for a lead event. */
+  async runForLead(event: FlowEvent, lead: Lead): Promise<RunResult> {
+    const integration = await this.integration(lead.integration);
+    const flow = await this.flowFor(integration, event);
+    if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
+    const offer = await this.config.getOffer(lead.offer);
+    return this.executor.run({ flow, event, integration, lead, offer, trigger: lead }, this.live(integration, lead, event));
+  }
+
+  /** Runs an integration's postback flow for a call from its target. */
+  async runPostback(integration: Integration, trigger: { query: unknown; body: unknown }): Promise<RunResult> {
+    const flow = await this.flowFor(integration, 'postback.in');
+    if (!flow) throw new DomainError('not_found', `integration "${integration.id}" takes no postbacks`, { field: 'integration' });
+    return this.executor.run({ flow, event: 'postback.in', integration, trigger }, this.live(integration, undefined, 'postback.in'));
+  }
+
+  /**
+   * A test run: the flow (saved or not) against a sample or stored lead and the integration's real
+   * target, recorded as a test execution; no lead changes and no postback leaves.
+   */
+  async testRun(flow: FlowDoc, integrationId: string, lead: Lead, trigger?: unknown): Promise<RunResult> {
+    const integration = await this.integration(integrationId);
+    const offer = await this.config.getOffer(lead.offer);
+    const services: RunServices = {
+      leads: {
+        update: async (change) => {
+          const found = await this.leads.find(change, integration.id, lead);
+          if (!found) return undefined;
+          const moves = change.stage !== undefined && canMoveStage(found.stage, change.stage);
+          const next: Lead = { ...found, eid: change.setEid || found.eid };
+          if (moves) Object.assign(next, { stage: change.stage, status: change.status, reason: change.reason, statusComment: change.comment });
+          return { lead: next, stageChanged: moves };
+        },
+      },
+      postbacks: { send: async () => {} },
+    };
+    return this.executor.run({ flow, event: flow.event, integration, lead, offer, trigger: trigger ?? lead, test: true }, services);
+  }
+
+  private live(integration: Integration, runLead: Lead | undefined, event: FlowEvent): RunServices {
+    return {
+      leads: {
+        update: async (change) => {
+          const lead = await this.leads.find(change, integration.id, runLead);
+          return lead ? this.leads.applyUpdate(lead, change, sourceOf(event)) : undefined;
+        },
+      },
+      postbacks: {
+        send: async ({ url, method, leadId }) => {
+          await this.store.enqueue([{ kind: 'postback.out', leadId: leadId ?? runLead?.id, integrationId: integration.id, payload: { url, method } }]);
+          this.onJobs();
+        },
+      },
+    };
+  }
+}
