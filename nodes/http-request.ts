@@ -16,6 +16,7 @@ interface HttpRequestParams {
   contentType?: string;
   parse: 'auto' | 'json' | 'text';
   timeoutMs: number;
+  serverErrors: 'retry' | 'http_error';
 }
 
 /**
@@ -28,7 +29,9 @@ interface HttpRequestParams {
  * Ports and outputs:
  * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`;
  * - `http_error` (any other status, or a 2xx whose body is not the JSON asked for) → the same
- *   shape, with failure `http_error` (retryable for 5xx and 429) or `bad_json`;
+ *   shape, with failure `http_error` or `bad_json`. A 5xx or 429 answer takes no exit by default
+ *   (`serverErrors: 'retry'`): the target is in trouble, not refusing the lead, so the flow stops
+ *   with a retryable failure and the delivery queue tries again later;
  * - `network_error` (refused, reset, DNS) → `{ error, durationMs }`, retryable;
  * - `timeout` (no answer in time) → `{ error, durationMs }`, retryable.
  */
@@ -111,6 +114,13 @@ export const httpRequest = defineNode<HttpRequestParams>({
       min: 1,
       max: 120000,
     },
+    serverErrors: {
+      kind: 'select',
+      label: '5xx and 429 answers',
+      help: 'retry: the target is in trouble, so stop here and deliver the lead again later. http_error: take the http_error exit like any other refusal.',
+      options: ['retry', 'http_error'],
+      default: 'retry',
+    },
   },
   async execute({ params, input, http }) {
     const before = isObject(input) ? input : {};
@@ -125,7 +135,7 @@ export const httpRequest = defineNode<HttpRequestParams>({
     }
     const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 10000;
     const exchange = await http.send({ method, url, headers, body: payload?.text, timeoutMs });
-    return readExchange(exchange, params.parse);
+    return readExchange(exchange, params.parse, params.serverErrors);
   },
 });
 
@@ -166,7 +176,7 @@ function buildBody(params: HttpRequestParams, before: Record<string, unknown>): 
   }
 }
 
-function readExchange(exchange: HttpExchange, parse: HttpRequestParams['parse']): NodeResult {
+function readExchange(exchange: HttpExchange, parse: HttpRequestParams['parse'], serverErrors: HttpRequestParams['serverErrors']): NodeResult {
   if (exchange.outcome !== 'answer') {
     const port = exchange.outcome;
     const message = exchange.error || (port === 'timeout' ? 'no answer in time' : 'network error');
@@ -183,11 +193,11 @@ function readExchange(exchange: HttpExchange, parse: HttpRequestParams['parse'])
   const parsed = readBody(text, headers, ok ? parse : parse === 'text' ? 'text' : 'auto');
   const output = { status, ok, headers, body: parsed.body, durationMs: exchange.durationMs };
   if (!ok) {
-    return {
-      port: 'http_error',
-      output,
-      failure: { code: 'http_error', message: `HTTP ${status}`, retryable: status >= 500 || status === 429 },
-    };
+    const retryable = status >= 500 || status === 429;
+    const failure = { code: 'http_error', message: `HTTP ${status}`, retryable };
+    // no port: the failure stops the flow whatever is connected, and the delivery is retried
+    if (retryable && serverErrors !== 'http_error') return { output, failure };
+    return { port: 'http_error', output, failure };
   }
   if (parsed.badJson) {
     return {

@@ -22,6 +22,7 @@ import type {
   PostbackActions,
 } from '../../nodes/core/types.ts';
 import type { Execution, HttpRecord, LeadStore, StepRecord } from '../store/types.ts';
+import { isTemplate, templatePaths } from '../../nodes/core/template.ts';
 import { hasher } from './hash.ts';
 import { createHttpClient } from './http.ts';
 import { renderParams } from './params.ts';
@@ -29,7 +30,8 @@ import { Redactor } from './redact.ts';
 import type { NodeRegistry } from './registry.ts';
 
 /** A node runs at most this long unless its settings say otherwise; nothing may hang a flow. */
-export const DEFAULT_NODE_TIMEOUT_MS = 30_000;
+/** Above HTTP Request's own longest timeout, so that one ends as the node's `timeout` exit. */
+export const DEFAULT_NODE_TIMEOUT_MS = 130_000;
 /** A guard against a flow that fans out without end. */
 const MAX_STEPS = 1000;
 
@@ -77,6 +79,8 @@ export interface RunResult {
 
 interface CompiledFlow {
   nodes: Map<string, FlowNode>;
+  /** Per node, the secrets its params name: each must be set, or the node fails before it runs. */
+  secretsNamed: Map<string, string[]>;
   trigger: FlowNode;
   /** `source\u0000port` → target node ids, in edge order. */
   next: Map<string, string[]>;
@@ -95,7 +99,18 @@ function compile(flow: FlowDoc, registry: NodeRegistry): CompiledFlow {
     const key = `${edge.source}\u0000${edge.sourceHandle}`;
     next.set(key, [...(next.get(key) ?? []), edge.target]);
   }
-  const result = { nodes, trigger, next };
+  const secretsNamed = new Map<string, string[]>();
+  for (const node of flow.nodes) {
+    const names = new Set<string>();
+    const visit = (value: unknown): void => {
+      if (typeof value === 'string' && isTemplate(value)) {
+        for (const path of templatePaths(value)) if (path[0] === 'secrets' && path[1] !== undefined) names.add(String(path[1]));
+      } else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
+    };
+    visit(node.params);
+    if (names.size) secretsNamed.set(node.id, [...names]);
+  }
+  const result = { nodes, trigger, next, secretsNamed };
   compiled.set(flow, result);
   return result;
 }
@@ -155,6 +170,16 @@ export class Executor {
       const definition = registry.get(node.type);
       if (!definition) {
         flowError = { code: 'unknown_node', message: `"${node.type}" is not a known node type`, nodeId, retryable: false };
+        break;
+      }
+      const missing = (flow.secretsNamed.get(node.id) ?? []).filter((name) => !Object.hasOwn(request.integration.secrets ?? {}, name));
+      if (missing.length) {
+        flowError = {
+          code: 'missing_secret',
+          message: `integration "${request.integration.id}" has no secret ${missing.map((m) => `"${m}"`).join(', ')}`,
+          nodeId,
+          retryable: false,
+        };
         break;
       }
       const step = await this.runStep(node, definition, input, request, services, definition.usesSecrets ? secretScope : scope, redactor, (r) => (response = r));
@@ -271,7 +296,8 @@ export class Executor {
     }
 
     const output = result ? result.output : undefined;
-    const port = result ? (result.port ?? 'out') : undefined;
+    // a failure without a port ends the branch: the failure decides (HTTP Request's 5xx, say)
+    const port = result && !(result.failure && result.port === undefined) ? (result.port ?? 'out') : undefined;
     return {
       port,
       output,

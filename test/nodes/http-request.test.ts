@@ -151,11 +151,17 @@ describe('HTTP Request: the answer', () => {
     expect(failure).toMatchObject({ code: 'bad_json', retryable: false });
   });
 
-  it('a 503 answer takes the http_error port and is retryable', async () => {
+  it('a 503 answer takes no exit and fails retryably, so the lead is delivered again later', async () => {
     const { port, answer, failure } = await answeredWith({ status: 503, body: { error: 'busy' } });
-    expect(port).toBe('http_error');
+    expect(port).toBeUndefined();
     expect(answer).toMatchObject({ status: 503, ok: false, body: { error: 'busy' } });
     expect(failure).toEqual({ code: 'http_error', message: 'HTTP 503', retryable: true });
+  });
+
+  it('with serverErrors set to http_error, a 503 takes the http_error exit', async () => {
+    const { port, failure } = await answeredWith({ status: 503, body: { error: 'busy' } }, { serverErrors: 'http_error' });
+    expect(port).toBe('http_error');
+    expect(failure?.retryable).toBe(true);
   });
 
   it('a 429 answer is retryable, a 400 is not', async () => {

@@ -1,0 +1,169 @@
+/**
+ * The command line, without the server:
+ *
+ *   leadflow validate <flow.json>
+ *   leadflow run <flow.json> --lead <lead.json> [--integration <integration.json>] [--offer <offer.json>]
+ *                [--set name=value]… [--secret name=value]… [--json]
+ *
+ * `run` sends real requests to the flow's target but changes no stored lead; it prints the
+ * execution node by node (secrets redacted) and exits 1 when the flow failed.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Integration, Offer } from './domain/config.ts';
+import { canMoveStage, type Lead } from './domain/lead.ts';
+import { DomainError } from './domain/errors.ts';
+import { Executor, type RunResult } from './engine/executor.ts';
+import { createAgent } from './engine/http.ts';
+import { loadNodeRegistry } from './engine/registry.ts';
+import { describeIssues, validateFlow } from './engine/validate.ts';
+import { parseLeadInput } from './services/lead-input.ts';
+
+const USAGE = `usage:
+  leadflow validate <flow.json>
+  leadflow run <flow.json> --lead <lead.json> [--integration <integration.json>] [--offer <offer.json>]
+               [--set name=value]... [--secret name=value]... [--json]`;
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the ${what} file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`the ${what} file ${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function pairs(values: string[] | undefined, option: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of values ?? []) {
+    const at = item.indexOf('=');
+    if (at < 1) throw new Error(`--${option} takes name=value, not "${item}"`);
+    out[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return out;
+}
+
+function short(value: unknown, max = 300): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (text === undefined) return '—';
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
+/** The trace as an integrator reads it: one block per node. */
+function formatTrace(result: RunResult): string {
+  const { execution } = result;
+  const lines = [`flow ${execution.flowId} v${execution.flowVersion} (${execution.event}): ${execution.state} in ${execution.durationMs} ms`];
+  for (const step of execution.steps) {
+    lines.push('', `● ${step.nodeId} [${step.type}] ${step.state}${step.port ? ` → ${step.port}` : ''} ${step.durationMs} ms${step.attempts > 1 ? `, ${step.attempts} attempts` : ''}`);
+    lines.push(`  input:  ${short(step.input)}`);
+    lines.push(`  output: ${short(step.output)}`);
+    if (step.error) lines.push(`  error:  ${step.error.code}: ${step.error.message}`);
+    for (const exchange of step.http) {
+      lines.push(`  http:   ${exchange.request.method} ${exchange.request.url}`);
+      if (exchange.request.body) lines.push(`          body ${short(exchange.request.body)}`);
+      lines.push(
+        exchange.response
+          ? `          ← ${exchange.response.status} ${short(exchange.response.body)} (${exchange.durationMs} ms)`
+          : `          ← ${exchange.outcome}: ${exchange.error} (${exchange.durationMs} ms)`,
+      );
+    }
+    for (const log of step.logs) lines.push(`  log:    ${log}`);
+  }
+  if (result.response) lines.push('', `response: ${result.response.status} ${short(result.response.body)}`);
+  if (result.error) lines.push('', `failed at ${result.error.nodeId ?? '-'}: ${result.error.code}: ${result.error.message}${result.error.retryable ? ' (retryable)' : ''}`);
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      lead: { type: 'string' },
+      integration: { type: 'string' },
+      offer: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      secret: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, file] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  if (!file) throw new Error(`${command} needs a flow file\n${USAGE}`);
+  const registry = await loadNodeRegistry();
+  const checked = validateFlow(readJson(file, 'flow'), registry);
+
+  if (command === 'validate') {
+    if (checked.ok) {
+      console.log(`${file}: valid (${checked.flow.event}, ${checked.flow.nodes.length} nodes)`);
+      return 0;
+    }
+    console.error(`${file}: invalid\n${describeIssues(checked.issues)}`);
+    return 1;
+  }
+  if (command !== 'run') throw new Error(`unknown command "${command}"\n${USAGE}`);
+  if (!checked.ok) {
+    console.error(`${file}: invalid\n${describeIssues(checked.issues)}`);
+    return 1;
+  }
+  if (!values.lead) throw new Error('run needs --lead <lead.json>');
+  const now = new Date().toISOString();
+  const input = parseLeadInput(readJson(values.lead, 'lead'));
+  const given = values.integration ? (readJson(values.integration, 'integration') as Partial<Integration>) : {};
+  const integration: Integration = {
+    id: given.id ?? 'cli',
+    name: given.name ?? 'command line',
+    enabled: true,
+    settings: { ...given.settings, ...pairs(values.set, 'set') },
+    secrets: { ...given.secrets, ...pairs(values.secret, 'secret') },
+    offers: [],
+    flows: {},
+    postbackToken: '',
+  };
+  const lead: Lead = { ...input, id: 0, integration: integration.id, stage: 'new', created_at: now, updated_at: now };
+  const offer = values.offer
+    ? (readJson(values.offer, 'offer') as Offer)
+    : { id: input.offer, name: input.offer, parameters: {}, goals: [], products: [] };
+
+  const agent = createAgent();
+  try {
+    const executor = new Executor({ registry, agent });
+    const result = await executor.run(
+      { flow: checked.flow, event: checked.flow.event, integration, lead, offer, trigger: lead, test: true },
+      {
+        leads: {
+          // nothing is stored: say what the change would do to the lead given
+          update: async (change) => {
+            const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage);
+            const next: Lead = { ...lead, eid: change.setEid || lead.eid, ...(moves ? { stage: change.stage } : {}) };
+            return { lead: next, stageChanged: moves };
+          },
+        },
+        postbacks: { send: async () => {} },
+      },
+    );
+    console.log(values.json ? JSON.stringify(result.execution, null, 2) : formatTrace(result));
+    return result.error ? 1 : 0;
+  } finally {
+    await agent.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof DomainError || error instanceof Error ? error.message : String(error));
+    process.exitCode = 2;
+  },
+);
