@@ -1,0 +1,194 @@
+/**
+ * The one helper module integration tests start things with: the real runtime on 127.0.0.1 port
+ * 0 over a temporary data folder, mock targets and trackers as real HTTP servers on 127.0.0.1,
+ * and `waitFor`, which polls a condition until a deadline instead of sleeping.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../runtime/runtime.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** A request a mock server received. */
+export interface Received {
+  method: string;
+  url: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** What a mock target answers; `hang` never answers. */
+export type Answer = { status?: number; headers?: Record<string, string>; body?: string | object } | 'hang';
+
+export interface MockServer {
+  url: string;
+  port: number;
+  received: Received[];
+  /** Changes what it answers from now on. */
+  answer(handler: (request: Received) => Answer): void;
+  /** Stops listening (the target is "down"); `start` brings it back on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/**
+ * A mock target on 127.0.0.1. `port` 0 picks a free one; give a port to bring a target up where
+ * a stopped one was.
+ */
+export async function startMockServer(handler: (request: Received) => Answer = () => ({ body: { ok: true } }), port = 0): Promise<MockServer> {
+  const received: Received[] = [];
+  let current = handler;
+  let server: Server | undefined;
+  let boundPort = port;
+  const listen = async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        const seen: Received = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
+        received.push(seen);
+        const reply = current(seen);
+        if (reply === 'hang') return;
+        const json = typeof reply.body === 'object';
+        res.writeHead(reply.status ?? 200, { ...(json ? { 'content-type': 'application/json' } : {}), ...reply.headers });
+        res.end(json ? JSON.stringify(reply.body) : (reply.body ?? ''));
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server?.once('error', reject);
+      server?.listen(boundPort, '127.0.0.1', resolve);
+    });
+    boundPort = (server.address() as AddressInfo).port;
+  };
+  await listen();
+  return {
+    get url() {
+      return `http://127.0.0.1:${boundPort}`;
+    },
+    get port() {
+      return boundPort;
+    },
+    received,
+    answer(next) {
+      current = next;
+    },
+    async stop() {
+      if (!server) return;
+      const closing = server;
+      server = undefined;
+      closing.closeAllConnections();
+      await new Promise<void>((resolve) => closing.close(() => resolve()));
+    },
+    start: listen,
+  };
+}
+
+export interface TestRuntime {
+  runtime: Runtime;
+  url: string;
+  dataDir: string;
+  /** Calls the runtime's API; answers the status and the parsed JSON body. */
+  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+/** Starts the real runtime on 127.0.0.1:0 over a fresh data folder (or the one given, for restarts). */
+export async function startRuntime(options: Partial<RuntimeOptions> = {}): Promise<TestRuntime> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'leadflow-test-'));
+  const runtime = await createRuntime({
+    logger: pino({ level: 'silent' }),
+    pollMs: 50,
+    retry: { baseMs: 100, maxMs: 1000, maxAttempts: 20 },
+    ...options,
+    dataDir,
+  });
+  const url = await runtime.listen(0, '127.0.0.1');
+  return {
+    runtime,
+    url,
+    dataDir,
+    async api(method, route, body, headers = {}) {
+      const response = await fetch(url + route, {
+        method,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async close() {
+      await runtime.close();
+    },
+  };
+}
+
+/** Removes a data folder a test made. */
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A flow file of the repository, parsed. */
+export function readFlow(relative: string): Record<string, unknown> & { id: string } {
+  return JSON.parse(readFileSync(path.join(ROOT, relative), 'utf8'));
+}
+
+export const DEMO_KEY = 'test-key-91b2';
+export const DEMO_SECRET = 'test-secret-5d0c';
+
+/**
+ * Sets up the demo CRM integration (the shipped `flows/demo` flows) against a target URL, with
+ * an offer and a webmaster whose tracker is `trackerUrl`.
+ */
+export async function setUpDemoIntegration(t: TestRuntime, targetUrl: string, trackerUrl?: string): Promise<{ token: string }> {
+  const ok = (r: { status: number; body: unknown }) => {
+    if (r.status >= 300) throw new Error(`setup failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  };
+  ok(await t.api('POST', '/api/flows', readFlow('flows/demo/demo-crm-send.json')));
+  ok(await t.api('POST', '/api/flows', readFlow('flows/demo/demo-crm-postback.json')));
+  ok(await t.api('POST', '/api/offers', { id: 'tea', name: 'Tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' } }));
+  ok(await t.api('PUT', '/api/webmasters/wm1', { postbackUrl: trackerUrl ? `${trackerUrl}/pb?click={subid}&stage={stage}&lead={id}` : '' }));
+  const created = ok(
+    await t.api('POST', '/api/integrations', {
+      id: 'crm',
+      name: 'CRM',
+      enabled: true,
+      settings: { base_url: targetUrl },
+      secrets: { api_key: DEMO_KEY, api_secret: DEMO_SECRET },
+      offers: ['tea'],
+      flows: { 'lead.new': 'demo-crm-send', 'postback.in': 'demo-crm-postback' },
+    }),
+  );
+  const token = new URL((created.body as { postbackUrl: string }).postbackUrl).searchParams.get('token') as string;
+  return { token };
+}
