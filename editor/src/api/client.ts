@@ -1,0 +1,112 @@
+/**
+ * The management API as the editor calls it. Answer types come from the runtime's own modules
+ * (type-only imports), derived where the API reshapes them, never declared a second time.
+ */
+import type { FlowDoc } from '../../../runtime/domain/flow.ts';
+import type { Integration, Offer } from '../../../runtime/domain/config.ts';
+import type { Lead } from '../../../runtime/domain/lead.ts';
+import type { Execution, FlowVersion, StoredFlow } from '../../../runtime/store/types.ts';
+import type { NodeDescriptor } from '../../../nodes/core/types.ts';
+import type { FlowIssue } from '../../../runtime/engine/validate.ts';
+import type { FlowResponse } from '../../../nodes/core/types.ts';
+
+/** A flow in `GET /api/flows`: the stored flow without its versions' documents. */
+export type FlowSummary = Omit<StoredFlow, 'versions'> & { versions: VersionInfo[] };
+export type VersionInfo = Omit<FlowVersion, 'flow'>;
+
+/** An integration in an API answer: secrets by name only, and the postback URL to give the target. */
+export type IntegrationView = Omit<Integration, 'secrets' | 'postbackToken'> & {
+  secrets: Record<string, { set: true }>;
+  postbackUrl: string;
+};
+
+/** What `PATCH /api/integrations/:id` takes: secrets set (text), kept (left out) or removed (null). */
+export type IntegrationPatch = Partial<Omit<Integration, 'secrets' | 'flows'>> & {
+  secrets?: Record<string, string | null>;
+  flows?: Record<string, string | null>;
+};
+
+export interface TestRunAnswer {
+  execution: Execution;
+  response?: FlowResponse;
+  error?: Execution['error'];
+}
+
+/** An error answer of the API, with the issues of an invalid flow when there are some. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly issues?: FlowIssue[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const USER_KEY = 'leadflow.user';
+
+/** The name versions are saved under; until there are accounts, the one typed in the top bar. */
+export function currentUser(): string {
+  return localStorage.getItem(USER_KEY) ?? '';
+}
+
+export function setCurrentUser(name: string): void {
+  localStorage.setItem(USER_KEY, name.trim());
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const user = currentUser();
+  if (user) headers['x-leadflow-user'] = user;
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let answer: unknown;
+  try {
+    answer = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new ApiError(res.status, 'bad_answer', `the server answered ${res.status} with something that is not JSON`);
+  }
+  if (!res.ok) {
+    const error = (answer ?? {}) as { error?: string; message?: string; field?: string; details?: unknown };
+    const issues = error.error === 'invalid_flow' && Array.isArray(error.details) ? (error.details as FlowIssue[]) : undefined;
+    throw new ApiError(res.status, error.error ?? 'error', error.message ?? `HTTP ${res.status}`, error.field, issues);
+  }
+  return answer as T;
+}
+
+export const api = {
+  nodes: () => call<{ nodes: NodeDescriptor[] }>('GET', '/api/nodes').then((a) => a.nodes),
+
+  flows: () => call<{ flows: FlowSummary[] }>('GET', '/api/flows').then((a) => a.flows),
+  flow: (id: string) => call<FlowDoc>('GET', `/api/flows/${encodeURIComponent(id)}`),
+  createFlow: (doc: Omit<FlowDoc, 'version'>) => call<FlowDoc>('POST', '/api/flows', doc),
+  saveFlow: (doc: FlowDoc) => call<FlowDoc>('PUT', `/api/flows/${encodeURIComponent(doc.id)}`, doc),
+  deleteFlow: (id: string) => call<void>('DELETE', `/api/flows/${encodeURIComponent(id)}`),
+  validateFlow: (doc: unknown) => call<{ ok: boolean; issues: FlowIssue[] }>('POST', '/api/flows/validate', doc),
+  versions: (id: string) =>
+    call<{ currentVersion: number; versions: VersionInfo[] }>('GET', `/api/flows/${encodeURIComponent(id)}/versions`),
+  version: (id: string, version: number) => call<FlowDoc>('GET', `/api/flows/${encodeURIComponent(id)}/versions/${version}`),
+  testRun: (id: string, body: { integration: string; flow: FlowDoc; lead?: unknown; leadId?: number; trigger?: unknown }) =>
+    call<TestRunAnswer>('POST', `/api/flows/${encodeURIComponent(id)}/test`, body),
+
+  integrations: () => call<{ integrations: IntegrationView[] }>('GET', '/api/integrations').then((a) => a.integrations),
+  integration: (id: string) => call<IntegrationView>('GET', `/api/integrations/${encodeURIComponent(id)}`),
+  createIntegration: (body: IntegrationPatch & { id: string; name: string }) => call<IntegrationView>('POST', '/api/integrations', body),
+  updateIntegration: (id: string, patch: IntegrationPatch) => call<IntegrationView>('PATCH', `/api/integrations/${encodeURIComponent(id)}`, patch),
+  deleteIntegration: (id: string) => call<void>('DELETE', `/api/integrations/${encodeURIComponent(id)}`),
+
+  offers: () => call<{ offers: Offer[] }>('GET', '/api/offers').then((a) => a.offers),
+  putOffer: (offer: Offer) => call<Offer>('PUT', `/api/offers/${encodeURIComponent(offer.id)}`, offer),
+
+  leads: (query: { integration?: string; limit?: number }) => {
+    const params = new URLSearchParams();
+    if (query.integration) params.set('integration', query.integration);
+    params.set('limit', String(query.limit ?? 20));
+    return call<{ leads: Lead[] }>('GET', `/api/leads?${params}`).then((a) => a.leads);
+  },
+};

@@ -1,0 +1,401 @@
+/**
+ * Reads a curl command the way a target's API documentation prints it, and says which nodes it
+ * implies: a body-building node (JSON Build, or Form/Query Build for forms and GET parameters) and
+ * an HTTP Request, with the lead's fields recognised by name or by look (phone, name, email, ip,
+ * country, …) and credentials turned into `{{secrets.…}}`.
+ *
+ * Pure: no DOM, no store; the canvas pastes what {@link curlToNodes} gives.
+ */
+import type { FlowEdge, FlowNode } from '../../../runtime/domain/flow.ts';
+import type { KeyValue } from '../../../nodes/core/types.ts';
+
+export interface CurlRequest {
+  method: string;
+  url: string;
+  headers: { name: string; value: string }[];
+  /** `-d` and friends, in order; joined with `&` as curl does. */
+  data: string[];
+  /** `--data-urlencode` parts, already split into name and value. */
+  urlencoded: KeyValue[];
+  /** `-F` fields. */
+  form: KeyValue[];
+  /** `--json` given. */
+  json: boolean;
+  /** `-G`: the data goes into the URL. */
+  get: boolean;
+  user?: string;
+  timeoutMs?: number;
+}
+
+export class CurlError extends Error {}
+
+/** Splits a shell command line into words: quotes, `$'…'`, backslashes, line continuations. */
+export function shellWords(command: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let i = 0;
+  const s = command.replace(/\\\r?\n/g, ' ').replace(/\^\r?\n/g, ' ');
+  while (i < s.length) {
+    const c = s[i];
+    if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+      i++;
+    } else if (c === "'") {
+      const end = s.indexOf("'", i + 1);
+      if (end < 0) throw new CurlError('a quote (\') is not closed');
+      word += s.slice(i + 1, end);
+      inWord = true;
+      i = end + 1;
+    } else if (c === '$' && s[i + 1] === "'") {
+      i += 2;
+      while (i < s.length && s[i] !== "'") {
+        if (s[i] === '\\' && i + 1 < s.length) {
+          const n = s[i + 1];
+          word += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n;
+          i += 2;
+        } else word += s[i++];
+      }
+      if (i >= s.length) throw new CurlError("a quote ($') is not closed");
+      i++;
+      inWord = true;
+    } else if (c === '"') {
+      i++;
+      while (i < s.length && s[i] !== '"') {
+        if (s[i] === '\\' && i + 1 < s.length && '"\\$`'.includes(s[i + 1])) {
+          word += s[i + 1];
+          i += 2;
+        } else word += s[i++];
+      }
+      if (i >= s.length) throw new CurlError('a quote (") is not closed');
+      i++;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < s.length) {
+      word += s[i + 1];
+      i += 2;
+      inWord = true;
+    } else {
+      word += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
+
+const WITH_VALUE: Record<string, string> = {
+  '-X': 'request', '--request': 'request',
+  '-H': 'header', '--header': 'header',
+  '-d': 'data', '--data': 'data', '--data-raw': 'data', '--data-binary': 'data', '--data-ascii': 'data',
+  '--data-urlencode': 'urlencode',
+  '-F': 'form', '--form': 'form', '--form-string': 'form',
+  '--json': 'json',
+  '-u': 'user', '--user': 'user',
+  '-A': 'agent', '--user-agent': 'agent',
+  '-e': 'referer', '--referer': 'referer',
+  '-b': 'cookie', '--cookie': 'cookie',
+  '--url': 'url',
+  '-m': 'maxtime', '--max-time': 'maxtime',
+  // read and ignored
+  '-o': 'ignore', '--output': 'ignore', '--connect-timeout': 'ignore', '-w': 'ignore', '--write-out': 'ignore',
+  '--retry': 'ignore', '-x': 'ignore', '--proxy': 'ignore', '--cacert': 'ignore', '--cert': 'ignore', '-c': 'ignore', '--cookie-jar': 'ignore',
+};
+
+/** Parses `curl …` into the request it sends. @throws CurlError naming what is wrong. */
+export function parseCurl(command: string): CurlRequest {
+  const words = shellWords(command.trim());
+  if (words[0] !== 'curl') throw new CurlError('this does not start with "curl"');
+  const request: CurlRequest = { method: '', url: '', headers: [], data: [], urlencoded: [], form: [], json: false, get: false };
+  for (let i = 1; i < words.length; i++) {
+    let flag = words[i];
+    let value: string | undefined;
+    if (flag.startsWith('--') && flag.includes('=')) {
+      value = flag.slice(flag.indexOf('=') + 1);
+      flag = flag.slice(0, flag.indexOf('='));
+    } else if (/^-[XHdFuAebmo]./.test(flag)) {
+      value = flag.slice(2);
+      flag = flag.slice(0, 2);
+    }
+    const kind = WITH_VALUE[flag];
+    if (kind) {
+      if (value === undefined) {
+        value = words[++i];
+        if (value === undefined) throw new CurlError(`${flag} needs a value`);
+      }
+      switch (kind) {
+        case 'request':
+          request.method = value.toUpperCase();
+          break;
+        case 'header': {
+          const colon = value.indexOf(':');
+          if (colon > 0) request.headers.push({ name: value.slice(0, colon).trim(), value: value.slice(colon + 1).trim() });
+          break;
+        }
+        case 'data':
+          request.data.push(value);
+          break;
+        case 'json':
+          request.data.push(value);
+          request.json = true;
+          break;
+        case 'urlencode': {
+          const eq = value.indexOf('=');
+          if (eq > 0) request.urlencoded.push({ key: value.slice(0, eq), value: value.slice(eq + 1) });
+          else request.urlencoded.push({ key: eq === 0 ? value.slice(1) : value, value: '' });
+          break;
+        }
+        case 'form': {
+          const eq = value.indexOf('=');
+          if (eq > 0) request.form.push({ key: value.slice(0, eq), value: value.slice(eq + 1).replace(/^"(.*)"$/, '$1') });
+          break;
+        }
+        case 'user':
+          request.user = value;
+          break;
+        case 'agent':
+          request.headers.push({ name: 'User-Agent', value });
+          break;
+        case 'referer':
+          request.headers.push({ name: 'Referer', value });
+          break;
+        case 'cookie':
+          request.headers.push({ name: 'Cookie', value });
+          break;
+        case 'url':
+          request.url = value;
+          break;
+        case 'maxtime':
+          if (Number(value) > 0) request.timeoutMs = Math.round(Number(value) * 1000);
+          break;
+      }
+    } else if (flag === '-G' || flag === '--get') {
+      request.get = true;
+    } else if (flag.startsWith('-') && flag.length > 1) {
+      // -s, -S, -k, -L, -v, -i, --compressed, --location, -sSL: nothing the request depends on
+    } else if (!request.url) {
+      request.url = flag;
+    }
+  }
+  if (!request.url) throw new CurlError('no URL found in the command');
+  if (!/^[a-z]+:\/\//i.test(request.url)) request.url = `http://${request.url}`;
+  if (!request.method) {
+    const hasBody = request.data.length > 0 || request.urlencoded.length > 0 || request.form.length > 0;
+    request.method = hasBody && !request.get ? 'POST' : 'GET';
+  }
+  return request;
+}
+
+// ---- recognising the lead's fields and credentials --------------------------------------------
+
+const norm = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+const LEAD_KEYS: Record<string, string> = {};
+const add = (field: string, ...keys: string[]) => keys.forEach((k) => (LEAD_KEYS[norm(k)] = field));
+add('phone', 'phone', 'tel', 'telephone', 'phone_number', 'phonenumber', 'msisdn', 'mobile', 'mobile_phone', 'cell', 'client_phone', 'customer_phone', 'user_phone');
+add('name', 'name', 'fio', 'full_name', 'fullname', 'client_name', 'customer_name', 'first_name', 'firstname', 'user_name', 'username', 'client', 'buyer_name');
+add('email', 'email', 'e_mail', 'mail', 'client_email', 'customer_email', 'user_email');
+add('ip', 'ip', 'ip_address', 'ipaddress', 'user_ip', 'client_ip', 'customer_ip', 'userip');
+add('country', 'country', 'country_code', 'countrycode', 'geo', 'country_iso', 'iso');
+add('ua', 'ua', 'user_agent', 'useragent');
+add('address', 'address', 'addr', 'full_address');
+add('city', 'city', 'town');
+add('region', 'region', 'state', 'province');
+add('street', 'street');
+add('zip', 'zip', 'zipcode', 'postcode', 'postal_code', 'index');
+add('comment', 'comment', 'comments', 'note', 'notes', 'message');
+add('subid', 'subid', 'sub_id', 'click_id', 'clickid', 'cid', 'transaction_id', 'aff_sub');
+for (const n of [1, 2, 3, 4, 5]) add(`sub${n}`, `sub${n}`, `sub_id${n}`, `sub_id_${n}`, `aff_sub${n}`);
+for (const u of ['source', 'medium', 'campaign', 'content', 'term']) add(`utm_${u}`, `utm_${u}`);
+add('id', 'order_ref', 'external_id', 'ext_id', 'partner_order_id', 'lead_id', 'foreign_id', 'order_id');
+add('wm', 'wm', 'webmaster', 'webmaster_id', 'wm_id', 'publisher_id', 'affiliate_id');
+
+const OFFER_KEYS = new Set(['offerid', 'offer', 'productid', 'goodsid', 'campaignid', 'streamid', 'flowid', 'landingid', 'goalid']);
+const SECRET_KEYS = new Set(['apikey', 'key', 'token', 'accesstoken', 'apitoken', 'authtoken', 'secret', 'apisecret', 'password', 'pass', 'secretkey', 'signature', 'sign', 'hash']);
+const SECRET_HEADERS = new Set(['authorization', 'xapikey', 'apikey', 'xauthtoken', 'xtoken', 'token', 'xaccesstoken', 'xapitoken', 'xsecret', 'xkey']);
+
+function secretName(key: string): string {
+  const name = key.toLowerCase().replace(/^x-/, '').replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return name === 'key' || name === 'apikey' ? 'api_key' : name || 'api_key';
+}
+
+/** What a field of the example becomes in the flow. */
+export interface Recognised {
+  value: string;
+  kind: 'lead' | 'offer' | 'secret' | 'literal';
+}
+
+export function recognise(key: string, example: unknown): Recognised {
+  const k = norm(key);
+  if (SECRET_KEYS.has(k) && k !== 'signature' && k !== 'sign' && k !== 'hash') return { value: `{{secrets.${secretName(key)}}}`, kind: 'secret' };
+  if (LEAD_KEYS[k]) return { value: `{{lead.${LEAD_KEYS[k]}}}`, kind: 'lead' };
+  if (OFFER_KEYS.has(k)) return { value: `{{offer.params.${key.replace(/[^A-Za-z0-9_-]/g, '_')}}}`, kind: 'offer' };
+  if (typeof example === 'string') {
+    const text = example.trim();
+    if (/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(text)) return { value: '{{lead.email}}', kind: 'lead' };
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return { value: '{{lead.ip}}', kind: 'lead' };
+    if (/^\+?[\d\s().-]{9,20}$/.test(text) && text.replace(/\D/g, '').length >= 9 && /[+\s()-]/.test(text)) return { value: '{{lead.phone}}', kind: 'lead' };
+  }
+  return { value: typeof example === 'string' ? example : JSON.stringify(example), kind: 'literal' };
+}
+
+function recogniseJson(value: unknown, key: string | undefined, found: Recognised[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => recogniseJson(v, key, found));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, recogniseJson(v, k, found)]));
+  }
+  if (key === undefined) return value;
+  const r = recognise(key, value);
+  found.push(r);
+  return r.kind === 'literal' ? value : r.value;
+}
+
+function formRows(text: string): KeyValue[] {
+  return text
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const dec = (s: string) => {
+        try {
+          return decodeURIComponent(s.replace(/\+/g, ' '));
+        } catch {
+          return s;
+        }
+      };
+      return eq < 0 ? { key: dec(pair), value: '' } : { key: dec(pair.slice(0, eq)), value: dec(pair.slice(eq + 1)) };
+    });
+}
+
+function recogniseRows(rows: KeyValue[], found: Recognised[]): KeyValue[] {
+  return rows.map((row) => {
+    const r = recognise(row.key, row.value);
+    found.push(r);
+    return { key: row.key, value: r.value };
+  });
+}
+
+export interface CurlImport {
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+  /** What the integrator should know: secrets to add, offer parameters to set. */
+  notes: string[];
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The nodes a curl command implies, at positions from (0, 0), builder first. */
+export function curlToNodes(command: string): CurlImport {
+  const req = parseCurl(command);
+  const found: Recognised[] = [];
+  const notes: string[] = [];
+  const headers: KeyValue[] = [];
+  let contentType = '';
+  for (const h of req.headers) {
+    const lower = h.name.toLowerCase();
+    if (lower === 'content-type') {
+      contentType = h.value;
+      continue;
+    }
+    if (['content-length', 'host', 'accept-encoding', 'connection', 'expect'].includes(lower)) continue;
+    if (SECRET_HEADERS.has(norm(h.name))) {
+      const scheme = /^(Bearer|Basic|Token|Bearer:)\s+/i.exec(h.value);
+      const name = lower === 'authorization' ? (scheme && /basic/i.test(scheme[1]) ? 'basic_auth' : 'token') : secretName(h.name);
+      headers.push({ key: h.name, value: `${scheme ? scheme[0] : ''}{{secrets.${name}}}` });
+      found.push({ value: `{{secrets.${name}}}`, kind: 'secret' });
+      continue;
+    }
+    headers.push({ key: h.name, value: h.value });
+  }
+  if (req.user) {
+    headers.push({ key: 'Authorization', value: 'Basic {{secrets.basic_auth}}' });
+    found.push({ value: '{{secrets.basic_auth}}', kind: 'secret' });
+    notes.push(`Add the secret basic_auth to the integration with the value ${btoa(req.user)} (base64 of the user and password from -u).`);
+  }
+
+  // URL query parameters stay on the request, recognised
+  const url = new URL(req.url);
+  const query = recogniseRows([...url.searchParams.entries()].map(([key, value]) => ({ key, value })), found);
+  url.search = '';
+  const baseUrl = url.toString().replace(/\/$/, url.pathname === '/' ? '' : '/');
+
+  const http: FlowNode = {
+    id: 'request',
+    type: 'http-request',
+    position: { x: 260, y: 0 },
+    params: {
+      method: METHODS.includes(req.method) ? req.method : 'POST',
+      url: baseUrl,
+      parse: 'auto',
+      timeoutMs: req.timeoutMs ?? 10000,
+    },
+  };
+  if (query.length) http.params.query = query;
+  if (headers.length) http.params.headers = headers;
+  if (!METHODS.includes(req.method)) notes.push(`The method ${req.method} is not one HTTP Request sends; it is set to POST.`);
+
+  let builder: FlowNode | undefined;
+  const rawData = req.data.join('&');
+  const trimmed = rawData.trim();
+  let json: unknown;
+  let isJson = false;
+  if (req.data.length && (req.json || /json/i.test(contentType) || /^[{[]/.test(trimmed))) {
+    try {
+      json = JSON.parse(trimmed);
+      isJson = true;
+    } catch {
+      if (req.json || /json/i.test(contentType)) notes.push('The body is not valid JSON; it is sent as text.');
+    }
+  }
+
+  if (req.get && (req.data.length || req.urlencoded.length)) {
+    const rows = recogniseRows([...formRows(rawData), ...req.urlencoded], found);
+    builder = { id: 'query', type: 'form-build', position: { x: 0, y: 0 }, params: { fields: rows, as: 'query' } };
+    http.params.method = 'GET';
+    http.params.body = 'none';
+  } else if (isJson) {
+    const before = found.length;
+    const body = recogniseJson(json, undefined, found);
+    if (found.slice(before).some((r) => r.kind === 'secret')) {
+      // JSON Build may not read secrets; the request builds its own body instead
+      Object.assign(http.params, { body: 'json', json: body });
+      notes.push('The body holds a credential, so HTTP Request builds the body itself (only it may read secrets).');
+    } else {
+      builder = { id: 'body', type: 'json-build', position: { x: 0, y: 0 }, params: { body } };
+      http.params.body = 'input';
+    }
+  } else if (req.data.length || req.urlencoded.length || req.form.length) {
+    const looksLikeForm = req.urlencoded.length > 0 || req.form.length > 0 || /^[^=&\s]+=[^&]*(&[^=&\s]+=[^&]*)*$/.test(trimmed) || /form/i.test(contentType);
+    if (looksLikeForm) {
+      const before = found.length;
+      const rows = recogniseRows([...formRows(rawData), ...req.urlencoded, ...req.form], found);
+      if (req.form.length) notes.push('The example sends a multipart form (-F); it is sent as an ordinary form (application/x-www-form-urlencoded), which most targets also take.');
+      if (found.slice(before).some((r) => r.kind === 'secret')) {
+        Object.assign(http.params, { body: 'form', form: rows });
+        notes.push('The form holds a credential, so HTTP Request builds the form itself (only it may read secrets).');
+      } else {
+        builder = { id: 'form', type: 'form-build', position: { x: 0, y: 0 }, params: { fields: rows, as: 'form' } };
+        http.params.body = 'input';
+      }
+    } else {
+      Object.assign(http.params, { body: 'text', text: rawData });
+      if (contentType) http.params.contentType = contentType;
+    }
+  } else {
+    http.params.body = 'none';
+  }
+  if (contentType && !/json|x-www-form-urlencoded|multipart/i.test(contentType) && http.params.body !== 'text') http.params.contentType = contentType;
+
+  const secrets = [...new Set(found.filter((r) => r.kind === 'secret').map((r) => r.value.replace(/^\{\{secrets\.|\}\}$/g, '')))];
+  if (secrets.length) notes.push(`Credentials are read from the integration's secrets: ${secrets.join(', ')}. Set them on the Integrations page.`);
+  const offers = [...new Set(found.filter((r) => r.kind === 'offer').map((r) => r.value.replace(/^\{\{offer\.params\.|\}\}$/g, '')))];
+  if (offers.length) notes.push(`Offer parameters used: ${offers.join(', ')}. Give each offer these parameters.`);
+  const leadFields = [...new Set(found.filter((r) => r.kind === 'lead').map((r) => r.value.replace(/^\{\{lead\.|\}\}$/g, '')))];
+  if (leadFields.length) notes.push(`Recognised lead fields: ${leadFields.join(', ')}.`);
+
+  const nodes = builder ? [builder, http] : [{ ...http, position: { x: 0, y: 0 } }];
+  const edges: FlowEdge[] = builder ? [{ id: 'e1', source: builder.id, sourceHandle: 'out', target: http.id, targetHandle: 'in' }] : [];
+  return { nodes, edges, notes };
+}

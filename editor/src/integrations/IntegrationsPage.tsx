@@ -1,0 +1,491 @@
+/**
+ * Integrations: each target's settings and secrets (write-only: a stored secret is never shown),
+ * the offers routed to it with their parameters (geo-specific ones marked), which flow handles which
+ * event, the postback URL to give the target, and the on/off switch, which refuses to switch on an
+ * integration whose flows are invalid or name settings and secrets it lacks.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { FLOW_EVENTS, type FlowEvent, type Offer } from '../../../runtime/domain/config.ts';
+import { templatePaths } from '../../../nodes/core/template.ts';
+import { api, ApiError, type FlowSummary, type IntegrationView } from '../api/client.ts';
+import { notify } from '../app/notices.ts';
+
+/** Problems that keep an integration off: invalid flows, settings and secrets its flows name but it lacks. */
+export async function readinessProblems(integration: IntegrationView): Promise<string[]> {
+  const problems: string[] = [];
+  const entries = Object.entries(integration.flows).filter(([, id]) => id) as [FlowEvent, string][];
+  if (entries.length === 0) problems.push('No flow handles any event yet.');
+  for (const [event, id] of entries) {
+    try {
+      const doc = await api.flow(id);
+      const check = await api.validateFlow(doc);
+      for (const issue of check.issues) problems.push(`${event} flow “${doc.name}”: ${issue.nodeId ? `${issue.nodeId} ` : ''}${issue.field} ${issue.message}`);
+      const named = { settings: new Set<string>(), secrets: new Set<string>() };
+      const visit = (value: unknown): void => {
+        if (typeof value === 'string' && value.includes('{{')) {
+          try {
+            for (const path of templatePaths(value)) {
+              if (path[0] === 'secrets' && path[1] !== undefined) named.secrets.add(String(path[1]));
+              if (path[0] === 'integration' && path[1] === 'settings' && path[2] !== undefined) named.settings.add(String(path[2]));
+            }
+          } catch {
+            /* the validator reports bad templates */
+          }
+        } else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
+      };
+      doc.nodes.forEach((n) => visit(n.params));
+      for (const name of named.secrets) if (!integration.secrets[name]) problems.push(`${event} flow “${doc.name}” uses the secret “${name}”, which is not set here.`);
+      for (const name of named.settings) if (!(name in integration.settings)) problems.push(`${event} flow “${doc.name}” uses the setting “${name}”, which is not set here.`);
+    } catch (e) {
+      if (e instanceof ApiError && e.issues) for (const issue of e.issues) problems.push(`${event} flow “${id}”: ${issue.nodeId ?? ''} ${issue.field} ${issue.message}`);
+      else problems.push(`${event} flow “${id}”: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
+  const [integrations, setIntegrations] = useState<IntegrationView[] | null>(null);
+  const [flows, setFlows] = useState<FlowSummary[]>([]);
+  const [offers, setOffers] = useState<Offer[]>([]);
+  const [creating, setCreating] = useState(false);
+
+  const refresh = () =>
+    Promise.all([api.integrations(), api.flows(), api.offers()])
+      .then(([i, f, o]) => {
+        setIntegrations(i);
+        setFlows(f);
+        setOffers(o);
+      })
+      .catch((e) => notify('error', `Could not load: ${(e as Error).message}`));
+
+  useEffect(() => {
+    void refresh();
+  }, [integrationId]);
+
+  if (integrations === null) return <div className="lf-page lf-muted">Loading…</div>;
+  const current = integrationId ? integrations.find((i) => i.id === integrationId) : undefined;
+  if (integrationId && !current) {
+    return (
+      <div className="lf-page">
+        <p>No integration “{integrationId}”.</p>
+        <a href="#/integrations">All integrations</a>
+      </div>
+    );
+  }
+  if (current) {
+    return (
+      <IntegrationDetail
+        key={current.id}
+        integration={current}
+        flows={flows}
+        offers={offers}
+        onChanged={(next) => setIntegrations(integrations.map((i) => (i.id === next.id ? next : i)))}
+        onOffersChanged={setOffers}
+      />
+    );
+  }
+
+  return (
+    <div className="lf-page">
+      <div className="lf-page__head">
+        <h1>Integrations</h1>
+        <span className="lf-toolbar__spacer" />
+        <button type="button" className="lf-btn lf-btn--primary" onClick={() => setCreating(true)}>
+          + New integration
+        </button>
+      </div>
+      {integrations.length === 0 && <p className="lf-muted">No integrations yet. An integration is one target: its address, credentials, offers and flows.</p>}
+      <div className="lf-cards">
+        {integrations.map((i) => (
+          <a key={i.id} className="lf-card" href={`#/integrations/${encodeURIComponent(i.id)}`} data-integration-id={i.id}>
+            <div className="lf-card__head">
+              <b>{i.name}</b>
+              <span className={`lf-pill ${i.enabled ? 'lf-pill--ok' : 'lf-pill--off'}`}>{i.enabled ? 'on' : 'off'}</span>
+            </div>
+            <div className="lf-muted lf-small">
+              {i.offers.length} offer{i.offers.length === 1 ? '' : 's'} · {Object.keys(i.flows).length} flow{Object.keys(i.flows).length === 1 ? '' : 's'} · {Object.keys(i.secrets).length} secret
+              {Object.keys(i.secrets).length === 1 ? '' : 's'}
+            </div>
+            <div className="lf-small">
+              {Object.entries(i.flows).map(([event, id]) => (
+                <div key={event}>
+                  <code>{event}</code> → {flows.find((f) => f.id === id)?.name ?? id}
+                </div>
+              ))}
+            </div>
+          </a>
+        ))}
+      </div>
+      {creating && <NewIntegrationDialog taken={new Set(integrations.map((i) => i.id))} onClose={() => setCreating(false)} />}
+    </div>
+  );
+}
+
+function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {
+  const [name, setName] = useState('');
+  const id = useMemo(() => {
+    const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'integration';
+    let candidate = base;
+    for (let n = 2; taken.has(candidate); n++) candidate = `${base}-${n}`;
+    return candidate;
+  }, [name, taken]);
+  return (
+    <div className="lf-modal" role="dialog" aria-modal="true" aria-label="New integration">
+      <form
+        className="lf-modal__box"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await api.createIntegration({ id, name: name.trim() || id });
+            location.hash = `#/integrations/${encodeURIComponent(id)}`;
+          } catch (error) {
+            notify('error', `Could not create: ${(error as Error).message}`);
+          }
+        }}
+      >
+        <h2>New integration</h2>
+        <div className="lf-field">
+          <label className="lf-field__label" htmlFor="new-integration-name">
+            Name of the target
+          </label>
+          <input id="new-integration-name" className="lf-input" autoFocus value={name} placeholder="Acme CRM" onChange={(e) => setName(e.target.value)} />
+          <p className="lf-help">
+            Its id will be <code>{id}</code>; targets send postbacks to <code>/postback/{id}</code>.
+          </p>
+        </div>
+        <div className="lf-modal__actions">
+          <button type="button" className="lf-btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="lf-btn lf-btn--primary">
+            Create
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+type Row = { key: string; value: string };
+
+function IntegrationDetail({
+  integration,
+  flows,
+  offers,
+  onChanged,
+  onOffersChanged,
+}: {
+  integration: IntegrationView;
+  flows: FlowSummary[];
+  offers: Offer[];
+  onChanged(next: IntegrationView): void;
+  onOffersChanged(next: Offer[]): void;
+}) {
+  const [name, setName] = useState(integration.name);
+  const [settings, setSettings] = useState<Row[]>(Object.entries(integration.settings).map(([key, value]) => ({ key, value })));
+  const [newSecret, setNewSecret] = useState<Row>({ key: '', value: '' });
+  const [replacing, setReplacing] = useState<Row | null>(null);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [checking, setChecking] = useState(false);
+
+  const patch = async (body: Parameters<typeof api.updateIntegration>[1], done?: string) => {
+    try {
+      const next = await api.updateIntegration(integration.id, body);
+      onChanged(next);
+      if (done) notify('success', done);
+      return true;
+    } catch (e) {
+      notify('error', `Not saved: ${(e as Error).message}`);
+      return false;
+    }
+  };
+
+  const toggle = async () => {
+    if (integration.enabled) {
+      await patch({ enabled: false }, `${integration.name} is off: no leads are delivered`);
+      setProblems([]);
+      return;
+    }
+    setChecking(true);
+    const found = await readinessProblems(integration);
+    setChecking(false);
+    setProblems(found);
+    if (found.length) {
+      notify('error', `${integration.name} stays off until its flows are ready`);
+      return;
+    }
+    await patch({ enabled: true }, `${integration.name} is on`);
+  };
+
+  const settingsDirty = JSON.stringify(Object.fromEntries(settings.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value]))) !== JSON.stringify(integration.settings);
+
+  return (
+    <div className="lf-page lf-page--narrow" data-testid="integration-detail">
+      <a href="#/integrations" className="lf-muted">
+        ← Integrations
+      </a>
+      <div className="lf-page__head">
+        <input className="lf-input lf-title-input" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => name.trim() && name !== integration.name && void patch({ name: name.trim() })} aria-label="Name" />
+        <span className="lf-toolbar__spacer" />
+        <label className="lf-switch" title={integration.enabled ? 'Leads are delivered' : 'No leads are delivered'}>
+          <input type="checkbox" checked={integration.enabled} disabled={checking} onChange={() => void toggle()} data-testid="enabled" />
+          <span className="lf-switch__track" />
+          {checking ? 'checking…' : integration.enabled ? 'On' : 'Off'}
+        </label>
+      </div>
+      {problems.length > 0 && (
+        <ul className="lf-issues" data-testid="readiness">
+          {problems.map((p, i) => (
+            <li key={i}>{p}</li>
+          ))}
+        </ul>
+      )}
+
+      <section className="lf-box">
+        <h2>Flows</h2>
+        <p className="lf-muted">Which flow handles each event for this target.</p>
+        <table className="lf-table lf-table--compact">
+          <tbody>
+            {FLOW_EVENTS.map((event) => {
+              const candidates = flows.filter((f) => f.event === event);
+              const chosen = integration.flows[event] ?? '';
+              if (!candidates.length && !chosen) return null;
+              return (
+                <tr key={event}>
+                  <td>
+                    <code>{event}</code>
+                  </td>
+                  <td>
+                    <select
+                      className="lf-input"
+                      value={chosen}
+                      aria-label={`Flow for ${event}`}
+                      onChange={(e) => void patch({ flows: { [event]: e.target.value || null } })}
+                    >
+                      <option value="">(none)</option>
+                      {candidates.map((f) => (
+                        <option key={f.id} value={f.id}>
+                          {f.name} (v{f.currentVersion})
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>{chosen && <a href={`#/flows/${encodeURIComponent(chosen)}`}>open</a>}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="lf-box">
+        <h2>Settings</h2>
+        <p className="lf-muted">
+          Values flows read as <code>{'{{integration.settings.NAME}}'}</code>, such as the target’s base URL.
+        </p>
+        {settings.map((row, i) => (
+          <div className="lf-kv__row" key={i}>
+            <input className="lf-input lf-kv__key" value={row.key} placeholder="base_url" onChange={(e) => setSettings(settings.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))} aria-label={`setting ${i + 1} name`} />
+            <input className="lf-input" value={row.value} placeholder="https://crm.example.com" onChange={(e) => setSettings(settings.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))} aria-label={`setting ${i + 1} value`} />
+            <button type="button" className="lf-icon-btn" title="Remove" onClick={() => setSettings(settings.filter((_, j) => j !== i))}>
+              ×
+            </button>
+          </div>
+        ))}
+        <div className="lf-row">
+          <button type="button" className="lf-link-btn" onClick={() => setSettings([...settings, { key: '', value: '' }])}>
+            + Add setting
+          </button>
+          <span className="lf-toolbar__spacer" />
+          <button
+            type="button"
+            className="lf-btn lf-btn--primary lf-btn--small"
+            disabled={!settingsDirty}
+            onClick={() => void patch({ settings: Object.fromEntries(settings.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])) }, 'Settings saved')}
+          >
+            Save settings
+          </button>
+        </div>
+      </section>
+
+      <section className="lf-box" data-testid="secrets">
+        <h2>Secrets</h2>
+        <p className="lf-muted">
+          Credentials flows read as <code>{'{{secrets.NAME}}'}</code>. Stored values are never shown again and are hidden in every log; you can replace or remove them.
+        </p>
+        <table className="lf-table lf-table--compact">
+          <tbody>
+            {Object.keys(integration.secrets).map((secret) => (
+              <tr key={secret}>
+                <td>
+                  <code>{secret}</code>
+                </td>
+                <td className="lf-muted">••••••••</td>
+                <td className="lf-actions">
+                  {replacing?.key === secret ? (
+                    <form
+                      className="lf-row"
+                      onSubmit={async (e) => {
+                        e.preventDefault();
+                        if (replacing.value && (await patch({ secrets: { [secret]: replacing.value } }, `Secret ${secret} replaced`))) setReplacing(null);
+                      }}
+                    >
+                      <input className="lf-input" type="password" autoComplete="new-password" autoFocus value={replacing.value} onChange={(e) => setReplacing({ key: secret, value: e.target.value })} aria-label={`New value of ${secret}`} />
+                      <button type="submit" className="lf-btn lf-btn--small lf-btn--primary">
+                        Save
+                      </button>
+                      <button type="button" className="lf-btn lf-btn--small" onClick={() => setReplacing(null)}>
+                        Cancel
+                      </button>
+                    </form>
+                  ) : (
+                    <>
+                      <button type="button" className="lf-link-btn" onClick={() => setReplacing({ key: secret, value: '' })}>
+                        Replace
+                      </button>
+                      <button
+                        type="button"
+                        className="lf-link-btn lf-danger"
+                        onClick={() => window.confirm(`Remove the secret ${secret}?`) && void patch({ secrets: { [secret]: null } }, `Secret ${secret} removed`)}
+                      >
+                        Remove
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <form
+          className="lf-kv__row"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const key = newSecret.key.trim();
+            if (!key || !newSecret.value) return;
+            if (await patch({ secrets: { [key]: newSecret.value } }, `Secret ${key} saved`)) setNewSecret({ key: '', value: '' });
+          }}
+        >
+          <input className="lf-input lf-kv__key" value={newSecret.key} placeholder="api_key" onChange={(e) => setNewSecret({ ...newSecret, key: e.target.value })} aria-label="New secret name" />
+          <input
+            className="lf-input"
+            type="password"
+            autoComplete="new-password"
+            value={newSecret.value}
+            placeholder="value"
+            onChange={(e) => setNewSecret({ ...newSecret, value: e.target.value })}
+            aria-label="New secret value"
+          />
+          <button type="submit" className="lf-btn lf-btn--small" disabled={!newSecret.key.trim() || !newSecret.value}>
+            Add secret
+          </button>
+        </form>
+      </section>
+
+      <section className="lf-box">
+        <h2>Offers</h2>
+        <p className="lf-muted">
+          Leads of the ticked offers go to this target. Flows read an offer’s parameters as <code>{'{{offer.params.NAME}}'}</code>; a parameter <code>NAME-de</code> wins over{' '}
+          <code>NAME</code> for a lead from Germany.
+        </p>
+        {offers.map((offer) => (
+          <OfferRow
+            key={offer.id}
+            offer={offer}
+            routed={integration.offers.includes(offer.id)}
+            onRoute={(on) => void patch({ offers: on ? [...integration.offers, offer.id] : integration.offers.filter((o) => o !== offer.id) })}
+            onSaved={(next) => onOffersChanged(offers.map((o) => (o.id === next.id ? next : o)))}
+          />
+        ))}
+        {offers.length === 0 && <p className="lf-muted">No offers yet.</p>}
+      </section>
+
+      <section className="lf-box">
+        <h2>Postback URL</h2>
+        <p className="lf-muted">Give this address to the target for status postbacks. It carries this integration’s token.</p>
+        <div className="lf-row">
+          <input className="lf-input lf-input--mono" readOnly value={integration.postbackUrl} onFocus={(e) => e.target.select()} aria-label="Postback URL" />
+          <button type="button" className="lf-btn lf-btn--small" onClick={() => void navigator.clipboard?.writeText(integration.postbackUrl).then(() => notify('success', 'Copied'))}>
+            Copy
+          </button>
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function OfferRow({ offer, routed, onRoute, onSaved }: { offer: Offer; routed: boolean; onRoute(on: boolean): void; onSaved(offer: Offer): void }) {
+  const [editing, setEditing] = useState(false);
+  const [rows, setRows] = useState<Row[]>(Object.entries(offer.parameters ?? {}).map(([key, value]) => ({ key, value })));
+  const params = Object.entries(offer.parameters ?? {});
+  return (
+    <div className={`lf-offer${routed ? ' is-on' : ''}`}>
+      <div className="lf-row">
+        <label className="lf-check">
+          <input type="checkbox" checked={routed} onChange={(e) => onRoute(e.target.checked)} />
+          <b>{offer.name}</b> <code className="lf-muted">{offer.id}</code>
+        </label>
+        <span className="lf-toolbar__spacer" />
+        <button type="button" className="lf-link-btn" onClick={() => setEditing(!editing)}>
+          {editing ? 'Close' : 'Edit parameters'}
+        </button>
+      </div>
+      {!editing && (
+        <div className="lf-params">
+          {params.length === 0 && <span className="lf-muted lf-small">no parameters</span>}
+          {params.map(([key, value]) => {
+            const geo = /^(.+)-([a-z]{2})$/i.exec(key);
+            return (
+              <span key={key} className={`lf-tag${geo ? ' lf-tag--geo' : ''}`} title={geo ? `${geo[1]} for leads from ${geo[2].toUpperCase()}` : undefined}>
+                {geo ? (
+                  <>
+                    {geo[1]} <b>{geo[2].toUpperCase()}</b>
+                  </>
+                ) : (
+                  key
+                )}
+                : {value}
+              </span>
+            );
+          })}
+        </div>
+      )}
+      {editing && (
+        <div>
+          {rows.map((row, i) => (
+            <div className="lf-kv__row" key={i}>
+              <input className="lf-input lf-kv__key" value={row.key} placeholder="crm_offer_id or crm_offer_id-de" onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))} />
+              <input className="lf-input" value={row.value} onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))} />
+              <button type="button" className="lf-icon-btn" onClick={() => setRows(rows.filter((_, j) => j !== i))}>
+                ×
+              </button>
+            </div>
+          ))}
+          <div className="lf-row">
+            <button type="button" className="lf-link-btn" onClick={() => setRows([...rows, { key: '', value: '' }])}>
+              + Add parameter
+            </button>
+            <span className="lf-toolbar__spacer" />
+            <button
+              type="button"
+              className="lf-btn lf-btn--small lf-btn--primary"
+              onClick={async () => {
+                try {
+                  const next = await api.putOffer({ ...offer, parameters: Object.fromEntries(rows.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])) });
+                  onSaved(next);
+                  setEditing(false);
+                  notify('success', `Parameters of ${offer.name} saved`);
+                } catch (e) {
+                  notify('error', `Not saved: ${(e as Error).message}`);
+                }
+              }}
+            >
+              Save parameters
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,305 @@
+/**
+ * The config panel of the selected node, generated from its descriptor: its problems, a field per
+ * parameter (hidden ones follow `showIf`), its settings (timeout, retry, what an error does) and,
+ * after a test run, what it did.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { NodeDescriptor, ParamSpec } from '../../../nodes/core/types.ts';
+import type { NodeSettings, OnError, RetryOn } from '../../../runtime/domain/flow.ts';
+import { useEditor } from '../canvas/store.ts';
+import type { EditorNode } from '../canvas/flow-doc.ts';
+import { ParamField } from './fields.tsx';
+import { StepDetails } from '../runs/StepDetails.tsx';
+import { categoryClass } from '../canvas/look.ts';
+
+function shown(spec: ParamSpec, params: Record<string, unknown>, all: Record<string, ParamSpec>): boolean {
+  if (!spec.showIf) return true;
+  return Object.entries(spec.showIf).every(([name, wanted]) => {
+    const value = params[name] ?? all[name]?.default;
+    return Array.isArray(wanted) ? wanted.includes(value as string) : value === wanted;
+  });
+}
+
+const NO_ISSUES: never[] = [];
+
+type PanelNode = Pick<EditorNode, 'id' | 'type' | 'data'>;
+
+export function NodePanel() {
+  // only the selected node's id, type and data: dragging it (a new position) does not re-render the form
+  const id = useEditor((s) => s.nodes.find((n) => n.selected)?.id);
+  const type = useEditor((s) => s.nodes.find((n) => n.selected)?.type);
+  const data = useEditor((s) => s.nodes.find((n) => n.selected)?.data);
+  const selectedCount = useEditor((s) => s.nodes.reduce((n, node) => n + (node.selected ? 1 : 0), 0));
+  const descriptor = useEditor((s) => (type ? s.descriptors.get(type) : undefined));
+  const node = useMemo<PanelNode | undefined>(() => (id && data ? { id, type, data } : undefined), [id, type, data]);
+  if (selectedCount > 1) {
+    return (
+      <div className="lf-panel__section">
+        <p>{selectedCount} nodes selected.</p>
+        <p className="lf-muted">Drag to move them together, Delete to remove them, Ctrl+C to copy them (paste into this or another flow with Ctrl+V).</p>
+      </div>
+    );
+  }
+  if (!node) return <p className="lf-muted lf-pad">Click a node to configure it.</p>;
+  if (!descriptor) {
+    return (
+      <div className="lf-panel__section">
+        <h2>Unknown node “{node.type}”</h2>
+        <p className="lf-muted">The runtime has no node of this type. Delete it or add the node to the catalog.</p>
+      </div>
+    );
+  }
+  return <NodeForm key={node.id} node={node} descriptor={descriptor} />;
+}
+
+function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescriptor }) {
+  const issues = useEditor((s) => s.issuesByNode[node.id] ?? NO_ISSUES);
+  const readOnly = useEditor((s) => s.viewing !== null);
+  const hasRun = useEditor((s) => s.run !== null);
+  const step = useEditor((s) => s.run?.steps[node.id]);
+  const setParam = useEditor((s) => s.setParam);
+  const setNodeFields = useEditor((s) => s.setNodeFields);
+  const params = node.data.params;
+
+  const fieldIssues = (name: string) => issues.filter((i) => i.field === `params.${name}` || i.field.startsWith(`params.${name}[`) || i.field.startsWith(`params.${name}.`));
+  const otherIssues = issues.filter((i) => !i.field.startsWith('params.') || !Object.hasOwn(descriptor.params, i.field.slice(7).split(/[.[]/)[0]));
+
+  return (
+    <div className="lf-node-form" data-testid="node-form">
+      <header className={`lf-panel__head ${categoryClass(descriptor.category)}`}>
+        <span className="lf-node__dot" />
+        <div>
+          <h2>{node.data.label || descriptor.title}</h2>
+          <p className="lf-muted">{descriptor.description}</p>
+        </div>
+      </header>
+
+      {hasRun && (
+        <section className="lf-panel__section lf-panel__run">
+          <h3>Last test run</h3>
+          <StepDetails step={step} />
+        </section>
+      )}
+
+      {otherIssues.length > 0 && (
+        <ul className="lf-issues" data-testid="node-issues">
+          {otherIssues.map((issue, i) => (
+            <li key={i}>
+              <b>{issue.field.replace(/^params\./, '')}</b> {issue.message}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <section className="lf-panel__section">
+        <NameFields node={node} descriptor={descriptor} readOnly={readOnly} />
+        {Object.entries(descriptor.params)
+          .filter(([, spec]) => shown(spec, params, descriptor.params))
+          .map(([name, spec]) => {
+            const problems = fieldIssues(name);
+            const inputId = `param-${node.id}-${name}`;
+            return (
+              <div className={`lf-field${problems.length ? ' has-error' : ''}`} key={name} data-param={name}>
+                {spec.kind !== 'boolean' && (
+                  <label className="lf-field__label" htmlFor={inputId}>
+                    {spec.label ?? name}
+                    {spec.required && <span className="lf-required" title="required"> *</span>}
+                  </label>
+                )}
+                <ParamField
+                  name={name}
+                  spec={spec}
+                  value={params[name]}
+                  onChange={(value) => setParam(node.id, name, value)}
+                  nodeId={node.id}
+                  nodeType={descriptor.type}
+                  invalid={problems.length > 0}
+                  readOnly={readOnly}
+                  inputId={inputId}
+                />
+                {problems.map((p, i) => (
+                  <p className="lf-field__error" key={i}>
+                    {p.field !== `params.${name}` ? `${p.field.slice(7)}: ` : ''}
+                    {p.message}
+                  </p>
+                ))}
+                {spec.help && <p className="lf-help">{spec.help}</p>}
+              </div>
+            );
+          })}
+      </section>
+
+      {descriptor.category !== 'trigger' && (
+        <details className="lf-panel__section">
+          <summary>Timeout, retries and errors</summary>
+          <SettingsFields node={node} descriptor={descriptor} readOnly={readOnly} onChange={(settings) => setNodeFields(node.id, { settings }, `settings:${node.id}`)} />
+        </details>
+      )}
+    </div>
+  );
+}
+
+function NameFields({ node, descriptor, readOnly }: { node: PanelNode; descriptor: NodeDescriptor; readOnly: boolean }) {
+  const setNodeFields = useEditor((s) => s.setNodeFields);
+  const renameNode = useEditor((s) => s.renameNode);
+  const [id, setId] = useState(node.id);
+  const [error, setError] = useState('');
+  useEffect(() => setId(node.id), [node.id]);
+  const applyId = () => {
+    if (id === node.id) return;
+    const problem = renameNode(node.id, id.trim());
+    setError(problem ?? '');
+    if (problem) setId(node.id);
+  };
+  return (
+    <div className="lf-row lf-row--two">
+      <div className="lf-field">
+        <label className="lf-field__label" htmlFor={`label-${node.id}`}>
+          Label
+        </label>
+        <input
+          id={`label-${node.id}`}
+          className="lf-input"
+          value={node.data.label ?? ''}
+          placeholder={descriptor.title}
+          readOnly={readOnly}
+          onChange={(e) => setNodeFields(node.id, { label: e.target.value })}
+        />
+      </div>
+      <div className="lf-field">
+        <label className="lf-field__label" htmlFor={`id-${node.id}`} title="Other nodes read this node's output as {{nodes.ID…}}">
+          Id
+        </label>
+        <input
+          id={`id-${node.id}`}
+          className="lf-input lf-input--mono"
+          value={id}
+          readOnly={readOnly}
+          onChange={(e) => setId(e.target.value)}
+          onBlur={applyId}
+          onKeyDown={(e) => e.key === 'Enter' && applyId()}
+        />
+        {error && <p className="lf-field__error">{error}</p>}
+      </div>
+    </div>
+  );
+}
+
+const RETRY_ON: RetryOn[] = ['error', 'timeout', 'network_error', 'http_error'];
+
+function SettingsFields({
+  node,
+  descriptor,
+  readOnly,
+  onChange,
+}: {
+  node: PanelNode;
+  descriptor: NodeDescriptor;
+  readOnly: boolean;
+  onChange(settings: NodeSettings): void;
+}) {
+  const settings = node.data.settings ?? {};
+  const retry = settings.retry;
+  const update = (patch: Partial<NodeSettings>) => {
+    const next: NodeSettings = { ...settings, ...patch };
+    for (const key of Object.keys(next) as (keyof NodeSettings)[]) if (next[key] === undefined) delete next[key];
+    onChange(next);
+  };
+  return (
+    <div className="lf-settings">
+      <div className="lf-field">
+        <label className="lf-field__label" htmlFor={`timeout-${node.id}`}>
+          Time limit for this node (ms)
+        </label>
+        <input
+          id={`timeout-${node.id}`}
+          type="number"
+          className="lf-input"
+          min={1}
+          max={600000}
+          placeholder="default"
+          value={settings.timeoutMs ?? ''}
+          readOnly={readOnly}
+          onChange={(e) => update({ timeoutMs: e.target.value === '' ? undefined : Math.round(Number(e.target.value)) })}
+        />
+      </div>
+      <div className="lf-field">
+        <label className="lf-check">
+          <input
+            type="checkbox"
+            checked={!!retry}
+            disabled={readOnly}
+            onChange={(e) => update({ retry: e.target.checked ? { attempts: 3, backoffMs: 1000 } : undefined })}
+          />
+          Try again when it fails
+        </label>
+        {retry && (
+          <div className="lf-row lf-row--two">
+            <label className="lf-field">
+              <span className="lf-field__label">Attempts</span>
+              <input
+                type="number"
+                className="lf-input"
+                min={1}
+                max={10}
+                value={retry.attempts}
+                readOnly={readOnly}
+                onChange={(e) => update({ retry: { ...retry, attempts: Math.max(1, Math.min(10, Number(e.target.value) || 1)) } })}
+              />
+            </label>
+            <label className="lf-field">
+              <span className="lf-field__label">Wait between (ms)</span>
+              <input
+                type="number"
+                className="lf-input"
+                min={0}
+                max={60000}
+                value={retry.backoffMs}
+                readOnly={readOnly}
+                onChange={(e) => update({ retry: { ...retry, backoffMs: Math.max(0, Math.min(60000, Number(e.target.value) || 0)) } })}
+              />
+            </label>
+          </div>
+        )}
+        {retry && (
+          <div className="lf-chips">
+            {RETRY_ON.map((on) => (
+              <label key={on} className="lf-check">
+                <input
+                  type="checkbox"
+                  disabled={readOnly}
+                  checked={(retry.on ?? RETRY_ON).includes(on)}
+                  onChange={(e) => {
+                    const current = retry.on ?? RETRY_ON;
+                    const next = e.target.checked ? [...current, on] : current.filter((x) => x !== on);
+                    update({ retry: { ...retry, on: next } });
+                  }}
+                />
+                {on.replace('_', ' ')}
+              </label>
+            ))}
+          </div>
+        )}
+      </div>
+      <div className="lf-field">
+        <label className="lf-field__label" htmlFor={`onerror-${node.id}`}>
+          When it fails
+        </label>
+        <select
+          id={`onerror-${node.id}`}
+          className="lf-input"
+          value={settings.onError ?? 'stop'}
+          disabled={readOnly}
+          onChange={(e) => update({ onError: e.target.value === 'stop' ? undefined : (e.target.value as OnError) })}
+        >
+          <option value="stop">stop the flow</option>
+          <option value="continue">continue with the error as output</option>
+          <option value="error-port">take the “error” exit</option>
+        </select>
+        <p className="lf-help">
+          {descriptor.outputs.length > 1 ? `Besides its own exits (${descriptor.outputs.join(', ')}). ` : ''}A stopped lead delivery is retried later when the failure is temporary.
+        </p>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,212 @@
+/**
+ * Test runs: the flow on the canvas (saved or not) against a sample lead (editable JSON with a
+ * realistic default) or a stored one, through the chosen integration to its real target. Nothing
+ * changes in our data and no postback leaves; the canvas then shows which nodes ran, failed or were
+ * not reached, and each node's panel its input, output and HTTP exchange.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { Lead } from '../../../runtime/domain/lead.ts';
+import { api, ApiError } from '../api/client.ts';
+import { useEditor } from '../canvas/store.ts';
+import { formatMs } from '../canvas/look.ts';
+import { notify } from '../app/notices.ts';
+import { sampleLead } from './lead-fields.ts';
+
+const SAMPLE_POSTBACK = { query: { order_id: 'D1001', status: 'confirmed', comment: 'confirmed by phone' }, body: {} };
+
+export function TestPanel() {
+  const meta = useEditor((s) => s.meta);
+  const integrations = useEditor((s) => s.integrations);
+  const integrationId = useEditor((s) => s.testIntegration);
+  const setIntegration = useEditor((s) => s.setTestIntegration);
+  const run = useEditor((s) => s.run);
+  const nodes = useEditor((s) => s.nodes);
+  const integration = integrations.find((i) => i.id === integrationId);
+  const offer = integration?.offers[0] ?? '';
+
+  const [source, setSource] = useState<'sample' | 'stored'>('sample');
+  const [leadText, setLeadText] = useState(() => JSON.stringify(sampleLead(offer), null, 2));
+  const [triggerText, setTriggerText] = useState(() => JSON.stringify(SAMPLE_POSTBACK, null, 2));
+  const [storedLeads, setStoredLeads] = useState<Lead[]>([]);
+  const [leadId, setLeadId] = useState<number | ''>('');
+  const [running, setRunning] = useState(false);
+
+  // the sample's offer follows the integration while the sample is untouched
+  useEffect(() => {
+    setLeadText((text) => {
+      try {
+        const lead = JSON.parse(text);
+        if (JSON.stringify({ ...lead, offer: '' }) === JSON.stringify({ ...sampleLead(''), offer: '' })) return JSON.stringify(sampleLead(offer), null, 2);
+      } catch {
+        /* being edited */
+      }
+      return text;
+    });
+  }, [offer]);
+
+  useEffect(() => {
+    if (source !== 'stored' || !integrationId) return;
+    api
+      .leads({ integration: integrationId, limit: 30 })
+      .then(setStoredLeads)
+      .catch((e) => notify('error', `Could not load leads: ${(e as Error).message}`));
+  }, [source, integrationId]);
+
+  const leadError = useMemo(() => {
+    if (source !== 'sample') return '';
+    try {
+      const lead = JSON.parse(leadText);
+      return lead && typeof lead === 'object' && !Array.isArray(lead) ? '' : 'The lead must be a JSON object.';
+    } catch (e) {
+      return `Not valid JSON: ${(e as Error).message}`;
+    }
+  }, [source, leadText]);
+
+  if (!meta) return null;
+  const isPostback = meta.event === 'postback.in';
+
+  const start = async () => {
+    const s = useEditor.getState();
+    const flow = s.toDoc();
+    if (!flow || !integrationId) return;
+    setRunning(true);
+    try {
+      let trigger: unknown;
+      if (isPostback) trigger = JSON.parse(triggerText);
+      const answer = await api.testRun(flow.id, {
+        integration: integrationId,
+        flow,
+        ...(source === 'stored' && leadId !== '' ? { leadId } : { lead: JSON.parse(leadText) }),
+        ...(trigger !== undefined ? { trigger } : {}),
+      });
+      s.setRun(answer);
+      const failed = answer.execution.steps.filter((st) => st.state === 'error').length;
+      notify(answer.execution.state === 'success' ? 'success' : 'error', answer.execution.state === 'success' ? `Test run finished in ${formatMs(answer.execution.durationMs)}` : `Test run stopped: ${answer.error?.message ?? `${failed} node failed`}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.issues) {
+        s.setIssues(error.issues);
+        notify('error', 'Fix the marked problems before a test run', error.issues.map((i) => (i.nodeId ? `${i.nodeId}: ` : '') + `${i.field} ${i.message}`));
+      } else notify('error', `Test run failed: ${(error as Error).message}`);
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const execution = run?.answer.execution;
+  const order = execution ? execution.steps : [];
+  const reached = new Set(order.map((st) => st.nodeId));
+  const skipped = nodes.filter((n) => !reached.has(n.id));
+
+  return (
+    <div className="lf-panel__section" data-testid="test-panel">
+      <h2>Test run</h2>
+      <p className="lf-muted">Runs the flow as it is on the canvas against the integration’s real target. No lead changes, no postback is sent.</p>
+      <div className="lf-field">
+        <label className="lf-field__label" htmlFor="test-integration">
+          Integration (its settings, secrets and target)
+        </label>
+        <select id="test-integration" className="lf-input" value={integrationId} onChange={(e) => setIntegration(e.target.value)}>
+          {integrations.length === 0 && <option value="">no integration yet</option>}
+          {integrations.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="lf-seg" role="radiogroup" aria-label="Lead">
+        <label className={source === 'sample' ? 'is-on' : ''}>
+          <input type="radio" name="lead-source" checked={source === 'sample'} onChange={() => setSource('sample')} />
+          Sample lead
+        </label>
+        <label className={source === 'stored' ? 'is-on' : ''}>
+          <input type="radio" name="lead-source" checked={source === 'stored'} onChange={() => setSource('stored')} />
+          A stored lead
+        </label>
+      </div>
+      {source === 'sample' ? (
+        <div className="lf-field">
+          <textarea
+            className={`lf-input lf-input--mono${leadError ? ' is-invalid' : ''}`}
+            rows={10}
+            spellCheck={false}
+            value={leadText}
+            onChange={(e) => setLeadText(e.target.value)}
+            aria-label="Sample lead (JSON)"
+          />
+          {leadError && <p className="lf-field__error">{leadError}</p>}
+          <button type="button" className="lf-link-btn" onClick={() => setLeadText(JSON.stringify(sampleLead(offer), null, 2))}>
+            Reset to the sample
+          </button>
+        </div>
+      ) : (
+        <div className="lf-field">
+          <select className="lf-input" value={leadId} onChange={(e) => setLeadId(e.target.value === '' ? '' : Number(e.target.value))} aria-label="Stored lead">
+            <option value="">choose a lead…</option>
+            {storedLeads.map((l) => (
+              <option key={l.id} value={l.id}>
+                #{l.id} {l.name ?? ''} {l.phone ?? ''} · {l.stage}
+              </option>
+            ))}
+          </select>
+          {storedLeads.length === 0 && <p className="lf-help">This integration has no leads yet.</p>}
+        </div>
+      )}
+      {isPostback && (
+        <div className="lf-field">
+          <label className="lf-field__label">The target’s postback (query and body)</label>
+          <textarea className="lf-input lf-input--mono" rows={6} spellCheck={false} value={triggerText} onChange={(e) => setTriggerText(e.target.value)} />
+        </div>
+      )}
+      <button
+        type="button"
+        className="lf-btn lf-btn--primary"
+        disabled={running || !integrationId || !!leadError || (source === 'stored' && leadId === '')}
+        onClick={() => void start()}
+        data-testid="run-test"
+      >
+        {running ? 'Running…' : '▶ Run test'}
+      </button>
+      {run && execution && (
+        <div className="lf-run-summary" data-testid="run-summary">
+          <h3>
+            <span className={`lf-pill lf-pill--${execution.state === 'success' ? 'ok' : 'error'}`}>{execution.state === 'success' ? 'succeeded' : 'failed'}</span>{' '}
+            <span className="lf-muted">
+              {formatMs(execution.durationMs)} · execution #{execution.id}
+            </span>
+            <button type="button" className="lf-link-btn" onClick={() => useEditor.getState().setRun(null)}>
+              Clear
+            </button>
+          </h3>
+          {run.answer.error && (
+            <p className="lf-field__error">
+              {run.answer.error.nodeId ? `${run.answer.error.nodeId}: ` : ''}
+              {run.answer.error.message}
+              {run.answer.error.retryable ? ' (temporary: a real delivery would be retried)' : ''}
+            </p>
+          )}
+          {run.answer.response && (
+            <details open>
+              <summary>Answer to the caller (HTTP {run.answer.response.status})</summary>
+              <pre className="lf-pre">{JSON.stringify(run.answer.response.body, null, 2)}</pre>
+            </details>
+          )}
+          <ol className="lf-steps">
+            {order.map((step, i) => (
+              <li key={i} className={`is-${step.state}`}>
+                <button type="button" className="lf-link-btn" onClick={() => useEditor.getState().selectOnly(step.nodeId)}>
+                  {step.nodeId}
+                </button>
+                <span className="lf-muted">
+                  {step.state === 'ok' ? (step.port && step.port !== 'out' ? `→ ${step.port}` : 'ok') : step.error?.code ?? 'failed'} · {formatMs(step.durationMs)}
+                </span>
+              </li>
+            ))}
+          </ol>
+          {skipped.length > 0 && <p className="lf-muted">Not reached: {skipped.map((n) => n.id).join(', ')}</p>}
+          <p className="lf-help">Click a node to see its input, output and the HTTP request and answer.</p>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * The lead's fields as templates name them, with what each holds; typed against the runtime's
+ * `Lead`, so a field added there must be described here. Also the sample lead of a test run.
+ */
+import type { Lead, LeadInput } from '../../../runtime/domain/lead.ts';
+
+export const LEAD_FIELDS: Record<keyof Lead, string> = {
+  id: 'Our id of the lead (oid)',
+  offer: 'Offer id',
+  wm: 'Webmaster id',
+  flow: "Webmaster's stream",
+  name: "Buyer's name",
+  phone: 'Phone as sent; {{lead.phone | digits}} keeps only digits',
+  email: 'E-mail',
+  country: 'Country, two letters (DE)',
+  ip: "Buyer's IP address",
+  ua: "Buyer's browser (user agent)",
+  city: 'City',
+  region: 'Region or state',
+  street: 'Street',
+  zip: 'Postal code',
+  address: 'Address in one line',
+  comment: "Buyer's comment",
+  subid: "Click id of the webmaster's tracker",
+  sub1: 'Sub id 1',
+  sub2: 'Sub id 2',
+  sub3: 'Sub id 3',
+  sub4: 'Sub id 4',
+  sub5: 'Sub id 5',
+  utm_source: 'utm_source',
+  utm_medium: 'utm_medium',
+  utm_campaign: 'utm_campaign',
+  utm_content: 'utm_content',
+  utm_term: 'utm_term',
+  meta: 'Custom fields: {{lead.meta.NAME}}',
+  goods: 'Products: list of { product, count, price }',
+  integration: 'Integration id',
+  stage: 'Our stage: new, wait, hold, approve, cancel, trash',
+  eid: "The lead's id in the target",
+  status: "The target's raw status",
+  reason: 'Cancel reason',
+  statusComment: "The target's operator comment",
+  payout: 'Payout',
+  created_at: 'When the lead came in; {{lead.created_at | date:"Y-m-d H:i:s"}}',
+  updated_at: 'When the lead last changed',
+};
+
+/** A realistic lead for test runs; the offer is filled in from the integration. */
+export function sampleLead(offer: string): LeadInput {
+  return {
+    offer,
+    wm: 'wm1',
+    name: 'Anna Schmidt',
+    phone: '+49 151 2345 6781',
+    email: 'anna.schmidt@example.com',
+    country: 'DE',
+    ip: '84.135.22.17',
+    ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+    city: 'Berlin',
+    address: 'Torstraße 12, 10119 Berlin',
+    comment: 'Please call after 6 pm',
+    subid: 'clk-8f2a91',
+    sub1: 'fb-campaign-12',
+    utm_source: 'facebook',
+    goods: [{ product: 'tea', count: 1, price: 39 }],
+  };
+}
