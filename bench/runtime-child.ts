@@ -1,0 +1,161 @@
+/**
+ * The runtime under test, in a process of its own so that its CPU and peak RSS are its own.
+ * It starts exactly as `runtime/main.ts` does (same configuration from the environment, same
+ * composition root) and adds, for the bench only, an IPC channel to the parent (`bench/run.ts`):
+ * nothing here is part of the product.
+ *
+ * Environment: the runtime's own (`PORT`, `LEADFLOW_DATA`, `LOG_LEVEL`, `LEADFLOW_WORKERS`) plus
+ * `BENCH_QUEUE=off` to listen without starting the job queue (intake measured alone: leads are
+ * stored with their delivery job, nothing takes the jobs).
+ *
+ * IPC requests `{ id, cmd, ...args }`, answered `{ id, result }` or `{ id, error }`:
+ * - `seed { count, integrationId, offer, stage }` — bulk insert of stored leads (and their done
+ *   delivery jobs) in one transaction through the store's own database handle;
+ * - `progress { afterId }` — leads with a greater id, counted by stage;
+ * - `deliveries { afterId }` — for those leads in `wait`: intake→wait times and execution durations;
+ * - `stream { integrationId, stage, batch }` — pages through the leads with `listLeads` the way a
+ *   status check would, and says how long it took;
+ * - `maxLeadId`, `stop`.
+ */
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import { pino } from 'pino';
+import { readConfig } from '../runtime/config.ts';
+import { createRuntime } from '../runtime/runtime.ts';
+import type { SqliteLeadStore } from '../runtime/store/sqlite.ts';
+import type { Stage } from '../runtime/domain/lead.ts';
+
+const settings = readConfig();
+const runtime = await createRuntime({
+  dataDir: settings.dataDir,
+  publicUrl: settings.publicUrl,
+  workers: settings.workers,
+  logger: pino({ level: settings.logLevel }),
+});
+const db = (runtime.leads as SqliteLeadStore).db;
+if (!db) throw new Error('the bench needs the SQLite lead store');
+
+let ownServer: Server | undefined;
+let url: string;
+if (process.env.BENCH_QUEUE === 'off') {
+  ownServer = runtime.app.listen(settings.port, '127.0.0.1');
+  await once(ownServer, 'listening');
+  url = `http://127.0.0.1:${settings.port}`;
+} else {
+  url = await runtime.listen(settings.port, '127.0.0.1');
+}
+
+/** A realistic stored lead body: what `insertLead` keeps in `data`. */
+function seedData(i: number, offer: string): string {
+  return JSON.stringify({
+    offer,
+    wm: `wm${i % 500}`,
+    flow: `s${i % 40}`,
+    name: `Seeded Lead ${i}`,
+    phone: `+4915${String(10_000_000 + i).padStart(9, '0')}`,
+    email: `lead${i}@example.org`,
+    country: i % 3 ? 'DE' : 'AT',
+    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    ua: 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126 Mobile Safari/537.36',
+    subid: `click-${i.toString(36)}`,
+    sub1: 'campaign-7',
+    utm_source: 'fb',
+  });
+}
+
+const STAGES_MIX: Stage[] = ['wait', 'wait', 'approve', 'approve', 'approve', 'cancel', 'trash', 'hold'];
+
+function seed(args: { count: number; integrationId: string; offer: string; stage?: Stage }): { count: number; ms: number } {
+  const started = performance.now();
+  const insertLead = db.prepare(
+    `INSERT INTO leads (integration_id, offer, wm, stage, eid, status, data, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertJob = db.prepare(
+    `INSERT INTO jobs (kind, lead_id, integration_id, payload, state, attempts, run_at, created_at, updated_at)
+     VALUES ('lead.new', ?, ?, '{}', 'done', 1, ?, ?, ?)`,
+  );
+  const base = Date.now() - 90 * 86_400_000;
+  db.transaction(() => {
+    for (let i = 0; i < args.count; i++) {
+      const at = new Date(base + i * 5).toISOString();
+      const stage = args.stage ?? STAGES_MIX[i % STAGES_MIX.length];
+      const { lastInsertRowid } = insertLead.run(args.integrationId, args.offer, `wm${i % 500}`, stage, `E${i}`, stage, seedData(i, args.offer), at, at);
+      insertJob.run(lastInsertRowid, args.integrationId, at, at, at);
+    }
+  })();
+  return { count: args.count, ms: Math.round(performance.now() - started) };
+}
+
+function progress(afterId: number): Record<string, number> {
+  const rows = db.prepare('SELECT stage, count(*) AS n FROM leads WHERE id > ? GROUP BY stage').all(afterId) as { stage: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
+}
+
+function deliveries(afterId: number) {
+  const leads = db.prepare(`SELECT created_at, updated_at FROM leads WHERE id > ? AND stage = 'wait'`).all(afterId) as { created_at: string; updated_at: string }[];
+  const created = leads.map((l) => Date.parse(l.created_at));
+  const waited = leads.map((l) => Date.parse(l.updated_at));
+  const executions = db.prepare('SELECT duration_ms FROM executions WHERE lead_id > ?').pluck().all(afterId) as number[];
+  return {
+    count: leads.length,
+    firstCreated: created.reduce((a, b) => Math.min(a, b), Infinity),
+    lastWait: waited.reduce((a, b) => Math.max(a, b), 0),
+    intakeToWaitMs: leads.map((_, i) => waited[i] - created[i]),
+    executionMs: executions,
+  };
+}
+
+async function stream(args: { integrationId: string; stage: Stage; batch: number }) {
+  const started = performance.now();
+  const pageMs: number[] = [];
+  let before: number | undefined;
+  let leads = 0;
+  let pages = 0;
+  for (;;) {
+    const t0 = performance.now();
+    const page = await runtime.leads.listLeads({ integrationId: args.integrationId, stage: args.stage, before, limit: args.batch });
+    pageMs.push(performance.now() - t0);
+    if (page.length === 0) break;
+    leads += page.length;
+    pages++;
+    before = page[page.length - 1].id;
+    // a status check hands each batch to a flow run; let the event loop breathe between batches
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { leads, pages, ms: performance.now() - started, pageMs, heapUsed: process.memoryUsage().heapUsed };
+}
+
+async function handle(message: { cmd: string; [key: string]: unknown }): Promise<unknown> {
+  switch (message.cmd) {
+    case 'seed':
+      return seed(message as never);
+    case 'progress':
+      return progress(Number(message.afterId));
+    case 'deliveries':
+      return deliveries(Number(message.afterId));
+    case 'stream':
+      return stream(message as never);
+    case 'maxLeadId':
+      return (db.prepare('SELECT coalesce(max(id), 0) FROM leads').pluck().get() as number) ?? 0;
+    case 'stop':
+      if (ownServer) {
+        ownServer.closeAllConnections();
+        await new Promise((resolve) => ownServer?.close(resolve));
+      }
+      await runtime.close();
+      setImmediate(() => process.exit(0));
+      return true;
+    default:
+      throw new Error(`unknown command ${message.cmd}`);
+  }
+}
+
+process.on('message', (message: { id: number; cmd: string }) => {
+  handle(message).then(
+    (result) => process.send?.({ id: message.id, result }),
+    (error: unknown) => process.send?.({ id: message.id, error: error instanceof Error ? error.stack : String(error) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));
+process.send?.({ ready: url });
