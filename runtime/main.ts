@@ -1,12 +1,14 @@
 /**
- * `npm start`: the runtime on PORT (3000) with its store in LEADFLOW_DATA (./data), and the demo
- * sandbox target on LEADFLOW_SANDBOX_PORT (3001) wired to the demo integration.
+ * `npm start`: the runtime on PORT (3000) with its store in LEADFLOW_DATA (./data), the demo
+ * sandbox target on LEADFLOW_SANDBOX_PORT (3001) wired to the demo integration, and one sandbox
+ * target per template kind on the next five ports (3002–3006).
  */
 import { pino } from 'pino';
 import { readConfig } from './config.ts';
 import { createRuntime } from './runtime.ts';
 import { DEMO_CREDENTIALS, DEMO_INTEGRATION, seedDemo } from './seed.ts';
 import { startDemoCrm, type DemoCrm } from './targets/demo-crm.ts';
+import { startSandboxTargets } from './targets/index.ts';
 
 const settings = readConfig();
 const log = pino({ level: settings.logLevel });
@@ -26,6 +28,12 @@ if (settings.sandboxPort !== undefined) {
   log.info('demo sandbox target (CRM and tracker) on %s', sandbox.url);
 }
 
+// one sandbox target per template kind, on the ports after the demo's
+const targets = settings.sandboxPort === undefined ? [] : await startSandboxTargets(settings.sandboxPort + 1, { stepMs: 15_000 });
+for (const t of targets) {
+  log.info('sandbox target "%s" (%s) on %s; for its template: settings %j, secrets %j, offer parameters %j', t.kind, t.title, t.url, t.settings, t.secrets, t.offerParameters);
+}
+
 const url = await runtime.listen(settings.port, settings.host);
 log.info('leadflow on %s — data in %s', url, settings.dataDir);
 
@@ -36,6 +44,7 @@ async function shutdown(signal: string) {
   log.info('%s: stopping', signal);
   await runtime.close();
   await sandbox?.close();
+  for (const t of targets) await t.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
