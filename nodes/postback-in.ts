@@ -1,17 +1,49 @@
 import { defineNode } from './core/types.ts';
+import type { Stage } from '../runtime/domain/lead.ts';
+
+interface PostbackInParams {
+  statusField: string;
+  oidField: string;
+  eidField: string;
+  approve: string;
+  hold: string;
+  wait: string;
+  cancel: string;
+  trash: string;
+}
+
+/** The per-call overrides AlterCPA users know: comma lists of raw statuses meaning each stage. */
+const OVERRIDES: [string, Stage][] = [
+  ['sta', 'approve'],
+  ['sth', 'hold'],
+  ['stw', 'wait'],
+  ['stc', 'cancel'],
+  ['stt', 'trash'],
+];
+
+const list = (text: unknown): string[] =>
+  String(text ?? '')
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean);
 
 /**
  * Postback In: starts a flow when a target calls our postback URL with a lead's status.
  *
  * Input: `{ query, body }` of the incoming request. Output: one flat object of the request's
  * fields — body fields win over query fields of the same name; numbers and booleans become text;
- * the `token` that authenticated the call is left out.
+ * the `token` that authenticated the call is left out — plus, read the AlterCPA way:
+ * - `oid` and `eid`: our lead id and the target's, from the fields the params name;
+ * - `status`: the raw status text, and `stage`: what it means, recognised against the call's own
+ *   lists first (`sta`, `sth`, `stw`, `stc`, `stt`: comma lists of raw values meaning approve, hold,
+ *   wait, cancel, trash), then this node's lists, then a stage name given as is;
+ * - `comment`, `reason`, `payout` when the call has them.
  *
  * Ports: no input; `out` → the fields.
  *
- * @example { query: { token: 't', id: '7' }, body: { status: 'approved' } } → { id: '7', status: 'approved' }
+ * @example ?id=7&status=Confirmed&sta=confirmed → { id: '7', oid: '7', status: 'Confirmed', stage: 'approve', … }
  */
-export const postbackIn = defineNode<Record<string, never>>({
+export const postbackIn = defineNode<PostbackInParams>({
   type: 'postback-in',
   title: 'Postback In',
   category: 'trigger',
@@ -19,8 +51,17 @@ export const postbackIn = defineNode<Record<string, never>>({
   inputs: [],
   outputs: ['out'],
   events: ['postback.in'],
-  params: {},
-  execute({ input }) {
+  params: {
+    statusField: { kind: 'text', label: 'Status field', help: 'The field that holds the status text.', default: 'status' },
+    oidField: { kind: 'text', label: 'Our lead id field', help: 'The field that holds our lead id, if the target sends it.', default: 'oid' },
+    eidField: { kind: 'text', label: "Target's id field", help: "The field that holds the lead's id in the target.", default: 'eid' },
+    approve: { kind: 'text', label: 'Approve when status is', help: 'Comma list, any letter case.', default: 'approve,approved,confirm,confirmed,accept,accepted,sale,paid,success' },
+    hold: { kind: 'text', label: 'Hold when status is', help: 'Comma list: confirmed but delayed.', default: 'hold,on_hold,delayed' },
+    wait: { kind: 'text', label: 'Wait when status is', help: 'Comma list: still being processed.', default: 'wait,new,pending,processing,callback,in_progress' },
+    cancel: { kind: 'text', label: 'Cancel when status is', help: 'Comma list: refused or returned.', default: 'cancel,cancelled,canceled,reject,rejected,decline,declined,return,returned' },
+    trash: { kind: 'text', label: 'Trash when status is', help: 'Comma list: fake, duplicate, spam.', default: 'trash,spam,fake,duplicate,double,invalid' },
+  },
+  execute({ input, params }) {
     const request = (input ?? {}) as { query?: unknown; body?: unknown };
     const output: Record<string, unknown> = {};
     for (const source of [request.query, bodyFields(request.body)]) {
@@ -30,9 +71,34 @@ export const postbackIn = defineNode<Record<string, never>>({
         output[name] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
       }
     }
+    const field = (name: string | undefined, fallback: string) => output[name || fallback];
+    const status = field(params.statusField, 'status');
+    const oid = field(params.oidField, 'oid');
+    const eid = field(params.eidField, 'eid');
+    if (oid !== undefined && oid !== '') output.oid = oid;
+    if (eid !== undefined && eid !== '') output.eid = eid;
+    if (status !== undefined) {
+      output.status = String(status);
+      const stage = recognise(String(status), output, params);
+      if (stage) output.stage = stage;
+    }
     return { output };
   },
 });
+
+function recognise(status: string, fields: Record<string, unknown>, params: PostbackInParams): Stage | undefined {
+  const raw = status.trim().toLowerCase();
+  for (const [override, stage] of OVERRIDES) if (list(fields[override]).includes(raw)) return stage;
+  const lists: [Stage, string][] = [
+    ['approve', params.approve],
+    ['hold', params.hold],
+    ['wait', params.wait],
+    ['cancel', params.cancel],
+    ['trash', params.trash],
+  ];
+  for (const [stage, values] of lists) if (list(values).includes(raw)) return stage;
+  return (['new', 'wait', 'hold', 'approve', 'cancel', 'trash'] as Stage[]).find((stage) => stage === raw);
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

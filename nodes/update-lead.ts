@@ -3,7 +3,7 @@ import { defineNode, type LeadUpdate } from './core/types.ts';
 import { isStage, STAGES, type StageSource } from '../runtime/domain/lead.ts';
 
 interface UpdateLeadParams {
-  find: 'lead' | 'oid' | 'eid';
+  find: 'lead' | 'oid' | 'eid' | 'auto';
   oid?: unknown;
   eid?: unknown;
   setEid?: unknown;
@@ -38,22 +38,22 @@ export const updateLead = defineNode<UpdateLeadParams>({
     find: {
       kind: 'select',
       label: 'Which lead',
-      help: 'lead: the lead this run is about. oid: find it by our id. eid: find it by the target\'s id (for postbacks and status checks).',
-      options: ['lead', 'oid', 'eid'],
+      help: 'lead: the lead this run is about. oid: find it by our id. eid: find it by the target\'s id (for postbacks and status checks). auto: by our id when the input has one, else by the target\'s, else the run\'s lead.',
+      options: ['lead', 'oid', 'eid', 'auto'],
       default: 'lead',
     },
     oid: {
       kind: 'template',
       label: 'Our lead id',
       help: 'Where our id of the lead is, e.g. {{input.id}} or {{trigger.id}}.',
-      showIf: { find: 'oid' },
-      default: '{{input.id}}',
+      showIf: { find: ['oid', 'auto'] },
+      default: '{{input.oid}}',
     },
     eid: {
       kind: 'template',
       label: 'Target\'s lead id',
       help: 'Where the target\'s id of the lead is, e.g. {{input.eid}}.',
-      showIf: { find: 'eid' },
+      showIf: { find: ['eid', 'auto'] },
       default: '{{input.eid}}',
     },
     setEid: {
@@ -95,10 +95,11 @@ export const updateLead = defineNode<UpdateLeadParams>({
   },
   async execute({ params, event, leads }) {
     const change: LeadUpdate = { source: sourceOf(event) };
-    if (params.find === 'oid' || params.find === 'eid') {
-      const id = given(params.find === 'oid' ? params.oid : params.eid);
-      if (id === undefined) return notFound(`no ${params.find} given to find the lead by`);
-      if (params.find === 'oid') change.oid = /^\d+$/.test(id) ? Number(id) : id;
+    const by = params.find === 'auto' ? (given(params.oid) !== undefined ? 'oid' : given(params.eid) !== undefined ? 'eid' : 'lead') : params.find;
+    if (by === 'oid' || by === 'eid') {
+      const id = given(by === 'oid' ? params.oid : params.eid);
+      if (id === undefined) return notFound(`no ${by} given to find the lead by`);
+      if (by === 'oid') change.oid = /^\d+$/.test(id) ? Number(id) : id;
       else change.eid = id;
     }
     const stage = given(params.stage)?.toLowerCase();

@@ -65,6 +65,8 @@ export interface Integration {
   flows: Partial<Record<FlowEvent, string>>;
   /** The token a target must send to `/postback/:integration`. */
   postbackToken: string;
+  /** Requests per second its flows may send to the target; unset or 0: no limit. */
+  rateLimit?: number;
 }
 
 /** A webmaster and where his tracker takes postbacks. */
@@ -73,6 +75,8 @@ export interface Webmaster {
   name?: string;
   /** URL template with macros such as `{subid}`, `{stage}`; empty: no postbacks. */
   postbackUrl?: string;
+  /** Per stream (the lead's `flow`): a URL that replaces `postbackUrl` for that stream's leads. */
+  streamPostbackUrls?: Record<string, string>;
 }
 
 /**

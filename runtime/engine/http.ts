@@ -48,9 +48,16 @@ function describeError(error: unknown): string {
  * A client whose exchanges go to `record`. `signal` is the node's own deadline: when it fires, the
  * request ends as a timeout too.
  */
-export function createHttpClient(agent: Dispatcher, record: (exchange: HttpRecord) => void, signal?: AbortSignal): HttpClient {
+export function createHttpClient(
+  agent: Dispatcher,
+  record: (exchange: HttpRecord) => void,
+  signal?: AbortSignal,
+  /** Waits for the integration's rate limit before each request. */
+  gate?: () => Promise<void>,
+): HttpClient {
   return {
     async send(spec: HttpRequestSpec): Promise<HttpExchange> {
+      if (gate) await gate();
       const started = performance.now();
       const deadline = AbortSignal.timeout(spec.timeoutMs);
       const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;

@@ -24,6 +24,8 @@ export class FlowService {
   constructor(
     private readonly config: ConfigStore,
     private readonly registry: NodeRegistry,
+    /** Told after every save or removal (the status-check schedules follow the flows). */
+    private readonly onChange: () => void = () => {},
   ) {}
 
   /** Checks a document; the issues name the node and the field. */
@@ -49,6 +51,7 @@ export class FlowService {
     const flow = this.check(doc);
     const saved = await this.config.saveFlowVersion(flow, savedBy);
     this.current.set(saved.id, saved);
+    this.onChange();
     return saved;
   }
 
@@ -85,6 +88,7 @@ export class FlowService {
     if (user) throw new DomainError('conflict', `integration "${user.id}" uses this flow`, { field: 'id' });
     if (!(await this.config.deleteFlow(id))) throw new DomainError('not_found', `no flow "${id}"`, { field: 'id' });
     this.current.delete(id);
+    this.onChange();
   }
 }
 

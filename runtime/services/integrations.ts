@@ -30,6 +30,7 @@ const checkBody = ajv.compile({
     offers: { type: 'array', items: { type: 'string' } },
     flows: { type: 'object', propertyNames: { enum: FLOW_EVENTS }, additionalProperties: { type: ['string', 'null'] } },
     postbackToken: { type: 'string', minLength: 16 },
+    rateLimit: { type: 'number', minimum: 0, maximum: 10000 },
   },
 });
 
@@ -54,6 +55,8 @@ export class IntegrationService {
     private readonly config: ConfigStore,
     /** How targets reach the runtime; known once it listens. */
     private readonly publicUrl: () => string,
+    /** Told after every write (the status-check schedules follow the configuration). */
+    private readonly onChange: () => void = () => {},
   ) {}
 
   view(integration: Integration): IntegrationView {
@@ -102,6 +105,7 @@ export class IntegrationService {
 
   async remove(id: string): Promise<void> {
     if (!(await this.config.deleteIntegration(id))) throw new DomainError('not_found', `no integration "${id}"`, { field: 'id' });
+    this.onChange();
   }
 
   private async write(current: Integration, input: ReturnType<typeof checked>): Promise<IntegrationView> {
@@ -112,6 +116,7 @@ export class IntegrationService {
       settings: input.settings ?? current.settings,
       offers: input.offers ?? current.offers,
       postbackToken: input.postbackToken ?? current.postbackToken,
+      rateLimit: input.rateLimit ?? current.rateLimit,
       secrets: { ...current.secrets },
       flows: { ...current.flows },
     };
@@ -133,6 +138,7 @@ export class IntegrationService {
       if (!(await this.config.getOffer(offerId))) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
     }
     await this.config.putIntegration(next);
+    this.onChange();
     return this.view(next);
   }
 }

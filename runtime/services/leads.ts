@@ -9,6 +9,7 @@ import type { Integration } from '../domain/config.ts';
 import { canMoveStage, type Lead, type StageChange, type StageSource } from '../domain/lead.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../nodes/core/types.ts';
+import { postbackUrlFor } from './postbacks-out.ts';
 
 /** A lead as `GET /api/leads/:id` shows it. */
 export interface LeadView {
@@ -103,14 +104,15 @@ export class LeadService {
   private async jobsForChange(lead: Lead, change: StageChange): Promise<NewJob[]> {
     const jobs: NewJob[] = [];
     const webmaster = lead.wm ? await this.config.getWebmaster(lead.wm) : undefined;
-    if (webmaster?.postbackUrl) {
+    const url = postbackUrlFor(webmaster, lead);
+    if (url) {
       jobs.push({
         kind: 'postback.out',
         leadId: lead.id,
         integrationId: lead.integration,
         // one postback per change: the stage rule never repeats a transition for a lead
         key: `postback:${lead.id}:${change.from}>${change.stage}`,
-        payload: { url: webmaster.postbackUrl, method: 'GET', stage: change.stage, status: change.status, payout: change.payout },
+        payload: { url, method: 'GET', stage: change.stage, status: change.status, payout: change.payout },
       });
     }
     if (change.stage === 'approve') {

@@ -45,6 +45,7 @@ const checkWebmaster = ajv.compile<Webmaster>({
     id: ID,
     name: { type: 'string', maxLength: 200 },
     postbackUrl: { type: 'string', pattern: '^(https?://.+)?$' },
+    streamPostbackUrls: { type: 'object', additionalProperties: { type: 'string', pattern: '^https?://.+$' } },
   },
 });
 
@@ -54,7 +55,7 @@ function invalid(errors: ErrorObject[] | null | undefined, what: string): Domain
   const extra = error?.keyword === 'required' ? error.params.missingProperty : error?.keyword === 'additionalProperties' ? error.params.additionalProperty : undefined;
   const field = [path, extra].filter(Boolean).join('.') || `(${what})`;
   const message =
-    error?.keyword === 'required' ? 'is required' : error?.keyword === 'additionalProperties' ? `is not a field of ${what === 'offer' ? 'an offer' : 'a webmaster'}` : error?.keyword === 'pattern' && field.endsWith('postbackUrl') ? 'must be an http(s) URL' : (error?.message ?? 'is invalid');
+    error?.keyword === 'required' ? 'is required' : error?.keyword === 'additionalProperties' ? `is not a field of ${what === 'offer' ? 'an offer' : 'a webmaster'}` : error?.keyword === 'pattern' && /postbackUrl|streamPostbackUrls/.test(field) ? 'must be an http(s) URL' : (error?.message ?? 'is invalid');
   return new DomainError('invalid_field', message, { field });
 }
 

@@ -6,6 +6,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { ConfigStore, Job, LeadStore } from '../store/types.ts';
 import type { Lead } from '../domain/lead.ts';
+import type { Webmaster } from '../domain/config.ts';
 import type { JobHandler, JobOutcome } from './queue.ts';
 
 /** The macros a postback URL may hold, e.g. `https://tracker/pb?click={subid}&status={stage}`. */
@@ -14,8 +15,24 @@ export const POSTBACK_MACROS = [
   'subid', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
 ] as const;
 
+/** One try to reach the tracker, as the job's log keeps it. */
+export interface PostbackAttempt {
+  at: string;
+  url: string;
+  status?: number;
+  error?: string;
+  durationMs: number;
+}
+
+/** Attempts kept per postback: enough to debug, bounded for a tracker down for days. */
+const MAX_ATTEMPTS_KEPT = 30;
+
 /** Expands `{macro}`s with URL-encoded values; unknown `{words}` stay as written. */
-export function expandPostbackUrl(url: string, lead: Lead, change: { stage?: string; status?: string; payout?: number }): string {
+export function expandPostbackUrl(
+  url: string,
+  lead: Lead,
+  change: { stage?: string; status?: string; payout?: number; currency?: string },
+): string {
   const values: Record<string, unknown> = {
     ...lead,
     id: lead.id,
@@ -23,11 +40,17 @@ export function expandPostbackUrl(url: string, lead: Lead, change: { stage?: str
     stage: change.stage ?? lead.stage,
     status: change.status ?? lead.status,
     payout: change.payout ?? lead.payout,
-    currency: lead.meta?.currency,
+    currency: change.currency ?? lead.meta?.currency,
   };
   return url.replace(/\{([a-z0-9_]+)\}/gi, (whole, name: string) =>
     (POSTBACK_MACROS as readonly string[]).includes(name) ? encodeURIComponent(String(values[name] ?? '')) : whole,
   );
+}
+
+/** Where a webmaster wants a lead's postbacks: his URL for the lead's stream (`flow`) if he set one. */
+export function postbackUrlFor(webmaster: Webmaster | undefined, lead: Pick<Lead, 'flow'>): string | undefined {
+  if (!webmaster) return undefined;
+  return (lead.flow && webmaster.streamPostbackUrls?.[lead.flow]) || webmaster.postbackUrl || undefined;
 }
 
 export class PostbackSender implements JobHandler {
@@ -43,10 +66,21 @@ export class PostbackSender implements JobHandler {
   async handle(job: Job): Promise<JobOutcome> {
     const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);
     if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
-    const payload = job.payload as { url?: string; method?: 'GET' | 'POST'; stage?: string; status?: string; payout?: number };
-    const template = payload.url || (lead.wm ? (await this.config.getWebmaster(lead.wm))?.postbackUrl : undefined);
+    const payload = job.payload as {
+      url?: string;
+      method?: 'GET' | 'POST';
+      stage?: string;
+      status?: string;
+      payout?: number;
+      attempts?: PostbackAttempt[];
+    };
+    const template = payload.url || (await this.webmasterUrl(lead));
     if (!template) return { state: 'failed', error: `webmaster "${lead.wm ?? ''}" has no postback URL` };
-    const url = expandPostbackUrl(template, lead, payload);
+    const offer = await this.config.getOffer(lead.offer);
+    const url = expandPostbackUrl(template, lead, { ...payload, currency: offer?.parameters.currency });
+    const started = performance.now();
+    const attempt: PostbackAttempt = { at: new Date().toISOString(), url, durationMs: 0 };
+    const log = () => ({ ...payload, attempts: [...(payload.attempts ?? []), attempt].slice(-MAX_ATTEMPTS_KEPT) });
     try {
       const answer = await request(url, {
         method: payload.method ?? 'GET',
@@ -54,10 +88,20 @@ export class PostbackSender implements JobHandler {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       await answer.body.dump();
-      if (answer.statusCode >= 200 && answer.statusCode < 300) return { state: 'done' };
-      return { state: 'retry', error: `${url} answered HTTP ${answer.statusCode}` };
+      attempt.status = answer.statusCode;
+      attempt.durationMs = Math.round(performance.now() - started);
+      if (answer.statusCode >= 200 && answer.statusCode < 300) return { state: 'done', payload: log() };
+      return { state: 'retry', error: `${url} answered HTTP ${answer.statusCode}`, payload: log() };
     } catch (error) {
-      return { state: 'retry', error: `${url}: ${(error as Error).message}` };
+      attempt.error = (error as Error).message;
+      attempt.durationMs = Math.round(performance.now() - started);
+      return { state: 'retry', error: `${url}: ${attempt.error}`, payload: log() };
     }
+  }
+
+  /** The webmaster's URL for the lead's stream, else his general one. */
+  private async webmasterUrl(lead: Lead): Promise<string | undefined> {
+    const webmaster = lead.wm ? await this.config.getWebmaster(lead.wm) : undefined;
+    return postbackUrlFor(webmaster, lead);
   }
 }

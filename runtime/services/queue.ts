@@ -5,8 +5,10 @@
  */
 import type { Job, JobKind, LeadStore } from '../store/types.ts';
 
-/** What handling a job came to. */
-export type JobOutcome = { state: 'done' } | { state: 'retry'; error: string } | { state: 'failed'; error: string };
+/** What handling a job came to; a `payload` replaces the job's (an attempt log, say). */
+export type JobOutcome = ({ state: 'done' } | { state: 'retry'; error: string } | { state: 'failed'; error: string }) & {
+  payload?: Record<string, unknown>;
+};
 
 export interface JobHandler {
   kinds: JobKind[];
@@ -116,9 +118,9 @@ export class JobQueue {
       this.options.log.error({ err: error, job: job.id }, 'job handler failed');
     }
     try {
-      if (outcome.state === 'done') await this.store.completeJob(job.id);
-      else if (outcome.state === 'failed' || job.attempts >= this.options.retry.maxAttempts) await this.store.failJob(job.id, outcome.error, undefined);
-      else await this.store.failJob(job.id, outcome.error, new Date(Date.now() + retryDelay(this.options.retry, job.attempts)));
+      if (outcome.state === 'done') await this.store.completeJob(job.id, outcome.payload);
+      else if (outcome.state === 'failed' || job.attempts >= this.options.retry.maxAttempts) await this.store.failJob(job.id, outcome.error, undefined, outcome.payload);
+      else await this.store.failJob(job.id, outcome.error, new Date(Date.now() + retryDelay(this.options.retry, job.attempts)), outcome.payload);
     } catch (error) {
       this.options.log.error({ err: error, job: job.id }, 'job queue: recording the outcome failed');
     }

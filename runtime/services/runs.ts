@@ -56,6 +56,11 @@ export class FlowRunner {
     return this.executor.run({ flow, event: 'postback.in', integration, trigger }, this.live(integration, undefined, 'postback.in'));
   }
 
+  /** Runs a status check's flow for one batch (or one page of a window); changes go to the leads it names. */
+  async runStatus(integration: Integration, flow: FlowDoc, event: FlowEvent, batch: unknown): Promise<RunResult> {
+    return this.executor.run({ flow, event, integration, trigger: batch, batch }, this.live(integration, undefined, event));
+  }
+
   /**
    * A test run: the flow (saved or not) against a sample or stored lead and the integration's real
    * target, recorded as a test execution; no lead changes and no postback leaves.
@@ -76,7 +81,11 @@ export class FlowRunner {
       },
       postbacks: { send: async () => {} },
     };
-    return this.executor.run({ flow, event: flow.event, integration, lead, offer, trigger: trigger ?? lead, test: true }, services);
+    const status = flow.event.startsWith('status.');
+    return this.executor.run(
+      { flow, event: flow.event, integration, lead: status ? undefined : lead, offer, trigger: trigger ?? lead, batch: status ? trigger : undefined, test: true },
+      services,
+    );
   }
 
   private live(integration: Integration, runLead: Lead | undefined, event: FlowEvent): RunServices {

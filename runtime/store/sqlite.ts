@@ -17,6 +17,7 @@ import type {
   Job,
   JobKind,
   JobState,
+  LeadBatchQuery,
   LeadChange,
   LeadQuery,
   LeadStore,
@@ -26,7 +27,7 @@ import type {
 import { StageConflict } from './types.ts';
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -100,6 +101,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS executions_lead ON executions (lead_id);
   CREATE INDEX IF NOT EXISTS executions_flow ON executions (flow_id);
   CREATE INDEX IF NOT EXISTS executions_integration ON executions (integration_id);
+  `,
+  // 1 → 2: where each date-range status check stopped, so the next one goes on from there
+  `
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
   `,
 ];
 
@@ -176,6 +185,8 @@ export class SqliteLeadStore implements LeadStore {
   private readonly insertLeadTx: (input: LeadInput, integrationId: string, jobs: NewJob[]) => Lead;
   private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
   private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date) => Job[];
+  /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
+  private batch: WriteBatch | undefined;
 
   /** Opens (creating or migrating) the file; `':memory:'` gives a private in-memory store. */
   constructor(file: string) {
@@ -259,7 +270,7 @@ export class SqliteLeadStore implements LeadStore {
    * `integrationId` gets the new lead's (the caller cannot know the id before the insert).
    */
   async insertLead(input: LeadInput, integrationId: string, jobs: NewJob[]): Promise<Lead> {
-    return this.insertLeadTx(input, integrationId, jobs);
+    return this.write(() => this.insertLeadTx(input, integrationId, jobs));
   }
 
   async getLead(id: number): Promise<Lead | undefined> {
@@ -289,7 +300,7 @@ export class SqliteLeadStore implements LeadStore {
    * (`canMoveStage`).
    */
   async updateLead(id: number, change: LeadChange, jobs: NewJob[]): Promise<Lead> {
-    return this.updateLeadTx(id, change, jobs);
+    return this.write(() => this.updateLeadTx(id, change, jobs));
   }
 
   async history(leadId: number): Promise<StageChange[]> {
@@ -300,27 +311,49 @@ export class SqliteLeadStore implements LeadStore {
   /** Jobs whose `key` is already stored are skipped, whatever the state of the stored one. */
   async enqueue(jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    this.db.transaction(() => this.insertJobs(jobs, new Date().toISOString()))();
+    await this.write(() => this.db.transaction(() => this.insertJobs(jobs, new Date().toISOString()))());
   }
 
   /** Counts the attempt here: a job's `attempts` includes the run it is claimed for. */
   async claimJobs(kinds: JobKind[], limit: number, now: Date): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
-    return this.claimJobsTx(kinds, limit, now);
+    return this.write(() => this.claimJobsTx(kinds, limit, now));
   }
 
-  async completeJob(id: number): Promise<void> {
-    this.sql.completeJob.run({ id, updated_at: new Date().toISOString() });
+  async completeJob(id: number, payload?: Record<string, unknown>): Promise<void> {
+    await this.write(() => this.sql.completeJob.run({ id, payload: payload ? JSON.stringify(payload) : null, updated_at: new Date().toISOString() }));
   }
 
-  async failJob(id: number, error: string, retryAt: Date | undefined): Promise<void> {
+  async failJob(id: number, error: string, retryAt: Date | undefined, payload?: Record<string, unknown>): Promise<void> {
     const now = new Date().toISOString();
-    if (retryAt) this.sql.retryJob.run({ id, error, run_at: retryAt.toISOString(), updated_at: now });
-    else this.sql.failJob.run({ id, error, updated_at: now });
+    const json = payload ? JSON.stringify(payload) : null;
+    await this.write(() => {
+      if (retryAt) this.sql.retryJob.run({ id, error, run_at: retryAt.toISOString(), payload: json, updated_at: now });
+      else this.sql.failJob.run({ id, error, payload: json, updated_at: now });
+    });
+  }
+
+  async getCheckpoint(key: string): Promise<string | undefined> {
+    return (this.sql.getCheckpoint.get(key) as string | undefined) ?? undefined;
+  }
+
+  async setCheckpoint(key: string, value: string): Promise<void> {
+    this.sql.setCheckpoint.run({ key, value, updated_at: new Date().toISOString() });
+  }
+
+  async leadBatch(query: LeadBatchQuery): Promise<Lead[]> {
+    const rows = this.sql.leadBatch.all({
+      integration_id: query.integrationId,
+      stage: query.stage,
+      after: query.afterId ?? 0,
+      since: query.createdSince ? query.createdSince.toISOString() : '',
+      limit: query.limit,
+    }) as LeadRow[];
+    return rows.map(leadFromRow);
   }
 
   async requeueRunning(): Promise<number> {
-    return this.sql.requeueRunning.run({ updated_at: new Date().toISOString() }).changes;
+    return this.write(() => this.sql.requeueRunning.run({ updated_at: new Date().toISOString() }).changes);
   }
 
   async jobsOfLead(leadId: number): Promise<Job[]> {
@@ -328,21 +361,23 @@ export class SqliteLeadStore implements LeadStore {
   }
 
   async insertExecution(execution: NewExecution): Promise<number> {
-    const { lastInsertRowid } = this.sql.insertExecution.run({
-      flow_id: execution.flowId,
-      flow_version: execution.flowVersion,
-      integration_id: execution.integrationId,
-      event: execution.event,
-      lead_id: execution.leadId ?? null,
-      state: execution.state,
-      test: execution.test ? 1 : 0,
-      error: toJson(execution.error),
-      response: toJson(execution.response),
-      trigger: toJson(execution.trigger),
-      steps: JSON.stringify(execution.steps),
-      started_at: execution.startedAt,
-      duration_ms: execution.durationMs,
-    });
+    const { lastInsertRowid } = await this.write(() =>
+      this.sql.insertExecution.run({
+        flow_id: execution.flowId,
+        flow_version: execution.flowVersion,
+        integration_id: execution.integrationId,
+        event: execution.event,
+        lead_id: execution.leadId ?? null,
+        state: execution.state,
+        test: execution.test ? 1 : 0,
+        error: toJson(execution.error),
+        response: toJson(execution.response),
+        trigger: toJson(execution.trigger),
+        steps: JSON.stringify(execution.steps),
+        started_at: execution.startedAt,
+        duration_ms: execution.durationMs,
+      }),
+    );
     return Number(lastInsertRowid);
   }
 
@@ -368,7 +403,63 @@ export class SqliteLeadStore implements LeadStore {
   }
 
   async close(): Promise<void> {
+    if (this.batch) this.commit(this.batch);
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Group commit. Every write of one turn of the event loop joins one transaction, committed when
+   * the turn ends (`setImmediate`): one commit — one set of WAL frames for the pages the writes
+   * share — instead of one per write, which was most of a delivery's store cost. A write's promise
+   * resolves only after that commit, so nothing is acknowledged (a lead accepted, a job done)
+   * before it is on disk. Each write keeps its own atomicity: a `db.transaction` inside the open
+   * one runs as a savepoint, and a single statement is atomic on its own, so a write that throws
+   * undoes itself only and rejects at once.
+   */
+  private write<T>(work: () => T): Promise<T> {
+    let batch = this.batch;
+    if (batch && !this.db.inTransaction) {
+      // SQLite rolled the shared transaction back (an I/O error, say): its writes are lost
+      this.settle(batch, new Error('the transaction was rolled back by SQLite'));
+      batch = undefined;
+    }
+    if (!batch) batch = this.open();
+    const result = work();
+    return batch.committed.then(() => result);
+  }
+
+  private open(): WriteBatch {
+    this.db.exec('BEGIN IMMEDIATE');
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const committed = new Promise<void>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
+    });
+    // a batch no write waits on (all threw) must not report an unhandled rejection
+    committed.catch(() => {});
+    const batch: WriteBatch = { committed, resolve, reject };
+    this.batch = batch;
+    setImmediate(() => this.commit(batch));
+    return batch;
+  }
+
+  private commit(batch: WriteBatch): void {
+    if (this.batch !== batch) return;
+    try {
+      if (!this.db.inTransaction) throw new Error('the transaction was rolled back by SQLite');
+      this.db.exec('COMMIT');
+      this.settle(batch);
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.settle(batch, error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private settle(batch: WriteBatch, error?: Error): void {
+    if (this.batch === batch) this.batch = undefined;
+    if (error) batch.reject(error);
+    else batch.resolve();
   }
 
   private mustGetLead(id: number): Lead {
@@ -410,6 +501,13 @@ export class SqliteLeadStore implements LeadStore {
     for (const [name, , value] of used) params[name] = value;
     return statement.all(params);
   }
+}
+
+/** The writes of one turn of the event loop, and the commit they wait for. */
+interface WriteBatch {
+  committed: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
 }
 
 /** Opens the lead store in `file` (created when missing). */
@@ -468,11 +566,27 @@ function prepare(db: SqliteDatabase) {
          LIMIT @limit)
        RETURNING *`,
     ),
-    completeJob: db.prepare(`UPDATE jobs SET state = 'done', updated_at = @updated_at WHERE id = @id`),
-    retryJob: db.prepare(
-      `UPDATE jobs SET state = 'queued', run_at = @run_at, last_error = @error, updated_at = @updated_at WHERE id = @id`,
+    completeJob: db.prepare(
+      `UPDATE jobs SET state = 'done', payload = coalesce(@payload, payload), updated_at = @updated_at WHERE id = @id`,
     ),
-    failJob: db.prepare(`UPDATE jobs SET state = 'failed', last_error = @error, updated_at = @updated_at WHERE id = @id`),
+    retryJob: db.prepare(
+      `UPDATE jobs SET state = 'queued', run_at = @run_at, last_error = @error, payload = coalesce(@payload, payload),
+         updated_at = @updated_at WHERE id = @id`,
+    ),
+    failJob: db.prepare(
+      `UPDATE jobs SET state = 'failed', last_error = @error, payload = coalesce(@payload, payload), updated_at = @updated_at
+       WHERE id = @id`,
+    ),
+    getCheckpoint: db.prepare('SELECT value FROM checkpoints WHERE key = ?').pluck(),
+    setCheckpoint: db.prepare(
+      `INSERT INTO checkpoints (key, value, updated_at) VALUES (@key, @value, @updated_at)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ),
+    // a status check's batches: keyset paging on (integration_id, stage, id), one index range each
+    leadBatch: db.prepare(
+      `SELECT * FROM leads WHERE integration_id = @integration_id AND stage = @stage AND id > @after AND created_at >= @since
+       ORDER BY id LIMIT @limit`,
+    ),
     requeueRunning: db.prepare(`UPDATE jobs SET state = 'queued', updated_at = @updated_at WHERE state = 'running'`),
     jobsOfLead: db.prepare('SELECT * FROM jobs WHERE lead_id = ? ORDER BY id'),
     insertExecution: db.prepare(

@@ -167,6 +167,17 @@ export class StageConflict extends Error {
   }
 }
 
+/** A status check's batch: leads of one integration in one stage, in id order after a cursor. */
+export interface LeadBatchQuery {
+  integrationId: string;
+  stage: Stage;
+  /** The last id of the previous batch. */
+  afterId?: number;
+  /** Only leads created since then (the approved check's "last N days"). */
+  createdSince?: Date;
+  limit: number;
+}
+
 export interface LeadStore {
   /** Stores a new lead in stage `new` and, in the same write, the jobs given (its delivery). */
   insertLead(input: LeadInput, integrationId: string, jobs: NewJob[]): Promise<Lead>;
@@ -184,9 +195,15 @@ export interface LeadStore {
   enqueue(jobs: NewJob[]): Promise<void>;
   /** Takes up to `limit` due jobs of the kinds given and marks them running. */
   claimJobs(kinds: JobKind[], limit: number, now: Date): Promise<Job[]>;
-  completeJob(id: number): Promise<void>;
+  /** Marks a job done; a `payload` given replaces the job's (a postback keeps its attempt log there). */
+  completeJob(id: number, payload?: Record<string, unknown>): Promise<void>;
   /** Records a failed attempt: back to `queued` at `retryAt`, or `failed` for good when it is undefined. */
-  failJob(id: number, error: string, retryAt: Date | undefined): Promise<void>;
+  failJob(id: number, error: string, retryAt: Date | undefined, payload?: Record<string, unknown>): Promise<void>;
+  /** Where a recurring piece of work stopped (a date-range check's last window end). */
+  getCheckpoint(key: string): Promise<string | undefined>;
+  setCheckpoint(key: string, value: string): Promise<void>;
+  /** Streams a status check's leads batch by batch, memory bounded by `limit`. */
+  leadBatch(query: LeadBatchQuery): Promise<Lead[]>;
   /** Puts jobs left `running` by a stopped process back in the queue. */
   requeueRunning(): Promise<number>;
   jobsOfLead(leadId: number): Promise<Job[]>;

@@ -182,6 +182,9 @@ export interface RunOptions {
   nodes?: Record<string, unknown>;
   trigger?: unknown;
   leads?: LeadBook;
+  /** A status check's batch (`{{batch…}}`) and a For Each item (`{{item…}}`). */
+  batch?: unknown;
+  item?: unknown;
 }
 
 export interface Run {
@@ -193,6 +196,8 @@ export interface Run {
   postbacks: { url: string; method: 'GET' | 'POST'; leadId?: number }[];
   responses: FlowResponse[];
   logs: string[];
+  /** What Next Page asked for. */
+  nextPage?: unknown;
 }
 
 /** Runs a node once, as the engine would. A thrown error rejects. */
@@ -209,6 +214,8 @@ export async function runNode<P>(node: NodeDefinition<P>, options: RunOptions = 
     input,
     nodes: options.nodes ?? {},
     trigger: options.trigger ?? input,
+    batch: options.batch,
+    item: options.item,
     now: new Date('2024-05-06T07:08:09Z'),
   };
   const params = renderParams(node, options.params ?? {}, scope);
@@ -236,6 +243,7 @@ export async function runNode<P>(node: NodeDefinition<P>, options: RunOptions = 
     leads: run.leads,
     postbacks: { send: async (request) => void run.postbacks.push(request) },
     respond: (response) => void run.responses.push(response),
+    nextPage: (cursor) => void (run.nextPage = cursor),
     log: (message) => void run.logs.push(message),
     addSecret: () => {},
   });

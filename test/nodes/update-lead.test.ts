@@ -41,11 +41,22 @@ describe('Update Lead', () => {
       event: 'status.processing',
       lead: null,
       leads: book,
-      input: { id: '5', stage: 'cancel', reason: 'no answer' },
+      input: { oid: '5', stage: 'cancel', reason: 'no answer' },
       params: { find: 'oid' },
     });
     expect(book.changes[0]).toMatchObject({ oid: 5, stage: 'cancel', reason: 'no answer', source: 'status-check' });
     expect(run.result.output).toMatchObject({ lead: { id: 5, stage: 'cancel' }, stageChanged: true });
+  });
+
+  it('auto finds the lead by our id when the input has one, else by the target\'s', async () => {
+    const book = new LeadBook([sampleLead({ id: 5, stage: 'wait', eid: 'E-5' }), sampleLead({ id: 6, stage: 'wait', eid: 'E-6' })]);
+    await runNode(updateLead, { event: 'postback.in', lead: null, leads: book, input: { oid: '5', stage: 'approve' }, params: { find: 'auto' } });
+    await runNode(updateLead, { event: 'postback.in', lead: null, leads: book, input: { eid: 'E-6', stage: 'hold' }, params: { find: 'auto' } });
+    expect(book.changes.map((c) => [c.oid, c.eid, c.stage])).toEqual([
+      [5, undefined, 'approve'],
+      [undefined, 'E-6', 'hold'],
+    ]);
+    expect(book.leads.map((l) => l.stage)).toEqual(['approve', 'hold']);
   });
 
   it('a lead that is not there takes the not_found port', async () => {

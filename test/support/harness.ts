@@ -21,6 +21,8 @@ export interface Received {
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When it arrived (ms since 1970). */
+  at: number;
 }
 
 /** What a mock target answers; `hang` never answers. */
@@ -59,6 +61,7 @@ export async function startMockServer(handler: (request: Received) => Answer = (
           query: Object.fromEntries(url.searchParams),
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
         };
         received.push(seen);
         const reply = current(seen);

@@ -1,0 +1,82 @@
+import { defineNode } from './core/types.ts';
+
+/**
+ * Status Check: starts a flow on a schedule to ask the target for the statuses of our leads.
+ * The flow's event says which check it is:
+ * - `status.processing`: this integration's leads in `wait` or `hold`, in batches;
+ * - `status.approved`: its approved leads of the last `days` days (a CRM may still return them);
+ * - `status.range`: everything the target changed in a window `from`–`to`, page by page.
+ *
+ * Its output, also the template root `batch`:
+ * - processing and approved: `{ ids: number[], eids: string[], leads: [{ id, eid, stage, status }] }`,
+ *   e.g. `{{batch.eids | join:","}}`;
+ * - range: `{ from, to, page, cursor }`, `from`/`to` written in `format` and `timeZone`, `page`
+ *   from 1, `cursor` what Next Page gave for this page.
+ *
+ * Ports: no input; `out` → the batch.
+ */
+export const statusCheck = defineNode<Record<string, unknown>>({
+  type: 'status-check',
+  title: 'Status Check',
+  category: 'trigger',
+  description: 'Starts the flow on a schedule with a batch of our leads (or a time window) to ask the target about.',
+  inputs: [],
+  outputs: ['out'],
+  events: ['status.processing', 'status.approved', 'status.range'],
+  params: {
+    schedule: {
+      kind: 'text',
+      label: 'How often',
+      help: 'An interval such as 30s, 10m or 1h, or a cron expression such as */15 * * * *.',
+      default: '10m',
+      required: true,
+      format: 'schedule',
+    },
+    batchSize: {
+      kind: 'number',
+      label: 'Leads per request',
+      help: 'How many leads one request asks about (processing and approved checks). Most targets take 50 to 500.',
+      default: 100,
+      min: 1,
+      max: 5000,
+    },
+    days: {
+      kind: 'number',
+      label: 'Approved leads of the last … days',
+      help: 'The approved check looks at leads created this many days ago or later.',
+      default: 30,
+      min: 1,
+      max: 365,
+    },
+    windowMinutes: {
+      kind: 'number',
+      label: 'Window (minutes)',
+      help: 'The date-range check asks for changes from the end of the last window to now, at most this long.',
+      default: 60,
+      min: 1,
+      max: 44640,
+    },
+    overlapMinutes: {
+      kind: 'number',
+      label: 'Overlap (minutes)',
+      help: 'Each window starts this much before the last one ended, so a change recorded late is not missed.',
+      default: 10,
+      min: 0,
+      max: 1440,
+    },
+    format: {
+      kind: 'select',
+      label: 'Date format',
+      help: 'How {{batch.from}} and {{batch.to}} are written: seconds since 1970, Y-m-d H:i:s, or ISO 8601.',
+      options: ['epoch', 'Y-m-d H:i:s', 'iso'],
+      default: 'Y-m-d H:i:s',
+    },
+    timeZone: {
+      kind: 'text',
+      label: 'Time zone',
+      help: "The target's time zone for the window, e.g. Europe/Moscow.",
+      default: 'UTC',
+    },
+  },
+  execute: ({ input }) => ({ output: input }),
+});

@@ -1,0 +1,246 @@
+/**
+ * Status checks: each enabled integration's `status.processing`, `status.approved` and
+ * `status.range` flows, run on the schedule their Status Check node gives (croner), or at once
+ * through "check now".
+ *
+ * - processing: the integration's leads in `wait`, then `hold`, streamed from the store in
+ *   batches (memory stays bounded whatever their number), one run per batch;
+ * - approved: its approved leads created in the last N days, the same way;
+ * - range: windows `from`–`to` from where the last check stopped (less the overlap) to now, each
+ *   followed page by page while the flow's Next Page says there is another.
+ *
+ * A check of one integration never runs twice at once (a second ask joins the running one);
+ * checks of different integrations run independently, so a slow target delays only its own.
+ * A check that fails stops, reports why, and is tried again at its next time; a date-range check
+ * then starts again from its last finished window.
+ */
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { Integration } from '../domain/config.ts';
+import type { FlowDoc } from '../domain/flow.ts';
+import type { Lead, Stage } from '../domain/lead.ts';
+import { DomainError } from '../domain/errors.ts';
+import { parseSchedule } from '../../nodes/core/schedule.ts';
+import { formatPhpDate } from '../../nodes/core/php.ts';
+import type { NodeError, RunResult } from '../engine/executor.ts';
+import type { FlowRunner } from './runs.ts';
+
+export const CHECK_EVENTS = ['status.processing', 'status.approved', 'status.range'] as const;
+export type CheckEvent = (typeof CHECK_EVENTS)[number];
+
+/** What one check did. */
+export interface CheckReport {
+  integration: string;
+  event: CheckEvent;
+  startedAt: string;
+  durationMs: number;
+  /** Flow runs: batches, or pages of windows. */
+  runs: number;
+  /** Leads asked about (processing, approved). */
+  leads: number;
+  /** Windows done (range). */
+  windows?: { from: string; to: string; pages: number }[];
+  /** Why the check stopped early. */
+  error?: NodeError & { execution?: number };
+}
+
+/** The trigger params the scheduler reads, with the Status Check node's defaults. */
+interface CheckSettings {
+  schedule: string;
+  batchSize: number;
+  days: number;
+  windowMinutes: number;
+  overlapMinutes: number;
+  format: 'epoch' | 'Y-m-d H:i:s' | 'iso';
+  timeZone: string;
+}
+
+const DEFAULTS: CheckSettings = { schedule: '10m', batchSize: 100, days: 30, windowMinutes: 60, overlapMinutes: 10, format: 'Y-m-d H:i:s', timeZone: 'UTC' };
+/** Guards against a target whose "next page" never ends. */
+const MAX_PAGES = 1000;
+/** A range check catches up at most this many windows per run; the rest waits for the next. */
+const MAX_WINDOWS = 100;
+
+export function isCheckEvent(event: string): event is CheckEvent {
+  return (CHECK_EVENTS as readonly string[]).includes(event);
+}
+
+function settingsOf(flow: FlowDoc): CheckSettings {
+  const trigger = flow.nodes.find((n) => n.type === 'status-check');
+  return { ...DEFAULTS, ...(trigger?.params as Partial<CheckSettings> | undefined) };
+}
+
+function formatDate(date: Date, format: CheckSettings['format'], timeZone: string): string | number {
+  if (format === 'epoch') return Math.floor(date.getTime() / 1000);
+  return formatPhpDate(date, format === 'iso' ? 'c' : 'Y-m-d H:i:s', timeZone);
+}
+
+function failure(result: RunResult): CheckReport['error'] {
+  return result.error && { ...result.error, execution: result.execution.id };
+}
+
+export class StatusChecks {
+  private readonly timers = new Map<string, { signature: string; cron: Cron }>();
+  private readonly running = new Map<string, Promise<CheckReport>>();
+  private readonly last = new Map<string, CheckReport>();
+  private stopped = false;
+
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly store: LeadStore,
+    private readonly runner: FlowRunner,
+    private readonly log: Logger,
+  ) {}
+
+  /** Brings the schedules in line with the configuration (call after integrations or flows change). */
+  async refresh(): Promise<void> {
+    if (this.stopped) return;
+    const wanted = new Map<string, { integration: string; event: CheckEvent; schedule: string }>();
+    for (const integration of await this.config.listIntegrations()) {
+      if (!integration.enabled) continue;
+      for (const event of CHECK_EVENTS) {
+        const flowId = integration.flows[event];
+        if (!flowId) continue;
+        try {
+          const flow = await this.runner.flowFor(integration, event);
+          if (flow) wanted.set(`${integration.id}\u0000${event}`, { integration: integration.id, event, schedule: settingsOf(flow).schedule });
+        } catch (error) {
+          this.log.warn({ err: error, integration: integration.id, event }, 'status check not scheduled: its flow does not load');
+        }
+      }
+    }
+    for (const [key, timer] of this.timers) {
+      if (wanted.get(key)?.schedule !== timer.signature) {
+        timer.cron.stop();
+        this.timers.delete(key);
+      }
+    }
+    for (const [key, { integration, event, schedule }] of wanted) {
+      if (this.timers.has(key)) continue;
+      const run = () => {
+        void this.check(integration, event).catch((error) => this.log.error({ err: error, integration, event }, 'status check failed'));
+      };
+      const parsed = parseSchedule(schedule);
+      const cron =
+        'every' in parsed
+          ? // the first run one interval from now, not at the next second
+            new Cron('* * * * * *', { interval: parsed.every, protect: true, startAt: new Date(Date.now() + parsed.every * 1000) }, run)
+          : new Cron(parsed.cron, { protect: true }, run);
+      this.timers.set(key, { signature: schedule, cron });
+    }
+  }
+
+  /** When each scheduled check runs next, and what the last one did. */
+  schedules(integrationId: string): { event: CheckEvent; schedule?: string; next?: string; running: boolean; last?: CheckReport }[] {
+    return CHECK_EVENTS.map((event) => {
+      const key = `${integrationId}\u0000${event}`;
+      const timer = this.timers.get(key);
+      return {
+        event,
+        schedule: timer?.signature,
+        next: timer?.cron.nextRun()?.toISOString(),
+        running: this.running.has(key),
+        last: this.last.get(key),
+      };
+    }).filter((s) => s.schedule || s.last || s.running);
+  }
+
+  /** Runs a check now; while one of the same integration and event runs, answers that one. */
+  check(integrationId: string, event: CheckEvent): Promise<CheckReport> {
+    const key = `${integrationId}\u0000${event}`;
+    const current = this.running.get(key);
+    if (current) return current;
+    const started = this.run(integrationId, event).then((report) => {
+      this.last.set(key, report);
+      return report;
+    });
+    const tracked = started.finally(() => this.running.delete(key));
+    this.running.set(key, tracked);
+    return tracked;
+  }
+
+  /** Stops scheduling and waits for the checks in hand. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) timer.cron.stop();
+    this.timers.clear();
+    await Promise.allSettled(this.running.values());
+  }
+
+  private async run(integrationId: string, event: CheckEvent): Promise<CheckReport> {
+    const integration = await this.runner.integration(integrationId);
+    const flow = await this.runner.flowFor(integration, event);
+    if (!flow) throw new DomainError('not_found', `integration "${integrationId}" has no ${event} flow`, { field: 'event' });
+    const settings = settingsOf(flow);
+    const report: CheckReport = { integration: integrationId, event, startedAt: new Date().toISOString(), durationMs: 0, runs: 0, leads: 0 };
+    const started = performance.now();
+    if (event === 'status.range') await this.range(integration, flow, settings, report);
+    else await this.batches(integration, flow, event, settings, report);
+    report.durationMs = Math.round(performance.now() - started);
+    if (report.error) this.log.warn({ integration: integrationId, event, error: report.error }, 'status check stopped early');
+    return report;
+  }
+
+  private async batches(integration: Integration, flow: FlowDoc, event: CheckEvent, settings: CheckSettings, report: CheckReport): Promise<void> {
+    const stages: Stage[] = event === 'status.approved' ? ['approve'] : ['wait', 'hold'];
+    const createdSince = event === 'status.approved' ? new Date(Date.now() - settings.days * 86_400_000) : undefined;
+    const limit = Math.max(1, Math.min(5000, Math.floor(settings.batchSize)));
+    // one cursor over all the stages, in id order: a lead that moves from wait to hold during the
+    // check has an id below the cursor and is not asked about twice
+    let afterId = 0;
+    for (;;) {
+      if (this.stopped) return;
+      const found: Lead[] = [];
+      for (const stage of stages) found.push(...(await this.store.leadBatch({ integrationId: integration.id, stage, afterId, createdSince, limit })));
+      if (found.length === 0) return;
+      const leads = found.sort((a, b) => a.id - b.id).slice(0, limit);
+      afterId = leads[leads.length - 1].id;
+      const batch = {
+        ids: leads.map((l) => l.id),
+        eids: leads.map((l) => l.eid).filter((eid): eid is string => Boolean(eid)),
+        leads: leads.map((l) => ({ id: l.id, eid: l.eid, stage: l.stage, status: l.status })),
+      };
+      const result = await this.runner.runStatus(integration, flow, event, batch);
+      report.runs++;
+      report.leads += leads.length;
+      if (result.error) {
+        report.error = failure(result);
+        return;
+      }
+    }
+  }
+
+  private async range(integration: Integration, flow: FlowDoc, settings: CheckSettings, report: CheckReport): Promise<void> {
+    const key = `range:${integration.id}`;
+    const windowMs = Math.max(1, settings.windowMinutes) * 60_000;
+    const overlapMs = Math.max(0, settings.overlapMinutes) * 60_000;
+    const now = Date.now();
+    const checkpoint = await this.store.getCheckpoint(key);
+    let from = checkpoint ? Math.max(Date.parse(checkpoint) - overlapMs, now - MAX_WINDOWS * windowMs) : now - windowMs;
+    report.windows = [];
+    while (from < now && report.windows.length < MAX_WINDOWS) {
+      const to = Math.min(from + windowMs, now);
+      const window = { from: formatDate(new Date(from), settings.format, settings.timeZone), to: formatDate(new Date(to), settings.format, settings.timeZone) };
+      let cursor: unknown;
+      let page = 1;
+      for (; page <= MAX_PAGES; page++) {
+        if (this.stopped) return;
+        const result = await this.runner.runStatus(integration, flow, 'status.range', { ...window, page, cursor });
+        report.runs++;
+        if (result.error) {
+          report.error = failure(result);
+          return;
+        }
+        const next = result.nextPage;
+        if (next === undefined || JSON.stringify(next) === JSON.stringify(cursor)) break;
+        cursor = next;
+      }
+      report.windows.push({ from: String(window.from), to: String(window.to), pages: Math.min(page, MAX_PAGES) });
+      await this.store.setCheckpoint(key, new Date(to).toISOString());
+      if (to >= now) break;
+      from = to;
+    }
+  }
+}
+
