@@ -103,4 +103,49 @@ describe('postbacks', () => {
     expect(job.attempts).toBe(3);
     expect(tracker.received).toHaveLength(3);
   });
+
+  it('an AlterCPA-style postback finds the lead by our id and reads the status with the call\'s own lists', async () => {
+    const { t, token, leadId } = await deliveredLead();
+    const flow = {
+      id: 'altercpa-postback',
+      name: 'AlterCPA postback',
+      event: 'postback.in',
+      nodes: [
+        { id: 'in', type: 'postback-in', position: { x: 0, y: 0 }, params: { oidField: 'id', statusField: 'st' } },
+        { id: 'save', type: 'update-lead', position: { x: 1, y: 0 }, params: { find: 'auto', setEid: '' } },
+      ],
+      edges: [{ id: 'e1', source: 'in', sourceHandle: 'out', target: 'save', targetHandle: 'in' }],
+    };
+    expect((await t.api('POST', '/api/flows', flow)).status).toBe(201);
+    await t.api('PATCH', '/api/integrations/crm', { flows: { 'postback.in': 'altercpa-postback' } });
+    // "7" means nothing to the node's lists; the call says it means approve
+    const answer = await fetch(`${t.url}/postback/crm?token=${token}&id=${leadId}&st=7&sta=6,7&comment=ok&payout=12.5`);
+    expect(answer.status).toBe(200);
+    const view = (await t.api('GET', `/api/leads/${leadId}`)).body;
+    expect(view.lead).toMatchObject({ stage: 'approve', status: '7', statusComment: 'ok', payout: 12.5 });
+  });
+
+  it("a webmaster's URL for the lead's stream wins, and every attempt is kept in the postback's log", async () => {
+    const target = await startMockServer(() => ({ body: { status: 'ok', order_id: 'E-3' } }));
+    let calls = 0;
+    const tracker = await startMockServer(() => (++calls === 1 ? { status: 502, body: 'bad gateway' } : { body: 'ok' }));
+    const t = await startRuntime();
+    cleanups.push(() => target.stop(), () => tracker.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+    await setUpDemoIntegration(t, target.url, tracker.url);
+    await t.api('PUT', '/api/webmasters/wm1', {
+      postbackUrl: `${tracker.url}/general?lead={id}`,
+      streamPostbackUrls: { s7: `${tracker.url}/stream7?lead={id}&stage={stage}&offer={offer}` },
+    });
+    const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+4915123456780', wm: 'wm1', flow: 's7' });
+    const job = await waitFor(async () => {
+      const r = await t.api('GET', `/api/leads/${posted.body.id}`);
+      return r.body.deliveries.find((d: { kind: string; state: string }) => d.kind === 'postback.out' && d.state === 'done');
+    }, 'the postback');
+    expect(tracker.received.map((r) => r.path)).toEqual(['/stream7', '/stream7']);
+    expect(tracker.received[1].query).toEqual({ lead: String(posted.body.id), stage: 'wait', offer: 'tea' });
+    expect(job.payload.attempts).toEqual([
+      expect.objectContaining({ status: 502, url: expect.stringContaining('/stream7') }),
+      expect.objectContaining({ status: 200 }),
+    ]);
+  });
 });
