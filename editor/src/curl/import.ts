@@ -28,6 +28,8 @@ export function importCurl(command: string, at?: XYPosition): boolean {
     const outputs = before.descriptors.get(from.type ?? '')?.outputs ?? ['out'];
     useEditor.getState().onConnect({ source: from.id, sourceHandle: outputs[0] ?? 'out', target: first, targetHandle: 'in' });
   }
+  // the body builder is what to check first
+  if (first) useEditor.getState().selectOnly(first);
   const names = made.nodes.map((n) => before.descriptors.get(n.type)?.title ?? n.type).join(' → ');
   notify('success', `Made ${names} from the curl command`, made.notes);
   return true;

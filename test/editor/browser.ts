@@ -1,0 +1,147 @@
+/**
+ * What the editor's browser tests share: the editor built once, the real runtime on port 0 with a
+ * temporary data folder, a local mock target that records what it gets, and Debian's chromium
+ * driven by playwright-core with a fresh profile. Nothing reaches the internet.
+ */
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { pino } from 'pino';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+/** Builds `editor/dist` with Vite, as `npm run build` does. */
+export async function buildEditor(): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: path.join(ROOT, 'editor/vite.config.ts'), logLevel: 'warn' });
+}
+
+export interface TargetRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A target that accepts every order: `{ status: 'ok', id: 'T-<n>' }`, and records each request. */
+export async function startMockTarget(): Promise<{ url: string; requests: TargetRequest[]; close(): Promise<void> }> {
+  const requests: TargetRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', id: `T-${requests.length}` }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface EditorWorld {
+  runtime: Runtime;
+  baseUrl: string;
+  target: Awaited<ReturnType<typeof startMockTarget>>;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** The runtime with one integration ("Acme CRM") pointed at the mock target, and a browser page. */
+export async function startEditorWorld(): Promise<EditorWorld> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'leadflow-editor-'));
+  const profile = mkdtempSync(path.join(tmpdir(), 'leadflow-chromium-'));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const target = await startMockTarget();
+  const runtime = await createRuntime({ dataDir, logger: pino({ level: 'silent' }) });
+  const baseUrl = await runtime.listen(0, '127.0.0.1');
+  await runtime.offers.put({ id: 'tea', name: 'Slimming tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' }, goals: [], products: [] });
+  await runtime.integrations.create({
+    id: 'acme',
+    name: 'Acme CRM',
+    settings: { base_url: target.url },
+    secrets: { api_key: 'k-123-secret' },
+    offers: ['tea'],
+  });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+  });
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  return {
+    runtime,
+    baseUrl,
+    target,
+    context,
+    page,
+    async close() {
+      await context.close().catch(() => {});
+      await runtime.close();
+      await target.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(profile, { recursive: true, force: true });
+      if (errors.length) throw new Error(`the page threw: ${errors.join('; ')}`);
+    },
+  };
+}
+
+/** Drags a node type from the palette onto the canvas at a point of the canvas. */
+export async function dragFromPalette(page: Page, type: string, at: { x: number; y: number }): Promise<void> {
+  await page.locator(`.lf-palette__item[data-node-type="${type}"]`).dragTo(page.getByTestId('canvas'), { targetPosition: at });
+}
+
+/** Draws a connection from one node's output port to another's input, with the mouse. */
+export async function connect(page: Page, from: string, port: string, to: string, input = 'in'): Promise<void> {
+  const source = page.locator(`.react-flow__handle[data-nodeid="${from}"][data-handleid="${port}"]`);
+  const target = page.locator(`.react-flow__handle[data-nodeid="${to}"][data-handleid="${input}"]`);
+  const a = await source.boundingBox();
+  const b = await target.boundingBox();
+  if (!a || !b) throw new Error(`no handle ${from}.${port} or ${to}.${input}`);
+  const before = await page.locator('.react-flow__edge').count();
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction((n) => document.querySelectorAll('.react-flow__edge').length === n, before + 1);
+}
+
+/** Waits until the canvas shows this many nodes. */
+export async function waitForNodeCount(page: Page, count: number): Promise<void> {
+  await page.waitForFunction((n) => document.querySelectorAll('.react-flow__node').length === n, count);
+}
+
+export const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);

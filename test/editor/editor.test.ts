@@ -1,0 +1,181 @@
+/**
+ * The editor in a real browser, against the real runtime and a local mock target: what an
+ * integrator does with the mouse and keyboard, checked on what the screen and the target show.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, buildEditor, connect, dragFromPalette, node, startEditorWorld, waitForNodeCount, type EditorWorld } from './browser.ts';
+
+let world: EditorWorld;
+
+/** Waits up to 10 s for a value read from the page to satisfy the assertion that follows. */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000, interval: 50 });
+
+beforeAll(async () => {
+  await buildEditor();
+  world = await startEditorWorld();
+}, 120_000);
+
+afterAll(async () => {
+  await world?.close();
+});
+
+async function newBlankFlow(name: string): Promise<void> {
+  const { page, baseUrl } = world;
+  await page.goto(`${baseUrl}/#/`);
+  await page.getByTestId('new-flow').click();
+  await page.locator('#new-flow-name').fill(name);
+  await page.getByTestId('create-flow').click();
+  await page.getByTestId('flow-title').filter({ hasText: name }).waitFor();
+  await waitForNodeCount(page, 1);
+}
+
+describe('the editor', () => {
+  it('builds a flow from the palette, saves it as a version and test-runs it against the target', async () => {
+    const { page, target } = world;
+    await newBlankFlow('Acme: send a lead');
+
+    await dragFromPalette(page, 'json-build', { x: 420, y: 300 });
+    await waitForNodeCount(page, 2);
+    await dragFromPalette(page, 'http-request', { x: 700, y: 300 });
+    await waitForNodeCount(page, 3);
+
+    // unconnected nodes are marked, with the message on hover
+    const request = node(page, 'http_request');
+    await request.locator('[data-issues]').waitFor();
+    await request.locator('.lf-node__marker').hover();
+    await eventually(() => request.locator('.lf-tooltip').textContent()).toContain('not connected');
+
+    await connect(page, 'lead_in', 'out', 'json_build');
+    await connect(page, 'json_build', 'out', 'http_request');
+
+    // the JSON body
+    await node(page, 'json_build').click();
+    await page.locator('[data-param="body"] textarea').fill('{\n  "phone": "{{lead.phone | digits}}",\n  "name": "{{lead.name}}",\n  "offer": "{{offer.params.crm_offer_id}}"\n}');
+
+    // the URL, typed with completion: {{integ → integration. → settings. → base_url}}
+    await request.click();
+    const url = page.locator('[data-param="url"] input');
+    await url.click();
+    await url.pressSequentially('{{integ');
+    await page.locator('.lf-complete li', { hasText: 'integration' }).first().waitFor();
+    await url.press('Enter');
+    await page.locator('.lf-complete li', { hasText: 'settings' }).first().waitFor();
+    await url.press('Enter');
+    await page.locator('.lf-complete li', { hasText: 'base_url' }).first().waitFor();
+    await url.press('Enter');
+    await url.pressSequentially('/orders');
+    await eventually(() => url.inputValue()).toBe('{{integration.settings.base_url}}/orders');
+
+    // a header carrying a secret by name
+    await page.locator('[data-param="headers"] .lf-link-btn', { hasText: 'Add row' }).click();
+    await page.getByLabel('Headers row 1 name').fill('X-Api-Key');
+    await page.getByLabel('Headers row 1 value').fill('{{secrets.api_key}}');
+
+    await page.waitForFunction(() => document.querySelectorAll('[data-issues]').length === 0);
+    await eventually(() => page.getByTestId('problems').textContent()).toBe('valid');
+
+    await page.getByTestId('save').click();
+    await page.getByTestId('notice').filter({ hasText: 'Saved as version 2' }).waitFor();
+    await eventually(() => page.getByTestId('flow-title').locator('..').textContent()).toContain('v2');
+
+    await page.getByTestId('tab-test').click();
+    await page.getByTestId('run-test').click();
+    await page.getByTestId('run-summary').waitFor();
+
+    for (const id of ['lead_in', 'json_build', 'http_request']) {
+      await eventually(() => node(page, id).locator('.lf-node').getAttribute('data-run')).toBe('ok');
+      await eventually(() => node(page, id).getByTestId('run-badge').textContent()).toContain('ms');
+    }
+    expect(target.requests).toHaveLength(1);
+    const sent = target.requests[0];
+    expect(sent.url).toBe('/orders');
+    expect(sent.headers['x-api-key']).toBe('k-123-secret');
+    expect(JSON.parse(sent.body)).toEqual({ phone: '4915123456781', name: 'Anna Schmidt', offer: '201' });
+
+    // the node's panel shows the exchange, the secret redacted
+    await request.click();
+    const exchange = page.getByTestId('http-exchange');
+    await eventually(() => exchange.textContent()).toContain('POST');
+    await eventually(() => exchange.textContent()).toContain('HTTP 200');
+    await eventually(() => exchange.textContent()).toContain('T-1');
+    await eventually(() => exchange.textContent()).not.toContain('k-123-secret');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'editor-build-and-test-run.png') });
+
+    // the version list names who saved and when
+    await page.getByTestId('tab-versions').click();
+    await eventually(() => page.getByTestId('versions').locator('[data-version]').count()).toBe(2);
+  }, 90_000);
+
+  it('turns a pasted curl command into a body builder and an HTTP Request, wired after the trigger', async () => {
+    const { page } = world;
+    await newBlankFlow('Acme: from curl');
+    await page.getByRole('button', { name: 'Import curl' }).click();
+    await page.getByRole('textbox', { name: 'curl command' }).fill(
+      [
+        "curl -X POST 'https://api.acme-crm.test/v2/leads?source=aff' \\",
+        "  -H 'Content-Type: application/json' \\",
+        "  -H 'Authorization: Bearer 9f8e7d6c' \\",
+        '  -d \'{"offer_id": 77, "customer": {"name": "John Smith", "phone": "+44 7700 900123", "email": "john@example.com"}, "ip": "10.1.2.3", "country": "GB", "note": "x"}\'',
+      ].join('\n'),
+    );
+    await page.getByTestId('curl-create').click();
+    await waitForNodeCount(page, 3);
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
+
+    await node(page, 'body').click();
+    const body = JSON.parse(await page.locator('[data-param="body"] textarea').inputValue());
+    expect(body).toEqual({
+      offer_id: '{{offer.params.offer_id}}',
+      customer: { name: '{{lead.name}}', phone: '{{lead.phone}}', email: '{{lead.email}}' },
+      ip: '{{lead.ip}}',
+      country: '{{lead.country}}',
+      note: '{{lead.comment}}',
+    });
+
+    await node(page, 'request').click();
+    await eventually(() => page.locator('[data-param="url"] input').inputValue()).toBe('https://api.acme-crm.test/v2/leads');
+    await eventually(() => page.locator('[data-param="method"] select').inputValue()).toBe('POST');
+    await eventually(() => page.locator('[data-param="body"] select').inputValue()).toBe('input');
+    await eventually(() => page.getByLabel('Headers row 1 value').inputValue()).toBe('Bearer {{secrets.token}}');
+    await eventually(() => page.getByLabel('URL parameters row 1 name').inputValue()).toBe('source');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'editor-curl-import.png') });
+  }, 60_000);
+
+  it('undoes and redoes adding, deleting and editing nodes', async () => {
+    const { page } = world;
+    await newBlankFlow('Acme: undo');
+    await eventually(() => page.getByTestId('undo').isDisabled()).toBe(true);
+
+    await dragFromPalette(page, 'json-build', { x: 450, y: 250 });
+    await waitForNodeCount(page, 2);
+    await dragFromPalette(page, 'sign', { x: 700, y: 250 });
+    await waitForNodeCount(page, 3);
+
+    await page.getByTestId('undo').click();
+    await waitForNodeCount(page, 2);
+    await eventually(() => node(page, 'sign').count()).toBe(0);
+    await page.getByTestId('redo').click();
+    await waitForNodeCount(page, 3);
+
+    // delete with the keyboard, then Ctrl+Z brings it back
+    await node(page, 'json_build').click();
+    await page.keyboard.press('Delete');
+    await waitForNodeCount(page, 2);
+    await page.keyboard.press('Control+z');
+    await waitForNodeCount(page, 3);
+    await page.keyboard.press('Control+Shift+z');
+    await waitForNodeCount(page, 2);
+    await page.keyboard.press('Control+z');
+    await waitForNodeCount(page, 3);
+
+    // a parameter edit is one step
+    await node(page, 'sign').click();
+    await page.locator('[data-param="algorithm"] select').selectOption('md5');
+    await page.getByTestId('undo').click();
+    await eventually(() => page.locator('[data-param="algorithm"] select').inputValue()).toBe('sha256');
+    await page.getByTestId('redo').click();
+    await eventually(() => page.locator('[data-param="algorithm"] select').inputValue()).toBe('md5');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'editor-undo-redo.png') });
+  }, 60_000);
+});
