@@ -2,12 +2,14 @@
  * The shell: top bar, the screen the address names (`#/`, `#/flows/ID`, `#/integrations[/ID]`) and
  * the notices. The node catalog is loaded once here; every screen draws from it.
  */
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
 import { api, currentUser, setCurrentUser } from '../api/client.ts';
-import { useEditor } from '../canvas/store.ts';
+import { useCatalog } from '../catalog/catalog.ts';
 import { FlowList } from '../flows/FlowList.tsx';
-import { EditorPage } from '../flows/EditorPage.tsx';
-import { IntegrationsPage } from '../integrations/IntegrationsPage.tsx';
+
+// the canvas (React Flow) and the integrations screen load when first opened, keeping the first page small
+const EditorPage = lazy(() => import('../flows/EditorPage.tsx').then((m) => ({ default: m.EditorPage })));
+const IntegrationsPage = lazy(() => import('../integrations/IntegrationsPage.tsx').then((m) => ({ default: m.IntegrationsPage })));
 import { Notices } from './Notices.tsx';
 
 function subscribe(callback: () => void) {
@@ -40,31 +42,14 @@ function UserName() {
 
 export function App() {
   const route = useRoute();
-  const catalogSize = useEditor((s) => s.descriptors.size);
+  const catalogSize = useCatalog((s) => s.descriptors.size);
   const [failed, setFailed] = useState('');
 
   useEffect(() => {
     api.nodes().then(
-      (nodes) => useEditor.getState().setDescriptors(nodes),
+      (nodes) => useCatalog.getState().set(nodes),
       (error) => setFailed((error as Error).message),
     );
-  }, []);
-
-  // leaving a flow with unsaved changes asks first
-  useEffect(() => {
-    let last = location.hash;
-    const guard = () => {
-      const s = useEditor.getState();
-      const leaving = last.startsWith('#/flows/') && location.hash !== last;
-      if (leaving && s.dirty && !window.confirm('This flow has unsaved changes (kept in this browser as a draft). Leave it?')) {
-        history.replaceState(null, '', last);
-        return;
-      }
-      if (leaving) useEditor.setState({ dirty: false, meta: null });
-      last = location.hash;
-    };
-    window.addEventListener('hashchange', guard);
-    return () => window.removeEventListener('hashchange', guard);
   }, []);
 
   const [section, id] = route;
@@ -93,7 +78,9 @@ export function App() {
         <span className="lf-toolbar__spacer" />
         <UserName />
       </header>
-      <main className="lf-main">{screen}</main>
+      <main className="lf-main">
+        <Suspense fallback={<div className="lf-center lf-muted">Loading…</div>}>{screen}</Suspense>
+      </main>
       <Notices />
     </div>
   );

@@ -7,6 +7,7 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import type { FlowDoc } from '../../../runtime/domain/flow.ts';
 import { api, ApiError } from '../api/client.ts';
 import { useEditor, type PanelTab } from '../canvas/store.ts';
+import { useCatalog } from '../catalog/catalog.ts';
 import { Canvas } from '../canvas/Canvas.tsx';
 import { useValidation } from '../canvas/useValidation.ts';
 import { dropDraft, keepDraft, readDraft } from '../canvas/drafts.ts';
@@ -44,6 +45,7 @@ export function EditorPage({ flowId }: { flowId: string }) {
       .then(([doc, integrations, offers]) => {
         if (stale) return;
         const s = useEditor.getState();
+        s.setDescriptors([...useCatalog.getState().descriptors.values()]);
         s.load(doc);
         s.setReference({ integrations, offers });
         const using = integrations.find((i) => Object.values(i.flows).includes(doc.id));
@@ -107,8 +109,18 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
     const warn = (event: BeforeUnloadEvent) => {
       if (useEditor.getState().dirty) event.preventDefault();
     };
+    // leaving for another screen asks first too; the draft stays in the browser either way
+    const here = location.hash;
+    const guard = () => {
+      if (location.hash === here || !useEditor.getState().dirty) return;
+      if (!window.confirm('This flow has unsaved changes (kept in this browser as a draft). Leave it?')) history.replaceState(null, '', here);
+    };
     window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
+    window.addEventListener('hashchange', guard);
+    return () => {
+      window.removeEventListener('beforeunload', warn);
+      window.removeEventListener('hashchange', guard);
+    };
   }, []);
 
   const save = useCallback(async () => {

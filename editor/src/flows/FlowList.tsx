@@ -7,7 +7,7 @@ import type { FlowDoc } from '../../../runtime/domain/flow.ts';
 import type { FlowEvent } from '../../../runtime/domain/config.ts';
 import type { NodeDescriptor } from '../../../nodes/core/types.ts';
 import { api, ApiError, type FlowSummary, type IntegrationView } from '../api/client.ts';
-import { useEditor } from '../canvas/store.ts';
+import { useCatalog, startableEvents } from '../catalog/catalog.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
 import { readJsonFile } from './files.ts';
@@ -232,13 +232,13 @@ export function FlowList() {
 }
 
 function NewFlowDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {
-  const descriptors = useEditor((s) => s.descriptors);
+  const descriptors = useCatalog((s) => s.descriptors);
   const [name, setName] = useState('');
   const [event, setEvent] = useState<FlowEvent>('lead.new');
   const [templates, setTemplates] = useState<FlowTemplate[]>([]);
   const [template, setTemplate] = useState('');
   const [busy, setBusy] = useState(false);
-  const startable = useMemo(() => [...new Set([...descriptors.values()].flatMap((d) => (d.category === 'trigger' ? (d.events ?? []) : [])))], [descriptors]);
+  const startable = useMemo(() => startableEvents(descriptors) as FlowEvent[], [descriptors]);
 
   useEffect(() => {
     loadTemplates().then(setTemplates, () => setTemplates([]));

@@ -6,13 +6,13 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { FLOW_EVENTS, type FlowEvent, type Offer } from '../../../runtime/domain/config.ts';
-import { templatePaths } from '../../../nodes/core/template.ts';
 import { api, ApiError, type FlowSummary, type IntegrationView } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 
 /** Problems that keep an integration off: invalid flows, settings and secrets its flows name but it lacks. */
 export async function readinessProblems(integration: IntegrationView): Promise<string[]> {
   const problems: string[] = [];
+  const { templatePaths } = await import('../../../nodes/core/template.ts');
   const entries = Object.entries(integration.flows).filter(([, id]) => id) as [FlowEvent, string][];
   if (entries.length === 0) problems.push('No flow handles any event yet.');
   for (const [event, id] of entries) {

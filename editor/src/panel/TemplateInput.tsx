@@ -4,7 +4,11 @@
  */
 import { useCallback, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
 import { useEditor, useDescriptor } from '../canvas/store.ts';
-import { completionSpot, suggest, type CompletionSpot, type Suggestion } from './completion.ts';
+import type { CompletionSpot, Suggestion } from './completion.ts';
+
+/** The completion module (it carries the template filters) loads on the first keystroke. */
+let completion: typeof import('./completion.ts') | undefined;
+const loadCompletion = () => import('./completion.ts').then((m) => (completion = m));
 
 interface Props {
   value: string;
@@ -30,6 +34,11 @@ export function TemplateInput(props: Props) {
 
   const refresh = useCallback(
     (text: string, caret: number) => {
+      if (!completion) {
+        if (text.includes('{{')) void loadCompletion().then(() => refresh(text, caret));
+        return;
+      }
+      const { completionSpot, suggest } = completion;
       const spot = completionSpot(text, caret);
       if (!spot) {
         setOpen(null);
