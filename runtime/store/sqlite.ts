@@ -338,7 +338,7 @@ export class SqliteLeadStore implements LeadStore {
   }
 
   async setCheckpoint(key: string, value: string): Promise<void> {
-    this.sql.setCheckpoint.run({ key, value, updated_at: new Date().toISOString() });
+    await this.write(() => this.sql.setCheckpoint.run({ key, value, updated_at: new Date().toISOString() }));
   }
 
   async leadBatch(query: LeadBatchQuery): Promise<Lead[]> {
