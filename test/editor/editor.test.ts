@@ -178,4 +178,45 @@ describe('the editor', () => {
     await eventually(() => page.locator('[data-param="algorithm"] select').inputValue()).toBe('md5');
     await page.screenshot({ path: path.join(ARTIFACTS, 'editor-undo-redo.png') });
   }, 60_000);
+
+  it('lists versions with who saved them, shows what changed and rolls back to an old one', async () => {
+    const { page, baseUrl, runtime } = world;
+    const flow = (url: string) => ({
+      id: 'acme-versions',
+      name: 'Acme: versions',
+      event: 'lead.new',
+      nodes: [
+        { id: 'lead', type: 'lead-in', position: { x: 0, y: 100 }, params: {} },
+        { id: 'send', type: 'http-request', position: { x: 260, y: 100 }, params: { method: 'POST', url, body: 'none' } },
+      ],
+      edges: [{ id: 'e1', source: 'lead', sourceHandle: 'out', target: 'send', targetHandle: 'in' }],
+    });
+    await runtime.flows.save(flow('{{integration.settings.base_url}}/orders'), 'anna');
+    await runtime.flows.save(flow('{{integration.settings.base_url}}/broken'), 'maria');
+
+    await page.goto(`${baseUrl}/#/flows/acme-versions`);
+    await page.getByTestId('tab-versions').click();
+    const versions = page.getByTestId('versions');
+    await eventually(() => versions.locator('[data-version]').count()).toBe(2);
+    await eventually(() => versions.locator('[data-version="2"]').textContent()).toContain('maria');
+    await eventually(() => versions.locator('[data-version="1"]').textContent()).toContain('anna');
+
+    await versions.locator('[data-version="1"]').getByRole('button', { name: 'Changes since' }).click();
+    const diff = page.getByTestId('diff');
+    await eventually(() => diff.textContent()).toContain('send: url');
+    await eventually(() => diff.textContent()).toContain('/orders');
+    await eventually(() => diff.textContent()).toContain('/broken');
+
+    // open the old version read-only, then roll back to it
+    await versions.locator('[data-version="1"]').getByRole('button', { name: 'Open' }).click();
+    await page.getByTestId('viewing-banner').waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('viewing-banner').getByRole('button', { name: 'Roll back to this version' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'saved as version 3' }).waitFor();
+    await eventually(() => page.getByTestId('viewing-banner').count()).toBe(0);
+    expect((await runtime.flows.load('acme-versions')).nodes[1].params.url).toBe('{{integration.settings.base_url}}/orders');
+    await node(page, 'send').click();
+    await eventually(() => page.locator('[data-param="url"] input').inputValue()).toBe('{{integration.settings.base_url}}/orders');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'editor-versions.png') });
+  }, 60_000);
 });

@@ -30,6 +30,9 @@ export const NODE_MIME = 'application/x-leadflow-node';
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 } };
 const proOptions = { hideAttribution: true };
 const snapGrid: [number, number] = [10, 10];
+// readable first: a wide flow opens at a zoom where node titles can be read, the minimap shows the rest
+const fitViewOptions = { maxZoom: 1, minZoom: 0.65, padding: 0.12 };
+const minimapStyle = { width: 168, height: 110 };
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -184,13 +187,13 @@ export function Canvas({ onSave }: { onSave: () => void }) {
         snapToGrid
         snapGrid={snapGrid}
         fitView
-        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
+        fitViewOptions={fitViewOptions}
         minZoom={0.1}
         maxZoom={2}
         proOptions={proOptions}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} color="#cbd5e1" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} ariaLabel="Minimap" />
+        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} ariaLabel="Minimap" style={minimapStyle} maskColor="rgb(241 245 249 / 0.7)" />
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>
