@@ -28,6 +28,8 @@ import { DEFAULT_RETRY, JobQueue, type RetryPolicy } from './services/queue.ts';
 import { leadRoutes } from './http/leads.ts';
 import { postbackRoutes } from './http/postbacks.ts';
 import { manageRoutes } from './http/manage.ts';
+import { templateRoutes } from './http/templates.ts';
+import { TemplateService } from './services/templates.ts';
 import { homeRoutes } from './http/home.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 
@@ -95,6 +97,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   app.use(leadRoutes(intake, leadService, store, wake));
   app.use(postbackRoutes(inbound));
+  app.use(templateRoutes(new TemplateService(config, flows, integrations)));
   app.use(manageRoutes({ registry, flows, integrations, offers, runner, store }));
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(express.static(EDITOR_DIST, { index: 'index.html' }));

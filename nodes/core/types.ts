@@ -172,6 +172,22 @@ export interface PostbackActions {
   send(request: { url: string; method: 'GET' | 'POST'; leadId?: number }): Promise<void>;
 }
 
+/**
+ * Values a node keeps between runs, such as a session token, each until its time is up. The
+ * runtime scopes it per integration: a key never reaches another integration's runs.
+ *
+ * @example
+ * const token = cache.get('token') ?? (await logIn());
+ * cache.set('token', token, 55 * 60_000);
+ */
+export interface NodeCache {
+  /** The value, or undefined when there is none or its time is up. */
+  get(key: string): unknown;
+  /** Keeps `value` for `ttlMs` milliseconds (0 or less: removes it). */
+  set(key: string, value: unknown, ttlMs: number): void;
+  delete(key: string): void;
+}
+
 /** The answer of a synchronous flow (`lead.register`). */
 export interface FlowResponse {
   status: number;
@@ -204,6 +220,11 @@ export interface NodeContext<P = Record<string, unknown>> {
   log(message: string): void;
   /** Marks a value learnt at run time (a session token) as secret, so every record redacts it. */
   addSecret(value: string): void;
+  /**
+   * Values kept between runs of this integration (Auth Token's session token). Optional: a host
+   * without one (a browser preview) leaves it out, and nodes then work without caching.
+   */
+  cache?: NodeCache;
 }
 
 /**

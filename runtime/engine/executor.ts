@@ -27,6 +27,7 @@ import { hasher } from './hash.ts';
 import { createHttpClient } from './http.ts';
 import { renderParams } from './params.ts';
 import { Redactor } from './redact.ts';
+import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
 
 /** A node runs at most this long unless its settings say otherwise; nothing may hang a flow. */
@@ -137,6 +138,8 @@ function asFailure(error: unknown): NodeFailure {
 /** Runs flows. One instance per runtime; it holds no per-run state. */
 export class Executor {
   constructor(private readonly options: ExecutorOptions) {}
+  /** Values nodes keep between runs (Auth Token's tokens), scoped per integration. */
+  private readonly cache = new TokenCache();
 
   /** Runs the flow to its end and records the execution. Never throws for what a flow does. */
   async run(request: RunRequest, services: RunServices): Promise<RunResult> {
@@ -273,6 +276,7 @@ export class Executor {
           respond,
           log: (message) => logs.push(String(message)),
           addSecret: (value) => redactor.add(value),
+          cache: this.cache.scope(request.integration.id),
         };
         const deadline = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {

@@ -9,8 +9,8 @@
  *   `customer.name`, `customer.phone` and at least one product with all three fields required.
  *   Success: `{ "ok": true, "order_id": 5001 }`; refusals: 400 `{ "ok": false, "error": "…" }`,
  *   409 for an `external_id` sent before (with its `order_id`).
- * - `POST /api/orders/update` (an upsell): `{ order_id, goods: [...], comment }` adds the goods
- *   to the order and answers `{ "ok": true, "order_id", "total" }`; 404 for an unknown order, 409
+ * - `POST /api/orders/update` (an upsell): `{ order_id, goods: [...], comment }` replaces the
+ *   order's goods with the list given (the order as it is now) and answers `{ "ok": true, "order_id", "total" }`; 404 for an unknown order, 409
  *   for one already cancelled or trashed.
  * - `GET /api/orders/status?ids=5001,5002` (up to 100) answers
  *   `{ "ok": true, "orders": [{ "order_id", "external_id", "status", "comment", "updated_at" }] }`;
@@ -140,7 +140,8 @@ export async function startClassicCrm(port: number, options: ClassicCrmOptions, 
     if (['cancelled', 'returned', 'spam'].includes(order.status)) return res.status(409).json({ ok: false, error: `order ${order.order_id} is closed (${order.status})` });
     const goods = readGoods(body.goods);
     if (typeof goods === 'string') return res.status(400).json({ ok: false, error: goods });
-    order.goods.push(...goods);
+    // the goods as they are now: an upsell sends the whole list with its new counts
+    order.goods = goods;
     if (text(body.comment)) order.comments.push(text(body.comment));
     order.updated_at = new Date().toISOString();
     res.json({ ok: true, order_id: order.order_id, total: order.goods.reduce((sum, g) => sum + g.count * g.price, 0) });

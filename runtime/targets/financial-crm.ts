@@ -12,7 +12,7 @@
  *   always answers HTTP 200, success or not — the body says which:
  *   `{ "result": "success", "data": { "leadId": "FC1001", "autologinUrl": "…" } }` or
  *   `{ "result": "error", "message": "email: not a valid address" }`.
- * - `GET /api/v1/leads?from=…&to=…&page=1&limit=50`: the leads whose status changed in the window
+ * - `GET /api/v1/leads?from=…&to=…&page=1&limit=50` (`limit` capped to `pageSize`): the leads whose status changed in the window
  *   (`Y-m-d H:i:s` in UTC, ISO 8601 or epoch seconds), oldest first:
  *   `{ "result": "success", "data": { "leads": [{ "leadId", "clickId", "email", "status",
  *   "comment", "isDeposit", "updatedAt" }], "page", "totalPages", "nextPage" } }` — `nextPage`
@@ -31,7 +31,7 @@ export interface FinancialCrmOptions {
   /** How long a session token lives. */
   tokenTtlSeconds?: number;
   stepMs?: number;
-  /** Leads per page when the caller gives no `limit`. */
+  /** Leads per page at most (the CRM caps `limit` to it), and when the caller gives no `limit`. */
   pageSize?: number;
 }
 
@@ -129,7 +129,8 @@ export async function startFinancialCrm(port: number, options: FinancialCrmOptio
       return;
     }
     const page = Math.max(1, Math.floor(Number(req.query.page) || 1));
-    const limit = Math.min(500, Math.max(1, Math.floor(Number(req.query.limit) || options.pageSize || 50)));
+    const most = options.pageSize ?? 50;
+    const limit = Math.min(most, Math.max(1, Math.floor(Number(req.query.limit) || most)));
     // whole seconds, as the window's own format has them
     const inWindow = [...leads.values()].filter((l) => Math.floor(l.updatedAt / 1000) * 1000 >= from && Math.floor(l.updatedAt / 1000) * 1000 <= to).sort((a, b) => a.updatedAt - b.updatedAt);
     const totalPages = Math.max(1, Math.ceil(inWindow.length / limit));

@@ -195,3 +195,41 @@ export async function setUpDemoIntegration(t: TestRuntime, targetUrl: string, tr
   const token = new URL((created.body as { postbackUrl: string }).postbackUrl).searchParams.get('token') as string;
   return { token };
 }
+
+/** What {@link setUpFromTemplate} needs: the template's answers, as a sandbox target gives them. */
+export interface TemplateSetup {
+  template: string;
+  /** The integration's id. */
+  id: string;
+  settings: Record<string, string>;
+  secrets: Record<string, string>;
+  offerParameters: Record<string, string>;
+  /** Where the webmaster `wm1`'s outgoing postbacks go (`{trackerUrl}/pb?click={subid}&stage={stage}&lead={id}`). */
+  trackerUrl?: string;
+}
+
+/**
+ * Sets up an integration the way a new user would: an offer `offer-<id>` with the template's
+ * offer parameters, the webmaster `wm1`, and `POST /api/integrations/from-template`. Answers
+ * what that call answered (the integration, `missing`, `postbackUrlWithTail`).
+ */
+export async function setUpFromTemplate(t: TestRuntime, setup: TemplateSetup): Promise<any> {
+  const ok = (r: { status: number; body: unknown }) => {
+    if (r.status >= 300) throw new Error(`setup failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  };
+  const offer = `offer-${setup.id}`;
+  ok(await t.api('POST', '/api/offers', { id: offer, name: `Offer of ${setup.id}`, parameters: setup.offerParameters }));
+  ok(await t.api('PUT', '/api/webmasters/wm1', { postbackUrl: setup.trackerUrl ? `${setup.trackerUrl}/pb?click={subid}&stage={stage}&lead={id}` : '' }));
+  const created = ok(
+    await t.api('POST', '/api/integrations/from-template', {
+      template: setup.template,
+      id: setup.id,
+      name: `${setup.template} (sandbox)`,
+      settings: setup.settings,
+      secrets: setup.secrets,
+      offers: [offer],
+    }),
+  );
+  return created.body;
+}

@@ -37,7 +37,7 @@ describe('the affiliate network sandbox', () => {
 });
 
 describe('the classic CRM sandbox', () => {
-  it('takes a JSON order with goods, adds an upsell to it, and reports statuses by batches of ids, a return included', async () => {
+  it('takes a JSON order with goods, replaces its goods on an upsell, and reports statuses by batches of ids, a return included', async () => {
     const target = await startClassicCrm(0, { apiKey: 'k', stepMs: 200 });
     cleanups.push(target.close);
     const order = { external_id: '7', customer: { name: 'Eva', phone: '+49 151 0000004' }, country: 'de', extra: { wm: '3', subid: 'c-1' }, goods: [{ product_id: 'SKU-1', count: 1, price: 39 }] };
@@ -47,7 +47,7 @@ describe('the classic CRM sandbox', () => {
     expect(created).toEqual({ status: 200, body: { ok: true, order_id: 5001 } });
     expect((await call('POST', `${target.url}/api/orders?api_key=k`, order)).status).toBe(409);
     const upsell = await call('POST', `${target.url}/api/orders/update?api_key=k`, { order_id: 5001, goods: [{ product_id: 'SKU-2', count: 2, price: 10 }], comment: 'upsell' });
-    expect(upsell.body).toEqual({ ok: true, order_id: 5001, total: 59 });
+    expect(upsell.body).toEqual({ ok: true, order_id: 5001, total: 20 });
     expect(target.orders.get(5001)?.extra).toEqual({ wm: '3', subid: 'c-1' });
     const seen: string[] = [];
     await waitFor(async () => {

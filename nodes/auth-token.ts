@@ -1,0 +1,320 @@
+import { httpBuildQuery } from './core/php.ts';
+import { parsePath, resolvePath, stringify } from './core/template.ts';
+import { defineNode, type KeyValue, type NodeContext, type NodeResult } from './core/types.ts';
+
+interface AuthTokenParams {
+  mode: 'cached' | 'refresh' | 'clear';
+  method: 'POST' | 'GET';
+  url: unknown;
+  body: 'json' | 'form' | 'none';
+  json?: unknown;
+  form?: KeyValue[];
+  headers?: KeyValue[];
+  tokenPath: string;
+  expiresPath?: string;
+  expiresAs: 'seconds' | 'milliseconds' | 'timestamp' | 'date';
+  lifetimeSeconds: number;
+  refreshEarlySeconds: number;
+  put?: string;
+  prefix?: string;
+  cacheKey?: string;
+  timeoutMs: number;
+}
+
+/** What the cache keeps per login. */
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/**
+ * Auth Token: logs in to the target once and reuses the session token until it expires.
+ *
+ * The login request (method, URL, JSON or form body, headers; `{{secrets.x}}` allowed) is sent
+ * only when the cache has no live token for this integration and `cacheKey`; the token and its
+ * lifetime are read from the answer by paths (`body.token`, `body.expires_in`). The token is kept
+ * until a little before it expires (`refreshEarlySeconds`). A login with other credentials is
+ * another cache entry, so changing a password never reuses the old token.
+ *
+ * Modes: `cached` (the default) as above; `refresh` logs in even with a live token (after a later
+ * request answered 401, say); `clear` only forgets the token and passes its input on.
+ *
+ * Ports:
+ * - `out` → `{ ...input, token, headers }`: with `put: header:Authorization` and prefix `Bearer `,
+ *   the input's `headers` gain `Authorization: Bearer <token>` for HTTP Request to send
+ *   (`query:NAME` puts it into the input's `query` instead; empty `put` adds nothing);
+ * - `failed` (the login was refused, or its answer has no token) → `{ status, body, error }`,
+ *   failure `login_failed` (not retryable). A target that is down, slow or answers 5xx/429 stops
+ *   the flow with a retryable failure instead, as HTTP Request does.
+ *
+ * The token is marked secret: every record shows `[secret]` in its place.
+ */
+export const authToken = defineNode<AuthTokenParams>({
+  type: 'auth-token',
+  title: 'Auth Token',
+  category: 'build request',
+  description: 'Logs in to the target once, keeps the session token until it expires, and adds it to the next request (e.g. Authorization: Bearer …).',
+  inputs: ['in'],
+  outputs: ['out', 'failed'],
+  usesSecrets: true,
+  params: {
+    mode: {
+      kind: 'select',
+      label: 'Mode',
+      help: 'cached: reuse the token while it lives, log in when there is none. refresh: log in again now (e.g. after a 401 answer). clear: forget the token.',
+      options: ['cached', 'refresh', 'clear'],
+      default: 'cached',
+    },
+    method: {
+      kind: 'select',
+      label: 'Login method',
+      help: 'The HTTP method of the target\'s login call, almost always POST.',
+      options: ['POST', 'GET'],
+      default: 'POST',
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    url: {
+      kind: 'template',
+      label: 'Login URL',
+      help: 'The full address of the login call, e.g. {{integration.settings.base_url}}/api/auth/login.',
+      placeholder: 'https://crm.example.com/api/auth/login',
+      required: true,
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    body: {
+      kind: 'select',
+      label: 'Login body',
+      help: 'json: the JSON below. form: the form fields below. none: no body (credentials in the URL or headers).',
+      options: ['json', 'form', 'none'],
+      default: 'json',
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    json: {
+      kind: 'json',
+      label: 'Login JSON',
+      help: 'The credentials as the target wants them; take them from the integration\'s secrets, e.g. {{secrets.password}}.',
+      default: { username: '{{secrets.username}}', password: '{{secrets.password}}' },
+      showIf: { body: 'json' },
+    },
+    form: {
+      kind: 'keyValue',
+      label: 'Login form fields',
+      help: 'Sent as an HTML form, e.g. login → {{secrets.username}}.',
+      showIf: { body: 'form' },
+    },
+    headers: {
+      kind: 'keyValue',
+      label: 'Login headers',
+      help: 'Extra headers of the login call, e.g. X-Api-Key → {{secrets.api_key}}.',
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    tokenPath: {
+      kind: 'text',
+      label: 'Token in the answer',
+      help: 'Where the token is in the login answer, as a path: body.token, body.data.access_token, headers.x-token.',
+      default: 'body.token',
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    expiresPath: {
+      kind: 'text',
+      label: 'Lifetime in the answer',
+      help: 'Where the answer says how long the token lives, e.g. body.expires_in. Empty: use the lifetime below.',
+      default: 'body.expires_in',
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    expiresAs: {
+      kind: 'select',
+      label: 'Lifetime is',
+      help: 'seconds / milliseconds: how long it lives from now. timestamp: the moment it expires, in Unix seconds. date: the moment it expires, as a date text.',
+      options: ['seconds', 'milliseconds', 'timestamp', 'date'],
+      default: 'seconds',
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    lifetimeSeconds: {
+      kind: 'number',
+      label: 'Lifetime when not given (s)',
+      help: 'How long to keep a token when the answer does not say: 3600 = one hour.',
+      default: 3600,
+      min: 1,
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    refreshEarlySeconds: {
+      kind: 'number',
+      label: 'Log in again early (s)',
+      help: 'Log in this many seconds before the token expires, so no request goes out with a token about to die.',
+      default: 60,
+      min: 0,
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    put: {
+      kind: 'text',
+      label: 'Put the token into',
+      help: 'header:NAME adds a header for the next HTTP Request, query:NAME a URL parameter. Empty: only {{input.token}}.',
+      default: 'header:Authorization',
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    prefix: {
+      kind: 'text',
+      label: 'Prefix',
+      help: 'Written before the token, e.g. "Bearer " (with the space). Empty: the token alone.',
+      default: 'Bearer ',
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+    cacheKey: {
+      kind: 'text',
+      label: 'Cache name',
+      help: 'Nodes with the same name share one token within the integration; a clear or refresh node must use the name of the node it clears.',
+      default: 'token',
+    },
+    timeoutMs: {
+      kind: 'number',
+      label: 'Login timeout (ms)',
+      help: 'How long to wait for the login answer. 10000 = 10 seconds.',
+      default: 10000,
+      min: 1,
+      max: 120000,
+      showIf: { mode: ['cached', 'refresh'] },
+    },
+  },
+  async execute(context) {
+    const { params, input, cache } = context;
+    const name = `auth-token:${(params.cacheKey ?? '').trim() || 'token'}`;
+    if (params.mode === 'clear') {
+      const current = cache?.get(name);
+      if (typeof current === 'string') cache?.delete(current);
+      cache?.delete(name);
+      return { output: input };
+    }
+    const login = loginRequest(params);
+    // the credentials are part of the key: changed credentials never reuse an old token
+    const key = `${name}:${context.hash.digest('sha256', JSON.stringify(login), 'hex')}`;
+    const cached = params.mode === 'refresh' ? undefined : (cache?.get(key) as CachedToken | undefined);
+    if (cached && cached.expiresAt > Date.now()) {
+      context.addSecret(cached.token);
+      context.log('token from the cache');
+      return { output: withToken(input, cached.token, params) };
+    }
+    const result = await logIn(context, login, params);
+    if ('failure' in result) return result.failure;
+    const { token, expiresAt } = result;
+    context.addSecret(token);
+    const keepMs = expiresAt - Date.now() - Math.max(0, Number(params.refreshEarlySeconds) || 0) * 1000;
+    if (keepMs > 0) {
+      cache?.set(key, { token, expiresAt: Date.now() + keepMs } satisfies CachedToken, keepMs);
+      // which entry is current under this name, for a clear node that does not know the credentials
+      cache?.set(name, key, keepMs);
+    }
+    context.log(`logged in; token kept for ${Math.max(0, Math.round(keepMs / 1000))} s`);
+    return { output: withToken(input, token, params) };
+  },
+});
+
+interface LoginRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+function loginRequest(params: AuthTokenParams): LoginRequest {
+  const url = stringify(params.url).trim();
+  if (url === '') throw new Error('Auth Token: the login URL is empty');
+  try {
+    new URL(url);
+  } catch {
+    throw new Error(`Auth Token: "${url}" is not a full URL (it must start with http:// or https://)`);
+  }
+  const headers: Record<string, string> = {};
+  let body: string | undefined;
+  if (params.method !== 'GET' && params.body === 'json') {
+    body = JSON.stringify(params.json ?? {});
+    headers['Content-Type'] = 'application/json';
+  } else if (params.method !== 'GET' && params.body === 'form') {
+    const fields: Record<string, unknown> = {};
+    for (const row of params.form ?? []) if (row.key.trim() !== '') fields[row.key.trim()] = row.value;
+    body = httpBuildQuery(fields);
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  }
+  for (const row of params.headers ?? []) {
+    if (row.key.trim() !== '' && row.value !== undefined && row.value !== null) headers[row.key.trim()] = stringify(row.value);
+  }
+  return { method: params.method === 'GET' ? 'GET' : 'POST', url, headers, body };
+}
+
+async function logIn(
+  context: NodeContext<AuthTokenParams>,
+  login: LoginRequest,
+  params: AuthTokenParams,
+): Promise<{ token: string; expiresAt: number } | { failure: NodeResult }> {
+  const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 10000;
+  const exchange = await context.http.send({ ...login, timeoutMs });
+  if (exchange.outcome !== 'answer') {
+    const message = `login: ${exchange.error || exchange.outcome}`;
+    return { failure: { output: { error: message }, failure: { code: exchange.outcome, message, retryable: true } } };
+  }
+  const status = exchange.status ?? 0;
+  const answer = { status, headers: lowerKeys(exchange.headers ?? {}), body: parseBody(exchange.text ?? '') };
+  if (status >= 500 || status === 429) {
+    const message = `login: HTTP ${status}`;
+    return { failure: { output: answer, failure: { code: 'http_error', message, retryable: true } } };
+  }
+  const token = status >= 200 && status < 300 ? stringify(read(answer, params.tokenPath || 'body.token')).trim() : '';
+  if (token === '') {
+    const message = status >= 200 && status < 300 ? `login: no token at ${params.tokenPath} in the answer` : `login refused: HTTP ${status}`;
+    return { failure: { port: 'failed', output: { ...answer, error: message }, failure: { code: 'login_failed', message, retryable: false } } };
+  }
+  return { token, expiresAt: expiry(read(answer, params.expiresPath ?? ''), params) };
+}
+
+/** When the token expires, in epoch ms, from what the answer says (or the default lifetime). */
+function expiry(value: unknown, params: AuthTokenParams): number {
+  const now = Date.now();
+  const fallback = now + (Number(params.lifetimeSeconds) > 0 ? Number(params.lifetimeSeconds) : 3600) * 1000;
+  if (value === undefined || value === null || value === '') return fallback;
+  if (params.expiresAs === 'date') {
+    const at = new Date(String(value).replace(' ', 'T')).getTime();
+    return Number.isNaN(at) ? fallback : at;
+  }
+  const n = Number(value);
+  if (!Number.isFinite(n)) return fallback;
+  if (params.expiresAs === 'milliseconds') return now + n;
+  if (params.expiresAs === 'timestamp') return n * 1000;
+  return now + n * 1000;
+}
+
+function withToken(input: unknown, token: string, params: AuthTokenParams): Record<string, unknown> {
+  const output: Record<string, unknown> = { ...(isObject(input) ? input : {}), token };
+  const put = (params.put ?? '').trim();
+  const match = /^(header|query):(.+)$/.exec(put);
+  if (put !== '' && !match) throw new Error(`Auth Token: "put" must be header:NAME or query:NAME, not "${put}"`);
+  if (match) {
+    const where = match[1] === 'header' ? 'headers' : 'query';
+    output[where] = { ...(isObject(output[where]) ? output[where] : {}), [match[2].trim()]: `${params.prefix ?? ''}${token}` };
+  }
+  return output;
+}
+
+function read(answer: unknown, path: string): unknown {
+  if (path.trim() === '') return undefined;
+  return resolvePath(answer, parsePath(path.trim()));
+}
+
+function parseBody(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      // not JSON after all: keep the text for the log
+    }
+  }
+  return text;
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
