@@ -219,4 +219,34 @@ describe('the editor', () => {
     await eventually(() => page.locator('[data-param="url"] input').inputValue()).toBe('{{integration.settings.base_url}}/orders');
     await page.screenshot({ path: path.join(ARTIFACTS, 'editor-versions.png') });
   }, 60_000);
+
+  it('copies nodes from one flow and pastes them into another, as JSON on the clipboard', async () => {
+    const { page, baseUrl, runtime, context } = world;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+    const lead = { id: 'lead', type: 'lead-in', position: { x: 0, y: 100 }, params: {} };
+    await runtime.flows.save(
+      {
+        id: 'acme-source',
+        name: 'Acme: source',
+        event: 'lead.new',
+        nodes: [lead, { id: 'sign', type: 'sign', position: { x: 260, y: 100 }, params: { algorithm: 'md5' } }],
+        edges: [{ id: 'e1', source: 'lead', sourceHandle: 'out', target: 'sign', targetHandle: 'in' }],
+      },
+      'anna',
+    );
+    await runtime.flows.save({ id: 'acme-target', name: 'Acme: target', event: 'lead.new', nodes: [lead], edges: [] }, 'anna');
+
+    await page.goto(`${baseUrl}/#/flows/acme-source`);
+    await node(page, 'sign').click();
+    await page.keyboard.press('Control+c');
+    await eventually(() => page.evaluate(() => navigator.clipboard.readText())).toContain('"leadflow": "nodes"');
+
+    await page.goto(`${baseUrl}/#/flows/acme-target`);
+    await waitForNodeCount(page, 1);
+    await page.locator('.react-flow__pane').click({ position: { x: 40, y: 40 } });
+    await page.keyboard.press('Control+v');
+    await waitForNodeCount(page, 2);
+    await node(page, 'sign').click();
+    await eventually(() => page.locator('[data-param="algorithm"] select').inputValue()).toBe('md5');
+  }, 60_000);
 });
