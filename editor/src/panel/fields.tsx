@@ -28,19 +28,7 @@ const asText = (value: unknown): string => (value === undefined || value === nul
 export function ParamField(props: FieldProps) {
   switch (props.spec.kind) {
     case 'template':
-      return (
-        <TemplateInput
-          id={props.inputId}
-          value={asText(props.value)}
-          onChange={props.onChange}
-          nodeId={props.nodeId}
-          nodeType={props.nodeType}
-          placeholder={props.spec.placeholder}
-          invalid={props.invalid}
-          readOnly={props.readOnly}
-          multiline={asText(props.value).length > 60 || asText(props.value).includes('\n')}
-        />
-      );
+      return <TemplateField {...props} />;
     case 'secret':
       return <SecretField {...props} />;
     case 'select':
@@ -112,6 +100,24 @@ export function ParamField(props: FieldProps) {
         />
       );
   }
+}
+
+/** One line, or several when the template already is long; decided once, so typing never swaps the field under the caret. */
+function TemplateField(props: FieldProps) {
+  const [multiline] = useState(() => asText(props.value).length > 80 || asText(props.value).includes('\n'));
+  return (
+    <TemplateInput
+      id={props.inputId}
+      value={asText(props.value)}
+      onChange={props.onChange}
+      nodeId={props.nodeId}
+      nodeType={props.nodeType}
+      placeholder={props.spec.placeholder}
+      invalid={props.invalid}
+      readOnly={props.readOnly}
+      multiline={multiline}
+    />
+  );
 }
 
 const SECRET_REF = /^\{\{\s*secrets\.([A-Za-z0-9_$-]+)\s*\}\}$/;
