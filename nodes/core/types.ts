@@ -49,6 +49,8 @@ export interface ParamSpec {
   max?: number;
   /** Placeholder text in the form. */
   placeholder?: string;
+  /** A `text` with a syntax of its own, checked on save: `schedule` (an interval such as 10m, or cron). */
+  format?: 'schedule';
 }
 
 /** One row of a `keyValue` parameter. */
@@ -216,6 +218,8 @@ export interface NodeContext<P = Record<string, unknown>> {
   postbacks: PostbackActions;
   /** Sets the answer of a synchronous flow. */
   respond(response: FlowResponse): void;
+  /** For a date-range status check: the target has another page; the check runs the flow again for it. */
+  nextPage(cursor: unknown): void;
   /** A line for the node's record in the execution log. */
   log(message: string): void;
   /** Marks a value learnt at run time (a session token) as secret, so every record redacts it. */
@@ -246,6 +250,12 @@ export interface NodeResult {
   port?: string;
   output: unknown;
   failure?: NodeFailure;
+  /**
+   * For Each: the branch on `port` runs once per item, the item as its input and as `{{item}}`;
+   * then the branch on `after.port` runs once with `after.output`.
+   */
+  items?: unknown[];
+  after?: { port: string; output: unknown };
 }
 
 /** A node: its descriptor plus the code the runtime runs. */

@@ -25,6 +25,7 @@ import type { Execution, HttpRecord, LeadStore, StepRecord } from '../store/type
 import { isTemplate, templatePaths } from '../../nodes/core/template.ts';
 import { hasher } from './hash.ts';
 import { createHttpClient } from './http.ts';
+import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
 import { Redactor } from './redact.ts';
 import { TokenCache } from './token-cache.ts';
@@ -48,6 +49,8 @@ export interface RunRequest {
   trigger: unknown;
   /** A test run from the editor or the CLI. */
   test?: boolean;
+  /** A status check's batch, the template root `batch`. */
+  batch?: unknown;
 }
 
 /** Capabilities the services layer gives a run; they know the lead the run is about. */
@@ -76,6 +79,8 @@ export interface RunResult {
   execution: Execution;
   response?: FlowResponse;
   error?: NodeError;
+  /** Set by Next Page: the status check runs the flow again for this page. */
+  nextPage?: unknown;
 }
 
 interface CompiledFlow {
@@ -137,6 +142,8 @@ function asFailure(error: unknown): NodeFailure {
 
 /** Runs flows. One instance per runtime; it holds no per-run state. */
 export class Executor {
+  private readonly rateLimits = new RateLimits();
+
   constructor(private readonly options: ExecutorOptions) {}
   /** Values nodes keep between runs (Auth Token's tokens), scoped per integration. */
   private readonly cache = new TokenCache();
@@ -154,6 +161,7 @@ export class Executor {
       offer: offerView(request.offer, request.lead),
       integration: { id: request.integration.id, name: request.integration.name, settings: request.integration.settings },
       trigger: request.trigger,
+      batch: request.batch,
       nodes: outputs,
       now: startedAt,
     };
@@ -161,14 +169,16 @@ export class Executor {
     const steps: StepRecord[] = [];
     let response: FlowResponse | undefined;
     let flowError: NodeError | undefined;
+    let nextPage: unknown;
 
-    const stack: { nodeId: string; input: unknown }[] = [{ nodeId: flow.trigger.id, input: request.trigger }];
+    // depth first; `item` is the For Each item the frame's branch runs for
+    const stack: { nodeId: string; input: unknown; item?: unknown }[] = [{ nodeId: flow.trigger.id, input: request.trigger }];
     while (stack.length > 0 && !flowError) {
       if (steps.length >= MAX_STEPS) {
         flowError = { code: 'too_many_steps', message: `the flow ran more than ${MAX_STEPS} steps`, retryable: false };
         break;
       }
-      const { nodeId, input } = stack.pop() as { nodeId: string; input: unknown };
+      const { nodeId, input, item } = stack.pop() as { nodeId: string; input: unknown; item?: unknown };
       const node = flow.nodes.get(nodeId) as FlowNode;
       const definition = registry.get(node.type);
       if (!definition) {
@@ -185,7 +195,10 @@ export class Executor {
         };
         break;
       }
-      const step = await this.runStep(node, definition, input, request, services, definition.usesSecrets ? secretScope : scope, redactor, (r) => (response = r));
+      const step = await this.runStep(node, definition, input, item, request, services, definition.usesSecrets ? secretScope : scope, redactor, {
+        respond: (r) => (response = r),
+        nextPage: (cursor) => (nextPage = cursor),
+      });
       steps.push(step.record);
       outputs[node.id] = step.output;
 
@@ -204,9 +217,20 @@ export class Executor {
           output = { error, input };
         }
       }
-      const targets = port ? (flow.next.get(`${node.id}\u0000${port}`) ?? []) : [];
-      // pushed in reverse so branches run in edge order
-      for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: output });
+      const targetsOf = (p: string | undefined) => (p ? (flow.next.get(`${node.id}\u0000${p}`) ?? []) : []);
+      // pushed in reverse so that branches run in edge order, items in their order, `after` last
+      if (step.after) {
+        const after = targetsOf(step.after.port);
+        for (let i = after.length - 1; i >= 0; i--) stack.push({ nodeId: after[i], input: step.after.output, item });
+      }
+      const targets = targetsOf(port);
+      if (step.items) {
+        for (let n = step.items.length - 1; n >= 0; n--) {
+          for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: step.items[n], item: step.items[n] });
+        }
+      } else {
+        for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: output, item });
+      }
     }
 
     const execution: Execution = {
@@ -227,19 +251,20 @@ export class Executor {
     };
     const recorded = redactor.value(execution);
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
-    return { execution: recorded, response: response && redactor.value(response), error: recorded.error };
+    return { execution: recorded, response: response && redactor.value(response), error: recorded.error, nextPage };
   }
 
   private async runStep(
     node: FlowNode,
     definition: NodeDefinition,
     input: unknown,
+    item: unknown,
     request: RunRequest,
     services: RunServices,
     scope: Record<string, unknown>,
     redactor: Redactor,
-    respond: (response: FlowResponse) => void,
-  ): Promise<{ record: StepRecord; port?: string; output: unknown; failure?: NodeFailure }> {
+    sinks: { respond: (response: FlowResponse) => void; nextPage: (cursor: unknown) => void },
+  ): Promise<{ record: StepRecord; port?: string; output: unknown; failure?: NodeFailure; items?: unknown[]; after?: NodeResult['after'] }> {
     const startedAt = new Date();
     const started = performance.now();
     const http: HttpRecord[] = [];
@@ -258,7 +283,7 @@ export class Executor {
       const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       try {
-        const params = renderParams(definition, node.params, { ...scope, input });
+        const params = renderParams(definition, node.params, { ...scope, input, item });
         const context: NodeContext = {
           node: { id: node.id, type: node.type },
           event: request.event,
@@ -269,11 +294,14 @@ export class Executor {
           integration: scope.integration as NodeContext['integration'],
           trigger: request.trigger,
           signal: controller.signal,
-          http: createHttpClient(this.options.agent, (r) => http.push(r), controller.signal),
+          http: createHttpClient(this.options.agent, (r) => http.push(r), controller.signal, () =>
+            this.rateLimits.wait(request.integration.id, request.integration.rateLimit),
+          ),
           hash: hasher,
           leads: services.leads,
           postbacks: services.postbacks,
-          respond,
+          respond: sinks.respond,
+          nextPage: sinks.nextPage,
           log: (message) => logs.push(String(message)),
           addSecret: (value) => redactor.add(value),
           cache: this.cache.scope(request.integration.id),
@@ -306,6 +334,8 @@ export class Executor {
       port,
       output,
       failure,
+      items: failure ? undefined : result?.items,
+      after: failure ? undefined : result?.after,
       record: {
         nodeId: node.id,
         type: node.type,

@@ -8,6 +8,7 @@ import flowSchema from '../../flows/flow.schema.json' with { type: 'json' };
 import type { NodeDescriptor, ParamSpec } from '../../nodes/core/types.ts';
 import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../../nodes/core/template.ts';
 import { isStage } from '../domain/lead.ts';
+import { parseSchedule } from '../../nodes/core/schedule.ts';
 import type { FlowDoc, FlowNode } from '../domain/flow.ts';
 
 /** One problem in a flow. `field` is a path inside the node (`params.url`) or the flow (`edges[2].target`). */
@@ -99,6 +100,13 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
       case 'template':
       case 'secret':
         if (typeof value !== 'string' && spec.kind !== 'template') add(name, 'must be text');
+        else if (spec.format === 'schedule') {
+          try {
+            parseSchedule(value as string);
+          } catch (error) {
+            add(name, (error as Error).message);
+          }
+        }
         break;
       case 'keyValue':
         if (!Array.isArray(value) || value.some((row) => typeof row !== 'object' || row === null || typeof row.key !== 'string')) {
