@@ -25,7 +25,9 @@ import { InboundPostbacks } from './services/postback-in.ts';
 import { IntegrationService } from './services/integrations.ts';
 import { OfferService } from './services/offers.ts';
 import { DEFAULT_RETRY, JobQueue, type RetryPolicy } from './services/queue.ts';
+import { StatusChecks } from './services/status-checks.ts';
 import { leadRoutes } from './http/leads.ts';
+import { checkRoutes } from './http/checks.ts';
 import { postbackRoutes } from './http/postbacks.ts';
 import { manageRoutes } from './http/manage.ts';
 import { templateRoutes } from './http/templates.ts';
@@ -53,6 +55,7 @@ export interface Runtime {
   flows: FlowService;
   integrations: IntegrationService;
   offers: OfferService;
+  checks: StatusChecks;
   log: Logger;
   /** Starts the job queue and listens; resolves with the base URL. */
   listen(port: number, host?: string): Promise<string>;
@@ -72,12 +75,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const wake = () => queue?.wake();
   const publicUrl = { value: options.publicUrl ?? '' };
 
+  let checks: StatusChecks | undefined;
+  const refreshChecks = () => {
+    void checks?.refresh().catch((error) => log.error({ err: error }, 'status checks: refreshing the schedules failed'));
+  };
   const leadService = new LeadService(config, store, wake);
-  const flows = new FlowService(config, registry);
+  const flows = new FlowService(config, registry, refreshChecks);
   const runner = new FlowRunner(config, store, leadService, flows, executor, wake);
   const intake = new IntakeService(config, store, runner, wake);
   const inbound = new InboundPostbacks(config, runner);
-  const integrations = new IntegrationService(config, () => publicUrl.value);
+  const integrations = new IntegrationService(config, () => publicUrl.value, refreshChecks);
+  checks = new StatusChecks(config, store, runner, log);
   const offers = new OfferService(config);
 
   queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {
@@ -97,6 +105,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   app.use(leadRoutes(intake, leadService, store, wake));
   app.use(postbackRoutes(inbound));
+  app.use(checkRoutes(checks, integrations));
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));
   app.use(manageRoutes({ registry, flows, integrations, offers, runner, store }));
   if (existsSync(EDITOR_DIST + 'index.html')) {
@@ -116,6 +125,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     flows,
     integrations,
     offers,
+    checks,
     log,
     async listen(port, host = '0.0.0.0') {
       server = app.listen(port, host);
@@ -124,6 +134,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;
       if (!publicUrl.value) publicUrl.value = url;
       await queue.start();
+      await checks.refresh();
       return url;
     },
     async close() {
@@ -131,6 +142,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server?.close(() => resolve()));
       }
+      await checks.stop();
       await queue.stop();
       await agent.close();
       await store.close();
