@@ -13,8 +13,8 @@
  *   delivery jobs) in one transaction through the store's own database handle;
  * - `progress { afterId }` — leads with a greater id, counted by stage;
  * - `deliveries { afterId }` — for those leads in `wait`: intake→wait times and execution durations;
- * - `stream { integrationId, stage, batch }` — pages through the leads with `listLeads` the way a
- *   status check would, and says how long it took;
+ * - `stream { integrationId, stage, batch }` — pages through the leads with `leadBatch`, the status
+ *   check's own read, and says how long it took;
  * - `maxLeadId`, `stop`.
  */
 import type { Server } from 'node:http';
@@ -106,20 +106,21 @@ function deliveries(afterId: number) {
   };
 }
 
+/** Reads the leads the way the status check does (`leadBatch`: keyset pages on integration, stage, id). */
 async function stream(args: { integrationId: string; stage: Stage; batch: number }) {
   const started = performance.now();
   const pageMs: number[] = [];
-  let before: number | undefined;
+  let afterId: number | undefined;
   let leads = 0;
   let pages = 0;
   for (;;) {
     const t0 = performance.now();
-    const page = await runtime.leads.listLeads({ integrationId: args.integrationId, stage: args.stage, before, limit: args.batch });
+    const page = await runtime.leads.leadBatch({ integrationId: args.integrationId, stage: args.stage, afterId, limit: args.batch });
     pageMs.push(performance.now() - t0);
     if (page.length === 0) break;
     leads += page.length;
     pages++;
-    before = page[page.length - 1].id;
+    afterId = page[page.length - 1].id;
     // a status check hands each batch to a flow run; let the event loop breathe between batches
     await new Promise((resolve) => setImmediate(resolve));
   }
