@@ -130,6 +130,34 @@ describe('the AlterCPA template', () => {
   });
 });
 
+describe('the AlterCPA template against answers shaped otherwise', () => {
+  it.each([
+    ['a list of rows', (rows: object[]) => rows],
+    ['rows under data', (rows: object[]) => ({ status: 'ok', data: rows })],
+    ['rows keyed by id', (rows: { id: number }[]) => Object.fromEntries(rows.map((r) => [String(r.id), r]))],
+  ])('reads %s, and a refusal that comes with a 4xx status', async (_shape, shape) => {
+    const target = await startMockServer((r) => {
+      if (r.path === '/api/ext/add.json') {
+        const body = Object.fromEntries(new URLSearchParams(r.body));
+        if (body.phone.endsWith('3')) return { status: 400, body: { status: 'error', error: 'phone' } };
+        return { body: { status: 'ok', id: 9000 + Number(body.id) } };
+      }
+      const ids = (r.query.ids ?? '').split(',').filter(Boolean);
+      return { body: shape(ids.map((id) => ({ id: Number(id), uid: String(Number(id) - 9000), stage: 'approve', status: 6, comment: 'paid' }))) };
+    });
+    const t = await startRuntime();
+    cleanups.push(() => target.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+    await setUpFromTemplate(t, { template: 'altercpa', id: 'acpa', settings: { base_url: target.url, user_id: '1' }, secrets: { api_key: 'k' }, offerParameters: { altercpa_offer: '5' } });
+    const good = await t.api('POST', '/api/leads', { offer: 'offer-acpa', phone: '+49 151 1000001', ip: '10.0.0.1' });
+    const bad = await t.api('POST', '/api/leads', { offer: 'offer-acpa', phone: '+49 151 1000003', ip: '10.0.0.1' });
+    await waitFor(async () => (await lead(t, bad.body.id)).lead.stage === 'cancel' && (await lead(t, good.body.id)).lead.stage === 'wait', 'delivery');
+    expect((await lead(t, bad.body.id)).lead.reason).toBe('phone');
+    const report = await t.api('POST', '/api/integrations/acpa/checks/status.processing');
+    expect(report.body.error).toBeUndefined();
+    expect((await lead(t, good.body.id)).lead).toMatchObject({ stage: 'approve', eid: String(9000 + good.body.id), statusComment: 'paid' });
+  });
+});
+
 describe('the affiliate network template', () => {
   it('sends the offer and stream ids from the offer parameters and polls the statuses API', async () => {
     const w = await world('affiliate-network');
