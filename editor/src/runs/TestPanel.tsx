@@ -12,7 +12,22 @@ import { formatMs } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
 import { sampleLead } from './lead-fields.ts';
 
-const SAMPLE_POSTBACK = { query: { order_id: 'D1001', status: 'confirmed', comment: 'confirmed by phone' }, body: {} };
+/** What starts a flow that is not about one new lead: a target's postback, a batch of a status check. */
+function sampleTrigger(event: string): unknown {
+  if (event === 'postback.in') return { query: { order_id: 'D1001', status: 'confirmed', comment: 'confirmed by phone' }, body: {} };
+  if (event === 'status.range') return { from: '2026-01-01 00:00:00', to: '2026-01-01 23:59:59', page: 1 };
+  if (event.startsWith('status.')) {
+    return {
+      ids: [1, 2],
+      eids: ['D1001', 'D1002'],
+      leads: [
+        { id: 1, eid: 'D1001', stage: 'wait', status: 'processing' },
+        { id: 2, eid: 'D1002', stage: 'hold', status: 'hold' },
+      ],
+    };
+  }
+  return undefined;
+}
 
 export function TestPanel() {
   const meta = useEditor((s) => s.meta);
@@ -26,7 +41,7 @@ export function TestPanel() {
 
   const [source, setSource] = useState<'sample' | 'stored'>('sample');
   const [leadText, setLeadText] = useState(() => JSON.stringify(sampleLead(offer), null, 2));
-  const [triggerText, setTriggerText] = useState(() => JSON.stringify(SAMPLE_POSTBACK, null, 2));
+  const [triggerText, setTriggerText] = useState(() => JSON.stringify(sampleTrigger(meta?.event ?? '') ?? {}, null, 2));
   const [storedLeads, setStoredLeads] = useState<Lead[]>([]);
   const [leadId, setLeadId] = useState<number | ''>('');
   const [running, setRunning] = useState(false);
@@ -63,7 +78,7 @@ export function TestPanel() {
   }, [source, leadText]);
 
   if (!meta) return null;
-  const isPostback = meta.event === 'postback.in';
+  const hasTrigger = sampleTrigger(meta.event) !== undefined;
 
   const start = async () => {
     const s = useEditor.getState();
@@ -72,7 +87,7 @@ export function TestPanel() {
     setRunning(true);
     try {
       let trigger: unknown;
-      if (isPostback) trigger = JSON.parse(triggerText);
+      if (hasTrigger) trigger = JSON.parse(triggerText);
       const answer = await api.testRun(flow.id, {
         integration: integrationId,
         flow,
@@ -152,9 +167,9 @@ export function TestPanel() {
           {storedLeads.length === 0 && <p className="lf-help">This integration has no leads yet.</p>}
         </div>
       )}
-      {isPostback && (
+      {hasTrigger && (
         <div className="lf-field">
-          <label className="lf-field__label">The target’s postback (query and body)</label>
+          <label className="lf-field__label">{meta.event === 'postback.in' ? 'The target’s postback (query and body)' : 'The batch the status check starts with'}</label>
           <textarea className="lf-input lf-input--mono" rows={6} spellCheck={false} value={triggerText} onChange={(e) => setTriggerText(e.target.value)} />
         </div>
       )}
