@@ -49,6 +49,7 @@ export interface IntegrationTemplate {
   /**
    * For targets that send postbacks to a URL the integrator pastes into them: what to append to
    * the integration's postback URL, in the target's own macros (`&click_id={click_id}&status={status}`).
+   * The integration keeps it in its settings as `postback_tail`.
    */
   postbackTail?: string;
   flows: FlowDoc[];
@@ -174,6 +175,8 @@ export class TemplateService {
 
     const settings = { ...request.settings };
     const secrets = { ...request.secrets };
+    // kept with the integration, so the URL to paste into the target can be shown again later
+    if (template.postbackTail && settings.postback_tail === undefined) settings.postback_tail = template.postbackTail;
     const missing = await this.missing(template, settings, secrets, request.offers ?? []);
     const complete = missing.settings.length === 0 && missing.secrets.length === 0 && Object.keys(missing.offerParameters).length === 0;
 

@@ -226,6 +226,7 @@ describe('the financial network template', () => {
   it('sends the landing link and offer group, and takes deposit postbacks at the URL with its tail', async () => {
     const w = await world('financial-network');
     expect(w.created.postbackUrlWithTail).toBe(`${w.created.postbackUrl}&click_id={click_id}&lead_id={lead_id}&status={status}&payout={payout}`);
+    expect(w.created.settings.postback_tail).toBe('&click_id={click_id}&lead_id={lead_id}&status={status}&payout={payout}');
     // the integrator pastes it into the network's postback settings
     const pasted = await fetch(`${w.target.url}/api/v2/settings/postback`, {
       method: 'POST',
