@@ -35,9 +35,9 @@ describe('the editor', () => {
     const { page, target } = world;
     await newBlankFlow('Acme: send a lead');
 
-    await dragFromPalette(page, 'json-build', { x: 420, y: 300 });
+    await dragFromPalette(page, 'json-build', { x: 560, y: 600 });
     await waitForNodeCount(page, 2);
-    await dragFromPalette(page, 'http-request', { x: 700, y: 300 });
+    await dragFromPalette(page, 'http-request', { x: 800, y: 420 });
     await waitForNodeCount(page, 3);
 
     // unconnected nodes are marked, with the message on hover
@@ -248,5 +248,46 @@ describe('the editor', () => {
     await waitForNodeCount(page, 2);
     await node(page, 'sign').click();
     await eventually(() => page.locator('[data-param="algorithm"] select').inputValue()).toBe('md5');
+  }, 60_000);
+
+  it('keeps an integration off while its flow names a secret it lacks, and never shows a stored secret', async () => {
+    const { page, baseUrl, runtime, target } = world;
+    await runtime.flows.save(
+      {
+        id: 'beta-send',
+        name: 'Beta: send',
+        event: 'lead.new',
+        nodes: [
+          { id: 'lead', type: 'lead-in', position: { x: 0, y: 100 }, params: {} },
+          {
+            id: 'send',
+            type: 'http-request',
+            position: { x: 260, y: 100 },
+            params: { method: 'POST', url: '{{integration.settings.base_url}}/beta', headers: [{ key: 'X-Token', value: '{{secrets.token}}' }], body: 'none' },
+          },
+        ],
+        edges: [{ id: 'e1', source: 'lead', sourceHandle: 'out', target: 'send', targetHandle: 'in' }],
+      },
+      'anna',
+    );
+    await runtime.integrations.create({ id: 'beta', name: 'Beta CRM', settings: { base_url: target.url }, flows: { 'lead.new': 'beta-send' } });
+
+    await page.goto(`${baseUrl}/#/integrations/beta`);
+    const detail = page.getByTestId('integration-detail');
+    await detail.waitFor();
+    await page.locator('.lf-switch').click();
+    await eventually(() => page.getByTestId('readiness').textContent()).toContain('the secret “token”, which is not set here');
+    expect((await runtime.integrations.get('beta')).enabled).toBe(false);
+    await eventually(() => page.getByTestId('enabled').isChecked()).toBe(false);
+
+    await page.getByLabel('New secret name').fill('token');
+    await page.getByLabel('New secret value').fill('tok-9876-secret');
+    await page.getByRole('button', { name: 'Add secret' }).click();
+    await eventually(() => page.getByTestId('secrets').textContent()).toContain('token');
+    await page.locator('.lf-switch').click();
+    await eventually(() => page.getByTestId('enabled').isChecked()).toBe(true);
+    expect((await runtime.integrations.get('beta')).enabled).toBe(true);
+    expect(await page.content()).not.toContain('tok-9876-secret');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'editor-integration.png') });
   }, 60_000);
 });
