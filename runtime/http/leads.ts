@@ -41,6 +41,12 @@ export function leadRoutes(intake: IntakeService, leads: LeadService, store: Lea
     res.json({ ...view, executions });
   });
 
+  /** An upsell or a correction: changes the lead's fields and queues `lead.update` when the integration has one. */
+  router.patch('/api/leads/:id', async (req, res) => {
+    const result = await leads.amend(int(req.params.id, 'id') as number, req.body);
+    res.json(result);
+  });
+
   /** Queues a lead still `new` for delivery again (after its job failed for good). */
   router.post('/api/leads/:id/deliver', async (req, res) => {
     const lead = await leads.get(int(req.params.id, 'id') as number);

@@ -10,6 +10,7 @@ import { canMoveStage, type Lead, type StageChange, type StageSource } from '../
 import { DomainError } from '../domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../nodes/core/types.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
+import { parseLeadInput } from './lead-input.ts';
 
 /** A lead as `GET /api/leads/:id` shows it. */
 export interface LeadView {
@@ -35,6 +36,29 @@ export class LeadService {
     const lead = await this.get(id);
     const [history, deliveries] = await Promise.all([this.store.history(id), this.store.jobsOfLead(id)]);
     return { lead, history, deliveries };
+  }
+
+  /**
+   * Changes a lead's own fields (an upsell: more goods, a new comment or address) and, when its
+   * integration has a `lead.update` flow and the lead was delivered, queues that update for the
+   * target. The offer cannot change; the result is checked like a new lead.
+   */
+  async amend(id: number, body: unknown): Promise<{ lead: Lead; queued: boolean }> {
+    const lead = await this.get(id);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new DomainError('invalid_field', 'the change must be a JSON object of lead fields', { field: '(lead)' });
+    }
+    const change = body as Record<string, unknown>;
+    if (change.offer !== undefined && String(change.offer) !== lead.offer) {
+      throw new DomainError('invalid_field', 'cannot change; send a new lead for another offer', { field: 'offer' });
+    }
+    const { id: _id, integration: _i, stage: _s, eid: _e, status: _st, reason: _r, statusComment: _c, payout: _p, created_at: _ca, updated_at: _ua, ...current } = lead;
+    const input = parseLeadInput({ ...current, ...change, offer: lead.offer });
+    const integration = await this.config.getIntegration(lead.integration);
+    const queue = Boolean(integration?.flows['lead.update']) && lead.stage !== 'new';
+    const updated = await this.store.updateLead(lead.id, { input }, queue ? [{ kind: 'lead.update' }] : []);
+    if (queue) this.onJobs();
+    return { lead: updated, queued: queue };
   }
 
   /** Finds the lead a change is about: by our id or the target's, always within the integration. */

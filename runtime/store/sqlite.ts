@@ -232,6 +232,7 @@ export class SqliteLeadStore implements LeadStore {
       params.reason = change.reason ?? null;
       params.status_comment = change.statusComment ?? null;
       params.payout = change.payout ?? null;
+      params.data = change.input ? JSON.stringify(change.input) : null;
       const { changes } = this.sql.updateLead.run(params);
       if (changes === 0) throw new Error(`lead ${id} not found`);
       const h = change.history;
@@ -540,7 +541,7 @@ function prepare(db: SqliteDatabase) {
     findLeadByEid: db.prepare('SELECT * FROM leads WHERE integration_id = ? AND eid = ? ORDER BY id DESC LIMIT 1'),
     updateLead: db.prepare(
       `UPDATE leads SET ${LEAD_CHANGE_COLUMNS.map((c) => `${c} = coalesce(@${c}, ${c})`).join(', ')},
-         updated_at = @updated_at
+         data = coalesce(@data, data), updated_at = @updated_at
        WHERE id = @id`,
     ),
     insertHistory: db.prepare(

@@ -59,6 +59,8 @@ export interface LeadChange {
   reason?: string;
   statusComment?: string;
   payout?: number;
+  /** The lead's own fields, replaced whole (an upsell changes goods or the comment). */
+  input?: LeadInput;
   /** The history entry, when the stage changes. */
   history?: StageChange;
 }
