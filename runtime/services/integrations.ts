@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
 import { FLOW_EVENTS, type FlowEvent, type Integration } from '../domain/config.ts';
 import { DomainError } from '../domain/errors.ts';
+import { flowNeeds } from '../engine/needs.ts';
 
 /** An integration in an API answer. */
 export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken'> {
@@ -108,6 +109,19 @@ export class IntegrationService {
     this.onChange();
   }
 
+  /** An integration is switched on only when every flow it runs finds the settings and secrets it names. */
+  private async checkReady(integration: Integration): Promise<void> {
+    for (const [event, flowId] of Object.entries(integration.flows)) {
+      const flow = flowId ? await this.config.getFlowVersion(flowId) : undefined;
+      if (!flow) continue;
+      const needs = flowNeeds(flow);
+      const setting = needs.settings.find((name) => !Object.hasOwn(integration.settings, name));
+      if (setting) throw new DomainError('invalid_field', `is not set, and the ${event} flow "${flowId}" uses it; set it before switching the integration on`, { field: `settings.${setting}` });
+      const secret = needs.secrets.find((name) => !Object.hasOwn(integration.secrets, name));
+      if (secret) throw new DomainError('invalid_field', `is not set, and the ${event} flow "${flowId}" uses it; set it before switching the integration on`, { field: `secrets.${secret}` });
+    }
+  }
+
   private async write(current: Integration, input: ReturnType<typeof checked>): Promise<IntegrationView> {
     const next: Integration = {
       ...current,
@@ -137,6 +151,7 @@ export class IntegrationService {
     for (const [i, offerId] of next.offers.entries()) {
       if (!(await this.config.getOffer(offerId))) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
     }
+    if (next.enabled) await this.checkReady(next);
     await this.config.putIntegration(next);
     this.onChange();
     return this.view(next);

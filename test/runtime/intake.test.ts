@@ -140,6 +140,22 @@ describe('the management API', () => {
     expect((await t.api('PATCH', '/api/integrations/crm', { colour: 'red' })).body).toMatchObject({ field: 'colour' });
   });
 
+  it('an integration is not switched on while a flow of it names a secret or setting it lacks', async () => {
+    await t.api('POST', '/api/integrations', { id: 'half', name: 'Half done', settings: {}, offers: ['tea'], flows: { 'lead.new': 'demo-crm-send' } });
+    const noSetting = await t.api('PATCH', '/api/integrations/half', { enabled: true });
+    expect(noSetting.status).toBe(400);
+    expect(noSetting.body).toMatchObject({ field: 'settings.base_url' });
+    const noSecret = await t.api('PATCH', '/api/integrations/half', { enabled: true, settings: { base_url: target.url }, secrets: { api_key: 'k-1234' } });
+    expect(noSecret.body).toMatchObject({ field: 'secrets.api_secret' });
+    expect((await t.api('GET', '/api/integrations/half')).body.enabled).toBe(false);
+    // a refused write stores none of it
+    expect((await t.api('GET', '/api/integrations/half')).body.secrets).toEqual({});
+    const ready = await t.api('PATCH', '/api/integrations/half', { enabled: true, settings: { base_url: target.url }, secrets: { api_key: 'k-1234', api_secret: 's-1234' } });
+    expect(ready.status).toBe(200);
+    expect(ready.body.enabled).toBe(true);
+    await t.api('DELETE', '/api/integrations/half');
+  });
+
   it('offers keep parameters, goals and products; a bad one names the field', async () => {
     const offer = { id: 'cream', name: 'Cream', parameters: { stream: 's1', 'stream-de': 's2' }, goals: [{ id: 'sale' }], products: [{ id: 'jar', price: 12.5 }] };
     expect((await t.api('POST', '/api/offers', offer)).status).toBe(201);

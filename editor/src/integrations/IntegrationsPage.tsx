@@ -12,7 +12,7 @@ import { notify } from '../app/notices.ts';
 /** Problems that keep an integration off: invalid flows, settings and secrets its flows name but it lacks. */
 export async function readinessProblems(integration: IntegrationView): Promise<string[]> {
   const problems: string[] = [];
-  const { templatePaths } = await import('../../../nodes/core/template.ts');
+  const { flowNeeds } = await import('../../../runtime/engine/needs.ts');
   const entries = Object.entries(integration.flows).filter(([, id]) => id) as [FlowEvent, string][];
   if (entries.length === 0) problems.push('No flow handles any event yet.');
   for (const [event, id] of entries) {
@@ -20,20 +20,7 @@ export async function readinessProblems(integration: IntegrationView): Promise<s
       const doc = await api.flow(id);
       const check = await api.validateFlow(doc);
       for (const issue of check.issues) problems.push(`${event} flow “${doc.name}”: ${issue.nodeId ? `${issue.nodeId} ` : ''}${issue.field} ${issue.message}`);
-      const named = { settings: new Set<string>(), secrets: new Set<string>() };
-      const visit = (value: unknown): void => {
-        if (typeof value === 'string' && value.includes('{{')) {
-          try {
-            for (const path of templatePaths(value)) {
-              if (path[0] === 'secrets' && path[1] !== undefined) named.secrets.add(String(path[1]));
-              if (path[0] === 'integration' && path[1] === 'settings' && path[2] !== undefined) named.settings.add(String(path[2]));
-            }
-          } catch {
-            /* the validator reports bad templates */
-          }
-        } else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
-      };
-      doc.nodes.forEach((n) => visit(n.params));
+      const named = flowNeeds(doc);
       for (const name of named.secrets) if (!integration.secrets[name]) problems.push(`${event} flow “${doc.name}” uses the secret “${name}”, which is not set here.`);
       for (const name of named.settings) if (!(name in integration.settings)) problems.push(`${event} flow “${doc.name}” uses the setting “${name}”, which is not set here.`);
     } catch (e) {
