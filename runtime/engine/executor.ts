@@ -12,6 +12,7 @@ import { offerParameters } from '../domain/config.ts';
 import type { FlowDoc, FlowNode } from '../domain/flow.ts';
 import type { Lead } from '../domain/lead.ts';
 import type {
+  CodeRunner,
   FlowResponse,
   LeadActions,
   NodeContext,
@@ -27,6 +28,7 @@ import { hasher } from './hash.ts';
 import { createHttpClient } from './http.ts';
 import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
+import { sharedCodeRunner } from './sandbox.ts';
 import { Redactor } from './redact.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
@@ -64,6 +66,8 @@ export interface ExecutorOptions {
   agent: Dispatcher;
   /** Where executions are recorded; without it (the CLI), nothing is stored. */
   store?: Pick<LeadStore, 'insertExecution'>;
+  /** The Code node's sandbox; by default the process's shared one. */
+  code?: CodeRunner;
 }
 
 /** A node error, in the shape executions record. */
@@ -298,6 +302,7 @@ export class Executor {
             this.rateLimits.wait(request.integration.id, request.integration.rateLimit),
           ),
           hash: hasher,
+          code: this.options.code ?? sharedCodeRunner(),
           leads: services.leads,
           postbacks: services.postbacks,
           respond: sinks.respond,

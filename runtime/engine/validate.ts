@@ -4,8 +4,9 @@
  * editor can show the same problems on the canvas.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseScript } from 'acorn';
 import flowSchema from '../../flows/flow.schema.json' with { type: 'json' };
-import type { NodeDescriptor, ParamSpec } from '../../nodes/core/types.ts';
+import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript, type NodeDescriptor, type ParamSpec } from '../../nodes/core/types.ts';
 import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../../nodes/core/template.ts';
 import { isStage } from '../domain/lead.ts';
 import { parseSchedule } from '../../nodes/core/schedule.ts';
@@ -134,6 +135,10 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
       case 'json':
         break;
     }
+    if (spec.kind === 'code' && typeof value === 'string') {
+      const problem = checkScriptSyntax(value);
+      if (problem) add(name, `line ${problem.line}, column ${problem.column}: ${problem.message}`);
+    }
     if (spec.kind === 'text' || spec.kind === 'code' || spec.kind === 'select' || spec.kind === 'statusTable') continue;
     const found: { field: string; text: string }[] = [];
     templatesIn(value, name, found);
@@ -149,6 +154,46 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
         else throw error;
       }
     }
+  }
+}
+
+/** A syntax error in a Code node's script: 1-based line and column in the script as written. */
+export interface ScriptProblem {
+  message: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * Checks a Code node's script the way the sandbox will compile it (the body of an async function,
+ * see {@link wrapCodeScript}), with acorn: browser-safe, so the editor marks the same spot.
+ * @example checkScriptSyntax('const a = ;') // { message: 'Unexpected token', line: 1, column: 11 }
+ */
+export function checkScriptSyntax(script: string): ScriptProblem | undefined {
+  const program = wrapCodeScript(script);
+  const lines = script.split('\n').length;
+  const place = (line: number, column: number): { line: number; column: number } => {
+    const inScript = line - CODE_SCRIPT_LINE_OFFSET;
+    // past the script's end (a brace never closed): its last line
+    return inScript > lines ? { line: lines, column: script.split('\n')[lines - 1].length + 1 } : { line: Math.max(inScript, 1), column: column + 1 };
+  };
+  try {
+    const ast = parseScript(program, { ecmaVersion: 2024, sourceType: 'script', locations: true });
+    const [statement] = ast.body;
+    const fn = statement?.type === 'ExpressionStatement' ? statement.expression : undefined;
+    // `}); (function () {` would close the function early and run outside it
+    if (ast.body.length !== 1 || fn?.type !== 'FunctionExpression' || fn.end !== program.length - 1) {
+      const end = fn?.loc?.end ?? statement?.loc?.end ?? { line: 1, column: 0 };
+      return { message: 'a closing brace ends the script early', ...place(end.line, end.column - 1) };
+    }
+    return undefined;
+  } catch (error) {
+    const loc = (error as { loc?: { line: number; column: number } }).loc;
+    if (!(error instanceof SyntaxError) || !loc) throw error;
+    const message = error.message.replace(/ \(\d+:\d+\)$/, '');
+    // acorn stumbles on the wrapper's closing `})` when the script leaves a bracket open
+    const unclosed = loc.line - CODE_SCRIPT_LINE_OFFSET > lines;
+    return { message: unclosed ? `the script ends before every {, ( and [ is closed (${message})` : message, ...place(loc.line, loc.column) };
   }
 }
 
