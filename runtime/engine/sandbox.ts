@@ -439,7 +439,8 @@ function execute(runtime: QuickJSRuntime, context: QuickJSContext, job: SandboxJ
       if (state.timedOut) throw new RunFailure(limitError('time', limits));
       const jobs = runtime.executePendingJobs(JOB_BATCH);
       if (jobs.error) return fail(jobs.error, 'exception');
-      if (jobs.value === 0 && context.getPromiseState(promise).type === 'pending') {
+      // nothing left to run and still pending: nothing ever will settle it
+      if (jobs.value === 0) {
         throw new RunFailure({
           kind: 'result',
           message: 'the script never finishes: it awaits a promise nothing will resolve (the sandbox has no timers or network)',

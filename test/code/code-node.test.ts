@@ -175,6 +175,25 @@ describe('the Code node', () => {
     });
   });
 
+  it('turns a status check answer into a list of lead statuses', async () => {
+    const answer = { status: 200, ok: true, body: { orders: [
+      { id: 'A-1', ref: '11', state: 'approved', payout: '12,50' },
+      { id: 'A-2', ref: '12', state: 'rejected', why: 'no answer' },
+      { id: 'A-3', ref: '13', state: 'calling' },
+    ] } };
+    const statuses = await outputOf(`
+      const stages = { approved: 'approve', rejected: 'cancel', calling: 'wait' };
+      return input.body.orders.map((order) => ({
+        oid: order.ref, eid: order.id, stage: stages[order.state] ?? 'wait', status: order.state,
+        reason: order.why ?? '', payout: order.payout ? Number(order.payout.replace(',', '.')) : null,
+      }));`, { input: answer });
+    expect(statuses).toEqual([
+      { oid: '11', eid: 'A-1', stage: 'approve', status: 'approved', reason: '', payout: 12.5 },
+      { oid: '12', eid: 'A-2', stage: 'cancel', status: 'rejected', reason: 'no answer', payout: null },
+      { oid: '13', eid: 'A-3', stage: 'wait', status: 'calling', reason: '', payout: null },
+    ]);
+  });
+
   it('without a sandbox in the context, fails saying so', async () => {
     await expect(
       Promise.resolve(code.execute({ params: { script: 'return 1' }, input: {}, integration, lead: sampleLead() } as never)),
