@@ -424,6 +424,8 @@ export class SqliteLeadStore implements LeadStore {
       this.settle(batch, new Error('the transaction was rolled back by SQLite'));
       batch = undefined;
     }
+    // inside a transaction a caller opened on `db` itself, that transaction commits the write
+    if (!batch && this.db.inTransaction) return new Promise((resolve) => resolve(work()));
     if (!batch) batch = this.open();
     const result = work();
     return batch.committed.then(() => result);
