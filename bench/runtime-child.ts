@@ -15,6 +15,7 @@
  * - `deliveries { afterId }` — for those leads in `wait`: intake→wait times and execution durations;
  * - `stream { integrationId, stage, batch }` — pages through the leads with `leadBatch`, the status
  *   check's own read, and says how long it took;
+ * - `claims` — how often the job queue claimed, and how many jobs;
  * - `maxLeadId`, `stop`.
  */
 import type { Server } from 'node:http';
@@ -34,6 +35,16 @@ const runtime = await createRuntime({
 });
 const db = (runtime.leads as SqliteLeadStore).db;
 if (!db) throw new Error('the bench needs the SQLite lead store');
+
+// counts the queue's claims (the store object is the queue's own, so wrapping it here sees them)
+const claims = { calls: 0, jobs: 0 };
+const claimJobs = runtime.leads.claimJobs.bind(runtime.leads);
+runtime.leads.claimJobs = async (...args) => {
+  const jobs = await claimJobs(...args);
+  claims.calls++;
+  claims.jobs += jobs.length;
+  return jobs;
+};
 
 let ownServer: Server | undefined;
 let url: string;
@@ -137,6 +148,8 @@ async function handle(message: { cmd: string; [key: string]: unknown }): Promise
       return deliveries(Number(message.afterId));
     case 'stream':
       return stream(message as never);
+    case 'claims':
+      return { ...claims };
     case 'maxLeadId':
       return (db.prepare('SELECT coalesce(max(id), 0) FROM leads').pluck().get() as number) ?? 0;
     case 'stop':
