@@ -3,7 +3,8 @@
  * temporary data folder, a local mock target that records what it gets, and Debian's chromium
  * driven by playwright-core with a fresh profile. Nothing reaches the internet.
  */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,10 +18,56 @@ import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
-/** Builds `editor/dist` with Vite, as `npm run build` does. */
+/** What the editor bundle is built from: size and time of every file Vite may read, as one hash. */
+function sourceFingerprint(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else {
+        const { size, mtimeMs } = statSync(file);
+        hash.update(`${file}\0${size}\0${mtimeMs}\n`);
+      }
+    }
+  };
+  for (const dir of ['editor', 'runtime', 'nodes', 'flows']) walk(path.join(ROOT, dir));
+  hash.update(readFileSync(path.join(ROOT, 'package-lock.json')));
+  return hash.digest('hex');
+}
+
+/**
+ * Builds `editor/dist` with Vite, as `npm run build` does — once for test files running side by
+ * side: a lock folder lets one build while the others wait, and a stamp of the sources lets them
+ * skip a build of the same sources (a second build would empty the folder another file's runtime
+ * is serving).
+ */
 export async function buildEditor(): Promise<void> {
-  const { build } = await import('vite');
-  await build({ configFile: path.join(ROOT, 'editor/vite.config.ts'), logLevel: 'warn' });
+  const lock = path.join(tmpdir(), `leadflow-editor-build-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+  const stamp = path.join(ROOT, 'editor/dist/.build-stamp');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // a lock left by a killed run
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`another test run has been building the editor for 3 minutes (lock ${lock})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    const sources = sourceFingerprint();
+    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === sources) return;
+    const { build } = await import('vite');
+    await build({ configFile: path.join(ROOT, 'editor/vite.config.ts'), logLevel: 'warn' });
+    writeFileSync(stamp, sources);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface TargetRequest {

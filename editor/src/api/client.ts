@@ -9,6 +9,23 @@ import type { Execution, FlowVersion, StoredFlow } from '../../../runtime/store/
 import type { NodeDescriptor } from '../../../nodes/core/types.ts';
 import type { FlowIssue } from '../../../runtime/engine/validate.ts';
 import type { FlowResponse } from '../../../nodes/core/types.ts';
+import type { FromTemplateResult, IntegrationTemplate, Missing, TemplateField, TemplateSummary } from '../../../runtime/services/templates.ts';
+
+export type { FromTemplateResult, IntegrationTemplate, Missing, TemplateField, TemplateSummary };
+
+/**
+ * What `POST /api/integrations/from-template` takes: the template, the new integration's id and
+ * name, and the answers given (the runtime checks it with a schema and keeps its interface private).
+ */
+export interface FromTemplateRequest {
+  template: string;
+  id: string;
+  name: string;
+  settings?: Record<string, string>;
+  secrets?: Record<string, string>;
+  offers?: string[];
+  enabled?: boolean;
+}
 
 /** A flow in `GET /api/flows`: the stored flow without its versions' documents. */
 export type FlowSummary = Omit<StoredFlow, 'versions'> & { versions: VersionInfo[] };
@@ -99,6 +116,10 @@ export const api = {
   createIntegration: (body: IntegrationPatch & { id: string; name: string }) => call<IntegrationView>('POST', '/api/integrations', body),
   updateIntegration: (id: string, patch: IntegrationPatch) => call<IntegrationView>('PATCH', `/api/integrations/${encodeURIComponent(id)}`, patch),
   deleteIntegration: (id: string) => call<void>('DELETE', `/api/integrations/${encodeURIComponent(id)}`),
+
+  templates: () => call<{ templates: TemplateSummary[] }>('GET', '/api/templates').then((a) => a.templates),
+  template: (id: string) => call<IntegrationTemplate>('GET', `/api/templates/${encodeURIComponent(id)}`),
+  integrationFromTemplate: (body: FromTemplateRequest) => call<FromTemplateResult>('POST', '/api/integrations/from-template', body),
 
   offers: () => call<{ offers: Offer[] }>('GET', '/api/offers').then((a) => a.offers),
   putOffer: (offer: Offer) => call<Offer>('PUT', `/api/offers/${encodeURIComponent(offer.id)}`, offer),

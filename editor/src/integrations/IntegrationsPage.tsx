@@ -2,12 +2,14 @@
  * Integrations: each target's settings and secrets (write-only: a stored secret is never shown),
  * the offers routed to it with their parameters (geo-specific ones marked), which flow handles which
  * event, the postback URL to give the target, and the on/off switch, which refuses to switch on an
- * integration whose flows are invalid or name settings and secrets it lacks.
+ * integration whose flows are invalid or name settings and secrets it lacks. New integrations start
+ * blank or from a template (FromTemplate.tsx), whose checklist of what is missing heads the page.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { FLOW_EVENTS, type FlowEvent, type Offer } from '../../../runtime/domain/config.ts';
 import { api, ApiError, type FlowSummary, type IntegrationView } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
+import { CopyField, forgetSetup, FromTemplateDialog, setupOf, SetupChecklist } from './FromTemplate.tsx';
 
 /** Problems that keep an integration off: invalid flows, settings and secrets its flows name but it lacks. */
 export async function readinessProblems(integration: IntegrationView): Promise<string[]> {
@@ -36,6 +38,7 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
   const [flows, setFlows] = useState<FlowSummary[]>([]);
   const [offers, setOffers] = useState<Offer[]>([]);
   const [creating, setCreating] = useState(false);
+  const [fromTemplate, setFromTemplate] = useState(false);
 
   const refresh = () =>
     Promise.all([api.integrations(), api.flows(), api.offers()])
@@ -47,6 +50,9 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
       .catch((e) => notify('error', `Could not load: ${(e as Error).message}`));
 
   useEffect(() => {
+    // a dialog that opened an integration is done with
+    setCreating(false);
+    setFromTemplate(false);
     void refresh();
   }, [integrationId]);
 
@@ -78,11 +84,16 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
       <div className="lf-page__head">
         <h1>Integrations</h1>
         <span className="lf-toolbar__spacer" />
-        <button type="button" className="lf-btn lf-btn--primary" onClick={() => setCreating(true)}>
-          + New integration
+        <button type="button" className="lf-btn" onClick={() => setCreating(true)}>
+          + Blank integration
+        </button>
+        <button type="button" className="lf-btn lf-btn--primary" onClick={() => setFromTemplate(true)} data-testid="new-from-template">
+          + New from template
         </button>
       </div>
-      {integrations.length === 0 && <p className="lf-muted">No integrations yet. An integration is one target: its address, credentials, offers and flows.</p>}
+      {integrations.length === 0 && (
+        <p className="lf-muted">No integrations yet. An integration is one target: its address, credentials, offers and flows. Start from a template for your kind of target.</p>
+      )}
       <div className="lf-cards">
         {integrations.map((i) => (
           <a key={i.id} className="lf-card" href={`#/integrations/${encodeURIComponent(i.id)}`} data-integration-id={i.id}>
@@ -105,6 +116,7 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
         ))}
       </div>
       {creating && <NewIntegrationDialog taken={new Set(integrations.map((i) => i.id))} onClose={() => setCreating(false)} />}
+      {fromTemplate && <FromTemplateDialog integrations={integrations} flows={flows} offers={offers} onClose={() => setFromTemplate(false)} />}
     </div>
   );
 }
@@ -175,6 +187,13 @@ function IntegrationDetail({
   const [replacing, setReplacing] = useState<Row | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
   const [checking, setChecking] = useState(false);
+  const [setup, setSetup] = useState(() => setupOf(integration.id));
+
+  // settings saved elsewhere (the template checklist) show here too
+  const savedSettings = JSON.stringify(integration.settings);
+  useEffect(() => {
+    setSettings(Object.entries(integration.settings).map(([key, value]) => ({ key, value })));
+  }, [savedSettings]);
 
   const patch = async (body: Parameters<typeof api.updateIntegration>[1], done?: string) => {
     try {
@@ -221,6 +240,19 @@ function IntegrationDetail({
           {checking ? 'checking…' : integration.enabled ? 'On' : 'Off'}
         </label>
       </div>
+      {setup && (
+        <SetupChecklist
+          setup={setup}
+          integration={integration}
+          offers={offers}
+          patch={patch}
+          onOfferSaved={(next) => onOffersChanged(offers.map((o) => (o.id === next.id ? next : o)))}
+          onHide={() => {
+            forgetSetup(integration.id);
+            setSetup(undefined);
+          }}
+        />
+      )}
       {problems.length > 0 && (
         <ul className="lf-issues" data-testid="readiness">
           {problems.map((p, i) => (
@@ -378,7 +410,7 @@ function IntegrationDetail({
         </p>
         {offers.map((offer) => (
           <OfferRow
-            key={offer.id}
+            key={`${offer.id} ${JSON.stringify(offer.parameters)}`}
             offer={offer}
             routed={integration.offers.includes(offer.id)}
             onRoute={(on) => void patch({ offers: on ? [...integration.offers, offer.id] : integration.offers.filter((o) => o !== offer.id) })}
@@ -391,12 +423,14 @@ function IntegrationDetail({
       <section className="lf-box">
         <h2>Postback URL</h2>
         <p className="lf-muted">Give this address to the target for status postbacks. It carries this integration’s token.</p>
-        <div className="lf-row">
-          <input className="lf-input lf-input--mono" readOnly value={integration.postbackUrl} onFocus={(e) => e.target.select()} aria-label="Postback URL" />
-          <button type="button" className="lf-btn lf-btn--small" onClick={() => void navigator.clipboard?.writeText(integration.postbackUrl).then(() => notify('success', 'Copied'))}>
-            Copy
-          </button>
-        </div>
+        {integration.settings.postback_tail ? (
+          <>
+            <p className="lf-help">With the tail of macros the target fills in for each lead (the setting postback_tail):</p>
+            <CopyField value={integration.postbackUrl + integration.settings.postback_tail} label="Postback URL with macros" />
+          </>
+        ) : (
+          <CopyField value={integration.postbackUrl} label="Postback URL" />
+        )}
       </section>
     </div>
   );
