@@ -5,6 +5,8 @@
  *
  * - `POST /api/orders` → `{ "status": "ok", "order_id": "M<n>" }` (what the demo send flow expects)
  * - `POST /register`   → `{ "user_id": "U<n>", "login": "https://broker.test/login?u=U<n>" }`
+ * - `GET /status?ids=E1,E2` → `{ "orders": [{ "order_id": "E1", "status": "processing" }, …] }`,
+ *   every tenth order (by its number) `confirmed` (a status check's answer)
  * - `GET /stats`       → `{ "requests": <count> }`, answered at once
  *
  * Started by `bench/run.ts` with `--delay MS`; prints `{"url": "..."}` on its first stdout line.
@@ -16,6 +18,11 @@ const delayArg = process.argv.indexOf('--delay');
 const delayMs = delayArg > 0 ? Number(process.argv[delayArg + 1]) : 5;
 
 let requests = 0;
+
+function statuses(url: string) {
+  const ids = (new URL(url, 'http://127.0.0.1').searchParams.get('ids') ?? '').split(',').filter(Boolean);
+  return { orders: ids.map((id) => ({ order_id: id, status: Number(id.replace(/\D/g, '')) % 10 === 0 ? 'confirmed' : 'processing' })) };
+}
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/stats') {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -27,7 +34,7 @@ const server = createServer((req, res) => {
   req.on('data', () => {});
   req.on('end', () => {
     setTimeout(() => {
-      const body = req.url === '/register' ? { user_id: `U${n}`, login: `https://broker.test/login?u=U${n}` } : { status: 'ok', order_id: `M${n}` };
+      const body = req.url === '/register' ? { user_id: `U${n}`, login: `https://broker.test/login?u=U${n}` } : req.url?.startsWith('/status') ? statuses(req.url) : { status: 'ok', order_id: `M${n}` };
       const text = JSON.stringify(body);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
