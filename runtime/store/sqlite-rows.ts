@@ -1,0 +1,147 @@
+/**
+ * Rows of the lead store's tables and their mapping to the domain's shapes: SQL NULL becomes an
+ * absent field, JSON columns are parsed, integer flags become booleans.
+ */
+import type { FlowEvent } from '../domain/config.ts';
+import type { Lead, LeadInput, Stage, StageChange, StageSource } from '../domain/lead.ts';
+import type { Execution, ExecutionState, Job, JobKind, JobState } from './types.ts';
+
+export interface LeadRow {
+  id: number;
+  integration_id: string;
+  offer: string;
+  wm: string | null;
+  stage: Stage;
+  eid: string | null;
+  status: string | null;
+  reason: string | null;
+  status_comment: string | null;
+  payout: number | null;
+  data: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HistoryRow {
+  at: string;
+  from_stage: Stage;
+  stage: Stage;
+  source: StageSource;
+  status: string | null;
+  reason: string | null;
+  comment: string | null;
+  payout: number | null;
+}
+
+export interface JobRow {
+  id: number;
+  kind: JobKind;
+  lead_id: number | null;
+  integration_id: string | null;
+  key: string | null;
+  payload: string;
+  state: JobState;
+  attempts: number;
+  run_at: string;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ExecutionRow {
+  id: number;
+  flow_id: string;
+  flow_version: number;
+  integration_id: string;
+  event: FlowEvent;
+  lead_id: number | null;
+  state: ExecutionState;
+  test: number;
+  error: string | null;
+  response: string | null;
+  trigger: string | null;
+  steps: string;
+  started_at: string;
+  duration_ms: number;
+}
+
+/** Columns a {@link LeadChange} may set, each bound as `@name` (null keeps the stored value). */
+export function toJson(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+export function fromJson<T>(text: string | null): T | undefined {
+  return text === null ? undefined : (JSON.parse(text) as T);
+}
+
+/** Copies the columns that hold a value; SQL NULL becomes an absent key, never `null`. */
+export function setPresent<T extends object>(target: T, values: Partial<Record<keyof T, unknown>>): T {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== null && value !== undefined) (target as Record<string, unknown>)[key] = value;
+  }
+  return target;
+}
+
+export function leadFromRow(row: LeadRow): Lead {
+  const input = JSON.parse(row.data) as LeadInput;
+  const lead: Lead = {
+    ...input,
+    id: row.id,
+    integration: row.integration_id,
+    stage: row.stage,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+  return setPresent(lead, {
+    eid: row.eid,
+    status: row.status,
+    reason: row.reason,
+    statusComment: row.status_comment,
+    payout: row.payout,
+  });
+}
+
+export function historyFromRow(row: HistoryRow): StageChange {
+  const change: StageChange = { at: row.at, from: row.from_stage, stage: row.stage, source: row.source };
+  return setPresent(change, { status: row.status, reason: row.reason, comment: row.comment, payout: row.payout });
+}
+
+export function jobFromRow(row: JobRow): Job {
+  const job: Job = {
+    id: row.id,
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    state: row.state,
+    attempts: row.attempts,
+    runAt: row.run_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  return setPresent(job, {
+    leadId: row.lead_id,
+    integrationId: row.integration_id,
+    key: row.key,
+    lastError: row.last_error,
+  });
+}
+
+export function executionFromRow(row: ExecutionRow): Execution {
+  const execution: Execution = {
+    id: row.id,
+    flowId: row.flow_id,
+    flowVersion: row.flow_version,
+    integrationId: row.integration_id,
+    event: row.event,
+    state: row.state,
+    test: row.test === 1,
+    steps: JSON.parse(row.steps) as Execution['steps'],
+    startedAt: row.started_at,
+    durationMs: row.duration_ms,
+  };
+  return setPresent(execution, {
+    leadId: row.lead_id,
+    error: fromJson(row.error),
+    response: fromJson(row.response),
+    trigger: fromJson(row.trigger),
+  });
+}

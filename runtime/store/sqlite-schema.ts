@@ -1,0 +1,180 @@
+/**
+ * The lead store's SQLite schema: its numbered migrations and the prepared statements the store
+ * runs. Kept apart from the store's logic so a schema change reads as one diff.
+ */
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+
+/** The lead columns a change may set; a column left out (NULL parameter) keeps its value. */
+export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
+
+/** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
+export const SCHEMA_VERSION = 2;
+
+/** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE IF NOT EXISTS leads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    integration_id TEXT NOT NULL,
+    offer TEXT NOT NULL,
+    wm TEXT,
+    stage TEXT NOT NULL,
+    eid TEXT,
+    status TEXT,
+    reason TEXT,
+    status_comment TEXT,
+    payout REAL,
+    data TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS leads_integration_eid ON leads (integration_id, eid);
+  CREATE INDEX IF NOT EXISTS leads_integration_stage ON leads (integration_id, stage, id);
+  CREATE INDEX IF NOT EXISTS leads_stage ON leads (stage);
+
+  CREATE TABLE IF NOT EXISTS lead_history (
+    id INTEGER PRIMARY KEY,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    from_stage TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT,
+    reason TEXT,
+    comment TEXT,
+    payout REAL
+  );
+  CREATE INDEX IF NOT EXISTS lead_history_lead ON lead_history (lead_id, id);
+
+  CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    lead_id INTEGER REFERENCES leads (id) ON DELETE CASCADE,
+    integration_id TEXT,
+    key TEXT UNIQUE,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    run_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS jobs_state_run_at ON jobs (state, run_at);
+  CREATE INDEX IF NOT EXISTS jobs_lead ON jobs (lead_id);
+
+  CREATE TABLE IF NOT EXISTS executions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_id TEXT NOT NULL,
+    flow_version INTEGER NOT NULL,
+    integration_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    lead_id INTEGER,
+    state TEXT NOT NULL,
+    test INTEGER NOT NULL,
+    error TEXT,
+    response TEXT,
+    "trigger" TEXT,
+    steps TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    duration_ms REAL NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS executions_lead ON executions (lead_id);
+  CREATE INDEX IF NOT EXISTS executions_flow ON executions (flow_id);
+  CREATE INDEX IF NOT EXISTS executions_integration ON executions (integration_id);
+  `,
+  // 1 → 2: where each date-range status check stopped, so the next one goes on from there
+  `
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
+];
+
+/** Brings a file up to {@link SCHEMA_VERSION}; refuses a file a newer runtime wrote. */
+export function migrate(db: SqliteDatabase): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`lead store schema version ${current} is newer than this runtime's (${SCHEMA_VERSION})`);
+  }
+  db.transaction(() => {
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      db.exec(MIGRATIONS[version]);
+      db.pragma(`user_version = ${version + 1}`);
+    }
+  }).immediate();
+}
+
+/** The statements the store runs, prepared once per connection. */
+export function prepare(db: SqliteDatabase) {
+  return {
+    insertLead: db.prepare(
+      `INSERT INTO leads (integration_id, offer, wm, stage, data, created_at, updated_at)
+       VALUES (@integration_id, @offer, @wm, @stage, @data, @created_at, @updated_at)`,
+    ),
+    getLead: db.prepare('SELECT * FROM leads WHERE id = ?'),
+    leadStage: db.prepare('SELECT stage FROM leads WHERE id = @id').pluck(),
+    // Ties (a target that reuses ids) resolve to the newest lead.
+    findLeadByEid: db.prepare('SELECT * FROM leads WHERE integration_id = ? AND eid = ? ORDER BY id DESC LIMIT 1'),
+    updateLead: db.prepare(
+      `UPDATE leads SET ${LEAD_CHANGE_COLUMNS.map((c) => `${c} = coalesce(@${c}, ${c})`).join(', ')},
+         data = coalesce(@data, data), updated_at = @updated_at
+       WHERE id = @id`,
+    ),
+    insertHistory: db.prepare(
+      `INSERT INTO lead_history (lead_id, at, from_stage, stage, source, status, reason, comment, payout)
+       VALUES (@lead_id, @at, @from_stage, @stage, @source, @status, @reason, @comment, @payout)`,
+    ),
+    history: db.prepare(
+      'SELECT at, from_stage, stage, source, status, reason, comment, payout FROM lead_history WHERE lead_id = ? ORDER BY id',
+    ),
+    // ON CONFLICT(key) rather than INSERT OR IGNORE: only a duplicate key is skipped, any other
+    // constraint violation (NOT NULL, foreign key) still fails the write. PostgreSQL reads the same.
+    insertJob: db.prepare(
+      `INSERT INTO jobs (kind, lead_id, integration_id, key, payload, state, attempts, run_at, created_at, updated_at)
+       VALUES (@kind, @lead_id, @integration_id, @key, @payload, 'queued', 0, @run_at, @created_at, @updated_at)
+       ON CONFLICT (key) DO NOTHING`,
+    ),
+    claimJobs: db.prepare(
+      `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = @updated_at
+       WHERE id IN (
+         SELECT id FROM jobs
+         WHERE state = 'queued' AND run_at <= @now AND kind IN (SELECT value FROM json_each(@kinds))
+         ORDER BY run_at, id
+         LIMIT @limit)
+       RETURNING *`,
+    ),
+    completeJob: db.prepare(
+      `UPDATE jobs SET state = 'done', payload = coalesce(@payload, payload), updated_at = @updated_at WHERE id = @id`,
+    ),
+    retryJob: db.prepare(
+      `UPDATE jobs SET state = 'queued', run_at = @run_at, last_error = @error, payload = coalesce(@payload, payload),
+         updated_at = @updated_at WHERE id = @id`,
+    ),
+    failJob: db.prepare(
+      `UPDATE jobs SET state = 'failed', last_error = @error, payload = coalesce(@payload, payload), updated_at = @updated_at
+       WHERE id = @id`,
+    ),
+    getCheckpoint: db.prepare('SELECT value FROM checkpoints WHERE key = ?').pluck(),
+    setCheckpoint: db.prepare(
+      `INSERT INTO checkpoints (key, value, updated_at) VALUES (@key, @value, @updated_at)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ),
+    // a status check's batches: keyset paging on (integration_id, stage, id), one index range each
+    leadBatch: db.prepare(
+      `SELECT * FROM leads WHERE integration_id = @integration_id AND stage = @stage AND id > @after AND created_at >= @since
+       ORDER BY id LIMIT @limit`,
+    ),
+    requeueRunning: db.prepare(`UPDATE jobs SET state = 'queued', updated_at = @updated_at WHERE state = 'running'`),
+    jobsOfLead: db.prepare('SELECT * FROM jobs WHERE lead_id = ? ORDER BY id'),
+    insertExecution: db.prepare(
+      `INSERT INTO executions (flow_id, flow_version, integration_id, event, lead_id, state, test, error, response,
+         "trigger", steps, started_at, duration_ms)
+       VALUES (@flow_id, @flow_version, @integration_id, @event, @lead_id, @state, @test, @error, @response,
+         @trigger, @steps, @started_at, @duration_ms)`,
+    ),
+    getExecution: db.prepare('SELECT * FROM executions WHERE id = ?'),
+  };
+}
