@@ -28,7 +28,7 @@ import { hasher } from './hash.ts';
 import { createHttpClient } from './http.ts';
 import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
-import { sharedCodeRunner } from './sandbox.ts';
+import { sharedCodeRunner } from './sandbox-pool.ts';
 import { Redactor } from './redact.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';

@@ -18,13 +18,9 @@
  * run left it in doubt (the host stack ran out inside it).
  *
  * @example
- * const outcome = await sharedCodeRunner().run('return { sum: input.a + input.b }', { input: { a: 1, b: 2 }, settings: {} }, CODE_LIMITS);
+ * const outcome = await sharedCodeRunner().run( // from sandbox-pool.ts'return { sum: input.a + input.b }', { input: { a: 1, b: 2 }, settings: {} }, CODE_LIMITS);
  * // → { ok: true, value: { sum: 3 }, logs: [], durationMs: 0.3 }
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import {
   newQuickJSWASMModuleFromVariant,
   type QuickJSContext,
@@ -34,7 +30,6 @@ import {
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import releaseSync from '@jitl/quickjs-wasmfile-release-sync';
-import { formatPhpDate, httpBuildQuery, phpUrlencode, toDate } from '../../nodes/core/php.ts';
 import {
   CODE_LIMITS,
   CODE_LIMIT_PARAMS,
@@ -46,10 +41,8 @@ import {
   type CodeLimits,
   type CodeOutcome,
   type CodeRunner,
-  type DigestEncoding,
-  type HashAlgorithm,
 } from '../../nodes/core/types.ts';
-import { hasher } from './hash.ts';
+import { HELPERS, text } from './sandbox-helpers.ts';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -60,10 +53,6 @@ const JOB_BATCH = 256;
 /** A log line is cut at this length, and a run keeps at most this many lines. */
 const LOG_LINE_CHARS = 2000;
 const LOG_LINES = 200;
-/** How long past its deadline a worker may take to answer before it is terminated. */
-const KILL_GRACE_MS = 500;
-/** Worker threads get a stack this big, so QuickJS's own stack limit (at most 1 MB) trips first. */
-const WORKER_STACK_MB = 16;
 
 // ---------------------------------------------------------------------------------------------
 // The QuickJS module
@@ -127,115 +116,6 @@ interface RunState {
   logs: LogBook;
 }
 
-/** Text of a helper argument: strings as they are, objects as JSON, nothing as ''. */
-function text(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-const ALGORITHMS: readonly HashAlgorithm[] = ['md5', 'sha1', 'sha256', 'sha512'];
-
-function algorithmOf(value: unknown): HashAlgorithm {
-  const name = text(value).toLowerCase().replace('-', '') as HashAlgorithm;
-  if (!ALGORITHMS.includes(name)) throw new TypeError(`unknown hash "${text(value)}": use md5, sha1, sha256 or sha512`);
-  return name;
-}
-
-function encodingOf(value: unknown): DigestEncoding {
-  if (value === undefined || value === null || value === '') return 'hex';
-  if (value === 'hex' || value === 'base64') return value;
-  throw new TypeError(`unknown encoding "${text(value)}": use hex or base64`);
-}
-
-/** What `helpers.key(name)` gives the script in place of the key. */
-function keyPlaceholder(name: string): string {
-  return `\uE000key:${name}\uE001`;
-}
-
-/** Text with every key placeholder replaced by its key: only hashing sees keys. */
-function withKeys(value: unknown, keys: Record<string, string>): string {
-  return text(value).replace(/\uE000key:([^\uE001]*)\uE001/g, (_, name: string) => {
-    if (!Object.hasOwn(keys, name)) throw new TypeError(`no signing key "${name}"`);
-    return keys[name];
-  });
-}
-
-function dateOf(value: unknown): Date {
-  if (value === undefined || value === null || value === '') return new Date();
-  const date = toDate(value);
-  if (!date) throw new TypeError(`"${text(value)}" is not a date`);
-  return date;
-}
-
-/** PHP's `rawurlencode`: RFC 3986, spaces as `%20`, `~` kept. */
-function rawUrlencode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-}
-
-/**
- * The helpers a script gets, by name: implemented here on the host and exposed one by one, so
- * this list is all a script can reach. Arguments arrive as JSON copies.
- */
-export const HELPERS: Record<string, { help: string; run(args: unknown[], keys: Record<string, string>): unknown }> = {
-  md5: { help: 'md5(text, encoding = "hex"): the md5 of the text, hex or base64', run: ([data, enc], keys) => hasher.digest('md5', withKeys(data, keys), encodingOf(enc)) },
-  sha1: { help: 'sha1(text, encoding = "hex")', run: ([data, enc], keys) => hasher.digest('sha1', withKeys(data, keys), encodingOf(enc)) },
-  sha256: { help: 'sha256(text, encoding = "hex")', run: ([data, enc], keys) => hasher.digest('sha256', withKeys(data, keys), encodingOf(enc)) },
-  sha512: { help: 'sha512(text, encoding = "hex")', run: ([data, enc], keys) => hasher.digest('sha512', withKeys(data, keys), encodingOf(enc)) },
-  hmac: {
-    help: 'hmac(algorithm, key, text, encoding = "hex"): HMAC with md5, sha1, sha256 or sha512, hex or base64; key may be helpers.key(name)',
-    run: ([algorithm, key, data, enc], keys) => {
-      const secret = withKeys(key, keys);
-      if (secret === '') throw new TypeError('hmac needs a key');
-      return hasher.digest(algorithmOf(algorithm), withKeys(data, keys), encodingOf(enc), secret);
-    },
-  },
-  key: {
-    help: "key(name): a stand-in for the signing key of that name (the node's Signing keys); only the hash helpers read it",
-    run: ([name], keys) => {
-      const wanted = text(name);
-      if (!Object.hasOwn(keys, wanted)) {
-        const known = Object.keys(keys);
-        throw new TypeError(`no signing key "${wanted}": add it to the node's Signing keys${known.length ? ` (it has ${known.join(', ')})` : ''}`);
-      }
-      return keyPlaceholder(wanted);
-    },
-  },
-  base64Encode: { help: 'base64Encode(text): the UTF-8 bytes of the text in base64', run: ([value]) => Buffer.from(text(value), 'utf8').toString('base64') },
-  base64Decode: { help: 'base64Decode(base64): the text the base64 holds (UTF-8)', run: ([value]) => Buffer.from(text(value), 'base64').toString('utf8') },
-  urlencode: { help: "urlencode(text): PHP's urlencode (space → +)", run: ([value]) => phpUrlencode(text(value)) },
-  rawurlencode: { help: "rawurlencode(text): PHP's rawurlencode (space → %20)", run: ([value]) => rawUrlencode(text(value)) },
-  urldecode: { help: "urldecode(text): PHP's urldecode (+ → space)", run: ([value]) => decodeURIComponent(text(value).replace(/\+/g, ' ')) },
-  httpBuildQuery: {
-    help: "httpBuildQuery(object, { sort: true }): PHP's http_build_query; sort: keys in order first, as ksort does",
-    run: ([data, options]) => httpBuildQuery(data, { sort: Boolean((options as { sort?: unknown } | undefined)?.sort) }),
-  },
-  date: {
-    help: 'date(format = "Y-m-d H:i:s", when = now, timeZone = "UTC"): PHP\'s date(); when is a date text or epoch seconds/ms',
-    run: ([format, when, zone]) => formatPhpDate(dateOf(when), format === undefined || format === null ? 'Y-m-d H:i:s' : text(format), text(zone) || 'UTC'),
-  },
-  strtotime: {
-    help: 'strtotime(text): epoch seconds of a date text ("2024-05-06 07:08:09" is read as UTC), or null',
-    run: ([value]) => {
-      const date = toDate(value);
-      return date ? Math.floor(date.getTime() / 1000) : null;
-    },
-  },
-  isoDate: {
-    help: 'isoDate(when = now): the date as ISO 8601 in UTC ("2024-05-06T07:08:09.000Z"), or null',
-    run: ([value]) => (value === undefined ? new Date() : (toDate(value) ?? null))?.toISOString() ?? null,
-  },
-  time: { help: 'time(): now, in epoch seconds', run: () => Math.floor(Date.now() / 1000) },
-  port: {
-    help: 'port(name, output): return this to leave by the port named ("out" or "error") with that output',
-    run: ([name, output]) => ({ $port: text(name), $output: output ?? null }),
-  },
-  retry: {
-    help: 'retry(reason): return this to stop the flow with a retryable failure (the lead is delivered again later)',
-    run: ([reason]) => ({ $retry: text(reason) || 'the script asked for a retry' }),
-  },
-};
 
 /**
  * Copies a host value into the guest: primitives directly, the rest as parsed JSON. Strings with
@@ -315,7 +195,7 @@ function at(position: { line?: number; column?: number }): string {
   return position.column === undefined ? ` (line ${position.line})` : ` (line ${position.line}, column ${position.column})`;
 }
 
-function limitError(name: CodeLimitName, limits: CodeLimits, position: { line?: number; column?: number } = {}, detail?: string): CodeError {
+export function limitError(name: CodeLimitName, limits: CodeLimits, position: { line?: number; column?: number } = {}, detail?: string): CodeError {
   const param = CODE_LIMIT_PARAMS[name];
   const what = {
     time: `the script ran longer than ${limits.timeoutMs} ms`,
@@ -495,7 +375,7 @@ export function normalizeLimits(limits: Partial<CodeLimits> = {}): CodeLimits {
   };
 }
 
-function toJob(script: string, globals: CodeGlobals, limits: CodeLimits, keys: Record<string, string> = {}): SandboxJob | CodeError {
+export function toJob(script: string, globals: CodeGlobals, limits: CodeLimits, keys: Record<string, string> = {}): SandboxJob | CodeError {
   try {
     const json = JSON.stringify([globals.input ?? null, globals.lead ?? null, globals.offer ?? null, { settings: globals.settings ?? {} }]);
     return { script: String(script ?? ''), globals: json, limits: normalizeLimits(limits), keys: { ...keys } };
@@ -504,204 +384,11 @@ function toJob(script: string, globals: CodeGlobals, limits: CodeLimits, keys: R
   }
 }
 
-function toOutcome(reply: SandboxReply): CodeOutcome {
+export function toOutcome(reply: SandboxReply): CodeOutcome {
   if (!reply.ok) return reply;
   return { ok: true, value: JSON.parse(reply.json) as unknown, logs: reply.logs, durationMs: reply.durationMs };
 }
 
-function failed(error: CodeError, durationMs = 0): CodeOutcome {
+export function failed(error: CodeError, durationMs = 0): CodeOutcome {
   return { ok: false, error, logs: [], durationMs };
-}
-
-/** A {@link CodeRunner} that can be shut down. */
-export interface SandboxRunner extends CodeRunner {
-  close(): Promise<void>;
-}
-
-export interface SandboxOptions {
-  /**
-   * `threads` (default): scripts run in a pool of worker threads, which a script that overstays its
-   * deadline cannot block and which are replaced when stuck. `inline`: in the calling thread,
-   * cheaper by a message round trip, but a script stuck in one long native call blocks it.
-   */
-  mode?: 'threads' | 'inline';
-  /** Worker threads in the pool (default 2). */
-  threads?: number;
-}
-
-/** Creates a runner. Most callers want the one {@link sharedCodeRunner} of the process. */
-export function createCodeRunner(options: SandboxOptions = {}): SandboxRunner {
-  if (options.mode === 'inline') {
-    return {
-      async run(script, globals, limits, keys) {
-        const job = toJob(script, globals, limits, keys);
-        if (!('script' in job)) return failed(job);
-        const { reply, broken } = runScript(await loadQuickJs(), job);
-        if (broken) void loadQuickJs({ fresh: true });
-        return toOutcome(reply);
-      },
-      close: async () => {},
-    };
-  }
-  return new WorkerPool(Math.max(1, Math.floor(options.threads ?? 2)));
-}
-
-let shared: SandboxRunner | undefined;
-
-/** The process's runner, created on first use; its idle workers do not keep the process alive. */
-export function sharedCodeRunner(): SandboxRunner {
-  return (shared ??= createCodeRunner());
-}
-
-interface Pending {
-  job: SandboxJob;
-  resolve(outcome: CodeOutcome): void;
-}
-
-interface Slot {
-  worker: Worker;
-  state: 'starting' | 'idle' | 'busy' | 'gone';
-  current?: Pending;
-  /** When the current run was handed to the worker. */
-  since?: number;
-  timer?: NodeJS.Timeout;
-}
-
-/** A worker thread can only load the TypeScript entry through tsx's loader, registered first. */
-const BOOT = `
-const { workerData, parentPort } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx) {
-    const tsx = await import(workerData.tsx);
-    (tsx.register ?? tsx.default.register)();
-  }
-  await import(workerData.entry);
-})().catch((error) => parentPort.postMessage({ type: 'boot_error', message: String((error && error.stack) || error) }));
-`;
-
-function bootData(): { entry: string; tsx?: string } {
-  const entry = new URL('./sandbox-worker.ts', import.meta.url).href;
-  try {
-    // the ES module build of tsx's API (the CommonJS one cannot register ESM hooks in a worker)
-    const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-    return { entry, tsx: pathToFileURL(path.join(tsxDir, 'dist/esm/api/index.mjs')).href };
-  } catch {
-    return { entry };
-  }
-}
-
-/** A few threads, each running one script at a time, replaced when a script outstays its welcome. */
-class WorkerPool implements SandboxRunner {
-  private readonly slots: Slot[] = [];
-  private readonly queue: Pending[] = [];
-  private bootFailures = 0;
-  private closed = false;
-
-  constructor(private readonly size: number) {}
-
-  run(script: string, globals: CodeGlobals, limits: CodeLimits, keys?: Record<string, string>): Promise<CodeOutcome> {
-    const job = toJob(script, globals, limits, keys);
-    if (!('script' in job)) return Promise.resolve(failed(job));
-    if (this.closed) return Promise.resolve(failed({ kind: 'sandbox', message: 'the sandbox is shut down' }));
-    return new Promise((resolve) => {
-      this.queue.push({ job, resolve });
-      this.pump();
-    });
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.resolve(failed({ kind: 'sandbox', message: 'the sandbox is shut down' }));
-    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, { kind: 'sandbox', message: 'the sandbox is shut down' })));
-  }
-
-  private pump(): void {
-    while (this.queue.length > 0) {
-      const idle = this.slots.find((slot) => slot.state === 'idle');
-      if (idle) {
-        this.dispatch(idle, this.queue.shift() as Pending);
-        continue;
-      }
-      const starting = this.slots.filter((slot) => slot.state === 'starting').length;
-      if (starting < this.queue.length && this.slots.length < this.size) {
-        this.spawn();
-        continue;
-      }
-      return;
-    }
-  }
-
-  private spawn(): void {
-    const worker = new Worker(BOOT, {
-      eval: true,
-      execArgv: [],
-      workerData: bootData(),
-      resourceLimits: { stackSizeMb: WORKER_STACK_MB },
-    });
-    const slot: Slot = { worker, state: 'starting' };
-    this.slots.push(slot);
-    worker.on('message', (message: { type: 'ready' } | { type: 'done'; reply: SandboxReply } | { type: 'boot_error'; message: string }) => {
-      if (message.type === 'ready') {
-        if (slot.state !== 'starting') return;
-        this.bootFailures = 0;
-        slot.state = 'idle';
-        worker.unref();
-        this.pump();
-      } else if (message.type === 'done') {
-        this.settle(slot, toOutcome(message.reply));
-      } else {
-        this.lose(slot, `the sandbox could not start: ${message.message}`);
-      }
-    });
-    worker.on('error', (error) => this.lose(slot, `the sandbox stopped: ${error.message}`));
-    worker.on('exit', (code) => this.lose(slot, `the sandbox stopped (exit code ${code})`));
-  }
-
-  private dispatch(slot: Slot, pending: Pending): void {
-    slot.state = 'busy';
-    slot.current = pending;
-    slot.since = performance.now();
-    slot.worker.ref();
-    slot.timer = setTimeout(() => {
-      void this.retire(slot, limitError('time', pending.job.limits, {}, `the script ran longer than ${pending.job.limits.timeoutMs} ms and its sandbox was stopped`));
-      this.pump();
-    }, pending.job.limits.timeoutMs + KILL_GRACE_MS);
-    slot.worker.postMessage({ type: 'run', job: pending.job });
-  }
-
-  private settle(slot: Slot, outcome: CodeOutcome): void {
-    if (slot.state !== 'busy' || !slot.current) return;
-    clearTimeout(slot.timer);
-    const { resolve } = slot.current;
-    slot.current = undefined;
-    slot.state = 'idle';
-    slot.worker.unref();
-    resolve(outcome);
-    this.pump();
-  }
-
-  /** Takes a slot out of the pool, failing its run with `error`. */
-  private async retire(slot: Slot, error: CodeError): Promise<void> {
-    if (slot.state === 'gone') return;
-    slot.state = 'gone';
-    clearTimeout(slot.timer);
-    const index = this.slots.indexOf(slot);
-    if (index >= 0) this.slots.splice(index, 1);
-    slot.current?.resolve(failed(error, slot.since === undefined ? 0 : Math.round((performance.now() - slot.since) * 1000) / 1000));
-    slot.current = undefined;
-    await slot.worker.terminate().catch(() => undefined);
-  }
-
-  private lose(slot: Slot, message: string): void {
-    if (slot.state === 'gone') return;
-    const wasStarting = slot.state === 'starting';
-    void this.retire(slot, { kind: 'sandbox', message });
-    if (wasStarting && ++this.bootFailures >= 3) {
-      // the sandbox cannot start at all: say so instead of trying forever
-      for (const pending of this.queue.splice(0)) pending.resolve(failed({ kind: 'sandbox', message }));
-      this.bootFailures = 0;
-      return;
-    }
-    this.pump();
-  }
 }

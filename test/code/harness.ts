@@ -7,7 +7,7 @@ import type { CodeRunner, NodeResult } from '../../nodes/core/types.ts';
 import type { Lead } from '../../runtime/domain/lead.ts';
 import { hasher } from '../../runtime/engine/hash.ts';
 import { renderParams } from '../../runtime/engine/params.ts';
-import { sharedCodeRunner } from '../../runtime/engine/sandbox.ts';
+import { sharedCodeRunner } from '../../runtime/engine/sandbox-pool.ts';
 import { integration, offerFor, sampleLead, secrets } from '../nodes/context.ts';
 
 export interface CodeRun {

@@ -1,0 +1,210 @@
+/**
+ * The Code node's runner: scripts run in a small pool of worker threads, each holding the QuickJS
+ * module (see `sandbox.ts` for a run itself). A worker not back shortly after a run's deadline (a
+ * script stuck in one long native call, where QuickJS does not look at its interrupt handler) is
+ * terminated and replaced, so a hostile script never blocks the runtime's event loop.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { CodeError, CodeGlobals, CodeLimits, CodeOutcome, CodeRunner } from '../../nodes/core/types.ts';
+import { failed, limitError, loadQuickJs, runScript, toJob, toOutcome, type SandboxJob, type SandboxReply } from './sandbox.ts';
+
+/** How long past its deadline a worker may take to answer before it is terminated. */
+const KILL_GRACE_MS = 500;
+/** Worker threads get a stack this big, so QuickJS's own stack limit (at most 1 MB) trips first. */
+const WORKER_STACK_MB = 16;
+
+/** A {@link CodeRunner} that can be shut down. */
+export interface SandboxRunner extends CodeRunner {
+  close(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  /**
+   * `threads` (default): scripts run in a pool of worker threads, which a script that overstays its
+   * deadline cannot block and which are replaced when stuck. `inline`: in the calling thread,
+   * cheaper by a message round trip, but a script stuck in one long native call blocks it.
+   */
+  mode?: 'threads' | 'inline';
+  /** Worker threads in the pool (default 2). */
+  threads?: number;
+}
+
+/** Creates a runner. Most callers want the one {@link sharedCodeRunner} of the process. */
+export function createCodeRunner(options: SandboxOptions = {}): SandboxRunner {
+  if (options.mode === 'inline') {
+    return {
+      async run(script, globals, limits, keys) {
+        const job = toJob(script, globals, limits, keys);
+        if (!('script' in job)) return failed(job);
+        const { reply, broken } = runScript(await loadQuickJs(), job);
+        if (broken) void loadQuickJs({ fresh: true });
+        return toOutcome(reply);
+      },
+      close: async () => {},
+    };
+  }
+  return new WorkerPool(Math.max(1, Math.floor(options.threads ?? 2)));
+}
+
+let shared: SandboxRunner | undefined;
+
+/** The process's runner, created on first use; its idle workers do not keep the process alive. */
+export function sharedCodeRunner(): SandboxRunner {
+  return (shared ??= createCodeRunner());
+}
+
+interface Pending {
+  job: SandboxJob;
+  resolve(outcome: CodeOutcome): void;
+}
+
+interface Slot {
+  worker: Worker;
+  state: 'starting' | 'idle' | 'busy' | 'gone';
+  current?: Pending;
+  /** When the current run was handed to the worker. */
+  since?: number;
+  timer?: NodeJS.Timeout;
+}
+
+/** A worker thread can only load the TypeScript entry through tsx's loader, registered first. */
+const BOOT = `
+const { workerData, parentPort } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) {
+    const tsx = await import(workerData.tsx);
+    (tsx.register ?? tsx.default.register)();
+  }
+  await import(workerData.entry);
+})().catch((error) => parentPort.postMessage({ type: 'boot_error', message: String((error && error.stack) || error) }));
+`;
+
+function bootData(): { entry: string; tsx?: string } {
+  const entry = new URL('./sandbox-worker.ts', import.meta.url).href;
+  try {
+    // the ES module build of tsx's API (the CommonJS one cannot register ESM hooks in a worker)
+    const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+    return { entry, tsx: pathToFileURL(path.join(tsxDir, 'dist/esm/api/index.mjs')).href };
+  } catch {
+    return { entry };
+  }
+}
+
+/** A few threads, each running one script at a time, replaced when a script outstays its welcome. */
+class WorkerPool implements SandboxRunner {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private bootFailures = 0;
+  private closed = false;
+
+  constructor(private readonly size: number) {}
+
+  run(script: string, globals: CodeGlobals, limits: CodeLimits, keys?: Record<string, string>): Promise<CodeOutcome> {
+    const job = toJob(script, globals, limits, keys);
+    if (!('script' in job)) return Promise.resolve(failed(job));
+    if (this.closed) return Promise.resolve(failed({ kind: 'sandbox', message: 'the sandbox is shut down' }));
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.resolve(failed({ kind: 'sandbox', message: 'the sandbox is shut down' }));
+    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, { kind: 'sandbox', message: 'the sandbox is shut down' })));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const idle = this.slots.find((slot) => slot.state === 'idle');
+      if (idle) {
+        this.dispatch(idle, this.queue.shift() as Pending);
+        continue;
+      }
+      const starting = this.slots.filter((slot) => slot.state === 'starting').length;
+      if (starting < this.queue.length && this.slots.length < this.size) {
+        this.spawn();
+        continue;
+      }
+      return;
+    }
+  }
+
+  private spawn(): void {
+    const worker = new Worker(BOOT, {
+      eval: true,
+      execArgv: [],
+      workerData: bootData(),
+      resourceLimits: { stackSizeMb: WORKER_STACK_MB },
+    });
+    const slot: Slot = { worker, state: 'starting' };
+    this.slots.push(slot);
+    worker.on('message', (message: { type: 'ready' } | { type: 'done'; reply: SandboxReply } | { type: 'boot_error'; message: string }) => {
+      if (message.type === 'ready') {
+        if (slot.state !== 'starting') return;
+        this.bootFailures = 0;
+        slot.state = 'idle';
+        worker.unref();
+        this.pump();
+      } else if (message.type === 'done') {
+        this.settle(slot, toOutcome(message.reply));
+      } else {
+        this.lose(slot, `the sandbox could not start: ${message.message}`);
+      }
+    });
+    worker.on('error', (error) => this.lose(slot, `the sandbox stopped: ${error.message}`));
+    worker.on('exit', (code) => this.lose(slot, `the sandbox stopped (exit code ${code})`));
+  }
+
+  private dispatch(slot: Slot, pending: Pending): void {
+    slot.state = 'busy';
+    slot.current = pending;
+    slot.since = performance.now();
+    slot.worker.ref();
+    slot.timer = setTimeout(() => {
+      void this.retire(slot, limitError('time', pending.job.limits, {}, `the script ran longer than ${pending.job.limits.timeoutMs} ms and its sandbox was stopped`));
+      this.pump();
+    }, pending.job.limits.timeoutMs + KILL_GRACE_MS);
+    slot.worker.postMessage({ type: 'run', job: pending.job });
+  }
+
+  private settle(slot: Slot, outcome: CodeOutcome): void {
+    if (slot.state !== 'busy' || !slot.current) return;
+    clearTimeout(slot.timer);
+    const { resolve } = slot.current;
+    slot.current = undefined;
+    slot.state = 'idle';
+    slot.worker.unref();
+    resolve(outcome);
+    this.pump();
+  }
+
+  /** Takes a slot out of the pool, failing its run with `error`. */
+  private async retire(slot: Slot, error: CodeError): Promise<void> {
+    if (slot.state === 'gone') return;
+    slot.state = 'gone';
+    clearTimeout(slot.timer);
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    slot.current?.resolve(failed(error, slot.since === undefined ? 0 : Math.round((performance.now() - slot.since) * 1000) / 1000));
+    slot.current = undefined;
+    await slot.worker.terminate().catch(() => undefined);
+  }
+
+  private lose(slot: Slot, message: string): void {
+    if (slot.state === 'gone') return;
+    const wasStarting = slot.state === 'starting';
+    void this.retire(slot, { kind: 'sandbox', message });
+    if (wasStarting && ++this.bootFailures >= 3) {
+      // the sandbox cannot start at all: say so instead of trying forever
+      for (const pending of this.queue.splice(0)) pending.resolve(failed({ kind: 'sandbox', message }));
+      this.bootFailures = 0;
+      return;
+    }
+    this.pump();
+  }
+}
