@@ -47,6 +47,11 @@ export function leadRoutes(intake: IntakeService, leads: LeadService, store: Lea
     res.json(result);
   });
 
+  /** A stage set by hand: `{ stage, status?, reason?, comment?, payout? }`, under the stage rule. */
+  router.post('/api/leads/:id/stage', async (req, res) => {
+    res.json(await leads.setStageByHand(int(req.params.id, 'id') as number, req.body));
+  });
+
   /** Queues a lead still `new` for delivery again (after its job failed for good). */
   router.post('/api/leads/:id/deliver', async (req, res) => {
     const lead = await leads.get(int(req.params.id, 'id') as number);

@@ -6,7 +6,7 @@
  */
 import { StageConflict, type ConfigStore, type Job, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
 import type { Integration } from '../domain/config.ts';
-import { canMoveStage, type Lead, type StageChange, type StageSource } from '../domain/lead.ts';
+import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../domain/lead.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../nodes/core/types.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
@@ -59,6 +59,32 @@ export class LeadService {
     const updated = await this.store.updateLead(lead.id, { input }, queue ? [{ kind: 'lead.update' }] : []);
     if (queue) this.onJobs();
     return { lead: updated, queued: queue };
+  }
+
+  /**
+   * A stage set by hand (staff correcting a lead): under the same rule as every other change, with
+   * `manual` as its source in the history.
+   * @throws DomainError `conflict` when the rule refuses the move.
+   */
+  async setStageByHand(id: number, body: unknown): Promise<LeadUpdateResult> {
+    const lead = await this.get(id);
+    const change = (body ?? {}) as { stage?: unknown; status?: unknown; reason?: unknown; comment?: unknown; payout?: unknown };
+    if (!isStage(change.stage)) throw new DomainError('invalid_field', `must be one of ${STAGES.join(', ')}`, { field: 'stage' });
+    const text = (value: unknown, field: string): string | undefined => {
+      if (value === undefined || value === null || value === '') return undefined;
+      if (typeof value !== 'string' && typeof value !== 'number') throw new DomainError('invalid_field', 'must be text', { field });
+      return String(value);
+    };
+    const payout = change.payout === undefined || change.payout === '' ? undefined : Number(change.payout);
+    if (payout !== undefined && !Number.isFinite(payout)) throw new DomainError('invalid_field', 'must be a number', { field: 'payout' });
+    if (!canMoveStage(lead.stage, change.stage)) {
+      throw new DomainError('conflict', `a lead in ${lead.stage} cannot move to ${change.stage}`, { field: 'stage' });
+    }
+    return this.applyUpdate(
+      lead,
+      { stage: change.stage, status: text(change.status, 'status'), reason: text(change.reason, 'reason'), comment: text(change.comment, 'comment'), payout },
+      'manual',
+    );
   }
 
   /** Finds the lead a change is about: by our id or the target's, always within the integration. */

@@ -66,3 +66,28 @@ describe('upsells', () => {
     expect(ok.body).toMatchObject({ queued: false, lead: { name: 'Anna', phone: '+4915123456780' } });
   });
 });
+
+describe('a stage set by hand', () => {
+  it('moves the lead under the stage rule, recorded as manual, with one postback to the tracker', async () => {
+    const target = await startMockServer(() => ({ body: { status: 'ok', order_id: 'E-6' } }));
+    const tracker = await startMockServer(() => ({ body: 'ok' }));
+    const t = await startRuntime();
+    cleanups.push(() => target.stop(), () => tracker.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+    await setUpDemoIntegration(t, target.url, tracker.url);
+    const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+4915123456780', wm: 'wm1' });
+    await waitFor(async () => (await t.api('GET', `/api/leads/${posted.body.id}`)).body.lead.stage === 'wait', 'delivery');
+
+    const approved = await t.api('POST', `/api/leads/${posted.body.id}/stage`, { stage: 'approve', comment: 'confirmed by phone', payout: 12 });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ stageChanged: true, lead: { stage: 'approve', statusComment: 'confirmed by phone', payout: 12 } });
+    const back = await t.api('POST', `/api/leads/${posted.body.id}/stage`, { stage: 'wait' });
+    expect(back.status).toBe(409);
+    expect(back.body).toMatchObject({ error: 'conflict', field: 'stage' });
+    expect((await t.api('POST', `/api/leads/${posted.body.id}/stage`, { stage: 'won' })).body).toMatchObject({ error: 'invalid_field', field: 'stage' });
+
+    const view = (await t.api('GET', `/api/leads/${posted.body.id}`)).body;
+    expect(view.history.map((h: { source: string; stage: string }) => `${h.source}:${h.stage}`)).toEqual(['delivery:wait', 'manual:approve']);
+    await waitFor(() => tracker.received.length === 2, 'the postbacks for wait and approve');
+    expect(tracker.received[1].query).toMatchObject({ stage: 'approve' });
+  });
+});
