@@ -77,17 +77,25 @@ export interface TargetRequest {
   body: string;
 }
 
-/** A target that accepts every order: `{ status: 'ok', id: 'T-<n>' }`, and records each request. */
-export async function startMockTarget(): Promise<{ url: string; requests: TargetRequest[]; close(): Promise<void> }> {
+/** How a mock target answers a request: HTTP status and a JSON body. */
+export type TargetAnswer = (request: TargetRequest, n: number) => { status: number; body: unknown };
+
+/**
+ * A target that records each request and, unless told otherwise, accepts every order:
+ * `{ status: 'ok', id: 'T-<n>' }`.
+ */
+export async function startMockTarget(answer?: TargetAnswer): Promise<{ url: string; requests: TargetRequest[]; close(): Promise<void> }> {
   const requests: TargetRequest[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', id: `T-${requests.length}` }));
+      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      requests.push(request);
+      const reply = answer ? answer(request, requests.length) : { status: 200, body: { status: 'ok', id: `T-${requests.length}` } };
+      res.writeHead(reply.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(reply.body));
     });
   });
   server.listen(0, '127.0.0.1');
@@ -113,12 +121,15 @@ export interface EditorWorld {
   close(): Promise<void>;
 }
 
-/** The runtime with one integration ("Acme CRM") pointed at the mock target, and a browser page. */
-export async function startEditorWorld(): Promise<EditorWorld> {
+/**
+ * The runtime with one integration ("Acme CRM") pointed at the mock target (answering as `answer`
+ * says, else accepting everything), and a browser page.
+ */
+export async function startEditorWorld(options: { answer?: TargetAnswer } = {}): Promise<EditorWorld> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'leadflow-editor-'));
   const profile = mkdtempSync(path.join(tmpdir(), 'leadflow-chromium-'));
   mkdirSync(ARTIFACTS, { recursive: true });
-  const target = await startMockTarget();
+  const target = await startMockTarget(options.answer);
   const runtime = await createRuntime({ dataDir, logger: pino({ level: 'silent' }) });
   const baseUrl = await runtime.listen(0, '127.0.0.1');
   await runtime.offers.put({ id: 'tea', name: 'Slimming tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' }, goals: [], products: [] });

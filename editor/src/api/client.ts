@@ -4,8 +4,9 @@
  */
 import type { FlowDoc } from '../../../runtime/domain/flow.ts';
 import type { Integration, Offer } from '../../../runtime/domain/config.ts';
-import type { Lead } from '../../../runtime/domain/lead.ts';
+import type { Lead, Stage } from '../../../runtime/domain/lead.ts';
 import type { Execution, FlowVersion, StoredFlow } from '../../../runtime/store/types.ts';
+import type { LeadView } from '../../../runtime/services/leads.ts';
 import type { NodeDescriptor } from '../../../nodes/core/types.ts';
 import type { FlowIssue } from '../../../runtime/engine/validate.ts';
 import type { FlowResponse } from '../../../nodes/core/types.ts';
@@ -42,6 +43,27 @@ export type IntegrationPatch = Partial<Omit<Integration, 'secrets' | 'flows'>> &
   secrets?: Record<string, string | null>;
   flows?: Record<string, string | null>;
 };
+
+/** `GET /api/leads/:id`: the lead, its stage history and deliveries, and its executions (newest first). */
+export type LeadPage = LeadView & { executions: Execution[] };
+
+/** The filters of `GET /api/leads`; `before` pages back from the newest (leads with a smaller id). */
+export interface LeadQuery {
+  stage?: Stage;
+  integration?: string;
+  offer?: string;
+  before?: number;
+  limit?: number;
+}
+
+/** The filters of `GET /api/executions` (the integration log), newest first. */
+export interface ExecutionQuery {
+  integration?: string;
+  flow?: string;
+  lead?: number;
+  before?: number;
+  limit?: number;
+}
 
 export interface TestRunAnswer {
   execution: Execution;
@@ -124,10 +146,17 @@ export const api = {
   offers: () => call<{ offers: Offer[] }>('GET', '/api/offers').then((a) => a.offers),
   putOffer: (offer: Offer) => call<Offer>('PUT', `/api/offers/${encodeURIComponent(offer.id)}`, offer),
 
-  leads: (query: { integration?: string; limit?: number }) => {
-    const params = new URLSearchParams();
-    if (query.integration) params.set('integration', query.integration);
-    params.set('limit', String(query.limit ?? 20));
-    return call<{ leads: Lead[] }>('GET', `/api/leads?${params}`).then((a) => a.leads);
-  },
+  leads: (query: LeadQuery) => call<{ leads: Lead[] }>('GET', `/api/leads?${searchOf({ limit: 20, ...query })}`).then((a) => a.leads),
+  lead: (id: number) => call<LeadPage>('GET', `/api/leads/${id}`),
+  deliverLead: (id: number) => call<{ id: number; queued: boolean }>('POST', `/api/leads/${id}/deliver`),
+
+  executions: (query: ExecutionQuery) => call<{ executions: Execution[] }>('GET', `/api/executions?${searchOf({ limit: 50, ...query })}`).then((a) => a.executions),
+  execution: (id: number) => call<Execution>('GET', `/api/executions/${id}`),
 };
+
+/** A query string of the values that are set. */
+function searchOf(query: object): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  return params;
+}

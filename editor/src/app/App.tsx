@@ -1,26 +1,22 @@
 /**
- * The shell: top bar, the screen the address names (`#/`, `#/flows/ID`, `#/integrations[/ID]`) and
- * the notices. The node catalog is loaded once here; every screen draws from it.
+ * The shell: top bar, the screen the address names (`#/`, `#/flows/ID`, `#/integrations[/ID]`,
+ * `#/leads[/ID]`, `#/log[/ID]`, filters after `?`) and the notices. The node catalog is loaded once
+ * here; every screen draws from it.
  */
-import { lazy, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api, currentUser, setCurrentUser } from '../api/client.ts';
 import { useCatalog } from '../catalog/catalog.ts';
 import { FlowList } from '../flows/FlowList.tsx';
 
-// the canvas (React Flow) and the integrations screen load when first opened, keeping the first page small
+// the canvas (React Flow), the integrations, leads and log screens load when first opened, keeping the first page small
 const EditorPage = lazy(() => import('../flows/EditorPage.tsx').then((m) => ({ default: m.EditorPage })));
 const IntegrationsPage = lazy(() => import('../integrations/IntegrationsPage.tsx').then((m) => ({ default: m.IntegrationsPage })));
+const LeadsPage = lazy(() => import('../leads/LeadsPage.tsx').then((m) => ({ default: m.LeadsPage })));
+const LeadPage = lazy(() => import('../leads/LeadPage.tsx').then((m) => ({ default: m.LeadPage })));
+const LogPage = lazy(() => import('../log/LogPage.tsx').then((m) => ({ default: m.LogPage })));
+const ExecutionPage = lazy(() => import('../log/ExecutionPage.tsx').then((m) => ({ default: m.ExecutionPage })));
 import { Notices } from './Notices.tsx';
-
-function subscribe(callback: () => void) {
-  window.addEventListener('hashchange', callback);
-  return () => window.removeEventListener('hashchange', callback);
-}
-
-function useRoute(): string[] {
-  const hash = useSyncExternalStore(subscribe, () => location.hash);
-  return hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-}
+import { useRoute } from './route.ts';
 
 function UserName() {
   const [name, setName] = useState(currentUser());
@@ -58,6 +54,10 @@ export function App() {
   else if (!catalogSize) screen = <div className="lf-center lf-muted">Loading…</div>;
   else if (section === 'flows' && id) screen = <EditorPage key={id} flowId={id} />;
   else if (section === 'integrations') screen = <IntegrationsPage integrationId={id} />;
+  else if (section === 'leads' && id) screen = <LeadPage key={id} leadId={Number(id)} />;
+  else if (section === 'leads') screen = <LeadsPage />;
+  else if (section === 'log' && id) screen = <ExecutionPage key={id} executionId={Number(id)} />;
+  else if (section === 'log') screen = <LogPage />;
   else screen = <FlowList />;
 
   return (
@@ -73,6 +73,12 @@ export function App() {
           </a>
           <a href="#/integrations" className={section === 'integrations' ? 'is-on' : ''}>
             Integrations
+          </a>
+          <a href="#/leads" className={section === 'leads' ? 'is-on' : ''} data-testid="nav-leads">
+            Leads
+          </a>
+          <a href="#/log" className={section === 'log' ? 'is-on' : ''} data-testid="nav-log">
+            Integration log
           </a>
         </nav>
         <span className="lf-toolbar__spacer" />

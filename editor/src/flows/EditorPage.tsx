@@ -193,6 +193,9 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
           </button>
         </div>
         <span className="lf-toolbar__spacer" />
+        <a className="lf-btn" href={`#/log?flow=${encodeURIComponent(meta.id)}`} title="This flow's executions in the integration log, with the path each took" data-testid="flow-log">
+          Log
+        </a>
         <button
           type="button"
           className={`lf-pill ${issueCount ? 'lf-pill--error' : 'lf-pill--ok'} lf-pill--button`}

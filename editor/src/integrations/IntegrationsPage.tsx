@@ -234,6 +234,12 @@ function IntegrationDetail({
       <div className="lf-page__head">
         <input className="lf-input lf-title-input" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => name.trim() && name !== integration.name && void patch({ name: name.trim() })} aria-label="Name" />
         <span className="lf-toolbar__spacer" />
+        <a href={`#/leads?integration=${encodeURIComponent(integration.id)}`} title="This integration's leads">
+          Leads
+        </a>
+        <a href={`#/log?integration=${encodeURIComponent(integration.id)}`} title="Every run of this integration's flows, node by node" data-testid="integration-log">
+          Integration log
+        </a>
         <label className="lf-switch" title={integration.enabled ? 'Leads are delivered' : 'No leads are delivered'}>
           <input type="checkbox" checked={integration.enabled} disabled={checking} onChange={() => void toggle()} data-testid="enabled" />
           <span className="lf-switch__track" />

@@ -1,0 +1,304 @@
+/**
+ * One lead: its fields, where it stands (stage, external id, raw status, reason, operator comment),
+ * its stage history, its deliveries (the queued job to the target and the outgoing postbacks, with
+ * each postback's attempt log) and the executions that worked on it. A lead still `new` whose
+ * delivery failed for good can be delivered again.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { Lead, LeadInput } from '../../../runtime/domain/lead.ts';
+import type { Job } from '../../../runtime/store/types.ts';
+import type { PostbackAttempt } from '../../../runtime/services/postbacks-out.ts';
+import { api, ApiError, type LeadPage as LeadAnswer } from '../api/client.ts';
+import { notify } from '../app/notices.ts';
+import { formatMs, formatWhen } from '../canvas/look.ts';
+import { hrefOf } from '../app/route.ts';
+import { ExecutionTable } from '../log/ExecutionTable.tsx';
+import { StageBadge } from './StageBadge.tsx';
+
+const KIND_LABEL: Record<Job['kind'], string> = {
+  'lead.new': 'delivery to the target',
+  'lead.update': 'update sent to the target',
+  'lead.approved': 'approved lead sent on',
+  'postback.out': 'postback to the webmaster',
+};
+
+/** The lead's own fields in reading order; the rest (its life at the target) is shown apart. */
+const FIELD_ORDER: (keyof LeadInput)[] = [
+  'name', 'phone', 'email', 'country', 'city', 'region', 'street', 'zip', 'address', 'comment',
+  'wm', 'flow', 'subid', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
+  'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'ip', 'ua',
+];
+
+function Dash() {
+  return <span className="lf-muted">—</span>;
+}
+
+/** True when the lead never reached its target and nothing is trying any more. */
+function canDeliverAgain(lead: Lead, deliveries: Job[]): boolean {
+  if (lead.stage !== 'new') return false;
+  const sends = deliveries.filter((d) => d.kind === 'lead.new');
+  return sends.some((d) => d.state === 'failed') && !sends.some((d) => d.state === 'queued' || d.state === 'running');
+}
+
+export function LeadPage({ leadId }: { leadId: number }) {
+  const [answer, setAnswer] = useState<LeadAnswer | null>(null);
+  const [missing, setMissing] = useState('');
+  const [delivering, setDelivering] = useState(false);
+
+  const load = useCallback(
+    () =>
+      api.lead(leadId).then(setAnswer, (e) => {
+        if (e instanceof ApiError && e.status === 404) setMissing(`No lead #${leadId}.`);
+        else notify('error', `Could not load the lead: ${(e as Error).message}`);
+      }),
+    [leadId],
+  );
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  // while a delivery is under way, follow it
+  const busy = answer?.deliveries.some((d) => d.state === 'running' || (d.state === 'queued' && Date.parse(d.runAt) < Date.now() + 5000));
+  useEffect(() => {
+    if (!busy) return;
+    const timer = setInterval(() => void load(), 2000);
+    return () => clearInterval(timer);
+  }, [busy, load]);
+
+  if (missing)
+    return (
+      <div className="lf-page">
+        <p>{missing}</p>
+        <a href="#/leads">All leads</a>
+      </div>
+    );
+  if (!answer) return <div className="lf-page lf-muted">Loading…</div>;
+  const { lead, history, deliveries, executions } = answer;
+
+  const deliver = async () => {
+    setDelivering(true);
+    try {
+      await api.deliverLead(lead.id);
+      notify('success', `Lead #${lead.id} is queued for delivery again`);
+      await load();
+    } catch (e) {
+      notify('error', `Not queued: ${(e as Error).message}`);
+    } finally {
+      setDelivering(false);
+    }
+  };
+
+  const fields = FIELD_ORDER.filter((key) => lead[key] !== undefined && lead[key] !== '');
+
+  return (
+    <div className="lf-page lf-page--wide" data-testid="lead-page">
+      <div className="lf-page__head">
+        <a href="#/leads" className="lf-muted">
+          ← Leads
+        </a>
+        <h1>Lead #{lead.id}</h1>
+        <StageBadge stage={lead.stage} />
+        <span className="lf-muted">
+          {lead.offer} → <a href={`#/integrations/${encodeURIComponent(lead.integration)}`}>{lead.integration}</a> · {formatWhen(lead.created_at)}
+        </span>
+        <span className="lf-toolbar__spacer" />
+        {canDeliverAgain(lead, deliveries) && (
+          <button type="button" className="lf-btn lf-btn--primary" disabled={delivering} onClick={() => void deliver()} data-testid="deliver-again" title="Queue the lead for its integration's lead.new flow again">
+            {delivering ? 'Queueing…' : 'Deliver again'}
+          </button>
+        )}
+        <button type="button" className="lf-btn" onClick={() => void load()}>
+          ↻ Refresh
+        </button>
+      </div>
+
+      <div className="lf-split">
+        <section className="lf-box" data-testid="lead-status">
+          <h3>At the target</h3>
+          <dl className="lf-dl">
+            <dt>stage</dt>
+            <dd>
+              <StageBadge stage={lead.stage} />
+            </dd>
+            <dt>external id</dt>
+            <dd>{lead.eid ? <code>{lead.eid}</code> : <Dash />}</dd>
+            <dt>raw status</dt>
+            <dd>{lead.status ?? <Dash />}</dd>
+            <dt>reason</dt>
+            <dd>{lead.reason ?? <Dash />}</dd>
+            <dt>operator comment</dt>
+            <dd>{lead.statusComment ?? <Dash />}</dd>
+            <dt>payout</dt>
+            <dd>{lead.payout ?? <Dash />}</dd>
+            <dt>updated</dt>
+            <dd>{formatWhen(lead.updated_at)}</dd>
+          </dl>
+        </section>
+        <section className="lf-box" data-testid="lead-fields">
+          <h3>Fields</h3>
+          <dl className="lf-dl">
+            {fields.map((key) => (
+              <FieldRow key={key} name={key} value={String(lead[key])} />
+            ))}
+          </dl>
+          {lead.goods && lead.goods.length > 0 && (
+            <table className="lf-headers">
+              <tbody>
+                {lead.goods.map((g, i) => (
+                  <tr key={i}>
+                    <th>goods[{i}]</th>
+                    <td>
+                      {g.product} × {g.count}
+                      {g.price !== undefined ? ` · ${g.price}` : ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {lead.meta && Object.keys(lead.meta).length > 0 && (
+            <details>
+              <summary className="lf-small lf-muted">meta</summary>
+              <pre className="lf-pre">{JSON.stringify(lead.meta, null, 2)}</pre>
+            </details>
+          )}
+        </section>
+      </div>
+
+      <section className="lf-section" data-testid="lead-history">
+        <h3>Stage history</h3>
+        {history.length === 0 ? (
+          <p className="lf-muted">No stage change yet: the lead is still {lead.stage}.</p>
+        ) : (
+          <table className="lf-table lf-table--compact">
+            <thead>
+              <tr>
+                <th>time</th>
+                <th>change</th>
+                <th>source</th>
+                <th>raw status</th>
+                <th>reason</th>
+                <th>comment</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.map((h, i) => (
+                <tr key={i}>
+                  <td className="lf-nowrap">{formatWhen(h.at)}</td>
+                  <td className="lf-nowrap">
+                    <StageBadge stage={h.from} /> → <StageBadge stage={h.stage} />
+                  </td>
+                  <td>{h.source}</td>
+                  <td>{h.status ?? <Dash />}</td>
+                  <td>{h.reason ?? <Dash />}</td>
+                  <td>{h.comment ?? <Dash />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="lf-section" data-testid="lead-deliveries">
+        <h3>Deliveries</h3>
+        {deliveries.length === 0 ? (
+          <p className="lf-muted">Nothing was queued for this lead.</p>
+        ) : (
+          <table className="lf-table lf-table--compact">
+            <thead>
+              <tr>
+                <th>kind</th>
+                <th>state</th>
+                <th className="lf-num">attempts</th>
+                <th>last error</th>
+                <th>next run</th>
+                <th>updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {deliveries.map((job) => (
+                <DeliveryRow key={job.id} job={job} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="lf-section">
+        <h3>
+          Executions{' '}
+          <a className="lf-small" href={hrefOf('log', { lead: lead.id })}>
+            in the integration log
+          </a>
+        </h3>
+        {executions.length === 0 ? <p className="lf-muted">No flow has run for this lead yet.</p> : <ExecutionTable executions={executions} showLead={false} />}
+      </section>
+    </div>
+  );
+}
+
+function FieldRow({ name, value }: { name: string; value: string }) {
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd className="lf-break">{value}</dd>
+    </>
+  );
+}
+
+function JobState({ job }: { job: Job }) {
+  const tone = job.state === 'done' ? 'ok' : job.state === 'failed' ? 'error' : job.lastError ? 'warn' : 'off';
+  const label = job.state === 'queued' && job.lastError ? 'retrying' : job.state;
+  return <span className={`lf-pill lf-pill--${tone}`}>{label}</span>;
+}
+
+function DeliveryRow({ job }: { job: Job }) {
+  const attempts = job.kind === 'postback.out' && Array.isArray(job.payload.attempts) ? (job.payload.attempts as PostbackAttempt[]) : [];
+  const stage = typeof job.payload.stage === 'string' ? job.payload.stage : undefined;
+  return (
+    <>
+      <tr data-job-kind={job.kind} data-job-state={job.state}>
+        <td>
+          <code>{job.kind}</code> <span className="lf-muted lf-small">{KIND_LABEL[job.kind]}</span>
+          {stage && <span className="lf-muted lf-small"> · stage {stage}</span>}
+        </td>
+        <td>
+          <JobState job={job} />
+        </td>
+        <td className="lf-num">{job.attempts}</td>
+        <td className="lf-cell-error">{job.lastError ? <span className="lf-small">{job.lastError}</span> : <Dash />}</td>
+        <td className="lf-nowrap">{job.state === 'queued' ? formatWhen(job.runAt) : <Dash />}</td>
+        <td className="lf-nowrap">{formatWhen(job.updatedAt)}</td>
+      </tr>
+      {attempts.length > 0 && (
+        <tr className="lf-subrow">
+          <td colSpan={6}>
+            <details>
+              <summary className="lf-small">
+                {attempts.length} attempt{attempts.length === 1 ? '' : 's'} to reach the tracker
+              </summary>
+              <table className="lf-headers">
+                <tbody>
+                  {attempts.map((a, i) => (
+                    <tr key={i}>
+                      <th>{formatWhen(a.at)}</th>
+                      <td>
+                        {a.status !== undefined ? (
+                          <span className={`lf-pill lf-pill--${a.status >= 200 && a.status < 300 ? 'ok' : 'error'}`}>HTTP {a.status}</span>
+                        ) : (
+                          <span className="lf-pill lf-pill--error">{a.error ?? 'no answer'}</span>
+                        )}{' '}
+                        {formatMs(a.durationMs)} · <span className="lf-break">{a.url}</span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * Leads, newest first: filtered by stage and integration (kept in the address, so Back returns to
+ * the same list), paged backwards with "Older". A row opens the lead's page.
+ */
+import { useEffect, useState } from 'react';
+import { isStage, STAGES, type Lead } from '../../../runtime/domain/lead.ts';
+import { api, type IntegrationView } from '../api/client.ts';
+import { notify } from '../app/notices.ts';
+import { formatWhen } from '../canvas/look.ts';
+import { hrefOf, useHashQuery } from '../app/route.ts';
+import { StageBadge, STAGE_HELP } from './StageBadge.tsx';
+
+const PAGE = 50;
+
+export function LeadsPage() {
+  const query = new URLSearchParams(useHashQuery());
+  const stage = query.get('stage') ?? '';
+  const integration = query.get('integration') ?? '';
+  const before = Number(query.get('before')) || undefined;
+  const [leads, setLeads] = useState<Lead[] | null>(null);
+  const [integrations, setIntegrations] = useState<IntegrationView[]>([]);
+  const [reloads, setReloads] = useState(0);
+
+  useEffect(() => {
+    api.integrations().then(setIntegrations, () => {});
+  }, []);
+
+  useEffect(() => {
+    let stale = false;
+    api
+      .leads({ stage: isStage(stage) ? stage : undefined, integration: integration || undefined, before, limit: PAGE })
+      .then((list) => !stale && setLeads(list))
+      .catch((e) => !stale && (setLeads([]), notify('error', `Could not load the leads: ${(e as Error).message}`)));
+    return () => {
+      stale = true;
+    };
+  }, [stage, integration, before, reloads]);
+
+  const go = (next: { stage?: string; integration?: string; before?: number }) => {
+    location.hash = hrefOf('leads', { stage, integration, ...next });
+  };
+  const names = new Map(integrations.map((i) => [i.id, i.name]));
+
+  return (
+    <div className="lf-page lf-page--wide" data-testid="leads-page">
+      <div className="lf-page__head">
+        <h1>Leads</h1>
+        <span className="lf-toolbar__spacer" />
+        <label className="lf-filter">
+          <span className="lf-muted">Stage</span>
+          <select className="lf-input" value={stage} onChange={(e) => go({ stage: e.target.value })} data-testid="filter-stage">
+            <option value="">any</option>
+            {STAGES.map((s) => (
+              <option key={s} value={s} title={STAGE_HELP[s]}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="lf-filter">
+          <span className="lf-muted">Integration</span>
+          <select className="lf-input" value={integration} onChange={(e) => go({ integration: e.target.value })} data-testid="filter-integration">
+            <option value="">any</option>
+            {integrations.map((i) => (
+              <option key={i.id} value={i.id}>
+                {i.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="lf-btn" onClick={() => setReloads((n) => n + 1)} title="Load the list again">
+          ↻ Refresh
+        </button>
+      </div>
+      {leads === null ? (
+        <p className="lf-muted">Loading…</p>
+      ) : leads.length === 0 ? (
+        <div className="lf-empty lf-muted">
+          {stage || integration || before ? 'No leads match these filters.' : 'No leads yet. The network posts them to POST /api/leads.'}
+        </div>
+      ) : (
+        <table className="lf-table lf-table--compact lf-table--rows" data-testid="leads">
+          <thead>
+            <tr>
+              <th>id</th>
+              <th>created</th>
+              <th>offer</th>
+              <th>integration</th>
+              <th>stage</th>
+              <th>external id</th>
+              <th>raw status</th>
+              <th>buyer</th>
+            </tr>
+          </thead>
+          <tbody>
+            {leads.map((lead) => (
+              <tr key={lead.id} data-lead-id={lead.id} onClick={(e) => !(e.target as HTMLElement).closest('a') && (location.hash = `#/leads/${lead.id}`)}>
+                <td>
+                  <a href={`#/leads/${lead.id}`}>#{lead.id}</a>
+                </td>
+                <td className="lf-nowrap">{formatWhen(lead.created_at)}</td>
+                <td>{lead.offer}</td>
+                <td>{names.get(lead.integration) ?? lead.integration}</td>
+                <td>
+                  <StageBadge stage={lead.stage} />
+                </td>
+                <td>{lead.eid ? <code>{lead.eid}</code> : <span className="lf-muted">—</span>}</td>
+                <td className="lf-clip" title={[lead.status, lead.reason].filter(Boolean).join(' · ')}>
+                  {lead.status ?? <span className="lf-muted">—</span>}
+                  {lead.reason && <span className="lf-muted"> · {lead.reason}</span>}
+                </td>
+                <td className="lf-muted lf-clip">{[lead.name, lead.phone].filter(Boolean).join(' · ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="lf-pager">
+        {before !== undefined && (
+          <a href={hrefOf('leads', { stage, integration })} className="lf-btn">
+            ← Newest
+          </a>
+        )}
+        {leads && leads.length === PAGE && (
+          <a href={hrefOf('leads', { stage, integration, before: leads[leads.length - 1].id })} className="lf-btn" data-testid="older">
+            Older →
+          </a>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * The integration log: every execution of every flow, newest first, filtered by integration, flow
+ * or lead (kept in the address, so a flow, an integration or a lead links to its own log), paged
+ * backwards with "Older". A row opens the execution node by node; opened from a flow's log, the
+ * execution also shows the path it took on the flow's canvas.
+ */
+import { useEffect, useState } from 'react';
+import type { Execution } from '../../../runtime/store/types.ts';
+import { api, type FlowSummary, type IntegrationView } from '../api/client.ts';
+import { notify } from '../app/notices.ts';
+import { hrefOf, useHashQuery } from '../app/route.ts';
+import { ExecutionTable } from './ExecutionTable.tsx';
+
+const PAGE = 50;
+
+export function LogPage() {
+  const query = new URLSearchParams(useHashQuery());
+  const integration = query.get('integration') ?? '';
+  const flow = query.get('flow') ?? '';
+  const lead = Number(query.get('lead')) || undefined;
+  const before = Number(query.get('before')) || undefined;
+  const [executions, setExecutions] = useState<Execution[] | null>(null);
+  const [integrations, setIntegrations] = useState<IntegrationView[]>([]);
+  const [flows, setFlows] = useState<FlowSummary[]>([]);
+  const [reloads, setReloads] = useState(0);
+
+  useEffect(() => {
+    Promise.all([api.integrations(), api.flows()]).then(([i, f]) => {
+      setIntegrations(i);
+      setFlows(f);
+    }, () => {});
+  }, []);
+
+  useEffect(() => {
+    let stale = false;
+    api
+      .executions({ integration: integration || undefined, flow: flow || undefined, lead, before, limit: PAGE })
+      .then((list) => !stale && setExecutions(list))
+      .catch((e) => !stale && (setExecutions([]), notify('error', `Could not load the log: ${(e as Error).message}`)));
+    return () => {
+      stale = true;
+    };
+  }, [integration, flow, lead, before, reloads]);
+
+  const filters = { integration, flow, lead };
+  const go = (next: Partial<typeof filters>) => {
+    location.hash = hrefOf('log', { ...filters, ...next });
+  };
+  // the flows worth offering: those of the chosen integration, else all
+  const chosen = integrations.find((i) => i.id === integration);
+  const flowChoices = chosen ? flows.filter((f) => Object.values(chosen.flows).includes(f.id) || f.id === flow) : flows;
+
+  return (
+    <div className="lf-page lf-page--wide" data-testid="log-page">
+      <div className="lf-page__head">
+        <h1>Integration log</h1>
+        <span className="lf-toolbar__spacer" />
+        {lead !== undefined && (
+          <span className="lf-tag">
+            lead <a href={`#/leads/${lead}`}>#{lead}</a>{' '}
+            <button type="button" className="lf-icon-btn" onClick={() => go({ lead: undefined })} aria-label="All leads">
+              ×
+            </button>
+          </span>
+        )}
+        <label className="lf-filter">
+          <span className="lf-muted">Integration</span>
+          <select className="lf-input" value={integration} onChange={(e) => go({ integration: e.target.value })} data-testid="filter-integration">
+            <option value="">any</option>
+            {integrations.map((i) => (
+              <option key={i.id} value={i.id}>
+                {i.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="lf-filter">
+          <span className="lf-muted">Flow</span>
+          <select className="lf-input" value={flow} onChange={(e) => go({ flow: e.target.value })} data-testid="filter-flow">
+            <option value="">any</option>
+            {flowChoices.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="lf-btn" onClick={() => setReloads((n) => n + 1)} title="Load the log again">
+          ↻ Refresh
+        </button>
+      </div>
+      <p className="lf-help lf-intro">Every run of a flow — deliveries, postbacks, status checks and test runs — node by node, with the HTTP requests sent and the answers got. Secrets are shown as [secret].</p>
+      {executions === null ? (
+        <p className="lf-muted">Loading…</p>
+      ) : executions.length === 0 ? (
+        <div className="lf-empty lf-muted">{integration || flow || lead || before ? 'No executions match these filters.' : 'No flow has run yet.'}</div>
+      ) : (
+        <ExecutionTable executions={executions} openWith={flow ? { canvas: '1' } : {}} />
+      )}
+      <div className="lf-pager">
+        {before !== undefined && (
+          <a href={hrefOf('log', filters)} className="lf-btn">
+            ← Newest
+          </a>
+        )}
+        {executions && executions.length === PAGE && (
+          <a href={hrefOf('log', { ...filters, before: executions[executions.length - 1].id })} className="lf-btn" data-testid="older">
+            Older →
+          </a>
+        )}
+      </div>
+    </div>
+  );
+}
