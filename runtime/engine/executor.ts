@@ -53,6 +53,11 @@ export interface RunRequest {
   test?: boolean;
   /** A status check's batch, the template root `batch`. */
   batch?: unknown;
+  /**
+   * Start at this node with this input instead of at the trigger, the outputs of the nodes that ran
+   * before it given (`{{nodes.x}}`): a retry from the node that failed, with what it had then.
+   */
+  resume?: { nodeId: string; input: unknown; outputs: Record<string, unknown> };
 }
 
 /** Capabilities the services layer gives a run; they know the lead the run is about. */
@@ -159,7 +164,7 @@ export class Executor {
     const redactor = new Redactor(Object.values(request.integration.secrets ?? {}));
     const startedAt = new Date();
     const started = performance.now();
-    const outputs: Record<string, unknown> = {};
+    const outputs: Record<string, unknown> = { ...request.resume?.outputs };
     const scope: Record<string, unknown> = {
       lead: request.lead,
       offer: offerView(request.offer, request.lead),
@@ -176,7 +181,10 @@ export class Executor {
     let nextPage: unknown;
 
     // depth first; `item` is the For Each item the frame's branch runs for
-    const stack: { nodeId: string; input: unknown; item?: unknown }[] = [{ nodeId: flow.trigger.id, input: request.trigger }];
+    if (request.resume && !flow.nodes.has(request.resume.nodeId)) throw new Error(`flow "${request.flow.id}" has no node "${request.resume.nodeId}"`);
+    const stack: { nodeId: string; input: unknown; item?: unknown }[] = [
+      request.resume ? { nodeId: request.resume.nodeId, input: request.resume.input } : { nodeId: flow.trigger.id, input: request.trigger },
+    ];
     while (stack.length > 0 && !flowError) {
       if (steps.length >= MAX_STEPS) {
         flowError = { code: 'too_many_steps', message: `the flow ran more than ${MAX_STEPS} steps`, retryable: false };

@@ -175,5 +175,16 @@ export function manageRoutes(deps: ManageDeps): Router {
     res.json(execution);
   });
 
+  /** Runs an execution's event again on the flow's current version. */
+  router.post('/api/executions/:id/rerun', async (req, res) => {
+    const result = await runner.rerun(positive(req.params.id, 'id'));
+    res.json({ execution: result.execution, error: result.error });
+  });
+  /** Retries a failed execution from its failed node, on its version, with the recorded input. */
+  router.post('/api/executions/:id/retry', async (req, res) => {
+    const result = await runner.retryFromFailure(positive(req.params.id, 'id'));
+    res.json({ execution: result.execution, error: result.error });
+  });
+
   return router;
 }

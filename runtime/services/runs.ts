@@ -3,12 +3,13 @@
  * capabilities the run may use — live ones that change leads and send postbacks, or, for a test
  * run, ones that only say what would have happened.
  */
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, Execution, LeadStore } from '../store/types.ts';
 import type { FlowEvent, Integration } from '../domain/config.ts';
 import type { FlowDoc } from '../domain/flow.ts';
 import { canMoveStage, type Lead, type StageSource } from '../domain/lead.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Executor, RunResult, RunServices } from '../engine/executor.ts';
+import { REDACTED } from '../engine/redact.ts';
 import type { FlowService } from './flows.ts';
 import type { LeadService } from './leads.ts';
 
@@ -86,6 +87,62 @@ export class FlowRunner {
       { flow, event: flow.event, integration, lead: status ? undefined : lead, offer, trigger: trigger ?? lead, batch: status ? trigger : undefined, test: true },
       services,
     );
+  }
+
+  /**
+   * Runs a recorded execution's event again on the flow's current version: a lead event for the
+   * lead as it is now, a postback or a status batch with the trigger it had.
+   */
+  async rerun(executionId: number): Promise<RunResult> {
+    const execution = await this.recorded(executionId);
+    const integration = await this.integration(execution.integrationId);
+    const flow = await this.flowFor(integration, execution.event);
+    if (!flow) throw new DomainError('conflict', `integration "${integration.id}" has no ${execution.event} flow any more`, { field: 'event' });
+    if (execution.leadId !== undefined) return this.runForLead(execution.event, await this.leads.get(execution.leadId));
+    if (execution.event === 'postback.in') return this.runPostback(integration, execution.trigger as { query: unknown; body: unknown });
+    return this.runStatus(integration, flow, execution.event, execution.trigger);
+  }
+
+  /**
+   * Retries a failed execution from the node that failed, on the version it ran, with the input
+   * that node had and the outputs of the nodes before it, as recorded. Records hold secrets
+   * redacted, so a step whose recorded input held one cannot be retried this way (re-run instead).
+   */
+  async retryFromFailure(executionId: number): Promise<RunResult> {
+    const execution = await this.recorded(executionId);
+    const failedAt = execution.steps.findLastIndex((step) => step.state === 'error');
+    if (execution.state !== 'error' || failedAt < 0) {
+      throw new DomainError('conflict', 'the execution did not fail at a node; re-run it instead', { field: 'id' });
+    }
+    const step = execution.steps[failedAt];
+    const before = execution.steps.slice(0, failedAt);
+    if (JSON.stringify([step.input, before.map((s) => s.output)]).includes(REDACTED)) {
+      throw new DomainError('conflict', `the recorded input of node "${step.nodeId}" held a secret, which records keep redacted; re-run the execution instead`, { field: 'id' });
+    }
+    const integration = await this.integration(execution.integrationId);
+    const flow = await this.flows.version(execution.flowId, execution.flowVersion);
+    const lead = execution.leadId === undefined ? undefined : await this.leads.get(execution.leadId);
+    const offer = lead ? await this.config.getOffer(lead.offer) : undefined;
+    return this.executor.run(
+      {
+        flow,
+        event: execution.event,
+        integration,
+        lead,
+        offer,
+        trigger: execution.trigger,
+        batch: execution.event.startsWith('status.') ? execution.trigger : undefined,
+        resume: { nodeId: step.nodeId, input: step.input, outputs: Object.fromEntries(before.map((s) => [s.nodeId, s.output])) },
+      },
+      this.live(integration, lead, execution.event),
+    );
+  }
+
+  private async recorded(executionId: number): Promise<Execution> {
+    const execution = await this.store.getExecution(executionId);
+    if (!execution) throw new DomainError('not_found', `no execution ${executionId}`, { field: 'id' });
+    if (execution.test) throw new DomainError('conflict', 'a test run changes nothing; run the test again instead', { field: 'id' });
+    return execution;
   }
 
   private live(integration: Integration, runLead: Lead | undefined, event: FlowEvent): RunServices {
