@@ -22,7 +22,7 @@ import type {
   OfferView,
   PostbackActions,
 } from '../../nodes/core/types.ts';
-import type { Execution, HttpRecord, LeadStore, StepRecord } from '../store/types.ts';
+import { expandStepInputs, type Execution, type HttpRecord, type LeadStore, type StepRecord } from '../store/types.ts';
 import { isTemplate, templatePaths } from '../../nodes/core/template.ts';
 import { hasher } from './hash.ts';
 import { createHttpClient } from './http.ts';
@@ -182,15 +182,16 @@ export class Executor {
 
     // depth first; `item` is the For Each item the frame's branch runs for
     if (request.resume && !flow.nodes.has(request.resume.nodeId)) throw new Error(`flow "${request.flow.id}" has no node "${request.resume.nodeId}"`);
-    const stack: { nodeId: string; input: unknown; item?: unknown }[] = [
-      request.resume ? { nodeId: request.resume.nodeId, input: request.resume.input } : { nodeId: flow.trigger.id, input: request.trigger },
+    // `from`: the node whose output the input is, so the record stores it once
+    const stack: { nodeId: string; input: unknown; item?: unknown; from?: string }[] = [
+      request.resume ? { nodeId: request.resume.nodeId, input: request.resume.input } : { nodeId: flow.trigger.id, input: request.trigger, from: '$trigger' },
     ];
     while (stack.length > 0 && !flowError) {
       if (steps.length >= MAX_STEPS) {
         flowError = { code: 'too_many_steps', message: `the flow ran more than ${MAX_STEPS} steps`, retryable: false };
         break;
       }
-      const { nodeId, input, item } = stack.pop() as { nodeId: string; input: unknown; item?: unknown };
+      const { nodeId, input, item, from } = stack.pop() as { nodeId: string; input: unknown; item?: unknown; from?: string };
       const node = flow.nodes.get(nodeId) as FlowNode;
       const definition = registry.get(node.type);
       if (!definition) {
@@ -211,6 +212,11 @@ export class Executor {
         respond: (r) => (response = r),
         nextPage: (cursor) => (nextPage = cursor),
       });
+      // the input is stored once, as the output (or trigger) it is
+      if (from !== undefined && input !== undefined && (from === '$trigger' ? input === request.trigger : input === outputs[from])) {
+        step.record.inputFrom = from;
+        delete step.record.input;
+      }
       steps.push(step.record);
       outputs[node.id] = step.output;
 
@@ -241,7 +247,7 @@ export class Executor {
           for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: step.items[n], item: step.items[n] });
         }
       } else {
-        for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: output, item });
+        for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: output, item, from: output === step.output ? node.id : undefined });
       }
     }
 
@@ -263,6 +269,8 @@ export class Executor {
     };
     const recorded = redactor.value(execution);
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
+    // callers read inputs as before: fill them in from the outputs they were (by reference)
+    expandStepInputs(recorded);
     return { execution: recorded, response: response && redactor.value(response), error: recorded.error, nextPage };
   }
 

@@ -4,7 +4,7 @@
  */
 import type { FlowEvent } from '../domain/config.ts';
 import type { Lead, LeadInput, Stage, StageChange, StageSource } from '../domain/lead.ts';
-import type { Execution, ExecutionState, Job, JobKind, JobState } from './types.ts';
+import { expandStepInputs, type Execution, type ExecutionState, type Job, type JobKind, type JobState } from './types.ts';
 
 export interface LeadRow {
   id: number;
@@ -138,10 +138,12 @@ export function executionFromRow(row: ExecutionRow): Execution {
     startedAt: row.started_at,
     durationMs: row.duration_ms,
   };
-  return setPresent(execution, {
-    leadId: row.lead_id,
-    error: fromJson(row.error),
-    response: fromJson(row.response),
-    trigger: fromJson(row.trigger),
-  });
+  return expandStepInputs(
+    setPresent(execution, {
+      leadId: row.lead_id,
+      error: fromJson(row.error),
+      response: fromJson(row.response),
+      trigger: fromJson(row.trigger),
+    }),
+  );
 }

@@ -114,6 +114,11 @@ export interface StepRecord {
   state: 'ok' | 'error';
   port?: string;
   input?: unknown;
+  /**
+   * Storage detail: the step's input was the output of this earlier step (`$trigger`: the trigger),
+   * so only that one is stored. Readers get `input` filled in ({@link expandStepInputs}).
+   */
+  inputFrom?: string;
   output?: unknown;
   error?: { code: string; message: string };
   startedAt: string;
@@ -121,6 +126,22 @@ export interface StepRecord {
   attempts: number;
   http: HttpRecord[];
   logs: string[];
+}
+
+/**
+ * Fills in the `input` of steps recorded with `inputFrom` — the output of the latest step of that
+ * node before it, or the trigger — by reference, in place.
+ */
+export function expandStepInputs<T extends Pick<Execution, 'steps' | 'trigger'>>(execution: T): T {
+  const latest = new Map<string, unknown>();
+  for (const step of execution.steps) {
+    if (step.inputFrom !== undefined && step.input === undefined) {
+      step.input = step.inputFrom === '$trigger' ? execution.trigger : latest.get(step.inputFrom);
+      delete step.inputFrom;
+    }
+    latest.set(step.nodeId, step.output);
+  }
+  return execution;
 }
 
 export type ExecutionState = 'success' | 'error';

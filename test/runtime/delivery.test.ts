@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SqliteLeadStore } from '../../runtime/store/sqlite.ts';
 import {
   DEMO_KEY,
   DEMO_SECRET,
@@ -68,6 +69,13 @@ describe('delivery of a new lead', () => {
     const send = execution.steps.find((s: { nodeId: string }) => s.nodeId === 'send');
     expect(send.http[0].request).toMatchObject({ method: 'POST', url: `${target.url}/api/orders` });
     expect(send.http[0].response).toMatchObject({ status: 200, body: '{"status":"ok","order_id":"E-77"}' });
+    // each step's input is the output before it: the answer shows it, the store keeps it once
+    const sign = execution.steps.find((s: { nodeId: string }) => s.nodeId === 'sign');
+    expect(sign.input).toEqual(execution.steps.find((s: { nodeId: string }) => s.nodeId === 'order').output);
+    const stored = JSON.parse((t.runtime.leads as SqliteLeadStore).db.prepare('SELECT steps FROM executions WHERE id = ?').pluck().get(execution.id) as string);
+    expect(stored.find((s: { nodeId: string }) => s.nodeId === 'sign')).toMatchObject({ inputFrom: 'order' });
+    expect(stored.find((s: { nodeId: string }) => s.nodeId === 'sign').input).toBeUndefined();
+    expect(stored[0]).toMatchObject({ nodeId: 'lead', inputFrom: '$trigger' });
   });
 
   it('a lead from another country gets the offer parameter without a geo suffix', async () => {
