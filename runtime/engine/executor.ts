@@ -33,11 +33,17 @@ import { Redactor } from './redact.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
 
-/** A node runs at most this long unless its settings say otherwise; nothing may hang a flow. */
-/** Above HTTP Request's own longest timeout, so that one ends as the node's `timeout` exit. */
+/**
+ * A node runs at most this long unless its settings say otherwise, so nothing hangs a flow; above
+ * HTTP Request's own longest timeout, so that one ends as the node's `timeout` exit.
+ */
 export const DEFAULT_NODE_TIMEOUT_MS = 130_000;
-/** A guard against a flow that fans out without end. */
-const MAX_STEPS = 1000;
+/**
+ * Flows have no cycles, so a run's steps are bounded by its nodes times the items For Each gives
+ * them; this guards against an answer with an absurd list (a batch of 5,000 orders through three
+ * nodes is 15,000 steps, well inside).
+ */
+const MAX_STEPS = 50_000;
 
 /** What one run is about. */
 export interface RunRequest {

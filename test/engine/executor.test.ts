@@ -80,10 +80,13 @@ function flow(nodes: Omit<FlowNode, 'position'>[], edges: [string, string, strin
   };
 }
 
-async function run(doc: FlowDoc, secrets = integration.secrets) {
+async function run(doc: FlowDoc, secrets = integration.secrets, trigger: Lead = lead) {
   const recorded: NewExecution[] = [];
   const executor = new Executor({ registry, agent, store: { insertExecution: async (e) => (recorded.push(e), recorded.length) } });
-  const result = await executor.run({ flow: doc, event: doc.event, integration: { ...integration, secrets, settings: { base_url: target.url } }, lead, trigger: lead }, services);
+  const result = await executor.run(
+    { flow: doc, event: doc.event, integration: { ...integration, secrets: secrets ?? integration.secrets, settings: { base_url: target.url } }, lead: trigger, trigger },
+    services,
+  );
   return { result, recorded: recorded[0] };
 }
 
@@ -162,6 +165,29 @@ describe('the executor', () => {
     expect(result.error).toMatchObject({ code: 'missing_secret', nodeId: 'send' });
     expect(result.error?.message).toContain('"nope"');
     expect(target.received.length).toBe(before);
+  });
+
+  it('runs a For Each branch once per item, however many a status answer holds, then the done branch', async () => {
+    const items = Array.from({ length: 1500 }, (_, i) => ({ n: i }));
+    const { result, recorded } = await run(
+      flow(
+        [
+          { id: 'each', type: 'for-each', params: { items: '{{trigger.items}}' } },
+          { id: 'a', type: 'json-build', params: { body: { n: '{{item.n}}' } } },
+          { id: 'b', type: 'json-build', params: { body: { n: '{{input.body.n}}' } } },
+          { id: 'end', type: 'json-build', params: { body: { count: '{{input.count}}' } } },
+        ],
+        [['lead', 'each'], ['each', 'a', 'item'], ['a', 'b'], ['each', 'end', 'done']],
+      ),
+      undefined,
+      { ...lead, items } as unknown as Lead,
+    );
+    expect(result.error).toBeUndefined();
+    const ran = recorded.steps.map((s) => s.nodeId);
+    expect(ran.filter((id) => id === 'b')).toHaveLength(1500);
+    expect(ran.at(-1)).toBe('end');
+    expect(recorded.steps.at(-1)?.output).toMatchObject({ body: { count: 1500 } });
+    expect(recorded.steps.filter((s) => s.nodeId === 'b').at(-1)?.output).toMatchObject({ body: { n: 1499 } });
   });
 
   it('runs every branch of a port, in edge order', async () => {
