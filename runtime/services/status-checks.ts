@@ -85,6 +85,7 @@ export class StatusChecks {
   private readonly running = new Map<string, Promise<CheckReport>>();
   private readonly last = new Map<string, CheckReport>();
   private stopped = false;
+  private refreshing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: ConfigStore,
@@ -93,8 +94,17 @@ export class StatusChecks {
     private readonly log: Logger,
   ) {}
 
-  /** Brings the schedules in line with the configuration (call after integrations or flows change). */
-  async refresh(): Promise<void> {
+  /**
+   * Brings the schedules in line with the configuration (call after integrations or flows change).
+   * Refreshes run one after another, so two changes in a row cannot start a check's timer twice.
+   */
+  refresh(): Promise<void> {
+    const next = this.refreshing.then(() => this.sync());
+    this.refreshing = next.catch(() => {});
+    return next;
+  }
+
+  private async sync(): Promise<void> {
     if (this.stopped) return;
     const wanted = new Map<string, { integration: string; event: CheckEvent; schedule: string }>();
     for (const integration of await this.config.listIntegrations()) {
