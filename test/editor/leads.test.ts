@@ -18,10 +18,12 @@ const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 1
  * for good); any other is an order.
  */
 let glitches = 0;
+let glitches6 = 0;
 const answer = (request: { body: string }, n: number) => {
   const order = JSON.parse(request.body || '{}') as { phone?: string };
   if (order.phone?.endsWith('9')) return { status: 422, body: { status: 'rejected', error: 'duplicate phone' } };
   if (order.phone?.endsWith('8') && glitches++ === 0) return { status: 200, body: { status: 'ok' } };
+  if (order.phone?.endsWith('6') && glitches6++ === 0) return { status: 200, body: { status: 'ok' } };
   return { status: 200, body: { status: 'ok', order_id: `T-${n}` } };
 };
 
@@ -177,5 +179,29 @@ describe('leads and the integration log', () => {
     await eventually(() => page.getByTestId('lead-page').locator('h1 + [data-stage]').textContent()).toBe('wait');
     await eventually(() => page.getByTestId('executions').locator('tbody tr').count()).toBe(2);
     expect(await page.getByTestId('deliver-again').count()).toBe(0);
+  }, 60_000);
+
+  it('runs a failed execution again from its page: retry from the failed node, then re-run on the current version', async () => {
+    const { page, baseUrl } = world;
+    const id = await postLead({ offer: 'tea', name: 'Dora Lenz', phone: '+49 151 2345676', country: 'de' });
+    await page.goto(`${baseUrl}/#/leads/${id}`);
+    const send = page.getByTestId('lead-deliveries').locator('[data-job-kind="lead.new"]');
+    await eventually(() => send.getAttribute('data-job-state')).toBe('failed');
+    const executions = (await (await fetch(`${baseUrl}/api/executions?lead=${id}`)).json()) as { executions: { id: number }[] };
+    await page.goto(`${baseUrl}/#/log/${executions.executions[0].id}`);
+
+    // the recorded answer had no order id: retrying Extract with it fails the same way
+    await page.getByTestId('retry-execution').click();
+    await page.getByTestId('notice').filter({ hasText: 'failed again' }).waitFor();
+    await eventually(() => page.locator('h1').textContent()).not.toBe(`Execution #${executions.executions[0].id}`);
+    await eventually(() => page.getByTestId('execution-steps').locator('[data-node-id]').first().getAttribute('data-node-id')).toBe('answer');
+
+    // a fresh run asks the CRM again, which now answers with an order id
+    await page.getByTestId('rerun-execution').click();
+    await page.getByTestId('notice').filter({ hasText: 'it went through' }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leads-execution-rerun.png'), fullPage: true });
+    const lead = (await (await fetch(`${baseUrl}/api/leads/${id}`)).json()) as { lead: { stage: string; eid?: string } };
+    expect(lead.lead.stage).toBe('wait');
+    expect(lead.lead.eid).toMatch(/^T-/);
   }, 60_000);
 });

@@ -152,6 +152,10 @@ export const api = {
 
   executions: (query: ExecutionQuery) => call<{ executions: Execution[] }>('GET', `/api/executions?${searchOf({ limit: 50, ...query })}`).then((a) => a.executions),
   execution: (id: number) => call<Execution>('GET', `/api/executions/${id}`),
+  /** Runs the execution's event again on the flow's current version. */
+  rerunExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/rerun`),
+  /** Retries a failed execution from its failed node with the recorded input. */
+  retryExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/retry`),
 };
 
 /** A query string of the values that are set. */

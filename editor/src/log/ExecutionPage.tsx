@@ -29,6 +29,7 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
   const [missing, setMissing] = useState('');
   const [selected, setSelected] = useState(0);
   const [canvas, setCanvas] = useState(query.get('canvas') === '1');
+  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     api.execution(executionId).then(
@@ -54,6 +55,20 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
   const x = execution;
   const step = x.steps[selected];
 
+  /** Re-run on the current version, or retry from the failed node; then open the new execution. */
+  const runAgain = async (how: 'rerun' | 'retry') => {
+    setBusy(true);
+    try {
+      const { execution: next } = how === 'rerun' ? await api.rerunExecution(x.id) : await api.retryExecution(x.id);
+      notify(next.state === 'success' ? 'success' : 'error', `Execution #${next.id}: ${next.state === 'success' ? 'it went through' : `it failed again${next.error ? ` (${next.error.code})` : ''}`}`);
+      location.hash = `#/log/${next.id}`;
+    } catch (e) {
+      notify('error', (e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const selectNode = (nodeId: string) => {
     // a node that ran more than once (a For Each branch): its last run, as the canvas shows it
     for (let i = x.steps.length - 1; i >= 0; i--) if (x.steps[i].nodeId === nodeId) return setSelected(i);
@@ -69,6 +84,16 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
         <ExecutionState execution={x} />
         {x.test && <span className="lf-tag">test run</span>}
         <span className="lf-toolbar__spacer" />
+        {!x.test && x.state === 'error' && x.steps.some((s) => s.state === 'error') && (
+          <button type="button" className="lf-btn" disabled={busy} onClick={() => void runAgain('retry')} title="Run again from the node that failed, with the input it had then, on the version this ran" data-testid="retry-execution">
+            Retry from {x.error?.nodeId ?? 'the failed node'}
+          </button>
+        )}
+        {!x.test && (
+          <button type="button" className="lf-btn" disabled={busy} onClick={() => void runAgain('rerun')} title="Run this event again on the flow's current version" data-testid="rerun-execution">
+            Re-run on the current version
+          </button>
+        )}
         <button type="button" className="lf-btn" onClick={() => setCanvas(!canvas)} data-testid="toggle-canvas">
           {canvas ? 'Hide the canvas' : 'Show the path on the canvas'}
         </button>
