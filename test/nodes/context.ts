@@ -1,12 +1,12 @@
 /**
  * Runs one node the way the engine does — params rendered by `renderParams` against a scope of
- * lead, offer, integration, secrets, input — with a real hasher, a real HTTP client talking to
+ * lead, offer, integration, secrets, input — with the real hasher, the engine's HTTP client talking to
  * local mock targets, and in-memory recorders for leads, postbacks and the flow's answer.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
-import { request, type Dispatcher } from 'undici';
+import { getGlobalDispatcher } from 'undici';
 import type {
   FlowResponse,
   HttpClient,
@@ -24,6 +24,7 @@ import type { FlowEvent } from '../../runtime/domain/config.ts';
 import { offerParameters } from '../../runtime/domain/config.ts';
 import { canMoveStage, type Lead } from '../../runtime/domain/lead.ts';
 import { hasher } from '../../runtime/engine/hash.ts';
+import { createHttpClient } from '../../runtime/engine/http.ts';
 import { renderParams } from '../../runtime/engine/params.ts';
 
 export function sampleLead(fields: Partial<Lead> = {}): Lead {
@@ -110,34 +111,13 @@ export async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** A real HTTP client (undici), recording every exchange as the execution log would. */
+/** The engine's own HTTP client (undici), keeping every exchange for the test to look at. */
 export class RecordingHttp implements HttpClient {
   readonly exchanges: { request: HttpRequestSpec; exchange: HttpExchange }[] = [];
+  private readonly client = createHttpClient(getGlobalDispatcher(), () => {});
 
   async send(spec: HttpRequestSpec): Promise<HttpExchange> {
-    const started = performance.now();
-    const signal = AbortSignal.timeout(spec.timeoutMs);
-    let exchange: HttpExchange;
-    try {
-      const answer = await request(spec.url, {
-        method: spec.method as Dispatcher.HttpMethod,
-        headers: spec.headers,
-        body: spec.body,
-        signal,
-      });
-      const text = await answer.body.text();
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      exchange = { outcome: 'answer', status: answer.statusCode, headers, text, durationMs: performance.now() - started };
-    } catch (error) {
-      exchange = {
-        outcome: signal.aborted ? 'timeout' : 'network_error',
-        error: (error as Error).message || String(error),
-        durationMs: performance.now() - started,
-      };
-    }
+    const exchange = await this.client.send(spec);
     this.exchanges.push({ request: spec, exchange });
     return exchange;
   }
