@@ -297,26 +297,9 @@ async function setUpSend(runtime: RuntimeChild, targetUrl: string): Promise<void
   });
 }
 
-const REGISTER_FLOW = {
-  id: 'register',
-  name: 'Register and log in',
-  event: 'lead.register',
-  nodes: [
-    { id: 'lead', type: 'lead-in', position: { x: 0, y: 0 }, params: {} },
-    { id: 'body', type: 'json-build', position: { x: 1, y: 0 }, params: { body: { email: '{{lead.email}}', phone: '{{lead.phone | digits}}', country: '{{lead.country | upper}}' } } },
-    { id: 'call', type: 'http-request', position: { x: 2, y: 0 }, params: { method: 'POST', url: '{{integration.settings.base_url}}/register', body: 'input' } },
-    { id: 'read', type: 'extract', position: { x: 3, y: 0 }, params: { fields: [{ key: 'eid', value: 'body.user_id' }, { key: 'url', value: 'body.login' }] } },
-    { id: 'save', type: 'update-lead', position: { x: 4, y: 0 }, params: { stage: 'wait' } },
-    { id: 'answer', type: 'respond', position: { x: 5, y: 0 }, params: { status: 201, body: { id: '{{lead.id}}', autologin: '{{nodes.read.url}}' } } },
-  ],
-  edges: [
-    { id: 'e1', source: 'lead', sourceHandle: 'out', target: 'body', targetHandle: 'in' },
-    { id: 'e2', source: 'body', sourceHandle: 'out', target: 'call', targetHandle: 'in' },
-    { id: 'e3', source: 'call', sourceHandle: 'out', target: 'read', targetHandle: 'in' },
-    { id: 'e4', source: 'read', sourceHandle: 'out', target: 'save', targetHandle: 'in' },
-    { id: 'e5', source: 'save', sourceHandle: 'out', target: 'answer', targetHandle: 'in' },
-  ],
-};
+/** The example synchronous registration (`flows/examples/register-autologin.json`). */
+const REGISTER_FLOW = JSON.parse(readFileSync(path.join(ROOT, 'flows/examples/register-autologin.json'), 'utf8'));
+
 
 async function setUpRegister(runtime: RuntimeChild, targetUrl: string): Promise<void> {
   await runtime.api('POST', '/api/flows', REGISTER_FLOW);

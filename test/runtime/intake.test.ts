@@ -175,26 +175,7 @@ describe('the management API', () => {
 
 describe('synchronous registration', () => {
   it('an offer whose integration has a lead.register flow answers with what its Respond node gives', async () => {
-    const register = {
-      id: 'register',
-      name: 'Register and log in',
-      event: 'lead.register',
-      nodes: [
-        { id: 'lead', type: 'lead-in', position: { x: 0, y: 0 }, params: {} },
-        { id: 'body', type: 'json-build', position: { x: 1, y: 0 }, params: { body: { email: '{{lead.email}}' } } },
-        { id: 'call', type: 'http-request', position: { x: 2, y: 0 }, params: { url: '{{integration.settings.base_url}}/register' } },
-        { id: 'read', type: 'extract', position: { x: 3, y: 0 }, params: { fields: [{ key: 'eid', value: 'body.user_id' }, { key: 'url', value: 'body.login' }] } },
-        { id: 'save', type: 'update-lead', position: { x: 4, y: 0 }, params: { stage: 'wait' } },
-        { id: 'answer', type: 'respond', position: { x: 5, y: 0 }, params: { status: 201, body: { id: '{{lead.id}}', autologin: '{{nodes.read.url}}' } } },
-      ],
-      edges: [
-        { id: 'e1', source: 'lead', sourceHandle: 'out', target: 'body', targetHandle: 'in' },
-        { id: 'e2', source: 'body', sourceHandle: 'out', target: 'call', targetHandle: 'in' },
-        { id: 'e3', source: 'call', sourceHandle: 'out', target: 'read', targetHandle: 'in' },
-        { id: 'e4', source: 'read', sourceHandle: 'out', target: 'save', targetHandle: 'in' },
-        { id: 'e5', source: 'save', sourceHandle: 'out', target: 'answer', targetHandle: 'in' },
-      ],
-    };
+    const register = readFlow('flows/examples/register-autologin.json');
     const broker = await startMockServer((r) => ({ body: { user_id: 'U-1', login: `https://broker.test/login?u=U-1&e=${encodeURIComponent(JSON.parse(r.body).email)}` } }));
     try {
       expect((await t.api('POST', '/api/flows', register)).status).toBe(201);
