@@ -4,6 +4,18 @@
  * traffic writes (leads, their history, the job queue, the execution log; SQLite, whose cost per
  * write does not grow with the number of leads). Every method is async so a PostgreSQL backend
  * serving several runtime instances can implement the same interfaces.
+ *
+ * What such a backend must keep, that SQLite gets from having one writer:
+ * - `claimJobs`: `UPDATE … WHERE id IN (SELECT … ORDER BY run_at, id LIMIT n FOR UPDATE SKIP LOCKED)
+ *   RETURNING *`, so two instances never take the same job;
+ * - `requeueRunning` must only take back jobs whose claim expired (an owner and a lease per claimed
+ *   job), not the ones other live instances are running;
+ * - `updateLead` with a `history` must write only while the lead is still in `history.from`
+ *   (`WHERE stage = …`, or `SELECT … FOR UPDATE`) and throw {@link StageConflict} otherwise;
+ * - job `key` unique with several NULLs allowed (Postgres' default); `ON CONFLICT (key) DO NOTHING`;
+ * - times as `timestamptz` returned as ISO strings, ids and payouts as numbers, SQL NULL as an absent
+ *   field; flow versions `UNIQUE (flow_id, version)` so two instances saving at once get two numbers;
+ * - the config store is then shared too: lowdb's is one process's copy of `config.json`.
  */
 import type { FlowEvent, Integration, Offer, Webmaster } from '../domain/config.ts';
 import type { FlowDoc } from '../domain/flow.ts';
