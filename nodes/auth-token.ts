@@ -1,6 +1,7 @@
 import { httpBuildQuery } from './core/php.ts';
 import { parsePath, resolvePath, stringify } from './core/template.ts';
 import { defineNode, type KeyValue, type NodeContext, type NodeResult } from './core/types.ts';
+import { fullUrl, isObject, rowsToObject } from './core/values.ts';
 
 interface AuthTokenParams {
   mode: 'cached' | 'refresh' | 'clear';
@@ -217,22 +218,14 @@ interface LoginRequest {
 }
 
 function loginRequest(params: AuthTokenParams): LoginRequest {
-  const url = stringify(params.url).trim();
-  if (url === '') throw new Error('Auth Token: the login URL is empty');
-  try {
-    new URL(url);
-  } catch {
-    throw new Error(`Auth Token: "${url}" is not a full URL (it must start with http:// or https://)`);
-  }
+  const url = fullUrl(stringify(params.url).trim(), 'Auth Token');
   const headers: Record<string, string> = {};
   let body: string | undefined;
   if (params.method !== 'GET' && params.body === 'json') {
     body = JSON.stringify(params.json ?? {});
     headers['Content-Type'] = 'application/json';
   } else if (params.method !== 'GET' && params.body === 'form') {
-    const fields: Record<string, unknown> = {};
-    for (const row of params.form ?? []) if (row.key.trim() !== '') fields[row.key.trim()] = row.value;
-    body = httpBuildQuery(fields);
+    body = httpBuildQuery(rowsToObject(params.form));
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
   }
   for (const row of params.headers ?? []) {
@@ -313,8 +306,4 @@ function parseBody(text: string): unknown {
 
 function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

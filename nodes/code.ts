@@ -1,4 +1,5 @@
 import { CODE_LIMITS, defineNode, type CodeError, type KeyValue, type NodeResult } from './core/types.ts';
+import { isObject } from './core/values.ts';
 
 interface CodeParams {
   script: string;
@@ -147,8 +148,4 @@ function reasonOf(output: unknown): string {
     for (const field of ['reason', 'message', 'error']) if (typeof output[field] === 'string' && output[field] !== '') return output[field] as string;
   }
   return 'the script chose the error exit';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,5 +1,6 @@
 import { httpBuildQuery } from './core/php.ts';
 import { defineNode, type KeyValue } from './core/types.ts';
+import { isObject, objectOf, rowsToObject } from './core/values.ts';
 
 interface FormBuildParams {
   fields?: KeyValue[];
@@ -44,9 +45,8 @@ export const formBuild = defineNode<FormBuildParams>({
     },
   },
   execute({ params, input }) {
-    const fields: Record<string, unknown> = {};
-    for (const row of params.fields ?? []) if (row.key !== '') fields[row.key] = row.value;
-    const before = isObject(input) ? input : {};
+    const fields = rowsToObject(params.fields);
+    const before = objectOf(input);
     const output: Record<string, unknown> = {};
     if (before.headers !== undefined) output.headers = before.headers;
     if (params.as === 'query') {
@@ -62,7 +62,3 @@ export const formBuild = defineNode<FormBuildParams>({
     return { output };
   },
 });
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -1,6 +1,7 @@
 import { httpBuildQuery } from './core/php.ts';
 import { stringify } from './core/template.ts';
 import { defineNode, type HttpExchange, type KeyValue, type NodeResult } from './core/types.ts';
+import { fullUrl, isObject, objectOf, rowsToObject } from './core/values.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -140,12 +141,7 @@ export const httpRequest = defineNode<HttpRequestParams>({
 });
 
 function buildUrl(url: string, query: Record<string, unknown>): string {
-  if (url === '') throw new Error('HTTP Request: the URL is empty');
-  try {
-    new URL(url);
-  } catch {
-    throw new Error(`HTTP Request: "${url}" is not a full URL (it must start with http:// or https://)`);
-  }
+  fullUrl(url, 'HTTP Request');
   const extra = httpBuildQuery(query);
   if (extra === '') return url;
   const hash = url.indexOf('#');
@@ -231,11 +227,6 @@ function readBody(text: string, headers: Record<string, string>, parse: HttpRequ
   return { body: text };
 }
 
-function rowsToObject(rows: KeyValue[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const row of rows ?? []) if (row.key !== '') out[row.key] = row.value;
-  return out;
-}
 
 function mergeHeaders(base: Record<string, unknown>, rows: KeyValue[] | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -255,12 +246,4 @@ function setHeader(headers: Record<string, string>, name: string, value: string)
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((existing) => existing.toLowerCase() === name);
-}
-
-function objectOf(value: unknown): Record<string, unknown> {
-  return isObject(value) ? value : {};
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
 import { defineNode } from './core/types.ts';
+import { isObject } from './core/values.ts';
 
 interface JsonBuildParams {
   /** Already rendered: every text inside it was a template. */
@@ -35,7 +36,3 @@ export const jsonBuild = defineNode<JsonBuildParams>({
     return { output };
   },
 });
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

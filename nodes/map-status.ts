@@ -1,6 +1,7 @@
 import { stringify } from './core/template.ts';
 import { defineNode, type StatusRule } from './core/types.ts';
 import { isStage, STAGES, type Stage } from '../runtime/domain/lead.ts';
+import { isObject } from './core/values.ts';
 
 interface MapStatusParams {
   value: unknown;
@@ -89,8 +90,4 @@ function matches(rule: StatusRule, status: string): boolean {
     default:
       throw new Error(`Map Status: unknown match "${String(rule.match)}" (use exact, list or pattern)`);
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,5 +1,6 @@
 import { defineNode } from './core/types.ts';
 import type { Stage } from '../runtime/domain/lead.ts';
+import { isObject } from './core/values.ts';
 
 interface PostbackInParams {
   statusField: string;
@@ -100,9 +101,6 @@ function recognise(status: string, fields: Record<string, unknown>, params: Post
   return (['new', 'wait', 'hold', 'approve', 'cancel', 'trash'] as Stage[]).find((stage) => stage === raw);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** A body the HTTP layer left as text: JSON or a form, whichever it is. */
 function bodyFields(body: unknown): unknown {

@@ -1,6 +1,7 @@
 import { httpBuildQuery, phpUrlencode } from './core/php.ts';
 import { stringify } from './core/template.ts';
 import { defineNode, type DigestEncoding, type HashAlgorithm } from './core/types.ts';
+import { isObject } from './core/values.ts';
 
 interface SignParams {
   algorithm: HashAlgorithm;
@@ -121,8 +122,4 @@ function putSignature(output: Record<string, unknown>, put: string, signature: s
     throw new Error(`Sign: no form or JSON object body to put the field "${name}" into (use header:${name} or query:${name})`);
   }
   return output;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
