@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { isStage, STAGES, type Lead } from '../../../runtime/domain/lead.ts';
 import { api, type IntegrationView } from '../api/client.ts';
+import { FilterSelect } from '../app/FilterSelect.tsx';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
@@ -46,28 +47,20 @@ export function LeadsPage() {
       <div className="lf-page__head">
         <h1>Leads</h1>
         <span className="lf-toolbar__spacer" />
-        <label className="lf-filter">
-          <span className="lf-muted">Stage</span>
-          <select className="lf-input" value={stage} onChange={(e) => go({ stage: e.target.value })} data-testid="filter-stage">
-            <option value="">any</option>
-            {STAGES.map((s) => (
-              <option key={s} value={s} title={STAGE_HELP[s]}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="lf-filter">
-          <span className="lf-muted">Integration</span>
-          <select className="lf-input" value={integration} onChange={(e) => go({ integration: e.target.value })} data-testid="filter-integration">
-            <option value="">any</option>
-            {integrations.map((i) => (
-              <option key={i.id} value={i.id}>
-                {i.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Stage"
+          value={stage}
+          choices={STAGES.map((s) => ({ value: s, label: s, title: STAGE_HELP[s] }))}
+          onChange={(value) => go({ stage: value })}
+          testId="filter-stage"
+        />
+        <FilterSelect
+          label="Integration"
+          value={integration}
+          choices={integrations.map((i) => ({ value: i.id, label: i.name }))}
+          onChange={(value) => go({ integration: value })}
+          testId="filter-integration"
+        />
         <button type="button" className="lf-btn" onClick={() => setReloads((n) => n + 1)} title="Load the list again">
           ↻ Refresh
         </button>

@@ -10,6 +10,7 @@ import { api, type FlowSummary, type IntegrationView } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
 import { ExecutionTable } from './ExecutionTable.tsx';
+import { FilterSelect } from '../app/FilterSelect.tsx';
 
 const PAGE = 50;
 
@@ -63,28 +64,14 @@ export function LogPage() {
             </button>
           </span>
         )}
-        <label className="lf-filter">
-          <span className="lf-muted">Integration</span>
-          <select className="lf-input" value={integration} onChange={(e) => go({ integration: e.target.value })} data-testid="filter-integration">
-            <option value="">any</option>
-            {integrations.map((i) => (
-              <option key={i.id} value={i.id}>
-                {i.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="lf-filter">
-          <span className="lf-muted">Flow</span>
-          <select className="lf-input" value={flow} onChange={(e) => go({ flow: e.target.value })} data-testid="filter-flow">
-            <option value="">any</option>
-            {flowChoices.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Integration"
+          value={integration}
+          choices={integrations.map((i) => ({ value: i.id, label: i.name }))}
+          onChange={(value) => go({ integration: value })}
+          testId="filter-integration"
+        />
+        <FilterSelect label="Flow" value={flow} choices={flowChoices.map((f) => ({ value: f.id, label: f.name }))} onChange={(value) => go({ flow: value })} testId="filter-flow" />
         <button type="button" className="lf-btn" onClick={() => setReloads((n) => n + 1)} title="Load the log again">
           ↻ Refresh
         </button>
