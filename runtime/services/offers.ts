@@ -2,7 +2,7 @@
  * Offers (with their parameters, goals and products) and webmasters (with their postback URL),
  * checked on write.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
 import type { Offer, Webmaster } from '../domain/config.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -59,6 +59,18 @@ function invalid(errors: ErrorObject[] | null | undefined, what: string): Domain
   return new DomainError('invalid_field', message, { field });
 }
 
+/**
+ * The body checked (defaults filled in, on a copy); the id comes from the URL when the body leaves
+ * it out, and must match it when it does not.
+ */
+function checked<T extends { id: string }>(check: ValidateFunction<T>, body: unknown, id: string | undefined, what: 'offer' | 'webmaster'): T {
+  const value = structuredClone(body) as T;
+  if (id !== undefined && value && typeof value === 'object' && value.id === undefined) value.id = id;
+  if (!check(value)) throw invalid(check.errors, what);
+  if (id !== undefined && value.id !== id) throw new DomainError('invalid_field', 'does not match the URL', { field: 'id' });
+  return value;
+}
+
 export class OfferService {
   constructor(private readonly config: ConfigStore) {}
 
@@ -74,10 +86,7 @@ export class OfferService {
 
   /** Creates or replaces an offer. */
   async put(body: unknown, id?: string): Promise<Offer> {
-    const offer = structuredClone(body) as Offer;
-    if (id !== undefined && offer && typeof offer === 'object' && offer.id === undefined) offer.id = id;
-    if (!checkOffer(offer)) throw invalid(checkOffer.errors, 'offer');
-    if (id !== undefined && offer.id !== id) throw new DomainError('invalid_field', 'does not match the URL', { field: 'id' });
+    const offer = checked(checkOffer, body, id, 'offer');
     await this.config.putOffer(offer);
     return offer;
   }
@@ -97,10 +106,7 @@ export class OfferService {
   }
 
   async putWebmaster(body: unknown, id?: string): Promise<Webmaster> {
-    const webmaster = structuredClone(body) as Webmaster;
-    if (id !== undefined && webmaster && typeof webmaster === 'object' && webmaster.id === undefined) webmaster.id = id;
-    if (!checkWebmaster(webmaster)) throw invalid(checkWebmaster.errors, 'webmaster');
-    if (id !== undefined && webmaster.id !== id) throw new DomainError('invalid_field', 'does not match the URL', { field: 'id' });
+    const webmaster = checked(checkWebmaster, body, id, 'webmaster');
     await this.config.putWebmaster(webmaster);
     return webmaster;
   }
