@@ -31,8 +31,8 @@ export class IntakeService {
   async route(offerId: string): Promise<Integration> {
     const offer = await this.config.getOffer(offerId);
     if (!offer) throw new DomainError('unknown_offer', `no offer "${offerId}"`, { field: 'offer' });
-    const integrations = await this.config.listIntegrations();
-    const integration = integrations.find((i) => i.enabled && i.offers.includes(offer.id));
+    // one lookup per lead, not a copy of every integration
+    const integration = await this.config.findIntegrationForOffer(offer.id);
     if (!integration) throw new DomainError('no_integration', `no enabled integration takes offer "${offerId}"`, { field: 'offer' });
     if (!integration.flows['lead.register'] && !integration.flows['lead.new']) {
       throw new DomainError('no_integration', `integration "${integration.id}" has no lead.new or lead.register flow`, { field: 'offer' });

@@ -89,6 +89,10 @@ export class LowdbConfigStore implements ConfigStore {
   getIntegration(id: string): Promise<Integration | undefined> {
     return this.get('integrations', id);
   }
+  async findIntegrationForOffer(offerId: string): Promise<Integration | undefined> {
+    const integration = this.db.data.integrations.find((i) => i.enabled && i.offers.includes(offerId));
+    return integration && structuredClone(integration);
+  }
   putIntegration(integration: Integration): Promise<void> {
     return this.put('integrations', integration);
   }

@@ -45,6 +45,8 @@ export interface ConfigStore {
 
   listIntegrations(): Promise<Integration[]>;
   getIntegration(id: string): Promise<Integration | undefined>;
+  /** The enabled integration an offer's leads are routed to (the first, when several take it). */
+  findIntegrationForOffer(offerId: string): Promise<Integration | undefined>;
   putIntegration(integration: Integration): Promise<void>;
   deleteIntegration(id: string): Promise<boolean>;
 

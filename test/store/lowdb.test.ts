@@ -142,6 +142,15 @@ describe('offers, integrations and webmasters', () => {
     expect(fs.readFileSync(config.file, 'utf8')).toContain('s3cr3t');
   });
 
+  it("an offer's leads are routed to the enabled integration that takes it", async () => {
+    await config.putIntegration({ ...integration, id: 'off', enabled: false });
+    await config.putIntegration(integration);
+    await config.putIntegration({ ...integration, id: 'other', offers: ['cream'] });
+    expect((await config.findIntegrationForOffer('slim-tea'))?.id).toBe('crm');
+    expect((await config.findIntegrationForOffer('cream'))?.id).toBe('other');
+    expect(await config.findIntegrationForOffer('nothing')).toBeUndefined();
+  });
+
   it('a caller changing an object it put or got does not change the store', async () => {
     const mine = structuredClone(integration);
     await config.putIntegration(mine);
