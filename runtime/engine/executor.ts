@@ -23,8 +23,8 @@ import type {
   PostbackActions,
 } from '../../nodes/core/types.ts';
 import { expandStepInputs, type Execution, type HttpRecord, type LeadStore, type StepRecord } from '../store/types.ts';
-import { isTemplate, templatePaths } from '../../nodes/core/template.ts';
 import { hasher } from './hash.ts';
+import { flowNeeds } from './needs.ts';
 import { createHttpClient } from './http.ts';
 import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
@@ -122,14 +122,8 @@ function compile(flow: FlowDoc, registry: NodeRegistry): CompiledFlow {
   }
   const secretsNamed = new Map<string, string[]>();
   for (const node of flow.nodes) {
-    const names = new Set<string>();
-    const visit = (value: unknown): void => {
-      if (typeof value === 'string' && isTemplate(value)) {
-        for (const path of templatePaths(value)) if (path[0] === 'secrets' && path[1] !== undefined) names.add(String(path[1]));
-      } else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
-    };
-    visit(node.params);
-    if (names.size) secretsNamed.set(node.id, [...names]);
+    const { secrets } = flowNeeds({ nodes: [node] });
+    if (secrets.length) secretsNamed.set(node.id, secrets);
   }
   const result = { nodes, trigger, next, secretsNamed };
   compiled.set(flow, result);
