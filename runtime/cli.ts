@@ -11,13 +11,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Integration, Offer } from './domain/config.ts';
-import { canMoveStage, type Lead } from './domain/lead.ts';
+import type { Lead } from './domain/lead.ts';
 import { DomainError } from './domain/errors.ts';
 import { Executor, type RunResult } from './engine/executor.ts';
 import { createAgent } from './engine/http.ts';
 import { loadNodeRegistry } from './engine/registry.ts';
 import { describeIssues, validateFlow } from './engine/validate.ts';
 import { parseLeadInput } from './services/lead-input.ts';
+import { previewLeadUpdate } from './services/runs.ts';
 
 const USAGE = `usage:
   leadflow validate <flow.json>
@@ -142,11 +143,7 @@ async function main(argv: string[]): Promise<number> {
       {
         leads: {
           // nothing is stored: say what the change would do to the lead given
-          update: async (change) => {
-            const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage);
-            const next: Lead = { ...lead, eid: change.setEid || lead.eid, ...(moves ? { stage: change.stage } : {}) };
-            return { lead: next, stageChanged: moves };
-          },
+          update: async (change) => previewLeadUpdate(lead, change),
         },
         postbacks: { send: async () => {} },
       },

@@ -10,6 +10,7 @@ import { canMoveStage, type Lead, type StageSource } from '../domain/lead.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Executor, RunResult, RunServices } from '../engine/executor.ts';
 import { REDACTED } from '../engine/redact.ts';
+import type { LeadUpdate, LeadUpdateResult } from '../../nodes/core/types.ts';
 import type { FlowService } from './flows.ts';
 import type { LeadService } from './leads.ts';
 
@@ -17,6 +18,14 @@ function sourceOf(event: FlowEvent): StageSource {
   if (event === 'postback.in') return 'postback';
   if (event.startsWith('status.')) return 'status-check';
   return 'delivery';
+}
+
+/** What a change would make of a lead, under the stage rule, without storing anything (test runs, the CLI). */
+export function previewLeadUpdate(lead: Lead, change: LeadUpdate): LeadUpdateResult {
+  const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage);
+  const next: Lead = { ...lead, eid: change.setEid || lead.eid };
+  if (moves) Object.assign(next, { stage: change.stage, status: change.status, reason: change.reason, statusComment: change.comment });
+  return { lead: next, stageChanged: moves };
 }
 
 export class FlowRunner {
@@ -73,11 +82,7 @@ export class FlowRunner {
       leads: {
         update: async (change) => {
           const found = await this.leads.find(change, integration.id, lead);
-          if (!found) return undefined;
-          const moves = change.stage !== undefined && canMoveStage(found.stage, change.stage);
-          const next: Lead = { ...found, eid: change.setEid || found.eid };
-          if (moves) Object.assign(next, { stage: change.stage, status: change.status, reason: change.reason, statusComment: change.comment });
-          return { lead: next, stageChanged: moves };
+          return found && previewLeadUpdate(found, change);
         },
       },
       postbacks: { send: async () => {} },
