@@ -5,15 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
 import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
+import { startMockServer } from '../support/harness.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -86,30 +85,14 @@ export type TargetAnswer = (request: TargetRequest, n: number) => { status: numb
  */
 export async function startMockTarget(answer?: TargetAnswer): Promise<{ url: string; requests: TargetRequest[]; close(): Promise<void> }> {
   const requests: TargetRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-      requests.push(request);
-      const reply = answer ? answer(request, requests.length) : { status: 200, body: { status: 'ok', id: `T-${requests.length}` } };
-      res.writeHead(reply.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(reply.body));
-    });
+  const server = await startMockServer((seen) => {
+    const request = { method: seen.method, url: seen.url, headers: seen.headers, body: seen.body };
+    requests.push(request);
+    const reply = answer ? answer(request, requests.length) : { status: 200, body: { status: 'ok', id: `T-${requests.length}` } };
+    // always JSON, a string body included
+    return { status: reply.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(reply.body) };
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: server.url, requests, close: () => server.stop() };
 }
 
 export interface EditorWorld {

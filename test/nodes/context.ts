@@ -3,7 +3,7 @@
  * lead, offer, integration, secrets, input — with the real hasher, the engine's HTTP client talking to
  * local mock targets, and in-memory recorders for leads, postbacks and the flow's answer.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { getGlobalDispatcher } from 'undici';
@@ -24,6 +24,7 @@ import type { FlowEvent } from '../../runtime/domain/config.ts';
 import { offerParameters } from '../../runtime/domain/config.ts';
 import { canMoveStage, type Lead } from '../../runtime/domain/lead.ts';
 import { hasher } from '../../runtime/engine/hash.ts';
+import { startMockServer, type Answer, type Received } from '../support/harness.ts';
 import { createHttpClient } from '../../runtime/engine/http.ts';
 import { renderParams } from '../../runtime/engine/params.ts';
 
@@ -59,47 +60,18 @@ export const integration: IntegrationView = {
 
 export const secrets = { api_secret: 'top-secret', api_key: 'key-123', salt: 'pepper' };
 
-/** A request a mock target received. */
-export interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** What a mock target answers; `hang` never answers. */
-export type Answer = { status?: number; headers?: Record<string, string>; body?: string | object } | 'hang';
+export type { Answer, Received } from '../support/harness.ts';
 
 export interface Target {
   url: string;
   received: Received[];
 }
 
-/** Starts a mock target on 127.0.0.1, port 0; it stops when the test ends. */
+/** Starts a mock target on 127.0.0.1, port 0 (the harness's own); it stops when the test ends. */
 export async function startTarget(answer: (request: Received) => Answer = () => ({ body: { ok: true } })): Promise<Target> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const seen: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      received.push(seen);
-      const reply = answer(seen);
-      if (reply === 'hang') return;
-      const json = typeof reply.body === 'object';
-      res.writeHead(reply.status ?? 200, { ...(json ? { 'content-type': 'application/json' } : {}), ...reply.headers });
-      res.end(json ? JSON.stringify(reply.body) : (reply.body ?? ''));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+  const server = await startMockServer(answer);
+  onTestFinished(() => server.stop());
+  return server;
 }
 
 /** The URL of a port nothing listens on: a server is opened there and closed again. */
