@@ -51,11 +51,7 @@ export function manageRoutes(deps: ManageDeps): Router {
     res.json(result.ok ? { ok: true, issues: [] } : { ok: false, issues: result.issues });
   });
   router.post('/api/flows', async (req, res) => {
-    const id = (req.body as { id?: unknown })?.id;
-    if (typeof id === 'string' && (await flows.list()).some((f) => f.id === id)) {
-      throw new DomainError('conflict', `flow "${id}" exists; PUT /api/flows/${id} saves a new version`, { field: 'id' });
-    }
-    res.status(201).json(await flows.save(req.body, author(req)));
+    res.status(201).json(await flows.create(req.body, author(req)));
   });
   router.get('/api/flows/:id', async (req, res) => {
     res.json(await flows.load(req.params.id));
@@ -127,11 +123,7 @@ export function manageRoutes(deps: ManageDeps): Router {
     res.json({ offers: await offers.list() });
   });
   router.post('/api/offers', async (req, res) => {
-    const id = (req.body as { id?: unknown })?.id;
-    if (typeof id === 'string' && (await offers.list()).some((o) => o.id === id)) {
-      throw new DomainError('conflict', `offer "${id}" exists`, { field: 'id' });
-    }
-    res.status(201).json(await offers.put(req.body));
+    res.status(201).json(await offers.create(req.body));
   });
   router.get('/api/offers/:id', async (req, res) => {
     res.json(await offers.get(req.params.id));

@@ -46,6 +46,15 @@ export class FlowService {
     return result.flow;
   }
 
+  /** Saves a new flow as its version 1; a flow of that id must not exist yet. */
+  async create(doc: unknown, savedBy: string): Promise<FlowDoc> {
+    const id = (doc as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && (await this.config.getFlow(id))) {
+      throw new DomainError('conflict', `flow "${id}" exists; PUT /api/flows/${id} saves a new version`, { field: 'id' });
+    }
+    return this.save(doc, savedBy);
+  }
+
   /** Validates and saves a new version. */
   async save(doc: unknown, savedBy: string): Promise<FlowDoc> {
     const flow = this.check(doc);

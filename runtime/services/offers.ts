@@ -84,6 +84,13 @@ export class OfferService {
     return offer;
   }
 
+  /** Creates an offer; one of that id must not exist yet. */
+  async create(body: unknown): Promise<Offer> {
+    const id = (body as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && (await this.config.getOffer(id))) throw new DomainError('conflict', `offer "${id}" exists`, { field: 'id' });
+    return this.put(body);
+  }
+
   /** Creates or replaces an offer. */
   async put(body: unknown, id?: string): Promise<Offer> {
     const offer = checked(checkOffer, body, id, 'offer');

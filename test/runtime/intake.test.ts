@@ -156,6 +156,16 @@ describe('the management API', () => {
     await t.api('DELETE', '/api/integrations/half');
   });
 
+  it('creating a flow or an offer whose id exists is a conflict that changes nothing', async () => {
+    const flow = await t.api('POST', '/api/flows', readFlow('flows/demo/demo-crm-send.json'));
+    expect(flow.status).toBe(409);
+    expect(flow.body).toMatchObject({ error: 'conflict', field: 'id' });
+    expect((await t.api('GET', '/api/flows/demo-crm-send/versions')).body.currentVersion).toBe(1);
+    const offer = await t.api('POST', '/api/offers', { id: 'tea', name: 'Another tea' });
+    expect(offer.status).toBe(409);
+    expect((await t.api('GET', '/api/offers/tea')).body.name).toBe('Tea');
+  });
+
   it('offers keep parameters, goals and products; a bad one names the field', async () => {
     const offer = { id: 'cream', name: 'Cream', parameters: { stream: 's1', 'stream-de': 's2' }, goals: [{ id: 'sale' }], products: [{ id: 'jar', price: 12.5 }] };
     expect((await t.api('POST', '/api/offers', offer)).status).toBe(201);
