@@ -11,9 +11,9 @@
  */
 import { parseArgs } from 'node:util';
 import { code } from '../nodes/code.ts';
-import { CODE_LIMITS, type CodeGlobals, type CodeRunner } from '../nodes/core/types.ts';
+import { CODE_LIMITS, type CodeGlobals, type CodeRunner } from '../core/node/code-sandbox.ts';
 import { hasher } from '../runtime/engine/hash.ts';
-import { createCodeRunner } from '../runtime/engine/sandbox-pool.ts';
+import { createCodeRunner } from '../runtime/engine/code-sandbox-pool.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3000' } } });
 const RUNS = Number(values.runs);

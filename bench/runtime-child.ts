@@ -24,7 +24,7 @@ import { pino } from 'pino';
 import { readConfig } from '../runtime/config.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import type { SqliteLeadStore } from '../runtime/store/sqlite.ts';
-import type { Stage } from '../runtime/domain/lead.ts';
+import type { Stage } from '../core/domain/lead.ts';
 
 const settings = readConfig();
 const runtime = await createRuntime({

@@ -1,7 +1,7 @@
-import { httpBuildQuery } from './core/php.ts';
-import { parsePath, resolvePath, stringify } from './core/template.ts';
-import { defineNode, type KeyValue, type NodeContext, type NodeResult } from './core/types.ts';
-import { fullUrl, isObject, rowsToObject } from './core/values.ts';
+import { httpBuildQuery } from '../core/template/php.ts';
+import { parsePath, resolvePath, stringify } from '../core/template/template.ts';
+import { defineNode, type KeyValue, type NodeContext, type NodeResult } from '../core/node/contract.ts';
+import { fullUrl, isObject, rowsToObject } from '../core/node/values.ts';
 
 interface AuthTokenParams {
   mode: 'cached' | 'refresh' | 'clear';

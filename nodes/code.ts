@@ -1,5 +1,6 @@
-import { CODE_LIMITS, defineNode, type CodeError, type KeyValue, type NodeResult } from './core/types.ts';
-import { isObject } from './core/values.ts';
+import { defineNode, type KeyValue, type NodeResult } from '../core/node/contract.ts';
+import { CODE_LIMITS, type CodeError } from '../core/node/code-sandbox.ts';
+import { isObject } from '../core/node/values.ts';
 
 interface CodeParams {
   script: string;

@@ -1,5 +1,5 @@
-import { stringify } from './core/template.ts';
-import { defineNode } from './core/types.ts';
+import { stringify } from '../core/template/template.ts';
+import { defineNode } from '../core/node/contract.ts';
 
 type Operator = 'equals' | 'not_equals' | 'contains' | 'not_contains' | 'matches' | 'exists' | 'empty' | 'gt' | 'lt';
 

@@ -1,5 +1,5 @@
-import { parsePath, resolvePath, TemplateError } from './core/template.ts';
-import { defineNode, type KeyValue } from './core/types.ts';
+import { parsePath, resolvePath, TemplateError } from '../core/template/template.ts';
+import { defineNode, type KeyValue } from '../core/node/contract.ts';
 
 interface ExtractParams {
   /** The value to read from, already rendered. */

@@ -1,4 +1,4 @@
-import { defineNode } from './core/types.ts';
+import { defineNode } from '../core/node/contract.ts';
 
 /**
  * For Each: runs the branch on `item` once for every item of a list — the orders of a status

@@ -1,6 +1,6 @@
-import { httpBuildQuery } from './core/php.ts';
-import { defineNode, type KeyValue } from './core/types.ts';
-import { isObject, objectOf, rowsToObject } from './core/values.ts';
+import { httpBuildQuery } from '../core/template/php.ts';
+import { defineNode, type KeyValue } from '../core/node/contract.ts';
+import { isObject, objectOf, rowsToObject } from '../core/node/values.ts';
 
 interface FormBuildParams {
   fields?: KeyValue[];

@@ -1,7 +1,7 @@
-import { httpBuildQuery } from './core/php.ts';
-import { stringify } from './core/template.ts';
-import { defineNode, type HttpExchange, type KeyValue, type NodeResult } from './core/types.ts';
-import { fullUrl, isObject, objectOf, rowsToObject } from './core/values.ts';
+import { httpBuildQuery } from '../core/template/php.ts';
+import { stringify } from '../core/template/template.ts';
+import { defineNode, type HttpExchange, type KeyValue, type NodeResult } from '../core/node/contract.ts';
+import { fullUrl, isObject, objectOf, rowsToObject } from '../core/node/values.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -1,5 +1,5 @@
-import { defineNode } from './core/types.ts';
-import { isObject } from './core/values.ts';
+import { defineNode } from '../core/node/contract.ts';
+import { isObject } from '../core/node/values.ts';
 
 interface JsonBuildParams {
   /** Already rendered: every text inside it was a template. */

@@ -1,4 +1,4 @@
-import { defineNode } from './core/types.ts';
+import { defineNode } from '../core/node/contract.ts';
 
 /**
  * Lead In: starts a flow for one of the lead events. Its output is the lead itself, so the next

@@ -1,7 +1,7 @@
-import { stringify } from './core/template.ts';
-import { defineNode, type StatusRule } from './core/types.ts';
-import { isStage, STAGES, type Stage } from '../runtime/domain/lead.ts';
-import { isObject } from './core/values.ts';
+import { stringify } from '../core/template/template.ts';
+import { defineNode, type StatusRule } from '../core/node/contract.ts';
+import { isStage, STAGES, type Stage } from '../core/domain/lead.ts';
+import { isObject } from '../core/node/values.ts';
 
 interface MapStatusParams {
   value: unknown;

@@ -1,5 +1,5 @@
-import { stringify } from './core/template.ts';
-import { defineNode } from './core/types.ts';
+import { stringify } from '../core/template/template.ts';
+import { defineNode } from '../core/node/contract.ts';
 
 /**
  * Next Page: in a date-range status check, tells the check that the target has another page.

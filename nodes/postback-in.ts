@@ -1,6 +1,6 @@
-import { defineNode } from './core/types.ts';
-import type { Stage } from '../runtime/domain/lead.ts';
-import { isObject } from './core/values.ts';
+import { defineNode } from '../core/node/contract.ts';
+import type { Stage } from '../core/domain/lead.ts';
+import { isObject } from '../core/node/values.ts';
 
 interface PostbackInParams {
   statusField: string;

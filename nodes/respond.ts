@@ -1,4 +1,4 @@
-import { defineNode } from './core/types.ts';
+import { defineNode } from '../core/node/contract.ts';
 
 interface RespondParams {
   status: number;

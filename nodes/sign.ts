@@ -1,7 +1,7 @@
-import { httpBuildQuery, phpUrlencode } from './core/php.ts';
-import { stringify } from './core/template.ts';
-import { defineNode, type DigestEncoding, type HashAlgorithm } from './core/types.ts';
-import { isObject } from './core/values.ts';
+import { httpBuildQuery, phpUrlencode } from '../core/template/php.ts';
+import { stringify } from '../core/template/template.ts';
+import { defineNode, type DigestEncoding, type HashAlgorithm } from '../core/node/contract.ts';
+import { isObject } from '../core/node/values.ts';
 
 interface SignParams {
   algorithm: HashAlgorithm;

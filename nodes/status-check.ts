@@ -1,4 +1,4 @@
-import { defineNode } from './core/types.ts';
+import { defineNode } from '../core/node/contract.ts';
 
 /**
  * Status Check: starts a flow on a schedule to ask the target for the statuses of our leads.

@@ -1,6 +1,6 @@
-import { stringify } from './core/template.ts';
-import { defineNode, type LeadUpdate } from './core/types.ts';
-import { isStage, STAGES, type StageSource } from '../runtime/domain/lead.ts';
+import { stringify } from '../core/template/template.ts';
+import { defineNode, type LeadUpdate } from '../core/node/contract.ts';
+import { isStage, STAGES, type StageSource } from '../core/domain/lead.ts';
 
 interface UpdateLeadParams {
   find: 'lead' | 'oid' | 'eid' | 'auto';

@@ -10,13 +10,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Integration, Offer } from './domain/config.ts';
-import type { Lead } from './domain/lead.ts';
-import { DomainError } from './domain/errors.ts';
+import type { Integration, Offer } from '../core/domain/config.ts';
+import type { Lead } from '../core/domain/lead.ts';
+import { DomainError } from '../core/domain/errors.ts';
 import { Executor, type RunResult } from './engine/executor.ts';
 import { createAgent } from './engine/http.ts';
 import { loadNodeRegistry } from './engine/registry.ts';
-import { describeIssues, validateFlow } from './engine/validate.ts';
+import { describeIssues, validateFlow } from '../core/flow/validate.ts';
 import { parseLeadInput } from './services/lead-input.ts';
 import { previewLeadUpdate } from './services/runs.ts';
 

@@ -7,8 +7,8 @@ import { pino } from 'pino';
 import { readConfig } from './config.ts';
 import { createRuntime } from './runtime.ts';
 import { DEMO_CREDENTIALS, DEMO_INTEGRATION, seedDemo } from './seed.ts';
-import { startDemoCrm, type DemoCrm } from './targets/demo-crm.ts';
-import { startSandboxTargets } from './targets/index.ts';
+import { startDemoCrm, type DemoCrm } from './sandboxes/demo-crm.ts';
+import { startSandboxTargets } from './sandboxes/index.ts';
 
 const settings = readConfig();
 const log = pino({ level: settings.logLevel });

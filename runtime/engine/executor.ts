@@ -7,12 +7,12 @@
  * edges runs each branch in turn.
  */
 import type { Dispatcher } from 'undici';
-import type { FlowEvent, Integration, Offer } from '../domain/config.ts';
-import { offerParameters } from '../domain/config.ts';
-import type { FlowDoc, FlowNode } from '../domain/flow.ts';
-import type { Lead } from '../domain/lead.ts';
+import type { FlowEvent, Integration, Offer } from '../../core/domain/config.ts';
+import { offerParameters } from '../../core/domain/config.ts';
+import type { FlowDoc, FlowNode } from '../../core/domain/flow.ts';
+import type { Lead } from '../../core/domain/lead.ts';
+import type { CodeRunner } from '../../core/node/code-sandbox.ts';
 import type {
-  CodeRunner,
   FlowResponse,
   LeadActions,
   NodeContext,
@@ -21,14 +21,14 @@ import type {
   NodeResult,
   OfferView,
   PostbackActions,
-} from '../../nodes/core/types.ts';
+} from '../../core/node/contract.ts';
 import { expandStepInputs, type Execution, type HttpRecord, type LeadStore, type StepRecord } from '../store/types.ts';
 import { hasher } from './hash.ts';
-import { flowNeeds } from './needs.ts';
+import { flowNeeds } from '../../core/flow/needs.ts';
 import { createHttpClient } from './http.ts';
 import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
-import { sharedCodeRunner } from './sandbox-pool.ts';
+import { sharedCodeRunner } from './code-sandbox-pool.ts';
 import { Redactor } from './redact.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';

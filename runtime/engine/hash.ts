@@ -1,6 +1,6 @@
 /** The {@link Hasher} nodes use: Node's crypto, plain hashes and HMACs. */
 import { createHash, createHmac } from 'node:crypto';
-import type { Hasher } from '../../nodes/core/types.ts';
+import type { Hasher } from '../../core/node/contract.ts';
 
 export const hasher: Hasher = {
   digest(algorithm, data, encoding, key) {

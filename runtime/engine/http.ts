@@ -4,7 +4,7 @@
  * recorded for the execution log.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import type { HttpClient, HttpExchange, HttpRequestSpec } from '../../nodes/core/types.ts';
+import type { HttpClient, HttpExchange, HttpRequestSpec } from '../../core/node/contract.ts';
 import type { HttpRecord } from '../store/types.ts';
 
 /** Answers bigger than this are cut off: a target that streams forever must not eat the memory. */

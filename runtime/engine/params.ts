@@ -2,8 +2,8 @@
  * Prepares a node's params for `execute`: defaults filled in, templates rendered per the
  * parameter's kind (see {@link ParamKind}).
  */
-import type { NodeDescriptor, ParamSpec } from '../../nodes/core/types.ts';
-import { renderTemplate } from '../../nodes/core/template.ts';
+import type { NodeDescriptor, ParamSpec } from '../../core/node/contract.ts';
+import { renderTemplate } from '../../core/template/template.ts';
 
 /** Renders every string inside a JSON value as a template. */
 export function renderJson(value: unknown, scope: Record<string, unknown>): unknown {

@@ -3,7 +3,7 @@
  * forms it travels in (as is, JSON-escaped, URL-encoded), becomes `[secret]`. Masking by value
  * catches a secret wherever a flow put it: a header, a query string, a body, an error message.
  */
-import { phpUrlencode } from '../../nodes/core/php.ts';
+import { phpUrlencode } from '../../core/template/php.ts';
 
 export const REDACTED = '[secret]';
 

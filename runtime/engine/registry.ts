@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
-import { describeNode, type NodeDefinition, type NodeDescriptor } from '../../nodes/core/types.ts';
+import { describeNode, type NodeDefinition, type NodeDescriptor } from '../../core/node/contract.ts';
 
 export interface NodeRegistry {
   get(type: string): NodeDefinition | undefined;

@@ -12,7 +12,7 @@
  * crm.set('token', 'abc', 3_600_000);
  * crm.get('token'); // 'abc' for the next hour
  */
-import type { NodeCache } from '../../nodes/core/types.ts';
+import type { NodeCache } from '../../core/node/contract.ts';
 
 interface Entry {
   value: unknown;

@@ -1,6 +1,6 @@
 /** Status checks of an integration: their schedules and last reports, and "check now". */
 import { Router } from 'express';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 import { CHECK_EVENTS, isCheckEvent, type StatusChecks } from '../services/status-checks.ts';
 import type { IntegrationService } from '../services/integrations.ts';
 

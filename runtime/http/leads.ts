@@ -1,8 +1,8 @@
 /** Lead intake and lead reading: `POST /api/leads`, `GET /api/leads`, `GET /api/leads/:id`. */
 import { Router } from 'express';
 import type { LeadStore } from '../store/types.ts';
-import { isStage } from '../domain/lead.ts';
-import { DomainError } from '../domain/errors.ts';
+import { isStage } from '../../core/domain/lead.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 import type { IntakeService } from '../services/intake.ts';
 import type { LeadService } from '../services/leads.ts';
 

@@ -4,8 +4,8 @@
  */
 import { Router, type Request } from 'express';
 import type { LeadStore } from '../store/types.ts';
-import type { Lead } from '../domain/lead.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { Lead } from '../../core/domain/lead.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import type { FlowService } from '../services/flows.ts';
 import type { IntegrationService } from '../services/integrations.ts';

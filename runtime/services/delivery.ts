@@ -5,8 +5,8 @@
  * itself decides acceptance (`wait` with the external id) and rejection (`cancel` with the reason).
  */
 import type { Job, LeadStore } from '../store/types.ts';
-import type { FlowEvent } from '../domain/config.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { FlowEvent } from '../../core/domain/config.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 import type { JobHandler, JobOutcome } from './queue.ts';
 import type { FlowRunner } from './runs.ts';
 

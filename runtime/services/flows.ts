@@ -3,10 +3,10 @@
  * cache (a version never changes, so a cached document is never stale; the current version is
  * re-read when this process saves).
  */
-import type { FlowDoc } from '../domain/flow.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 import type { ConfigStore, StoredFlow } from '../store/types.ts';
-import { describeIssues, validateFlow, type FlowIssue } from '../engine/validate.ts';
+import { describeIssues, validateFlow, type FlowIssue } from '../../core/flow/validate.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 
 /** A flow as lists show it: without its versions' documents. */

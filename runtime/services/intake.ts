@@ -4,10 +4,10 @@
  * an integration with a `lead.register` flow, which runs while the caller waits and answers it.
  */
 import type { ConfigStore, LeadStore } from '../store/types.ts';
-import type { Integration } from '../domain/config.ts';
-import type { Lead } from '../domain/lead.ts';
-import { DomainError } from '../domain/errors.ts';
-import type { FlowResponse } from '../../nodes/core/types.ts';
+import type { Integration } from '../../core/domain/config.ts';
+import type { Lead } from '../../core/domain/lead.ts';
+import { DomainError } from '../../core/domain/errors.ts';
+import type { FlowResponse } from '../../core/node/contract.ts';
 import type { NodeError } from '../engine/executor.ts';
 import { parseLeadInput } from './lead-input.ts';
 import type { FlowRunner } from './runs.ts';

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
-import { FLOW_EVENTS, type FlowEvent, type Integration } from '../domain/config.ts';
-import { DomainError } from '../domain/errors.ts';
-import { flowNeeds } from '../engine/needs.ts';
+import { FLOW_EVENTS, type FlowEvent, type Integration } from '../../core/domain/config.ts';
+import { DomainError } from '../../core/domain/errors.ts';
+import { flowNeeds } from '../../core/flow/needs.ts';
 
 /** An integration in an API answer. */
 export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken'> {

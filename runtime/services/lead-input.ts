@@ -5,8 +5,8 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { LeadInput } from '../domain/lead.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { LeadInput } from '../../core/domain/lead.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 
 const text = (maxLength = 255) => ({ type: 'string', maxLength });
 

@@ -5,10 +5,10 @@
  * and the `lead.approved` delivery when the integration has such a flow.
  */
 import { StageConflict, type ConfigStore, type Job, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
-import type { Integration } from '../domain/config.ts';
-import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../domain/lead.ts';
-import { DomainError } from '../domain/errors.ts';
-import type { LeadUpdate, LeadUpdateResult } from '../../nodes/core/types.ts';
+import type { Integration } from '../../core/domain/config.ts';
+import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../../core/domain/lead.ts';
+import { DomainError } from '../../core/domain/errors.ts';
+import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
 import { parseLeadInput } from './lead-input.ts';
 

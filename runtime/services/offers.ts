@@ -4,8 +4,8 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
-import type { Offer, Webmaster } from '../domain/config.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { Offer, Webmaster } from '../../core/domain/config.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { ConfigStore } from '../store/types.ts';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 import type { FlowRunner } from './runs.ts';
 
 export interface PostbackAnswer {

@@ -5,8 +5,8 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type { ConfigStore, Job, LeadStore } from '../store/types.ts';
-import type { Lead } from '../domain/lead.ts';
-import type { Webmaster } from '../domain/config.ts';
+import type { Lead } from '../../core/domain/lead.ts';
+import type { Webmaster } from '../../core/domain/config.ts';
 import type { JobHandler, JobOutcome } from './queue.ts';
 
 /** The macros a postback URL may hold, e.g. `https://tracker/pb?click={subid}&status={stage}`. */

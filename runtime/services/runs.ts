@@ -4,13 +4,13 @@
  * run, ones that only say what would have happened.
  */
 import type { ConfigStore, Execution, LeadStore } from '../store/types.ts';
-import type { FlowEvent, Integration } from '../domain/config.ts';
-import type { FlowDoc } from '../domain/flow.ts';
-import { canMoveStage, type Lead, type StageSource } from '../domain/lead.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { FlowEvent, Integration } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import { canMoveStage, type Lead, type StageSource } from '../../core/domain/lead.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 import type { Executor, RunResult, RunServices } from '../engine/executor.ts';
 import { REDACTED } from '../engine/redact.ts';
-import type { LeadUpdate, LeadUpdateResult } from '../../nodes/core/types.ts';
+import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { FlowService } from './flows.ts';
 import type { LeadService } from './leads.ts';
 

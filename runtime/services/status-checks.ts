@@ -17,12 +17,12 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { ConfigStore, LeadStore } from '../store/types.ts';
-import type { Integration } from '../domain/config.ts';
-import type { FlowDoc } from '../domain/flow.ts';
-import type { Lead, Stage } from '../domain/lead.ts';
-import { DomainError } from '../domain/errors.ts';
-import { parseSchedule } from '../../nodes/core/schedule.ts';
-import { formatPhpDate } from '../../nodes/core/php.ts';
+import type { Integration } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import type { Lead, Stage } from '../../core/domain/lead.ts';
+import { DomainError } from '../../core/domain/errors.ts';
+import { parseSchedule } from '../../core/node/schedule.ts';
+import { formatPhpDate } from '../../core/template/php.ts';
 import type { NodeError, RunResult } from '../engine/executor.ts';
 import type { FlowRunner } from './runs.ts';
 

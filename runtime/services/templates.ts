@@ -18,9 +18,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
-import type { FlowEvent } from '../domain/config.ts';
-import type { FlowDoc } from '../domain/flow.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { FlowEvent } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 import type { FlowService } from './flows.ts';
 import type { IntegrationService, IntegrationView } from './integrations.ts';
 

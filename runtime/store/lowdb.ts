@@ -17,8 +17,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
-import type { Integration, Offer, Webmaster } from '../domain/config.ts';
-import type { FlowDoc } from '../domain/flow.ts';
+import type { Integration, Offer, Webmaster } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { ConfigStore, FlowVersion, StoredFlow } from './types.ts';
 
 /** The shape of `config.json`. */

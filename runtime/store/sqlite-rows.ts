@@ -2,8 +2,8 @@
  * Rows of the lead store's tables and their mapping to the domain's shapes: SQL NULL becomes an
  * absent field, JSON columns are parsed, integer flags become booleans.
  */
-import type { FlowEvent } from '../domain/config.ts';
-import type { Lead, LeadInput, Stage, StageChange, StageSource } from '../domain/lead.ts';
+import type { FlowEvent } from '../../core/domain/config.ts';
+import type { Lead, LeadInput, Stage, StageChange, StageSource } from '../../core/domain/lead.ts';
 import { expandStepInputs, type Execution, type ExecutionState, type Job, type JobKind, type JobState } from './types.ts';
 
 export interface LeadRow {

@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import type { Lead, LeadInput, StageChange } from '../domain/lead.ts';
+import type { Lead, LeadInput, StageChange } from '../../core/domain/lead.ts';
 import type {
   Execution,
   Job,

@@ -17,9 +17,9 @@
  *   field; flow versions `UNIQUE (flow_id, version)` so two instances saving at once get two numbers;
  * - the config store is then shared too: lowdb's is one process's copy of `config.json`.
  */
-import type { FlowEvent, Integration, Offer, Webmaster } from '../domain/config.ts';
-import type { FlowDoc } from '../domain/flow.ts';
-import type { Lead, LeadInput, Stage, StageChange } from '../domain/lead.ts';
+import type { FlowEvent, Integration, Offer, Webmaster } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead.ts';
 
 /** A flow with its saved versions; versions are immutable, numbered from 1. */
 export interface StoredFlow {

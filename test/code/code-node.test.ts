@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { code } from '../../nodes/code.ts';
-import { CODE_LIMITS } from '../../nodes/core/types.ts';
+import { CODE_LIMITS } from '../../core/node/code-sandbox.ts';
 import { integration, sampleLead, secrets } from '../nodes/context.ts';
 import { outputOf, runCode } from './harness.ts';
 

@@ -3,11 +3,12 @@
  * and (for its signing keys) secrets — with the process's real sandbox.
  */
 import { code } from '../../nodes/code.ts';
-import type { CodeRunner, NodeResult } from '../../nodes/core/types.ts';
-import type { Lead } from '../../runtime/domain/lead.ts';
+import type { NodeResult } from '../../core/node/contract.ts';
+import type { CodeRunner } from '../../core/node/code-sandbox.ts';
+import type { Lead } from '../../core/domain/lead.ts';
 import { hasher } from '../../runtime/engine/hash.ts';
 import { renderParams } from '../../runtime/engine/params.ts';
-import { sharedCodeRunner } from '../../runtime/engine/sandbox-pool.ts';
+import { sharedCodeRunner } from '../../runtime/engine/code-sandbox-pool.ts';
 import { integration, offerFor, sampleLead, secrets } from '../nodes/context.ts';
 
 export interface CodeRun {

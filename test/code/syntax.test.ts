@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FlowDoc } from '../../runtime/domain/flow.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
 import { loadNodeRegistry, type NodeRegistry } from '../../runtime/engine/registry.ts';
-import { checkScriptSyntax, describeIssues, validateFlow } from '../../runtime/engine/validate.ts';
+import { checkScriptSyntax, describeIssues, validateFlow } from '../../core/flow/validate.ts';
 
 let registry: NodeRegistry;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canMoveStage, STAGES, type Stage } from '../../runtime/domain/lead.ts';
+import { canMoveStage, STAGES, type Stage } from '../../core/domain/lead.ts';
 
 describe('the stage rule', () => {
   it('moves forward only: new → wait → hold → approve', () => {

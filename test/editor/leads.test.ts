@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowDoc } from '../../runtime/domain/flow.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
 import { ARTIFACTS, buildEditor, startEditorWorld, type EditorWorld } from './browser.ts';
 
 let world: EditorWorld;

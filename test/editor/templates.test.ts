@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOXES, SANDBOX_CREDENTIALS, type SandboxTarget } from '../../runtime/targets/index.ts';
+import { SANDBOXES, SANDBOX_CREDENTIALS, type SandboxTarget } from '../../runtime/sandboxes/index.ts';
 import { ARTIFACTS, buildEditor, startEditorWorld, type EditorWorld } from './browser.ts';
 
 let world: EditorWorld;

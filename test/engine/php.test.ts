@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhpDate, httpBuildQuery, phpUrlencode } from '../../nodes/core/php.ts';
+import { formatPhpDate, httpBuildQuery, phpUrlencode } from '../../core/template/php.ts';
 
 // expected strings are what PHP 8 prints for the same input
 describe("PHP's encodings", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemplate, renderTemplate, TemplateError, templatePaths, parsePath } from '../../nodes/core/template.ts';
-import { offerParameters } from '../../runtime/domain/config.ts';
+import { parseTemplate, renderTemplate, TemplateError, templatePaths, parsePath } from '../../core/template/template.ts';
+import { offerParameters } from '../../core/domain/config.ts';
 
 const scope = {
   lead: { id: 7, name: 'anna', phone: '+49 (151) 234-567', country: 'de', goods: [{ product: 'tea', count: 2 }], sub1: '', meta: { 'landing-id': 'v2' } },

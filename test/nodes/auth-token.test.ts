@@ -3,11 +3,11 @@ import type { Agent } from 'undici';
 import { Executor, type RunServices } from '../../runtime/engine/executor.ts';
 import { createAgent } from '../../runtime/engine/http.ts';
 import { loadNodeRegistry, type NodeRegistry } from '../../runtime/engine/registry.ts';
-import { validateFlow } from '../../runtime/engine/validate.ts';
+import { validateFlow } from '../../core/flow/validate.ts';
 import { TokenCache } from '../../runtime/engine/token-cache.ts';
-import type { FlowDoc, FlowNode } from '../../runtime/domain/flow.ts';
-import type { Integration } from '../../runtime/domain/config.ts';
-import type { Lead } from '../../runtime/domain/lead.ts';
+import type { FlowDoc, FlowNode } from '../../core/domain/flow.ts';
+import type { Integration } from '../../core/domain/config.ts';
+import type { Lead } from '../../core/domain/lead.ts';
 import { startMockServer, type MockServer } from '../support/harness.ts';
 
 let agent: Agent;

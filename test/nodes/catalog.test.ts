@@ -1,19 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES } from '../../nodes/core/types.ts';
+import { CATEGORIES } from '../../core/node/contract.ts';
 import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
-import { validateFlow } from '../../runtime/engine/validate.ts';
-import type { FlowDoc } from '../../runtime/domain/flow.ts';
+import { validateFlow } from '../../core/flow/validate.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
 
 const dir = new URL('../../nodes/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
 
 describe('the node catalog', () => {
-  it('node files import only the node core and the domain, so the editor can load them in a browser', () => {
+  it('node files import only the kernel, so the editor can load them in a browser', () => {
     for (const file of files) {
       const source = readFileSync(new URL(file, dir), 'utf8');
       const imports = [...source.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]);
-      for (const target of imports) expect(target, `${file} imports ${target}`).toMatch(/^(\.\/core\/|\.\.\/runtime\/domain\/)[\w-]+\.ts$/);
+      for (const target of imports) expect(target, `${file} imports ${target}`).toMatch(/^\.\.\/core\/[\w/-]+\.ts$/);
     }
   });
 

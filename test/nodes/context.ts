@@ -19,10 +19,10 @@ import type {
   NodeDefinition,
   NodeResult,
   OfferView,
-} from '../../nodes/core/types.ts';
-import type { FlowEvent } from '../../runtime/domain/config.ts';
-import { offerParameters } from '../../runtime/domain/config.ts';
-import { canMoveStage, type Lead } from '../../runtime/domain/lead.ts';
+} from '../../core/node/contract.ts';
+import type { FlowEvent } from '../../core/domain/config.ts';
+import { offerParameters } from '../../core/domain/config.ts';
+import { canMoveStage, type Lead } from '../../core/domain/lead.ts';
 import { hasher } from '../../runtime/engine/hash.ts';
 import { startMockServer, type Answer, type Received } from '../support/harness.ts';
 import { createHttpClient } from '../../runtime/engine/http.ts';

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Integration, Offer } from '../../runtime/domain/config.ts';
-import type { FlowDoc } from '../../runtime/domain/flow.ts';
+import type { Integration, Offer } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
 import { openLowdbConfigStore, type LowdbConfigStore } from '../../runtime/store/lowdb.ts';
 
 let dir: string;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LeadInput } from '../../runtime/domain/lead.ts';
+import type { LeadInput } from '../../core/domain/lead.ts';
 import { openSqliteLeadStore, SCHEMA_VERSION, type SqliteLeadStore } from '../../runtime/store/sqlite.ts';
 import type { NewExecution } from '../../runtime/store/types.ts';
 

@@ -5,8 +5,8 @@
  * stages, with exactly one outgoing postback to the webmaster's tracker per stage change.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SANDBOXES, SANDBOX_CREDENTIALS, type SandboxKind, type SandboxTarget } from '../../runtime/targets/index.ts';
-import { startFinancialCrm } from '../../runtime/targets/financial-crm.ts';
+import { SANDBOXES, SANDBOX_CREDENTIALS, type SandboxKind, type SandboxTarget } from '../../runtime/sandboxes/index.ts';
+import { startFinancialCrm } from '../../runtime/sandboxes/financial-crm.ts';
 import { removeDataDir, setUpFromTemplate, startMockServer, startRuntime, waitFor, type MockServer, type TestRuntime } from '../support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 const STEP_MS = 250;
 
-/** Phones by the fate the sandboxes give them (see runtime/targets/sandbox.ts). */
+/** Phones by the fate the sandboxes give them (see runtime/sandboxes/sandbox.ts). */
 const FATES = { approve: '+49 151 1000000', holdThenApprove: '+49 151 1000005', cancel: '+49 151 1000006', hold: '+49 151 1000008', trash: '+49 151 1000009' };
 const FINAL = { approve: 'approve', holdThenApprove: 'approve', cancel: 'cancel', hold: 'hold', trash: 'trash' } as const;
 

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
-import { validateFlow } from '../../runtime/engine/validate.ts';
-import { isTemplate, templatePaths } from '../../nodes/core/template.ts';
+import { validateFlow } from '../../core/flow/validate.ts';
+import { isTemplate, templatePaths } from '../../core/template/template.ts';
 import type { IntegrationTemplate } from '../../runtime/services/templates.ts';
 import { ROOT } from '../support/harness.ts';
 

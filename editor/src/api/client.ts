@@ -2,14 +2,14 @@
  * The management API as the editor calls it. Answer types come from the runtime's own modules
  * (type-only imports), derived where the API reshapes them, never declared a second time.
  */
-import type { FlowDoc } from '../../../runtime/domain/flow.ts';
-import type { Integration, Offer } from '../../../runtime/domain/config.ts';
-import type { Lead, Stage } from '../../../runtime/domain/lead.ts';
+import type { FlowDoc } from '../../../core/domain/flow.ts';
+import type { Integration, Offer } from '../../../core/domain/config.ts';
+import type { Lead, Stage } from '../../../core/domain/lead.ts';
 import type { Execution, FlowVersion, StoredFlow } from '../../../runtime/store/types.ts';
 import type { LeadView } from '../../../runtime/services/leads.ts';
-import type { NodeDescriptor } from '../../../nodes/core/types.ts';
-import type { FlowIssue } from '../../../runtime/engine/validate.ts';
-import type { FlowResponse } from '../../../nodes/core/types.ts';
+import type { NodeDescriptor } from '../../../core/node/contract.ts';
+import type { FlowIssue } from '../../../core/flow/validate.ts';
+import type { FlowResponse } from '../../../core/node/contract.ts';
 import type { FromTemplateResult, IntegrationTemplate, Missing, TemplateField, TemplateSummary } from '../../../runtime/services/templates.ts';
 
 export type { FromTemplateResult, IntegrationTemplate, Missing, TemplateField, TemplateSummary };

@@ -2,7 +2,7 @@
  * What the canvas accepts from the clipboard: nodes copied from a flow (`{ leadflow: 'nodes' }`)
  * or a whole flow document, whose nodes and edges are pasted.
  */
-import type { FlowEdge, FlowNode } from '../../../runtime/domain/flow.ts';
+import type { FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
 import type { ClipboardNodes } from './store.ts';
 
 function isNodeList(value: unknown): value is FlowNode[] {

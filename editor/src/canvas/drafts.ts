@@ -3,7 +3,7 @@
  * the browser's storage and offered back when the flow is opened again. (The runtime saves only
  * valid flows, so a half-built one lives here until it is whole.)
  */
-import type { FlowDoc } from '../../../runtime/domain/flow.ts';
+import type { FlowDoc } from '../../../core/domain/flow.ts';
 
 interface Draft {
   doc: FlowDoc;

@@ -4,8 +4,8 @@
  * translation.
  */
 import type { Edge, Node } from '@xyflow/react';
-import type { FlowDoc, FlowEdge, FlowNode, NodeSettings } from '../../../runtime/domain/flow.ts';
-import type { NodeDescriptor } from '../../../nodes/core/types.ts';
+import type { FlowDoc, FlowEdge, FlowNode, NodeSettings } from '../../../core/domain/flow.ts';
+import type { NodeDescriptor } from '../../../core/node/contract.ts';
 
 export interface FlowNodeData extends Record<string, unknown> {
   params: Record<string, unknown>;

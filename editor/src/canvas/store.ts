@@ -7,12 +7,12 @@
  */
 import { create } from 'zustand';
 import { addEdge, applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
-import type { NodeDescriptor } from '../../../nodes/core/types.ts';
-import type { FlowDoc, FlowEdge, FlowNode, NodeSettings } from '../../../runtime/domain/flow.ts';
-import type { FlowIssue } from '../../../runtime/engine/validate.ts';
+import type { NodeDescriptor } from '../../../core/node/contract.ts';
+import type { FlowDoc, FlowEdge, FlowNode, NodeSettings } from '../../../core/domain/flow.ts';
+import type { FlowIssue } from '../../../core/flow/validate.ts';
 import type { StepRecord } from '../../../runtime/store/types.ts';
 import type { IntegrationView, TestRunAnswer } from '../api/client.ts';
-import type { Offer } from '../../../runtime/domain/config.ts';
+import type { Offer } from '../../../core/domain/config.ts';
 import {
   defaultParams,
   freeNodeId,

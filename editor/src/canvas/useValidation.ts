@@ -11,7 +11,7 @@ export function useValidation(): void {
   useEffect(() => {
     let cancelled = false;
     const timer = setTimeout(async () => {
-      const { validateFlow } = await import('../../../runtime/engine/validate.ts');
+      const { validateFlow } = await import('../../../core/flow/validate.ts');
       if (cancelled) return;
       const doc = useEditor.getState().toDoc();
       if (!doc || descriptors.size === 0) return;

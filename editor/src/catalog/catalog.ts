@@ -4,7 +4,7 @@
  * it in when a flow opens.
  */
 import { create } from 'zustand';
-import type { NodeDescriptor } from '../../../nodes/core/types.ts';
+import type { NodeDescriptor } from '../../../core/node/contract.ts';
 
 interface CatalogState {
   descriptors: Map<string, NodeDescriptor>;

@@ -6,8 +6,8 @@
  *
  * Pure: no DOM, no store; the canvas pastes what {@link curlToNodes} gives.
  */
-import type { FlowEdge, FlowNode } from '../../../runtime/domain/flow.ts';
-import type { KeyValue } from '../../../nodes/core/types.ts';
+import type { FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
+import type { KeyValue } from '../../../core/node/contract.ts';
 
 export interface CurlRequest {
   method: string;

@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import type { FlowDoc } from '../../../runtime/domain/flow.ts';
+import type { FlowDoc } from '../../../core/domain/flow.ts';
 import { api, ApiError } from '../api/client.ts';
 import { useEditor, type PanelTab } from '../canvas/store.ts';
 import { useCatalog } from '../catalog/catalog.ts';

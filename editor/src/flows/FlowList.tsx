@@ -3,9 +3,9 @@
  * import a flow from a JSON file.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { FlowDoc } from '../../../runtime/domain/flow.ts';
-import type { FlowEvent } from '../../../runtime/domain/config.ts';
-import type { NodeDescriptor } from '../../../nodes/core/types.ts';
+import type { FlowDoc } from '../../../core/domain/flow.ts';
+import type { FlowEvent } from '../../../core/domain/config.ts';
+import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import { api, ApiError, type FlowSummary, type IntegrationView } from '../api/client.ts';
 import { useCatalog, startableEvents } from '../catalog/catalog.ts';
 import { formatWhen } from '../canvas/look.ts';

@@ -2,7 +2,7 @@
  * Flow templates: every flow JSON in a folder of `flows/` (`flows/demo/*.json`, `flows/templates/*.json`,
  * …), bundled at build time and loaded only when the "New flow" dialog opens.
  */
-import type { FlowDoc } from '../../../runtime/domain/flow.ts';
+import type { FlowDoc } from '../../../core/domain/flow.ts';
 
 export interface FlowTemplate {
   /** The file, e.g. `demo/demo-crm-send.json`. */

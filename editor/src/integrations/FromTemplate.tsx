@@ -8,7 +8,7 @@
  * recomputed from the integration as it is fixed, each gap with its own field to fill it in.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { FlowEvent, Offer } from '../../../runtime/domain/config.ts';
+import type { FlowEvent, Offer } from '../../../core/domain/config.ts';
 import { api, ApiError, type FlowSummary, type FromTemplateResult, type IntegrationView, type Missing, type TemplateField, type TemplateSummary } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 

@@ -6,7 +6,7 @@
  * blank or from a template (FromTemplate.tsx), whose checklist of what is missing heads the page.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { FLOW_EVENTS, type FlowEvent, type Offer } from '../../../runtime/domain/config.ts';
+import { FLOW_EVENTS, type FlowEvent, type Offer } from '../../../core/domain/config.ts';
 import { api, ApiError, type FlowSummary, type IntegrationView } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 import { CopyField, forgetSetup, FromTemplateDialog, setupOf, SetupChecklist } from './FromTemplate.tsx';
@@ -14,7 +14,7 @@ import { CopyField, forgetSetup, FromTemplateDialog, setupOf, SetupChecklist } f
 /** Problems that keep an integration off: invalid flows, settings and secrets its flows name but it lacks. */
 export async function readinessProblems(integration: IntegrationView): Promise<string[]> {
   const problems: string[] = [];
-  const { flowNeeds } = await import('../../../runtime/engine/needs.ts');
+  const { flowNeeds } = await import('../../../core/flow/needs.ts');
   const entries = Object.entries(integration.flows).filter(([, id]) => id) as [FlowEvent, string][];
   if (entries.length === 0) problems.push('No flow handles any event yet.');
   for (const [event, id] of entries) {

@@ -5,7 +5,7 @@
  * delivery failed for good can be delivered again.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { Lead, LeadInput } from '../../../runtime/domain/lead.ts';
+import type { Lead, LeadInput } from '../../../core/domain/lead.ts';
 import type { Job } from '../../../runtime/store/types.ts';
 import type { PostbackAttempt } from '../../../runtime/services/postbacks-out.ts';
 import { api, ApiError, type LeadPage as LeadAnswer } from '../api/client.ts';

@@ -3,7 +3,7 @@
  * the same list), paged backwards with "Older". A row opens the lead's page.
  */
 import { useEffect, useState } from 'react';
-import { isStage, STAGES, type Lead } from '../../../runtime/domain/lead.ts';
+import { isStage, STAGES, type Lead } from '../../../core/domain/lead.ts';
 import { api, type IntegrationView } from '../api/client.ts';
 import { FilterSelect } from '../app/FilterSelect.tsx';
 import { notify } from '../app/notices.ts';

@@ -1,5 +1,5 @@
 /** A lead's stage as a coloured badge: neutral while it is open, green approved, red cancelled or trash. */
-import type { Stage } from '../../../runtime/domain/lead.ts';
+import type { Stage } from '../../../core/domain/lead.ts';
 
 export const STAGE_HELP: Record<Stage, string> = {
   new: 'accepted, not delivered yet',

@@ -4,7 +4,7 @@
  * onto the canvas, or press Enter on it to drop it in the middle.
  */
 import { memo, useMemo, useState, type DragEvent, type KeyboardEvent } from 'react';
-import { CATEGORIES, type NodeDescriptor } from '../../../nodes/core/types.ts';
+import { CATEGORIES, type NodeDescriptor } from '../../../core/node/contract.ts';
 import { useEditor } from '../canvas/store.ts';
 import { categoryClass } from '../canvas/look.ts';
 import { NODE_MIME } from '../canvas/Canvas.tsx';

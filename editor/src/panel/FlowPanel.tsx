@@ -2,8 +2,8 @@
  * The flow's own settings (name, event, description) and every problem the validator found, each
  * leading to its node.
  */
-import { FLOW_EVENTS } from '../../../runtime/domain/config.ts';
-import type { FlowEvent } from '../../../runtime/domain/config.ts';
+import { FLOW_EVENTS } from '../../../core/domain/config.ts';
+import type { FlowEvent } from '../../../core/domain/config.ts';
 import { useEditor } from '../canvas/store.ts';
 
 export function IssueList() {

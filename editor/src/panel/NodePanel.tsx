@@ -4,8 +4,8 @@
  * after a test run, what it did.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { NodeDescriptor, ParamSpec } from '../../../nodes/core/types.ts';
-import type { NodeSettings, OnError, RetryOn } from '../../../runtime/domain/flow.ts';
+import type { NodeDescriptor, ParamSpec } from '../../../core/node/contract.ts';
+import type { NodeSettings, OnError, RetryOn } from '../../../core/domain/flow.ts';
 import { useEditor } from '../canvas/store.ts';
 import type { EditorNode } from '../canvas/flow-doc.ts';
 import { ParamField } from './fields.tsx';

@@ -4,8 +4,8 @@
  * secret names (to nodes that may read secrets), earlier nodes and, after a test run, the fields
  * their outputs really had; after `|`, the filters.
  */
-import { FILTERS, TEMPLATE_ROOTS } from '../../../nodes/core/template.ts';
-import type { NodeDescriptor } from '../../../nodes/core/types.ts';
+import { FILTERS, TEMPLATE_ROOTS } from '../../../core/template/template.ts';
+import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import { LEAD_FIELDS } from '../runs/lead-fields.ts';
 import type { EditorState } from '../canvas/store.ts';
 

@@ -4,8 +4,8 @@
  * a new node needs no code here.
  */
 import { lazy, Suspense, useEffect, useState } from 'react';
-import type { KeyValue, ParamSpec, StatusRule } from '../../../nodes/core/types.ts';
-import { STAGES } from '../../../runtime/domain/lead.ts';
+import type { KeyValue, ParamSpec, StatusRule } from '../../../core/node/contract.ts';
+import { STAGES } from '../../../core/domain/lead.ts';
 import { useEditor } from '../canvas/store.ts';
 import { TemplateInput } from './TemplateInput.tsx';
 

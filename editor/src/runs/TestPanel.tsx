@@ -5,7 +5,7 @@
  * not reached, and each node's panel its input, output and HTTP exchange.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { Lead } from '../../../runtime/domain/lead.ts';
+import type { Lead } from '../../../core/domain/lead.ts';
 import { api, ApiError } from '../api/client.ts';
 import { useEditor } from '../canvas/store.ts';
 import { formatMs } from '../canvas/look.ts';

@@ -2,7 +2,7 @@
  * The lead's fields as templates name them, with what each holds; typed against the runtime's
  * `Lead`, so a field added there must be described here. Also the sample lead of a test run.
  */
-import type { Lead, LeadInput } from '../../../runtime/domain/lead.ts';
+import type { Lead, LeadInput } from '../../../core/domain/lead.ts';
 
 export const LEAD_FIELDS: Record<keyof Lead, string> = {
   id: 'Our id of the lead (oid)',

@@ -3,7 +3,7 @@
  * changed between it and the current version, and roll back (which saves it again as the newest).
  */
 import { useEffect, useState } from 'react';
-import type { FlowDoc } from '../../../runtime/domain/flow.ts';
+import type { FlowDoc } from '../../../core/domain/flow.ts';
 import { api, type VersionInfo } from '../api/client.ts';
 import { useEditor } from '../canvas/store.ts';
 import { formatWhen } from '../canvas/look.ts';

@@ -3,7 +3,7 @@
  * removed, parameters changed (old → new), connections added and removed. Positions are left out:
  * moving a node changes nothing a lead sees.
  */
-import type { FlowDoc, FlowEdge, FlowNode } from '../../../runtime/domain/flow.ts';
+import type { FlowDoc, FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
 
 export interface FlowChange {
   kind: 'added' | 'removed' | 'changed';

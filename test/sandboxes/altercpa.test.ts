@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAlterCpa, type AlterCpa } from '../../runtime/targets/altercpa.ts';
+import { startAlterCpa, type AlterCpa } from '../../runtime/sandboxes/altercpa.ts';
 import { startMockServer, waitFor } from '../support/harness.ts';
 
 let target: AlterCpa;

@@ -4,7 +4,7 @@
  * doubt gets a new module before the next one.
  */
 import { parentPort } from 'node:worker_threads';
-import { loadQuickJs, runScript, type SandboxJob } from './sandbox.ts';
+import { loadQuickJs, runScript, type SandboxJob } from './code-sandbox.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sandbox-worker.ts runs as a worker thread only');

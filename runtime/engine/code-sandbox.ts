@@ -18,7 +18,7 @@
  * run left it in doubt (the host stack ran out inside it).
  *
  * @example
- * const outcome = await sharedCodeRunner().run( // from sandbox-pool.ts'return { sum: input.a + input.b }', { input: { a: 1, b: 2 }, settings: {} }, CODE_LIMITS);
+ * const outcome = await sharedCodeRunner().run( // from code-sandbox-pool.ts'return { sum: input.a + input.b }', { input: { a: 1, b: 2 }, settings: {} }, CODE_LIMITS);
  * // → { ok: true, value: { sum: 3 }, logs: [], durationMs: 0.3 }
  */
 import {
@@ -41,8 +41,8 @@ import {
   type CodeLimits,
   type CodeOutcome,
   type CodeRunner,
-} from '../../nodes/core/types.ts';
-import { HELPERS, text } from './sandbox-helpers.ts';
+} from '../../core/node/code-sandbox.ts';
+import { HELPERS, text } from './code-sandbox-helpers.ts';
 
 const KB = 1024;
 const MB = 1024 * KB;

@@ -4,8 +4,8 @@
  * Signing keys never enter the guest: `helpers.key(name)` gives a stand-in that only the hash
  * helpers replace with the key.
  */
-import { formatPhpDate, httpBuildQuery, phpUrlencode, toDate } from '../../nodes/core/php.ts';
-import type { DigestEncoding, HashAlgorithm } from '../../nodes/core/types.ts';
+import { formatPhpDate, httpBuildQuery, phpUrlencode, toDate } from '../../core/template/php.ts';
+import type { DigestEncoding, HashAlgorithm } from '../../core/node/contract.ts';
 import { hasher } from './hash.ts';
 
 /** Text of a helper argument: strings as they are, objects as JSON, nothing as ''. */

@@ -6,10 +6,11 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseScript } from 'acorn';
 import flowSchema from '../../flows/flow.schema.json' with { type: 'json' };
-import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript, type NodeDescriptor, type ParamSpec } from '../../nodes/core/types.ts';
-import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../../nodes/core/template.ts';
+import type { NodeDescriptor, ParamSpec } from '../node/contract.ts';
+import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript } from '../node/code-sandbox.ts';
+import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../template/template.ts';
 import { isStage } from '../domain/lead.ts';
-import { parseSchedule } from '../../nodes/core/schedule.ts';
+import { parseSchedule } from '../node/schedule.ts';
 import type { FlowDoc, FlowNode } from '../domain/flow.ts';
 
 /** One problem in a flow. `field` is a path inside the node (`params.url`) or the flow (`edges[2].target`). */

@@ -2,7 +2,7 @@
  * Small readings of the values nodes pass each other, shared so every node reads them alike.
  * Browser-safe.
  */
-import type { KeyValue } from './types.ts';
+import type { KeyValue } from './contract.ts';
 
 /** A plain object (not null, not an array). */
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAffiliateNetwork } from '../../runtime/targets/affiliate-network.ts';
-import { startClassicCrm } from '../../runtime/targets/classic-crm.ts';
-import { startFinancialNetwork } from '../../runtime/targets/financial-network.ts';
-import { startFinancialCrm } from '../../runtime/targets/financial-crm.ts';
-import { SANDBOXES, startSandboxTargets } from '../../runtime/targets/index.ts';
+import { startAffiliateNetwork } from '../../runtime/sandboxes/affiliate-network.ts';
+import { startClassicCrm } from '../../runtime/sandboxes/classic-crm.ts';
+import { startFinancialNetwork } from '../../runtime/sandboxes/financial-network.ts';
+import { startFinancialCrm } from '../../runtime/sandboxes/financial-crm.ts';
+import { SANDBOXES, startSandboxTargets } from '../../runtime/sandboxes/index.ts';
 import { startMockServer, waitFor } from '../support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];

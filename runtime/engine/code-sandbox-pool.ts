@@ -8,8 +8,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CodeError, CodeGlobals, CodeLimits, CodeOutcome, CodeRunner } from '../../nodes/core/types.ts';
-import { failed, limitError, loadQuickJs, runScript, toJob, toOutcome, type SandboxJob, type SandboxReply } from './sandbox.ts';
+import type { CodeError, CodeGlobals, CodeLimits, CodeOutcome, CodeRunner } from '../../core/node/code-sandbox.ts';
+import { failed, limitError, loadQuickJs, runScript, toJob, toOutcome, type SandboxJob, type SandboxReply } from './code-sandbox.ts';
 
 /** How long past its deadline a worker may take to answer before it is terminated. */
 const KILL_GRACE_MS = 500;
@@ -83,7 +83,7 @@ const { workerData, parentPort } = require('node:worker_threads');
 `;
 
 function bootData(): { entry: string; tsx?: string } {
-  const entry = new URL('./sandbox-worker.ts', import.meta.url).href;
+  const entry = new URL('./code-sandbox-worker.ts', import.meta.url).href;
   try {
     // the ES module build of tsx's API (the CommonJS one cannot register ESM hooks in a worker)
     const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));

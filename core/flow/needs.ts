@@ -4,7 +4,7 @@
  * that lacks one, with the same answer.
  */
 import type { FlowDoc } from '../domain/flow.ts';
-import { isTemplate, templatePaths } from '../../nodes/core/template.ts';
+import { isTemplate, templatePaths } from '../template/template.ts';
 
 export interface FlowNeeds {
   settings: string[];
