@@ -56,3 +56,19 @@ export interface FlowDoc {
   nodes: FlowNode[];
   edges: FlowEdge[];
 }
+
+/** A flow with its saved versions; versions are immutable, numbered from 1. */
+export interface StoredFlow {
+  id: string;
+  name: string;
+  event: FlowEvent;
+  currentVersion: number;
+  versions: FlowVersion[];
+}
+
+export interface FlowVersion {
+  version: number;
+  savedAt: string;
+  savedBy: string;
+  flow: FlowDoc;
+}

@@ -9,13 +9,7 @@ import type { ConfigStore } from '../store/types.ts';
 import { FLOW_EVENTS, type FlowEvent, type Integration } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { flowNeeds } from '../../core/flow/needs.ts';
-
-/** An integration in an API answer. */
-export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken'> {
-  secrets: Record<string, { set: true }>;
-  /** The URL to give the target for postbacks, token included. */
-  postbackUrl: string;
-}
+import type { IntegrationView } from '../../core/api.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };

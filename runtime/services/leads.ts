@@ -9,15 +9,9 @@ import type { Integration } from '../../core/domain/config.ts';
 import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
+import type { LeadView } from '../../core/api.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
 import { parseLeadInput } from './lead-input.ts';
-
-/** A lead as `GET /api/leads/:id` shows it. */
-export interface LeadView {
-  lead: Lead;
-  history: StageChange[];
-  deliveries: Job[];
-}
 
 export class LeadService {
   constructor(

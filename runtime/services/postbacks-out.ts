@@ -7,6 +7,7 @@ import { request, type Dispatcher } from 'undici';
 import type { ConfigStore, Job, LeadStore } from '../store/types.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { Webmaster } from '../../core/domain/config.ts';
+import type { PostbackAttempt } from '../../core/domain/job.ts';
 import type { JobHandler, JobOutcome } from './queue.ts';
 
 /** The macros a postback URL may hold, e.g. `https://tracker/pb?click={subid}&status={stage}`. */
@@ -14,15 +15,6 @@ export const POSTBACK_MACROS = [
   'id', 'eid', 'offer', 'wm', 'flow', 'stage', 'status', 'reason', 'comment', 'payout', 'currency', 'country',
   'subid', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
 ] as const;
-
-/** One try to reach the tracker, as the job's log keeps it. */
-export interface PostbackAttempt {
-  at: string;
-  url: string;
-  status?: number;
-  error?: string;
-  durationMs: number;
-}
 
 /** Attempts kept per postback: enough to debug, bounded for a tracker down for days. */
 const MAX_ATTEMPTS_KEPT = 30;

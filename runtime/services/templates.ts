@@ -22,59 +22,12 @@ import type { FlowEvent } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { FlowService } from './flows.ts';
-import type { IntegrationService, IntegrationView } from './integrations.ts';
+import type { IntegrationService } from './integrations.ts';
+import type { FromTemplateResult, IntegrationTemplate, Missing, TemplateSummary } from '../../core/api.ts';
 
 const TEMPLATES_DIR = fileURLToPath(new URL('../../flows/templates/', import.meta.url));
 const SCHEMA_FILE = fileURLToPath(new URL('../../flows/template.schema.json', import.meta.url));
 const FLOW_SCHEMA_FILE = fileURLToPath(new URL('../../flows/flow.schema.json', import.meta.url));
-
-/** One thing a template asks the integrator for. */
-export interface TemplateField {
-  name: string;
-  label: string;
-  help: string;
-  /** Secrets are required unless they say otherwise; settings and offer parameters only when they say so. */
-  required?: boolean;
-}
-
-/** A template file. */
-export interface IntegrationTemplate {
-  id: string;
-  name: string;
-  kind: string;
-  description: string;
-  settings: TemplateField[];
-  secrets: TemplateField[];
-  offerParameters: TemplateField[];
-  /**
-   * For targets that send postbacks to a URL the integrator pastes into them: what to append to
-   * the integration's postback URL, in the target's own macros (`&click_id={click_id}&status={status}`).
-   * The integration keeps it in its settings as `postback_tail`.
-   */
-  postbackTail?: string;
-  flows: FlowDoc[];
-}
-
-/** A template as the list shows it: what it asks for and which events it handles, without its flows. */
-export interface TemplateSummary extends Omit<IntegrationTemplate, 'flows'> {
-  events: FlowEvent[];
-}
-
-/** What is still to be filled in before the integration can work. */
-export interface Missing {
-  settings: string[];
-  secrets: string[];
-  /** Per offer routed to the integration, the parameters the template needs that the offer lacks. */
-  offerParameters: Record<string, string[]>;
-}
-
-/** The answer of "new integration from template". */
-export interface FromTemplateResult extends IntegrationView {
-  template: string;
-  missing: Missing;
-  /** The postback URL with the template's tail of macros: what to paste into the target. */
-  postbackUrlWithTail?: string;
-}
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$' };

@@ -18,24 +18,15 @@
  * - the config store is then shared too: lowdb's is one process's copy of `config.json`.
  */
 import type { FlowEvent, Integration, Offer, Webmaster } from '../../core/domain/config.ts';
-import type { FlowDoc } from '../../core/domain/flow.ts';
+import type { FlowDoc, FlowVersion, StoredFlow } from '../../core/domain/flow.ts';
+import type { Job, JobKind, JobState } from '../../core/domain/job.ts';
+import type { Execution, ExecutionState } from '../../core/domain/execution.ts';
+
+// The records the store keeps are domain shapes of the kernel (the API answers them too).
+export type { FlowVersion, StoredFlow, Job, JobKind, JobState, Execution, ExecutionState };
+export type { HttpRecord, StepRecord } from '../../core/domain/execution.ts';
+export { expandStepInputs } from '../../core/domain/execution.ts';
 import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead.ts';
-
-/** A flow with its saved versions; versions are immutable, numbered from 1. */
-export interface StoredFlow {
-  id: string;
-  name: string;
-  event: FlowEvent;
-  currentVersion: number;
-  versions: FlowVersion[];
-}
-
-export interface FlowVersion {
-  version: number;
-  savedAt: string;
-  savedBy: string;
-  flow: FlowDoc;
-}
 
 export interface ConfigStore {
   listOffers(): Promise<Offer[]>;
@@ -79,29 +70,6 @@ export interface LeadChange {
   history?: StageChange;
 }
 
-export type JobKind = 'lead.new' | 'lead.update' | 'lead.approved' | 'postback.out';
-export type JobState = 'queued' | 'running' | 'done' | 'failed';
-
-/**
- * A unit of durable work: a lead to deliver, an outgoing postback to send. `key`, when set, is
- * unique: enqueueing the same key twice keeps one job (an outgoing postback is sent once per change).
- */
-export interface Job {
-  id: number;
-  kind: JobKind;
-  leadId?: number;
-  integrationId?: string;
-  key?: string;
-  payload: Record<string, unknown>;
-  state: JobState;
-  attempts: number;
-  /** When it may run (next retry), ISO time. */
-  runAt: string;
-  lastError?: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export interface NewJob {
   kind: JobKind;
   leadId?: number;
@@ -109,74 +77,6 @@ export interface NewJob {
   key?: string;
   payload?: Record<string, unknown>;
   runAt?: Date;
-}
-
-/** An HTTP exchange a node made, as the execution log keeps it (secrets redacted). */
-export interface HttpRecord {
-  request: { method: string; url: string; headers: Record<string, string>; body?: string };
-  response?: { status: number; headers: Record<string, string>; body: string };
-  outcome: 'answer' | 'network_error' | 'timeout';
-  error?: string;
-  durationMs: number;
-}
-
-/** One node's run in an execution. */
-export interface StepRecord {
-  nodeId: string;
-  type: string;
-  /** Nodes the flow did not reach have no step. */
-  state: 'ok' | 'error';
-  port?: string;
-  input?: unknown;
-  /**
-   * Storage detail: the step's input was the output of this earlier step (`$trigger`: the trigger),
-   * so only that one is stored. Readers get `input` filled in ({@link expandStepInputs}).
-   */
-  inputFrom?: string;
-  output?: unknown;
-  error?: { code: string; message: string };
-  startedAt: string;
-  durationMs: number;
-  attempts: number;
-  http: HttpRecord[];
-  logs: string[];
-}
-
-/**
- * Fills in the `input` of steps recorded with `inputFrom` — the output of the latest step of that
- * node before it, or the trigger — by reference, in place.
- */
-export function expandStepInputs<T extends Pick<Execution, 'steps' | 'trigger'>>(execution: T): T {
-  const latest = new Map<string, unknown>();
-  for (const step of execution.steps) {
-    if (step.inputFrom !== undefined && step.input === undefined) {
-      step.input = step.inputFrom === '$trigger' ? execution.trigger : latest.get(step.inputFrom);
-      delete step.inputFrom;
-    }
-    latest.set(step.nodeId, step.output);
-  }
-  return execution;
-}
-
-export type ExecutionState = 'success' | 'error';
-
-/** A run of one flow version for one event: the integration log integrators debug with. */
-export interface Execution {
-  id: number;
-  flowId: string;
-  flowVersion: number;
-  integrationId: string;
-  event: FlowEvent;
-  leadId?: number;
-  state: ExecutionState;
-  /** Set by a test run from the editor: not part of a lead's life. */
-  test: boolean;
-  error?: { code: string; message: string; nodeId?: string; retryable: boolean };
-  response?: { status: number; body: unknown };
-  trigger?: unknown;
-  steps: StepRecord[];
-  startedAt: string;
-  durationMs: number;
 }
 
 export type NewExecution = Omit<Execution, 'id'>;

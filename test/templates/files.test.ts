@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
 import { validateFlow } from '../../core/flow/validate.ts';
 import { isTemplate, templatePaths } from '../../core/template/template.ts';
-import type { IntegrationTemplate } from '../../runtime/services/templates.ts';
+import type { IntegrationTemplate } from '../../core/api.ts';
 import { ROOT } from '../support/harness.ts';
 
 const dir = `${ROOT}/flows/templates/`;

@@ -1,75 +1,29 @@
 /**
- * The management API as the editor calls it. Answer types come from the runtime's own modules
- * (type-only imports), derived where the API reshapes them, never declared a second time.
+ * The management API as the editor calls it. Answer types are the kernel's (`core/api.ts`), the
+ * same the runtime's services build.
  */
 import type { FlowDoc } from '../../../core/domain/flow.ts';
-import type { Integration, Offer } from '../../../core/domain/config.ts';
-import type { Lead, Stage } from '../../../core/domain/lead.ts';
-import type { Execution, FlowVersion, StoredFlow } from '../../../runtime/store/types.ts';
-import type { LeadView } from '../../../runtime/services/leads.ts';
+import type { Offer } from '../../../core/domain/config.ts';
+import type { Lead } from '../../../core/domain/lead.ts';
+import type { Execution } from '../../../core/domain/execution.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import type { FlowIssue } from '../../../core/flow/validate.ts';
-import type { FlowResponse } from '../../../core/node/contract.ts';
-import type { FromTemplateResult, IntegrationTemplate, Missing, TemplateField, TemplateSummary } from '../../../runtime/services/templates.ts';
+import type {
+  ExecutionQuery,
+  FlowSummary,
+  FromTemplateRequest,
+  FromTemplateResult,
+  IntegrationPatch,
+  IntegrationTemplate,
+  IntegrationView,
+  LeadPage,
+  LeadQuery,
+  TemplateSummary,
+  TestRunAnswer,
+  VersionInfo,
+} from '../../../core/api.ts';
 
-export type { FromTemplateResult, IntegrationTemplate, Missing, TemplateField, TemplateSummary };
-
-/**
- * What `POST /api/integrations/from-template` takes: the template, the new integration's id and
- * name, and the answers given (the runtime checks it with a schema and keeps its interface private).
- */
-export interface FromTemplateRequest {
-  template: string;
-  id: string;
-  name: string;
-  settings?: Record<string, string>;
-  secrets?: Record<string, string>;
-  offers?: string[];
-  enabled?: boolean;
-}
-
-/** A flow in `GET /api/flows`: the stored flow without its versions' documents. */
-export type FlowSummary = Omit<StoredFlow, 'versions'> & { versions: VersionInfo[] };
-export type VersionInfo = Omit<FlowVersion, 'flow'>;
-
-/** An integration in an API answer: secrets by name only, and the postback URL to give the target. */
-export type IntegrationView = Omit<Integration, 'secrets' | 'postbackToken'> & {
-  secrets: Record<string, { set: true }>;
-  postbackUrl: string;
-};
-
-/** What `PATCH /api/integrations/:id` takes: secrets set (text), kept (left out) or removed (null). */
-export type IntegrationPatch = Partial<Omit<Integration, 'secrets' | 'flows'>> & {
-  secrets?: Record<string, string | null>;
-  flows?: Record<string, string | null>;
-};
-
-/** `GET /api/leads/:id`: the lead, its stage history and deliveries, and its executions (newest first). */
-export type LeadPage = LeadView & { executions: Execution[] };
-
-/** The filters of `GET /api/leads`; `before` pages back from the newest (leads with a smaller id). */
-export interface LeadQuery {
-  stage?: Stage;
-  integration?: string;
-  offer?: string;
-  before?: number;
-  limit?: number;
-}
-
-/** The filters of `GET /api/executions` (the integration log), newest first. */
-export interface ExecutionQuery {
-  integration?: string;
-  flow?: string;
-  lead?: number;
-  before?: number;
-  limit?: number;
-}
-
-export interface TestRunAnswer {
-  execution: Execution;
-  response?: FlowResponse;
-  error?: Execution['error'];
-}
+export type * from '../../../core/api.ts';
 
 /** An error answer of the API, with the issues of an invalid flow when there are some. */
 export class ApiError extends Error {

@@ -10,7 +10,7 @@ import { addEdge, applyEdgeChanges, applyNodeChanges, type Connection, type Edge
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import type { FlowDoc, FlowEdge, FlowNode, NodeSettings } from '../../../core/domain/flow.ts';
 import type { FlowIssue } from '../../../core/flow/validate.ts';
-import type { StepRecord } from '../../../runtime/store/types.ts';
+import type { StepRecord } from '../../../core/domain/execution.ts';
 import type { IntegrationView, TestRunAnswer } from '../api/client.ts';
 import type { Offer } from '../../../core/domain/config.ts';
 import {

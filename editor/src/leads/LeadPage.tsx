@@ -6,8 +6,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { Lead, LeadInput } from '../../../core/domain/lead.ts';
-import type { Job } from '../../../runtime/store/types.ts';
-import type { PostbackAttempt } from '../../../runtime/services/postbacks-out.ts';
+import type { Job, PostbackAttempt } from '../../../core/domain/job.ts';
 import { api, ApiError, type LeadPage as LeadAnswer } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 import { formatMs, formatWhen } from '../canvas/look.ts';

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
-import type { Execution } from '../../../runtime/store/types.ts';
+import type { Execution } from '../../../core/domain/execution.ts';
 import { api } from '../api/client.ts';
 import { useEditor } from '../canvas/store.ts';
 import { useCatalog } from '../catalog/catalog.ts';

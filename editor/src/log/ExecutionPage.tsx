@@ -5,7 +5,7 @@
  * path it took; the canvas is a chunk of its own, loaded only then.
  */
 import { lazy, Suspense, useEffect, useState } from 'react';
-import type { Execution, StepRecord } from '../../../runtime/store/types.ts';
+import type { Execution, StepRecord } from '../../../core/domain/execution.ts';
 import { api, ApiError } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';

@@ -2,7 +2,7 @@
  * Executions as rows: when, which flow and version, event, lead, outcome (with the error's code and
  * node), duration. Used by the integration log and a lead's page; a row opens the execution.
  */
-import type { Execution } from '../../../runtime/store/types.ts';
+import type { Execution } from '../../../core/domain/execution.ts';
 import { formatMs, formatWhen } from '../canvas/look.ts';
 import { hrefOf } from '../app/route.ts';
 

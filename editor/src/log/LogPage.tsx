@@ -5,7 +5,7 @@
  * execution also shows the path it took on the flow's canvas.
  */
 import { useEffect, useState } from 'react';
-import type { Execution } from '../../../runtime/store/types.ts';
+import type { Execution } from '../../../core/domain/execution.ts';
 import { api, type FlowSummary, type IntegrationView } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';

@@ -2,7 +2,7 @@
  * What one node did in a test run: its exit, time, input, output, the HTTP requests it sent and
  * the answers it got (secrets already redacted by the runtime), and its log lines.
  */
-import type { HttpRecord, StepRecord } from '../../../runtime/store/types.ts';
+import type { HttpRecord, StepRecord } from '../../../core/domain/execution.ts';
 import { formatMs } from '../canvas/look.ts';
 
 function Json({ value }: { value: unknown }) {

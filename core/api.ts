@@ -1,0 +1,124 @@
+/**
+ * The management API's answers and requests, as the runtime sends them and the editor reads them.
+ * Declared once here; the runtime's services build these shapes and the editor's client types its
+ * calls with them.
+ */
+import type { FlowEvent, Integration } from './domain/config.ts';
+import type { FlowDoc, FlowVersion, StoredFlow } from './domain/flow.ts';
+import type { Lead, Stage, StageChange } from './domain/lead.ts';
+import type { Job } from './domain/job.ts';
+import type { Execution } from './domain/execution.ts';
+import type { FlowResponse } from './node/contract.ts';
+
+/** An integration in an API answer. */
+export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken'> {
+  secrets: Record<string, { set: true }>;
+  /** The URL to give the target for postbacks, token included. */
+  postbackUrl: string;
+}
+
+/** A lead as `GET /api/leads/:id` shows it. */
+export interface LeadView {
+  lead: Lead;
+  history: StageChange[];
+  deliveries: Job[];
+}
+
+/** One thing a template asks the integrator for. */
+export interface TemplateField {
+  name: string;
+  label: string;
+  help: string;
+  /** Secrets are required unless they say otherwise; settings and offer parameters only when they say so. */
+  required?: boolean;
+}
+
+/** A template file. */
+export interface IntegrationTemplate {
+  id: string;
+  name: string;
+  kind: string;
+  description: string;
+  settings: TemplateField[];
+  secrets: TemplateField[];
+  offerParameters: TemplateField[];
+  /**
+   * For targets that send postbacks to a URL the integrator pastes into them: what to append to
+   * the integration's postback URL, in the target's own macros (`&click_id={click_id}&status={status}`).
+   * The integration keeps it in its settings as `postback_tail`.
+   */
+  postbackTail?: string;
+  flows: FlowDoc[];
+}
+
+/** A template as the list shows it: what it asks for and which events it handles, without its flows. */
+export interface TemplateSummary extends Omit<IntegrationTemplate, 'flows'> {
+  events: FlowEvent[];
+}
+
+/** What is still to be filled in before the integration can work. */
+export interface Missing {
+  settings: string[];
+  secrets: string[];
+  /** Per offer routed to the integration, the parameters the template needs that the offer lacks. */
+  offerParameters: Record<string, string[]>;
+}
+
+/** The answer of "new integration from template". */
+export interface FromTemplateResult extends IntegrationView {
+  template: string;
+  missing: Missing;
+  /** The postback URL with the template's tail of macros: what to paste into the target. */
+  postbackUrlWithTail?: string;
+}
+
+/**
+ * What `POST /api/integrations/from-template` takes: the template, the new integration's id and
+ * name, and the answers given (the runtime checks it with a schema and keeps its interface private).
+ */
+export interface FromTemplateRequest {
+  template: string;
+  id: string;
+  name: string;
+  settings?: Record<string, string>;
+  secrets?: Record<string, string>;
+  offers?: string[];
+  enabled?: boolean;
+}
+
+/** A flow in `GET /api/flows`: the stored flow without its versions' documents. */
+export type FlowSummary = Omit<StoredFlow, 'versions'> & { versions: VersionInfo[] };
+export type VersionInfo = Omit<FlowVersion, 'flow'>;
+
+/** What `PATCH /api/integrations/:id` takes: secrets set (text), kept (left out) or removed (null). */
+export type IntegrationPatch = Partial<Omit<Integration, 'secrets' | 'flows'>> & {
+  secrets?: Record<string, string | null>;
+  flows?: Record<string, string | null>;
+};
+
+/** `GET /api/leads/:id`: the lead, its stage history and deliveries, and its executions (newest first). */
+export type LeadPage = LeadView & { executions: Execution[] };
+
+/** The filters of `GET /api/leads`; `before` pages back from the newest (leads with a smaller id). */
+export interface LeadQuery {
+  stage?: Stage;
+  integration?: string;
+  offer?: string;
+  before?: number;
+  limit?: number;
+}
+
+/** The filters of `GET /api/executions` (the integration log), newest first. */
+export interface ExecutionQuery {
+  integration?: string;
+  flow?: string;
+  lead?: number;
+  before?: number;
+  limit?: number;
+}
+
+export interface TestRunAnswer {
+  execution: Execution;
+  response?: FlowResponse;
+  error?: Execution['error'];
+}

@@ -1,0 +1,73 @@
+/**
+ * Executions: every run of a flow, node by node, with the HTTP exchanges it made (secrets
+ * redacted) — the integration log integrators debug with.
+ */
+import type { FlowEvent } from './config.ts';
+
+/** An HTTP exchange a node made, as the execution log keeps it (secrets redacted). */
+export interface HttpRecord {
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response?: { status: number; headers: Record<string, string>; body: string };
+  outcome: 'answer' | 'network_error' | 'timeout';
+  error?: string;
+  durationMs: number;
+}
+
+/** One node's run in an execution. */
+export interface StepRecord {
+  nodeId: string;
+  type: string;
+  /** Nodes the flow did not reach have no step. */
+  state: 'ok' | 'error';
+  port?: string;
+  input?: unknown;
+  /**
+   * Storage detail: the step's input was the output of this earlier step (`$trigger`: the trigger),
+   * so only that one is stored. Readers get `input` filled in ({@link expandStepInputs}).
+   */
+  inputFrom?: string;
+  output?: unknown;
+  error?: { code: string; message: string };
+  startedAt: string;
+  durationMs: number;
+  attempts: number;
+  http: HttpRecord[];
+  logs: string[];
+}
+
+/**
+ * Fills in the `input` of steps recorded with `inputFrom` — the output of the latest step of that
+ * node before it, or the trigger — by reference, in place.
+ */
+export function expandStepInputs<T extends Pick<Execution, 'steps' | 'trigger'>>(execution: T): T {
+  const latest = new Map<string, unknown>();
+  for (const step of execution.steps) {
+    if (step.inputFrom !== undefined && step.input === undefined) {
+      step.input = step.inputFrom === '$trigger' ? execution.trigger : latest.get(step.inputFrom);
+      delete step.inputFrom;
+    }
+    latest.set(step.nodeId, step.output);
+  }
+  return execution;
+}
+
+export type ExecutionState = 'success' | 'error';
+
+/** A run of one flow version for one event: the integration log integrators debug with. */
+export interface Execution {
+  id: number;
+  flowId: string;
+  flowVersion: number;
+  integrationId: string;
+  event: FlowEvent;
+  leadId?: number;
+  state: ExecutionState;
+  /** Set by a test run from the editor: not part of a lead's life. */
+  test: boolean;
+  error?: { code: string; message: string; nodeId?: string; retryable: boolean };
+  response?: { status: number; body: unknown };
+  trigger?: unknown;
+  steps: StepRecord[];
+  startedAt: string;
+  durationMs: number;
+}
