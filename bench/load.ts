@@ -47,7 +47,10 @@ export interface LoadResult {
 }
 
 /** Open-loop load at `overallRate` for `duration` s: each request is sent when it is due, whatever came back. */
-async function paced(spec: LoadSpec & { overallRate: number }, record: (ms: number) => void): Promise<Omit<LoadResult, 'p50' | 'p95' | 'p99' | 'max' | 'seconds' | 'perSecond'>> {
+async function paced(
+  spec: LoadSpec & { overallRate: number },
+  record: (ms: number) => void,
+): Promise<Omit<LoadResult, 'p50' | 'p95' | 'p99' | 'max' | 'seconds' | 'perSecond'>> {
   const url = new URL(spec.url);
   const pool = new Pool(url.origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const body = JSON.stringify(spec.body);

@@ -34,7 +34,12 @@ const server = createServer((req, res) => {
   req.on('data', () => {});
   req.on('end', () => {
     setTimeout(() => {
-      const body = req.url === '/register' ? { user_id: `U${n}`, login: `https://broker.test/login?u=U${n}` } : req.url?.startsWith('/status') ? statuses(req.url) : { status: 'ok', order_id: `M${n}` };
+      const body =
+        req.url === '/register'
+          ? { user_id: `U${n}`, login: `https://broker.test/login?u=U${n}` }
+          : req.url?.startsWith('/status')
+            ? statuses(req.url)
+            : { status: 'ok', order_id: `M${n}` };
       const text = JSON.stringify(body);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);

@@ -26,7 +26,12 @@ const total = [...self.values()].reduce((a, b) => a + b, 0);
 function where(url: string): string {
   if (!url) return '(native)';
   const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) return url.slice(nm + 13).split('/').slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1).join('/');
+  if (nm >= 0)
+    return url
+      .slice(nm + 13)
+      .split('/')
+      .slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1)
+      .join('/');
   const root = url.indexOf('/work/main/');
   return root >= 0 ? url.slice(root + 11) : url.replace(/^node:/, 'node:');
 }

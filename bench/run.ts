@@ -71,7 +71,9 @@ const rows: Row[] = [];
 function report(row: Row): void {
   rows.push(row);
   const lat = row.p50 === undefined ? '' : ` p50 ${fmt(row.p50)} p95 ${fmt(row.p95)} p99 ${fmt(row.p99)} ms`;
-  console.log(`  ✓ ${row.scenario}: ${row.throughput === undefined ? '-' : `${fmt(row.throughput)} ${row.unit}`}${lat}${row.peakRssMb ? `, peak RSS ${row.peakRssMb} MB` : ''}`);
+  console.log(
+    `  ✓ ${row.scenario}: ${row.throughput === undefined ? '-' : `${fmt(row.throughput)} ${row.unit}`}${lat}${row.peakRssMb ? `, peak RSS ${row.peakRssMb} MB` : ''}`,
+  );
 }
 
 function fmt(n: number | undefined): string {
@@ -300,7 +302,6 @@ async function setUpSend(runtime: RuntimeChild, targetUrl: string): Promise<void
 /** The example synchronous registration (`flows/examples/register-autologin.json`). */
 const REGISTER_FLOW = JSON.parse(readFileSync(path.join(ROOT, 'flows/examples/register-autologin.json'), 'utf8'));
 
-
 async function setUpRegister(runtime: RuntimeChild, targetUrl: string): Promise<void> {
   await runtime.api('POST', '/api/flows', REGISTER_FLOW);
   await runtime.api('POST', '/api/offers', { id: 'fx', name: 'FX' });
@@ -322,13 +323,24 @@ async function setUpStatusCheck(runtime: RuntimeChild, targetUrl: string): Promi
     event: 'status.processing',
     nodes: [
       { id: 'check', type: 'status-check', position: { x: 0, y: 0 }, params: { schedule: '1h', batchSize: 100 } },
-      { id: 'ask', type: 'http-request', position: { x: 1, y: 0 }, params: { method: 'GET', url: '{{integration.settings.base_url}}/status?ids={{batch.eids | join:","}}' } },
+      {
+        id: 'ask',
+        type: 'http-request',
+        position: { x: 1, y: 0 },
+        params: { method: 'GET', url: '{{integration.settings.base_url}}/status?ids={{batch.eids | join:","}}' },
+      },
       { id: 'each', type: 'for-each', position: { x: 2, y: 0 }, params: { items: '{{input.body.orders}}' } },
       {
         id: 'stage',
         type: 'map-status',
         position: { x: 3, y: 0 },
-        params: { value: '{{item.status}}', rules: [{ match: 'exact', value: 'processing', stage: 'wait' }, { match: 'exact', value: 'confirmed', stage: 'approve' }] },
+        params: {
+          value: '{{item.status}}',
+          rules: [
+            { match: 'exact', value: 'processing', stage: 'wait' },
+            { match: 'exact', value: 'confirmed', stage: 'approve' },
+          ],
+        },
       },
       { id: 'save', type: 'update-lead', position: { x: 4, y: 0 }, params: { find: 'eid', eid: '{{item.order_id}}', setEid: '' } },
     ],
@@ -340,7 +352,14 @@ async function setUpStatusCheck(runtime: RuntimeChild, targetUrl: string): Promi
     ],
   });
   await runtime.api('POST', '/api/offers', { id: 'tea', name: 'Tea' });
-  await runtime.api('POST', '/api/integrations', { id: 'crm', name: 'CRM', enabled: true, settings: { base_url: targetUrl }, offers: ['tea'], flows: { 'status.processing': 'status' } });
+  await runtime.api('POST', '/api/integrations', {
+    id: 'crm',
+    name: 'CRM',
+    enabled: true,
+    settings: { base_url: targetUrl },
+    offers: ['tea'],
+    flows: { 'status.processing': 'status' },
+  });
 }
 
 const intakeUrl = (runtime: RuntimeChild) => `${runtime.url}/api/leads`;
@@ -356,7 +375,10 @@ async function delivered(runtime: RuntimeChild, afterId: number, expected: numbe
     `${expected} leads in wait`,
     300_000,
   );
-  return runtime.call<{ count: number; firstCreated: number; lastWait: number; intakeToWaitMs: number[]; executionMs: number[] }>('deliveries', { afterId });
+  return runtime.call<{ count: number; firstCreated: number; lastWait: number; intakeToWaitMs: number[]; executionMs: number[] }>(
+    'deliveries',
+    { afterId },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,7 +406,13 @@ const scenarios: Record<string, (mock: MockTarget) => Promise<void>> = {
         cpuMsPerLead: cpuPerLead,
       });
       runtime.resetPeak();
-      const fixed = await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections: CONNECTIONS, duration: SIZE.seconds, overallRate: 1000 });
+      const fixed = await load({
+        url: intakeUrl(runtime),
+        body: SEND_LEAD,
+        connections: CONNECTIONS,
+        duration: SIZE.seconds,
+        overallRate: 1000,
+      });
       report({
         scenario: 'intake at 1,000 leads/s (queue paused)',
         throughput: fixed.perSecond,
@@ -397,7 +425,14 @@ const scenarios: Record<string, (mock: MockTarget) => Promise<void>> = {
         notes: 'paced: one request every 1 ms, latency from when it was due',
       });
       runtime.resetPeak();
-      const burst = await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections: CONNECTIONS, duration: SIZE.seconds, overallRate: 1000, autocannonRate: true });
+      const burst = await load({
+        url: intakeUrl(runtime),
+        body: SEND_LEAD,
+        connections: CONNECTIONS,
+        duration: SIZE.seconds,
+        overallRate: 1000,
+        autocannonRate: true,
+      });
       report({
         scenario: "intake at 1,000 leads/s, autocannon's overallRate (queue paused)",
         throughput: burst.perSecond,
@@ -405,7 +440,8 @@ const scenarios: Record<string, (mock: MockTarget) => Promise<void>> = {
         ...pick(burst),
         latency: 'POST /api/leads → 202',
         peakRssMb: runtime.peakRssMb(),
-        notes: "autocannon's limiter sends each connection's quota back to back at the top of every second: 1,000 requests arrive as one burst per second, so this measures the burst's queue, not latency at a steady 1,000/s",
+        notes:
+          "autocannon's limiter sends each connection's quota back to back at the top of every second: 1,000 requests arrive as one burst per second, so this measures the burst's queue, not latency at a steady 1,000/s",
       });
     } finally {
       await runtime.stop();
@@ -500,7 +536,10 @@ const scenarios: Record<string, (mock: MockTarget) => Promise<void>> = {
       report({ scenario: 'Code node per run', target: '< 0.5 ms/run', notes: 'not available yet: bench/code-node.ts has not landed' });
       return;
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', script, '--runs', String(QUICK ? 500 : 3000)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--runs', String(QUICK ? 500 : 3000)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.add(child);
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -512,7 +551,11 @@ const scenarios: Record<string, (mock: MockTarget) => Promise<void>> = {
     const inline = line('inline');
     const pool = out.match(/^threads, 8 at a time: (\d+) runs\/s/m);
     if (code !== 0 || !node) {
-      report({ scenario: 'Code node per run', target: '< 0.5 ms/run', notes: `bench/code-node.ts exited with ${code}; its output: ${out.slice(-400)}` });
+      report({
+        scenario: 'Code node per run',
+        target: '< 0.5 ms/run',
+        notes: `bench/code-node.ts exited with ${code}; its output: ${out.slice(-400)}`,
+      });
       return;
     }
     const mean = Number(node[1]);
@@ -545,7 +588,11 @@ const scenarios: Record<string, (mock: MockTarget) => Promise<void>> = {
       const approvedBefore = (await runtime.call<Record<string, number>>('progress', { afterId: 0 })).approve ?? 0;
       runtime.resetPeak();
       const started = performance.now();
-      const r = (await runtime.api('POST', '/api/integrations/crm/checks/status.processing')) as { runs: number; leads: number; error?: unknown };
+      const r = (await runtime.api('POST', '/api/integrations/crm/checks/status.processing')) as {
+        runs: number;
+        leads: number;
+        error?: unknown;
+      };
       const seconds = (performance.now() - started) / 1000;
       if (r.error) throw new Error(`the status check stopped: ${JSON.stringify(r.error)}`);
       const peak = runtime.peakRssMb();
@@ -575,10 +622,23 @@ const scenarios: Record<string, (mock: MockTarget) => Promise<void>> = {
       const steady = async (label: string) => {
         const afterId = await runtime.call<number>('maxLeadId');
         runtime.resetPeak();
-        const intake = await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections: CONNECTIONS, duration: SIZE.seconds, overallRate: GROWTH_RATE });
+        const intake = await load({
+          url: intakeUrl(runtime),
+          body: SEND_LEAD,
+          connections: CONNECTIONS,
+          duration: SIZE.seconds,
+          overallRate: GROWTH_RATE,
+        });
         const d = await delivered(runtime, afterId, intake.ok);
         const peak = runtime.peakRssMb();
-        const rowIntake: Row = { scenario: `growth, ${label}: intake at ${GROWTH_RATE}/s with deliveries on`, throughput: intake.perSecond, unit: 'leads/s', ...pick(intake), latency: 'POST /api/leads → 202', peakRssMb: peak };
+        const rowIntake: Row = {
+          scenario: `growth, ${label}: intake at ${GROWTH_RATE}/s with deliveries on`,
+          throughput: intake.perSecond,
+          unit: 'leads/s',
+          ...pick(intake),
+          latency: 'POST /api/leads → 202',
+          peakRssMb: peak,
+        };
         const rowDelivery: Row = {
           scenario: `growth, ${label}: delivery at ${GROWTH_RATE}/s`,
           throughput: Math.round(d.count / ((d.lastWait - d.firstCreated) / 1000)),
@@ -637,13 +697,15 @@ function printTable(): void {
     r.met === undefined ? (r.target ? 'n/a' : '') : r.met ? 'met' : 'NOT met',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i >= 1 && i <= 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
+  const line = (cells: string[]) =>
+    '| ' + cells.map((c, i) => (i >= 1 && i <= 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
   console.log('\n' + line(head));
   console.log('|' + widths.map((w, i) => (i >= 1 && i <= 5 ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
   for (const b of body) console.log(line(b));
   console.log('\nnotes:');
   for (const r of rows) {
-    if (r.latency || r.notes) console.log(`- ${r.scenario}: ${[r.latency && `latency = ${r.latency}`, r.notes].filter(Boolean).join('; ')}`);
+    if (r.latency || r.notes)
+      console.log(`- ${r.scenario}: ${[r.latency && `latency = ${r.latency}`, r.notes].filter(Boolean).join('; ')}`);
   }
 }
 

@@ -91,7 +91,17 @@ function seed(args: { count: number; integrationId: string; offer: string; stage
     for (let i = 0; i < args.count; i++) {
       const at = new Date(base + i * 5).toISOString();
       const stage = args.stage ?? STAGES_MIX[i % STAGES_MIX.length];
-      const { lastInsertRowid } = insertLead.run(args.integrationId, args.offer, `wm${i % 500}`, stage, `E${i}`, stage, seedData(i, args.offer), at, at);
+      const { lastInsertRowid } = insertLead.run(
+        args.integrationId,
+        args.offer,
+        `wm${i % 500}`,
+        stage,
+        `E${i}`,
+        stage,
+        seedData(i, args.offer),
+        at,
+        at,
+      );
       insertJob.run(lastInsertRowid, args.integrationId, at, at, at);
     }
   })();
@@ -102,12 +112,18 @@ function seed(args: { count: number; integrationId: string; offer: string; stage
 }
 
 function progress(afterId: number): Record<string, number> {
-  const rows = db.prepare('SELECT stage, count(*) AS n FROM leads WHERE id > ? GROUP BY stage').all(afterId) as { stage: string; n: number }[];
+  const rows = db.prepare('SELECT stage, count(*) AS n FROM leads WHERE id > ? GROUP BY stage').all(afterId) as {
+    stage: string;
+    n: number;
+  }[];
   return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
 }
 
 function deliveries(afterId: number) {
-  const leads = db.prepare(`SELECT created_at, updated_at FROM leads WHERE id > ? AND stage = 'wait'`).all(afterId) as { created_at: string; updated_at: string }[];
+  const leads = db.prepare(`SELECT created_at, updated_at FROM leads WHERE id > ? AND stage = 'wait'`).all(afterId) as {
+    created_at: string;
+    updated_at: string;
+  }[];
   const created = leads.map((l) => Date.parse(l.created_at));
   const waited = leads.map((l) => Date.parse(l.updated_at));
   const executions = db.prepare('SELECT duration_ms FROM executions WHERE lead_id > ?').pluck().all(afterId) as number[];

@@ -54,7 +54,8 @@ export const authToken = defineNode<AuthTokenParams>({
   type: 'auth-token',
   title: 'Auth Token',
   category: 'build request',
-  description: 'Logs in to the target once, keeps the session token until it expires, and adds it to the next request (e.g. Authorization: Bearer …).',
+  description:
+    'Logs in to the target once, keeps the session token until it expires, and adds it to the next request (e.g. Authorization: Bearer …).',
   inputs: ['in'],
   outputs: ['out', 'failed'],
   usesSecrets: true,
@@ -69,7 +70,7 @@ export const authToken = defineNode<AuthTokenParams>({
     method: {
       kind: 'select',
       label: 'Login method',
-      help: 'The HTTP method of the target\'s login call, almost always POST.',
+      help: "The HTTP method of the target's login call, almost always POST.",
       options: ['POST', 'GET'],
       default: 'POST',
       showIf: { mode: ['cached', 'refresh'] },
@@ -93,7 +94,7 @@ export const authToken = defineNode<AuthTokenParams>({
     json: {
       kind: 'json',
       label: 'Login JSON',
-      help: 'The credentials as the target wants them; take them from the integration\'s secrets, e.g. {{secrets.password}}.',
+      help: "The credentials as the target wants them; take them from the integration's secrets, e.g. {{secrets.password}}.",
       default: { username: '{{secrets.username}}', password: '{{secrets.password}}' },
       showIf: { body: 'json' },
     },
@@ -253,8 +254,11 @@ async function logIn(
   }
   const token = status >= 200 && status < 300 ? stringify(read(answer, params.tokenPath || 'body.token')).trim() : '';
   if (token === '') {
-    const message = status >= 200 && status < 300 ? `login: no token at ${params.tokenPath} in the answer` : `login refused: HTTP ${status}`;
-    return { failure: { port: 'failed', output: { ...answer, error: message }, failure: { code: 'login_failed', message, retryable: false } } };
+    const message =
+      status >= 200 && status < 300 ? `login: no token at ${params.tokenPath} in the answer` : `login refused: HTTP ${status}`;
+    return {
+      failure: { port: 'failed', output: { ...answer, error: message }, failure: { code: 'login_failed', message, retryable: false } },
+    };
   }
   return { token, expiresAt: expiry(read(answer, params.expiresPath ?? ''), params) };
 }

@@ -51,7 +51,8 @@ export const code = defineNode<CodeParams>({
   type: 'code',
   title: 'Code',
   category: 'code',
-  description: 'Runs your JavaScript on the input, lead and offer in a sandbox, with hashing, encoding and date helpers; its result is the output, and it may choose the out or error exit.',
+  description:
+    'Runs your JavaScript on the input, lead and offer in a sandbox, with hashing, encoding and date helpers; its result is the output, and it may choose the out or error exit.',
   inputs: ['in'],
   outputs: ['out', 'error'],
   // for the signing keys only: the script never sees a secret (see `keys`)
@@ -60,14 +61,14 @@ export const code = defineNode<CodeParams>({
     script: {
       kind: 'code',
       label: 'JavaScript',
-      help: 'The body of an async function of input, lead, offer, integration and helpers; return JSON. helpers.port(\'error\', value) takes the error exit, helpers.retry(reason) delivers the lead again later. helpers.log(…) writes to the run\'s log.',
+      help: "The body of an async function of input, lead, offer, integration and helpers; return JSON. helpers.port('error', value) takes the error exit, helpers.retry(reason) delivers the lead again later. helpers.log(…) writes to the run's log.",
       required: true,
       default: SAMPLE,
     },
     keys: {
       kind: 'keyValue',
       label: 'Signing keys',
-      help: 'Secrets the script may sign with but never read, e.g. sign → {{secrets.api_secret}}; in the script, helpers.hmac(\'sha256\', helpers.key(\'sign\'), text).',
+      help: "Secrets the script may sign with but never read, e.g. sign → {{secrets.api_secret}}; in the script, helpers.hmac('sha256', helpers.key('sign'), text).",
     },
     timeoutMs: {
       kind: 'number',
@@ -146,7 +147,8 @@ function chosen(value: unknown): NodeResult {
 function reasonOf(output: unknown): string {
   if (typeof output === 'string' && output !== '') return output;
   if (isObject(output)) {
-    for (const field of ['reason', 'message', 'error']) if (typeof output[field] === 'string' && output[field] !== '') return output[field] as string;
+    for (const field of ['reason', 'message', 'error'])
+      if (typeof output[field] === 'string' && output[field] !== '') return output[field] as string;
   }
   return 'the script chose the error exit';
 }

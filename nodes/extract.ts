@@ -21,7 +21,7 @@ export const extract = defineNode<ExtractParams>({
   type: 'extract',
   title: 'Extract',
   category: 'read answer',
-  description: 'Takes values out of the target\'s answer (external id, status, comment, error) and names them.',
+  description: "Takes values out of the target's answer (external id, status, comment, error) and names them.",
   inputs: ['in'],
   outputs: ['out', 'missing'],
   params: {
@@ -54,7 +54,10 @@ export const extract = defineNode<ExtractParams>({
       if (name === '') continue;
       output[name] = typeof row.value === 'string' ? read(params.from, name, row.value) : row.value;
     }
-    const required = (params.required ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+    const required = (params.required ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
     const missing = required.filter((name) => isEmpty(output[name]));
     if (missing.length === 0) return { output };
     return {

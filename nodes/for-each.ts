@@ -36,7 +36,9 @@ function toItems(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (value === undefined || value === null || value === '') return [];
   if (typeof value === 'object') {
-    return Object.entries(value).map(([key, item]) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? { key, ...item } : { key, value: item }));
+    return Object.entries(value).map(([key, item]) =>
+      item !== null && typeof item === 'object' && !Array.isArray(item) ? { key, ...item } : { key, value: item },
+    );
   }
   return [value];
 }

@@ -40,7 +40,8 @@ export const httpRequest = defineNode<HttpRequestParams>({
   type: 'http-request',
   title: 'HTTP Request',
   category: 'talk',
-  description: 'Sends the request to the target\'s API and reads the answer as JSON or text. Separate exits for errors, network failures and timeouts.',
+  description:
+    "Sends the request to the target's API and reads the answer as JSON or text. Separate exits for errors, network failures and timeouts.",
   inputs: ['in'],
   outputs: ['out', 'http_error', 'network_error', 'timeout'],
   usesSecrets: true,
@@ -48,7 +49,7 @@ export const httpRequest = defineNode<HttpRequestParams>({
     method: {
       kind: 'select',
       label: 'Method',
-      help: 'The HTTP method the target\'s documentation names. GET sends no body.',
+      help: "The HTTP method the target's documentation names. GET sends no body.",
       options: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       default: 'POST',
     },
@@ -172,7 +173,11 @@ function buildBody(params: HttpRequestParams, before: Record<string, unknown>): 
   }
 }
 
-function readExchange(exchange: HttpExchange, parse: HttpRequestParams['parse'], serverErrors: HttpRequestParams['serverErrors']): NodeResult {
+function readExchange(
+  exchange: HttpExchange,
+  parse: HttpRequestParams['parse'],
+  serverErrors: HttpRequestParams['serverErrors'],
+): NodeResult {
   if (exchange.outcome !== 'answer') {
     const port = exchange.outcome;
     const message = exchange.error || (port === 'timeout' ? 'no answer in time' : 'network error');
@@ -226,7 +231,6 @@ function readBody(text: string, headers: Record<string, string>, parse: HttpRequ
   }
   return { body: text };
 }
-
 
 function mergeHeaders(base: Record<string, unknown>, rows: KeyValue[] | undefined): Record<string, string> {
   const headers: Record<string, string> = {};

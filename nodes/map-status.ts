@@ -31,7 +31,7 @@ export const mapStatus = defineNode<MapStatusParams>({
     value: {
       kind: 'template',
       label: 'Target status',
-      help: 'Where the target\'s status is. {{input.status}} fits after Extract with a field named status.',
+      help: "Where the target's status is. {{input.status}} fits after Extract with a field named status.",
       default: '{{input.status}}',
     },
     rules: {

@@ -54,13 +54,38 @@ export const postbackIn = defineNode<PostbackInParams>({
   events: ['postback.in'],
   params: {
     statusField: { kind: 'text', label: 'Status field', help: 'The field that holds the status text.', default: 'status' },
-    oidField: { kind: 'text', label: 'Our lead id field', help: 'The field that holds our lead id, if the target sends it.', default: 'oid' },
+    oidField: {
+      kind: 'text',
+      label: 'Our lead id field',
+      help: 'The field that holds our lead id, if the target sends it.',
+      default: 'oid',
+    },
     eidField: { kind: 'text', label: "Target's id field", help: "The field that holds the lead's id in the target.", default: 'eid' },
-    approve: { kind: 'text', label: 'Approve when status is', help: 'Comma list, any letter case.', default: 'approve,approved,confirm,confirmed,accept,accepted,sale,paid,success' },
+    approve: {
+      kind: 'text',
+      label: 'Approve when status is',
+      help: 'Comma list, any letter case.',
+      default: 'approve,approved,confirm,confirmed,accept,accepted,sale,paid,success',
+    },
     hold: { kind: 'text', label: 'Hold when status is', help: 'Comma list: confirmed but delayed.', default: 'hold,on_hold,delayed' },
-    wait: { kind: 'text', label: 'Wait when status is', help: 'Comma list: still being processed.', default: 'wait,new,pending,processing,callback,in_progress' },
-    cancel: { kind: 'text', label: 'Cancel when status is', help: 'Comma list: refused or returned.', default: 'cancel,cancelled,canceled,reject,rejected,decline,declined,return,returned' },
-    trash: { kind: 'text', label: 'Trash when status is', help: 'Comma list: fake, duplicate, spam.', default: 'trash,spam,fake,duplicate,double,invalid' },
+    wait: {
+      kind: 'text',
+      label: 'Wait when status is',
+      help: 'Comma list: still being processed.',
+      default: 'wait,new,pending,processing,callback,in_progress',
+    },
+    cancel: {
+      kind: 'text',
+      label: 'Cancel when status is',
+      help: 'Comma list: refused or returned.',
+      default: 'cancel,cancelled,canceled,reject,rejected,decline,declined,return,returned',
+    },
+    trash: {
+      kind: 'text',
+      label: 'Trash when status is',
+      help: 'Comma list: fake, duplicate, spam.',
+      default: 'trash,spam,fake,duplicate,double,invalid',
+    },
   },
   execute({ input, params }) {
     const request = (input ?? {}) as { query?: unknown; body?: unknown };
@@ -100,7 +125,6 @@ function recognise(status: string, fields: Record<string, unknown>, params: Post
   for (const [stage, values] of lists) if (list(values).includes(raw)) return stage;
   return (['new', 'wait', 'hold', 'approve', 'cancel', 'trash'] as Stage[]).find((stage) => stage === raw);
 }
-
 
 /** A body the HTTP layer left as text: JSON or a form, whichever it is. */
 function bodyFields(body: unknown): unknown {

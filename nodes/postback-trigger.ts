@@ -18,14 +18,14 @@ export const postbackTrigger = defineNode<PostbackTriggerParams>({
   type: 'postback-trigger',
   title: 'Postback Trigger',
   category: 'act on lead',
-  description: 'Tells the webmaster\'s tracker about the lead\'s new stage by an outgoing postback.',
+  description: "Tells the webmaster's tracker about the lead's new stage by an outgoing postback.",
   inputs: ['in'],
   outputs: ['out'],
   params: {
     url: {
       kind: 'text',
       label: 'Postback URL',
-      help: 'Empty: the webmaster\'s own postback URL. Or a URL with macros filled in when it is sent: {id} {subid} {sub1}…{sub5} {stage} {status} {payout} {offer} {utm_source} {utm_medium} {utm_campaign} {utm_content} {utm_term}.',
+      help: "Empty: the webmaster's own postback URL. Or a URL with macros filled in when it is sent: {id} {subid} {sub1}…{sub5} {stage} {status} {payout} {offer} {utm_source} {utm_medium} {utm_campaign} {utm_content} {utm_term}.",
       placeholder: 'https://tracker.example.com/postback?clickid={subid}&status={stage}',
       default: '',
     },

@@ -31,7 +31,8 @@ export const sign = defineNode<SignParams>({
   type: 'sign',
   title: 'Sign',
   category: 'build request',
-  description: 'Adds a hash or HMAC signature (md5, sha1, sha256, sha512) of the body, the sorted query or a template to a header, field or query parameter.',
+  description:
+    'Adds a hash or HMAC signature (md5, sha1, sha256, sha512) of the body, the sorted query or a template to a header, field or query parameter.',
   inputs: ['in'],
   outputs: ['out'],
   usesSecrets: true,
@@ -52,7 +53,7 @@ export const sign = defineNode<SignParams>({
     over: {
       kind: 'select',
       label: 'Sign what',
-      help: 'body: the request body as sent. query: the fields sorted by name, as PHP\'s ksort + http_build_query writes them. template: a text you compose below.',
+      help: "body: the request body as sent. query: the fields sorted by name, as PHP's ksort + http_build_query writes them. template: a text you compose below.",
       options: ['body', 'query', 'template'],
       default: 'body',
     },

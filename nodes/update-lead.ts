@@ -38,7 +38,7 @@ export const updateLead = defineNode<UpdateLeadParams>({
     find: {
       kind: 'select',
       label: 'Which lead',
-      help: 'lead: the lead this run is about. oid: find it by our id. eid: find it by the target\'s id (for postbacks and status checks). auto: by our id when the input has one, else by the target\'s, else the run\'s lead.',
+      help: "lead: the lead this run is about. oid: find it by our id. eid: find it by the target's id (for postbacks and status checks). auto: by our id when the input has one, else by the target's, else the run's lead.",
       options: ['lead', 'oid', 'eid', 'auto'],
       default: 'lead',
     },
@@ -51,15 +51,15 @@ export const updateLead = defineNode<UpdateLeadParams>({
     },
     eid: {
       kind: 'template',
-      label: 'Target\'s lead id',
-      help: 'Where the target\'s id of the lead is, e.g. {{input.eid}}.',
+      label: "Target's lead id",
+      help: "Where the target's id of the lead is, e.g. {{input.eid}}.",
       showIf: { find: ['eid', 'auto'] },
       default: '{{input.eid}}',
     },
     setEid: {
       kind: 'template',
       label: 'External id to store',
-      help: 'The target\'s id for this lead, to keep with it. Empty: keep the one it has.',
+      help: "The target's id for this lead, to keep with it. Empty: keep the one it has.",
       default: '{{input.eid}}',
     },
     stage: {
@@ -71,7 +71,7 @@ export const updateLead = defineNode<UpdateLeadParams>({
     status: {
       kind: 'template',
       label: 'Target status',
-      help: 'The target\'s own status text, kept beside the stage. Empty: keep it.',
+      help: "The target's own status text, kept beside the stage. Empty: keep it.",
       default: '{{input.status}}',
     },
     reason: {
@@ -83,7 +83,7 @@ export const updateLead = defineNode<UpdateLeadParams>({
     comment: {
       kind: 'template',
       label: 'Comment',
-      help: 'The target operator\'s comment. Empty: keep it.',
+      help: "The target operator's comment. Empty: keep it.",
       default: '{{input.comment}}',
     },
     payout: {
@@ -95,7 +95,8 @@ export const updateLead = defineNode<UpdateLeadParams>({
   },
   async execute({ params, event, leads }) {
     const change: LeadUpdate = { source: sourceOf(event) };
-    const by = params.find === 'auto' ? (given(params.oid) !== undefined ? 'oid' : given(params.eid) !== undefined ? 'eid' : 'lead') : params.find;
+    const by =
+      params.find === 'auto' ? (given(params.oid) !== undefined ? 'oid' : given(params.eid) !== undefined ? 'eid' : 'lead') : params.find;
     if (by === 'oid' || by === 'eid') {
       const id = given(by === 'oid' ? params.oid : params.eid);
       if (id === undefined) return notFound(`no ${by} given to find the lead by`);
@@ -117,7 +118,8 @@ export const updateLead = defineNode<UpdateLeadParams>({
       if (Number.isNaN(change.payout)) throw new Error(`payout "${payout}" is not a number`);
     }
     const result = await leads.update(change);
-    if (!result) return notFound(`no lead with ${change.oid !== undefined ? `oid ${change.oid}` : `eid ${change.eid ?? '(this run\'s lead)'}`}`);
+    if (!result)
+      return notFound(`no lead with ${change.oid !== undefined ? `oid ${change.oid}` : `eid ${change.eid ?? "(this run's lead)"}`}`);
     const { id, stage: now, eid, status } = result.lead;
     return { output: { lead: { id, stage: now, eid, status }, stageChanged: result.stageChanged } };
   },

@@ -58,9 +58,14 @@ function short(value: unknown, max = 300): string {
 /** The trace as an integrator reads it: one block per node. */
 function formatTrace(result: RunResult): string {
   const { execution } = result;
-  const lines = [`flow ${execution.flowId} v${execution.flowVersion} (${execution.event}): ${execution.state} in ${execution.durationMs} ms`];
+  const lines = [
+    `flow ${execution.flowId} v${execution.flowVersion} (${execution.event}): ${execution.state} in ${execution.durationMs} ms`,
+  ];
   for (const step of execution.steps) {
-    lines.push('', `● ${step.nodeId} [${step.type}] ${step.state}${step.port ? ` → ${step.port}` : ''} ${step.durationMs} ms${step.attempts > 1 ? `, ${step.attempts} attempts` : ''}`);
+    lines.push(
+      '',
+      `● ${step.nodeId} [${step.type}] ${step.state}${step.port ? ` → ${step.port}` : ''} ${step.durationMs} ms${step.attempts > 1 ? `, ${step.attempts} attempts` : ''}`,
+    );
     lines.push(`  input:  ${short(step.input)}`);
     lines.push(`  output: ${short(step.output)}`);
     if (step.error) lines.push(`  error:  ${step.error.code}: ${step.error.message}`);
@@ -76,7 +81,11 @@ function formatTrace(result: RunResult): string {
     for (const log of step.logs) lines.push(`  log:    ${log}`);
   }
   if (result.response) lines.push('', `response: ${result.response.status} ${short(result.response.body)}`);
-  if (result.error) lines.push('', `failed at ${result.error.nodeId ?? '-'}: ${result.error.code}: ${result.error.message}${result.error.retryable ? ' (retryable)' : ''}`);
+  if (result.error)
+    lines.push(
+      '',
+      `failed at ${result.error.nodeId ?? '-'}: ${result.error.code}: ${result.error.message}${result.error.retryable ? ' (retryable)' : ''}`,
+    );
   return lines.join('\n');
 }
 

@@ -32,7 +32,15 @@ if (settings.sandboxPort !== undefined) {
 const targets = settings.sandboxPort === undefined ? [] : await startSandboxTargets(settings.sandboxPort + 1, { stepMs: 15_000 });
 for (const t of targets) {
   // credentials stay out of the log, even the sandboxes' own: the README's table lists them
-  log.info('sandbox target "%s" (%s) on %s; for its template: settings %j, secrets %j (values in the README), offer parameters %j', t.kind, t.title, t.url, t.settings, Object.keys(t.secrets), t.offerParameters);
+  log.info(
+    'sandbox target "%s" (%s) on %s; for its template: settings %j, secrets %j (values in the README), offer parameters %j',
+    t.kind,
+    t.title,
+    t.url,
+    t.settings,
+    Object.keys(t.secrets),
+    t.offerParameters,
+  );
 }
 
 const url = await runtime.listen(settings.port, settings.host);

@@ -17,7 +17,9 @@ export const DEMO_INTEGRATION = 'demo-crm';
 export async function seedDemo(runtime: Runtime, sandboxUrl: string): Promise<boolean> {
   if ((await runtime.config.listIntegrations()).length > 0) return false;
   const flowIds: Record<string, string> = {};
-  for (const file of readdirSync(DEMO_DIR).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(DEMO_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const doc = JSON.parse(readFileSync(DEMO_DIR + file, 'utf8')) as { id: string; event: string };
     if (!(await runtime.config.getFlow(doc.id))) await runtime.flows.save(doc, 'demo');
     flowIds[doc.event] = doc.id;

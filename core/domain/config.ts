@@ -4,14 +4,7 @@
 
 /** The events that start a flow. See DESIGN.md, "Events". */
 export type FlowEvent =
-  | 'lead.new'
-  | 'lead.update'
-  | 'lead.approved'
-  | 'lead.register'
-  | 'status.processing'
-  | 'status.approved'
-  | 'status.range'
-  | 'postback.in';
+  'lead.new' | 'lead.update' | 'lead.approved' | 'lead.register' | 'status.processing' | 'status.approved' | 'status.range' | 'postback.in';
 
 export const FLOW_EVENTS: readonly FlowEvent[] = [
   'lead.new',

@@ -6,14 +6,7 @@
  * // → 400 { "error": "invalid_field", "field": "phone", "message": "phone: must be a phone number" }
  */
 export type ErrorCode =
-  | 'invalid_field'
-  | 'unknown_offer'
-  | 'no_integration'
-  | 'not_found'
-  | 'invalid_flow'
-  | 'unauthorized'
-  | 'conflict'
-  | 'delivery_failed';
+  'invalid_field' | 'unknown_offer' | 'no_integration' | 'not_found' | 'invalid_flow' | 'unauthorized' | 'conflict' | 'delivery_failed';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_field: 400,

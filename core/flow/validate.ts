@@ -37,15 +37,27 @@ export function describeIssues(issues: FlowIssue[]): string {
 
 function schemaIssue(doc: unknown, error: ErrorObject): FlowIssue {
   const parts = error.instancePath.split('/').slice(1);
-  const extra = error.keyword === 'required' ? [String(error.params.missingProperty)] : error.keyword === 'additionalProperties' ? [String(error.params.additionalProperty)] : [];
-  const message = error.keyword === 'required' ? 'is required' : error.keyword === 'additionalProperties' ? 'is not a known field' : (error.message ?? 'is invalid');
+  const extra =
+    error.keyword === 'required'
+      ? [String(error.params.missingProperty)]
+      : error.keyword === 'additionalProperties'
+        ? [String(error.params.additionalProperty)]
+        : [];
+  const message =
+    error.keyword === 'required'
+      ? 'is required'
+      : error.keyword === 'additionalProperties'
+        ? 'is not a known field'
+        : (error.message ?? 'is invalid');
   if (parts[0] === 'nodes' && parts.length >= 2) {
     const node = (doc as { nodes?: { id?: unknown }[] }).nodes?.[Number(parts[1])];
     const nodeId = typeof node?.id === 'string' ? node.id : `#${parts[1]}`;
     const field = [...parts.slice(2), ...extra].join('.') || '(node)';
     return { nodeId, field, message };
   }
-  const field = parts.length ? `${parts[0]}${parts[1] !== undefined ? `[${parts[1]}]` : ''}${[...parts.slice(2), ...extra].map((p) => '.' + p).join('')}` : extra.join('.') || '(flow)';
+  const field = parts.length
+    ? `${parts[0]}${parts[1] !== undefined ? `[${parts[1]}]` : ''}${[...parts.slice(2), ...extra].map((p) => '.' + p).join('')}`
+    : extra.join('.') || '(flow)';
   return { field, message };
 }
 
@@ -58,7 +70,12 @@ function shown(spec: ParamSpec, params: Record<string, unknown>, all: Record<str
 }
 
 function isEmpty(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
+  return (
+    value === undefined ||
+    value === null ||
+    (typeof value === 'string' && value.trim() === '') ||
+    (Array.isArray(value) && value.length === 0)
+  );
 }
 
 /** Every template string inside a param value, with the sub-field it sits at. */
@@ -91,7 +108,8 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
       case 'number': {
         const n = value as number;
         if (typeof n !== 'number' || !Number.isFinite(n)) add(name, 'must be a number');
-        else if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) add(name, `must be between ${spec.min} and ${spec.max}`);
+        else if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+          add(name, `must be between ${spec.min} and ${spec.max}`);
         break;
       }
       case 'boolean':
@@ -147,8 +165,10 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
       try {
         parseTemplate(text);
         for (const path of templatePaths(text)) {
-          if (path[0] === 'secrets' && !descriptor.usesSecrets) add(field, `${descriptor.title} cannot read secrets; only HTTP Request, Sign, Auth Token and a Code node's signing keys can`);
-          if (path[0] === 'nodes' && path[1] !== undefined && !nodeIds.has(String(path[1]))) add(field, `names node "${path[1]}", which is not in this flow`);
+          if (path[0] === 'secrets' && !descriptor.usesSecrets)
+            add(field, `${descriptor.title} cannot read secrets; only HTTP Request, Sign, Auth Token and a Code node's signing keys can`);
+          if (path[0] === 'nodes' && path[1] !== undefined && !nodeIds.has(String(path[1])))
+            add(field, `names node "${path[1]}", which is not in this flow`);
         }
       } catch (error) {
         if (error instanceof TemplateError) add(field, error.message);
@@ -176,7 +196,9 @@ export function checkScriptSyntax(script: string): ScriptProblem | undefined {
   const place = (line: number, column: number): { line: number; column: number } => {
     const inScript = line - CODE_SCRIPT_LINE_OFFSET;
     // past the script's end (a brace never closed): its last line
-    return inScript > lines ? { line: lines, column: script.split('\n')[lines - 1].length + 1 } : { line: Math.max(inScript, 1), column: column + 1 };
+    return inScript > lines
+      ? { line: lines, column: script.split('\n')[lines - 1].length + 1 }
+      : { line: Math.max(inScript, 1), column: column + 1 };
   };
   try {
     const ast = parseScript(program, { ecmaVersion: 2024, sourceType: 'script', locations: true });
@@ -194,7 +216,10 @@ export function checkScriptSyntax(script: string): ScriptProblem | undefined {
     const message = error.message.replace(/ \(\d+:\d+\)$/, '');
     // acorn stumbles on the wrapper's closing `})` when the script leaves a bracket open
     const unclosed = loc.line - CODE_SCRIPT_LINE_OFFSET > lines;
-    return { message: unclosed ? `the script ends before every {, ( and [ is closed (${message})` : message, ...place(loc.line, loc.column) };
+    return {
+      message: unclosed ? `the script ends before every {, ( and [ is closed (${message})` : message,
+      ...place(loc.line, loc.column),
+    };
   }
 }
 
@@ -223,13 +248,23 @@ export function validateFlow(doc: unknown, nodes: DescriptorLookup): FlowValidat
     if (descriptor.category === 'trigger') {
       triggers.push(node);
       if (descriptor.events && !descriptor.events.includes(flow.event)) {
-        issues.push({ nodeId: node.id, field: 'type', message: `${descriptor.title} cannot start a ${flow.event} flow (it starts ${descriptor.events.join(', ')})` });
+        issues.push({
+          nodeId: node.id,
+          field: 'type',
+          message: `${descriptor.title} cannot start a ${flow.event} flow (it starts ${descriptor.events.join(', ')})`,
+        });
       }
     }
     checkParams(node, descriptor, new Set(byId.keys()), issues);
   }
   if (triggers.length !== 1) {
-    issues.push({ field: 'nodes', message: triggers.length === 0 ? 'the flow needs a trigger node (such as Lead In)' : `the flow has ${triggers.length} triggers; it needs exactly one` });
+    issues.push({
+      field: 'nodes',
+      message:
+        triggers.length === 0
+          ? 'the flow needs a trigger node (such as Lead In)'
+          : `the flow has ${triggers.length} triggers; it needs exactly one`,
+    });
   }
   const edgeIds = new Set<string>();
   const outgoing = new Map<string, string[]>();
@@ -248,11 +283,19 @@ export function validateFlow(doc: unknown, nodes: DescriptorLookup): FlowValidat
     if (sourceDescriptor) {
       const ports = [...sourceDescriptor.outputs, ...(source.settings?.onError === 'error-port' ? ['error'] : [])];
       if (!ports.includes(edge.sourceHandle)) {
-        issues.push({ nodeId: source.id, field: `${at}.sourceHandle`, message: `"${edge.sourceHandle}" is not an output of ${sourceDescriptor.title} (outputs: ${ports.join(', ')})` });
+        issues.push({
+          nodeId: source.id,
+          field: `${at}.sourceHandle`,
+          message: `"${edge.sourceHandle}" is not an output of ${sourceDescriptor.title} (outputs: ${ports.join(', ')})`,
+        });
       }
     }
     if (targetDescriptor && !targetDescriptor.inputs.includes(edge.targetHandle)) {
-      issues.push({ nodeId: target.id, field: `${at}.targetHandle`, message: `"${edge.targetHandle}" is not an input of ${targetDescriptor.title}` });
+      issues.push({
+        nodeId: target.id,
+        field: `${at}.targetHandle`,
+        message: `"${edge.targetHandle}" is not an input of ${targetDescriptor.title}`,
+      });
     }
     outgoing.set(edge.source, [...(outgoing.get(edge.source) ?? []), edge.target]);
     hasInput.add(edge.target);

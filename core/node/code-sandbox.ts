@@ -56,8 +56,7 @@ export interface CodeError {
 
 /** A finished run: the JSON value the script returned, or why it failed; `logs` either way. */
 export type CodeOutcome =
-  | { ok: true; value: unknown; logs: string[]; durationMs: number }
-  | { ok: false; error: CodeError; logs: string[]; durationMs: number };
+  { ok: true; value: unknown; logs: string[]; durationMs: number } | { ok: false; error: CodeError; logs: string[]; durationMs: number };
 
 /**
  * Runs Code node scripts in a sandbox (QuickJS): one fresh, isolated interpreter per run, nothing
@@ -85,4 +84,3 @@ export function wrapCodeScript(script: string): string {
 
 /** Lines before the script in {@link wrapCodeScript}'s program. */
 export const CODE_SCRIPT_LINE_OFFSET = 1;
-

@@ -21,17 +21,7 @@ export type Category = (typeof CATEGORIES)[number];
  * - `json`: any JSON value whose strings are rendered as templates;
  * - `statusTable`: rows of `{ match, value, stage }` for Map Status.
  */
-export type ParamKind =
-  | 'text'
-  | 'template'
-  | 'secret'
-  | 'select'
-  | 'number'
-  | 'boolean'
-  | 'keyValue'
-  | 'json'
-  | 'code'
-  | 'statusTable';
+export type ParamKind = 'text' | 'template' | 'secret' | 'select' | 'number' | 'boolean' | 'keyValue' | 'json' | 'code' | 'statusTable';
 
 export interface ParamSpec {
   kind: ParamKind;

@@ -38,8 +38,7 @@ export function httpBuildQuery(data: unknown, options: { sort?: boolean } = {}):
     arrayFormat: 'indices',
     skipNulls: true,
     sort: options.sort ? byKey : undefined,
-    encoder: (value, _defaultEncoder, _charset, type) =>
-      phpUrlencode(type === 'key' ? String(value) : phpScalar(value)),
+    encoder: (value, _defaultEncoder, _charset, type) => phpUrlencode(type === 'key' ? String(value) : phpScalar(value)),
   });
 }
 
@@ -87,40 +86,108 @@ export function formatPhpDate(date: Date, format: string, timeZone = 'UTC'): str
   for (let i = 0; i < format.length; i++) {
     const c = format[i];
     switch (c) {
-      case 'd': out += pad(day); break;
-      case 'D': out += DAYS[d.getDay()].slice(0, 3); break;
-      case 'j': out += day; break;
-      case 'l': out += DAYS[d.getDay()]; break;
-      case 'N': out += d.getDay() || 7; break;
-      case 'w': out += d.getDay(); break;
-      case 'z': out += Math.round((Date.UTC(year, month, day) - Date.UTC(year, 0, 1)) / 86400000); break;
-      case 'm': out += pad(month + 1); break;
-      case 'n': out += month + 1; break;
-      case 'M': out += MONTHS[month].slice(0, 3); break;
-      case 'F': out += MONTHS[month]; break;
-      case 't': out += new Date(Date.UTC(year, month + 1, 0)).getUTCDate(); break;
-      case 'L': out += leap ? 1 : 0; break;
-      case 'Y': out += year; break;
-      case 'y': out += pad(year % 100); break;
-      case 'a': out += hours < 12 ? 'am' : 'pm'; break;
-      case 'A': out += hours < 12 ? 'AM' : 'PM'; break;
-      case 'g': out += hours % 12 || 12; break;
-      case 'G': out += hours; break;
-      case 'h': out += pad(hours % 12 || 12); break;
-      case 'H': out += pad(hours); break;
-      case 'i': out += pad(d.getMinutes()); break;
-      case 's': out += pad(d.getSeconds()); break;
-      case 'v': out += pad(d.getMilliseconds(), 3); break;
-      case 'u': out += pad(d.getMilliseconds() * 1000, 6); break;
-      case 'e': out += timeZone; break;
-      case 'P': out += offset(offsetMinutes, true); break;
-      case 'O': out += offset(offsetMinutes, false); break;
-      case 'Z': out += offsetMinutes * 60; break;
-      case 'U': out += Math.floor(date.getTime() / 1000); break;
-      case 'c': out += formatPhpDate(date, 'Y-m-d\\TH:i:sP', timeZone); break;
-      case 'r': out += formatPhpDate(date, 'D, d M Y H:i:s O', timeZone); break;
-      case '\\': i++; if (i < format.length) out += format[i]; break;
-      default: out += c;
+      case 'd':
+        out += pad(day);
+        break;
+      case 'D':
+        out += DAYS[d.getDay()].slice(0, 3);
+        break;
+      case 'j':
+        out += day;
+        break;
+      case 'l':
+        out += DAYS[d.getDay()];
+        break;
+      case 'N':
+        out += d.getDay() || 7;
+        break;
+      case 'w':
+        out += d.getDay();
+        break;
+      case 'z':
+        out += Math.round((Date.UTC(year, month, day) - Date.UTC(year, 0, 1)) / 86400000);
+        break;
+      case 'm':
+        out += pad(month + 1);
+        break;
+      case 'n':
+        out += month + 1;
+        break;
+      case 'M':
+        out += MONTHS[month].slice(0, 3);
+        break;
+      case 'F':
+        out += MONTHS[month];
+        break;
+      case 't':
+        out += new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+        break;
+      case 'L':
+        out += leap ? 1 : 0;
+        break;
+      case 'Y':
+        out += year;
+        break;
+      case 'y':
+        out += pad(year % 100);
+        break;
+      case 'a':
+        out += hours < 12 ? 'am' : 'pm';
+        break;
+      case 'A':
+        out += hours < 12 ? 'AM' : 'PM';
+        break;
+      case 'g':
+        out += hours % 12 || 12;
+        break;
+      case 'G':
+        out += hours;
+        break;
+      case 'h':
+        out += pad(hours % 12 || 12);
+        break;
+      case 'H':
+        out += pad(hours);
+        break;
+      case 'i':
+        out += pad(d.getMinutes());
+        break;
+      case 's':
+        out += pad(d.getSeconds());
+        break;
+      case 'v':
+        out += pad(d.getMilliseconds(), 3);
+        break;
+      case 'u':
+        out += pad(d.getMilliseconds() * 1000, 6);
+        break;
+      case 'e':
+        out += timeZone;
+        break;
+      case 'P':
+        out += offset(offsetMinutes, true);
+        break;
+      case 'O':
+        out += offset(offsetMinutes, false);
+        break;
+      case 'Z':
+        out += offsetMinutes * 60;
+        break;
+      case 'U':
+        out += Math.floor(date.getTime() / 1000);
+        break;
+      case 'c':
+        out += formatPhpDate(date, 'Y-m-d\\TH:i:sP', timeZone);
+        break;
+      case 'r':
+        out += formatPhpDate(date, 'D, d M Y H:i:s O', timeZone);
+        break;
+      case '\\':
+        i++;
+        if (i < format.length) out += format[i];
+        break;
+      default:
+        out += c;
     }
   }
   return out;

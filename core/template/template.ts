@@ -39,7 +39,10 @@ export interface ParsedTemplate {
 
 /** A template that cannot be parsed, or names an unknown root or filter. `offset` is into the template text. */
 export class TemplateError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
     this.name = 'TemplateError';
   }
@@ -233,7 +236,7 @@ export function parsePath(text: string): PathSegment[] {
   while (at < source.length) {
     re.lastIndex = at;
     const match = re.exec(source);
-    if (!match || (at > 0 && source[at] !== '.' && source[at] !== '[' ) || (at === 0 && source[0] === '.')) {
+    if (!match || (at > 0 && source[at] !== '.' && source[at] !== '[') || (at === 0 && source[0] === '.')) {
       throw new TemplateError(`not a path: "${text}" (write it like body.items[0].id)`, at);
     }
     const key = match[1] ?? match[2] ?? match[3] ?? match[4];

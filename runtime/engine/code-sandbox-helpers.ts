@@ -60,10 +60,19 @@ function rawUrlencode(value: string): string {
  * this list is all a script can reach. Arguments arrive as JSON copies.
  */
 export const HELPERS: Record<string, { help: string; run(args: unknown[], keys: Record<string, string>): unknown }> = {
-  md5: { help: 'md5(text, encoding = "hex"): the md5 of the text, hex or base64', run: ([data, enc], keys) => hasher.digest('md5', withKeys(data, keys), encodingOf(enc)) },
+  md5: {
+    help: 'md5(text, encoding = "hex"): the md5 of the text, hex or base64',
+    run: ([data, enc], keys) => hasher.digest('md5', withKeys(data, keys), encodingOf(enc)),
+  },
   sha1: { help: 'sha1(text, encoding = "hex")', run: ([data, enc], keys) => hasher.digest('sha1', withKeys(data, keys), encodingOf(enc)) },
-  sha256: { help: 'sha256(text, encoding = "hex")', run: ([data, enc], keys) => hasher.digest('sha256', withKeys(data, keys), encodingOf(enc)) },
-  sha512: { help: 'sha512(text, encoding = "hex")', run: ([data, enc], keys) => hasher.digest('sha512', withKeys(data, keys), encodingOf(enc)) },
+  sha256: {
+    help: 'sha256(text, encoding = "hex")',
+    run: ([data, enc], keys) => hasher.digest('sha256', withKeys(data, keys), encodingOf(enc)),
+  },
+  sha512: {
+    help: 'sha512(text, encoding = "hex")',
+    run: ([data, enc], keys) => hasher.digest('sha512', withKeys(data, keys), encodingOf(enc)),
+  },
   hmac: {
     help: 'hmac(algorithm, key, text, encoding = "hex"): HMAC with md5, sha1, sha256 or sha512, hex or base64; key may be helpers.key(name)',
     run: ([algorithm, key, data, enc], keys) => {
@@ -78,23 +87,35 @@ export const HELPERS: Record<string, { help: string; run(args: unknown[], keys: 
       const wanted = text(name);
       if (!Object.hasOwn(keys, wanted)) {
         const known = Object.keys(keys);
-        throw new TypeError(`no signing key "${wanted}": add it to the node's Signing keys${known.length ? ` (it has ${known.join(', ')})` : ''}`);
+        throw new TypeError(
+          `no signing key "${wanted}": add it to the node's Signing keys${known.length ? ` (it has ${known.join(', ')})` : ''}`,
+        );
       }
       return keyPlaceholder(wanted);
     },
   },
-  base64Encode: { help: 'base64Encode(text): the UTF-8 bytes of the text in base64', run: ([value]) => Buffer.from(text(value), 'utf8').toString('base64') },
-  base64Decode: { help: 'base64Decode(base64): the text the base64 holds (UTF-8)', run: ([value]) => Buffer.from(text(value), 'base64').toString('utf8') },
+  base64Encode: {
+    help: 'base64Encode(text): the UTF-8 bytes of the text in base64',
+    run: ([value]) => Buffer.from(text(value), 'utf8').toString('base64'),
+  },
+  base64Decode: {
+    help: 'base64Decode(base64): the text the base64 holds (UTF-8)',
+    run: ([value]) => Buffer.from(text(value), 'base64').toString('utf8'),
+  },
   urlencode: { help: "urlencode(text): PHP's urlencode (space → +)", run: ([value]) => phpUrlencode(text(value)) },
   rawurlencode: { help: "rawurlencode(text): PHP's rawurlencode (space → %20)", run: ([value]) => rawUrlencode(text(value)) },
-  urldecode: { help: "urldecode(text): PHP's urldecode (+ → space)", run: ([value]) => decodeURIComponent(text(value).replace(/\+/g, ' ')) },
+  urldecode: {
+    help: "urldecode(text): PHP's urldecode (+ → space)",
+    run: ([value]) => decodeURIComponent(text(value).replace(/\+/g, ' ')),
+  },
   httpBuildQuery: {
     help: "httpBuildQuery(object, { sort: true }): PHP's http_build_query; sort: keys in order first, as ksort does",
     run: ([data, options]) => httpBuildQuery(data, { sort: Boolean((options as { sort?: unknown } | undefined)?.sort) }),
   },
   date: {
     help: 'date(format = "Y-m-d H:i:s", when = now, timeZone = "UTC"): PHP\'s date(); when is a date text or epoch seconds/ms',
-    run: ([format, when, zone]) => formatPhpDate(dateOf(when), format === undefined || format === null ? 'Y-m-d H:i:s' : text(format), text(zone) || 'UTC'),
+    run: ([format, when, zone]) =>
+      formatPhpDate(dateOf(when), format === undefined || format === null ? 'Y-m-d H:i:s' : text(format), text(zone) || 'UTC'),
   },
   strtotime: {
     help: 'strtotime(text): epoch seconds of a date text ("2024-05-06 07:08:09" is read as UTC), or null',

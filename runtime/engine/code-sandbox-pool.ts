@@ -166,7 +166,15 @@ class WorkerPool implements SandboxRunner {
     slot.since = performance.now();
     slot.worker.ref();
     slot.timer = setTimeout(() => {
-      void this.retire(slot, limitError('time', pending.job.limits, {}, `the script ran longer than ${pending.job.limits.timeoutMs} ms and its sandbox was stopped`));
+      void this.retire(
+        slot,
+        limitError(
+          'time',
+          pending.job.limits,
+          {},
+          `the script ran longer than ${pending.job.limits.timeoutMs} ms and its sandbox was stopped`,
+        ),
+      );
       this.pump();
     }, pending.job.limits.timeoutMs + KILL_GRACE_MS);
     slot.worker.postMessage({ type: 'run', job: pending.job });

@@ -83,8 +83,7 @@ export interface SandboxJob {
 
 /** A run's answer as it crosses back: the result still JSON text, parsed by the receiver. */
 export type SandboxReply =
-  | { ok: true; json: string; logs: string[]; durationMs: number }
-  | { ok: false; error: CodeError; logs: string[]; durationMs: number };
+  { ok: true; json: string; logs: string[]; durationMs: number } | { ok: false; error: CodeError; logs: string[]; durationMs: number };
 
 /** Thrown out of a run to end it with this error; never seen by scripts. */
 class RunFailure extends Error {
@@ -115,7 +114,6 @@ interface RunState {
   limits: CodeLimits;
   logs: LogBook;
 }
-
 
 /**
  * Copies a host value into the guest: primitives directly, the rest as parsed JSON. Strings with
@@ -149,7 +147,13 @@ function fromGuest(context: QuickJSContext, stringify: QuickJSHandle, handle: Qu
 }
 
 /** The `helpers` object of one run, and `console` (its methods log like `helpers.log`). */
-function installHelpers(context: QuickJSContext, parse: QuickJSHandle, stringify: QuickJSHandle, state: RunState, own: (h: QuickJSHandle) => QuickJSHandle): QuickJSHandle {
+function installHelpers(
+  context: QuickJSContext,
+  parse: QuickJSHandle,
+  stringify: QuickJSHandle,
+  state: RunState,
+  own: (h: QuickJSHandle) => QuickJSHandle,
+): QuickJSHandle {
   const guard = () => {
     // a loop of costly helper calls could otherwise outrun the interrupt handler's polling
     if (state.timedOut || performance.now() > state.deadline) {
@@ -161,7 +165,14 @@ function installHelpers(context: QuickJSContext, parse: QuickJSHandle, stringify
   for (const [name, helper] of Object.entries(HELPERS)) {
     const fn = context.newFunction(name, (...args) => {
       guard();
-      return toGuest(context, parse, helper.run(args.map((arg) => fromGuest(context, stringify, arg)), state.keys));
+      return toGuest(
+        context,
+        parse,
+        helper.run(
+          args.map((arg) => fromGuest(context, stringify, arg)),
+          state.keys,
+        ),
+      );
     });
     context.setProp(helpers, name, fn);
     fn.dispose();
@@ -195,7 +206,12 @@ function at(position: { line?: number; column?: number }): string {
   return position.column === undefined ? ` (line ${position.line})` : ` (line ${position.line}, column ${position.column})`;
 }
 
-export function limitError(name: CodeLimitName, limits: CodeLimits, position: { line?: number; column?: number } = {}, detail?: string): CodeError {
+export function limitError(
+  name: CodeLimitName,
+  limits: CodeLimits,
+  position: { line?: number; column?: number } = {},
+  detail?: string,
+): CodeError {
   const param = CODE_LIMIT_PARAMS[name];
   const what = {
     time: `the script ran longer than ${limits.timeoutMs} ms`,
@@ -203,11 +219,22 @@ export function limitError(name: CodeLimitName, limits: CodeLimits, position: { 
     stack: `the script nested calls deeper than its ${limits.stackKb} KB stack allows (endless recursion?)`,
     output: `the result is more than ${limits.outputKb} KB of JSON`,
   }[name];
-  return { kind: 'limit', limit: name, message: `${name}: ${detail ?? what}${at(position)} (the node's ${param} sets this limit)`, ...position };
+  return {
+    kind: 'limit',
+    limit: name,
+    message: `${name}: ${detail ?? what}${at(position)} (the node's ${param} sets this limit)`,
+    ...position,
+  };
 }
 
 /** Turns what the guest threw into a {@link CodeError}; a limit the run hit wins over the message. */
-function describeThrown(context: QuickJSContext, thrown: QuickJSHandle, state: RunState, script: string, kind: 'syntax' | 'exception'): CodeError {
+function describeThrown(
+  context: QuickJSContext,
+  thrown: QuickJSHandle,
+  state: RunState,
+  script: string,
+  kind: 'syntax' | 'exception',
+): CodeError {
   let name = '';
   let message = '';
   let position: { line?: number; column?: number } = {};
@@ -227,9 +254,15 @@ function describeThrown(context: QuickJSContext, thrown: QuickJSHandle, state: R
   if (message.length > 1000) message = `${message.slice(0, 1000)}…`;
   if (state.timedOut) return limitError('time', state.limits, position);
   if (/^(InternalError|RangeError)$/.test(name) && /out of memory|string too long|invalid array length/.test(message)) {
-    return limitError('memory', state.limits, position, /out of memory/.test(message) ? undefined : `the script grew a value past what the sandbox allows (${message})`);
+    return limitError(
+      'memory',
+      state.limits,
+      position,
+      /out of memory/.test(message) ? undefined : `the script grew a value past what the sandbox allows (${message})`,
+    );
   }
-  if (/stack overflow/.test(message) && /^(InternalError|RangeError|SyntaxError)$/.test(name)) return limitError('stack', state.limits, position);
+  if (/stack overflow/.test(message) && /^(InternalError|RangeError|SyntaxError)$/.test(name))
+    return limitError('stack', state.limits, position);
   const label = name ? `${name}: ${message}` : message;
   return { kind, message: `${label}${at(position)}`, ...position };
 }
@@ -285,7 +318,13 @@ export function runScript(quickjs: QuickJSWASMModule, job: SandboxJob): { reply:
   return { reply, broken: false };
 }
 
-function execute(runtime: QuickJSRuntime, context: QuickJSContext, job: SandboxJob, state: RunState, own: <H extends QuickJSHandle>(h: H) => H): string {
+function execute(
+  runtime: QuickJSRuntime,
+  context: QuickJSContext,
+  job: SandboxJob,
+  state: RunState,
+  own: <H extends QuickJSHandle>(h: H) => H,
+): string {
   const { limits } = state;
   const fail = (thrown: QuickJSHandle, kind: 'syntax' | 'exception'): never => {
     throw new RunFailure(describeThrown(context, own(thrown), state, job.script, kind));
@@ -298,7 +337,8 @@ function execute(runtime: QuickJSRuntime, context: QuickJSContext, job: SandboxJ
   const compiled = context.evalCode(wrapCodeScript(job.script), FILE);
   if (compiled.error) return fail(compiled.error, 'syntax');
   const fn = own(compiled.value);
-  if (context.typeof(fn) !== 'function') throw new RunFailure({ kind: 'syntax', message: 'the script closes its function early (unbalanced braces)' });
+  if (context.typeof(fn) !== 'function')
+    throw new RunFailure({ kind: 'syntax', message: 'the script closes its function early (unbalanced braces)' });
 
   const parsed = context.callFunction(parse, context.undefined, own(context.newString(job.globals)));
   if (parsed.error) return fail(parsed.error, 'exception');
@@ -351,10 +391,16 @@ function execute(runtime: QuickJSRuntime, context: QuickJSContext, job: SandboxJ
   // UTF-8 has at least one byte per character: refuse before copying a huge string out
   const length = own(context.getProp(jsonText, 'length'));
   const chars = context.getNumber(length);
-  if (chars > maxBytes) throw new RunFailure(limitError('output', limits, {}, `the result is at least ${Math.ceil(chars / KB)} KB of JSON, more than ${limits.outputKb} KB`));
+  if (chars > maxBytes)
+    throw new RunFailure(
+      limitError('output', limits, {}, `the result is at least ${Math.ceil(chars / KB)} KB of JSON, more than ${limits.outputKb} KB`),
+    );
   const out = context.getString(jsonText);
   const bytes = Buffer.byteLength(out, 'utf8');
-  if (bytes > maxBytes) throw new RunFailure(limitError('output', limits, {}, `the result is ${Math.ceil(bytes / KB)} KB of JSON, more than ${limits.outputKb} KB`));
+  if (bytes > maxBytes)
+    throw new RunFailure(
+      limitError('output', limits, {}, `the result is ${Math.ceil(bytes / KB)} KB of JSON, more than ${limits.outputKb} KB`),
+    );
   return out;
 }
 

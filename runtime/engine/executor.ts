@@ -181,10 +181,13 @@ export class Executor {
     let nextPage: unknown;
 
     // depth first; `item` is the For Each item the frame's branch runs for
-    if (request.resume && !flow.nodes.has(request.resume.nodeId)) throw new Error(`flow "${request.flow.id}" has no node "${request.resume.nodeId}"`);
+    if (request.resume && !flow.nodes.has(request.resume.nodeId))
+      throw new Error(`flow "${request.flow.id}" has no node "${request.resume.nodeId}"`);
     // `from`: the node whose output the input is, so the record stores it once
     const stack: { nodeId: string; input: unknown; item?: unknown; from?: string }[] = [
-      request.resume ? { nodeId: request.resume.nodeId, input: request.resume.input } : { nodeId: flow.trigger.id, input: request.trigger, from: '$trigger' },
+      request.resume
+        ? { nodeId: request.resume.nodeId, input: request.resume.input }
+        : { nodeId: flow.trigger.id, input: request.trigger, from: '$trigger' },
     ];
     while (stack.length > 0 && !flowError) {
       if (steps.length >= MAX_STEPS) {
@@ -208,10 +211,20 @@ export class Executor {
         };
         break;
       }
-      const step = await this.runStep(node, definition, input, item, request, services, definition.usesSecrets ? secretScope : scope, redactor, {
-        respond: (r) => (response = r),
-        nextPage: (cursor) => (nextPage = cursor),
-      });
+      const step = await this.runStep(
+        node,
+        definition,
+        input,
+        item,
+        request,
+        services,
+        definition.usesSecrets ? secretScope : scope,
+        redactor,
+        {
+          respond: (r) => (response = r),
+          nextPage: (cursor) => (nextPage = cursor),
+        },
+      );
       // the input is stored once, as the output (or trigger) it is
       if (from !== undefined && input !== undefined && (from === '$trigger' ? input === request.trigger : input === outputs[from])) {
         step.record.inputFrom = from;
@@ -247,7 +260,8 @@ export class Executor {
           for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: step.items[n], item: step.items[n] });
         }
       } else {
-        for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: output, item, from: output === step.output ? node.id : undefined });
+        for (let i = targets.length - 1; i >= 0; i--)
+          stack.push({ nodeId: targets[i], input: output, item, from: output === step.output ? node.id : undefined });
       }
     }
 
@@ -284,7 +298,14 @@ export class Executor {
     scope: Record<string, unknown>,
     redactor: Redactor,
     sinks: { respond: (response: FlowResponse) => void; nextPage: (cursor: unknown) => void },
-  ): Promise<{ record: StepRecord; port?: string; output: unknown; failure?: NodeFailure; items?: unknown[]; after?: NodeResult['after'] }> {
+  ): Promise<{
+    record: StepRecord;
+    port?: string;
+    output: unknown;
+    failure?: NodeFailure;
+    items?: unknown[];
+    after?: NodeResult['after'];
+  }> {
     const startedAt = new Date();
     const started = performance.now();
     const http: HttpRecord[] = [];
@@ -314,8 +335,11 @@ export class Executor {
           integration: scope.integration as NodeContext['integration'],
           trigger: request.trigger,
           signal: controller.signal,
-          http: createHttpClient(this.options.agent, (r) => http.push(r), controller.signal, () =>
-            this.rateLimits.wait(request.integration.id, request.integration.rateLimit),
+          http: createHttpClient(
+            this.options.agent,
+            (r) => http.push(r),
+            controller.signal,
+            () => this.rateLimits.wait(request.integration.id, request.integration.rateLimit),
           ),
           hash: hasher,
           code: this.options.code ?? sharedCodeRunner(),
@@ -342,7 +366,12 @@ export class Executor {
       }
       if (!failure || attempts >= attemptsAllowed) break;
       const on = retry?.on ?? ['error', 'timeout', 'network_error', 'http_error'];
-      const kind = failure.code === 'timeout' || failure.code === 'node_timeout' ? 'timeout' : failure.code === 'network_error' || failure.code === 'http_error' ? failure.code : 'error';
+      const kind =
+        failure.code === 'timeout' || failure.code === 'node_timeout'
+          ? 'timeout'
+          : failure.code === 'network_error' || failure.code === 'http_error'
+            ? failure.code
+            : 'error';
       if (!on.includes(kind)) break;
       logs.push(`attempt ${attempts} failed (${failure.code}: ${failure.message}); retrying`);
       await new Promise((resolve) => setTimeout(resolve, (retry?.backoffMs ?? 0) * 2 ** (attempts - 1)));

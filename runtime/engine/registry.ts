@@ -42,7 +42,9 @@ export function createRegistry(definitions: Iterable<NodeDefinition>): NodeRegis
 
 /** Imports every `nodes/*.ts` file and registers the node definitions they export. */
 export async function loadNodeRegistry(dir = NODES_DIR): Promise<NodeRegistry> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort();
   const definitions: NodeDefinition[] = [];
   for (const file of files) {
     const module = (await import(pathToFileURL(path.join(dir, file)).href)) as Record<string, unknown>;

@@ -14,10 +14,16 @@ export function homeRoutes(flows: FlowService, integrations: IntegrationService)
   router.get('/', async (_req, res) => {
     const [flowList, integrationList] = await Promise.all([flows.list(), integrations.list()]);
     const flowRows = flowList
-      .map((f) => `<li><a href="/api/flows/${encodeURIComponent(f.id)}">${escape(f.name)}</a> <code>${escape(f.event)}</code> v${f.currentVersion}</li>`)
+      .map(
+        (f) =>
+          `<li><a href="/api/flows/${encodeURIComponent(f.id)}">${escape(f.name)}</a> <code>${escape(f.event)}</code> v${f.currentVersion}</li>`,
+      )
       .join('');
     const integrationRows = integrationList
-      .map((i) => `<li>${escape(i.name)} (${i.enabled ? 'on' : 'off'}) — offers: ${escape(i.offers.join(', ') || 'none')} — postback URL: <code>${escape(i.postbackUrl)}</code></li>`)
+      .map(
+        (i) =>
+          `<li>${escape(i.name)} (${i.enabled ? 'on' : 'off'}) — offers: ${escape(i.offers.join(', ') || 'none')} — postback URL: <code>${escape(i.postbackUrl)}</code></li>`,
+      )
       .join('');
     res.type('html').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>leadflow</title>

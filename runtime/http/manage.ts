@@ -70,7 +70,10 @@ export function manageRoutes(deps: ManageDeps): Router {
   });
   router.get('/api/flows/:id/versions', async (req, res) => {
     const stored = await flows.stored(req.params.id);
-    res.json({ currentVersion: stored.currentVersion, versions: stored.versions.map(({ version, savedAt, savedBy }) => ({ version, savedAt, savedBy })) });
+    res.json({
+      currentVersion: stored.currentVersion,
+      versions: stored.versions.map(({ version, savedAt, savedBy }) => ({ version, savedAt, savedBy })),
+    });
   });
   router.get('/api/flows/:id/versions/:version', async (req, res) => {
     res.json(await flows.version(req.params.id, positive(req.params.version, 'version')));

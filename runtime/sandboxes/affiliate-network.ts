@@ -79,7 +79,8 @@ export async function startAffiliateNetwork(port: number, options: AffiliateNetw
 
   app.post('/api/v1/leads', (req, res) => {
     const body = fieldsOf(req.body);
-    const refuse = (status: number, code: string, message: string, field?: string) => res.status(status).json({ success: false, error: { code, field, message } });
+    const refuse = (status: number, code: string, message: string, field?: string) =>
+      res.status(status).json({ success: false, error: { code, field, message } });
     for (const field of ['offer_id', 'stream_id', 'name', 'phone', 'country']) {
       if (text(body[field]) === '') return refuse(422, 'validation', `${field} is required`, field);
     }
@@ -88,8 +89,10 @@ export async function startAffiliateNetwork(port: number, options: AffiliateNetw
     const phone = digitsOf(body.phone);
     if (phone.length < 7 || phone.length > 15) return refuse(422, 'validation', 'phone must have 7 to 15 digits', 'phone');
     if (!/^[A-Za-z]{2}$/.test(text(body.country))) return refuse(422, 'validation', 'country must be a two-letter code', 'country');
-    if (options.offers && !(options.offers[offerId] ?? []).includes(streamId)) return refuse(422, 'offer', `no stream ${streamId} on offer ${offerId}`, 'stream_id');
-    if ([...leads.values()].some((l) => l.phone === phone && l.offer_id === offerId)) return refuse(409, 'duplicate', 'this phone already has a lead on this offer');
+    if (options.offers && !(options.offers[offerId] ?? []).includes(streamId))
+      return refuse(422, 'offer', `no stream ${streamId} on offer ${offerId}`, 'stream_id');
+    if ([...leads.values()].some((l) => l.phone === phone && l.offer_id === offerId))
+      return refuse(409, 'duplicate', 'this phone already has a lead on this offer');
     const fields: Record<string, string> = { name: text(body.name), country: text(body.country).toUpperCase() };
     for (const name of OPTIONAL) if (text(body[name]) !== '') fields[name] = text(body[name]);
     const lead: AffiliateLead = {
@@ -108,11 +111,19 @@ export async function startAffiliateNetwork(port: number, options: AffiliateNetw
   });
 
   app.get('/api/v1/leads/statuses', (req, res) => {
-    const ids = text(req.query.ids).split(',').map((s) => s.trim()).filter(Boolean);
-    if (ids.length === 0) return res.status(422).json({ success: false, error: { code: 'validation', field: 'ids', message: 'ids is required' } });
-    if (ids.length > 100) return res.status(422).json({ success: false, error: { code: 'validation', field: 'ids', message: 'at most 100 ids' } });
+    const ids = text(req.query.ids)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (ids.length === 0)
+      return res.status(422).json({ success: false, error: { code: 'validation', field: 'ids', message: 'ids is required' } });
+    if (ids.length > 100)
+      return res.status(422).json({ success: false, error: { code: 'validation', field: 'ids', message: 'at most 100 ids' } });
     const found = ids.map((id) => leads.get(id)).filter((l): l is AffiliateLead => l !== undefined);
-    res.json({ success: true, data: found.map(({ lead_id, status, comment, payout: paid, updated_at }) => ({ lead_id, status, comment, payout: paid, updated_at })) });
+    res.json({
+      success: true,
+      data: found.map(({ lead_id, status, comment, payout: paid, updated_at }) => ({ lead_id, status, comment, payout: paid, updated_at })),
+    });
   });
 
   const server = await listen(app, port, host, () => lifecycle.close());

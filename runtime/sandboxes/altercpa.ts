@@ -65,7 +65,28 @@ const STATUS: Record<SandboxStage, { status: number; reason: number; comment: st
   trash: { status: 12, reason: 6, comment: 'wrong number' },
 };
 
-const OPTIONAL = ['wm', 'flow', 'name', 'email', 'ua', 'country', 'us', 'uc', 'un', 'ut', 'um', 'comm', 'index', 'addr', 'area', 'city', 'street', 'currency', 'base', 'count'];
+const OPTIONAL = [
+  'wm',
+  'flow',
+  'name',
+  'email',
+  'ua',
+  'country',
+  'us',
+  'uc',
+  'un',
+  'ut',
+  'um',
+  'comm',
+  'index',
+  'addr',
+  'area',
+  'city',
+  'street',
+  'currency',
+  'base',
+  'count',
+];
 
 export async function startAlterCpa(port: number, options: AlterCpaOptions, host = '127.0.0.1'): Promise<AlterCpa> {
   const orders = new Map<number, AlterCpaOrder>();
@@ -77,7 +98,14 @@ export async function startAlterCpa(port: number, options: AlterCpaOptions, host
     Object.assign(order, { stage, ...STATUS[stage], time: Math.floor(Date.now() / 1000) });
     if (!postbackUrl) return;
     const url = new URL(postbackUrl);
-    for (const [name, value] of Object.entries({ uid: order.uid, id: order.id, stage, status: order.status, reason: order.reason, comment: order.comment })) {
+    for (const [name, value] of Object.entries({
+      uid: order.uid,
+      id: order.id,
+      stage,
+      status: order.status,
+      reason: order.reason,
+      comment: order.comment,
+    })) {
       url.searchParams.set(name, String(value));
     }
     void callPostback(url.href);
@@ -133,12 +161,22 @@ export async function startAlterCpa(port: number, options: AlterCpaOptions, host
 
   const list: express.RequestHandler = (req, res) => {
     const input = { ...fieldsOf(req.query), ...fieldsOf(req.body) };
-    const ids = text(input.ids).split(',').map((s) => s.trim()).filter(Boolean);
-    const oids = text(input.oid).split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = text(input.ids)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const oids = text(input.oid)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.length === 0 && oids.length === 0) return res.json({ status: 'error', error: 'ids' });
     if (ids.length + oids.length > 500) return res.json({ status: 'error', error: 'limit' });
-    const found = [...ids.map((id) => orders.get(Number(id))), ...oids.map((uid) => byUid.get(uid))].filter((o): o is AlterCpaOrder => o !== undefined);
-    res.json(found.map((o) => ({ id: o.id, uid: o.uid, stage: o.stage, status: o.status, reason: o.reason, comment: o.comment, time: o.time })));
+    const found = [...ids.map((id) => orders.get(Number(id))), ...oids.map((uid) => byUid.get(uid))].filter(
+      (o): o is AlterCpaOrder => o !== undefined,
+    );
+    res.json(
+      found.map((o) => ({ id: o.id, uid: o.uid, stage: o.stage, status: o.status, reason: o.reason, comment: o.comment, time: o.time })),
+    );
   };
   app.get('/api/ext/list.json', list);
   app.post('/api/ext/list.json', list);

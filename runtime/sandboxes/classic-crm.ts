@@ -62,7 +62,9 @@ function statusOf(order: ClassicCrmOrder, stage: SandboxStage): Pick<ClassicCrmO
       return { status: 'confirmed', comment: 'confirmed, ready to ship' };
     case 'cancel':
       // a cancel after confirmation is a parcel sent back
-      return order.status === 'confirmed' ? { status: 'returned', comment: 'parcel refused at the post office' } : { status: 'cancelled', comment: 'customer refused on the phone' };
+      return order.status === 'confirmed'
+        ? { status: 'returned', comment: 'parcel refused at the post office' }
+        : { status: 'cancelled', comment: 'customer refused on the phone' };
     default:
       return { status: 'spam', comment: 'fake order' };
   }
@@ -115,7 +117,8 @@ export async function startClassicCrm(port: number, options: ClassicCrmOptions, 
     const goods = readGoods(body.goods);
     if (typeof goods === 'string') return refuse(goods);
     const known = [...orders.values()].find((o) => o.external_id === externalId);
-    if (known) return res.status(409).json({ ok: false, error: `an order with external_id ${externalId} exists`, order_id: known.order_id });
+    if (known)
+      return res.status(409).json({ ok: false, error: `an order with external_id ${externalId} exists`, order_id: known.order_id });
     const order: ClassicCrmOrder = {
       order_id: ++next,
       external_id: externalId,
@@ -137,7 +140,8 @@ export async function startClassicCrm(port: number, options: ClassicCrmOptions, 
     const body = fieldsOf(req.body);
     const order = orders.get(Number(body.order_id));
     if (!order) return res.status(404).json({ ok: false, error: `order ${text(body.order_id)} not found` });
-    if (['cancelled', 'returned', 'spam'].includes(order.status)) return res.status(409).json({ ok: false, error: `order ${order.order_id} is closed (${order.status})` });
+    if (['cancelled', 'returned', 'spam'].includes(order.status))
+      return res.status(409).json({ ok: false, error: `order ${order.order_id} is closed (${order.status})` });
     const goods = readGoods(body.goods);
     if (typeof goods === 'string') return res.status(400).json({ ok: false, error: goods });
     // the goods as they are now: an upsell sends the whole list with its new counts
@@ -148,10 +152,22 @@ export async function startClassicCrm(port: number, options: ClassicCrmOptions, 
   });
 
   app.get('/api/orders/status', (req, res) => {
-    const ids = text(req.query.ids).split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = text(req.query.ids)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.length === 0 || ids.length > 100) return res.status(400).json({ ok: false, error: 'ids: give 1 to 100 order ids' });
     const found = ids.map((id) => orders.get(Number(id))).filter((o): o is ClassicCrmOrder => o !== undefined);
-    res.json({ ok: true, orders: found.map((o) => ({ order_id: o.order_id, external_id: o.external_id, status: o.status, comment: o.comment, updated_at: o.updated_at })) });
+    res.json({
+      ok: true,
+      orders: found.map((o) => ({
+        order_id: o.order_id,
+        external_id: o.external_id,
+        status: o.status,
+        comment: o.comment,
+        updated_at: o.updated_at,
+      })),
+    });
   });
 
   const server = await listen(app, port, host, () => lifecycle.close());

@@ -145,8 +145,15 @@ export async function startDemoCrm(port: number, options: DemoCrmOptions, host =
       res.status(401).json({ status: 'error', error: 'unknown api key' });
       return;
     }
-    const ids = String(req.query.ids ?? '').split(',').filter(Boolean);
-    res.json({ orders: ids.map((id) => orders.get(id)).filter(Boolean).map((o) => ({ order_id: o?.order_id, status: o?.status, comment: o?.comment })) });
+    const ids = String(req.query.ids ?? '')
+      .split(',')
+      .filter(Boolean);
+    res.json({
+      orders: ids
+        .map((id) => orders.get(id))
+        .filter(Boolean)
+        .map((o) => ({ order_id: o?.order_id, status: o?.status, comment: o?.comment })),
+    });
   });
   app.get('/tracker', (req, res) => {
     trackerHits.push(Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)])));

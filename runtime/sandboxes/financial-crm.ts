@@ -106,7 +106,8 @@ export async function startFinancialCrm(port: number, options: FinancialCrmOptio
     const body = fieldsOf(req.body);
     // this CRM answers 200 whatever happened: only the body tells an error
     const refuse = (message: string) => res.json({ result: 'error', message });
-    for (const field of ['firstName', 'email', 'phone', 'country', 'ip']) if (text(body[field]) === '') return refuse(`${field}: is required`);
+    for (const field of ['firstName', 'email', 'phone', 'country', 'ip'])
+      if (text(body[field]) === '') return refuse(`${field}: is required`);
     const email = text(body.email).toLowerCase();
     const phone = digitsOf(body.phone);
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return refuse('email: not a valid address');
@@ -114,8 +115,17 @@ export async function startFinancialCrm(port: number, options: FinancialCrmOptio
     if (!/^[A-Za-z]{2}$/.test(text(body.country))) return refuse('country: must be a two-letter code');
     if ([...leads.values()].some((l) => l.email === email)) return refuse('email: already registered');
     const fields: Record<string, string> = {};
-    for (const name of ['firstName', 'lastName', 'country', 'ip', 'language', 'campaign', 'affiliate']) if (text(body[name]) !== '') fields[name] = text(body[name]);
-    const lead: FinancialCrmLead = { leadId: `FC${++next}`, clickId: text(body.clickId), email, phone, fields, ...STATUS.wait, updatedAt: Date.now() };
+    for (const name of ['firstName', 'lastName', 'country', 'ip', 'language', 'campaign', 'affiliate'])
+      if (text(body[name]) !== '') fields[name] = text(body[name]);
+    const lead: FinancialCrmLead = {
+      leadId: `FC${++next}`,
+      clickId: text(body.clickId),
+      email,
+      phone,
+      fields,
+      ...STATUS.wait,
+      updatedAt: Date.now(),
+    };
     leads.set(lead.leadId, lead);
     lifecycle.start(lead, fateOf(phone));
     res.json({ result: 'success', data: { leadId: lead.leadId, autologinUrl: `${baseUrl}/autologin/${randomBytes(12).toString('hex')}` } });
@@ -132,7 +142,9 @@ export async function startFinancialCrm(port: number, options: FinancialCrmOptio
     const most = options.pageSize ?? 50;
     const limit = Math.min(most, Math.max(1, Math.floor(Number(req.query.limit) || most)));
     // whole seconds, as the window's own format has them
-    const inWindow = [...leads.values()].filter((l) => Math.floor(l.updatedAt / 1000) * 1000 >= from && Math.floor(l.updatedAt / 1000) * 1000 <= to).sort((a, b) => a.updatedAt - b.updatedAt);
+    const inWindow = [...leads.values()]
+      .filter((l) => Math.floor(l.updatedAt / 1000) * 1000 >= from && Math.floor(l.updatedAt / 1000) * 1000 <= to)
+      .sort((a, b) => a.updatedAt - b.updatedAt);
     const totalPages = Math.max(1, Math.ceil(inWindow.length / limit));
     res.json({
       result: 'success',

@@ -68,7 +68,14 @@ export async function startFinancialNetwork(port: number, options: FinancialNetw
   const lifecycle = new Lifecycle<FinancialSignup>(options.stepMs ?? 20_000, (lead, stage) => {
     Object.assign(lead, STATUS[stage], { payout: stage === 'approve' ? (options.payout ?? 250) : 0 });
     if (!postbackUrl) return;
-    const url = fillMacros(postbackUrl, { click_id: lead.click_id, lead_id: lead.lead_id, status: lead.status, payout: lead.payout, currency: 'USD', comment: lead.comment });
+    const url = fillMacros(postbackUrl, {
+      click_id: lead.click_id,
+      lead_id: lead.lead_id,
+      status: lead.status,
+      payout: lead.payout,
+      currency: 'USD',
+      comment: lead.comment,
+    });
     postbacks.push(url);
     void callPostback(url);
   });
@@ -94,10 +101,11 @@ export async function startFinancialNetwork(port: number, options: FinancialNetw
     const phone = digitsOf(body.phone);
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return refuse('email is not valid');
     if (phone.length < 7 || phone.length > 15) return refuse('phone must have 7 to 15 digits');
-    if (!/^https?:\/\/\S+$/.test(text(body.landing))) return refuse('landing must be the URL of the offer\'s site');
+    if (!/^https?:\/\/\S+$/.test(text(body.landing))) return refuse("landing must be the URL of the offer's site");
     if ([...leads.values()].some((l) => l.email === email)) return refuse('this email signed up before', 409);
     const fields: Record<string, string> = {};
-    for (const name of ['first_name', 'last_name', 'country', 'ip', 'language', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5']) if (text(body[name]) !== '') fields[name] = text(body[name]);
+    for (const name of ['first_name', 'last_name', 'country', 'ip', 'language', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'])
+      if (text(body[name]) !== '') fields[name] = text(body[name]);
     const lead: FinancialSignup = {
       lead_id: `FN${++next}`,
       click_id: text(body.click_id),
@@ -111,7 +119,11 @@ export async function startFinancialNetwork(port: number, options: FinancialNetw
     };
     leads.set(lead.lead_id, lead);
     lifecycle.start(lead, fateOf(phone));
-    res.json({ status: true, lead_id: lead.lead_id, redirect: `${lead.landing}${lead.landing.includes('?') ? '&' : '?'}lead=${lead.lead_id}` });
+    res.json({
+      status: true,
+      lead_id: lead.lead_id,
+      redirect: `${lead.landing}${lead.landing.includes('?') ? '&' : '?'}lead=${lead.lead_id}`,
+    });
   });
 
   // the network's settings page, as an API: where its postbacks go

@@ -37,7 +37,10 @@ export class DeliveryHandler implements JobHandler {
     if (job.kind === 'lead.new') {
       const after = await this.store.getLead(lead.id);
       if (after?.stage === 'new') {
-        return { state: 'failed', error: `the flow ended without moving the lead on (execution ${result.execution.id}): it needs an Update Lead node` };
+        return {
+          state: 'failed',
+          error: `the flow ended without moving the lead on (execution ${result.execution.id}): it needs an Update Lead node`,
+        };
       }
     }
     return { state: 'done' };

@@ -36,10 +36,17 @@ function fieldOf(error: ErrorObject): string {
   return path || '(integration)';
 }
 
-function checked(body: unknown): Partial<Omit<Integration, 'secrets' | 'flows'>> & { secrets?: Record<string, string | null>; flows?: Record<string, string | null> } {
+function checked(
+  body: unknown,
+): Partial<Omit<Integration, 'secrets' | 'flows'>> & { secrets?: Record<string, string | null>; flows?: Record<string, string | null> } {
   if (!checkBody(body)) {
     const error = (checkBody.errors as ErrorObject[])[0];
-    const message = error.keyword === 'propertyNames' ? `is not an event (events: ${FLOW_EVENTS.join(', ')})` : error.keyword === 'additionalProperties' ? 'is not a field of an integration' : (error.message ?? 'is invalid');
+    const message =
+      error.keyword === 'propertyNames'
+        ? `is not an event (events: ${FLOW_EVENTS.join(', ')})`
+        : error.keyword === 'additionalProperties'
+          ? 'is not a field of an integration'
+          : (error.message ?? 'is invalid');
     throw new DomainError('invalid_field', message, { field: fieldOf(error) });
   }
   return body as ReturnType<typeof checked>;
@@ -110,9 +117,19 @@ export class IntegrationService {
       if (!flow) continue;
       const needs = flowNeeds(flow);
       const setting = needs.settings.find((name) => !Object.hasOwn(integration.settings, name));
-      if (setting) throw new DomainError('invalid_field', `is not set, and the ${event} flow "${flowId}" uses it; set it before switching the integration on`, { field: `settings.${setting}` });
+      if (setting)
+        throw new DomainError(
+          'invalid_field',
+          `is not set, and the ${event} flow "${flowId}" uses it; set it before switching the integration on`,
+          { field: `settings.${setting}` },
+        );
       const secret = needs.secrets.find((name) => !Object.hasOwn(integration.secrets, name));
-      if (secret) throw new DomainError('invalid_field', `is not set, and the ${event} flow "${flowId}" uses it; set it before switching the integration on`, { field: `secrets.${secret}` });
+      if (secret)
+        throw new DomainError(
+          'invalid_field',
+          `is not set, and the ${event} flow "${flowId}" uses it; set it before switching the integration on`,
+          { field: `secrets.${secret}` },
+        );
     }
   }
 
@@ -139,11 +156,13 @@ export class IntegrationService {
       }
       const flow = await this.config.getFlow(flowId);
       if (!flow) throw new DomainError('invalid_field', `no flow "${flowId}"`, { field: `flows.${event}` });
-      if (flow.event !== event) throw new DomainError('invalid_field', `flow "${flowId}" handles ${flow.event}, not ${event}`, { field: `flows.${event}` });
+      if (flow.event !== event)
+        throw new DomainError('invalid_field', `flow "${flowId}" handles ${flow.event}, not ${event}`, { field: `flows.${event}` });
       next.flows[event as FlowEvent] = flowId;
     }
     for (const [i, offerId] of next.offers.entries()) {
-      if (!(await this.config.getOffer(offerId))) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
+      if (!(await this.config.getOffer(offerId)))
+        throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
     }
     if (next.enabled) await this.checkReady(next);
     await this.config.putIntegration(next);

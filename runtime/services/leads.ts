@@ -46,7 +46,19 @@ export class LeadService {
     if (change.offer !== undefined && String(change.offer) !== lead.offer) {
       throw new DomainError('invalid_field', 'cannot change; send a new lead for another offer', { field: 'offer' });
     }
-    const { id: _id, integration: _i, stage: _s, eid: _e, status: _st, reason: _r, statusComment: _c, payout: _p, created_at: _ca, updated_at: _ua, ...current } = lead;
+    const {
+      id: _id,
+      integration: _i,
+      stage: _s,
+      eid: _e,
+      status: _st,
+      reason: _r,
+      statusComment: _c,
+      payout: _p,
+      created_at: _ca,
+      updated_at: _ua,
+      ...current
+    } = lead;
     const input = parseLeadInput({ ...current, ...change, offer: lead.offer });
     const integration = await this.config.getIntegration(lead.integration);
     const queue = Boolean(integration?.flows['lead.update']) && lead.stage !== 'new';
@@ -76,7 +88,13 @@ export class LeadService {
     }
     return this.applyUpdate(
       lead,
-      { stage: change.stage, status: text(change.status, 'status'), reason: text(change.reason, 'reason'), comment: text(change.comment, 'comment'), payout },
+      {
+        stage: change.stage,
+        status: text(change.status, 'status'),
+        reason: text(change.reason, 'reason'),
+        comment: text(change.comment, 'comment'),
+        payout,
+      },
       'manual',
     );
   }

@@ -22,7 +22,12 @@ const checkOffer = ajv.compile<Offer>({
     goals: {
       type: 'array',
       default: [],
-      items: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: ID, name: { type: 'string' }, parameters: PARAMETERS } },
+      items: {
+        type: 'object',
+        required: ['id'],
+        additionalProperties: false,
+        properties: { id: ID, name: { type: 'string' }, parameters: PARAMETERS },
+      },
     },
     products: {
       type: 'array',
@@ -52,10 +57,21 @@ const checkWebmaster = ajv.compile<Webmaster>({
 function invalid(errors: ErrorObject[] | null | undefined, what: string): DomainError {
   const error = (errors ?? [])[0];
   const path = error ? error.instancePath.split('/').slice(1).join('.') : '';
-  const extra = error?.keyword === 'required' ? error.params.missingProperty : error?.keyword === 'additionalProperties' ? error.params.additionalProperty : undefined;
+  const extra =
+    error?.keyword === 'required'
+      ? error.params.missingProperty
+      : error?.keyword === 'additionalProperties'
+        ? error.params.additionalProperty
+        : undefined;
   const field = [path, extra].filter(Boolean).join('.') || `(${what})`;
   const message =
-    error?.keyword === 'required' ? 'is required' : error?.keyword === 'additionalProperties' ? `is not a field of ${what === 'offer' ? 'an offer' : 'a webmaster'}` : error?.keyword === 'pattern' && /postbackUrl|streamPostbackUrls/.test(field) ? 'must be an http(s) URL' : (error?.message ?? 'is invalid');
+    error?.keyword === 'required'
+      ? 'is required'
+      : error?.keyword === 'additionalProperties'
+        ? `is not a field of ${what === 'offer' ? 'an offer' : 'a webmaster'}`
+        : error?.keyword === 'pattern' && /postbackUrl|streamPostbackUrls/.test(field)
+          ? 'must be an http(s) URL'
+          : (error?.message ?? 'is invalid');
   return new DomainError('invalid_field', message, { field });
 }
 
@@ -63,7 +79,12 @@ function invalid(errors: ErrorObject[] | null | undefined, what: string): Domain
  * The body checked (defaults filled in, on a copy); the id comes from the URL when the body leaves
  * it out, and must match it when it does not.
  */
-function checked<T extends { id: string }>(check: ValidateFunction<T>, body: unknown, id: string | undefined, what: 'offer' | 'webmaster'): T {
+function checked<T extends { id: string }>(
+  check: ValidateFunction<T>,
+  body: unknown,
+  id: string | undefined,
+  what: 'offer' | 'webmaster',
+): T {
   const value = structuredClone(body) as T;
   if (id !== undefined && value && typeof value === 'object' && value.id === undefined) value.id = id;
   if (!check(value)) throw invalid(check.errors, what);
@@ -87,7 +108,8 @@ export class OfferService {
   /** Creates an offer; one of that id must not exist yet. */
   async create(body: unknown): Promise<Offer> {
     const id = (body as { id?: unknown } | null)?.id;
-    if (typeof id === 'string' && (await this.config.getOffer(id))) throw new DomainError('conflict', `offer "${id}" exists`, { field: 'id' });
+    if (typeof id === 'string' && (await this.config.getOffer(id)))
+      throw new DomainError('conflict', `offer "${id}" exists`, { field: 'id' });
     return this.put(body);
   }
 

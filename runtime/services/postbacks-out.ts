@@ -12,8 +12,29 @@ import type { JobHandler, JobOutcome } from './queue.ts';
 
 /** The macros a postback URL may hold, e.g. `https://tracker/pb?click={subid}&status={stage}`. */
 export const POSTBACK_MACROS = [
-  'id', 'eid', 'offer', 'wm', 'flow', 'stage', 'status', 'reason', 'comment', 'payout', 'currency', 'country',
-  'subid', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
+  'id',
+  'eid',
+  'offer',
+  'wm',
+  'flow',
+  'stage',
+  'status',
+  'reason',
+  'comment',
+  'payout',
+  'currency',
+  'country',
+  'subid',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
 ] as const;
 
 /** Attempts kept per postback: enough to debug, bounded for a tracker down for days. */

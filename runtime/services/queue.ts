@@ -119,8 +119,15 @@ export class JobQueue {
     }
     try {
       if (outcome.state === 'done') await this.store.completeJob(job.id, outcome.payload);
-      else if (outcome.state === 'failed' || job.attempts >= this.options.retry.maxAttempts) await this.store.failJob(job.id, outcome.error, undefined, outcome.payload);
-      else await this.store.failJob(job.id, outcome.error, new Date(Date.now() + retryDelay(this.options.retry, job.attempts)), outcome.payload);
+      else if (outcome.state === 'failed' || job.attempts >= this.options.retry.maxAttempts)
+        await this.store.failJob(job.id, outcome.error, undefined, outcome.payload);
+      else
+        await this.store.failJob(
+          job.id,
+          outcome.error,
+          new Date(Date.now() + retryDelay(this.options.retry, job.attempts)),
+          outcome.payload,
+        );
     } catch (error) {
       this.options.log.error({ err: error, job: job.id }, 'job queue: recording the outcome failed');
     }

@@ -89,7 +89,16 @@ export class FlowRunner {
     };
     const status = flow.event.startsWith('status.');
     return this.executor.run(
-      { flow, event: flow.event, integration, lead: status ? undefined : lead, offer, trigger: trigger ?? lead, batch: status ? trigger : undefined, test: true },
+      {
+        flow,
+        event: flow.event,
+        integration,
+        lead: status ? undefined : lead,
+        offer,
+        trigger: trigger ?? lead,
+        batch: status ? trigger : undefined,
+        test: true,
+      },
       services,
     );
   }
@@ -102,7 +111,8 @@ export class FlowRunner {
     const execution = await this.recorded(executionId);
     const integration = await this.integration(execution.integrationId);
     const flow = await this.flowFor(integration, execution.event);
-    if (!flow) throw new DomainError('conflict', `integration "${integration.id}" has no ${execution.event} flow any more`, { field: 'event' });
+    if (!flow)
+      throw new DomainError('conflict', `integration "${integration.id}" has no ${execution.event} flow any more`, { field: 'event' });
     if (execution.leadId !== undefined) return this.runForLead(execution.event, await this.leads.get(execution.leadId));
     if (execution.event === 'postback.in') return this.runPostback(integration, execution.trigger as { query: unknown; body: unknown });
     return this.runStatus(integration, flow, execution.event, execution.trigger);
@@ -122,7 +132,11 @@ export class FlowRunner {
     const step = execution.steps[failedAt];
     const before = execution.steps.slice(0, failedAt);
     if (JSON.stringify([step.input, before.map((s) => s.output)]).includes(REDACTED)) {
-      throw new DomainError('conflict', `the recorded input of node "${step.nodeId}" held a secret, which records keep redacted; re-run the execution instead`, { field: 'id' });
+      throw new DomainError(
+        'conflict',
+        `the recorded input of node "${step.nodeId}" held a secret, which records keep redacted; re-run the execution instead`,
+        { field: 'id' },
+      );
     }
     const integration = await this.integration(execution.integrationId);
     const flow = await this.flows.version(execution.flowId, execution.flowVersion);
@@ -160,7 +174,9 @@ export class FlowRunner {
       },
       postbacks: {
         send: async ({ url, method, leadId }) => {
-          await this.store.enqueue([{ kind: 'postback.out', leadId: leadId ?? runLead?.id, integrationId: integration.id, payload: { url, method } }]);
+          await this.store.enqueue([
+            { kind: 'postback.out', leadId: leadId ?? runLead?.id, integrationId: integration.id, payload: { url, method } },
+          ]);
           this.onJobs();
         },
       },

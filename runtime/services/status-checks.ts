@@ -56,7 +56,15 @@ interface CheckSettings {
   timeZone: string;
 }
 
-const DEFAULTS: CheckSettings = { schedule: '10m', batchSize: 100, days: 30, windowMinutes: 60, overlapMinutes: 10, format: 'Y-m-d H:i:s', timeZone: 'UTC' };
+const DEFAULTS: CheckSettings = {
+  schedule: '10m',
+  batchSize: 100,
+  days: 30,
+  windowMinutes: 60,
+  overlapMinutes: 10,
+  format: 'Y-m-d H:i:s',
+  timeZone: 'UTC',
+};
 /** Guards against a target whose "next page" never ends. */
 const MAX_PAGES = 1000;
 /** A range check catches up at most this many windows per run; the rest waits for the next. */
@@ -114,7 +122,8 @@ export class StatusChecks {
         if (!flowId) continue;
         try {
           const flow = await this.runner.flowFor(integration, event);
-          if (flow) wanted.set(`${integration.id}\u0000${event}`, { integration: integration.id, event, schedule: settingsOf(flow).schedule });
+          if (flow)
+            wanted.set(`${integration.id}\u0000${event}`, { integration: integration.id, event, schedule: settingsOf(flow).schedule });
         } catch (error) {
           this.log.warn({ err: error, integration: integration.id, event }, 'status check not scheduled: its flow does not load');
         }
@@ -183,7 +192,14 @@ export class StatusChecks {
     const flow = await this.runner.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integrationId}" has no ${event} flow`, { field: 'event' });
     const settings = settingsOf(flow);
-    const report: CheckReport = { integration: integrationId, event, startedAt: new Date().toISOString(), durationMs: 0, runs: 0, leads: 0 };
+    const report: CheckReport = {
+      integration: integrationId,
+      event,
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      runs: 0,
+      leads: 0,
+    };
     const started = performance.now();
     if (event === 'status.range') await this.range(integration, flow, settings, report);
     else await this.batches(integration, flow, event, settings, report);
@@ -192,7 +208,13 @@ export class StatusChecks {
     return report;
   }
 
-  private async batches(integration: Integration, flow: FlowDoc, event: CheckEvent, settings: CheckSettings, report: CheckReport): Promise<void> {
+  private async batches(
+    integration: Integration,
+    flow: FlowDoc,
+    event: CheckEvent,
+    settings: CheckSettings,
+    report: CheckReport,
+  ): Promise<void> {
     const stages: Stage[] = event === 'status.approved' ? ['approve'] : ['wait', 'hold'];
     const createdSince = event === 'status.approved' ? new Date(Date.now() - settings.days * 86_400_000) : undefined;
     const limit = Math.max(1, Math.min(5000, Math.floor(settings.batchSize)));
@@ -202,7 +224,8 @@ export class StatusChecks {
     for (;;) {
       if (this.stopped) return;
       const found: Lead[] = [];
-      for (const stage of stages) found.push(...(await this.store.leadBatch({ integrationId: integration.id, stage, afterId, createdSince, limit })));
+      for (const stage of stages)
+        found.push(...(await this.store.leadBatch({ integrationId: integration.id, stage, afterId, createdSince, limit })));
       if (found.length === 0) return;
       const leads = found.sort((a, b) => a.id - b.id).slice(0, limit);
       afterId = leads[leads.length - 1].id;
@@ -231,7 +254,10 @@ export class StatusChecks {
     report.windows = [];
     while (from < now && report.windows.length < MAX_WINDOWS) {
       const to = Math.min(from + windowMs, now);
-      const window = { from: formatDate(new Date(from), settings.format, settings.timeZone), to: formatDate(new Date(to), settings.format, settings.timeZone) };
+      const window = {
+        from: formatDate(new Date(from), settings.format, settings.timeZone),
+        to: formatDate(new Date(to), settings.format, settings.timeZone),
+      };
       let cursor: unknown;
       let page = 1;
       for (; page <= MAX_PAGES; page++) {
@@ -253,4 +279,3 @@ export class StatusChecks {
     }
   }
 }
-

@@ -58,9 +58,19 @@ interface FromTemplateRequest {
 
 function invalid(error: ErrorObject): DomainError {
   const path = error.instancePath.split('/').slice(1).join('.');
-  const extra = error.keyword === 'required' ? error.params.missingProperty : error.keyword === 'additionalProperties' ? error.params.additionalProperty : undefined;
+  const extra =
+    error.keyword === 'required'
+      ? error.params.missingProperty
+      : error.keyword === 'additionalProperties'
+        ? error.params.additionalProperty
+        : undefined;
   const field = [path, extra].filter(Boolean).join('.') || '(body)';
-  const message = error.keyword === 'required' ? 'is required' : error.keyword === 'additionalProperties' ? 'is not a field of a from-template request' : (error.message ?? 'is invalid');
+  const message =
+    error.keyword === 'required'
+      ? 'is required'
+      : error.keyword === 'additionalProperties'
+        ? 'is not a field of a from-template request'
+        : (error.message ?? 'is invalid');
   return new DomainError('invalid_field', message, { field });
 }
 
@@ -86,7 +96,9 @@ export class TemplateService {
     schemas.addSchema(JSON.parse(readFileSync(FLOW_SCHEMA_FILE, 'utf8')) as object);
     const check = schemas.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
     const templates = new Map<string, IntegrationTemplate>();
-    for (const file of readdirSync(this.dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(this.dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const template = JSON.parse(readFileSync(this.dir + file, 'utf8')) as IntegrationTemplate;
       if (!check(template)) {
         const error = (check.errors as ErrorObject[])[0];
@@ -104,7 +116,8 @@ export class TemplateService {
 
   get(id: string): IntegrationTemplate {
     const template = this.load().get(id);
-    if (!template) throw new DomainError('not_found', `no template "${id}" (templates: ${[...this.load().keys()].join(', ')})`, { field: 'template' });
+    if (!template)
+      throw new DomainError('not_found', `no template "${id}" (templates: ${[...this.load().keys()].join(', ')})`, { field: 'template' });
     return template;
   }
 
@@ -117,13 +130,16 @@ export class TemplateService {
     if (!checkRequest(body)) throw invalid((checkRequest.errors as ErrorObject[])[0]);
     const request = body as FromTemplateRequest;
     const template = this.get(request.template);
-    if (await this.config.getIntegration(request.id)) throw new DomainError('conflict', `integration "${request.id}" exists`, { field: 'id' });
+    if (await this.config.getIntegration(request.id))
+      throw new DomainError('conflict', `integration "${request.id}" exists`, { field: 'id' });
     const flowIds = template.flows.map((flow) => `${request.id}-${flow.id}`);
     for (const flowId of flowIds) {
-      if (await this.config.getFlow(flowId)) throw new DomainError('conflict', `flow "${flowId}" exists; choose another integration id`, { field: 'id' });
+      if (await this.config.getFlow(flowId))
+        throw new DomainError('conflict', `flow "${flowId}" exists; choose another integration id`, { field: 'id' });
     }
     for (const [i, offerId] of (request.offers ?? []).entries()) {
-      if (!(await this.config.getOffer(offerId))) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
+      if (!(await this.config.getOffer(offerId)))
+        throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
     }
 
     const settings = { ...request.settings };
@@ -164,12 +180,19 @@ export class TemplateService {
   }
 
   /** What an integration made from `template` still lacks. */
-  async missing(template: IntegrationTemplate, settings: Record<string, string>, secrets: Record<string, string>, offers: string[]): Promise<Missing> {
+  async missing(
+    template: IntegrationTemplate,
+    settings: Record<string, string>,
+    secrets: Record<string, string>,
+    offers: string[],
+  ): Promise<Missing> {
     const given = (values: Record<string, string>, name: string) => (values[name] ?? '').trim() !== '';
     const offerParameters: Record<string, string[]> = {};
     for (const offerId of offers) {
       const offer = await this.config.getOffer(offerId);
-      const lacking = template.offerParameters.filter((p) => p.required && !hasParameter(offer?.parameters ?? {}, p.name)).map((p) => p.name);
+      const lacking = template.offerParameters
+        .filter((p) => p.required && !hasParameter(offer?.parameters ?? {}, p.name))
+        .map((p) => p.name);
       if (lacking.length) offerParameters[offerId] = lacking;
     }
     return {

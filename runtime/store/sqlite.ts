@@ -10,20 +10,20 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { Lead, LeadInput, StageChange } from '../../core/domain/lead.ts';
-import type {
-  Execution,
-  Job,
-  JobKind,
-  LeadBatchQuery,
-  LeadChange,
-  LeadQuery,
-  LeadStore,
-  NewExecution,
-  NewJob,
-} from './types.ts';
+import type { Execution, Job, JobKind, LeadBatchQuery, LeadChange, LeadQuery, LeadStore, NewExecution, NewJob } from './types.ts';
 import { StageConflict } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
-import { executionFromRow, historyFromRow, jobFromRow, leadFromRow, toJson, type ExecutionRow, type HistoryRow, type JobRow, type LeadRow } from './sqlite-rows.ts';
+import {
+  executionFromRow,
+  historyFromRow,
+  jobFromRow,
+  leadFromRow,
+  toJson,
+  type ExecutionRow,
+  type HistoryRow,
+  type JobRow,
+  type LeadRow,
+} from './sqlite-rows.ts';
 
 export { SCHEMA_VERSION } from './sqlite-schema.ts';
 
@@ -175,7 +175,9 @@ export class SqliteLeadStore implements LeadStore {
   }
 
   async completeJob(id: number, payload?: Record<string, unknown>): Promise<void> {
-    await this.write(() => this.sql.completeJob.run({ id, payload: payload ? JSON.stringify(payload) : null, updated_at: new Date().toISOString() }));
+    await this.write(() =>
+      this.sql.completeJob.run({ id, payload: payload ? JSON.stringify(payload) : null, updated_at: new Date().toISOString() }),
+    );
   }
 
   async failJob(id: number, error: string, retryAt: Date | undefined, payload?: Record<string, unknown>): Promise<void> {

@@ -148,7 +148,13 @@ export interface LeadStore {
   insertExecution(execution: NewExecution): Promise<number>;
   getExecution(id: number): Promise<Execution | undefined>;
   /** Newest first. */
-  listExecutions(query: { leadId?: number; flowId?: string; integrationId?: string; limit?: number; before?: number }): Promise<Execution[]>;
+  listExecutions(query: {
+    leadId?: number;
+    flowId?: string;
+    integrationId?: string;
+    limit?: number;
+    before?: number;
+  }): Promise<Execution[]>;
 
   close(): Promise<void>;
 }

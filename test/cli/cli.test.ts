@@ -43,8 +43,16 @@ describe('the command line', () => {
 
   it('run sends the lead through the flow and prints the trace node by node, secrets redacted', async () => {
     const result = await leadflow(
-      'run', 'flows/demo/demo-crm-send.json', '--lead', path.join(dir, 'lead.json'),
-      '--set', `base_url=${target.url}`, '--secret', 'api_key=cli-key-123', '--secret', 'api_secret=cli-secret-456',
+      'run',
+      'flows/demo/demo-crm-send.json',
+      '--lead',
+      path.join(dir, 'lead.json'),
+      '--set',
+      `base_url=${target.url}`,
+      '--secret',
+      'api_key=cli-key-123',
+      '--secret',
+      'api_secret=cli-secret-456',
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('flow demo-crm-send v1 (lead.new): success');
@@ -57,7 +65,18 @@ describe('the command line', () => {
   });
 
   it('run exits 1 when the flow fails, and 2 on a missing file', async () => {
-    const down = await leadflow('run', 'flows/demo/demo-crm-send.json', '--lead', path.join(dir, 'lead.json'), '--set', 'base_url=http://127.0.0.1:1', '--secret', 'api_key=k1234', '--secret', 'api_secret=s1234');
+    const down = await leadflow(
+      'run',
+      'flows/demo/demo-crm-send.json',
+      '--lead',
+      path.join(dir, 'lead.json'),
+      '--set',
+      'base_url=http://127.0.0.1:1',
+      '--secret',
+      'api_key=k1234',
+      '--secret',
+      'api_secret=s1234',
+    );
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/failed at send: network_error/);
     const missing = await leadflow('run', 'nope.json', '--lead', 'x.json');

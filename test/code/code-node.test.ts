@@ -16,7 +16,7 @@ describe('the Code node', () => {
     expect(code.params.outputKb.default).toBe(1024);
   });
 
-  it('gives the script input, lead, offer with its parameters for the lead\'s country, and the integration settings', async () => {
+  it("gives the script input, lead, offer with its parameters for the lead's country, and the integration settings", async () => {
     const output = await outputOf(
       'return { input, leadId: lead.id, phone: lead.phone, offerId: offer.params.crm_offer_id, stream: offer.params.stream, integration };',
       { input: { body: { a: 1 } } },
@@ -50,7 +50,9 @@ describe('the Code node', () => {
   });
 
   it('runs async scripts: awaited promises resolve inside the run', async () => {
-    const output = await outputOf('const twice = async (n) => n * 2;\nconst values = await Promise.all([twice(1), twice(2)]);\nreturn values;');
+    const output = await outputOf(
+      'const twice = async (n) => n * 2;\nconst values = await Promise.all([twice(1), twice(2)]);\nreturn values;',
+    );
     expect(output).toEqual([2, 4]);
   });
 
@@ -95,8 +97,10 @@ describe('the Code node', () => {
     expect(result.failure).toMatchObject({ code: 'code_syntax', message: expect.stringMatching(/^SyntaxError: .*\(line 2, column 11\)$/) });
   });
 
-  it('puts helpers.log and console.log lines into the run\'s log, bounded', async () => {
-    const { logs } = await runCode('helpers.log("sending", lead.id, { a: 1 });\nconsole.log("also", [1]);\nfor (let i = 0; i < 500; i++) console.log(i);\nreturn 1;');
+  it("puts helpers.log and console.log lines into the run's log, bounded", async () => {
+    const { logs } = await runCode(
+      'helpers.log("sending", lead.id, { a: 1 });\nconsole.log("also", [1]);\nfor (let i = 0; i < 500; i++) console.log(i);\nreturn 1;',
+    );
     expect(logs[0]).toBe('sending 42 {"a":1}');
     expect(logs[1]).toBe('also [1]');
     expect(logs).toHaveLength(201);
@@ -124,14 +128,25 @@ describe('the Code node', () => {
   });
 
   it('signs with a signing key it cannot read: HMAC keys and salted hashes', async () => {
-    const params = { keys: [{ key: 'sign', value: '{{secrets.api_secret}}' }, { key: 'salt', value: '{{secrets.salt}}' }] };
-    const output = await outputOf("return { hmac: helpers.hmac('sha256', helpers.key('sign'), 'a=1'), salted: helpers.md5('a=1' + helpers.key('salt')) };", { params });
+    const params = {
+      keys: [
+        { key: 'sign', value: '{{secrets.api_secret}}' },
+        { key: 'salt', value: '{{secrets.salt}}' },
+      ],
+    };
+    const output = await outputOf(
+      "return { hmac: helpers.hmac('sha256', helpers.key('sign'), 'a=1'), salted: helpers.md5('a=1' + helpers.key('salt')) };",
+      { params },
+    );
     expect(output).toEqual({
       hmac: createHmac('sha256', secrets.api_secret).update('a=1').digest('hex'),
       salted: createHash('md5').update(`a=1${secrets.salt}`).digest('hex'),
     });
     // only hashing reads a key: everything else sees the stand-in
-    const leaked = await outputOf("return [helpers.base64Encode(helpers.key('sign')), helpers.urlencode(helpers.key('sign')), helpers.key('sign')].join('|');", { params });
+    const leaked = await outputOf(
+      "return [helpers.base64Encode(helpers.key('sign')), helpers.urlencode(helpers.key('sign')), helpers.key('sign')].join('|');",
+      { params },
+    );
     expect(leaked).not.toContain(secrets.api_secret);
     expect(leaked).not.toContain(Buffer.from(secrets.api_secret).toString('base64'));
     const missing = await runCode("return helpers.key('nope');", { params });
@@ -176,17 +191,26 @@ describe('the Code node', () => {
   });
 
   it('turns a status check answer into a list of lead statuses', async () => {
-    const answer = { status: 200, ok: true, body: { orders: [
-      { id: 'A-1', ref: '11', state: 'approved', payout: '12,50' },
-      { id: 'A-2', ref: '12', state: 'rejected', why: 'no answer' },
-      { id: 'A-3', ref: '13', state: 'calling' },
-    ] } };
-    const statuses = await outputOf(`
+    const answer = {
+      status: 200,
+      ok: true,
+      body: {
+        orders: [
+          { id: 'A-1', ref: '11', state: 'approved', payout: '12,50' },
+          { id: 'A-2', ref: '12', state: 'rejected', why: 'no answer' },
+          { id: 'A-3', ref: '13', state: 'calling' },
+        ],
+      },
+    };
+    const statuses = await outputOf(
+      `
       const stages = { approved: 'approve', rejected: 'cancel', calling: 'wait' };
       return input.body.orders.map((order) => ({
         oid: order.ref, eid: order.id, stage: stages[order.state] ?? 'wait', status: order.state,
         reason: order.why ?? '', payout: order.payout ? Number(order.payout.replace(',', '.')) : null,
-      }));`, { input: answer });
+      }));`,
+      { input: answer },
+    );
     expect(statuses).toEqual([
       { oid: '11', eid: 'A-1', stage: 'approve', status: 'approved', reason: '', payout: 12.5 },
       { oid: '12', eid: 'A-2', stage: 'cancel', status: 'rejected', reason: 'no answer', payout: null },

@@ -115,7 +115,7 @@ describe('the example "prepare request": a Code node builds and signs the reques
     expect(JSON.stringify(result.execution)).not.toContain('hub-secret-0123456789');
   });
 
-  it('a refusal cancels the lead with the target\'s reason', async () => {
+  it("a refusal cancels the lead with the target's reason", async () => {
     const target = await startTarget(() => ({ status: 422, body: { status: 'invalid', error: 'phone is not valid' } }));
     const { result, lead } = await deliver(example('code-prepare-request'), target.url, sampleLead());
     expect(result.error).toBeUndefined();
@@ -155,7 +155,7 @@ describe('the example "handle answer": a Code node turns any answer into the sen
     expect(result.execution.steps.map((step) => step.nodeId)).toContain('rejected');
   });
 
-  it('a 4xx with an error object cancels with the error\'s message', async () => {
+  it("a 4xx with an error object cancels with the error's message", async () => {
     const { lead } = await send(() => ({ status: 400, body: { error: { code: 17, message: 'offer is paused' } } }));
     expect(lead).toMatchObject({ stage: 'cancel', reason: 'offer is paused' });
   });
@@ -174,14 +174,21 @@ describe('the example "handle answer": a Code node turns any answer into the sen
 });
 
 describe('leads keep flowing while a hostile Code node spins', () => {
-  it('other flows finish while one flow\'s script loops until its deadline', async () => {
+  it("other flows finish while one flow's script loops until its deadline", async () => {
     const target = await startTarget(() => ({ status: 200, body: { success: true, order: { id: 'OH-1' } } }));
     const spinning = example('code-handle-answer');
-    spinning.nodes = spinning.nodes.map((node) => (node.id === 'answer' ? { ...node, params: { script: 'while (true) {}', timeoutMs: 1500 } } : node));
+    spinning.nodes = spinning.nodes.map((node) =>
+      node.id === 'answer' ? { ...node, params: { script: 'while (true) {}', timeoutMs: 1500 } } : node,
+    );
     const started = performance.now();
     const hostile = deliver(spinning, target.url, sampleLead({ id: 1 })).then((run) => ({ ...run, at: performance.now() - started }));
     const others = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => deliver(example('code-prepare-request'), target.url, sampleLead({ id: 100 + i })).then((run) => ({ ...run, at: performance.now() - started }))),
+      Array.from({ length: 10 }, (_, i) =>
+        deliver(example('code-prepare-request'), target.url, sampleLead({ id: 100 + i })).then((run) => ({
+          ...run,
+          at: performance.now() - started,
+        })),
+      ),
     );
     const spun = await hostile;
     expect(spun.result.error).toMatchObject({ code: 'code_limit', message: expect.stringMatching(/^time: /) });
@@ -204,8 +211,19 @@ describe('the command line', () => {
     // a worker thread left referenced would keep the process alive: the timeout would fail the test
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['bin/leadflow.js', 'run', 'flows/examples/code-prepare-request.json', '--lead', leadFile, '--offer', offerFile,
-        '--set', `base_url=${target.url}`, '--secret', 'api_secret=cli-secret-0123456789'],
+      [
+        'bin/leadflow.js',
+        'run',
+        'flows/examples/code-prepare-request.json',
+        '--lead',
+        leadFile,
+        '--offer',
+        offerFile,
+        '--set',
+        `base_url=${target.url}`,
+        '--secret',
+        'api_secret=cli-secret-0123456789',
+      ],
       { timeout: 30_000 },
     );
     expect(stdout).toMatch(/● prepare \[code\] ok → out/);

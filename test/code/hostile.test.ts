@@ -10,7 +10,7 @@ async function contained(script: string, params: Record<string, unknown> = {}) {
   // the next run, in the same sandbox, works
   expect(await outputOf('return { doubled: input.n * 2 }', { input: { n: 21 } })).toEqual({ doubled: 42 });
   expect(result.failure, 'the hostile script should have failed').toBeDefined();
-  expect(result.port, 'a failure takes no port: the node\'s onError decides').toBeUndefined();
+  expect(result.port, "a failure takes no port: the node's onError decides").toBeUndefined();
   return { failure: result.failure!, elapsedMs };
 }
 
@@ -25,7 +25,9 @@ describe('hostile Code node scripts are contained, and the next run works', () =
   });
 
   it('an endless loop that catches every exception still ends at its deadline', async () => {
-    const { failure } = await contained('for (;;) { try { while (true) {} } catch (e) { helpers.log("caught", String(e)) } }', { timeoutMs: 200 });
+    const { failure } = await contained('for (;;) { try { while (true) {} } catch (e) { helpers.log("caught", String(e)) } }', {
+      timeoutMs: 200,
+    });
     expect(failure.message).toMatch(/^time: /);
   });
 
@@ -46,7 +48,9 @@ describe('hostile Code node scripts are contained, and the next run works', () =
   });
 
   it('a loop of long native calls, which QuickJS does not interrupt, is stopped by terminating its worker', async () => {
-    const { failure, elapsedMs } = await contained('const kept = [];\nwhile (true) kept.push(new Array(100000).fill(1));', { timeoutMs: 300 });
+    const { failure, elapsedMs } = await contained('const kept = [];\nwhile (true) kept.push(new Array(100000).fill(1));', {
+      timeoutMs: 300,
+    });
     expect(failure.code).toBe('code_limit');
     expect(failure.message).toMatch(/^(time|memory): /);
     expect(elapsedMs).toBeLessThan(5000);
@@ -71,7 +75,10 @@ describe('hostile Code node scripts are contained, and the next run works', () =
   });
 
   it('a smaller memory limit is honoured', async () => {
-    const { failure } = await contained('const rows = [];\nfor (let i = 0; i < 1e6; i++) rows.push({ i, text: "row " + i });\nreturn rows.length;', { memoryMb: 4 });
+    const { failure } = await contained(
+      'const rows = [];\nfor (let i = 0; i < 1e6; i++) rows.push({ i, text: "row " + i });\nreturn rows.length;',
+      { memoryMb: 4 },
+    );
     expect(failure.message).toMatch(/^memory: the script needed more than 4 MB/);
   });
 
@@ -108,8 +115,16 @@ describe('hostile Code node scripts are contained, and the next run works', () =
         viaHelper: helpers.md5.constructor('return typeof process')(),
       };
     `);
-    const { types, sameGlobal, helperSource, viaHelper } = seen as { types: Record<string, string>; sameGlobal: boolean; helperSource: string; viaHelper: string };
-    expect(Object.values(types).every((type) => type === 'undefined'), JSON.stringify(types)).toBe(true);
+    const { types, sameGlobal, helperSource, viaHelper } = seen as {
+      types: Record<string, string>;
+      sameGlobal: boolean;
+      helperSource: string;
+      viaHelper: string;
+    };
+    expect(
+      Object.values(types).every((type) => type === 'undefined'),
+      JSON.stringify(types),
+    ).toBe(true);
     expect(sameGlobal).toBe(true);
     // a host function is opaque: its constructor is the guest's own Function
     expect(helperSource).not.toMatch(/hasher|digest/);
@@ -131,11 +146,13 @@ describe('hostile Code node scripts are contained, and the next run works', () =
     expect(Object.prototype).not.toHaveProperty('polluted');
     expect(Array.prototype.push).toBe(hostPush);
     expect(JSON.parse('{"a":1}')).toEqual({ a: 1 });
-    const next = await outputOf('const list = []; list.push(1); return { polluted: ({}).polluted ?? null, list, parsed: JSON.parse("[2]") };');
+    const next = await outputOf(
+      'const list = []; list.push(1); return { polluted: ({}).polluted ?? null, list, parsed: JSON.parse("[2]") };',
+    );
     expect(next).toEqual({ polluted: null, list: [1], parsed: [2] });
   });
 
-  it('a script that rewrites its own result\'s JSON still cannot hand back anything but JSON', async () => {
+  it("a script that rewrites its own result's JSON still cannot hand back anything but JSON", async () => {
     const output = await outputOf('JSON.stringify = () => "not json {"; return { fine: true };');
     expect(output).toEqual({ fine: true });
   });
@@ -183,7 +200,12 @@ describe('hostile Code node scripts are contained, and the next run works', () =
   });
 
   it('many hostile runs in a row leave the sandbox working', async () => {
-    const scripts = ['while (true) {}', 'let s = "x"; while (true) { s += s; s.indexOf("y"); }', 'const f = () => f(); f();', 'throw new Error("boom")'];
+    const scripts = [
+      'while (true) {}',
+      'let s = "x"; while (true) { s += s; s.indexOf("y"); }',
+      'const f = () => f(); f();',
+      'throw new Error("boom")',
+    ];
     for (let round = 0; round < 3; round++) {
       for (const script of scripts) {
         const { result } = await runCode(script, { params: { timeoutMs: 100 } });

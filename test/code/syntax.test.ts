@@ -32,7 +32,7 @@ function issuesOf(doc: FlowDoc) {
   return result.ok ? [] : result.issues;
 }
 
-describe('a Code node\'s script is checked when the flow is validated', () => {
+describe("a Code node's script is checked when the flow is validated", () => {
   it('a syntax error names the node, the field, the line and the column', () => {
     const issues = issuesOf(flowWith('const body = input.body;\nconst total = body.a +;\nreturn { total };'));
     expect(issues).toEqual([{ nodeId: 'fix', field: 'params.script', message: 'line 2, column 23: Unexpected token' }]);
@@ -40,7 +40,13 @@ describe('a Code node\'s script is checked when the flow is validated', () => {
   });
 
   it('a script that is fine passes: return, await and modern syntax at the top of the body', () => {
-    expect(issuesOf(flowWith('const x = await Promise.resolve(input?.a ?? 1);\nconst { a, ...rest } = { a: x, b: 2 };\nreturn { a, rest, big: 10n > 1n };'))).toEqual([]);
+    expect(
+      issuesOf(
+        flowWith(
+          'const x = await Promise.resolve(input?.a ?? 1);\nconst { a, ...rest } = { a: x, b: 2 };\nreturn { a, rest, big: 10n > 1n };',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('the script is checked as the body of the function it runs in', () => {
@@ -50,7 +56,7 @@ describe('a Code node\'s script is checked when the flow is validated', () => {
     expect(checkScriptSyntax('return 1;\n}); (function () {')).toMatchObject({ message: 'a closing brace ends the script early', line: 2 });
   });
 
-  it('a bracket left open is reported at the script\'s last line', () => {
+  it("a bracket left open is reported at the script's last line", () => {
     expect(checkScriptSyntax('if (input.ok) {\n  return 1;')).toEqual({
       message: 'the script ends before every {, ( and [ is closed (Unexpected token)',
       line: 2,

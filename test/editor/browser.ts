@@ -53,7 +53,8 @@ export async function buildEditor(): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       // a lock left by a killed run
-      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000)
+        rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`another test run has been building the editor for 3 minutes (lock ${lock})`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -115,7 +116,13 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
   const target = await startMockTarget(options.answer);
   const runtime = await createRuntime({ dataDir, logger: pino({ level: 'silent' }) });
   const baseUrl = await runtime.listen(0, '127.0.0.1');
-  await runtime.offers.put({ id: 'tea', name: 'Slimming tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' }, goals: [], products: [] });
+  await runtime.offers.put({
+    id: 'tea',
+    name: 'Slimming tea',
+    parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' },
+    goals: [],
+    products: [],
+  });
   await runtime.integrations.create({
     id: 'acme',
     name: 'Acme CRM',

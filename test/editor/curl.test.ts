@@ -8,7 +8,12 @@ describe('reading a curl command', () => {
 
   it('reads method, URL, headers and data, with the method implied by the data', () => {
     const req = parseCurl(`curl https://t.test/api -H 'X-Key: 1' --data-urlencode 'name=John Smith' -sSL`);
-    expect(req).toMatchObject({ method: 'POST', url: 'https://t.test/api', headers: [{ name: 'X-Key', value: '1' }], urlencoded: [{ key: 'name', value: 'John Smith' }] });
+    expect(req).toMatchObject({
+      method: 'POST',
+      url: 'https://t.test/api',
+      headers: [{ name: 'X-Key', value: '1' }],
+      urlencoded: [{ key: 'name', value: 'John Smith' }],
+    });
     expect(parseCurl('curl -G https://t.test -d a=1').method).toBe('GET');
     expect(parseCurl('curl -XPUT t.test/x').url).toBe('http://t.test/x');
   });
@@ -28,7 +33,9 @@ describe('reading a curl command', () => {
   });
 
   it('keeps credentials out of the flow: they become secrets, and a body holding one is built by the request itself', () => {
-    const made = curlToNodes(`curl https://t.test/api?api_key=XYZ -H 'Content-Type: application/json' -d '{"token":"abc","phone":"+1 555 123 4567"}'`);
+    const made = curlToNodes(
+      `curl https://t.test/api?api_key=XYZ -H 'Content-Type: application/json' -d '{"token":"abc","phone":"+1 555 123 4567"}'`,
+    );
     expect(made.nodes).toHaveLength(1);
     expect(made.nodes[0].params).toMatchObject({
       query: [{ key: 'api_key', value: '{{secrets.api_key}}' }],

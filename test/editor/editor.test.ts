@@ -51,7 +51,9 @@ describe('the editor', () => {
 
     // the JSON body
     await node(page, 'json_build').click();
-    await page.locator('[data-param="body"] textarea').fill('{\n  "phone": "{{lead.phone | digits}}",\n  "name": "{{lead.name}}",\n  "offer": "{{offer.params.crm_offer_id}}"\n}');
+    await page
+      .locator('[data-param="body"] textarea')
+      .fill('{\n  "phone": "{{lead.phone | digits}}",\n  "name": "{{lead.name}}",\n  "offer": "{{offer.params.crm_offer_id}}"\n}');
 
     // the URL, typed with completion: {{integ → integration. → settings. → base_url}}
     await request.click();
@@ -111,14 +113,16 @@ describe('the editor', () => {
     const { page } = world;
     await newBlankFlow('Acme: from curl');
     await page.getByRole('button', { name: 'Import curl' }).click();
-    await page.getByRole('textbox', { name: 'curl command' }).fill(
-      [
-        "curl -X POST 'https://api.acme-crm.test/v2/leads?source=aff' \\",
-        "  -H 'Content-Type: application/json' \\",
-        "  -H 'Authorization: Bearer 9f8e7d6c' \\",
-        '  -d \'{"offer_id": 77, "customer": {"name": "John Smith", "phone": "+44 7700 900123", "email": "john@example.com"}, "ip": "10.1.2.3", "country": "GB", "note": "x"}\'',
-      ].join('\n'),
-    );
+    await page
+      .getByRole('textbox', { name: 'curl command' })
+      .fill(
+        [
+          "curl -X POST 'https://api.acme-crm.test/v2/leads?source=aff' \\",
+          "  -H 'Content-Type: application/json' \\",
+          "  -H 'Authorization: Bearer 9f8e7d6c' \\",
+          '  -d \'{"offer_id": 77, "customer": {"name": "John Smith", "phone": "+44 7700 900123", "email": "john@example.com"}, "ip": "10.1.2.3", "country": "GB", "note": "x"}\'',
+        ].join('\n'),
+      );
     await page.getByTestId('curl-create').click();
     await waitForNodeCount(page, 3);
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
@@ -263,14 +267,24 @@ describe('the editor', () => {
             id: 'send',
             type: 'http-request',
             position: { x: 260, y: 100 },
-            params: { method: 'POST', url: '{{integration.settings.base_url}}/beta', headers: [{ key: 'X-Token', value: '{{secrets.token}}' }], body: 'none' },
+            params: {
+              method: 'POST',
+              url: '{{integration.settings.base_url}}/beta',
+              headers: [{ key: 'X-Token', value: '{{secrets.token}}' }],
+              body: 'none',
+            },
           },
         ],
         edges: [{ id: 'e1', source: 'lead', sourceHandle: 'out', target: 'send', targetHandle: 'in' }],
       },
       'anna',
     );
-    await runtime.integrations.create({ id: 'beta', name: 'Beta CRM', settings: { base_url: target.url }, flows: { 'lead.new': 'beta-send' } });
+    await runtime.integrations.create({
+      id: 'beta',
+      name: 'Beta CRM',
+      settings: { base_url: target.url },
+      flows: { 'lead.new': 'beta-send' },
+    });
 
     await page.goto(`${baseUrl}/#/integrations/beta`);
     const detail = page.getByTestId('integration-detail');

@@ -33,18 +33,59 @@ const sendFlow: Omit<FlowDoc, 'version'> = {
   event: 'lead.new',
   nodes: [
     { id: 'lead', type: 'lead-in', position: { x: 0, y: 120 }, params: {} },
-    { id: 'order', type: 'json-build', position: { x: 240, y: 120 }, params: { body: { name: '{{lead.name}}', phone: '{{lead.phone | digits}}', offer: '{{offer.params.crm_offer_id}}' } } },
+    {
+      id: 'order',
+      type: 'json-build',
+      position: { x: 240, y: 120 },
+      params: { body: { name: '{{lead.name}}', phone: '{{lead.phone | digits}}', offer: '{{offer.params.crm_offer_id}}' } },
+    },
     {
       id: 'send',
       type: 'http-request',
       position: { x: 480, y: 120 },
-      params: { method: 'POST', url: '{{integration.settings.base_url}}/orders', headers: [{ key: 'X-Api-Key', value: '{{secrets.api_key}}' }], body: 'input' },
+      params: {
+        method: 'POST',
+        url: '{{integration.settings.base_url}}/orders',
+        headers: [{ key: 'X-Api-Key', value: '{{secrets.api_key}}' }],
+        body: 'input',
+      },
     },
-    { id: 'answer', type: 'extract', position: { x: 720, y: 40 }, params: { fields: [{ key: 'eid', value: 'body.order_id' }, { key: 'status', value: 'body.status' }], required: 'eid' } },
-    { id: 'stage', type: 'map-status', position: { x: 960, y: 40 }, params: { value: '{{input.status}}', rules: [{ match: 'exact', value: 'ok', stage: 'wait' }], default: '' } },
+    {
+      id: 'answer',
+      type: 'extract',
+      position: { x: 720, y: 40 },
+      params: {
+        fields: [
+          { key: 'eid', value: 'body.order_id' },
+          { key: 'status', value: 'body.status' },
+        ],
+        required: 'eid',
+      },
+    },
+    {
+      id: 'stage',
+      type: 'map-status',
+      position: { x: 960, y: 40 },
+      params: { value: '{{input.status}}', rules: [{ match: 'exact', value: 'ok', stage: 'wait' }], default: '' },
+    },
     { id: 'accepted', type: 'update-lead', position: { x: 1200, y: 40 }, params: {} },
-    { id: 'refusal', type: 'extract', position: { x: 720, y: 240 }, params: { fields: [{ key: 'reason', value: 'body.error' }, { key: 'status', value: 'body.status' }] } },
-    { id: 'rejected', type: 'update-lead', position: { x: 960, y: 240 }, params: { stage: 'cancel', reason: '{{input.reason}}', status: '{{input.status}}' } },
+    {
+      id: 'refusal',
+      type: 'extract',
+      position: { x: 720, y: 240 },
+      params: {
+        fields: [
+          { key: 'reason', value: 'body.error' },
+          { key: 'status', value: 'body.status' },
+        ],
+      },
+    },
+    {
+      id: 'rejected',
+      type: 'update-lead',
+      position: { x: 960, y: 240 },
+      params: { stage: 'cancel', reason: '{{input.reason}}', status: '{{input.status}}' },
+    },
   ],
   edges: [
     { id: 'e1', source: 'lead', sourceHandle: 'out', target: 'order', targetHandle: 'in' },
@@ -58,7 +99,11 @@ const sendFlow: Omit<FlowDoc, 'version'> = {
 };
 
 async function postLead(lead: Record<string, unknown>): Promise<number> {
-  const res = await fetch(`${world.baseUrl}/api/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(lead) });
+  const res = await fetch(`${world.baseUrl}/api/leads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(lead),
+  });
   expect(res.status).toBe(202);
   return ((await res.json()) as { id: number }).id;
 }
@@ -126,7 +171,13 @@ describe('leads and the integration log', () => {
     await executions.first().click();
     await page.getByTestId('execution-page').waitFor();
     const steps = page.getByTestId('execution-steps').locator('button');
-    expect(await steps.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-node-id')))).toEqual(['lead', 'order', 'send', 'refusal', 'rejected']);
+    expect(await steps.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-node-id')))).toEqual([
+      'lead',
+      'order',
+      'send',
+      'refusal',
+      'rejected',
+    ]);
     const exchange = page.getByTestId('http-exchange');
     await eventually(() => exchange.textContent()).toContain('POST');
     const text = (await exchange.textContent()) ?? '';
@@ -194,7 +245,9 @@ describe('leads and the integration log', () => {
     await page.getByTestId('retry-execution').click();
     await page.getByTestId('notice').filter({ hasText: 'failed again' }).waitFor();
     await eventually(() => page.locator('h1').textContent()).not.toBe(`Execution #${executions.executions[0].id}`);
-    await eventually(() => page.getByTestId('execution-steps').locator('[data-node-id]').first().getAttribute('data-node-id')).toBe('answer');
+    await eventually(() => page.getByTestId('execution-steps').locator('[data-node-id]').first().getAttribute('data-node-id')).toBe(
+      'answer',
+    );
 
     // a fresh run asks the CRM again, which now answers with an order id
     await page.getByTestId('rerun-execution').click();

@@ -36,7 +36,8 @@ describe('new integration from template', () => {
     await page.getByTestId('new-from-template').click();
     const list = page.getByTestId('template-list');
     await eventually(() => list.locator('[data-template-id]').count()).toBe(5);
-    for (const id of ['altercpa', 'affiliate-network', 'classic-crm', 'financial-network', 'financial-crm']) await list.locator(`[data-template-id="${id}"]`).waitFor();
+    for (const id of ['altercpa', 'affiliate-network', 'classic-crm', 'financial-network', 'financial-crm'])
+      await list.locator(`[data-template-id="${id}"]`).waitFor();
     await eventually(() => list.locator('[data-template-id="altercpa"]').textContent()).toContain('Profile page');
     await page.screenshot({ path: path.join(ARTIFACTS, 'templates-list.png') });
 
@@ -62,7 +63,9 @@ describe('new integration from template', () => {
     await result.waitFor();
     await eventually(() => page.getByTestId('created-state').textContent()).toBe('off');
     const missing = page.getByTestId('missing');
-    await eventually(() => missing.locator('[data-missing]').evaluateAll((items) => items.map((i) => i.getAttribute('data-missing')))).toEqual(['settings.user_id', 'offer.tea']);
+    await eventually(() =>
+      missing.locator('[data-missing]').evaluateAll((items) => items.map((i) => i.getAttribute('data-missing'))),
+    ).toEqual(['settings.user_id', 'offer.tea']);
     await eventually(() => missing.textContent()).toContain('User ID');
     await eventually(() => missing.textContent()).toContain('Slimming tea: Offer ID in the network (altercpa_offer)');
     expect(await page.getByTestId('postback-with-tail').count()).toBe(0);
@@ -95,7 +98,9 @@ describe('new integration from template', () => {
     await checklist.locator('[data-missing="settings.user_id"]').getByRole('button', { name: 'Save' }).click();
     await eventually(() => checklist.locator('[data-missing="settings.user_id"]').count()).toBe(0);
     // the Settings section below shows it too
-    await eventually(() => detail.locator('input[aria-label$="value"]').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toContain(user);
+    await eventually(() =>
+      detail.locator('input[aria-label$="value"]').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value)),
+    ).toContain(user);
     await checklist.getByLabel('Offer ID in the network of Slimming tea').fill('25');
     await checklist.locator('[data-missing="offer.tea.altercpa_offer"]').getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('setup-complete').waitFor();
@@ -117,7 +122,9 @@ describe('new integration from template', () => {
     expect(posted.status).toBeLessThan(300);
     const { id } = (await posted.json()) as { id: number };
     await eventually(async () => {
-      const view = (await (await fetch(`${baseUrl}/api/leads/${id}`)).json()) as { lead: { stage: string; eid?: string; integrationId?: string } };
+      const view = (await (await fetch(`${baseUrl}/api/leads/${id}`)).json()) as {
+        lead: { stage: string; eid?: string; integrationId?: string };
+      };
       return view.lead;
     }, 15_000).toMatchObject({ stage: 'wait', eid: expect.stringMatching(/^\d+$/) });
   }, 90_000);
@@ -132,11 +139,15 @@ describe('new integration from template', () => {
     await page.getByTestId('create-from-template').click();
     await page.getByTestId('from-template-result').waitFor();
     const url = await page.getByTestId('postback-with-tail').inputValue();
-    expect(url).toMatch(/\/postback\/fin-network\?token=[\w-]+&click_id=\{click_id\}&lead_id=\{lead_id\}&status=\{status\}&payout=\{payout\}$/);
-    await eventually(() => page.getByTestId('missing').locator('[data-missing]').evaluateAll((items) => items.map((i) => i.getAttribute('data-missing')))).toEqual([
-      'settings.base_url',
-      'secrets.api_key',
-    ]);
+    expect(url).toMatch(
+      /\/postback\/fin-network\?token=[\w-]+&click_id=\{click_id\}&lead_id=\{lead_id\}&status=\{status\}&payout=\{payout\}$/,
+    );
+    await eventually(() =>
+      page
+        .getByTestId('missing')
+        .locator('[data-missing]')
+        .evaluateAll((items) => items.map((i) => i.getAttribute('data-missing'))),
+    ).toEqual(['settings.base_url', 'secrets.api_key']);
     await page.getByTestId('from-template-result').getByRole('button', { name: 'Copy' }).click();
     await eventually(() => page.evaluate(() => navigator.clipboard.readText())).toBe(url);
     await page.screenshot({ path: path.join(ARTIFACTS, 'templates-postback-url.png') });

@@ -44,7 +44,9 @@ beforeAll(async () => {
     execute: () => new Promise(() => {}),
   });
   registry = createRegistry([...catalog.all(), flakyNode, slowNode]);
-  target = await startMockServer((r) => (r.path === '/fail' ? { status: 400, body: { error: 'no' } } : { body: { id: 'E-1', echo: r.headers['x-key'] } }));
+  target = await startMockServer((r) =>
+    r.path === '/fail' ? { status: 400, body: { error: 'no' } } : { body: { id: 'E-1', echo: r.headers['x-key'] } },
+  );
 });
 afterAll(async () => {
   await agent.close();
@@ -84,7 +86,13 @@ async function run(doc: FlowDoc, secrets = integration.secrets, trigger: Lead = 
   const recorded: NewExecution[] = [];
   const executor = new Executor({ registry, agent, store: { insertExecution: async (e) => (recorded.push(e), recorded.length) } });
   const result = await executor.run(
-    { flow: doc, event: doc.event, integration: { ...integration, secrets: secrets ?? integration.secrets, settings: { base_url: target.url } }, lead: trigger, trigger },
+    {
+      flow: doc,
+      event: doc.event,
+      integration: { ...integration, secrets: secrets ?? integration.secrets, settings: { base_url: target.url } },
+      lead: trigger,
+      trigger,
+    },
     services,
   );
   return { result, recorded: recorded[0] };
@@ -93,7 +101,17 @@ async function run(doc: FlowDoc, secrets = integration.secrets, trigger: Lead = 
 describe('the executor', () => {
   it('records every node with input, output, port and the HTTP exchange, secrets redacted', async () => {
     const doc = flow(
-      [{ id: 'send', type: 'http-request', params: { method: 'GET', url: '{{integration.settings.base_url}}/ok?key={{secrets.key}}', headers: [{ key: 'X-Key', value: '{{secrets.key}}' }] } }],
+      [
+        {
+          id: 'send',
+          type: 'http-request',
+          params: {
+            method: 'GET',
+            url: '{{integration.settings.base_url}}/ok?key={{secrets.key}}',
+            headers: [{ key: 'X-Key', value: '{{secrets.key}}' }],
+          },
+        },
+      ],
       [['lead', 'send']],
     );
     expect(validateFlow(doc, registry).ok).toBe(true);
@@ -113,14 +131,18 @@ describe('the executor', () => {
   });
 
   it('retries a failing node as its settings say, and records the attempts', async () => {
-    const { result, recorded } = await run(flow([{ id: 'f', type: 'flaky', params: {}, settings: { retry: { attempts: 3, backoffMs: 1 } } }], [['lead', 'f']]));
+    const { result, recorded } = await run(
+      flow([{ id: 'f', type: 'flaky', params: {}, settings: { retry: { attempts: 3, backoffMs: 1 } } }], [['lead', 'f']]),
+    );
     expect(result.error).toBeUndefined();
     expect(recorded.steps[1]).toMatchObject({ state: 'ok', attempts: 3, output: { flaky: 3 } });
     expect(recorded.steps[1].logs[0]).toContain('attempt 1 failed');
   });
 
   it('stops the flow on an error by default, naming the node', async () => {
-    const { result } = await run(flow([{ id: 'send', type: 'http-request', params: { url: '{{integration.settings.base_url}}/fail' } }], [['lead', 'send']]));
+    const { result } = await run(
+      flow([{ id: 'send', type: 'http-request', params: { url: '{{integration.settings.base_url}}/fail' } }], [['lead', 'send']]),
+    );
     expect(result.error).toMatchObject({ code: 'http_error', nodeId: 'send', retryable: false });
     expect(result.execution.state).toBe('error');
   });
@@ -128,10 +150,18 @@ describe('the executor', () => {
   it('takes the error port when the node says so, and goes on when told to continue', async () => {
     const withPort = flow(
       [
-        { id: 'send', type: 'http-request', params: { url: '{{integration.settings.base_url}}/fail' }, settings: { onError: 'error-port' } },
+        {
+          id: 'send',
+          type: 'http-request',
+          params: { url: '{{integration.settings.base_url}}/fail' },
+          settings: { onError: 'error-port' },
+        },
         { id: 'after', type: 'json-build', params: { body: { code: '{{input.error.code}}' } } },
       ],
-      [['lead', 'send'], ['send', 'after', 'error']],
+      [
+        ['lead', 'send'],
+        ['send', 'after', 'error'],
+      ],
     );
     expect(validateFlow(withPort, registry).ok).toBe(true);
     const ported = await run(withPort);
@@ -142,10 +172,18 @@ describe('the executor', () => {
     const continued = await run(
       flow(
         [
-          { id: 'send', type: 'http-request', params: { url: '{{integration.settings.base_url}}/fail' }, settings: { onError: 'continue' } },
+          {
+            id: 'send',
+            type: 'http-request',
+            params: { url: '{{integration.settings.base_url}}/fail' },
+            settings: { onError: 'continue' },
+          },
           { id: 'after', type: 'json-build', params: { body: { ok: 'yes' } } },
         ],
-        [['lead', 'send'], ['send', 'after', 'out']],
+        [
+          ['lead', 'send'],
+          ['send', 'after', 'out'],
+        ],
       ),
     );
     expect(continued.result.error).toBeUndefined();
@@ -160,7 +198,16 @@ describe('the executor', () => {
   it('fails a node whose secret the integration lacks, before it sends anything', async () => {
     const before = target.received.length;
     const { result } = await run(
-      flow([{ id: 'send', type: 'http-request', params: { url: '{{integration.settings.base_url}}/ok', headers: [{ key: 'X-Key', value: '{{secrets.nope}}' }] } }], [['lead', 'send']]),
+      flow(
+        [
+          {
+            id: 'send',
+            type: 'http-request',
+            params: { url: '{{integration.settings.base_url}}/ok', headers: [{ key: 'X-Key', value: '{{secrets.nope}}' }] },
+          },
+        ],
+        [['lead', 'send']],
+      ),
     );
     expect(result.error).toMatchObject({ code: 'missing_secret', nodeId: 'send' });
     expect(result.error?.message).toContain('"nope"');
@@ -177,7 +224,12 @@ describe('the executor', () => {
           { id: 'b', type: 'json-build', params: { body: { n: '{{input.body.n}}' } } },
           { id: 'end', type: 'json-build', params: { body: { count: '{{input.count}}' } } },
         ],
-        [['lead', 'each'], ['each', 'a', 'item'], ['a', 'b'], ['each', 'end', 'done']],
+        [
+          ['lead', 'each'],
+          ['each', 'a', 'item'],
+          ['a', 'b'],
+          ['each', 'end', 'done'],
+        ],
       ),
       undefined,
       { ...lead, items } as unknown as Lead,
@@ -197,7 +249,10 @@ describe('the executor', () => {
           { id: 'a', type: 'json-build', params: { body: { n: 'a' } } },
           { id: 'b', type: 'json-build', params: { body: { n: 'b' } } },
         ],
-        [['lead', 'a'], ['lead', 'b']],
+        [
+          ['lead', 'a'],
+          ['lead', 'b'],
+        ],
       ),
     );
     expect(recorded.steps.map((s) => s.nodeId)).toEqual(['lead', 'a', 'b']);
@@ -211,7 +266,11 @@ describe('flow validation', () => {
         { id: 'a', type: 'json-build', params: {} },
         { id: 'b', type: 'json-build', params: {} },
       ],
-      [['lead', 'a'], ['a', 'b'], ['b', 'a']],
+      [
+        ['lead', 'a'],
+        ['a', 'b'],
+        ['b', 'a'],
+      ],
     );
     const result = validateFlow(cyclic, registry);
     expect(result.ok).toBe(false);
@@ -248,13 +307,18 @@ describe('flow validation', () => {
         { id: 'send', type: 'http-request', params: { url: 'http://x', method: 'FETCH', timeoutMs: 0 } },
         { id: 'map', type: 'map-status', params: { rules: [{ match: 'pattern', value: '([', stage: 'won' }] } },
       ],
-      [['lead', 'send'], ['send', 'map']],
+      [
+        ['lead', 'send'],
+        ['send', 'map'],
+      ],
     );
     const result = validateFlow(doc, registry);
     expect(result.ok).toBe(false);
     if (!result.ok) {
       const fields = result.issues.map((i) => `${i.nodeId}:${i.field}`);
-      expect(fields).toEqual(expect.arrayContaining(['send:params.method', 'send:params.timeoutMs', 'map:params.rules[0].value', 'map:params.rules[0].stage']));
+      expect(fields).toEqual(
+        expect.arrayContaining(['send:params.method', 'send:params.timeoutMs', 'map:params.rules[0].value', 'map:params.rules[0].stage']),
+      );
     }
   });
 });

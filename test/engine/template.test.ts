@@ -3,7 +3,15 @@ import { parseTemplate, renderTemplate, TemplateError, templatePaths, parsePath 
 import { offerParameters } from '../../core/domain/config.ts';
 
 const scope = {
-  lead: { id: 7, name: 'anna', phone: '+49 (151) 234-567', country: 'de', goods: [{ product: 'tea', count: 2 }], sub1: '', meta: { 'landing-id': 'v2' } },
+  lead: {
+    id: 7,
+    name: 'anna',
+    phone: '+49 (151) 234-567',
+    country: 'de',
+    goods: [{ product: 'tea', count: 2 }],
+    sub1: '',
+    meta: { 'landing-id': 'v2' },
+  },
   offer: { params: offerParameters({ crm_offer_id: '101', 'crm_offer_id-de': '201' }, 'de') },
   integration: { settings: { base_url: 'https://crm.test' } },
   nodes: { http: { body: { items: [{ id: 'E-1' }] } } },
@@ -53,7 +61,10 @@ describe('templates', () => {
   });
 
   it('list the paths a template names', () => {
-    expect(templatePaths('{{secrets.key}}:{{lead.id | digits}}')).toEqual([['secrets', 'key'], ['lead', 'id']]);
+    expect(templatePaths('{{secrets.key}}:{{lead.id | digits}}')).toEqual([
+      ['secrets', 'key'],
+      ['lead', 'id'],
+    ]);
   });
 
   it('parse bare paths as Extract writes them', () => {

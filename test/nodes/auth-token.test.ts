@@ -37,13 +37,26 @@ afterAll(async () => {
 });
 
 function integration(id = 'fin', password = 'pw-secret-1'): Integration {
-  return { id, name: id, enabled: true, settings: { base_url: target.url }, secrets: { user: 'aff', pass: password }, offers: [], flows: {}, postbackToken: 'x' };
+  return {
+    id,
+    name: id,
+    enabled: true,
+    settings: { base_url: target.url },
+    secrets: { user: 'aff', pass: password },
+    offers: [],
+    flows: {},
+    postbackToken: 'x',
+  };
 }
 
 const lead: Lead = { id: 1, offer: 'o', phone: '+491', integration: 'fin', stage: 'new', created_at: '', updated_at: '' };
 const services: RunServices = { leads: { update: async () => ({ lead, stageChanged: true }) }, postbacks: { send: async () => {} } };
 
-function flow(auth: Record<string, unknown> = {}, extra: Omit<FlowNode, 'position'>[] = [], edges: [string, string, string?][] = []): FlowDoc {
+function flow(
+  auth: Record<string, unknown> = {},
+  extra: Omit<FlowNode, 'position'>[] = [],
+  edges: [string, string, string?][] = [],
+): FlowDoc {
   const nodes: Omit<FlowNode, 'position'>[] = [
     { id: 'lead', type: 'lead-in', params: {} },
     {
@@ -66,7 +79,13 @@ function flow(auth: Record<string, unknown> = {}, extra: Omit<FlowNode, 'positio
     event: 'lead.new',
     version: 1,
     nodes: nodes.map((n, i) => ({ position: { x: i, y: 0 }, ...n })),
-    edges: [['lead', 'auth'], ['auth', 'send'], ...edges].map(([source, to, port], i) => ({ id: `e${i}`, source, sourceHandle: port ?? 'out', target: to, targetHandle: 'in' })),
+    edges: [['lead', 'auth'], ['auth', 'send'], ...edges].map(([source, to, port], i) => ({
+      id: `e${i}`,
+      source,
+      sourceHandle: port ?? 'out',
+      target: to,
+      targetHandle: 'in',
+    })),
   };
   const checked = validateFlow(doc, registry);
   if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
@@ -85,7 +104,10 @@ describe('Auth Token', () => {
     const second = await executor.run({ flow: flow(), event: 'lead.new', integration: integration(), lead, trigger: lead }, services);
     expect(first.error).toBeUndefined();
     expect(logins() - before).toBe(1);
-    const seen = target.received.filter((r) => r.path === '/orders').slice(-2).map((r) => r.headers.authorization);
+    const seen = target.received
+      .filter((r) => r.path === '/orders')
+      .slice(-2)
+      .map((r) => r.headers.authorization);
     expect(seen[0]).toMatch(/^Bearer tok-\d+-abcdef$/);
     expect(seen[1]).toBe(seen[0]);
     // the token is a secret in every record: neither the output nor the request shows it
@@ -118,7 +140,10 @@ describe('Auth Token', () => {
     await executor.run({ flow: flow(), event: 'lead.new', integration: integration('b'), lead, trigger: lead }, services);
     expect(logins() - before).toBe(2);
     // a changed password is a new login, even for the same integration
-    const changed = await executor.run({ flow: flow(), event: 'lead.new', integration: integration('a', 'pw-wrong'), lead, trigger: lead }, services);
+    const changed = await executor.run(
+      { flow: flow(), event: 'lead.new', integration: integration('a', 'pw-wrong'), lead, trigger: lead },
+      services,
+    );
     expect(logins() - before).toBe(3);
     expect(changed.error).toMatchObject({ code: 'login_failed', nodeId: 'auth', retryable: false });
   });
@@ -127,7 +152,10 @@ describe('Auth Token', () => {
     const executor = new Executor({ registry, agent });
     const before = logins();
     await executor.run({ flow: flow(), event: 'lead.new', integration: integration('r'), lead, trigger: lead }, services);
-    await executor.run({ flow: flow({ mode: 'refresh' }), event: 'lead.new', integration: integration('r'), lead, trigger: lead }, services);
+    await executor.run(
+      { flow: flow({ mode: 'refresh' }), event: 'lead.new', integration: integration('r'), lead, trigger: lead },
+      services,
+    );
     expect(logins() - before).toBe(2);
     const clear = flow({ mode: 'clear', url: '' });
     await executor.run({ flow: clear, event: 'lead.new', integration: integration('r'), lead, trigger: lead }, services);
@@ -141,7 +169,11 @@ describe('Auth Token', () => {
     try {
       const refused = await executor.run(
         {
-          flow: flow({}, [{ id: 'note', type: 'respond', params: { status: 401, body: { error: '{{input.error}}' } } }], [['auth', 'note', 'failed']]),
+          flow: flow(
+            {},
+            [{ id: 'note', type: 'respond', params: { status: 401, body: { error: '{{input.error}}' } } }],
+            [['auth', 'note', 'failed']],
+          ),
           event: 'lead.new',
           integration: integration('x'),
           lead,

@@ -8,7 +8,12 @@ describe('Extract', () => {
   it('names values found by paths into the answer of the node before', async () => {
     const { result } = await runNode(extract, {
       input: answer,
-      params: { fields: [{ key: 'eid', value: 'body.order_id' }, { key: 'status', value: 'body.data[0].status' }] },
+      params: {
+        fields: [
+          { key: 'eid', value: 'body.order_id' },
+          { key: 'status', value: 'body.data[0].status' },
+        ],
+      },
     });
     expect(result.port ?? 'out').toBe('out');
     expect(result.output).toEqual({ eid: 'E-77', status: 'processing' });
@@ -23,7 +28,13 @@ describe('Extract', () => {
     const { result } = await runNode(extract, {
       input: 'unused',
       nodes: { http: answer },
-      params: { from: '{{nodes.http.body.data[0]}}', fields: [{ key: 'status', value: 'status' }, { key: 'all', value: '' }] },
+      params: {
+        from: '{{nodes.http.body.data[0]}}',
+        fields: [
+          { key: 'status', value: 'status' },
+          { key: 'all', value: '' },
+        ],
+      },
     });
     expect(result.output).toEqual({ status: 'processing', all: { status: 'processing', comment: '' } });
   });
@@ -32,7 +43,11 @@ describe('Extract', () => {
     const { result } = await runNode(extract, {
       input: answer,
       params: {
-        fields: [{ key: 'eid', value: 'body.id' }, { key: 'comment', value: 'body.data[0].comment' }, { key: 'status', value: 'body.data[0].status' }],
+        fields: [
+          { key: 'eid', value: 'body.id' },
+          { key: 'comment', value: 'body.data[0].comment' },
+          { key: 'status', value: 'body.data[0].status' },
+        ],
         required: 'eid, comment ,status',
       },
     });
@@ -51,8 +66,8 @@ describe('Extract', () => {
   });
 
   it('a path that is not a path is an error naming the field', async () => {
-    await expect(
-      runNode(extract, { input: answer, params: { fields: [{ key: 'eid', value: 'body..id' }] } }),
-    ).rejects.toThrow(/field "eid"/);
+    await expect(runNode(extract, { input: answer, params: { fields: [{ key: 'eid', value: 'body..id' }] } })).rejects.toThrow(
+      /field "eid"/,
+    );
   });
 });

@@ -3,7 +3,7 @@ import { formBuild } from '../../nodes/form-build.ts';
 import { runNode } from './context.ts';
 
 describe('Form/Query Build', () => {
-  it('writes the lead\'s name and phone as a form body by default, spaces as +', async () => {
+  it("writes the lead's name and phone as a form body by default, spaces as +", async () => {
     const { result } = await runNode(formBuild);
     expect(result.output).toEqual({
       body: 'name=Anna+Schmidt&phone=%2B49+%2830%29+1234-567',
@@ -12,9 +12,14 @@ describe('Form/Query Build', () => {
     });
   });
 
-  it('nests a list value the way PHP\'s http_build_query does', async () => {
+  it("nests a list value the way PHP's http_build_query does", async () => {
     const { result } = await runNode(formBuild, {
-      params: { fields: [{ key: 'offer', value: '{{offer.params.stream}}' }, { key: 'goods', value: '{{lead.goods}}' }] },
+      params: {
+        fields: [
+          { key: 'offer', value: '{{offer.params.stream}}' },
+          { key: 'goods', value: '{{lead.goods}}' },
+        ],
+      },
     });
     // PHP: http_build_query(['offer' => 'st-1', 'goods' => [['product' => 'tea', 'count' => 2, 'price' => 19.9]]])
     expect((result.output as { body: string }).body).toBe(
@@ -24,7 +29,12 @@ describe('Form/Query Build', () => {
 
   it('skips rows without a name', async () => {
     const { result } = await runNode(formBuild, {
-      params: { fields: [{ key: '', value: 'lost' }, { key: 'a', value: '1' }] },
+      params: {
+        fields: [
+          { key: '', value: 'lost' },
+          { key: 'a', value: '1' },
+        ],
+      },
     });
     expect(result.output).toMatchObject({ body: 'a=1', fields: { a: '1' } });
   });

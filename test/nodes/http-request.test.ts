@@ -64,7 +64,10 @@ describe('HTTP Request: the request', () => {
 
   it('sends the form body Form Build made with its content type', async () => {
     const target = await startTarget();
-    await call({ url: target.url }, { input: { body: 'a=1&b=x+y', contentType: 'application/x-www-form-urlencoded', fields: { a: '1', b: 'x y' } } });
+    await call(
+      { url: target.url },
+      { input: { body: 'a=1&b=x+y', contentType: 'application/x-www-form-urlencoded', fields: { a: '1', b: 'x y' } } },
+    );
     expect(target.received[0].body).toBe('a=1&b=x+y');
     expect(target.received[0].headers['content-type']).toBe('application/x-www-form-urlencoded');
   });
@@ -77,14 +80,24 @@ describe('HTTP Request: the request', () => {
 
   it('sends its own JSON body, rendered from the lead, when asked to', async () => {
     const target = await startTarget();
-    await call({ url: target.url, body: 'json', json: { phone: '{{lead.phone | digits}}', id: '{{lead.id}}' } }, { input: { body: 'ignored' } });
+    await call(
+      { url: target.url, body: 'json', json: { phone: '{{lead.phone | digits}}', id: '{{lead.id}}' } },
+      { input: { body: 'ignored' } },
+    );
     expect(target.received[0].body).toBe('{"phone":"49301234567","id":42}');
     expect(target.received[0].headers['content-type']).toBe('application/json');
   });
 
   it('sends its own form rows as a PHP form', async () => {
     const target = await startTarget();
-    await call({ url: target.url, body: 'form', form: [{ key: 'name', value: '{{lead.name}}' }, { key: '', value: 'skipped' }] });
+    await call({
+      url: target.url,
+      body: 'form',
+      form: [
+        { key: 'name', value: '{{lead.name}}' },
+        { key: '', value: 'skipped' },
+      ],
+    });
     expect(target.received[0].body).toBe('name=Anna+Schmidt');
     expect(target.received[0].headers['content-type']).toBe('application/x-www-form-urlencoded');
   });

@@ -23,7 +23,7 @@ describe('JSON Build', () => {
     });
   });
 
-  it('fills in the offer parameter for the lead\'s country: a German lead gets the -de value', async () => {
+  it("fills in the offer parameter for the lead's country: a German lead gets the -de value", async () => {
     const german = await runNode(jsonBuild, { params: { body: { offer: '{{offer.params.crm_offer_id}}' } } });
     const french = await runNode(jsonBuild, {
       lead: sampleLead({ country: 'fr' }),

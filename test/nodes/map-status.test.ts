@@ -52,7 +52,12 @@ describe('Map Status', () => {
   });
 
   it('ignores rows left empty, which would otherwise match everything', async () => {
-    const { result } = await map('strange', { rules: [{ match: 'pattern', value: '', stage: 'approve' }, { match: 'exact', value: '', stage: 'wait' }] });
+    const { result } = await map('strange', {
+      rules: [
+        { match: 'pattern', value: '', stage: 'approve' },
+        { match: 'exact', value: '', stage: 'wait' },
+      ],
+    });
     expect(result.port).toBe('unknown');
   });
 

@@ -51,7 +51,7 @@ describe('Postback In', () => {
     expect((await call('Y')).result.output).toMatchObject({ stage: 'hold' });
   });
 
-  it('reads our id and the target\'s from the fields its params name', async () => {
+  it("reads our id and the target's from the fields its params name", async () => {
     const run = await runNode(postbackIn, {
       event: 'postback.in',
       lead: null,

@@ -3,7 +3,7 @@ import { postbackTrigger } from '../../nodes/postback-trigger.ts';
 import { runNode, sampleLead } from './context.ts';
 
 describe('Postback Trigger', () => {
-  it('queues a GET postback to the webmaster\'s own URL for the run\'s lead by default', async () => {
+  it("queues a GET postback to the webmaster's own URL for the run's lead by default", async () => {
     const input = { lead: { id: 9 } };
     const run = await runNode(postbackTrigger, { lead: sampleLead({ id: 9 }), input });
     expect(run.postbacks).toEqual([{ url: '', method: 'GET', leadId: 9 }]);

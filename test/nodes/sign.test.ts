@@ -7,7 +7,7 @@ type Signed = Record<string, unknown> & { signature: string };
 const signed = async (params: Record<string, unknown>, input: unknown) => (await runNode(sign, { params, input })).result.output as Signed;
 
 describe('Sign', () => {
-  it('over the query signs the key-sorted string PHP\'s http_build_query writes', async () => {
+  it("over the query signs the key-sorted string PHP's http_build_query writes", async () => {
     // PHP: ksort($f); hash_hmac('sha256', http_build_query($f), 'top-secret')
     // with $f = ['b' => 'x y', 'a' => [1, 2], 'c' => '~'] → 'a%5B0%5D=1&a%5B1%5D=2&b=x+y&c=%7E'
     const php = 'a%5B0%5D=1&a%5B1%5D=2&b=x+y&c=%7E';
@@ -45,7 +45,10 @@ describe('Sign', () => {
 
   it('over a template signs the rendered text, secrets included, and put none only outputs it', async () => {
     const input = { body: { a: 1 } };
-    const output = await signed({ over: 'template', template: '{{lead.phone | digits}}{{secrets.salt}}', put: 'none', algorithm: 'sha256' }, input);
+    const output = await signed(
+      { over: 'template', template: '{{lead.phone | digits}}{{secrets.salt}}', put: 'none', algorithm: 'sha256' },
+      input,
+    );
     expect(output).toEqual({ body: { a: 1 }, signature: createHash('sha256').update('49301234567pepper').digest('hex') });
   });
 
@@ -90,7 +93,9 @@ describe('Sign', () => {
   });
 
   it('a field cannot go into a JSON text body or a missing one', async () => {
-    await expect(runNode(sign, { params: { put: 'field:s' }, input: { body: '{"a":1}', contentType: 'application/json' } })).rejects.toThrow(/field "s"/);
+    await expect(
+      runNode(sign, { params: { put: 'field:s' }, input: { body: '{"a":1}', contentType: 'application/json' } }),
+    ).rejects.toThrow(/field "s"/);
     await expect(runNode(sign, { params: { put: 'field:s' }, input: { query: { a: 1 } } })).rejects.toThrow(/query:s/);
   });
 });

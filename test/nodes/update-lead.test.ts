@@ -3,7 +3,7 @@ import { updateLead } from '../../nodes/update-lead.ts';
 import { LeadBook, runNode, sampleLead } from './context.ts';
 
 describe('Update Lead', () => {
-  it('stores the external id, stage and status of the answer on the run\'s lead, as a delivery', async () => {
+  it("stores the external id, stage and status of the answer on the run's lead, as a delivery", async () => {
     const lead = sampleLead();
     const run = await runNode(updateLead, { lead, input: { eid: 'E-1', stage: 'wait', status: 'processing' } });
     expect(run.leads.changes).toEqual([
@@ -48,10 +48,22 @@ describe('Update Lead', () => {
     expect(run.result.output).toMatchObject({ lead: { id: 5, stage: 'cancel' }, stageChanged: true });
   });
 
-  it('auto finds the lead by our id when the input has one, else by the target\'s', async () => {
+  it("auto finds the lead by our id when the input has one, else by the target's", async () => {
     const book = new LeadBook([sampleLead({ id: 5, stage: 'wait', eid: 'E-5' }), sampleLead({ id: 6, stage: 'wait', eid: 'E-6' })]);
-    await runNode(updateLead, { event: 'postback.in', lead: null, leads: book, input: { oid: '5', stage: 'approve' }, params: { find: 'auto' } });
-    await runNode(updateLead, { event: 'postback.in', lead: null, leads: book, input: { eid: 'E-6', stage: 'hold' }, params: { find: 'auto' } });
+    await runNode(updateLead, {
+      event: 'postback.in',
+      lead: null,
+      leads: book,
+      input: { oid: '5', stage: 'approve' },
+      params: { find: 'auto' },
+    });
+    await runNode(updateLead, {
+      event: 'postback.in',
+      lead: null,
+      leads: book,
+      input: { eid: 'E-6', stage: 'hold' },
+      params: { find: 'auto' },
+    });
     expect(book.changes.map((c) => [c.oid, c.eid, c.stage])).toEqual([
       [5, undefined, 'approve'],
       [undefined, 'E-6', 'hold'],
@@ -71,7 +83,7 @@ describe('Update Lead', () => {
     expect(run.result.failure?.message).toMatch(/nope/);
   });
 
-  it('with no id to find the lead by, takes the not_found port without asking for the run\'s own lead', async () => {
+  it("with no id to find the lead by, takes the not_found port without asking for the run's own lead", async () => {
     const run = await runNode(updateLead, { event: 'postback.in', input: { stage: 'approve' }, params: { find: 'eid' } });
     expect(run.result.port).toBe('not_found');
     expect(run.leads.changes).toEqual([]);

@@ -21,7 +21,11 @@ afterEach(async () => {
 async function runtimeWithTarget(answer?: Parameters<typeof startMockServer>[0]): Promise<{ t: TestRuntime; target: MockServer }> {
   const target = await startMockServer(answer ?? (() => ({ body: { status: 'ok', order_id: 'E-77' } })));
   const t = await startRuntime();
-  cleanups.push(() => target.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+  cleanups.push(
+    () => target.stop(),
+    () => t.close(),
+    () => removeDataDir(t.dataDir),
+  );
   await setUpDemoIntegration(t, target.url);
   return { t, target };
 }
@@ -65,14 +69,24 @@ describe('delivery of a new lead', () => {
     // the execution shows the request and the answer, node by node
     const execution = view.executions[0];
     expect(execution.state).toBe('success');
-    expect(execution.steps.map((s: { nodeId: string }) => s.nodeId)).toEqual(['lead', 'order', 'sign', 'send', 'answer', 'stage', 'accepted']);
+    expect(execution.steps.map((s: { nodeId: string }) => s.nodeId)).toEqual([
+      'lead',
+      'order',
+      'sign',
+      'send',
+      'answer',
+      'stage',
+      'accepted',
+    ]);
     const send = execution.steps.find((s: { nodeId: string }) => s.nodeId === 'send');
     expect(send.http[0].request).toMatchObject({ method: 'POST', url: `${target.url}/api/orders` });
     expect(send.http[0].response).toMatchObject({ status: 200, body: '{"status":"ok","order_id":"E-77"}' });
     // each step's input is the output before it: the answer shows it, the store keeps it once
     const sign = execution.steps.find((s: { nodeId: string }) => s.nodeId === 'sign');
     expect(sign.input).toEqual(execution.steps.find((s: { nodeId: string }) => s.nodeId === 'order').output);
-    const stored = JSON.parse((t.runtime.leads as SqliteLeadStore).db.prepare('SELECT steps FROM executions WHERE id = ?').pluck().get(execution.id) as string);
+    const stored = JSON.parse(
+      (t.runtime.leads as SqliteLeadStore).db.prepare('SELECT steps FROM executions WHERE id = ?').pluck().get(execution.id) as string,
+    );
     expect(stored.find((s: { nodeId: string }) => s.nodeId === 'sign')).toMatchObject({ inputFrom: 'order' });
     expect(stored.find((s: { nodeId: string }) => s.nodeId === 'sign').input).toBeUndefined();
     expect(stored[0]).toMatchObject({ nodeId: 'lead', inputFrom: '$trigger' });
@@ -114,10 +128,14 @@ describe('delivery of a new lead', () => {
 
     await target.start();
     for (const id of ids) {
-      const view = await waitFor(async () => {
-        const r = await t.api('GET', `/api/leads/${id}`);
-        return r.body.lead.stage === 'wait' && r.body;
-      }, `lead ${id} to reach wait`, 10_000);
+      const view = await waitFor(
+        async () => {
+          const r = await t.api('GET', `/api/leads/${id}`);
+          return r.body.lead.stage === 'wait' && r.body;
+        },
+        `lead ${id} to reach wait`,
+        10_000,
+      );
       expect(view.lead.eid).toBe('E-77');
       expect(view.deliveries[0].attempts).toBeGreaterThan(1);
     }
@@ -128,7 +146,9 @@ describe('delivery of a new lead', () => {
 
   it('a target answering 503 leaves the lead new and gets it again later', async () => {
     let calls = 0;
-    const { t } = await runtimeWithTarget(() => (++calls === 1 ? { status: 503, body: 'busy' } : { body: { status: 'ok', order_id: 'E-2' } }));
+    const { t } = await runtimeWithTarget(() =>
+      ++calls === 1 ? { status: 503, body: 'busy' } : { body: { status: 'ok', order_id: 'E-2' } },
+    );
     const posted = await t.api('POST', '/api/leads', lead);
     const view = await waitFor(async () => {
       const r = await t.api('GET', `/api/leads/${posted.body.id}`);
@@ -143,7 +163,10 @@ describe('delivery of a new lead', () => {
     const target = await startMockServer(() => ({ body: { status: 'ok', order_id: 'E-9' } }));
     await target.stop();
     const first = await startRuntime();
-    cleanups.push(() => target.stop(), () => removeDataDir(first.dataDir));
+    cleanups.push(
+      () => target.stop(),
+      () => removeDataDir(first.dataDir),
+    );
     await setUpDemoIntegration(first, target.url);
     const posted = await first.api('POST', '/api/leads', lead);
     await first.close();
@@ -151,10 +174,14 @@ describe('delivery of a new lead', () => {
     await target.start();
     const second = await startRuntime({ dataDir: first.dataDir });
     cleanups.push(() => second.close());
-    const view = await waitFor(async () => {
-      const r = await second.api('GET', `/api/leads/${posted.body.id}`);
-      return r.body.lead.stage === 'wait' && r.body;
-    }, 'the lead to be delivered after the restart', 10_000);
+    const view = await waitFor(
+      async () => {
+        const r = await second.api('GET', `/api/leads/${posted.body.id}`);
+        return r.body.lead.stage === 'wait' && r.body;
+      },
+      'the lead to be delivered after the restart',
+      10_000,
+    );
     expect(view.lead.eid).toBe('E-9');
   });
 });

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFlow, removeDataDir, setUpDemoIntegration, startMockServer, startRuntime, waitFor, type MockServer, type TestRuntime } from '../support/harness.ts';
+import {
+  readFlow,
+  removeDataDir,
+  setUpDemoIntegration,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type MockServer,
+  type TestRuntime,
+} from '../support/harness.ts';
 
 let t: TestRuntime;
 let target: MockServer;
@@ -84,7 +93,9 @@ describe('flows: an invalid flow is refused with the node and the field', () => 
     });
     expect(answer.status).toBe(422);
     const issues = answer.body.details as { nodeId?: string; field: string; message: string }[];
-    expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'body', field: 'params.body.phone', message: expect.stringContaining('unknown filter "shout"') }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({ nodeId: 'body', field: 'params.body.phone', message: expect.stringContaining('unknown filter "shout"') }),
+    );
     expect(issues).toContainEqual(expect.objectContaining({ nodeId: 'odd', field: 'type' }));
     expect(issues).toContainEqual(expect.objectContaining({ field: 'edges[1].target', message: 'no node "ghost"' }));
   });
@@ -134,23 +145,41 @@ describe('the management API', () => {
   });
 
   it('an integration write names the bad field', async () => {
-    expect((await t.api('PATCH', '/api/integrations/crm', { flows: { 'lead.new': 'nope' } })).body).toMatchObject({ field: 'flows.lead.new' });
-    expect((await t.api('PATCH', '/api/integrations/crm', { flows: { 'lead.new': 'demo-crm-postback' } })).body.message).toContain('handles postback.in');
+    expect((await t.api('PATCH', '/api/integrations/crm', { flows: { 'lead.new': 'nope' } })).body).toMatchObject({
+      field: 'flows.lead.new',
+    });
+    expect((await t.api('PATCH', '/api/integrations/crm', { flows: { 'lead.new': 'demo-crm-postback' } })).body.message).toContain(
+      'handles postback.in',
+    );
     expect((await t.api('PATCH', '/api/integrations/crm', { offers: ['tea', 'ghost'] })).body).toMatchObject({ field: 'offers[1]' });
     expect((await t.api('PATCH', '/api/integrations/crm', { colour: 'red' })).body).toMatchObject({ field: 'colour' });
   });
 
   it('an integration is not switched on while a flow of it names a secret or setting it lacks', async () => {
-    await t.api('POST', '/api/integrations', { id: 'half', name: 'Half done', settings: {}, offers: ['tea'], flows: { 'lead.new': 'demo-crm-send' } });
+    await t.api('POST', '/api/integrations', {
+      id: 'half',
+      name: 'Half done',
+      settings: {},
+      offers: ['tea'],
+      flows: { 'lead.new': 'demo-crm-send' },
+    });
     const noSetting = await t.api('PATCH', '/api/integrations/half', { enabled: true });
     expect(noSetting.status).toBe(400);
     expect(noSetting.body).toMatchObject({ field: 'settings.base_url' });
-    const noSecret = await t.api('PATCH', '/api/integrations/half', { enabled: true, settings: { base_url: target.url }, secrets: { api_key: 'k-1234' } });
+    const noSecret = await t.api('PATCH', '/api/integrations/half', {
+      enabled: true,
+      settings: { base_url: target.url },
+      secrets: { api_key: 'k-1234' },
+    });
     expect(noSecret.body).toMatchObject({ field: 'secrets.api_secret' });
     expect((await t.api('GET', '/api/integrations/half')).body.enabled).toBe(false);
     // a refused write stores none of it
     expect((await t.api('GET', '/api/integrations/half')).body.secrets).toEqual({});
-    const ready = await t.api('PATCH', '/api/integrations/half', { enabled: true, settings: { base_url: target.url }, secrets: { api_key: 'k-1234', api_secret: 's-1234' } });
+    const ready = await t.api('PATCH', '/api/integrations/half', {
+      enabled: true,
+      settings: { base_url: target.url },
+      secrets: { api_key: 'k-1234', api_secret: 's-1234' },
+    });
     expect(ready.status).toBe(200);
     expect(ready.body.enabled).toBe(true);
     await t.api('DELETE', '/api/integrations/half');
@@ -167,7 +196,13 @@ describe('the management API', () => {
   });
 
   it('offers keep parameters, goals and products; a bad one names the field', async () => {
-    const offer = { id: 'cream', name: 'Cream', parameters: { stream: 's1', 'stream-de': 's2' }, goals: [{ id: 'sale' }], products: [{ id: 'jar', price: 12.5 }] };
+    const offer = {
+      id: 'cream',
+      name: 'Cream',
+      parameters: { stream: 's1', 'stream-de': 's2' },
+      goals: [{ id: 'sale' }],
+      products: [{ id: 'jar', price: 12.5 }],
+    };
     expect((await t.api('POST', '/api/offers', offer)).status).toBe(201);
     expect((await t.api('GET', '/api/offers/cream')).body).toMatchObject(offer);
     const bad = await t.api('PUT', '/api/offers/cream', { ...offer, products: [{ id: 'jar', price: -1 }] });
@@ -178,7 +213,21 @@ describe('the management API', () => {
   it('lists the node catalog without code', async () => {
     const { nodes } = (await t.api('GET', '/api/nodes')).body;
     const types = nodes.map((n: { type: string }) => n.type);
-    expect(types).toEqual(expect.arrayContaining(['lead-in', 'json-build', 'form-build', 'sign', 'http-request', 'extract', 'map-status', 'condition', 'update-lead', 'respond', 'postback-trigger']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'lead-in',
+        'json-build',
+        'form-build',
+        'sign',
+        'http-request',
+        'extract',
+        'map-status',
+        'condition',
+        'update-lead',
+        'respond',
+        'postback-trigger',
+      ]),
+    );
     expect(nodes.every((n: { execute?: unknown; params: object }) => n.execute === undefined && typeof n.params === 'object')).toBe(true);
   });
 });
@@ -186,11 +235,20 @@ describe('the management API', () => {
 describe('synchronous registration', () => {
   it('an offer whose integration has a lead.register flow answers with what its Respond node gives', async () => {
     const register = readFlow('flows/examples/register-autologin.json');
-    const broker = await startMockServer((r) => ({ body: { user_id: 'U-1', login: `https://broker.test/login?u=U-1&e=${encodeURIComponent(JSON.parse(r.body).email)}` } }));
+    const broker = await startMockServer((r) => ({
+      body: { user_id: 'U-1', login: `https://broker.test/login?u=U-1&e=${encodeURIComponent(JSON.parse(r.body).email)}` },
+    }));
     try {
       expect((await t.api('POST', '/api/flows', register)).status).toBe(201);
       await t.api('POST', '/api/offers', { id: 'fx', name: 'FX' });
-      await t.api('POST', '/api/integrations', { id: 'broker', name: 'Broker', enabled: true, settings: { base_url: broker.url }, offers: ['fx'], flows: { 'lead.register': 'register' } });
+      await t.api('POST', '/api/integrations', {
+        id: 'broker',
+        name: 'Broker',
+        enabled: true,
+        settings: { base_url: broker.url },
+        offers: ['fx'],
+        flows: { 'lead.register': 'register' },
+      });
       const answer = await t.api('POST', '/api/leads', { offer: 'fx', email: 'ann@example.org' });
       expect(answer.status).toBe(201);
       expect(answer.body).toEqual({ id: expect.any(Number), autologin: 'https://broker.test/login?u=U-1&e=ann%40example.org' });
@@ -214,7 +272,10 @@ describe('synchronous registration', () => {
 describe('test runs', () => {
   it('run a flow on a sample lead against the target without changing any lead', async () => {
     const before = target.received.length;
-    const answer = await t.api('POST', '/api/flows/demo-crm-send/test', { integration: 'crm', lead: { offer: 'tea', phone: '+49151234567', name: 'Sample' } });
+    const answer = await t.api('POST', '/api/flows/demo-crm-send/test', {
+      integration: 'crm',
+      lead: { offer: 'tea', phone: '+49151234567', name: 'Sample' },
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.execution).toMatchObject({ test: true, state: 'success' });
     expect(answer.body.execution.steps.at(-1).output).toMatchObject({ stageChanged: true, lead: { stage: 'wait', eid: 'E-1' } });

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, setUpDemoIntegration, startMockServer, startRuntime, waitFor, type MockServer, type TestRuntime } from '../support/harness.ts';
+import {
+  removeDataDir,
+  setUpDemoIntegration,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type MockServer,
+  type TestRuntime,
+} from '../support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -18,7 +26,12 @@ async function deliveredLead(): Promise<Setup> {
   const target = await startMockServer(() => ({ body: { status: 'ok', order_id: 'E-5' } }));
   const tracker = await startMockServer(() => ({ body: 'ok' }));
   const t = await startRuntime();
-  cleanups.push(() => target.stop(), () => tracker.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+  cleanups.push(
+    () => target.stop(),
+    () => tracker.stop(),
+    () => t.close(),
+    () => removeDataDir(t.dataDir),
+  );
   const { token } = await setUpDemoIntegration(t, target.url, tracker.url);
   const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+4915123456780', wm: 'wm1', subid: 'click-9' });
   await waitFor(async () => (await t.api('GET', `/api/leads/${posted.body.id}`)).body.lead.stage === 'wait', 'delivery');
@@ -32,14 +45,19 @@ describe('postbacks', () => {
     const { t, tracker, token, leadId } = await deliveredLead();
     expect(tracker.received[0].query).toEqual({ click: 'click-9', stage: 'wait', lead: String(leadId) });
 
-    const answer = await fetch(`${t.url}/postback/crm?token=${token}&order_id=E-5&status=confirmed&comment=${encodeURIComponent('paid by card')}`);
+    const answer = await fetch(
+      `${t.url}/postback/crm?token=${token}&order_id=E-5&status=confirmed&comment=${encodeURIComponent('paid by card')}`,
+    );
     expect(answer.status).toBe(200);
     const view = await waitFor(async () => {
       const r = await t.api('GET', `/api/leads/${leadId}`);
       return r.body.lead.stage === 'approve' && r.body;
     }, 'approve');
     expect(view.lead).toMatchObject({ stage: 'approve', status: 'confirmed', statusComment: 'paid by card' });
-    expect(view.history.map((h: { stage: string; source: string }) => `${h.source}:${h.stage}`)).toEqual(['delivery:wait', 'postback:approve']);
+    expect(view.history.map((h: { stage: string; source: string }) => `${h.source}:${h.stage}`)).toEqual([
+      'delivery:wait',
+      'postback:approve',
+    ]);
 
     await waitFor(() => tracker.received.length === 2, 'the postback for approve');
     expect(tracker.received[1].query).toEqual({ click: 'click-9', stage: 'approve', lead: String(leadId) });
@@ -93,7 +111,12 @@ describe('postbacks', () => {
     let calls = 0;
     const tracker = await startMockServer(() => (++calls < 3 ? { status: 500, body: 'down' } : { body: 'ok' }));
     const t = await startRuntime();
-    cleanups.push(() => target.stop(), () => tracker.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+    cleanups.push(
+      () => target.stop(),
+      () => tracker.stop(),
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
     await setUpDemoIntegration(t, target.url, tracker.url);
     const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+4915123456780', wm: 'wm1', subid: 's' });
     const job = await waitFor(async () => {
@@ -104,7 +127,7 @@ describe('postbacks', () => {
     expect(tracker.received).toHaveLength(3);
   });
 
-  it('an AlterCPA-style postback finds the lead by our id and reads the status with the call\'s own lists', async () => {
+  it("an AlterCPA-style postback finds the lead by our id and reads the status with the call's own lists", async () => {
     const { t, token, leadId } = await deliveredLead();
     const flow = {
       id: 'altercpa-postback',
@@ -130,7 +153,12 @@ describe('postbacks', () => {
     let calls = 0;
     const tracker = await startMockServer(() => (++calls === 1 ? { status: 502, body: 'bad gateway' } : { body: 'ok' }));
     const t = await startRuntime();
-    cleanups.push(() => target.stop(), () => tracker.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+    cleanups.push(
+      () => target.stop(),
+      () => tracker.stop(),
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
     await setUpDemoIntegration(t, target.url, tracker.url);
     await t.api('PUT', '/api/webmasters/wm1', {
       postbackUrl: `${tracker.url}/general?lead={id}`,

@@ -29,10 +29,21 @@ describe('executions run again', () => {
     let refuse = true;
     const target = await startMockServer(() => (refuse ? { status: 400, body: { error: 'try tomorrow' } } : { body: { id: 'E-9' } }));
     const t = await startRuntime();
-    cleanups.push(() => target.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+    cleanups.push(
+      () => target.stop(),
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
     await t.api('POST', '/api/flows', sendFlow);
     await t.api('POST', '/api/offers', { id: 'tea', name: 'Tea' });
-    await t.api('POST', '/api/integrations', { id: 'crm', name: 'CRM', enabled: true, settings: { base_url: target.url }, offers: ['tea'], flows: { 'lead.new': 'send' } });
+    await t.api('POST', '/api/integrations', {
+      id: 'crm',
+      name: 'CRM',
+      enabled: true,
+      settings: { base_url: target.url },
+      offers: ['tea'],
+      flows: { 'lead.new': 'send' },
+    });
     const { body } = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+49 151 2345678' });
     const failed = await waitFor(async () => {
       const r = await t.api('GET', `/api/leads/${body.id}`);

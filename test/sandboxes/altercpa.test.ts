@@ -5,7 +5,17 @@ import { startMockServer, waitFor } from '../support/harness.ts';
 let target: AlterCpa;
 afterEach(() => target?.close());
 
-const lead = { id: '501', offer: '25', wm: '9', name: 'Anna', phone: '+49 151 2345670', ip: '10.1.2.3', country: 'de', us: 'fb', uc: 'spring' };
+const lead = {
+  id: '501',
+  offer: '25',
+  wm: '9',
+  name: 'Anna',
+  phone: '+49 151 2345670',
+  ip: '10.1.2.3',
+  country: 'de',
+  us: 'fb',
+  uc: 'spring',
+};
 
 async function add(body: Record<string, string>, auth = '17-k3y', as: 'form' | 'json' = 'form') {
   const response = await fetch(`${target.url}/api/ext/add.json?id=${auth}`, {
@@ -17,13 +27,19 @@ async function add(body: Record<string, string>, auth = '17-k3y', as: 'form' | '
 }
 
 describe('the AlterCPA sandbox', () => {
-  it('takes a lead as a form or as JSON and answers the network\'s order id', async () => {
+  it("takes a lead as a form or as JSON and answers the network's order id", async () => {
     target = await startAlterCpa(0, { user: '17', key: 'k3y', stepMs: 10_000 });
     const form = await add(lead);
     expect(form).toEqual({ status: 200, body: { status: 'ok', id: 100001 } });
     const json = await add({ ...lead, id: '502', phone: '+49 151 2345671' }, '17-k3y', 'json');
     expect(json.body).toEqual({ status: 'ok', id: 100002 });
-    expect(target.orders.get(100001)).toMatchObject({ uid: '501', offer: '25', wm: '9', phone: '491512345670', fields: { us: 'fb', uc: 'spring', country: 'de' } });
+    expect(target.orders.get(100001)).toMatchObject({
+      uid: '501',
+      offer: '25',
+      wm: '9',
+      phone: '491512345670',
+      fields: { us: 'fb', uc: 'spring', country: 'de' },
+    });
     // the same order id again: the order already made, not a second one
     expect((await add(lead)).body).toEqual({ status: 'ok', id: 100001 });
     expect(target.orders.size).toBe(2);
@@ -40,11 +56,18 @@ describe('the AlterCPA sandbox', () => {
     expect(target.orders.size).toBe(0);
   });
 
-  it('moves orders through the stages the phone\'s last digit says and lists them by ids or by our ids', async () => {
+  it("moves orders through the stages the phone's last digit says and lists them by ids or by our ids", async () => {
     target = await startAlterCpa(0, { user: '17', key: 'k3y', stepMs: 150 });
     const phones = { '1': '4915100000000', '2': '4915100000005', '3': '4915100000006', '4': '4915100000008', '5': '4915100000009' };
     for (const [uid, phone] of Object.entries(phones)) await add({ ...lead, id: uid, phone });
-    const list = async (query: string) => (await (await fetch(`${target.url}/api/ext/list.json?id=17-k3y&${query}`)).json()) as { id: number; uid: string; stage: string; status: number; comment: string }[];
+    const list = async (query: string) =>
+      (await (await fetch(`${target.url}/api/ext/list.json?id=17-k3y&${query}`)).json()) as {
+        id: number;
+        uid: string;
+        stage: string;
+        status: number;
+        comment: string;
+      }[];
     const first = await list('ids=100001,100002,999');
     expect(first.map((o) => [o.id, o.uid, o.stage])).toEqual([
       [100001, '1', 'wait'],

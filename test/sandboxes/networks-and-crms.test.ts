@@ -12,7 +12,11 @@ afterEach(async () => {
 });
 
 async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as any };
 }
 
@@ -22,14 +26,30 @@ describe('the affiliate network sandbox', () => {
     cleanups.push(target.close);
     const lead = { offer_id: '310', stream_id: 's-77', name: 'Ole', phone: '+47 912 34 565', country: 'no' };
     const key = { 'x-api-key': 'k' };
-    expect(await call('POST', `${target.url}/api/v1/leads`, lead)).toMatchObject({ status: 401, body: { success: false, error: { code: 'unauthorized' } } });
-    expect(await call('POST', `${target.url}/api/v1/leads`, { ...lead, phone: '' }, key)).toMatchObject({ status: 422, body: { error: { code: 'validation', field: 'phone' } } });
-    expect(await call('POST', `${target.url}/api/v1/leads`, { ...lead, stream_id: 's-1' }, key)).toMatchObject({ status: 422, body: { error: { code: 'offer', field: 'stream_id' } } });
+    expect(await call('POST', `${target.url}/api/v1/leads`, lead)).toMatchObject({
+      status: 401,
+      body: { success: false, error: { code: 'unauthorized' } },
+    });
+    expect(await call('POST', `${target.url}/api/v1/leads`, { ...lead, phone: '' }, key)).toMatchObject({
+      status: 422,
+      body: { error: { code: 'validation', field: 'phone' } },
+    });
+    expect(await call('POST', `${target.url}/api/v1/leads`, { ...lead, stream_id: 's-1' }, key)).toMatchObject({
+      status: 422,
+      body: { error: { code: 'offer', field: 'stream_id' } },
+    });
     const created = await call('POST', `${target.url}/api/v1/leads`, lead, key);
     expect(created).toMatchObject({ status: 201, body: { success: true, data: { status: 'pending' } } });
-    expect(await call('POST', `${target.url}/api/v1/leads`, lead, key)).toMatchObject({ status: 409, body: { error: { code: 'duplicate' } } });
+    expect(await call('POST', `${target.url}/api/v1/leads`, lead, key)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'duplicate' } },
+    });
     const id = created.body.data.lead_id as string;
-    const statuses = async () => (await call('GET', `${target.url}/api/v1/leads/statuses?ids=${id},nope`, undefined, key)).body.data as { status: string; payout: number }[];
+    const statuses = async () =>
+      (await call('GET', `${target.url}/api/v1/leads/statuses?ids=${id},nope`, undefined, key)).body.data as {
+        status: string;
+        payout: number;
+      }[];
     expect((await statuses()).map((s) => s.status)).toEqual(['pending']);
     await waitFor(async () => (await statuses())[0].status === 'approved', 'hold then approved');
     expect((await statuses())[0].payout).toBe(12);
@@ -40,13 +60,29 @@ describe('the classic CRM sandbox', () => {
   it('takes a JSON order with goods, replaces its goods on an upsell, and reports statuses by batches of ids, a return included', async () => {
     const target = await startClassicCrm(0, { apiKey: 'k', stepMs: 200 });
     cleanups.push(target.close);
-    const order = { external_id: '7', customer: { name: 'Eva', phone: '+49 151 0000004' }, country: 'de', extra: { wm: '3', subid: 'c-1' }, goods: [{ product_id: 'SKU-1', count: 1, price: 39 }] };
-    expect(await call('POST', `${target.url}/api/orders?api_key=bad`, order)).toEqual({ status: 403, body: { ok: false, error: 'access denied' } });
-    expect(await call('POST', `${target.url}/api/orders?api_key=k`, { ...order, goods: [{ product_id: 'SKU-1', count: 1 }] })).toEqual({ status: 400, body: { ok: false, error: 'goods[0].price must be a number' } });
+    const order = {
+      external_id: '7',
+      customer: { name: 'Eva', phone: '+49 151 0000004' },
+      country: 'de',
+      extra: { wm: '3', subid: 'c-1' },
+      goods: [{ product_id: 'SKU-1', count: 1, price: 39 }],
+    };
+    expect(await call('POST', `${target.url}/api/orders?api_key=bad`, order)).toEqual({
+      status: 403,
+      body: { ok: false, error: 'access denied' },
+    });
+    expect(await call('POST', `${target.url}/api/orders?api_key=k`, { ...order, goods: [{ product_id: 'SKU-1', count: 1 }] })).toEqual({
+      status: 400,
+      body: { ok: false, error: 'goods[0].price must be a number' },
+    });
     const created = await call('POST', `${target.url}/api/orders?api_key=k`, order);
     expect(created).toEqual({ status: 200, body: { ok: true, order_id: 5001 } });
     expect((await call('POST', `${target.url}/api/orders?api_key=k`, order)).status).toBe(409);
-    const upsell = await call('POST', `${target.url}/api/orders/update?api_key=k`, { order_id: 5001, goods: [{ product_id: 'SKU-2', count: 2, price: 10 }], comment: 'upsell' });
+    const upsell = await call('POST', `${target.url}/api/orders/update?api_key=k`, {
+      order_id: 5001,
+      goods: [{ product_id: 'SKU-2', count: 2, price: 10 }],
+      comment: 'upsell',
+    });
     expect(upsell.body).toEqual({ ok: true, order_id: 5001, total: 20 });
     expect(target.orders.get(5001)?.extra).toEqual({ wm: '3', subid: 'c-1' });
     const seen: string[] = [];
@@ -57,7 +93,14 @@ describe('the classic CRM sandbox', () => {
     }, 'the return');
     expect(seen.at(-1)).toBe('returned');
     expect(seen).toContain('confirmed');
-    expect((await call('POST', `${target.url}/api/orders/update?api_key=k`, { order_id: 5001, goods: [{ product_id: 'SKU-2', count: 1, price: 10 }] })).status).toBe(409);
+    expect(
+      (
+        await call('POST', `${target.url}/api/orders/update?api_key=k`, {
+          order_id: 5001,
+          goods: [{ product_id: 'SKU-2', count: 1, price: 10 }],
+        })
+      ).status,
+    ).toBe(409);
   });
 });
 
@@ -66,10 +109,27 @@ describe('the financial network sandbox', () => {
     const tracker = await startMockServer(() => ({ body: 'ok' }));
     const target = await startFinancialNetwork(0, { apiKey: 'k', stepMs: 30 });
     cleanups.push(target.close, tracker.stop);
-    const lead = { first_name: 'Max', email: 'max@example.com', phone: '+49 151 2222221', country: 'DE', ip: '10.0.0.1', landing: 'https://invest.example.com', offer_group: 'crypto', click_id: '42' };
+    const lead = {
+      first_name: 'Max',
+      email: 'max@example.com',
+      phone: '+49 151 2222221',
+      country: 'DE',
+      ip: '10.0.0.1',
+      landing: 'https://invest.example.com',
+      offer_group: 'crypto',
+      click_id: '42',
+    };
     expect((await call('POST', `${target.url}/api/v2/leads`, lead, { 'api-key': 'no' })).status).toBe(401);
-    expect(await call('POST', `${target.url}/api/v2/leads`, { ...lead, landing: '' }, { 'api-key': 'k' })).toEqual({ status: 400, body: { status: false, error: 'landing is required' } });
-    const set = await call('POST', `${target.url}/api/v2/settings/postback`, { url: `${tracker.url}/postback/fin?token=t&click_id={click_id}&lead_id={lead_id}&status={status}&payout={payout}` }, { 'api-key': 'k' });
+    expect(await call('POST', `${target.url}/api/v2/leads`, { ...lead, landing: '' }, { 'api-key': 'k' })).toEqual({
+      status: 400,
+      body: { status: false, error: 'landing is required' },
+    });
+    const set = await call(
+      'POST',
+      `${target.url}/api/v2/settings/postback`,
+      { url: `${tracker.url}/postback/fin?token=t&click_id={click_id}&lead_id={lead_id}&status={status}&payout={payout}` },
+      { 'api-key': 'k' },
+    );
     expect(set.status).toBe(200);
     const created = await call('POST', `${target.url}/api/v2/leads`, lead, { 'api-key': 'k' });
     expect(created.body).toMatchObject({ status: true, lead_id: 'FN70001' });
@@ -88,17 +148,30 @@ describe('the financial CRM sandbox', () => {
     const auth = { authorization: `Bearer ${login.body.token}` };
     expect((await call('POST', `${target.url}/api/v1/leads/register`, {}, { authorization: 'Bearer nope' })).status).toBe(401);
     const lead = { firstName: 'Ida', email: 'ida@example.com', phone: '+46 70 123 4560', country: 'SE', ip: '10.0.0.2', clickId: '9' };
-    expect(await call('POST', `${target.url}/api/v1/leads/register`, { ...lead, email: 'nope' }, auth)).toEqual({ status: 200, body: { result: 'error', message: 'email: not a valid address' } });
+    expect(await call('POST', `${target.url}/api/v1/leads/register`, { ...lead, email: 'nope' }, auth)).toEqual({
+      status: 200,
+      body: { result: 'error', message: 'email: not a valid address' },
+    });
     const registered = await call('POST', `${target.url}/api/v1/leads/register`, lead, auth);
     expect(registered.body).toMatchObject({ result: 'success', data: { leadId: 'FC1001' } });
     expect((await fetch(registered.body.data.autologinUrl)).status).toBe(200);
     for (const n of [1, 2]) await call('POST', `${target.url}/api/v1/leads/register`, { ...lead, email: `ida${n}@example.com` }, auth);
     const from = new Date(Date.now() - 60_000).toISOString().slice(0, 19).replace('T', ' ');
     const to = new Date(Date.now() + 60_000).toISOString().slice(0, 19).replace('T', ' ');
-    const page1 = await call('GET', `${target.url}/api/v1/leads?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&page=1`, undefined, auth);
+    const page1 = await call(
+      'GET',
+      `${target.url}/api/v1/leads?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&page=1`,
+      undefined,
+      auth,
+    );
     expect(page1.body.data).toMatchObject({ page: 1, totalPages: 2, nextPage: 2 });
     expect(page1.body.data.leads.map((l: { leadId: string }) => l.leadId)).toEqual(['FC1001', 'FC1002']);
-    const page2 = await call('GET', `${target.url}/api/v1/leads?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&page=2`, undefined, auth);
+    const page2 = await call(
+      'GET',
+      `${target.url}/api/v1/leads?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&page=2`,
+      undefined,
+      auth,
+    );
     expect(page2.body.data).toMatchObject({ page: 2, nextPage: null, leads: [{ leadId: 'FC1003', status: 'New' }] });
     target.expireTokens();
     expect((await call('GET', `${target.url}/api/v1/leads?from=${from}&to=${to}`, undefined, auth)).status).toBe(401);

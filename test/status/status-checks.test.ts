@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFlow, removeDataDir, startMockServer, startRuntime, waitFor, type MockServer, type Received, type TestRuntime } from '../support/harness.ts';
+import {
+  readFlow,
+  removeDataDir,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type MockServer,
+  type Received,
+  type TestRuntime,
+} from '../support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -30,7 +39,9 @@ async function startCrm(): Promise<Crm> {
       // every order changed in [from, to), two per page, newest last
       const from = Number(r.query.from) * 1000;
       const to = Number(r.query.to) * 1000;
-      const changed = [...statuses.entries()].filter(([, s]) => s.updated >= from && s.updated < to).map(([id, s]) => ({ order_id: id, ...s }));
+      const changed = [...statuses.entries()]
+        .filter(([, s]) => s.updated >= from && s.updated < to)
+        .map(([id, s]) => ({ order_id: id, ...s }));
       const page = Number(r.query.page);
       const items = changed.slice((page - 1) * 2, page * 2);
       return { body: { items, next_page: page * 2 < changed.length ? page + 1 : null } };
@@ -42,7 +53,13 @@ async function startCrm(): Promise<Crm> {
 }
 
 const node = (id: string, type: string, x: number, params: Record<string, unknown> = {}) => ({ id, type, position: { x, y: 0 }, params });
-const edge = (source: string, target: string, sourceHandle = 'out') => ({ id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target, targetHandle: 'in' });
+const edge = (source: string, target: string, sourceHandle = 'out') => ({
+  id: `${source}-${sourceHandle}-${target}`,
+  source,
+  sourceHandle,
+  target,
+  targetHandle: 'in',
+});
 
 const STATUS_RULES = [
   { match: 'list', value: 'new,processing', stage: 'wait' },
@@ -60,7 +77,11 @@ function batchFlow(id: string, event: 'status.processing' | 'status.approved', p
     event,
     nodes: [
       node('check', 'status-check', 0, params),
-      node('ask', 'http-request', 1, { method: 'GET', url: '{{integration.settings.base_url}}/status?ids={{batch.eids | join:","}}', timeoutMs }),
+      node('ask', 'http-request', 1, {
+        method: 'GET',
+        url: '{{integration.settings.base_url}}/status?ids={{batch.eids | join:","}}',
+        timeoutMs,
+      }),
       node('each', 'for-each', 2, { items: '{{input.body.orders}}' }),
       node('stage', 'map-status', 3, { value: '{{item.status}}', rules: STATUS_RULES }),
       node('save', 'update-lead', 4, { find: 'eid', eid: '{{item.order_id}}', setEid: '', comment: '{{item.comment}}' }),
@@ -76,7 +97,10 @@ const rangeFlow = {
   event: 'status.range',
   nodes: [
     node('check', 'status-check', 0, { schedule: '1h', format: 'epoch', windowMinutes: 60, overlapMinutes: 5 }),
-    node('ask', 'http-request', 1, { method: 'GET', url: '{{integration.settings.base_url}}/changes?from={{batch.from}}&to={{batch.to}}&page={{batch.page}}' }),
+    node('ask', 'http-request', 1, {
+      method: 'GET',
+      url: '{{integration.settings.base_url}}/changes?from={{batch.from}}&to={{batch.to}}&page={{batch.page}}',
+    }),
     node('more', 'next-page', 2, { more: '{{input.body.next_page}}' }),
     node('each', 'for-each', 2, { items: '{{input.body.items}}' }),
     node('stage', 'map-status', 3, { value: '{{item.status}}', rules: STATUS_RULES }),
@@ -93,11 +117,20 @@ interface World {
   leads: Map<string, number>;
 }
 
-async function world(flows: object[], events: Record<string, string>, leadCount: number, extra: Record<string, unknown> = {}): Promise<World> {
+async function world(
+  flows: object[],
+  events: Record<string, string>,
+  leadCount: number,
+  extra: Record<string, unknown> = {},
+): Promise<World> {
   const crm = await startCrm();
   const tracker = await startMockServer(() => ({ body: 'ok' }));
   const t = await startRuntime();
-  cleanups.push(() => tracker.stop(), () => t.close(), () => removeDataDir(t.dataDir));
+  cleanups.push(
+    () => tracker.stop(),
+    () => t.close(),
+    () => removeDataDir(t.dataDir),
+  );
   const ok = async (r: Promise<{ status: number; body: any }>) => {
     const answer = await r;
     if (answer.status >= 300) throw new Error(JSON.stringify(answer.body));
@@ -145,7 +178,11 @@ function set(crm: Crm, id: string, status: string, comment?: string) {
 
 describe('the processing check', () => {
   it('asks in batches about waiting leads and moves each to its stage, with one postback per change', async () => {
-    const w = await world([batchFlow('processing', 'status.processing', { schedule: '1h', batchSize: 2 })], { 'status.processing': 'processing' }, 5);
+    const w = await world(
+      [batchFlow('processing', 'status.processing', { schedule: '1h', batchSize: 2 })],
+      { 'status.processing': 'processing' },
+      5,
+    );
     set(w.crm, 'E1', 'confirmed');
     set(w.crm, 'E2', 'hold', 'stock arrives Monday');
     set(w.crm, 'E3', 'rejected', 'changed her mind');
@@ -160,7 +197,10 @@ describe('the processing check', () => {
 
     const e3 = (await w.t.api('GET', `/api/leads/${w.leads.get('E3')}`)).body;
     expect(e3.lead).toMatchObject({ status: 'rejected', statusComment: 'changed her mind' });
-    expect(e3.history.map((h: { source: string; stage: string }) => `${h.source}:${h.stage}`)).toEqual(['delivery:wait', 'status-check:cancel']);
+    expect(e3.history.map((h: { source: string; stage: string }) => `${h.source}:${h.stage}`)).toEqual([
+      'delivery:wait',
+      'status-check:cancel',
+    ]);
 
     // one postback per change: 5 for wait, then approve, hold, cancel, trash (E4 did not change)
     await waitFor(() => w.tracker.received.length === 9, 'the postbacks of the changes');
@@ -178,21 +218,31 @@ describe('the processing check', () => {
   });
 
   it('a failing target stops the check with the reason, changes nothing, and the next check works', async () => {
-    const w = await world([batchFlow('processing', 'status.processing', { schedule: '1h', batchSize: 10 })], { 'status.processing': 'processing' }, 2);
+    const w = await world(
+      [batchFlow('processing', 'status.processing', { schedule: '1h', batchSize: 10 })],
+      { 'status.processing': 'processing' },
+      2,
+    );
     set(w.crm, 'E1', 'confirmed');
     w.crm.server.answer(() => ({ status: 503, body: 'maintenance' }));
     const failed = (await w.t.api('POST', '/api/integrations/crm/checks/status.processing')).body;
     expect(failed.error).toMatchObject({ code: 'http_error', nodeId: 'ask', retryable: true });
     expect(await stages(w)).toEqual({ E1: 'wait', E2: 'wait' });
 
-    w.crm.server.answer((r) => ({ body: { orders: (r.query.ids ?? '').split(',').map((id) => ({ order_id: id, ...w.crm.statuses.get(id) })) } }));
+    w.crm.server.answer((r) => ({
+      body: { orders: (r.query.ids ?? '').split(',').map((id) => ({ order_id: id, ...w.crm.statuses.get(id) })) },
+    }));
     const report = (await w.t.api('POST', '/api/integrations/crm/checks/status.processing')).body;
     expect(report.error).toBeUndefined();
     expect(await stages(w)).toEqual({ E1: 'approve', E2: 'wait' });
   });
 
   it('never runs twice at once: a second ask joins the running check', async () => {
-    const w = await world([batchFlow('processing', 'status.processing', { schedule: '1h', batchSize: 10 }, 1500)], { 'status.processing': 'processing' }, 1);
+    const w = await world(
+      [batchFlow('processing', 'status.processing', { schedule: '1h', batchSize: 10 }, 1500)],
+      { 'status.processing': 'processing' },
+      1,
+    );
     w.crm.server.answer(() => 'hang');
     const first = w.t.api('POST', '/api/integrations/crm/checks/status.processing');
     await waitFor(() => w.crm.statusCalls().length === 1, 'the first status request');
@@ -207,13 +257,22 @@ describe('the processing check', () => {
   });
 
   it('runs on its schedule without being asked', async () => {
-    const w = await world([batchFlow('processing', 'status.processing', { schedule: '1s', batchSize: 10 })], { 'status.processing': 'processing' }, 1);
+    const w = await world(
+      [batchFlow('processing', 'status.processing', { schedule: '1s', batchSize: 10 })],
+      { 'status.processing': 'processing' },
+      1,
+    );
     set(w.crm, 'E1', 'confirmed');
     await waitFor(async () => (await stages(w)).E1 === 'approve', 'the scheduled check to approve E1', 5000);
   });
 
   it("honours the integration's request rate limit", async () => {
-    const w = await world([batchFlow('processing', 'status.processing', { schedule: '1h', batchSize: 1 })], { 'status.processing': 'processing' }, 4, { rateLimit: 4 });
+    const w = await world(
+      [batchFlow('processing', 'status.processing', { schedule: '1h', batchSize: 1 })],
+      { 'status.processing': 'processing' },
+      4,
+      { rateLimit: 4 },
+    );
     const before = w.crm.server.received.length;
     await w.t.api('POST', '/api/integrations/crm/checks/status.processing');
     const calls = w.crm.server.received.slice(before);
@@ -226,7 +285,10 @@ describe('the processing check', () => {
 describe('the approved check', () => {
   it('finds returns among approved leads and moves them to cancel', async () => {
     const w = await world(
-      [batchFlow('processing', 'status.processing', { schedule: '1h' }), batchFlow('approved', 'status.approved', { schedule: '1h', days: 7 })],
+      [
+        batchFlow('processing', 'status.processing', { schedule: '1h' }),
+        batchFlow('approved', 'status.approved', { schedule: '1h', days: 7 }),
+      ],
       { 'status.processing': 'processing', 'status.approved': 'approved' },
       3,
     );
@@ -252,7 +314,14 @@ describe('the approved check', () => {
 describe('the date-range check', () => {
   it('follows the pages of a window to the last one and goes on from where it stopped', async () => {
     const w = await world([rangeFlow], { 'status.range': 'range' }, 5);
-    for (const [id, status] of [['E1', 'confirmed'], ['E2', 'hold'], ['E3', 'rejected'], ['E4', 'spam'], ['E5', 'paid']]) set(w.crm, id, status);
+    for (const [id, status] of [
+      ['E1', 'confirmed'],
+      ['E2', 'hold'],
+      ['E3', 'rejected'],
+      ['E4', 'spam'],
+      ['E5', 'paid'],
+    ])
+      set(w.crm, id, status);
 
     const first = (await w.t.api('POST', '/api/integrations/crm/checks/status.range')).body;
     expect(first.error).toBeUndefined();
@@ -281,7 +350,10 @@ describe('the date-range check', () => {
 describe('flows that name a schedule', () => {
   it('refuse a schedule that is neither an interval nor cron', async () => {
     const t = await startRuntime();
-    cleanups.push(() => t.close(), () => removeDataDir(t.dataDir));
+    cleanups.push(
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
     const answer = await t.api('POST', '/api/flows', batchFlow('bad', 'status.processing', { schedule: 'every tuesday' }));
     expect(answer.status).toBe(422);
     expect(answer.body.field).toBe('nodes.check.params.schedule');

@@ -41,8 +41,16 @@ describe('group commit: writes of one turn share a transaction', () => {
     // three writes in one turn; the middle one is decided on a stage the lead no longer has
     const results = await Promise.allSettled([
       store.insertLead({ offer: 'tea', phone: '+4915100002' }, 'crm', []),
-      store.updateLead(first.id, { stage: 'approve', history: { at: new Date().toISOString(), from: 'wait', stage: 'approve', source: 'api' } }, [{ kind: 'postback.out', key: 'pb-x' }]),
-      store.updateLead(first.id, { stage: 'wait', eid: 'E-1', history: { at: new Date().toISOString(), from: 'new', stage: 'wait', source: 'delivery' } }, []),
+      store.updateLead(
+        first.id,
+        { stage: 'approve', history: { at: new Date().toISOString(), from: 'wait', stage: 'approve', source: 'api' } },
+        [{ kind: 'postback.out', key: 'pb-x' }],
+      ),
+      store.updateLead(
+        first.id,
+        { stage: 'wait', eid: 'E-1', history: { at: new Date().toISOString(), from: 'new', stage: 'wait', source: 'delivery' } },
+        [],
+      ),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(StageConflict);

@@ -135,7 +135,7 @@ describe('offers, integrations and webmasters', () => {
     expect(await config.getOffer('hair-oil')).toBeUndefined();
   });
 
-  it('an integration keeps its secrets in clear: masking them is the API layer\'s job', async () => {
+  it("an integration keeps its secrets in clear: masking them is the API layer's job", async () => {
     await config.putIntegration(integration);
 
     expect(await config.getIntegration('crm')).toEqual(integration);

@@ -187,7 +187,10 @@ describe('updateLead', () => {
       store.updateLead(
         lead.id,
         { stage: 'cancel', reason: 'duplicate', history: { at: lead.created_at, from: 'new', stage: 'cancel', source: 'delivery' } },
-        [{ kind: 'postback.out', key: 'fine' }, { kind: 'postback.out', leadId: 999 }],
+        [
+          { kind: 'postback.out', key: 'fine' },
+          { kind: 'postback.out', leadId: 999 },
+        ],
       ),
     ).rejects.toThrow();
 
@@ -212,7 +215,11 @@ describe('updateLead', () => {
   it('history lists the changes oldest first', async () => {
     const lead = await store.insertLead(order, 'crm', []);
     await store.updateLead(lead.id, { stage: 'wait', history: { at: 't1', from: 'new', stage: 'wait', source: 'delivery' } }, []);
-    await store.updateLead(lead.id, { stage: 'approve', history: { at: 't2', from: 'wait', stage: 'approve', source: 'status-check' } }, []);
+    await store.updateLead(
+      lead.id,
+      { stage: 'approve', history: { at: 't2', from: 'wait', stage: 'approve', source: 'status-check' } },
+      [],
+    );
 
     expect((await store.history(lead.id)).map((h) => h.stage)).toEqual(['wait', 'approve']);
   });
@@ -247,7 +254,10 @@ describe('jobs', () => {
 
   it('jobs without a key are all kept', async () => {
     const lead = await store.insertLead(order, 'crm', []);
-    await store.enqueue([{ kind: 'lead.update', leadId: lead.id }, { kind: 'lead.update', leadId: lead.id }]);
+    await store.enqueue([
+      { kind: 'lead.update', leadId: lead.id },
+      { kind: 'lead.update', leadId: lead.id },
+    ]);
 
     expect(await store.jobsOfLead(lead.id)).toHaveLength(2);
   });
@@ -398,7 +408,13 @@ describe('executions', () => {
   });
 
   it('a test run without a lead keeps test set and no lead id', async () => {
-    const id = await store.insertExecution({ ...execution(undefined), test: true, state: 'success', error: undefined, response: { status: 200, body: { url: 'https://x' } } });
+    const id = await store.insertExecution({
+      ...execution(undefined),
+      test: true,
+      state: 'success',
+      error: undefined,
+      response: { status: 200, body: { url: 'https://x' } },
+    });
     const read = (await store.getExecution(id))!;
 
     expect(read.test).toBe(true);
@@ -407,7 +423,7 @@ describe('executions', () => {
     expect('error' in read).toBe(false);
   });
 
-  it('listExecutions gives a lead\'s or a flow\'s runs newest first, paged by before', async () => {
+  it("listExecutions gives a lead's or a flow's runs newest first, paged by before", async () => {
     const a = await store.insertLead(order, 'crm', []);
     const b = await store.insertLead(order, 'crm', []);
     const a1 = await store.insertExecution(execution(a.id));
@@ -425,11 +441,23 @@ describe('executions', () => {
 describe('the file', () => {
   it('keeps leads, history, jobs and executions across a restart', async () => {
     const lead = await store.insertLead(order, 'crm', [{ kind: 'lead.new' }]);
-    const updated = await store.updateLead(lead.id, { stage: 'wait', eid: 'T-9', history: { at: 't', from: 'new', stage: 'wait', source: 'delivery' } }, []);
+    const updated = await store.updateLead(
+      lead.id,
+      { stage: 'wait', eid: 'T-9', history: { at: 't', from: 'new', stage: 'wait', source: 'delivery' } },
+      [],
+    );
     const [running] = await store.claimJobs(['lead.new'], 1, new Date(Date.now() + 1000));
     const executionId = await store.insertExecution({
-      flowId: 'f', flowVersion: 1, integrationId: 'crm', event: 'lead.new', leadId: lead.id, state: 'success', test: false,
-      steps: [], startedAt: 't', durationMs: 1,
+      flowId: 'f',
+      flowVersion: 1,
+      integrationId: 'crm',
+      event: 'lead.new',
+      leadId: lead.id,
+      state: 'success',
+      test: false,
+      steps: [],
+      startedAt: 't',
+      durationMs: 1,
     });
     await store.close();
 

@@ -43,7 +43,10 @@ export interface MockServer {
  * A mock target on 127.0.0.1. `port` 0 picks a free one; give a port to bring a target up where
  * a stopped one was.
  */
-export async function startMockServer(handler: (request: Received) => Answer = () => ({ body: { ok: true } }), port = 0): Promise<MockServer> {
+export async function startMockServer(
+  handler: (request: Received) => Answer = () => ({ body: { ok: true } }),
+  port = 0,
+): Promise<MockServer> {
   const received: Received[] = [];
   let current = handler;
   let server: Server | undefined;
@@ -145,7 +148,11 @@ export function removeDataDir(dir: string): void {
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -180,7 +187,9 @@ export async function setUpDemoIntegration(t: TestRuntime, targetUrl: string, tr
   ok(await t.api('POST', '/api/flows', readFlow('flows/demo/demo-crm-send.json')));
   ok(await t.api('POST', '/api/flows', readFlow('flows/demo/demo-crm-postback.json')));
   ok(await t.api('POST', '/api/offers', { id: 'tea', name: 'Tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' } }));
-  ok(await t.api('PUT', '/api/webmasters/wm1', { postbackUrl: trackerUrl ? `${trackerUrl}/pb?click={subid}&stage={stage}&lead={id}` : '' }));
+  ok(
+    await t.api('PUT', '/api/webmasters/wm1', { postbackUrl: trackerUrl ? `${trackerUrl}/pb?click={subid}&stage={stage}&lead={id}` : '' }),
+  );
   const created = ok(
     await t.api('POST', '/api/integrations', {
       id: 'crm',
@@ -220,7 +229,11 @@ export async function setUpFromTemplate(t: TestRuntime, setup: TemplateSetup): P
   };
   const offer = `offer-${setup.id}`;
   ok(await t.api('POST', '/api/offers', { id: offer, name: `Offer of ${setup.id}`, parameters: setup.offerParameters }));
-  ok(await t.api('PUT', '/api/webmasters/wm1', { postbackUrl: setup.trackerUrl ? `${setup.trackerUrl}/pb?click={subid}&stage={stage}&lead={id}` : '' }));
+  ok(
+    await t.api('PUT', '/api/webmasters/wm1', {
+      postbackUrl: setup.trackerUrl ? `${setup.trackerUrl}/pb?click={subid}&stage={stage}&lead={id}` : '',
+    }),
+  );
   const created = ok(
     await t.api('POST', '/api/integrations/from-template', {
       template: setup.template,

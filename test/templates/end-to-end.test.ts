@@ -7,7 +7,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SANDBOXES, SANDBOX_CREDENTIALS, type SandboxKind, type SandboxTarget } from '../../runtime/sandboxes/index.ts';
 import { startFinancialCrm } from '../../runtime/sandboxes/financial-crm.ts';
-import { removeDataDir, setUpFromTemplate, startMockServer, startRuntime, waitFor, type MockServer, type TestRuntime } from '../support/harness.ts';
+import {
+  removeDataDir,
+  setUpFromTemplate,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type MockServer,
+  type TestRuntime,
+} from '../support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -17,7 +25,13 @@ afterEach(async () => {
 const STEP_MS = 250;
 
 /** Phones by the fate the sandboxes give them (see runtime/sandboxes/sandbox.ts). */
-const FATES = { approve: '+49 151 1000000', holdThenApprove: '+49 151 1000005', cancel: '+49 151 1000006', hold: '+49 151 1000008', trash: '+49 151 1000009' };
+const FATES = {
+  approve: '+49 151 1000000',
+  holdThenApprove: '+49 151 1000005',
+  cancel: '+49 151 1000006',
+  hold: '+49 151 1000008',
+  trash: '+49 151 1000009',
+};
 const FINAL = { approve: 'approve', holdThenApprove: 'approve', cancel: 'cancel', hold: 'hold', trash: 'trash' } as const;
 
 interface World {
@@ -31,13 +45,28 @@ async function world(kind: SandboxKind): Promise<World> {
   const tracker = await startMockServer(() => ({ body: 'ok' }));
   const target = await SANDBOXES[kind].start(0, { stepMs: STEP_MS });
   const t = await startRuntime();
-  cleanups.push(() => target.close(), () => tracker.stop(), () => t.close(), () => removeDataDir(t.dataDir));
-  const created = await setUpFromTemplate(t, { template: kind, id: kind, settings: target.settings, secrets: target.secrets, offerParameters: target.offerParameters, trackerUrl: tracker.url });
+  cleanups.push(
+    () => target.close(),
+    () => tracker.stop(),
+    () => t.close(),
+    () => removeDataDir(t.dataDir),
+  );
+  const created = await setUpFromTemplate(t, {
+    template: kind,
+    id: kind,
+    settings: target.settings,
+    secrets: target.secrets,
+    offerParameters: target.offerParameters,
+    trackerUrl: tracker.url,
+  });
   return { t, tracker, target, created };
 }
 
 /** Sends one lead per fate; answers our ids by fate. */
-async function sendLeads(w: World, fates: (keyof typeof FATES)[] = Object.keys(FATES) as (keyof typeof FATES)[]): Promise<Record<string, number>> {
+async function sendLeads(
+  w: World,
+  fates: (keyof typeof FATES)[] = Object.keys(FATES) as (keyof typeof FATES)[],
+): Promise<Record<string, number>> {
   const ids: Record<string, number> = {};
   for (const [i, fate] of fates.entries()) {
     const posted = await w.t.api('POST', '/api/leads', {
@@ -63,7 +92,12 @@ async function lead(t: TestRuntime, id: number): Promise<any> {
 }
 
 /** Waits until every lead is in its final stage, running the check now each time when one is given. */
-async function followToFinal(w: World, ids: Record<string, number>, check?: string, final: Record<string, string> = FINAL): Promise<Record<string, any>> {
+async function followToFinal(
+  w: World,
+  ids: Record<string, number>,
+  check?: string,
+  final: Record<string, string> = FINAL,
+): Promise<Record<string, any>> {
   return waitFor(
     async () => {
       if (check) {
@@ -96,7 +130,11 @@ async function expectOnePostbackPerChange(w: World, views: Record<string, any>):
 describe('the AlterCPA template', () => {
   it('sends leads to add.json, gets the network ids and polls list.json to the final stages', async () => {
     const w = await world('altercpa');
-    expect(w.created).toMatchObject({ enabled: true, missing: { settings: [], secrets: [], offerParameters: {} }, flows: { 'lead.new': 'altercpa-send', 'status.processing': 'altercpa-status' } });
+    expect(w.created).toMatchObject({
+      enabled: true,
+      missing: { settings: [], secrets: [], offerParameters: {} },
+      flows: { 'lead.new': 'altercpa-send', 'status.processing': 'altercpa-status' },
+    });
     const ids = await sendLeads(w);
     const delivered = await waitFor(async () => {
       const views = await Promise.all(Object.values(ids).map((id) => lead(w.t, id)));
@@ -105,7 +143,14 @@ describe('the AlterCPA template', () => {
     expect(delivered.map((v) => v.lead.eid)).toEqual(['100001', '100002', '100003', '100004', '100005']);
     const sent = delivered[0].executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0];
     expect(sent.request.url).toMatch(/\/api\/ext\/add\.json\?id=17-\[secret\]$/);
-    expect(Object.fromEntries(new URLSearchParams(sent.request.body))).toMatchObject({ id: String(ids.approve), offer: '25', wm: 'wm1', phone: '491511000000', ip: '10.20.30.40', us: 'fb' });
+    expect(Object.fromEntries(new URLSearchParams(sent.request.body))).toMatchObject({
+      id: String(ids.approve),
+      offer: '25',
+      wm: 'wm1',
+      phone: '491511000000',
+      ip: '10.20.30.40',
+      us: 'fb',
+    });
     const views = await followToFinal(w, ids, 'status.processing');
     expect(views.cancel.lead).toMatchObject({ status: 'cancel', statusComment: 'customer changed their mind' });
     expect(views.cancel.history.at(-1)).toMatchObject({ source: 'status-check', stage: 'cancel' });
@@ -121,7 +166,12 @@ describe('the AlterCPA template', () => {
     }, 'the refusal');
     expect(view.lead).toMatchObject({ reason: 'ip', status: 'error' });
     await w.t.api('PATCH', '/api/integrations/altercpa', { secrets: { api_key: 'wrong' } });
-    const unauthorised = await w.t.api('POST', '/api/leads', { offer: 'offer-altercpa', wm: 'wm1', phone: '+49 151 1000002', ip: '10.0.0.1' });
+    const unauthorised = await w.t.api('POST', '/api/leads', {
+      offer: 'offer-altercpa',
+      wm: 'wm1',
+      phone: '+49 151 1000002',
+      ip: '10.0.0.1',
+    });
     const failed = await waitFor(async () => {
       const v = await lead(w.t, unauthorised.body.id);
       return v.deliveries.some((d: { state: string }) => d.state === 'failed') && v;
@@ -143,14 +193,29 @@ describe('the AlterCPA template against answers shaped otherwise', () => {
         return { body: { status: 'ok', id: 9000 + Number(body.id) } };
       }
       const ids = (r.query.ids ?? '').split(',').filter(Boolean);
-      return { body: shape(ids.map((id) => ({ id: Number(id), uid: String(Number(id) - 9000), stage: 'approve', status: 6, comment: 'paid' }))) };
+      return {
+        body: shape(ids.map((id) => ({ id: Number(id), uid: String(Number(id) - 9000), stage: 'approve', status: 6, comment: 'paid' }))),
+      };
     });
     const t = await startRuntime();
-    cleanups.push(() => target.stop(), () => t.close(), () => removeDataDir(t.dataDir));
-    await setUpFromTemplate(t, { template: 'altercpa', id: 'acpa', settings: { base_url: target.url, user_id: '1' }, secrets: { api_key: 'k' }, offerParameters: { altercpa_offer: '5' } });
+    cleanups.push(
+      () => target.stop(),
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
+    await setUpFromTemplate(t, {
+      template: 'altercpa',
+      id: 'acpa',
+      settings: { base_url: target.url, user_id: '1' },
+      secrets: { api_key: 'k' },
+      offerParameters: { altercpa_offer: '5' },
+    });
     const good = await t.api('POST', '/api/leads', { offer: 'offer-acpa', phone: '+49 151 1000001', ip: '10.0.0.1' });
     const bad = await t.api('POST', '/api/leads', { offer: 'offer-acpa', phone: '+49 151 1000003', ip: '10.0.0.1' });
-    await waitFor(async () => (await lead(t, bad.body.id)).lead.stage === 'cancel' && (await lead(t, good.body.id)).lead.stage === 'wait', 'delivery');
+    await waitFor(
+      async () => (await lead(t, bad.body.id)).lead.stage === 'cancel' && (await lead(t, good.body.id)).lead.stage === 'wait',
+      'delivery',
+    );
     expect((await lead(t, bad.body.id)).lead.reason).toBe('phone');
     const report = await t.api('POST', '/api/integrations/acpa/checks/status.processing');
     expect(report.body.error).toBeUndefined();
@@ -169,7 +234,10 @@ describe('the affiliate network template', () => {
     expect(first.lead.eid).toMatch(/^af_/);
     const body = JSON.parse(first.executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0].request.body);
     expect(body).toMatchObject({ offer_id: '310', stream_id: 's-77', phone: '491511000000', click_id: ids.approve });
-    await waitFor(async () => (await Promise.all(Object.values(ids).map((id) => lead(w.t, id)))).every((v) => v.lead.stage === 'wait'), 'every delivery');
+    await waitFor(
+      async () => (await Promise.all(Object.values(ids).map((id) => lead(w.t, id)))).every((v) => v.lead.stage === 'wait'),
+      'every delivery',
+    );
     const views = await followToFinal(w, ids, 'status.processing');
     expect(views.approve.lead.payout).toBe(12);
     await expectOnePostbackPerChange(w, views);
@@ -177,11 +245,23 @@ describe('the affiliate network template', () => {
 
   it('asks for the offer parameters an offer lacks', async () => {
     const t = await startRuntime();
-    cleanups.push(() => t.close(), () => removeDataDir(t.dataDir));
+    cleanups.push(
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
     await t.api('POST', '/api/offers', { id: 'bare', name: 'Bare', parameters: { 'network_offer_id-de': '310' } });
-    const created = await t.api('POST', '/api/integrations/from-template', { template: 'affiliate-network', id: 'aff', name: 'Aff', settings: { base_url: 'http://127.0.0.1:9' }, offers: ['bare'] });
+    const created = await t.api('POST', '/api/integrations/from-template', {
+      template: 'affiliate-network',
+      id: 'aff',
+      name: 'Aff',
+      settings: { base_url: 'http://127.0.0.1:9' },
+      offers: ['bare'],
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ enabled: false, missing: { settings: [], secrets: ['api_key'], offerParameters: { bare: ['network_stream_id'] } } });
+    expect(created.body).toMatchObject({
+      enabled: false,
+      missing: { settings: [], secrets: ['api_key'], offerParameters: { bare: ['network_stream_id'] } },
+    });
   });
 });
 
@@ -191,7 +271,14 @@ describe('the classic CRM template', () => {
     const ids = await sendLeads(w, ['approve', 'cancel', 'hold', 'trash']);
     const returned = (await sendLeads(w, ['approve'])).approve;
     // the last digit 4 is an order confirmed, then sent back
-    const ret = await w.t.api('POST', '/api/leads', { offer: 'offer-classic-crm', wm: 'wm1', subid: 'click-return', name: 'Returner', phone: '+49 151 1000004', goods: [{ product: 'tea', count: 1 }] });
+    const ret = await w.t.api('POST', '/api/leads', {
+      offer: 'offer-classic-crm',
+      wm: 'wm1',
+      subid: 'click-return',
+      name: 'Returner',
+      phone: '+49 151 1000004',
+      goods: [{ product: 'tea', count: 1 }],
+    });
     const all = { ...ids, approve2: returned, returned: ret.body.id };
     const final = { ...FINAL, approve2: 'approve', returned: 'cancel' };
     const first = await waitFor(async () => {
@@ -199,7 +286,12 @@ describe('the classic CRM template', () => {
       return v.lead.stage === 'wait' && v;
     }, 'delivery');
     const order = JSON.parse(first.executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0].request.body);
-    expect(order).toMatchObject({ external_id: ids.approve, customer: { name: 'Anna Schmidt', phone: '491511000000' }, extra: { wm: 'wm1', subid: 'click-approve', utm_source: 'fb' }, goods: [{ product_id: 'SKU-TEA-1', count: 2, price: 39 }] });
+    expect(order).toMatchObject({
+      external_id: ids.approve,
+      customer: { name: 'Anna Schmidt', phone: '491511000000' },
+      extra: { wm: 'wm1', subid: 'click-approve', utm_source: 'fb' },
+      goods: [{ product_id: 'SKU-TEA-1', count: 2, price: 39 }],
+    });
 
     // an upsell of a delivered order goes to the update endpoint with the CRM's order id
     const upsell = await w.t.api('POST', '/api/flows/classic-crm-upsell/test', { integration: 'classic-crm', leadId: ids.approve });
@@ -209,13 +301,17 @@ describe('the classic CRM template', () => {
     expect(update.response.status).toBe(200);
 
     // the processing check takes every order to its stage; the approved check sees the return
-    const views = await waitFor(async () => {
-      await w.t.api('POST', '/api/integrations/classic-crm/checks/status.processing');
-      await w.t.api('POST', '/api/integrations/classic-crm/checks/status.approved');
-      const v: Record<string, any> = {};
-      for (const [fate, id] of Object.entries(all)) v[fate] = await lead(w.t, id);
-      return Object.entries(v).every(([fate, x]) => x.lead.stage === final[fate as keyof typeof final]) && v;
-    }, 'final stages', 20_000);
+    const views = await waitFor(
+      async () => {
+        await w.t.api('POST', '/api/integrations/classic-crm/checks/status.processing');
+        await w.t.api('POST', '/api/integrations/classic-crm/checks/status.approved');
+        const v: Record<string, any> = {};
+        for (const [fate, id] of Object.entries(all)) v[fate] = await lead(w.t, id);
+        return Object.entries(v).every(([fate, x]) => x.lead.stage === final[fate as keyof typeof final]) && v;
+      },
+      'final stages',
+      20_000,
+    );
     expect(views.returned.history.map((h: { stage: string }) => h.stage)).toEqual(['wait', 'approve', 'cancel']);
     expect(views.returned.lead).toMatchObject({ status: 'returned', statusComment: 'parcel refused at the post office' });
     await expectOnePostbackPerChange(w, views);
@@ -225,7 +321,9 @@ describe('the classic CRM template', () => {
 describe('the financial network template', () => {
   it('sends the landing link and offer group, and takes deposit postbacks at the URL with its tail', async () => {
     const w = await world('financial-network');
-    expect(w.created.postbackUrlWithTail).toBe(`${w.created.postbackUrl}&click_id={click_id}&lead_id={lead_id}&status={status}&payout={payout}`);
+    expect(w.created.postbackUrlWithTail).toBe(
+      `${w.created.postbackUrl}&click_id={click_id}&lead_id={lead_id}&status={status}&payout={payout}`,
+    );
     expect(w.created.settings.postback_tail).toBe('&click_id={click_id}&lead_id={lead_id}&status={status}&payout={payout}');
     // the integrator pastes it into the network's postback settings
     const pasted = await fetch(`${w.target.url}/api/v2/settings/postback`, {
@@ -255,19 +353,48 @@ describe('the financial CRM template', () => {
     const crm = await startFinancialCrm(0, { username, password, stepMs: STEP_MS, pageSize: 2 });
     const tracker = await startMockServer(() => ({ body: 'ok' }));
     const t = await startRuntime();
-    cleanups.push(() => crm.close(), () => tracker.stop(), () => t.close(), () => removeDataDir(t.dataDir));
-    const created = await setUpFromTemplate(t, { template: 'financial-crm', id: 'fin-crm', settings: { base_url: crm.url }, secrets: { username, password }, offerParameters: { campaign: 'btc' }, trackerUrl: tracker.url });
+    cleanups.push(
+      () => crm.close(),
+      () => tracker.stop(),
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
+    const created = await setUpFromTemplate(t, {
+      template: 'financial-crm',
+      id: 'fin-crm',
+      settings: { base_url: crm.url },
+      secrets: { username, password },
+      offerParameters: { campaign: 'btc' },
+      trackerUrl: tracker.url,
+    });
     expect(created.missing).toEqual({ settings: [], secrets: [], offerParameters: {} });
     const w: World = { t, tracker, target: undefined as never, created };
 
-    const registered = await t.api('POST', '/api/leads', { offer: 'offer-fin-crm', wm: 'wm1', subid: 'click-1', name: 'Ida', phone: FATES.approve, email: 'ida@example.com', ip: '10.0.0.2', country: 'se' });
+    const registered = await t.api('POST', '/api/leads', {
+      offer: 'offer-fin-crm',
+      wm: 'wm1',
+      subid: 'click-1',
+      name: 'Ida',
+      phone: FATES.approve,
+      email: 'ida@example.com',
+      ip: '10.0.0.2',
+      country: 'se',
+    });
     expect(registered.status).toBe(200);
     expect(registered.body).toMatchObject({ id: expect.any(Number), eid: 'FC1001' });
     expect(registered.body.autologin).toMatch(new RegExp(`^${crm.url}/autologin/[0-9a-f]+$`));
     expect((await lead(t, registered.body.id)).lead).toMatchObject({ stage: 'wait', eid: 'FC1001' });
 
     // a sign-up the CRM refuses with HTTP 200 and result "error" is refused to the caller and cancelled
-    const twice = await t.api('POST', '/api/leads', { offer: 'offer-fin-crm', wm: 'wm1', phone: '+46 70 000 0001', email: 'ida@example.com', name: 'Ida again', ip: '10.0.0.2', country: 'se' });
+    const twice = await t.api('POST', '/api/leads', {
+      offer: 'offer-fin-crm',
+      wm: 'wm1',
+      phone: '+46 70 000 0001',
+      email: 'ida@example.com',
+      name: 'Ida again',
+      ip: '10.0.0.2',
+      country: 'se',
+    });
     expect(twice).toMatchObject({ status: 422, body: { error: 'email: already registered' } });
     expect((await lead(t, twice.body.id)).lead).toMatchObject({ stage: 'cancel', reason: 'email: already registered' });
 
@@ -276,7 +403,16 @@ describe('the financial CRM template', () => {
     crm.expireTokens();
     const ids: Record<string, number> = { approve: registered.body.id };
     for (const fate of ['holdThenApprove', 'cancel', 'hold', 'trash'] as const) {
-      const r = await t.api('POST', '/api/leads', { offer: 'offer-fin-crm', wm: 'wm1', subid: `click-${fate}`, name: 'Sam', phone: FATES[fate], email: `sam.${fate}@example.com`, ip: '10.0.0.3', country: 'se' });
+      const r = await t.api('POST', '/api/leads', {
+        offer: 'offer-fin-crm',
+        wm: 'wm1',
+        subid: `click-${fate}`,
+        name: 'Sam',
+        phone: FATES[fate],
+        email: `sam.${fate}@example.com`,
+        ip: '10.0.0.3',
+        country: 'se',
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       ids[fate] = r.body.id;
     }

@@ -8,7 +8,9 @@ import type { IntegrationTemplate } from '../../core/api.ts';
 import { ROOT } from '../support/harness.ts';
 
 const dir = `${ROOT}/flows/templates/`;
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const templates = files.map((file) => [file, JSON.parse(readFileSync(dir + file, 'utf8')) as IntegrationTemplate] as const);
 
 /** Every `{{root.name}}` the flows of a template name, for `root` in integration settings, secrets, offer params. */
@@ -29,7 +31,13 @@ function named(template: IntegrationTemplate): { settings: Set<string>; secrets:
 
 describe('the template files', () => {
   it('there is one per kind of target', () => {
-    expect(templates.map(([, t]) => t.kind).sort()).toEqual(['affiliate-network', 'altercpa', 'classic-crm', 'financial-crm', 'financial-network']);
+    expect(templates.map(([, t]) => t.kind).sort()).toEqual([
+      'affiliate-network',
+      'altercpa',
+      'classic-crm',
+      'financial-crm',
+      'financial-network',
+    ]);
   });
 
   it.each(templates)('%s matches the template schema and its id is its file name', (file, template) => {

@@ -90,7 +90,8 @@ export const api = {
   integrations: () => call<{ integrations: IntegrationView[] }>('GET', '/api/integrations').then((a) => a.integrations),
   integration: (id: string) => call<IntegrationView>('GET', `/api/integrations/${encodeURIComponent(id)}`),
   createIntegration: (body: IntegrationPatch & { id: string; name: string }) => call<IntegrationView>('POST', '/api/integrations', body),
-  updateIntegration: (id: string, patch: IntegrationPatch) => call<IntegrationView>('PATCH', `/api/integrations/${encodeURIComponent(id)}`, patch),
+  updateIntegration: (id: string, patch: IntegrationPatch) =>
+    call<IntegrationView>('PATCH', `/api/integrations/${encodeURIComponent(id)}`, patch),
   deleteIntegration: (id: string) => call<void>('DELETE', `/api/integrations/${encodeURIComponent(id)}`),
 
   templates: () => call<{ templates: TemplateSummary[] }>('GET', '/api/templates').then((a) => a.templates),
@@ -104,7 +105,8 @@ export const api = {
   lead: (id: number) => call<LeadPage>('GET', `/api/leads/${id}`),
   deliverLead: (id: number) => call<{ id: number; queued: boolean }>('POST', `/api/leads/${id}/deliver`),
 
-  executions: (query: ExecutionQuery) => call<{ executions: Execution[] }>('GET', `/api/executions?${searchOf({ limit: 50, ...query })}`).then((a) => a.executions),
+  executions: (query: ExecutionQuery) =>
+    call<{ executions: Execution[] }>('GET', `/api/executions?${searchOf({ limit: 50, ...query })}`).then((a) => a.executions),
   execution: (id: number) => call<Execution>('GET', `/api/executions/${id}`),
   /** Runs the execution's event again on the flow's current version. */
   rerunExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/rerun`),

@@ -5,7 +5,13 @@ export interface FilterChoice {
   title?: string;
 }
 
-export function FilterSelect(props: { label: string; value: string; choices: FilterChoice[]; onChange(value: string): void; testId: string }) {
+export function FilterSelect(props: {
+  label: string;
+  value: string;
+  choices: FilterChoice[];
+  onChange(value: string): void;
+  testId: string;
+}) {
   return (
     <label className="lf-filter">
       <span className="lf-muted">{props.label}</span>

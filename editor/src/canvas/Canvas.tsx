@@ -37,7 +37,9 @@ const minimapStyle = { width: 168, height: 110 };
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
   if (!el) return false;
-  return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable || !!el.closest('.cm-editor');
+  return (
+    el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable || !!el.closest('.cm-editor')
+  );
 }
 
 function minimapColor(node: EditorNode): string {
@@ -74,7 +76,9 @@ export function Canvas({ onSave }: { onSave: () => void }) {
 
   const shownEdges = useMemo<Edge[]>(() => {
     if (!run) return edges;
-    return edges.map((e) => (run.edgesTaken.has(e.id) ? { ...e, className: 'edge-taken', animated: true } : { ...e, className: 'edge-idle' }));
+    return edges.map((e) =>
+      run.edgesTaken.has(e.id) ? { ...e, className: 'edge-taken', animated: true } : { ...e, className: 'edge-idle' },
+    );
   }, [edges, run]);
 
   const isValidConnection = useCallback<IsValidConnection>((c) => c.source !== c.target, []);
@@ -193,7 +197,15 @@ export function Canvas({ onSave }: { onSave: () => void }) {
         proOptions={proOptions}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} color="#cbd5e1" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} ariaLabel="Minimap" style={minimapStyle} maskColor="rgb(241 245 249 / 0.7)" />
+        <MiniMap
+          pannable
+          zoomable
+          nodeColor={minimapColor}
+          nodeStrokeWidth={2}
+          ariaLabel="Minimap"
+          style={minimapStyle}
+          maskColor="rgb(241 245 249 / 0.7)"
+        />
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

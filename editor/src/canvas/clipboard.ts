@@ -21,7 +21,10 @@ function isNodeList(value: unknown): value is FlowNode[] {
 }
 
 function isEdgeList(value: unknown): value is FlowEdge[] {
-  return Array.isArray(value) && value.every((e) => e !== null && typeof e === 'object' && typeof e.source === 'string' && typeof e.target === 'string');
+  return (
+    Array.isArray(value) &&
+    value.every((e) => e !== null && typeof e === 'object' && typeof e.source === 'string' && typeof e.target === 'string')
+  );
 }
 
 export function parseClipboard(text: string): ClipboardNodes | null {
@@ -38,6 +41,12 @@ export function parseClipboard(text: string): ClipboardNodes | null {
   return {
     leadflow: 'nodes',
     nodes: value.nodes.map((n) => ({ ...n, params: n.params ?? {} })),
-    edges: edges.map((e, i) => ({ id: e.id ?? `e${i + 1}`, source: e.source, target: e.target, sourceHandle: e.sourceHandle ?? 'out', targetHandle: e.targetHandle ?? 'in' })),
+    edges: edges.map((e, i) => ({
+      id: e.id ?? `e${i + 1}`,
+      source: e.source,
+      target: e.target,
+      sourceHandle: e.sourceHandle ?? 'out',
+      targetHandle: e.targetHandle ?? 'in',
+    })),
   };
 }

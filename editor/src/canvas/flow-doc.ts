@@ -43,7 +43,13 @@ export function toFlowNode(node: EditorNode): FlowNode {
 }
 
 export function toFlowEdge(edge: EditorEdge): FlowEdge {
-  return { id: edge.id, source: edge.source, sourceHandle: edge.sourceHandle ?? 'out', target: edge.target, targetHandle: edge.targetHandle ?? 'in' };
+  return {
+    id: edge.id,
+    source: edge.source,
+    sourceHandle: edge.sourceHandle ?? 'out',
+    target: edge.target,
+    targetHandle: edge.targetHandle ?? 'in',
+  };
 }
 
 export function toFlowDoc(meta: FlowMeta, nodes: EditorNode[], edges: EditorEdge[]): FlowDoc {
@@ -52,7 +58,11 @@ export function toFlowDoc(meta: FlowMeta, nodes: EditorNode[], edges: EditorEdge
 
 /** A node id the flow does not use yet, readable in templates: `http_request`, `http_request_2`. */
 export function freeNodeId(type: string, taken: (id: string) => boolean): string {
-  const base = type.replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z_]/, '_$&').slice(0, 56) || 'node';
+  const base =
+    type
+      .replace(/[^A-Za-z0-9_]/g, '_')
+      .replace(/^[^A-Za-z_]/, '_$&')
+      .slice(0, 56) || 'node';
   if (!taken(base)) return base;
   for (let i = 2; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
 }

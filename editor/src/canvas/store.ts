@@ -6,7 +6,15 @@
  * it was for undo. Moving nodes records once per drag, typing in a field once per pause.
  */
 import { create } from 'zustand';
-import { addEdge, applyEdgeChanges, applyNodeChanges, type Connection, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
+import {
+  addEdge,
+  applyEdgeChanges,
+  applyNodeChanges,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type XYPosition,
+} from '@xyflow/react';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import type { FlowDoc, FlowEdge, FlowNode, NodeSettings } from '../../../core/domain/flow.ts';
 import type { FlowIssue } from '../../../core/flow/validate.ts';
@@ -253,7 +261,11 @@ export const useEditor = create<EditorState>()((set, get) => ({
     const s = get();
     if (s.viewing || connection.source === connection.target) return;
     const exists = s.edges.some(
-      (e) => e.source === connection.source && e.target === connection.target && e.sourceHandle === connection.sourceHandle && e.targetHandle === connection.targetHandle,
+      (e) =>
+        e.source === connection.source &&
+        e.target === connection.target &&
+        e.sourceHandle === connection.sourceHandle &&
+        e.targetHandle === connection.targetHandle,
     );
     if (exists) return;
     get().commit();
@@ -261,7 +273,10 @@ export const useEditor = create<EditorState>()((set, get) => ({
     let n = s.edges.length + 1;
     while (taken.has(`e${n}`)) n++;
     set((state) => ({
-      edges: addEdge({ ...connection, id: `e${n}`, sourceHandle: connection.sourceHandle ?? 'out', targetHandle: connection.targetHandle ?? 'in' }, state.edges),
+      edges: addEdge(
+        { ...connection, id: `e${n}`, sourceHandle: connection.sourceHandle ?? 'out', targetHandle: connection.targetHandle ?? 'in' },
+        state.edges,
+      ),
     }));
   },
 
@@ -413,7 +428,12 @@ export const useEditor = create<EditorState>()((set, get) => ({
     });
     const edges: EditorEdge[] = clip.edges
       .filter((e) => rename.has(e.source) && rename.has(e.target))
-      .map((e) => ({ ...toEditorEdge(e), id: nextEdgeId(), source: rename.get(e.source) as string, target: rename.get(e.target) as string }));
+      .map((e) => ({
+        ...toEditorEdge(e),
+        id: nextEdgeId(),
+        source: rename.get(e.source) as string,
+        target: rename.get(e.target) as string,
+      }));
     set((state) => ({
       nodes: [...state.nodes.map((node) => (node.selected ? { ...node, selected: false } : node)), ...nodes],
       edges: [...state.edges.map((e) => (e.selected ? { ...e, selected: false } : e)), ...edges],
@@ -469,7 +489,14 @@ export const useEditor = create<EditorState>()((set, get) => ({
     const s = get();
     if (!s.viewing) return;
     const { stash } = s.viewing;
-    set((state) => ({ viewing: null, nodes: stash.nodes, edges: stash.edges, meta: stash.meta, dirty: stash.dirty, revision: state.revision + 1 }));
+    set((state) => ({
+      viewing: null,
+      nodes: stash.nodes,
+      edges: stash.edges,
+      meta: stash.meta,
+      dirty: stash.dirty,
+      revision: state.revision + 1,
+    }));
   },
 }));
 

@@ -13,14 +13,18 @@ export function importCurl(command: string, at?: XYPosition): boolean {
   try {
     made = curlToNodes(command);
   } catch (error) {
-    notify('error', error instanceof CurlError ? `Could not read the curl command: ${error.message}` : `Could not read the curl command: ${String(error)}`);
+    notify(
+      'error',
+      error instanceof CurlError
+        ? `Could not read the curl command: ${error.message}`
+        : `Could not read the curl command: ${String(error)}`,
+    );
     return false;
   }
   const before = useEditor.getState();
   const selected = before.nodes.filter((n) => n.selected);
   const trigger = before.nodes.find((n) => before.descriptors.get(n.type ?? '')?.category === 'trigger');
-  const from =
-    selected.length === 1 ? selected[0] : trigger && !before.edges.some((e) => e.source === trigger.id) ? trigger : undefined;
+  const from = selected.length === 1 ? selected[0] : trigger && !before.edges.some((e) => e.source === trigger.id) ? trigger : undefined;
   const origin = at ?? (from ? { x: from.position.x + 260, y: from.position.y } : { x: 100, y: 100 });
   const rename = before.paste({ leadflow: 'nodes', nodes: made.nodes, edges: made.edges }, origin);
   const first = rename.get(made.nodes[0].id);

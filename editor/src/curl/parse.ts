@@ -45,7 +45,7 @@ export function shellWords(command: string): string[] {
       i++;
     } else if (c === "'") {
       const end = s.indexOf("'", i + 1);
-      if (end < 0) throw new CurlError('a quote (\') is not closed');
+      if (end < 0) throw new CurlError("a quote (') is not closed");
       word += s.slice(i + 1, end);
       inWord = true;
       i = end + 1;
@@ -87,21 +87,44 @@ export function shellWords(command: string): string[] {
 }
 
 const WITH_VALUE: Record<string, string> = {
-  '-X': 'request', '--request': 'request',
-  '-H': 'header', '--header': 'header',
-  '-d': 'data', '--data': 'data', '--data-raw': 'data', '--data-binary': 'data', '--data-ascii': 'data',
+  '-X': 'request',
+  '--request': 'request',
+  '-H': 'header',
+  '--header': 'header',
+  '-d': 'data',
+  '--data': 'data',
+  '--data-raw': 'data',
+  '--data-binary': 'data',
+  '--data-ascii': 'data',
   '--data-urlencode': 'urlencode',
-  '-F': 'form', '--form': 'form', '--form-string': 'form',
+  '-F': 'form',
+  '--form': 'form',
+  '--form-string': 'form',
   '--json': 'json',
-  '-u': 'user', '--user': 'user',
-  '-A': 'agent', '--user-agent': 'agent',
-  '-e': 'referer', '--referer': 'referer',
-  '-b': 'cookie', '--cookie': 'cookie',
+  '-u': 'user',
+  '--user': 'user',
+  '-A': 'agent',
+  '--user-agent': 'agent',
+  '-e': 'referer',
+  '--referer': 'referer',
+  '-b': 'cookie',
+  '--cookie': 'cookie',
   '--url': 'url',
-  '-m': 'maxtime', '--max-time': 'maxtime',
+  '-m': 'maxtime',
+  '--max-time': 'maxtime',
   // read and ignored
-  '-o': 'ignore', '--output': 'ignore', '--connect-timeout': 'ignore', '-w': 'ignore', '--write-out': 'ignore',
-  '--retry': 'ignore', '-x': 'ignore', '--proxy': 'ignore', '--cacert': 'ignore', '--cert': 'ignore', '-c': 'ignore', '--cookie-jar': 'ignore',
+  '-o': 'ignore',
+  '--output': 'ignore',
+  '--connect-timeout': 'ignore',
+  '-w': 'ignore',
+  '--write-out': 'ignore',
+  '--retry': 'ignore',
+  '-x': 'ignore',
+  '--proxy': 'ignore',
+  '--cacert': 'ignore',
+  '--cert': 'ignore',
+  '-c': 'ignore',
+  '--cookie-jar': 'ignore',
 };
 
 /** Parses `curl …` into the request it sends. @throws CurlError naming what is wrong. */
@@ -194,8 +217,36 @@ const norm = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 const LEAD_KEYS: Record<string, string> = {};
 const add = (field: string, ...keys: string[]) => keys.forEach((k) => (LEAD_KEYS[norm(k)] = field));
-add('phone', 'phone', 'tel', 'telephone', 'phone_number', 'phonenumber', 'msisdn', 'mobile', 'mobile_phone', 'cell', 'client_phone', 'customer_phone', 'user_phone');
-add('name', 'name', 'fio', 'full_name', 'fullname', 'client_name', 'customer_name', 'first_name', 'firstname', 'user_name', 'username', 'client', 'buyer_name');
+add(
+  'phone',
+  'phone',
+  'tel',
+  'telephone',
+  'phone_number',
+  'phonenumber',
+  'msisdn',
+  'mobile',
+  'mobile_phone',
+  'cell',
+  'client_phone',
+  'customer_phone',
+  'user_phone',
+);
+add(
+  'name',
+  'name',
+  'fio',
+  'full_name',
+  'fullname',
+  'client_name',
+  'customer_name',
+  'first_name',
+  'firstname',
+  'user_name',
+  'username',
+  'client',
+  'buyer_name',
+);
 add('email', 'email', 'e_mail', 'mail', 'client_email', 'customer_email', 'user_email');
 add('ip', 'ip', 'ip_address', 'ipaddress', 'user_ip', 'client_ip', 'customer_ip', 'userip');
 add('country', 'country', 'country_code', 'countrycode', 'geo', 'country_iso', 'iso');
@@ -213,11 +264,41 @@ add('id', 'order_ref', 'external_id', 'ext_id', 'partner_order_id', 'lead_id', '
 add('wm', 'wm', 'webmaster', 'webmaster_id', 'wm_id', 'publisher_id', 'affiliate_id');
 
 const OFFER_KEYS = new Set(['offerid', 'offer', 'productid', 'goodsid', 'campaignid', 'streamid', 'flowid', 'landingid', 'goalid']);
-const SECRET_KEYS = new Set(['apikey', 'key', 'token', 'accesstoken', 'apitoken', 'authtoken', 'secret', 'apisecret', 'password', 'pass', 'secretkey', 'signature', 'sign', 'hash']);
-const SECRET_HEADERS = new Set(['authorization', 'xapikey', 'apikey', 'xauthtoken', 'xtoken', 'token', 'xaccesstoken', 'xapitoken', 'xsecret', 'xkey']);
+const SECRET_KEYS = new Set([
+  'apikey',
+  'key',
+  'token',
+  'accesstoken',
+  'apitoken',
+  'authtoken',
+  'secret',
+  'apisecret',
+  'password',
+  'pass',
+  'secretkey',
+  'signature',
+  'sign',
+  'hash',
+]);
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'xapikey',
+  'apikey',
+  'xauthtoken',
+  'xtoken',
+  'token',
+  'xaccesstoken',
+  'xapitoken',
+  'xsecret',
+  'xkey',
+]);
 
 function secretName(key: string): string {
-  const name = key.toLowerCase().replace(/^x-/, '').replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const name = key
+    .toLowerCase()
+    .replace(/^x-/, '')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   return name === 'key' || name === 'apikey' ? 'api_key' : name || 'api_key';
 }
 
@@ -229,14 +310,16 @@ export interface Recognised {
 
 export function recognise(key: string, example: unknown): Recognised {
   const k = norm(key);
-  if (SECRET_KEYS.has(k) && k !== 'signature' && k !== 'sign' && k !== 'hash') return { value: `{{secrets.${secretName(key)}}}`, kind: 'secret' };
+  if (SECRET_KEYS.has(k) && k !== 'signature' && k !== 'sign' && k !== 'hash')
+    return { value: `{{secrets.${secretName(key)}}}`, kind: 'secret' };
   if (LEAD_KEYS[k]) return { value: `{{lead.${LEAD_KEYS[k]}}}`, kind: 'lead' };
   if (OFFER_KEYS.has(k)) return { value: `{{offer.params.${key.replace(/[^A-Za-z0-9_-]/g, '_')}}}`, kind: 'offer' };
   if (typeof example === 'string') {
     const text = example.trim();
     if (/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(text)) return { value: '{{lead.email}}', kind: 'lead' };
     if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return { value: '{{lead.ip}}', kind: 'lead' };
-    if (/^\+?[\d\s().-]{9,20}$/.test(text) && text.replace(/\D/g, '').length >= 9 && /[+\s()-]/.test(text)) return { value: '{{lead.phone}}', kind: 'lead' };
+    if (/^\+?[\d\s().-]{9,20}$/.test(text) && text.replace(/\D/g, '').length >= 9 && /[+\s()-]/.test(text))
+      return { value: '{{lead.phone}}', kind: 'lead' };
   }
   return { value: typeof example === 'string' ? example : JSON.stringify(example), kind: 'literal' };
 }
@@ -317,7 +400,10 @@ export function curlToNodes(command: string): CurlImport {
 
   // URL query parameters stay on the request, recognised
   const url = new URL(req.url);
-  const query = recogniseRows([...url.searchParams.entries()].map(([key, value]) => ({ key, value })), found);
+  const query = recogniseRows(
+    [...url.searchParams.entries()].map(([key, value]) => ({ key, value })),
+    found,
+  );
   url.search = '';
   const baseUrl = url.toString().replace(/\/$/, url.pathname === '/' ? '' : '/');
 
@@ -367,11 +453,15 @@ export function curlToNodes(command: string): CurlImport {
       http.params.body = 'input';
     }
   } else if (req.data.length || req.urlencoded.length || req.form.length) {
-    const looksLikeForm = req.urlencoded.length > 0 || req.form.length > 0 || /^[^=&\s]+=[^&]*(&[^=&\s]+=[^&]*)*$/.test(trimmed) || /form/i.test(contentType);
+    const looksLikeForm =
+      req.urlencoded.length > 0 || req.form.length > 0 || /^[^=&\s]+=[^&]*(&[^=&\s]+=[^&]*)*$/.test(trimmed) || /form/i.test(contentType);
     if (looksLikeForm) {
       const before = found.length;
       const rows = recogniseRows([...formRows(rawData), ...req.urlencoded, ...req.form], found);
-      if (req.form.length) notes.push('The example sends a multipart form (-F); it is sent as an ordinary form (application/x-www-form-urlencoded), which most targets also take.');
+      if (req.form.length)
+        notes.push(
+          'The example sends a multipart form (-F); it is sent as an ordinary form (application/x-www-form-urlencoded), which most targets also take.',
+        );
       if (found.slice(before).some((r) => r.kind === 'secret')) {
         Object.assign(http.params, { body: 'form', form: rows });
         notes.push('The form holds a credential, so HTTP Request builds the form itself (only it may read secrets).');
@@ -386,10 +476,12 @@ export function curlToNodes(command: string): CurlImport {
   } else {
     http.params.body = 'none';
   }
-  if (contentType && !/json|x-www-form-urlencoded|multipart/i.test(contentType) && http.params.body !== 'text') http.params.contentType = contentType;
+  if (contentType && !/json|x-www-form-urlencoded|multipart/i.test(contentType) && http.params.body !== 'text')
+    http.params.contentType = contentType;
 
   const secrets = [...new Set(found.filter((r) => r.kind === 'secret').map((r) => r.value.replace(/^\{\{secrets\.|\}\}$/g, '')))];
-  if (secrets.length) notes.push(`Credentials are read from the integration's secrets: ${secrets.join(', ')}. Set them on the Integrations page.`);
+  if (secrets.length)
+    notes.push(`Credentials are read from the integration's secrets: ${secrets.join(', ')}. Set them on the Integrations page.`);
   const offers = [...new Set(found.filter((r) => r.kind === 'offer').map((r) => r.value.replace(/^\{\{offer\.params\.|\}\}$/g, '')))];
   if (offers.length) notes.push(`Offer parameters used: ${offers.join(', ')}. Give each offer these parameters.`);
   const leadFields = [...new Set(found.filter((r) => r.kind === 'lead').map((r) => r.value.replace(/^\{\{lead\.|\}\}$/g, '')))];

@@ -113,7 +113,8 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
     const here = location.hash;
     const guard = () => {
       if (location.hash === here || !useEditor.getState().dirty) return;
-      if (!window.confirm('This flow has unsaved changes (kept in this browser as a draft). Leave it?')) history.replaceState(null, '', here);
+      if (!window.confirm('This flow has unsaved changes (kept in this browser as a draft). Leave it?'))
+        history.replaceState(null, '', here);
     };
     window.addEventListener('beforeunload', warn);
     window.addEventListener('hashchange', guard);
@@ -137,7 +138,10 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
       if (error instanceof ApiError && error.issues) {
         useEditor.getState().setIssues(error.issues);
         useEditor.getState().setPanel('flow');
-        notify('error', `Not saved: fix ${error.issues.length === 1 ? 'the marked problem' : `the ${error.issues.length} marked problems`} first. Your changes are kept in this browser.`);
+        notify(
+          'error',
+          `Not saved: fix ${error.issues.length === 1 ? 'the marked problem' : `the ${error.issues.length} marked problems`} first. Your changes are kept in this browser.`,
+        );
       } else notify('error', `Not saved: ${(error as Error).message}`);
     } finally {
       setSaving(false);
@@ -169,7 +173,10 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
         </a>
         <div className="lf-toolbar__title">
           <b data-testid="flow-title">{meta.name}</b>
-          <span className="lf-muted"> · {meta.event} · v{meta.version}</span>
+          <span className="lf-muted">
+            {' '}
+            · {meta.event} · v{meta.version}
+          </span>
           {dirty && !viewing && (
             <span className="lf-dirty" title="Changes not saved yet" data-testid="dirty">
               ● unsaved
@@ -177,23 +184,53 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
           )}
         </div>
         <div className="lf-toolbar__group">
-          <button type="button" className="lf-btn" disabled={!canUndo || !!viewing} onClick={() => useEditor.getState().undo()} title="Undo (Ctrl+Z)" data-testid="undo">
+          <button
+            type="button"
+            className="lf-btn"
+            disabled={!canUndo || !!viewing}
+            onClick={() => useEditor.getState().undo()}
+            title="Undo (Ctrl+Z)"
+            data-testid="undo"
+          >
             ↶ Undo
           </button>
-          <button type="button" className="lf-btn" disabled={!canRedo || !!viewing} onClick={() => useEditor.getState().redo()} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
+          <button
+            type="button"
+            className="lf-btn"
+            disabled={!canRedo || !!viewing}
+            onClick={() => useEditor.getState().redo()}
+            title="Redo (Ctrl+Shift+Z)"
+            data-testid="redo"
+          >
             ↷ Redo
           </button>
         </div>
         <div className="lf-toolbar__group">
-          <button type="button" className="lf-btn" disabled={!!viewing} onClick={() => setCurlOpen(true)} title="Make nodes from a curl command of the target's documentation">
+          <button
+            type="button"
+            className="lf-btn"
+            disabled={!!viewing}
+            onClick={() => setCurlOpen(true)}
+            title="Make nodes from a curl command of the target's documentation"
+          >
             Import curl
           </button>
-          <button type="button" className="lf-btn" onClick={() => downloadJson(`${meta.id}.json`, useEditor.getState().toDoc())} title="Download the flow as a JSON file">
+          <button
+            type="button"
+            className="lf-btn"
+            onClick={() => downloadJson(`${meta.id}.json`, useEditor.getState().toDoc())}
+            title="Download the flow as a JSON file"
+          >
             Export
           </button>
         </div>
         <span className="lf-toolbar__spacer" />
-        <a className="lf-btn" href={`#/log?flow=${encodeURIComponent(meta.id)}`} title="This flow's executions in the integration log, with the path each took" data-testid="flow-log">
+        <a
+          className="lf-btn"
+          href={`#/log?flow=${encodeURIComponent(meta.id)}`}
+          title="This flow's executions in the integration log, with the path each took"
+          data-testid="flow-log"
+        >
           Log
         </a>
         <button
@@ -207,7 +244,14 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
         <button type="button" className="lf-btn" onClick={() => useEditor.getState().setPanel('test')} data-testid="open-test">
           ▶ Test
         </button>
-        <button type="button" className="lf-btn lf-btn--primary" disabled={saving || !!viewing || !dirty} onClick={() => void save()} title="Save a new version (Ctrl+S)" data-testid="save">
+        <button
+          type="button"
+          className="lf-btn lf-btn--primary"
+          disabled={saving || !!viewing || !dirty}
+          onClick={() => void save()}
+          title="Save a new version (Ctrl+S)"
+          data-testid="save"
+        >
           {saving ? 'Saving…' : 'Save'}
         </button>
       </div>
@@ -289,12 +333,19 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
 function CurlDialog({ onClose }: { onClose(): void }) {
   const [text, setText] = useState('');
   return (
-    <div className="lf-modal" role="dialog" aria-modal="true" aria-label="Import a curl command" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <div
+      className="lf-modal"
+      role="dialog"
+      aria-modal="true"
+      aria-label="Import a curl command"
+      onKeyDown={(e) => e.key === 'Escape' && onClose()}
+    >
       <div className="lf-modal__box">
         <h2>Import a curl command</h2>
         <p className="lf-muted">
-          Paste the example request from the target’s documentation. You get a body-building node and an HTTP Request, with the lead’s fields (phone, name, email, ip, country…) filled in where
-          the example has them, and credentials read from the integration’s secrets. Tip: you can also paste a curl command straight onto the canvas.
+          Paste the example request from the target’s documentation. You get a body-building node and an HTTP Request, with the lead’s
+          fields (phone, name, email, ip, country…) filled in where the example has them, and credentials read from the integration’s
+          secrets. Tip: you can also paste a curl command straight onto the canvas.
         </p>
         <textarea
           className="lf-input lf-input--mono"

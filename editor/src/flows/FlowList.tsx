@@ -38,7 +38,9 @@ function blankFlow(id: string, name: string, event: FlowEvent, descriptors: Map<
 }
 
 function describeError(error: unknown): string[] | undefined {
-  return error instanceof ApiError && error.issues ? error.issues.map((i) => (i.nodeId ? `${i.nodeId}: ` : '') + `${i.field} ${i.message}`) : undefined;
+  return error instanceof ApiError && error.issues
+    ? error.issues.map((i) => (i.nodeId ? `${i.nodeId}: ` : '') + `${i.field} ${i.message}`)
+    : undefined;
 }
 
 export function FlowList() {
@@ -178,7 +180,13 @@ export function FlowList() {
                           void rename();
                         }}
                       >
-                        <input className="lf-input" autoFocus value={renaming.name} onChange={(e) => setRenaming({ ...renaming, name: e.target.value })} aria-label="New name" />
+                        <input
+                          className="lf-input"
+                          autoFocus
+                          value={renaming.name}
+                          onChange={(e) => setRenaming({ ...renaming, name: e.target.value })}
+                          aria-label="New name"
+                        />
                         <button type="submit" className="lf-btn lf-btn--small lf-btn--primary">
                           Rename
                         </button>
@@ -273,7 +281,14 @@ function NewFlowDialog({ taken, onClose }: { taken: Set<string>; onClose(): void
           <label className="lf-field__label" htmlFor="new-flow-name">
             Name
           </label>
-          <input id="new-flow-name" className="lf-input" autoFocus value={name} placeholder={chosen?.doc.name ?? 'Acme CRM: send a lead'} onChange={(e) => setName(e.target.value)} />
+          <input
+            id="new-flow-name"
+            className="lf-input"
+            autoFocus
+            value={name}
+            placeholder={chosen?.doc.name ?? 'Acme CRM: send a lead'}
+            onChange={(e) => setName(e.target.value)}
+          />
         </div>
         <div className="lf-field">
           <span className="lf-field__label">Start from</span>
@@ -306,7 +321,10 @@ function NewFlowDialog({ taken, onClose }: { taken: Set<string>; onClose(): void
                 </option>
               ))}
             </select>
-            <p className="lf-help">lead.new: a new lead to deliver. postback.in: the target calls us with a status. lead.register: the caller waits for the answer.</p>
+            <p className="lf-help">
+              lead.new: a new lead to deliver. postback.in: the target calls us with a status. lead.register: the caller waits for the
+              answer.
+            </p>
           </div>
         )}
         <div className="lf-modal__actions">

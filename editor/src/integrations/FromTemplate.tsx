@@ -9,7 +9,16 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { FlowEvent, Offer } from '../../../core/domain/config.ts';
-import { api, ApiError, type FlowSummary, type FromTemplateResult, type IntegrationView, type Missing, type TemplateField, type TemplateSummary } from '../api/client.ts';
+import {
+  api,
+  ApiError,
+  type FlowSummary,
+  type FromTemplateResult,
+  type IntegrationView,
+  type Missing,
+  type TemplateField,
+  type TemplateSummary,
+} from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 
 /** What each event means to someone choosing a template. */
@@ -44,7 +53,9 @@ export function freeIntegrationId(name: string, integrations: Set<string>, flows
 
 /** Whether an offer has a parameter, by its name or a country-specific one (`name-de`), as the runtime counts it. */
 export function offerHas(offer: Offer | undefined, name: string): boolean {
-  return Object.entries(offer?.parameters ?? {}).some(([key, value]) => (key === name || key.startsWith(`${name}-`)) && value.trim() !== '');
+  return Object.entries(offer?.parameters ?? {}).some(
+    ([key, value]) => (key === name || key.startsWith(`${name}-`)) && value.trim() !== '',
+  );
 }
 
 /** What an integration made from a template still lacks, as it is now. */
@@ -103,7 +114,14 @@ export function forgetSetup(id: string): void {
 export function CopyField({ value, label, testId }: { value: string; label: string; testId?: string }) {
   return (
     <div className="lf-row">
-      <input className="lf-input lf-input--mono" readOnly value={value} onFocus={(e) => e.target.select()} aria-label={label} data-testid={testId} />
+      <input
+        className="lf-input lf-input--mono"
+        readOnly
+        value={value}
+        onFocus={(e) => e.target.select()}
+        aria-label={label}
+        data-testid={testId}
+      />
       <button
         type="button"
         className="lf-btn lf-btn--small"
@@ -159,7 +177,8 @@ function FieldInput({
 // ---------------------------------------------------------------------------------------------
 // the dialog
 
-type Step = { at: 'choose' } | { at: 'form'; template: TemplateSummary } | { at: 'done'; template: TemplateSummary; result: FromTemplateResult };
+type Step =
+  { at: 'choose' } | { at: 'form'; template: TemplateSummary } | { at: 'done'; template: TemplateSummary; result: FromTemplateResult };
 
 export function FromTemplateDialog({
   integrations,
@@ -192,7 +211,9 @@ export function FromTemplateDialog({
       onKeyDown={(e) => e.key === 'Escape' && step.at !== 'done' && onClose()}
     >
       <div className="lf-modal__box lf-modal__box--wide">
-        {step.at === 'choose' && <ChooseTemplate templates={templates} onChoose={(template) => setStep({ at: 'form', template })} onClose={onClose} />}
+        {step.at === 'choose' && (
+          <ChooseTemplate templates={templates} onChoose={(template) => setStep({ at: 'form', template })} onClose={onClose} />
+        )}
         {step.at === 'form' && (
           <TemplateForm
             template={step.template}
@@ -212,11 +233,21 @@ export function FromTemplateDialog({
   );
 }
 
-function ChooseTemplate({ templates, onChoose, onClose }: { templates: TemplateSummary[] | null; onChoose(t: TemplateSummary): void; onClose(): void }) {
+function ChooseTemplate({
+  templates,
+  onChoose,
+  onClose,
+}: {
+  templates: TemplateSummary[] | null;
+  onChoose(t: TemplateSummary): void;
+  onClose(): void;
+}) {
   return (
     <>
       <h2>New integration from template</h2>
-      <p className="lf-muted">Each template is a complete integration for one kind of target: its flows, and what to fill in. Choose the kind of your target.</p>
+      <p className="lf-muted">
+        Each template is a complete integration for one kind of target: its flows, and what to fill in. Choose the kind of your target.
+      </p>
       {templates === null ? (
         <p className="lf-muted">Loading…</p>
       ) : (
@@ -271,9 +302,21 @@ function TemplateForm({
   const create = async () => {
     setBusy(true);
     setProblem('');
-    const filled = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+    const filled = (values: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(values)
+          .filter(([, v]) => v.trim() !== '')
+          .map(([k, v]) => [k, v.trim()]),
+      );
     try {
-      const result = await api.integrationFromTemplate({ template: template.id, id, name: title, settings: filled(settings), secrets: filled(secrets), offers: routed });
+      const result = await api.integrationFromTemplate({
+        template: template.id,
+        id,
+        name: title,
+        settings: filled(settings),
+        secrets: filled(secrets),
+        offers: routed,
+      });
       setSecrets({});
       onCreated(result);
     } catch (e) {
@@ -306,9 +349,17 @@ function TemplateForm({
         <label className="lf-field__label" htmlFor="from-template-name">
           Name of the integration
         </label>
-        <input id="from-template-name" className="lf-input" autoFocus value={name} placeholder={template.name} onChange={(e) => setName(e.target.value)} />
+        <input
+          id="from-template-name"
+          className="lf-input"
+          autoFocus
+          value={name}
+          placeholder={template.name}
+          onChange={(e) => setName(e.target.value)}
+        />
         <p className="lf-help">
-          Its id will be <code data-testid="from-template-id">{id}</code>; its flows <code>{id}-…</code>; targets send postbacks to <code>/postback/{id}</code>.
+          Its id will be <code data-testid="from-template-id">{id}</code>; its flows <code>{id}-…</code>; targets send postbacks to{' '}
+          <code>/postback/{id}</code>.
         </p>
       </div>
 
@@ -316,7 +367,13 @@ function TemplateForm({
         <fieldset className="lf-fieldset">
           <legend>Settings</legend>
           {template.settings.map((field) => (
-            <FieldInput key={field.name} idPrefix="setting" field={field} value={settings[field.name] ?? ''} onChange={(v) => setSettings({ ...settings, [field.name]: v })} />
+            <FieldInput
+              key={field.name}
+              idPrefix="setting"
+              field={field}
+              value={settings[field.name] ?? ''}
+              onChange={(v) => setSettings({ ...settings, [field.name]: v })}
+            />
           ))}
         </fieldset>
       )}
@@ -326,7 +383,14 @@ function TemplateForm({
           <legend>Secrets</legend>
           <p className="lf-help">Stored with the integration and never shown again, not even here; hidden in every log.</p>
           {template.secrets.map((field) => (
-            <FieldInput key={field.name} idPrefix="secret" secret field={field} value={secrets[field.name] ?? ''} onChange={(v) => setSecrets({ ...secrets, [field.name]: v })} />
+            <FieldInput
+              key={field.name}
+              idPrefix="secret"
+              secret
+              field={field}
+              value={secrets[field.name] ?? ''}
+              onChange={(v) => setSecrets({ ...secrets, [field.name]: v })}
+            />
           ))}
         </fieldset>
       )}
@@ -353,7 +417,11 @@ function TemplateForm({
           const lacking = template.offerParameters.filter((p) => p.required && !offerHas(offer, p.name));
           return (
             <label key={offer.id} className={`lf-offer-pick${on ? ' is-on' : ''}`} data-offer-id={offer.id}>
-              <input type="checkbox" checked={on} onChange={(e) => setRouted(e.target.checked ? [...routed, offer.id] : routed.filter((o) => o !== offer.id))} />
+              <input
+                type="checkbox"
+                checked={on}
+                onChange={(e) => setRouted(e.target.checked ? [...routed, offer.id] : routed.filter((o) => o !== offer.id))}
+              />
               <b>{offer.name}</b> <code className="lf-muted">{offer.id}</code>
               <span className="lf-toolbar__spacer" />
               {template.offerParameters.length > 0 &&
@@ -367,7 +435,9 @@ function TemplateForm({
         })}
       </fieldset>
 
-      <p className="lf-help">It is switched on at once when nothing required is missing; otherwise it is created off, with a list of what to fill in.</p>
+      <p className="lf-help">
+        It is switched on at once when nothing required is missing; otherwise it is created off, with a list of what to fill in.
+      </p>
       {problem && (
         <ul className="lf-issues lf-issues--flush" data-testid="from-template-problem">
           <li>{problem}</li>
@@ -431,21 +501,29 @@ function Created({ template, result, offers }: { template: TemplateSummary; resu
             : 'It is off until what is missing below is filled in.'}
       </p>
       <p className="lf-muted lf-small">
-        From the template {template.name}, with {Object.keys(result.flows).length} flows: {Object.values(result.flows).map((f) => <code key={f}>{f} </code>)}
+        From the template {template.name}, with {Object.keys(result.flows).length} flows:{' '}
+        {Object.values(result.flows).map((f) => (
+          <code key={f}>{f} </code>
+        ))}
       </p>
 
       {!complete && (
         <section className="lf-box lf-box--warn">
           <h3>Still missing</h3>
           <MissingList template={template} missing={result.missing} offers={offers} />
-          <p className="lf-help">The integration’s page lists these at the top, each with a field to fill it in (offer parameters can also be edited under Offers there).</p>
+          <p className="lf-help">
+            The integration’s page lists these at the top, each with a field to fill it in (offer parameters can also be edited under Offers
+            there).
+          </p>
         </section>
       )}
 
       {result.postbackUrlWithTail && (
         <section className="lf-box">
           <h3>Postback URL for the target</h3>
-          <p className="lf-help">Paste this into the target’s postback settings: its tail of macros is what the target fills in for each lead.</p>
+          <p className="lf-help">
+            Paste this into the target’s postback settings: its tail of macros is what the target fills in for each lead.
+          </p>
           <CopyField value={result.postbackUrlWithTail} label="Postback URL with macros" testId="postback-with-tail" />
         </section>
       )}
@@ -536,7 +614,8 @@ export function SetupChecklist({
       </div>
       {complete ? (
         <p className="lf-ok-line" data-testid="setup-complete">
-          ✓ Everything the template asks for is filled in.{integration.enabled ? ' The integration is on.' : ' Switch the integration on above when you are ready.'}
+          ✓ Everything the template asks for is filled in.
+          {integration.enabled ? ' The integration is on.' : ' Switch the integration on above when you are ready.'}
         </p>
       ) : (
         <p className="lf-muted">Still missing — fill these in here:</p>
@@ -544,7 +623,8 @@ export function SetupChecklist({
       {missing.settings.map((name) => {
         const field = template.settings.find((f) => f.name === name)!;
         return row(`settings.${name}`, field, 'Setting', field.label, false, async () => {
-          if (await patch({ settings: { ...integration.settings, [name]: value(`settings.${name}`).trim() } }, `${field.label} saved`)) set(`settings.${name}`, '');
+          if (await patch({ settings: { ...integration.settings, [name]: value(`settings.${name}`).trim() } }, `${field.label} saved`))
+            set(`settings.${name}`, '');
         });
       })}
       {missing.secrets.map((name) => {
@@ -559,7 +639,9 @@ export function SetupChecklist({
         return names.map((name) => {
           const field = template.offerParameters.find((f) => f.name === name)!;
           const key = `offer.${offerId}.${name}`;
-          return row(key, field, `Offer ${offer.name}:`, `${field.label} of ${offer.name}`, false, () => saveOfferParameter(offer, name, key));
+          return row(key, field, `Offer ${offer.name}:`, `${field.label} of ${offer.name}`, false, () =>
+            saveOfferParameter(offer, name, key),
+          );
         });
       })}
     </section>

@@ -21,12 +21,17 @@ export async function readinessProblems(integration: IntegrationView): Promise<s
     try {
       const doc = await api.flow(id);
       const check = await api.validateFlow(doc);
-      for (const issue of check.issues) problems.push(`${event} flow “${doc.name}”: ${issue.nodeId ? `${issue.nodeId} ` : ''}${issue.field} ${issue.message}`);
+      for (const issue of check.issues)
+        problems.push(`${event} flow “${doc.name}”: ${issue.nodeId ? `${issue.nodeId} ` : ''}${issue.field} ${issue.message}`);
       const named = flowNeeds(doc);
-      for (const name of named.secrets) if (!integration.secrets[name]) problems.push(`${event} flow “${doc.name}” uses the secret “${name}”, which is not set here.`);
-      for (const name of named.settings) if (!(name in integration.settings)) problems.push(`${event} flow “${doc.name}” uses the setting “${name}”, which is not set here.`);
+      for (const name of named.secrets)
+        if (!integration.secrets[name]) problems.push(`${event} flow “${doc.name}” uses the secret “${name}”, which is not set here.`);
+      for (const name of named.settings)
+        if (!(name in integration.settings))
+          problems.push(`${event} flow “${doc.name}” uses the setting “${name}”, which is not set here.`);
     } catch (e) {
-      if (e instanceof ApiError && e.issues) for (const issue of e.issues) problems.push(`${event} flow “${id}”: ${issue.nodeId ?? ''} ${issue.field} ${issue.message}`);
+      if (e instanceof ApiError && e.issues)
+        for (const issue of e.issues) problems.push(`${event} flow “${id}”: ${issue.nodeId ?? ''} ${issue.field} ${issue.message}`);
       else problems.push(`${event} flow “${id}”: ${(e as Error).message}`);
     }
   }
@@ -92,7 +97,10 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
         </button>
       </div>
       {integrations.length === 0 && (
-        <p className="lf-muted">No integrations yet. An integration is one target: its address, credentials, offers and flows. Start from a template for your kind of target.</p>
+        <p className="lf-muted">
+          No integrations yet. An integration is one target: its address, credentials, offers and flows. Start from a template for your kind
+          of target.
+        </p>
       )}
       <div className="lf-cards">
         {integrations.map((i) => (
@@ -102,7 +110,8 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
               <span className={`lf-pill ${i.enabled ? 'lf-pill--ok' : 'lf-pill--off'}`}>{i.enabled ? 'on' : 'off'}</span>
             </div>
             <div className="lf-muted lf-small">
-              {i.offers.length} offer{i.offers.length === 1 ? '' : 's'} · {Object.keys(i.flows).length} flow{Object.keys(i.flows).length === 1 ? '' : 's'} · {Object.keys(i.secrets).length} secret
+              {i.offers.length} offer{i.offers.length === 1 ? '' : 's'} · {Object.keys(i.flows).length} flow
+              {Object.keys(i.flows).length === 1 ? '' : 's'} · {Object.keys(i.secrets).length} secret
               {Object.keys(i.secrets).length === 1 ? '' : 's'}
             </div>
             <div className="lf-small">
@@ -116,7 +125,9 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
         ))}
       </div>
       {creating && <NewIntegrationDialog taken={new Set(integrations.map((i) => i.id))} onClose={() => setCreating(false)} />}
-      {fromTemplate && <FromTemplateDialog integrations={integrations} flows={flows} offers={offers} onClose={() => setFromTemplate(false)} />}
+      {fromTemplate && (
+        <FromTemplateDialog integrations={integrations} flows={flows} offers={offers} onClose={() => setFromTemplate(false)} />
+      )}
     </div>
   );
 }
@@ -124,7 +135,12 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
 function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {
   const [name, setName] = useState('');
   const id = useMemo(() => {
-    const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'integration';
+    const base =
+      name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 60) || 'integration';
     let candidate = base;
     for (let n = 2; taken.has(candidate); n++) candidate = `${base}-${n}`;
     return candidate;
@@ -148,7 +164,14 @@ function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(
           <label className="lf-field__label" htmlFor="new-integration-name">
             Name of the target
           </label>
-          <input id="new-integration-name" className="lf-input" autoFocus value={name} placeholder="Acme CRM" onChange={(e) => setName(e.target.value)} />
+          <input
+            id="new-integration-name"
+            className="lf-input"
+            autoFocus
+            value={name}
+            placeholder="Acme CRM"
+            onChange={(e) => setName(e.target.value)}
+          />
           <p className="lf-help">
             Its id will be <code>{id}</code>; targets send postbacks to <code>/postback/{id}</code>.
           </p>
@@ -224,7 +247,9 @@ function IntegrationDetail({
     await patch({ enabled: true }, `${integration.name} is on`);
   };
 
-  const settingsDirty = JSON.stringify(Object.fromEntries(settings.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value]))) !== JSON.stringify(integration.settings);
+  const settingsDirty =
+    JSON.stringify(Object.fromEntries(settings.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value]))) !==
+    JSON.stringify(integration.settings);
 
   return (
     <div className="lf-page lf-page--narrow" data-testid="integration-detail">
@@ -232,12 +257,22 @@ function IntegrationDetail({
         ← Integrations
       </a>
       <div className="lf-page__head">
-        <input className="lf-input lf-title-input" value={name} onChange={(e) => setName(e.target.value)} onBlur={() => name.trim() && name !== integration.name && void patch({ name: name.trim() })} aria-label="Name" />
+        <input
+          className="lf-input lf-title-input"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          onBlur={() => name.trim() && name !== integration.name && void patch({ name: name.trim() })}
+          aria-label="Name"
+        />
         <span className="lf-toolbar__spacer" />
         <a href={`#/leads?integration=${encodeURIComponent(integration.id)}`} title="This integration's leads">
           Leads
         </a>
-        <a href={`#/log?integration=${encodeURIComponent(integration.id)}`} title="Every run of this integration's flows, node by node" data-testid="integration-log">
+        <a
+          href={`#/log?integration=${encodeURIComponent(integration.id)}`}
+          title="Every run of this integration's flows, node by node"
+          data-testid="integration-log"
+        >
           Integration log
         </a>
         <label className="lf-switch" title={integration.enabled ? 'Leads are delivered' : 'No leads are delivered'}>
@@ -311,8 +346,20 @@ function IntegrationDetail({
         </p>
         {settings.map((row, i) => (
           <div className="lf-kv__row" key={i}>
-            <input className="lf-input lf-kv__key" value={row.key} placeholder="base_url" onChange={(e) => setSettings(settings.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))} aria-label={`setting ${i + 1} name`} />
-            <input className="lf-input" value={row.value} placeholder="https://crm.example.com" onChange={(e) => setSettings(settings.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))} aria-label={`setting ${i + 1} value`} />
+            <input
+              className="lf-input lf-kv__key"
+              value={row.key}
+              placeholder="base_url"
+              onChange={(e) => setSettings(settings.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))}
+              aria-label={`setting ${i + 1} name`}
+            />
+            <input
+              className="lf-input"
+              value={row.value}
+              placeholder="https://crm.example.com"
+              onChange={(e) => setSettings(settings.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))}
+              aria-label={`setting ${i + 1} value`}
+            />
             <button type="button" className="lf-icon-btn" title="Remove" onClick={() => setSettings(settings.filter((_, j) => j !== i))}>
               ×
             </button>
@@ -327,7 +374,12 @@ function IntegrationDetail({
             type="button"
             className="lf-btn lf-btn--primary lf-btn--small"
             disabled={!settingsDirty}
-            onClick={() => void patch({ settings: Object.fromEntries(settings.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])) }, 'Settings saved')}
+            onClick={() =>
+              void patch(
+                { settings: Object.fromEntries(settings.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])) },
+                'Settings saved',
+              )
+            }
           >
             Save settings
           </button>
@@ -337,7 +389,8 @@ function IntegrationDetail({
       <section className="lf-box" data-testid="secrets">
         <h2>Secrets</h2>
         <p className="lf-muted">
-          Credentials flows read as <code>{'{{secrets.NAME}}'}</code>. Stored values are never shown again and are hidden in every log; you can replace or remove them.
+          Credentials flows read as <code>{'{{secrets.NAME}}'}</code>. Stored values are never shown again and are hidden in every log; you
+          can replace or remove them.
         </p>
         <table className="lf-table lf-table--compact">
           <tbody>
@@ -353,10 +406,19 @@ function IntegrationDetail({
                       className="lf-row"
                       onSubmit={async (e) => {
                         e.preventDefault();
-                        if (replacing.value && (await patch({ secrets: { [secret]: replacing.value } }, `Secret ${secret} replaced`))) setReplacing(null);
+                        if (replacing.value && (await patch({ secrets: { [secret]: replacing.value } }, `Secret ${secret} replaced`)))
+                          setReplacing(null);
                       }}
                     >
-                      <input className="lf-input" type="password" autoComplete="new-password" autoFocus value={replacing.value} onChange={(e) => setReplacing({ key: secret, value: e.target.value })} aria-label={`New value of ${secret}`} />
+                      <input
+                        className="lf-input"
+                        type="password"
+                        autoComplete="new-password"
+                        autoFocus
+                        value={replacing.value}
+                        onChange={(e) => setReplacing({ key: secret, value: e.target.value })}
+                        aria-label={`New value of ${secret}`}
+                      />
                       <button type="submit" className="lf-btn lf-btn--small lf-btn--primary">
                         Save
                       </button>
@@ -372,7 +434,10 @@ function IntegrationDetail({
                       <button
                         type="button"
                         className="lf-link-btn lf-danger"
-                        onClick={() => window.confirm(`Remove the secret ${secret}?`) && void patch({ secrets: { [secret]: null } }, `Secret ${secret} removed`)}
+                        onClick={() =>
+                          window.confirm(`Remove the secret ${secret}?`) &&
+                          void patch({ secrets: { [secret]: null } }, `Secret ${secret} removed`)
+                        }
                       >
                         Remove
                       </button>
@@ -392,7 +457,13 @@ function IntegrationDetail({
             if (await patch({ secrets: { [key]: newSecret.value } }, `Secret ${key} saved`)) setNewSecret({ key: '', value: '' });
           }}
         >
-          <input className="lf-input lf-kv__key" value={newSecret.key} placeholder="api_key" onChange={(e) => setNewSecret({ ...newSecret, key: e.target.value })} aria-label="New secret name" />
+          <input
+            className="lf-input lf-kv__key"
+            value={newSecret.key}
+            placeholder="api_key"
+            onChange={(e) => setNewSecret({ ...newSecret, key: e.target.value })}
+            aria-label="New secret name"
+          />
           <input
             className="lf-input"
             type="password"
@@ -411,15 +482,17 @@ function IntegrationDetail({
       <section className="lf-box">
         <h2>Offers</h2>
         <p className="lf-muted">
-          Leads of the ticked offers go to this target. Flows read an offer’s parameters as <code>{'{{offer.params.NAME}}'}</code>; a parameter <code>NAME-de</code> wins over{' '}
-          <code>NAME</code> for a lead from Germany.
+          Leads of the ticked offers go to this target. Flows read an offer’s parameters as <code>{'{{offer.params.NAME}}'}</code>; a
+          parameter <code>NAME-de</code> wins over <code>NAME</code> for a lead from Germany.
         </p>
         {offers.map((offer) => (
           <OfferRow
             key={`${offer.id} ${JSON.stringify(offer.parameters)}`}
             offer={offer}
             routed={integration.offers.includes(offer.id)}
-            onRoute={(on) => void patch({ offers: on ? [...integration.offers, offer.id] : integration.offers.filter((o) => o !== offer.id) })}
+            onRoute={(on) =>
+              void patch({ offers: on ? [...integration.offers, offer.id] : integration.offers.filter((o) => o !== offer.id) })
+            }
             onSaved={(next) => onOffersChanged(offers.map((o) => (o.id === next.id ? next : o)))}
           />
         ))}
@@ -442,7 +515,17 @@ function IntegrationDetail({
   );
 }
 
-function OfferRow({ offer, routed, onRoute, onSaved }: { offer: Offer; routed: boolean; onRoute(on: boolean): void; onSaved(offer: Offer): void }) {
+function OfferRow({
+  offer,
+  routed,
+  onRoute,
+  onSaved,
+}: {
+  offer: Offer;
+  routed: boolean;
+  onRoute(on: boolean): void;
+  onSaved(offer: Offer): void;
+}) {
   const [editing, setEditing] = useState(false);
   const [rows, setRows] = useState<Row[]>(Object.entries(offer.parameters ?? {}).map(([key, value]) => ({ key, value })));
   const params = Object.entries(offer.parameters ?? {});
@@ -464,7 +547,11 @@ function OfferRow({ offer, routed, onRoute, onSaved }: { offer: Offer; routed: b
           {params.map(([key, value]) => {
             const geo = /^(.+)-([a-z]{2})$/i.exec(key);
             return (
-              <span key={key} className={`lf-tag${geo ? ' lf-tag--geo' : ''}`} title={geo ? `${geo[1]} for leads from ${geo[2].toUpperCase()}` : undefined}>
+              <span
+                key={key}
+                className={`lf-tag${geo ? ' lf-tag--geo' : ''}`}
+                title={geo ? `${geo[1]} for leads from ${geo[2].toUpperCase()}` : undefined}
+              >
                 {geo ? (
                   <>
                     {geo[1]} <b>{geo[2].toUpperCase()}</b>
@@ -482,8 +569,17 @@ function OfferRow({ offer, routed, onRoute, onSaved }: { offer: Offer; routed: b
         <div>
           {rows.map((row, i) => (
             <div className="lf-kv__row" key={i}>
-              <input className="lf-input lf-kv__key" value={row.key} placeholder="crm_offer_id or crm_offer_id-de" onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))} />
-              <input className="lf-input" value={row.value} onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))} />
+              <input
+                className="lf-input lf-kv__key"
+                value={row.key}
+                placeholder="crm_offer_id or crm_offer_id-de"
+                onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))}
+              />
+              <input
+                className="lf-input"
+                value={row.value}
+                onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))}
+              />
               <button type="button" className="lf-icon-btn" onClick={() => setRows(rows.filter((_, j) => j !== i))}>
                 ×
               </button>
@@ -499,7 +595,10 @@ function OfferRow({ offer, routed, onRoute, onSaved }: { offer: Offer; routed: b
               className="lf-btn lf-btn--small lf-btn--primary"
               onClick={async () => {
                 try {
-                  const next = await api.putOffer({ ...offer, parameters: Object.fromEntries(rows.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])) });
+                  const next = await api.putOffer({
+                    ...offer,
+                    parameters: Object.fromEntries(rows.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])),
+                  });
                   onSaved(next);
                   setEditing(false);
                   notify('success', `Parameters of ${offer.name} saved`);

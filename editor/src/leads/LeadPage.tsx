@@ -23,9 +23,31 @@ const KIND_LABEL: Record<Job['kind'], string> = {
 
 /** The lead's own fields in reading order; the rest (its life at the target) is shown apart. */
 const FIELD_ORDER: (keyof LeadInput)[] = [
-  'name', 'phone', 'email', 'country', 'city', 'region', 'street', 'zip', 'address', 'comment',
-  'wm', 'flow', 'subid', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
-  'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'ip', 'ua',
+  'name',
+  'phone',
+  'email',
+  'country',
+  'city',
+  'region',
+  'street',
+  'zip',
+  'address',
+  'comment',
+  'wm',
+  'flow',
+  'subid',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'ip',
+  'ua',
 ];
 
 function Dash() {
@@ -99,11 +121,19 @@ export function LeadPage({ leadId }: { leadId: number }) {
         <h1>Lead #{lead.id}</h1>
         <StageBadge stage={lead.stage} />
         <span className="lf-muted">
-          {lead.offer} → <a href={`#/integrations/${encodeURIComponent(lead.integration)}`}>{lead.integration}</a> · {formatWhen(lead.created_at)}
+          {lead.offer} → <a href={`#/integrations/${encodeURIComponent(lead.integration)}`}>{lead.integration}</a> ·{' '}
+          {formatWhen(lead.created_at)}
         </span>
         <span className="lf-toolbar__spacer" />
         {canDeliverAgain(lead, deliveries) && (
-          <button type="button" className="lf-btn lf-btn--primary" disabled={delivering} onClick={() => void deliver()} data-testid="deliver-again" title="Queue the lead for its integration's lead.new flow again">
+          <button
+            type="button"
+            className="lf-btn lf-btn--primary"
+            disabled={delivering}
+            onClick={() => void deliver()}
+            data-testid="deliver-again"
+            title="Queue the lead for its integration's lead.new flow again"
+          >
             {delivering ? 'Queueing…' : 'Deliver again'}
           </button>
         )}
@@ -231,7 +261,11 @@ export function LeadPage({ leadId }: { leadId: number }) {
             in the integration log
           </a>
         </h3>
-        {executions.length === 0 ? <p className="lf-muted">No flow has run for this lead yet.</p> : <ExecutionTable executions={executions} showLead={false} />}
+        {executions.length === 0 ? (
+          <p className="lf-muted">No flow has run for this lead yet.</p>
+        ) : (
+          <ExecutionTable executions={executions} showLead={false} />
+        )}
       </section>
     </div>
   );

@@ -87,7 +87,11 @@ export function LeadsPage() {
           </thead>
           <tbody>
             {leads.map((lead) => (
-              <tr key={lead.id} data-lead-id={lead.id} onClick={(e) => !(e.target as HTMLElement).closest('a') && (location.hash = `#/leads/${lead.id}`)}>
+              <tr
+                key={lead.id}
+                data-lead-id={lead.id}
+                onClick={(e) => !(e.target as HTMLElement).closest('a') && (location.hash = `#/leads/${lead.id}`)}
+              >
                 <td>
                   <a href={`#/leads/${lead.id}`}>#{lead.id}</a>
                 </td>

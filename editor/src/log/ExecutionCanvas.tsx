@@ -13,7 +13,15 @@ import { Canvas } from '../canvas/Canvas.tsx';
 
 const noSave = () => {};
 
-export function ExecutionCanvas({ execution, selectedNode, onSelectNode }: { execution: Execution; selectedNode?: string; onSelectNode(nodeId: string): void }) {
+export function ExecutionCanvas({
+  execution,
+  selectedNode,
+  onSelectNode,
+}: {
+  execution: Execution;
+  selectedNode?: string;
+  onSelectNode(nodeId: string): void;
+}) {
   const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
   const clicked = useEditor((s) => (state === 'ready' ? s.nodes.find((n) => n.selected)?.id : undefined));
 
@@ -42,14 +50,20 @@ export function ExecutionCanvas({ execution, selectedNode, onSelectNode }: { exe
 
   // the canvas follows the step chosen in the list, and the list follows a node clicked on the canvas
   useEffect(() => {
-    if (state === 'ready' && selectedNode && useEditor.getState().nodes.find((n) => n.selected)?.id !== selectedNode) useEditor.getState().selectOnly(selectedNode);
+    if (state === 'ready' && selectedNode && useEditor.getState().nodes.find((n) => n.selected)?.id !== selectedNode)
+      useEditor.getState().selectOnly(selectedNode);
   }, [state, selectedNode]);
   useEffect(() => {
     if (clicked && clicked !== selectedNode) onSelectNode(clicked);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [clicked]);
 
-  if (state === 'failed') return <p className="lf-muted">Version {execution.flowVersion} of the flow “{execution.flowId}” could not be loaded to draw the path.</p>;
+  if (state === 'failed')
+    return (
+      <p className="lf-muted">
+        Version {execution.flowVersion} of the flow “{execution.flowId}” could not be loaded to draw the path.
+      </p>
+    );
   return (
     <div className="lf-exec-canvas" data-testid="execution-canvas">
       {state === 'loading' ? (

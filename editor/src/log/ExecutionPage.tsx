@@ -60,7 +60,10 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
     setBusy(true);
     try {
       const { execution: next } = how === 'rerun' ? await api.rerunExecution(x.id) : await api.retryExecution(x.id);
-      notify(next.state === 'success' ? 'success' : 'error', `Execution #${next.id}: ${next.state === 'success' ? 'it went through' : `it failed again${next.error ? ` (${next.error.code})` : ''}`}`);
+      notify(
+        next.state === 'success' ? 'success' : 'error',
+        `Execution #${next.id}: ${next.state === 'success' ? 'it went through' : `it failed again${next.error ? ` (${next.error.code})` : ''}`}`,
+      );
       location.hash = `#/log/${next.id}`;
     } catch (e) {
       notify('error', (e as Error).message);
@@ -85,12 +88,26 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
         {x.test && <span className="lf-tag">test run</span>}
         <span className="lf-toolbar__spacer" />
         {!x.test && x.state === 'error' && x.steps.some((s) => s.state === 'error') && (
-          <button type="button" className="lf-btn" disabled={busy} onClick={() => void runAgain('retry')} title="Run again from the node that failed, with the input it had then, on the version this ran" data-testid="retry-execution">
+          <button
+            type="button"
+            className="lf-btn"
+            disabled={busy}
+            onClick={() => void runAgain('retry')}
+            title="Run again from the node that failed, with the input it had then, on the version this ran"
+            data-testid="retry-execution"
+          >
             Retry from {x.error?.nodeId ?? 'the failed node'}
           </button>
         )}
         {!x.test && (
-          <button type="button" className="lf-btn" disabled={busy} onClick={() => void runAgain('rerun')} title="Run this event again on the flow's current version" data-testid="rerun-execution">
+          <button
+            type="button"
+            className="lf-btn"
+            disabled={busy}
+            onClick={() => void runAgain('rerun')}
+            title="Run this event again on the flow's current version"
+            data-testid="rerun-execution"
+          >
             Re-run on the current version
           </button>
         )}
@@ -150,14 +167,20 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
         <ol className="lf-exec__steps" data-testid="execution-steps">
           {x.steps.map((s, i) => (
             <li key={i}>
-              <button type="button" className={`lf-exec__step is-${s.state}${i === selected ? ' is-on' : ''}`} onClick={() => setSelected(i)} data-node-id={s.nodeId}>
+              <button
+                type="button"
+                className={`lf-exec__step is-${s.state}${i === selected ? ' is-on' : ''}`}
+                onClick={() => setSelected(i)}
+                data-node-id={s.nodeId}
+              >
                 <span className="lf-exec__node">{s.nodeId}</span>
                 <span className="lf-muted lf-small">
                   {s.type}
                   {s.http.length > 0 ? ` · ${s.http.length} HTTP` : ''}
                 </span>
                 <span className={`lf-small ${s.state === 'error' ? 'lf-danger' : 'lf-muted'}`}>
-                  {s.state === 'ok' ? (s.port && s.port !== 'out' ? `→ ${s.port}` : 'ok') : s.error?.code ?? 'failed'} · {formatMs(s.durationMs)}
+                  {s.state === 'ok' ? (s.port && s.port !== 'out' ? `→ ${s.port}` : 'ok') : (s.error?.code ?? 'failed')} ·{' '}
+                  {formatMs(s.durationMs)}
                 </span>
               </button>
             </li>
@@ -168,7 +191,10 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
           {step ? (
             <>
               <h2>
-                <code>{step.nodeId}</code> <span className="lf-muted lf-small">{step.type} · started {formatWhen(step.startedAt)}</span>
+                <code>{step.nodeId}</code>{' '}
+                <span className="lf-muted lf-small">
+                  {step.type} · started {formatWhen(step.startedAt)}
+                </span>
               </h2>
               <StepDetails step={step} />
             </>

@@ -9,13 +9,24 @@ import { hrefOf } from '../app/route.ts';
 export function ExecutionState({ execution }: { execution: Pick<Execution, 'state' | 'error'> }) {
   if (execution.state === 'success') return <span className="lf-pill lf-pill--ok">success</span>;
   return (
-    <span className={`lf-pill ${execution.error?.retryable ? 'lf-pill--warn' : 'lf-pill--error'}`} title={execution.error?.retryable ? 'temporary: delivery is retried' : undefined}>
+    <span
+      className={`lf-pill ${execution.error?.retryable ? 'lf-pill--warn' : 'lf-pill--error'}`}
+      title={execution.error?.retryable ? 'temporary: delivery is retried' : undefined}
+    >
       {execution.error?.retryable ? 'error, retried' : 'error'}
     </span>
   );
 }
 
-export function ExecutionTable({ executions, showLead = true, openWith = {} }: { executions: Execution[]; showLead?: boolean; openWith?: Record<string, string> }) {
+export function ExecutionTable({
+  executions,
+  showLead = true,
+  openWith = {},
+}: {
+  executions: Execution[];
+  showLead?: boolean;
+  openWith?: Record<string, string>;
+}) {
   return (
     <table className="lf-table lf-table--compact lf-table--rows" data-testid="executions">
       <thead>
@@ -34,7 +45,12 @@ export function ExecutionTable({ executions, showLead = true, openWith = {} }: {
         {executions.map((x) => {
           const href = hrefOf(`log/${x.id}`, openWith);
           return (
-            <tr key={x.id} data-execution-id={x.id} data-state={x.state} onClick={(e) => !(e.target as HTMLElement).closest('a') && (location.hash = href)}>
+            <tr
+              key={x.id}
+              data-execution-id={x.id}
+              data-state={x.state}
+              onClick={(e) => !(e.target as HTMLElement).closest('a') && (location.hash = href)}
+            >
               <td>
                 <a href={href}>{x.id}</a>
               </td>
@@ -49,7 +65,9 @@ export function ExecutionTable({ executions, showLead = true, openWith = {} }: {
               <td>
                 <code>{x.event}</code>
               </td>
-              {showLead && <td>{x.leadId !== undefined ? <a href={`#/leads/${x.leadId}`}>#{x.leadId}</a> : <span className="lf-muted">—</span>}</td>}
+              {showLead && (
+                <td>{x.leadId !== undefined ? <a href={`#/leads/${x.leadId}`}>#{x.leadId}</a> : <span className="lf-muted">—</span>}</td>
+              )}
               <td>
                 <ExecutionState execution={x} />
               </td>

@@ -26,10 +26,13 @@ export function LogPage() {
   const [reloads, setReloads] = useState(0);
 
   useEffect(() => {
-    Promise.all([api.integrations(), api.flows()]).then(([i, f]) => {
-      setIntegrations(i);
-      setFlows(f);
-    }, () => {});
+    Promise.all([api.integrations(), api.flows()]).then(
+      ([i, f]) => {
+        setIntegrations(i);
+        setFlows(f);
+      },
+      () => {},
+    );
   }, []);
 
   useEffect(() => {
@@ -71,16 +74,27 @@ export function LogPage() {
           onChange={(value) => go({ integration: value })}
           testId="filter-integration"
         />
-        <FilterSelect label="Flow" value={flow} choices={flowChoices.map((f) => ({ value: f.id, label: f.name }))} onChange={(value) => go({ flow: value })} testId="filter-flow" />
+        <FilterSelect
+          label="Flow"
+          value={flow}
+          choices={flowChoices.map((f) => ({ value: f.id, label: f.name }))}
+          onChange={(value) => go({ flow: value })}
+          testId="filter-flow"
+        />
         <button type="button" className="lf-btn" onClick={() => setReloads((n) => n + 1)} title="Load the log again">
           ↻ Refresh
         </button>
       </div>
-      <p className="lf-help lf-intro">Every run of a flow — deliveries, postbacks, status checks and test runs — node by node, with the HTTP requests sent and the answers got. Secrets are shown as [secret].</p>
+      <p className="lf-help lf-intro">
+        Every run of a flow — deliveries, postbacks, status checks and test runs — node by node, with the HTTP requests sent and the answers
+        got. Secrets are shown as [secret].
+      </p>
       {executions === null ? (
         <p className="lf-muted">Loading…</p>
       ) : executions.length === 0 ? (
-        <div className="lf-empty lf-muted">{integration || flow || lead || before ? 'No executions match these filters.' : 'No flow has run yet.'}</div>
+        <div className="lf-empty lf-muted">
+          {integration || flow || lead || before ? 'No executions match these filters.' : 'No flow has run yet.'}
+        </div>
       ) : (
         <ExecutionTable executions={executions} openWith={flow ? { canvas: '1' } : {}} />
       )}

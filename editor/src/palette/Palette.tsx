@@ -50,13 +50,14 @@ export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
     const all = [...descriptors.values()].filter((d) => fits(d, event));
-    const matching = q
-      ? all.filter((d) => `${d.title} ${d.description} ${d.type} ${d.category}`.toLowerCase().includes(q))
-      : all;
+    const matching = q ? all.filter((d) => `${d.title} ${d.description} ${d.type} ${d.category}`.toLowerCase().includes(q)) : all;
     const known = CATEGORIES as readonly string[];
     const categories = [...known, ...new Set(matching.map((d) => d.category).filter((c) => !known.includes(c)))];
     return categories
-      .map((category) => ({ category, items: matching.filter((d) => d.category === category).sort((a, b) => a.title.localeCompare(b.title)) }))
+      .map((category) => ({
+        category,
+        items: matching.filter((d) => d.category === category).sort((a, b) => a.title.localeCompare(b.title)),
+      }))
       .filter((g) => g.items.length);
   }, [descriptors, event, query]);
 

@@ -33,7 +33,17 @@ const theme = EditorView.theme({
   '.cm-scroller': { minHeight: '160px', maxHeight: '420px' },
 });
 
-export default function CodeEditor({ value, onChange, readOnly, id }: { value: string; onChange(value: string): void; readOnly?: boolean; id?: string }) {
+export default function CodeEditor({
+  value,
+  onChange,
+  readOnly,
+  id,
+}: {
+  value: string;
+  onChange(value: string): void;
+  readOnly?: boolean;
+  id?: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);

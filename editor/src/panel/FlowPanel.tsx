@@ -42,13 +42,25 @@ export function FlowPanel() {
         <label className="lf-field__label" htmlFor="flow-name">
           Name
         </label>
-        <input id="flow-name" className="lf-input" value={meta.name} readOnly={readOnly} onChange={(e) => setMeta({ name: e.target.value })} />
+        <input
+          id="flow-name"
+          className="lf-input"
+          value={meta.name}
+          readOnly={readOnly}
+          onChange={(e) => setMeta({ name: e.target.value })}
+        />
       </div>
       <div className="lf-field">
         <label className="lf-field__label" htmlFor="flow-event">
           Runs on
         </label>
-        <select id="flow-event" className="lf-input" value={meta.event} disabled={readOnly} onChange={(e) => setMeta({ event: e.target.value as FlowEvent })}>
+        <select
+          id="flow-event"
+          className="lf-input"
+          value={meta.event}
+          disabled={readOnly}
+          onChange={(e) => setMeta({ event: e.target.value as FlowEvent })}
+        >
           {FLOW_EVENTS.map((event) => (
             <option key={event} value={event} disabled={!startable.has(event) && event !== meta.event}>
               {event}

@@ -36,7 +36,9 @@ export function NodePanel() {
     return (
       <div className="lf-panel__section">
         <p>{selectedCount} nodes selected.</p>
-        <p className="lf-muted">Drag to move them together, Delete to remove them, Ctrl+C to copy them (paste into this or another flow with Ctrl+V).</p>
+        <p className="lf-muted">
+          Drag to move them together, Delete to remove them, Ctrl+C to copy them (paste into this or another flow with Ctrl+V).
+        </p>
       </div>
     );
   }
@@ -61,8 +63,11 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
   const setNodeFields = useEditor((s) => s.setNodeFields);
   const params = node.data.params;
 
-  const fieldIssues = (name: string) => issues.filter((i) => i.field === `params.${name}` || i.field.startsWith(`params.${name}[`) || i.field.startsWith(`params.${name}.`));
-  const otherIssues = issues.filter((i) => !i.field.startsWith('params.') || !Object.hasOwn(descriptor.params, i.field.slice(7).split(/[.[]/)[0]));
+  const fieldIssues = (name: string) =>
+    issues.filter((i) => i.field === `params.${name}` || i.field.startsWith(`params.${name}[`) || i.field.startsWith(`params.${name}.`));
+  const otherIssues = issues.filter(
+    (i) => !i.field.startsWith('params.') || !Object.hasOwn(descriptor.params, i.field.slice(7).split(/[.[]/)[0]),
+  );
 
   return (
     <div className="lf-node-form" data-testid="node-form">
@@ -103,7 +108,12 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
                 {spec.kind !== 'boolean' && (
                   <label className="lf-field__label" htmlFor={inputId}>
                     {spec.label ?? name}
-                    {spec.required && <span className="lf-required" title="required"> *</span>}
+                    {spec.required && (
+                      <span className="lf-required" title="required">
+                        {' '}
+                        *
+                      </span>
+                    )}
                   </label>
                 )}
                 <ParamField
@@ -132,7 +142,12 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
       {descriptor.category !== 'trigger' && (
         <details className="lf-panel__section">
           <summary>Timeout, retries and errors</summary>
-          <SettingsFields node={node} descriptor={descriptor} readOnly={readOnly} onChange={(settings) => setNodeFields(node.id, { settings }, `settings:${node.id}`)} />
+          <SettingsFields
+            node={node}
+            descriptor={descriptor}
+            readOnly={readOnly}
+            onChange={(settings) => setNodeFields(node.id, { settings }, `settings:${node.id}`)}
+          />
         </details>
       )}
     </div>
@@ -297,7 +312,8 @@ function SettingsFields({
           <option value="error-port">take the “error” exit</option>
         </select>
         <p className="lf-help">
-          {descriptor.outputs.length > 1 ? `Besides its own exits (${descriptor.outputs.join(', ')}). ` : ''}A stopped lead delivery is retried later when the failure is temporary.
+          {descriptor.outputs.length > 1 ? `Besides its own exits (${descriptor.outputs.join(', ')}). ` : ''}A stopped lead delivery is
+          retried later when the failure is temporary.
         </p>
       </div>
     </div>

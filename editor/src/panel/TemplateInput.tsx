@@ -124,14 +124,21 @@ export function TemplateInput(props: Props) {
     onChange: onInput,
     onKeyDown,
     onBlur: () => setTimeout(() => setOpen(null), 150),
-    onClick: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => refresh(value, e.currentTarget.selectionStart ?? value.length),
+    onClick: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) =>
+      refresh(value, e.currentTarget.selectionStart ?? value.length),
   };
 
   return (
     <div className={`lf-template${compact ? ' is-compact' : ''}`}>
       {multiline ? <textarea rows={rows} {...common} /> : <input type="text" {...common} />}
       {!readOnly && !compact && (
-        <button type="button" className="lf-template__insert" title="Insert a field: {{…}}" onMouseDown={(e) => e.preventDefault()} onClick={insertBraces}>
+        <button
+          type="button"
+          className="lf-template__insert"
+          title="Insert a field: {{…}}"
+          onMouseDown={(e) => e.preventDefault()}
+          onClick={insertBraces}
+        >
           {'{}'}
         </button>
       )}

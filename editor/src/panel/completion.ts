@@ -65,7 +65,8 @@ const ROOT_HELP: Record<string, string> = {
 
 function keysOf(value: unknown): Suggestion[] {
   if (value === null || typeof value !== 'object') return [];
-  if (Array.isArray(value)) return value.length ? [{ insert: '0', label: '0', detail: 'first item', leaf: typeof value[0] !== 'object' || value[0] === null }] : [];
+  if (Array.isArray(value))
+    return value.length ? [{ insert: '0', label: '0', detail: 'first item', leaf: typeof value[0] !== 'object' || value[0] === null }] : [];
   return Object.entries(value).map(([key, v]) => ({
     insert: /^[A-Za-z0-9_$-]+$/.test(key) ? key : `["${key}"]`,
     label: key,
@@ -108,7 +109,9 @@ export function upstreamOf(state: Pick<EditorState, 'edges'>, nodeId: string): s
 export function suggest(state: EditorState, nodeId: string, descriptor: NodeDescriptor | undefined, spot: CompletionSpot): Suggestion[] {
   const all = candidates(state, nodeId, descriptor, spot);
   const word = spot.word.toLowerCase();
-  return all.filter((s) => s.label.toLowerCase().startsWith(word) || (word.length > 1 && s.label.toLowerCase().includes(word))).slice(0, 60);
+  return all
+    .filter((s) => s.label.toLowerCase().startsWith(word) || (word.length > 1 && s.label.toLowerCase().includes(word)))
+    .slice(0, 60);
 }
 
 function candidates(state: EditorState, nodeId: string, descriptor: NodeDescriptor | undefined, spot: CompletionSpot): Suggestion[] {
@@ -130,13 +133,20 @@ function candidates(state: EditorState, nodeId: string, descriptor: NodeDescript
     case 'lead':
     case 'trigger': {
       if (root === 'trigger' && state.meta?.event === 'postback.in') {
-        return rest.length ? keysOf(walk(run?.answer.execution.trigger, rest)) : [
-          { insert: 'query', label: 'query', detail: 'URL parameters of the postback', leaf: false },
-          { insert: 'body', label: 'body', detail: 'Body of the postback', leaf: false },
-        ];
+        return rest.length
+          ? keysOf(walk(run?.answer.execution.trigger, rest))
+          : [
+              { insert: 'query', label: 'query', detail: 'URL parameters of the postback', leaf: false },
+              { insert: 'body', label: 'body', detail: 'Body of the postback', leaf: false },
+            ];
       }
       if (rest.length) return keysOf(walk(run?.answer.execution.trigger, rest));
-      return Object.entries(LEAD_FIELDS).map(([key, help]) => ({ insert: key, label: key, detail: help, leaf: key !== 'meta' && key !== 'goods' }));
+      return Object.entries(LEAD_FIELDS).map(([key, help]) => ({
+        insert: key,
+        label: key,
+        detail: help,
+        leaf: key !== 'meta' && key !== 'goods',
+      }));
     }
     case 'offer': {
       if (rest.length === 0) {
@@ -178,7 +188,12 @@ function candidates(state: EditorState, nodeId: string, descriptor: NodeDescript
       return [];
     case 'secrets':
       if (!descriptor?.usesSecrets || rest.length) return [];
-      return Object.keys(integration?.secrets ?? {}).map((name) => ({ insert: name, label: name, detail: 'secret (value hidden)', leaf: true }));
+      return Object.keys(integration?.secrets ?? {}).map((name) => ({
+        insert: name,
+        label: name,
+        detail: 'secret (value hidden)',
+        leaf: true,
+      }));
     case 'nodes': {
       if (rest.length === 0) {
         return upstreamOf(state, nodeId).map((id) => {

@@ -23,7 +23,8 @@ export interface FieldProps {
   inputId: string;
 }
 
-const asText = (value: unknown): string => (value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+const asText = (value: unknown): string =>
+  value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 
 export function ParamField(props: FieldProps) {
   switch (props.spec.kind) {
@@ -132,7 +133,9 @@ function SecretField(props: FieldProps) {
   const names = Object.keys(integrations.find((i) => i.id === integrationId)?.secrets ?? {});
   const text = asText(props.value);
   const ref = SECRET_REF.exec(text);
-  const [mode, setMode] = useState<'secret' | 'template' | 'literal'>(text === '' || ref ? 'secret' : text.includes('{{') ? 'template' : 'literal');
+  const [mode, setMode] = useState<'secret' | 'template' | 'literal'>(
+    text === '' || ref ? 'secret' : text.includes('{{') ? 'template' : 'literal',
+  );
   const selected = ref ? ref[1] : '';
   const options = selected && !names.includes(selected) ? [...names, selected] : names;
   return (
@@ -166,7 +169,14 @@ function SecretField(props: FieldProps) {
         </select>
       </div>
       {mode === 'template' && (
-        <TemplateInput value={text} onChange={props.onChange} nodeId={props.nodeId} nodeType={props.nodeType} invalid={props.invalid} readOnly={props.readOnly} />
+        <TemplateInput
+          value={text}
+          onChange={props.onChange}
+          nodeId={props.nodeId}
+          nodeType={props.nodeType}
+          invalid={props.invalid}
+          readOnly={props.readOnly}
+        />
       )}
       {mode === 'literal' && (
         <>
@@ -178,7 +188,9 @@ function SecretField(props: FieldProps) {
             readOnly={props.readOnly}
             onChange={(e) => props.onChange(e.target.value)}
           />
-          <p className="lf-help lf-warn">A value typed here is stored in the flow. Put it in the integration’s secrets and pick it above instead.</p>
+          <p className="lf-help lf-warn">
+            A value typed here is stored in the flow. Put it in the integration’s secrets and pick it above instead.
+          </p>
         </>
       )}
       {names.length === 0 && <p className="lf-help">The test integration has no secrets yet; add them on the Integrations page.</p>}

@@ -51,7 +51,8 @@ export function TestPanel() {
     setLeadText((text) => {
       try {
         const lead = JSON.parse(text);
-        if (JSON.stringify({ ...lead, offer: '' }) === JSON.stringify({ ...sampleLead(''), offer: '' })) return JSON.stringify(sampleLead(offer), null, 2);
+        if (JSON.stringify({ ...lead, offer: '' }) === JSON.stringify({ ...sampleLead(''), offer: '' }))
+          return JSON.stringify(sampleLead(offer), null, 2);
       } catch {
         /* being edited */
       }
@@ -96,11 +97,20 @@ export function TestPanel() {
       });
       s.setRun(answer);
       const failed = answer.execution.steps.filter((st) => st.state === 'error').length;
-      notify(answer.execution.state === 'success' ? 'success' : 'error', answer.execution.state === 'success' ? `Test run finished in ${formatMs(answer.execution.durationMs)}` : `Test run stopped: ${answer.error?.message ?? `${failed} node failed`}`);
+      notify(
+        answer.execution.state === 'success' ? 'success' : 'error',
+        answer.execution.state === 'success'
+          ? `Test run finished in ${formatMs(answer.execution.durationMs)}`
+          : `Test run stopped: ${answer.error?.message ?? `${failed} node failed`}`,
+      );
     } catch (error) {
       if (error instanceof ApiError && error.issues) {
         s.setIssues(error.issues);
-        notify('error', 'Fix the marked problems before a test run', error.issues.map((i) => (i.nodeId ? `${i.nodeId}: ` : '') + `${i.field} ${i.message}`));
+        notify(
+          'error',
+          'Fix the marked problems before a test run',
+          error.issues.map((i) => (i.nodeId ? `${i.nodeId}: ` : '') + `${i.field} ${i.message}`),
+        );
       } else notify('error', `Test run failed: ${(error as Error).message}`);
     } finally {
       setRunning(false);
@@ -115,7 +125,9 @@ export function TestPanel() {
   return (
     <div className="lf-panel__section" data-testid="test-panel">
       <h2>Test run</h2>
-      <p className="lf-muted">Runs the flow as it is on the canvas against the integration’s real target. No lead changes, no postback is sent.</p>
+      <p className="lf-muted">
+        Runs the flow as it is on the canvas against the integration’s real target. No lead changes, no postback is sent.
+      </p>
       <div className="lf-field">
         <label className="lf-field__label" htmlFor="test-integration">
           Integration (its settings, secrets and target)
@@ -135,8 +147,7 @@ export function TestPanel() {
           Sample lead
         </label>
         <label className={source === 'stored' ? 'is-on' : ''}>
-          <input type="radio" name="lead-source" checked={source === 'stored'} onChange={() => setSource('stored')} />
-          A stored lead
+          <input type="radio" name="lead-source" checked={source === 'stored'} onChange={() => setSource('stored')} />A stored lead
         </label>
       </div>
       {source === 'sample' ? (
@@ -156,7 +167,12 @@ export function TestPanel() {
         </div>
       ) : (
         <div className="lf-field">
-          <select className="lf-input" value={leadId} onChange={(e) => setLeadId(e.target.value === '' ? '' : Number(e.target.value))} aria-label="Stored lead">
+          <select
+            className="lf-input"
+            value={leadId}
+            onChange={(e) => setLeadId(e.target.value === '' ? '' : Number(e.target.value))}
+            aria-label="Stored lead"
+          >
             <option value="">choose a lead…</option>
             {storedLeads.map((l) => (
               <option key={l.id} value={l.id}>
@@ -169,8 +185,16 @@ export function TestPanel() {
       )}
       {hasTrigger && (
         <div className="lf-field">
-          <label className="lf-field__label">{meta.event === 'postback.in' ? 'The target’s postback (query and body)' : 'The batch the status check starts with'}</label>
-          <textarea className="lf-input lf-input--mono" rows={6} spellCheck={false} value={triggerText} onChange={(e) => setTriggerText(e.target.value)} />
+          <label className="lf-field__label">
+            {meta.event === 'postback.in' ? 'The target’s postback (query and body)' : 'The batch the status check starts with'}
+          </label>
+          <textarea
+            className="lf-input lf-input--mono"
+            rows={6}
+            spellCheck={false}
+            value={triggerText}
+            onChange={(e) => setTriggerText(e.target.value)}
+          />
         </div>
       )}
       <button
@@ -185,7 +209,9 @@ export function TestPanel() {
       {run && execution && (
         <div className="lf-run-summary" data-testid="run-summary">
           <h3>
-            <span className={`lf-pill lf-pill--${execution.state === 'success' ? 'ok' : 'error'}`}>{execution.state === 'success' ? 'succeeded' : 'failed'}</span>{' '}
+            <span className={`lf-pill lf-pill--${execution.state === 'success' ? 'ok' : 'error'}`}>
+              {execution.state === 'success' ? 'succeeded' : 'failed'}
+            </span>{' '}
             <span className="lf-muted">
               {formatMs(execution.durationMs)} · execution #{execution.id}
             </span>
@@ -213,7 +239,8 @@ export function TestPanel() {
                   {step.nodeId}
                 </button>
                 <span className="lf-muted">
-                  {step.state === 'ok' ? (step.port && step.port !== 'out' ? `→ ${step.port}` : 'ok') : step.error?.code ?? 'failed'} · {formatMs(step.durationMs)}
+                  {step.state === 'ok' ? (step.port && step.port !== 'out' ? `→ ${step.port}` : 'ok') : (step.error?.code ?? 'failed')} ·{' '}
+                  {formatMs(step.durationMs)}
                 </span>
               </li>
             ))}

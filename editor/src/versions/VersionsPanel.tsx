@@ -12,7 +12,10 @@ import { diffFlows, type FlowChange } from './diff.ts';
 
 export async function rollBack(flowId: string, version: number): Promise<FlowDoc | undefined> {
   const s = useEditor.getState();
-  const message = s.dirty || s.viewing?.stash.dirty ? `Roll back to version ${version}? Your unsaved changes will be lost.` : `Roll back to version ${version}? It is saved again as the newest version; nothing is deleted.`;
+  const message =
+    s.dirty || s.viewing?.stash.dirty
+      ? `Roll back to version ${version}? Your unsaved changes will be lost.`
+      : `Roll back to version ${version}? It is saved again as the newest version; nothing is deleted.`;
   if (!window.confirm(message)) return undefined;
   const doc = await api.version(flowId, version);
   const saved = await api.saveFlow({ ...doc, id: flowId });
@@ -65,7 +68,11 @@ export function VersionsPanel() {
       <p className="lf-muted">Every save is a new version. Nothing is lost: roll back saves an old version again as the newest.</p>
       <ol className="lf-versions">
         {versions.map((v) => (
-          <li key={v.version} className={`${v.version === current ? 'is-current' : ''}${viewing?.version === v.version ? ' is-viewing' : ''}`} data-version={v.version}>
+          <li
+            key={v.version}
+            className={`${v.version === current ? 'is-current' : ''}${viewing?.version === v.version ? ' is-viewing' : ''}`}
+            data-version={v.version}
+          >
             <div className="lf-versions__line">
               <b>v{v.version}</b>
               {v.version === current && <span className="lf-pill lf-pill--ok">current</span>}
@@ -81,7 +88,11 @@ export function VersionsPanel() {
                   <button type="button" className="lf-link-btn" onClick={() => void compare(v.version)}>
                     Changes since
                   </button>
-                  <button type="button" className="lf-link-btn" onClick={() => void rollBack(flowId, v.version).catch((e) => notify('error', (e as Error).message))}>
+                  <button
+                    type="button"
+                    className="lf-link-btn"
+                    onClick={() => void rollBack(flowId, v.version).catch((e) => notify('error', (e as Error).message))}
+                  >
                     Roll back
                   </button>
                 </>

@@ -33,7 +33,8 @@ function flatten(value: unknown, prefix: string, out: Map<string, unknown>): voi
 function nodeChanges(before: FlowNode, after: FlowNode, out: FlowChange[]): void {
   const id = after.id;
   if (before.type !== after.type) out.push({ kind: 'changed', nodeId: id, what: `${id}: type`, before: before.type, after: after.type });
-  if ((before.label ?? '') !== (after.label ?? '')) out.push({ kind: 'changed', nodeId: id, what: `${id}: label`, before: before.label ?? '', after: after.label ?? '' });
+  if ((before.label ?? '') !== (after.label ?? ''))
+    out.push({ kind: 'changed', nodeId: id, what: `${id}: label`, before: before.label ?? '', after: after.label ?? '' });
   const a = new Map<string, unknown>();
   const b = new Map<string, unknown>();
   flatten({ params: before.params, settings: before.settings ?? {} }, '', a);
@@ -52,11 +53,14 @@ export function diffFlows(before: FlowDoc, after: FlowDoc): FlowChange[] {
   const out: FlowChange[] = [];
   if (before.name !== after.name) out.push({ kind: 'changed', what: 'flow name', before: before.name, after: after.name });
   if (before.event !== after.event) out.push({ kind: 'changed', what: 'event', before: before.event, after: after.event });
-  if ((before.description ?? '') !== (after.description ?? '')) out.push({ kind: 'changed', what: 'description', before: before.description ?? '', after: after.description ?? '' });
+  if ((before.description ?? '') !== (after.description ?? ''))
+    out.push({ kind: 'changed', what: 'description', before: before.description ?? '', after: after.description ?? '' });
   const old = new Map(before.nodes.map((n) => [n.id, n]));
   const now = new Map(after.nodes.map((n) => [n.id, n]));
-  for (const node of after.nodes) if (!old.has(node.id)) out.push({ kind: 'added', nodeId: node.id, what: `node ${node.id} (${node.type})` });
-  for (const node of before.nodes) if (!now.has(node.id)) out.push({ kind: 'removed', nodeId: node.id, what: `node ${node.id} (${node.type})` });
+  for (const node of after.nodes)
+    if (!old.has(node.id)) out.push({ kind: 'added', nodeId: node.id, what: `node ${node.id} (${node.type})` });
+  for (const node of before.nodes)
+    if (!now.has(node.id)) out.push({ kind: 'removed', nodeId: node.id, what: `node ${node.id} (${node.type})` });
   for (const node of after.nodes) {
     const previous = old.get(node.id);
     if (previous) nodeChanges(previous, node, out);
