@@ -29,7 +29,14 @@ import { StatusChecks } from './services/status-checks.ts';
 import { leadRoutes } from './http/leads.ts';
 import { checkRoutes } from './http/checks.ts';
 import { postbackRoutes } from './http/postbacks.ts';
-import { manageRoutes } from './http/manage.ts';
+import { nodeRoutes } from './http/nodes.ts';
+import { flowRoutes } from './http/flows.ts';
+import { testRunRoutes } from './http/test-runs.ts';
+import { integrationRoutes } from './http/integrations.ts';
+import { offerRoutes } from './http/offers.ts';
+import { webmasterRoutes } from './http/webmasters.ts';
+import { executionRoutes } from './http/executions.ts';
+import { ExecutionLog } from './services/executions.ts';
 import { templateRoutes } from './http/templates.ts';
 import { TemplateService } from './services/templates.ts';
 import { homeRoutes } from './http/home.ts';
@@ -103,11 +110,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
-  app.use(leadRoutes(intake, leadService, store, wake));
+  app.use(leadRoutes(intake, leadService));
   app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));
-  app.use(manageRoutes({ registry, flows, integrations, offers, runner, store }));
+  // the management API the editor uses
+  app.use(nodeRoutes(registry));
+  app.use(flowRoutes(flows));
+  app.use(testRunRoutes(flows, leadService, runner));
+  app.use(integrationRoutes(integrations));
+  app.use(offerRoutes(offers));
+  app.use(webmasterRoutes(offers));
+  app.use(executionRoutes(new ExecutionLog(store), runner));
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(express.static(EDITOR_DIST, { index: 'index.html' }));
   } else {

@@ -8,14 +8,9 @@
  *   `missing` settings, secrets and offer parameters, and for targets that send postbacks the
  *   postback URL with its tail of macros (`postbackUrlWithTail`).
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { TemplateService } from '../services/templates.ts';
-
-/** Who saved the flows: the `X-Leadflow-User` header until there are accounts. */
-function author(req: Request): string {
-  const user = req.get('x-leadflow-user');
-  return user && user.length <= 100 ? user : 'anonymous';
-}
+import { author } from './params.ts';
 
 export function templateRoutes(templates: TemplateService): Router {
   const router = Router();

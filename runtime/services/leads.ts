@@ -9,7 +9,7 @@ import type { Integration } from '../../core/domain/config.ts';
 import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
-import type { LeadView } from '../../core/api.ts';
+import type { LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
 import { parseLeadInput } from './lead-input.ts';
 
@@ -30,6 +30,51 @@ export class LeadService {
     const lead = await this.get(id);
     const [history, deliveries] = await Promise.all([this.store.history(id), this.store.jobsOfLead(id)]);
     return { lead, history, deliveries };
+  }
+
+  /** A lead's page: its view and its latest 50 executions, newest first. */
+  async page(id: number): Promise<LeadPage> {
+    const view = await this.view(id);
+    const executions = await this.store.listExecutions({ leadId: id, limit: 50 });
+    return { ...view, executions };
+  }
+
+  /** Leads, newest first, filtered as `GET /api/leads` asks. */
+  list(query: LeadQuery): Promise<Lead[]> {
+    return this.store.listLeads({
+      stage: query.stage,
+      integrationId: query.integration,
+      offer: query.offer,
+      before: query.before,
+      limit: query.limit,
+    });
+  }
+
+  /**
+   * Queues a lead still `new` for delivery again (after its job failed for good).
+   * @throws DomainError `conflict` when the lead has left `new`.
+   */
+  async redeliver(id: number): Promise<{ id: number; queued: true }> {
+    const lead = await this.get(id);
+    if (lead.stage !== 'new') throw new DomainError('conflict', `the lead is ${lead.stage}, not new`, { field: 'stage' });
+    await this.store.enqueue([{ kind: 'lead.new', leadId: lead.id, integrationId: lead.integration }]);
+    this.onJobs();
+    return { id: lead.id, queued: true };
+  }
+
+  /**
+   * The lead a test run uses: a stored one, or a sample made from the fields given (id 0, stage
+   * `new`, of the integration under test), stored nowhere.
+   * @throws DomainError `not_found` (field `leadId`) when the stored lead does not exist.
+   */
+  async testLead(integrationId: string, choice: { leadId: number } | { sample: unknown }): Promise<Lead> {
+    if ('leadId' in choice) {
+      const stored = await this.store.getLead(choice.leadId);
+      if (!stored) throw new DomainError('not_found', `no lead ${choice.leadId}`, { field: 'leadId' });
+      return stored;
+    }
+    const now = new Date().toISOString();
+    return { ...parseLeadInput(choice.sample), id: 0, integration: integrationId, stage: 'new', created_at: now, updated_at: now };
   }
 
   /**

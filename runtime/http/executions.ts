@@ -1,0 +1,43 @@
+/**
+ * The integration log and acting on it: `GET /api/executions`, `GET /api/executions/:id`,
+ * `POST /api/executions/:id/rerun`, `POST /api/executions/:id/retry`.
+ */
+import { Router } from 'express';
+import type { ExecutionQuery } from '../../core/api.ts';
+import type { ExecutionLog } from '../services/executions.ts';
+import type { FlowRunner } from '../services/runs.ts';
+import { positive, text } from './params.ts';
+
+export function executionRoutes(log: ExecutionLog, runner: FlowRunner): Router {
+  const router = Router();
+
+  router.get('/api/executions', async (req, res) => {
+    const q = req.query;
+    const query: ExecutionQuery = {
+      lead: q.lead === undefined ? undefined : positive(q.lead, 'lead'),
+      flow: text(q.flow),
+      integration: text(q.integration),
+      before: q.before === undefined ? undefined : positive(q.before, 'before'),
+      limit: q.limit === undefined ? undefined : positive(q.limit, 'limit'),
+    };
+    res.json({ executions: await log.list(query) });
+  });
+
+  router.get('/api/executions/:id', async (req, res) => {
+    res.json(await log.get(positive(req.params.id, 'id')));
+  });
+
+  /** Runs an execution's event again on the flow's current version. */
+  router.post('/api/executions/:id/rerun', async (req, res) => {
+    const result = await runner.rerun(positive(req.params.id, 'id'));
+    res.json({ execution: result.execution, error: result.error });
+  });
+
+  /** Retries a failed execution from its failed node, on its version, with the recorded input. */
+  router.post('/api/executions/:id/retry', async (req, res) => {
+    const result = await runner.retryFromFailure(positive(req.params.id, 'id'));
+    res.json({ execution: result.execution, error: result.error });
+  });
+
+  return router;
+}

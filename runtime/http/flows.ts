@@ -1,0 +1,55 @@
+/** Flows and their versions: `/api/flows`, `/api/flows/validate`, `/api/flows/:id`, `/api/flows/:id/versions[/:version]`. */
+import { Router } from 'express';
+import { DomainError } from '../../core/domain/errors.ts';
+import type { FlowService } from '../services/flows.ts';
+import { author, positive } from './params.ts';
+
+export function flowRoutes(flows: FlowService): Router {
+  const router = Router();
+
+  router.get('/api/flows', async (_req, res) => {
+    res.json({ flows: await flows.list() });
+  });
+
+  router.post('/api/flows/validate', (req, res) => {
+    const result = flows.validate(req.body);
+    res.json(result.ok ? { ok: true, issues: [] } : { ok: false, issues: result.issues });
+  });
+
+  router.post('/api/flows', async (req, res) => {
+    res.status(201).json(await flows.create(req.body, author(req)));
+  });
+
+  router.get('/api/flows/:id', async (req, res) => {
+    res.json(await flows.load(req.params.id));
+  });
+
+  /** Saves a new version of a flow that exists; the body's id, when given, must be the URL's. */
+  router.put('/api/flows/:id', async (req, res) => {
+    const body = req.body as { id?: unknown };
+    if (body && typeof body === 'object' && body.id !== undefined && body.id !== req.params.id) {
+      throw new DomainError('invalid_field', 'does not match the URL', { field: 'id' });
+    }
+    await flows.stored(req.params.id);
+    res.json(await flows.save({ ...body, id: req.params.id }, author(req)));
+  });
+
+  router.delete('/api/flows/:id', async (req, res) => {
+    await flows.remove(req.params.id);
+    res.status(204).end();
+  });
+
+  router.get('/api/flows/:id/versions', async (req, res) => {
+    const stored = await flows.stored(req.params.id);
+    res.json({
+      currentVersion: stored.currentVersion,
+      versions: stored.versions.map(({ version, savedAt, savedBy }) => ({ version, savedAt, savedBy })),
+    });
+  });
+
+  router.get('/api/flows/:id/versions/:version', async (req, res) => {
+    res.json(await flows.version(req.params.id, positive(req.params.version, 'version')));
+  });
+
+  return router;
+}

@@ -1,0 +1,29 @@
+/** Integrations (secrets write-only): `/api/integrations`, `/api/integrations/:id`. */
+import { Router } from 'express';
+import type { IntegrationService } from '../services/integrations.ts';
+
+export function integrationRoutes(integrations: IntegrationService): Router {
+  const router = Router();
+
+  router.get('/api/integrations', async (_req, res) => {
+    res.json({ integrations: await integrations.list() });
+  });
+  router.post('/api/integrations', async (req, res) => {
+    res.status(201).json(await integrations.create(req.body));
+  });
+  router.get('/api/integrations/:id', async (req, res) => {
+    res.json(integrations.view(await integrations.get(req.params.id)));
+  });
+  router.patch('/api/integrations/:id', async (req, res) => {
+    res.json(await integrations.update(req.params.id, req.body));
+  });
+  router.put('/api/integrations/:id', async (req, res) => {
+    res.json(await integrations.update(req.params.id, req.body));
+  });
+  router.delete('/api/integrations/:id', async (req, res) => {
+    await integrations.remove(req.params.id);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,29 @@
+/** Reading the parts of a request every route module reads the same way. */
+import type { Request } from 'express';
+import { DomainError } from '../../core/domain/errors.ts';
+
+/** Who saved a version: the `X-Leadflow-User` header until there are accounts. */
+export function author(req: Request): string {
+  const user = req.get('x-leadflow-user');
+  return user && user.length <= 100 ? user : 'anonymous';
+}
+
+/** A whole number from 1 (an id, a version, a page size). */
+export function positive(value: unknown, field: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new DomainError('invalid_field', 'must be a whole number from 1', { field });
+  return n;
+}
+
+/** A whole number from 0, or undefined when the query leaves it out or empty. */
+export function wholeOrNone(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new DomainError('invalid_field', 'must be a whole number', { field });
+  return n;
+}
+
+/** A query parameter given once as text, else undefined. */
+export function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
