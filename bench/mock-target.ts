@@ -9,7 +9,7 @@
  *   every tenth order (by its number) `confirmed` (a status check's answer)
  * - `GET /stats`       → `{ "requests": <count> }`, answered at once
  *
- * Started by `bench/run.ts` with `--delay MS`; prints `{"url": "..."}` on its first stdout line.
+ * Started by the bench harness (`bench/harness.ts`) with `--delay MS`; prints `{"url": "..."}` on its first stdout line.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

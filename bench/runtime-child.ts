@@ -1,7 +1,7 @@
 /**
  * The runtime under test, in a process of its own so that its CPU and peak RSS are its own.
  * It starts exactly as `runtime/main.ts` does (same configuration from the environment, same
- * composition root) and adds, for the bench only, an IPC channel to the parent (`bench/run.ts`):
+ * composition root) and adds, for the bench only, an IPC channel to the parent (the harness, `bench/harness.ts`):
  * nothing here is part of the product.
  *
  * Environment: the runtime's own (`PORT`, `LEADFLOW_DATA`, `LOG_LEVEL`, `LEADFLOW_WORKERS`) plus

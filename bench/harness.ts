@@ -1,0 +1,201 @@
+/**
+ * The bench's processes: the runtime under test (`bench/runtime-child.ts`, a fresh temporary data
+ * folder each), the mock target (`bench/mock-target.ts`), the load generator (`bench/load.ts`) and
+ * any other script a scenario runs, each a child process of its own so that the runtime's CPU and
+ * peak RSS are its own. Children still alive when the bench exits are killed.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoadResult, LoadSpec } from './load.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const BENCH = path.join(ROOT, 'bench');
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+process.on('SIGINT', () => process.exit(130));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a TypeScript script in a child process; resolves with its exit code and all it printed. */
+export async function runScript(script: string, args: string[]): Promise<{ code: unknown; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  children.delete(child);
+  return { code, out };
+}
+
+/** Sends load at a URL from the load generator's own process; any error or non-2xx answer fails the bench. */
+export async function load(spec: LoadSpec): Promise<LoadResult> {
+  const { code, out } = await runScript(path.join(BENCH, 'load.ts'), [JSON.stringify(spec)]);
+  if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+  const result = JSON.parse(out.trim().split('\n').pop() as string) as LoadResult;
+  if (result.non2xx || result.errors) throw new Error(`the load got errors: ${JSON.stringify(result)}`);
+  return result;
+}
+
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The mock target: answers the demo CRM, the registration and the status check after the delay. */
+export interface MockTarget {
+  url: string;
+  requests(): Promise<number>;
+  stop(): void;
+}
+
+export async function startMock(delayMs: number): Promise<MockTarget> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH, 'mock-target.ts'), '--delay', String(delayMs)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const line = text.split('\n')[0];
+      if (text.includes('\n')) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`the mock target exited with ${code}`)));
+  });
+  return {
+    url,
+    async requests() {
+      return ((await (await fetch(`${url}/stats`)).json()) as { requests: number }).requests;
+    },
+    stop() {
+      child.kill('SIGTERM');
+      children.delete(child);
+    },
+  };
+}
+
+/** The runtime under test, reached over HTTP and over its IPC channel (see `bench/runtime-child.ts`). */
+export interface RuntimeChild {
+  url: string;
+  pid: number;
+  call<T = unknown>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+  api(method: string, route: string, body?: unknown): Promise<unknown>;
+  /** Starts a new peak: VmHWM falls back to the current RSS. */
+  resetPeak(): void;
+  /** VmHWM in MB since the last reset. */
+  peakRssMb(): number;
+  /** CPU time (user + system) the runtime process used so far, in ms. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeChildOptions {
+  /** Start the job queue (off: leads are stored with their delivery job and nothing takes it). */
+  queue: boolean;
+  /** Run it under `node --cpu-prof`, the profile written to bench/profiles/. */
+  profile?: boolean;
+}
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+function procStatus(pid: number, field: string): number {
+  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+  return match ? Number(match[1]) : NaN;
+}
+
+export async function startRuntime(options: RuntimeChildOptions): Promise<RuntimeChild> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'leadflow-bench-'));
+  const profileDir = path.join(BENCH, 'profiles');
+  if (options.profile) mkdirSync(profileDir, { recursive: true });
+  const child = fork(path.join(BENCH, 'runtime-child.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['--import', 'tsx', ...(options.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LEADFLOW_DATA: dataDir,
+      LEADFLOW_SANDBOX_PORT: 'off',
+      LOG_LEVEL: 'warn',
+      BENCH_QUEUE: options.queue ? 'on' : 'off',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 1;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.on('message', (message: { ready?: string; id?: number; result?: unknown; error?: string }) => {
+      if (message.ready) return resolve(message.ready);
+      const waiting = pending.get(message.id as number);
+      pending.delete(message.id as number);
+      if (message.error) waiting?.reject(new Error(message.error));
+      else waiting?.resolve(message.result);
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`the runtime exited with ${code}`));
+      for (const waiting of pending.values()) waiting.reject(new Error(`the runtime exited with ${code}`));
+    });
+  });
+  const pid = child.pid as number;
+  const call = <T>(cmd: string, args: Record<string, unknown> = {}) =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      child.send({ id, cmd, ...args });
+    });
+  return {
+    url,
+    pid,
+    call,
+    async api(method, route, body) {
+      const answer = await fetch(url + route, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await answer.text();
+      if (answer.status >= 300) throw new Error(`${method} ${route}: ${answer.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    resetPeak() {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    },
+    peakRssMb() {
+      return Math.round(procStatus(pid, 'VmHWM') / 1024);
+    },
+    cpuMs() {
+      // fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime, stime in clock ticks
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await call('stop').catch(() => undefined);
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      child.kill('SIGKILL');
+      children.delete(child);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The bench's command line (see `bench/run.ts`): what to run, how big, how fast the mock target
+ * answers. Read once; scenarios get it through their {@link BenchContext}.
+ */
+
+export interface BenchOptions {
+  /** A smoke run (under a minute) that the whole bench still works; otherwise the measurement. */
+  quick: boolean;
+  /** How long the mock target waits before it answers, ms. */
+  delayMs: number;
+  /** Scenario names to run (all when absent). */
+  only?: string[];
+  /** The scenario whose runtime runs under `node --cpu-prof`. */
+  profile?: string;
+  syncRate: number;
+  /** Below what delivery keeps up with, so the latencies compared are the work's, not a backlog's. */
+  growthRate: number;
+  connections: number;
+  size: { seconds: number; warmup: number; e2eLeads: number; growthLeads: number; statusLeads: number };
+}
+
+export function readOptions(argv: string[]): BenchOptions {
+  const option = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i > 0 ? argv[i + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  const size = quick
+    ? { seconds: 2, warmup: 1, e2eLeads: 2_000, growthLeads: 100_000, statusLeads: 20_000 }
+    : { seconds: 15, warmup: 3, e2eLeads: 30_000, growthLeads: 1_000_000, statusLeads: 100_000 };
+  if (option('growth-leads')) size.growthLeads = Number(option('growth-leads'));
+  return {
+    quick,
+    delayMs: Number(option('delay') ?? 5),
+    only: option('only')?.split(','),
+    profile: option('profile'),
+    syncRate: Number(option('sync-rate') ?? 500),
+    growthRate: Number(option('growth-rate') ?? 500),
+    connections: 100,
+    size,
+  };
+}

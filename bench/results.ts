@@ -1,0 +1,113 @@
+/**
+ * Collecting the bench's figures: one {@link Row} per measurement, printed as it comes, then as a
+ * table, and written to `bench/results.json` with the machine and the options they were taken with.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import type { LoadResult } from './load.ts';
+import type { BenchOptions } from './options.ts';
+import { percentile } from './stats.ts';
+
+/** One measurement, as the table shows it and `results.json` keeps it (extra figures by name). */
+export interface Row {
+  scenario: string;
+  /** e.g. "2,345 leads/s" */
+  throughput?: number;
+  unit?: string;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  /** What the latencies measure. */
+  latency?: string;
+  peakRssMb?: number;
+  target?: string;
+  met?: boolean;
+  notes?: string;
+  [key: string]: unknown;
+}
+
+export function fmt(n: number | undefined): string {
+  if (n === undefined || Number.isNaN(n)) return '-';
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  return n.toFixed(2);
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Percentiles of raw samples, rounded to 0.01. */
+export function summary(values: number[]): { p50: number; p95: number; p99: number } {
+  const sorted = Float64Array.from(values).sort();
+  return { p50: round2(percentile(sorted, 50)), p95: round2(percentile(sorted, 95)), p99: round2(percentile(sorted, 99)) };
+}
+
+/** The latencies of a load run. */
+export function pick(r: LoadResult) {
+  return { p50: r.p50, p95: r.p95, p99: r.p99 };
+}
+
+export class Results {
+  readonly rows: Row[] = [];
+
+  report(row: Row): void {
+    this.rows.push(row);
+    const lat = row.p50 === undefined ? '' : ` p50 ${fmt(row.p50)} p95 ${fmt(row.p95)} p99 ${fmt(row.p99)} ms`;
+    console.log(
+      `  ✓ ${row.scenario}: ${row.throughput === undefined ? '-' : `${fmt(row.throughput)} ${row.unit}`}${lat}${row.peakRssMb ? `, peak RSS ${row.peakRssMb} MB` : ''}`,
+    );
+  }
+
+  printTable(): void {
+    const head = ['scenario', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS', 'target', ''];
+    const body = this.rows.map((r) => [
+      r.scenario,
+      r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${r.unit}`,
+      fmt(r.p50),
+      fmt(r.p95),
+      fmt(r.p99),
+      r.peakRssMb ? `${r.peakRssMb} MB` : '-',
+      r.target ?? '',
+      r.met === undefined ? (r.target ? 'n/a' : '') : r.met ? 'met' : 'NOT met',
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+    const line = (cells: string[]) =>
+      '| ' + cells.map((c, i) => (i >= 1 && i <= 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
+    console.log('\n' + line(head));
+    console.log('|' + widths.map((w, i) => (i >= 1 && i <= 5 ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
+    for (const b of body) console.log(line(b));
+    console.log('\nnotes:');
+    for (const r of this.rows) {
+      if (r.latency || r.notes)
+        console.log(`- ${r.scenario}: ${[r.latency && `latency = ${r.latency}`, r.notes].filter(Boolean).join('; ')}`);
+    }
+  }
+
+  /** Writes `results.json`: when and where the bench ran, with what options, every row, and the error that stopped it. */
+  write(file: string, run: { started: number; seconds: number; options: BenchOptions; failed: unknown }): void {
+    const { options } = run;
+    const results = {
+      startedAt: new Date(run.started).toISOString(),
+      seconds: round2(run.seconds),
+      quick: options.quick,
+      machine: {
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model.trim(),
+        memoryMb: Math.round(os.totalmem() / 2 ** 20),
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+      },
+      options: {
+        targetDelayMs: options.delayMs,
+        connections: options.connections,
+        syncRate: options.syncRate,
+        growthRate: options.growthRate,
+        ...options.size,
+      },
+      scenarios: this.rows,
+      error: run.failed ? String(run.failed instanceof Error ? run.failed.stack : run.failed) : undefined,
+    };
+    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  }
+}

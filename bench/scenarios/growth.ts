@@ -1,0 +1,69 @@
+/**
+ * How the cost grows with the store: intake at the growth rate with deliveries on, on an empty
+ * store, then with many leads stored (a million in the full run); the p99s compared.
+ */
+import { load } from '../harness.ts';
+import { pick, round2, summary, type Row } from '../results.ts';
+import type { Scenario } from './scenario.ts';
+import { delivered, intakeUrl, SEND_LEAD, setUpSend } from './send-integration.ts';
+
+export const growth: Scenario = {
+  name: 'growth',
+  async run({ options, mock, startRuntime, report }) {
+    const { connections, size, growthRate } = options;
+    const runtime = await startRuntime({ queue: true });
+    try {
+      await setUpSend(runtime, mock.url);
+      await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections, amount: 1000 });
+      await delivered(runtime, 0, 1000);
+      const steady = async (label: string) => {
+        const afterId = await runtime.call<number>('maxLeadId');
+        runtime.resetPeak();
+        const intake = await load({
+          url: intakeUrl(runtime),
+          body: SEND_LEAD,
+          connections,
+          duration: size.seconds,
+          overallRate: growthRate,
+        });
+        const d = await delivered(runtime, afterId, intake.ok);
+        const peak = runtime.peakRssMb();
+        const rowIntake: Row = {
+          scenario: `growth, ${label}: intake at ${growthRate}/s with deliveries on`,
+          throughput: intake.perSecond,
+          unit: 'leads/s',
+          ...pick(intake),
+          latency: 'POST /api/leads → 202',
+          peakRssMb: peak,
+        };
+        const rowDelivery: Row = {
+          scenario: `growth, ${label}: delivery at ${growthRate}/s`,
+          throughput: Math.round(d.count / ((d.lastWait - d.firstCreated) / 1000)),
+          unit: 'leads/s',
+          ...summary(d.intakeToWaitMs),
+          latency: 'lead stored → lead in wait',
+          peakRssMb: peak,
+          notes: `one execution p50 ${summary(d.executionMs).p50} ms, p99 ${summary(d.executionMs).p99} ms`,
+        };
+        return [rowIntake, rowDelivery];
+      };
+      const [emptyIntake, emptyDelivery] = await steady('empty store');
+      report(emptyIntake);
+      report(emptyDelivery);
+      const seeded = await runtime.call<{ ms: number }>('seed', { count: size.growthLeads, integrationId: 'crm', offer: 'tea' });
+      const label = `${size.growthLeads.toLocaleString('en-US')} leads stored`;
+      const [bigIntake, bigDelivery] = await steady(label);
+      const ratio = (a: Row, b: Row) => round2((b.p99 as number) / (a.p99 as number));
+      bigIntake.target = 'p99 ≤ 1.5× empty';
+      bigIntake.met = ratio(emptyIntake, bigIntake) <= 1.5;
+      bigIntake.notes = `p99 ${ratio(emptyIntake, bigIntake)}× the empty store's; seeded ${size.growthLeads.toLocaleString('en-US')} leads with their delivery jobs in one transaction in ${(seeded.ms / 1000).toFixed(1)} s`;
+      bigDelivery.target = 'p99 ≤ 1.5× empty';
+      bigDelivery.met = ratio(emptyDelivery, bigDelivery) <= 1.5;
+      bigDelivery.notes = `p99 ${ratio(emptyDelivery, bigDelivery)}× the empty store's; ${bigDelivery.notes}`;
+      report(bigIntake);
+      report(bigDelivery);
+    } finally {
+      await runtime.stop();
+    }
+  },
+};
