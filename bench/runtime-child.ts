@@ -76,7 +76,10 @@ function seedData(i: number, offer: string): string {
 
 const STAGES_MIX: Stage[] = ['wait', 'wait', 'approve', 'approve', 'approve', 'cancel', 'trash', 'hold'];
 
-function seed(args: { count: number; integrationId: string; offer: string; stage?: Stage }): { count: number; ms: number } {
+async function seed(args: { count: number; integrationId: string; offer: string; stage?: Stage }): Promise<{ count: number; ms: number }> {
+  // a group commit left open in this turn (the job queue's poll claims jobs in one) would take the
+  // seed in and refuse the checkpoint below ("database table is locked"): start on a turn of our own
+  while (db.inTransaction) await new Promise((resolve) => setImmediate(resolve));
   const started = performance.now();
   const insertLead = db.prepare(
     `INSERT INTO leads (integration_id, offer, wm, stage, eid, status, data, created_at, updated_at)
