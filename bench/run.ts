@@ -677,9 +677,6 @@ function pick(r: LoadResult) {
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
-function num(value: unknown): number | undefined {
-  return typeof value === 'number' ? value : undefined;
-}
 
 // ---------------------------------------------------------------------------------------------
 // the run
