@@ -71,7 +71,7 @@ function test({ left, operator, right }: ConditionParams): boolean {
       try {
         return new RegExp(b, 'i').test(a);
       } catch (error) {
-        throw new Error(`Condition: "${b}" is not a valid regular expression: ${(error as Error).message}`);
+        throw new Error(`Condition: "${b}" is not a valid regular expression: ${(error as Error).message}`, { cause: error });
       }
     case 'exists':
       return left !== undefined && left !== null;

@@ -72,7 +72,7 @@ function read(from: unknown, name: string, path: string): unknown {
   try {
     return resolvePath(from, parsePath(path));
   } catch (error) {
-    if (error instanceof TemplateError) throw new Error(`Extract, field "${name}": ${error.message}`);
+    if (error instanceof TemplateError) throw new Error(`Extract, field "${name}": ${error.message}`, { cause: error });
     throw error;
   }
 }

@@ -85,7 +85,9 @@ function matches(rule: StatusRule, status: string): boolean {
       try {
         return new RegExp(expected, 'i').test(status);
       } catch (error) {
-        throw new Error(`Map Status: the pattern "${expected}" is not a valid regular expression: ${(error as Error).message}`);
+        throw new Error(`Map Status: the pattern "${expected}" is not a valid regular expression: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     default:
       throw new Error(`Map Status: unknown match "${String(rule.match)}" (use exact, list or pattern)`);

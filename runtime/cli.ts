@@ -30,12 +30,12 @@ function readJson(file: string, what: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read the ${what} file ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read the ${what} file ${file}: ${(error as Error).message}`, { cause: error });
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`the ${what} file ${file} is not JSON: ${(error as Error).message}`);
+    throw new Error(`the ${what} file ${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -26,7 +26,7 @@ export function parseSchedule(text: string): Schedule {
   try {
     new CronPattern(value);
   } catch (error) {
-    throw new Error(`"${value}" is not a cron expression: ${(error as Error).message}`);
+    throw new Error(`"${value}" is not a cron expression: ${(error as Error).message}`, { cause: error });
   }
   return { cron: value };
 }

@@ -40,7 +40,6 @@ import {
   type CodeLimitName,
   type CodeLimits,
   type CodeOutcome,
-  type CodeRunner,
 } from '../../core/node/code-sandbox.ts';
 import { HELPERS, text } from './code-sandbox-helpers.ts';
 
@@ -236,7 +235,7 @@ function describeThrown(
   kind: 'syntax' | 'exception',
 ): CodeError {
   let name = '';
-  let message = '';
+  let message: string;
   let position: { line?: number; column?: number } = {};
   try {
     const value = context.dump(thrown) as unknown;

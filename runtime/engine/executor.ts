@@ -319,7 +319,6 @@ export class Executor {
 
     while (attempts < attemptsAllowed) {
       attempts++;
-      failure = undefined;
       result = undefined;
       const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;

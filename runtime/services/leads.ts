@@ -4,7 +4,7 @@
  * write, the one outgoing postback the change causes (keyed by the change, so it is sent once)
  * and the `lead.approved` delivery when the integration has such a flow.
  */
-import { StageConflict, type ConfigStore, type Job, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
+import { StageConflict, type ConfigStore, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
 import type { Integration } from '../../core/domain/config.ts';
 import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';

@@ -17,7 +17,7 @@
  *   field; flow versions `UNIQUE (flow_id, version)` so two instances saving at once get two numbers;
  * - the config store is then shared too: lowdb's is one process's copy of `config.json`.
  */
-import type { FlowEvent, Integration, Offer, Webmaster } from '../../core/domain/config.ts';
+import type { Integration, Offer, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc, FlowVersion, StoredFlow } from '../../core/domain/flow.ts';
 import type { Job, JobKind, JobState } from '../../core/domain/job.ts';
 import type { Execution, ExecutionState } from '../../core/domain/execution.ts';

@@ -55,7 +55,8 @@ export async function buildEditor(): Promise<void> {
       // a lock left by a killed run
       if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000)
         rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`another test run has been building the editor for 3 minutes (lock ${lock})`);
+      if (Date.now() > deadline)
+        throw new Error(`another test run has been building the editor for 3 minutes (lock ${lock})`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

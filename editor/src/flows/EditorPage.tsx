@@ -37,10 +37,15 @@ async function loadFlow(id: string): Promise<FlowDoc> {
 export function EditorPage({ flowId }: { flowId: string }) {
   const [state, setState] = useState<'loading' | 'ready' | 'missing'>('loading');
   const [draft, setDraft] = useState<ReturnType<typeof readDraft>>();
+  // another flow opened: loading again (set while rendering, so the old flow never shows under the new id)
+  const [shownFlow, setShownFlow] = useState(flowId);
+  if (shownFlow !== flowId) {
+    setShownFlow(flowId);
+    setState('loading');
+  }
 
   useEffect(() => {
     let stale = false;
-    setState('loading');
     Promise.all([loadFlow(flowId), api.integrations(), api.offers()])
       .then(([doc, integrations, offers]) => {
         if (stale) return;

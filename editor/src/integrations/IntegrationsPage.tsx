@@ -44,6 +44,13 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
   const [offers, setOffers] = useState<Offer[]>([]);
   const [creating, setCreating] = useState(false);
   const [fromTemplate, setFromTemplate] = useState(false);
+  // a dialog that opened an integration is done with
+  const [shownIntegration, setShownIntegration] = useState(integrationId);
+  if (shownIntegration !== integrationId) {
+    setShownIntegration(integrationId);
+    setCreating(false);
+    setFromTemplate(false);
+  }
 
   const refresh = () =>
     Promise.all([api.integrations(), api.flows(), api.offers()])
@@ -55,9 +62,6 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
       .catch((e) => notify('error', `Could not load: ${(e as Error).message}`));
 
   useEffect(() => {
-    // a dialog that opened an integration is done with
-    setCreating(false);
-    setFromTemplate(false);
     void refresh();
   }, [integrationId]);
 
@@ -214,9 +218,11 @@ function IntegrationDetail({
 
   // settings saved elsewhere (the template checklist) show here too
   const savedSettings = JSON.stringify(integration.settings);
-  useEffect(() => {
+  const [shownSettings, setShownSettings] = useState(savedSettings);
+  if (shownSettings !== savedSettings) {
+    setShownSettings(savedSettings);
     setSettings(Object.entries(integration.settings).map(([key, value]) => ({ key, value })));
-  }, [savedSettings]);
+  }
 
   const patch = async (body: Parameters<typeof api.updateIntegration>[1], done?: string) => {
     try {

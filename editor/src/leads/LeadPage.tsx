@@ -79,13 +79,14 @@ export function LeadPage({ leadId }: { leadId: number }) {
     void load();
   }, [load]);
 
-  // while a delivery is under way, follow it
-  const busy = answer?.deliveries.some((d) => d.state === 'running' || (d.state === 'queued' && Date.parse(d.runAt) < Date.now() + 5000));
+  // while a delivery is under way, follow it (asked in the effect: the answer depends on the clock)
   useEffect(() => {
+    const now = Date.now();
+    const busy = answer?.deliveries.some((d) => d.state === 'running' || (d.state === 'queued' && Date.parse(d.runAt) < now + 5000));
     if (!busy) return;
     const timer = setInterval(() => void load(), 2000);
     return () => clearInterval(timer);
-  }, [busy, load]);
+  }, [answer, load]);
 
   if (missing)
     return (

@@ -55,7 +55,7 @@ export function ExecutionCanvas({
   }, [state, selectedNode]);
   useEffect(() => {
     if (clicked && clicked !== selectedNode) onSelectNode(clicked);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new click moves the list; a step picked in the list must not bounce back
   }, [clicked]);
 
   if (state === 'failed')

@@ -3,7 +3,7 @@
  * as you type (acorn, the parser the runtime checks code with). Loaded on demand, so flows without a
  * Code node never download it.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { EditorState, Compartment } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
@@ -47,7 +47,9 @@ export default function CodeEditor({
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
-  onChangeRef.current = onChange;
+  useLayoutEffect(() => {
+    onChangeRef.current = onChange;
+  });
   const readOnlyCompartment = useRef(new Compartment());
 
   useEffect(() => {
@@ -76,7 +78,7 @@ export default function CodeEditor({
     });
     view.current = new EditorView({ state, parent: host.current });
     return () => view.current?.destroy();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the view is made once; later values and readOnly reach it through the effects below
   }, []);
 
   // follow changes from outside (undo on the canvas, another version)

@@ -34,18 +34,17 @@ export function TemplateInput(props: Props) {
 
   const refresh = useCallback(
     (text: string, caret: number) => {
-      if (!completion) {
-        if (text.includes('{{')) void loadCompletion().then(() => refresh(text, caret));
-        return;
-      }
-      const { completionSpot, suggest } = completion;
-      const spot = completionSpot(text, caret);
-      if (!spot) {
-        setOpen(null);
-        return;
-      }
-      const items = suggest(useEditor.getState(), nodeId, descriptor, spot);
-      setOpen(items.length ? { spot, items, active: 0 } : null);
+      const show = ({ completionSpot, suggest }: NonNullable<typeof completion>) => {
+        const spot = completionSpot(text, caret);
+        if (!spot) {
+          setOpen(null);
+          return;
+        }
+        const items = suggest(useEditor.getState(), nodeId, descriptor, spot);
+        setOpen(items.length ? { spot, items, active: 0 } : null);
+      };
+      if (completion) show(completion);
+      else if (text.includes('{{')) void loadCompletion().then(show);
     },
     [nodeId, descriptor],
   );

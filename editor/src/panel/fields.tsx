@@ -3,7 +3,7 @@
  * boolean, keyValue, json, code, statusTable). The form is generated from a node's descriptor, so
  * a new node needs no code here.
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { KeyValue, ParamSpec, StatusRule } from '../../../core/node/contract.ts';
 import { STAGES } from '../../../core/domain/lead.ts';
 import { useEditor } from '../canvas/store.ts';
@@ -238,22 +238,29 @@ function KeyValueField(props: FieldProps) {
   );
 }
 
+/** Whether the text is the value written as JSON; text being typed (not JSON yet) is not. */
+function sameJson(text: string, value: unknown): boolean {
+  try {
+    return JSON.stringify(JSON.parse(text)) === JSON.stringify(value);
+  } catch {
+    return false;
+  }
+}
+
 /** JSON with templates in its strings. The text may be invalid while typing; only valid JSON is kept. */
 function JsonField(props: FieldProps) {
   const pretty = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 2));
   const [text, setText] = useState(() => pretty(props.value));
   const [error, setError] = useState('');
   // follow changes from outside (undo, paste, another version)
-  useEffect(() => {
-    try {
-      if (JSON.stringify(JSON.parse(text)) === JSON.stringify(props.value)) return;
-    } catch {
-      /* the text is being typed; an outside change still replaces it */
+  const [shownValue, setShownValue] = useState(props.value);
+  if (shownValue !== props.value) {
+    setShownValue(props.value);
+    if (!sameJson(text, props.value)) {
+      setText(pretty(props.value));
+      setError('');
     }
-    setText(pretty(props.value));
-    setError('');
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [props.value]);
+  }
   return (
     <>
       <TemplateInput

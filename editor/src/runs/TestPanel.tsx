@@ -47,7 +47,9 @@ export function TestPanel() {
   const [running, setRunning] = useState(false);
 
   // the sample's offer follows the integration while the sample is untouched
-  useEffect(() => {
+  const [sampleOffer, setSampleOffer] = useState(offer);
+  if (sampleOffer !== offer) {
+    setSampleOffer(offer);
     setLeadText((text) => {
       try {
         const lead = JSON.parse(text);
@@ -58,7 +60,7 @@ export function TestPanel() {
       }
       return text;
     });
-  }, [offer]);
+  }
 
   useEffect(() => {
     if (source !== 'stored' || !integrationId) return;
