@@ -262,6 +262,14 @@ describe('the affiliate network template', () => {
       enabled: false,
       missing: { settings: [], secrets: ['api_key'], offerParameters: { bare: ['network_stream_id'] } },
     });
+    // the same gaps the integration's page and its switch see, by the same rule
+    expect(created.body.readiness.gaps.map((g: { field: string }) => g.field)).toEqual([
+      'secrets.api_key',
+      'offers.bare.parameters.network_stream_id',
+    ]);
+    expect((await t.api('GET', '/api/integrations/aff')).body.readiness).toEqual(created.body.readiness);
+    const refused = await t.api('PATCH', '/api/integrations/aff', { enabled: true });
+    expect(refused.body.details).toEqual(created.body.readiness.gaps);
   });
 });
 
