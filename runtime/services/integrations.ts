@@ -59,7 +59,7 @@ function checked(
 /** The refusal to switch on an integration with gaps: the first gap's field, every gap in `details`. */
 export function notReady(readiness: Readiness): DomainError {
   const [first] = readiness.gaps;
-  const more = readiness.gaps.length > 1 ? ` (and ${readiness.gaps.length - 1} more; see details)` : '';
+  const more = readiness.gaps.length > 1 ? ` (and ${readiness.gaps.length - 1} more)` : '';
   return new DomainError('invalid_field', `cannot switch the integration on: ${first.message}${more}`, {
     field: first.field,
     details: readiness.gaps,
