@@ -120,8 +120,9 @@ export class TemplateService {
 
   /**
    * Creates an integration from a template: its flows saved as `<integration>-<flow>`, the
-   * settings, secrets and offers given. It is enabled when nothing required is missing, unless
-   * `enabled` says otherwise. Nothing is left behind when a step fails.
+   * settings, secrets and offers given. It is enabled when its readiness has no gap, unless
+   * `enabled` says otherwise (`enabled: true` with a gap is refused as the switch refuses it).
+   * Nothing is left behind when a step fails.
    */
   async instantiate(body: unknown, author: string): Promise<FromTemplateResult> {
     if (!checkRequest(body)) throw invalid((checkRequest.errors as ErrorObject[])[0]);
