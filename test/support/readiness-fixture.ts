@@ -142,15 +142,20 @@ export const FILLED = {
   flow: POSTBACK_FLOW,
 };
 
+/** Calls the runtime's API, failing on an error answer. */
+function caller(baseUrl: string) {
+  return async (method: string, route: string, body: unknown): Promise<void> => {
+    const res = await fetch(baseUrl + route, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+  };
+}
+
 /**
  * Sets the fixture up in a running runtime: the flows and the offer through the API, except the
  * broken postback flow, written to the store as a hand edit would; then the integration, off.
  */
 export async function plantReadinessFixture(baseUrl: string, config: ConfigStore): Promise<void> {
-  const call = async (method: string, route: string, body: unknown) => {
-    const res = await fetch(baseUrl + route, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  };
+  const call = caller(baseUrl);
   await call('POST', '/api/flows', SEND_FLOW);
   await config.saveFlowVersion(BROKEN_POSTBACK_FLOW, 'hand edit');
   await call('POST', '/api/offers', OFFER);
@@ -159,10 +164,7 @@ export async function plantReadinessFixture(baseUrl: string, config: ConfigStore
 
 /** Fills every gap in through the API, as an integrator would. */
 export async function fillReadinessGaps(baseUrl: string): Promise<void> {
-  const call = async (method: string, route: string, body: unknown) => {
-    const res = await fetch(baseUrl + route, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  };
+  const call = caller(baseUrl);
   await call('PATCH', `/api/integrations/${INTEGRATION.id}`, { settings: FILLED.settings, secrets: FILLED.secrets });
   await call('PUT', `/api/offers/${OFFER.id}`, { ...OFFER, parameters: FILLED.offerParameters });
   await call('PUT', `/api/flows/${POSTBACK_FLOW.id}`, FILLED.flow);
