@@ -9,12 +9,15 @@ import type { Lead, Stage, StageChange } from './domain/lead.ts';
 import type { Job } from './domain/job.ts';
 import type { Execution } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
+import type { Readiness } from './readiness.ts';
 
 /** An integration in an API answer. */
 export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken'> {
   secrets: Record<string, { set: true }>;
   /** The URL to give the target for postbacks, token included. */
   postbackUrl: string;
+  /** Whether it may be switched on, with every gap (see core/readiness.ts); the editor's checklist shows these. */
+  readiness: Readiness;
 }
 
 /** A lead as `GET /api/leads/:id` shows it. */
@@ -56,7 +59,10 @@ export interface TemplateSummary extends Omit<IntegrationTemplate, 'flows'> {
   events: FlowEvent[];
 }
 
-/** What is still to be filled in before the integration can work. */
+/**
+ * What is still to be filled in before the integration can work: the setting, secret and offer
+ * parameter gaps of its readiness, by name (see `missingOf` in core/readiness.ts).
+ */
 export interface Missing {
   settings: string[];
   secrets: string[];

@@ -91,7 +91,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const runner = new FlowRunner(config, store, leadService, flows, executor, wake);
   const intake = new IntakeService(config, store, runner, wake);
   const inbound = new InboundPostbacks(config, runner);
-  const integrations = new IntegrationService(config, () => publicUrl.value, refreshChecks);
+  const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks);
   checks = new StatusChecks(config, store, runner, log);
   const offers = new OfferService(config);
 

@@ -1,14 +1,18 @@
 /**
  * Integrations as the management API sees them: checked on write, secrets write-only. An answer
- * carries each secret's name with `"set": true`, never its value; a write may set a secret, keep
- * it (leave it out) or remove it (`null`).
+ * carries each secret's name with `"set": true`, never its value, and the integration's readiness
+ * (every gap that keeps it from working, core/readiness.ts); a write may set a secret, keep it
+ * (leave it out) or remove it (`null`), and is refused while it switches on an integration with a gap.
  */
 import { randomBytes } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
 import { FLOW_EVENTS, type FlowEvent, type Integration } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
-import { flowNeeds } from '../../core/flow/needs.ts';
+import type { DescriptorLookup } from '../../core/flow/validate.ts';
+import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import type { Offer } from '../../core/domain/config.ts';
 import type { IntegrationView } from '../../core/api.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
@@ -52,29 +56,84 @@ function checked(
   return body as ReturnType<typeof checked>;
 }
 
+/** The refusal to switch on an integration with gaps: the first gap's field, every gap in `details`. */
+export function notReady(readiness: Readiness): DomainError {
+  const [first] = readiness.gaps;
+  const more = readiness.gaps.length > 1 ? ` (and ${readiness.gaps.length - 1} more)` : '';
+  return new DomainError('invalid_field', `cannot switch the integration on: ${first.message}${more}`, {
+    field: first.field,
+    details: readiness.gaps,
+  });
+}
+
 export class IntegrationService {
+  /**
+   * The readiness of the integrations `get` answered, so that `view` (synchronous, as the routes
+   * call it) can show it. Keyed by the object, so a later `get` computes afresh.
+   */
+  private readonly computed = new WeakMap<Integration, Readiness>();
+
   constructor(
     private readonly config: ConfigStore,
     /** How targets reach the runtime; known once it listens. */
     private readonly publicUrl: () => string,
+    /** The node types, for validating the flows an integration names. */
+    private readonly descriptors: DescriptorLookup,
     /** Told after every write (the status-check schedules follow the configuration). */
     private readonly onChange: () => void = () => {},
   ) {}
 
+  /** An integration from {@link get} (or one this service just wrote) as an API answer. */
   view(integration: Integration): IntegrationView {
+    const readiness = this.computed.get(integration);
+    if (!readiness) throw new Error(`integration "${integration.id}" has no readiness computed; take it from get()`);
+    return this.present(integration, readiness);
+  }
+
+  /** `GET /api/integrations/:id`'s answer. */
+  async show(id: string): Promise<IntegrationView> {
+    return this.view(await this.get(id));
+  }
+
+  async list(): Promise<IntegrationView[]> {
+    const all = await this.config.listIntegrations();
+    return Promise.all(all.map(async (i) => this.present(i, await this.readiness(i))));
+  }
+
+  /** The stored integration; its readiness is computed on the way, for {@link view}. */
+  async get(id: string): Promise<Integration> {
+    const integration = await this.stored(id);
+    this.computed.set(integration, await this.readiness(integration));
+    return integration;
+  }
+
+  /**
+   * Every gap that keeps the integration from working, computed by the one readiness function over
+   * the current versions of its flows and its routed offers as stored now. `template` adds the
+   * required fields of the template it is being made from.
+   */
+  async readiness(integration: Integration, template?: ReadinessSources['template']): Promise<Readiness> {
+    const flows: Record<string, FlowDoc | undefined> = {};
+    for (const flowId of Object.values(integration.flows)) if (flowId) flows[flowId] = await this.config.getFlowVersion(flowId);
+    const offers: Record<string, Offer | undefined> = {};
+    for (const offerId of integration.offers) offers[offerId] = await this.config.getOffer(offerId);
+    const secrets = Object.entries(integration.secrets)
+      .filter(([, value]) => isSet(value))
+      .map(([name]) => name);
+    return integrationReadiness({ ...integration, secrets }, { flows, offers, descriptors: this.descriptors, template });
+  }
+
+  private present(integration: Integration, readiness: Readiness): IntegrationView {
     const { secrets, postbackToken, ...rest } = integration;
     return {
       ...rest,
       secrets: Object.fromEntries(Object.keys(secrets).map((name) => [name, { set: true as const }])),
       postbackUrl: `${this.publicUrl()}/postback/${encodeURIComponent(integration.id)}?token=${postbackToken}`,
+      readiness,
     };
   }
 
-  async list(): Promise<IntegrationView[]> {
-    return (await this.config.listIntegrations()).map((i) => this.view(i));
-  }
-
-  async get(id: string): Promise<Integration> {
+  private async stored(id: string): Promise<Integration> {
     const integration = await this.config.getIntegration(id);
     if (!integration) throw new DomainError('not_found', `no integration "${id}"`, { field: 'id' });
     return integration;
@@ -102,35 +161,12 @@ export class IntegrationService {
   async update(id: string, body: unknown): Promise<IntegrationView> {
     const input = checked(body);
     if (input.id !== undefined && input.id !== id) throw new DomainError('invalid_field', 'cannot be changed', { field: 'id' });
-    return this.write(await this.get(id), input);
+    return this.write(await this.stored(id), input);
   }
 
   async remove(id: string): Promise<void> {
     if (!(await this.config.deleteIntegration(id))) throw new DomainError('not_found', `no integration "${id}"`, { field: 'id' });
     this.onChange();
-  }
-
-  /** An integration is switched on only when every flow it runs finds the settings and secrets it names. */
-  private async checkReady(integration: Integration): Promise<void> {
-    for (const [event, flowId] of Object.entries(integration.flows)) {
-      const flow = flowId ? await this.config.getFlowVersion(flowId) : undefined;
-      if (!flow) continue;
-      const needs = flowNeeds(flow);
-      const setting = needs.settings.find((name) => !Object.hasOwn(integration.settings, name));
-      if (setting)
-        throw new DomainError(
-          'invalid_field',
-          `is not set, and the ${event} flow "${flowId}" uses it; set it before switching the integration on`,
-          { field: `settings.${setting}` },
-        );
-      const secret = needs.secrets.find((name) => !Object.hasOwn(integration.secrets, name));
-      if (secret)
-        throw new DomainError(
-          'invalid_field',
-          `is not set, and the ${event} flow "${flowId}" uses it; set it before switching the integration on`,
-          { field: `secrets.${secret}` },
-        );
-    }
   }
 
   private async write(current: Integration, input: ReturnType<typeof checked>): Promise<IntegrationView> {
@@ -164,9 +200,11 @@ export class IntegrationService {
       if (!(await this.config.getOffer(offerId)))
         throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
     }
-    if (next.enabled) await this.checkReady(next);
+    const readiness = await this.readiness(next);
+    // switching on (or staying on) with a gap is refused; switching off never is
+    if (next.enabled && !readiness.ready) throw notReady(readiness);
     await this.config.putIntegration(next);
     this.onChange();
-    return this.view(next);
+    return this.present(next, readiness);
   }
 }

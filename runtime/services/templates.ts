@@ -1,8 +1,9 @@
 /**
  * Integration templates: ready integrations for the kinds of target (`flows/templates/*.json`),
  * and "new integration from template", which saves the template's flows under the new
- * integration's name, creates the integration, and says what is still missing — the settings and
- * secrets not given, and per offer the offer parameters the template needs that the offer lacks.
+ * integration's name, creates the integration, and says what is still missing — its readiness
+ * (core/readiness.ts: the settings, secrets and offer parameters its flows name or the template
+ * requires, and any problem of its flows), and `missing`, the same gaps by name.
  *
  * A template file (schema: `flows/template.schema.json`):
  *
@@ -18,12 +19,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
-import type { FlowEvent } from '../../core/domain/config.ts';
+import type { FlowEvent, Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { FlowService } from './flows.ts';
-import type { IntegrationService } from './integrations.ts';
-import type { FromTemplateResult, IntegrationTemplate, Missing, TemplateSummary } from '../../core/api.ts';
+import { notReady, type IntegrationService } from './integrations.ts';
+import { missingOf } from '../../core/readiness.ts';
+import type { FromTemplateResult, IntegrationTemplate, TemplateSummary } from '../../core/api.ts';
 
 const TEMPLATES_DIR = fileURLToPath(new URL('../../flows/templates/', import.meta.url));
 const SCHEMA_FILE = fileURLToPath(new URL('../../flows/template.schema.json', import.meta.url));
@@ -74,11 +76,6 @@ function invalid(error: ErrorObject): DomainError {
   return new DomainError('invalid_field', message, { field });
 }
 
-/** Whether an offer has a parameter: by its name, or geo-specific (`name-de`). */
-function hasParameter(parameters: Record<string, string>, name: string): boolean {
-  return Object.entries(parameters).some(([key, value]) => (key === name || key.startsWith(`${name}-`)) && value.trim() !== '');
-}
-
 export class TemplateService {
   private templates: Map<string, IntegrationTemplate> | undefined;
 
@@ -123,8 +120,9 @@ export class TemplateService {
 
   /**
    * Creates an integration from a template: its flows saved as `<integration>-<flow>`, the
-   * settings, secrets and offers given. It is enabled when nothing required is missing, unless
-   * `enabled` says otherwise. Nothing is left behind when a step fails.
+   * settings, secrets and offers given. It is enabled when its readiness has no gap, unless
+   * `enabled` says otherwise (`enabled: true` with a gap is refused as the switch refuses it).
+   * Nothing is left behind when a step fails.
    */
   async instantiate(body: unknown, author: string): Promise<FromTemplateResult> {
     if (!checkRequest(body)) throw invalid((checkRequest.errors as ErrorObject[])[0]);
@@ -146,8 +144,6 @@ export class TemplateService {
     const secrets = { ...request.secrets };
     // kept with the integration, so the URL to paste into the target can be shown again later
     if (template.postbackTail && settings.postback_tail === undefined) settings.postback_tail = template.postbackTail;
-    const missing = await this.missing(template, settings, secrets, request.offers ?? []);
-    const complete = missing.settings.length === 0 && missing.secrets.length === 0 && Object.keys(missing.offerParameters).length === 0;
 
     const saved: string[] = [];
     try {
@@ -158,10 +154,23 @@ export class TemplateService {
         saved.push(doc.id);
         events[flow.event] = doc.id;
       }
+      const draft: Integration = {
+        id: request.id,
+        name: request.name,
+        enabled: false,
+        settings,
+        secrets,
+        offers: request.offers ?? [],
+        flows: events,
+        postbackToken: '',
+      };
+      // the same rule as the switch on the integration's page, with the template's required fields added
+      const readiness = await this.integrations.readiness(draft, template);
+      if (request.enabled === true && !readiness.ready) throw notReady(readiness);
       const view = await this.integrations.create({
         id: request.id,
         name: request.name,
-        enabled: request.enabled ?? complete,
+        enabled: request.enabled ?? readiness.ready,
         settings,
         secrets,
         offers: request.offers ?? [],
@@ -169,36 +178,14 @@ export class TemplateService {
       });
       return {
         ...view,
+        readiness,
         template: template.id,
-        missing,
+        missing: missingOf(readiness),
         postbackUrlWithTail: template.postbackTail ? view.postbackUrl + template.postbackTail : undefined,
       };
     } catch (error) {
       for (const id of saved) await this.flows.remove(id).catch(() => undefined);
       throw error;
     }
-  }
-
-  /** What an integration made from `template` still lacks. */
-  async missing(
-    template: IntegrationTemplate,
-    settings: Record<string, string>,
-    secrets: Record<string, string>,
-    offers: string[],
-  ): Promise<Missing> {
-    const given = (values: Record<string, string>, name: string) => (values[name] ?? '').trim() !== '';
-    const offerParameters: Record<string, string[]> = {};
-    for (const offerId of offers) {
-      const offer = await this.config.getOffer(offerId);
-      const lacking = template.offerParameters
-        .filter((p) => p.required && !hasParameter(offer?.parameters ?? {}, p.name))
-        .map((p) => p.name);
-      if (lacking.length) offerParameters[offerId] = lacking;
-    }
-    return {
-      settings: template.settings.filter((s) => s.required && !given(settings, s.name)).map((s) => s.name),
-      secrets: template.secrets.filter((s) => s.required !== false && !given(secrets, s.name)).map((s) => s.name),
-      offerParameters,
-    };
   }
 }

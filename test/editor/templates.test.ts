@@ -1,8 +1,8 @@
 /**
  * "New integration from template" in the editor, in a real browser against the real runtime and
  * the AlterCPA sandbox target: the templates listed, the form drawn from the template, what is
- * missing listed and fixed on the integration's page, the integration switched on, and a lead
- * delivered to the sandbox with the network's id.
+ * missing listed and fixed on the integration's page (its checklist is the server's readiness),
+ * the integration switched on, and a lead delivered to the sandbox with the network's id.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,28 +82,31 @@ describe('new integration from template', () => {
       flows: { 'lead.new': 'sandbox-network-send', 'status.processing': 'sandbox-network-status' },
     });
 
-    // the integration's page: the checklist, and the switch refused while the user ID is missing
+    // the integration's page: the checklist (the server's readiness), and the switch refused while the user ID is missing
     await page.getByTestId('open-created').click();
     const detail = page.getByTestId('integration-detail');
     await detail.waitFor();
-    const checklist = page.getByTestId('setup-checklist');
-    await checklist.locator('[data-missing="settings.user_id"]').waitFor();
-    await checklist.locator('[data-missing="offer.tea.altercpa_offer"]').waitFor();
+    const checklist = page.getByTestId('readiness');
+    await eventually(() => checklist.locator('[data-gap]').evaluateAll((items) => items.map((i) => i.getAttribute('data-gap')))).toEqual([
+      'settings.user_id',
+      'offers.tea.parameters.altercpa_offer',
+    ]);
     await page.locator('.lf-switch').click();
+    await page.getByTestId('readiness-refused').waitFor();
     await eventually(() => page.getByTestId('readiness').textContent()).toContain('the setting “user_id”, which is not set here');
     await eventually(() => page.getByTestId('enabled').isChecked()).toBe(false);
     await page.screenshot({ path: path.join(ARTIFACTS, 'templates-checklist.png') });
 
-    await checklist.getByLabel('User ID').fill(user);
-    await checklist.locator('[data-missing="settings.user_id"]').getByRole('button', { name: 'Save' }).click();
-    await eventually(() => checklist.locator('[data-missing="settings.user_id"]').count()).toBe(0);
+    await checklist.getByLabel('Value of the setting user_id').fill(user);
+    await checklist.locator('[data-gap="settings.user_id"]').getByRole('button', { name: 'Save' }).click();
+    await eventually(() => checklist.locator('[data-gap="settings.user_id"]').count()).toBe(0);
     // the Settings section below shows it too
     await eventually(() =>
       detail.locator('input[aria-label$="value"]').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value)),
     ).toContain(user);
-    await checklist.getByLabel('Offer ID in the network of Slimming tea').fill('25');
-    await checklist.locator('[data-missing="offer.tea.altercpa_offer"]').getByRole('button', { name: 'Save' }).click();
-    await page.getByTestId('setup-complete').waitFor();
+    await checklist.getByLabel('Value of altercpa_offer for Slimming tea').fill('25');
+    await checklist.locator('[data-gap="offers.tea.parameters.altercpa_offer"]').getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('readiness-complete').waitFor();
     expect((await runtime.integrations.get('sandbox-network')).settings).toMatchObject({ base_url: altercpa.url, user_id: user });
     expect((await runtime.offers.get('tea')).parameters).toMatchObject({ altercpa_offer: '25', crm_offer_id: '101' });
 

@@ -262,6 +262,34 @@ describe('the affiliate network template', () => {
       enabled: false,
       missing: { settings: [], secrets: ['api_key'], offerParameters: { bare: ['network_stream_id'] } },
     });
+    // the same gaps the integration's page and its switch see, by the same rule
+    expect(created.body.readiness.gaps.map((g: { field: string }) => g.field)).toEqual([
+      'secrets.api_key',
+      'offers.bare.parameters.network_stream_id',
+    ]);
+    expect((await t.api('GET', '/api/integrations/aff')).body.readiness).toEqual(created.body.readiness);
+    const refused = await t.api('PATCH', '/api/integrations/aff', { enabled: true });
+    expect(refused.body.details).toEqual(created.body.readiness.gaps);
+  });
+
+  it('refuses enabled: true while there is a gap, as the switch does, and leaves nothing behind', async () => {
+    const t = await startRuntime();
+    cleanups.push(
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
+    const refused = await t.api('POST', '/api/integrations/from-template', {
+      template: 'affiliate-network',
+      id: 'eager',
+      name: 'Eager',
+      enabled: true,
+      settings: { base_url: 'http://127.0.0.1:9' },
+      secrets: { api_key: '   ' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ field: 'secrets.api_key', details: [{ kind: 'secret', name: 'api_key' }] });
+    expect((await t.api('GET', '/api/integrations/eager')).status).toBe(404);
+    expect((await t.api('GET', '/api/flows')).body.flows.filter((f: { id: string }) => f.id.startsWith('eager-'))).toEqual([]);
   });
 });
 

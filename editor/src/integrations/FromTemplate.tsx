@@ -2,20 +2,21 @@
  * "New integration from template": choose one of the templates in `flows/templates/`, answer what
  * it asks for (settings, secrets — typed once, never shown again — and the offers to route), and
  * the runtime creates the integration with its flows. The answer says whether it is on, what is
- * still missing and, for targets that send postbacks, the postback URL with its tail of macros.
+ * still missing (the server's readiness) and, for targets that send postbacks, the postback URL
+ * with its tail of macros.
  *
- * What is missing stays on the integration's page as a checklist (kept in this tab's session),
- * recomputed from the integration as it is fixed, each gap with its own field to fill it in.
+ * What is missing stays on the integration's page as its checklist (Readiness.tsx), which the
+ * server computes for every integration: nothing is kept in the browser.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { FlowEvent, Offer } from '../../../core/domain/config.ts';
+import { hasOfferParameter } from '../../../core/readiness.ts';
 import {
   api,
   ApiError,
   type FlowSummary,
   type FromTemplateResult,
   type IntegrationView,
-  type Missing,
   type TemplateField,
   type TemplateSummary,
 } from '../api/client.ts';
@@ -51,61 +52,7 @@ export function freeIntegrationId(name: string, integrations: Set<string>, flows
   for (let i = 2; ; i++) if (!taken(`${base}-${i}`)) return `${base}-${i}`;
 }
 
-/** Whether an offer has a parameter, by its name or a country-specific one (`name-de`), as the runtime counts it. */
-export function offerHas(offer: Offer | undefined, name: string): boolean {
-  return Object.entries(offer?.parameters ?? {}).some(
-    ([key, value]) => (key === name || key.startsWith(`${name}-`)) && value.trim() !== '',
-  );
-}
-
-/** What an integration made from a template still lacks, as it is now. */
-export function missingNow(template: TemplateSummary, integration: IntegrationView, offers: Offer[]): Missing {
-  const offerParameters: Record<string, string[]> = {};
-  for (const offerId of integration.offers) {
-    const offer = offers.find((o) => o.id === offerId);
-    const lacking = template.offerParameters.filter((p) => p.required && !offerHas(offer, p.name)).map((p) => p.name);
-    if (lacking.length) offerParameters[offerId] = lacking;
-  }
-  return {
-    settings: template.settings.filter((s) => s.required && !(integration.settings[s.name] ?? '').trim()).map((s) => s.name),
-    secrets: template.secrets.filter((s) => s.required !== false && !integration.secrets[s.name]).map((s) => s.name),
-    offerParameters,
-  };
-}
-
-export function nothingMissing(missing: Missing): boolean {
-  return missing.settings.length === 0 && missing.secrets.length === 0 && Object.keys(missing.offerParameters).length === 0;
-}
-
 const labelOf = (fields: TemplateField[], name: string) => fields.find((f) => f.name === name)?.label ?? name;
-
-// ---------------------------------------------------------------------------------------------
-// the set-up kept for the integration's page
-
-const SETUP_KEY = 'leadflow.setup.';
-
-/** What the integration's page needs to show the template's checklist. */
-export interface TemplateSetup {
-  template: TemplateSummary;
-}
-
-export function rememberSetup(id: string, setup: TemplateSetup): void {
-  sessionStorage.setItem(SETUP_KEY + id, JSON.stringify(setup));
-}
-
-export function setupOf(id: string): TemplateSetup | undefined {
-  const saved = sessionStorage.getItem(SETUP_KEY + id);
-  if (!saved) return undefined;
-  try {
-    return JSON.parse(saved) as TemplateSetup;
-  } catch {
-    return undefined;
-  }
-}
-
-export function forgetSetup(id: string): void {
-  sessionStorage.removeItem(SETUP_KEY + id);
-}
 
 // ---------------------------------------------------------------------------------------------
 // small pieces
@@ -221,10 +168,7 @@ export function FromTemplateDialog({
             flows={flows}
             offers={offers}
             onBack={() => setStep({ at: 'choose' })}
-            onCreated={(result) => {
-              rememberSetup(result.id, { template: step.template });
-              setStep({ at: 'done', template: step.template, result });
-            }}
+            onCreated={(result) => setStep({ at: 'done', template: step.template, result })}
           />
         )}
         {step.at === 'done' && <Created template={step.template} result={step.result} offers={offers} />}
@@ -414,7 +358,7 @@ function TemplateForm({
         {offers.length === 0 && <p className="lf-muted">No offers yet; you can route offers later on the integration’s page.</p>}
         {offers.map((offer) => {
           const on = routed.includes(offer.id);
-          const lacking = template.offerParameters.filter((p) => p.required && !offerHas(offer, p.name));
+          const lacking = template.offerParameters.filter((p) => p.required && !hasOfferParameter(offer.parameters, p.name));
           return (
             <label key={offer.id} className={`lf-offer-pick${on ? ' is-on' : ''}`} data-offer-id={offer.id}>
               <input
@@ -455,9 +399,15 @@ function TemplateForm({
   );
 }
 
-/** The list of what is missing, with labels; empty when nothing is. */
-function MissingList({ template, missing, offers }: { template: TemplateSummary; missing: Missing; offers: Offer[] }) {
+/**
+ * What the new integration still lacks, from the server's answer: the settings, secrets and offer
+ * parameters by their labels in the template (`missing`, derived from the gaps), then any other gap
+ * (a flow's problem) in the server's words.
+ */
+function MissingList({ template, result, offers }: { template: TemplateSummary; result: FromTemplateResult; offers: Offer[] }) {
+  const { missing } = result;
   const offerName = (id: string) => offers.find((o) => o.id === id)?.name ?? id;
+  const others = result.readiness.gaps.filter((g) => g.kind !== 'setting' && g.kind !== 'secret' && g.kind !== 'offer-parameter');
   return (
     <ul className="lf-missing" data-testid="missing">
       {missing.settings.map((name) => (
@@ -475,12 +425,17 @@ function MissingList({ template, missing, offers }: { template: TemplateSummary;
           Offer <b>{offerName(offerId)}</b>: {names.map((n) => `${labelOf(template.offerParameters, n)} (${n})`).join(', ')}
         </li>
       ))}
+      {others.map((gap, i) => (
+        <li key={`g-${i}`} data-missing={gap.field}>
+          {gap.message}
+        </li>
+      ))}
     </ul>
   );
 }
 
 function Created({ template, result, offers }: { template: TemplateSummary; result: FromTemplateResult; offers: Offer[] }) {
-  const complete = nothingMissing(result.missing);
+  const complete = result.readiness.ready;
   const open = () => {
     location.hash = `#/integrations/${encodeURIComponent(result.id)}`;
   };
@@ -510,7 +465,7 @@ function Created({ template, result, offers }: { template: TemplateSummary; resu
       {!complete && (
         <section className="lf-box lf-box--warn">
           <h3>Still missing</h3>
-          <MissingList template={template} missing={result.missing} offers={offers} />
+          <MissingList template={template} result={result} offers={offers} />
           <p className="lf-help">
             The integration’s page lists these at the top, each with a field to fill it in (offer parameters can also be edited under Offers
             there).
@@ -534,116 +489,5 @@ function Created({ template, result, offers }: { template: TemplateSummary; resu
         </button>
       </div>
     </div>
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// the checklist on the integration's page
-
-export function SetupChecklist({
-  setup,
-  integration,
-  offers,
-  patch,
-  onOfferSaved,
-  onHide,
-}: {
-  setup: TemplateSetup;
-  integration: IntegrationView;
-  offers: Offer[];
-  patch(body: Parameters<typeof api.updateIntegration>[1], done?: string): Promise<boolean>;
-  onOfferSaved(offer: Offer): void;
-  onHide(): void;
-}) {
-  const { template } = setup;
-  const missing = missingNow(template, integration, offers);
-  const complete = nothingMissing(missing);
-  const [values, setValues] = useState<Record<string, string>>({});
-  const value = (key: string) => values[key] ?? '';
-  const set = (key: string, v: string) => setValues({ ...values, [key]: v });
-
-  const saveOfferParameter = async (offer: Offer, name: string, key: string) => {
-    try {
-      const next = await api.putOffer({ ...offer, parameters: { ...offer.parameters, [name]: value(key).trim() } });
-      onOfferSaved(next);
-      set(key, '');
-      notify('success', `${labelOf(template.offerParameters, name)} of ${offer.name} saved`);
-    } catch (e) {
-      notify('error', `Not saved: ${(e as Error).message}`);
-    }
-  };
-
-  const row = (key: string, field: TemplateField, what: string, label: string, secret: boolean, save: () => Promise<void>) => (
-    <form
-      key={key}
-      className="lf-fix"
-      data-missing={key}
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (value(key).trim()) void save();
-      }}
-    >
-      <div className="lf-fix__text">
-        <span className="lf-muted lf-small">{what}</span> <b>{field.label}</b> <code className="lf-muted">{field.name}</code>
-        <p className="lf-help">{field.help}</p>
-      </div>
-      <div className="lf-row">
-        <input
-          className="lf-input"
-          type={secret ? 'password' : 'text'}
-          autoComplete={secret ? 'new-password' : 'off'}
-          value={value(key)}
-          onChange={(e) => set(key, e.target.value)}
-          aria-label={label}
-        />
-        <button type="submit" className="lf-btn lf-btn--small lf-btn--primary" disabled={!value(key).trim()}>
-          Save
-        </button>
-      </div>
-    </form>
-  );
-
-  return (
-    <section className={`lf-box ${complete ? 'lf-box--ok' : 'lf-box--warn'}`} data-testid="setup-checklist">
-      <div className="lf-row">
-        <h2>Set-up from the template “{template.name}”</h2>
-        <span className="lf-toolbar__spacer" />
-        <button type="button" className="lf-link-btn lf-muted" onClick={onHide}>
-          Hide
-        </button>
-      </div>
-      {complete ? (
-        <p className="lf-ok-line" data-testid="setup-complete">
-          ✓ Everything the template asks for is filled in.
-          {integration.enabled ? ' The integration is on.' : ' Switch the integration on above when you are ready.'}
-        </p>
-      ) : (
-        <p className="lf-muted">Still missing — fill these in here:</p>
-      )}
-      {missing.settings.map((name) => {
-        const field = template.settings.find((f) => f.name === name)!;
-        return row(`settings.${name}`, field, 'Setting', field.label, false, async () => {
-          if (await patch({ settings: { ...integration.settings, [name]: value(`settings.${name}`).trim() } }, `${field.label} saved`))
-            set(`settings.${name}`, '');
-        });
-      })}
-      {missing.secrets.map((name) => {
-        const field = template.secrets.find((f) => f.name === name)!;
-        return row(`secrets.${name}`, field, 'Secret', field.label, true, async () => {
-          if (await patch({ secrets: { [name]: value(`secrets.${name}`) } }, `Secret ${field.label} saved`)) set(`secrets.${name}`, '');
-        });
-      })}
-      {Object.entries(missing.offerParameters).map(([offerId, names]) => {
-        const offer = offers.find((o) => o.id === offerId);
-        if (!offer) return null;
-        return names.map((name) => {
-          const field = template.offerParameters.find((f) => f.name === name)!;
-          const key = `offer.${offerId}.${name}`;
-          return row(key, field, `Offer ${offer.name}:`, `${field.label} of ${offer.name}`, false, () =>
-            saveOfferParameter(offer, name, key),
-          );
-        });
-      })}
-    </section>
   );
 }

@@ -1,42 +1,16 @@
 /**
  * Integrations: each target's settings and secrets (write-only: a stored secret is never shown),
  * the offers routed to it with their parameters (geo-specific ones marked), which flow handles which
- * event, the postback URL to give the target, and the on/off switch, which refuses to switch on an
- * integration whose flows are invalid or name settings and secrets it lacks. New integrations start
- * blank or from a template (FromTemplate.tsx), whose checklist of what is missing heads the page.
+ * event, the postback URL to give the target, and the on/off switch. The server refuses to switch on
+ * an integration with a gap; the checklist heading the page (Readiness.tsx) shows the gaps the
+ * server computed, the same ones. New integrations start blank or from a template (FromTemplate.tsx).
  */
 import { useEffect, useMemo, useState } from 'react';
-import { FLOW_EVENTS, type FlowEvent, type Offer } from '../../../core/domain/config.ts';
-import { api, ApiError, type FlowSummary, type IntegrationView } from '../api/client.ts';
+import { FLOW_EVENTS, type Offer } from '../../../core/domain/config.ts';
+import { api, type FlowSummary, type IntegrationView } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
-import { CopyField, forgetSetup, FromTemplateDialog, setupOf, SetupChecklist } from './FromTemplate.tsx';
-
-/** Problems that keep an integration off: invalid flows, settings and secrets its flows name but it lacks. */
-export async function readinessProblems(integration: IntegrationView): Promise<string[]> {
-  const problems: string[] = [];
-  const { flowNeeds } = await import('../../../core/flow/needs.ts');
-  const entries = Object.entries(integration.flows).filter(([, id]) => id) as [FlowEvent, string][];
-  if (entries.length === 0) problems.push('No flow handles any event yet.');
-  for (const [event, id] of entries) {
-    try {
-      const doc = await api.flow(id);
-      const check = await api.validateFlow(doc);
-      for (const issue of check.issues)
-        problems.push(`${event} flow “${doc.name}”: ${issue.nodeId ? `${issue.nodeId} ` : ''}${issue.field} ${issue.message}`);
-      const named = flowNeeds(doc);
-      for (const name of named.secrets)
-        if (!integration.secrets[name]) problems.push(`${event} flow “${doc.name}” uses the secret “${name}”, which is not set here.`);
-      for (const name of named.settings)
-        if (!(name in integration.settings))
-          problems.push(`${event} flow “${doc.name}” uses the setting “${name}”, which is not set here.`);
-    } catch (e) {
-      if (e instanceof ApiError && e.issues)
-        for (const issue of e.issues) problems.push(`${event} flow “${id}”: ${issue.nodeId ?? ''} ${issue.field} ${issue.message}`);
-      else problems.push(`${event} flow “${id}”: ${(e as Error).message}`);
-    }
-  }
-  return problems;
-}
+import { CopyField, FromTemplateDialog } from './FromTemplate.tsx';
+import { ReadinessChecklist } from './Readiness.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
   const [integrations, setIntegrations] = useState<IntegrationView[] | null>(null);
@@ -212,9 +186,8 @@ function IntegrationDetail({
   const [settings, setSettings] = useState<Row[]>(Object.entries(integration.settings).map(([key, value]) => ({ key, value })));
   const [newSecret, setNewSecret] = useState<Row>({ key: '', value: '' });
   const [replacing, setReplacing] = useState<Row | null>(null);
-  const [problems, setProblems] = useState<string[]>([]);
-  const [checking, setChecking] = useState(false);
-  const [setup, setSetup] = useState(() => setupOf(integration.id));
+  const [refused, setRefused] = useState(false);
+  const [switching, setSwitching] = useState(false);
 
   // settings saved elsewhere (the template checklist) show here too
   const savedSettings = JSON.stringify(integration.settings);
@@ -236,21 +209,32 @@ function IntegrationDetail({
     }
   };
 
+  /** Reads the integration again: its readiness follows offers and flows saved elsewhere too. */
+  const reload = () => api.integration(integration.id).then(onChanged, (e) => notify('error', `Could not reload: ${(e as Error).message}`));
+
+  const offerSaved = (next: Offer) => {
+    onOffersChanged(offers.map((o) => (o.id === next.id ? next : o)));
+    void reload();
+  };
+
   const toggle = async () => {
+    setSwitching(true);
     if (integration.enabled) {
       await patch({ enabled: false }, `${integration.name} is off: no leads are delivered`);
-      setProblems([]);
-      return;
+      setRefused(false);
+    } else {
+      try {
+        onChanged(await api.updateIntegration(integration.id, { enabled: true }));
+        setRefused(false);
+        notify('success', `${integration.name} is on`);
+      } catch (e) {
+        // the refusal lists the gaps; the integration's readiness, read again, holds the same ones
+        notify('error', `${integration.name} stays off: ${(e as Error).message}`);
+        setRefused(true);
+        await reload();
+      }
     }
-    setChecking(true);
-    const found = await readinessProblems(integration);
-    setChecking(false);
-    setProblems(found);
-    if (found.length) {
-      notify('error', `${integration.name} stays off until its flows are ready`);
-      return;
-    }
-    await patch({ enabled: true }, `${integration.name} is on`);
+    setSwitching(false);
   };
 
   const settingsDirty =
@@ -282,31 +266,12 @@ function IntegrationDetail({
           Integration log
         </a>
         <label className="lf-switch" title={integration.enabled ? 'Leads are delivered' : 'No leads are delivered'}>
-          <input type="checkbox" checked={integration.enabled} disabled={checking} onChange={() => void toggle()} data-testid="enabled" />
+          <input type="checkbox" checked={integration.enabled} disabled={switching} onChange={() => void toggle()} data-testid="enabled" />
           <span className="lf-switch__track" />
-          {checking ? 'checking…' : integration.enabled ? 'On' : 'Off'}
+          {switching ? 'switching…' : integration.enabled ? 'On' : 'Off'}
         </label>
       </div>
-      {setup && (
-        <SetupChecklist
-          setup={setup}
-          integration={integration}
-          offers={offers}
-          patch={patch}
-          onOfferSaved={(next) => onOffersChanged(offers.map((o) => (o.id === next.id ? next : o)))}
-          onHide={() => {
-            forgetSetup(integration.id);
-            setSetup(undefined);
-          }}
-        />
-      )}
-      {problems.length > 0 && (
-        <ul className="lf-issues" data-testid="readiness">
-          {problems.map((p, i) => (
-            <li key={i}>{p}</li>
-          ))}
-        </ul>
-      )}
+      <ReadinessChecklist integration={integration} offers={offers} refused={refused} patch={patch} onOfferSaved={offerSaved} />
 
       <section className="lf-box">
         <h2>Flows</h2>
@@ -499,7 +464,7 @@ function IntegrationDetail({
             onRoute={(on) =>
               void patch({ offers: on ? [...integration.offers, offer.id] : integration.offers.filter((o) => o !== offer.id) })
             }
-            onSaved={(next) => onOffersChanged(offers.map((o) => (o.id === next.id ? next : o)))}
+            onSaved={offerSaved}
           />
         ))}
         {offers.length === 0 && <p className="lf-muted">No offers yet.</p>}
