@@ -12,7 +12,7 @@ export function integrationRoutes(integrations: IntegrationService): Router {
     res.status(201).json(await integrations.create(req.body));
   });
   router.get('/api/integrations/:id', async (req, res) => {
-    res.json(integrations.view(await integrations.get(req.params.id)));
+    res.json(await integrations.show(req.params.id));
   });
   router.patch('/api/integrations/:id', async (req, res) => {
     res.json(await integrations.update(req.params.id, req.body));

@@ -7,12 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
-import { FLOW_EVENTS, type FlowEvent, type Integration } from '../../core/domain/config.ts';
+import { FLOW_EVENTS, type FlowEvent, type Integration, type Offer } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
-import type { Offer } from '../../core/domain/config.ts';
 import type { IntegrationView } from '../../core/api.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
@@ -67,12 +66,6 @@ export function notReady(readiness: Readiness): DomainError {
 }
 
 export class IntegrationService {
-  /**
-   * The readiness of the integrations `get` answered, so that `view` (synchronous, as the routes
-   * call it) can show it. Keyed by the object, so a later `get` computes afresh.
-   */
-  private readonly computed = new WeakMap<Integration, Readiness>();
-
   constructor(
     private readonly config: ConfigStore,
     /** How targets reach the runtime; known once it listens. */
@@ -83,28 +76,15 @@ export class IntegrationService {
     private readonly onChange: () => void = () => {},
   ) {}
 
-  /** An integration from {@link get} (or one this service just wrote) as an API answer. */
-  view(integration: Integration): IntegrationView {
-    const readiness = this.computed.get(integration);
-    if (!readiness) throw new Error(`integration "${integration.id}" has no readiness computed; take it from get()`);
-    return this.present(integration, readiness);
-  }
-
-  /** `GET /api/integrations/:id`'s answer. */
+  /** `GET /api/integrations/:id`'s answer: the integration with its readiness. */
   async show(id: string): Promise<IntegrationView> {
-    return this.view(await this.get(id));
+    const integration = await this.get(id);
+    return this.present(integration, await this.readiness(integration));
   }
 
   async list(): Promise<IntegrationView[]> {
     const all = await this.config.listIntegrations();
     return Promise.all(all.map(async (i) => this.present(i, await this.readiness(i))));
-  }
-
-  /** The stored integration; its readiness is computed on the way, for {@link view}. */
-  async get(id: string): Promise<Integration> {
-    const integration = await this.stored(id);
-    this.computed.set(integration, await this.readiness(integration));
-    return integration;
   }
 
   /**
@@ -133,7 +113,8 @@ export class IntegrationService {
     };
   }
 
-  private async stored(id: string): Promise<Integration> {
+  /** The stored integration, secrets and token included: for the runtime's own use, never an answer. */
+  async get(id: string): Promise<Integration> {
     const integration = await this.config.getIntegration(id);
     if (!integration) throw new DomainError('not_found', `no integration "${id}"`, { field: 'id' });
     return integration;
@@ -161,7 +142,7 @@ export class IntegrationService {
   async update(id: string, body: unknown): Promise<IntegrationView> {
     const input = checked(body);
     if (input.id !== undefined && input.id !== id) throw new DomainError('invalid_field', 'cannot be changed', { field: 'id' });
-    return this.write(await this.stored(id), input);
+    return this.write(await this.get(id), input);
   }
 
   async remove(id: string): Promise<void> {
