@@ -1,7 +1,7 @@
 /**
  * Status checks: each enabled integration's `status.processing`, `status.approved` and
- * `status.range` flows, run on the schedule their Status Check node gives (croner), or at once
- * through "check now".
+ * `status.range` flows, run on the schedule their trigger declares (its `trigger.schedule` facet:
+ * interval or cron, batch size, windows; croner), or at once through "check now".
  *
  * - processing: the integration's leads in `wait`, then `hold`, streamed from the store in
  *   batches (memory stays bounded whatever their number), one run per batch;
