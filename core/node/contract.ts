@@ -7,59 +7,13 @@
 import type { FlowEvent, OfferGoal, OfferProduct } from '../domain/config.ts';
 import type { Lead, Stage, StageSource } from '../domain/lead.ts';
 import type { CodeRunner } from './code-sandbox.ts';
-import type { ParamValues } from './params.ts';
+import type { ParamSpec, ParamValues } from './params.ts';
+
+export type { KeyValue, ParamKind, ParamSpec, StatusMatch, StatusRule } from './params.ts';
 
 /** The palette's groups, in the order the editor shows them. */
 export const CATEGORIES = ['trigger', 'build request', 'talk', 'read answer', 'act on lead', 'code'] as const;
 export type Category = (typeof CATEGORIES)[number];
-
-/**
- * How a parameter is edited and how the engine prepares it before `execute`:
- * - `text`, `select`, `number`, `boolean`, `code`: given to the node as written;
- * - `template`: rendered (`{{lead.phone | digits}}`); a template that is one expression keeps the value's type;
- * - `secret`: a template that may name `{{secrets.x}}`; the form never shows a stored secret;
- * - `keyValue`: rows of `{ key, value }`, each value rendered as a template;
- * - `json`: any JSON value whose strings are rendered as templates;
- * - `statusTable`: rows of `{ match, value, stage }` for Map Status.
- */
-export type ParamKind = 'text' | 'template' | 'secret' | 'select' | 'number' | 'boolean' | 'keyValue' | 'json' | 'code' | 'statusTable';
-
-export interface ParamSpec {
-  kind: ParamKind;
-  label?: string;
-  help?: string;
-  /** Used when the flow leaves the parameter out. */
-  default?: unknown;
-  /** A required parameter must be present and not empty. */
-  required?: boolean;
-  /** The choices of a `select`. */
-  options?: readonly string[];
-  /** Show (and validate) the parameter only when other parameters have these values. */
-  showIf?: Record<string, string | readonly string[]>;
-  /** Bounds of a `number`. */
-  min?: number;
-  max?: number;
-  /** Placeholder text in the form. */
-  placeholder?: string;
-  /** A `text` with a syntax of its own, checked on save: `schedule` (an interval such as 10m, or cron). */
-  format?: 'schedule';
-}
-
-/** One row of a `keyValue` parameter. */
-export interface KeyValue {
-  key: string;
-  value: unknown;
-}
-
-/** How Map Status compares a raw value: the whole value, one of a comma list, or a regular expression. */
-export type StatusMatch = 'exact' | 'list' | 'pattern';
-
-/** One row of a `statusTable` parameter. */
-export interface StatusRule {
-  match: StatusMatch;
-  value: string;
-  stage: Stage;
-}
 
 /**
  * A node's description: what the palette, the config form and the flow validator need.
