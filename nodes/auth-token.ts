@@ -10,6 +10,7 @@ interface CachedToken {
   expiresAt: number;
 }
 
+/** Declared apart from the node so the helpers below can name the params' type. */
 const authTokenParams = {
   mode: param.select(['cached', 'refresh', 'clear'], {
     label: 'Mode',

@@ -4,6 +4,7 @@ import { param, type ParamValues } from '../core/node/params.ts';
 
 const WITH_RIGHT = ['equals', 'not_equals', 'contains', 'not_contains', 'matches', 'gt', 'lt'] as const;
 
+/** Declared apart from the node so the helpers below can name the params' type. */
 const conditionParams = {
   left: param.template({
     label: 'Value',

@@ -6,6 +6,7 @@ import { fullUrl, isObject, objectOf, rowsToObject } from '../core/node/values.t
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** Declared apart from the node so the helpers below can name the params' type. */
 const httpRequestParams = {
   method: param.select(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], {
     label: 'Method',

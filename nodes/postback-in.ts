@@ -18,6 +18,7 @@ const list = (text: unknown): string[] =>
     .map((item) => item.trim().toLowerCase())
     .filter(Boolean);
 
+/** Declared apart from the node so the helpers below can name the params' type. */
 const postbackInParams = {
   statusField: param.text({ label: 'Status field', help: 'The field that holds the status text.', default: 'status' }),
   oidField: param.text({

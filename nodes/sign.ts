@@ -4,6 +4,7 @@ import { defineNode, type DigestEncoding, type HashAlgorithm } from '../core/nod
 import { param, type ParamValues } from '../core/node/params.ts';
 import { isObject } from '../core/node/values.ts';
 
+/** Declared apart from the node so the helpers below can name the params' type. */
 const signParams = {
   algorithm: param.select(['md5', 'sha1', 'sha256', 'sha512'], {
     label: 'Algorithm',
