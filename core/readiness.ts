@@ -9,6 +9,7 @@
 import { FLOW_EVENTS, type FlowEvent, type Offer, type Parameters } from './domain/config.ts';
 import type { FlowDoc } from './domain/flow.ts';
 import { flowNeeds } from './flow/needs.ts';
+import { migrateFlow } from './flow/format.ts';
 import { validateFlow, type DescriptorLookup } from './flow/validate.ts';
 import type { Missing, TemplateField } from './api.ts';
 
@@ -111,7 +112,12 @@ function namedFlows(flows: Partial<Record<FlowEvent, string>>): [FlowEvent, stri
 export function integrationReadiness(integration: ReadinessSubject, sources: ReadinessSources): Readiness {
   const flows = namedFlows(integration.flows).map(([event, flowId]) => ({ event, flowId, doc: sources.flows[flowId] }));
   const present = flows.filter((f): f is typeof f & { doc: FlowDoc } => f.doc !== undefined && f.doc.event === f.event);
-  const needs = present.map((f) => ({ ...f, needs: flowNeeds(f.doc) }));
+  // what a flow names is read off its current node versions, as it will run
+  const current = (doc: FlowDoc): FlowDoc => {
+    const migrated = migrateFlow(doc, sources.descriptors);
+    return migrated.ok ? (migrated.doc as FlowDoc) : doc;
+  };
+  const needs = present.map((f) => ({ ...f, needs: flowNeeds(current(f.doc)) }));
   const flowWords = (f: { event: FlowEvent; doc: FlowDoc }) => `the ${f.event} flow “${f.doc.name}”`;
   const gaps: ReadinessGap[] = [];
 

@@ -1,32 +1,117 @@
 import { httpBuildQuery } from '../core/template/php.ts';
 import { parsePath, resolvePath, stringify } from '../core/template/template.ts';
-import { defineNode, type KeyValue, type NodeContext, type NodeResult } from '../core/node/contract.ts';
+import { defineNode, type NodeContext, type NodeResult } from '../core/node/contract.ts';
+import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, rowsToObject } from '../core/node/values.ts';
-
-interface AuthTokenParams {
-  mode: 'cached' | 'refresh' | 'clear';
-  method: 'POST' | 'GET';
-  url: unknown;
-  body: 'json' | 'form' | 'none';
-  json?: unknown;
-  form?: KeyValue[];
-  headers?: KeyValue[];
-  tokenPath: string;
-  expiresPath?: string;
-  expiresAs: 'seconds' | 'milliseconds' | 'timestamp' | 'date';
-  lifetimeSeconds: number;
-  refreshEarlySeconds: number;
-  put?: string;
-  prefix?: string;
-  cacheKey?: string;
-  timeoutMs: number;
-}
 
 /** What the cache keeps per login. */
 interface CachedToken {
   token: string;
   expiresAt: number;
 }
+
+/** Declared apart from the node so the helpers below can name the params' type. */
+const authTokenParams = {
+  mode: param.select(['cached', 'refresh', 'clear'], {
+    label: 'Mode',
+    help: 'cached: reuse the token while it lives, log in when there is none. refresh: log in again now (e.g. after a 401 answer). clear: forget the token.',
+    default: 'cached',
+  }),
+  method: param.select(['POST', 'GET'], {
+    label: 'Login method',
+    help: "The HTTP method of the target's login call, almost always POST.",
+    default: 'POST',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  url: param.template({
+    label: 'Login URL',
+    help: 'The full address of the login call, e.g. {{integration.settings.base_url}}/api/auth/login.',
+    placeholder: 'https://crm.example.com/api/auth/login',
+    required: true,
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  body: param.select(['json', 'form', 'none'], {
+    label: 'Login body',
+    help: 'json: the JSON below. form: the form fields below. none: no body (credentials in the URL or headers).',
+    default: 'json',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  json: param.json({
+    label: 'Login JSON',
+    help: "The credentials as the target wants them; take them from the integration's secrets, e.g. {{secrets.password}}.",
+    default: { username: '{{secrets.username}}', password: '{{secrets.password}}' },
+    showIf: { body: 'json' },
+  }),
+  form: param.keyValue({
+    label: 'Login form fields',
+    help: 'Sent as an HTML form, e.g. login → {{secrets.username}}.',
+    showIf: { body: 'form' },
+  }),
+  headers: param.keyValue({
+    label: 'Login headers',
+    help: 'Extra headers of the login call, e.g. X-Api-Key → {{secrets.api_key}}.',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  tokenPath: param.text({
+    label: 'Token in the answer',
+    help: 'Where the token is in the login answer, as a path: body.token, body.data.access_token, headers.x-token.',
+    default: 'body.token',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  expiresPath: param.text({
+    label: 'Lifetime in the answer',
+    help: 'Where the answer says how long the token lives, e.g. body.expires_in. Empty: use the lifetime below.',
+    default: 'body.expires_in',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  expiresAs: param.select(['seconds', 'milliseconds', 'timestamp', 'date'], {
+    label: 'Lifetime is',
+    help: 'seconds / milliseconds: how long it lives from now. timestamp: the moment it expires, in Unix seconds. date: the moment it expires, as a date text.',
+    default: 'seconds',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  lifetimeSeconds: param.number({
+    label: 'Lifetime when not given (s)',
+    help: 'How long to keep a token when the answer does not say: 3600 = one hour.',
+    default: 3600,
+    min: 1,
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  refreshEarlySeconds: param.number({
+    label: 'Log in again early (s)',
+    help: 'Log in this many seconds before the token expires, so no request goes out with a token about to die.',
+    default: 60,
+    min: 0,
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  put: param.text({
+    label: 'Put the token into',
+    help: 'header:NAME adds a header for the next HTTP Request, query:NAME a URL parameter. Empty: only {{input.token}}.',
+    default: 'header:Authorization',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  prefix: param.text({
+    label: 'Prefix',
+    help: 'Written before the token, e.g. "Bearer " (with the space). Empty: the token alone.',
+    default: 'Bearer ',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+  cacheKey: param.text({
+    label: 'Cache name',
+    help: 'Nodes with the same name share one token within the integration; a clear or refresh node must use the name of the node it clears.',
+    default: 'token',
+  }),
+  timeoutMs: param.number({
+    label: 'Login timeout (ms)',
+    help: 'How long to wait for the login answer. 10000 = 10 seconds.',
+    default: 10000,
+    min: 1,
+    max: 120000,
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
+};
+
+type AuthTokenParams = ParamValues<typeof authTokenParams>;
 
 /**
  * Auth Token: logs in to the target once and reuses the session token until it expires.
@@ -50,8 +135,9 @@ interface CachedToken {
  *
  * The token is marked secret: every record shows `[secret]` in its place.
  */
-export const authToken = defineNode<AuthTokenParams>({
+export const authToken = defineNode({
   type: 'auth-token',
+  version: 1,
   title: 'Auth Token',
   category: 'build request',
   description:
@@ -59,125 +145,7 @@ export const authToken = defineNode<AuthTokenParams>({
   inputs: ['in'],
   outputs: ['out', 'failed'],
   usesSecrets: true,
-  params: {
-    mode: {
-      kind: 'select',
-      label: 'Mode',
-      help: 'cached: reuse the token while it lives, log in when there is none. refresh: log in again now (e.g. after a 401 answer). clear: forget the token.',
-      options: ['cached', 'refresh', 'clear'],
-      default: 'cached',
-    },
-    method: {
-      kind: 'select',
-      label: 'Login method',
-      help: "The HTTP method of the target's login call, almost always POST.",
-      options: ['POST', 'GET'],
-      default: 'POST',
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    url: {
-      kind: 'template',
-      label: 'Login URL',
-      help: 'The full address of the login call, e.g. {{integration.settings.base_url}}/api/auth/login.',
-      placeholder: 'https://crm.example.com/api/auth/login',
-      required: true,
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    body: {
-      kind: 'select',
-      label: 'Login body',
-      help: 'json: the JSON below. form: the form fields below. none: no body (credentials in the URL or headers).',
-      options: ['json', 'form', 'none'],
-      default: 'json',
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    json: {
-      kind: 'json',
-      label: 'Login JSON',
-      help: "The credentials as the target wants them; take them from the integration's secrets, e.g. {{secrets.password}}.",
-      default: { username: '{{secrets.username}}', password: '{{secrets.password}}' },
-      showIf: { body: 'json' },
-    },
-    form: {
-      kind: 'keyValue',
-      label: 'Login form fields',
-      help: 'Sent as an HTML form, e.g. login → {{secrets.username}}.',
-      showIf: { body: 'form' },
-    },
-    headers: {
-      kind: 'keyValue',
-      label: 'Login headers',
-      help: 'Extra headers of the login call, e.g. X-Api-Key → {{secrets.api_key}}.',
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    tokenPath: {
-      kind: 'text',
-      label: 'Token in the answer',
-      help: 'Where the token is in the login answer, as a path: body.token, body.data.access_token, headers.x-token.',
-      default: 'body.token',
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    expiresPath: {
-      kind: 'text',
-      label: 'Lifetime in the answer',
-      help: 'Where the answer says how long the token lives, e.g. body.expires_in. Empty: use the lifetime below.',
-      default: 'body.expires_in',
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    expiresAs: {
-      kind: 'select',
-      label: 'Lifetime is',
-      help: 'seconds / milliseconds: how long it lives from now. timestamp: the moment it expires, in Unix seconds. date: the moment it expires, as a date text.',
-      options: ['seconds', 'milliseconds', 'timestamp', 'date'],
-      default: 'seconds',
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    lifetimeSeconds: {
-      kind: 'number',
-      label: 'Lifetime when not given (s)',
-      help: 'How long to keep a token when the answer does not say: 3600 = one hour.',
-      default: 3600,
-      min: 1,
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    refreshEarlySeconds: {
-      kind: 'number',
-      label: 'Log in again early (s)',
-      help: 'Log in this many seconds before the token expires, so no request goes out with a token about to die.',
-      default: 60,
-      min: 0,
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    put: {
-      kind: 'text',
-      label: 'Put the token into',
-      help: 'header:NAME adds a header for the next HTTP Request, query:NAME a URL parameter. Empty: only {{input.token}}.',
-      default: 'header:Authorization',
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    prefix: {
-      kind: 'text',
-      label: 'Prefix',
-      help: 'Written before the token, e.g. "Bearer " (with the space). Empty: the token alone.',
-      default: 'Bearer ',
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-    cacheKey: {
-      kind: 'text',
-      label: 'Cache name',
-      help: 'Nodes with the same name share one token within the integration; a clear or refresh node must use the name of the node it clears.',
-      default: 'token',
-    },
-    timeoutMs: {
-      kind: 'number',
-      label: 'Login timeout (ms)',
-      help: 'How long to wait for the login answer. 10000 = 10 seconds.',
-      default: 10000,
-      min: 1,
-      max: 120000,
-      showIf: { mode: ['cached', 'refresh'] },
-    },
-  },
+  params: authTokenParams,
   async execute(context) {
     const { params, input, cache } = context;
     const name = `auth-token:${(params.cacheKey ?? '').trim() || 'token'}`;

@@ -1,15 +1,7 @@
-import { defineNode, type KeyValue, type NodeResult } from '../core/node/contract.ts';
+import { defineNode, type NodeResult } from '../core/node/contract.ts';
+import { param } from '../core/node/params.ts';
 import { CODE_LIMITS, type CodeError } from '../core/node/code-sandbox.ts';
 import { isObject } from '../core/node/values.ts';
-
-interface CodeParams {
-  script: string;
-  keys?: KeyValue[];
-  timeoutMs: number;
-  memoryMb: number;
-  stackKb: number;
-  outputKb: number;
-}
 
 const SAMPLE = `// input: what the node before gave. Also: lead, offer (offer.params), integration.settings, helpers.
 // Return JSON for the next node. return helpers.port('error', { reason: '…' }) takes the error exit;
@@ -47,8 +39,9 @@ return { ...input };
  * `code_limit` (`memory`, `time`, `stack` or `output`, with the param that sets it), `code_result`
  * (the result is not JSON, or the script never finishes), `code_sandbox`.
  */
-export const code = defineNode<CodeParams>({
+export const code = defineNode({
   type: 'code',
+  version: 1,
   title: 'Code',
   category: 'code',
   description:
@@ -58,50 +51,44 @@ export const code = defineNode<CodeParams>({
   // for the signing keys only: the script never sees a secret (see `keys`)
   usesSecrets: true,
   params: {
-    script: {
-      kind: 'code',
+    script: param.code({
       label: 'JavaScript',
       help: "The body of an async function of input, lead, offer, integration and helpers; return JSON. helpers.port('error', value) takes the error exit, helpers.retry(reason) delivers the lead again later. helpers.log(…) writes to the run's log.",
       required: true,
       default: SAMPLE,
-    },
-    keys: {
-      kind: 'keyValue',
+    }),
+    keys: param.keyValue({
       label: 'Signing keys',
       help: "Secrets the script may sign with but never read, e.g. sign → {{secrets.api_secret}}; in the script, helpers.hmac('sha256', helpers.key('sign'), text).",
-    },
-    timeoutMs: {
-      kind: 'number',
+    }),
+    timeoutMs: param.number({
       label: 'Time limit (ms)',
       help: `How long the script may run, waiting on its promises included. Default ${CODE_LIMITS.timeoutMs} ms.`,
       default: CODE_LIMITS.timeoutMs,
       min: 10,
       max: 30_000,
-    },
-    memoryMb: {
-      kind: 'number',
+    }),
+    memoryMb: param.number({
       label: 'Memory limit (MB)',
       help: `The script's heap. Default ${CODE_LIMITS.memoryMb} MB.`,
       default: CODE_LIMITS.memoryMb,
       min: 1,
       max: 256,
-    },
-    stackKb: {
-      kind: 'number',
+    }),
+    stackKb: param.number({
       label: 'Stack limit (KB)',
       help: `How deep calls may nest (recursion). Default ${CODE_LIMITS.stackKb} KB.`,
       default: CODE_LIMITS.stackKb,
       min: 32,
       max: 1024,
-    },
-    outputKb: {
-      kind: 'number',
+    }),
+    outputKb: param.number({
       label: 'Output limit (KB)',
       help: `The largest result, as JSON. Default ${CODE_LIMITS.outputKb} KB.`,
       default: CODE_LIMITS.outputKb,
       min: 1,
       max: 16_384,
-    },
+    }),
   },
   async execute({ params, input, lead, offer, integration, code: sandbox, log }) {
     if (!sandbox) throw new Error('Code: this host has no JavaScript sandbox');

@@ -1,15 +1,30 @@
 import { stringify } from '../core/template/template.ts';
 import { defineNode } from '../core/node/contract.ts';
-
-type Operator = 'equals' | 'not_equals' | 'contains' | 'not_contains' | 'matches' | 'exists' | 'empty' | 'gt' | 'lt';
+import { param, type ParamValues } from '../core/node/params.ts';
 
 const WITH_RIGHT = ['equals', 'not_equals', 'contains', 'not_contains', 'matches', 'gt', 'lt'] as const;
 
-interface ConditionParams {
-  left: unknown;
-  operator: Operator;
-  right?: unknown;
-}
+/** Declared apart from the node so the helpers below can name the params' type. */
+const conditionParams = {
+  left: param.template({
+    label: 'Value',
+    help: 'What to check, e.g. {{input.body.result}} or {{lead.country}}.',
+    placeholder: '{{input.body.result}}',
+    required: true,
+  }),
+  operator: param.select(['equals', 'not_equals', 'contains', 'not_contains', 'matches', 'exists', 'empty', 'gt', 'lt'], {
+    label: 'Check',
+    help: 'equals / not_equals: same text. contains / not_contains: has the text inside. matches: a regular expression. exists / empty: whether there is a value. gt / lt: greater / less than, as numbers.',
+    default: 'equals',
+  }),
+  right: param.template({
+    label: 'Compare with',
+    help: 'The text, number or pattern to compare with, e.g. ok.',
+    showIf: { operator: WITH_RIGHT },
+  }),
+};
+
+type ConditionParams = ParamValues<typeof conditionParams>;
 
 /**
  * Condition: sends the input on to `true` or `false`, unchanged.
@@ -21,35 +36,15 @@ interface ConditionParams {
  *
  * Ports: `in`; `true`, `false` → the input.
  */
-export const condition = defineNode<ConditionParams>({
+export const condition = defineNode({
   type: 'condition',
+  version: 1,
   title: 'Condition',
   category: 'read answer',
   description: 'Chooses the next step by comparing a value: equal, contains, matches a pattern, is empty, greater or less than.',
   inputs: ['in'],
   outputs: ['true', 'false'],
-  params: {
-    left: {
-      kind: 'template',
-      label: 'Value',
-      help: 'What to check, e.g. {{input.body.result}} or {{lead.country}}.',
-      placeholder: '{{input.body.result}}',
-      required: true,
-    },
-    operator: {
-      kind: 'select',
-      label: 'Check',
-      help: 'equals / not_equals: same text. contains / not_contains: has the text inside. matches: a regular expression. exists / empty: whether there is a value. gt / lt: greater / less than, as numbers.',
-      options: ['equals', 'not_equals', 'contains', 'not_contains', 'matches', 'exists', 'empty', 'gt', 'lt'],
-      default: 'equals',
-    },
-    right: {
-      kind: 'template',
-      label: 'Compare with',
-      help: 'The text, number or pattern to compare with, e.g. ok.',
-      showIf: { operator: WITH_RIGHT },
-    },
-  },
+  params: conditionParams,
   execute({ params, input }) {
     return { port: test(params) ? 'true' : 'false', output: input };
   },

@@ -1,12 +1,6 @@
 import { parsePath, resolvePath, TemplateError } from '../core/template/template.ts';
-import { defineNode, type KeyValue } from '../core/node/contract.ts';
-
-interface ExtractParams {
-  /** The value to read from, already rendered. */
-  from: unknown;
-  fields?: KeyValue[];
-  required?: string;
-}
+import { defineNode } from '../core/node/contract.ts';
+import { param } from '../core/node/params.ts';
 
 /**
  * Extract: picks named values out of an answer by their paths, e.g. `eid` ← `body.order_id`,
@@ -17,35 +11,33 @@ interface ExtractParams {
  * - `missing` (a required field is absent or empty) → the same plus `missing: [names]`, with
  *   failure `missing_field` (not retryable).
  */
-export const extract = defineNode<ExtractParams>({
+export const extract = defineNode({
   type: 'extract',
+  version: 1,
   title: 'Extract',
   category: 'read answer',
   description: "Takes values out of the target's answer (external id, status, comment, error) and names them.",
   inputs: ['in'],
   outputs: ['out', 'missing'],
   params: {
-    from: {
-      kind: 'template',
+    from: param.template({
       label: 'Read from',
       help: 'What to read: {{input}} is the answer of the node before (for HTTP Request: status, headers, body).',
       default: '{{input}}',
-    },
-    fields: {
-      kind: 'keyValue',
+    }),
+    fields: param.keyValue({
       label: 'Fields',
       help: 'One row per value: a name on the left, where it is on the right, written as a path without {{ }}: body.order_id, body.data[0].status.',
       default: [
         { key: 'eid', value: 'body.id' },
         { key: 'status', value: 'body.status' },
       ],
-    },
-    required: {
-      kind: 'text',
+    }),
+    required: param.text({
       label: 'Required fields',
       help: 'Names of fields that must be found and not empty, separated by commas, e.g. eid. Otherwise the "missing" exit is taken.',
       default: '',
-    },
+    }),
   },
   execute({ params }) {
     const output: Record<string, unknown> = {};

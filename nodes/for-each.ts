@@ -1,4 +1,5 @@
 import { defineNode } from '../core/node/contract.ts';
+import { param } from '../core/node/params.ts';
 
 /**
  * For Each: runs the branch on `item` once for every item of a list — the orders of a status
@@ -10,21 +11,21 @@ import { defineNode } from '../core/node/contract.ts';
  *
  * Ports: `in`; `item` → each item; `done` → `{ count }`.
  */
-export const forEach = defineNode<{ items: unknown }>({
+export const forEach = defineNode({
   type: 'for-each',
+  version: 1,
   title: 'For Each',
   category: 'read answer',
   description: 'Runs the next nodes once for every item of a list, such as every order in a status answer.',
   inputs: ['in'],
   outputs: ['item', 'done'],
   params: {
-    items: {
-      kind: 'template',
+    items: param.template({
       label: 'Items',
       help: 'The list, e.g. {{input.body.orders}}. An object keyed by id gives its values.',
       default: '{{input}}',
       required: true,
-    },
+    }),
   },
   execute({ params }) {
     const items = toItems(params.items);

@@ -1,11 +1,7 @@
 import { httpBuildQuery } from '../core/template/php.ts';
-import { defineNode, type KeyValue } from '../core/node/contract.ts';
+import { defineNode } from '../core/node/contract.ts';
+import { param } from '../core/node/params.ts';
 import { isObject, objectOf, rowsToObject } from '../core/node/values.ts';
-
-interface FormBuildParams {
-  fields?: KeyValue[];
-  as: 'form' | 'query';
-}
 
 /**
  * Form/Query Build: turns rows of name → value into a form body or into URL query parameters,
@@ -19,30 +15,28 @@ interface FormBuildParams {
  *
  * Ports: `in`; `out`.
  */
-export const formBuild = defineNode<FormBuildParams>({
+export const formBuild = defineNode({
   type: 'form-build',
+  version: 1,
   title: 'Form/Query Build',
   category: 'build request',
   description: 'Builds a form body (application/x-www-form-urlencoded) or URL query parameters from a list of fields.',
   inputs: ['in'],
   outputs: ['out'],
   params: {
-    fields: {
-      kind: 'keyValue',
+    fields: param.keyValue({
       label: 'Fields',
       help: 'One row per field the target expects: the name on the left, the value on the right, e.g. phone → {{lead.phone}}. Rows without a name are skipped.',
       default: [
         { key: 'name', value: '{{lead.name}}' },
         { key: 'phone', value: '{{lead.phone}}' },
       ],
-    },
-    as: {
-      kind: 'select',
+    }),
+    as: param.select(['form', 'query'], {
       label: 'Send as',
       help: 'form: the fields are the request body, as an HTML form sends them. query: the fields go into the URL after "?".',
-      options: ['form', 'query'],
       default: 'form',
-    },
+    }),
   },
   execute({ params, input }) {
     const fields = rowsToObject(params.fields);

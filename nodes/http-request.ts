@@ -1,24 +1,75 @@
 import { httpBuildQuery } from '../core/template/php.ts';
 import { stringify } from '../core/template/template.ts';
 import { defineNode, type HttpExchange, type KeyValue, type NodeResult } from '../core/node/contract.ts';
+import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, objectOf, rowsToObject } from '../core/node/values.ts';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** Declared apart from the node so the helpers below can name the params' type. */
+const httpRequestParams = {
+  method: param.select(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], {
+    label: 'Method',
+    help: "The HTTP method the target's documentation names. GET sends no body.",
+    default: 'POST',
+  }),
+  url: param.template({
+    label: 'URL',
+    help: 'The full address, e.g. {{integration.settings.base_url}}/api/orders. It may already hold ?a=b.',
+    placeholder: 'https://crm.example.com/api/orders',
+    required: true,
+  }),
+  query: param.keyValue({
+    label: 'URL parameters',
+    help: 'Added to the URL after "?", e.g. api_key → {{secrets.api_key}}.',
+  }),
+  headers: param.keyValue({
+    label: 'Headers',
+    help: 'Request headers, e.g. Authorization → Bearer {{secrets.token}}. They win over headers set by earlier nodes.',
+  }),
+  body: param.select(['input', 'json', 'form', 'text', 'none'], {
+    label: 'Body',
+    help: 'input: the body built by the node before (JSON Build, Form/Query Build, Sign). json, form or text: write it here. none: no body.',
+    default: 'input',
+  }),
+  json: param.json({
+    label: 'JSON body',
+    help: 'The JSON to send; {{lead.phone}} and the like are filled in.',
+    showIf: { body: 'json' },
+    default: { name: '{{lead.name}}', phone: '{{lead.phone}}' },
+  }),
+  form: param.keyValue({
+    label: 'Form fields',
+    help: 'Sent as an HTML form (application/x-www-form-urlencoded).',
+    showIf: { body: 'form' },
+  }),
+  text: param.template({
+    label: 'Text body',
+    help: 'Sent exactly as written (XML, for instance). Set the content type below if the target needs one.',
+    showIf: { body: 'text' },
+  }),
+  contentType: param.text({
+    label: 'Content type',
+    help: 'Only when the target insists on a particular one, e.g. application/xml. Empty: chosen from the body.',
+  }),
+  parse: param.select(['auto', 'json', 'text'], {
+    label: 'Read the answer as',
+    help: 'auto: JSON when it is JSON, otherwise text. json: the answer must be JSON. text: always text.',
+    default: 'auto',
+  }),
+  timeoutMs: param.number({
+    label: 'Timeout (ms)',
+    help: 'How long to wait for the answer before taking the timeout exit. 10000 = 10 seconds.',
+    default: 10000,
+    min: 1,
+    max: 120000,
+  }),
+  serverErrors: param.select(['retry', 'http_error'], {
+    label: '5xx and 429 answers',
+    help: 'retry: the target is in trouble, so stop here and deliver the lead again later. http_error: take the http_error exit like any other refusal.',
+    default: 'retry',
+  }),
+};
 
-interface HttpRequestParams {
-  method: Method;
-  url: unknown;
-  query?: KeyValue[];
-  headers?: KeyValue[];
-  body: 'input' | 'json' | 'form' | 'text' | 'none';
-  json?: unknown;
-  form?: KeyValue[];
-  text?: unknown;
-  contentType?: string;
-  parse: 'auto' | 'json' | 'text';
-  timeoutMs: number;
-  serverErrors: 'retry' | 'http_error';
-}
+type HttpRequestParams = ParamValues<typeof httpRequestParams>;
 
 /**
  * HTTP Request: sends one request to the target and reads its answer.
@@ -36,8 +87,9 @@ interface HttpRequestParams {
  * - `network_error` (refused, reset, DNS) → `{ error, durationMs }`, retryable;
  * - `timeout` (no answer in time) → `{ error, durationMs }`, retryable.
  */
-export const httpRequest = defineNode<HttpRequestParams>({
+export const httpRequest = defineNode({
   type: 'http-request',
+  version: 1,
   title: 'HTTP Request',
   category: 'talk',
   description:
@@ -45,85 +97,7 @@ export const httpRequest = defineNode<HttpRequestParams>({
   inputs: ['in'],
   outputs: ['out', 'http_error', 'network_error', 'timeout'],
   usesSecrets: true,
-  params: {
-    method: {
-      kind: 'select',
-      label: 'Method',
-      help: "The HTTP method the target's documentation names. GET sends no body.",
-      options: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      default: 'POST',
-    },
-    url: {
-      kind: 'template',
-      label: 'URL',
-      help: 'The full address, e.g. {{integration.settings.base_url}}/api/orders. It may already hold ?a=b.',
-      placeholder: 'https://crm.example.com/api/orders',
-      required: true,
-    },
-    query: {
-      kind: 'keyValue',
-      label: 'URL parameters',
-      help: 'Added to the URL after "?", e.g. api_key → {{secrets.api_key}}.',
-    },
-    headers: {
-      kind: 'keyValue',
-      label: 'Headers',
-      help: 'Request headers, e.g. Authorization → Bearer {{secrets.token}}. They win over headers set by earlier nodes.',
-    },
-    body: {
-      kind: 'select',
-      label: 'Body',
-      help: 'input: the body built by the node before (JSON Build, Form/Query Build, Sign). json, form or text: write it here. none: no body.',
-      options: ['input', 'json', 'form', 'text', 'none'],
-      default: 'input',
-    },
-    json: {
-      kind: 'json',
-      label: 'JSON body',
-      help: 'The JSON to send; {{lead.phone}} and the like are filled in.',
-      showIf: { body: 'json' },
-      default: { name: '{{lead.name}}', phone: '{{lead.phone}}' },
-    },
-    form: {
-      kind: 'keyValue',
-      label: 'Form fields',
-      help: 'Sent as an HTML form (application/x-www-form-urlencoded).',
-      showIf: { body: 'form' },
-    },
-    text: {
-      kind: 'template',
-      label: 'Text body',
-      help: 'Sent exactly as written (XML, for instance). Set the content type below if the target needs one.',
-      showIf: { body: 'text' },
-    },
-    contentType: {
-      kind: 'text',
-      label: 'Content type',
-      help: 'Only when the target insists on a particular one, e.g. application/xml. Empty: chosen from the body.',
-    },
-    parse: {
-      kind: 'select',
-      label: 'Read the answer as',
-      help: 'auto: JSON when it is JSON, otherwise text. json: the answer must be JSON. text: always text.',
-      options: ['auto', 'json', 'text'],
-      default: 'auto',
-    },
-    timeoutMs: {
-      kind: 'number',
-      label: 'Timeout (ms)',
-      help: 'How long to wait for the answer before taking the timeout exit. 10000 = 10 seconds.',
-      default: 10000,
-      min: 1,
-      max: 120000,
-    },
-    serverErrors: {
-      kind: 'select',
-      label: '5xx and 429 answers',
-      help: 'retry: the target is in trouble, so stop here and deliver the lead again later. http_error: take the http_error exit like any other refusal.',
-      options: ['retry', 'http_error'],
-      default: 'retry',
-    },
-  },
+  params: httpRequestParams,
   async execute({ params, input, http }) {
     const before = isObject(input) ? input : {};
     const method = String(params.method || 'POST').toUpperCase();

@@ -1,10 +1,6 @@
 import { defineNode } from '../core/node/contract.ts';
+import { param } from '../core/node/params.ts';
 import { isObject } from '../core/node/values.ts';
-
-interface JsonBuildParams {
-  /** Already rendered: every text inside it was a template. */
-  body: unknown;
-}
 
 /**
  * JSON Build: writes the JSON body of a request from a template. The `headers` and `query` a
@@ -12,20 +8,20 @@ interface JsonBuildParams {
  *
  * Ports: `in`; `out` → `{ body, contentType: 'application/json', headers?, query? }`.
  */
-export const jsonBuild = defineNode<JsonBuildParams>({
+export const jsonBuild = defineNode({
   type: 'json-build',
+  version: 1,
   title: 'JSON Build',
   category: 'build request',
   description: 'Builds a JSON body for the request from the lead and offer fields.',
   inputs: ['in'],
   outputs: ['out'],
   params: {
-    body: {
-      kind: 'json',
+    body: param.json({
       label: 'Body',
       help: 'The JSON the target expects. Put lead fields in with {{lead.name}}, offer fields with {{offer.params.KEY}}. A value that is only {{…}} keeps its type (a number stays a number).',
       default: { name: '{{lead.name}}', phone: '{{lead.phone}}' },
-    },
+    }),
   },
   execute({ params, input }) {
     const output: Record<string, unknown> = { body: params.body, contentType: 'application/json' };

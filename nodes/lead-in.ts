@@ -6,8 +6,9 @@ import { defineNode } from '../core/node/contract.ts';
  *
  * Ports: no input; `out` → the lead.
  */
-export const leadIn = defineNode<Record<string, never>>({
+export const leadIn = defineNode({
   type: 'lead-in',
+  version: 1,
   title: 'Lead In',
   category: 'trigger',
   description: 'Starts the flow with a lead: a new one, an update, an approved one, or a registration that waits for an answer.',

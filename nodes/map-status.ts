@@ -1,13 +1,8 @@
 import { stringify } from '../core/template/template.ts';
 import { defineNode, type StatusRule } from '../core/node/contract.ts';
-import { isStage, STAGES, type Stage } from '../core/domain/lead.ts';
+import { param } from '../core/node/params.ts';
+import { isStage, STAGES } from '../core/domain/lead.ts';
 import { isObject } from '../core/node/values.ts';
-
-interface MapStatusParams {
-  value: unknown;
-  rules?: StatusRule[];
-  default?: Stage | '';
-}
 
 /**
  * Map Status: turns the target's raw status into our stage. Rows are tried top to bottom; the
@@ -20,22 +15,21 @@ interface MapStatusParams {
  * - `unknown` (no row matched and no default) → the same with `stage` undefined, failure
  *   `unknown_status` (not retryable).
  */
-export const mapStatus = defineNode<MapStatusParams>({
+export const mapStatus = defineNode({
   type: 'map-status',
+  version: 1,
   title: 'Map Status',
   category: 'read answer',
   description: 'Translates the target\'s status (e.g. "confirmed", "rejected") into our stage: wait, hold, approve, cancel, trash.',
   inputs: ['in'],
   outputs: ['out', 'unknown'],
   params: {
-    value: {
-      kind: 'template',
+    value: param.template({
       label: 'Target status',
       help: "Where the target's status is. {{input.status}} fits after Extract with a field named status.",
       default: '{{input.status}}',
-    },
-    rules: {
-      kind: 'statusTable',
+    }),
+    rules: param.statusTable({
       label: 'Rules',
       help: 'Checked from the top; the first match decides. exact: the whole status, e.g. approved. list: any of several, e.g. new,processing,call. pattern: a regular expression, e.g. ^reject. Letter case does not matter.',
       default: [
@@ -45,14 +39,12 @@ export const mapStatus = defineNode<MapStatusParams>({
         { match: 'list', value: 'cancel,cancelled,canceled,rejected,declined', stage: 'cancel' },
         { match: 'list', value: 'trash,spam,invalid,duplicate', stage: 'trash' },
       ],
-    },
-    default: {
-      kind: 'select',
+    }),
+    default: param.select(['', ...STAGES], {
       label: 'Otherwise',
       help: 'The stage for a status no rule knows. Empty: take the "unknown" exit, so you notice a new status.',
-      options: ['', ...STAGES],
       default: '',
-    },
+    }),
   },
   execute({ params, input }) {
     const raw = params.value;

@@ -1,5 +1,6 @@
 import { stringify } from '../core/template/template.ts';
 import { defineNode } from '../core/node/contract.ts';
+import { param } from '../core/node/params.ts';
 
 /**
  * Next Page: in a date-range status check, tells the check that the target has another page.
@@ -8,20 +9,20 @@ import { defineNode } from '../core/node/contract.ts';
  *
  * Ports: `in`; `out` → the input, unchanged.
  */
-export const nextPage = defineNode<{ more: unknown }>({
+export const nextPage = defineNode({
   type: 'next-page',
+  version: 1,
   title: 'Next Page',
   category: 'read answer',
   description: "Follows the target's pages: asks for the next page while the answer says there is one.",
   inputs: ['in'],
   outputs: ['out'],
   params: {
-    more: {
-      kind: 'template',
+    more: param.template({
       label: 'Next page',
       help: 'From the answer: the next page number or cursor, empty on the last page. E.g. {{input.body.next_page}}.',
       required: true,
-    },
+    }),
   },
   execute({ params, input, nextPage, log }) {
     const more = params.more;

@@ -1,17 +1,7 @@
 import { defineNode } from '../core/node/contract.ts';
+import { param, type ParamValues } from '../core/node/params.ts';
 import type { Stage } from '../core/domain/lead.ts';
 import { isObject } from '../core/node/values.ts';
-
-interface PostbackInParams {
-  statusField: string;
-  oidField: string;
-  eidField: string;
-  approve: string;
-  hold: string;
-  wait: string;
-  cancel: string;
-  trash: string;
-}
 
 /** The per-call overrides AlterCPA users know: comma lists of raw statuses meaning each stage. */
 const OVERRIDES: [string, Stage][] = [
@@ -27,6 +17,40 @@ const list = (text: unknown): string[] =>
     .split(',')
     .map((item) => item.trim().toLowerCase())
     .filter(Boolean);
+
+/** Declared apart from the node so the helpers below can name the params' type. */
+const postbackInParams = {
+  statusField: param.text({ label: 'Status field', help: 'The field that holds the status text.', default: 'status' }),
+  oidField: param.text({
+    label: 'Our lead id field',
+    help: 'The field that holds our lead id, if the target sends it.',
+    default: 'oid',
+  }),
+  eidField: param.text({ label: "Target's id field", help: "The field that holds the lead's id in the target.", default: 'eid' }),
+  approve: param.text({
+    label: 'Approve when status is',
+    help: 'Comma list, any letter case.',
+    default: 'approve,approved,confirm,confirmed,accept,accepted,sale,paid,success',
+  }),
+  hold: param.text({ label: 'Hold when status is', help: 'Comma list: confirmed but delayed.', default: 'hold,on_hold,delayed' }),
+  wait: param.text({
+    label: 'Wait when status is',
+    help: 'Comma list: still being processed.',
+    default: 'wait,new,pending,processing,callback,in_progress',
+  }),
+  cancel: param.text({
+    label: 'Cancel when status is',
+    help: 'Comma list: refused or returned.',
+    default: 'cancel,cancelled,canceled,reject,rejected,decline,declined,return,returned',
+  }),
+  trash: param.text({
+    label: 'Trash when status is',
+    help: 'Comma list: fake, duplicate, spam.',
+    default: 'trash,spam,fake,duplicate,double,invalid',
+  }),
+};
+
+type PostbackInParams = ParamValues<typeof postbackInParams>;
 
 /**
  * Postback In: starts a flow when a target calls our postback URL with a lead's status.
@@ -44,49 +68,16 @@ const list = (text: unknown): string[] =>
  *
  * @example ?id=7&status=Confirmed&sta=confirmed → { id: '7', oid: '7', status: 'Confirmed', stage: 'approve', … }
  */
-export const postbackIn = defineNode<PostbackInParams>({
+export const postbackIn = defineNode({
   type: 'postback-in',
+  version: 1,
   title: 'Postback In',
   category: 'trigger',
   description: 'Starts the flow when the target sends a status postback. Gives the fields it sent, from the URL and the body together.',
   inputs: [],
   outputs: ['out'],
   events: ['postback.in'],
-  params: {
-    statusField: { kind: 'text', label: 'Status field', help: 'The field that holds the status text.', default: 'status' },
-    oidField: {
-      kind: 'text',
-      label: 'Our lead id field',
-      help: 'The field that holds our lead id, if the target sends it.',
-      default: 'oid',
-    },
-    eidField: { kind: 'text', label: "Target's id field", help: "The field that holds the lead's id in the target.", default: 'eid' },
-    approve: {
-      kind: 'text',
-      label: 'Approve when status is',
-      help: 'Comma list, any letter case.',
-      default: 'approve,approved,confirm,confirmed,accept,accepted,sale,paid,success',
-    },
-    hold: { kind: 'text', label: 'Hold when status is', help: 'Comma list: confirmed but delayed.', default: 'hold,on_hold,delayed' },
-    wait: {
-      kind: 'text',
-      label: 'Wait when status is',
-      help: 'Comma list: still being processed.',
-      default: 'wait,new,pending,processing,callback,in_progress',
-    },
-    cancel: {
-      kind: 'text',
-      label: 'Cancel when status is',
-      help: 'Comma list: refused or returned.',
-      default: 'cancel,cancelled,canceled,reject,rejected,decline,declined,return,returned',
-    },
-    trash: {
-      kind: 'text',
-      label: 'Trash when status is',
-      help: 'Comma list: fake, duplicate, spam.',
-      default: 'trash,spam,fake,duplicate,double,invalid',
-    },
-  },
+  params: postbackInParams,
   execute({ input, params }) {
     const request = (input ?? {}) as { query?: unknown; body?: unknown };
     const output: Record<string, unknown> = {};

@@ -1,9 +1,5 @@
 import { defineNode } from '../core/node/contract.ts';
-
-interface PostbackTriggerParams {
-  url: string;
-  method: 'GET' | 'POST';
-}
+import { param } from '../core/node/params.ts';
 
 /**
  * Postback Trigger: queues an outgoing postback about the lead to the webmaster's tracker. The
@@ -14,28 +10,26 @@ interface PostbackTriggerParams {
  *
  * Ports: `in`; `out` → the input, unchanged.
  */
-export const postbackTrigger = defineNode<PostbackTriggerParams>({
+export const postbackTrigger = defineNode({
   type: 'postback-trigger',
+  version: 1,
   title: 'Postback Trigger',
   category: 'act on lead',
   description: "Tells the webmaster's tracker about the lead's new stage by an outgoing postback.",
   inputs: ['in'],
   outputs: ['out'],
   params: {
-    url: {
-      kind: 'text',
+    url: param.text({
       label: 'Postback URL',
       help: "Empty: the webmaster's own postback URL. Or a URL with macros filled in when it is sent: {id} {subid} {sub1}…{sub5} {stage} {status} {payout} {offer} {utm_source} {utm_medium} {utm_campaign} {utm_content} {utm_term}.",
       placeholder: 'https://tracker.example.com/postback?clickid={subid}&status={stage}',
       default: '',
-    },
-    method: {
-      kind: 'select',
+    }),
+    method: param.select(['GET', 'POST'], {
       label: 'Method',
       help: 'GET for almost every tracker; POST only if the tracker asks for it.',
-      options: ['GET', 'POST'],
       default: 'GET',
-    },
+    }),
   },
   async execute({ params, input, lead, postbacks }) {
     if (!lead) throw new Error('Postback Trigger needs a lead');

@@ -1,17 +1,44 @@
 import { httpBuildQuery, phpUrlencode } from '../core/template/php.ts';
 import { stringify } from '../core/template/template.ts';
-import { defineNode, type DigestEncoding, type HashAlgorithm } from '../core/node/contract.ts';
+import { defineNode } from '../core/node/contract.ts';
+import { param, type ParamValues } from '../core/node/params.ts';
 import { isObject } from '../core/node/values.ts';
 
-interface SignParams {
-  algorithm: HashAlgorithm;
-  /** Rendered secret; empty for a plain hash. */
-  key?: unknown;
-  over: 'body' | 'query' | 'template';
-  template?: unknown;
-  encoding: DigestEncoding;
-  put: string;
-}
+/** Declared apart from the node so the helpers below can name the params' type. */
+const signParams = {
+  algorithm: param.select(['md5', 'sha1', 'sha256', 'sha512'], {
+    label: 'Algorithm',
+    help: 'The hash the target documents: md5, sha1, sha256 or sha512.',
+    default: 'sha256',
+  }),
+  key: param.secret({
+    label: 'Secret key',
+    help: 'For an HMAC signature, the key the target gave you, e.g. {{secrets.api_secret}}. Leave empty for a plain hash.',
+    placeholder: '{{secrets.api_secret}}',
+  }),
+  over: param.select(['body', 'query', 'template'], {
+    label: 'Sign what',
+    help: "body: the request body as sent. query: the fields sorted by name, as PHP's ksort + http_build_query writes them. template: a text you compose below.",
+    default: 'body',
+  }),
+  template: param.template({
+    label: 'Text to sign',
+    help: 'The exact text the target hashes, e.g. {{lead.phone}}{{offer.params.offer_id}}{{secrets.salt}}.',
+    showIf: { over: 'template' },
+  }),
+  encoding: param.select(['hex', 'base64'], {
+    label: 'Encoding',
+    help: 'How the signature is written: hex (0-9a-f, most common) or base64.',
+    default: 'hex',
+  }),
+  put: param.text({
+    label: 'Put the signature in',
+    help: 'header:NAME (a request header), field:NAME (a body field), query:NAME (a URL parameter) or none (only use it elsewhere as {{nodes.<this node>.signature}}).',
+    default: 'header:X-Signature',
+  }),
+};
+
+type SignParams = ParamValues<typeof signParams>;
 
 /**
  * Sign: a hash or HMAC of the request, put where the target looks for it.
@@ -27,8 +54,9 @@ interface SignParams {
  *
  * Ports: `in`; `out` → a copy of the input with `signature` and the put applied; the input is not changed.
  */
-export const sign = defineNode<SignParams>({
+export const sign = defineNode({
   type: 'sign',
+  version: 1,
   title: 'Sign',
   category: 'build request',
   description:
@@ -36,47 +64,7 @@ export const sign = defineNode<SignParams>({
   inputs: ['in'],
   outputs: ['out'],
   usesSecrets: true,
-  params: {
-    algorithm: {
-      kind: 'select',
-      label: 'Algorithm',
-      help: 'The hash the target documents: md5, sha1, sha256 or sha512.',
-      options: ['md5', 'sha1', 'sha256', 'sha512'],
-      default: 'sha256',
-    },
-    key: {
-      kind: 'secret',
-      label: 'Secret key',
-      help: 'For an HMAC signature, the key the target gave you, e.g. {{secrets.api_secret}}. Leave empty for a plain hash.',
-      placeholder: '{{secrets.api_secret}}',
-    },
-    over: {
-      kind: 'select',
-      label: 'Sign what',
-      help: "body: the request body as sent. query: the fields sorted by name, as PHP's ksort + http_build_query writes them. template: a text you compose below.",
-      options: ['body', 'query', 'template'],
-      default: 'body',
-    },
-    template: {
-      kind: 'template',
-      label: 'Text to sign',
-      help: 'The exact text the target hashes, e.g. {{lead.phone}}{{offer.params.offer_id}}{{secrets.salt}}.',
-      showIf: { over: 'template' },
-    },
-    encoding: {
-      kind: 'select',
-      label: 'Encoding',
-      help: 'How the signature is written: hex (0-9a-f, most common) or base64.',
-      options: ['hex', 'base64'],
-      default: 'hex',
-    },
-    put: {
-      kind: 'text',
-      label: 'Put the signature in',
-      help: 'header:NAME (a request header), field:NAME (a body field), query:NAME (a URL parameter) or none (only use it elsewhere as {{nodes.<this node>.signature}}).',
-      default: 'header:X-Signature',
-    },
-  },
+  params: signParams,
   execute({ params, input, hash, log }) {
     const request: Record<string, unknown> = isObject(input) ? input : {};
     const key = stringify(params.key);

@@ -1,4 +1,6 @@
 import { defineNode } from '../core/node/contract.ts';
+import { param } from '../core/node/params.ts';
+import { formatPhpDate } from '../core/template/php.ts';
 
 /**
  * Status Check: starts a flow on a schedule to ask the target for the statuses of our leads.
@@ -15,8 +17,9 @@ import { defineNode } from '../core/node/contract.ts';
  *
  * Ports: no input; `out` → the batch.
  */
-export const statusCheck = defineNode<Record<string, unknown>>({
+export const statusCheck = defineNode({
   type: 'status-check',
+  version: 1,
   title: 'Status Check',
   category: 'trigger',
   description: 'Starts the flow on a schedule with a batch of our leads (or a time window) to ask the target about.',
@@ -24,59 +27,69 @@ export const statusCheck = defineNode<Record<string, unknown>>({
   outputs: ['out'],
   events: ['status.processing', 'status.approved', 'status.range'],
   params: {
-    schedule: {
-      kind: 'text',
+    schedule: param.text({
       label: 'How often',
       help: 'An interval such as 30s, 10m or 1h, or a cron expression such as */15 * * * *.',
       default: '10m',
       required: true,
       format: 'schedule',
-    },
-    batchSize: {
-      kind: 'number',
+    }),
+    batchSize: param.number({
       label: 'Leads per request',
       help: 'How many leads one request asks about (processing and approved checks). Most targets take 50 to 500.',
       default: 100,
       min: 1,
       max: 5000,
-    },
-    days: {
-      kind: 'number',
+    }),
+    days: param.number({
       label: 'Approved leads of the last … days',
       help: 'The approved check looks at leads created this many days ago or later.',
       default: 30,
       min: 1,
       max: 365,
-    },
-    windowMinutes: {
-      kind: 'number',
+    }),
+    windowMinutes: param.number({
       label: 'Window (minutes)',
       help: 'The date-range check asks for changes from the end of the last window to now, at most this long.',
       default: 60,
       min: 1,
       max: 44640,
-    },
-    overlapMinutes: {
-      kind: 'number',
+    }),
+    overlapMinutes: param.number({
       label: 'Overlap (minutes)',
       help: 'Each window starts this much before the last one ended, so a change recorded late is not missed.',
       default: 10,
       min: 0,
       max: 1440,
-    },
-    format: {
-      kind: 'select',
+    }),
+    format: param.select(['epoch', 'Y-m-d H:i:s', 'iso'], {
       label: 'Date format',
       help: 'How {{batch.from}} and {{batch.to}} are written: seconds since 1970, Y-m-d H:i:s, or ISO 8601.',
-      options: ['epoch', 'Y-m-d H:i:s', 'iso'],
       default: 'Y-m-d H:i:s',
-    },
-    timeZone: {
-      kind: 'text',
+    }),
+    timeZone: param.text({
       label: 'Time zone',
       help: "The target's time zone for the window, e.g. Europe/Moscow.",
       default: 'UTC',
-    },
+    }),
+  },
+  trigger: {
+    schedule: (params) => ({
+      schedule: params.schedule,
+      batchSize: params.batchSize,
+      days: params.days,
+      window: {
+        minutes: params.windowMinutes,
+        overlapMinutes: params.overlapMinutes,
+        stamp: (date) => stamp(date, params.format, params.timeZone),
+      },
+    }),
   },
   execute: ({ input }) => ({ output: input }),
 });
+
+/** A window's end as the target wants it: Unix seconds, or a date text in its time zone. */
+function stamp(date: Date, format: 'epoch' | 'Y-m-d H:i:s' | 'iso', timeZone: string): string | number {
+  if (format === 'epoch') return Math.floor(date.getTime() / 1000);
+  return formatPhpDate(date, format === 'iso' ? 'c' : 'Y-m-d H:i:s', timeZone);
+}

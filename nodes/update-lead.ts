@@ -1,18 +1,7 @@
 import { stringify } from '../core/template/template.ts';
 import { defineNode, type LeadUpdate } from '../core/node/contract.ts';
+import { param } from '../core/node/params.ts';
 import { isStage, STAGES, type StageSource } from '../core/domain/lead.ts';
-
-interface UpdateLeadParams {
-  find: 'lead' | 'oid' | 'eid' | 'auto';
-  oid?: unknown;
-  eid?: unknown;
-  setEid?: unknown;
-  stage?: unknown;
-  status?: unknown;
-  reason?: unknown;
-  comment?: unknown;
-  payout?: unknown;
-}
 
 /**
  * Update Lead: stores what the target told us about a lead — its external id, stage, raw status,
@@ -27,71 +16,62 @@ interface UpdateLeadParams {
  * - `not_found` (no lead with that id) → `{ lead: undefined, stageChanged: false }`, failure
  *   `lead_not_found` (not retryable).
  */
-export const updateLead = defineNode<UpdateLeadParams>({
+export const updateLead = defineNode({
   type: 'update-lead',
+  version: 1,
   title: 'Update Lead',
   category: 'act on lead',
   description: 'Saves the external id, stage, status, reason, comment and payout on the lead.',
   inputs: ['in'],
   outputs: ['out', 'not_found'],
   params: {
-    find: {
-      kind: 'select',
+    find: param.select(['lead', 'oid', 'eid', 'auto'], {
       label: 'Which lead',
       help: "lead: the lead this run is about. oid: find it by our id. eid: find it by the target's id (for postbacks and status checks). auto: by our id when the input has one, else by the target's, else the run's lead.",
-      options: ['lead', 'oid', 'eid', 'auto'],
       default: 'lead',
-    },
-    oid: {
-      kind: 'template',
+    }),
+    oid: param.template({
       label: 'Our lead id',
       help: 'Where our id of the lead is, e.g. {{input.id}} or {{trigger.id}}.',
       showIf: { find: ['oid', 'auto'] },
       default: '{{input.oid}}',
-    },
-    eid: {
-      kind: 'template',
+    }),
+    eid: param.template({
       label: "Target's lead id",
       help: "Where the target's id of the lead is, e.g. {{input.eid}}.",
       showIf: { find: ['eid', 'auto'] },
       default: '{{input.eid}}',
-    },
-    setEid: {
-      kind: 'template',
+    }),
+    setEid: param.template({
       label: 'External id to store',
       help: "The target's id for this lead, to keep with it. Empty: keep the one it has.",
       default: '{{input.eid}}',
-    },
-    stage: {
-      kind: 'template',
+    }),
+    stage: param.template({
       label: 'Stage',
       help: `Our stage: ${STAGES.join(', ')}. Map Status gives it as {{input.stage}}. Empty: keep the stage.`,
       default: '{{input.stage}}',
-    },
-    status: {
-      kind: 'template',
+    }),
+    status: param.template({
       label: 'Target status',
       help: "The target's own status text, kept beside the stage. Empty: keep it.",
       default: '{{input.status}}',
-    },
-    reason: {
-      kind: 'template',
+    }),
+    reason: param.template({
       label: 'Reason',
       help: 'Why the lead was cancelled, as the target says. Empty: keep it.',
       default: '{{input.reason}}',
-    },
-    comment: {
-      kind: 'template',
+    }),
+    comment: param.template({
       label: 'Comment',
       help: "The target operator's comment. Empty: keep it.",
       default: '{{input.comment}}',
-    },
-    payout: {
-      kind: 'template',
+    }),
+    payout: param.template({
       label: 'Payout',
       help: 'The amount the target pays for the lead, a number such as 12.50. Empty: keep it.',
       default: '{{input.payout}}',
-    },
+    }),
   },
   async execute({ params, event, leads }) {
     const change: LeadUpdate = { source: sourceOf(event) };

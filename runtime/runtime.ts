@@ -92,7 +92,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const intake = new IntakeService(config, store, runner, wake);
   const inbound = new InboundPostbacks(config, runner);
   const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks);
-  checks = new StatusChecks(config, store, runner, log);
+  checks = new StatusChecks(config, store, runner, registry, log);
   const offers = new OfferService(config);
 
   queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {

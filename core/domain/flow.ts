@@ -1,6 +1,12 @@
 /**
  * The flow format: JSON close to React Flow's own `nodes`/`edges`, so the editor loads and saves it
- * without translation. Its JSON Schema is `flows/flow.schema.json`.
+ * without translation. Declared once, with TypeBox: the TypeScript types below are `Static<>` of
+ * the declaration, and `flows/flow.schema.json` is written from it (`npm run schema`; a test fails
+ * when the committed file and the declaration part).
+ *
+ * A document says which format it is written in (`format`, missing = 1) and each node which
+ * version of its node type its params were written for (`typeVersion`, missing = 1); loading a
+ * flow brings both up to date (see `core/flow/format.ts`).
  *
  * @example
  * {
@@ -11,50 +17,113 @@
  *   "edges": [{ "id": "e1", "source": "lead", "sourceHandle": "out", "target": "http", "targetHandle": "in" }]
  * }
  */
-import type { FlowEvent } from './config.ts';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { FLOW_EVENTS, type FlowEvent } from './config.ts';
+
+/** The format flow documents are written in now. */
+export const FLOW_FORMAT = 1;
 
 /** What a failing node does to the flow. */
-export type OnError = 'stop' | 'continue' | 'error-port';
+export const ON_ERROR = ['stop', 'continue', 'error-port'] as const;
+export type OnError = (typeof ON_ERROR)[number];
 
 /** The outcomes a node's retry may be asked to repeat. */
-export type RetryOn = 'error' | 'timeout' | 'network_error' | 'http_error';
+export const RETRY_ON = ['error', 'timeout', 'network_error', 'http_error'] as const;
+export type RetryOn = (typeof RETRY_ON)[number];
+
+/** One of a list of strings, as a JSON Schema `enum` (its errors read better than an `anyOf` of constants). */
+function OneOf<T extends string>(values: readonly T[], options: Record<string, unknown> = {}): TUnsafe<T> {
+  return Type.Unsafe<T>({ ...options, enum: [...values] });
+}
+
+const settings = Type.Object(
+  {
+    timeoutMs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 600000, description: "Deadline for the node's whole run, retries included." }),
+    ),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          attempts: Type.Integer({ minimum: 1, maximum: 10 }),
+          backoffMs: Type.Integer({ minimum: 0, maximum: 60000 }),
+          on: Type.Optional(Type.Array(OneOf(RETRY_ON))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    onError: Type.Optional(
+      OneOf(ON_ERROR, {
+        description:
+          "`stop` (default) fails the flow; `continue` goes on from the `out` port with the error as output; `error-port` takes the node's `error` port.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const node = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),
+    type: Type.String({ minLength: 1 }),
+    typeVersion: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'The version of the node type its params were written for; missing means 1.' }),
+    ),
+    label: Type.Optional(Type.String({ description: 'A name the integrator gave the node on the canvas.' })),
+    position: Type.Object({ x: Type.Number(), y: Type.Number() }),
+    params: Type.Record(Type.String(), Type.Unknown()),
+    settings: Type.Optional(settings),
+  },
+  { additionalProperties: false },
+);
+
+const edge = Type.Object(
+  {
+    id: Type.String({ minLength: 1 }),
+    source: Type.String(),
+    sourceHandle: Type.String(),
+    target: Type.String(),
+    targetHandle: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+/** The flow document's schema: Ajv validates against it, and `flows/flow.schema.json` is written from it. */
+export const FlowSchema = Type.Object(
+  {
+    format: Type.Optional(Type.Integer({ minimum: 1, description: 'The format the document is written in; missing means 1.' })),
+    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    event: OneOf<FlowEvent>(FLOW_EVENTS),
+    version: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Version this document was saved as; a saved version never changes. A new flow leaves it out.',
+      }),
+    ),
+    description: Type.Optional(Type.String()),
+    nodes: Type.Array(node, { minItems: 1 }),
+    edges: Type.Array(edge),
+  },
+  {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://leadflow.local/schemas/flow.json',
+    title: 'leadflow flow',
+    additionalProperties: false,
+  },
+);
 
 /** Settings a node carries beside its params. All optional; the defaults are the safe ones. */
-export interface NodeSettings {
-  /** Deadline for the node's whole run, retries included. */
-  timeoutMs?: number;
-  retry?: { attempts: number; backoffMs: number; on?: RetryOn[] };
-  /** `stop` (default) fails the flow; `continue` goes on from the `out` port with the error as output; `error-port` takes the node's `error` port. */
-  onError?: OnError;
-}
+export type NodeSettings = Static<typeof settings>;
+export type FlowNode = Static<typeof node>;
+export type FlowEdge = Static<typeof edge>;
+/** A flow document as the schema accepts it: a new one may leave its `version` out (the store numbers it). */
+export type FlowInput = Static<typeof FlowSchema>;
+/** A flow document as it is saved and run: with the version it was saved as. */
+export type FlowDoc = Omit<FlowInput, 'version'> & { version: number };
 
-export interface FlowNode {
-  id: string;
-  type: string;
-  position: { x: number; y: number };
-  params: Record<string, unknown>;
-  settings?: NodeSettings;
-  /** A name the integrator gave the node on the canvas. */
-  label?: string;
-}
-
-export interface FlowEdge {
-  id: string;
-  source: string;
-  sourceHandle: string;
-  target: string;
-  targetHandle: string;
-}
-
-export interface FlowDoc {
-  id: string;
-  name: string;
-  event: FlowEvent;
-  /** Version this document was saved as; a saved version never changes. */
-  version: number;
-  description?: string;
-  nodes: FlowNode[];
-  edges: FlowEdge[];
+/** The schema as plain JSON (TypeBox's own markers are symbols, which JSON leaves out). */
+export function flowJsonSchema(schema: TSchema = FlowSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
 }
 
 /** A flow with its saved versions; versions are immutable, numbered from 1. */

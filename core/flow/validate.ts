@@ -1,34 +1,25 @@
 /**
- * Flow validation: the JSON Schema (`flows/flow.schema.json`), then the graph and every node's
- * params against its descriptor. Every problem names the node and the field. Browser-safe, so the
- * editor can show the same problems on the canvas.
+ * Flow validation: the document brought up to date (`migrateFlow`), the flow format's schema
+ * (declared in `core/domain/flow.ts`), then the graph and every node's params against its
+ * descriptor. Every problem names the node and the field. Browser-safe, so the editor can show
+ * the same problems on the canvas.
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseScript } from 'acorn';
-import flowSchema from '../../flows/flow.schema.json' with { type: 'json' };
 import type { NodeDescriptor, ParamSpec } from '../node/contract.ts';
 import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript } from '../node/code-sandbox.ts';
 import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../template/template.ts';
 import { isStage } from '../domain/lead.ts';
 import { parseSchedule } from '../node/schedule.ts';
-import type { FlowDoc, FlowNode } from '../domain/flow.ts';
+import { FlowSchema, type FlowDoc, type FlowInput, type FlowNode } from '../domain/flow.ts';
+import { migrateFlow, type DescriptorLookup, type FlowIssue } from './format.ts';
 
-/** One problem in a flow. `field` is a path inside the node (`params.url`) or the flow (`edges[2].target`). */
-export interface FlowIssue {
-  nodeId?: string;
-  field: string;
-  message: string;
-}
+export type { DescriptorLookup, FlowIssue } from './format.ts';
 
 export type FlowValidation = { ok: true; flow: FlowDoc } | { ok: false; issues: FlowIssue[] };
 
-/** Finds node descriptors by type. */
-export interface DescriptorLookup {
-  get(type: string): NodeDescriptor | undefined;
-}
-
 const ajv = new Ajv({ allErrors: true, strict: false });
-const checkSchema = ajv.compile<FlowDoc>(flowSchema);
+const checkSchema = ajv.compile<FlowInput>(FlowSchema);
 
 /** Formats issues as one line each: `node "http": params.url: is required`. */
 export function describeIssues(issues: FlowIssue[]): string {
@@ -224,14 +215,20 @@ export function checkScriptSyntax(script: string): ScriptProblem | undefined {
 }
 
 /**
- * Validates a flow document: schema, node types, one trigger that fits the event, edges between
- * existing ports, no cycles, every non-trigger node reachable, and every param against its node.
+ * Validates a flow document: brought to the current format and node versions first, then schema,
+ * node types, one trigger that fits the event, edges between existing ports, no cycles, every
+ * non-trigger node reachable, and every param against its node. The flow it answers is the
+ * migrated one.
  */
-export function validateFlow(doc: unknown, nodes: DescriptorLookup): FlowValidation {
+export function validateFlow(input: unknown, nodes: DescriptorLookup): FlowValidation {
+  const migrated = migrateFlow(input, nodes);
+  if (!migrated.ok) return migrated;
+  const doc = migrated.doc;
   if (!checkSchema(doc)) {
     return { ok: false, issues: (checkSchema.errors ?? []).map((e) => schemaIssue(doc, e)) };
   }
-  const flow = doc;
+  // a new flow has no version until the store numbers it
+  const flow = doc as FlowDoc;
   const issues: FlowIssue[] = [];
   const byId = new Map<string, FlowNode>();
   for (const node of flow.nodes) {

@@ -7,58 +7,13 @@
 import type { FlowEvent, OfferGoal, OfferProduct } from '../domain/config.ts';
 import type { Lead, Stage, StageSource } from '../domain/lead.ts';
 import type { CodeRunner } from './code-sandbox.ts';
+import type { ParamSpec, ParamValues } from './params.ts';
+
+export type { KeyValue, ParamKind, ParamSpec, StatusMatch, StatusRule } from './params.ts';
 
 /** The palette's groups, in the order the editor shows them. */
 export const CATEGORIES = ['trigger', 'build request', 'talk', 'read answer', 'act on lead', 'code'] as const;
 export type Category = (typeof CATEGORIES)[number];
-
-/**
- * How a parameter is edited and how the engine prepares it before `execute`:
- * - `text`, `select`, `number`, `boolean`, `code`: given to the node as written;
- * - `template`: rendered (`{{lead.phone | digits}}`); a template that is one expression keeps the value's type;
- * - `secret`: a template that may name `{{secrets.x}}`; the form never shows a stored secret;
- * - `keyValue`: rows of `{ key, value }`, each value rendered as a template;
- * - `json`: any JSON value whose strings are rendered as templates;
- * - `statusTable`: rows of `{ match, value, stage }` for Map Status.
- */
-export type ParamKind = 'text' | 'template' | 'secret' | 'select' | 'number' | 'boolean' | 'keyValue' | 'json' | 'code' | 'statusTable';
-
-export interface ParamSpec {
-  kind: ParamKind;
-  label?: string;
-  help?: string;
-  /** Used when the flow leaves the parameter out. */
-  default?: unknown;
-  /** A required parameter must be present and not empty. */
-  required?: boolean;
-  /** The choices of a `select`. */
-  options?: readonly string[];
-  /** Show (and validate) the parameter only when other parameters have these values. */
-  showIf?: Record<string, string | readonly string[]>;
-  /** Bounds of a `number`. */
-  min?: number;
-  max?: number;
-  /** Placeholder text in the form. */
-  placeholder?: string;
-  /** A `text` with a syntax of its own, checked on save: `schedule` (an interval such as 10m, or cron). */
-  format?: 'schedule';
-}
-
-/** One row of a `keyValue` parameter. */
-export interface KeyValue {
-  key: string;
-  value: unknown;
-}
-
-/** How Map Status compares a raw value: the whole value, one of a comma list, or a regular expression. */
-export type StatusMatch = 'exact' | 'list' | 'pattern';
-
-/** One row of a `statusTable` parameter. */
-export interface StatusRule {
-  match: StatusMatch;
-  value: string;
-  stage: Stage;
-}
 
 /**
  * A node's description: what the palette, the config form and the flow validator need.
@@ -67,6 +22,11 @@ export interface StatusRule {
 export interface NodeDescriptor {
   /** Unique, kebab-case: `http-request`. */
   type: string;
+  /**
+   * The version of the node's params, from 1. A change that would break a saved flow (a param
+   * renamed, its meaning changed) raises it, and the node's `migrate` brings older params up.
+   */
+  version: number;
   title: string;
   category: Category;
   description: string;
@@ -254,28 +214,73 @@ export interface NodeResult {
   after?: { port: string; output: unknown };
 }
 
-/** A node: its descriptor plus the code the runtime runs. */
-export interface NodeDefinition<P = Record<string, unknown>> extends NodeDescriptor {
-  execute(context: NodeContext<P>): Promise<NodeResult> | NodeResult;
+/**
+ * Brings params written for an older version of the node up to its current version. Called only
+ * with `fromVersion` below the node's `version`; returns the params as the current version reads them.
+ */
+export type NodeMigration = (params: Record<string, unknown>, fromVersion: number) => Record<string, unknown>;
+
+/**
+ * What a scheduled trigger (Status Check) asks of the scheduler, read from its params. The
+ * scheduler knows nothing else of the node.
+ */
+export interface TriggerSchedule {
+  /** How often: an interval such as `10m`, or a cron expression (see `parseSchedule`). */
+  schedule: string;
+  /** A batch check (processing, approved): leads per run. */
+  batchSize: number;
+  /** An approved check: leads created within this many days. */
+  days: number;
+  /** A date-range check: the windows `from`–`to`. */
+  window: {
+    minutes: number;
+    /** Each window starts this much before the last one ended. */
+    overlapMinutes: number;
+    /** How `from` and `to` are written for the flow (`{{batch.from}}`). */
+    stamp(date: Date): string | number;
+  };
 }
 
 /**
- * Declares a node. The identity function, there for the types.
+ * The trigger facet: what a trigger node needs from the host beyond being started. A trigger
+ * without one (Lead In, Postback In) is started by events alone.
+ */
+export interface TriggerFacet<P = Record<string, unknown>> {
+  /** For a scheduled trigger: its schedule and batch settings, from its params with defaults filled in. */
+  schedule?(params: P): TriggerSchedule;
+}
+
+/** A node: its descriptor plus the code the runtime runs. */
+export interface NodeDefinition<P = Record<string, unknown>> extends NodeDescriptor {
+  execute(context: NodeContext<P>): Promise<NodeResult> | NodeResult;
+  /** Required once `version` is above 1: saved flows may hold params of every older version. */
+  migrate?: NodeMigration;
+  trigger?: TriggerFacet<P>;
+}
+
+/** What a node file declares: `params` built with `param.*`, from which `execute`'s params are typed. */
+export interface NodeSpec<S extends Record<string, ParamSpec>> extends Omit<NodeDefinition<ParamValues<S>>, 'params'> {
+  params: S;
+}
+
+/**
+ * Declares a node. The identity function, there for the types: `execute` receives the params
+ * the declaration in `params` describes (see `param` in `./params.ts`).
  *
  * @example
- * export const upper = defineNode<{ value: string }>({
- *   type: 'upper', title: 'Upper', category: 'build request', description: 'Upper-cases a value.',
+ * export const upper = defineNode({
+ *   type: 'upper', version: 1, title: 'Upper', category: 'build request', description: 'Upper-cases a value.',
  *   inputs: ['in'], outputs: ['out'],
- *   params: { value: { kind: 'template', required: true } },
- *   execute: ({ params }) => ({ output: String(params.value).toUpperCase() }),
+ *   params: { value: param.text({ label: 'Value', help: 'What to upper-case.', default: '' }) },
+ *   execute: ({ params }) => ({ output: params.value.toUpperCase() }), // params.value: string
  * });
  */
-export function defineNode<P>(definition: NodeDefinition<P>): NodeDefinition<P> {
-  return definition;
+export function defineNode<S extends Record<string, ParamSpec>>(definition: NodeSpec<S>): NodeDefinition<ParamValues<S>> {
+  return definition as NodeDefinition<ParamValues<S>>;
 }
 
 /** A descriptor without its code, as the editor and the management API carry it. */
 export function describeNode(definition: NodeDefinition<never> | NodeDefinition): NodeDescriptor {
-  const { execute: _execute, ...descriptor } = definition as NodeDefinition;
+  const { execute: _execute, migrate: _migrate, trigger: _trigger, ...descriptor } = definition as NodeDefinition;
   return descriptor;
 }

@@ -6,12 +6,15 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { describeNode, type NodeDefinition, type NodeDescriptor } from '../../core/node/contract.ts';
+import type { FlowDoc, FlowNode } from '../../core/domain/flow.ts';
 
 export interface NodeRegistry {
   get(type: string): NodeDefinition | undefined;
   all(): NodeDefinition[];
   /** The descriptors without code, as the editor gets them. */
   descriptors(): NodeDescriptor[];
+  /** The node that starts a flow, with its definition (whose `trigger` facet says what it needs from the host). */
+  triggerOf(flow: FlowDoc): { node: FlowNode; definition: NodeDefinition } | undefined;
 }
 
 const NODES_DIR = fileURLToPath(new URL('../../nodes/', import.meta.url));
@@ -37,6 +40,13 @@ export function createRegistry(definitions: Iterable<NodeDefinition>): NodeRegis
     get: (type) => byType.get(type),
     all: () => sorted,
     descriptors: () => sorted.map((d) => describeNode(d)),
+    triggerOf: (flow) => {
+      for (const node of flow.nodes) {
+        const definition = byType.get(node.type);
+        if (definition?.category === 'trigger') return { node, definition };
+      }
+      return undefined;
+    },
   };
 }
 

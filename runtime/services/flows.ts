@@ -1,5 +1,6 @@
 /**
- * Flows: validated on every load and save, saved as immutable versions, and served to runs from a
+ * Flows: brought to the current format and node versions (`migrateFlow`) and validated on every
+ * load and save, saved as immutable versions, and served to runs from a
  * cache (a version never changes, so a cached document is never stale; the current version is
  * re-read when this process saves).
  */
@@ -7,6 +8,7 @@ import type { FlowDoc } from '../../core/domain/flow.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { ConfigStore, StoredFlow } from '../store/types.ts';
 import { describeIssues, validateFlow, type FlowIssue } from '../../core/flow/validate.ts';
+import { migrateFlow } from '../../core/flow/format.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 
 /** A flow as lists show it: without its versions' documents. */
@@ -68,10 +70,17 @@ export class FlowService {
     return (await this.config.listFlows()).map(summary);
   }
 
+  /** The flow with every saved version, each brought up to date where it can be (a version that cannot stays as saved). */
   async stored(id: string): Promise<StoredFlow> {
     const flow = await this.config.getFlow(id);
     if (!flow) throw new DomainError('not_found', `no flow "${id}"`, { field: 'id' });
-    return flow;
+    return {
+      ...flow,
+      versions: flow.versions.map((saved) => {
+        const migrated = migrateFlow(saved.flow, this.registry);
+        return migrated.ok ? { ...saved, flow: migrated.doc as FlowDoc } : saved;
+      }),
+    };
   }
 
   /** The current version, validated (a flow edited by hand in the store is caught here). */
@@ -88,7 +97,16 @@ export class FlowService {
   async version(id: string, version: number): Promise<FlowDoc> {
     const doc = await this.config.getFlowVersion(id, version);
     if (!doc) throw new DomainError('not_found', `flow "${id}" has no version ${version}`, { field: 'version' });
-    return doc;
+    return this.migrated(doc);
+  }
+
+  /** A saved version in the current format, not validated: an old version is shown as it was, problems and all. */
+  private migrated(doc: FlowDoc): FlowDoc {
+    const result = migrateFlow(doc, this.registry);
+    if (!result.ok) {
+      throw new DomainError('invalid_flow', describeIssues(result.issues), { field: result.issues[0].field, details: result.issues });
+    }
+    return result.doc as FlowDoc;
   }
 
   async remove(id: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Status checks: each enabled integration's `status.processing`, `status.approved` and
- * `status.range` flows, run on the schedule their Status Check node gives (croner), or at once
- * through "check now".
+ * `status.range` flows, run on the schedule their trigger declares (its `trigger.schedule` facet:
+ * interval or cron, batch size, windows; croner), or at once through "check now".
  *
  * - processing: the integration's leads in `wait`, then `hold`, streamed from the store in
  *   batches (memory stays bounded whatever their number), one run per batch;
@@ -22,7 +22,9 @@ import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { Lead, Stage } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { parseSchedule } from '../../core/node/schedule.ts';
-import { formatPhpDate } from '../../core/template/php.ts';
+import type { TriggerSchedule } from '../../core/node/contract.ts';
+import { withDefaults } from '../../core/node/params.ts';
+import type { NodeRegistry } from '../engine/registry.ts';
 import type { NodeError, RunResult } from '../engine/executor.ts';
 import type { FlowRunner } from './runs.ts';
 
@@ -45,26 +47,6 @@ export interface CheckReport {
   error?: NodeError & { execution?: number };
 }
 
-/** The trigger params the scheduler reads, with the Status Check node's defaults. */
-interface CheckSettings {
-  schedule: string;
-  batchSize: number;
-  days: number;
-  windowMinutes: number;
-  overlapMinutes: number;
-  format: 'epoch' | 'Y-m-d H:i:s' | 'iso';
-  timeZone: string;
-}
-
-const DEFAULTS: CheckSettings = {
-  schedule: '10m',
-  batchSize: 100,
-  days: 30,
-  windowMinutes: 60,
-  overlapMinutes: 10,
-  format: 'Y-m-d H:i:s',
-  timeZone: 'UTC',
-};
 /** Guards against a target whose "next page" never ends. */
 const MAX_PAGES = 1000;
 /** A range check catches up at most this many windows per run; the rest waits for the next. */
@@ -74,14 +56,17 @@ export function isCheckEvent(event: string): event is CheckEvent {
   return (CHECK_EVENTS as readonly string[]).includes(event);
 }
 
-function settingsOf(flow: FlowDoc): CheckSettings {
-  const trigger = flow.nodes.find((n) => n.type === 'status-check');
-  return { ...DEFAULTS, ...(trigger?.params as Partial<CheckSettings> | undefined) };
-}
-
-function formatDate(date: Date, format: CheckSettings['format'], timeZone: string): string | number {
-  if (format === 'epoch') return Math.floor(date.getTime() / 1000);
-  return formatPhpDate(date, format === 'iso' ? 'c' : 'Y-m-d H:i:s', timeZone);
+/**
+ * What the flow's trigger asks of the scheduler, from its facet (see {@link TriggerSchedule}).
+ * @throws DomainError `invalid_flow` when the flow's trigger is not a scheduled one.
+ */
+function scheduleOf(flow: FlowDoc, registry: NodeRegistry): TriggerSchedule {
+  const trigger = registry.triggerOf(flow);
+  const schedule = trigger?.definition.trigger?.schedule;
+  if (!trigger || !schedule) {
+    throw new DomainError('invalid_flow', `flow "${flow.id}" has no scheduled trigger (such as Status Check)`, { field: 'nodes' });
+  }
+  return schedule(withDefaults(trigger.definition.params, trigger.node.params));
 }
 
 function failure(result: RunResult): CheckReport['error'] {
@@ -99,6 +84,7 @@ export class StatusChecks {
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
     private readonly runner: FlowRunner,
+    private readonly registry: NodeRegistry,
     private readonly log: Logger,
   ) {}
 
@@ -123,7 +109,11 @@ export class StatusChecks {
         try {
           const flow = await this.runner.flowFor(integration, event);
           if (flow)
-            wanted.set(`${integration.id}\u0000${event}`, { integration: integration.id, event, schedule: settingsOf(flow).schedule });
+            wanted.set(`${integration.id}\u0000${event}`, {
+              integration: integration.id,
+              event,
+              schedule: scheduleOf(flow, this.registry).schedule,
+            });
         } catch (error) {
           this.log.warn({ err: error, integration: integration.id, event }, 'status check not scheduled: its flow does not load');
         }
@@ -191,7 +181,7 @@ export class StatusChecks {
     const integration = await this.runner.integration(integrationId);
     const flow = await this.runner.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integrationId}" has no ${event} flow`, { field: 'event' });
-    const settings = settingsOf(flow);
+    const settings = scheduleOf(flow, this.registry);
     const report: CheckReport = {
       integration: integrationId,
       event,
@@ -212,7 +202,7 @@ export class StatusChecks {
     integration: Integration,
     flow: FlowDoc,
     event: CheckEvent,
-    settings: CheckSettings,
+    settings: TriggerSchedule,
     report: CheckReport,
   ): Promise<void> {
     const stages: Stage[] = event === 'status.approved' ? ['approve'] : ['wait', 'hold'];
@@ -244,10 +234,10 @@ export class StatusChecks {
     }
   }
 
-  private async range(integration: Integration, flow: FlowDoc, settings: CheckSettings, report: CheckReport): Promise<void> {
+  private async range(integration: Integration, flow: FlowDoc, settings: TriggerSchedule, report: CheckReport): Promise<void> {
     const key = `range:${integration.id}`;
-    const windowMs = Math.max(1, settings.windowMinutes) * 60_000;
-    const overlapMs = Math.max(0, settings.overlapMinutes) * 60_000;
+    const windowMs = Math.max(1, settings.window.minutes) * 60_000;
+    const overlapMs = Math.max(0, settings.window.overlapMinutes) * 60_000;
     const now = Date.now();
     const checkpoint = await this.store.getCheckpoint(key);
     let from = checkpoint ? Math.max(Date.parse(checkpoint) - overlapMs, now - MAX_WINDOWS * windowMs) : now - windowMs;
@@ -255,8 +245,8 @@ export class StatusChecks {
     while (from < now && report.windows.length < MAX_WINDOWS) {
       const to = Math.min(from + windowMs, now);
       const window = {
-        from: formatDate(new Date(from), settings.format, settings.timeZone),
-        to: formatDate(new Date(to), settings.format, settings.timeZone),
+        from: settings.window.stamp(new Date(from)),
+        to: settings.window.stamp(new Date(to)),
       };
       let cursor: unknown;
       let page = 1;

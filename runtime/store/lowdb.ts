@@ -19,6 +19,7 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { Integration, Offer, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
+import { migrateFlow } from '../../core/flow/format.ts';
 import type { ConfigStore, FlowVersion, StoredFlow } from './types.ts';
 
 /** The shape of `config.json`. */
@@ -118,8 +119,10 @@ export class LowdbConfigStore implements ConfigStore {
   }
 
   async getFlow(id: string): Promise<StoredFlow | undefined> {
-    const flow = this.db.data.flows.find((f) => f.id === id);
-    return flow && structuredClone(flow);
+    const found = this.db.data.flows.find((f) => f.id === id);
+    if (!found) return undefined;
+    const flow = structuredClone(found);
+    return { ...flow, versions: flow.versions.map((v) => ({ ...v, flow: currentFormat(v.flow) })) };
   }
 
   async getFlowVersion(id: string, version?: number): Promise<FlowDoc | undefined> {
@@ -127,7 +130,7 @@ export class LowdbConfigStore implements ConfigStore {
     if (!flow) return undefined;
     const wanted = version ?? flow.currentVersion;
     const saved = flow.versions.find((v) => v.version === wanted);
-    return saved && structuredClone(saved.flow);
+    return saved && currentFormat(structuredClone(saved.flow));
   }
 
   /**
@@ -207,6 +210,16 @@ export class LowdbConfigStore implements ConfigStore {
     this.writes = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * A saved document read in the current flow format. Its nodes' params are brought up to
+ * their types' versions by the flow service, which knows the node types; a format newer than this
+ * code reads is left as saved, for the flow service to refuse.
+ */
+function currentFormat(doc: FlowDoc): FlowDoc {
+  const migrated = migrateFlow(doc, { get: () => undefined });
+  return migrated.ok ? (migrated.doc as FlowDoc) : doc;
 }
 
 /** Opens `config.json` in `dir`, creating the folder and an empty file when missing. */

@@ -22,6 +22,7 @@ beforeAll(async () => {
   // a node that fails its first two runs, to see the retry setting work
   const flakyNode = defineNode({
     type: 'flaky',
+    version: 1,
     title: 'Flaky',
     category: 'build request',
     description: 'fails twice',
@@ -35,6 +36,7 @@ beforeAll(async () => {
   });
   const slowNode = defineNode({
     type: 'slow',
+    version: 1,
     title: 'Slow',
     category: 'build request',
     description: 'never ends',
