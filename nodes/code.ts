@@ -11,7 +11,7 @@ return { ...input };
 
 /**
  * Code: JavaScript for what no other node does — an odd signature, an odd answer, fields to juggle.
- * The script is the body of an async function run in a QuickJS sandbox (a fresh one per run: no
+ * The script is the body of an async function run in the code sandbox (QuickJS; a fresh interpreter per run: no
  * state survives between leads) with:
  * - `input` (the node before's output), `lead`, `offer` (with `params` for the lead's country),
  *   `integration` (`{ settings }` only — never secrets);
@@ -45,7 +45,7 @@ export const code = defineNode({
   title: 'Code',
   category: 'code',
   description:
-    'Runs your JavaScript on the input, lead and offer in a sandbox, with hashing, encoding and date helpers; its result is the output, and it may choose the out or error exit.',
+    'Runs your JavaScript on the input, lead and offer in the code sandbox, with hashing, encoding and date helpers; its result is the output, and it may choose the out or error exit.',
   inputs: ['in'],
   outputs: ['out', 'error'],
   // for the signing keys only: the script never sees a secret (see `keys`)
@@ -90,13 +90,13 @@ export const code = defineNode({
       max: 16_384,
     }),
   },
-  async execute({ params, input, lead, offer, integration, code: sandbox, log }) {
-    if (!sandbox) throw new Error('Code: this host has no JavaScript sandbox');
+  async execute({ params, input, lead, offer, integration, code: codeSandbox, log }) {
+    if (!codeSandbox) throw new Error('Code: this host has no code sandbox');
     const keys: Record<string, string> = {};
     for (const row of params.keys ?? []) {
       if (row.key.trim() !== '') keys[row.key.trim()] = row.value === undefined || row.value === null ? '' : String(row.value);
     }
-    const outcome = await sandbox.run(
+    const outcome = await codeSandbox.run(
       params.script ?? '',
       { input, lead, offer, settings: integration.settings },
       {

@@ -6,11 +6,12 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseScript } from 'acorn';
-import type { NodeDescriptor, ParamSpec } from '../node/contract.ts';
+import type { NodeDescriptor } from '../node/contract.ts';
 import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript } from '../node/code-sandbox.ts';
 import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../template/template.ts';
 import { isStage } from '../domain/lead.ts';
 import { parseSchedule } from '../node/schedule.ts';
+import { isParamShown } from '../node/params.ts';
 import { FlowSchema, type FlowDoc, type FlowInput, type FlowNode } from '../domain/flow.ts';
 import { migrateFlow, type DescriptorLookup, type FlowIssue } from './format.ts';
 
@@ -52,14 +53,6 @@ function schemaIssue(doc: unknown, error: ErrorObject): FlowIssue {
   return { field, message };
 }
 
-function shown(spec: ParamSpec, params: Record<string, unknown>, all: Record<string, ParamSpec>): boolean {
-  if (!spec.showIf) return true;
-  return Object.entries(spec.showIf).every(([name, wanted]) => {
-    const value = params[name] ?? all[name]?.default;
-    return Array.isArray(wanted) ? wanted.includes(value as string) : value === wanted;
-  });
-}
-
 function isEmpty(value: unknown): boolean {
   return (
     value === undefined ||
@@ -86,7 +79,7 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
     if (!Object.hasOwn(descriptor.params, name)) add(name, `is not a parameter of ${descriptor.title}`);
   }
   for (const [name, spec] of Object.entries(descriptor.params)) {
-    if (!shown(spec, node.params, descriptor.params)) continue;
+    if (!isParamShown(spec, node.params, descriptor.params)) continue;
     const value = node.params[name] ?? spec.default;
     if (isEmpty(value)) {
       if (spec.required) add(name, 'is required');

@@ -146,3 +146,15 @@ export function withDefaults(specs: Record<string, ParamSpec>, params: Record<st
   for (const [name, spec] of Object.entries(specs)) out[name] = params[name] === undefined ? spec.default : params[name];
   return out;
 }
+
+/**
+ * Whether a parameter applies given the others' values (its `showIf`, defaults counted): the form
+ * shows only these, and only these are validated.
+ */
+export function isParamShown(spec: ParamSpec, params: Record<string, unknown>, all: Record<string, ParamSpec>): boolean {
+  if (!spec.showIf) return true;
+  return Object.entries(spec.showIf).every(([name, wanted]) => {
+    const value = params[name] ?? all[name]?.default;
+    return Array.isArray(wanted) ? wanted.includes(value as string) : value === wanted;
+  });
+}

@@ -9,7 +9,7 @@
 import type { Dispatcher } from 'undici';
 import type { FlowEvent, Integration, Offer } from '../../core/domain/config.ts';
 import { offerParameters } from '../../core/domain/config.ts';
-import type { FlowDoc, FlowNode } from '../../core/domain/flow.ts';
+import { RETRY_ON, type FlowDoc, type FlowNode } from '../../core/domain/flow.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { CodeRunner } from '../../core/node/code-sandbox.ts';
 import type {
@@ -77,7 +77,7 @@ export interface ExecutorOptions {
   agent: Dispatcher;
   /** Where executions are recorded; without it (the CLI), nothing is stored. */
   store?: Pick<LeadStore, 'insertExecution'>;
-  /** The Code node's sandbox; by default the process's shared one. */
+  /** The code sandbox Code nodes run in; by default the process's shared one. */
   code?: CodeRunner;
 }
 
@@ -364,7 +364,7 @@ export class Executor {
         clearTimeout(timer);
       }
       if (!failure || attempts >= attemptsAllowed) break;
-      const on = retry?.on ?? ['error', 'timeout', 'network_error', 'http_error'];
+      const on = retry?.on ?? RETRY_ON;
       const kind =
         failure.code === 'timeout' || failure.code === 'node_timeout'
           ? 'timeout'

@@ -218,9 +218,9 @@ describe('the Code node', () => {
     ]);
   });
 
-  it('without a sandbox in the context, fails saying so', async () => {
+  it('without a code sandbox in the context, fails saying so', async () => {
     await expect(
       Promise.resolve(code.execute({ params: { script: 'return 1' }, input: {}, integration, lead: sampleLead() } as never)),
-    ).rejects.toThrow(/no JavaScript sandbox/);
+    ).rejects.toThrow(/no code sandbox/);
   });
 });

@@ -7,7 +7,7 @@ async function contained(script: string, params: Record<string, unknown> = {}) {
   const started = performance.now();
   const { result } = await runCode(script, { params });
   const elapsedMs = performance.now() - started;
-  // the next run, in the same sandbox, works
+  // the next run, in the same code sandbox, works
   expect(await outputOf('return { doubled: input.n * 2 }', { input: { n: 21 } })).toEqual({ doubled: 42 });
   expect(result.failure, 'the hostile script should have failed').toBeDefined();
   expect(result.port, "a failure takes no port: the node's onError decides").toBeUndefined();
@@ -199,7 +199,7 @@ describe('hostile Code node scripts are contained, and the next run works', () =
     expect(ticks).toBeGreaterThan(10);
   });
 
-  it('many hostile runs in a row leave the sandbox working', async () => {
+  it('many hostile runs in a row leave the code sandbox working', async () => {
     const scripts = [
       'while (true) {}',
       'let s = "x"; while (true) { s += s; s.indexOf("y"); }',
