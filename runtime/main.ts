@@ -17,7 +17,20 @@ const runtime = await createRuntime({
   publicUrl: settings.publicUrl,
   workers: settings.workers,
   logger: log,
+  allowPrivateTargets: settings.allowPrivateTargets,
 });
+if (!settings.allowPrivateTargets) {
+  log.info('outbound policy: flows and postbacks reach public addresses only (LEADFLOW_ALLOW_PRIVATE_TARGETS=true allows private ones)');
+  if (settings.sandboxPort !== undefined)
+    log.warn("outbound policy: the sandbox targets on 127.0.0.1 are out of the flows' reach under this policy");
+} else if (settings.allowPrivateTargetsSource === 'default') {
+  log.warn(
+    'outbound policy: private and loopback targets ALLOWED because the bundled sandbox targets run (demo mode); ' +
+      'before exposing this runtime set LEADFLOW_SANDBOX_PORT=off or LEADFLOW_ALLOW_PRIVATE_TARGETS=false. Metadata addresses stay refused',
+  );
+} else {
+  log.warn('outbound policy: private and loopback targets ALLOWED (LEADFLOW_ALLOW_PRIVATE_TARGETS); metadata addresses stay refused');
+}
 
 let sandbox: DemoCrm | undefined;
 if (settings.sandboxPort !== undefined) {
