@@ -6,6 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent, createHttpClient } from '../../runtime/engine/http.ts';
+import { Executor } from '../../runtime/engine/executor.ts';
+import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import type { Lead } from '../../core/domain/lead.ts';
 import { OutboundRefused } from '../../runtime/engine/outbound-policy.ts';
 import type { HttpRecord } from '../../runtime/store/types.ts';
 import {
@@ -179,5 +183,49 @@ describe('the outbound policy in the HTTP client', () => {
     expect(exchange).toMatchObject({ outcome: 'answer', status: 302 });
     expect(redirecting.received).toHaveLength(1);
     expect(elsewhere.received).toEqual([]);
+  });
+
+  it("fails an Auth Token node's login for good under a policy that refuses its target, sending nothing", async () => {
+    const target = await mock(() => ({ body: { token: 't-1' } }));
+    const agent = createAgent({ allowPrivate: false });
+    cleanups.push(() => agent.close());
+    const executor = new Executor({ registry: await loadNodeRegistry(), agent });
+    const flow: FlowDoc = {
+      id: 'f',
+      name: 'f',
+      event: 'lead.new',
+      version: 1,
+      nodes: [
+        { id: 'lead', type: 'lead-in', params: {}, position: { x: 0, y: 0 } },
+        {
+          id: 'auth',
+          type: 'auth-token',
+          params: { url: '{{integration.settings.base_url}}/login', json: { user: '{{secrets.user}}' }, tokenPath: 'body.token' },
+          position: { x: 1, y: 0 },
+        },
+      ],
+      edges: [{ id: 'e0', source: 'lead', sourceHandle: 'out', target: 'auth', targetHandle: 'in' }],
+    };
+    const lead: Lead = { id: 1, offer: 'o', phone: '+491', integration: 'fin', stage: 'new', created_at: '', updated_at: '' };
+    const integration = {
+      id: 'fin',
+      name: 'fin',
+      enabled: true,
+      settings: { base_url: target.url },
+      secrets: { user: 'aff' },
+      offers: [],
+      flows: {},
+      postbackToken: 'x',
+    };
+    const result = await executor.run(
+      { flow, event: 'lead.new', integration, lead, trigger: lead },
+      { leads: { update: async () => ({ lead, stageChanged: false }) }, postbacks: { send: async () => {} } },
+    );
+    expect(result.error).toMatchObject({
+      nodeId: 'auth',
+      retryable: false,
+      message: expect.stringContaining('outbound_refused: 127.0.0.1 is a loopback address'),
+    });
+    expect(target.received).toEqual([]);
   });
 });
