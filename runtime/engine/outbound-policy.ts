@@ -171,14 +171,16 @@ export function outboundRefusalOf(error: unknown): OutboundRefused | undefined {
 }
 
 /** `localhost` and its subdomains (RFC 6761) resolve to loopback without asking any DNS server. */
-function isLocalhostName(host: string): boolean {
-  const name = host.toLowerCase().replace(/\.$/, '');
+function isLocalhostName(name: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost');
 }
 
+/** The names the clouds give their metadata endpoint (169.254.169.254) inside their networks. */
+const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal']);
+
 /**
  * What can be told from a URL's literal host, without resolving it: an IP literal in a refused
- * range, or `localhost`. For checking URLs when they are saved (webmaster postback URLs,
+ * range, `localhost`, or a cloud's name for its metadata endpoint. For checking URLs when they are saved (webmaster postback URLs,
  * integration URLs); names are checked again, resolved, when a connection is opened. A URL that
  * does not parse (a macro in the host, say) is left to that connect-time check.
  */
@@ -191,7 +193,9 @@ export function literalRefusal(url: string, policy: OutboundPolicy): OutboundRef
   }
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (isIP(bare)) return refusalFor(bare, bare, policy);
-  if (isLocalhostName(bare) && !policy.allowPrivate) return new OutboundRefused(bare, '127.0.0.1', 'loopback');
+  const name = bare.toLowerCase().replace(/\.$/, '');
+  if (METADATA_NAMES.has(name)) return new OutboundRefused(name, '169.254.169.254', 'metadata');
+  if (isLocalhostName(name) && !policy.allowPrivate) return new OutboundRefused(name, '127.0.0.1', 'loopback');
   return undefined;
 }
 
@@ -218,6 +222,7 @@ export function guardedLookup(policy: OutboundPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
+      if (addresses.length === 0) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
       for (const { address } of addresses) {
         const refusal = refusalFor(hostname, address, policy);
         if (refusal) return callback(refusal, '', 0);

@@ -60,6 +60,7 @@ const KINDS: [string, AddressKind][] = [
   ['fc00::1', 'private'],
   ['fd12:3456:789a::1', 'private'],
   ['fec0::1', 'private'],
+  ['fd00:ec2::253', 'private'],
   ['::ffff:10.0.0.1', 'private'],
   ['::ffff:c0a8:101', 'private'],
   ['64:ff9b::10.1.2.3', 'private'],
@@ -105,7 +106,6 @@ const KINDS: [string, AddressKind][] = [
   ['2606:2800:220:1:248:1893:25c8:1946', 'public'],
   ['2a00:1450:4001:82a::200e', 'public'],
   ['fe00::1', 'public'],
-  ['fd00:ec2::253', 'private'],
   ['::ffff:93.184.216.34', 'public'],
   ['64:ff9b::93.184.216.34', 'public'],
 ];
@@ -179,6 +179,16 @@ describe('the outbound policy: URLs judged by their literal host, as when they a
     for (const url of ['http://localhost/pb', 'http://LOCALHOST.:8080/pb', 'http://tracker.localhost/pb']) {
       expect(literalRefusal(url, PUBLIC_ONLY)?.kind, url).toBe('loopback');
       expect(literalRefusal(url, PRIVATE_ALLOWED), url).toBeUndefined();
+    }
+  });
+
+  it("refuses the clouds' names for their metadata endpoint under either setting", () => {
+    for (const url of [
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'http://Metadata.Google.Internal./',
+      'http://instance-data/latest/',
+    ]) {
+      expect(literalRefusal(url, PRIVATE_ALLOWED)?.kind, url).toBe('metadata');
     }
   });
 
