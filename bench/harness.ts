@@ -136,6 +136,8 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
       PORT: String(port),
       LEADFLOW_DATA: dataDir,
       LEADFLOW_SANDBOX_PORT: 'off',
+      // the bench's targets are on 127.0.0.1, which the outbound policy refuses unless allowed
+      LEADFLOW_ALLOW_PRIVATE_TARGETS: 'true',
       LOG_LEVEL: 'warn',
       BENCH_QUEUE: options.queue ? 'on' : 'off',
     },

@@ -32,6 +32,7 @@ const runtime = await createRuntime({
   publicUrl: settings.publicUrl,
   workers: settings.workers,
   logger: pino({ level: settings.logLevel }),
+  allowPrivateTargets: settings.allowPrivateTargets,
 });
 const db = (runtime.leads as SqliteLeadStore).db;
 if (!db) throw new Error('the bench needs the SQLite lead store');

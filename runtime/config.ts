@@ -9,6 +9,7 @@
  * | `LEADFLOW_SANDBOX_PORT` | 3001 | the demo sandbox target's port; `off` to not start it |
  * | `LEADFLOW_PUBLIC_URL` | http://localhost:PORT | how targets reach us, for the postback URLs we show |
  * | `LEADFLOW_WORKERS` | 32 | deliveries and postbacks run at once |
+ * | `LEADFLOW_ALLOW_PRIVATE_TARGETS` | on only while the sandbox targets run | flows and postbacks may reach private, loopback and other internal addresses (never link-local/metadata) |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
@@ -21,6 +22,10 @@ export interface RuntimeConfig {
   publicUrl: string;
   workers: number;
   logLevel: string;
+  /** Private and loopback targets allowed (see `engine/outbound-policy.ts`). */
+  allowPrivateTargets: boolean;
+  /** Where that came from, for the start-up log. */
+  allowPrivateTargetsSource: 'env' | 'default';
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -30,16 +35,29 @@ function integer(name: string, value: string | undefined, fallback: number): num
   return n;
 }
 
+function flag(name: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new Error(`${name} must be true or false, not "${value}"`);
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const port = integer('PORT', env.PORT, 3000);
   const sandbox = env.LEADFLOW_SANDBOX_PORT;
+  const sandboxPort = sandbox === 'off' ? undefined : integer('LEADFLOW_SANDBOX_PORT', sandbox, 3001);
+  const allowPrivate = env.LEADFLOW_ALLOW_PRIVATE_TARGETS;
+  const allowPrivateSet = allowPrivate !== undefined && allowPrivate !== '';
   return {
     port,
     host: env.HOST || '0.0.0.0',
     dataDir: path.resolve(env.LEADFLOW_DATA || './data'),
-    sandboxPort: sandbox === 'off' ? undefined : integer('LEADFLOW_SANDBOX_PORT', sandbox, 3001),
+    sandboxPort,
     publicUrl: (env.LEADFLOW_PUBLIC_URL || `http://localhost:${port}`).replace(/\/$/, ''),
     workers: Math.max(1, integer('LEADFLOW_WORKERS', env.LEADFLOW_WORKERS, 32)),
     logLevel: env.LOG_LEVEL || 'info',
+    // the bundled sandbox targets listen on 127.0.0.1: the demo cannot work without reaching them
+    allowPrivateTargets: allowPrivateSet ? flag('LEADFLOW_ALLOW_PRIVATE_TARGETS', allowPrivate) : sandboxPort !== undefined,
+    allowPrivateTargetsSource: allowPrivateSet ? 'env' : 'default',
   };
 }

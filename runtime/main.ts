@@ -17,12 +17,27 @@ const runtime = await createRuntime({
   publicUrl: settings.publicUrl,
   workers: settings.workers,
   logger: log,
+  allowPrivateTargets: settings.allowPrivateTargets,
 });
+if (!settings.allowPrivateTargets) {
+  log.info('outbound policy: flows and postbacks reach public addresses only (LEADFLOW_ALLOW_PRIVATE_TARGETS=true allows private ones)');
+} else if (settings.allowPrivateTargetsSource === 'default') {
+  log.warn(
+    'outbound policy: private and loopback targets ALLOWED because the bundled sandbox targets run (demo mode); ' +
+      'before exposing this runtime set LEADFLOW_SANDBOX_PORT=off or LEADFLOW_ALLOW_PRIVATE_TARGETS=false. Metadata addresses stay refused',
+  );
+} else {
+  log.warn('outbound policy: private and loopback targets ALLOWED (LEADFLOW_ALLOW_PRIVATE_TARGETS); metadata addresses stay refused');
+}
 
 let sandbox: DemoCrm | undefined;
 if (settings.sandboxPort !== undefined) {
   sandbox = await startDemoCrm(settings.sandboxPort, { ...DEMO_CREDENTIALS, stepMs: 15_000 });
-  if (await seedDemo(runtime, sandbox.url)) log.info('seeded the demo integration "%s"', DEMO_INTEGRATION);
+  // the demo's target and tracker are on 127.0.0.1: under a policy refusing loopback its webmaster
+  // could not even be saved, and nothing could reach them
+  if (!settings.allowPrivateTargets) {
+    log.warn('the demo is not seeded and the sandbox targets are out of reach: the outbound policy refuses 127.0.0.1');
+  } else if (await seedDemo(runtime, sandbox.url)) log.info('seeded the demo integration "%s"', DEMO_INTEGRATION);
   const demo = await runtime.config.getIntegration(DEMO_INTEGRATION);
   if (demo) sandbox.setPostbackUrl(`http://127.0.0.1:${settings.port}/postback/${DEMO_INTEGRATION}?token=${demo.postbackToken}`);
   log.info('demo sandbox target (CRM and tracker) on %s', sandbox.url);

@@ -14,6 +14,7 @@ import { openStores } from './store/index.ts';
 import type { ConfigStore, LeadStore } from './store/types.ts';
 import { loadNodeRegistry, type NodeRegistry } from './engine/registry.ts';
 import { createAgent } from './engine/http.ts';
+import type { OutboundPolicy } from './engine/outbound-policy.ts';
 import { Executor } from './engine/executor.ts';
 import { LeadService } from './services/leads.ts';
 import { FlowService } from './services/flows.ts';
@@ -52,6 +53,12 @@ export interface RuntimeOptions {
   /** How often the queue looks for due jobs besides being woken. */
   pollMs?: number;
   logger?: Logger;
+  /**
+   * Flows and postbacks may reach private, loopback and other internal addresses
+   * (`LEADFLOW_ALLOW_PRIVATE_TARGETS`). Off unless given: public addresses only. Link-local and
+   * metadata addresses are refused either way.
+   */
+  allowPrivateTargets?: boolean;
 }
 
 export interface Runtime {
@@ -63,6 +70,8 @@ export interface Runtime {
   integrations: IntegrationService;
   offers: OfferService;
   checks: StatusChecks;
+  /** The outbound policy every request the runtime makes is checked against. */
+  outbound: OutboundPolicy;
   log: Logger;
   /** Starts the job queue and listens; resolves with the base URL. */
   listen(port: number, host?: string): Promise<string>;
@@ -75,7 +84,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.logger ?? pino({ level: 'info' });
   const { config, leads: store } = await openStores(options.dataDir);
   const registry = await loadNodeRegistry();
-  const agent: Agent = createAgent();
+  const outbound: OutboundPolicy = { allowPrivate: options.allowPrivateTargets === true };
+  // one agent for every outgoing request (nodes and postbacks), so one policy covers them all
+  const agent: Agent = createAgent(outbound);
   const executor = new Executor({ registry, agent, store });
 
   let queue: JobQueue | undefined;
@@ -93,7 +104,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const inbound = new InboundPostbacks(config, runner);
   const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks);
   checks = new StatusChecks(config, store, runner, registry, log);
-  const offers = new OfferService(config);
+  const offers = new OfferService(config, outbound);
 
   queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,
@@ -140,6 +151,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     integrations,
     offers,
     checks,
+    outbound,
     log,
     async listen(port, host = '0.0.0.0') {
       server = app.listen(port, host);

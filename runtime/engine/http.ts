@@ -1,18 +1,29 @@
 /**
  * The HTTP client nodes talk to targets through: undici with keep-alive pools per origin, a deadline
  * per request, three distinct outcomes (an answer, a network error, a timeout), and every exchange
- * recorded for the execution log.
+ * recorded for the execution log. A connection the outbound policy refuses is none of the three:
+ * `send` throws it, so the node fails for good (see `outbound-policy.ts`).
+ *
+ * Redirects are not followed: undici's `request` has no redirect handling unless a redirect
+ * interceptor is composed in, and none is, so a 3xx is an answer like any other. Were one ever
+ * added, each hop would open its connection through the same guarded connector and be checked.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpClient, HttpExchange, HttpRequestSpec } from '../../core/node/contract.ts';
 import type { HttpRecord } from '../store/types.ts';
+import { guardedConnector, outboundRefusalOf, type OutboundPolicy } from './outbound-policy.ts';
 
 /** Answers bigger than this are cut off: a target that streams forever must not eat the memory. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-/** One shared agent: undici keeps a keep-alive pool per origin inside it. */
-export function createAgent(): Agent {
-  return new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1 });
+/**
+ * One shared agent: undici keeps a keep-alive pool per origin inside it. Every connection it opens
+ * is checked against `policy` at connect time, on the resolved address. The runtime passes its
+ * configured policy; without one (the CLI, engine tests talking to 127.0.0.1) only the
+ * link-local and metadata addresses, which no policy allows, are refused.
+ */
+export function createAgent(policy: OutboundPolicy = { allowPrivate: true }): Agent {
+  return new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1, connect: guardedConnector(policy) });
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -63,6 +74,7 @@ export function createHttpClient(
       const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;
       const requestRecord: HttpRecord['request'] = { method: spec.method, url: spec.url, headers: spec.headers, body: spec.body };
       let exchange: HttpExchange;
+      let refused: Error | undefined;
       try {
         const answer = await request(spec.url, {
           method: spec.method as Dispatcher.HttpMethod,
@@ -80,10 +92,11 @@ export function createHttpClient(
           durationMs: performance.now() - started,
         };
       } catch (error) {
-        const timedOut = abort.aborted || (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT';
+        refused = outboundRefusalOf(error);
+        const timedOut = !refused && (abort.aborted || (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT');
         exchange = {
           outcome: timedOut ? 'timeout' : 'network_error',
-          error: timedOut ? `no answer within ${spec.timeoutMs} ms` : describeError(error),
+          error: refused ? refused.message : timedOut ? `no answer within ${spec.timeoutMs} ms` : describeError(error),
           durationMs: performance.now() - started,
         };
       }
@@ -97,6 +110,9 @@ export function createHttpClient(
         error: exchange.error,
         durationMs: Math.round(exchange.durationMs * 100) / 100,
       });
+      // recorded like any failed exchange, then thrown: a node would take its network_error exit
+      // and be retried, and a refusal does not heal by retrying
+      if (refused) throw refused;
       return exchange;
     },
   };

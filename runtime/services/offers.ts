@@ -1,11 +1,13 @@
 /**
  * Offers (with their parameters, goals and products) and webmasters (with their postback URL),
- * checked on write.
+ * checked on write. A postback URL whose literal host the outbound policy refuses (an internal IP,
+ * `localhost`) is refused when saved; names are checked again, resolved, when a postback is sent.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
 import type { Offer, Webmaster } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
+import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-policy.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -93,7 +95,11 @@ function checked<T extends { id: string }>(
 }
 
 export class OfferService {
-  constructor(private readonly config: ConfigStore) {}
+  constructor(
+    private readonly config: ConfigStore,
+    /** The runtime's outbound policy, which webmasters' postback URLs must keep to. */
+    private readonly outbound: OutboundPolicy,
+  ) {}
 
   list(): Promise<Offer[]> {
     return this.config.listOffers();
@@ -136,6 +142,10 @@ export class OfferService {
 
   async putWebmaster(body: unknown, id?: string): Promise<Webmaster> {
     const webmaster = checked(checkWebmaster, body, id, 'webmaster');
+    if (webmaster.postbackUrl) assertTargetAllowed(webmaster.postbackUrl, 'postbackUrl', this.outbound);
+    for (const [stream, url] of Object.entries(webmaster.streamPostbackUrls ?? {})) {
+      assertTargetAllowed(url, `streamPostbackUrls.${stream}`, this.outbound);
+    }
     await this.config.putWebmaster(webmaster);
     return webmaster;
   }

@@ -1,9 +1,13 @@
 /**
  * Outgoing postbacks to webmasters' trackers: one job per stage change (enqueued with the change,
  * keyed so it exists once), sent from the queue and retried with backoff until the tracker
- * answers 2xx. Macros in the URL are expanded when it is sent.
+ * answers 2xx. Macros in the URL are expanded when it is sent. They go through the runtime's shared
+ * agent, so the outbound policy applies at connect time; a refused postback fails for good at once
+ * (retrying cannot change the address it points at), with the refusal as the attempt's error.
+ * Redirects are not followed (undici's `request` does not).
  */
 import { request, type Dispatcher } from 'undici';
+import { outboundRefusalOf } from '../engine/outbound-policy.ts';
 import type { ConfigStore, Job, LeadStore } from '../store/types.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { Webmaster } from '../../core/domain/config.ts';
@@ -72,6 +76,7 @@ export class PostbackSender implements JobHandler {
   constructor(
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
+    /** The runtime's shared agent, made by `createAgent` under the outbound policy. */
     private readonly agent: Dispatcher,
     private readonly timeoutMs = 10_000,
   ) {}
@@ -106,9 +111,10 @@ export class PostbackSender implements JobHandler {
       if (answer.statusCode >= 200 && answer.statusCode < 300) return { state: 'done', payload: log() };
       return { state: 'retry', error: `${url} answered HTTP ${answer.statusCode}`, payload: log() };
     } catch (error) {
-      attempt.error = (error as Error).message;
+      const refused = outboundRefusalOf(error);
+      attempt.error = (refused ?? (error as Error)).message;
       attempt.durationMs = Math.round(performance.now() - started);
-      return { state: 'retry', error: `${url}: ${attempt.error}`, payload: log() };
+      return { state: refused ? 'failed' : 'retry', error: `${url}: ${attempt.error}`, payload: log() };
     }
   }
 

@@ -115,7 +115,8 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
   const profile = mkdtempSync(path.join(tmpdir(), 'leadflow-chromium-'));
   mkdirSync(ARTIFACTS, { recursive: true });
   const target = await startMockTarget(options.answer);
-  const runtime = await createRuntime({ dataDir, logger: pino({ level: 'silent' }) });
+  // the mock target is on 127.0.0.1, which the outbound policy refuses unless told otherwise
+  const runtime = await createRuntime({ dataDir, logger: pino({ level: 'silent' }), allowPrivateTargets: true });
   const baseUrl = await runtime.listen(0, '127.0.0.1');
   await runtime.offers.put({
     id: 'tea',

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../runtime/runtime.ts';
+import { readConfig } from '../../runtime/config.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -112,11 +113,19 @@ export interface TestRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * Private targets allowed, set the way a user sets it: every mock target and tracker listens on
+ * 127.0.0.1, which the outbound policy refuses by default. Tests of the policy pass
+ * `allowPrivateTargets: false`.
+ */
+const ALLOW_PRIVATE_TARGETS = readConfig({ LEADFLOW_ALLOW_PRIVATE_TARGETS: 'true' }).allowPrivateTargets;
+
 /** Starts the real runtime on 127.0.0.1:0 over a fresh data folder (or the one given, for restarts). */
 export async function startRuntime(options: Partial<RuntimeOptions> = {}): Promise<TestRuntime> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'leadflow-test-'));
   const runtime = await createRuntime({
     logger: pino({ level: 'silent' }),
+    allowPrivateTargets: ALLOW_PRIVATE_TARGETS,
     pollMs: 50,
     retry: { baseMs: 100, maxMs: 1000, maxAttempts: 20 },
     ...options,
