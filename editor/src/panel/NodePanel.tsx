@@ -6,8 +6,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { NodeDescriptor, ParamSpec } from '../../../core/node/contract.ts';
 import type { NodeSettings, OnError, RetryOn } from '../../../core/domain/flow.ts';
-import { useEditor } from '../canvas/store.ts';
-import type { EditorNode } from '../canvas/flow-doc.ts';
+import type { FlowNode } from '../../../core/domain/flow.ts';
+import { useEditor, useSelectedNode } from '../canvas/store.ts';
+import { flowEdits, useFlowDocument } from '../canvas/document.ts';
+import { renameNode } from '../canvas/commands.ts';
+import type { FlowNodeData } from '../canvas/flow-doc.ts';
 import { ParamField } from './fields.tsx';
 import { StepDetails } from '../runs/StepDetails.tsx';
 import { categoryClass } from '../canvas/look.ts';
@@ -22,16 +25,27 @@ function shown(spec: ParamSpec, params: Record<string, unknown>, all: Record<str
 
 const NO_ISSUES: never[] = [];
 
-type PanelNode = Pick<EditorNode, 'id' | 'type' | 'data'>;
+interface PanelNode {
+  id: string;
+  type: string;
+  data: FlowNodeData;
+}
+
+const findNode = (nodes: FlowNode[] | undefined, id: string | undefined) => (id ? nodes?.find((n) => n.id === id) : undefined);
 
 export function NodePanel() {
-  // only the selected node's id, type and data: dragging it (a new position) does not re-render the form
-  const id = useEditor((s) => s.nodes.find((n) => n.selected)?.id);
-  const type = useEditor((s) => s.nodes.find((n) => n.selected)?.type);
-  const data = useEditor((s) => s.nodes.find((n) => n.selected)?.data);
-  const selectedCount = useEditor((s) => s.nodes.reduce((n, node) => n + (node.selected ? 1 : 0), 0));
+  // only the selected node's id, type, params, settings and label: dragging it (a new position) does not re-render the form
+  const id = useSelectedNode();
+  const type = useFlowDocument((s) => findNode(s.history?.present.nodes, id)?.type);
+  const params = useFlowDocument((s) => findNode(s.history?.present.nodes, id)?.params);
+  const settings = useFlowDocument((s) => findNode(s.history?.present.nodes, id)?.settings);
+  const label = useFlowDocument((s) => findNode(s.history?.present.nodes, id)?.label);
+  const selectedCount = useEditor((s) => s.selectedNodes.size);
   const descriptor = useEditor((s) => (type ? s.descriptors.get(type) : undefined));
-  const node = useMemo<PanelNode | undefined>(() => (id && data ? { id, type, data } : undefined), [id, type, data]);
+  const node = useMemo<PanelNode | undefined>(
+    () => (id && type !== undefined && params ? { id, type, data: { params, settings, label } } : undefined),
+    [id, type, params, settings, label],
+  );
   if (selectedCount > 1) {
     return (
       <div className="lf-panel__section">
@@ -56,11 +70,10 @@ export function NodePanel() {
 
 function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescriptor }) {
   const issues = useEditor((s) => s.issuesByNode[node.id] ?? NO_ISSUES);
-  const readOnly = useEditor((s) => s.viewing !== null);
+  const readOnly = useFlowDocument((s) => s.viewing !== null);
   const hasRun = useEditor((s) => s.run !== null);
   const step = useEditor((s) => s.run?.steps[node.id]);
-  const setParam = useEditor((s) => s.setParam);
-  const setNodeFields = useEditor((s) => s.setNodeFields);
+  const { setParam, setNodeFields } = flowEdits;
   const params = node.data.params;
 
   const fieldIssues = (name: string) =>
@@ -155,8 +168,7 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
 }
 
 function NameFields({ node, descriptor, readOnly }: { node: PanelNode; descriptor: NodeDescriptor; readOnly: boolean }) {
-  const setNodeFields = useEditor((s) => s.setNodeFields);
-  const renameNode = useEditor((s) => s.renameNode);
+  const { setNodeFields } = flowEdits;
   const [id, setId] = useState(node.id);
   const [error, setError] = useState('');
   useEffect(() => setId(node.id), [node.id]);

@@ -7,6 +7,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import type { KeyValue, ParamSpec, StatusRule } from '../../../core/node/contract.ts';
 import { STAGES } from '../../../core/domain/lead.ts';
 import { useEditor } from '../canvas/store.ts';
+import { useIntegrations } from '../api/queries.ts';
 import { TemplateInput } from './TemplateInput.tsx';
 
 const CodeEditor = lazy(() => import('./CodeEditor.tsx'));
@@ -129,7 +130,7 @@ const SECRET_REF = /^\{\{\s*secrets\.([A-Za-z0-9_$-]+)\s*\}\}$/;
  */
 function SecretField(props: FieldProps) {
   const integrationId = useEditor((s) => s.testIntegration);
-  const integrations = useEditor((s) => s.integrations);
+  const integrations = useIntegrations().data ?? [];
   const names = Object.keys(integrations.find((i) => i.id === integrationId)?.secrets ?? {});
   const text = asText(props.value);
   const ref = SECRET_REF.exec(text);
