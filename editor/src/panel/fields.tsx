@@ -9,6 +9,7 @@ import { STAGES } from '../../../core/domain/lead.ts';
 import { useEditor } from '../canvas/store.ts';
 import { useIntegrations } from '../api/queries.ts';
 import { TemplateInput } from './TemplateInput.tsx';
+import { KeyValueRows } from '../app/KeyValueRows.tsx';
 
 const CodeEditor = lazy(() => import('./CodeEditor.tsx'));
 
@@ -201,41 +202,26 @@ function SecretField(props: FieldProps) {
 
 function KeyValueField(props: FieldProps) {
   const rows: KeyValue[] = Array.isArray(props.value) ? (props.value as KeyValue[]) : [];
-  const set = (next: KeyValue[]) => props.onChange(next);
   return (
-    <div className="lf-kv" id={props.inputId}>
-      {rows.map((row, i) => (
-        <div className="lf-kv__row" key={i}>
-          <input
-            className="lf-input lf-kv__key"
-            value={row.key}
-            placeholder="name"
-            aria-label={`${props.spec.label ?? props.name} row ${i + 1} name`}
-            readOnly={props.readOnly}
-            onChange={(e) => set(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))}
-          />
-          <TemplateInput
-            compact
-            value={asText(row.value)}
-            ariaLabel={`${props.spec.label ?? props.name} row ${i + 1} value`}
-            onChange={(v) => set(rows.map((r, j) => (j === i ? { ...r, value: v } : r)))}
-            nodeId={props.nodeId}
-            nodeType={props.nodeType}
-            readOnly={props.readOnly}
-          />
-          {!props.readOnly && (
-            <button type="button" className="lf-icon-btn" title="Remove this row" onClick={() => set(rows.filter((_, j) => j !== i))}>
-              ×
-            </button>
-          )}
-        </div>
-      ))}
-      {!props.readOnly && (
-        <button type="button" className="lf-link-btn" onClick={() => set([...rows, { key: '', value: '' }])}>
-          + Add row
-        </button>
+    <KeyValueRows
+      id={props.inputId}
+      rows={rows}
+      onChange={props.onChange}
+      label={props.spec.label ?? props.name}
+      emptyValue={''}
+      readOnly={props.readOnly}
+      renderValue={(row, setValue, ariaLabel) => (
+        <TemplateInput
+          compact
+          value={asText(row.value)}
+          ariaLabel={ariaLabel}
+          onChange={setValue}
+          nodeId={props.nodeId}
+          nodeType={props.nodeType}
+          readOnly={props.readOnly}
+        />
       )}
-    </div>
+    />
   );
 }
 
