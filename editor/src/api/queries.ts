@@ -32,6 +32,8 @@ export const keys = {
   flows: {
     all: ['flows'] as const,
     list: ['flows', 'list'] as const,
+    /** A flow's current document, as the list's actions read it. */
+    doc: (id: string) => ['flows', 'doc', id] as const,
     /** The flow as opened for editing. */
     open: (id: string) => ['flows', 'open', id] as const,
     versions: (id: string) => ['flows', 'versions', id] as const,
@@ -57,6 +59,12 @@ export const keys = {
 
 export function useFlows() {
   return useQuery({ queryKey: keys.flows.list, queryFn: api.flows });
+}
+
+/** Fetches a flow's current document for an action (duplicate, rename), through the cache. */
+export function useFetchFlow() {
+  const client = useQueryClient();
+  return (id: string) => client.fetchQuery({ queryKey: keys.flows.doc(id), queryFn: () => api.flow(id) });
 }
 
 /**
@@ -144,6 +152,7 @@ export function useSaveFlow() {
     onSuccess: (saved) =>
       Promise.all([
         client.invalidateQueries({ queryKey: keys.flows.list }),
+        client.invalidateQueries({ queryKey: keys.flows.doc(saved.id) }),
         client.invalidateQueries({ queryKey: keys.flows.versions(saved.id) }),
       ]),
   });
@@ -153,7 +162,8 @@ export function useDeleteFlow() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: api.deleteFlow,
-    onSuccess: () => client.invalidateQueries({ queryKey: keys.flows.list }),
+    onSuccess: (_, id) =>
+      Promise.all([client.invalidateQueries({ queryKey: keys.flows.list }), client.removeQueries({ queryKey: keys.flows.doc(id) })]),
   });
 }
 
@@ -169,6 +179,7 @@ export function useRollBack() {
     onSuccess: (saved) =>
       Promise.all([
         client.invalidateQueries({ queryKey: keys.flows.list }),
+        client.invalidateQueries({ queryKey: keys.flows.doc(saved.id) }),
         client.invalidateQueries({ queryKey: keys.flows.versions(saved.id) }),
       ]),
   });

@@ -68,7 +68,7 @@ function editorNode(node: FlowNode, selected: boolean, measured: EditorNode['mea
 }
 
 const NO_NODES: FlowNode[] = [];
-const NO_EDGES: EditorEdge[] = [];
+const NO_EDGES: FlowEdge[] = [];
 
 /** Position, selection, size and removal changes from React Flow, into the document and the UI store. */
 function onNodesChange(changes: NodeChange<EditorNode>[]): void {
@@ -124,7 +124,7 @@ function deleteAndDeselect(remove: { nodes?: string[]; edges?: string[] }): void
 
 export function Canvas({ onSave }: { onSave: () => void }) {
   const docNodes = useFlowDocument((s) => s.history?.present.nodes ?? NO_NODES);
-  const docEdges = useFlowDocument((s) => s.history?.present.edges);
+  const docEdges = useFlowDocument((s) => s.history?.present.edges ?? NO_EDGES);
   const viewing = useFlowDocument((s) => s.viewing);
   const selectedNodes = useEditor((s) => s.selectedNodes);
   const selectedEdges = useEditor((s) => s.selectedEdges);
@@ -137,10 +137,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
     () => docNodes.map((n) => editorNode(n, selectedNodes.has(n.id), measured[n.id])),
     [docNodes, selectedNodes, measured],
   );
-  const edges = useMemo(
-    () => (docEdges ?? NO_EDGES).map((e) => ({ ...toEditorEdge(e as FlowEdge), selected: selectedEdges.has(e.id) })),
-    [docEdges, selectedEdges],
-  );
+  const edges = useMemo(() => docEdges.map((e) => ({ ...toEditorEdge(e), selected: selectedEdges.has(e.id) })), [docEdges, selectedEdges]);
   const wrapper = useRef<HTMLDivElement>(null);
 
   // one component for every type; the map changes only when the catalog does

@@ -7,8 +7,8 @@ import type { FlowDoc } from '../../../core/domain/flow.ts';
 import type { FlowEvent } from '../../../core/domain/config.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import { useQuery } from '@tanstack/react-query';
-import { api, ApiError, type FlowSummary } from '../api/client.ts';
-import { useCreateFlow, useDeleteFlow, useFlows, useIntegrations, useSaveFlow } from '../api/queries.ts';
+import { ApiError, type FlowSummary } from '../api/client.ts';
+import { useCreateFlow, useDeleteFlow, useFetchFlow, useFlows, useIntegrations, useSaveFlow } from '../api/queries.ts';
 import { useCatalog, startableEvents } from '../catalog/catalog.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
@@ -53,6 +53,7 @@ export function FlowList() {
   const createFlow = useCreateFlow();
   const saveFlow = useSaveFlow();
   const deleteFlow = useDeleteFlow();
+  const fetchFlow = useFetchFlow();
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -68,7 +69,7 @@ export function FlowList() {
 
   const duplicate = async (flow: FlowSummary) => {
     try {
-      const doc = await api.flow(flow.id);
+      const doc = await fetchFlow(flow.id);
       const copy = await createFlow.mutateAsync({ ...doc, id: freeFlowId(`${flow.id}-copy`, taken), name: `Copy of ${doc.name}` });
       notify('success', `Made “${copy.name}”`);
     } catch (e) {
@@ -96,7 +97,7 @@ export function FlowList() {
     const name = renaming.name.trim();
     if (!name) return;
     try {
-      const doc = await api.flow(renaming.id);
+      const doc = await fetchFlow(renaming.id);
       if (doc.name !== name) await saveFlow.mutateAsync({ ...doc, name });
       setRenaming(null);
     } catch (e) {
