@@ -25,12 +25,18 @@ export interface ViewingVersion {
 export interface FlowDocumentState {
   /** The document being edited (or the version being read) is `history.present`. */
   history: History<FlowDoc> | null;
+  /** The id of the flow {@link load} opened for editing; the editor page knows by it that its flow is the open one. */
+  loadedFrom: string | null;
   /** Bumped on every change of content, to re-run validation and keep the draft. */
   revision: number;
   dirty: boolean;
   viewing: ViewingVersion | null;
 
   load(doc: FlowDoc): void;
+  /** Shows a saved version read-only, with no flow being edited behind it (the execution page). */
+  show(doc: FlowDoc): void;
+  /** Puts unsaved work kept from an earlier session in place of the loaded document, unsaved. */
+  restore(doc: FlowDoc): void;
   /** Forgets the document (a screen that showed one closes). */
   clear(): void;
   markSaved(doc: FlowDoc): void;
@@ -52,16 +58,32 @@ export interface FlowDocumentState {
 
 export const useFlowDocument = create<FlowDocumentState>()((set, get) => ({
   history: null,
+  loadedFrom: null,
   revision: 0,
   dirty: false,
   viewing: null,
 
   load(doc) {
-    set((s) => ({ history: startHistory(doc), revision: s.revision + 1, dirty: false, viewing: null }));
+    set((s) => ({ history: startHistory(doc), loadedFrom: doc.id, revision: s.revision + 1, dirty: false, viewing: null }));
+  },
+
+  show(doc) {
+    const history = startHistory(doc);
+    set((s) => ({
+      history,
+      loadedFrom: null,
+      revision: s.revision + 1,
+      dirty: false,
+      viewing: { version: doc.version, stash: { history, dirty: false } },
+    }));
+  },
+
+  restore(doc) {
+    set((s) => ({ history: startHistory(doc), revision: s.revision + 1, dirty: true, viewing: null }));
   },
 
   clear() {
-    set((s) => ({ history: null, revision: s.revision + 1, dirty: false, viewing: null }));
+    set((s) => ({ history: null, loadedFrom: null, revision: s.revision + 1, dirty: false, viewing: null }));
   },
 
   markSaved(saved) {
@@ -130,8 +152,10 @@ export function useFlowMeta(): FlowMeta | null {
     useShallow((s) => {
       const doc = s.history?.present;
       if (!doc) return null;
-      const { nodes: _nodes, edges: _edges, ...meta } = doc;
-      return meta;
+      const meta: Partial<FlowDoc> = { ...doc };
+      delete meta.nodes;
+      delete meta.edges;
+      return meta as FlowMeta;
     }),
   );
 }

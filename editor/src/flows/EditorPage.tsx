@@ -2,7 +2,7 @@
  * One flow open for editing: toolbar, palette, canvas and the side panel (node, flow, test run,
  * versions). Loads the flow, the catalog's reference data and any unsaved draft.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import { ApiError } from '../api/client.ts';
@@ -24,30 +24,37 @@ import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { downloadJson } from './files.ts';
 
+/** The draft kept for this flow, when it starts from the version opened and differs from it. */
+function draftOf(doc: FlowDoc): ReturnType<typeof readDraft> {
+  const saved = readDraft(doc.id);
+  return saved && saved.baseVersion === doc.version && JSON.stringify(saved.doc) !== JSON.stringify(doc) ? saved : undefined;
+}
+
 export function EditorPage({ flowId }: { flowId: string }) {
   const flow = useOpenFlow(flowId);
   const integrations = useIntegrations();
   const offers = useOffers();
   const descriptors = useCatalog();
-  const [draft, setDraft] = useState<ReturnType<typeof readDraft>>();
-  const [opened, setOpened] = useState<FlowDoc | null>(null);
+  const [draftHandled, setDraftHandled] = useState(false);
   const failed = flow.error ?? integrations.error ?? offers.error;
 
   // the document is the editor's from the moment it opens: it is put into the document store once
   const doc = flow.data;
   const list = integrations.data;
   const ready = !!doc && !!list && !!offers.data;
+  const opened = useFlowDocument((s) => s.loadedFrom === flowId);
+  // unsaved work from an earlier visit, offered when it starts from the version that opened
+  const draft = useMemo(() => (doc ? draftOf(doc) : undefined), [doc]);
   useEffect(() => {
-    if (!doc || !list || !ready || opened === doc) return;
+    if (!doc || !list || !ready || opened) return;
     useEditor.getState().setDescriptors([...descriptors.values()]);
     openDoc(doc);
     const using = list.find((i) => Object.values(i.flows).includes(doc.id));
     useEditor.getState().setTestIntegration(using?.id ?? list[0]?.id ?? '');
-    const saved = readDraft(doc.id);
-    if (saved && saved.baseVersion === doc.version && JSON.stringify(saved.doc) !== JSON.stringify(doc)) setDraft(saved);
-    else if (saved) dropDraft(doc.id);
-    setOpened(doc);
+    if (!draftOf(doc)) dropDraft(doc.id);
   }, [doc, list, ready, opened, descriptors]);
+  // leaving the page closes the flow, so coming back opens it as stored then
+  useEffect(() => () => useFlowDocument.getState().clear(), []);
 
   useEffect(() => {
     if (failed) notify('error', `Could not open the flow: ${failed.message}`);
@@ -63,7 +70,7 @@ export function EditorPage({ flowId }: { flowId: string }) {
   if (!opened) return <div className="lf-center lf-muted">Loading the flow…</div>;
   return (
     <ReactFlowProvider>
-      <Editor draft={draft} onDraftHandled={() => setDraft(undefined)} />
+      <Editor draft={draftHandled ? undefined : draft} onDraftHandled={() => setDraftHandled(true)} />
     </ReactFlowProvider>
   );
 }
@@ -249,8 +256,8 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
             type="button"
             className="lf-btn lf-btn--small"
             onClick={() => {
-              openDoc(draft.doc);
-              useFlowDocument.setState({ dirty: true });
+              useFlowDocument.getState().restore(draft.doc);
+              useEditor.getState().reset();
               onDraftHandled();
             }}
           >

@@ -9,7 +9,6 @@ import type { Execution } from '../../../core/domain/execution.ts';
 import { useVersion } from '../api/queries.ts';
 import { useEditor, useSelectedNode } from '../canvas/store.ts';
 import { useFlowDocument } from '../canvas/document.ts';
-import { openDoc } from '../canvas/commands.ts';
 import { useCatalog } from '../catalog/catalog.ts';
 import { Canvas } from '../canvas/Canvas.tsx';
 
@@ -34,9 +33,9 @@ export function ExecutionCanvas({
   useEffect(() => {
     if (!doc) return;
     useEditor.getState().setDescriptors([...descriptors.values()]);
-    openDoc(doc);
     // viewing a version: the canvas refuses edits; there is no flow being edited to come back to
-    useFlowDocument.getState().openVersion(doc);
+    useFlowDocument.getState().show(doc);
+    useEditor.getState().reset();
     useEditor.getState().setRun({ execution }, doc.edges);
     return () => {
       // the document and UI stores are shared with the flow editor, which loads its own flow when opened
