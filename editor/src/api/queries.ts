@@ -10,7 +10,7 @@
  */
 import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
-import { api, ApiError, type ExecutionQuery, type LeadQuery } from './client.ts';
+import { api, ApiError, type ExecutionQuery, type LeadPage, type LeadQuery } from './client.ts';
 
 /**
  * One client for the page. A screen shows what is cached at once and fetches again when it opens
@@ -120,8 +120,14 @@ export function useLeads(query: LeadQuery, options: { enabled?: boolean } = {}) 
   return useQuery({ queryKey: keys.leads.list(query), queryFn: () => api.leads(query), placeholderData: keepPreviousData, ...options });
 }
 
-export function useLead(id: number) {
-  return useQuery({ queryKey: keys.leads.one(id), queryFn: () => api.lead(id) });
+/** A lead's page; `refetchInterval` follows it while something is under way (it gets the answer so far). */
+export function useLead(id: number, options: { refetchInterval?: (answer: LeadPage | undefined) => number | false } = {}) {
+  const { refetchInterval } = options;
+  return useQuery({
+    queryKey: keys.leads.one(id),
+    queryFn: () => api.lead(id),
+    ...(refetchInterval && { refetchInterval: (query: { state: { data?: LeadPage } }) => refetchInterval(query.state.data) }),
+  });
 }
 
 /** A page of executions; the page shown stays while the next loads. */

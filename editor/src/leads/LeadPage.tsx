@@ -55,6 +55,11 @@ function Dash() {
   return <span className="lf-muted">—</span>;
 }
 
+/** True while a delivery runs or is about to. */
+function deliveryUnderWay(deliveries: Job[]): boolean {
+  return deliveries.some((d) => d.state === 'running' || (d.state === 'queued' && Date.parse(d.runAt) < Date.now() + 5000));
+}
+
 /** True when the lead never reached its target and nothing is trying any more. */
 function canDeliverAgain(lead: Lead, deliveries: Job[]): boolean {
   if (lead.stage !== 'new') return false;
@@ -63,7 +68,9 @@ function canDeliverAgain(lead: Lead, deliveries: Job[]): boolean {
 }
 
 export function LeadPage({ leadId }: { leadId: number }) {
-  const query = useLead(leadId);
+  // while a delivery is under way, follow it
+  const query = useLead(leadId, { refetchInterval: (answer) => (answer && deliveryUnderWay(answer.deliveries) ? 2000 : false) });
+  const { refetch } = query;
   const deliverLead = useDeliverLead();
   const delivering = deliverLead.isPending;
   const error = query.error;
@@ -74,15 +81,6 @@ export function LeadPage({ leadId }: { leadId: number }) {
   useEffect(() => {
     if (error && !missing) notify('error', `Could not load the lead: ${error.message}`);
   }, [error, missing]);
-
-  // while a delivery is under way, follow it
-  const busy = answer?.deliveries.some((d) => d.state === 'running' || (d.state === 'queued' && Date.parse(d.runAt) < Date.now() + 5000));
-  const { refetch } = query;
-  useEffect(() => {
-    if (!busy) return;
-    const timer = setInterval(() => void refetch(), 2000);
-    return () => clearInterval(timer);
-  }, [busy, refetch]);
 
   if (missing)
     return (

@@ -7,7 +7,7 @@ import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import type { Execution } from '../../../core/domain/execution.ts';
 import { useVersion } from '../api/queries.ts';
-import { useEditor, useSelectedNode } from '../canvas/store.ts';
+import { useEditor } from '../canvas/store.ts';
 import { useFlowDocument } from '../canvas/document.ts';
 import { useCatalog } from '../catalog/catalog.ts';
 import { Canvas } from '../canvas/Canvas.tsx';
@@ -28,7 +28,6 @@ export function ExecutionCanvas({
   const doc = version.data;
   const shown = useFlowDocument((s) => !!doc && s.viewing !== null && s.history?.present === doc);
   const state = version.error ? 'failed' : shown ? 'ready' : 'loading';
-  const clicked = useSelectedNode();
 
   useEffect(() => {
     if (!doc) return;
@@ -45,14 +44,16 @@ export function ExecutionCanvas({
   }, [doc, execution, descriptors]);
 
   // the canvas follows the step chosen in the list, and the list follows a node clicked on the canvas
+  const ready = state === 'ready';
   useEffect(() => {
-    if (state === 'ready' && selectedNode && useEditor.getState().selectedNodes.values().next().value !== selectedNode)
-      useEditor.getState().selectOnly(selectedNode);
-  }, [state, selectedNode]);
-  useEffect(() => {
-    if (state === 'ready' && clicked && clicked !== selectedNode) onSelectNode(clicked);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [clicked]);
+    if (!ready) return;
+    const first = (nodes: ReadonlySet<string>) => nodes.values().next().value;
+    if (selectedNode && first(useEditor.getState().selectedNodes) !== selectedNode) useEditor.getState().selectOnly(selectedNode);
+    return useEditor.subscribe((now, before) => {
+      const clicked = first(now.selectedNodes);
+      if (now.selectedNodes !== before.selectedNodes && clicked && clicked !== selectedNode) onSelectNode(clicked);
+    });
+  }, [ready, selectedNode, onSelectNode]);
 
   if (state === 'failed')
     return (

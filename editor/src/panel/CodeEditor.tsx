@@ -47,13 +47,18 @@ export default function CodeEditor({
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
-  onChangeRef.current = onChange;
+  // what the editor starts with; later values reach it through the effects below
+  const initial = useRef({ value, readOnly: !!readOnly });
   const readOnlyCompartment = useRef(new Compartment());
+
+  useEffect(() => {
+    onChangeRef.current = onChange;
+  }, [onChange]);
 
   useEffect(() => {
     if (!host.current) return;
     const state = EditorState.create({
-      doc: value,
+      doc: initial.current.value,
       extensions: [
         lineNumbers(),
         history(),
@@ -67,7 +72,7 @@ export default function CodeEditor({
         lintGutter(),
         linter(syntaxErrors, { delay: 300 }),
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
-        readOnlyCompartment.current.of(EditorState.readOnly.of(!!readOnly)),
+        readOnlyCompartment.current.of(EditorState.readOnly.of(initial.current.readOnly)),
         theme,
         EditorView.updateListener.of((update) => {
           if (update.docChanged) onChangeRef.current(update.state.doc.toString());
@@ -76,7 +81,6 @@ export default function CodeEditor({
     });
     view.current = new EditorView({ state, parent: host.current });
     return () => view.current?.destroy();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   // follow changes from outside (undo on the canvas, another version)

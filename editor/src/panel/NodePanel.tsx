@@ -3,7 +3,7 @@
  * parameter (hidden ones follow `showIf`), its settings (timeout, retry, what an error does) and,
  * after a test run, what it did.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { NodeDescriptor, ParamSpec } from '../../../core/node/contract.ts';
 import type { NodeSettings, OnError, RetryOn } from '../../../core/domain/flow.ts';
 import type { FlowNode } from '../../../core/domain/flow.ts';
@@ -171,7 +171,6 @@ function NameFields({ node, descriptor, readOnly }: { node: PanelNode; descripto
   const { setNodeFields } = flowEdits;
   const [id, setId] = useState(node.id);
   const [error, setError] = useState('');
-  useEffect(() => setId(node.id), [node.id]);
   const applyId = () => {
     if (id === node.id) return;
     const problem = renameNode(node.id, id.trim());

@@ -39,20 +39,19 @@ export function TemplateInput(props: Props) {
 
   const refresh = useCallback(
     (text: string, caret: number) => {
-      if (!completion) {
-        if (text.includes('{{')) void loadCompletion().then(() => refresh(text, caret));
-        return;
-      }
-      const { completionSpot, suggest } = completion;
-      const spot = completionSpot(text, caret);
-      if (!spot) {
-        setOpen(null);
-        return;
-      }
-      const ui = useEditor.getState();
-      const scope = { ...ui, doc: currentDoc(), integrations: integrations ?? [], offers: offers ?? [] };
-      const items = suggest(scope, nodeId, descriptor, spot);
-      setOpen(items.length ? { spot, items, active: 0 } : null);
+      const show = ({ completionSpot, suggest }: NonNullable<typeof completion>) => {
+        const spot = completionSpot(text, caret);
+        if (!spot) {
+          setOpen(null);
+          return;
+        }
+        const ui = useEditor.getState();
+        const scope = { ...ui, doc: currentDoc(), integrations: integrations ?? [], offers: offers ?? [] };
+        const items = suggest(scope, nodeId, descriptor, spot);
+        setOpen(items.length ? { spot, items, active: 0 } : null);
+      };
+      if (completion) show(completion);
+      else if (text.includes('{{')) void loadCompletion().then(show);
     },
     [nodeId, descriptor, integrations, offers],
   );

@@ -3,7 +3,7 @@
  * boolean, keyValue, json, code, statusTable). The form is generated from a node's descriptor, so
  * a new node needs no code here.
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { KeyValue, ParamSpec, StatusRule } from '../../../core/node/contract.ts';
 import { STAGES } from '../../../core/domain/lead.ts';
 import { useEditor } from '../canvas/store.ts';
@@ -225,22 +225,30 @@ function KeyValueField(props: FieldProps) {
   );
 }
 
+/** True when the text is JSON of this value (false while it is being typed and not JSON yet). */
+function sameJson(text: string, value: unknown): boolean {
+  try {
+    return JSON.stringify(JSON.parse(text)) === JSON.stringify(value);
+  } catch {
+    return false;
+  }
+}
+
 /** JSON with templates in its strings. The text may be invalid while typing; only valid JSON is kept. */
 function JsonField(props: FieldProps) {
   const pretty = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 2));
   const [text, setText] = useState(() => pretty(props.value));
   const [error, setError] = useState('');
-  // follow changes from outside (undo, paste, another version)
-  useEffect(() => {
-    try {
-      if (JSON.stringify(JSON.parse(text)) === JSON.stringify(props.value)) return;
-    } catch {
-      /* the text is being typed; an outside change still replaces it */
+  // follow changes from outside (undo, paste, another version), adjusting while rendering as React
+  // advises for state derived from a prop: the value this text last followed is kept beside it
+  const [followed, setFollowed] = useState(props.value);
+  if (props.value !== followed) {
+    setFollowed(props.value);
+    if (!sameJson(text, props.value)) {
+      setText(pretty(props.value));
+      setError('');
     }
-    setText(pretty(props.value));
-    setError('');
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [props.value]);
+  }
   return (
     <>
       <TemplateInput

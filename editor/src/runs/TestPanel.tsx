@@ -33,6 +33,16 @@ function sampleTrigger(event: string): unknown {
 
 const NO_NODES: FlowNode[] = [];
 
+/** True when the lead text is still the sample, whatever its offer. */
+function untouchedSample(text: string): boolean {
+  try {
+    const lead = JSON.parse(text);
+    return JSON.stringify({ ...lead, offer: '' }) === JSON.stringify({ ...sampleLead(''), offer: '' });
+  } catch {
+    return false; // being edited
+  }
+}
+
 export function TestPanel() {
   const meta = useFlowMeta();
   const integrations = useIntegrations().data ?? [];
@@ -52,19 +62,13 @@ export function TestPanel() {
   const stored = useLeads({ integration: integrationId, limit: 30 }, { enabled: source === 'stored' && !!integrationId });
   const storedLeads = stored.data ?? [];
 
-  // the sample's offer follows the integration while the sample is untouched
-  useEffect(() => {
-    setLeadText((text) => {
-      try {
-        const lead = JSON.parse(text);
-        if (JSON.stringify({ ...lead, offer: '' }) === JSON.stringify({ ...sampleLead(''), offer: '' }))
-          return JSON.stringify(sampleLead(offer), null, 2);
-      } catch {
-        /* being edited */
-      }
-      return text;
-    });
-  }, [offer]);
+  // the sample's offer follows the integration while the sample is untouched (adjusted while
+  // rendering, as React advises for state that follows a value)
+  const [sampleOffer, setSampleOffer] = useState(offer);
+  if (offer !== sampleOffer) {
+    setSampleOffer(offer);
+    if (untouchedSample(leadText)) setLeadText(JSON.stringify(sampleLead(offer), null, 2));
+  }
 
   useEffect(() => {
     if (stored.error) notify('error', `Could not load leads: ${stored.error.message}`);
