@@ -75,4 +75,16 @@ describe('the flow document', () => {
     expect(store().dirty).toBe(false);
     expect(store().history?.past).toHaveLength(1);
   });
+
+  it('shows a version read-only with nothing behind it, and restores a draft as unsaved work', () => {
+    store().show({ ...doc, version: 1 });
+    expect(store().loadedFrom).toBeNull();
+    expect(flowEdits.setMeta({ name: 'x' })).toBeUndefined();
+    expect(currentDoc()?.name).toBe('F');
+    store().load(doc);
+    store().restore({ ...doc, name: 'Draft' });
+    expect(store().loadedFrom).toBe('f');
+    expect(currentDoc()?.name).toBe('Draft');
+    expect(store().dirty).toBe(true);
+  });
 });

@@ -24,9 +24,8 @@ import type { FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
 import { useEditor, type EditorState } from './store.ts';
 import { flowEdits, useFlowDocument } from './document.ts';
 import { FlowNodeView } from './FlowNodeView.tsx';
-import type { ClipboardNodes } from './store.ts';
 import { toEditorEdge, toEditorNode, type EditorEdge, type EditorNode } from './flow-doc.ts';
-import { parseClipboard } from './clipboard.ts';
+import { parseClipboard, type ClipboardNodes } from './clipboard.ts';
 import { addNodeAt, connectNodes, copySelection, deleteSelected, paste, selectAll } from './commands.ts';
 import { importCurl } from '../curl/import.ts';
 

@@ -6,7 +6,8 @@
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import { copyNodes, type Connection } from '../../../core/flow/operations.ts';
 import { currentDoc, flowEdits, useFlowDocument } from './document.ts';
-import { useEditor, type ClipboardNodes } from './store.ts';
+import { useEditor } from './store.ts';
+import type { ClipboardNodes } from './clipboard.ts';
 
 /** Opens a document for editing, with nothing selected or run. */
 export function openDoc(doc: FlowDoc): void {

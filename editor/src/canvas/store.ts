@@ -6,7 +6,7 @@
  */
 import { create } from 'zustand';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
-import type { FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
+import type { FlowEdge } from '../../../core/domain/flow.ts';
 import type { FlowIssue } from '../../../core/flow/validate.ts';
 import type { StepRecord } from '../../../core/domain/execution.ts';
 import type { TestRunAnswer } from '../api/client.ts';
@@ -22,13 +22,6 @@ export interface RunView {
   steps: Record<string, StepRecord>;
   /** Edges the run went along. */
   edgesTaken: Set<string>;
-}
-
-/** The clipboard format for nodes, also between flows and browser tabs. */
-export interface ClipboardNodes {
-  leadflow: 'nodes';
-  nodes: FlowNode[];
-  edges: FlowEdge[];
 }
 
 const NONE: ReadonlySet<string> = new Set();
