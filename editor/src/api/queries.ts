@@ -8,7 +8,7 @@
  * const flows = useFlows();            // flows.data, flows.error, flows.isPending
  * const save = useSaveFlow();          // save.mutateAsync(doc) → the flows list and versions refresh
  */
-import { QueryClient, useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
+import { QueryClient, queryOptions, useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import { api, ApiError, type ExecutionQuery, type LeadPage, type LeadQuery } from './client.ts';
 
@@ -34,12 +34,12 @@ export const keys = {
     list: ['flows', 'list'] as const,
     /** A flow's current document, as the list's actions read it. */
     doc: (id: string) => ['flows', 'doc', id] as const,
-    /** The flow as opened for editing. */
-    open: (id: string) => ['flows', 'open', id] as const,
     versions: (id: string) => ['flows', 'versions', id] as const,
     /** A saved version; it never changes. */
     version: (id: string, version: number) => ['flows', 'version', id, version] as const,
   },
+  /** The flow as the editor opened it: apart from `flows`, so nothing that refreshes flows reloads the document being edited. */
+  openFlow: (id: string) => ['open-flow', id] as const,
   integrations: ['integrations'] as const,
   offers: ['offers'] as const,
   leads: {
@@ -88,23 +88,26 @@ async function openFlow(id: string): Promise<FlowDoc> {
  * open: the editor owns the document from then on, and saving does not reload it.
  */
 export function useOpenFlow(id: string) {
-  return useQuery({ queryKey: keys.flows.open(id), queryFn: () => openFlow(id), staleTime: Infinity, gcTime: 0 });
+  return useQuery({ queryKey: keys.openFlow(id), queryFn: () => openFlow(id), staleTime: Infinity, gcTime: 0 });
 }
 
 export function useVersions(flowId: string) {
   return useQuery({ queryKey: keys.flows.versions(flowId), queryFn: () => api.versions(flowId), enabled: flowId !== '' });
 }
 
-/** Fetches a saved version through the cache (versions never change). */
+/** A saved version; it never changes, so it is fetched once. */
+const versionQuery = (flowId: string, version: number) =>
+  queryOptions({ queryKey: keys.flows.version(flowId, version), queryFn: () => api.version(flowId, version), staleTime: Infinity });
+
+/** Fetches a saved version through the cache, for an action (compare, open, roll back). */
 export function useFetchVersion() {
   const client = useQueryClient();
-  return (flowId: string, version: number) =>
-    client.fetchQuery({ queryKey: keys.flows.version(flowId, version), queryFn: () => api.version(flowId, version), staleTime: Infinity });
+  return (flowId: string, version: number) => client.fetchQuery(versionQuery(flowId, version));
 }
 
 /** A saved version, for a screen that shows one. */
 export function useVersion(flowId: string, version: number) {
-  return useQuery({ queryKey: keys.flows.version(flowId, version), queryFn: () => api.version(flowId, version), staleTime: Infinity });
+  return useQuery(versionQuery(flowId, version));
 }
 
 export function useIntegrations() {
@@ -142,11 +145,19 @@ export function useExecution(id: number) {
 // ---------------------------------------------------------------------------------------------
 // changing
 
+/** Marks the answers under these keys stale; the screens showing them fetch again. */
+function invalidate(client: QueryClient, ...queryKeys: readonly (readonly unknown[])[]): Promise<unknown> {
+  return Promise.all(queryKeys.map((queryKey) => client.invalidateQueries({ queryKey })));
+}
+
+/** What a new version of a flow changes: the list, the flow's document and its versions (not the document being edited). */
+const savedFlow = (id: string) => [keys.flows.list, keys.flows.doc(id), keys.flows.versions(id)];
+
 export function useCreateFlow() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: api.createFlow,
-    onSuccess: () => client.invalidateQueries({ queryKey: keys.flows.list }),
+    onSuccess: () => invalidate(client, keys.flows.list),
   });
 }
 
@@ -155,12 +166,7 @@ export function useSaveFlow() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: api.saveFlow,
-    onSuccess: (saved) =>
-      Promise.all([
-        client.invalidateQueries({ queryKey: keys.flows.list }),
-        client.invalidateQueries({ queryKey: keys.flows.doc(saved.id) }),
-        client.invalidateQueries({ queryKey: keys.flows.versions(saved.id) }),
-      ]),
+    onSuccess: (saved) => invalidate(client, ...savedFlow(saved.id)),
   });
 }
 
@@ -168,8 +174,10 @@ export function useDeleteFlow() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: api.deleteFlow,
-    onSuccess: (_, id) =>
-      Promise.all([client.invalidateQueries({ queryKey: keys.flows.list }), client.removeQueries({ queryKey: keys.flows.doc(id) })]),
+    onSuccess: (_, id) => {
+      client.removeQueries({ queryKey: keys.flows.doc(id) });
+      return invalidate(client, keys.flows.list);
+    },
   });
 }
 
@@ -182,12 +190,7 @@ export function useRollBack() {
       const doc = await fetchVersion(flowId, version);
       return api.saveFlow({ ...doc, id: flowId });
     },
-    onSuccess: (saved) =>
-      Promise.all([
-        client.invalidateQueries({ queryKey: keys.flows.list }),
-        client.invalidateQueries({ queryKey: keys.flows.doc(saved.id) }),
-        client.invalidateQueries({ queryKey: keys.flows.versions(saved.id) }),
-      ]),
+    onSuccess: (saved) => invalidate(client, ...savedFlow(saved.id)),
   });
 }
 
@@ -196,7 +199,7 @@ export function useTestRun() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ flowId, ...body }: Parameters<typeof api.testRun>[1] & { flowId: string }) => api.testRun(flowId, body),
-    onSuccess: () => client.invalidateQueries({ queryKey: keys.executions.all }),
+    onSuccess: () => invalidate(client, keys.executions.all),
   });
 }
 
@@ -205,8 +208,7 @@ export function useDeliverLead() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: api.deliverLead,
-    onSuccess: () =>
-      Promise.all([client.invalidateQueries({ queryKey: keys.leads.all }), client.invalidateQueries({ queryKey: keys.executions.all })]),
+    onSuccess: () => invalidate(client, keys.leads.all, keys.executions.all),
   });
 }
 
@@ -216,7 +218,6 @@ export function useRunAgain() {
   return useMutation({
     mutationFn: ({ id, how }: { id: number; how: 'rerun' | 'retry' }) =>
       how === 'rerun' ? api.rerunExecution(id) : api.retryExecution(id),
-    onSuccess: () =>
-      Promise.all([client.invalidateQueries({ queryKey: keys.executions.all }), client.invalidateQueries({ queryKey: keys.leads.all })]),
+    onSuccess: () => invalidate(client, keys.executions.all, keys.leads.all),
   });
 }
