@@ -183,6 +183,84 @@ describe('the editor', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'editor-undo-redo.png') });
   }, 60_000);
 
+  it('moves a node with the mouse as one undo step, and renaming a node rewrites the templates that read it', async () => {
+    const { page, baseUrl, runtime } = world;
+    await runtime.flows.save(
+      {
+        id: 'acme-rename',
+        name: 'Acme: rename',
+        event: 'lead.new',
+        nodes: [
+          { id: 'lead', type: 'lead-in', position: { x: 0, y: 100 }, params: {} },
+          {
+            id: 'send',
+            type: 'http-request',
+            position: { x: 260, y: 100 },
+            params: { method: 'POST', url: 'http://127.0.0.1:9/orders', body: 'none' },
+          },
+          {
+            id: 'sender',
+            type: 'http-request',
+            position: { x: 260, y: 300 },
+            params: { method: 'POST', url: 'http://127.0.0.1:9/sender', body: 'none' },
+          },
+          {
+            id: 'confirm',
+            type: 'http-request',
+            position: { x: 520, y: 100 },
+            params: {
+              method: 'POST',
+              url: 'http://127.0.0.1:9/confirm/{{nodes.send.body.id}}?also={{nodes.sender.body.id}}',
+              body: 'none',
+            },
+          },
+        ],
+        edges: [
+          { id: 'e1', source: 'lead', sourceHandle: 'out', target: 'send', targetHandle: 'in' },
+          { id: 'e2', source: 'send', sourceHandle: 'out', target: 'confirm', targetHandle: 'in' },
+          { id: 'e3', source: 'lead', sourceHandle: 'out', target: 'sender', targetHandle: 'in' },
+        ],
+      },
+      'anna',
+    );
+    await page.goto(`${baseUrl}/#/flows/acme-rename`);
+    await waitForNodeCount(page, 4);
+
+    const box = async () => {
+      const b = await node(page, 'send').boundingBox();
+      if (!b) throw new Error('the node is not on the canvas');
+      return b;
+    };
+    const start = await box();
+    await page.mouse.move(start.x + 20, start.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(start.x + 80, start.y + 60, { steps: 6 });
+    await page.mouse.move(start.x + 140, start.y + 110, { steps: 6 });
+    await page.mouse.up();
+    await eventually(async () => (await box()).y - start.y).toBeGreaterThan(40);
+    await eventually(() => page.getByTestId('dirty').count()).toBe(1);
+    await page.getByTestId('undo').click();
+    await eventually(async () => Math.round((await box()).y - start.y)).toBe(0);
+    await page.getByTestId('redo').click();
+    await eventually(async () => (await box()).y - start.y).toBeGreaterThan(40);
+
+    await node(page, 'send').click();
+    await page.locator('#id-send').fill('create');
+    await page.locator('#id-send').press('Enter');
+    await eventually(() => node(page, 'create').count()).toBe(1);
+    await eventually(() => page.locator('.react-flow__edge[data-id="e2"]').count()).toBe(1);
+    await node(page, 'confirm').click();
+    // the template reading nodes.send follows the new name, the one reading nodes.sender does not (a long URL gets a textarea)
+    await eventually(() => page.locator('[data-param="url"] textarea').inputValue()).toBe(
+      'http://127.0.0.1:9/confirm/{{nodes.create.body.id}}?also={{nodes.sender.body.id}}',
+    );
+    await page.getByTestId('undo').click();
+    await eventually(() => node(page, 'send').count()).toBe(1);
+    await eventually(() => page.locator('[data-param="url"] textarea').inputValue()).toBe(
+      'http://127.0.0.1:9/confirm/{{nodes.send.body.id}}?also={{nodes.sender.body.id}}',
+    );
+  }, 60_000);
+
   it('lists versions with who saved them, shows what changed and rolls back to an old one', async () => {
     const { page, baseUrl, runtime } = world;
     const flow = (url: string) => ({

@@ -1,11 +1,11 @@
 /**
  * The shell: top bar, the screen the address names (`#/`, `#/flows/ID`, `#/integrations[/ID]`,
  * `#/leads[/ID]`, `#/log[/ID]`, filters after `?`) and the notices. The node catalog is loaded once
- * here; every screen draws from it.
+ * here (through the query cache); every screen draws from it.
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
-import { api, currentUser, setCurrentUser } from '../api/client.ts';
-import { useCatalog } from '../catalog/catalog.ts';
+import { lazy, Suspense, useState } from 'react';
+import { currentUser, setCurrentUser } from '../api/client.ts';
+import { useCatalogQuery } from '../catalog/catalog.ts';
 import { FlowList } from '../flows/FlowList.tsx';
 
 // the canvas (React Flow), the integrations, leads and log screens load when first opened, keeping the first page small
@@ -38,20 +38,12 @@ function UserName() {
 
 export function App() {
   const route = useRoute();
-  const catalogSize = useCatalog((s) => s.descriptors.size);
-  const [failed, setFailed] = useState('');
-
-  useEffect(() => {
-    api.nodes().then(
-      (nodes) => useCatalog.getState().set(nodes),
-      (error) => setFailed((error as Error).message),
-    );
-  }, []);
+  const catalog = useCatalogQuery();
 
   const [section, id] = route;
   let screen;
-  if (failed) screen = <div className="lf-center">The runtime did not answer: {failed}</div>;
-  else if (!catalogSize) screen = <div className="lf-center lf-muted">Loading…</div>;
+  if (catalog.error) screen = <div className="lf-center">The runtime did not answer: {catalog.error.message}</div>;
+  else if (!catalog.data?.size) screen = <div className="lf-center lf-muted">Loading…</div>;
   else if (section === 'flows' && id) screen = <EditorPage key={id} flowId={id} />;
   else if (section === 'integrations') screen = <IntegrationsPage integrationId={id} />;
   else if (section === 'leads' && id) screen = <LeadPage key={id} leadId={Number(id)} />;

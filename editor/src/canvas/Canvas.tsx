@@ -15,14 +15,18 @@ import {
   useReactFlow,
   type Connection,
   type Edge,
+  type EdgeChange,
+  type NodeChange,
   type IsValidConnection,
   type NodeTypes,
 } from '@xyflow/react';
-import { useEditor } from './store.ts';
+import type { FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
+import { useEditor, type EditorState } from './store.ts';
+import { flowEdits, useFlowDocument } from './document.ts';
 import { FlowNodeView } from './FlowNodeView.tsx';
-import type { ClipboardNodes } from './store.ts';
-import type { EditorNode } from './flow-doc.ts';
-import { parseClipboard } from './clipboard.ts';
+import { toEditorEdge, toEditorNode, type EditorEdge, type EditorNode } from './flow-doc.ts';
+import { parseClipboard, type ClipboardNodes } from './clipboard.ts';
+import { addNodeAt, connectNodes, copySelection, deleteSelected, paste, selectAll } from './commands.ts';
 import { importCurl } from '../curl/import.ts';
 
 export const NODE_MIME = 'application/x-leadflow-node';
@@ -50,16 +54,89 @@ function minimapColor(node: EditorNode): string {
   return '#94a3b8';
 }
 
+// React Flow's node objects, made once per document node and kept while its selection and size stay,
+// so the memoized node view re-renders only for the node that changed
+const shown = new WeakMap<FlowNode, EditorNode>();
+
+function editorNode(node: FlowNode, selected: boolean, measured: EditorNode['measured']): EditorNode {
+  const known = shown.get(node);
+  if (known && known.selected === selected && known.measured === measured) return known;
+  const made = { ...toEditorNode(node), selected, measured };
+  shown.set(node, made);
+  return made;
+}
+
+const NO_NODES: FlowNode[] = [];
+const NO_EDGES: FlowEdge[] = [];
+
+/** Position, selection, size and removal changes from React Flow, into the document and the UI store. */
+function onNodesChange(changes: NodeChange<EditorNode>[]): void {
+  const doc = useFlowDocument.getState();
+  const positions = new Map<string, { x: number; y: number }>();
+  let dropped = false;
+  const removed: string[] = [];
+  const ui = useEditor.getState();
+  let selected: Set<string> | undefined;
+  let measured: EditorState['measured'] | undefined;
+  for (const change of changes) {
+    if (change.type === 'position' && change.position) {
+      positions.set(change.id, { x: Math.round(change.position.x), y: Math.round(change.position.y) });
+      if (change.dragging === false) dropped = true;
+    } else if (change.type === 'position' && change.dragging === false) dropped = true;
+    else if (change.type === 'select') {
+      selected ??= new Set(ui.selectedNodes);
+      if (change.selected) selected.add(change.id);
+      else selected.delete(change.id);
+    } else if (change.type === 'dimensions' && change.dimensions) {
+      measured ??= { ...ui.measured };
+      measured[change.id] = change.dimensions;
+    } else if (change.type === 'remove') removed.push(change.id);
+  }
+  if (selected || measured) useEditor.setState({ ...(selected && { selectedNodes: selected }), ...(measured && { measured }) });
+  if (positions.size || dropped) doc.move(positions, dropped);
+  if (removed.length) deleteAndDeselect({ nodes: removed });
+}
+
+function onEdgesChange(changes: EdgeChange<EditorEdge>[]): void {
+  const ui = useEditor.getState();
+  let selected: Set<string> | undefined;
+  const removed: string[] = [];
+  for (const change of changes) {
+    if (change.type === 'select') {
+      selected ??= new Set(ui.selectedEdges);
+      if (change.selected) selected.add(change.id);
+      else selected.delete(change.id);
+    } else if (change.type === 'remove') removed.push(change.id);
+  }
+  if (selected) useEditor.setState({ selectedEdges: selected });
+  if (removed.length) deleteAndDeselect({ edges: removed });
+}
+
+function deleteAndDeselect(remove: { nodes?: string[]; edges?: string[] }): void {
+  if (!flowEdits.delete(remove)) return;
+  const gone = new Set([...(remove.nodes ?? []), ...(remove.edges ?? [])]);
+  useEditor.setState((s) => ({
+    selectedNodes: new Set([...s.selectedNodes].filter((id) => !gone.has(id))),
+    selectedEdges: new Set([...s.selectedEdges].filter((id) => !gone.has(id))),
+  }));
+}
+
 export function Canvas({ onSave }: { onSave: () => void }) {
-  const nodes = useEditor((s) => s.nodes);
-  const edges = useEditor((s) => s.edges);
+  const docNodes = useFlowDocument((s) => s.history?.present.nodes ?? NO_NODES);
+  const docEdges = useFlowDocument((s) => s.history?.present.edges ?? NO_EDGES);
+  const viewing = useFlowDocument((s) => s.viewing);
+  const selectedNodes = useEditor((s) => s.selectedNodes);
+  const selectedEdges = useEditor((s) => s.selectedEdges);
+  const measured = useEditor((s) => s.measured);
   const descriptors = useEditor((s) => s.descriptors);
   const run = useEditor((s) => s.run);
-  const viewing = useEditor((s) => s.viewing);
-  const onNodesChange = useEditor((s) => s.onNodesChange);
-  const onEdgesChange = useEditor((s) => s.onEdgesChange);
-  const onConnect = useEditor((s) => s.onConnect);
   const flow = useReactFlow();
+
+  const nodes = useMemo(
+    () => docNodes.map((n) => editorNode(n, selectedNodes.has(n.id), measured[n.id])),
+    [docNodes, selectedNodes, measured],
+  );
+  const edges = useMemo(() => docEdges.map((e) => ({ ...toEditorEdge(e), selected: selectedEdges.has(e.id) })), [docEdges, selectedEdges]);
   const wrapper = useRef<HTMLDivElement>(null);
 
   // one component for every type; the map changes only when the catalog does
@@ -96,18 +173,18 @@ export function Canvas({ onSave }: { onSave: () => void }) {
       if (!type) return;
       event.preventDefault();
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      useEditor.getState().addNode(type, { x: Math.round(at.x - 90), y: Math.round(at.y - 20) });
+      addNodeAt(type, { x: Math.round(at.x - 90), y: Math.round(at.y - 20) });
     },
     [flow],
   );
 
-  const onNodeDragStart = useCallback(() => useEditor.getState().commit(), []);
+  const onNodeDragStart = useCallback(() => useFlowDocument.getState().beginMove(), []);
   const onNodeClick = useCallback(() => useEditor.getState().setPanel('node'), []);
   const onPaneClick = useCallback(() => {
     const s = useEditor.getState();
     if (s.panel === 'node') s.setPanel('flow');
   }, []);
-  const onConnectEdge = useCallback((c: Connection) => onConnect(c), [onConnect]);
+  const onConnectEdge = useCallback((c: Connection) => void connectNodes(c), []);
 
   // keyboard and clipboard, while focus is on the canvas rather than in a field
   useEffect(() => {
@@ -117,7 +194,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
     };
     const onKey = (event: KeyboardEvent) => {
       if (isTyping(event.target)) return;
-      const s = useEditor.getState();
+      const s = useFlowDocument.getState();
       const mod = event.ctrlKey || event.metaKey;
       const key = event.key.toLowerCase();
       if (mod && key === 's') {
@@ -131,19 +208,19 @@ export function Canvas({ onSave }: { onSave: () => void }) {
         s.redo();
       } else if (mod && key === 'a') {
         event.preventDefault();
-        useEditor.setState((state) => ({ nodes: state.nodes.map((n) => (n.selected ? n : { ...n, selected: true })) }));
+        selectAll();
       } else if (event.key === 'Delete' || event.key === 'Backspace') {
         event.preventDefault();
-        s.deleteSelected();
+        deleteSelected();
       }
     };
     const onCopy = (event: ClipboardEvent) => {
       if (isTyping(event.target) || window.getSelection()?.toString()) return;
-      const clip = useEditor.getState().copySelection();
+      const clip = copySelection();
       if (!clip || !event.clipboardData) return;
       event.preventDefault();
       event.clipboardData.setData('text/plain', JSON.stringify(clip, null, 2));
-      if (event.type === 'cut') useEditor.getState().deleteSelected();
+      if (event.type === 'cut') deleteSelected();
     };
     const onPaste = (event: ClipboardEvent) => {
       if (isTyping(event.target)) return;
@@ -151,7 +228,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
       const clip: ClipboardNodes | null = parseClipboard(text);
       if (clip) {
         event.preventDefault();
-        useEditor.getState().paste(clip);
+        paste(clip);
         return;
       }
       if (/^\s*curl\s/.test(text)) {

@@ -3,7 +3,12 @@
  * or a whole flow document, whose nodes and edges are pasted.
  */
 import type { FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
-import type { ClipboardNodes } from './store.ts';
+import type { NodeBatch } from '../../../core/flow/operations.ts';
+
+/** The clipboard format for nodes, also between flows and browser tabs: nodes and the edges among them. */
+export interface ClipboardNodes extends NodeBatch {
+  leadflow: 'nodes';
+}
 
 function isNodeList(value: unknown): value is FlowNode[] {
   return (

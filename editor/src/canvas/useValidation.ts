@@ -4,16 +4,17 @@
  */
 import { useEffect } from 'react';
 import { useEditor } from './store.ts';
+import { currentDoc, useFlowDocument } from './document.ts';
 
 export function useValidation(): void {
-  const revision = useEditor((s) => s.revision);
+  const revision = useFlowDocument((s) => s.revision);
   const descriptors = useEditor((s) => s.descriptors);
   useEffect(() => {
     let cancelled = false;
     const timer = setTimeout(async () => {
       const { validateFlow } = await import('../../../core/flow/validate.ts');
       if (cancelled) return;
-      const doc = useEditor.getState().toDoc();
+      const doc = currentDoc();
       if (!doc || descriptors.size === 0) return;
       const result = validateFlow(doc, { get: (type) => descriptors.get(type) });
       useEditor.getState().setIssues(result.ok ? [] : result.issues);

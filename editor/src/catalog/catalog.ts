@@ -1,22 +1,25 @@
 /**
- * The node catalog as the runtime describes it (`GET /api/nodes`), loaded once for every screen.
- * Kept apart from the editor store so the first page does not load React Flow; the editor copies
- * it in when a flow opens.
+ * The node catalog as the runtime describes it (`GET /api/nodes`), fetched once for every screen
+ * through the query cache (`api/queries.ts`). The shell waits for it; the editor copies it into its
+ * store when a flow opens.
  */
-import { create } from 'zustand';
+import { useQuery } from '@tanstack/react-query';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
+import { api } from '../api/client.ts';
+import { keys } from '../api/queries.ts';
 
-interface CatalogState {
-  descriptors: Map<string, NodeDescriptor>;
-  set(list: NodeDescriptor[]): void;
+const byType = (list: NodeDescriptor[]) => new Map(list.map((d) => [d.type, d]));
+const EMPTY = new Map<string, NodeDescriptor>();
+
+/** The catalog query: its `data` is the descriptors by node type. */
+export function useCatalogQuery() {
+  return useQuery({ queryKey: keys.catalog, queryFn: api.nodes, staleTime: Infinity, select: byType });
 }
 
-export const useCatalog = create<CatalogState>()((set) => ({
-  descriptors: new Map(),
-  set(list) {
-    set({ descriptors: new Map(list.map((d) => [d.type, d])) });
-  },
-}));
+/** The descriptors by node type (empty until the catalog has loaded, which the shell waits for). */
+export function useCatalog(): Map<string, NodeDescriptor> {
+  return useCatalogQuery().data ?? EMPTY;
+}
 
 /** The events some trigger node can start. */
 export function startableEvents(descriptors: Map<string, NodeDescriptor>): string[] {

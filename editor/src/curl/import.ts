@@ -4,6 +4,8 @@
  */
 import type { XYPosition } from '@xyflow/react';
 import { useEditor } from '../canvas/store.ts';
+import { currentDoc } from '../canvas/document.ts';
+import { connectNodes, paste } from '../canvas/commands.ts';
 import { notify } from '../app/notices.ts';
 import { CurlError, curlToNodes } from './parse.ts';
 
@@ -22,15 +24,17 @@ export function importCurl(command: string, at?: XYPosition): boolean {
     return false;
   }
   const before = useEditor.getState();
-  const selected = before.nodes.filter((n) => n.selected);
-  const trigger = before.nodes.find((n) => before.descriptors.get(n.type ?? '')?.category === 'trigger');
-  const from = selected.length === 1 ? selected[0] : trigger && !before.edges.some((e) => e.source === trigger.id) ? trigger : undefined;
+  const doc = currentDoc();
+  if (!doc) return false;
+  const selected = doc.nodes.filter((n) => before.selectedNodes.has(n.id));
+  const trigger = doc.nodes.find((n) => before.descriptors.get(n.type)?.category === 'trigger');
+  const from = selected.length === 1 ? selected[0] : trigger && !doc.edges.some((e) => e.source === trigger.id) ? trigger : undefined;
   const origin = at ?? (from ? { x: from.position.x + 260, y: from.position.y } : { x: 100, y: 100 });
-  const rename = before.paste({ leadflow: 'nodes', nodes: made.nodes, edges: made.edges }, origin);
+  const rename = paste({ leadflow: 'nodes', nodes: made.nodes, edges: made.edges }, origin);
   const first = rename.get(made.nodes[0].id);
   if (from && first) {
-    const outputs = before.descriptors.get(from.type ?? '')?.outputs ?? ['out'];
-    useEditor.getState().onConnect({ source: from.id, sourceHandle: outputs[0] ?? 'out', target: first, targetHandle: 'in' });
+    const outputs = before.descriptors.get(from.type)?.outputs ?? ['out'];
+    connectNodes({ source: from.id, sourceHandle: outputs[0] ?? 'out', target: first, targetHandle: 'in' });
   }
   // the body builder is what to check first
   if (first) useEditor.getState().selectOnly(first);

@@ -2,11 +2,14 @@
  * One flow open for editing: toolbar, palette, canvas and the side panel (node, flow, test run,
  * versions). Loads the flow, the catalog's reference data and any unsaved draft.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
-import { api, ApiError } from '../api/client.ts';
+import { ApiError } from '../api/client.ts';
+import { useIntegrations, useOffers, useOpenFlow, useSaveFlow } from '../api/queries.ts';
 import { useEditor, type PanelTab } from '../canvas/store.ts';
+import { currentDoc, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
+import { addNodeAt, closeVersion, openDoc } from '../canvas/commands.ts';
 import { useCatalog } from '../catalog/catalog.ts';
 import { Canvas } from '../canvas/Canvas.tsx';
 import { useValidation } from '../canvas/useValidation.ts';
@@ -15,96 +18,85 @@ import { Palette } from '../palette/Palette.tsx';
 import { NodePanel } from '../panel/NodePanel.tsx';
 import { FlowPanel } from '../panel/FlowPanel.tsx';
 import { TestPanel } from '../runs/TestPanel.tsx';
-import { VersionsPanel, rollBack } from '../versions/VersionsPanel.tsx';
+import { VersionsPanel, useRollBackTo } from '../versions/VersionsPanel.tsx';
 import { importCurl } from '../curl/import.ts';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { downloadJson } from './files.ts';
 
-async function loadFlow(id: string): Promise<FlowDoc> {
-  try {
-    return await api.flow(id);
-  } catch (error) {
-    // a stored flow the validator now refuses (a node changed) still opens, to be fixed
-    if (error instanceof ApiError && error.code === 'invalid_flow') {
-      const { currentVersion } = await api.versions(id);
-      return api.version(id, currentVersion);
-    }
-    throw error;
-  }
+/** The draft kept for this flow, when it starts from the version opened and differs from it. */
+function draftOf(doc: FlowDoc): ReturnType<typeof readDraft> {
+  const saved = readDraft(doc.id);
+  return saved && saved.baseVersion === doc.version && JSON.stringify(saved.doc) !== JSON.stringify(doc) ? saved : undefined;
 }
 
 export function EditorPage({ flowId }: { flowId: string }) {
-  const [state, setState] = useState<'loading' | 'ready' | 'missing'>('loading');
-  const [draft, setDraft] = useState<ReturnType<typeof readDraft>>();
-  // another flow opened: loading again (set while rendering, so the old flow never shows under the new id)
-  const [shownFlow, setShownFlow] = useState(flowId);
-  if (shownFlow !== flowId) {
-    setShownFlow(flowId);
-    setState('loading');
-  }
+  const flow = useOpenFlow(flowId);
+  const integrations = useIntegrations();
+  const offers = useOffers();
+  const descriptors = useCatalog();
+  const [draftHandled, setDraftHandled] = useState(false);
+  const failed = flow.error ?? integrations.error ?? offers.error;
+
+  // the document is the editor's from the moment it opens: it is put into the document store once
+  const doc = flow.data;
+  const list = integrations.data;
+  const ready = !!doc && !!list && !!offers.data;
+  const opened = useFlowDocument((s) => s.loadedFrom === flowId);
+  // unsaved work from an earlier visit, offered when it starts from the version that opened
+  const draft = useMemo(() => (doc ? draftOf(doc) : undefined), [doc]);
+  useEffect(() => {
+    if (!doc || !list || !ready || opened) return;
+    useEditor.getState().setDescriptors([...descriptors.values()]);
+    openDoc(doc);
+    const using = list.find((i) => Object.values(i.flows).includes(doc.id));
+    useEditor.getState().setTestIntegration(using?.id ?? list[0]?.id ?? '');
+    if (!draftOf(doc)) dropDraft(doc.id);
+  }, [doc, list, ready, opened, descriptors]);
+  // leaving the page closes the flow, so coming back opens it as stored then
+  useEffect(() => () => useFlowDocument.getState().clear(), []);
 
   useEffect(() => {
-    let stale = false;
-    Promise.all([loadFlow(flowId), api.integrations(), api.offers()])
-      .then(([doc, integrations, offers]) => {
-        if (stale) return;
-        const s = useEditor.getState();
-        s.setDescriptors([...useCatalog.getState().descriptors.values()]);
-        s.load(doc);
-        s.setReference({ integrations, offers });
-        const using = integrations.find((i) => Object.values(i.flows).includes(doc.id));
-        s.setTestIntegration(using?.id ?? integrations[0]?.id ?? '');
-        const saved = readDraft(doc.id);
-        if (saved && saved.baseVersion === doc.version && JSON.stringify(saved.doc) !== JSON.stringify(doc)) setDraft(saved);
-        else if (saved) dropDraft(doc.id);
-        setState('ready');
-      })
-      .catch((error) => {
-        if (stale) return;
-        notify('error', `Could not open the flow: ${(error as Error).message}`);
-        setState('missing');
-      });
-    return () => {
-      stale = true;
-    };
-  }, [flowId]);
+    if (failed) notify('error', `Could not open the flow: ${failed.message}`);
+  }, [failed]);
 
-  if (state === 'loading') return <div className="lf-center lf-muted">Loading the flow…</div>;
-  if (state === 'missing')
+  if (failed)
     return (
       <div className="lf-center">
         <p>This flow could not be opened.</p>
         <a href="#/">Back to the flows</a>
       </div>
     );
+  if (!opened) return <div className="lf-center lf-muted">Loading the flow…</div>;
   return (
     <ReactFlowProvider>
-      <Editor draft={draft} onDraftHandled={() => setDraft(undefined)} />
+      <Editor draft={draftHandled ? undefined : draft} onDraftHandled={() => setDraftHandled(true)} />
     </ReactFlowProvider>
   );
 }
 
 function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>; onDraftHandled(): void }) {
-  const meta = useEditor((s) => s.meta);
-  const dirty = useEditor((s) => s.dirty);
-  const viewing = useEditor((s) => s.viewing);
+  const meta = useFlowMeta();
+  const dirty = useFlowDocument((s) => s.dirty);
+  const viewing = useFlowDocument((s) => s.viewing);
+  const canUndo = useFlowDocument((s) => (s.history?.past.length ?? 0) > 0);
+  const canRedo = useFlowDocument((s) => (s.history?.future.length ?? 0) > 0);
+  const revision = useFlowDocument((s) => s.revision);
   const panel = useEditor((s) => s.panel);
   const issueCount = useEditor((s) => s.issues.length);
-  const canUndo = useEditor((s) => s.past.length > 0);
-  const canRedo = useEditor((s) => s.future.length > 0);
-  const revision = useEditor((s) => s.revision);
-  const [saving, setSaving] = useState(false);
+  const saveFlow = useSaveFlow();
+  const saving = saveFlow.isPending;
+  const rollBack = useRollBackTo();
   const [curlOpen, setCurlOpen] = useState(false);
   const flow = useReactFlow();
   useValidation();
 
   // keep unsaved work in the browser; meta.version is the saved version the canvas started from
   useEffect(() => {
-    const s = useEditor.getState();
+    const s = useFlowDocument.getState();
     if (!s.dirty || s.viewing) return;
     const timer = setTimeout(() => {
-      const doc = useEditor.getState().toDoc();
+      const doc = currentDoc();
       if (doc) keepDraft(doc, doc.version);
     }, 600);
     return () => clearTimeout(timer);
@@ -112,12 +104,12 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
 
   useEffect(() => {
     const warn = (event: BeforeUnloadEvent) => {
-      if (useEditor.getState().dirty) event.preventDefault();
+      if (useFlowDocument.getState().dirty) event.preventDefault();
     };
     // leaving for another screen asks first too; the draft stays in the browser either way
     const here = location.hash;
     const guard = () => {
-      if (location.hash === here || !useEditor.getState().dirty) return;
+      if (location.hash === here || !useFlowDocument.getState().dirty) return;
       if (!window.confirm('This flow has unsaved changes (kept in this browser as a draft). Leave it?'))
         history.replaceState(null, '', here);
     };
@@ -130,13 +122,11 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
   }, []);
 
   const save = useCallback(async () => {
-    const s = useEditor.getState();
-    const doc = s.toDoc();
-    if (!doc || s.viewing) return;
-    setSaving(true);
+    const doc = currentDoc();
+    if (!doc || useFlowDocument.getState().viewing || saveFlow.isPending) return;
     try {
-      const saved = await api.saveFlow(doc);
-      useEditor.getState().markSaved(saved);
+      const saved = await saveFlow.mutateAsync(doc);
+      useFlowDocument.getState().markSaved(saved);
       dropDraft(saved.id);
       notify('success', `Saved as version ${saved.version}`);
     } catch (error) {
@@ -148,16 +138,14 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
           `Not saved: fix ${error.issues.length === 1 ? 'the marked problem' : `the ${error.issues.length} marked problems`} first. Your changes are kept in this browser.`,
         );
       } else notify('error', `Not saved: ${(error as Error).message}`);
-    } finally {
-      setSaving(false);
     }
-  }, []);
+  }, [saveFlow]);
 
   const addAtCentre = useCallback(
     (type: string) => {
       const box = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
       const at = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2 - 90, y: box.top + box.height / 2 - 30 }) : { x: 0, y: 0 };
-      useEditor.getState().addNode(type, { x: Math.round(at.x), y: Math.round(at.y) });
+      addNodeAt(type, { x: Math.round(at.x), y: Math.round(at.y) });
     },
     [flow],
   );
@@ -193,7 +181,7 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
             type="button"
             className="lf-btn"
             disabled={!canUndo || !!viewing}
-            onClick={() => useEditor.getState().undo()}
+            onClick={() => useFlowDocument.getState().undo()}
             title="Undo (Ctrl+Z)"
             data-testid="undo"
           >
@@ -203,7 +191,7 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
             type="button"
             className="lf-btn"
             disabled={!canRedo || !!viewing}
-            onClick={() => useEditor.getState().redo()}
+            onClick={() => useFlowDocument.getState().redo()}
             title="Redo (Ctrl+Shift+Z)"
             data-testid="redo"
           >
@@ -223,7 +211,7 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
           <button
             type="button"
             className="lf-btn"
-            onClick={() => downloadJson(`${meta.id}.json`, useEditor.getState().toDoc())}
+            onClick={() => downloadJson(`${meta.id}.json`, currentDoc())}
             title="Download the flow as a JSON file"
           >
             Export
@@ -268,8 +256,8 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
             type="button"
             className="lf-btn lf-btn--small"
             onClick={() => {
-              useEditor.getState().load(draft.doc);
-              useEditor.setState({ dirty: true });
+              useFlowDocument.getState().restore(draft.doc);
+              useEditor.getState().reset();
               onDraftHandled();
             }}
           >
@@ -290,7 +278,7 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
       {viewing && (
         <div className="lf-banner lf-banner--version" data-testid="viewing-banner">
           Viewing version {viewing.version} (read-only).
-          <button type="button" className="lf-btn lf-btn--small" onClick={() => useEditor.getState().closeVersion()}>
+          <button type="button" className="lf-btn lf-btn--small" onClick={closeVersion}>
             Back to editing
           </button>
           <button

@@ -6,7 +6,9 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import type { FlowEvent } from '../../../core/domain/config.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
-import { api, ApiError, type FlowSummary, type IntegrationView } from '../api/client.ts';
+import { useQuery } from '@tanstack/react-query';
+import { ApiError, type FlowSummary } from '../api/client.ts';
+import { useCreateFlow, useDeleteFlow, useFetchFlow, useFlows, useIntegrations, useSaveFlow } from '../api/queries.ts';
 import { useCatalog, startableEvents } from '../catalog/catalog.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
@@ -44,23 +46,22 @@ function describeError(error: unknown): string[] | undefined {
 }
 
 export function FlowList() {
-  const [flows, setFlows] = useState<FlowSummary[] | null>(null);
-  const [integrations, setIntegrations] = useState<IntegrationView[]>([]);
+  const flowsQuery = useFlows();
+  const integrationsQuery = useIntegrations();
+  const flows = flowsQuery.data && integrationsQuery.data ? flowsQuery.data : null;
+  const integrations = integrationsQuery.data ?? [];
+  const createFlow = useCreateFlow();
+  const saveFlow = useSaveFlow();
+  const deleteFlow = useDeleteFlow();
+  const fetchFlow = useFetchFlow();
   const [creating, setCreating] = useState(false);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const refresh = () =>
-    Promise.all([api.flows(), api.integrations()])
-      .then(([f, i]) => {
-        setFlows(f);
-        setIntegrations(i);
-      })
-      .catch((e) => notify('error', `Could not load the flows: ${(e as Error).message}`));
-
+  const loadError = flowsQuery.error ?? integrationsQuery.error;
   useEffect(() => {
-    void refresh();
-  }, []);
+    if (loadError) notify('error', `Could not load the flows: ${loadError.message}`);
+  }, [loadError]);
 
   const taken = useMemo(() => new Set((flows ?? []).map((f) => f.id)), [flows]);
 
@@ -68,10 +69,9 @@ export function FlowList() {
 
   const duplicate = async (flow: FlowSummary) => {
     try {
-      const doc = await api.flow(flow.id);
-      const copy = await api.createFlow({ ...doc, id: freeFlowId(`${flow.id}-copy`, taken), name: `Copy of ${doc.name}` });
+      const doc = await fetchFlow(flow.id);
+      const copy = await createFlow.mutateAsync({ ...doc, id: freeFlowId(`${flow.id}-copy`, taken), name: `Copy of ${doc.name}` });
       notify('success', `Made “${copy.name}”`);
-      await refresh();
     } catch (e) {
       notify('error', `Could not duplicate: ${(e as Error).message}`, describeError(e));
     }
@@ -85,9 +85,8 @@ export function FlowList() {
     }
     if (!window.confirm(`Delete “${flow.name}” with all its ${flow.versions.length} versions?`)) return;
     try {
-      await api.deleteFlow(flow.id);
+      await deleteFlow.mutateAsync(flow.id);
       notify('success', `Deleted “${flow.name}”`);
-      await refresh();
     } catch (e) {
       notify('error', `Could not delete: ${(e as Error).message}`);
     }
@@ -98,10 +97,9 @@ export function FlowList() {
     const name = renaming.name.trim();
     if (!name) return;
     try {
-      const doc = await api.flow(renaming.id);
-      if (doc.name !== name) await api.saveFlow({ ...doc, name });
+      const doc = await fetchFlow(renaming.id);
+      if (doc.name !== name) await saveFlow.mutateAsync({ ...doc, name });
       setRenaming(null);
-      await refresh();
     } catch (e) {
       notify('error', `Could not rename: ${(e as Error).message}`, describeError(e));
     }
@@ -113,7 +111,7 @@ export function FlowList() {
       if (!doc || typeof doc !== 'object' || !Array.isArray(doc.nodes)) throw new Error('the file is not a flow (no nodes)');
       const name = typeof doc.name === 'string' && doc.name ? doc.name : file.name.replace(/\.json$/i, '');
       const id = freeFlowId(typeof doc.id === 'string' ? doc.id : name, taken);
-      const created = await api.createFlow({ ...(doc as FlowDoc), id, name, edges: doc.edges ?? [] });
+      const created = await createFlow.mutateAsync({ ...(doc as FlowDoc), id, name, edges: doc.edges ?? [] });
       notify('success', `Imported “${created.name}”`);
       location.hash = `#/flows/${encodeURIComponent(created.id)}`;
     } catch (e) {
@@ -239,18 +237,19 @@ export function FlowList() {
   );
 }
 
+const NO_TEMPLATES: FlowTemplate[] = [];
+
 function NewFlowDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {
-  const descriptors = useCatalog((s) => s.descriptors);
+  const descriptors = useCatalog();
+  const createFlow = useCreateFlow();
   const [name, setName] = useState('');
   const [event, setEvent] = useState<FlowEvent>('lead.new');
-  const [templates, setTemplates] = useState<FlowTemplate[]>([]);
+  // bundled with the editor, so they never go stale
+  const templates: FlowTemplate[] =
+    useQuery({ queryKey: ['flow-templates'], queryFn: loadTemplates, staleTime: Infinity }).data ?? NO_TEMPLATES;
   const [template, setTemplate] = useState('');
   const [busy, setBusy] = useState(false);
   const startable = useMemo(() => startableEvents(descriptors) as FlowEvent[], [descriptors]);
-
-  useEffect(() => {
-    loadTemplates().then(setTemplates, () => setTemplates([]));
-  }, []);
 
   const chosen = templates.find((t) => t.key === template);
   const create = async () => {
@@ -259,7 +258,7 @@ function NewFlowDialog({ taken, onClose }: { taken: Set<string>; onClose(): void
     try {
       const id = freeFlowId(title, taken);
       const doc = chosen ? { ...chosen.doc, id, name: title } : blankFlow(id, title, event, descriptors);
-      const created = await api.createFlow(doc);
+      const created = await createFlow.mutateAsync(doc);
       location.hash = `#/flows/${encodeURIComponent(created.id)}`;
     } catch (e) {
       notify('error', `Could not create the flow: ${(e as Error).message.split('\n')[0]}`, describeError(e));

@@ -4,10 +4,11 @@
  * each postback's attempt log) and the executions that worked on it. A lead still `new` whose
  * delivery failed for good can be delivered again.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { Lead, LeadInput } from '../../../core/domain/lead.ts';
 import type { Job, PostbackAttempt } from '../../../core/domain/job.ts';
-import { api, ApiError, type LeadPage as LeadAnswer } from '../api/client.ts';
+import { ApiError } from '../api/client.ts';
+import { useDeliverLead, useLead } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { formatMs, formatWhen } from '../canvas/look.ts';
 import { hrefOf } from '../app/route.ts';
@@ -54,6 +55,11 @@ function Dash() {
   return <span className="lf-muted">—</span>;
 }
 
+/** True while a delivery runs or is about to. */
+function deliveryUnderWay(deliveries: Job[]): boolean {
+  return deliveries.some((d) => d.state === 'running' || (d.state === 'queued' && Date.parse(d.runAt) < Date.now() + 5000));
+}
+
 /** True when the lead never reached its target and nothing is trying any more. */
 function canDeliverAgain(lead: Lead, deliveries: Job[]): boolean {
   if (lead.stage !== 'new') return false;
@@ -62,31 +68,19 @@ function canDeliverAgain(lead: Lead, deliveries: Job[]): boolean {
 }
 
 export function LeadPage({ leadId }: { leadId: number }) {
-  const [answer, setAnswer] = useState<LeadAnswer | null>(null);
-  const [missing, setMissing] = useState('');
-  const [delivering, setDelivering] = useState(false);
-
-  const load = useCallback(
-    () =>
-      api.lead(leadId).then(setAnswer, (e) => {
-        if (e instanceof ApiError && e.status === 404) setMissing(`No lead #${leadId}.`);
-        else notify('error', `Could not load the lead: ${(e as Error).message}`);
-      }),
-    [leadId],
-  );
+  // while a delivery is under way, follow it
+  const query = useLead(leadId, { refetchInterval: (answer) => (answer && deliveryUnderWay(answer.deliveries) ? 2000 : false) });
+  const { refetch } = query;
+  const deliverLead = useDeliverLead();
+  const delivering = deliverLead.isPending;
+  const error = query.error;
+  const missing = error instanceof ApiError && error.status === 404 ? `No lead #${leadId}.` : '';
+  // the last answer stays on screen when a later fetch fails
+  const answer = query.data ?? null;
 
   useEffect(() => {
-    void load();
-  }, [load]);
-
-  // while a delivery is under way, follow it (asked in the effect: the answer depends on the clock)
-  useEffect(() => {
-    const now = Date.now();
-    const busy = answer?.deliveries.some((d) => d.state === 'running' || (d.state === 'queued' && Date.parse(d.runAt) < now + 5000));
-    if (!busy) return;
-    const timer = setInterval(() => void load(), 2000);
-    return () => clearInterval(timer);
-  }, [answer, load]);
+    if (error && !missing) notify('error', `Could not load the lead: ${error.message}`);
+  }, [error, missing]);
 
   if (missing)
     return (
@@ -99,15 +93,11 @@ export function LeadPage({ leadId }: { leadId: number }) {
   const { lead, history, deliveries, executions } = answer;
 
   const deliver = async () => {
-    setDelivering(true);
     try {
-      await api.deliverLead(lead.id);
+      await deliverLead.mutateAsync(lead.id);
       notify('success', `Lead #${lead.id} is queued for delivery again`);
-      await load();
     } catch (e) {
       notify('error', `Not queued: ${(e as Error).message}`);
-    } finally {
-      setDelivering(false);
     }
   };
 
@@ -138,7 +128,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
             {delivering ? 'Queueing…' : 'Deliver again'}
           </button>
         )}
-        <button type="button" className="lf-btn" onClick={() => void load()}>
+        <button type="button" className="lf-btn" onClick={() => void refetch()}>
           ↻ Refresh
         </button>
       </div>

@@ -2,9 +2,9 @@
  * Leads, newest first: filtered by stage and integration (kept in the address, so Back returns to
  * the same list), paged backwards with "Older". A row opens the lead's page.
  */
-import { useEffect, useState } from 'react';
-import { isStage, STAGES, type Lead } from '../../../core/domain/lead.ts';
-import { api, type IntegrationView } from '../api/client.ts';
+import { useEffect } from 'react';
+import { isStage, STAGES } from '../../../core/domain/lead.ts';
+import { useIntegrations, useLeads } from '../api/queries.ts';
 import { FilterSelect } from '../app/FilterSelect.tsx';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
@@ -18,24 +18,13 @@ export function LeadsPage() {
   const stage = query.get('stage') ?? '';
   const integration = query.get('integration') ?? '';
   const before = Number(query.get('before')) || undefined;
-  const [leads, setLeads] = useState<Lead[] | null>(null);
-  const [integrations, setIntegrations] = useState<IntegrationView[]>([]);
-  const [reloads, setReloads] = useState(0);
+  const integrations = useIntegrations().data ?? [];
+  const answer = useLeads({ stage: isStage(stage) ? stage : undefined, integration: integration || undefined, before, limit: PAGE });
+  const leads = answer.error ? [] : (answer.data ?? null);
 
   useEffect(() => {
-    api.integrations().then(setIntegrations, () => {});
-  }, []);
-
-  useEffect(() => {
-    let stale = false;
-    api
-      .leads({ stage: isStage(stage) ? stage : undefined, integration: integration || undefined, before, limit: PAGE })
-      .then((list) => !stale && setLeads(list))
-      .catch((e) => !stale && (setLeads([]), notify('error', `Could not load the leads: ${(e as Error).message}`)));
-    return () => {
-      stale = true;
-    };
-  }, [stage, integration, before, reloads]);
+    if (answer.error) notify('error', `Could not load the leads: ${answer.error.message}`);
+  }, [answer.error]);
 
   const go = (next: { stage?: string; integration?: string; before?: number }) => {
     location.hash = hrefOf('leads', { stage, integration, ...next });
@@ -61,7 +50,7 @@ export function LeadsPage() {
           onChange={(value) => go({ integration: value })}
           testId="filter-integration"
         />
-        <button type="button" className="lf-btn" onClick={() => setReloads((n) => n + 1)} title="Load the list again">
+        <button type="button" className="lf-btn" onClick={() => void answer.refetch()} title="Load the list again">
           ↻ Refresh
         </button>
       </div>

@@ -3,11 +3,12 @@
  * and node view over the editor store, loaded with that version, marked as viewing (nothing can be
  * moved, connected or deleted) and given the execution as its run. Clicking a node picks its step.
  */
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import type { Execution } from '../../../core/domain/execution.ts';
-import { api } from '../api/client.ts';
+import { useVersion } from '../api/queries.ts';
 import { useEditor } from '../canvas/store.ts';
+import { useFlowDocument } from '../canvas/document.ts';
 import { useCatalog } from '../catalog/catalog.ts';
 import { Canvas } from '../canvas/Canvas.tsx';
 
@@ -22,41 +23,37 @@ export function ExecutionCanvas({
   selectedNode?: string;
   onSelectNode(nodeId: string): void;
 }) {
-  const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
-  const clicked = useEditor((s) => (state === 'ready' ? s.nodes.find((n) => n.selected)?.id : undefined));
+  const version = useVersion(execution.flowId, execution.flowVersion);
+  const descriptors = useCatalog();
+  const doc = version.data;
+  const shown = useFlowDocument((s) => !!doc && s.viewing !== null && s.history?.present === doc);
+  const state = version.error ? 'failed' : shown ? 'ready' : 'loading';
 
   useEffect(() => {
-    let stale = false;
-    api.version(execution.flowId, execution.flowVersion).then(
-      (doc) => {
-        if (stale) return;
-        const s = useEditor.getState();
-        s.setDescriptors([...useCatalog.getState().descriptors.values()]);
-        s.load(doc);
-        // viewing a version: the canvas refuses edits; there is no flow being edited to come back to
-        const { nodes: _nodes, edges: _edges, ...meta } = doc;
-        useEditor.setState({ viewing: { version: doc.version, stash: { nodes: [], edges: [], meta, dirty: false } } });
-        s.setRun({ execution });
-        setState('ready');
-      },
-      () => !stale && setState('failed'),
-    );
+    if (!doc) return;
+    useEditor.getState().setDescriptors([...descriptors.values()]);
+    // viewing a version: the canvas refuses edits; there is no flow being edited to come back to
+    useFlowDocument.getState().show(doc);
+    useEditor.getState().reset();
+    useEditor.getState().setRun({ execution }, doc.edges);
     return () => {
-      stale = true;
-      // the editor store is shared with the flow editor, which loads its own flow when opened
-      useEditor.setState({ run: null, viewing: null, meta: null, nodes: [], edges: [] });
+      // the document and UI stores are shared with the flow editor, which loads its own flow when opened
+      useFlowDocument.getState().clear();
+      useEditor.getState().reset();
     };
-  }, [execution]);
+  }, [doc, execution, descriptors]);
 
   // the canvas follows the step chosen in the list, and the list follows a node clicked on the canvas
+  const ready = state === 'ready';
   useEffect(() => {
-    if (state === 'ready' && selectedNode && useEditor.getState().nodes.find((n) => n.selected)?.id !== selectedNode)
-      useEditor.getState().selectOnly(selectedNode);
-  }, [state, selectedNode]);
-  useEffect(() => {
-    if (clicked && clicked !== selectedNode) onSelectNode(clicked);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new click moves the list; a step picked in the list must not bounce back
-  }, [clicked]);
+    if (!ready) return;
+    const first = (nodes: ReadonlySet<string>) => nodes.values().next().value;
+    if (selectedNode && first(useEditor.getState().selectedNodes) !== selectedNode) useEditor.getState().selectOnly(selectedNode);
+    return useEditor.subscribe((now, before) => {
+      const clicked = first(now.selectedNodes);
+      if (now.selectedNodes !== before.selectedNodes && clicked && clicked !== selectedNode) onSelectNode(clicked);
+    });
+  }, [ready, selectedNode, onSelectNode]);
 
   if (state === 'failed')
     return (

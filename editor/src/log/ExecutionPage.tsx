@@ -5,8 +5,9 @@
  * path it took; the canvas is a chunk of its own, loaded only then.
  */
 import { lazy, Suspense, useEffect, useState } from 'react';
-import type { Execution, StepRecord } from '../../../core/domain/execution.ts';
-import { api, ApiError } from '../api/client.ts';
+import type { StepRecord } from '../../../core/domain/execution.ts';
+import { ApiError } from '../api/client.ts';
+import { useExecution, useRunAgain } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
 import { formatMs, formatWhen } from '../canvas/look.ts';
@@ -25,24 +26,18 @@ function firstInteresting(steps: StepRecord[]): number {
 
 export function ExecutionPage({ executionId }: { executionId: number }) {
   const query = new URLSearchParams(useHashQuery());
-  const [execution, setExecution] = useState<Execution | null>(null);
-  const [missing, setMissing] = useState('');
-  const [selected, setSelected] = useState(0);
+  const answer = useExecution(executionId);
+  const runAgainMutation = useRunAgain();
+  const busy = runAgainMutation.isPending;
+  const execution = answer.data ?? null;
+  const error = answer.error;
+  const missing = error instanceof ApiError && error.status === 404 ? `No execution #${executionId}.` : '';
+  const [chosen, setSelected] = useState<number | null>(null);
   const [canvas, setCanvas] = useState(query.get('canvas') === '1');
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api.execution(executionId).then(
-      (x) => {
-        setExecution(x);
-        setSelected(firstInteresting(x.steps));
-      },
-      (e) => {
-        if (e instanceof ApiError && e.status === 404) setMissing(`No execution #${executionId}.`);
-        else notify('error', `Could not load the execution: ${(e as Error).message}`);
-      },
-    );
-  }, [executionId]);
+    if (error && !missing) notify('error', `Could not load the execution: ${error.message}`);
+  }, [error, missing]);
 
   if (missing)
     return (
@@ -53,13 +48,13 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
     );
   if (!execution) return <div className="lf-page lf-muted">Loading…</div>;
   const x = execution;
+  const selected = chosen ?? firstInteresting(x.steps);
   const step = x.steps[selected];
 
   /** Re-run on the current version, or retry from the failed node; then open the new execution. */
   const runAgain = async (how: 'rerun' | 'retry') => {
-    setBusy(true);
     try {
-      const { execution: next } = how === 'rerun' ? await api.rerunExecution(x.id) : await api.retryExecution(x.id);
+      const { execution: next } = await runAgainMutation.mutateAsync({ id: x.id, how });
       notify(
         next.state === 'success' ? 'success' : 'error',
         `Execution #${next.id}: ${next.state === 'success' ? 'it went through' : `it failed again${next.error ? ` (${next.error.code})` : ''}`}`,
@@ -67,8 +62,6 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
       location.hash = `#/log/${next.id}`;
     } catch (e) {
       notify('error', (e as Error).message);
-    } finally {
-      setBusy(false);
     }
   };
 

@@ -4,9 +4,8 @@
  * backwards with "Older". A row opens the execution node by node; opened from a flow's log, the
  * execution also shows the path it took on the flow's canvas.
  */
-import { useEffect, useState } from 'react';
-import type { Execution } from '../../../core/domain/execution.ts';
-import { api, type FlowSummary, type IntegrationView } from '../api/client.ts';
+import { useEffect } from 'react';
+import { useExecutions, useFlows, useIntegrations } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
 import { ExecutionTable } from './ExecutionTable.tsx';
@@ -20,31 +19,14 @@ export function LogPage() {
   const flow = query.get('flow') ?? '';
   const lead = Number(query.get('lead')) || undefined;
   const before = Number(query.get('before')) || undefined;
-  const [executions, setExecutions] = useState<Execution[] | null>(null);
-  const [integrations, setIntegrations] = useState<IntegrationView[]>([]);
-  const [flows, setFlows] = useState<FlowSummary[]>([]);
-  const [reloads, setReloads] = useState(0);
+  const integrations = useIntegrations().data ?? [];
+  const flows = useFlows().data ?? [];
+  const answer = useExecutions({ integration: integration || undefined, flow: flow || undefined, lead, before, limit: PAGE });
+  const executions = answer.error ? [] : (answer.data ?? null);
 
   useEffect(() => {
-    Promise.all([api.integrations(), api.flows()]).then(
-      ([i, f]) => {
-        setIntegrations(i);
-        setFlows(f);
-      },
-      () => {},
-    );
-  }, []);
-
-  useEffect(() => {
-    let stale = false;
-    api
-      .executions({ integration: integration || undefined, flow: flow || undefined, lead, before, limit: PAGE })
-      .then((list) => !stale && setExecutions(list))
-      .catch((e) => !stale && (setExecutions([]), notify('error', `Could not load the log: ${(e as Error).message}`)));
-    return () => {
-      stale = true;
-    };
-  }, [integration, flow, lead, before, reloads]);
+    if (answer.error) notify('error', `Could not load the log: ${answer.error.message}`);
+  }, [answer.error]);
 
   const filters = { integration, flow, lead };
   const go = (next: Partial<typeof filters>) => {
@@ -81,7 +63,7 @@ export function LogPage() {
           onChange={(value) => go({ flow: value })}
           testId="filter-flow"
         />
-        <button type="button" className="lf-btn" onClick={() => setReloads((n) => n + 1)} title="Load the log again">
+        <button type="button" className="lf-btn" onClick={() => void answer.refetch()} title="Load the log again">
           ↻ Refresh
         </button>
       </div>

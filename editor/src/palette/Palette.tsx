@@ -6,6 +6,7 @@
 import { memo, useMemo, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { CATEGORIES, type NodeDescriptor } from '../../../core/node/contract.ts';
 import { useEditor } from '../canvas/store.ts';
+import { useFlowDocument } from '../canvas/document.ts';
 import { categoryClass } from '../canvas/look.ts';
 import { NODE_MIME } from '../canvas/Canvas.tsx';
 
@@ -44,7 +45,7 @@ const Entry = memo(function Entry({ descriptor, onAdd }: { descriptor: NodeDescr
 
 export function Palette({ onAdd }: { onAdd: (type: string) => void }) {
   const descriptors = useEditor((s) => s.descriptors);
-  const event = useEditor((s) => s.meta?.event);
+  const event = useFlowDocument((s) => s.history?.present.event);
   const [query, setQuery] = useState('');
 
   const groups = useMemo(() => {

@@ -3,7 +3,7 @@
  * as you type (acorn, the parser the runtime checks code with). Loaded on demand, so flows without a
  * Code node never download it.
  */
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { EditorState, Compartment } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
@@ -47,15 +47,18 @@ export default function CodeEditor({
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
-  useLayoutEffect(() => {
-    onChangeRef.current = onChange;
-  });
+  // what the editor starts with; later values reach it through the effects below
+  const initial = useRef({ value, readOnly: !!readOnly });
   const readOnlyCompartment = useRef(new Compartment());
+
+  useEffect(() => {
+    onChangeRef.current = onChange;
+  }, [onChange]);
 
   useEffect(() => {
     if (!host.current) return;
     const state = EditorState.create({
-      doc: value,
+      doc: initial.current.value,
       extensions: [
         lineNumbers(),
         history(),
@@ -69,7 +72,7 @@ export default function CodeEditor({
         lintGutter(),
         linter(syntaxErrors, { delay: 300 }),
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
-        readOnlyCompartment.current.of(EditorState.readOnly.of(!!readOnly)),
+        readOnlyCompartment.current.of(EditorState.readOnly.of(initial.current.readOnly)),
         theme,
         EditorView.updateListener.of((update) => {
           if (update.docChanged) onChangeRef.current(update.state.doc.toString());
@@ -78,7 +81,6 @@ export default function CodeEditor({
     });
     view.current = new EditorView({ state, parent: host.current });
     return () => view.current?.destroy();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- the view is made once; later values and readOnly reach it through the effects below
   }, []);
 
   // follow changes from outside (undo on the canvas, another version)

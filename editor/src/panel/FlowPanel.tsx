@@ -5,6 +5,7 @@
 import { FLOW_EVENTS } from '../../../core/domain/config.ts';
 import type { FlowEvent } from '../../../core/domain/config.ts';
 import { useEditor } from '../canvas/store.ts';
+import { flowEdits, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 
 export function IssueList() {
   const issues = useEditor((s) => s.issues);
@@ -29,9 +30,9 @@ export function IssueList() {
 }
 
 export function FlowPanel() {
-  const meta = useEditor((s) => s.meta);
-  const readOnly = useEditor((s) => s.viewing !== null);
-  const setMeta = useEditor((s) => s.setMeta);
+  const meta = useFlowMeta();
+  const readOnly = useFlowDocument((s) => s.viewing !== null);
+  const setMeta = flowEdits.setMeta;
   const descriptors = useEditor((s) => s.descriptors);
   if (!meta) return null;
   const startable = new Set([...descriptors.values()].flatMap((d) => (d.category === 'trigger' ? (d.events ?? []) : [])));

@@ -4,34 +4,40 @@
  * after a test run, what it did.
  */
 import { useMemo, useState } from 'react';
-import type { NodeDescriptor, ParamSpec } from '../../../core/node/contract.ts';
-import type { NodeSettings, OnError, RetryOn } from '../../../core/domain/flow.ts';
-import { useEditor } from '../canvas/store.ts';
-import type { EditorNode } from '../canvas/flow-doc.ts';
+import type { NodeDescriptor } from '../../../core/node/contract.ts';
+import { isParamShown } from '../../../core/node/params.ts';
+import { RETRY_ON, type FlowNode, type NodeSettings, type OnError } from '../../../core/domain/flow.ts';
+import { useEditor, useSelectedNode } from '../canvas/store.ts';
+import { flowEdits, useFlowDocument } from '../canvas/document.ts';
+import { renameNode } from '../canvas/commands.ts';
+import type { FlowNodeData } from '../canvas/flow-doc.ts';
 import { ParamField } from './fields.tsx';
 import { StepDetails } from '../runs/StepDetails.tsx';
 import { categoryClass } from '../canvas/look.ts';
 
-function shown(spec: ParamSpec, params: Record<string, unknown>, all: Record<string, ParamSpec>): boolean {
-  if (!spec.showIf) return true;
-  return Object.entries(spec.showIf).every(([name, wanted]) => {
-    const value = params[name] ?? all[name]?.default;
-    return Array.isArray(wanted) ? wanted.includes(value as string) : value === wanted;
-  });
-}
-
 const NO_ISSUES: never[] = [];
 
-type PanelNode = Pick<EditorNode, 'id' | 'type' | 'data'>;
+interface PanelNode {
+  id: string;
+  type: string;
+  data: FlowNodeData;
+}
+
+const findNode = (nodes: FlowNode[] | undefined, id: string | undefined) => (id ? nodes?.find((n) => n.id === id) : undefined);
 
 export function NodePanel() {
-  // only the selected node's id, type and data: dragging it (a new position) does not re-render the form
-  const id = useEditor((s) => s.nodes.find((n) => n.selected)?.id);
-  const type = useEditor((s) => s.nodes.find((n) => n.selected)?.type);
-  const data = useEditor((s) => s.nodes.find((n) => n.selected)?.data);
-  const selectedCount = useEditor((s) => s.nodes.reduce((n, node) => n + (node.selected ? 1 : 0), 0));
+  // only the selected node's id, type, params, settings and label: dragging it (a new position) does not re-render the form
+  const id = useSelectedNode();
+  const type = useFlowDocument((s) => findNode(s.history?.present.nodes, id)?.type);
+  const params = useFlowDocument((s) => findNode(s.history?.present.nodes, id)?.params);
+  const settings = useFlowDocument((s) => findNode(s.history?.present.nodes, id)?.settings);
+  const label = useFlowDocument((s) => findNode(s.history?.present.nodes, id)?.label);
+  const selectedCount = useEditor((s) => s.selectedNodes.size);
   const descriptor = useEditor((s) => (type ? s.descriptors.get(type) : undefined));
-  const node = useMemo<PanelNode | undefined>(() => (id && data ? { id, type, data } : undefined), [id, type, data]);
+  const node = useMemo<PanelNode | undefined>(
+    () => (id && type !== undefined && params ? { id, type, data: { params, settings, label } } : undefined),
+    [id, type, params, settings, label],
+  );
   if (selectedCount > 1) {
     return (
       <div className="lf-panel__section">
@@ -56,11 +62,10 @@ export function NodePanel() {
 
 function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescriptor }) {
   const issues = useEditor((s) => s.issuesByNode[node.id] ?? NO_ISSUES);
-  const readOnly = useEditor((s) => s.viewing !== null);
+  const readOnly = useFlowDocument((s) => s.viewing !== null);
   const hasRun = useEditor((s) => s.run !== null);
   const step = useEditor((s) => s.run?.steps[node.id]);
-  const setParam = useEditor((s) => s.setParam);
-  const setNodeFields = useEditor((s) => s.setNodeFields);
+  const { setParam, setNodeFields } = flowEdits;
   const params = node.data.params;
 
   const fieldIssues = (name: string) =>
@@ -99,7 +104,7 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
       <section className="lf-panel__section">
         <NameFields node={node} descriptor={descriptor} readOnly={readOnly} />
         {Object.entries(descriptor.params)
-          .filter(([, spec]) => shown(spec, params, descriptor.params))
+          .filter(([, spec]) => isParamShown(spec, params, descriptor.params))
           .map(([name, spec]) => {
             const problems = fieldIssues(name);
             const inputId = `param-${node.id}-${name}`;
@@ -155,15 +160,9 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
 }
 
 function NameFields({ node, descriptor, readOnly }: { node: PanelNode; descriptor: NodeDescriptor; readOnly: boolean }) {
-  const setNodeFields = useEditor((s) => s.setNodeFields);
-  const renameNode = useEditor((s) => s.renameNode);
+  const { setNodeFields } = flowEdits;
   const [id, setId] = useState(node.id);
   const [error, setError] = useState('');
-  const [shownId, setShownId] = useState(node.id);
-  if (shownId !== node.id) {
-    setShownId(node.id);
-    setId(node.id);
-  }
   const applyId = () => {
     if (id === node.id) return;
     const problem = renameNode(node.id, id.trim());
@@ -203,8 +202,6 @@ function NameFields({ node, descriptor, readOnly }: { node: PanelNode; descripto
     </div>
   );
 }
-
-const RETRY_ON: RetryOn[] = ['error', 'timeout', 'network_error', 'http_error'];
 
 function SettingsFields({
   node,

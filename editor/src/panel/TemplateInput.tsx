@@ -4,6 +4,8 @@
  */
 import { useCallback, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
 import { useEditor, useDescriptor } from '../canvas/store.ts';
+import { currentDoc } from '../canvas/document.ts';
+import { useIntegrations, useOffers } from '../api/queries.ts';
 import type { CompletionSpot, Suggestion } from './completion.ts';
 
 /** The completion module (it carries the template filters) loads on the first keystroke. */
@@ -31,6 +33,9 @@ export function TemplateInput(props: Props) {
   const descriptor = useDescriptor(nodeType);
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const [open, setOpen] = useState<{ spot: CompletionSpot; items: Suggestion[]; active: number } | null>(null);
+  // the reference data completion offers (cached: the editor page loaded it)
+  const integrations = useIntegrations().data;
+  const offers = useOffers().data;
 
   const refresh = useCallback(
     (text: string, caret: number) => {
@@ -40,13 +45,15 @@ export function TemplateInput(props: Props) {
           setOpen(null);
           return;
         }
-        const items = suggest(useEditor.getState(), nodeId, descriptor, spot);
+        const ui = useEditor.getState();
+        const scope = { ...ui, doc: currentDoc(), integrations: integrations ?? [], offers: offers ?? [] };
+        const items = suggest(scope, nodeId, descriptor, spot);
         setOpen(items.length ? { spot, items, active: 0 } : null);
       };
       if (completion) show(completion);
       else if (text.includes('{{')) void loadCompletion().then(show);
     },
-    [nodeId, descriptor],
+    [nodeId, descriptor, integrations, offers],
   );
 
   const accept = (item: Suggestion) => {

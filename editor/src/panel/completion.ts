@@ -7,7 +7,17 @@
 import { FILTERS, TEMPLATE_ROOTS } from '../../../core/template/template.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import { LEAD_FIELDS } from '../runs/lead-fields.ts';
+import type { FlowDoc } from '../../../core/domain/flow.ts';
+import type { Offer } from '../../../core/domain/config.ts';
+import type { IntegrationView } from '../api/client.ts';
 import type { EditorState } from '../canvas/store.ts';
+
+/** What completion draws from: the open flow, the catalog, the last run and the test integration's reference data. */
+export interface CompletionScope extends Pick<EditorState, 'descriptors' | 'run' | 'testIntegration'> {
+  doc: Pick<FlowDoc, 'nodes' | 'edges' | 'event'> | null;
+  integrations: IntegrationView[];
+  offers: Offer[];
+}
 
 export interface Suggestion {
   /** What is inserted in place of the word being typed. */
@@ -84,15 +94,17 @@ function walk(value: unknown, path: string[]): unknown {
   return current;
 }
 
+const NO_GRAPH: Pick<FlowDoc, 'edges'> = { edges: [] };
+
 /** Ids of the nodes upstream of `nodeId`, nearest first. */
-export function upstreamOf(state: Pick<EditorState, 'edges'>, nodeId: string): string[] {
+export function upstreamOf(graph: Pick<FlowDoc, 'edges'>, nodeId: string): string[] {
   const seen = new Set<string>();
   const order: string[] = [];
   let frontier = [nodeId];
   while (frontier.length) {
     const next: string[] = [];
     for (const id of frontier) {
-      for (const edge of state.edges) {
+      for (const edge of graph.edges) {
         if (edge.target === id && !seen.has(edge.source)) {
           seen.add(edge.source);
           order.push(edge.source);
@@ -106,7 +118,12 @@ export function upstreamOf(state: Pick<EditorState, 'edges'>, nodeId: string): s
 }
 
 /** Suggestions for a spot inside a template of node `nodeId`. */
-export function suggest(state: EditorState, nodeId: string, descriptor: NodeDescriptor | undefined, spot: CompletionSpot): Suggestion[] {
+export function suggest(
+  state: CompletionScope,
+  nodeId: string,
+  descriptor: NodeDescriptor | undefined,
+  spot: CompletionSpot,
+): Suggestion[] {
   const all = candidates(state, nodeId, descriptor, spot);
   const word = spot.word.toLowerCase();
   return all
@@ -114,7 +131,7 @@ export function suggest(state: EditorState, nodeId: string, descriptor: NodeDesc
     .slice(0, 60);
 }
 
-function candidates(state: EditorState, nodeId: string, descriptor: NodeDescriptor | undefined, spot: CompletionSpot): Suggestion[] {
+function candidates(state: CompletionScope, nodeId: string, descriptor: NodeDescriptor | undefined, spot: CompletionSpot): Suggestion[] {
   if (spot.kind === 'filter') {
     return Object.entries(FILTERS).map(([name, f]) => ({ insert: name, label: name, detail: f.help, leaf: true }));
   }
@@ -132,7 +149,7 @@ function candidates(state: EditorState, nodeId: string, descriptor: NodeDescript
   switch (root) {
     case 'lead':
     case 'trigger': {
-      if (root === 'trigger' && state.meta?.event === 'postback.in') {
+      if (root === 'trigger' && state.doc?.event === 'postback.in') {
         return rest.length
           ? keysOf(walk(run?.answer.execution.trigger, rest))
           : [
@@ -196,9 +213,9 @@ function candidates(state: EditorState, nodeId: string, descriptor: NodeDescript
       }));
     case 'nodes': {
       if (rest.length === 0) {
-        return upstreamOf(state, nodeId).map((id) => {
-          const node = state.nodes.find((n) => n.id === id);
-          const title = node?.data.label || state.descriptors.get(node?.type ?? '')?.title || '';
+        return upstreamOf(state.doc ?? NO_GRAPH, nodeId).map((id) => {
+          const node = state.doc?.nodes.find((n) => n.id === id);
+          const title = node?.label || state.descriptors.get(node?.type ?? '')?.title || '';
           return { insert: id, label: id, detail: title, leaf: false };
         });
       }
@@ -207,7 +224,7 @@ function candidates(state: EditorState, nodeId: string, descriptor: NodeDescript
     case 'input': {
       const own = run?.steps[nodeId]?.input;
       if (own !== undefined) return keysOf(walk(own, rest));
-      const before = upstreamOf(state, nodeId)[0];
+      const before = upstreamOf(state.doc ?? NO_GRAPH, nodeId)[0];
       return keysOf(walk(before ? run?.steps[before]?.output : undefined, rest));
     }
     case 'item':

@@ -7,7 +7,9 @@ import { lazy, Suspense, useState } from 'react';
 import type { KeyValue, ParamSpec, StatusRule } from '../../../core/node/contract.ts';
 import { STAGES } from '../../../core/domain/lead.ts';
 import { useEditor } from '../canvas/store.ts';
+import { useIntegrations } from '../api/queries.ts';
 import { TemplateInput } from './TemplateInput.tsx';
+import { KeyValueRows } from '../app/KeyValueRows.tsx';
 
 const CodeEditor = lazy(() => import('./CodeEditor.tsx'));
 
@@ -129,7 +131,7 @@ const SECRET_REF = /^\{\{\s*secrets\.([A-Za-z0-9_$-]+)\s*\}\}$/;
  */
 function SecretField(props: FieldProps) {
   const integrationId = useEditor((s) => s.testIntegration);
-  const integrations = useEditor((s) => s.integrations);
+  const integrations = useIntegrations().data ?? [];
   const names = Object.keys(integrations.find((i) => i.id === integrationId)?.secrets ?? {});
   const text = asText(props.value);
   const ref = SECRET_REF.exec(text);
@@ -200,45 +202,30 @@ function SecretField(props: FieldProps) {
 
 function KeyValueField(props: FieldProps) {
   const rows: KeyValue[] = Array.isArray(props.value) ? (props.value as KeyValue[]) : [];
-  const set = (next: KeyValue[]) => props.onChange(next);
   return (
-    <div className="lf-kv" id={props.inputId}>
-      {rows.map((row, i) => (
-        <div className="lf-kv__row" key={i}>
-          <input
-            className="lf-input lf-kv__key"
-            value={row.key}
-            placeholder="name"
-            aria-label={`${props.spec.label ?? props.name} row ${i + 1} name`}
-            readOnly={props.readOnly}
-            onChange={(e) => set(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))}
-          />
-          <TemplateInput
-            compact
-            value={asText(row.value)}
-            ariaLabel={`${props.spec.label ?? props.name} row ${i + 1} value`}
-            onChange={(v) => set(rows.map((r, j) => (j === i ? { ...r, value: v } : r)))}
-            nodeId={props.nodeId}
-            nodeType={props.nodeType}
-            readOnly={props.readOnly}
-          />
-          {!props.readOnly && (
-            <button type="button" className="lf-icon-btn" title="Remove this row" onClick={() => set(rows.filter((_, j) => j !== i))}>
-              ×
-            </button>
-          )}
-        </div>
-      ))}
-      {!props.readOnly && (
-        <button type="button" className="lf-link-btn" onClick={() => set([...rows, { key: '', value: '' }])}>
-          + Add row
-        </button>
+    <KeyValueRows
+      id={props.inputId}
+      rows={rows}
+      onChange={props.onChange}
+      label={props.spec.label ?? props.name}
+      emptyValue={''}
+      readOnly={props.readOnly}
+      renderValue={(row, setValue, ariaLabel) => (
+        <TemplateInput
+          compact
+          value={asText(row.value)}
+          ariaLabel={ariaLabel}
+          onChange={setValue}
+          nodeId={props.nodeId}
+          nodeType={props.nodeType}
+          readOnly={props.readOnly}
+        />
       )}
-    </div>
+    />
   );
 }
 
-/** Whether the text is the value written as JSON; text being typed (not JSON yet) is not. */
+/** True when the text is JSON of this value (false while it is being typed and not JSON yet). */
 function sameJson(text: string, value: unknown): boolean {
   try {
     return JSON.stringify(JSON.parse(text)) === JSON.stringify(value);
@@ -252,10 +239,11 @@ function JsonField(props: FieldProps) {
   const pretty = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 2));
   const [text, setText] = useState(() => pretty(props.value));
   const [error, setError] = useState('');
-  // follow changes from outside (undo, paste, another version)
-  const [shownValue, setShownValue] = useState(props.value);
-  if (shownValue !== props.value) {
-    setShownValue(props.value);
+  // follow changes from outside (undo, paste, another version), adjusting while rendering as React
+  // advises for state derived from a prop: the value this text last followed is kept beside it
+  const [followed, setFollowed] = useState(props.value);
+  if (props.value !== followed) {
+    setFollowed(props.value);
     if (!sameJson(text, props.value)) {
       setText(pretty(props.value));
       setError('');

@@ -5,9 +5,11 @@
  * not reached, and each node's panel its input, output and HTTP exchange.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { Lead } from '../../../core/domain/lead.ts';
-import { api, ApiError } from '../api/client.ts';
+import type { FlowNode } from '../../../core/domain/flow.ts';
+import { ApiError } from '../api/client.ts';
+import { useIntegrations, useLeads, useTestRun } from '../api/queries.ts';
 import { useEditor } from '../canvas/store.ts';
+import { currentDoc, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 import { formatMs } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
 import { sampleLead } from './lead-fields.ts';
@@ -29,46 +31,48 @@ function sampleTrigger(event: string): unknown {
   return undefined;
 }
 
+const NO_NODES: FlowNode[] = [];
+
+/** True when the lead text is still the sample, whatever its offer. */
+function untouchedSample(text: string): boolean {
+  try {
+    const lead = JSON.parse(text);
+    return JSON.stringify({ ...lead, offer: '' }) === JSON.stringify({ ...sampleLead(''), offer: '' });
+  } catch {
+    return false; // being edited
+  }
+}
+
 export function TestPanel() {
-  const meta = useEditor((s) => s.meta);
-  const integrations = useEditor((s) => s.integrations);
+  const meta = useFlowMeta();
+  const integrations = useIntegrations().data ?? [];
   const integrationId = useEditor((s) => s.testIntegration);
   const setIntegration = useEditor((s) => s.setTestIntegration);
   const run = useEditor((s) => s.run);
-  const nodes = useEditor((s) => s.nodes);
+  const nodes = useFlowDocument((s) => s.history?.present.nodes ?? NO_NODES);
   const integration = integrations.find((i) => i.id === integrationId);
   const offer = integration?.offers[0] ?? '';
 
   const [source, setSource] = useState<'sample' | 'stored'>('sample');
   const [leadText, setLeadText] = useState(() => JSON.stringify(sampleLead(offer), null, 2));
   const [triggerText, setTriggerText] = useState(() => JSON.stringify(sampleTrigger(meta?.event ?? '') ?? {}, null, 2));
-  const [storedLeads, setStoredLeads] = useState<Lead[]>([]);
   const [leadId, setLeadId] = useState<number | ''>('');
-  const [running, setRunning] = useState(false);
+  const testRun = useTestRun();
+  const running = testRun.isPending;
+  const stored = useLeads({ integration: integrationId, limit: 30 }, { enabled: source === 'stored' && !!integrationId });
+  const storedLeads = stored.data ?? [];
 
-  // the sample's offer follows the integration while the sample is untouched
+  // the sample's offer follows the integration while the sample is untouched (adjusted while
+  // rendering, as React advises for state that follows a value)
   const [sampleOffer, setSampleOffer] = useState(offer);
-  if (sampleOffer !== offer) {
+  if (offer !== sampleOffer) {
     setSampleOffer(offer);
-    setLeadText((text) => {
-      try {
-        const lead = JSON.parse(text);
-        if (JSON.stringify({ ...lead, offer: '' }) === JSON.stringify({ ...sampleLead(''), offer: '' }))
-          return JSON.stringify(sampleLead(offer), null, 2);
-      } catch {
-        /* being edited */
-      }
-      return text;
-    });
+    if (untouchedSample(leadText)) setLeadText(JSON.stringify(sampleLead(offer), null, 2));
   }
 
   useEffect(() => {
-    if (source !== 'stored' || !integrationId) return;
-    api
-      .leads({ integration: integrationId, limit: 30 })
-      .then(setStoredLeads)
-      .catch((e) => notify('error', `Could not load leads: ${(e as Error).message}`));
-  }, [source, integrationId]);
+    if (stored.error) notify('error', `Could not load leads: ${stored.error.message}`);
+  }, [stored.error]);
 
   const leadError = useMemo(() => {
     if (source !== 'sample') return '';
@@ -85,19 +89,19 @@ export function TestPanel() {
 
   const start = async () => {
     const s = useEditor.getState();
-    const flow = s.toDoc();
+    const flow = currentDoc();
     if (!flow || !integrationId) return;
-    setRunning(true);
     try {
       let trigger: unknown;
       if (hasTrigger) trigger = JSON.parse(triggerText);
-      const answer = await api.testRun(flow.id, {
+      const answer = await testRun.mutateAsync({
+        flowId: flow.id,
         integration: integrationId,
         flow,
         ...(source === 'stored' && leadId !== '' ? { leadId } : { lead: JSON.parse(leadText) }),
         ...(trigger !== undefined ? { trigger } : {}),
       });
-      s.setRun(answer);
+      s.setRun(answer, flow.edges);
       const failed = answer.execution.steps.filter((st) => st.state === 'error').length;
       notify(
         answer.execution.state === 'success' ? 'success' : 'error',
@@ -114,8 +118,6 @@ export function TestPanel() {
           error.issues.map((i) => (i.nodeId ? `${i.nodeId}: ` : '') + `${i.field} ${i.message}`),
         );
       } else notify('error', `Test run failed: ${(error as Error).message}`);
-    } finally {
-      setRunning(false);
     }
   };
 

@@ -4,62 +4,59 @@
  */
 import { useEffect, useState } from 'react';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
-import { api, type VersionInfo } from '../api/client.ts';
+import { useFetchVersion, useRollBack, useVersions } from '../api/queries.ts';
 import { useEditor } from '../canvas/store.ts';
+import { useFlowDocument, useFlowMeta } from '../canvas/document.ts';
+import { openDoc, openVersion } from '../canvas/commands.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
 import { diffFlows, type FlowChange } from './diff.ts';
 
-export async function rollBack(flowId: string, version: number): Promise<FlowDoc | undefined> {
-  const s = useEditor.getState();
-  const message =
-    s.dirty || s.viewing?.stash.dirty
-      ? `Roll back to version ${version}? Your unsaved changes will be lost.`
-      : `Roll back to version ${version}? It is saved again as the newest version; nothing is deleted.`;
-  if (!window.confirm(message)) return undefined;
-  const doc = await api.version(flowId, version);
-  const saved = await api.saveFlow({ ...doc, id: flowId });
-  useEditor.getState().load(saved);
-  useEditor.getState().setPanel('versions');
-  notify('success', `Rolled back: version ${version} is saved as version ${saved.version}`);
-  return saved;
+/**
+ * Rolling back: asks first (unsaved changes are lost), saves the old version again as the newest and
+ * opens it for editing.
+ */
+export function useRollBackTo(): (flowId: string, version: number) => Promise<FlowDoc | undefined> {
+  const rollBack = useRollBack();
+  return async (flowId, version) => {
+    const s = useFlowDocument.getState();
+    const message =
+      s.dirty || s.viewing?.stash.dirty
+        ? `Roll back to version ${version}? Your unsaved changes will be lost.`
+        : `Roll back to version ${version}? It is saved again as the newest version; nothing is deleted.`;
+    if (!window.confirm(message)) return undefined;
+    const saved = await rollBack.mutateAsync({ flowId, version });
+    openDoc(saved);
+    useEditor.getState().setPanel('versions');
+    notify('success', `Rolled back: version ${version} is saved as version ${saved.version}`);
+    return saved;
+  };
 }
 
 export function VersionsPanel() {
-  const meta = useEditor((s) => s.meta);
-  const viewing = useEditor((s) => s.viewing);
-  const [versions, setVersions] = useState<VersionInfo[]>([]);
-  const [current, setCurrent] = useState(0);
+  const meta = useFlowMeta();
+  const viewing = useFlowDocument((s) => s.viewing);
   const [diff, setDiff] = useState<{ version: number; changes: FlowChange[] } | null>(null);
-  const flowId = meta?.id;
-  const savedVersion = viewing ? undefined : meta?.version;
+  const flowId = meta?.id ?? '';
+  const answer = useVersions(flowId);
+  const fetchVersion = useFetchVersion();
+  const rollBack = useRollBackTo();
+  const versions = answer.data ? [...answer.data.versions].reverse() : [];
+  const current = answer.data?.currentVersion ?? 0;
 
   useEffect(() => {
-    if (!flowId) return;
-    let stale = false;
-    api
-      .versions(flowId)
-      .then((answer) => {
-        if (stale) return;
-        setVersions([...answer.versions].reverse());
-        setCurrent(answer.currentVersion);
-      })
-      .catch((error) => notify('error', `Could not load the versions: ${(error as Error).message}`));
-    return () => {
-      stale = true;
-    };
-  }, [flowId, savedVersion]);
+    if (answer.error) notify('error', `Could not load the versions: ${answer.error.message}`);
+  }, [answer.error]);
 
   if (!flowId) return null;
 
   const compare = async (version: number) => {
-    const [old, now] = await Promise.all([api.version(flowId, version), api.version(flowId, current)]);
+    const [old, now] = await Promise.all([fetchVersion(flowId, version), fetchVersion(flowId, current)]);
     setDiff({ version, changes: diffFlows(old, now) });
   };
 
   const open = async (version: number) => {
-    const doc = await api.version(flowId, version);
-    useEditor.getState().openVersion(doc);
+    openVersion(await fetchVersion(flowId, version));
   };
 
   return (

@@ -1,0 +1,223 @@
+/**
+ * The editor's one way of fetching: TanStack Query over the API client (`client.ts`). Every screen
+ * reads through the hooks here and changes through the mutations here; each mutation invalidates the
+ * queries whose answers it changes, so the screens showing them fetch again. Query keys are built
+ * only by {@link keys}.
+ *
+ * @example
+ * const flows = useFlows();            // flows.data, flows.error, flows.isPending
+ * const save = useSaveFlow();          // save.mutateAsync(doc) → the flows list and versions refresh
+ */
+import { QueryClient, queryOptions, useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
+import type { FlowDoc } from '../../../core/domain/flow.ts';
+import { api, ApiError, type ExecutionQuery, type LeadPage, type LeadQuery } from './client.ts';
+
+/**
+ * One client for the page. A screen shows what is cached at once and fetches again when it opens
+ * (other screens change the same records); failed calls are not repeated: the screens say what
+ * failed at once.
+ */
+export function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: false, refetchOnWindowFocus: false },
+      mutations: { retry: false },
+    },
+  });
+}
+
+/** The query keys, by what they hold. A key's prefix names everything under it (`keys.flows.all`). */
+export const keys = {
+  catalog: ['catalog'] as const,
+  flows: {
+    all: ['flows'] as const,
+    list: ['flows', 'list'] as const,
+    /** A flow's current document, as the list's actions read it. */
+    doc: (id: string) => ['flows', 'doc', id] as const,
+    versions: (id: string) => ['flows', 'versions', id] as const,
+    /** A saved version; it never changes. */
+    version: (id: string, version: number) => ['flows', 'version', id, version] as const,
+  },
+  /** The flow as the editor opened it: apart from `flows`, so nothing that refreshes flows reloads the document being edited. */
+  openFlow: (id: string) => ['open-flow', id] as const,
+  integrations: ['integrations'] as const,
+  offers: ['offers'] as const,
+  leads: {
+    all: ['leads'] as const,
+    list: (query: LeadQuery) => ['leads', 'list', query] as const,
+    one: (id: number) => ['leads', 'one', id] as const,
+  },
+  executions: {
+    all: ['executions'] as const,
+    list: (query: ExecutionQuery) => ['executions', 'list', query] as const,
+    one: (id: number) => ['executions', 'one', id] as const,
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// reading
+
+export function useFlows() {
+  return useQuery({ queryKey: keys.flows.list, queryFn: api.flows });
+}
+
+/** Fetches a flow's current document for an action (duplicate, rename), through the cache. */
+export function useFetchFlow() {
+  const client = useQueryClient();
+  return (id: string) => client.fetchQuery({ queryKey: keys.flows.doc(id), queryFn: () => api.flow(id) });
+}
+
+/**
+ * A flow as the editor opens it: the current document, or, when the validator now refuses the
+ * stored flow (a node changed), its current version as saved, so it still opens to be fixed.
+ */
+async function openFlow(id: string): Promise<FlowDoc> {
+  try {
+    return await api.flow(id);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'invalid_flow') {
+      const { currentVersion } = await api.versions(id);
+      return api.version(id, currentVersion);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The flow opened in the editor. Fetched each time the editor opens it and never again while it is
+ * open: the editor owns the document from then on, and saving does not reload it.
+ */
+export function useOpenFlow(id: string) {
+  return useQuery({ queryKey: keys.openFlow(id), queryFn: () => openFlow(id), staleTime: Infinity, gcTime: 0 });
+}
+
+export function useVersions(flowId: string) {
+  return useQuery({ queryKey: keys.flows.versions(flowId), queryFn: () => api.versions(flowId), enabled: flowId !== '' });
+}
+
+/** A saved version; it never changes, so it is fetched once. */
+const versionQuery = (flowId: string, version: number) =>
+  queryOptions({ queryKey: keys.flows.version(flowId, version), queryFn: () => api.version(flowId, version), staleTime: Infinity });
+
+/** Fetches a saved version through the cache, for an action (compare, open, roll back). */
+export function useFetchVersion() {
+  const client = useQueryClient();
+  return (flowId: string, version: number) => client.fetchQuery(versionQuery(flowId, version));
+}
+
+/** A saved version, for a screen that shows one. */
+export function useVersion(flowId: string, version: number) {
+  return useQuery(versionQuery(flowId, version));
+}
+
+export function useIntegrations() {
+  return useQuery({ queryKey: keys.integrations, queryFn: api.integrations });
+}
+
+export function useOffers() {
+  return useQuery({ queryKey: keys.offers, queryFn: api.offers });
+}
+
+/** A page of leads; the page shown stays while the next loads. */
+export function useLeads(query: LeadQuery, options: { enabled?: boolean } = {}) {
+  return useQuery({ queryKey: keys.leads.list(query), queryFn: () => api.leads(query), placeholderData: keepPreviousData, ...options });
+}
+
+/** A lead's page; `refetchInterval` follows it while something is under way (it gets the answer so far). */
+export function useLead(id: number, options: { refetchInterval?: (answer: LeadPage | undefined) => number | false } = {}) {
+  const { refetchInterval } = options;
+  return useQuery({
+    queryKey: keys.leads.one(id),
+    queryFn: () => api.lead(id),
+    ...(refetchInterval && { refetchInterval: (query: { state: { data?: LeadPage } }) => refetchInterval(query.state.data) }),
+  });
+}
+
+/** A page of executions; the page shown stays while the next loads. */
+export function useExecutions(query: ExecutionQuery) {
+  return useQuery({ queryKey: keys.executions.list(query), queryFn: () => api.executions(query), placeholderData: keepPreviousData });
+}
+
+export function useExecution(id: number) {
+  return useQuery({ queryKey: keys.executions.one(id), queryFn: () => api.execution(id) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// changing
+
+/** Marks the answers under these keys stale; the screens showing them fetch again. */
+function invalidate(client: QueryClient, ...queryKeys: readonly (readonly unknown[])[]): Promise<unknown> {
+  return Promise.all(queryKeys.map((queryKey) => client.invalidateQueries({ queryKey })));
+}
+
+/** What a new version of a flow changes: the list, the flow's document and its versions (not the document being edited). */
+const savedFlow = (id: string) => [keys.flows.list, keys.flows.doc(id), keys.flows.versions(id)];
+
+export function useCreateFlow() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.createFlow,
+    onSuccess: () => invalidate(client, keys.flows.list),
+  });
+}
+
+/** Saves a flow as a new version: the list and the flow's versions refresh; the open document stays. */
+export function useSaveFlow() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.saveFlow,
+    onSuccess: (saved) => invalidate(client, ...savedFlow(saved.id)),
+  });
+}
+
+export function useDeleteFlow() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.deleteFlow,
+    onSuccess: (_, id) => {
+      client.removeQueries({ queryKey: keys.flows.doc(id) });
+      return invalidate(client, keys.flows.list);
+    },
+  });
+}
+
+/** Saves an old version again as the newest. */
+export function useRollBack() {
+  const client = useQueryClient();
+  const fetchVersion = useFetchVersion();
+  return useMutation({
+    mutationFn: async ({ flowId, version }: { flowId: string; version: number }) => {
+      const doc = await fetchVersion(flowId, version);
+      return api.saveFlow({ ...doc, id: flowId });
+    },
+    onSuccess: (saved) => invalidate(client, ...savedFlow(saved.id)),
+  });
+}
+
+/** A test run; it records an execution, so the log refreshes. */
+export function useTestRun() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ flowId, ...body }: Parameters<typeof api.testRun>[1] & { flowId: string }) => api.testRun(flowId, body),
+    onSuccess: () => invalidate(client, keys.executions.all),
+  });
+}
+
+/** Queues a lead's delivery again: the lead and the lists refresh. */
+export function useDeliverLead() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.deliverLead,
+    onSuccess: () => invalidate(client, keys.leads.all, keys.executions.all),
+  });
+}
+
+/** Runs an execution again (`rerun`, on the current version) or from its failed node (`retry`). */
+export function useRunAgain() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, how }: { id: number; how: 'rerun' | 'retry' }) =>
+      how === 'rerun' ? api.rerunExecution(id) : api.retryExecution(id),
+    onSuccess: () => invalidate(client, keys.executions.all, keys.leads.all),
+  });
+}
