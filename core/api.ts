@@ -12,12 +12,24 @@ import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
 
 /** An integration in an API answer. */
-export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken'> {
+export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken' | 'previousToken'> {
   secrets: Record<string, { set: true }>;
   /** The URL to give the target for postbacks, token included. */
   postbackUrl: string;
   /** Whether it may be switched on, with every gap (see core/readiness.ts); the editor's checklist shows these. */
   readiness: Readiness;
+}
+
+/** What `POST /api/integrations/:id/postback-token/rotate` takes. */
+export interface PostbackTokenRotateRequest {
+  /** How long the old token keeps working, in minutes (0 to 10080, a week); 0 or unset: not at all. */
+  graceMinutes?: number;
+}
+
+/** Its answer: the new postback URL, and until when the old one still works. */
+export interface PostbackTokenRotation {
+  postbackUrl: string;
+  previousTokenUntil?: string;
 }
 
 /** A lead as `GET /api/leads/:id` shows it. */
@@ -96,8 +108,13 @@ export interface FromTemplateRequest {
 export type FlowSummary = Omit<StoredFlow, 'versions'> & { versions: VersionInfo[] };
 export type VersionInfo = Omit<FlowVersion, 'flow'>;
 
-/** What `PATCH /api/integrations/:id` takes: secrets set (text), kept (left out) or removed (null). */
-export type IntegrationPatch = Partial<Omit<Integration, 'secrets' | 'flows'>> & {
+/**
+ * What `PATCH /api/integrations/:id` takes: secrets set (text), kept (left out) or removed (null).
+ * The postback token is the runtime's to make: rotate it with `POST /api/integrations/:id/postback-token/rotate`.
+ */
+export type IntegrationPatch = Partial<
+  Omit<Integration, 'secrets' | 'flows' | 'postbackToken' | 'previousToken' | 'previousTokenUntil'>
+> & {
   secrets?: Record<string, string | null>;
   flows?: Record<string, string | null>;
 };

@@ -1,4 +1,7 @@
-/** Integrations (secrets write-only): `/api/integrations`, `/api/integrations/:id`. */
+/**
+ * Integrations (secrets write-only): `/api/integrations`, `/api/integrations/:id`, and
+ * `POST /api/integrations/:id/postback-token/rotate`.
+ */
 import { Router } from 'express';
 import type { IntegrationService } from '../services/integrations.ts';
 
@@ -19,6 +22,9 @@ export function integrationRoutes(integrations: IntegrationService): Router {
   });
   router.put('/api/integrations/:id', async (req, res) => {
     res.json(await integrations.update(req.params.id, req.body));
+  });
+  router.post('/api/integrations/:id/postback-token/rotate', async (req, res) => {
+    res.json(await integrations.rotatePostbackToken(req.params.id, req.body));
   });
   router.delete('/api/integrations/:id', async (req, res) => {
     await integrations.remove(req.params.id);

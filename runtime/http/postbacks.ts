@@ -1,6 +1,10 @@
-/** Inbound postbacks from targets: `GET|POST /postback/:integration?token=…`. */
+/**
+ * Inbound postbacks from targets: `GET|POST /postback/:integration?token=…`. The checks (allow-list,
+ * token, signature) are the service's; this hands it what they need from the request as it arrived.
+ */
 import { Router } from 'express';
 import type { InboundPostbacks } from '../services/postback-in.ts';
+import { rawBodyOf } from './body-limits.ts';
 
 export function postbackRoutes(postbacks: InboundPostbacks): Router {
   const router = Router();
@@ -10,8 +14,16 @@ export function postbackRoutes(postbacks: InboundPostbacks): Router {
       return;
     }
     const query = req.query as Record<string, unknown>;
-    const token = query.token ?? (req.body as Record<string, unknown> | undefined)?.token;
-    const answer = await postbacks.receive(req.params.integration, token, query, req.body ?? {});
+    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    const answer = await postbacks.receive(req.params.integration, {
+      token: query.token ?? (req.body as Record<string, unknown> | undefined)?.token,
+      ip: req.ip,
+      query,
+      body: req.body ?? {},
+      rawBody: rawBodyOf(req),
+      rawQuery,
+      headers: req.headers,
+    });
     res.status(answer.status).json(answer.body);
   });
   return router;

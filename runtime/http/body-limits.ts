@@ -1,0 +1,61 @@
+/**
+ * How much body each route reads: intake and postbacks come from the internet and are small, so
+ * they get a small limit; flow saves carry whole flow documents and get a large one; the rest of
+ * the management API stays at what it had. A body over its route's limit is answered 413 naming
+ * the limit, before it is read (a `Content-Length` over the limit is refused outright).
+ */
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+
+/** The limits in bytes; see {@link limitFor}. */
+export const BODY_LIMITS = {
+  /** `POST /api/leads` and `/postback/*`. */
+  intake: 64 * 1024,
+  /** `/api/flows` and below. */
+  flows: 2 * 1024 * 1024,
+  /** Every other route. */
+  other: 1024 * 1024,
+} as const;
+
+/** The limit of the route a request is for. */
+export function limitFor(path: string): number {
+  if (path === '/api/leads' || path.startsWith('/postback/')) return BODY_LIMITS.intake;
+  if (path === '/api/flows' || path.startsWith('/api/flows/')) return BODY_LIMITS.flows;
+  return BODY_LIMITS.other;
+}
+
+const RAW_BODY = Symbol('raw body');
+
+/** The body's bytes as received (empty when there was none or it was not JSON or a form). */
+export function rawBodyOf(req: Request): Buffer {
+  return (req as unknown as Record<symbol, Buffer | undefined>)[RAW_BODY] ?? Buffer.alloc(0);
+}
+
+/** JSON and form bodies, each route under its limit; the bytes are kept for signature checks. */
+export function bodyParsers(): RequestHandler {
+  // the bytes are kept for signature checks of postbacks (a signature is over the body as sent)
+  const keep = (req: unknown, _res: unknown, buffer: Buffer) => {
+    (req as Record<symbol, Buffer>)[RAW_BODY] = buffer;
+  };
+  const parsers = new Map<number, RequestHandler[]>();
+  for (const limit of new Set(Object.values(BODY_LIMITS))) {
+    parsers.set(limit, [express.json({ limit, verify: keep }), express.urlencoded({ extended: true, limit, verify: keep })]);
+  }
+  return (req, res, next) => {
+    const [json, form] = parsers.get(limitFor(req.path)) as RequestHandler[];
+    json(req, res, (error?: unknown) => (error ? next(error) : form(req, res, next)));
+  };
+}
+
+const readable = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${bytes / 1024} KB`);
+
+/** A body over the limit: 413 naming the limit (placed before the general error handler). */
+export const bodyTooLarge: ErrorRequestHandler = (error, req, res, next) => {
+  if ((error as { type?: string }).type !== 'entity.too.large') {
+    next(error);
+    return;
+  }
+  const limit = limitFor(req.path);
+  res
+    .status(413)
+    .json({ error: 'too_large', field: '(body)', message: `the body is larger than this route's limit of ${readable(limit)}` });
+};
