@@ -10,6 +10,7 @@
  * | `LEADFLOW_PUBLIC_URL` | http://localhost:PORT | how targets reach us, for the postback URLs we show |
  * | `LEADFLOW_WORKERS` | 32 | deliveries and postbacks run at once |
  * | `LEADFLOW_ALLOW_PRIVATE_TARGETS` | on only while the sandbox targets run | flows and postbacks may reach private, loopback and other internal addresses (never link-local/metadata) |
+ * | `LEADFLOW_CORS_ORIGINS` | (none) | comma list of origins a browser may call the API from (`https://crm.example.com`); unset: CORS closed |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
@@ -26,6 +27,8 @@ export interface RuntimeConfig {
   allowPrivateTargets: boolean;
   /** Where that came from, for the start-up log. */
   allowPrivateTargetsSource: 'env' | 'default';
+  /** Origins allowed by CORS; empty: none. */
+  corsOrigins: string[];
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -40,6 +43,26 @@ function flag(name: string, value: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new Error(`${name} must be true or false, not "${value}"`);
+}
+
+/** `LEADFLOW_CORS_ORIGINS`: each entry must be an origin (scheme, host, port), nothing more. */
+function origins(value: string | undefined): string[] {
+  const list = (value ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const entry of list) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin === 'null' || url.origin !== entry.replace(/\/$/, '')) {
+      throw new Error(`LEADFLOW_CORS_ORIGINS: "${entry}" is not an origin such as https://crm.example.com`);
+    }
+  }
+  return list.map((o) => o.replace(/\/$/, ''));
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -59,5 +82,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     // the bundled sandbox targets listen on 127.0.0.1: the demo cannot work without reaching them
     allowPrivateTargets: allowPrivateSet ? flag('LEADFLOW_ALLOW_PRIVATE_TARGETS', allowPrivate) : sandboxPort !== undefined,
     allowPrivateTargetsSource: allowPrivateSet ? 'env' : 'default',
+    corsOrigins: origins(env.LEADFLOW_CORS_ORIGINS),
   };
 }

@@ -18,6 +18,7 @@ const runtime = await createRuntime({
   workers: settings.workers,
   logger: log,
   allowPrivateTargets: settings.allowPrivateTargets,
+  corsOrigins: settings.corsOrigins,
 });
 if (!settings.allowPrivateTargets) {
   log.info('outbound policy: flows and postbacks reach public addresses only (LEADFLOW_ALLOW_PRIVATE_TARGETS=true allows private ones)');

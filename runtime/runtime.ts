@@ -42,6 +42,8 @@ import { templateRoutes } from './http/templates.ts';
 import { TemplateService } from './services/templates.ts';
 import { homeRoutes } from './http/home.ts';
 import { errorHandler, notFound } from './http/errors.ts';
+import { cors, securityHeaders } from './http/security-headers.ts';
+import { bodyParsers, bodyTooLarge } from './http/body-limits.ts';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -59,6 +61,8 @@ export interface RuntimeOptions {
    * metadata addresses are refused either way.
    */
   allowPrivateTargets?: boolean;
+  /** Origins a browser may call the API from besides the runtime's own (`LEADFLOW_CORS_ORIGINS`); none unless given. */
+  corsOrigins?: string[];
 }
 
 export interface Runtime {
@@ -116,8 +120,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  app.use(express.json({ limit: '1mb' }));
-  app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  app.use(securityHeaders());
+  app.use(cors(options.corsOrigins ?? []));
+  // each route under its own body limit (body-limits.ts): intake and postbacks small, flow saves large
+  app.use(bodyParsers());
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
@@ -139,6 +145,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     app.use(homeRoutes(flows, integrations));
   }
   app.use(notFound);
+  app.use(bodyTooLarge);
   app.use(errorHandler(log));
 
   let server: Server | undefined;

@@ -1,7 +1,8 @@
 /**
  * The intake's check of an incoming lead: JSON or form fields in, a clean {@link LeadInput} out,
  * or a {@link DomainError} naming the first bad field. Fields we do not know are kept in `meta`,
- * so nothing a webmaster sends is lost.
+ * so nothing a webmaster sends is lost — within {@link CUSTOM_FIELD_LIMITS}, since they come from
+ * the internet and are stored and shown as they are.
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -54,6 +55,48 @@ const KNOWN_FIELDS = {
   },
 } as const;
 
+/**
+ * What a lead's custom fields (`meta` and the fields we do not know) may hold, together. Each
+ * refusal names the field (`meta.a.b`, `sub_id[2]`).
+ */
+export const CUSTOM_FIELD_LIMITS = {
+  /** Their JSON, in bytes. */
+  bytes: 16 * 1024,
+  /** Keys and array items, at every level. */
+  entries: 200,
+  /** Levels of nesting: `meta.a` is 1, `meta.a.b` is 2. */
+  depth: 5,
+  /** Characters of one string value. */
+  stringLength: 2048,
+} as const;
+
+/** Keys that would reach an object's prototype wherever the lead is merged or copied. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const refuse = (field: string, message: string) => new DomainError('invalid_field', message, { field });
+
+/** Walks one custom field, refusing forbidden keys, too deep nesting, long strings and too many entries. */
+function checkCustom(value: unknown, field: string, depth: number, count: { entries: number }): void {
+  if (typeof value === 'string') {
+    if (value.length > CUSTOM_FIELD_LIMITS.stringLength)
+      throw refuse(field, `is longer than ${CUSTOM_FIELD_LIMITS.stringLength} characters`);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= CUSTOM_FIELD_LIMITS.depth) throw refuse(field, `nests deeper than ${CUSTOM_FIELD_LIMITS.depth} levels`);
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, i) => [`${field}[${i}]`, item])
+    : Object.keys(value).map((key) => {
+        if (FORBIDDEN_KEYS.has(key)) throw refuse(`${field}.${key}`, 'is not allowed as a key');
+        return [`${field}.${key}`, (value as Record<string, unknown>)[key]];
+      });
+  for (const [path, item] of entries) {
+    count.entries += 1;
+    if (count.entries > CUSTOM_FIELD_LIMITS.entries) throw refuse(path, `makes more than ${CUSTOM_FIELD_LIMITS.entries} custom fields`);
+    checkCustom(item, path, depth + 1, count);
+  }
+}
+
 const ajv = new Ajv({ allErrors: false, coerceTypes: true, useDefaults: true, strict: false });
 addFormats.default(ajv, ['email', 'ipv4', 'ipv6']);
 const check = ajv.compile({ type: 'object', required: ['offer'], properties: KNOWN_FIELDS });
@@ -90,12 +133,24 @@ export function parseLeadInput(raw: unknown): LeadInput {
   }
   const lead: Record<string, unknown> = {};
   const extra: Record<string, unknown> = {};
+  const count = { entries: 0 };
   for (const [key, value] of Object.entries(raw)) {
     if (value === '' || value === null || value === undefined) continue;
+    if (FORBIDDEN_KEYS.has(key)) throw refuse(key, 'is not allowed as a key');
     if (Object.hasOwn(KNOWN_FIELDS, key)) lead[key] = value;
-    else extra[key] = value;
+    else {
+      count.entries += 1;
+      if (count.entries > CUSTOM_FIELD_LIMITS.entries) throw refuse(key, `makes more than ${CUSTOM_FIELD_LIMITS.entries} custom fields`);
+      checkCustom(value, key, 1, count);
+      extra[key] = value;
+    }
   }
+  const meta = lead.meta;
+  if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) checkCustom(meta, 'meta', 0, count);
   if (Object.keys(extra).length) lead.meta = { ...extra, ...(lead.meta as object | undefined) };
+  if (lead.meta !== undefined && Buffer.byteLength(JSON.stringify(lead.meta)) > CUSTOM_FIELD_LIMITS.bytes) {
+    throw refuse('meta', `the custom fields together are larger than ${CUSTOM_FIELD_LIMITS.bytes / 1024} KB`);
+  }
   if (!check(lead)) {
     const error = (check.errors as ErrorObject[])[0];
     const field = fieldOf(error);
