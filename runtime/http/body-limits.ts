@@ -17,7 +17,9 @@ export const BODY_LIMITS = {
 } as const;
 
 /** The limit of the route a request is for. */
-export function limitFor(path: string): number {
+export function limitFor(requestPath: string): number {
+  // Express matches routes case-insensitively and with a trailing slash: so must the limits
+  const path = requestPath.toLowerCase().replace(/\/+$/, '');
   if (path === '/api/leads' || path.startsWith('/postback/')) return BODY_LIMITS.intake;
   if (path === '/api/flows' || path.startsWith('/api/flows/')) return BODY_LIMITS.flows;
   return BODY_LIMITS.other;

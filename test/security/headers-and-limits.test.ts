@@ -157,6 +157,9 @@ describe('body limits', () => {
     expect(answer.status).toBe(413);
     expect(answer.body).toMatchObject({ error: 'too_large', field: '(body)' });
     expect(answer.body.message).toContain('64 KB');
+    // the route's other spellings, which Express routes the same, have the same limit
+    for (const path of ['/API/Leads', '/api/leads/'])
+      expect((await t.api('POST', path, lead({ comment: 'x'.repeat(70 * 1024) }))).status).toBe(413);
     expect((await t.api('GET', '/api/leads')).body.leads).toEqual([]);
   });
 
