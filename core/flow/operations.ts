@@ -6,7 +6,9 @@
  * The rules are the canvas's: node ids are readable names usable in templates (`http_request_2`),
  * edge ids come from one allocator ({@link edgeIdAllocator}), an edge never joins a node to itself
  * and the same connection is never drawn twice, and renaming a node rewrites every template that
- * reads it (`{{nodes.OLD.body.id}}` → `{{nodes.NEW.body.id}}`) through the template parser.
+ * reads it (`{{nodes.OLD.body.id}}` → `{{nodes.NEW.body.id}}`) through the template parser. A node
+ * keeps the `typeVersion` its params were written for through every edit; a node made now is
+ * written for its type's current version ({@link madeNow}).
  *
  * @example
  * const { graph } = renameNode(doc, 'http', 'send');
@@ -68,6 +70,16 @@ export function defaultParams(descriptor: NodeDescriptor): Record<string, unknow
     if (spec.default !== undefined) params[name] = structuredClone(spec.default);
   }
   return params;
+}
+
+/**
+ * A node whose params were just made for its type as it is now (added from the palette, made from a
+ * curl command): it carries the type's `version` as its `typeVersion` when that is above 1, as the
+ * flow format writes it, so loading the flow later does not take its params for version-1 ones.
+ */
+export function madeNow(node: FlowNode, descriptor: Pick<NodeDescriptor, 'version'> | undefined): FlowNode {
+  const version = descriptor?.version ?? 1;
+  return version > 1 ? { ...node, typeVersion: version } : node;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +201,7 @@ export function renameNode<G extends FlowGraph>(graph: G, nodeId: string, newId:
 // ---------------------------------------------------------------------------------------------
 // adding, pasting, deleting, connecting
 
-/** Adds a node of a type with its default params under a free id. */
+/** Adds a node of a type with its default params under a free id, written for the type's current version. */
 export function addNode<G extends FlowGraph>(
   graph: G,
   descriptor: NodeDescriptor,
@@ -197,7 +209,7 @@ export function addNode<G extends FlowGraph>(
 ): { graph: G; id: string } {
   const ids = new Set(graph.nodes.map((n) => n.id));
   const id = freeNodeId(descriptor.type, (candidate) => ids.has(candidate));
-  const node: FlowNode = { id, type: descriptor.type, position, params: defaultParams(descriptor) };
+  const node = madeNow({ id, type: descriptor.type, position, params: defaultParams(descriptor) }, descriptor);
   return { graph: { ...graph, nodes: [...graph.nodes, node] }, id };
 }
 
@@ -205,7 +217,10 @@ export function addNode<G extends FlowGraph>(
  * Pastes nodes into the graph. A node keeps its id when the graph does not use it, otherwise it gets
  * a free one (`http` → `http_2`); templates among the pasted nodes follow their new ids, edges among
  * them come along with fresh ids, edges to nodes outside the batch are dropped. The batch keeps its
- * shape with its top-left corner at `at`, or 40 px right of and below where it was.
+ * shape with its top-left corner at `at`, or 40 px right of and below where it was. A node keeps
+ * the `typeVersion` it was copied with: its params are as that version wrote them (one pasted
+ * without it is a version-1 node, which the runtime migrates on save like any other); nodes made
+ * for the current version are stamped before pasting ({@link madeNow}).
  * @returns the new graph, old id → new id, and the pasted nodes.
  */
 export function pasteNodes<G extends FlowGraph>(

@@ -7,11 +7,16 @@ import {
   copyNodes,
   deleteElements,
   edgeIdAllocator,
+  madeNow,
+  moveNodes,
   pasteNodes,
   renameNode,
   renameReferences,
   setNodeFields,
+  setParam,
 } from '../../core/flow/operations.ts';
+import { currentDoc, flowEdits, useFlowDocument } from '../../editor/src/canvas/document.ts';
+import { toEditorNode } from '../../editor/src/canvas/flow-doc.ts';
 import { record, redo, startHistory, undo } from '../../editor/src/canvas/history.ts';
 
 const node = (id: string, params: Record<string, unknown> = {}, x = 0, y = 0): FlowNode => ({
@@ -187,6 +192,58 @@ describe('adding a node', () => {
     expect(second.id).toBe('http_request_2');
     expect(second.graph.nodes.at(-1)?.params).toEqual({ method: 'POST', headers: [] });
     expect(second.graph.nodes.at(-1)?.params.headers).not.toBe(graph.nodes.at(-1)?.params.headers);
+  });
+});
+
+describe('the version of a node type a node was written for', () => {
+  const greetV2 = {
+    type: 'greet',
+    version: 2,
+    params: { message: { kind: 'template', default: 'Hello' } },
+  } as unknown as NodeDescriptor;
+  const written = (): FlowDoc => ({
+    ...flow(),
+    nodes: [...flow().nodes, { id: 'greet', type: 'greet', typeVersion: 2, position: { x: 750, y: 0 }, params: { message: 'Hi' } }],
+  });
+
+  it('survives loading, editing and saving a flow in the editor', () => {
+    useFlowDocument.getState().load(written());
+    expect(toEditorNode(written().nodes[3]).data).toMatchObject({ typeVersion: 2, params: { message: 'Hi' } });
+    flowEdits.setParam('greet', 'message', 'Hello {{lead.name}}');
+    flowEdits.setNodeFields('greet', { label: 'Say hello', settings: { onError: 'continue' } });
+    expect(flowEdits.renameNode('greet', 'hello')).toBeUndefined();
+    useFlowDocument.getState().move(new Map([['hello', { x: 800, y: 40 }]]), true);
+    flowEdits.paste(copyNodes(currentDoc() as FlowDoc, new Set(['hello'])));
+    // what the editor saves is the document as it stands
+    const saved = JSON.parse(JSON.stringify(currentDoc())) as FlowDoc;
+    expect(saved.nodes.slice(3)).toMatchObject([
+      { id: 'hello', typeVersion: 2, label: 'Say hello', params: { message: 'Hello {{lead.name}}' } },
+      { id: 'hello_2', typeVersion: 2 },
+    ]);
+  });
+
+  it('is kept by every graph operation', () => {
+    let graph = written();
+    graph = setParam(graph, 'greet', 'message', 'Hey');
+    graph = renameNode(graph, 'greet', 'hey').graph;
+    graph = moveNodes(graph, new Map([['hey', { x: 1, y: 2 }]]));
+    graph = connect(graph, { source: 'extract', target: 'hey' }).graph;
+    graph = pasteNodes(graph, copyNodes(graph, new Set(['hey']))).graph;
+    expect(graph.nodes.filter((n) => n.type === 'greet').map((n) => n.typeVersion)).toEqual([2, 2]);
+  });
+
+  it('is the type’s current version for a node added now, and left out for a version-1 type', () => {
+    const { graph, id } = addNode(flow(), greetV2, { x: 0, y: 0 });
+    expect(graph.nodes.find((n) => n.id === id)).toMatchObject({ type: 'greet', typeVersion: 2, params: { message: 'Hello' } });
+    const v1 = addNode(flow(), { ...greetV2, version: 1 }, { x: 0, y: 0 });
+    expect(v1.graph.nodes.find((n) => n.id === v1.id)).not.toHaveProperty('typeVersion');
+    expect(madeNow(node('body'), greetV2)).toMatchObject({ typeVersion: 2 });
+    expect(madeNow(node('body'), undefined)).not.toHaveProperty('typeVersion');
+  });
+
+  it('stays as copied on a pasted node (none means version 1, which the runtime brings up on save)', () => {
+    const pasted = pasteNodes(flow(), { nodes: [{ id: 'greet', type: 'greet', position: { x: 0, y: 0 }, params: {} }], edges: [] });
+    expect(pasted.pasted[0]).not.toHaveProperty('typeVersion');
   });
 });
 

@@ -40,8 +40,16 @@ export const keys = {
   },
   /** The flow as the editor opened it: apart from `flows`, so nothing that refreshes flows reloads the document being edited. */
   openFlow: (id: string) => ['open-flow', id] as const,
+  /** The integrations list; as a prefix, every integration's query too (`keys.integration(id)`). */
   integrations: ['integrations'] as const,
+  /** One integration, with its readiness as the server counts it. */
+  integration: (id: string) => ['integrations', 'one', id] as const,
   offers: ['offers'] as const,
+  templates: {
+    all: ['templates'] as const,
+    /** A template as the runtime reads it from `flows/templates/`; it does not change while the runtime runs. */
+    one: (id: string) => ['templates', 'one', id] as const,
+  },
   leads: {
     all: ['leads'] as const,
     list: (query: LeadQuery) => ['leads', 'list', query] as const,
@@ -114,8 +122,23 @@ export function useIntegrations() {
   return useQuery({ queryKey: keys.integrations, queryFn: api.integrations });
 }
 
+/** One integration; its `readiness` holds every gap the server would refuse the switch for. */
+export function useIntegration(id: string) {
+  return useQuery({ queryKey: keys.integration(id), queryFn: () => api.integration(id), enabled: id !== '' });
+}
+
 export function useOffers() {
   return useQuery({ queryKey: keys.offers, queryFn: api.offers });
+}
+
+/** The templates a new integration can start from; fetched when a screen asks (`enabled`). */
+export function useTemplates(options: { enabled?: boolean } = {}) {
+  return useQuery({ queryKey: keys.templates.all, queryFn: api.templates, staleTime: Infinity, ...options });
+}
+
+/** One template in full: its flows and what it asks for. */
+export function useTemplate(id: string) {
+  return useQuery({ queryKey: keys.templates.one(id), queryFn: () => api.template(id), staleTime: Infinity, enabled: id !== '' });
 }
 
 /** A page of leads; the page shown stays while the next loads. */
@@ -219,5 +242,55 @@ export function useRunAgain() {
     mutationFn: ({ id, how }: { id: number; how: 'rerun' | 'retry' }) =>
       how === 'rerun' ? api.rerunExecution(id) : api.retryExecution(id),
     onSuccess: () => invalidate(client, keys.executions.all, keys.leads.all),
+  });
+}
+
+export function useCreateIntegration() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.createIntegration,
+    onSuccess: () => invalidate(client, keys.integrations),
+  });
+}
+
+/**
+ * Changes an integration. The answer is the integration as now stored; a refused change (switching
+ * on with gaps) also refreshes it, since its readiness, read again, lists the gaps the refusal named.
+ */
+export function useUpdateIntegration() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, patch }: { id: string; patch: Parameters<typeof api.updateIntegration>[1] }) => api.updateIntegration(id, patch),
+    onSuccess: (next) => client.setQueryData(keys.integration(next.id), next),
+    onSettled: () => invalidate(client, keys.integrations),
+  });
+}
+
+export function useDeleteIntegration() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.deleteIntegration,
+    onSuccess: (_, id) => {
+      client.removeQueries({ queryKey: keys.integration(id) });
+      return invalidate(client, keys.integrations);
+    },
+  });
+}
+
+/** Creates an integration from a template; it saves the template's flows too, so the flows list refreshes. */
+export function useIntegrationFromTemplate() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.integrationFromTemplate,
+    onSuccess: () => invalidate(client, keys.integrations, keys.flows.list),
+  });
+}
+
+/** Saves an offer: the offers refresh, and the integrations, whose readiness counts offer parameters. */
+export function useSaveOffer() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.putOffer,
+    onSuccess: () => invalidate(client, keys.offers, keys.integrations),
   });
 }

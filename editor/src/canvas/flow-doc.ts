@@ -1,7 +1,9 @@
 /**
- * The flow format and React Flow's shape are nearly the same: a flow node's `params`, `settings`
- * and `label` ride in `data`, the node type stays the node type. The canvas draws the document
- * through {@link toEditorNode}; selection and measured sizes come from the UI store.
+ * The flow format and React Flow's shape are nearly the same: a flow node's `params`, `settings`,
+ * `label` and `typeVersion` ride in `data`, the node type stays the node type. The canvas draws the
+ * document through {@link toEditorNode}; selection and measured sizes come from the UI store. Saving
+ * writes the document itself (`document.ts`), never these nodes, so nothing of a flow node is lost
+ * on the way back.
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { FlowEdge, FlowNode, NodeSettings } from '../../../core/domain/flow.ts';
@@ -11,6 +13,8 @@ export interface FlowNodeData extends Record<string, unknown> {
   params: Record<string, unknown>;
   settings?: NodeSettings;
   label?: string;
+  /** The version of the node type the params were written for; missing means 1. */
+  typeVersion?: number;
 }
 
 export type EditorNode = Node<FlowNodeData>;
@@ -20,6 +24,7 @@ export function toEditorNode(node: FlowNode): EditorNode {
   const data: FlowNodeData = { params: node.params ?? {} };
   if (node.settings) data.settings = node.settings;
   if (node.label) data.label = node.label;
+  if (node.typeVersion !== undefined) data.typeVersion = node.typeVersion;
   return { id: node.id, type: node.type, position: { ...node.position }, data };
 }
 

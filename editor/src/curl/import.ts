@@ -5,6 +5,7 @@
 import type { XYPosition } from '@xyflow/react';
 import { useEditor } from '../canvas/store.ts';
 import { currentDoc } from '../canvas/document.ts';
+import { madeNow } from '../../../core/flow/operations.ts';
 import { connectNodes, paste } from '../canvas/commands.ts';
 import { notify } from '../app/notices.ts';
 import { CurlError, curlToNodes } from './parse.ts';
@@ -30,7 +31,9 @@ export function importCurl(command: string, at?: XYPosition): boolean {
   const trigger = doc.nodes.find((n) => before.descriptors.get(n.type)?.category === 'trigger');
   const from = selected.length === 1 ? selected[0] : trigger && !doc.edges.some((e) => e.source === trigger.id) ? trigger : undefined;
   const origin = at ?? (from ? { x: from.position.x + 260, y: from.position.y } : { x: 100, y: 100 });
-  const rename = paste({ leadflow: 'nodes', nodes: made.nodes, edges: made.edges }, origin);
+  // the nodes are written for their types as they are now
+  const nodes = made.nodes.map((n) => madeNow(n, before.descriptors.get(n.type)));
+  const rename = paste({ leadflow: 'nodes', nodes, edges: made.edges }, origin);
   const first = rename.get(made.nodes[0].id);
   if (from && first) {
     const outputs = before.descriptors.get(from.type)?.outputs ?? ['out'];

@@ -12,7 +12,6 @@ import { useEffect, useMemo, useState } from 'react';
 import type { FlowEvent, Offer } from '../../../core/domain/config.ts';
 import { hasOfferParameter } from '../../../core/readiness.ts';
 import {
-  api,
   ApiError,
   type FlowSummary,
   type FromTemplateResult,
@@ -20,6 +19,7 @@ import {
   type TemplateField,
   type TemplateSummary,
 } from '../api/client.ts';
+import { useIntegrationFromTemplate, useTemplates } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 
 /** What each event means to someone choosing a template. */
@@ -138,15 +138,13 @@ export function FromTemplateDialog({
   offers: Offer[];
   onClose(): void;
 }) {
-  const [templates, setTemplates] = useState<TemplateSummary[] | null>(null);
+  const templatesQuery = useTemplates();
   const [step, setStep] = useState<Step>({ at: 'choose' });
-
+  const loadError = templatesQuery.error;
   useEffect(() => {
-    api.templates().then(setTemplates, (e) => {
-      notify('error', `Could not load the templates: ${(e as Error).message}`);
-      setTemplates([]);
-    });
-  }, []);
+    if (loadError) notify('error', `Could not load the templates: ${loadError.message}`);
+  }, [loadError]);
+  const templates = templatesQuery.data ?? (loadError ? [] : null);
 
   return (
     <div
@@ -236,6 +234,7 @@ function TemplateForm({
   const [routed, setRouted] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState('');
+  const fromTemplate = useIntegrationFromTemplate();
 
   const title = name.trim() || template.name;
   const id = useMemo(
@@ -253,7 +252,7 @@ function TemplateForm({
           .map(([k, v]) => [k, v.trim()]),
       );
     try {
-      const result = await api.integrationFromTemplate({
+      const result = await fromTemplate.mutateAsync({
         template: template.id,
         id,
         name: title,

@@ -7,15 +7,22 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { FLOW_EVENTS, type Offer } from '../../../core/domain/config.ts';
-import { api, type FlowSummary, type IntegrationView } from '../api/client.ts';
+import { ApiError, type FlowSummary, type IntegrationPatch, type IntegrationView } from '../api/client.ts';
+import {
+  useCreateIntegration,
+  useFlows,
+  useIntegration,
+  useIntegrations,
+  useOffers,
+  useSaveOffer,
+  useUpdateIntegration,
+} from '../api/queries.ts';
+import { KeyValueRows, type KeyValueRow } from '../app/KeyValueRows.tsx';
 import { notify } from '../app/notices.ts';
 import { CopyField, FromTemplateDialog } from './FromTemplate.tsx';
 import { ReadinessChecklist } from './Readiness.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
-  const [integrations, setIntegrations] = useState<IntegrationView[] | null>(null);
-  const [flows, setFlows] = useState<FlowSummary[]>([]);
-  const [offers, setOffers] = useState<Offer[]>([]);
   const [creating, setCreating] = useState(false);
   const [fromTemplate, setFromTemplate] = useState(false);
   // a dialog that opened an integration is done with
@@ -25,23 +32,19 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
     setCreating(false);
     setFromTemplate(false);
   }
+  const integrationsQuery = useIntegrations();
+  const flowsQuery = useFlows();
+  const offersQuery = useOffers();
+  const currentQuery = useIntegration(integrationId ?? '');
 
-  const refresh = () =>
-    Promise.all([api.integrations(), api.flows(), api.offers()])
-      .then(([i, f, o]) => {
-        setIntegrations(i);
-        setFlows(f);
-        setOffers(o);
-      })
-      .catch((e) => notify('error', `Could not load: ${(e as Error).message}`));
-
+  const currentError = currentQuery.error;
+  const missing = currentError instanceof ApiError && currentError.status === 404;
+  const loadError = integrationsQuery.error ?? flowsQuery.error ?? offersQuery.error ?? (missing ? null : currentError);
   useEffect(() => {
-    void refresh();
-  }, [integrationId]);
+    if (loadError) notify('error', `Could not load: ${loadError.message}`);
+  }, [loadError]);
 
-  if (integrations === null) return <div className="lf-page lf-muted">Loading…</div>;
-  const current = integrationId ? integrations.find((i) => i.id === integrationId) : undefined;
-  if (integrationId && !current) {
+  if (integrationId && missing) {
     return (
       <div className="lf-page">
         <p>No integration “{integrationId}”.</p>
@@ -49,17 +52,15 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
       </div>
     );
   }
+  // the last answers stay on screen when a later fetch fails
+  const integrations = integrationsQuery.data;
+  const flows = flowsQuery.data;
+  const offers = offersQuery.data;
+  const current = currentQuery.data;
+  if (!integrations || !flows || !offers || (integrationId && !current)) return <div className="lf-page lf-muted">Loading…</div>;
+
   if (current) {
-    return (
-      <IntegrationDetail
-        key={current.id}
-        integration={current}
-        flows={flows}
-        offers={offers}
-        onChanged={(next) => setIntegrations(integrations.map((i) => (i.id === next.id ? next : i)))}
-        onOffersChanged={setOffers}
-      />
-    );
+    return <IntegrationDetail key={current.id} integration={current} flows={flows} offers={offers} />;
   }
 
   return (
@@ -112,6 +113,7 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
 
 function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {
   const [name, setName] = useState('');
+  const create = useCreateIntegration();
   const id = useMemo(() => {
     const base =
       name
@@ -130,7 +132,7 @@ function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await api.createIntegration({ id, name: name.trim() || id });
+            await create.mutateAsync({ id, name: name.trim() || id });
             location.hash = `#/integrations/${encodeURIComponent(id)}`;
           } catch (error) {
             notify('error', `Could not create: ${(error as Error).message}`);
@@ -167,23 +169,17 @@ function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(
   );
 }
 
-type Row = { key: string; value: string };
+type Row = KeyValueRow<string>;
 
-function IntegrationDetail({
-  integration,
-  flows,
-  offers,
-  onChanged,
-  onOffersChanged,
-}: {
-  integration: IntegrationView;
-  flows: FlowSummary[];
-  offers: Offer[];
-  onChanged(next: IntegrationView): void;
-  onOffersChanged(next: Offer[]): void;
-}) {
+const rowsOf = (values: Record<string, string>): Row[] => Object.entries(values).map(([key, value]) => ({ key, value }));
+
+/** The rows as a record: rows without a name are left out, names trimmed. */
+const recordOf = (rows: Row[]): Record<string, string> =>
+  Object.fromEntries(rows.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value]));
+
+function IntegrationDetail({ integration, flows, offers }: { integration: IntegrationView; flows: FlowSummary[]; offers: Offer[] }) {
   const [name, setName] = useState(integration.name);
-  const [settings, setSettings] = useState<Row[]>(Object.entries(integration.settings).map(([key, value]) => ({ key, value })));
+  const [settings, setSettings] = useState<Row[]>(rowsOf(integration.settings));
   const [newSecret, setNewSecret] = useState<Row>({ key: '', value: '' });
   const [replacing, setReplacing] = useState<Row | null>(null);
   const [refused, setRefused] = useState(false);
@@ -194,27 +190,19 @@ function IntegrationDetail({
   const [shownSettings, setShownSettings] = useState(savedSettings);
   if (shownSettings !== savedSettings) {
     setShownSettings(savedSettings);
-    setSettings(Object.entries(integration.settings).map(([key, value]) => ({ key, value })));
+    setSettings(rowsOf(integration.settings));
   }
 
-  const patch = async (body: Parameters<typeof api.updateIntegration>[1], done?: string) => {
+  const update = useUpdateIntegration();
+  const patch = async (body: IntegrationPatch, done?: string) => {
     try {
-      const next = await api.updateIntegration(integration.id, body);
-      onChanged(next);
+      await update.mutateAsync({ id: integration.id, patch: body });
       if (done) notify('success', done);
       return true;
     } catch (e) {
       notify('error', `Not saved: ${(e as Error).message}`);
       return false;
     }
-  };
-
-  /** Reads the integration again: its readiness follows offers and flows saved elsewhere too. */
-  const reload = () => api.integration(integration.id).then(onChanged, (e) => notify('error', `Could not reload: ${(e as Error).message}`));
-
-  const offerSaved = (next: Offer) => {
-    onOffersChanged(offers.map((o) => (o.id === next.id ? next : o)));
-    void reload();
   };
 
   const toggle = async () => {
@@ -224,22 +212,19 @@ function IntegrationDetail({
       setRefused(false);
     } else {
       try {
-        onChanged(await api.updateIntegration(integration.id, { enabled: true }));
+        await update.mutateAsync({ id: integration.id, patch: { enabled: true } });
         setRefused(false);
         notify('success', `${integration.name} is on`);
       } catch (e) {
-        // the refusal lists the gaps; the integration's readiness, read again, holds the same ones
+        // the refusal lists the gaps; the integration's readiness, read again after it, holds the same ones
         notify('error', `${integration.name} stays off: ${(e as Error).message}`);
         setRefused(true);
-        await reload();
       }
     }
     setSwitching(false);
   };
 
-  const settingsDirty =
-    JSON.stringify(Object.fromEntries(settings.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value]))) !==
-    JSON.stringify(integration.settings);
+  const settingsDirty = JSON.stringify(recordOf(settings)) !== JSON.stringify(integration.settings);
 
   return (
     <div className="lf-page lf-page--narrow" data-testid="integration-detail">
@@ -271,7 +256,7 @@ function IntegrationDetail({
           {switching ? 'switching…' : integration.enabled ? 'On' : 'Off'}
         </label>
       </div>
-      <ReadinessChecklist integration={integration} offers={offers} refused={refused} patch={patch} onOfferSaved={offerSaved} />
+      <ReadinessChecklist integrationId={integration.id} offers={offers} refused={refused} patch={patch} />
 
       <section className="lf-box">
         <h2>Flows</h2>
@@ -315,46 +300,26 @@ function IntegrationDetail({
         <p className="lf-muted">
           Values flows read as <code>{'{{integration.settings.NAME}}'}</code>, such as the target’s base URL.
         </p>
-        {settings.map((row, i) => (
-          <div className="lf-kv__row" key={i}>
-            <input
-              className="lf-input lf-kv__key"
-              value={row.key}
-              placeholder="base_url"
-              onChange={(e) => setSettings(settings.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))}
-              aria-label={`setting ${i + 1} name`}
-            />
-            <input
-              className="lf-input"
-              value={row.value}
-              placeholder="https://crm.example.com"
-              onChange={(e) => setSettings(settings.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))}
-              aria-label={`setting ${i + 1} value`}
-            />
-            <button type="button" className="lf-icon-btn" title="Remove" onClick={() => setSettings(settings.filter((_, j) => j !== i))}>
-              ×
+        <KeyValueRows
+          rows={settings}
+          onChange={setSettings}
+          emptyValue=""
+          label="setting"
+          rowLabel={(i, part) => `setting ${i + 1} ${part}`}
+          keyPlaceholder="base_url"
+          valuePlaceholder="https://crm.example.com"
+          addLabel="+ Add setting"
+          actions={
+            <button
+              type="button"
+              className="lf-btn lf-btn--primary lf-btn--small"
+              disabled={!settingsDirty}
+              onClick={() => void patch({ settings: recordOf(settings) }, 'Settings saved')}
+            >
+              Save settings
             </button>
-          </div>
-        ))}
-        <div className="lf-row">
-          <button type="button" className="lf-link-btn" onClick={() => setSettings([...settings, { key: '', value: '' }])}>
-            + Add setting
-          </button>
-          <span className="lf-toolbar__spacer" />
-          <button
-            type="button"
-            className="lf-btn lf-btn--primary lf-btn--small"
-            disabled={!settingsDirty}
-            onClick={() =>
-              void patch(
-                { settings: Object.fromEntries(settings.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])) },
-                'Settings saved',
-              )
-            }
-          >
-            Save settings
-          </button>
-        </div>
+          }
+        />
       </section>
 
       <section className="lf-box" data-testid="secrets">
@@ -464,7 +429,6 @@ function IntegrationDetail({
             onRoute={(on) =>
               void patch({ offers: on ? [...integration.offers, offer.id] : integration.offers.filter((o) => o !== offer.id) })
             }
-            onSaved={offerSaved}
           />
         ))}
         {offers.length === 0 && <p className="lf-muted">No offers yet.</p>}
@@ -486,19 +450,11 @@ function IntegrationDetail({
   );
 }
 
-function OfferRow({
-  offer,
-  routed,
-  onRoute,
-  onSaved,
-}: {
-  offer: Offer;
-  routed: boolean;
-  onRoute(on: boolean): void;
-  onSaved(offer: Offer): void;
-}) {
+/** An offer: routed here or not, its parameters shown, and edited in place (saving refreshes the readiness). */
+function OfferRow({ offer, routed, onRoute }: { offer: Offer; routed: boolean; onRoute(on: boolean): void }) {
   const [editing, setEditing] = useState(false);
-  const [rows, setRows] = useState<Row[]>(Object.entries(offer.parameters ?? {}).map(([key, value]) => ({ key, value })));
+  const [rows, setRows] = useState<Row[]>(rowsOf(offer.parameters ?? {}));
+  const saveOffer = useSaveOffer();
   const params = Object.entries(offer.parameters ?? {});
   return (
     <div className={`lf-offer${routed ? ' is-on' : ''}`}>
@@ -538,49 +494,31 @@ function OfferRow({
       )}
       {editing && (
         <div>
-          {rows.map((row, i) => (
-            <div className="lf-kv__row" key={i}>
-              <input
-                className="lf-input lf-kv__key"
-                value={row.key}
-                placeholder="crm_offer_id or crm_offer_id-de"
-                onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))}
-              />
-              <input
-                className="lf-input"
-                value={row.value}
-                onChange={(e) => setRows(rows.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))}
-              />
-              <button type="button" className="lf-icon-btn" onClick={() => setRows(rows.filter((_, j) => j !== i))}>
-                ×
+          <KeyValueRows
+            rows={rows}
+            onChange={setRows}
+            emptyValue=""
+            label={`${offer.name} parameter`}
+            keyPlaceholder="crm_offer_id or crm_offer_id-de"
+            addLabel="+ Add parameter"
+            actions={
+              <button
+                type="button"
+                className="lf-btn lf-btn--small lf-btn--primary"
+                onClick={async () => {
+                  try {
+                    await saveOffer.mutateAsync({ ...offer, parameters: recordOf(rows) });
+                    setEditing(false);
+                    notify('success', `Parameters of ${offer.name} saved`);
+                  } catch (e) {
+                    notify('error', `Not saved: ${(e as Error).message}`);
+                  }
+                }}
+              >
+                Save parameters
               </button>
-            </div>
-          ))}
-          <div className="lf-row">
-            <button type="button" className="lf-link-btn" onClick={() => setRows([...rows, { key: '', value: '' }])}>
-              + Add parameter
-            </button>
-            <span className="lf-toolbar__spacer" />
-            <button
-              type="button"
-              className="lf-btn lf-btn--small lf-btn--primary"
-              onClick={async () => {
-                try {
-                  const next = await api.putOffer({
-                    ...offer,
-                    parameters: Object.fromEntries(rows.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])),
-                  });
-                  onSaved(next);
-                  setEditing(false);
-                  notify('success', `Parameters of ${offer.name} saved`);
-                } catch (e) {
-                  notify('error', `Not saved: ${(e as Error).message}`);
-                }
-              }}
-            >
-              Save parameters
-            </button>
-          </div>
+            }
+          />
         </div>
       )}
     </div>

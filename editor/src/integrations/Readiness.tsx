@@ -2,29 +2,33 @@
  * The integration's checklist: the gaps the server found (its `readiness`, computed by the same
  * function that refuses the switch), each with a way to fill it in — a field for a setting, a
  * secret or an offer parameter, a link to the flow with a problem. The editor counts nothing
- * itself, so the list is the same in every browser and matches the switch exactly.
+ * itself, so the list is the same in every browser and matches the switch exactly. It reads the
+ * integration's query, which every change here (and a refused switch) refreshes.
  */
 import { useState } from 'react';
 import type { Offer } from '../../../core/domain/config.ts';
 import type { ReadinessGap } from '../../../core/readiness.ts';
-import { api, type IntegrationView } from '../api/client.ts';
+import type { IntegrationPatch, IntegrationView } from '../api/client.ts';
+import { useIntegration, useSaveOffer } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 
+/** Saves a change of the integration; false when it was refused (the page says why). */
+type Patch = (body: IntegrationPatch, done?: string) => Promise<boolean>;
+
 export function ReadinessChecklist({
-  integration,
+  integrationId,
   offers,
   refused,
   patch,
-  onOfferSaved,
 }: {
-  integration: IntegrationView;
+  integrationId: string;
   offers: Offer[];
   /** The switch was just refused: say so above the gaps. */
   refused: boolean;
-  patch(body: Parameters<typeof api.updateIntegration>[1], done?: string): Promise<boolean>;
-  /** An offer's parameters were saved here (the integration's readiness is then read again). */
-  onOfferSaved(offer: Offer): void;
+  patch: Patch;
 }) {
+  const integration = useIntegration(integrationId).data;
+  if (!integration) return null;
   const { ready, gaps } = integration.readiness;
   if (ready && integration.enabled) return null;
   return (
@@ -46,7 +50,7 @@ export function ReadinessChecklist({
               <GapRow
                 key={`${gap.field} ${gap.nodeId ?? ''} ${gap.nodeField ?? ''} ${gap.message}`}
                 gap={gap}
-                {...{ integration, offers, patch, onOfferSaved }}
+                {...{ integration, offers, patch }}
               />
             ))}
           </ul>
@@ -56,20 +60,9 @@ export function ReadinessChecklist({
   );
 }
 
-function GapRow({
-  gap,
-  integration,
-  offers,
-  patch,
-  onOfferSaved,
-}: {
-  gap: ReadinessGap;
-  integration: IntegrationView;
-  offers: Offer[];
-  patch(body: Parameters<typeof api.updateIntegration>[1], done?: string): Promise<boolean>;
-  onOfferSaved(offer: Offer): void;
-}) {
+function GapRow({ gap, integration, offers, patch }: { gap: ReadinessGap; integration: IntegrationView; offers: Offer[]; patch: Patch }) {
   const [value, setValue] = useState('');
+  const saveOffer = useSaveOffer();
   const offer = gap.offer ? offers.find((o) => o.id === gap.offer) : undefined;
 
   const save = async () => {
@@ -81,7 +74,7 @@ function GapRow({
       if (await patch({ secrets: { [gap.name]: value } }, `Secret ${gap.name} saved`)) setValue('');
     } else if (gap.kind === 'offer-parameter' && offer) {
       try {
-        onOfferSaved(await api.putOffer({ ...offer, parameters: { ...offer.parameters, [gap.name]: text } }));
+        await saveOffer.mutateAsync({ ...offer, parameters: { ...offer.parameters, [gap.name]: text } });
         setValue('');
         notify('success', `${gap.name} of ${offer.name} saved`);
       } catch (e) {
