@@ -10,6 +10,7 @@
  * | `LEADFLOW_PUBLIC_URL` | http://localhost:PORT | how targets reach us, for the postback URLs we show |
  * | `LEADFLOW_WORKERS` | 32 | deliveries and postbacks run at once |
  * | `LEADFLOW_ALLOW_PRIVATE_TARGETS` | on only while the sandbox targets run | flows and postbacks may reach private, loopback and other internal addresses (never link-local/metadata) |
+ * | `LEADFLOW_DEMO_INTAKE_KEY` | generated, printed once | the demo source's intake key (at least 24 characters), for scripts and the README's curl example |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
@@ -26,6 +27,8 @@ export interface RuntimeConfig {
   allowPrivateTargets: boolean;
   /** Where that came from, for the start-up log. */
   allowPrivateTargetsSource: 'env' | 'default';
+  /** The demo source's intake key; undefined: generated when the demo source is made. */
+  demoIntakeKey: string | undefined;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -59,5 +62,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     // the bundled sandbox targets listen on 127.0.0.1: the demo cannot work without reaching them
     allowPrivateTargets: allowPrivateSet ? flag('LEADFLOW_ALLOW_PRIVATE_TARGETS', allowPrivate) : sandboxPort !== undefined,
     allowPrivateTargetsSource: allowPrivateSet ? 'env' : 'default',
+    demoIntakeKey: env.LEADFLOW_DEMO_INTAKE_KEY || undefined,
   };
 }
