@@ -265,7 +265,13 @@ function SourceRow({ source, onIssued }: { source: SourceView; onIssued(answer: 
       <td className="lf-nowrap">
         <label className="lf-muted">
           old keys{' '}
-          <select className="lf-input" value={grace} onChange={(e) => setGrace(Number(e.target.value))} data-testid="rotate-grace">
+          <select
+            className="lf-input"
+            style={{ width: 'auto' }}
+            value={grace}
+            onChange={(e) => setGrace(Number(e.target.value))}
+            data-testid="rotate-grace"
+          >
             {GRACE_CHOICES.map((c) => (
               <option key={c.seconds} value={c.seconds}>
                 {c.label}
