@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoadResult, LoadSpec } from './load.ts';
+import type { IssuedKey } from '../core/api.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const BENCH = path.join(ROOT, 'bench');
@@ -96,6 +97,8 @@ export async function startMock(delayMs: number): Promise<MockTarget> {
 /** The runtime under test, reached over HTTP and over its IPC channel (see `bench/runtime-child.ts`). */
 export interface RuntimeChild {
   url: string;
+  /** The intake key of the bench's network source (every offer), made through the API as a user would. */
+  intakeKey: string;
   pid: number;
   call<T = unknown>(cmd: string, args?: Record<string, unknown>): Promise<T>;
   api(method: string, route: string, body?: unknown): Promise<unknown>;
@@ -166,20 +169,28 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       child.send({ id, cmd, ...args });
     });
+  const api = async (method: string, route: string, body?: unknown): Promise<unknown> => {
+    const answer = await fetch(url + route, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await answer.text();
+    if (answer.status >= 300) throw new Error(`${method} ${route}: ${answer.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  const { key: intakeKey } = (await api('POST', '/api/sources', {
+    id: 'bench',
+    name: 'Bench network',
+    kind: 'network',
+    offers: '*',
+  })) as IssuedKey;
   return {
     url,
+    intakeKey,
     pid,
     call,
-    async api(method, route, body) {
-      const answer = await fetch(url + route, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await answer.text();
-      if (answer.status >= 300) throw new Error(`${method} ${route}: ${answer.status} ${text}`);
-      return text ? JSON.parse(text) : undefined;
-    },
+    api,
     resetPeak() {
       writeFileSync(`/proc/${pid}/clear_refs`, '5');
     },

@@ -20,6 +20,8 @@ import { percentile } from './stats.ts';
 
 export interface LoadSpec {
   url: string;
+  /** Headers sent besides `content-type` (the intake key). */
+  headers?: Record<string, string>;
   /** JSON posted with every request. */
   body: unknown;
   connections: number;
@@ -62,7 +64,7 @@ async function paced(
   const send = (due: number) => {
     counts.requests++;
     const task = pool
-      .request({ method: 'POST', path: url.pathname, headers: { 'content-type': 'application/json' }, body })
+      .request({ method: 'POST', path: url.pathname, headers: { 'content-type': 'application/json', ...spec.headers }, body })
       .then(async (answer) => {
         await answer.body.dump();
         if (answer.statusCode >= 200 && answer.statusCode < 300) {
@@ -124,7 +126,7 @@ async function cannon(spec: LoadSpec, record: (ms: number) => void) {
   const instance = autocannon({
     url: spec.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...spec.headers },
     body: JSON.stringify(spec.body),
     connections: spec.connections,
     // autocannon refuses keys present with an undefined value

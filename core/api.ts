@@ -3,7 +3,7 @@
  * Declared once here; the runtime's services build these shapes and the editor's client types its
  * calls with them.
  */
-import type { FlowEvent, Integration } from './domain/config.ts';
+import type { FlowEvent, Integration, Source, SourceKey, SourceKind } from './domain/config.ts';
 import type { FlowDoc, FlowVersion, StoredFlow } from './domain/flow.ts';
 import type { Lead, Stage, StageChange } from './domain/lead.ts';
 import type { Job } from './domain/job.ts';
@@ -144,4 +144,43 @@ export interface TestRunAnswer {
   execution: Execution;
   response?: FlowResponse;
   error?: Execution['error'];
+}
+
+/** An intake key in an API answer: its id, hint and dates, never its hash. */
+export type SourceKeyView = Omit<SourceKey, 'hash'>;
+
+/** A source in an API answer. */
+export interface SourceView extends Omit<Source, 'keys'> {
+  keys: SourceKeyView[];
+}
+
+/** What `POST /api/sources` takes. */
+export interface SourceCreate {
+  id: string;
+  name?: string;
+  kind: SourceKind;
+  /** Required for a webmaster source. */
+  webmaster?: string;
+  webmasters?: string[];
+  offers: string[] | '*';
+}
+
+/** What `PATCH /api/sources/:id` takes: the fields to change. */
+export type SourcePatch = Partial<Pick<Source, 'name' | 'offers' | 'webmasters'>>;
+
+/** What `POST /api/sources/:id/keys` (rotation) takes: how long the keys it replaces keep working. */
+export interface KeyRotation {
+  /** Seconds the old keys still work; 0 or unset: they stop at once. */
+  graceSeconds?: number;
+}
+
+/**
+ * The answer of creating a source or rotating its key: the only time the key itself is shown.
+ * The runtime keeps its hash and cannot show it again.
+ */
+export interface IssuedKey {
+  source: SourceView;
+  /** The new key, in full. */
+  key: string;
+  keyId: string;
 }

@@ -11,6 +11,7 @@
  * | `LEADFLOW_WORKERS` | 32 | deliveries and postbacks run at once |
  * | `LEADFLOW_ALLOW_PRIVATE_TARGETS` | on only while the sandbox targets run | flows and postbacks may reach private, loopback and other internal addresses (never link-local/metadata) |
  * | `LEADFLOW_CORS_ORIGINS` | (none) | comma list of origins a browser may call the API from (`https://crm.example.com`); unset: CORS closed |
+ * | `LEADFLOW_DEMO_INTAKE_KEY` | generated, printed once | the demo source's intake key (at least 24 characters), for scripts and the README's curl example |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
@@ -29,6 +30,8 @@ export interface RuntimeConfig {
   allowPrivateTargetsSource: 'env' | 'default';
   /** Origins allowed by CORS; empty: none. */
   corsOrigins: string[];
+  /** The demo source's intake key; undefined: generated when the demo source is made. */
+  demoIntakeKey: string | undefined;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -83,5 +86,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     allowPrivateTargets: allowPrivateSet ? flag('LEADFLOW_ALLOW_PRIVATE_TARGETS', allowPrivate) : sandboxPort !== undefined,
     allowPrivateTargetsSource: allowPrivateSet ? 'env' : 'default',
     corsOrigins: origins(env.LEADFLOW_CORS_ORIGINS),
+    demoIntakeKey: env.LEADFLOW_DEMO_INTAKE_KEY || undefined,
   };
 }

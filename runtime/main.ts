@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { readConfig } from './config.ts';
 import { createRuntime } from './runtime.ts';
-import { DEMO_CREDENTIALS, DEMO_INTEGRATION, seedDemo } from './seed.ts';
+import { DEMO_CREDENTIALS, DEMO_INTEGRATION, DEMO_SOURCE, seedDemo, seedDemoSource } from './seed.ts';
 import { startDemoCrm, type DemoCrm } from './sandboxes/demo-crm.ts';
 import { startSandboxTargets } from './sandboxes/index.ts';
 
@@ -40,6 +40,17 @@ if (settings.sandboxPort !== undefined) {
     log.warn('the demo is not seeded and the sandbox targets are out of reach: the outbound policy refuses 127.0.0.1');
   } else if (await seedDemo(runtime, sandbox.url)) log.info('seeded the demo integration "%s"', DEMO_INTEGRATION);
   const demo = await runtime.config.getIntegration(DEMO_INTEGRATION);
+  if (demo) {
+    const generated = await seedDemoSource(runtime, settings.demoIntakeKey);
+    // straight to the console, not through the logger: the key is shown this once, and logs are
+    // kept and shipped; it is stored only as a hash, so it cannot be shown again
+    if (generated) {
+      process.stdout.write(
+        `\nDemo intake key of source "${DEMO_SOURCE}" (webmaster wm1), shown this once:\n\n  ${generated}\n\n` +
+          `Post leads with  -H "X-Api-Key: ${generated}"  (set LEADFLOW_DEMO_INTAKE_KEY to choose it; rotate it in the editor's Sources screen)\n\n`,
+      );
+    } else if (settings.demoIntakeKey) log.info('demo source "%s" takes the key from LEADFLOW_DEMO_INTAKE_KEY', DEMO_SOURCE);
+  }
   if (demo) sandbox.setPostbackUrl(`http://127.0.0.1:${settings.port}/postback/${DEMO_INTEGRATION}?token=${demo.postbackToken}`);
   log.info('demo sandbox target (CRM and tracker) on %s', sandbox.url);
 }

@@ -25,9 +25,11 @@ import { PostbackSender } from './services/postbacks-out.ts';
 import { InboundPostbacks } from './services/postback-in.ts';
 import { IntegrationService } from './services/integrations.ts';
 import { OfferService } from './services/offers.ts';
+import { SourceService } from './services/sources.ts';
 import { DEFAULT_RETRY, JobQueue, type RetryPolicy } from './services/queue.ts';
 import { StatusChecks } from './services/status-checks.ts';
-import { leadRoutes } from './http/leads.ts';
+import { intakeKeyOutOfUrl, leadRoutes } from './http/leads.ts';
+import { sourceRoutes } from './http/sources.ts';
 import { checkRoutes } from './http/checks.ts';
 import { postbackRoutes } from './http/postbacks.ts';
 import { nodeRoutes } from './http/nodes.ts';
@@ -73,6 +75,8 @@ export interface Runtime {
   flows: FlowService;
   integrations: IntegrationService;
   offers: OfferService;
+  /** Who posts leads, and their intake keys. */
+  sources: SourceService;
   checks: StatusChecks;
   /** The outbound policy every request the runtime makes is checked against. */
   outbound: OutboundPolicy;
@@ -104,7 +108,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const leadService = new LeadService(config, store, wake);
   const flows = new FlowService(config, registry, refreshChecks);
   const runner = new FlowRunner(config, store, leadService, flows, executor, wake);
-  const intake = new IntakeService(config, store, runner, wake);
+  const sources = new SourceService(config);
+  const intake = new IntakeService(config, store, runner, sources, wake);
   const inbound = new InboundPostbacks(config, runner);
   const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks);
   checks = new StatusChecks(config, store, runner, registry, log);
@@ -120,6 +125,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // first of all: an intake key in the URL never reaches anything that records URLs
+  app.use(intakeKeyOutOfUrl);
   app.use(securityHeaders());
   app.use(cors(options.corsOrigins ?? []));
   // each route under its own body limit (body-limits.ts): intake and postbacks small, flow saves large
@@ -138,6 +145,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(integrationRoutes(integrations));
   app.use(offerRoutes(offers));
   app.use(webmasterRoutes(offers));
+  app.use(sourceRoutes(sources));
   app.use(executionRoutes(new ExecutionLog(store), runner));
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(express.static(EDITOR_DIST, { index: 'index.html' }));
@@ -157,6 +165,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     flows,
     integrations,
     offers,
+    sources,
     checks,
     outbound,
     log,

@@ -12,6 +12,8 @@ const DEMO_DIR = fileURLToPath(new URL('../flows/demo/', import.meta.url));
 /** The demo CRM's credentials: not secret, the sandbox checks them like a real target would. */
 export const DEMO_CREDENTIALS = { apiKey: 'demo-key-7f3a', apiSecret: 'demo-secret-c41e' };
 export const DEMO_INTEGRATION = 'demo-crm';
+/** The demo webmaster's source: its key posts the demo's leads. */
+export const DEMO_SOURCE = 'demo-wm1';
 
 /** Seeds the demo when the store holds no integration yet; returns whether it did. */
 export async function seedDemo(runtime: Runtime, sandboxUrl: string): Promise<boolean> {
@@ -46,4 +48,26 @@ export async function seedDemo(runtime: Runtime, sandboxUrl: string): Promise<bo
     flows: flowIds,
   });
   return true;
+}
+
+/**
+ * Makes sure the demo webmaster has a source and the key people use: `key` when given
+ * (`LEADFLOW_DEMO_INTAKE_KEY`) becomes its key; otherwise a new source gets a generated key,
+ * answered here once (the caller prints it) and kept only as a hash.
+ * @returns the generated key, or undefined when none was generated.
+ */
+export async function seedDemoSource(runtime: Runtime, key: string | undefined): Promise<string | undefined> {
+  const exists = (await runtime.config.getSource(DEMO_SOURCE)) !== undefined;
+  if (!exists) {
+    const issued = await runtime.sources.create({
+      id: DEMO_SOURCE,
+      name: 'Demo webmaster wm1',
+      kind: 'webmaster',
+      webmaster: 'wm1',
+      offers: ['demo-offer'],
+    });
+    if (!key) return issued.key;
+  }
+  if (key) await runtime.sources.importKey(DEMO_SOURCE, key);
+  return undefined;
 }

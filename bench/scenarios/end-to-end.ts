@@ -2,7 +2,7 @@
 import { load } from '../harness.ts';
 import { round2, summary } from '../results.ts';
 import type { Scenario } from './scenario.ts';
-import { delivered, intakeUrl, SEND_LEAD, setUpSend } from './send-integration.ts';
+import { delivered, intakeTarget, SEND_LEAD, setUpSend } from './send-integration.ts';
 
 export const endToEnd: Scenario = {
   name: 'e2e',
@@ -11,13 +11,13 @@ export const endToEnd: Scenario = {
     const runtime = await startRuntime({ queue: true });
     try {
       await setUpSend(runtime, mock.url);
-      const warm = await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections, amount: 1000 });
+      const warm = await load({ ...intakeTarget(runtime), body: SEND_LEAD, connections, amount: 1000 });
       await delivered(runtime, 0, warm.ok);
       const afterId = await runtime.call<number>('maxLeadId');
       runtime.resetPeak();
       const cpu0 = runtime.cpuMs();
       const claims0 = await runtime.call<{ calls: number; jobs: number }>('claims');
-      const intake = await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections, amount: size.e2eLeads });
+      const intake = await load({ ...intakeTarget(runtime), body: SEND_LEAD, connections, amount: size.e2eLeads });
       const d = await delivered(runtime, afterId, size.e2eLeads);
       const cpuPerLead = round2((runtime.cpuMs() - cpu0) / d.count);
       const claims1 = await runtime.call<{ calls: number; jobs: number }>('claims');

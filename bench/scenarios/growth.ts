@@ -5,7 +5,7 @@
 import { load } from '../harness.ts';
 import { pick, round2, summary, type Row } from '../results.ts';
 import type { Scenario } from './scenario.ts';
-import { delivered, intakeUrl, SEND_LEAD, setUpSend } from './send-integration.ts';
+import { delivered, intakeTarget, SEND_LEAD, setUpSend } from './send-integration.ts';
 
 export const growth: Scenario = {
   name: 'growth',
@@ -14,13 +14,13 @@ export const growth: Scenario = {
     const runtime = await startRuntime({ queue: true });
     try {
       await setUpSend(runtime, mock.url);
-      await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections, amount: 1000 });
+      await load({ ...intakeTarget(runtime), body: SEND_LEAD, connections, amount: 1000 });
       await delivered(runtime, 0, 1000);
       const steady = async (label: string) => {
         const afterId = await runtime.call<number>('maxLeadId');
         runtime.resetPeak();
         const intake = await load({
-          url: intakeUrl(runtime),
+          ...intakeTarget(runtime),
           body: SEND_LEAD,
           connections,
           duration: size.seconds,

@@ -6,7 +6,7 @@
 import { load } from '../harness.ts';
 import { pick, round2 } from '../results.ts';
 import type { Scenario } from './scenario.ts';
-import { intakeUrl, SEND_LEAD, setUpSend } from './send-integration.ts';
+import { intakeTarget, SEND_LEAD, setUpSend } from './send-integration.ts';
 
 export const intake: Scenario = {
   name: 'intake',
@@ -15,10 +15,10 @@ export const intake: Scenario = {
     const runtime = await startRuntime({ queue: false });
     try {
       await setUpSend(runtime, mock.url);
-      await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections, duration: size.warmup });
+      await load({ ...intakeTarget(runtime), body: SEND_LEAD, connections, duration: size.warmup });
       runtime.resetPeak();
       const cpu0 = runtime.cpuMs();
-      const max = await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections, duration: size.seconds });
+      const max = await load({ ...intakeTarget(runtime), body: SEND_LEAD, connections, duration: size.seconds });
       const cpuPerLead = round2((runtime.cpuMs() - cpu0) / max.ok);
       report({
         scenario: 'intake, as fast as it goes (queue paused)',
@@ -31,7 +31,7 @@ export const intake: Scenario = {
         cpuMsPerLead: cpuPerLead,
       });
       runtime.resetPeak();
-      const fixed = await load({ url: intakeUrl(runtime), body: SEND_LEAD, connections, duration: size.seconds, overallRate: 1000 });
+      const fixed = await load({ ...intakeTarget(runtime), body: SEND_LEAD, connections, duration: size.seconds, overallRate: 1000 });
       report({
         scenario: 'intake at 1,000 leads/s (queue paused)',
         throughput: fixed.perSecond,
@@ -45,7 +45,7 @@ export const intake: Scenario = {
       });
       runtime.resetPeak();
       const burst = await load({
-        url: intakeUrl(runtime),
+        ...intakeTarget(runtime),
         body: SEND_LEAD,
         connections,
         duration: size.seconds,

@@ -21,7 +21,8 @@ export const SEND_LEAD = {
   utm_source: 'fb',
 };
 
-export const intakeUrl = (runtime: RuntimeChild) => `${runtime.url}/api/leads`;
+/** Where and how the load posts leads: the intake, with the bench source's key. */
+export const intakeTarget = (runtime: RuntimeChild) => ({ url: `${runtime.url}/api/leads`, headers: { 'x-api-key': runtime.intakeKey } });
 
 export async function setUpSend(runtime: RuntimeChild, targetUrl: string): Promise<void> {
   await runtime.api('POST', '/api/flows', JSON.parse(readFileSync(path.join(ROOT, 'flows/demo/demo-crm-send.json'), 'utf8')));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { load, ROOT, type RuntimeChild } from '../harness.ts';
 import { round2 } from '../results.ts';
 import type { Scenario } from './scenario.ts';
-import { intakeUrl, SEND_LEAD } from './send-integration.ts';
+import { intakeTarget, SEND_LEAD } from './send-integration.ts';
 
 async function setUpRegister(runtime: RuntimeChild, targetUrl: string): Promise<void> {
   await runtime.api('POST', '/api/flows', JSON.parse(readFileSync(path.join(ROOT, 'flows/examples/register-autologin.json'), 'utf8')));
@@ -31,9 +31,9 @@ export const syncRegister: Scenario = {
     try {
       await setUpRegister(runtime, mock.url);
       const body = { ...SEND_LEAD, offer: 'fx' };
-      await load({ url: intakeUrl(runtime), body, connections, duration: size.warmup, overallRate: syncRate });
+      await load({ ...intakeTarget(runtime), body, connections, duration: size.warmup, overallRate: syncRate });
       runtime.resetPeak();
-      const r = await load({ url: intakeUrl(runtime), body, connections, duration: size.seconds, overallRate: syncRate });
+      const r = await load({ ...intakeTarget(runtime), body, connections, duration: size.seconds, overallRate: syncRate });
       const overhead = { p50: round2(r.p50 - delayMs), p95: round2(r.p95 - delayMs), p99: round2(r.p99 - delayMs) };
       report({
         scenario: `synchronous registration at ${syncRate}/s: overhead`,
@@ -47,7 +47,7 @@ export const syncRegister: Scenario = {
         notes: `whole request p50 ${r.p50} ms, p99 ${r.p99} ms`,
       });
       runtime.resetPeak();
-      const max = await load({ url: intakeUrl(runtime), body, connections, duration: size.seconds });
+      const max = await load({ ...intakeTarget(runtime), body, connections, duration: size.seconds });
       report({
         scenario: 'synchronous registration, as fast as it goes',
         throughput: max.perSecond,

@@ -94,6 +94,47 @@ export interface Webmaster {
 }
 
 /**
+ * Who posts leads. A `webmaster` source is one webmaster: every lead it posts is that webmaster's,
+ * whatever its body says. A `network` source is an upstream network posting on behalf of its own
+ * webmasters: its leads name their `wm`, from `webmasters` when that list is given.
+ */
+export type SourceKind = 'webmaster' | 'network';
+
+export const SOURCE_KINDS: readonly SourceKind[] = ['webmaster', 'network'];
+
+/**
+ * One intake key of a source, as stored: never the key itself, only its SHA-256 (see
+ * `runtime/services/sources.ts` for why an unsalted fast hash is right for a 256-bit random key).
+ */
+export interface SourceKey {
+  /** The key's own id (not part of the key), for revoking it. */
+  id: string;
+  /** SHA-256 of the key, hex. */
+  hash: string;
+  /** The key's first characters (`lfk_AbCd`), so people can tell keys apart; far too short to guess the rest from. */
+  hint: string;
+  created_at: string;
+  /** Set when a rotation gave it a grace period: the key stops working at this time. */
+  expires_at?: string;
+}
+
+/** A poster of leads and its intake keys. */
+export interface Source {
+  id: string;
+  name?: string;
+  kind: SourceKind;
+  /** A webmaster source's webmaster: the `wm` of every lead it posts. */
+  webmaster?: string;
+  /** A network source: the `wm` values its leads may carry; unset or empty: any. */
+  webmasters?: string[];
+  /** The offers its keys may post leads for: ids, or `'*'` for every offer. */
+  offers: string[] | '*';
+  keys: SourceKey[];
+  created_at: string;
+  updated_at: string;
+}
+
+/**
  * Resolves an offer's parameters for a lead's country: `key-de` wins over `key` for a lead from `de`.
  * Every key also stays under its own full name, so a key that merely ends like a country code
  * (`stream-id`) is never lost.

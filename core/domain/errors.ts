@@ -6,7 +6,15 @@
  * // → 400 { "error": "invalid_field", "field": "phone", "message": "phone: must be a phone number" }
  */
 export type ErrorCode =
-  'invalid_field' | 'unknown_offer' | 'no_integration' | 'not_found' | 'invalid_flow' | 'unauthorized' | 'conflict' | 'delivery_failed';
+  | 'invalid_field'
+  | 'unknown_offer'
+  | 'no_integration'
+  | 'not_found'
+  | 'invalid_flow'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'delivery_failed';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_field: 400,
@@ -15,6 +23,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   invalid_flow: 422,
   unauthorized: 401,
+  forbidden: 403,
   conflict: 409,
   delivery_failed: 502,
 };

@@ -61,6 +61,8 @@ export interface LeadInput {
 export interface Lead extends LeadInput {
   id: number;
   integration: string;
+  /** The id of the source whose key posted it (unset for leads stored before intake keys). */
+  source?: string;
   stage: Stage;
   /** The lead's id in the target. */
   eid?: string;

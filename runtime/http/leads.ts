@@ -2,7 +2,7 @@
  * Lead intake and leads: `POST /api/leads`, `GET /api/leads`, `GET|PATCH /api/leads/:id`,
  * `POST /api/leads/:id/stage`, `POST /api/leads/:id/deliver`.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { isStage } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { LeadQuery } from '../../core/api.ts';
@@ -10,14 +10,49 @@ import type { IntakeService } from '../services/intake.ts';
 import type { LeadService } from '../services/leads.ts';
 import { text, wholeOrNone } from './params.ts';
 
+/** Where {@link intakeKeyOutOfUrl} leaves a key it took out of the query (in `res.locals`). */
+const QUERY_KEY = 'intakeKeyFromQuery';
+
+/**
+ * Takes an `api_key` query parameter out of the request's URL before anything else sees it (logs,
+ * error reports, anything that records `req.url` or `req.originalUrl`): networks that can only add
+ * a query parameter send their intake key that way, and a key in a log is a leaked key. Mounted
+ * first, for every route; only the intake reads what it took.
+ */
+export const intakeKeyOutOfUrl: RequestHandler = (req, res, next) => {
+  const at = req.url.indexOf('?');
+  if (at >= 0 && /(^|&)api_key=/.test(req.url.slice(at + 1))) {
+    const params = new URLSearchParams(req.url.slice(at + 1));
+    const key = params.get('api_key');
+    params.delete('api_key');
+    const rest = params.toString();
+    req.url = req.url.slice(0, at) + (rest ? `?${rest}` : '');
+    req.originalUrl = req.url;
+    if (key) res.locals[QUERY_KEY] = key;
+  }
+  next();
+};
+
+/** The intake key: the `X-Api-Key` header, else the `api_key` query parameter. */
+function intakeKey(req: Request, locals: Record<string, unknown>): string | undefined {
+  const header = req.get('x-api-key');
+  if (header) return header;
+  const query = locals[QUERY_KEY];
+  return typeof query === 'string' ? query : undefined;
+}
+
 /** The lead the URL names (`/api/leads/:id`). */
 const leadId = (req: Request) => wholeOrNone(req.params.id, 'id') as number;
 
 export function leadRoutes(intake: IntakeService, leads: LeadService): Router {
   const router = Router();
 
+  /** A lead, posted with its source's intake key (header or query parameter). */
   router.post('/api/leads', async (req, res) => {
-    const result = await intake.accept(req.body);
+    const body = req.body as Record<string, unknown> | undefined;
+    // a key sent as a form field must not become one of the lead's fields (its `meta`)
+    if (body && typeof body === 'object' && Object.hasOwn(body, 'api_key')) delete body.api_key;
+    const result = await intake.accept(body, intakeKey(req, res.locals));
     res.status(result.status).json(result.body);
   });
 

@@ -17,7 +17,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
-import type { Integration, Offer, Webmaster } from '../../core/domain/config.ts';
+import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
 import type { ConfigStore, FlowVersion, StoredFlow } from './types.ts';
@@ -27,17 +27,19 @@ export interface ConfigData {
   offers: Offer[];
   integrations: Integration[];
   webmasters: Webmaster[];
+  /** Who posts leads, with their intake keys' hashes. */
+  sources: Source[];
   flows: StoredFlow[];
 }
 
 /** The collections that hold plain records keyed by `id`. */
-type RecordCollection = 'offers' | 'integrations' | 'webmasters';
+type RecordCollection = 'offers' | 'integrations' | 'webmasters' | 'sources';
 
 /** The file name inside the data folder. */
 export const CONFIG_FILE = 'config.json';
 
 function emptyConfig(): ConfigData {
-  return { offers: [], integrations: [], webmasters: [], flows: [] };
+  return { offers: [], integrations: [], webmasters: [], sources: [], flows: [] };
 }
 
 export class LowdbConfigStore implements ConfigStore {
@@ -112,6 +114,27 @@ export class LowdbConfigStore implements ConfigStore {
   }
   deleteWebmaster(id: string): Promise<boolean> {
     return this.remove('webmasters', id);
+  }
+
+  listSources(): Promise<Source[]> {
+    return this.list('sources');
+  }
+  getSource(id: string): Promise<Source | undefined> {
+    return this.get('sources', id);
+  }
+  /**
+   * A scan of every source's keys: there are a few dozen. The hashes compared are of keys an
+   * attacker does not know, so how soon a comparison stops tells nothing of a key.
+   */
+  async findSourceByKeyHash(hash: string): Promise<Source | undefined> {
+    const source = this.db.data.sources.find((s) => s.keys.some((k) => k.hash === hash));
+    return source && structuredClone(source);
+  }
+  putSource(source: Source): Promise<void> {
+    return this.put('sources', source);
+  }
+  deleteSource(id: string): Promise<boolean> {
+    return this.remove('sources', id);
   }
 
   async listFlows(): Promise<StoredFlow[]> {

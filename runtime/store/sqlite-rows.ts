@@ -11,6 +11,8 @@ export interface LeadRow {
   integration_id: string;
   offer: string;
   wm: string | null;
+  /** Since schema version 3. */
+  source: string | null;
   stage: Stage;
   eid: string | null;
   status: string | null;
@@ -93,6 +95,7 @@ export function leadFromRow(row: LeadRow): Lead {
     updated_at: row.updated_at,
   };
   return setPresent(lead, {
+    source: row.source,
     eid: row.eid,
     status: row.status,
     reason: row.reason,

@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -91,6 +91,11 @@ const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  // 2 → 3: the source whose intake key posted the lead (NULL for older leads). ALTER TABLE is not
+  // idempotent, but the migration and its user_version bump run in one transaction
+  `
+  ALTER TABLE leads ADD COLUMN source TEXT;
+  `,
 ];
 
 /** Brings a file up to {@link SCHEMA_VERSION}; refuses a file a newer runtime wrote. */
@@ -111,8 +116,8 @@ export function migrate(db: SqliteDatabase): void {
 export function prepare(db: SqliteDatabase) {
   return {
     insertLead: db.prepare(
-      `INSERT INTO leads (integration_id, offer, wm, stage, data, created_at, updated_at)
-       VALUES (@integration_id, @offer, @wm, @stage, @data, @created_at, @updated_at)`,
+      `INSERT INTO leads (integration_id, offer, wm, source, stage, data, created_at, updated_at)
+       VALUES (@integration_id, @offer, @wm, @source, @stage, @data, @created_at, @updated_at)`,
     ),
     getLead: db.prepare('SELECT * FROM leads WHERE id = ?'),
     leadStage: db.prepare('SELECT stage FROM leads WHERE id = @id').pluck(),

@@ -35,7 +35,7 @@ export class SqliteLeadStore implements LeadStore {
   private readonly sql: ReturnType<typeof prepare>;
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
-  private readonly insertLeadTx: (input: LeadInput, integrationId: string, jobs: NewJob[]) => Lead;
+  private readonly insertLeadTx: (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined) => Lead;
   private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
   private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date) => Job[];
   /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
@@ -56,12 +56,13 @@ export class SqliteLeadStore implements LeadStore {
       throw error;
     }
 
-    this.insertLeadTx = this.db.transaction((input: LeadInput, integrationId: string, jobs: NewJob[]) => {
+    this.insertLeadTx = this.db.transaction((input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined) => {
       const now = new Date().toISOString();
       const { lastInsertRowid } = this.sql.insertLead.run({
         integration_id: integrationId,
         offer: input.offer,
         wm: input.wm ?? null,
+        source: source ?? null,
         stage: 'new',
         data: JSON.stringify(input),
         created_at: now,
@@ -123,8 +124,8 @@ export class SqliteLeadStore implements LeadStore {
    * Stores a new lead in stage `new` with its jobs in one transaction. A job without `leadId` or
    * `integrationId` gets the new lead's (the caller cannot know the id before the insert).
    */
-  async insertLead(input: LeadInput, integrationId: string, jobs: NewJob[]): Promise<Lead> {
-    return this.write(() => this.insertLeadTx(input, integrationId, jobs));
+  async insertLead(input: LeadInput, integrationId: string, jobs: NewJob[], source?: string): Promise<Lead> {
+    return this.write(() => this.insertLeadTx(input, integrationId, jobs, source));
   }
 
   async getLead(id: number): Promise<Lead | undefined> {

@@ -17,7 +17,7 @@
  *   field; flow versions `UNIQUE (flow_id, version)` so two instances saving at once get two numbers;
  * - the config store is then shared too: lowdb's is one process's copy of `config.json`.
  */
-import type { Integration, Offer, Webmaster } from '../../core/domain/config.ts';
+import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc, FlowVersion, StoredFlow } from '../../core/domain/flow.ts';
 import type { Job, JobKind, JobState } from '../../core/domain/job.ts';
 import type { Execution, ExecutionState } from '../../core/domain/execution.ts';
@@ -45,6 +45,13 @@ export interface ConfigStore {
   getWebmaster(id: string): Promise<Webmaster | undefined>;
   putWebmaster(webmaster: Webmaster): Promise<void>;
   deleteWebmaster(id: string): Promise<boolean>;
+
+  listSources(): Promise<Source[]>;
+  getSource(id: string): Promise<Source | undefined>;
+  /** The source holding a key with this SHA-256 (hex), expired or not: the caller checks `expires_at`. */
+  findSourceByKeyHash(hash: string): Promise<Source | undefined>;
+  putSource(source: Source): Promise<void>;
+  deleteSource(id: string): Promise<boolean>;
 
   /** Flows with all their versions. */
   listFlows(): Promise<StoredFlow[]>;
@@ -116,8 +123,11 @@ export interface LeadBatchQuery {
 }
 
 export interface LeadStore {
-  /** Stores a new lead in stage `new` and, in the same write, the jobs given (its delivery). */
-  insertLead(input: LeadInput, integrationId: string, jobs: NewJob[]): Promise<Lead>;
+  /**
+   * Stores a new lead in stage `new` and, in the same write, the jobs given (its delivery).
+   * `source` is the id of the source whose key posted it.
+   */
+  insertLead(input: LeadInput, integrationId: string, jobs: NewJob[], source?: string): Promise<Lead>;
   getLead(id: number): Promise<Lead | undefined>;
   findLeadByEid(integrationId: string, eid: string): Promise<Lead | undefined>;
   listLeads(query: LeadQuery): Promise<Lead[]>;

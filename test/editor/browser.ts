@@ -101,6 +101,8 @@ export interface EditorWorld {
   runtime: Runtime;
   baseUrl: string;
   target: Awaited<ReturnType<typeof startMockTarget>>;
+  /** The intake key of a network source for every offer: send it as `X-Api-Key` when posting leads. */
+  intakeKey: string;
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
@@ -132,6 +134,7 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
     secrets: { api_key: 'k-123-secret' },
     offers: ['tea'],
   });
+  const { key: intakeKey } = await runtime.sources.create({ id: 'test-network', name: 'Test network', kind: 'network', offers: '*' });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -155,6 +158,7 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
     runtime,
     baseUrl,
     target,
+    intakeKey,
     context,
     page,
     async close() {

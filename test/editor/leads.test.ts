@@ -101,7 +101,7 @@ const sendFlow: Omit<FlowDoc, 'version'> = {
 async function postLead(lead: Record<string, unknown>): Promise<number> {
   const res = await fetch(`${world.baseUrl}/api/leads`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-api-key': world.intakeKey },
     body: JSON.stringify(lead),
   });
   expect(res.status).toBe(202);

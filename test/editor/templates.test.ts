@@ -119,7 +119,7 @@ describe('new integration from template', () => {
     // it works: a lead goes to the sandbox network and comes back with the network's order id
     const posted = await fetch(`${baseUrl}/api/leads`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-api-key': world.intakeKey },
       body: JSON.stringify({ offer: 'tea', wm: 'wm1', name: 'Anna Schmidt', phone: '+49 151 1000000', ip: '10.20.30.40', country: 'de' }),
     });
     expect(posted.status).toBeLessThan(300);

@@ -54,7 +54,7 @@ describe('intake: bad input gets a 4xx answer that names the field', () => {
   it('a lead sent as form fields is accepted, goods included, and unknown fields are kept in meta', async () => {
     const response = await fetch(`${t.url}/api/leads`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-api-key': t.intakeKey },
       body: 'offer=tea&phone=%2B49151234567&wm=17&goods[0][product]=tea&goods[0][count]=2&landing=v2',
     });
     expect(response.status).toBe(202);

@@ -176,7 +176,13 @@ describe('the file', () => {
     const nested = path.join(dir, 'a', 'b');
     const fresh = await openLowdbConfigStore(nested);
 
-    expect(JSON.parse(fs.readFileSync(fresh.file, 'utf8'))).toEqual({ offers: [], integrations: [], webmasters: [], flows: [] });
+    expect(JSON.parse(fs.readFileSync(fresh.file, 'utf8'))).toEqual({
+      offers: [],
+      integrations: [],
+      webmasters: [],
+      sources: [],
+      flows: [],
+    });
     expect(path.basename(fresh.file)).toBe('config.json');
   });
 

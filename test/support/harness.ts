@@ -108,7 +108,16 @@ export interface TestRuntime {
   runtime: Runtime;
   url: string;
   dataDir: string;
-  /** Calls the runtime's API; answers the status and the parsed JSON body. */
+  /**
+   * The intake key of the test source (a network source for every offer and any `wm`), made the
+   * way a user makes one. `api` sends it with every `POST /api/leads` that brings no key of its own.
+   */
+  intakeKey: string;
+  /**
+   * Calls the runtime's API; answers the status and the parsed JSON body. A lead posted without an
+   * `X-Api-Key` header or `api_key` query parameter gets {@link intakeKey}; pass
+   * `{ 'x-api-key': '' }` to post one with no key at all.
+   */
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
@@ -120,7 +129,13 @@ export interface TestRuntime {
  */
 const ALLOW_PRIVATE_TARGETS = readConfig({ LEADFLOW_ALLOW_PRIVATE_TARGETS: 'true' }).allowPrivateTargets;
 
-/** Starts the real runtime on 127.0.0.1:0 over a fresh data folder (or the one given, for restarts). */
+/** The source the harness posts test leads with. */
+export const TEST_SOURCE = 'test-network';
+
+/**
+ * Starts the real runtime on 127.0.0.1:0 over a fresh data folder (or the one given, for restarts),
+ * with a network source allowed every offer and webmaster (see {@link TestRuntime.intakeKey}).
+ */
 export async function startRuntime(options: Partial<RuntimeOptions> = {}): Promise<TestRuntime> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'leadflow-test-'));
   const runtime = await createRuntime({
@@ -132,11 +147,21 @@ export async function startRuntime(options: Partial<RuntimeOptions> = {}): Promi
     dataDir,
   });
   const url = await runtime.listen(0, '127.0.0.1');
+  // a restart over the same folder finds the source: it gets a new key, as after a rotation
+  const intakeKey = (await runtime.config.getSource(TEST_SOURCE))
+    ? (await runtime.sources.rotate(TEST_SOURCE)).key
+    : (await runtime.sources.create({ id: TEST_SOURCE, name: 'Test network', kind: 'network', offers: '*' })).key;
   return {
     runtime,
     url,
     dataDir,
-    async api(method, route, body, headers = {}) {
+    intakeKey,
+    async api(method, route, body, given = {}) {
+      const posting = method.toUpperCase() === 'POST' && /^\/api\/leads\/?(\?|$)/.test(route);
+      const ownKey = Object.keys(given).some((h) => h.toLowerCase() === 'x-api-key') || /[?&]api_key=/.test(route);
+      let headers = posting && !ownKey ? { ...given, 'x-api-key': intakeKey } : given;
+      // an empty key header means "no key": fetch would send it empty, which is not the same thing
+      headers = Object.fromEntries(Object.entries(headers).filter(([h, v]) => !(h.toLowerCase() === 'x-api-key' && v === '')));
       const response = await fetch(url + route, {
         method,
         headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

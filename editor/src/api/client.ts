@@ -16,8 +16,13 @@ import type {
   IntegrationPatch,
   IntegrationTemplate,
   IntegrationView,
+  IssuedKey,
+  KeyRotation,
   LeadPage,
   LeadQuery,
+  SourceCreate,
+  SourcePatch,
+  SourceView,
   TemplateSummary,
   TestRunAnswer,
   VersionInfo,
@@ -112,6 +117,16 @@ export const api = {
   rerunExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/rerun`),
   /** Retries a failed execution from its failed node with the recorded input. */
   retryExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/retry`),
+
+  sources: () => call<{ sources: SourceView[] }>('GET', '/api/sources').then((a) => a.sources),
+  /** Creates a source; the answer holds its key, the only time the runtime shows it. */
+  createSource: (body: SourceCreate) => call<IssuedKey>('POST', '/api/sources', body),
+  updateSource: (id: string, patch: SourcePatch) => call<SourceView>('PATCH', `/api/sources/${encodeURIComponent(id)}`, patch),
+  deleteSource: (id: string) => call<void>('DELETE', `/api/sources/${encodeURIComponent(id)}`),
+  /** A new key, shown once; the old keys work `graceSeconds` more. */
+  rotateSourceKey: (id: string, rotation: KeyRotation) => call<IssuedKey>('POST', `/api/sources/${encodeURIComponent(id)}/keys`, rotation),
+  revokeSourceKey: (id: string, keyId: string) =>
+    call<SourceView>('DELETE', `/api/sources/${encodeURIComponent(id)}/keys/${encodeURIComponent(keyId)}`),
 };
 
 /** A query string of the values that are set. */

@@ -294,3 +294,49 @@ export function useSaveOffer() {
     onSuccess: () => invalidate(client, keys.offers, keys.integrations),
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// sources and their intake keys
+
+/** The sources' query key: the list holds every source, so every change invalidates it. */
+const sourcesKey = ['sources'] as const;
+
+export function useSources() {
+  return useQuery({ queryKey: sourcesKey, queryFn: api.sources });
+}
+
+/** Creates a source; the answer carries its key, which no later answer repeats. */
+export function useCreateSource() {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: api.createSource, onSuccess: () => invalidate(client, sourcesKey) });
+}
+
+export function useUpdateSource() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...patch }: Parameters<typeof api.updateSource>[1] & { id: string }) => api.updateSource(id, patch),
+    onSuccess: () => invalidate(client, sourcesKey),
+  });
+}
+
+/** A new key for a source (shown once); the old ones keep working for the grace given. */
+export function useRotateSourceKey() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, graceSeconds }: { id: string; graceSeconds: number }) => api.rotateSourceKey(id, { graceSeconds }),
+    onSuccess: () => invalidate(client, sourcesKey),
+  });
+}
+
+export function useRevokeSourceKey() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, keyId }: { id: string; keyId: string }) => api.revokeSourceKey(id, keyId),
+    onSuccess: () => invalidate(client, sourcesKey),
+  });
+}
+
+export function useDeleteSource() {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: api.deleteSource, onSuccess: () => invalidate(client, sourcesKey) });
+}

@@ -35,6 +35,7 @@ export const LEAD_FIELDS: Record<keyof Lead, string> = {
   meta: 'Custom fields: {{lead.meta.NAME}}',
   goods: 'Products: list of { product, count, price }',
   integration: 'Integration id',
+  source: 'The source whose intake key posted the lead',
   stage: 'Our stage: new, wait, hold, approve, cancel, trash',
   eid: "The lead's id in the target",
   status: "The target's raw status",
