@@ -10,6 +10,7 @@ import type { Job } from './domain/job.ts';
 import type { Execution } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
+import type { AuditEntry } from './domain/audit.ts';
 
 /** An integration in an API answer. */
 export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken'> {
@@ -127,4 +128,9 @@ export interface TestRunAnswer {
   execution: Execution;
   response?: FlowResponse;
   error?: Execution['error'];
+}
+
+/** `GET /api/audit`'s answer: newest first. */
+export interface AuditAnswer {
+  entries: AuditEntry[];
 }
