@@ -8,7 +8,9 @@ import type { Lead } from '../../../core/domain/lead.ts';
 import type { Execution } from '../../../core/domain/execution.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import type { FlowIssue } from '../../../core/flow/validate.ts';
+import type { AuditQuery } from '../../../core/domain/audit.ts';
 import type {
+  AuditAnswer,
   ExecutionQuery,
   FlowSummary,
   FromTemplateRequest,
@@ -112,6 +114,9 @@ export const api = {
   rerunExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/rerun`),
   /** Retries a failed execution from its failed node with the recorded input. */
   retryExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/retry`),
+
+  /** The audit log, newest first (admins only). */
+  audit: (query: AuditQuery) => call<AuditAnswer>('GET', `/api/audit?${searchOf({ limit: 50, ...query })}`).then((a) => a.entries),
 };
 
 /** A query string of the values that are set. */

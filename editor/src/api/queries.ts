@@ -10,6 +10,7 @@
  */
 import { QueryClient, queryOptions, useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
+import type { AuditQuery } from '../../../core/domain/audit.ts';
 import { api, ApiError, type ExecutionQuery, type LeadPage, type LeadQuery } from './client.ts';
 
 /**
@@ -42,6 +43,10 @@ export const keys = {
   openFlow: (id: string) => ['open-flow', id] as const,
   integrations: ['integrations'] as const,
   offers: ['offers'] as const,
+  audit: {
+    all: ['audit'] as const,
+    list: (query: AuditQuery) => ['audit', 'list', query] as const,
+  },
   leads: {
     all: ['leads'] as const,
     list: (query: LeadQuery) => ['leads', 'list', query] as const,
@@ -220,4 +225,12 @@ export function useRunAgain() {
       how === 'rerun' ? api.rerunExecution(id) : api.retryExecution(id),
     onSuccess: () => invalidate(client, keys.executions.all, keys.leads.all),
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// the audit log
+
+/** The audit log's page for the filters given; always fetched again when the screen opens (every change adds to it). */
+export function useAudit(query: AuditQuery) {
+  return useQuery({ queryKey: keys.audit.list(query), queryFn: () => api.audit(query), placeholderData: keepPreviousData });
 }
