@@ -10,6 +10,7 @@ import type { Job } from './domain/job.ts';
 import type { Execution } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
+import type { AuditEntry } from './domain/audit.ts';
 
 /** An integration in an API answer. */
 export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken' | 'previousToken'> {
@@ -183,4 +184,9 @@ export interface IssuedKey {
   /** The new key, in full. */
   key: string;
   keyId: string;
+}
+
+/** `GET /api/audit`'s answer: newest first. */
+export interface AuditAnswer {
+  entries: AuditEntry[];
 }

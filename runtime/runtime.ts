@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { pino, type Logger } from 'pino';
 import type { Agent } from 'undici';
 import { openStores } from './store/index.ts';
@@ -43,6 +43,8 @@ import { ExecutionLog } from './services/executions.ts';
 import { templateRoutes } from './http/templates.ts';
 import { TemplateService } from './services/templates.ts';
 import { homeRoutes } from './http/home.ts';
+import { AuditLog, withAuditContext } from './services/audit.ts';
+import { auditRoutes } from './http/audit.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { cors, securityHeaders } from './http/security-headers.ts';
 import { bodyParsers, bodyTooLarge } from './http/body-limits.ts';
@@ -65,6 +67,11 @@ export interface RuntimeOptions {
   allowPrivateTargets?: boolean;
   /** Origins a browser may call the API from besides the runtime's own (`LEADFLOW_CORS_ORIGINS`); none unless given. */
   corsOrigins?: string[];
+  /**
+   * Middleware mounted before the routes, after the body parsers. For tests only: one that sets
+   * `res.locals.user` stands in for the session middleware (the audit log's actor).
+   */
+  beforeRoutes?: RequestHandler[];
 }
 
 export interface Runtime {
@@ -78,6 +85,8 @@ export interface Runtime {
   /** Who posts leads, and their intake keys. */
   sources: SourceService;
   checks: StatusChecks;
+  /** The audit log of configuration changes and sensitive actions. */
+  audit: AuditLog;
   /** The outbound policy every request the runtime makes is checked against. */
   outbound: OutboundPolicy;
   log: Logger;
@@ -90,7 +99,8 @@ const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.logger ?? pino({ level: 'info' });
-  const { config, leads: store } = await openStores(options.dataDir);
+  const { config, leads: store, audit: auditStore } = await openStores(options.dataDir);
+  const audit = new AuditLog(auditStore, log);
   const registry = await loadNodeRegistry();
   const outbound: OutboundPolicy = { allowPrivate: options.allowPrivateTargets === true };
   // one agent for every outgoing request (nodes and postbacks), so one policy covers them all
@@ -105,15 +115,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const refreshChecks = () => {
     void checks?.refresh().catch((error) => log.error({ err: error }, 'status checks: refreshing the schedules failed'));
   };
-  const leadService = new LeadService(config, store, wake);
-  const flows = new FlowService(config, registry, refreshChecks);
-  const runner = new FlowRunner(config, store, leadService, flows, executor, wake);
+  const leadService = new LeadService(config, store, wake, audit);
+  const flows = new FlowService(config, registry, refreshChecks, audit);
+  const runner = new FlowRunner(config, store, leadService, flows, executor, wake, audit);
   const sources = new SourceService(config);
   const intake = new IntakeService(config, store, runner, sources, wake);
   const inbound = new InboundPostbacks(config, runner);
-  const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks);
+  const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks, audit);
   checks = new StatusChecks(config, store, runner, registry, log);
-  const offers = new OfferService(config, outbound);
+  const offers = new OfferService(config, outbound, audit);
 
   queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,
@@ -131,6 +141,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(cors(options.corsOrigins ?? []));
   // each route under its own body limit (body-limits.ts): intake and postbacks small, flow saves large
   app.use(bodyParsers());
+  app.use(express.json({ limit: '1mb' }));
+  app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  // every request's audit entries name res.locals.user, read when each is recorded (see services/audit.ts)
+  app.use((_req, res, next) => withAuditContext(res.locals, next));
+  for (const middleware of options.beforeRoutes ?? []) app.use(middleware);
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
@@ -147,6 +162,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(webmasterRoutes(offers));
   app.use(sourceRoutes(sources));
   app.use(executionRoutes(new ExecutionLog(store), runner));
+  app.use(auditRoutes(audit));
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(express.static(EDITOR_DIST, { index: 'index.html' }));
   } else {
@@ -167,6 +183,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     offers,
     sources,
     checks,
+    audit,
     outbound,
     log,
     async listen(port, host = '0.0.0.0') {

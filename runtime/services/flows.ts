@@ -10,6 +10,7 @@ import type { ConfigStore, StoredFlow } from '../store/types.ts';
 import { describeIssues, validateFlow, type FlowIssue } from '../../core/flow/validate.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
+import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 /** A flow as lists show it: without its versions' documents. */
 export interface FlowSummary {
@@ -28,6 +29,7 @@ export class FlowService {
     private readonly registry: NodeRegistry,
     /** Told after every save or removal (the status-check schedules follow the flows). */
     private readonly onChange: () => void = () => {},
+    private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
 
   /** Checks a document; the issues name the node and the field. */
@@ -60,10 +62,37 @@ export class FlowService {
   /** Validates and saves a new version. */
   async save(doc: unknown, savedBy: string): Promise<FlowDoc> {
     const flow = this.check(doc);
+    const previous = await this.config.getFlow(flow.id);
     const saved = await this.config.saveFlowVersion(flow, savedBy);
     this.current.set(saved.id, saved);
     this.onChange();
+    await this.recordSave(previous, saved);
     return saved;
+  }
+
+  /**
+   * The audit entry of a save: version numbers and what changed, not the documents (every
+   * version is kept in the store anyway). A save identical to an older version is a roll-back.
+   */
+  private async recordSave(previous: StoredFlow | undefined, saved: FlowDoc): Promise<void> {
+    const after = { version: saved.version, name: saved.name, event: saved.event };
+    if (!previous) {
+      await this.audit.record({ action: 'flow.create', resourceType: 'flow', resourceId: saved.id, after });
+      return;
+    }
+    const prior = previous.versions.find((v) => v.version === previous.currentVersion)?.flow;
+    const same = stableJson({ ...saved, version: 0 });
+    const restored = previous.versions.findLast(
+      (v) => v.version !== previous.currentVersion && stableJson({ ...v.flow, version: 0 }) === same,
+    );
+    await this.audit.record({
+      action: restored ? 'flow.rollback' : 'flow.save',
+      resourceType: 'flow',
+      resourceId: saved.id,
+      before: prior && { version: prior.version, name: prior.name, event: prior.event },
+      after: { ...after, changes: prior ? flowChanges(prior, saved) : undefined },
+      note: restored ? `rolled back to version ${restored.version}` : undefined,
+    });
   }
 
   async list(): Promise<FlowSummary[]> {
@@ -113,10 +142,43 @@ export class FlowService {
     const integrations = await this.config.listIntegrations();
     const user = integrations.find((i) => Object.values(i.flows).includes(id));
     if (user) throw new DomainError('conflict', `integration "${user.id}" uses this flow`, { field: 'id' });
+    const stored = await this.config.getFlow(id);
     if (!(await this.config.deleteFlow(id))) throw new DomainError('not_found', `no flow "${id}"`, { field: 'id' });
     this.current.delete(id);
     this.onChange();
+    await this.audit.record({
+      action: 'flow.delete',
+      resourceType: 'flow',
+      resourceId: id,
+      before: stored && { version: stored.currentVersion, name: stored.name, event: stored.event, versions: stored.versions.length },
+    });
   }
+}
+
+/** What a save changed, by node and edge id: small enough for every audit entry. */
+function flowChanges(before: FlowDoc, after: FlowDoc) {
+  const byId = <T extends { id: string }>(items: T[]) => new Map(items.map((item) => [item.id, stableJson(item)]));
+  const compare = (old: Map<string, string>, now: Map<string, string>) => ({
+    added: [...now.keys()].filter((id) => !old.has(id)),
+    removed: [...old.keys()].filter((id) => !now.has(id)),
+    changed: [...now.keys()].filter((id) => old.has(id) && old.get(id) !== now.get(id)),
+  });
+  const { nodes: _n, edges: _e, version: _v, ...restBefore } = before;
+  const { nodes: _n2, edges: _e2, version: _v2, ...restAfter } = after;
+  return {
+    nodes: compare(byId(before.nodes), byId(after.nodes)),
+    edges: compare(byId(before.edges), byId(after.edges)),
+    settings: stableJson(restBefore) !== stableJson(restAfter),
+  };
+}
+
+/** JSON with object keys sorted, so two equal documents compare equal whatever their key order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
 }
 
 function summary(flow: StoredFlow): FlowSummary {

@@ -16,6 +16,7 @@ import { integrationReadiness, isSet, type Readiness, type ReadinessSources } fr
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
 import { cidrProblem } from './postback-in.ts';
+import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -122,6 +123,7 @@ export class IntegrationService {
     private readonly descriptors: DescriptorLookup,
     /** Told after every write (the status-check schedules follow the configuration). */
     private readonly onChange: () => void = () => {},
+    private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
 
   /** `GET /api/integrations/:id`'s answer: the integration with its readiness. */
@@ -212,7 +214,7 @@ export class IntegrationService {
       flows: {},
       postbackToken: newToken(),
     };
-    return this.write(integration, input);
+    return this.write(integration, input, true);
   }
 
   /** Changes the fields given; `settings` and `offers` are replaced whole, secrets and flows per key. */
@@ -223,11 +225,13 @@ export class IntegrationService {
   }
 
   async remove(id: string): Promise<void> {
+    const stored = await this.config.getIntegration(id);
     if (!(await this.config.deleteIntegration(id))) throw new DomainError('not_found', `no integration "${id}"`, { field: 'id' });
     this.onChange();
+    await this.audit.record({ action: 'integration.delete', resourceType: 'integration', resourceId: id, before: stored });
   }
 
-  private async write(current: Integration, input: IntegrationInput): Promise<IntegrationView> {
+  private async write(current: Integration, input: IntegrationInput, creating = false): Promise<IntegrationView> {
     const next: Integration = {
       ...current,
       name: input.name ?? current.name,
@@ -272,6 +276,21 @@ export class IntegrationService {
     if (next.enabled && !readiness.ready) throw notReady(readiness);
     await this.config.putIntegration(next);
     this.onChange();
+    // the stored records go to the log, which replaces the secrets and the token itself
+    const switched = !creating && next.enabled !== current.enabled;
+    await this.audit.record({
+      action: creating
+        ? 'integration.create'
+        : switched
+          ? next.enabled
+            ? 'integration.enable'
+            : 'integration.disable'
+          : 'integration.update',
+      resourceType: 'integration',
+      resourceId: next.id,
+      before: creating ? undefined : current,
+      after: next,
+    });
     return this.present(next, readiness);
   }
 }

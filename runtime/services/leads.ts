@@ -12,12 +12,20 @@ import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
 import { parseLeadInput } from './lead-input.ts';
+import { NO_AUDIT, type AuditRecorder } from './audit.ts';
+
+/** What a stage change by hand is recorded with: the lead's stage and its details, not its personal fields. */
+function stageOf(lead: Lead) {
+  const { stage, status, reason, statusComment, payout } = lead;
+  return { stage, status, reason, statusComment, payout };
+}
 
 export class LeadService {
   constructor(
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
     private readonly onJobs: () => void = () => {},
+    private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
 
   async get(id: number): Promise<Lead> {
@@ -59,6 +67,12 @@ export class LeadService {
     if (lead.stage !== 'new') throw new DomainError('conflict', `the lead is ${lead.stage}, not new`, { field: 'stage' });
     await this.store.enqueue([{ kind: 'lead.new', leadId: lead.id, integrationId: lead.integration }]);
     this.onJobs();
+    await this.audit.record({
+      action: 'lead.deliver',
+      resourceType: 'lead',
+      resourceId: String(lead.id),
+      note: 'queued for delivery again',
+    });
     return { id: lead.id, queued: true };
   }
 
@@ -131,7 +145,7 @@ export class LeadService {
     if (!canMoveStage(lead.stage, change.stage)) {
       throw new DomainError('conflict', `a lead in ${lead.stage} cannot move to ${change.stage}`, { field: 'stage' });
     }
-    return this.applyUpdate(
+    const result = await this.applyUpdate(
       lead,
       {
         stage: change.stage,
@@ -142,6 +156,15 @@ export class LeadService {
       },
       'manual',
     );
+    await this.audit.record({
+      action: 'lead.stage',
+      resourceType: 'lead',
+      resourceId: String(lead.id),
+      before: stageOf(lead),
+      after: stageOf(result.lead),
+      note: result.stageChanged ? undefined : 'the stage did not change',
+    });
+    return result;
   }
 
   /** Finds the lead a change is about: by our id or the target's, always within the integration. */

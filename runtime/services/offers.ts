@@ -8,6 +8,7 @@ import type { ConfigStore } from '../store/types.ts';
 import type { Offer, Webmaster } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-policy.ts';
+import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -99,6 +100,7 @@ export class OfferService {
     private readonly config: ConfigStore,
     /** The runtime's outbound policy, which webmasters' postback URLs must keep to. */
     private readonly outbound: OutboundPolicy,
+    private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
 
   list(): Promise<Offer[]> {
@@ -122,12 +124,22 @@ export class OfferService {
   /** Creates or replaces an offer. */
   async put(body: unknown, id?: string): Promise<Offer> {
     const offer = checked(checkOffer, body, id, 'offer');
+    const before = await this.config.getOffer(offer.id);
     await this.config.putOffer(offer);
+    await this.audit.record({
+      action: before ? 'offer.update' : 'offer.create',
+      resourceType: 'offer',
+      resourceId: offer.id,
+      before,
+      after: offer,
+    });
     return offer;
   }
 
   async remove(id: string): Promise<void> {
+    const before = await this.config.getOffer(id);
     if (!(await this.config.deleteOffer(id))) throw new DomainError('not_found', `no offer "${id}"`, { field: 'id' });
+    await this.audit.record({ action: 'offer.delete', resourceType: 'offer', resourceId: id, before });
   }
 
   listWebmasters(): Promise<Webmaster[]> {
@@ -146,11 +158,21 @@ export class OfferService {
     for (const [stream, url] of Object.entries(webmaster.streamPostbackUrls ?? {})) {
       assertTargetAllowed(url, `streamPostbackUrls.${stream}`, this.outbound);
     }
+    const before = await this.config.getWebmaster(webmaster.id);
     await this.config.putWebmaster(webmaster);
+    await this.audit.record({
+      action: before ? 'webmaster.update' : 'webmaster.create',
+      resourceType: 'webmaster',
+      resourceId: webmaster.id,
+      before,
+      after: webmaster,
+    });
     return webmaster;
   }
 
   async removeWebmaster(id: string): Promise<void> {
+    const before = await this.config.getWebmaster(id);
     if (!(await this.config.deleteWebmaster(id))) throw new DomainError('not_found', `no webmaster "${id}"`, { field: 'id' });
+    await this.audit.record({ action: 'webmaster.delete', resourceType: 'webmaster', resourceId: id, before });
   }
 }

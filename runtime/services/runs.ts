@@ -13,6 +13,7 @@ import { REDACTED } from '../engine/redact.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { FlowService } from './flows.ts';
 import type { LeadService } from './leads.ts';
+import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 function sourceOf(event: FlowEvent): StageSource {
   if (event === 'postback.in') return 'postback';
@@ -36,6 +37,7 @@ export class FlowRunner {
     private readonly flows: FlowService,
     private readonly executor: Executor,
     private readonly onJobs: () => void,
+    private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
 
   async integration(id: string): Promise<Integration> {
@@ -88,7 +90,7 @@ export class FlowRunner {
       postbacks: { send: async () => {} },
     };
     const status = flow.event.startsWith('status.');
-    return this.executor.run(
+    const result = await this.executor.run(
       {
         flow,
         event: flow.event,
@@ -101,6 +103,14 @@ export class FlowRunner {
       },
       services,
     );
+    await this.audit.record({
+      action: 'flow.test',
+      resourceType: 'flow',
+      resourceId: flow.id,
+      after: { version: flow.version, integration: integration.id, lead: lead.id || undefined, execution: result.execution.id },
+      note: `test run against integration "${integration.id}"`,
+    });
+    return result;
   }
 
   /**
@@ -108,6 +118,12 @@ export class FlowRunner {
    * lead as it is now, a postback or a status batch with the trigger it had.
    */
   async rerun(executionId: number): Promise<RunResult> {
+    const result = await this.rerunRecorded(executionId);
+    await this.recordRunAgain('execution.rerun', executionId, result);
+    return result;
+  }
+
+  private async rerunRecorded(executionId: number): Promise<RunResult> {
     const execution = await this.recorded(executionId);
     const integration = await this.integration(execution.integrationId);
     const flow = await this.flowFor(integration, execution.event);
@@ -124,6 +140,24 @@ export class FlowRunner {
    * redacted, so a step whose recorded input held one cannot be retried this way (re-run instead).
    */
   async retryFromFailure(executionId: number): Promise<RunResult> {
+    const result = await this.retryRecorded(executionId);
+    await this.recordRunAgain('execution.retry', executionId, result);
+    return result;
+  }
+
+  /** A re-run or retry, recorded on the execution it started from, naming the one it made. */
+  private async recordRunAgain(action: string, executionId: number, result: RunResult): Promise<void> {
+    const { id, state, flowId, flowVersion, leadId } = result.execution;
+    await this.audit.record({
+      action,
+      resourceType: 'execution',
+      resourceId: String(executionId),
+      after: { execution: id, state, flow: flowId, version: flowVersion, lead: leadId },
+      note: `made execution ${id}`,
+    });
+  }
+
+  private async retryRecorded(executionId: number): Promise<RunResult> {
     const execution = await this.recorded(executionId);
     const failedAt = execution.steps.findLastIndex((step) => step.state === 'error');
     if (execution.state !== 'error' || failedAt < 0) {

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CONFIG_FILE, openLowdbConfigStore } from './lowdb.ts';
 import { openSqliteLeadStore } from './sqlite.ts';
-import type { ConfigStore, LeadStore } from './types.ts';
+import type { AuditStore, ConfigStore, LeadStore } from './types.ts';
 
 export type * from './types.ts';
 export { CONFIG_FILE };
@@ -18,6 +18,8 @@ export const LEADS_FILE = 'leads.sqlite';
 export interface Stores {
   config: ConfigStore;
   leads: LeadStore;
+  /** The audit log; the embedded backend keeps it in the lead store's SQLite file. */
+  audit: AuditStore;
 }
 
 /**
@@ -32,5 +34,5 @@ export async function openStores(dataDir: string): Promise<Stores> {
   await fs.mkdir(dataDir, { recursive: true });
   const config = await openLowdbConfigStore(dataDir);
   const leads = openSqliteLeadStore(path.join(dataDir, LEADS_FILE));
-  return { config, leads };
+  return { config, leads, audit: leads };
 }

@@ -4,6 +4,8 @@
  */
 import type { FlowEvent } from '../../core/domain/config.ts';
 import type { Lead, LeadInput, Stage, StageChange, StageSource } from '../../core/domain/lead.ts';
+import type { AuditEntry, AuditResource } from '../../core/domain/audit.ts';
+import type { Role } from '../../core/domain/user.ts';
 import { expandStepInputs, type Execution, type ExecutionState, type Job, type JobKind, type JobState } from './types.ts';
 
 export interface LeadRow {
@@ -149,4 +151,24 @@ export function executionFromRow(row: ExecutionRow): Execution {
       trigger: fromJson(row.trigger),
     }),
   );
+}
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: Role | null;
+  action: string;
+  resource_type: AuditResource;
+  resource_id: string;
+  before: string | null;
+  after: string | null;
+  note: string | null;
+}
+
+export function auditFromRow(row: AuditRow): AuditEntry {
+  const entry: AuditEntry = { id: row.id, at: row.at, action: row.action, resourceType: row.resource_type, resourceId: row.resource_id };
+  if (row.actor_id !== null) entry.actor = { id: row.actor_id, name: row.actor_name ?? row.actor_id, role: row.actor_role ?? 'viewer' };
+  return setPresent(entry, { before: fromJson(row.before), after: fromJson(row.after), note: row.note });
 }

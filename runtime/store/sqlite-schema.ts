@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -96,6 +96,24 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE leads ADD COLUMN source TEXT;
   `,
+  // 3 → 4: the audit log (who changed what, before and after, secrets already replaced); append-only
+  `
+  CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor_id TEXT,
+    actor_name TEXT,
+    actor_role TEXT,
+    action TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    before TEXT,
+    after TEXT,
+    note TEXT
+  );
+  CREATE INDEX IF NOT EXISTS audit_resource ON audit (resource_type, resource_id, id);
+  CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor_id, id);
+  `,
 ];
 
 /** Brings a file up to {@link SCHEMA_VERSION}; refuses a file a newer runtime wrote. */
@@ -181,5 +199,9 @@ export function prepare(db: SqliteDatabase) {
          @trigger, @steps, @started_at, @duration_ms)`,
     ),
     getExecution: db.prepare('SELECT * FROM executions WHERE id = ?'),
+    insertAudit: db.prepare(
+      `INSERT INTO audit (at, actor_id, actor_name, actor_role, action, resource_type, resource_id, before, after, note)
+       VALUES (@at, @actor_id, @actor_name, @actor_role, @action, @resource_type, @resource_id, @before, @after, @note)`,
+    ),
   };
 }

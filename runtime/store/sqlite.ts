@@ -10,15 +10,32 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { Lead, LeadInput, StageChange } from '../../core/domain/lead.ts';
-import type { Execution, Job, JobKind, LeadBatchQuery, LeadChange, LeadQuery, LeadStore, NewExecution, NewJob } from './types.ts';
+import type {
+  AuditEntry,
+  AuditQuery,
+  AuditStore,
+  Execution,
+  Job,
+  JobKind,
+  LeadBatchQuery,
+  LeadChange,
+  LeadQuery,
+  LeadStore,
+  NewAuditEntry,
+  NewExecution,
+  NewJob,
+} from './types.ts';
+import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
 import { StageConflict } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
 import {
+  auditFromRow,
   executionFromRow,
   historyFromRow,
   jobFromRow,
   leadFromRow,
   toJson,
+  type AuditRow,
   type ExecutionRow,
   type HistoryRow,
   type JobRow,
@@ -30,7 +47,7 @@ export { SCHEMA_VERSION } from './sqlite-schema.ts';
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
-export class SqliteLeadStore implements LeadStore {
+export class SqliteLeadStore implements LeadStore, AuditStore {
   readonly db: SqliteDatabase;
   private readonly sql: ReturnType<typeof prepare>;
   /** Statements for the filter combinations of the list queries, prepared on first use. */
@@ -259,6 +276,36 @@ export class SqliteLeadStore implements LeadStore {
     return (this.page('executions', filters, query.limit) as ExecutionRow[]).map(executionFromRow);
   }
 
+  async appendAudit(entry: NewAuditEntry): Promise<number> {
+    const { lastInsertRowid } = await this.write(() =>
+      this.sql.insertAudit.run({
+        at: entry.at,
+        actor_id: entry.actor?.id ?? null,
+        actor_name: entry.actor?.name ?? null,
+        actor_role: entry.actor?.role ?? null,
+        action: entry.action,
+        resource_type: entry.resourceType,
+        resource_id: entry.resourceId,
+        before: toJson(entry.before),
+        after: toJson(entry.after),
+        note: entry.note ?? null,
+      }),
+    );
+    return Number(lastInsertRowid);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const system = query.actor === SYSTEM_ACTOR;
+    const filters: Array<[string, string, unknown]> = [
+      ['actor', system ? 'actor_id IS NULL AND @actor IS NOT NULL' : 'actor_id = @actor', query.actor],
+      ['resourceType', 'resource_type = @resourceType', query.resourceType],
+      ['resourceId', 'resource_id = @resourceId', query.resourceId],
+      ['before', 'id < @before', query.before],
+    ];
+    const cacheTag = system ? 'audit-system' : 'audit';
+    return (this.page('audit', filters, query.limit, cacheTag) as AuditRow[]).map(auditFromRow);
+  }
+
   async close(): Promise<void> {
     if (this.batch) this.commit(this.batch);
     if (this.db.open) this.db.close();
@@ -347,9 +394,14 @@ export class SqliteLeadStore implements LeadStore {
    * is its own statement, prepared once, so SQLite can pick the matching index (a catch-all
    * `(@x IS NULL OR col = @x)` would defeat it).
    */
-  private page(table: 'leads' | 'executions', filters: Array<[string, string, unknown]>, limit: number | undefined): unknown[] {
+  private page(
+    table: 'leads' | 'executions' | 'audit',
+    filters: Array<[string, string, unknown]>,
+    limit: number | undefined,
+    cacheTag: string = table,
+  ): unknown[] {
     const used = filters.filter(([, , value]) => value !== undefined);
-    const cacheKey = `${table}:${used.map(([name]) => name).join(',')}`;
+    const cacheKey = `${cacheTag}:${used.map(([name]) => name).join(',')}`;
     let statement = this.listStatements.get(cacheKey);
     if (!statement) {
       const where = used.length ? `WHERE ${used.map(([, clause]) => clause).join(' AND ')}` : '';

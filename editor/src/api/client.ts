@@ -8,7 +8,9 @@ import type { Lead } from '../../../core/domain/lead.ts';
 import type { Execution } from '../../../core/domain/execution.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import type { FlowIssue } from '../../../core/flow/validate.ts';
+import type { AuditQuery } from '../../../core/domain/audit.ts';
 import type {
+  AuditAnswer,
   ExecutionQuery,
   FlowSummary,
   FromTemplateRequest,
@@ -127,6 +129,8 @@ export const api = {
   rotateSourceKey: (id: string, rotation: KeyRotation) => call<IssuedKey>('POST', `/api/sources/${encodeURIComponent(id)}/keys`, rotation),
   revokeSourceKey: (id: string, keyId: string) =>
     call<SourceView>('DELETE', `/api/sources/${encodeURIComponent(id)}/keys/${encodeURIComponent(keyId)}`),
+  /** The audit log, newest first (admins only). */
+  audit: (query: AuditQuery) => call<AuditAnswer>('GET', `/api/audit?${searchOf({ limit: 50, ...query })}`).then((a) => a.entries),
 };
 
 /** A query string of the values that are set. */

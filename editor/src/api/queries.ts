@@ -10,6 +10,7 @@
  */
 import { QueryClient, queryOptions, useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
+import type { AuditQuery } from '../../../core/domain/audit.ts';
 import { api, ApiError, type ExecutionQuery, type LeadPage, type LeadQuery } from './client.ts';
 
 /**
@@ -49,6 +50,10 @@ export const keys = {
     all: ['templates'] as const,
     /** A template as the runtime reads it from `flows/templates/`; it does not change while the runtime runs. */
     one: (id: string) => ['templates', 'one', id] as const,
+  },
+  audit: {
+    all: ['audit'] as const,
+    list: (query: AuditQuery) => ['audit', 'list', query] as const,
   },
   leads: {
     all: ['leads'] as const,
@@ -339,4 +344,12 @@ export function useRevokeSourceKey() {
 export function useDeleteSource() {
   const client = useQueryClient();
   return useMutation({ mutationFn: api.deleteSource, onSuccess: () => invalidate(client, sourcesKey) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// the audit log
+
+/** The audit log's page for the filters given; always fetched again when the screen opens (every change adds to it). */
+export function useAudit(query: AuditQuery) {
+  return useQuery({ queryKey: keys.audit.list(query), queryFn: () => api.audit(query), placeholderData: keepPreviousData });
 }

@@ -1,6 +1,6 @@
 /**
  * The shell: top bar, the screen the address names (`#/`, `#/flows/ID`, `#/integrations[/ID]`,
- * `#/leads[/ID]`, `#/log[/ID]`, filters after `?`) and the notices. The node catalog is loaded once
+ * `#/leads[/ID]`, `#/log[/ID]`, `#/audit`, filters after `?`) and the notices. The node catalog is loaded once
  * here (through the query cache); every screen draws from it.
  */
 import { lazy, Suspense, useState } from 'react';
@@ -15,6 +15,7 @@ const LeadsPage = lazy(() => import('../leads/LeadsPage.tsx').then((m) => ({ def
 const LeadPage = lazy(() => import('../leads/LeadPage.tsx').then((m) => ({ default: m.LeadPage })));
 const LogPage = lazy(() => import('../log/LogPage.tsx').then((m) => ({ default: m.LogPage })));
 const SourcesPage = lazy(() => import('../sources/SourcesPage.tsx').then((m) => ({ default: m.SourcesPage })));
+const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 const ExecutionPage = lazy(() => import('../log/ExecutionPage.tsx').then((m) => ({ default: m.ExecutionPage })));
 import { Notices } from './Notices.tsx';
 import { useRoute } from './route.ts';
@@ -52,6 +53,7 @@ export function App() {
   else if (section === 'log' && id) screen = <ExecutionPage key={id} executionId={Number(id)} />;
   else if (section === 'log') screen = <LogPage />;
   else if (section === 'sources') screen = <SourcesPage />;
+  else if (section === 'audit') screen = <AuditPage />;
   else screen = <FlowList />;
 
   return (
@@ -76,6 +78,9 @@ export function App() {
           </a>
           <a href="#/sources" className={section === 'sources' ? 'is-on' : ''} data-testid="nav-sources">
             Sources
+          </a>
+          <a href="#/audit" className={section === 'audit' ? 'is-on' : ''} data-testid="nav-audit">
+            Audit
           </a>
         </nav>
         <span className="lf-toolbar__spacer" />
