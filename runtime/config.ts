@@ -10,9 +10,11 @@
  * | `LEADFLOW_PUBLIC_URL` | http://localhost:PORT | how targets reach us, for the postback URLs we show |
  * | `LEADFLOW_WORKERS` | 32 | deliveries and postbacks run at once |
  * | `LEADFLOW_ALLOW_PRIVATE_TARGETS` | on only while the sandbox targets run | flows and postbacks may reach private, loopback and other internal addresses (never link-local/metadata) |
+ * | `LEADFLOW_SECRET_KEY` | a key file `secret.key` in the data folder | the key integration secrets are sealed with in `config.json`: 32 bytes as base64 or hex |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
+import { parseSecretKey } from './store/secret-box.ts';
 
 export interface RuntimeConfig {
   port: number;
@@ -26,6 +28,14 @@ export interface RuntimeConfig {
   allowPrivateTargets: boolean;
   /** Where that came from, for the start-up log. */
   allowPrivateTargetsSource: 'env' | 'default';
+  /** `LEADFLOW_SECRET_KEY`'s 32 bytes; unset: the data folder's key file (see `store/secret-box.ts`). */
+  secretKey: Buffer | undefined;
+}
+
+/** `LEADFLOW_SECRET_KEY` parsed; throws, naming the variable, when it is not 32 bytes of base64 or hex. */
+export function secretKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  const value = env.LEADFLOW_SECRET_KEY;
+  return value === undefined || value === '' ? undefined : parseSecretKey(value, 'LEADFLOW_SECRET_KEY');
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -59,5 +69,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     // the bundled sandbox targets listen on 127.0.0.1: the demo cannot work without reaching them
     allowPrivateTargets: allowPrivateSet ? flag('LEADFLOW_ALLOW_PRIVATE_TARGETS', allowPrivate) : sandboxPort !== undefined,
     allowPrivateTargetsSource: allowPrivateSet ? 'env' : 'default',
+    secretKey: secretKeyFromEnv(env),
   };
 }
