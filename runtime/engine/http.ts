@@ -10,8 +10,10 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpClient, HttpExchange, HttpRequestSpec } from '../../core/node/contract.ts';
+import type { Integration } from '../../core/domain/config.ts';
 import type { HttpRecord } from '../store/types.ts';
 import { guardedConnector, outboundRefusalOf, type OutboundPolicy } from './outbound-policy.ts';
+import { formsPattern, secretForms } from './redact.ts';
 
 /** Answers bigger than this are cut off: a target that streams forever must not eat the memory. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -24,6 +26,83 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
  */
 export function createAgent(policy: OutboundPolicy = { allowPrivate: true }): Agent {
   return new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1, connect: guardedConnector(policy) });
+}
+
+/**
+ * A request that carries one of the integration's secrets to a host outside its allowed hosts. The
+ * request is not sent, and the node fails for good: retrying cannot change where it points.
+ */
+export class SecretHostRefused extends Error {
+  readonly code = 'secret_not_allowed';
+  constructor(
+    /** The secret's name (never its value). */
+    readonly secret: string,
+    readonly host: string,
+    allowed: readonly string[],
+  ) {
+    super(
+      `the request carries the secret "${secret}" to ${host}, which is not among the integration's allowed hosts (${
+        allowed.length ? allowed.join(', ') : 'none: set base_url or allowedHosts'
+      })`,
+    );
+  }
+}
+
+/**
+ * The hosts an integration's secrets may go to: its `allowedHosts`, or when it has none the host of
+ * its `base_url` setting. An entry is `host` (any port), `host:port` (that port only) or `*.domain`
+ * (its subdomains, any port); `base_url`'s host keeps the port it names, if any.
+ */
+export function allowedHostsOf(integration: Pick<Integration, 'allowedHosts' | 'settings'>): string[] {
+  if (integration.allowedHosts?.length) return integration.allowedHosts.map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const base = integration.settings?.base_url;
+  if (!base) return [];
+  try {
+    return [new URL(base).host.toLowerCase()];
+  } catch {
+    return [];
+  }
+}
+
+/** Whether `url`'s host is one of `allowed` (see {@link allowedHostsOf}). */
+export function hostAllowed(url: URL, allowed: readonly string[]): boolean {
+  const hostname = url.hostname.toLowerCase().replace(/\.$/, '');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return allowed.some((entry) => {
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+    if (!match) return false;
+    const [, host, entryPort] = match;
+    if (entryPort !== undefined && entryPort !== port) return false;
+    const name = host.replace(/\.$/, '');
+    return name.startsWith('*.') ? hostname.endsWith(name.slice(1)) : hostname === name;
+  });
+}
+
+/**
+ * The check every request of a run passes before it is sent: a request whose URL, headers or body
+ * holds one of `secrets` in any form redaction knows (`redact.ts`) may go only to `allowed` hosts.
+ * Throws {@link SecretHostRefused} otherwise.
+ */
+export function secretHostGuard(secrets: Record<string, string>, allowed: readonly string[]): (spec: HttpRequestSpec) => void {
+  const patterns = Object.entries(secrets)
+    .filter(([, value]) => typeof value === 'string' && value.length >= 4)
+    .map(([name, value]) => ({ name, pattern: formsPattern(secretForms(value)) }));
+  return (spec) => {
+    if (patterns.length === 0) return;
+    let url: URL;
+    try {
+      url = new URL(spec.url);
+    } catch {
+      return; // undici refuses it without sending anything
+    }
+    if (hostAllowed(url, allowed)) return;
+    const headers = Object.entries(spec.headers ?? {}).map(([name, value]) => `${name}: ${String(value)}`);
+    const texts = [spec.url, ...headers, typeof spec.body === 'string' ? spec.body : ''];
+    for (const { name, pattern } of patterns) {
+      pattern.lastIndex = 0;
+      if (texts.some((text) => ((pattern.lastIndex = 0), pattern.test(text)))) throw new SecretHostRefused(name, url.host, allowed);
+    }
+  };
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -65,14 +144,23 @@ export function createHttpClient(
   signal?: AbortSignal,
   /** Waits for the integration's rate limit before each request. */
   gate?: () => Promise<void>,
+  /** Throws for a request that must not be sent (see {@link secretHostGuard}). */
+  guard?: (spec: HttpRequestSpec) => void,
 ): HttpClient {
   return {
     async send(spec: HttpRequestSpec): Promise<HttpExchange> {
+      const requestRecord: HttpRecord['request'] = { method: spec.method, url: spec.url, headers: spec.headers, body: spec.body };
+      try {
+        guard?.(spec);
+      } catch (error) {
+        // recorded (the executor masks the secret) so the execution shows what was stopped, never sent
+        record({ request: requestRecord, outcome: 'network_error', error: (error as Error).message, durationMs: 0 });
+        throw error;
+      }
       if (gate) await gate();
       const started = performance.now();
       const deadline = AbortSignal.timeout(spec.timeoutMs);
       const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;
-      const requestRecord: HttpRecord['request'] = { method: spec.method, url: spec.url, headers: spec.headers, body: spec.body };
       let exchange: HttpExchange;
       let refused: Error | undefined;
       try {

@@ -29,6 +29,12 @@ const checkBody = ajv.compile({
     flows: { type: 'object', propertyNames: { enum: FLOW_EVENTS }, additionalProperties: { type: ['string', 'null'] } },
     postbackToken: { type: 'string', minLength: 16 },
     rateLimit: { type: 'number', minimum: 0, maximum: 10000 },
+    // where its secrets may be sent (engine/http.ts); empty: the host of base_url
+    allowedHosts: {
+      type: 'array',
+      maxItems: 50,
+      items: { type: 'string', pattern: '^(?:(?:\\*\\.)?[A-Za-z0-9_.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?$' },
+    },
   },
 });
 
@@ -159,6 +165,7 @@ export class IntegrationService {
       offers: input.offers ?? current.offers,
       postbackToken: input.postbackToken ?? current.postbackToken,
       rateLimit: input.rateLimit ?? current.rateLimit,
+      allowedHosts: input.allowedHosts ?? current.allowedHosts,
       secrets: { ...current.secrets },
       flows: { ...current.flows },
     };

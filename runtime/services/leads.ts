@@ -12,6 +12,7 @@ import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
 import { parseLeadInput } from './lead-input.ts';
+import { Redactor } from '../engine/redact.ts';
 
 export class LeadService {
   constructor(
@@ -162,6 +163,7 @@ export class LeadService {
    * our read and our write, the change is decided again on the fresh lead.
    */
   async applyUpdate(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {
+    change = await this.withoutSecrets(lead, change);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.decideAndWrite(lead, change, source);
@@ -170,6 +172,24 @@ export class LeadService {
         lead = await this.get(lead.id);
       }
     }
+  }
+
+  /**
+   * The change with the integration's secrets masked in what it writes to the lead: a target that
+   * echoes the key in its error must not put it in the lead's reason, nor in the webmaster's postback.
+   */
+  private async withoutSecrets(lead: Lead, change: LeadUpdate): Promise<LeadUpdate> {
+    const integration = lead.integration ? await this.config.getIntegration(lead.integration) : undefined;
+    const redactor = new Redactor(Object.values(integration?.secrets ?? {}));
+    if (redactor.empty) return change;
+    const mask = (value: string | undefined) => (value === undefined ? undefined : redactor.text(value));
+    return {
+      ...change,
+      status: mask(change.status),
+      reason: mask(change.reason),
+      comment: mask(change.comment),
+      setEid: mask(change.setEid),
+    };
   }
 
   private async decideAndWrite(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {
