@@ -10,7 +10,9 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpClient, HttpExchange, HttpRequestSpec } from '../../core/node/contract.ts';
-import type { Integration } from '../../core/domain/config.ts';
+import type { FlowEvent, Integration } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import type { ReadinessGap } from '../../core/readiness.ts';
 import type { HttpRecord } from '../store/types.ts';
 import { guardedConnector, outboundRefusalOf, type OutboundPolicy } from './outbound-policy.ts';
 import { formsPattern, secretForms } from './redact.ts';
@@ -103,6 +105,50 @@ export function secretHostGuard(secrets: Record<string, string>, allowed: readon
       if (texts.some((text) => ((pattern.lastIndex = 0), pattern.test(text)))) throw new SecretHostRefused(name, url.host, allowed);
     }
   };
+}
+
+/** The node types whose `url` param is where their request goes. */
+const SENDING_NODES = new Set(['http-request', 'auth-token']);
+
+/**
+ * The check made before a run, where it is knowable: a node of `flow` that names a secret and
+ * whose URL is written with a literal host (`https://evil.example/?k={{secrets.api_key}}`) would
+ * be refused at run time if the host is not allowed; readiness shows it as a gap at once. A URL
+ * whose host comes from a template (`{{integration.settings.base_url}}/…`) is checked at run time only.
+ */
+export function secretHostGaps(
+  flow: Pick<FlowDoc, 'id' | 'nodes'>,
+  event: FlowEvent,
+  integration: Pick<Integration, 'allowedHosts' | 'settings'>,
+): ReadinessGap[] {
+  const allowed = allowedHostsOf(integration);
+  const gaps: ReadinessGap[] = [];
+  for (const node of flow.nodes) {
+    const url = (node.params as { url?: unknown } | undefined)?.url;
+    if (!SENDING_NODES.has(node.type) || typeof url !== 'string') continue;
+    if (!/\{\{\s*secrets\./.test(JSON.stringify(node.params))) continue;
+    const literal = /^\s*(https?:\/\/[^/?#{}\s]+)(?:[/?#]|$)/i.exec(url);
+    let target: URL;
+    try {
+      if (!literal) continue;
+      target = new URL(literal[1]);
+    } catch {
+      continue;
+    }
+    if (hostAllowed(target, allowed)) continue;
+    gaps.push({
+      kind: 'flow-problem',
+      field: `flows.${event}`,
+      event,
+      flowId: flow.id,
+      nodeId: node.id,
+      nodeField: 'params.url',
+      message: `node "${node.id}" sends the integration's secrets to ${target.host}, which is not among its allowed hosts (${
+        allowed.length ? allowed.join(', ') : 'none'
+      }): add it to allowedHosts or send it to base_url`,
+    });
+  }
+  return gaps;
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -13,6 +13,7 @@ import type { DescriptorLookup } from '../../core/flow/validate.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { IntegrationView } from '../../core/api.ts';
+import { secretHostGaps } from '../engine/http.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -106,7 +107,12 @@ export class IntegrationService {
     const secrets = Object.entries(integration.secrets)
       .filter(([, value]) => isSet(value))
       .map(([name]) => name);
-    return integrationReadiness({ ...integration, secrets }, { flows, offers, descriptors: this.descriptors, template });
+    const readiness = integrationReadiness({ ...integration, secrets }, { flows, offers, descriptors: this.descriptors, template });
+    // a flow that would send a secret to a host outside allowedHosts, where its URL says so
+    const hostGaps = Object.entries(integration.flows).flatMap(([event, id]) =>
+      id && flows[id] ? secretHostGaps(flows[id], event as FlowEvent, integration) : [],
+    );
+    return hostGaps.length ? { ready: false, gaps: [...readiness.gaps, ...hostGaps] } : readiness;
   }
 
   private present(integration: Integration, readiness: Readiness): IntegrationView {

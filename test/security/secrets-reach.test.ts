@@ -232,11 +232,12 @@ describe('a flow that uses a secret, run for real', () => {
     const target = await mock(() => ({ body: { ok: true } }));
     const tracker = await mock(() => ({ body: 'ok' }));
     const { t } = await runtimeWithLogs();
-    // allowed: 127.0.0.1; the flow goes to localhost, which reaches the same mock
+    // allowed: 127.0.0.1; a setting sends the flow to localhost, which reaches the same mock (a
+    // host from a template is known at run time only, so the integration can be switched on)
     await setUp(
       t,
-      canaryFlow(`http://localhost:${target.port}`),
-      { settings: { base_url: target.url }, allowedHosts: ['127.0.0.1'] },
+      canaryFlow('{{integration.settings.target_url}}'),
+      { settings: { base_url: target.url, target_url: `http://localhost:${target.port}` }, allowedHosts: ['127.0.0.1'] },
       tracker.url,
     );
 
@@ -265,7 +266,12 @@ describe('a flow that uses a secret, run for real', () => {
     const other = await mock(() => ({ body: { ok: true } }));
     const tracker = await mock(() => ({ body: 'ok' }));
     const { t } = await runtimeWithLogs();
-    await setUp(t, canaryFlow(`http://127.0.0.1:${other.port}`), { settings: { base_url: target.url } }, tracker.url);
+    await setUp(
+      t,
+      canaryFlow('{{integration.settings.target_url}}'),
+      { settings: { base_url: target.url, target_url: `http://127.0.0.1:${other.port}` } },
+      tracker.url,
+    );
 
     const refused = ok(await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD })).body;
     expect(refused.error).toMatchObject({ code: 'secret_not_allowed' });
@@ -292,6 +298,33 @@ describe('a flow that uses a secret, run for real', () => {
 
     expect(run.error).toBeUndefined();
     expect(target.received).toHaveLength(1);
+  });
+
+  it('a flow whose URL names a host outside the allowed list is a readiness gap, so the integration cannot be switched on', async () => {
+    const { t } = await runtimeWithLogs();
+    ok(await t.api('POST', '/api/flows', canaryFlow('http://localhost:9')));
+    ok(await t.api('POST', '/api/offers', { id: 'tea', name: 'Tea', parameters: {} }));
+    const integration = {
+      id: 'crm',
+      name: 'CRM',
+      settings: { base_url: 'http://127.0.0.1:9' },
+      secrets: { api_key: CANARY },
+      offers: ['tea'],
+      flows: { 'lead.new': 'canary-send' },
+    };
+
+    const refused = await t.api('POST', '/api/integrations', { ...integration, enabled: true });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain(
+      `node "send" sends the integration's secrets to localhost:9, which is not among its allowed hosts (127.0.0.1:9)`,
+    );
+    const created = ok(await t.api('POST', '/api/integrations', integration)).body;
+    expect(created.readiness.ready).toBe(false);
+    expect(created.readiness.gaps).toContainEqual(
+      expect.objectContaining({ kind: 'flow-problem', field: 'flows.lead.new', nodeId: 'send', nodeField: 'params.url' }),
+    );
+    const allowed = ok(await t.api('PATCH', '/api/integrations/crm', { allowedHosts: ['localhost'], enabled: true })).body;
+    expect(allowed.readiness).toEqual({ ready: true, gaps: [] });
   });
 
   it('allowedHosts is kept on the integration and refused when it is not a list of hosts', async () => {
