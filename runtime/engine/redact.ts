@@ -67,6 +67,8 @@ export class Redactor {
   private readonly forms = new Set<string>();
   /** The pattern of every form; built on first use after a change. */
   private pattern: RegExp | undefined;
+  /** The shortest form's length: a shorter text holds none, and most texts in a record are short. */
+  private shortest = Infinity;
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -75,7 +77,10 @@ export class Redactor {
   add(secret: string): void {
     if (typeof secret !== 'string' || secret.length < MIN_LENGTH) return;
     this.pattern = undefined;
-    for (const form of secretForms(secret)) this.forms.add(form);
+    for (const form of secretForms(secret)) {
+      this.forms.add(form);
+      this.shortest = Math.min(this.shortest, form.length);
+    }
   }
 
   get empty(): boolean {
@@ -87,7 +92,7 @@ export class Redactor {
    * half-masked. `mask` replaces them (a URL takes `%5Bsecret%5D`).
    */
   text(value: string, mask = REDACTED): string {
-    if (this.forms.size === 0) return value;
+    if (value.length < this.shortest) return value;
     this.pattern ??= formsPattern(this.forms);
     return value.replace(this.pattern, () => mask);
   }
