@@ -30,7 +30,7 @@ import { allowedHostsOf, createHttpClient, SecretHostRefused, secretHostGuard } 
 import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
 import { sharedCodeRunner } from './code-sandbox-pool.ts';
-import { Redactor } from './redact.ts';
+import { REDACTED, Redactor } from './redact.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
 
@@ -189,6 +189,10 @@ export class Executor {
           comment: change.comment === undefined ? undefined : redactor.text(change.comment),
         }),
     };
+    // and a postback a node sends: its URL is stored with the job before it is sent
+    const postbacks: PostbackActions = {
+      send: (postback) => services.postbacks.send({ ...postback, url: redactor.text(postback.url, encodeURIComponent(REDACTED)) }),
+    };
     const steps: StepRecord[] = [];
     let response: FlowResponse | undefined;
     let flowError: NodeError | undefined;
@@ -231,7 +235,7 @@ export class Executor {
         input,
         item,
         request,
-        { ...services, leads },
+        { leads, postbacks },
         definition.usesSecrets ? secretScope : scope,
         redactor,
         guard,

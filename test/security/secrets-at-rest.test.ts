@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Integration } from '../../core/domain/config.ts';
 import { readConfig } from '../../runtime/config.ts';
+import { startRuntime } from '../support/harness.ts';
 import { openStores } from '../../runtime/store/index.ts';
 import {
   KEY_FILE,
@@ -112,6 +113,34 @@ describe('the secret key', () => {
     // and the file is left as it was
     const file = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
     expect(file.integrations[0].secrets.api_key).toMatch(new RegExp(`^enc:v1:${right.id}:`));
+  });
+});
+
+describe('a runtime', () => {
+  it('restarted with another LEADFLOW_SECRET_KEY than its secrets were sealed with refuses to start; with the right one it starts', async () => {
+    const dir = dataDir();
+    const saved = process.env.LEADFLOW_SECRET_KEY;
+    try {
+      process.env.LEADFLOW_SECRET_KEY = Buffer.alloc(32, 8).toString('base64');
+      const first = await startRuntime({ dataDir: dir });
+      const created = await first.api('POST', '/api/integrations', { id: 'crm', name: 'CRM', secrets: { api_key: CANARY } });
+      expect(created.body.secrets).toEqual({ api_key: { set: true } });
+      await first.close();
+      expect(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).not.toContain('CANARY');
+
+      process.env.LEADFLOW_SECRET_KEY = Buffer.alloc(32, 9).toString('hex');
+      await expect(startRuntime({ dataDir: dir })).rejects.toThrow(
+        /"api_key" of integration "crm" was sealed with key [0-9a-f]{8}, but the key in use/,
+      );
+
+      process.env.LEADFLOW_SECRET_KEY = Buffer.alloc(32, 8).toString('hex');
+      const again = await startRuntime({ dataDir: dir });
+      expect((await again.runtime.config.getIntegration('crm'))?.secrets).toEqual({ api_key: CANARY });
+      await again.close();
+    } finally {
+      if (saved === undefined) delete process.env.LEADFLOW_SECRET_KEY;
+      else process.env.LEADFLOW_SECRET_KEY = saved;
+    }
   });
 });
 
