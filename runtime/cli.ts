@@ -4,11 +4,18 @@
  *   leadflow validate <flow.json>
  *   leadflow run <flow.json> --lead <lead.json> [--integration <integration.json>] [--offer <offer.json>]
  *                [--set name=value]… [--secret name=value]… [--json]
+ *   leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]
  *
  * `run` sends real requests to the flow's target but changes no stored lead; it prints the
  * execution node by node (secrets redacted) and exits 1 when the flow failed.
+ *
+ * `rotate-secret-key` re-seals the integration secrets in `$LEADFLOW_DATA/config.json` under a new
+ * key (given, or generated), with the runtime stopped: opened with the current key
+ * (`LEADFLOW_SECRET_KEY`, else the key file), sealed with the new one. A key file is replaced; a key
+ * from the environment is not stored anywhere, so the new one is printed for the operator to set.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Integration, Offer } from '../core/domain/config.ts';
 import type { Lead } from '../core/domain/lead.ts';
@@ -19,11 +26,34 @@ import { loadNodeRegistry } from './engine/registry.ts';
 import { describeIssues, validateFlow } from '../core/flow/validate.ts';
 import { parseLeadInput } from './services/lead-input.ts';
 import { previewLeadUpdate } from './services/runs.ts';
+import { readConfig } from './config.ts';
+import { generateSecretKey, KEY_FILE, loadSecretKey, parseSecretKey, rotateSecretKey, secretKeyOf } from './store/secret-box.ts';
 
 const USAGE = `usage:
   leadflow validate <flow.json>
   leadflow run <flow.json> --lead <lead.json> [--integration <integration.json>] [--offer <offer.json>]
-               [--set name=value]... [--secret name=value]... [--json]`;
+               [--set name=value]... [--secret name=value]... [--json]
+  leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]   (with the runtime stopped)`;
+
+/** `rotate-secret-key`: the data folder's secrets re-sealed under a new key. */
+async function rotateCommand(newKey: string | undefined): Promise<number> {
+  const config = readConfig();
+  const file = path.join(config.dataDir, 'config.json');
+  if (!existsSync(file)) throw new Error(`no ${file}: set LEADFLOW_DATA to the runtime's data folder`);
+  const keyFile = path.join(config.dataDir, KEY_FILE);
+  if (!config.secretKey && !existsSync(keyFile))
+    throw new Error(`no LEADFLOW_SECRET_KEY and no key file ${keyFile}: nothing to rotate from`);
+  const current = await loadSecretKey(config.dataDir, config.secretKey);
+  const generated = newKey === undefined ? generateSecretKey() : undefined;
+  const next = secretKeyOf(parseSecretKey(newKey ?? (generated as string), '--new-key'), 'the new key');
+  const fromEnv = config.secretKey !== undefined;
+  const id = await rotateSecretKey(config.dataDir, current, next, { writeKeyFile: !fromEnv });
+  console.log(`the secrets in ${file} are sealed under key ${id} now (they were under ${current.id})`);
+  if (!fromEnv) console.log(`the key file ${keyFile} holds the new key`);
+  else if (generated) console.log(`start the runtime with LEADFLOW_SECRET_KEY=${generated} (shown once; the old key no longer opens them)`);
+  else console.log('start the runtime with LEADFLOW_SECRET_KEY set to the new key');
+  return 0;
+}
 
 function readJson(file: string, what: string): unknown {
   let text: string;
@@ -100,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
       set: { type: 'string', multiple: true },
       secret: { type: 'string', multiple: true },
       json: { type: 'boolean' },
+      'new-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -108,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
+  if (command === 'rotate-secret-key') return rotateCommand(values['new-key']);
   if (!file) throw new Error(`${command} needs a flow file\n${USAGE}`);
   const registry = await loadNodeRegistry();
   const checked = validateFlow(readJson(file, 'flow'), registry);
@@ -135,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
     enabled: true,
     settings: { ...given.settings, ...pairs(values.set, 'set') },
     secrets: { ...given.secrets, ...pairs(values.secret, 'secret') },
+    allowedHosts: given.allowedHosts,
     offers: [],
     flows: {},
     postbackToken: '',

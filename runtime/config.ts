@@ -12,9 +12,11 @@
  * | `LEADFLOW_ALLOW_PRIVATE_TARGETS` | on only while the sandbox targets run | flows and postbacks may reach private, loopback and other internal addresses (never link-local/metadata) |
  * | `LEADFLOW_CORS_ORIGINS` | (none) | comma list of origins a browser may call the API from (`https://crm.example.com`); unset: CORS closed |
  * | `LEADFLOW_DEMO_INTAKE_KEY` | generated, printed once | the demo source's intake key (at least 24 characters), for scripts and the README's curl example |
+ * | `LEADFLOW_SECRET_KEY` | a key file `secret.key` in the data folder | the key integration secrets are sealed with in `config.json`: 32 bytes as base64 or hex |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
+import { parseSecretKey } from './store/secret-box.ts';
 
 export interface RuntimeConfig {
   port: number;
@@ -32,6 +34,14 @@ export interface RuntimeConfig {
   corsOrigins: string[];
   /** The demo source's intake key; undefined: generated when the demo source is made. */
   demoIntakeKey: string | undefined;
+  /** `LEADFLOW_SECRET_KEY`'s 32 bytes; unset: the data folder's key file (see `store/secret-box.ts`). */
+  secretKey: Buffer | undefined;
+}
+
+/** `LEADFLOW_SECRET_KEY` parsed; throws, naming the variable, when it is not 32 bytes of base64 or hex. */
+export function secretKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  const value = env.LEADFLOW_SECRET_KEY;
+  return value === undefined || value === '' ? undefined : parseSecretKey(value, 'LEADFLOW_SECRET_KEY');
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -87,5 +97,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     allowPrivateTargetsSource: allowPrivateSet ? 'env' : 'default',
     corsOrigins: origins(env.LEADFLOW_CORS_ORIGINS),
     demoIntakeKey: env.LEADFLOW_DEMO_INTAKE_KEY || undefined,
+    secretKey: secretKeyFromEnv(env),
   };
 }

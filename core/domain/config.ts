@@ -68,6 +68,11 @@ export interface Integration {
   postbackSignature?: PostbackSignature;
   /** Requests per second its flows may send to the target; unset or 0: no limit. */
   rateLimit?: number;
+  /**
+   * The hosts a request carrying one of `secrets` may go to: `host` (any port), `host:port` or
+   * `*.domain`. Unset or empty: the host of the `base_url` setting (with its port, if it names one).
+   */
+  allowedHosts?: string[];
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Lead } from '../../core/domain/lead.ts';
 import type { CodeRunner } from '../../core/node/code-sandbox.ts';
 import type {
   FlowResponse,
+  HttpRequestSpec,
   LeadActions,
   NodeContext,
   NodeDefinition,
@@ -25,11 +26,11 @@ import type {
 import { expandStepInputs, type Execution, type HttpRecord, type LeadStore, type StepRecord } from '../store/types.ts';
 import { hasher } from './hash.ts';
 import { flowNeeds } from '../../core/flow/needs.ts';
-import { createHttpClient } from './http.ts';
+import { allowedHostsOf, createHttpClient, SecretHostRefused, secretHostGuard } from './http.ts';
 import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
 import { sharedCodeRunner } from './code-sandbox-pool.ts';
-import { Redactor } from './redact.ts';
+import { REDACTED, Redactor } from './redact.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
 
@@ -145,6 +146,7 @@ class StepTimeout extends Error {}
 
 function asFailure(error: unknown): NodeFailure {
   if (error instanceof StepTimeout) return { code: 'node_timeout', message: error.message, retryable: true };
+  if (error instanceof SecretHostRefused) return { code: error.code, message: error.message, retryable: false };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'node_error', message, retryable: false };
 }
@@ -175,6 +177,22 @@ export class Executor {
       now: startedAt,
     };
     const secretScope = { ...scope, secrets: request.integration.secrets ?? {} };
+    // every request of the run: one carrying a secret goes only to the integration's allowed hosts
+    const guard = secretHostGuard(request.integration.secrets ?? {}, allowedHostsOf(request.integration));
+    // what a node writes to the lead (reason, comment, raw status) is masked like the record
+    const leads: LeadActions = {
+      update: (change) =>
+        services.leads.update({
+          ...change,
+          status: change.status === undefined ? undefined : redactor.text(change.status),
+          reason: change.reason === undefined ? undefined : redactor.text(change.reason),
+          comment: change.comment === undefined ? undefined : redactor.text(change.comment),
+        }),
+    };
+    // and a postback a node sends: its URL is stored with the job before it is sent
+    const postbacks: PostbackActions = {
+      send: (postback) => services.postbacks.send({ ...postback, url: redactor.text(postback.url, encodeURIComponent(REDACTED)) }),
+    };
     const steps: StepRecord[] = [];
     let response: FlowResponse | undefined;
     let flowError: NodeError | undefined;
@@ -217,9 +235,10 @@ export class Executor {
         input,
         item,
         request,
-        services,
+        { leads, postbacks },
         definition.usesSecrets ? secretScope : scope,
         redactor,
+        guard,
         {
           respond: (r) => (response = r),
           nextPage: (cursor) => (nextPage = cursor),
@@ -297,6 +316,7 @@ export class Executor {
     services: RunServices,
     scope: Record<string, unknown>,
     redactor: Redactor,
+    guard: (spec: HttpRequestSpec) => void,
     sinks: { respond: (response: FlowResponse) => void; nextPage: (cursor: unknown) => void },
   ): Promise<{
     record: StepRecord;
@@ -339,6 +359,7 @@ export class Executor {
             (r) => http.push(r),
             controller.signal,
             () => this.rateLimits.wait(request.integration.id, request.integration.rateLimit),
+            guard,
           ),
           hash: hasher,
           code: this.options.code ?? sharedCodeRunner(),
@@ -363,7 +384,7 @@ export class Executor {
       } finally {
         clearTimeout(timer);
       }
-      if (!failure || attempts >= attemptsAllowed) break;
+      if (!failure || attempts >= attemptsAllowed || failure.code === 'secret_not_allowed') break;
       const on = retry?.on ?? RETRY_ON;
       const kind =
         failure.code === 'timeout' || failure.code === 'node_timeout'

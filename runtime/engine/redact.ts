@@ -1,7 +1,13 @@
 /**
  * Secret redaction for everything the runtime records or answers: a secret's value, in any of the
- * forms it travels in (as is, JSON-escaped, URL-encoded), becomes `[secret]`. Masking by value
- * catches a secret wherever a flow put it: a header, a query string, a body, an error message.
+ * forms a template or a node can put it in, becomes `[secret]`. Masking by value catches a secret
+ * wherever a flow put it: a header, a query string, a body, an error message a target echoed.
+ *
+ * The forms ({@link secretForms}): the value as is, upper- or lower-cased, then written as is, URL-encoded
+ * (PHP's `urlencode` and `rawurlencode`), JSON-escaped, hex or base64 (standard and URL-safe, at each
+ * of the three alignments a value can have inside a longer encoded text), and any of those once more
+ * URL-encoded or JSON-escaped. Matching ignores case, which covers upper- or lower-casing after the
+ * encoding (hex in capitals).
  */
 import { phpUrlencode } from '../../core/template/php.ts';
 
@@ -10,10 +16,59 @@ export const REDACTED = '[secret]';
 /** Secrets shorter than this are not masked: "1" would blank every digit in a record. */
 const MIN_LENGTH = 4;
 
+const jsonEscaped = (s: string) => JSON.stringify(s).slice(1, -1);
+const textual = [(s: string) => s, encodeURIComponent, phpUrlencode, jsonEscaped];
+
+/**
+ * The base64 texts a value shows inside any base64 text it is part of: at each alignment the whole
+ * groups of three bytes it fills (the value alone encodes to the first, padding and all).
+ */
+function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const out = [bytes.toString('base64')];
+  for (let skip = 0; skip < 3; skip++) {
+    const whole = Math.floor((bytes.length - skip) / 3) * 3;
+    if (whole >= 6) out.push(bytes.subarray(skip, skip + whole).toString('base64'));
+  }
+  return [...out, ...out.map((b) => b.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''))];
+}
+
+const formCache = new Map<string, string[]>();
+
+/** Every form of `secret` redaction masks and the host check looks for (lower-cased, longest first). */
+export function secretForms(secret: string): string[] {
+  const cached = formCache.get(secret);
+  if (cached) return cached;
+  const inner = new Set<string>();
+  for (const cased of [secret, secret.toUpperCase(), secret.toLowerCase()]) {
+    for (const write of textual) inner.add(write(cased));
+    inner.add(Buffer.from(cased, 'utf8').toString('hex'));
+    for (const b of base64Forms(cased)) inner.add(b);
+  }
+  const forms = new Set<string>();
+  for (const form of inner) for (const write of textual) forms.add(write(form).toLowerCase());
+  const result = [...forms].filter((f) => f.length >= MIN_LENGTH).sort((a, b) => b.length - a.length);
+  if (formCache.size > 5000) formCache.clear();
+  formCache.set(secret, result);
+  return result;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** One case-blind pattern matching any of the forms, longest first. */
+export function formsPattern(forms: Iterable<string>): RegExp {
+  const sorted = [...new Set(forms)].sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map(escapeRegExp).join('|'), 'gi');
+}
+
 export class Redactor {
   private readonly forms = new Set<string>();
-  /** The forms, longest first; built on first use after a change. */
-  private sorted: string[] | undefined;
+  /** The pattern of every form; built on first use after a change. */
+  private pattern: RegExp | undefined;
+  /** The shortest form's length: a shorter text holds none, and most texts in a record are short. */
+  private shortest = Infinity;
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -21,26 +76,25 @@ export class Redactor {
 
   add(secret: string): void {
     if (typeof secret !== 'string' || secret.length < MIN_LENGTH) return;
-    this.sorted = undefined;
-    this.forms.add(secret);
-    this.forms.add(JSON.stringify(secret).slice(1, -1));
-    this.forms.add(encodeURIComponent(secret));
-    this.forms.add(phpUrlencode(secret));
-    this.forms.add(JSON.stringify(encodeURIComponent(secret)).slice(1, -1));
+    this.pattern = undefined;
+    for (const form of secretForms(secret)) {
+      this.forms.add(form);
+      this.shortest = Math.min(this.shortest, form.length);
+    }
   }
 
   get empty(): boolean {
     return this.forms.size === 0;
   }
 
-  /** The text with every secret masked; longer forms first so a secret inside another is not half-masked. */
-  text(value: string): string {
-    if (this.forms.size === 0) return value;
-    let out = value;
-    for (const form of this.ordered()) {
-      if (out.includes(form)) out = out.split(form).join(REDACTED);
-    }
-    return out;
+  /**
+   * The text with every secret masked; longer forms first so a secret inside another is not
+   * half-masked. `mask` replaces them (a URL takes `%5Bsecret%5D`).
+   */
+  text(value: string, mask = REDACTED): string {
+    if (value.length < this.shortest) return value;
+    this.pattern ??= formsPattern(this.forms);
+    return value.replace(this.pattern, () => mask);
   }
 
   /**
@@ -53,11 +107,6 @@ export class Redactor {
   value<T>(value: T): T {
     if (value === undefined) return value;
     return this.copy(value, '', []) as T;
-  }
-
-  private ordered(): string[] {
-    this.sorted ??= [...this.forms].sort((a, b) => b.length - a.length);
-    return this.sorted;
   }
 
   private copy(value: unknown, key: string, parents: object[]): unknown {

@@ -17,6 +17,7 @@ import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
 import { cidrProblem } from './postback-in.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
+import { secretHostGaps } from '../engine/http.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -44,6 +45,12 @@ const checkBody = ajv.compile({
       },
     },
     rateLimit: { type: 'number', minimum: 0, maximum: 10000 },
+    // where its secrets may be sent (engine/http.ts); empty: the host of base_url
+    allowedHosts: {
+      type: 'array',
+      maxItems: 50,
+      items: { type: 'string', pattern: '^(?:(?:\\*\\.)?[A-Za-z0-9_.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?$' },
+    },
   },
 });
 
@@ -150,7 +157,12 @@ export class IntegrationService {
     const secrets = Object.entries(integration.secrets)
       .filter(([, value]) => isSet(value))
       .map(([name]) => name);
-    return integrationReadiness({ ...integration, secrets }, { flows, offers, descriptors: this.descriptors, template });
+    const readiness = integrationReadiness({ ...integration, secrets }, { flows, offers, descriptors: this.descriptors, template });
+    // a flow that would send a secret to a host outside allowedHosts, where its URL says so
+    const hostGaps = Object.entries(integration.flows).flatMap(([event, id]) =>
+      id && flows[id] ? secretHostGaps(flows[id], event as FlowEvent, integration) : [],
+    );
+    return hostGaps.length ? { ready: false, gaps: [...readiness.gaps, ...hostGaps] } : readiness;
   }
 
   private present(integration: Integration, readiness: Readiness): IntegrationView {
@@ -239,6 +251,7 @@ export class IntegrationService {
       settings: input.settings ?? current.settings,
       offers: input.offers ?? current.offers,
       rateLimit: input.rateLimit ?? current.rateLimit,
+      allowedHosts: input.allowedHosts ?? current.allowedHosts,
       secrets: { ...current.secrets },
       flows: { ...current.flows },
     };

@@ -12,6 +12,7 @@ import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
 import { parseLeadInput } from './lead-input.ts';
+import { Redactor } from '../engine/redact.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 /** What a stage change by hand is recorded with: the lead's stage and its details, not its personal fields. */
@@ -185,6 +186,7 @@ export class LeadService {
    * our read and our write, the change is decided again on the fresh lead.
    */
   async applyUpdate(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {
+    change = await this.withoutSecrets(lead, change);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.decideAndWrite(lead, change, source);
@@ -193,6 +195,24 @@ export class LeadService {
         lead = await this.get(lead.id);
       }
     }
+  }
+
+  /**
+   * The change with the integration's secrets masked in what it writes to the lead: a target that
+   * echoes the key in its error must not put it in the lead's reason, nor in the webmaster's postback.
+   */
+  private async withoutSecrets(lead: Lead, change: LeadUpdate): Promise<LeadUpdate> {
+    const integration = lead.integration ? await this.config.getIntegration(lead.integration) : undefined;
+    const redactor = new Redactor(Object.values(integration?.secrets ?? {}));
+    if (redactor.empty) return change;
+    const mask = (value: string | undefined) => (value === undefined ? undefined : redactor.text(value));
+    return {
+      ...change,
+      status: mask(change.status),
+      reason: mask(change.reason),
+      comment: mask(change.comment),
+      setEid: mask(change.setEid),
+    };
   }
 
   private async decideAndWrite(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {

@@ -8,6 +8,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import { outboundRefusalOf } from '../engine/outbound-policy.ts';
+import { REDACTED, Redactor } from '../engine/redact.ts';
 import type { ConfigStore, Job, LeadStore } from '../store/types.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { Webmaster } from '../../core/domain/config.ts';
@@ -95,7 +96,12 @@ export class PostbackSender implements JobHandler {
     const template = payload.url || (await this.webmasterUrl(lead));
     if (!template) return { state: 'failed', error: `webmaster "${lead.wm ?? ''}" has no postback URL` };
     const offer = await this.config.getOffer(lead.offer);
-    const url = expandPostbackUrl(template, lead, { ...payload, currency: offer?.parameters.currency });
+    // an integration's secret never goes to a webmaster's tracker, whatever put it in the URL
+    const integration = lead.integration ? await this.config.getIntegration(lead.integration) : undefined;
+    const url = new Redactor(Object.values(integration?.secrets ?? {})).text(
+      expandPostbackUrl(template, lead, { ...payload, currency: offer?.parameters.currency }),
+      encodeURIComponent(REDACTED),
+    );
     const started = performance.now();
     const attempt: PostbackAttempt = { at: new Date().toISOString(), url, durationMs: 0 };
     const log = () => ({ ...payload, attempts: [...(payload.attempts ?? []), attempt].slice(-MAX_ATTEMPTS_KEPT) });

@@ -6,11 +6,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CONFIG_FILE, openLowdbConfigStore } from './lowdb.ts';
+import { KEY_FILE, loadSecretKey } from './secret-box.ts';
+import { secretKeyFromEnv } from '../config.ts';
 import { openSqliteLeadStore } from './sqlite.ts';
 import type { AuditStore, ConfigStore, LeadStore } from './types.ts';
 
 export type * from './types.ts';
-export { CONFIG_FILE };
+export { CONFIG_FILE, KEY_FILE };
 
 /** The lead store's file inside the data folder (the config store's is `CONFIG_FILE`). */
 export const LEADS_FILE = 'leads.sqlite';
@@ -23,16 +25,25 @@ export interface Stores {
 }
 
 /**
- * Opens (creating when missing) `dataDir/config.json` and `dataDir/leads.sqlite`.
+ * Opens (creating when missing) `dataDir/config.json` and `dataDir/leads.sqlite`. The folder is
+ * made 0700 and its files 0600 (SQLite gives its `-wal` and `-shm` files the database's mode).
+ * Integration secrets are sealed under `secretKey` (`LEADFLOW_SECRET_KEY` by default), else under
+ * the folder's key file; a store sealed under another key is refused here, at start-up.
  *
  * @example
  * const { config, leads } = await openStores(process.env.LEADFLOW_DATA ?? 'data');
  * // at shutdown
  * await leads.close();
  */
-export async function openStores(dataDir: string): Promise<Stores> {
-  await fs.mkdir(dataDir, { recursive: true });
-  const config = await openLowdbConfigStore(dataDir);
-  const leads = openSqliteLeadStore(path.join(dataDir, LEADS_FILE));
+export async function openStores(dataDir: string, secretKey: Buffer | undefined = secretKeyFromEnv()): Promise<Stores> {
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await fs.chmod(dataDir, 0o700);
+  const config = await openLowdbConfigStore(dataDir, await loadSecretKey(dataDir, secretKey));
+  const leadsFile = path.join(dataDir, LEADS_FILE);
+  // created empty (a valid empty database) with mode 0600 before SQLite opens it, so its journal
+  // files get 0600 too
+  await fs.writeFile(leadsFile, '', { mode: 0o600, flag: 'a' });
+  for (const file of [leadsFile, `${leadsFile}-wal`, `${leadsFile}-shm`]) await fs.chmod(file, 0o600).catch(() => undefined);
+  const leads = openSqliteLeadStore(leadsFile);
   return { config, leads, audit: leads };
 }

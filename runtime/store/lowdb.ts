@@ -9,18 +9,23 @@
  * file, never half of one. One process owns the file: two runtimes on one `config.json` would
  * overwrite each other's changes.
  *
+ * Integration secrets are sealed on their way into the file and opened on their way out
+ * (secret-box.ts): the store's callers see clear values, the file never holds one. The folder is
+ * made 0700 and the file written 0600.
+ *
  * @example
  * const config = await openLowdbConfigStore('data');
  * const saved = await config.saveFlowVersion(flow, 'anna'); // saved.version === 1 for a new flow
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { Low, type Adapter } from 'lowdb';
 import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
 import type { ConfigStore, FlowVersion, StoredFlow } from './types.ts';
+import { loadSecretKey, openIntegration, sealIntegration, writePrivateFile, type SecretKey } from './secret-box.ts';
+import { secretKeyFromEnv } from '../config.ts';
 
 /** The shape of `config.json`. */
 export interface ConfigData {
@@ -38,6 +43,40 @@ type RecordCollection = 'offers' | 'integrations' | 'webmasters' | 'sources';
 /** The file name inside the data folder. */
 export const CONFIG_FILE = 'config.json';
 
+/**
+ * `config.json` as lowdb reads and writes it, with integration secrets sealed in the file and clear
+ * in memory. Writes are atomic (a temporary file renamed over the old one) with mode 0600.
+ */
+class SealedConfigFile implements Adapter<ConfigData> {
+  /** Set by `read` when the file held a secret in clear (written before sealing existed). */
+  sawPlainSecret = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly key: SecretKey,
+  ) {}
+
+  async read(): Promise<ConfigData | null> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    const data = JSON.parse(text) as ConfigData;
+    if (Array.isArray(data.integrations)) {
+      data.integrations = data.integrations.map((i) => openIntegration(this.key, i, () => (this.sawPlainSecret = true)));
+    }
+    return data;
+  }
+
+  write(data: ConfigData): Promise<void> {
+    const sealed = { ...data, integrations: data.integrations.map((i) => sealIntegration(this.key, i)) };
+    return writePrivateFile(this.file, JSON.stringify(sealed, null, 2));
+  }
+}
+
 function emptyConfig(): ConfigData {
   return { offers: [], integrations: [], webmasters: [], sources: [], flows: [] };
 }
@@ -53,22 +92,27 @@ export class LowdbConfigStore implements ConfigStore {
   ) {}
 
   /** Use {@link openLowdbConfigStore}. */
-  static async open(dir: string): Promise<LowdbConfigStore> {
-    await fs.mkdir(dir, { recursive: true });
+  static async open(dir: string, key?: SecretKey): Promise<LowdbConfigStore> {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await fs.chmod(dir, 0o700);
     const file = path.join(dir, CONFIG_FILE);
     const existed = await fs.access(file).then(
       () => true,
       () => false,
     );
+    const adapter = new SealedConfigFile(file, key ?? (await loadSecretKey(dir, secretKeyFromEnv())));
     // Not JSONFilePreset: under NODE_ENV=test (which Vitest sets) it silently swaps in an in-memory
     // adapter, so nothing would reach the file.
-    const db = new Low<ConfigData>(new JSONFile<ConfigData>(file), emptyConfig());
-    // A file with invalid JSON makes this throw: better than starting empty and overwriting it.
+    const db = new Low<ConfigData>(adapter, emptyConfig());
+    // A file with invalid JSON makes this throw: better than starting empty and overwriting it. So
+    // does a secret sealed under another key: better than sending garbage as credentials.
     await db.read();
     // A file written before a collection existed gets it empty.
     db.data = { ...emptyConfig(), ...db.data };
     const store = new LowdbConfigStore(db, file);
-    if (!existed) await db.write();
+    // a new file, or one with secrets in clear from before sealing: written (sealed, 0600) now
+    if (!existed || adapter.sawPlainSecret) await db.write();
+    else await fs.chmod(file, 0o600);
     return store;
   }
 
@@ -245,9 +289,12 @@ function currentFormat(doc: FlowDoc): FlowDoc {
   return migrated.ok ? (migrated.doc as FlowDoc) : doc;
 }
 
-/** Opens `config.json` in `dir`, creating the folder and an empty file when missing. */
-export function openLowdbConfigStore(dir: string): Promise<LowdbConfigStore> {
-  return LowdbConfigStore.open(dir);
+/**
+ * Opens `config.json` in `dir`, creating the folder and an empty file when missing. Secrets are
+ * sealed under `key`; by default `LEADFLOW_SECRET_KEY`, else the folder's key file.
+ */
+export function openLowdbConfigStore(dir: string, key?: SecretKey): Promise<LowdbConfigStore> {
+  return LowdbConfigStore.open(dir, key);
 }
 
 function replaceAt<T>(items: readonly T[], index: number, item: T): T[] {

@@ -135,11 +135,13 @@ describe('offers, integrations and webmasters', () => {
     expect(await config.getOffer('hair-oil')).toBeUndefined();
   });
 
-  it("an integration keeps its secrets in clear: masking them is the API layer's job", async () => {
+  it("an integration's secrets come back in clear but are sealed in the file: masking them in answers is the API layer's job", async () => {
     await config.putIntegration(integration);
 
     expect(await config.getIntegration('crm')).toEqual(integration);
-    expect(fs.readFileSync(config.file, 'utf8')).toContain('s3cr3t');
+    const file = fs.readFileSync(config.file, 'utf8');
+    expect(file).not.toContain('s3cr3t');
+    expect(JSON.parse(file).integrations[0].secrets.hmac_secret).toMatch(/^enc:v1:[0-9a-f]{8}:/);
   });
 
   it("an offer's leads are routed to the enabled integration that takes it", async () => {
