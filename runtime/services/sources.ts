@@ -14,6 +14,7 @@ import type { Source, SourceKey } from '../../core/domain/config.ts';
 import { SOURCE_KINDS } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { IssuedKey, KeyRotation, SourceCreate, SourcePatch, SourceView } from '../../core/api.ts';
+import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import type { ConfigStore } from '../store/types.ts';
 
 /** What every intake key starts with, so a leaked one is recognisable (secret scanners, logs). */
@@ -107,7 +108,10 @@ export function mayPostFor(source: Source, offer: string): boolean {
 }
 
 export class SourceService {
-  constructor(private readonly config: ConfigStore) {}
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly audit: AuditRecorder = NO_AUDIT,
+  ) {}
 
   async list(): Promise<SourceView[]> {
     return (await this.config.listSources()).map((s) => sourceView(s));
@@ -137,6 +141,7 @@ export class SourceService {
     const record = keyRecord(key, now);
     const source: Source = { ...value, keys: [record], created_at: now.toISOString(), updated_at: now.toISOString() };
     await this.config.putSource(source);
+    await this.audit.record({ action: 'source.create', resourceType: 'source', resourceId: source.id, after: source });
     return { source: sourceView(source, now), key, keyId: record.id };
   }
 
@@ -152,6 +157,7 @@ export class SourceService {
     }
     const next: Source = { ...source, ...patch, updated_at: new Date().toISOString() };
     await this.config.putSource(next);
+    await this.audit.record({ action: 'source.update', resourceType: 'source', resourceId: id, before: source, after: next });
     return sourceView(next);
   }
 
@@ -176,6 +182,7 @@ export class SourceService {
     const record = keyRecord(key, now);
     const next: Source = { ...source, keys: [...kept, record], updated_at: now.toISOString() };
     await this.config.putSource(next);
+    await this.audit.record({ action: 'key.rotate', resourceType: 'source', resourceId: id, before: source, after: next });
     return { source: sourceView(next, now), key, keyId: record.id };
   }
 
@@ -186,11 +193,14 @@ export class SourceService {
       throw new DomainError('not_found', `source "${id}" has no key "${keyId}"`, { field: 'key' });
     const next: Source = { ...source, keys: source.keys.filter((k) => k.id !== keyId), updated_at: new Date().toISOString() };
     await this.config.putSource(next);
+    await this.audit.record({ action: 'key.revoke', resourceType: 'source', resourceId: id, before: source, after: next });
     return sourceView(next);
   }
 
   async remove(id: string): Promise<void> {
+    const before = await this.config.getSource(id);
     if (!(await this.config.deleteSource(id))) throw new DomainError('not_found', `no source "${id}"`, { field: 'id' });
+    await this.audit.record({ action: 'source.delete', resourceType: 'source', resourceId: id, before });
   }
 
   /**

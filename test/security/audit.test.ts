@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
@@ -159,6 +160,22 @@ describe('the audit log', () => {
     expect((await only(t, 'offer', 'tea', 'offer.create')).actor).toBeUndefined();
   });
 
+  it('records a source created, its key rotated and revoked, with no key or key hash in any entry', async () => {
+    const t = await runtime();
+    const created = await t.api('POST', '/api/sources', { id: 'net-1', kind: 'network', offers: '*' }, as('anna'));
+    expect(created.status).toBe(201);
+    const rotated = await t.api('POST', '/api/sources/net-1/keys', { graceSeconds: 60 }, as('bob'));
+    await t.api('DELETE', `/api/sources/net-1/keys/${created.body.keyId}`, undefined, as('bob'));
+    expect((await only(t, 'source', 'net-1', 'source.create')).actor).toEqual(anna);
+    expect((await only(t, 'source', 'net-1', 'key.rotate')).actor).toEqual(bob);
+    expect(await only(t, 'source', 'net-1', 'key.revoke')).toMatchObject({ actor: bob });
+    const all = JSON.stringify(await entries(t, '?resourceType=source'));
+    for (const key of [created.body.key, rotated.body.key]) {
+      expect(all).not.toContain(key);
+      expect(all).not.toContain(createHash('sha256').update(key).digest('hex'));
+    }
+  });
+
   it('records a stage set by hand and a re-run, and nothing for the machine routes that changed the lead', async () => {
     const t = await runtime();
     const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+49 151 2345678' });
@@ -213,11 +230,12 @@ describe('the audit log', () => {
     await t.api('DELETE', '/api/flows/send', undefined, as('bob')).then((r) => expect(r.status).toBe(409));
 
     const all = await entries(t);
-    expect(all.map((e) => e.action)).toEqual(['offer.update', 'integration.create', 'flow.create', 'offer.create']);
+    // the harness's intake source comes first, made by no one (startRuntime gives every test one)
+    expect(all.map((e) => e.action)).toEqual(['offer.update', 'integration.create', 'flow.create', 'offer.create', 'source.create']);
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => b - a));
     expect((await entries(t, '?actor=bob')).map((e) => e.action)).toEqual(['offer.update']);
     expect((await entries(t, '?actor=anna')).map((e) => e.action)).toEqual(['integration.create', 'flow.create']);
-    expect((await entries(t, '?actor=system')).map((e) => e.action)).toEqual(['offer.create']);
+    expect((await entries(t, '?actor=system')).map((e) => e.action)).toEqual(['offer.create', 'source.create']);
     expect((await entries(t, '?resourceType=offer')).map((e) => e.action)).toEqual(['offer.update', 'offer.create']);
     expect((await entries(t, '?resourceType=offer&resourceId=coffee')).length).toBe(0);
     expect((await entries(t, `?before=${all[1].id}&limit=1`)).map((e) => e.action)).toEqual(['flow.create']);
