@@ -10,6 +10,7 @@ import type { Job } from './domain/job.ts';
 import type { Execution } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
+import type { Role, SessionUser } from './domain/user.ts';
 
 /** An integration in an API answer. */
 export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken'> {
@@ -127,4 +128,19 @@ export interface TestRunAnswer {
   execution: Execution;
   response?: FlowResponse;
   error?: Execution['error'];
+}
+
+/** A person's account as the users API answers it (never the password hash). */
+export interface UserView {
+  id: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: string;
+}
+
+/** `GET /api/session` and `POST /api/session`: who is logged in, and until when. */
+export interface SessionAnswer {
+  user: SessionUser;
+  expiresAt: string;
 }

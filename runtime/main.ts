@@ -18,6 +18,8 @@ const runtime = await createRuntime({
   workers: settings.workers,
   logger: log,
   allowPrivateTargets: settings.allowPrivateTargets,
+  adminPassword: settings.adminPassword,
+  trustProxy: settings.trustProxy,
 });
 if (!settings.allowPrivateTargets) {
   log.info('outbound policy: flows and postbacks reach public addresses only (LEADFLOW_ALLOW_PRIVATE_TARGETS=true allows private ones)');

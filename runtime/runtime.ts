@@ -42,6 +42,11 @@ import { templateRoutes } from './http/templates.ts';
 import { TemplateService } from './services/templates.ts';
 import { homeRoutes } from './http/home.ts';
 import { errorHandler, notFound } from './http/errors.ts';
+import { authMiddleware, requireUser } from './http/auth.ts';
+import { DEFAULT_LOGIN_LIMITS, sessionRoutes, type LoginLimits } from './http/session.ts';
+import { userRoutes } from './http/users.ts';
+import { UserService } from './services/users.ts';
+import { SessionService } from './services/sessions.ts';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -59,6 +64,17 @@ export interface RuntimeOptions {
    * metadata addresses are refused either way.
    */
   allowPrivateTargets?: boolean;
+  /**
+   * The first admin's password on a data folder with no user yet (`LEADFLOW_ADMIN_PASSWORD`);
+   * when omitted a password is generated and given to {@link RuntimeOptions.announce} once.
+   */
+  adminPassword?: string;
+  /** Where the generated admin password is printed: the console (stdout), never the log. */
+  announce?: (text: string) => void;
+  /** Express' `trust proxy` (`LEADFLOW_TRUST_PROXY`): off unless given. */
+  trustProxy?: boolean | number | string;
+  /** Failed logins allowed per account and per address. */
+  loginLimits?: Partial<LoginLimits>;
 }
 
 export interface Runtime {
@@ -105,6 +121,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks);
   checks = new StatusChecks(config, store, runner, registry, log);
   const offers = new OfferService(config, outbound);
+  const sessions = new SessionService(config);
+  const users = new UserService(config, sessions);
+  sessions.bind(users);
+  const admin = await users.ensureAdmin(options.adminPassword);
+  if (admin?.generated) {
+    const announce = options.announce ?? ((text: string) => process.stdout.write(text + '\n'));
+    // printed once, to the console only: the log file never holds it, and it is not stored anywhere
+    announce(
+      `leadflow: created the admin account "${admin.name}" with the password ${admin.generated}\n` +
+        '  log in with it, then change it in Users (or set LEADFLOW_ADMIN_PASSWORD on a fresh data folder). It is not shown again.',
+    );
+  } else if (admin) log.info('created the admin account "%s" with the password from LEADFLOW_ADMIN_PASSWORD', admin.name);
 
   queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,
@@ -116,11 +144,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  app.set('trust proxy', options.trustProxy ?? false);
+  app.use(authMiddleware(sessions));
   app.use(express.json({ limit: '1mb' }));
   app.use(express.urlencoded({ extended: true, limit: '1mb' }));
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
+  app.use(sessionRoutes(users, sessions, { ...DEFAULT_LOGIN_LIMITS, ...options.loginLimits }));
+  app.use(userRoutes(users));
   app.use(leadRoutes(intake, leadService));
   app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));
@@ -136,7 +168,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(express.static(EDITOR_DIST, { index: 'index.html' }));
   } else {
-    app.use(homeRoutes(flows, integrations));
+    app.use('/', (req, res, next) => (req.path === '/' ? requireUser(req, res, next) : next()), homeRoutes(flows, integrations));
   }
   app.use(notFound);
   app.use(errorHandler(log));

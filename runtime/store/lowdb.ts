@@ -20,7 +20,7 @@ import { JSONFile } from 'lowdb/node';
 import type { Integration, Offer, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
-import type { ConfigStore, FlowVersion, StoredFlow } from './types.ts';
+import type { ConfigStore, FlowVersion, StoredFlow, StoredSession, StoredUser } from './types.ts';
 
 /** The shape of `config.json`. */
 export interface ConfigData {
@@ -28,16 +28,18 @@ export interface ConfigData {
   integrations: Integration[];
   webmasters: Webmaster[];
   flows: StoredFlow[];
+  users: StoredUser[];
+  sessions: StoredSession[];
 }
 
 /** The collections that hold plain records keyed by `id`. */
-type RecordCollection = 'offers' | 'integrations' | 'webmasters';
+type RecordCollection = 'offers' | 'integrations' | 'webmasters' | 'users';
 
 /** The file name inside the data folder. */
 export const CONFIG_FILE = 'config.json';
 
 function emptyConfig(): ConfigData {
-  return { offers: [], integrations: [], webmasters: [], flows: [] };
+  return { offers: [], integrations: [], webmasters: [], flows: [], users: [], sessions: [] };
 }
 
 export class LowdbConfigStore implements ConfigStore {
@@ -159,6 +161,43 @@ export class LowdbConfigStore implements ConfigStore {
     return this.change((data) => {
       const flows = data.flows.filter((f) => f.id !== id);
       return flows.length === data.flows.length ? { data, result: false } : { data: { ...data, flows }, result: true };
+    });
+  }
+
+  listUsers(): Promise<StoredUser[]> {
+    return this.list('users');
+  }
+  getUser(id: string): Promise<StoredUser | undefined> {
+    return this.get('users', id);
+  }
+  putUser(user: StoredUser): Promise<void> {
+    return this.put('users', user);
+  }
+
+  async getSession(idHash: string): Promise<StoredSession | undefined> {
+    const found = this.db.data.sessions.find((s) => s.idHash === idHash);
+    return found && structuredClone(found);
+  }
+  putSession(session: StoredSession): Promise<void> {
+    return this.change((data) => {
+      const index = data.sessions.findIndex((s) => s.idHash === session.idHash);
+      return { data: { ...data, sessions: replaceAt(data.sessions, index, structuredClone(session)) }, result: undefined };
+    });
+  }
+  deleteSession(idHash: string): Promise<boolean> {
+    return this.change((data) => {
+      const sessions = data.sessions.filter((s) => s.idHash !== idHash);
+      return sessions.length === data.sessions.length ? { data, result: false } : { data: { ...data, sessions }, result: true };
+    });
+  }
+  deleteSessions(match: { userId?: string; expiredBefore?: string }): Promise<number> {
+    return this.change((data) => {
+      const ends = (s: StoredSession) =>
+        (match.userId !== undefined && s.userId === match.userId) ||
+        (match.expiredBefore !== undefined && s.expiresAt < match.expiredBefore);
+      const sessions = data.sessions.filter((s) => !ends(s));
+      const ended = data.sessions.length - sessions.length;
+      return ended === 0 ? { data, result: 0 } : { data: { ...data, sessions }, result: ended };
     });
   }
 
