@@ -176,7 +176,14 @@ describe('the file', () => {
     const nested = path.join(dir, 'a', 'b');
     const fresh = await openLowdbConfigStore(nested);
 
-    expect(JSON.parse(fs.readFileSync(fresh.file, 'utf8'))).toEqual({ offers: [], integrations: [], webmasters: [], flows: [] });
+    expect(JSON.parse(fs.readFileSync(fresh.file, 'utf8'))).toEqual({
+      offers: [],
+      integrations: [],
+      webmasters: [],
+      flows: [],
+      users: [],
+      sessions: [],
+    });
     expect(path.basename(fresh.file)).toBe('config.json');
   });
 
