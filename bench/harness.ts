@@ -118,6 +118,9 @@ export interface RuntimeChildOptions {
   profile?: boolean;
 }
 
+/** The bench runtime's admin password (a fresh data folder each run; never exposed beyond 127.0.0.1). */
+const BENCH_ADMIN_PASSWORD = 'bench-admin-password-2c81';
+
 /** USER_HZ: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
 
@@ -142,6 +145,7 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
       // the bench's targets are on 127.0.0.1, which the outbound policy refuses unless allowed
       LEADFLOW_ALLOW_PRIVATE_TARGETS: 'true',
       LOG_LEVEL: 'warn',
+      LEADFLOW_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
       BENCH_QUEUE: options.queue ? 'on' : 'off',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -169,10 +173,21 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       child.send({ id, cmd, ...args });
     });
+  // logged in once, as the admin, the way the editor logs in; the cookie goes with every management call
+  const login = await fetch(url + '/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'admin', password: BENCH_ADMIN_PASSWORD }),
+  });
+  const cookie = login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('leadflow_session='))
+    ?.split(';')[0];
+  if (login.status !== 200 || !cookie) throw new Error(`logging in to the runtime failed: ${login.status}`);
   const api = async (method: string, route: string, body?: unknown): Promise<unknown> => {
     const answer = await fetch(url + route, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? { cookie } : { cookie, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await answer.text();

@@ -33,6 +33,8 @@ const runtime = await createRuntime({
   workers: settings.workers,
   logger: pino({ level: settings.logLevel }),
   allowPrivateTargets: settings.allowPrivateTargets,
+  // the parent sets LEADFLOW_ADMIN_PASSWORD and logs in with it, as a user of `npm start` would
+  adminPassword: settings.adminPassword,
 });
 const db = (runtime.leads as SqliteLeadStore).db;
 if (!db) throw new Error('the bench needs the SQLite lead store');

@@ -11,6 +11,7 @@ import type { Execution } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
 import type { AuditEntry } from './domain/audit.ts';
+import type { Role, SessionUser } from './domain/user.ts';
 
 /** An integration in an API answer. */
 export interface IntegrationView extends Omit<Integration, 'secrets' | 'postbackToken' | 'previousToken'> {
@@ -189,4 +190,19 @@ export interface IssuedKey {
 /** `GET /api/audit`'s answer: newest first. */
 export interface AuditAnswer {
   entries: AuditEntry[];
+}
+
+/** A person's account as the users API answers it (never the password hash). */
+export interface UserView {
+  id: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: string;
+}
+
+/** `GET /api/session` and `POST /api/session`: who is logged in, and until when. */
+export interface SessionAnswer {
+  user: SessionUser;
+  expiresAt: string;
 }

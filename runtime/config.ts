@@ -13,6 +13,8 @@
  * | `LEADFLOW_CORS_ORIGINS` | (none) | comma list of origins a browser may call the API from (`https://crm.example.com`); unset: CORS closed |
  * | `LEADFLOW_DEMO_INTAKE_KEY` | generated, printed once | the demo source's intake key (at least 24 characters), for scripts and the README's curl example |
  * | `LEADFLOW_SECRET_KEY` | a key file `secret.key` in the data folder | the key integration secrets are sealed with in `config.json`: 32 bytes as base64 or hex |
+ * | `LEADFLOW_ADMIN_PASSWORD` | (generated) | the first admin's password on a data folder with no user yet; without it one is generated and printed once to the console |
+ * | `LEADFLOW_TRUST_PROXY` | off | Express' `trust proxy`: `true` (trust every hop), a number of hops, or addresses/`loopback`; set it when a TLS proxy sits in front, so cookies get `Secure` and addresses are the client's |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
@@ -36,6 +38,10 @@ export interface RuntimeConfig {
   demoIntakeKey: string | undefined;
   /** `LEADFLOW_SECRET_KEY`'s 32 bytes; unset: the data folder's key file (see `store/secret-box.ts`). */
   secretKey: Buffer | undefined;
+  /** The first admin's password, when given. */
+  adminPassword: string | undefined;
+  /** Express' `trust proxy` setting. */
+  trustProxy: boolean | number | string;
 }
 
 /** `LEADFLOW_SECRET_KEY` parsed; throws, naming the variable, when it is not 32 bytes of base64 or hex. */
@@ -78,6 +84,15 @@ function origins(value: string | undefined): string[] {
   return list.map((o) => o.replace(/\/$/, ''));
 }
 
+/** `LEADFLOW_TRUST_PROXY`: off by default; true/false, a hop count, or what Express takes (addresses, `loopback`). */
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value.trim() === '') return false;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  if (/^(1|true|yes|on|0|false|no|off)$/i.test(v)) return flag('LEADFLOW_TRUST_PROXY', v);
+  return v;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const port = integer('PORT', env.PORT, 3000);
   const sandbox = env.LEADFLOW_SANDBOX_PORT;
@@ -98,5 +113,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     corsOrigins: origins(env.LEADFLOW_CORS_ORIGINS),
     demoIntakeKey: env.LEADFLOW_DEMO_INTAKE_KEY || undefined,
     secretKey: secretKeyFromEnv(env),
+    adminPassword: env.LEADFLOW_ADMIN_PASSWORD || undefined,
+    trustProxy: trustProxy(env.LEADFLOW_TRUST_PROXY),
   };
 }

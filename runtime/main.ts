@@ -19,6 +19,8 @@ const runtime = await createRuntime({
   logger: log,
   allowPrivateTargets: settings.allowPrivateTargets,
   corsOrigins: settings.corsOrigins,
+  adminPassword: settings.adminPassword,
+  trustProxy: settings.trustProxy,
 });
 if (!settings.allowPrivateTargets) {
   log.info('outbound policy: flows and postbacks reach public addresses only (LEADFLOW_ALLOW_PRIVATE_TARGETS=true allows private ones)');
@@ -72,6 +74,10 @@ for (const t of targets) {
 
 const url = await runtime.listen(settings.port, settings.host);
 log.info('leadflow on %s — data in %s', url, settings.dataDir);
+log.info(
+  'log in at %s as an account of config.json (the first admin is "admin": the password printed on the console at its creation, or LEADFLOW_ADMIN_PASSWORD)',
+  url,
+);
 
 let closing = false;
 async function shutdown(signal: string) {

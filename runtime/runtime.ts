@@ -48,6 +48,11 @@ import { auditRoutes } from './http/audit.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { cors, securityHeaders } from './http/security-headers.ts';
 import { bodyParsers, bodyTooLarge } from './http/body-limits.ts';
+import { authMiddleware, requireUser } from './http/auth.ts';
+import { DEFAULT_LOGIN_LIMITS, sessionRoutes, type LoginLimits } from './http/session.ts';
+import { userRoutes } from './http/users.ts';
+import { UserService } from './services/users.ts';
+import { SessionService } from './services/sessions.ts';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -72,6 +77,17 @@ export interface RuntimeOptions {
    * `res.locals.user` stands in for the session middleware (the audit log's actor).
    */
   beforeRoutes?: RequestHandler[];
+  /**
+   * The first admin's password on a data folder with no user yet (`LEADFLOW_ADMIN_PASSWORD`);
+   * when omitted a password is generated and given to {@link RuntimeOptions.announce} once.
+   */
+  adminPassword?: string;
+  /** Where the generated admin password is printed: the console (stdout), never the log. */
+  announce?: (text: string) => void;
+  /** Express' `trust proxy` (`LEADFLOW_TRUST_PROXY`): off unless given. */
+  trustProxy?: boolean | number | string;
+  /** Failed logins allowed per account and per address. */
+  loginLimits?: Partial<LoginLimits>;
 }
 
 export interface Runtime {
@@ -124,6 +140,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks, audit);
   checks = new StatusChecks(config, store, runner, registry, log);
   const offers = new OfferService(config, outbound, audit);
+  const sessions = new SessionService(config);
+  const users = new UserService(config, sessions, audit);
+  sessions.bind(users);
+  const admin = await users.ensureAdmin(options.adminPassword);
+  if (admin?.generated) {
+    const announce = options.announce ?? ((text: string) => process.stdout.write(text + '\n'));
+    // printed once, to the console only: the log file never holds it, and it is not stored anywhere
+    announce(
+      `leadflow: created the admin account "${admin.name}" with the password ${admin.generated}\n` +
+        '  log in with it, then change it in Users (or set LEADFLOW_ADMIN_PASSWORD on a fresh data folder). It is not shown again.',
+    );
+  } else if (admin) log.info('created the admin account "%s" with the password from LEADFLOW_ADMIN_PASSWORD', admin.name);
 
   queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,
@@ -141,14 +169,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(cors(options.corsOrigins ?? []));
   // each route under its own body limit (body-limits.ts): intake and postbacks small, flow saves large
   app.use(bodyParsers());
-  app.use(express.json({ limit: '1mb' }));
-  app.use(express.urlencoded({ extended: true, limit: '1mb' }));
+  app.set('trust proxy', options.trustProxy ?? false);
+  app.use(authMiddleware(sessions));
   // every request's audit entries name res.locals.user, read when each is recorded (see services/audit.ts)
   app.use((_req, res, next) => withAuditContext(res.locals, next));
   for (const middleware of options.beforeRoutes ?? []) app.use(middleware);
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
+  app.use(sessionRoutes(users, sessions, { ...DEFAULT_LOGIN_LIMITS, ...options.loginLimits }));
+  app.use(userRoutes(users));
   app.use(leadRoutes(intake, leadService));
   app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));
@@ -166,7 +196,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(express.static(EDITOR_DIST, { index: 'index.html' }));
   } else {
-    app.use(homeRoutes(flows, integrations));
+    app.use('/', (req, res, next) => (req.path === '/' ? requireUser(req, res, next) : next()), homeRoutes(flows, integrations));
   }
   app.use(notFound);
   app.use(bodyTooLarge);

@@ -1,11 +1,12 @@
 /** Reading the parts of a request every route module reads the same way. */
 import type { Request } from 'express';
 import { DomainError } from '../../core/domain/errors.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
-/** Who saved a version: the `X-Leadflow-User` header until there are accounts. */
+/** Who saved a version: the logged-in user the auth middleware left in `res.locals.user`. */
 export function author(req: Request): string {
-  const user = req.get('x-leadflow-user');
-  return user && user.length <= 100 ? user : 'anonymous';
+  const user = req.res?.locals.user as SessionUser | undefined;
+  return user?.name ?? 'anonymous';
 }
 
 /** A whole number from 1 (an id, a version, a page size). */

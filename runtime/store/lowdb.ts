@@ -23,7 +23,7 @@ import { Low, type Adapter } from 'lowdb';
 import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
-import type { ConfigStore, FlowVersion, StoredFlow } from './types.ts';
+import type { ConfigStore, FlowVersion, StoredFlow, StoredSession, StoredUser } from './types.ts';
 import { loadSecretKey, openIntegration, sealIntegration, writePrivateFile, type SecretKey } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
 
@@ -35,10 +35,12 @@ export interface ConfigData {
   /** Who posts leads, with their intake keys' hashes. */
   sources: Source[];
   flows: StoredFlow[];
+  users: StoredUser[];
+  sessions: StoredSession[];
 }
 
 /** The collections that hold plain records keyed by `id`. */
-type RecordCollection = 'offers' | 'integrations' | 'webmasters' | 'sources';
+type RecordCollection = 'offers' | 'integrations' | 'webmasters' | 'sources' | 'users';
 
 /** The file name inside the data folder. */
 export const CONFIG_FILE = 'config.json';
@@ -78,7 +80,7 @@ class SealedConfigFile implements Adapter<ConfigData> {
 }
 
 function emptyConfig(): ConfigData {
-  return { offers: [], integrations: [], webmasters: [], sources: [], flows: [] };
+  return { offers: [], integrations: [], webmasters: [], sources: [], flows: [], users: [], sessions: [] };
 }
 
 export class LowdbConfigStore implements ConfigStore {
@@ -226,6 +228,43 @@ export class LowdbConfigStore implements ConfigStore {
     return this.change((data) => {
       const flows = data.flows.filter((f) => f.id !== id);
       return flows.length === data.flows.length ? { data, result: false } : { data: { ...data, flows }, result: true };
+    });
+  }
+
+  listUsers(): Promise<StoredUser[]> {
+    return this.list('users');
+  }
+  getUser(id: string): Promise<StoredUser | undefined> {
+    return this.get('users', id);
+  }
+  putUser(user: StoredUser): Promise<void> {
+    return this.put('users', user);
+  }
+
+  async getSession(idHash: string): Promise<StoredSession | undefined> {
+    const found = this.db.data.sessions.find((s) => s.idHash === idHash);
+    return found && structuredClone(found);
+  }
+  putSession(session: StoredSession): Promise<void> {
+    return this.change((data) => {
+      const index = data.sessions.findIndex((s) => s.idHash === session.idHash);
+      return { data: { ...data, sessions: replaceAt(data.sessions, index, structuredClone(session)) }, result: undefined };
+    });
+  }
+  deleteSession(idHash: string): Promise<boolean> {
+    return this.change((data) => {
+      const sessions = data.sessions.filter((s) => s.idHash !== idHash);
+      return sessions.length === data.sessions.length ? { data, result: false } : { data: { ...data, sessions }, result: true };
+    });
+  }
+  deleteSessions(match: { userId?: string; expiredBefore?: string }): Promise<number> {
+    return this.change((data) => {
+      const ends = (s: StoredSession) =>
+        (match.userId !== undefined && s.userId === match.userId) ||
+        (match.expiredBefore !== undefined && s.expiresAt < match.expiredBefore);
+      const sessions = data.sessions.filter((s) => !ends(s));
+      const ended = data.sessions.length - sessions.length;
+      return ended === 0 ? { data, result: 0 } : { data: { ...data, sessions }, result: ended };
     });
   }
 

@@ -21,6 +21,7 @@ import type { Integration, Offer, Source, Webmaster } from '../../core/domain/co
 import type { FlowDoc, FlowVersion, StoredFlow } from '../../core/domain/flow.ts';
 import type { Job, JobKind, JobState } from '../../core/domain/job.ts';
 import type { Execution, ExecutionState } from '../../core/domain/execution.ts';
+import type { Role } from '../../core/domain/user.ts';
 
 // The records the store keeps are domain shapes of the kernel (the API answers them too).
 export type { FlowVersion, StoredFlow, Job, JobKind, JobState, Execution, ExecutionState };
@@ -63,6 +64,42 @@ export interface ConfigStore {
   /** Saves the document as a new version (its `version` field is set here) and makes it current. */
   saveFlowVersion(flow: FlowDoc, savedBy: string): Promise<FlowDoc>;
   deleteFlow(id: string): Promise<boolean>;
+
+  /** People who log in. Names are unique; the services keep them so. */
+  listUsers(): Promise<StoredUser[]>;
+  getUser(id: string): Promise<StoredUser | undefined>;
+  putUser(user: StoredUser): Promise<void>;
+
+  /** Logged-in sessions, by the hash of their cookie's id. */
+  getSession(idHash: string): Promise<StoredSession | undefined>;
+  putSession(session: StoredSession): Promise<void>;
+  /** Ends one session; answers whether it existed. */
+  deleteSession(idHash: string): Promise<boolean>;
+  /** Ends every session of a user (disabled, password reset), and every expired one. */
+  deleteSessions(match: { userId?: string; expiredBefore?: string }): Promise<number>;
+}
+
+/**
+ * An account. `passwordHash` is `scrypt$N$r$p$salt$hash` (base64url parts), never answered by the API.
+ */
+export interface StoredUser {
+  id: string;
+  name: string;
+  role: Role;
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: string;
+}
+
+/**
+ * A logged-in session. The cookie holds a random id; only its SHA-256 is stored, so a leaked
+ * `config.json` does not hand out sessions.
+ */
+export interface StoredSession {
+  idHash: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 /** A stage change to apply to a lead with its history entry, in one write. */

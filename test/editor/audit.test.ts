@@ -32,7 +32,7 @@ describe('the audit screen', () => {
     const rows = page.locator('[data-testid="audit-entries"] tbody tr[data-audit-id]');
     await expect
       .poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action'))))
-      .toEqual(['integration.update', 'integration.create', 'offer.create']);
+      .toEqual(['integration.update', 'source.create', 'integration.create', 'offer.create', 'user.create']);
     await expect.poll(() => rows.first().innerText()).toContain('Anna Admin');
     await expect.poll(() => rows.nth(1).innerText()).toContain('system');
 

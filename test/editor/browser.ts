@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
-import { startMockServer } from '../support/harness.ts';
+import { TEST_ADMIN, logIn, startMockServer } from '../support/harness.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -103,6 +103,8 @@ export interface EditorWorld {
   target: Awaited<ReturnType<typeof startMockTarget>>;
   /** The intake key of a network source for every offer: send it as `X-Api-Key` when posting leads. */
   intakeKey: string;
+  /** The admin's session cookie (`leadflow_session=…`), for calls a test makes beside the page. */
+  cookie: string;
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
@@ -118,7 +120,12 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
   mkdirSync(ARTIFACTS, { recursive: true });
   const target = await startMockTarget(options.answer);
   // the mock target is on 127.0.0.1, which the outbound policy refuses unless told otherwise
-  const runtime = await createRuntime({ dataDir, logger: pino({ level: 'silent' }), allowPrivateTargets: true });
+  const runtime = await createRuntime({
+    dataDir,
+    logger: pino({ level: 'silent' }),
+    allowPrivateTargets: true,
+    adminPassword: TEST_ADMIN.password,
+  });
   const baseUrl = await runtime.listen(0, '127.0.0.1');
   await runtime.offers.put({
     id: 'tea',
@@ -151,6 +158,10 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
     viewport: { width: 1440, height: 900 },
   });
   context.setDefaultTimeout(15_000);
+  // logged in as the editor logs in (POST /api/session); the context keeps the cookie for the page
+  const login = await context.request.post(baseUrl + '/api/session', { data: { name: TEST_ADMIN.name, password: TEST_ADMIN.password } });
+  if (login.status() !== 200) throw new Error(`logging in failed: ${login.status()}`);
+  const cookie = await logIn(baseUrl, TEST_ADMIN.name, TEST_ADMIN.password);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -159,6 +170,7 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
     baseUrl,
     target,
     intakeKey,
+    cookie,
     context,
     page,
     async close() {

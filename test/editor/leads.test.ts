@@ -109,7 +109,7 @@ async function postLead(lead: Record<string, unknown>): Promise<number> {
 }
 
 async function stageOf(id: number): Promise<string> {
-  const res = await fetch(`${world.baseUrl}/api/leads/${id}`);
+  const res = await fetch(`${world.baseUrl}/api/leads/${id}`, { headers: { cookie: world.cookie } });
   return ((await res.json()) as { lead: { stage: string } }).lead.stage;
 }
 
@@ -238,7 +238,9 @@ describe('leads and the integration log', () => {
     await page.goto(`${baseUrl}/#/leads/${id}`);
     const send = page.getByTestId('lead-deliveries').locator('[data-job-kind="lead.new"]');
     await eventually(() => send.getAttribute('data-job-state')).toBe('failed');
-    const executions = (await (await fetch(`${baseUrl}/api/executions?lead=${id}`)).json()) as { executions: { id: number }[] };
+    const executions = (await (await fetch(`${baseUrl}/api/executions?lead=${id}`, { headers: { cookie: world.cookie } })).json()) as {
+      executions: { id: number }[];
+    };
     await page.goto(`${baseUrl}/#/log/${executions.executions[0].id}`);
 
     // the recorded answer had no order id: retrying Extract with it fails the same way
@@ -253,7 +255,9 @@ describe('leads and the integration log', () => {
     await page.getByTestId('rerun-execution').click();
     await page.getByTestId('notice').filter({ hasText: 'it went through' }).waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'leads-execution-rerun.png'), fullPage: true });
-    const lead = (await (await fetch(`${baseUrl}/api/leads/${id}`)).json()) as { lead: { stage: string; eid?: string } };
+    const lead = (await (await fetch(`${baseUrl}/api/leads/${id}`, { headers: { cookie: world.cookie } })).json()) as {
+      lead: { stage: string; eid?: string };
+    };
     expect(lead.lead.stage).toBe('wait');
     expect(lead.lead.eid).toMatch(/^T-/);
   }, 60_000);

@@ -125,7 +125,7 @@ describe('new integration from template', () => {
     expect(posted.status).toBeLessThan(300);
     const { id } = (await posted.json()) as { id: number };
     await eventually(async () => {
-      const view = (await (await fetch(`${baseUrl}/api/leads/${id}`)).json()) as {
+      const view = (await (await fetch(`${baseUrl}/api/leads/${id}`, { headers: { cookie: world.cookie } })).json()) as {
         lead: { stage: string; eid?: string; integrationId?: string };
       };
       return view.lead;

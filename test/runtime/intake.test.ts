@@ -124,7 +124,8 @@ describe('flows: an invalid flow is refused with the node and the field', () => 
 
   it('saving again makes a new version and keeps the old one as it was', async () => {
     const flow = readFlow('flows/demo/demo-crm-postback.json');
-    const saved = await t.api('PUT', '/api/flows/demo-crm-postback', { ...flow, name: 'Renamed' }, { 'x-leadflow-user': 'maria' });
+    const maria = await t.as('maria', 'integrator');
+    const saved = await maria('PUT', '/api/flows/demo-crm-postback', { ...flow, name: 'Renamed' });
     expect(saved.status).toBe(200);
     expect(saved.body.version).toBe(2);
     const versions = (await t.api('GET', '/api/flows/demo-crm-postback/versions')).body;

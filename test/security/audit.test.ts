@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../core/domain/audit.ts';
 import { AuditLog } from '../../runtime/services/audit.ts';
 import { openSqliteLeadStore } from '../../runtime/store/sqlite.ts';
-import { removeDataDir, startMockServer, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
+import { removeDataDir, startMockServer, startRuntime, TEST_ADMIN, waitFor, type TestRuntime } from '../support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -156,8 +156,8 @@ describe('the audit log', () => {
       before: { name: 'Tea' },
       after: { name: 'Green tea', parameters: { crm_offer_id: '7' } },
     });
-    // created without a session: recorded with no actor, which the filter calls "system"
-    expect((await only(t, 'offer', 'tea', 'offer.create')).actor).toBeUndefined();
+    // created by the harness's own session: the admin it logs in as
+    expect((await only(t, 'offer', 'tea', 'offer.create')).actor).toMatchObject({ name: TEST_ADMIN.name, role: 'admin' });
   });
 
   it('records a source created, its key rotated and revoked, with no key or key hash in any entry', async () => {
@@ -230,12 +230,19 @@ describe('the audit log', () => {
     await t.api('DELETE', '/api/flows/send', undefined, as('bob')).then((r) => expect(r.status).toBe(409));
 
     const all = await entries(t);
-    // the harness's intake source comes first, made by no one (startRuntime gives every test one)
-    expect(all.map((e) => e.action)).toEqual(['offer.update', 'integration.create', 'flow.create', 'offer.create', 'source.create']);
+    // first of all, made by no one: the first admin (ensured at start) and the harness's intake source
+    expect(all.map((e) => e.action)).toEqual([
+      'offer.update',
+      'integration.create',
+      'flow.create',
+      'offer.create',
+      'source.create',
+      'user.create',
+    ]);
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => b - a));
     expect((await entries(t, '?actor=bob')).map((e) => e.action)).toEqual(['offer.update']);
     expect((await entries(t, '?actor=anna')).map((e) => e.action)).toEqual(['integration.create', 'flow.create']);
-    expect((await entries(t, '?actor=system')).map((e) => e.action)).toEqual(['offer.create', 'source.create']);
+    expect((await entries(t, '?actor=system')).map((e) => e.action)).toEqual(['source.create', 'user.create']);
     expect((await entries(t, '?resourceType=offer')).map((e) => e.action)).toEqual(['offer.update', 'offer.create']);
     expect((await entries(t, '?resourceType=offer&resourceId=coffee')).length).toBe(0);
     expect((await entries(t, `?before=${all[1].id}&limit=1`)).map((e) => e.action)).toEqual(['flow.create']);

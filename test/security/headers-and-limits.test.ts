@@ -104,7 +104,7 @@ describe('the editor under its Content-Security-Policy', () => {
 describe('CORS', () => {
   it('is closed by default: no Access-Control header for any origin, and no preflight answered', async () => {
     const t = await runtime();
-    const simple = await fetch(`${t.url}/api/integrations`, { headers: { origin: 'https://evil.example' } });
+    const simple = await fetch(`${t.url}/api/integrations`, { headers: { origin: 'https://evil.example', cookie: t.cookie } });
     expect(simple.status).toBe(200);
     expect(corsHeaders(simple.headers)).toEqual([]);
     const preflight = await fetch(`${t.url}/api/integrations`, {

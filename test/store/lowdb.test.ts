@@ -184,6 +184,8 @@ describe('the file', () => {
       webmasters: [],
       sources: [],
       flows: [],
+      users: [],
+      sessions: [],
     });
     expect(path.basename(fresh.file)).toBe('config.json');
   });

@@ -114,12 +114,58 @@ export interface TestRuntime {
    */
   intakeKey: string;
   /**
-   * Calls the runtime's API; answers the status and the parsed JSON body. A lead posted without an
+   * Calls the runtime's API as the admin logged in at start; answers the status and the parsed JSON
+   * body. A lead posted without an
    * `X-Api-Key` header or `api_key` query parameter gets {@link intakeKey}; pass
    * `{ 'x-api-key': '' }` to post one with no key at all.
    */
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  /** The admin's session cookie (`leadflow_session=…`), for calls made without `api`. */
+  cookie: string;
+  /** Creates a user of that role (as the admin) and logs in as them: answers their `api`. */
+  as(name: string, role: 'admin' | 'integrator' | 'viewer'): Promise<TestRuntime['api']>;
   close(): Promise<void>;
+}
+
+/** The admin every test runtime starts with, set the way `LEADFLOW_ADMIN_PASSWORD` sets it. */
+export const TEST_ADMIN = { name: 'admin', password: 'test-admin-password-7f3a' };
+
+/** Logs in with `POST /api/session` the way the editor does; answers the session cookie. */
+export async function logIn(url: string, name: string, password: string): Promise<string> {
+  const response = await fetch(url + '/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+  if (response.status !== 200) throw new Error(`logging in as ${name} failed: ${response.status} ${await response.text()}`);
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('leadflow_session='));
+  if (!cookie) throw new Error('logging in set no session cookie');
+  return cookie.split(';')[0];
+}
+
+/**
+ * An API caller that sends a session cookie on every call, and `intakeKey` with every `POST
+ * /api/leads` that brings no key of its own (`{ 'x-api-key': '' }` posts one with no key at all).
+ */
+export function apiCaller(url: string, cookie: string | undefined, intakeKey?: string): TestRuntime['api'] {
+  return async (method, route, body, given = {}) => {
+    const posting = method.toUpperCase() === 'POST' && /^\/api\/leads\/?(\?|$)/.test(route);
+    const ownKey = Object.keys(given).some((h) => h.toLowerCase() === 'x-api-key') || /[?&]api_key=/.test(route);
+    let headers = posting && !ownKey && intakeKey ? { ...given, 'x-api-key': intakeKey } : given;
+    // an empty key header means "no key": fetch would send it empty, which is not the same thing
+    headers = Object.fromEntries(Object.entries(headers).filter(([h, v]) => !(h.toLowerCase() === 'x-api-key' && v === '')));
+    const response = await fetch(url + route, {
+      method,
+      headers: {
+        ...(cookie ? { cookie } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
 }
 
 /**
@@ -143,6 +189,7 @@ export async function startRuntime(options: Partial<RuntimeOptions> = {}): Promi
     allowPrivateTargets: ALLOW_PRIVATE_TARGETS,
     pollMs: 50,
     retry: { baseMs: 100, maxMs: 1000, maxAttempts: 20 },
+    adminPassword: TEST_ADMIN.password,
     ...options,
     dataDir,
   });
@@ -151,24 +198,20 @@ export async function startRuntime(options: Partial<RuntimeOptions> = {}): Promi
   const intakeKey = (await runtime.config.getSource(TEST_SOURCE))
     ? (await runtime.sources.rotate(TEST_SOURCE)).key
     : (await runtime.sources.create({ id: TEST_SOURCE, name: 'Test network', kind: 'network', offers: '*' })).key;
+  const cookie = await logIn(url, TEST_ADMIN.name, options.adminPassword ?? TEST_ADMIN.password);
+  const api = apiCaller(url, cookie, intakeKey);
   return {
     runtime,
     url,
     dataDir,
     intakeKey,
-    async api(method, route, body, given = {}) {
-      const posting = method.toUpperCase() === 'POST' && /^\/api\/leads\/?(\?|$)/.test(route);
-      const ownKey = Object.keys(given).some((h) => h.toLowerCase() === 'x-api-key') || /[?&]api_key=/.test(route);
-      let headers = posting && !ownKey ? { ...given, 'x-api-key': intakeKey } : given;
-      // an empty key header means "no key": fetch would send it empty, which is not the same thing
-      headers = Object.fromEntries(Object.entries(headers).filter(([h, v]) => !(h.toLowerCase() === 'x-api-key' && v === '')));
-      const response = await fetch(url + route, {
-        method,
-        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    api,
+    cookie,
+    async as(name, role) {
+      const password = `password-of-${name}-1234`;
+      const created = await api('POST', '/api/users', { name, password, role });
+      if (created.status !== 201) throw new Error(`creating ${name} failed: ${created.status} ${JSON.stringify(created.body)}`);
+      return apiCaller(url, await logIn(url, name, password), intakeKey);
     },
     async close() {
       await runtime.close();

@@ -8,6 +8,7 @@ import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { Offer } from '../../core/domain/config.ts';
 import type { ConfigStore } from '../../runtime/store/types.ts';
 import type { ReadinessGap } from '../../core/readiness.ts';
+import { TEST_ADMIN, logIn } from './harness.ts';
 
 /** Sends leads: it names the setting `base_url`, the secret `api_key` and the offer parameter `crm_offer_id`. */
 export const SEND_FLOW: FlowDoc = {
@@ -142,10 +143,16 @@ export const FILLED = {
   flow: POSTBACK_FLOW,
 };
 
-/** Calls the runtime's API, failing on an error answer. */
+/** Calls the runtime's API logged in as the test admin, failing on an error answer. */
 function caller(baseUrl: string) {
+  const session = logIn(baseUrl, TEST_ADMIN.name, TEST_ADMIN.password);
   return async (method: string, route: string, body: unknown): Promise<void> => {
-    const res = await fetch(baseUrl + route, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const cookie = await session;
+    const res = await fetch(baseUrl + route, {
+      method,
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
   };
 }

@@ -21,6 +21,8 @@ import type {
   IssuedKey,
   KeyRotation,
   LeadPage,
+  SessionAnswer,
+  UserView,
   LeadQuery,
   SourceCreate,
   SourcePatch,
@@ -46,23 +48,25 @@ export class ApiError extends Error {
   }
 }
 
-const USER_KEY = 'leadflow.user';
+/** The login page's address; any 401 of the API sends the editor there. */
+export const LOGIN_HASH = '#/login';
 
-/** The name versions are saved under; until there are accounts, the one typed in the top bar. */
-export function currentUser(): string {
-  return localStorage.getItem(USER_KEY) ?? '';
-}
+/** Where to come back after logging in: the screen the 401 interrupted. */
+export const RETURN_KEY = 'leadflow.return';
 
-export function setCurrentUser(name: string): void {
-  localStorage.setItem(USER_KEY, name.trim());
+function toLogin(): void {
+  if (location.hash.startsWith(LOGIN_HASH)) return;
+  sessionStorage.setItem(RETURN_KEY, location.hash);
+  location.hash = LOGIN_HASH;
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
+  // the session cookie goes by itself (same origin); every body is JSON, as the API requires
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const user = currentUser();
-  if (user) headers['x-leadflow-user'] = user;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  // logging in answers 401 for a wrong password: the login page shows that itself
+  if (res.status === 401 && path !== '/api/session') toLogin();
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let answer: unknown;
@@ -80,6 +84,15 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 
 export const api = {
+  session: () => call<SessionAnswer>('GET', '/api/session'),
+  logIn: (name: string, password: string) => call<SessionAnswer>('POST', '/api/session', { name, password }),
+  logOut: () => call<void>('DELETE', '/api/session'),
+
+  users: () => call<{ users: UserView[] }>('GET', '/api/users').then((a) => a.users),
+  createUser: (body: { name: string; password: string; role: UserView['role'] }) => call<UserView>('POST', '/api/users', body),
+  updateUser: (id: string, patch: { role?: UserView['role']; password?: string; disabled?: boolean }) =>
+    call<UserView>('PATCH', `/api/users/${encodeURIComponent(id)}`, patch),
+
   nodes: () => call<{ nodes: NodeDescriptor[] }>('GET', '/api/nodes').then((a) => a.nodes),
 
   flows: () => call<{ flows: FlowSummary[] }>('GET', '/api/flows').then((a) => a.flows),

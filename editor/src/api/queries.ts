@@ -29,6 +29,9 @@ export function makeQueryClient(): QueryClient {
 
 /** The query keys, by what they hold. A key's prefix names everything under it (`keys.flows.all`). */
 export const keys = {
+  /** Who is logged in; a 401 is an answer here (nobody), not an error. */
+  session: ['session'] as const,
+  users: ['users'] as const,
   catalog: ['catalog'] as const,
   flows: {
     all: ['flows'] as const,
@@ -69,6 +72,22 @@ export const keys = {
 
 // ---------------------------------------------------------------------------------------------
 // reading
+
+/** The logged-in user, or null when nobody is (the API answered 401). */
+export function useSession() {
+  return useQuery({
+    queryKey: keys.session,
+    queryFn: () =>
+      api.session().catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) return null;
+        throw error;
+      }),
+  });
+}
+
+export function useUsers() {
+  return useQuery({ queryKey: keys.users, queryFn: api.users });
+}
 
 export function useFlows() {
   return useQuery({ queryKey: keys.flows.list, queryFn: api.flows });
@@ -282,6 +301,21 @@ export function useDeleteIntegration() {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// sessions and users
+
+/** Logs in; everything cached belonged to nobody (or someone else) and is dropped. */
+export function useLogIn() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ name, password }: { name: string; password: string }) => api.logIn(name, password),
+    onSuccess: (answer) => {
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== keys.session[0] });
+      client.setQueryData(keys.session, answer);
+    },
+  });
+}
+
 /** Creates an integration from a template; it saves the template's flows too, so the flows list refreshes. */
 export function useIntegrationFromTemplate() {
   const client = useQueryClient();
@@ -352,4 +386,28 @@ export function useDeleteSource() {
 /** The audit log's page for the filters given; always fetched again when the screen opens (every change adds to it). */
 export function useAudit(query: AuditQuery) {
   return useQuery({ queryKey: keys.audit.list(query), queryFn: () => api.audit(query), placeholderData: keepPreviousData });
+}
+
+export function useLogOut() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.logOut,
+    onSuccess: () => {
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== keys.session[0] });
+      client.setQueryData(keys.session, null);
+    },
+  });
+}
+
+export function useCreateUser() {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: api.createUser, onSuccess: () => invalidate(client, keys.users) });
+}
+
+export function useUpdateUser() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, patch }: { id: string; patch: Parameters<typeof api.updateUser>[1] }) => api.updateUser(id, patch),
+    onSuccess: () => invalidate(client, keys.users),
+  });
 }

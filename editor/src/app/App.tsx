@@ -3,10 +3,12 @@
  * `#/leads[/ID]`, `#/log[/ID]`, `#/audit`, filters after `?`) and the notices. The node catalog is loaded once
  * here (through the query cache); every screen draws from it.
  */
-import { lazy, Suspense, useState } from 'react';
-import { currentUser, setCurrentUser } from '../api/client.ts';
+import { lazy, Suspense } from 'react';
+import type { SessionUser } from '../../../core/domain/user.ts';
+import { useLogOut, useSession } from '../api/queries.ts';
 import { useCatalogQuery } from '../catalog/catalog.ts';
 import { FlowList } from '../flows/FlowList.tsx';
+import { LoginPage } from '../login/LoginPage.tsx';
 
 // the canvas (React Flow), the integrations, leads and log screens load when first opened, keeping the first page small
 const EditorPage = lazy(() => import('../flows/EditorPage.tsx').then((m) => ({ default: m.EditorPage })));
@@ -16,35 +18,45 @@ const LeadPage = lazy(() => import('../leads/LeadPage.tsx').then((m) => ({ defau
 const LogPage = lazy(() => import('../log/LogPage.tsx').then((m) => ({ default: m.LogPage })));
 const SourcesPage = lazy(() => import('../sources/SourcesPage.tsx').then((m) => ({ default: m.SourcesPage })));
 const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const UsersPage = lazy(() => import('../users/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
 const ExecutionPage = lazy(() => import('../log/ExecutionPage.tsx').then((m) => ({ default: m.ExecutionPage })));
 import { Notices } from './Notices.tsx';
 import { useRoute } from './route.ts';
 
-function UserName() {
-  const [name, setName] = useState(currentUser());
+/** The logged-in user (versions they save are signed with this name) and Log out. */
+function UserName({ user }: { user: SessionUser }) {
+  const logOut = useLogOut();
   return (
-    <label className="lf-user" title="Versions you save are signed with this name">
-      <span className="lf-muted">You:</span>
-      <input
-        className="lf-input lf-input--bare"
-        value={name}
-        placeholder="your name"
-        size={Math.max(8, name.length)}
-        onChange={(e) => setName(e.target.value)}
-        onBlur={() => setCurrentUser(name)}
-        aria-label="Your name"
-      />
-    </label>
+    <span className="lf-user" title="Versions you save are signed with this name" data-testid="session-user">
+      <span className="lf-muted">You:</span> <span className="lf-strong">{user.name}</span> <span className="lf-muted">({user.role})</span>
+      <button
+        className="lf-btn lf-btn--small"
+        type="button"
+        onClick={() => logOut.mutate(undefined, { onSuccess: () => (location.hash = '#/login') })}
+        data-testid="log-out"
+      >
+        Log out
+      </button>
+    </span>
   );
 }
 
 export function App() {
+  const session = useSession();
+  if (session.isPending) return <div className="lf-center lf-muted">Loading…</div>;
+  if (session.error) return <div className="lf-center">The runtime did not answer: {session.error.message}</div>;
+  if (!session.data) return <LoginPage />;
+  return <Shell user={session.data.user} />;
+}
+
+function Shell({ user }: { user: SessionUser }) {
   const route = useRoute();
   const catalog = useCatalogQuery();
 
   const [section, id] = route;
   let screen;
-  if (catalog.error) screen = <div className="lf-center">The runtime did not answer: {catalog.error.message}</div>;
+  if (section === 'login') screen = <LoginPage />;
+  else if (catalog.error) screen = <div className="lf-center">The runtime did not answer: {catalog.error.message}</div>;
   else if (!catalog.data?.size) screen = <div className="lf-center lf-muted">Loading…</div>;
   else if (section === 'flows' && id) screen = <EditorPage key={id} flowId={id} />;
   else if (section === 'integrations') screen = <IntegrationsPage integrationId={id} />;
@@ -54,6 +66,7 @@ export function App() {
   else if (section === 'log') screen = <LogPage />;
   else if (section === 'sources') screen = <SourcesPage />;
   else if (section === 'audit') screen = <AuditPage />;
+  else if (section === 'users' && user.role === 'admin') screen = <UsersPage />;
   else screen = <FlowList />;
 
   return (
@@ -82,9 +95,14 @@ export function App() {
           <a href="#/audit" className={section === 'audit' ? 'is-on' : ''} data-testid="nav-audit">
             Audit
           </a>
+          {user.role === 'admin' && (
+            <a href="#/users" className={section === 'users' ? 'is-on' : ''} data-testid="nav-users">
+              Users
+            </a>
+          )}
         </nav>
         <span className="lf-toolbar__spacer" />
-        <UserName />
+        <UserName user={user} />
       </header>
       <main className="lf-main">
         <Suspense fallback={<div className="lf-center lf-muted">Loading…</div>}>{screen}</Suspense>
