@@ -1,43 +1,61 @@
 /**
- * A small, bounded, in-memory limiter of failed logins, per account and per address. Written here
- * because no rate-limiting library is installed (rate-limiter-flexible is not) and the project
- * adds no dependencies; it lives in one process's memory, which is what one embedded runtime
- * needs (several instances behind PostgreSQL would keep the counts there).
+ * Failed logins, limited per account and per address with rate-limiter-flexible's in-memory
+ * limiter: one process's memory is what one embedded runtime needs (several instances behind
+ * PostgreSQL would move the counts there, e.g. to its `RateLimiterPostgres`).
  *
- * A key (an account name, an address) is refused once it has `limit` failures inside `windowMs`;
- * the map holds at most `maxKeys` keys, dropping the oldest first, so a flood of names cannot grow it.
+ * Only failures count: an account or address is refused once it has `perAccount` / `perAddress`
+ * failures in the current window of `windowMs`, and while refused it counts no further. A success
+ * forgets the account's failures (not the address's, so one good password cannot launder a
+ * guessing run from that address). Each key expires with its window, so memory is bounded by the
+ * failures of one window, and an address can add at most `perAddress` account keys to it.
  */
-export class FailureLimiter {
-  private readonly failures = new Map<string, number[]>();
+import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
 
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly maxKeys = 10_000,
-  ) {}
+export interface LoginLimits {
+  /** Failed logins of one account before it must wait (default 5 in 15 minutes). */
+  perAccount: number;
+  /** Failed logins from one address before it must wait (default 20 in 15 minutes). */
+  perAddress: number;
+  windowMs: number;
+}
 
-  /** Milliseconds until the key may try again; 0 when it may now. */
-  retryAfter(key: string, now = Date.now()): number {
-    const times = this.recent(key, now);
-    return times.length < this.limit ? 0 : times[0] + this.windowMs - now;
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
+
+/** The two limiters a login consults: the account it names, the address it comes from. */
+export class LoginLimiter {
+  private readonly accounts: RateLimiterMemory;
+  private readonly addresses: RateLimiterMemory;
+
+  constructor(limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+    const duration = limits.windowMs / 1000;
+    this.accounts = new RateLimiterMemory({ keyPrefix: 'login-account', points: limits.perAccount, duration });
+    this.addresses = new RateLimiterMemory({ keyPrefix: 'login-address', points: limits.perAddress, duration });
   }
 
-  fail(key: string, now = Date.now()): void {
-    const times = this.recent(key, now);
-    times.push(now);
-    this.failures.delete(key);
-    this.failures.set(key, times);
-    if (this.failures.size > this.maxKeys) this.failures.delete(this.failures.keys().next().value as string);
+  /** Milliseconds until this account, from this address, may try again; 0 when it may now. */
+  async retryAfter(account: string, address: string): Promise<number> {
+    const [byAccount, byAddress] = await Promise.all([this.accounts.get(account), this.addresses.get(address)]);
+    return Math.max(waitOf(byAccount, this.accounts.points), waitOf(byAddress, this.addresses.points));
   }
 
-  /** A success forgets the key's failures. */
-  clear(key: string): void {
-    this.failures.delete(key);
+  /** Counts a failed login against both keys. */
+  async failed(account: string, address: string): Promise<void> {
+    // consume rejects (with the limiter's answer) once a key goes over its points; the failure
+    // is counted all the same, and whether the next attempt waits is retryAfter's question
+    await Promise.all([this.accounts.consume(account).catch(overLimit), this.addresses.consume(address).catch(overLimit)]);
   }
 
-  private recent(key: string, now: number): number[] {
-    const times = (this.failures.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    if (times.length === 0) this.failures.delete(key);
-    return times;
+  /** A success forgets the account's failures. */
+  async succeeded(account: string): Promise<void> {
+    await this.accounts.delete(account);
   }
+}
+
+function waitOf(res: RateLimiterRes | null, points: number): number {
+  return res && res.consumedPoints >= points ? Math.max(res.msBeforeNext, 1) : 0;
+}
+
+/** A store error is thrown as an Error; going over the limit rejects with a RateLimiterRes. */
+function overLimit(reason: unknown): void {
+  if (reason instanceof Error) throw reason;
 }

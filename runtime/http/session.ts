@@ -10,22 +10,11 @@ import type { SessionUser } from '../../core/domain/user.ts';
 import type { SessionService } from '../services/sessions.ts';
 import type { UserService } from '../services/users.ts';
 import { SESSION_COOKIE, sessionCookieOf } from './auth.ts';
-import { FailureLimiter } from './auth-rate-limit.ts';
-
-export interface LoginLimits {
-  /** Failed logins of one account before it must wait (default 5 in 15 minutes). */
-  perAccount: number;
-  /** Failed logins from one address before it must wait (default 20 in 15 minutes). */
-  perAddress: number;
-  windowMs: number;
-}
-
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60 * 1000 };
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter, type LoginLimits } from './auth-rate-limit.ts';
 
 export function sessionRoutes(users: UserService, sessions: SessionService, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): Router {
   const router = Router();
-  const accounts = new FailureLimiter(limits.perAccount, limits.windowMs);
-  const addresses = new FailureLimiter(limits.perAddress, limits.windowMs);
+  const limiter = new LoginLimiter(limits);
 
   const cookie = (req: Request, res: Response, id: string, expires: Date) =>
     res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', expires });
@@ -43,7 +32,7 @@ export function sessionRoutes(users: UserService, sessions: SessionService, limi
     const body = (req.body ?? {}) as { name?: unknown; password?: unknown };
     const account = typeof body.name === 'string' ? body.name.toLowerCase().slice(0, 100) : '';
     const address = req.ip ?? 'unknown';
-    const wait = Math.max(accounts.retryAfter(account), addresses.retryAfter(address));
+    const wait = await limiter.retryAfter(account, address);
     if (wait > 0) {
       res.set('Retry-After', String(Math.ceil(wait / 1000)));
       res.status(429).json({ error: 'too_many_attempts', message: 'too many failed logins; try again later' });
@@ -51,12 +40,11 @@ export function sessionRoutes(users: UserService, sessions: SessionService, limi
     }
     const user = await users.verify(body.name, body.password);
     if (!user) {
-      accounts.fail(account);
-      addresses.fail(address);
+      await limiter.failed(account, address);
       res.status(401).json({ error: 'unauthorized', message: 'wrong name or password, or the account is disabled' });
       return;
     }
-    accounts.clear(account);
+    await limiter.succeeded(account);
     await sessions.end(sessionCookieOf(req));
     const started = await sessions.start(user);
     cookie(req, res, started.id, new Date(started.expiresAt));
