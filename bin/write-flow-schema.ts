@@ -1,15 +1,14 @@
 /**
- * `npm run schema`: writes `flows/flow.schema.json` from the flow format's declaration in
- * `core/domain/flow.ts`, formatted as the repository formats JSON. The file is committed for
- * tools that read JSON Schema (editors, the template schema that refers to it); a test fails when
- * it and the declaration part.
+ * `npm run schema`: writes the files generated from the flow format's declaration in
+ * `core/domain/flow.ts` (see `bin/flow-schema-files.ts`).
  */
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format, resolveConfig } from 'prettier';
-import { flowJsonSchema } from '../core/domain/flow.ts';
+import { flowSchemaFiles } from './flow-schema-files.ts';
 
-const file = fileURLToPath(new URL('../flows/flow.schema.json', import.meta.url));
-const options = await resolveConfig(file);
-writeFileSync(file, await format(JSON.stringify(flowJsonSchema()), { ...options, filepath: file }));
-console.log(`wrote ${file}`);
+const root = fileURLToPath(new URL('..', import.meta.url));
+for (const file of await flowSchemaFiles(root)) {
+  writeFileSync(path.join(root, file.path), file.text);
+  console.log(`wrote ${file.path}`);
+}

@@ -4,7 +4,7 @@
  * descriptor. Every problem names the node and the field. Browser-safe, so the editor can show
  * the same problems on the canvas.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { parse as parseScript } from 'acorn';
 import type { NodeDescriptor } from '../node/contract.ts';
 import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript } from '../node/code-sandbox.ts';
@@ -12,15 +12,17 @@ import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../temp
 import { isStage } from '../domain/lead.ts';
 import { parseSchedule } from '../node/schedule.ts';
 import { isParamShown } from '../node/params.ts';
-import { FlowSchema, type FlowDoc, type FlowInput, type FlowNode } from '../domain/flow.ts';
+import type { FlowDoc, FlowInput, FlowNode } from '../domain/flow.ts';
+import { validate as validateSchema } from './flow-schema-check.js';
 import { migrateFlow, type DescriptorLookup, type FlowIssue } from './format.ts';
 
 export type { DescriptorLookup, FlowIssue } from './format.ts';
 
 export type FlowValidation = { ok: true; flow: FlowDoc } | { ok: false; issues: FlowIssue[] };
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const checkSchema = ajv.compile<FlowInput>(FlowSchema);
+// compiled once by `npm run schema` (bin/flow-schema-files.ts): no code is generated at load time,
+// so the editor runs under a Content-Security-Policy without 'unsafe-eval'
+const checkSchema = validateSchema as ((data: unknown) => data is FlowInput) & { errors?: ErrorObject[] | null };
 
 /** Formats issues as one line each: `node "http": params.url: is required`. */
 export function describeIssues(issues: FlowIssue[]): string {

@@ -14,10 +14,8 @@ import helmet, { strictTransportSecurity } from 'helmet';
  */
 const CONTENT_SECURITY_POLICY = {
   'default-src': ["'self'"],
-  // 'unsafe-eval' only because the kernel's flow validator (core/flow/validate.ts) compiles its
-  // schema with Ajv, which generates code with `new Function`, at load time in the editor too;
-  // inline and foreign scripts stay refused. Precompiling that validator (Ajv standalone) lets it go.
-  'script-src': ["'self'", "'unsafe-eval'"],
+  // the flow validator's schema check is compiled ahead of time (npm run schema), so no eval either
+  'script-src': ["'self'"],
   'style-src': ["'self'", "'unsafe-inline'"],
   'img-src': ["'self'", 'data:'],
   'font-src': ["'self'", 'data:'],

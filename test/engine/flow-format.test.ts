@@ -13,6 +13,7 @@ import { createRegistry, loadNodeRegistry } from '../../runtime/engine/registry.
 import { FlowService } from '../../runtime/services/flows.ts';
 import { openLowdbConfigStore } from '../../runtime/store/lowdb.ts';
 import { ROOT } from '../support/harness.ts';
+import { flowSchemaFiles } from '../../bin/flow-schema-files.ts';
 
 /** A node whose version 2 renamed its param `text` to `message`. */
 const greet = defineNode({
@@ -58,6 +59,12 @@ describe('the flow format', () => {
   it('flows/flow.schema.json is what the declaration in core/domain/flow.ts generates (npm run schema)', () => {
     const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'flows/flow.schema.json'), 'utf8'));
     expect(committed).toEqual(flowJsonSchema());
+  });
+
+  it('the committed schema file and compiled check are exactly what npm run schema writes', async () => {
+    for (const file of await flowSchemaFiles(ROOT)) {
+      expect(fs.readFileSync(path.join(ROOT, file.path), 'utf8'), `${file.path}: run npm run schema`).toBe(file.text);
+    }
   });
 
   it('a flow saved with version 1 params loads, validates and runs with the name version 2 gave the param', async () => {

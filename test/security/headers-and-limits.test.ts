@@ -27,7 +27,7 @@ function expectSecurityHeaders(headers: Headers): void {
   const csp = headers.get('content-security-policy') ?? '';
   expect(csp).toContain("script-src 'self'");
   // no inline script, no script from elsewhere (eval stays until the kernel's validator is precompiled)
-  expect(csp).not.toMatch(/script-src[^;]*(unsafe-inline|\*|http)/);
+  expect(csp).not.toMatch(/script-src[^;]*(unsafe-inline|unsafe-eval|\*|http)/);
   expect(csp).toContain("script-src-attr 'none'");
   expect(csp).toContain("frame-ancestors 'none'");
   expect(csp).toContain("default-src 'self'");
