@@ -139,7 +139,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sources = new SourceService(config, audit);
   const intake = new IntakeService(config, store, runner, sources, wake);
   const inbound = new InboundPostbacks(config, runner);
-  const integrations = new IntegrationService(config, () => publicUrl.value, registry, refreshChecks, audit);
+  const integrations = new IntegrationService(config, () => publicUrl.value, registry, outbound, refreshChecks, audit);
   checks = new StatusChecks(config, store, runner, registry, log);
   const offers = new OfferService(config, outbound, audit);
   const sessions = new SessionService(config);

@@ -27,6 +27,7 @@ import { expandStepInputs, type Execution, type HttpRecord, type LeadStore, type
 import { hasher } from './hash.ts';
 import { flowNeeds } from '../../core/flow/needs.ts';
 import { allowedHostsOf, createHttpClient, SecretHostRefused, secretHostGuard } from './http.ts';
+import { outboundRefusalOf } from './outbound-policy.ts';
 import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
 import { sharedCodeRunner } from './code-sandbox-pool.ts';
@@ -144,9 +145,18 @@ function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView 
 
 class StepTimeout extends Error {}
 
+/**
+ * Failures that no attempt can change: the request was refused before anything was sent (its
+ * target breaks the outbound policy, or it carries a secret to a host it may not go to). The node
+ * fails at once whatever its `settings.retry` says, and the run is not retried either.
+ */
+const REFUSALS = new Set(['outbound_refused', 'secret_not_allowed']);
+
 function asFailure(error: unknown): NodeFailure {
   if (error instanceof StepTimeout) return { code: 'node_timeout', message: error.message, retryable: true };
   if (error instanceof SecretHostRefused) return { code: error.code, message: error.message, retryable: false };
+  const refused = outboundRefusalOf(error);
+  if (refused) return { code: refused.code, message: refused.message, retryable: false };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'node_error', message, retryable: false };
 }
@@ -384,7 +394,7 @@ export class Executor {
       } finally {
         clearTimeout(timer);
       }
-      if (!failure || attempts >= attemptsAllowed || failure.code === 'secret_not_allowed') break;
+      if (!failure || attempts >= attemptsAllowed || REFUSALS.has(failure.code)) break;
       const on = retry?.on ?? RETRY_ON;
       const kind =
         failure.code === 'timeout' || failure.code === 'node_timeout'

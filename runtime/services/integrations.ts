@@ -5,6 +5,8 @@
  * (leave it out) or remove it (`null`), and is refused while it switches on an integration with a gap.
  * The postback token is the runtime's: made at creation, changed only by a rotation, shown only in
  * the integration's own answers (inside `postbackUrl`); a write that sends it is refused.
+ * Where the runtime will send is checked against its outbound policy when saved (see
+ * {@link assertOutboundAllowed}); the policy is enforced again, on resolved addresses, at connect time.
  */
 import { randomBytes } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -18,6 +20,7 @@ import type { IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
 import { cidrProblem } from './postback-in.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import { secretHostGaps } from '../engine/http.ts';
+import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-policy.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -111,6 +114,35 @@ const checkRotate = ajv.compile({
 /** A fresh postback token: 144 random bits. */
 const newToken = () => randomBytes(18).toString('base64url');
 
+/** Whether a setting's value is a URL the runtime will send to: it starts with `http://` or `https://`. */
+export function isUrlSetting(value: string): boolean {
+  return /^\s*https?:\/\//i.test(value);
+}
+
+/**
+ * The outbound check of a write, over the fields it gives (a write that leaves `settings` or
+ * `allowedHosts` out does not re-check what is stored, so switching off an integration saved under
+ * an older, laxer policy still works):
+ * - every setting whose value is a URL ({@link isUrlSetting}: `base_url`, and any other
+ *   `http(s)://` value, since flows may send to any of them through `{{integration.settings.…}}`)
+ *   must not name a refused host literally: an IP in a refused range, `localhost` while private
+ *   targets are refused, a cloud's metadata name; refused as `settings.<name>`;
+ * - every `allowedHosts` entry that is such a literal host (an IP, `[v6]`, `localhost`; a
+ *   `*.domain` entry checked as its domain) is refused as `allowedHosts[i]`: the runtime could never
+ *   connect there, and allowing secrets to go there says a flow is meant to.
+ * Names are not resolved here (a name that resolves to an internal address is refused when the
+ * connection is opened). Throws `invalid_field` naming the first field that breaks the policy.
+ */
+export function assertOutboundAllowed(input: Pick<IntegrationInput, 'settings' | 'allowedHosts'>, policy: OutboundPolicy): void {
+  for (const [name, value] of Object.entries(input.settings ?? {})) {
+    if (isUrlSetting(value)) assertTargetAllowed(value.trim(), `settings.${name}`, policy);
+  }
+  for (const [i, entry] of (input.allowedHosts ?? []).entries()) {
+    // `*.localhost` is checked as `localhost`
+    assertTargetAllowed(`http://${entry.replace(/^\*\./, '')}/`, `allowedHosts[${i}]`, policy);
+  }
+}
+
 /** The refusal to switch on an integration with gaps: the first gap's field, every gap in `details`. */
 export function notReady(readiness: Readiness): DomainError {
   const [first] = readiness.gaps;
@@ -128,6 +160,8 @@ export class IntegrationService {
     private readonly publicUrl: () => string,
     /** The node types, for validating the flows an integration names. */
     private readonly descriptors: DescriptorLookup,
+    /** What the runtime may send to: URL settings and allowed hosts that break it are refused when saved. */
+    private readonly outbound: OutboundPolicy,
     /** Told after every write (the status-check schedules follow the configuration). */
     private readonly onChange: () => void = () => {},
     private readonly audit: AuditRecorder = NO_AUDIT,
@@ -244,6 +278,7 @@ export class IntegrationService {
   }
 
   private async write(current: Integration, input: IntegrationInput, creating = false): Promise<IntegrationView> {
+    assertOutboundAllowed(input, this.outbound);
     const next: Integration = {
       ...current,
       name: input.name ?? current.name,

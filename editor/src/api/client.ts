@@ -20,6 +20,8 @@ import type {
   IntegrationView,
   IssuedKey,
   KeyRotation,
+  PostbackTokenRotateRequest,
+  PostbackTokenRotation,
   LeadPage,
   SessionAnswer,
   UserView,
@@ -113,6 +115,9 @@ export const api = {
   updateIntegration: (id: string, patch: IntegrationPatch) =>
     call<IntegrationView>('PATCH', `/api/integrations/${encodeURIComponent(id)}`, patch),
   deleteIntegration: (id: string) => call<void>('DELETE', `/api/integrations/${encodeURIComponent(id)}`),
+  /** A new postback token; the old one keeps working `graceMinutes` more (none by default). */
+  rotatePostbackToken: (id: string, rotation: PostbackTokenRotateRequest) =>
+    call<PostbackTokenRotation>('POST', `/api/integrations/${encodeURIComponent(id)}/postback-token/rotate`, rotation),
 
   templates: () => call<{ templates: TemplateSummary[] }>('GET', '/api/templates').then((a) => a.templates),
   template: (id: string) => call<IntegrationTemplate>('GET', `/api/templates/${encodeURIComponent(id)}`),

@@ -290,6 +290,18 @@ export function useUpdateIntegration() {
   });
 }
 
+/**
+ * Rotates an integration's postback token. The answer holds the new postback URL (the
+ * integration, fetched again, shows it too) and until when the old token still works.
+ */
+export function useRotatePostbackToken() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, graceMinutes }: { id: string; graceMinutes: number }) => api.rotatePostbackToken(id, { graceMinutes }),
+    onSuccess: () => invalidate(client, keys.integrations),
+  });
+}
+
 export function useDeleteIntegration() {
   const client = useQueryClient();
   return useMutation({

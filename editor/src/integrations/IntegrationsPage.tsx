@@ -1,7 +1,8 @@
 /**
  * Integrations: each target's settings and secrets (write-only: a stored secret is never shown),
  * the offers routed to it with their parameters (geo-specific ones marked), which flow handles which
- * event, the postback URL to give the target, and the on/off switch. The server refuses to switch on
+ * event, the postback URL to give the target (and its token's rotation), the hosts its secrets may go
+ * to (IntegrationSecurity.tsx), and the on/off switch. The server refuses to switch on
  * an integration with a gap; the checklist heading the page (Readiness.tsx) shows the gaps the
  * server computed, the same ones. New integrations start blank or from a template (FromTemplate.tsx).
  */
@@ -19,7 +20,8 @@ import {
 } from '../api/queries.ts';
 import { KeyValueRows, type KeyValueRow } from '../app/KeyValueRows.tsx';
 import { notify } from '../app/notices.ts';
-import { CopyField, FromTemplateDialog } from './FromTemplate.tsx';
+import { FromTemplateDialog } from './FromTemplate.tsx';
+import { AllowedHostsSection, PostbackUrlSection } from './IntegrationSecurity.tsx';
 import { ReadinessChecklist } from './Readiness.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
@@ -200,7 +202,9 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
       if (done) notify('success', done);
       return true;
     } catch (e) {
-      notify('error', `Not saved: ${(e as Error).message}`);
+      // the field first: "settings.base_url points where the runtime may not send: …"
+      const field = e instanceof ApiError && e.field ? `${e.field} ` : '';
+      notify('error', `Not saved: ${field}${(e as Error).message}`);
       return false;
     }
   };
@@ -415,6 +419,8 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
         </form>
       </section>
 
+      <AllowedHostsSection integration={integration} patch={patch} />
+
       <section className="lf-box">
         <h2>Offers</h2>
         <p className="lf-muted">
@@ -434,18 +440,7 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
         {offers.length === 0 && <p className="lf-muted">No offers yet.</p>}
       </section>
 
-      <section className="lf-box">
-        <h2>Postback URL</h2>
-        <p className="lf-muted">Give this address to the target for status postbacks. It carries this integration’s token.</p>
-        {integration.settings.postback_tail ? (
-          <>
-            <p className="lf-help">With the tail of macros the target fills in for each lead (the setting postback_tail):</p>
-            <CopyField value={integration.postbackUrl + integration.settings.postback_tail} label="Postback URL with macros" />
-          </>
-        ) : (
-          <CopyField value={integration.postbackUrl} label="Postback URL" />
-        )}
-      </section>
+      <PostbackUrlSection integration={integration} />
     </div>
   );
 }
