@@ -130,8 +130,9 @@ type AuthTokenParams = ParamValues<typeof authTokenParams>;
  *   the input's `headers` gain `Authorization: Bearer <token>` for HTTP Request to send
  *   (`query:NAME` puts it into the input's `query` instead; empty `put` adds nothing);
  * - `failed` (the login was refused, or its answer has no token) → `{ status, body, error }`,
- *   failure `login_failed` (not retryable). A target that is down, slow or answers 5xx/429 stops
- *   the flow with a retryable failure instead, as HTTP Request does.
+ *   failure `login_failed` (not retryable). A target that is down, slow or answers 408, 425, 429
+ *   or 5xx stops the flow with a retryable failure instead, as HTTP Request does, and so does a
+ *   3xx the HTTP client did not follow (failure `redirect`).
  *
  * The token is marked secret: every record shows `[secret]` in its place.
  */
@@ -216,7 +217,12 @@ async function logIn(
   }
   const status = exchange.status ?? 0;
   const answer = { status, headers: lowerKeys(exchange.headers ?? {}), body: parseBody(exchange.text ?? '') };
-  if (status >= 500 || status === 429) {
+  // a redirect the HTTP client did not follow and a busy target are not a refused login: tried again later
+  if (status >= 300 && status < 400) {
+    const message = `login: HTTP ${status} was not followed (307/308 are followed for any method, 301/302/303 for GET, up to 3 hops)`;
+    return { failure: { output: answer, failure: { code: 'redirect', message, retryable: true } } };
+  }
+  if (status >= 500 || status === 408 || status === 425 || status === 429) {
     const message = `login: HTTP ${status}`;
     return { failure: { output: answer, failure: { code: 'http_error', message, retryable: true } } };
   }

@@ -1,6 +1,6 @@
 import { httpBuildQuery } from '../core/template/php.ts';
 import { stringify } from '../core/template/template.ts';
-import { defineNode, type HttpExchange, type KeyValue, type NodeResult } from '../core/node/contract.ts';
+import { defineNode, type HttpExchange, type KeyValue, type NodeFailure, type NodeResult } from '../core/node/contract.ts';
 import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, objectOf, rowsToObject } from '../core/node/values.ts';
 
@@ -63,8 +63,8 @@ const httpRequestParams = {
     max: 120000,
   }),
   serverErrors: param.select(['retry', 'http_error'], {
-    label: '5xx and 429 answers',
-    help: 'retry: the target is in trouble, so stop here and deliver the lead again later. http_error: take the http_error exit like any other refusal.',
+    label: 'Busy answers (408, 425, 429, 5xx)',
+    help: 'retry: the target is in trouble or asks us to wait, so stop here and deliver the lead again later (after its Retry-After, if it names one). http_error: take the http_error exit like any other refusal.',
     default: 'retry',
   }),
 };
@@ -80,10 +80,15 @@ type HttpRequestParams = ParamValues<typeof httpRequestParams>;
  *
  * Ports and outputs:
  * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`;
- * - `http_error` (any other status, or a 2xx whose body is not the JSON asked for) → the same
- *   shape, with failure `http_error` or `bad_json`. A 5xx or 429 answer takes no exit by default
- *   (`serverErrors: 'retry'`): the target is in trouble, not refusing the lead, so the flow stops
- *   with a retryable failure and the delivery queue tries again later;
+ * - `http_error` (a 4xx, or a 2xx whose body is not the JSON asked for) → the same shape, with
+ *   failure `http_error` or `bad_json`. A transient answer — 408, 425, 429 or 5xx — takes no exit
+ *   by default (`serverErrors: 'retry'`): the target is busy or in trouble, not refusing the lead,
+ *   so the flow stops with a retryable failure and the delivery queue tries again later, no sooner
+ *   than a 429's or 503's `Retry-After` (seconds or an HTTP date) asks;
+ * - `redirect` (a 3xx the HTTP client did not follow: 301/302 on a POST, a 3xx without a usable
+ *   `Location`, or one hop too many — see `runtime/engine/http.ts`) → the same shape, with a
+ *   retryable failure `redirect`: the target never saw the lead, so it is no refusal. Unconnected,
+ *   the flow stops and the delivery is tried again; connected, the flow decides;
  * - `network_error` (refused, reset, DNS) → `{ error, durationMs }`, retryable;
  * - `timeout` (no answer in time) → `{ error, durationMs }`, retryable.
  */
@@ -95,7 +100,7 @@ export const httpRequest = defineNode({
   description:
     "Sends the request to the target's API and reads the answer as JSON or text. Separate exits for errors, network failures and timeouts.",
   inputs: ['in'],
-  outputs: ['out', 'http_error', 'network_error', 'timeout'],
+  outputs: ['out', 'http_error', 'network_error', 'timeout', 'redirect'],
   usesSecrets: true,
   params: httpRequestParams,
   async execute({ params, input, http }) {
@@ -167,9 +172,20 @@ function readExchange(
   const ok = status >= 200 && status < 300;
   const parsed = readBody(text, headers, ok ? parse : parse === 'text' ? 'text' : 'auto');
   const output = { status, ok, headers, body: parsed.body, durationMs: exchange.durationMs };
+  if (status >= 300 && status < 400) {
+    const location = headerOf(headers, 'location');
+    const message = `HTTP ${status}${location ? ` to ${location}` : ' without a Location'} was not followed (307/308 are followed for any method, 301/302/303 for GET, up to 3 hops)`;
+    return { port: 'redirect', output, failure: { code: 'redirect', message, retryable: true } };
+  }
   if (!ok) {
-    const retryable = status >= 500 || status === 429;
-    const failure = { code: 'http_error', message: `HTTP ${status}`, retryable };
+    const retryable = TRANSIENT_STATUSES.has(status) || status >= 500;
+    const retryAfterMs = status === 429 || status === 503 ? retryAfterOf(headerOf(headers, 'retry-after'), Date.now()) : undefined;
+    const failure: NodeFailure = {
+      code: 'http_error',
+      message: `HTTP ${status}`,
+      retryable,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
     // no port: the failure stops the flow whatever is connected, and the delivery is retried
     if (retryable && serverErrors !== 'http_error') return { output, failure };
     return { port: 'http_error', output, failure };
@@ -182,6 +198,25 @@ function readExchange(
     };
   }
   return { port: 'out', output };
+}
+
+/** The 4xx answers that mean "not now" rather than "no": 408 Request Timeout, 425 Too Early, 429 Too Many Requests. */
+const TRANSIENT_STATUSES = new Set([408, 425, 429]);
+
+function headerOf(headers: Record<string, string>, name: string): string | undefined {
+  return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+/**
+ * How long a `Retry-After` value asks to wait, in ms from `now`: delay-seconds (`120`) or an HTTP
+ * date. Undefined when it is missing, malformed or already past.
+ */
+export function retryAfterOf(value: string | undefined, now: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isFinite(at) && at > now ? at - now : undefined;
 }
 
 function readBody(text: string, headers: Record<string, string>, parse: HttpRequestParams['parse']): { body: unknown; badJson?: boolean } {

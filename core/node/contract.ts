@@ -195,6 +195,11 @@ export interface NodeFailure {
   code: string;
   message: string;
   retryable: boolean;
+  /**
+   * For a retryable failure: the earliest the target asked to be tried again, in ms from now (a
+   * 429's or 503's `Retry-After`). The delivery queue waits at least this long.
+   */
+  retryAfterMs?: number;
 }
 
 /**

@@ -89,6 +89,8 @@ export interface NodeError {
   message: string;
   nodeId?: string;
   retryable: boolean;
+  /** From the node's failure: the delivery is not tried again sooner (a 429's `Retry-After`). */
+  retryAfterMs?: number;
 }
 
 /** The outcome of a run, with the recorded execution. */
@@ -268,7 +270,8 @@ export class Executor {
         const handled = step.port !== undefined && (flow.next.get(`${node.id}\u0000${step.port}`)?.length ?? 0) > 0;
         if (!handled) {
           const onError = node.settings?.onError ?? 'stop';
-          const error = { code: step.failure.code, message: step.failure.message, nodeId: node.id, retryable: step.failure.retryable };
+          const { code, message, retryable, retryAfterMs } = step.failure;
+          const error: NodeError = { code, message, nodeId: node.id, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
           if (onError === 'stop') {
             flowError = error;
             break;

@@ -4,9 +4,18 @@
  * recorded for the execution log. A connection the outbound policy refuses is none of the three:
  * `send` throws it, so the node fails for good (see `outbound-policy.ts`).
  *
- * Redirects are not followed: undici's `request` has no redirect handling unless a redirect
- * interceptor is composed in, and none is, so a 3xx is an answer like any other. Were one ever
- * added, each hop would open its connection through the same guarded connector and be checked.
+ * Redirects are followed here, not by undici, so that every hop passes the same checks as the first
+ * request: the secret-host guard (a hop to a host outside the integration's allowed hosts that
+ * carries a secret is refused before anything is sent to it), the rate limit, and the outbound
+ * policy (each hop connects through the same guarded connector). Each hop is its own HTTP record.
+ * What is followed, up to {@link MAX_REDIRECTS} hops, is what keeps the request's meaning:
+ * - 307 and 308, for any method, with the same method, headers and body;
+ * - 301 and 302 for GET and HEAD only: a POST is not turned into a GET the way old browsers did,
+ *   since the target would then get a lead without its body;
+ * - 303 for any method, as a GET without a body: RFC 9110 makes it "the answer to your request is
+ *   over there", so the POST was received and the GET reads its outcome, as browsers do.
+ * Any other 3xx, or a 3xx after the last hop, is returned as the answer it is; HTTP Request takes
+ * its `redirect` exit with a retryable failure.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HttpClient, HttpExchange, HttpRequestSpec } from '../../core/node/contract.ts';
@@ -19,6 +28,35 @@ import { formsPattern, secretForms } from './redact.ts';
 
 /** Answers bigger than this are cut off: a target that streams forever must not eat the memory. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** Redirects followed for one request; the answer after the last hop is returned whatever it is. */
+export const MAX_REDIRECTS = 3;
+
+/**
+ * The request a redirect answer leads to, or undefined when it is not followed (see the module's
+ * comment for which are). A `Location` that is missing, malformed or not http(s) is not followed.
+ */
+export function redirectTarget(spec: HttpRequestSpec, status: number, headers: Record<string, string>): HttpRequestSpec | undefined {
+  const location = Object.entries(headers).find(([name]) => name.toLowerCase() === 'location')?.[1];
+  if (!location) return undefined;
+  let url: URL;
+  try {
+    url = new URL(location, spec.url);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  const method = spec.method.toUpperCase();
+  const reading = method === 'GET' || method === 'HEAD';
+  if (status === 307 || status === 308) return { ...spec, url: url.href };
+  if ((status === 301 || status === 302) && reading) return { ...spec, url: url.href };
+  if (status === 303) {
+    // the body's own headers go with the body
+    const kept = Object.entries(spec.headers).filter(([name]) => !/^content-(type|length|encoding)$/i.test(name));
+    return { ...spec, method: method === 'HEAD' ? 'HEAD' : 'GET', url: url.href, headers: Object.fromEntries(kept), body: undefined };
+  }
+  return undefined;
+}
 
 /**
  * One shared agent: undici keeps a keep-alive pool per origin inside it. Every connection it opens
@@ -193,61 +231,77 @@ export function createHttpClient(
   /** Throws for a request that must not be sent (see {@link secretHostGuard}). */
   guard?: (spec: HttpRequestSpec) => void,
 ): HttpClient {
+  /** One request, recorded; its deadline (`abort`) is shared by every hop of the request. */
+  async function sendOnce(spec: HttpRequestSpec, abort: AbortSignal, timeoutMs: number): Promise<HttpExchange> {
+    const requestRecord: HttpRecord['request'] = { method: spec.method, url: spec.url, headers: spec.headers, body: spec.body };
+    try {
+      guard?.(spec);
+    } catch (error) {
+      // recorded (the executor masks the secret) so the execution shows what was stopped, never sent
+      record({ request: requestRecord, outcome: 'network_error', error: (error as Error).message, durationMs: 0 });
+      throw error;
+    }
+    if (gate) await gate();
+    const started = performance.now();
+    let exchange: HttpExchange;
+    let refused: Error | undefined;
+    try {
+      const answer = await request(spec.url, {
+        method: spec.method as Dispatcher.HttpMethod,
+        headers: spec.headers,
+        body: spec.body,
+        dispatcher: agent,
+        signal: abort,
+      });
+      const text = await readBody(answer.body);
+      exchange = {
+        outcome: 'answer',
+        status: answer.statusCode,
+        headers: flatHeaders(answer.headers),
+        text,
+        durationMs: performance.now() - started,
+      };
+    } catch (error) {
+      refused = outboundRefusalOf(error);
+      const timedOut = !refused && (abort.aborted || (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT');
+      exchange = {
+        outcome: timedOut ? 'timeout' : 'network_error',
+        error: refused ? refused.message : timedOut ? `no answer within ${timeoutMs} ms` : describeError(error),
+        durationMs: performance.now() - started,
+      };
+    }
+    record({
+      request: requestRecord,
+      response:
+        exchange.outcome === 'answer'
+          ? { status: exchange.status as number, headers: exchange.headers ?? {}, body: exchange.text ?? '' }
+          : undefined,
+      outcome: exchange.outcome,
+      error: exchange.error,
+      durationMs: Math.round(exchange.durationMs * 100) / 100,
+    });
+    // recorded like any failed exchange, then thrown: a node would take its network_error exit
+    // and be retried, and a refusal does not heal by retrying
+    if (refused) throw refused;
+    return exchange;
+  }
+
   return {
     async send(spec: HttpRequestSpec): Promise<HttpExchange> {
-      const requestRecord: HttpRecord['request'] = { method: spec.method, url: spec.url, headers: spec.headers, body: spec.body };
-      try {
-        guard?.(spec);
-      } catch (error) {
-        // recorded (the executor masks the secret) so the execution shows what was stopped, never sent
-        record({ request: requestRecord, outcome: 'network_error', error: (error as Error).message, durationMs: 0 });
-        throw error;
-      }
-      if (gate) await gate();
       const started = performance.now();
+      // one deadline for the request and its redirects: `timeoutMs` is how long the node waits for an answer
       const deadline = AbortSignal.timeout(spec.timeoutMs);
       const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;
-      let exchange: HttpExchange;
-      let refused: Error | undefined;
-      try {
-        const answer = await request(spec.url, {
-          method: spec.method as Dispatcher.HttpMethod,
-          headers: spec.headers,
-          body: spec.body,
-          dispatcher: agent,
-          signal: abort,
-        });
-        const text = await readBody(answer.body);
-        exchange = {
-          outcome: 'answer',
-          status: answer.statusCode,
-          headers: flatHeaders(answer.headers),
-          text,
-          durationMs: performance.now() - started,
-        };
-      } catch (error) {
-        refused = outboundRefusalOf(error);
-        const timedOut = !refused && (abort.aborted || (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT');
-        exchange = {
-          outcome: timedOut ? 'timeout' : 'network_error',
-          error: refused ? refused.message : timedOut ? `no answer within ${spec.timeoutMs} ms` : describeError(error),
-          durationMs: performance.now() - started,
-        };
+      let current = spec;
+      for (let hop = 0; ; hop++) {
+        const exchange = await sendOnce(current, abort, spec.timeoutMs);
+        const next =
+          exchange.outcome === 'answer' && hop < MAX_REDIRECTS
+            ? redirectTarget(current, exchange.status ?? 0, exchange.headers ?? {})
+            : undefined;
+        if (!next) return hop === 0 ? exchange : { ...exchange, durationMs: performance.now() - started };
+        current = next;
       }
-      record({
-        request: requestRecord,
-        response:
-          exchange.outcome === 'answer'
-            ? { status: exchange.status as number, headers: exchange.headers ?? {}, body: exchange.text ?? '' }
-            : undefined,
-        outcome: exchange.outcome,
-        error: exchange.error,
-        durationMs: Math.round(exchange.durationMs * 100) / 100,
-      });
-      // recorded like any failed exchange, then thrown: a node would take its network_error exit
-      // and be retried, and a refusal does not heal by retrying
-      if (refused) throw refused;
-      return exchange;
     },
   };
 }

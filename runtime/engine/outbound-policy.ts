@@ -236,7 +236,7 @@ export function guardedLookup(policy: OutboundPolicy): LookupFunction {
 /**
  * An undici connector under the policy: IP literals are checked before connecting (Node does
  * not call `lookup` for them), names through {@link guardedLookup} once resolved. Every new
- * connection passes here — redirects, if a client ever follows them, included.
+ * connection passes here — every redirect hop the HTTP client follows included.
  */
 export function guardedConnector(policy: OutboundPolicy, options: buildConnector.BuildOptions = {}): buildConnector.connector {
   const connect = buildConnector({ ...options, lookup: guardedLookup(policy) } as buildConnector.BuildOptions);

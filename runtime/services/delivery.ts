@@ -32,7 +32,7 @@ export class DeliveryHandler implements JobHandler {
     }
     if (result.error) {
       const error = `${result.error.code}: ${result.error.message} (node ${result.error.nodeId ?? '-'}, execution ${result.execution.id})`;
-      return result.error.retryable ? { state: 'retry', error } : { state: 'failed', error };
+      return result.error.retryable ? { state: 'retry', error, retryAfterMs: result.error.retryAfterMs } : { state: 'failed', error };
     }
     if (job.kind === 'lead.new') {
       const after = await this.store.getLead(lead.id);

@@ -6,7 +6,12 @@
 import type { Job, JobKind, LeadStore } from '../store/types.ts';
 
 /** What handling a job came to; a `payload` replaces the job's (an attempt log, say). */
-export type JobOutcome = ({ state: 'done' } | { state: 'retry'; error: string } | { state: 'failed'; error: string }) & {
+export type JobOutcome = (
+  | { state: 'done' }
+  /** `retryAfterMs`: the target asked not to be tried again sooner (see {@link retryDelay}). */
+  | { state: 'retry'; error: string; retryAfterMs?: number }
+  | { state: 'failed'; error: string }
+) & {
   payload?: Record<string, unknown>;
 };
 
@@ -16,7 +21,7 @@ export interface JobHandler {
 }
 
 export interface RetryPolicy {
-  /** Delay before the first retry; each next one doubles, up to `maxMs`. */
+  /** The ceiling of the delay before the first retry; each next one doubles, up to `maxMs`. */
   baseMs: number;
   maxMs: number;
   /** After this many attempts the job fails for good (and stays visible with its last error). */
@@ -25,10 +30,19 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 5_000, maxMs: 3_600_000, maxAttempts: 12 };
 
-/** When attempt `attempts` (1-based) failed, the next try is due after this many ms (±20 % jitter). */
-export function retryDelay(policy: RetryPolicy, attempts: number): number {
-  const delay = Math.min(policy.baseMs * 2 ** Math.max(0, attempts - 1), policy.maxMs);
-  return Math.round(delay * (0.8 + Math.random() * 0.4));
+/** The longest a target's `Retry-After` is honoured: one that asks for a week is waited out for an hour. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * When attempt `attempts` (1-based) failed, the next try is due after this many ms: exponential
+ * backoff with full jitter (anywhere from 0 to `baseMs · 2^(attempts-1)`, capped at `maxMs`), so
+ * that the deliveries a target's outage failed together do not all come back at the same moment.
+ * A `retryAfterMs` the target asked for (up to {@link MAX_RETRY_AFTER_MS}) is the least it waits.
+ */
+export function retryDelay(policy: RetryPolicy, attempts: number, retryAfterMs?: number): number {
+  const ceiling = Math.min(policy.baseMs * 2 ** Math.max(0, attempts - 1), policy.maxMs);
+  const backoff = Math.round(Math.random() * ceiling);
+  return Math.max(backoff, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
 }
 
 export interface QueueLog {
@@ -125,7 +139,7 @@ export class JobQueue {
         await this.store.failJob(
           job.id,
           outcome.error,
-          new Date(Date.now() + retryDelay(this.options.retry, job.attempts)),
+          new Date(Date.now() + retryDelay(this.options.retry, job.attempts, outcome.state === 'retry' ? outcome.retryAfterMs : undefined)),
           outcome.payload,
         );
     } catch (error) {

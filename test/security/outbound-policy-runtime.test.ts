@@ -174,14 +174,28 @@ describe('the outbound policy in the HTTP client', () => {
     expect(target.received).toEqual([]);
   });
 
-  it('does not follow redirects: a 3xx is the answer, and where it points receives nothing', async () => {
+  it('checks every redirect hop: a hop to a refused address throws the refusal, and a 302 on a POST is the answer, where it points receiving nothing', async () => {
     const elsewhere = await mock();
-    const redirecting = await mock(() => ({ status: 302, headers: { location: `${elsewhere.url}/internal` } }));
+    const redirecting = await mock((r) => ({
+      status: r.path === '/metadata' ? 307 : 302,
+      headers: { location: r.path === '/metadata' ? 'http://169.254.169.254/latest/meta-data/' : `${elsewhere.url}/internal` },
+    }));
     const agent = createAgent({ allowPrivate: true });
     cleanups.push(() => agent.close());
-    const exchange = await createHttpClient(agent, () => {}).send(spec(`${redirecting.url}/start`));
+    const records: HttpRecord[] = [];
+    const client = createHttpClient(agent, (r) => records.push(r));
+
+    await expect(client.send(spec(`${redirecting.url}/metadata`))).rejects.toThrow(
+      'outbound_refused: 169.254.169.254 is a link-local/metadata address',
+    );
+    expect(records.map((r) => [r.request.url, r.outcome, r.response?.status])).toEqual([
+      [`${redirecting.url}/metadata`, 'answer', 307],
+      ['http://169.254.169.254/latest/meta-data/', 'network_error', undefined],
+    ]);
+
+    const exchange = await client.send({ ...spec(`${redirecting.url}/start`), method: 'POST', body: '{}' });
     expect(exchange).toMatchObject({ outcome: 'answer', status: 302 });
-    expect(redirecting.received).toHaveLength(1);
+    expect(redirecting.received).toHaveLength(2);
     expect(elsewhere.received).toEqual([]);
   });
 

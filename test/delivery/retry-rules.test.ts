@@ -1,0 +1,137 @@
+/**
+ * Which outcomes are retried: a network error, a timeout, 408, 425, 429 and 5xx are transient, and
+ * the delivery queue tries the lead again (no sooner than a 429's or 503's `Retry-After`, with
+ * exponential backoff and full jitter otherwise); any other 4xx is a refusal the flow acts on.
+ * Run against the AlterCPA template, whose refusal branch cancels the lead with the network's error.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { retryAfterOf } from '../../nodes/http-request.ts';
+import { MAX_RETRY_AFTER_MS, retryDelay } from '../../runtime/services/queue.ts';
+import {
+  removeDataDir,
+  setUpFromTemplate,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type Answer,
+  type Received,
+} from '../support/harness.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A network target whose first answer is `first`, and which accepts every lead after it. */
+async function networkAnswering(first: Answer) {
+  let calls = 0;
+  const target = await startMockServer((r: Received) =>
+    calls++ === 0 ? first : { body: { status: 'ok', id: 9000 + Number(new URLSearchParams(r.body).get('id')) } },
+  );
+  const t = await startRuntime();
+  cleanups.push(
+    () => target.stop(),
+    () => t.close(),
+    () => removeDataDir(t.dataDir),
+  );
+  await setUpFromTemplate(t, {
+    template: 'altercpa',
+    id: 'acpa',
+    settings: { base_url: target.url, user_id: '1' },
+    secrets: { api_key: 'k' },
+    offerParameters: { altercpa_offer: '5' },
+  });
+  const posted = await t.api('POST', '/api/leads', { offer: 'offer-acpa', phone: '+49 151 1000001', ip: '10.0.0.1' });
+  expect(posted.status).toBe(202);
+  const view = async () => (await t.api('GET', `/api/leads/${posted.body.id}`)).body;
+  return { t, target, leadId: posted.body.id as number, view };
+}
+
+describe('transient answers are retried', () => {
+  it('waits out a 429 with Retry-After: 2 before the next attempt', async () => {
+    const { target, view } = await networkAnswering({
+      status: 429,
+      headers: { 'retry-after': '2' },
+      body: { status: 'error', error: 'slow down' },
+    });
+    const queued = await waitFor(async () => {
+      const v = await view();
+      return v.deliveries[0]?.attempts === 1 && v.deliveries[0].state === 'queued' && v;
+    }, 'the first attempt to be put back');
+    expect(queued.lead.stage).toBe('new');
+    const job = queued.deliveries[0];
+    expect(job.lastError).toMatch(/^http_error: HTTP 429/);
+    // the test runtime's backoff is at most 1 s: only the Retry-After puts the next run 2 s away
+    const wait = Date.parse(job.runAt) - Date.parse(job.updatedAt);
+    expect(wait).toBeGreaterThanOrEqual(1900);
+    expect(wait).toBeLessThanOrEqual(2100);
+
+    const delivered = await waitFor(
+      async () => {
+        const v = await view();
+        return v.lead.stage === 'wait' && v;
+      },
+      'the second attempt',
+      10_000,
+    );
+    expect(delivered.lead.eid).toBe(String(9000 + delivered.lead.id));
+    expect(target.received).toHaveLength(2);
+    expect(target.received[1].at - target.received[0].at).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('retries a 408 and delivers the lead on the next attempt', async () => {
+    const { target, view } = await networkAnswering({ status: 408, body: 'request timeout' });
+    const delivered = await waitFor(async () => {
+      const v = await view();
+      return v.lead.stage === 'wait' && v;
+    }, 'the delivery');
+    expect(target.received).toHaveLength(2);
+    expect(delivered.deliveries[0]).toMatchObject({ state: 'done', attempts: 2 });
+    expect(delivered.executions.map((e: { state: string }) => e.state).sort()).toEqual(['error', 'success']);
+  });
+});
+
+describe('refusals are not retried', () => {
+  it('cancels the lead on a 404 through the template’s refusal branch, as before', async () => {
+    const { target, view } = await networkAnswering({ status: 404, body: { status: 'error', error: 'offer' } });
+    const cancelled = await waitFor(async () => {
+      const v = await view();
+      return v.lead.stage === 'cancel' && v.deliveries[0]?.state === 'done' && v;
+    }, 'the refusal');
+    expect(cancelled.lead.reason).toBe('offer');
+    expect(cancelled.deliveries[0].attempts).toBe(1);
+    expect(target.received).toHaveLength(1);
+  });
+});
+
+describe('Retry-After and the backoff', () => {
+  it('reads Retry-After as seconds or as an HTTP date, and ignores one that is malformed or past', () => {
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    expect(retryAfterOf('2', now)).toBe(2000);
+    expect(retryAfterOf(' 120 ', now)).toBe(120_000);
+    expect(retryAfterOf('Tue, 01 Dec 2026 12:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterOf('Tue, 01 Dec 2026 11:00:00 GMT', now)).toBeUndefined();
+    expect(retryAfterOf('soon', now)).toBeUndefined();
+    expect(retryAfterOf(undefined, now)).toBeUndefined();
+  });
+
+  it('backs off exponentially with full jitter, never sooner than Retry-After, which is capped', () => {
+    const policy = { baseMs: 1000, maxMs: 60_000, maxAttempts: 10 };
+    const samples = (attempts: number, retryAfterMs?: number) =>
+      Array.from({ length: 500 }, () => retryDelay(policy, attempts, retryAfterMs));
+    for (const [attempts, ceiling] of [
+      [1, 1000],
+      [4, 8000],
+      [20, 60_000],
+    ]) {
+      const delays = samples(attempts);
+      expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(ceiling);
+      // spread over the whole range, not bunched around the ceiling
+      expect(Math.min(...delays)).toBeLessThan(ceiling * 0.2);
+      expect(Math.max(...delays)).toBeGreaterThan(ceiling * 0.8);
+    }
+    expect(Math.min(...samples(1, 5000))).toBe(5000);
+    expect(Math.max(...samples(1, 7 * 24 * 3_600_000))).toBe(MAX_RETRY_AFTER_MS);
+  });
+});
