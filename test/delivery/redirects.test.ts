@@ -46,7 +46,13 @@ function sendFlow(method = 'POST') {
   };
 }
 
-async function setUp(handler: (r: Received) => Answer, integration: Record<string, unknown> = {}, method = 'POST') {
+async function setUp(
+  handler: (r: Received) => Answer,
+  integration: Record<string, unknown> = {},
+  method = 'POST',
+  /** Changes the stored integration before the lead is posted (what the API would refuse to save). */
+  stored?: (t: TestRuntime) => Promise<void>,
+) {
   const target = await startMockServer(handler);
   const t = await startRuntime();
   cleanups.push(
@@ -67,6 +73,7 @@ async function setUp(handler: (r: Received) => Answer, integration: Record<strin
     ...integration,
   });
   expect(created.status).toBeLessThan(300);
+  await stored?.(t);
   const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+49 151 2345678' });
   expect(posted.status).toBe(202);
   return { t, target, leadId: posted.body.id as number };
@@ -172,10 +179,18 @@ describe('redirects the client does not follow', () => {
   });
 
   it('refuses a redirect to an address the outbound policy refuses, with the policy error', async () => {
-    // the secret may go there (so the secret-host guard lets the hop through): the policy still refuses the connection
-    const { t, leadId } = await setUp(() => ({ status: 307, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }), {
-      allowedHosts: ['127.0.0.1', '169.254.169.254'],
-    });
+    // the secret may go there (so the secret-host guard lets the hop through): the policy still refuses
+    // the connection. The API refuses to save such an entry; one saved before that check existed is
+    // written to the store directly
+    const { t, leadId } = await setUp(
+      () => ({ status: 307, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }),
+      { allowedHosts: ['127.0.0.1'] },
+      'POST',
+      async (t) => {
+        const integration = await t.runtime.config.getIntegration('crm');
+        await t.runtime.config.putIntegration({ ...integration!, allowedHosts: ['127.0.0.1', '169.254.169.254'] });
+      },
+    );
     const failed = await waitFor(async () => {
       const v = await view(t, leadId);
       return v.deliveries[0]?.state === 'failed' && v;
