@@ -46,6 +46,12 @@ export class FlowRunner {
     return integration;
   }
 
+  /** The integrations whose deliveries wait: switched off, or their queue paused. */
+  async heldIntegrations(): Promise<string[]> {
+    const all = await this.config.listIntegrations();
+    return all.filter((integration) => !integration.enabled || integration.paused === true).map((integration) => integration.id);
+  }
+
   /** The current flow an integration runs for an event, or undefined when it handles no such event. */
   async flowFor(integration: Integration, event: FlowEvent): Promise<FlowDoc | undefined> {
     const id = integration.flows[event];
