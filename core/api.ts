@@ -142,6 +142,24 @@ export interface ExecutionQuery {
   limit?: number;
 }
 
+/**
+ * `POST /api/executions/:id/rerun`'s answer: the new execution and, for a lead event, what it did
+ * to the lead — its stage before and after, and why it did not move when it could not.
+ * @example { execution, lead: { id: 7, stageBefore: 'approve', stageAfter: 'approve', changed: false, note: '…' } }
+ */
+export interface RerunAnswer {
+  execution: Execution;
+  error?: Execution['error'];
+  lead?: {
+    id: number;
+    stageBefore: Stage;
+    stageAfter: Stage;
+    changed: boolean;
+    /** What changed, in words (a delivery result never moves a lead past `new`). */
+    note: string;
+  };
+}
+
 export interface TestRunAnswer {
   execution: Execution;
   response?: FlowResponse;

@@ -49,7 +49,10 @@ export interface Offer {
 export interface Integration {
   id: string;
   name: string;
+  /** Off: it takes no new leads, and its queued deliveries wait until it is switched on again. */
   enabled: boolean;
+  /** Its deliveries wait (queued, not failed) while it still takes leads; postbacks to webmasters still go. */
+  paused?: boolean;
   settings: Record<string, string>;
   secrets: Record<string, string>;
   /** Ids of the offers whose leads this integration delivers. */

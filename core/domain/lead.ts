@@ -88,16 +88,27 @@ export interface StageChange {
   payout?: number;
 }
 
+/** The stages a `delivery` result may move a lead to, and only from `new`. */
+const DELIVERY_STAGES: readonly Stage[] = ['wait', 'cancel'];
+
 /**
  * The stage rule, in one place: stages move forward only (`new` → `wait` → `hold` → `approve`),
  * `cancel` and `trash` end a lead, except that an approved lead may still be returned
  * (`approve` → `cancel`/`trash`). Repeating the current stage is no change.
  *
+ * The source narrows it: a `delivery` result (the target's answer to sending the lead) may only
+ * take a lead out of `new`, to `wait` or `cancel`. Everything past that — `hold`, `approve`, a
+ * return — is for the status sources (postback, status check, manual, api), so a re-sent lead
+ * whose target answers "duplicate" never cancels a lead that was approved meanwhile. Without a
+ * source the move is judged as a status source's.
+ *
  * @returns true when a lead in `from` may move to `to`.
  * @example canMoveStage('approve', 'wait') // false: a late wait never undoes approve
+ * @example canMoveStage('approve', 'cancel', 'delivery') // false: only a status source returns a lead
  */
-export function canMoveStage(from: Stage, to: Stage): boolean {
+export function canMoveStage(from: Stage, to: Stage, source?: StageSource): boolean {
   if (from === to) return false;
+  if (source === 'delivery') return from === 'new' && DELIVERY_STAGES.includes(to);
   if (from === 'cancel' || from === 'trash') return false;
   if (from === 'approve') return to === 'cancel' || to === 'trash';
   const order: Stage[] = ['new', 'wait', 'hold', 'approve'];

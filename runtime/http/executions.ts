@@ -7,6 +7,7 @@ import type { ExecutionQuery } from '../../core/api.ts';
 import type { ExecutionLog } from '../services/executions.ts';
 import type { FlowRunner } from '../services/runs.ts';
 import { positive, text } from './params.ts';
+import { DomainError } from '../../core/domain/errors.ts';
 
 export function executionRoutes(log: ExecutionLog, runner: FlowRunner): Router {
   const router = Router();
@@ -27,10 +28,16 @@ export function executionRoutes(log: ExecutionLog, runner: FlowRunner): Router {
     res.json(await log.get(positive(req.params.id, 'id')));
   });
 
-  /** Runs an execution's event again on the flow's current version. */
+  /**
+   * Runs an execution's event again on the flow's current version; `{"confirm": true}` when it is
+   * a `lead.new` of a lead past `new` (409 naming `confirm` otherwise).
+   */
   router.post('/api/executions/:id/rerun', async (req, res) => {
-    const result = await runner.rerun(positive(req.params.id, 'id'));
-    res.json({ execution: result.execution, error: result.error });
+    const id = positive(req.params.id, 'id');
+    const confirm = (req.body as { confirm?: unknown } | undefined)?.confirm;
+    if (confirm !== undefined && typeof confirm !== 'boolean')
+      throw new DomainError('invalid_field', 'must be true or false', { field: 'confirm' });
+    res.json(await runner.rerun(id, { confirm }));
   });
 
   /** Retries a failed execution from its failed node, on its version, with the recorded input. */

@@ -1,6 +1,7 @@
 /**
- * Integrations (secrets write-only): `/api/integrations`, `/api/integrations/:id`, and
- * `POST /api/integrations/:id/postback-token/rotate`.
+ * Integrations (secrets write-only): `/api/integrations`, `/api/integrations/:id`,
+ * `POST /api/integrations/:id/postback-token/rotate`, and `POST /api/integrations/:id/pause` /
+ * `resume` (its deliveries wait, or go again).
  */
 import { Router } from 'express';
 import type { IntegrationService } from '../services/integrations.ts';
@@ -25,6 +26,13 @@ export function integrationRoutes(integrations: IntegrationService): Router {
   });
   router.post('/api/integrations/:id/postback-token/rotate', async (req, res) => {
     res.json(await integrations.rotatePostbackToken(req.params.id, req.body));
+  });
+  // the same as PATCH {"paused": true|false}, under the same checks and audit
+  router.post('/api/integrations/:id/pause', async (req, res) => {
+    res.json(await integrations.update(req.params.id, { paused: true }));
+  });
+  router.post('/api/integrations/:id/resume', async (req, res) => {
+    res.json(await integrations.update(req.params.id, { paused: false }));
   });
   router.delete('/api/integrations/:id', async (req, res) => {
     await integrations.remove(req.params.id);

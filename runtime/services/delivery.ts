@@ -3,8 +3,12 @@
  * `lead.approved`) run the integration's flow for the lead. A transport failure (the target down,
  * slow, or answering 5xx) leaves the lead `new` and the job is retried with backoff; the flow
  * itself decides acceptance (`wait` with the external id) and rejection (`cancel` with the reason).
+ *
+ * An integration switched off (`enabled: false`) or paused (`paused: true`) has its deliveries
+ * held: its jobs stay queued, neither failed nor claimed, and go once it is on and resumed. Its
+ * outgoing postbacks to webmasters are not its deliveries and keep going.
  */
-import type { Job, LeadStore } from '../store/types.ts';
+import type { HeldJobs, Job, LeadStore } from '../store/types.ts';
 import type { FlowEvent } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { JobHandler, JobOutcome } from './queue.ts';
@@ -17,6 +21,11 @@ export class DeliveryHandler implements JobHandler {
     private readonly store: LeadStore,
     private readonly runner: FlowRunner,
   ) {}
+
+  async held(): Promise<HeldJobs[]> {
+    const ids = await this.runner.heldIntegrations();
+    return ids.map((integrationId) => ({ integrationId, kinds: this.kinds }));
+  }
 
   async handle(job: Job): Promise<JobOutcome> {
     const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);

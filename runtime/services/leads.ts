@@ -143,7 +143,7 @@ export class LeadService {
     };
     const payout = change.payout === undefined || change.payout === '' ? undefined : Number(change.payout);
     if (payout !== undefined && !Number.isFinite(payout)) throw new DomainError('invalid_field', 'must be a number', { field: 'payout' });
-    if (!canMoveStage(lead.stage, change.stage)) {
+    if (!canMoveStage(lead.stage, change.stage, 'manual')) {
       throw new DomainError('conflict', `a lead in ${lead.stage} cannot move to ${change.stage}`, { field: 'stage' });
     }
     const result = await this.applyUpdate(
@@ -180,8 +180,9 @@ export class LeadService {
   }
 
   /**
-   * Applies a change to a lead under the stage rule. A stage the rule refuses (a late `wait`
-   * after `approve`) or the stage the lead already has changes nothing and fires nothing; an
+   * Applies a change to a lead under the stage rule for its source. A stage the rule refuses (a
+   * late `wait` after `approve`, a `delivery` result for a lead past `new`) or the stage the lead
+   * already has changes nothing and fires nothing (no postback); an
    * external id is stored when the lead has none yet. When another write moved the lead between
    * our read and our write, the change is decided again on the fresh lead.
    */
@@ -218,7 +219,8 @@ export class LeadService {
   private async decideAndWrite(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {
     const write: LeadChange = {};
     if (change.setEid && change.setEid !== lead.eid) write.eid = change.setEid;
-    const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage);
+    // judged by where the change comes from (the run's event), not by what the flow labels it
+    const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage, source);
     const jobs: NewJob[] = [];
     if (moves && change.stage) {
       const at = new Date().toISOString();

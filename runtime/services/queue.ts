@@ -3,7 +3,7 @@
  * bounded number at once, and puts failures back with exponential backoff. Jobs survive a restart
  * (the store holds them), and a job left running by a stopped process is queued again at start.
  */
-import type { Job, JobKind, LeadStore } from '../store/types.ts';
+import type { HeldJobs, Job, JobKind, LeadStore } from '../store/types.ts';
 
 /** What handling a job came to; a `payload` replaces the job's (an attempt log, say). */
 export type JobOutcome = (
@@ -18,6 +18,11 @@ export type JobOutcome = (
 export interface JobHandler {
   kinds: JobKind[];
   handle(job: Job): Promise<JobOutcome>;
+  /**
+   * The jobs of its kinds not to take for now (a paused or switched-off integration's deliveries):
+   * asked before every claim, so they stay queued, untouched, and are taken once it answers otherwise.
+   */
+  held?(): Promise<HeldJobs[]>;
 }
 
 export interface RetryPolicy {
@@ -99,7 +104,7 @@ export class JobQueue {
         this.again = false;
         const free = this.options.concurrency - this.running;
         if (free <= 0) break;
-        const jobs = await this.store.claimJobs(this.kinds, free, new Date());
+        const jobs = await this.store.claimJobs(this.kinds, free, new Date(), await this.held());
         for (const job of jobs) this.launch(job);
         if (jobs.length === free) this.again = true;
       } while (this.again && !this.stopped);
@@ -109,6 +114,12 @@ export class JobQueue {
       this.pumping = false;
       if (!this.stopped) this.timer = setTimeout(() => this.wake(), this.options.pollMs);
     }
+  }
+
+  private async held(): Promise<HeldJobs[]> {
+    const handlers = new Set(this.byKind.values());
+    const held = await Promise.all([...handlers].map((handler) => handler.held?.() ?? []));
+    return held.flat();
   }
 
   private launch(job: Job): void {

@@ -14,6 +14,7 @@ import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { FlowService } from './flows.ts';
 import type { LeadService } from './leads.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
+import type { RerunAnswer } from '../../core/api.ts';
 
 function sourceOf(event: FlowEvent): StageSource {
   if (event === 'postback.in') return 'postback';
@@ -21,9 +22,9 @@ function sourceOf(event: FlowEvent): StageSource {
   return 'delivery';
 }
 
-/** What a change would make of a lead, under the stage rule, without storing anything (test runs, the CLI). */
-export function previewLeadUpdate(lead: Lead, change: LeadUpdate): LeadUpdateResult {
-  const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage);
+/** What a change would make of a lead, under the stage rule for `source`, without storing anything (test runs, the CLI). */
+export function previewLeadUpdate(lead: Lead, change: LeadUpdate, source?: StageSource): LeadUpdateResult {
+  const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage, source);
   const next: Lead = { ...lead, eid: change.setEid || lead.eid };
   if (moves) Object.assign(next, { stage: change.stage, status: change.status, reason: change.reason, statusComment: change.comment });
   return { lead: next, stageChanged: moves };
@@ -44,6 +45,12 @@ export class FlowRunner {
     const integration = await this.config.getIntegration(id);
     if (!integration) throw new DomainError('not_found', `no integration "${id}"`, { field: 'integration' });
     return integration;
+  }
+
+  /** The integrations whose deliveries wait: switched off, or their queue paused. */
+  async heldIntegrations(): Promise<string[]> {
+    const all = await this.config.listIntegrations();
+    return all.filter((integration) => !integration.enabled || integration.paused === true).map((integration) => integration.id);
   }
 
   /** The current flow an integration runs for an event, or undefined when it handles no such event. */
@@ -84,7 +91,7 @@ export class FlowRunner {
       leads: {
         update: async (change) => {
           const found = await this.leads.find(change, integration.id, lead);
-          return found && previewLeadUpdate(found, change);
+          return found && previewLeadUpdate(found, change, sourceOf(flow.event));
         },
       },
       postbacks: { send: async () => {} },
@@ -116,15 +123,46 @@ export class FlowRunner {
   /**
    * Runs a recorded execution's event again on the flow's current version: a lead event for the
    * lead as it is now, a postback or a status batch with the trigger it had.
+   *
+   * A `lead.new` execution of a lead that has left `new` sends the lead to the target again, so it
+   * needs `confirm`. Its delivery result cannot move the lead (the stage rule lets a delivery move a
+   * lead only out of `new`); the answer says so, with the lead's stage before and after.
+   * @throws DomainError `conflict` (field `confirm`) when such a re-run is not confirmed.
    */
-  async rerun(executionId: number): Promise<RunResult> {
-    const result = await this.rerunRecorded(executionId);
+  async rerun(executionId: number, options: { confirm?: boolean } = {}): Promise<RerunAnswer> {
+    const execution = await this.recorded(executionId);
+    const before = execution.leadId === undefined ? undefined : await this.leads.get(execution.leadId);
+    if (before && execution.event === 'lead.new' && before.stage !== 'new' && options.confirm !== true) {
+      throw new DomainError(
+        'conflict',
+        `lead ${before.id} is in stage ${before.stage}, not new: re-running its lead.new execution sends it to the target again ` +
+          `(the answer cannot change its stage); send {"confirm": true} to re-run it anyway`,
+        { field: 'confirm', details: { lead: before.id, stage: before.stage } },
+      );
+    }
+    const result = await this.rerunRecorded(execution);
     await this.recordRunAgain('execution.rerun', executionId, result);
-    return result;
+    const answer: RerunAnswer = { execution: result.execution, error: result.error };
+    if (before) {
+      const after = await this.leads.get(before.id);
+      const changed = after.stage !== before.stage;
+      const held = sourceOf(execution.event) === 'delivery' && before.stage !== 'new';
+      answer.lead = {
+        id: before.id,
+        stageBefore: before.stage,
+        stageAfter: after.stage,
+        changed,
+        note: changed
+          ? `the lead moved from ${before.stage} to ${after.stage}`
+          : held
+            ? `the lead stays ${after.stage}: a delivery result moves a lead only out of new, whatever the target answered`
+            : `the lead stays ${after.stage}`,
+      };
+    }
+    return answer;
   }
 
-  private async rerunRecorded(executionId: number): Promise<RunResult> {
-    const execution = await this.recorded(executionId);
+  private async rerunRecorded(execution: Execution): Promise<RunResult> {
     const integration = await this.integration(execution.integrationId);
     const flow = await this.flowFor(integration, execution.event);
     if (!flow)

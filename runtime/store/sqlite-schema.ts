@@ -165,6 +165,7 @@ export function prepare(db: SqliteDatabase) {
        WHERE id IN (
          SELECT id FROM jobs
          WHERE state = 'queued' AND run_at <= @now AND kind IN (SELECT value FROM json_each(@kinds))
+           AND coalesce(integration_id, '') || ' ' || kind NOT IN (SELECT value FROM json_each(@held))
          ORDER BY run_at, id
          LIMIT @limit)
        RETURNING *`,

@@ -15,6 +15,7 @@ import type {
   AuditQuery,
   AuditStore,
   Execution,
+  HeldJobs,
   Job,
   JobKind,
   LeadBatchQuery,
@@ -54,7 +55,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   private readonly listStatements = new Map<string, Statement>();
   private readonly insertLeadTx: (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined) => Lead;
   private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
-  private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date) => Job[];
+  private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[]) => Job[];
   /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
   private batch: WriteBatch | undefined;
 
@@ -125,9 +126,11 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       return lead;
     });
 
-    this.claimJobsTx = this.db.transaction((kinds: JobKind[], limit: number, now: Date) => {
+    this.claimJobsTx = this.db.transaction((kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[]) => {
       const rows = this.sql.claimJobs.all({
         kinds: JSON.stringify(kinds),
+        // "integration kind" pairs (an id has no space, the ID pattern says so)
+        held: JSON.stringify(held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`))),
         now: now.toISOString(),
         limit,
         updated_at: new Date().toISOString(),
@@ -187,9 +190,9 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   }
 
   /** Counts the attempt here: a job's `attempts` includes the run it is claimed for. */
-  async claimJobs(kinds: JobKind[], limit: number, now: Date): Promise<Job[]> {
+  async claimJobs(kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[] = []): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
-    return this.write(() => this.claimJobsTx(kinds, limit, now));
+    return this.write(() => this.claimJobsTx(kinds, limit, now, held));
   }
 
   async completeJob(id: number, payload?: Record<string, unknown>): Promise<void> {

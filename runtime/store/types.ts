@@ -150,6 +150,15 @@ export class StageConflict extends Error {
   }
 }
 
+/**
+ * Jobs the queue must not take for now: those of `kinds` that belong to integration `integrationId`.
+ * @example { integrationId: 'crm', kinds: ['lead.new', 'lead.update', 'lead.approved'] } // its postbacks still go
+ */
+export interface HeldJobs {
+  integrationId: string;
+  kinds: readonly JobKind[];
+}
+
 /** A status check's batch: leads of one integration in one stage, in id order after a cursor. */
 export interface LeadBatchQuery {
   integrationId: string;
@@ -179,8 +188,12 @@ export interface LeadStore {
   history(leadId: number): Promise<StageChange[]>;
 
   enqueue(jobs: NewJob[]): Promise<void>;
-  /** Takes up to `limit` due jobs of the kinds given and marks them running. */
-  claimJobs(kinds: JobKind[], limit: number, now: Date): Promise<Job[]>;
+  /**
+   * Takes up to `limit` due jobs of the kinds given and marks them running. Jobs matching an entry
+   * of `held` (its kind, of its integration: a paused or switched-off integration's deliveries)
+   * are left queued as they are, their attempts not counted, and the others are taken past them.
+   */
+  claimJobs(kinds: JobKind[], limit: number, now: Date, held?: readonly HeldJobs[]): Promise<Job[]>;
   /** Marks a job done; a `payload` given replaces the job's (a postback keeps its attempt log there). */
   completeJob(id: number, payload?: Record<string, unknown>): Promise<void>;
   /** Records a failed attempt: back to `queued` at `retryAt`, or `failed` for good when it is undefined. */

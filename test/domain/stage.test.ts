@@ -25,3 +25,21 @@ describe('the stage rule', () => {
     for (const stage of STAGES) expect(canMoveStage(stage, stage)).toBe(false);
   });
 });
+
+describe('the stage rule for a delivery result', () => {
+  it('takes a lead out of new to wait or cancel, nowhere else', () => {
+    expect(canMoveStage('new', 'wait', 'delivery')).toBe(true);
+    expect(canMoveStage('new', 'cancel', 'delivery')).toBe(true);
+    for (const to of ['hold', 'approve', 'trash'] as const) expect(canMoveStage('new', to, 'delivery')).toBe(false);
+  });
+
+  it('never moves a lead past new: only status sources move it further or return an approved lead', () => {
+    for (const from of STAGES.filter((stage) => stage !== 'new')) {
+      for (const to of STAGES) expect(canMoveStage(from, to, 'delivery')).toBe(false);
+    }
+    for (const source of ['postback', 'status-check', 'manual'] as const) {
+      expect(canMoveStage('approve', 'cancel', source)).toBe(true);
+      expect(canMoveStage('wait', 'approve', source)).toBe(true);
+    }
+  });
+});

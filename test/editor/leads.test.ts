@@ -261,4 +261,49 @@ describe('leads and the integration log', () => {
     expect(lead.lead.stage).toBe('wait');
     expect(lead.lead.eid).toMatch(/^T-/);
   }, 60_000);
+
+  it('asks before re-running the lead.new execution of an approved lead, naming its stage, and says the stage did not change', async () => {
+    const { page, baseUrl, target } = world;
+    const id = await postLead({ offer: 'tea', name: 'Emil Brandt', phone: '+49 151 2345672', country: 'de' });
+    await eventually(() => stageOf(id)).toBe('wait');
+    const approved = await fetch(`${baseUrl}/api/leads/${id}/stage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: world.cookie },
+      body: JSON.stringify({ stage: 'approve' }),
+    });
+    expect(approved.status).toBe(200);
+    const executions = (await (await fetch(`${baseUrl}/api/executions?lead=${id}`, { headers: { cookie: world.cookie } })).json()) as {
+      executions: { id: number }[];
+    };
+    await page.goto(`${baseUrl}/#/log/${executions.executions[0].id}`);
+    await page.getByTestId('execution-page').waitFor();
+    const sent = target.requests.length;
+
+    // dismissed: nothing is sent
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByTestId('rerun-execution').click();
+    await eventually(async () => asked.length).toBe(1);
+    expect(asked[0]).toContain(`lead ${id} is in stage approve`);
+    expect(asked[0]).toContain('Re-run it anyway?');
+    expect(target.requests).toHaveLength(sent);
+
+    // confirmed: sent again, and the notice says the lead stays approved
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.getByTestId('rerun-execution').click();
+    await page
+      .getByTestId('notice')
+      .filter({ hasText: `lead #${id}: the lead stays approve` })
+      .waitFor();
+    expect(asked).toHaveLength(2);
+    expect(target.requests).toHaveLength(sent + 1);
+    expect(await stageOf(id)).toBe('approve');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leads-rerun-confirmed.png'), fullPage: true });
+  }, 60_000);
 });

@@ -64,7 +64,8 @@ describe('executions run again', () => {
     // a run that did not fail has nothing to retry; a re-run of it runs the current version
     const again = await t.api('POST', `/api/executions/${retried.body.execution.id}/retry`);
     expect(again.body).toMatchObject({ error: 'conflict', field: 'id' });
-    const rerun = await t.api('POST', `/api/executions/${execution.id}/rerun`);
+    // the lead is in wait now: re-running its lead.new needs the confirmation
+    const rerun = await t.api('POST', `/api/executions/${execution.id}/rerun`, { confirm: true });
     expect(rerun.body.execution.steps[0].nodeId).toBe('lead');
     expect(target.received).toHaveLength(3);
   });

@@ -193,7 +193,8 @@ describe('the audit log', () => {
     });
 
     const execution = page.executions[0].id as number;
-    const rerun = await t.api('POST', `/api/executions/${execution}/rerun`, undefined, as('anna'));
+    // the lead is approved: re-running its lead.new needs the confirmation
+    const rerun = await t.api('POST', `/api/executions/${execution}/rerun`, { confirm: true }, as('anna'));
     expect(rerun.status).toBe(200);
     expect(await only(t, 'execution', String(execution), 'execution.rerun')).toMatchObject({
       actor: anna,

@@ -23,6 +23,7 @@ import type {
   PostbackTokenRotateRequest,
   PostbackTokenRotation,
   LeadPage,
+  RerunAnswer,
   SessionAnswer,
   UserView,
   LeadQuery,
@@ -134,7 +135,9 @@ export const api = {
     call<{ executions: Execution[] }>('GET', `/api/executions?${searchOf({ limit: 50, ...query })}`).then((a) => a.executions),
   execution: (id: number) => call<Execution>('GET', `/api/executions/${id}`),
   /** Runs the execution's event again on the flow's current version. */
-  rerunExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/rerun`),
+  /** `confirm`: re-run a `lead.new` of a lead past `new` (refused with 409, field `confirm`, without it). */
+  rerunExecution: (id: number, confirm = false) =>
+    call<RerunAnswer>('POST', `/api/executions/${id}/rerun`, confirm ? { confirm: true } : undefined),
   /** Retries a failed execution from its failed node with the recorded input. */
   retryExecution: (id: number) => call<{ execution: Execution }>('POST', `/api/executions/${id}/retry`),
 

@@ -11,7 +11,7 @@
 import { QueryClient, queryOptions, useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import type { AuditQuery } from '../../../core/domain/audit.ts';
-import { api, ApiError, type ExecutionQuery, type LeadPage, type LeadQuery } from './client.ts';
+import { api, ApiError, type ExecutionQuery, type LeadPage, type LeadQuery, type RerunAnswer } from './client.ts';
 
 /**
  * One client for the page. A screen shows what is cached at once and fetches again when it opens
@@ -259,12 +259,15 @@ export function useDeliverLead() {
   });
 }
 
-/** Runs an execution again (`rerun`, on the current version) or from its failed node (`retry`). */
+/**
+ * Runs an execution again (`rerun`, on the current version) or from its failed node (`retry`);
+ * `confirm` for a re-run the runtime asks confirmation for (a `lead.new` of a lead past `new`).
+ */
 export function useRunAgain() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, how }: { id: number; how: 'rerun' | 'retry' }) =>
-      how === 'rerun' ? api.rerunExecution(id) : api.retryExecution(id),
+    mutationFn: ({ id, how, confirm }: { id: number; how: 'rerun' | 'retry'; confirm?: boolean }): Promise<RerunAnswer> =>
+      how === 'rerun' ? api.rerunExecution(id, confirm) : api.retryExecution(id),
     onSuccess: () => invalidate(client, keys.executions.all, keys.leads.all),
   });
 }

@@ -6,7 +6,7 @@
  */
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { StepRecord } from '../../../core/domain/execution.ts';
-import { ApiError } from '../api/client.ts';
+import { ApiError, type RerunAnswer } from '../api/client.ts';
 import { useExecution, useRunAgain } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
@@ -51,13 +51,26 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
   const selected = chosen ?? firstInteresting(x.steps);
   const step = x.steps[selected];
 
-  /** Re-run on the current version, or retry from the failed node; then open the new execution. */
+  /**
+   * Re-run on the current version, or retry from the failed node; then open the new execution. A
+   * re-run the runtime will not do unasked (a `lead.new` of a lead past `new`: it would send the
+   * lead again) is asked once more here, in the runtime's words, which name the lead's stage.
+   */
   const runAgain = async (how: 'rerun' | 'retry') => {
     try {
-      const { execution: next } = await runAgainMutation.mutateAsync({ id: x.id, how });
+      let answer: RerunAnswer;
+      try {
+        answer = await runAgainMutation.mutateAsync({ id: x.id, how });
+      } catch (e) {
+        if (!(how === 'rerun' && e instanceof ApiError && e.status === 409 && e.field === 'confirm')) throw e;
+        if (!window.confirm(`${e.message.replace(/; send \{"confirm": true\}.*$/, '')}.\n\nRe-run it anyway?`)) return;
+        answer = await runAgainMutation.mutateAsync({ id: x.id, how, confirm: true });
+      }
+      const next = answer.execution;
       notify(
         next.state === 'success' ? 'success' : 'error',
-        `Execution #${next.id}: ${next.state === 'success' ? 'it went through' : `it failed again${next.error ? ` (${next.error.code})` : ''}`}`,
+        `Execution #${next.id}: ${next.state === 'success' ? 'it went through' : `it failed again${next.error ? ` (${next.error.code})` : ''}`}` +
+          (answer.lead ? ` — lead #${answer.lead.id}: ${answer.lead.note}` : ''),
       );
       location.hash = `#/log/${next.id}`;
     } catch (e) {
