@@ -6,6 +6,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { parse as parseScript } from 'acorn';
+import { RE2JS } from 're2js';
 import type { NodeDescriptor } from '../node/contract.ts';
 import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript } from '../node/code-sandbox.ts';
 import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../template/template.ts';
@@ -129,10 +130,15 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
           if (typeof row?.value !== 'string') add(`${name}[${i}].value`, 'must be text');
           if (!isStage(row?.stage)) add(`${name}[${i}].stage`, 'must be a stage: new, wait, hold, approve, cancel or trash');
           if (row?.match === 'pattern' && typeof row.value === 'string') {
+            // Map Status runs patterns with RE2 (linear time): what RE2 cannot compile, e.g. a
+            // backreference or a lookahead, is refused here rather than failing every run
             try {
-              new RegExp(row.value);
+              RE2JS.compile(row.value, RE2JS.CASE_INSENSITIVE);
             } catch (error) {
-              add(`${name}[${i}].value`, `is not a valid pattern: ${(error as Error).message}`);
+              add(
+                `${name}[${i}].value`,
+                `is not a valid pattern (RE2 syntax: no backreferences or lookaround): ${(error as Error).message}`,
+              );
             }
           }
         });
