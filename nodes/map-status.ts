@@ -3,7 +3,7 @@ import { defineNode, type StatusRule } from '../core/node/contract.ts';
 import { param } from '../core/node/params.ts';
 import { isStage, STAGES } from '../core/domain/lead.ts';
 import { isObject } from '../core/node/values.ts';
-import { RE2JS } from 're2js';
+import { compileStatusPattern } from '../core/node/status-pattern.ts';
 
 /**
  * Map Status: turns the target's raw status into our stage. Rows are tried top to bottom; the
@@ -78,7 +78,7 @@ function matches(rule: StatusRule, status: string): boolean {
       return expected.split(',').some((item) => item.trim() !== '' && item.trim().toLowerCase() === actual);
     case 'pattern':
       try {
-        return RE2JS.compile(expected, RE2JS.CASE_INSENSITIVE).test(status);
+        return compileStatusPattern(expected).test(status);
       } catch (error) {
         throw new Error(`Map Status: the pattern "${expected}" is not a valid regular expression: ${(error as Error).message}`, {
           cause: error,

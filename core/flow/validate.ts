@@ -6,7 +6,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { parse as parseScript } from 'acorn';
-import { RE2JS } from 're2js';
+import { compileStatusPattern } from '../node/status-pattern.ts';
 import type { NodeDescriptor } from '../node/contract.ts';
 import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript } from '../node/code-sandbox.ts';
 import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../template/template.ts';
@@ -133,7 +133,7 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
             // Map Status runs patterns with RE2 (linear time): what RE2 cannot compile, e.g. a
             // backreference or a lookahead, is refused here rather than failing every run
             try {
-              RE2JS.compile(row.value, RE2JS.CASE_INSENSITIVE);
+              compileStatusPattern(row.value);
             } catch (error) {
               add(
                 `${name}[${i}].value`,
