@@ -3,11 +3,14 @@ import { defineNode, type StatusRule } from '../core/node/contract.ts';
 import { param } from '../core/node/params.ts';
 import { isStage, STAGES } from '../core/domain/lead.ts';
 import { isObject } from '../core/node/values.ts';
+import { compileStatusPattern } from '../core/node/status-pattern.ts';
 
 /**
  * Map Status: turns the target's raw status into our stage. Rows are tried top to bottom; the
  * first that matches wins. `exact`: the whole value; `list`: any of a comma list; `pattern`: a
- * regular expression. All compare without regard to letter case; rows with an empty value are
+ * regular expression with RE2 semantics (re2js: linear time in the status's length, so a pattern
+ * like `(a+)+$` cannot stall a run; backreferences and lookaround are refused when the flow is
+ * saved). All compare without regard to letter case; rows with an empty value are
  * skipped.
  *
  * Ports:
@@ -75,7 +78,7 @@ function matches(rule: StatusRule, status: string): boolean {
       return expected.split(',').some((item) => item.trim() !== '' && item.trim().toLowerCase() === actual);
     case 'pattern':
       try {
-        return new RegExp(expected, 'i').test(status);
+        return compileStatusPattern(expected).test(status);
       } catch (error) {
         throw new Error(`Map Status: the pattern "${expected}" is not a valid regular expression: ${(error as Error).message}`, {
           cause: error,

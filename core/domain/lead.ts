@@ -31,7 +31,14 @@ export interface LeadInput {
   wm?: string;
   flow?: string;
   name?: string;
+  /** The phone as sent, kept as it is. */
   phone?: string;
+  /**
+   * The phone in E.164 (`+4915123456780`), read against `country` when the phone has no `+`;
+   * set by the intake, never taken from what a lead sends. Unset when the phone could not be read
+   * (a national number and no country) or there is no phone.
+   */
+  phoneE164?: string;
   email?: string;
   country?: string;
   ip?: string;

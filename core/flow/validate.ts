@@ -6,6 +6,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import { parse as parseScript } from 'acorn';
+import { compileStatusPattern } from '../node/status-pattern.ts';
 import type { NodeDescriptor } from '../node/contract.ts';
 import { CODE_SCRIPT_LINE_OFFSET, wrapCodeScript } from '../node/code-sandbox.ts';
 import { TemplateError, isTemplate, parseTemplate, templatePaths } from '../template/template.ts';
@@ -19,6 +20,18 @@ import { migrateFlow, type DescriptorLookup, type FlowIssue } from './format.ts'
 export type { DescriptorLookup, FlowIssue } from './format.ts';
 
 export type FlowValidation = { ok: true; flow: FlowDoc } | { ok: false; issues: FlowIssue[] };
+
+/**
+ * The most nodes and edges a flow may have. A real flow has tens; the limits keep a document
+ * that is mostly graph (a chain of thousands of nodes) from costing a save more than it is worth.
+ */
+export const FLOW_LIMITS = { nodes: 500, edges: 2000 } as const;
+
+/** Limits a caller may set lower or higher than {@link FLOW_LIMITS} (tests of the graph checks). */
+export interface FlowLimits {
+  nodes: number;
+  edges: number;
+}
 
 // compiled once by `npm run schema` (bin/flow-schema-files.ts): no code is generated at load time,
 // so the editor runs under a Content-Security-Policy without 'unsafe-eval'
@@ -64,14 +77,22 @@ function isEmpty(value: unknown): boolean {
   );
 }
 
-/** Every template string inside a param value, with the sub-field it sits at. */
-function templatesIn(value: unknown, field: string, out: { field: string; text: string }[]): void {
-  if (typeof value === 'string') {
-    if (isTemplate(value) || value.includes('}}')) out.push({ field, text: value });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => templatesIn(item, `${field}[${i}]`, out));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) templatesIn(item, `${field}.${key}`, out);
+/**
+ * Every template string inside a param value, with the sub-field it sits at, in document order.
+ * Iterative: a deeply nested JSON param cannot exhaust the call stack.
+ */
+function templatesIn(root: unknown, rootField: string, out: { field: string; text: string }[]): void {
+  const stack: { value: unknown; field: string }[] = [{ value: root, field: rootField }];
+  while (stack.length) {
+    const { value, field } = stack.pop() as { value: unknown; field: string };
+    if (typeof value === 'string') {
+      if (isTemplate(value) || value.includes('}}')) out.push({ field, text: value });
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], field: `${field}[${i}]` });
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i][1], field: `${field}.${entries[i][0]}` });
+    }
   }
 }
 
@@ -129,10 +150,15 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
           if (typeof row?.value !== 'string') add(`${name}[${i}].value`, 'must be text');
           if (!isStage(row?.stage)) add(`${name}[${i}].stage`, 'must be a stage: new, wait, hold, approve, cancel or trash');
           if (row?.match === 'pattern' && typeof row.value === 'string') {
+            // Map Status runs patterns with RE2 (linear time): what RE2 cannot compile, e.g. a
+            // backreference or a lookahead, is refused here rather than failing every run
             try {
-              new RegExp(row.value);
+              compileStatusPattern(row.value);
             } catch (error) {
-              add(`${name}[${i}].value`, `is not a valid pattern: ${(error as Error).message}`);
+              add(
+                `${name}[${i}].value`,
+                `is not a valid pattern (RE2 syntax: no backreferences or lookaround): ${(error as Error).message}`,
+              );
             }
           }
         });
@@ -215,7 +241,17 @@ export function checkScriptSyntax(script: string): ScriptProblem | undefined {
  * non-trigger node reachable, and every param against its node. The flow it answers is the
  * migrated one.
  */
-export function validateFlow(input: unknown, nodes: DescriptorLookup): FlowValidation {
+export function validateFlow(input: unknown, nodes: DescriptorLookup, limits: FlowLimits = FLOW_LIMITS): FlowValidation {
+  // counted before anything walks the document, so an oversized one is refused at once
+  const counted = (input ?? {}) as { nodes?: unknown; edges?: unknown };
+  const over: FlowIssue[] = [];
+  if (Array.isArray(counted.nodes) && counted.nodes.length > limits.nodes) {
+    over.push({ field: 'nodes', message: `the flow has ${counted.nodes.length} nodes; at most ${limits.nodes} are allowed` });
+  }
+  if (Array.isArray(counted.edges) && counted.edges.length > limits.edges) {
+    over.push({ field: 'edges', message: `the flow has ${counted.edges.length} edges; at most ${limits.edges} are allowed` });
+  }
+  if (over.length) return { ok: false, issues: over };
   const migrated = migrateFlow(input, nodes);
   if (!migrated.ok) return migrated;
   const doc = migrated.doc;
@@ -231,6 +267,7 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup): FlowValid
     byId.set(node.id, node);
   }
   const triggers: FlowNode[] = [];
+  const nodeIds = new Set(byId.keys());
   for (const node of flow.nodes) {
     const descriptor = nodes.get(node.type);
     if (!descriptor) {
@@ -247,7 +284,7 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup): FlowValid
         });
       }
     }
-    checkParams(node, descriptor, new Set(byId.keys()), issues);
+    checkParams(node, descriptor, nodeIds, issues);
   }
   if (triggers.length !== 1) {
     issues.push({
@@ -289,7 +326,9 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup): FlowValid
         message: `"${edge.targetHandle}" is not an input of ${targetDescriptor.title}`,
       });
     }
-    outgoing.set(edge.source, [...(outgoing.get(edge.source) ?? []), edge.target]);
+    const targets = outgoing.get(edge.source);
+    if (targets) targets.push(edge.target);
+    else outgoing.set(edge.source, [edge.target]);
     hasInput.add(edge.target);
   });
   for (const node of flow.nodes) {
@@ -299,20 +338,39 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup): FlowValid
     }
   }
   // a cycle would run forever: reject it (For Each runs its branch per item without one)
+  const cyclic = firstCycle(flow.nodes, outgoing);
+  if (cyclic !== undefined) issues.push({ nodeId: cyclic, field: 'edges', message: 'is part of a cycle; flows run forward only' });
+  return issues.length ? { ok: false, issues } : { ok: true, flow };
+}
+
+/**
+ * The first node, in document order, from which a depth-first walk meets a cycle (the same node
+ * the recursive walk named), or undefined. Iterative, with its own stack: a long chain cannot
+ * exhaust the call stack.
+ */
+function firstCycle(nodes: readonly FlowNode[], outgoing: ReadonlyMap<string, readonly string[]>): string | undefined {
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (id: string): boolean => {
-    if (state.get(id) === 'done') return false;
-    if (state.get(id) === 'visiting') return true;
-    state.set(id, 'visiting');
-    const cyclic = (outgoing.get(id) ?? []).some(visit);
-    state.set(id, 'done');
-    return cyclic;
-  };
-  for (const node of flow.nodes) {
-    if (visit(node.id)) {
-      issues.push({ nodeId: node.id, field: 'edges', message: 'is part of a cycle; flows run forward only' });
-      break;
+  for (const start of nodes) {
+    if (state.has(start.id)) continue;
+    state.set(start.id, 'visiting');
+    // each frame: a node and how many of its targets have been walked
+    const stack: { id: string; next: number }[] = [{ id: start.id, next: 0 }];
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      const targets = outgoing.get(frame.id) ?? [];
+      if (frame.next === targets.length) {
+        state.set(frame.id, 'done');
+        stack.pop();
+        continue;
+      }
+      const target = targets[frame.next++];
+      const seen = state.get(target);
+      if (seen === 'visiting') return start.id;
+      if (seen === undefined) {
+        state.set(target, 'visiting');
+        stack.push({ id: target, next: 0 });
+      }
     }
   }
-  return issues.length ? { ok: false, issues } : { ok: true, flow };
+  return undefined;
 }

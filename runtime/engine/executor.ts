@@ -32,6 +32,7 @@ import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
 import { sharedCodeRunner } from './code-sandbox-pool.ts';
 import { REDACTED, Redactor } from './redact.ts';
+import { capExecution } from './record-caps.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
 
@@ -313,7 +314,8 @@ export class Executor {
       startedAt: startedAt.toISOString(),
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     };
-    const recorded = redactor.value(execution);
+    // capped after redaction, so no secret is cut past recognition (record-caps.ts)
+    const recorded = capExecution(redactor.value(execution));
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
     // callers read inputs as before: fill them in from the outputs they were (by reference)
     expandStepInputs(recorded);

@@ -2,7 +2,8 @@
  * How much body each route reads: intake and postbacks come from the internet and are small, so
  * they get a small limit; flow saves carry whole flow documents and get a large one; the rest of
  * the management API stays at what it had. A body over its route's limit is answered 413 naming
- * the limit, before it is read (a `Content-Length` over the limit is refused outright).
+ * the limit, before it is read (a `Content-Length` over the limit is refused outright). A lead
+ * posted with a body that is neither JSON nor form-encoded is answered 415 naming its type.
  */
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 
@@ -27,6 +28,14 @@ export function limitFor(requestPath: string): number {
 
 const RAW_BODY = Symbol('raw body');
 
+/** The media types lead intake reads. */
+const INTAKE_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
+
+/** A lead posted to intake (`req.is` answers null for a request without a body: left to the route). */
+function isIntake(req: Request): boolean {
+  return req.method === 'POST' && req.path.toLowerCase().replace(/\/+$/, '') === '/api/leads';
+}
+
 /** The body's bytes as received (empty when there was none or it was not JSON or a form). */
 export function rawBodyOf(req: Request): Buffer {
   return (req as unknown as Record<symbol, Buffer | undefined>)[RAW_BODY] ?? Buffer.alloc(0);
@@ -43,6 +52,17 @@ export function bodyParsers(): RequestHandler {
     parsers.set(limit, [express.json({ limit, verify: keep }), express.urlencoded({ extended: true, limit, verify: keep })]);
   }
   return (req, res, next) => {
+    // intake reads JSON or form fields; any other body would be dropped unread and the lead
+    // refused for missing fields, which hides the real mistake: say what was sent
+    if (isIntake(req) && req.is(INTAKE_TYPES) === false) {
+      const type = req.get('content-type');
+      res.status(415).json({
+        error: 'unsupported_media_type',
+        field: '(body)',
+        message: `${type ? `the content type "${type}"` : 'a body without a content type'} is not accepted here; send application/json or application/x-www-form-urlencoded`,
+      });
+      return;
+    }
     const [json, form] = parsers.get(limitFor(req.path)) as RequestHandler[];
     json(req, res, (error?: unknown) => (error ? next(error) : form(req, res, next)));
   };

@@ -1,6 +1,7 @@
 /**
  * The one place errors become HTTP answers: a {@link DomainError} becomes its status with
- * `{ error, field, message }`; a body that is not JSON becomes a 400; anything else is our bug,
+ * `{ error, field, message }`; a body that is not JSON becomes a 400 `invalid_json`, a charset or
+ * content encoding the parsers cannot read a 415; anything else is our bug,
  * logged, and answered 500 without its details.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -14,8 +15,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
-    if ((error as { type?: string }).type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'invalid_field', field: '(body)', message: 'the body is not valid JSON' });
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'invalid_json', field: '(body)', message: 'the body is not valid JSON' });
+      return;
+    }
+    // body-parser's own 415s: a charset or a content encoding it cannot read
+    if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+      res.status(415).json({ error: 'unsupported_media_type', field: '(body)', message: (error as Error).message });
       return;
     }
     if (status && status >= 400 && status < 500) {

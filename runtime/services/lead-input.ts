@@ -8,6 +8,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { LeadInput } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import countries from 'i18n-iso-countries';
 
 const text = (maxLength = 255) => ({ type: 'string', maxLength });
 
@@ -70,6 +72,31 @@ export const CUSTOM_FIELD_LIMITS = {
   stringLength: 2048,
 } as const;
 
+/** ISO 3166-1 alpha-2 codes, upper case. */
+const COUNTRY_CODES = new Set(Object.keys(countries.getAlpha2Codes()));
+
+/** Fields the intake derives itself: what a lead sends under these names is not taken. */
+const DERIVED_FIELDS = new Set(['phoneE164']);
+
+/**
+ * The phone in E.164, or undefined when it cannot be read (a national number without a country).
+ * The rule is libphonenumber's `isPossible` (a length the numbering plan allows), not `isValid`
+ * (a number range in use): ranges change faster than the metadata, and a lead with a real but
+ * newly allocated number must not be refused. A `+` number is read by its own calling code, so a
+ * lead abroad with a phone from home is kept.
+ * @throws DomainError `invalid_field` naming `phone` for a number that cannot be possible.
+ */
+function phoneE164Of(phone: string, country: string | undefined): string | undefined {
+  const region = country?.toUpperCase() as CountryCode | undefined;
+  const international = phone.trim().startsWith('+');
+  if (!international && !region) return undefined;
+  const number = parsePhoneNumberFromString(phone, region);
+  if (!number || !number.isPossible()) {
+    throw refuse('phone', international || !region ? 'is not a possible phone number' : `is not a possible phone number in ${region}`);
+  }
+  return number.number;
+}
+
 /** Keys that would reach an object's prototype wherever the lead is merged or copied. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -123,8 +150,9 @@ function messageOf(error: ErrorObject, field: string): string {
 }
 
 /**
- * Checks and normalises a lead: country in lower case, at least a phone or an email, unknown
- * fields moved into `meta`.
+ * Checks and normalises a lead: country an ISO 3166-1 code, in lower case; at least a phone or
+ * an email; the phone a possible number (for the country, when it has no `+`), its E.164 form
+ * beside it in `phoneE164`; unknown fields moved into `meta`.
  * @throws DomainError `invalid_field` naming the field.
  */
 export function parseLeadInput(raw: unknown): LeadInput {
@@ -137,6 +165,7 @@ export function parseLeadInput(raw: unknown): LeadInput {
   for (const [key, value] of Object.entries(raw)) {
     if (value === '' || value === null || value === undefined) continue;
     if (FORBIDDEN_KEYS.has(key)) throw refuse(key, 'is not allowed as a key');
+    if (DERIVED_FIELDS.has(key)) continue;
     if (Object.hasOwn(KNOWN_FIELDS, key)) lead[key] = value;
     else {
       count.entries += 1;
@@ -161,6 +190,15 @@ export function parseLeadInput(raw: unknown): LeadInput {
   if (input.phone && input.phone.replace(/\D/g, '').length < 5) {
     throw new DomainError('invalid_field', 'must have at least 5 digits', { field: 'phone' });
   }
-  if (input.country) input.country = input.country.toLowerCase();
+  if (input.country) {
+    if (!COUNTRY_CODES.has(input.country.toUpperCase())) {
+      throw refuse('country', 'is not an ISO 3166-1 country code (two letters, such as de)');
+    }
+    input.country = input.country.toLowerCase();
+  }
+  if (input.phone) {
+    const e164 = phoneE164Of(input.phone, input.country);
+    if (e164) input.phoneE164 = e164;
+  }
   return input;
 }

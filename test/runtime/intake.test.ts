@@ -48,7 +48,7 @@ describe('intake: bad input gets a 4xx answer that names the field', () => {
   it('a body that is not JSON is a 400, not a crash', async () => {
     const answer = await t.api('POST', '/api/leads', '{"offer": ', { 'content-type': 'application/json' });
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ error: 'invalid_field', field: '(body)' });
+    expect(answer.body).toMatchObject({ error: 'invalid_json', field: '(body)' });
   });
 
   it('a lead sent as form fields is accepted, goods included, and unknown fields are kept in meta', async () => {

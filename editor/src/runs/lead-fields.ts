@@ -11,6 +11,7 @@ export const LEAD_FIELDS: Record<keyof Lead, string> = {
   flow: "Webmaster's stream",
   name: "Buyer's name",
   phone: 'Phone as sent; {{lead.phone | digits}} keeps only digits',
+  phoneE164: 'Phone in E.164 (+4915123456780), read against the country; empty when it could not be read',
   email: 'E-mail',
   country: 'Country, two letters (DE)',
   ip: "Buyer's IP address",
