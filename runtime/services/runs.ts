@@ -3,6 +3,7 @@
  * capabilities the run may use — live ones that change leads and send postbacks, or, for a test
  * run, ones that only say what would have happened.
  */
+import { CUT_MARKER } from '../engine/record-caps.ts';
 import type { ConfigStore, Execution, LeadStore } from '../store/types.ts';
 import type { FlowEvent, Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
@@ -203,10 +204,18 @@ export class FlowRunner {
     }
     const step = execution.steps[failedAt];
     const before = execution.steps.slice(0, failedAt);
-    if (JSON.stringify([step.input, before.map((s) => s.output)]).includes(REDACTED)) {
+    const recorded = JSON.stringify([step.input, before.map((s) => s.output)]);
+    if (recorded.includes(REDACTED)) {
       throw new DomainError(
         'conflict',
         `the recorded input of node "${step.nodeId}" held a secret, which records keep redacted; re-run the execution instead`,
+        { field: 'id' },
+      );
+    }
+    if (recorded.includes(CUT_MARKER)) {
+      throw new DomainError(
+        'conflict',
+        `the recorded input of node "${step.nodeId}" was too large to keep whole (the execution log cut it); re-run the execution instead`,
         { field: 'id' },
       );
     }
