@@ -1,10 +1,12 @@
 /**
  * Idempotent intake: a lead posted again by its source with the same `Idempotency-Key` or the same
  * `order_id` is answered with the original lead and queues nothing; the same key with other fields
- * is refused naming the key; keys are the source's own, so another source's same key is a new lead.
+ * is refused naming the key; keys are the source's own, so another source's same key is a new lead; a
+ * synchronous registration's repeat gets the first run's answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  readFlow,
   removeDataDir,
   setUpDemoIntegration,
   startMockServer,
@@ -95,5 +97,29 @@ describe('a lead posted twice', () => {
     expect(first.status).toBe(202);
     expect(other.status).toBe(202);
     expect(other.body.id).not.toBe(first.body.id);
+  });
+
+  it('to a lead.register flow answers the stored answer of the first run, and the target is called once', async () => {
+    const broker = await startMockServer(() => ({ body: { user_id: 'U-7', login: 'https://broker.test/login?u=U-7' } }));
+    try {
+      expect((await t.api('POST', '/api/flows', readFlow('flows/examples/register-autologin.json'))).status).toBe(201);
+      await t.api('POST', '/api/offers', { id: 'fx', name: 'FX' });
+      const integration = await t.api('POST', '/api/integrations', {
+        id: 'broker',
+        name: 'Broker',
+        enabled: true,
+        settings: { base_url: broker.url },
+        offers: ['fx'],
+        flows: { 'lead.register': 'register' },
+      });
+      expect(integration.status).toBe(201);
+      const first = await post({ offer: 'fx', email: 'ann@example.org' }, { 'idempotency-key': 'k-register' });
+      expect(first.status).toBe(201);
+      const again = await post({ offer: 'fx', email: 'ann@example.org' }, { 'idempotency-key': 'k-register' });
+      expect(again).toEqual(first);
+      expect(broker.received.length).toBe(1);
+    } finally {
+      await broker.stop();
+    }
   });
 });
