@@ -60,6 +60,11 @@ export interface LeadInput {
   utm_campaign?: string;
   utm_content?: string;
   utm_term?: string;
+  /**
+   * The caller's own id of the order. Unique within the source that posts it: a second lead of
+   * the source with the same `order_id` is a repeat of the first (see the intake).
+   */
+  order_id?: string;
   meta?: Record<string, unknown>;
   goods?: LeadGoods[];
 }

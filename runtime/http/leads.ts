@@ -47,12 +47,16 @@ const leadId = (req: Request) => wholeOrNone(req.params.id, 'id') as number;
 export function leadRoutes(intake: IntakeService, leads: LeadService): Router {
   const router = Router();
 
-  /** A lead, posted with its source's intake key (header or query parameter). */
+  /**
+   * A lead, posted with its source's intake key (header or query parameter) and, optionally, an
+   * `Idempotency-Key` header; a repeat is answered as the original was, with `Idempotent-Replayed: true`.
+   */
   router.post('/api/leads', async (req, res) => {
     const body = req.body as Record<string, unknown> | undefined;
     // a key sent as a form field must not become one of the lead's fields (its `meta`)
     if (body && typeof body === 'object' && Object.hasOwn(body, 'api_key')) delete body.api_key;
-    const result = await intake.accept(body, intakeKey(req, res.locals));
+    const result = await intake.accept(body, intakeKey(req, res.locals), req.get('idempotency-key'));
+    if (result.repeat) res.set('Idempotent-Replayed', 'true');
     res.status(result.status).json(result.body);
   });
 

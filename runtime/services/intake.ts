@@ -5,8 +5,17 @@
  *
  * Every refusal (no key 401, a key not valid 401, a key not for the lead's offer or its `wm` 403)
  * comes before anything is stored.
+ *
+ * Repeats: a lead posted again by the same source with the same `Idempotency-Key` header, or the
+ * same `order_id` field, is answered with the original lead (the same status code, `{ id, stage }`
+ * with its current stage, or a synchronous registration's stored answer) and stores and queues
+ * nothing. The lead's fields must be the same: the body hash is SHA-256 of the checked lead (every
+ * field as parsed, unknown fields in `meta`, `wm` as the source forces it), keys sorted — the intake
+ * key and the headers do not count. The same key with other fields is refused with 422 naming
+ * `Idempotency-Key` or `order_id`.
  */
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import { createHash } from 'node:crypto';
+import type { ConfigStore, IntakeRepeat, LeadStore } from '../store/types.ts';
 import type { Integration, Source } from '../../core/domain/config.ts';
 import type { Lead, LeadInput } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
@@ -21,7 +30,12 @@ export interface IntakeResult {
   /** How the caller is answered. */
   status: number;
   body: unknown;
+  /** True when this answers a repeat of an earlier post (nothing was stored). */
+  repeat?: boolean;
 }
+
+/** The longest `Idempotency-Key` taken. */
+const MAX_IDEMPOTENCY_KEY = 255;
 
 export class IntakeService {
   constructor(
@@ -49,16 +63,31 @@ export class IntakeService {
    * Takes a lead posted with an intake key.
    * @throws DomainError `unauthorized` (no valid key), `forbidden` (not this offer or webmaster), `invalid_field`, …
    */
-  async accept(raw: unknown, key: string | undefined): Promise<IntakeResult> {
+  async accept(raw: unknown, key: string | undefined, idempotencyKey?: string): Promise<IntakeResult> {
     const source = await this.sources.authenticate(key);
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+      throw new DomainError('invalid_field', `must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, { field: 'Idempotency-Key' });
+    }
     const input = withWebmaster(parseLeadInput(raw), source);
     const integration = await this.route(input.offer);
-    if (integration.flows['lead.register']) {
-      const lead = await this.store.insertLead(input, integration.id, [], source.id);
-      return this.register(lead);
-    }
+    const register = Boolean(integration.flows['lead.register']);
     // the job's lead id is the new lead's: the store fills it in the same write
-    const lead = await this.store.insertLead(input, integration.id, [{ kind: 'lead.new', integrationId: integration.id }], source.id);
+    const jobs = register ? [] : [{ kind: 'lead.new' as const, integrationId: integration.id }];
+    let lead: Lead;
+    if (idempotencyKey === undefined && input.order_id === undefined) {
+      lead = await this.store.insertLead(input, integration.id, jobs, source.id);
+    } else {
+      const keys = { source: source.id, idempotencyKey, orderId: input.order_id, bodyHash: bodyHash(input) };
+      const stored = await this.store.insertLeadOnce(input, integration.id, jobs, keys);
+      if (stored.repeat) return answerRepeat(stored.repeat, register);
+      lead = stored.lead;
+    }
+    if (register) {
+      const answer = await this.register(lead);
+      if (idempotencyKey !== undefined || input.order_id !== undefined)
+        await this.store.recordIntakeAnswer(lead.id, answer.status, answer.body);
+      return answer;
+    }
     this.onJobs();
     return { lead, status: 202, body: { id: lead.id, stage: lead.stage } };
   }
@@ -77,6 +106,46 @@ export class IntakeService {
     const response: FlowResponse = result.response ?? { status: 200, body: { id: lead.id } };
     return { lead, status: response.status, body: response.body };
   }
+}
+
+/** SHA-256 of the checked lead with its keys sorted at every level: what "the same body" means. */
+function bodyHash(input: LeadInput): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value === null || typeof value !== 'object') return value;
+    const record = value as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .map((k) => [k, canonical(record[k])]),
+    );
+  };
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(input)))
+    .digest('hex');
+}
+
+/**
+ * The answer to a repeat: the original's, or a 422 naming the key when the fields differ. A
+ * repeat of a registration still running (no stored answer yet) gets the lead's id and stage.
+ */
+function answerRepeat(repeat: IntakeRepeat, register: boolean): IntakeResult {
+  const { lead, field } = repeat;
+  if (!repeat.sameBody) {
+    return {
+      lead,
+      status: 422,
+      repeat: true,
+      body: {
+        error: 'idempotency_mismatch',
+        field,
+        message: `${field}: was already used by this source for lead ${lead.id} with other fields`,
+        id: lead.id,
+      },
+    };
+  }
+  if (repeat.answer) return { lead, status: repeat.answer.status, body: repeat.answer.body, repeat: true };
+  return { lead, status: register ? 200 : 202, body: { id: lead.id, stage: lead.stage }, repeat: true };
 }
 
 /**

@@ -40,6 +40,7 @@ const KNOWN_FIELDS = {
   utm_campaign: text(),
   utm_content: text(),
   utm_term: text(),
+  order_id: { type: 'string', minLength: 1, maxLength: 128 },
   meta: { type: 'object' },
   goods: {
     type: 'array',

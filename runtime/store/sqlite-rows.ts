@@ -8,6 +8,17 @@ import type { AuditEntry, AuditResource } from '../../core/domain/audit.ts';
 import type { Role } from '../../core/domain/user.ts';
 import { expandStepInputs, type Execution, type ExecutionState, type Job, type JobKind, type JobState } from './types.ts';
 
+/** A row of `intake_keys`: one caller's key of a lead (`kind` is `key` or `order`). */
+export interface IntakeKeyRow {
+  source: string;
+  kind: string;
+  value: string;
+  body_hash: string;
+  lead_id: number;
+  status: number | null;
+  answer: string | null;
+}
+
 export interface LeadRow {
   id: number;
   integration_id: string;

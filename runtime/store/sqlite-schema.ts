@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -114,6 +114,22 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS audit_resource ON audit (resource_type, resource_id, id);
   CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor_id, id);
   `,
+  // 4 → 5: the caller's keys of a lead (its Idempotency-Key, its order id), unique per source, so a
+  // repeat finds the original lead; written in the lead's own transaction. `answer` keeps a
+  // synchronous registration's answer for the repeat.
+  `
+  CREATE TABLE IF NOT EXISTS intake_keys (
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+    status INTEGER,
+    answer TEXT,
+    PRIMARY KEY (source, kind, value)
+  );
+  CREATE INDEX IF NOT EXISTS intake_keys_lead ON intake_keys (lead_id);
+  `,
 ];
 
 /** Brings a file up to {@link SCHEMA_VERSION}; refuses a file a newer runtime wrote. */
@@ -138,6 +154,11 @@ export function prepare(db: SqliteDatabase) {
        VALUES (@integration_id, @offer, @wm, @source, @stage, @data, @created_at, @updated_at)`,
     ),
     getLead: db.prepare('SELECT * FROM leads WHERE id = ?'),
+    findIntakeKey: db.prepare('SELECT * FROM intake_keys WHERE source = @source AND kind = @kind AND value = @value'),
+    insertIntakeKey: db.prepare(
+      `INSERT INTO intake_keys (source, kind, value, body_hash, lead_id) VALUES (@source, @kind, @value, @body_hash, @lead_id)`,
+    ),
+    setIntakeAnswer: db.prepare('UPDATE intake_keys SET status = @status, answer = @answer WHERE lead_id = @lead_id'),
     leadStage: db.prepare('SELECT stage FROM leads WHERE id = @id').pluck(),
     // Ties (a target that reuses ids) resolve to the newest lead.
     findLeadByEid: db.prepare('SELECT * FROM leads WHERE integration_id = ? AND eid = ? ORDER BY id DESC LIMIT 1'),

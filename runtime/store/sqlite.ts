@@ -16,6 +16,8 @@ import type {
   AuditStore,
   Execution,
   HeldJobs,
+  IntakeKeys,
+  IntakeRepeat,
   Job,
   JobKind,
   LeadBatchQuery,
@@ -39,6 +41,7 @@ import {
   type AuditRow,
   type ExecutionRow,
   type HistoryRow,
+  type IntakeKeyRow,
   type JobRow,
   type LeadRow,
 } from './sqlite-rows.ts';
@@ -54,6 +57,12 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
   private readonly insertLeadTx: (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined) => Lead;
+  private readonly insertLeadOnceTx: (
+    input: LeadInput,
+    integrationId: string,
+    jobs: NewJob[],
+    keys: IntakeKeys,
+  ) => { lead: Lead; repeat?: undefined } | { lead?: undefined; repeat: IntakeRepeat };
   private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
   private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[]) => Job[];
   /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
@@ -89,6 +98,27 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       const id = Number(lastInsertRowid);
       this.insertJobs(jobs, now, id, integrationId);
       return this.mustGetLead(id);
+    });
+
+    this.insertLeadOnceTx = this.db.transaction((input: LeadInput, integrationId: string, jobs: NewJob[], keys: IntakeKeys) => {
+      const held: [IntakeRepeat['field'], string, string | undefined][] = [
+        ['Idempotency-Key', 'key', keys.idempotencyKey],
+        ['order_id', 'order', keys.orderId],
+      ];
+      for (const [field, kind, value] of held) {
+        if (value === undefined) continue;
+        const row = this.sql.findIntakeKey.get({ source: keys.source, kind, value }) as IntakeKeyRow | undefined;
+        if (!row) continue;
+        const repeat: IntakeRepeat = { lead: this.mustGetLead(row.lead_id), field, sameBody: row.body_hash === keys.bodyHash };
+        if (row.status !== null) repeat.answer = { status: row.status, body: row.answer === null ? undefined : JSON.parse(row.answer) };
+        return { repeat };
+      }
+      const lead = this.insertLeadTx(input, integrationId, jobs, keys.source);
+      for (const [, kind, value] of held) {
+        if (value !== undefined)
+          this.sql.insertIntakeKey.run({ source: keys.source, kind, value, body_hash: keys.bodyHash, lead_id: lead.id });
+      }
+      return { lead };
     });
 
     this.updateLeadTx = this.db.transaction((id: number, change: LeadChange, jobs: NewJob[]) => {
@@ -146,6 +176,21 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
    */
   async insertLead(input: LeadInput, integrationId: string, jobs: NewJob[], source?: string): Promise<Lead> {
     return this.write(() => this.insertLeadTx(input, integrationId, jobs, source));
+  }
+
+  async insertLeadOnce(
+    input: LeadInput,
+    integrationId: string,
+    jobs: NewJob[],
+    keys: IntakeKeys,
+  ): Promise<{ lead: Lead; repeat?: undefined } | { lead?: undefined; repeat: IntakeRepeat }> {
+    return this.write(() => this.insertLeadOnceTx(input, integrationId, jobs, keys));
+  }
+
+  async recordIntakeAnswer(leadId: number, status: number, body: unknown): Promise<void> {
+    await this.write(() =>
+      this.sql.setIntakeAnswer.run({ lead_id: leadId, status, answer: body === undefined ? null : JSON.stringify(body) }),
+    );
   }
 
   async getLead(id: number): Promise<Lead | undefined> {

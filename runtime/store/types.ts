@@ -116,6 +116,26 @@ export interface LeadChange {
   history?: StageChange;
 }
 
+/** The caller's keys of a new lead, each unique within its source (see the intake's repeat rule). */
+export interface IntakeKeys {
+  source: string;
+  /** The `Idempotency-Key` header. */
+  idempotencyKey?: string;
+  /** The lead's `order_id` field. */
+  orderId?: string;
+  /** The hash of the lead's fields a repeat is compared by. */
+  bodyHash: string;
+}
+
+/** What a repeat found: the original lead, the key it matched on, and whether the fields were the same. */
+export interface IntakeRepeat {
+  lead: Lead;
+  field: 'Idempotency-Key' | 'order_id';
+  sameBody: boolean;
+  /** A synchronous registration's answer to the original, once it has one. */
+  answer?: { status: number; body: unknown };
+}
+
 export interface NewJob {
   kind: JobKind;
   leadId?: number;
@@ -176,6 +196,20 @@ export interface LeadStore {
    * `source` is the id of the source whose key posted it.
    */
   insertLead(input: LeadInput, integrationId: string, jobs: NewJob[], source?: string): Promise<Lead>;
+  /**
+   * {@link LeadStore.insertLead} unless a lead of the same source already holds one of `keys`
+   * (Idempotency-Key looked up first, then order id): then nothing is written and the original is
+   * answered as `repeat`. The lookup and the insert are one transaction and the keys are unique
+   * in the store, so concurrent repeats make one lead.
+   */
+  insertLeadOnce(
+    input: LeadInput,
+    integrationId: string,
+    jobs: NewJob[],
+    keys: IntakeKeys,
+  ): Promise<{ lead: Lead; repeat?: undefined } | { lead?: undefined; repeat: IntakeRepeat }>;
+  /** Keeps a synchronous registration's answer beside the lead's intake keys, for its repeats. */
+  recordIntakeAnswer(leadId: number, status: number, body: unknown): Promise<void>;
   getLead(id: number): Promise<Lead | undefined>;
   findLeadByEid(integrationId: string, eid: string): Promise<Lead | undefined>;
   listLeads(query: LeadQuery): Promise<Lead[]>;

@@ -33,6 +33,7 @@ export const LEAD_FIELDS: Record<keyof Lead, string> = {
   utm_campaign: 'utm_campaign',
   utm_content: 'utm_content',
   utm_term: 'utm_term',
+  order_id: "The caller's own order id (a repeat of it from the same source is the same lead)",
   meta: 'Custom fields: {{lead.meta.NAME}}',
   goods: 'Products: list of { product, count, price }',
   integration: 'Integration id',
