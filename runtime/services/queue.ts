@@ -85,6 +85,8 @@ export class JobQueue {
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
+  /** The claim under way, which {@link stop} waits for. */
+  private pumped: Promise<void> = Promise.resolve();
   private again = false;
   private readonly active = new Set<Promise<void>>();
   private readonly kinds: JobKind[];
@@ -122,6 +124,9 @@ export class JobQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // a claim in flight is jobs in hand too: left unawaited, they would stay running under a live
+    // lease after the store closed, and a restart would wait the lease out
+    await this.pumped;
     await Promise.all(this.active);
     clearInterval(this.heartbeatTimer);
   }
@@ -143,7 +148,7 @@ export class JobQueue {
       this.again = true;
       return;
     }
-    void this.pump();
+    this.pumped = this.pump();
   }
 
   private async pump(): Promise<void> {
