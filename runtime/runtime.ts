@@ -65,6 +65,8 @@ export interface RuntimeOptions {
   retry?: Partial<RetryPolicy>;
   /** How often the queue looks for due jobs besides being woken. */
   pollMs?: number;
+  /** How long a claimed job is this process's without a heartbeat (`DEFAULT_LEASE_MS` unless given). */
+  leaseMs?: number;
   logger?: Logger;
   /**
    * Flows and postbacks may reach private, loopback and other internal addresses
@@ -158,6 +160,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,
     pollMs: options.pollMs ?? 500,
+    leaseMs: options.leaseMs,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     log,
   });

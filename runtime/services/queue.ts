@@ -1,8 +1,12 @@
 /**
  * The job queue's worker: takes due jobs from the durable store, runs each with its handler, a
  * bounded number at once, and puts failures back with exponential backoff. Jobs survive a restart
- * (the store holds them), and a job left running by a stopped process is queued again at start.
+ * (the store holds them). Each claim is this worker's for a lease, renewed by a heartbeat while the
+ * job runs; a sweep (at start and every heartbeat) puts back the jobs whose lease ran out, those of
+ * a stopped or stuck process, and never one a live worker still holds.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { HeldJobs, Job, JobKind, LeadStore } from '../store/types.ts';
 
 /** What handling a job came to; a `payload` replaces the job's (an attempt log, say). */
@@ -54,36 +58,87 @@ export interface QueueLog {
   error(object: object, message: string): void;
 }
 
+/** How long a claim lasts without a heartbeat: a stopped process's jobs come back after this. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * A worker id unique to this process and this queue: a restarted process is a new worker, so the
+ * leases its predecessor held are waited out rather than assumed dead.
+ */
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+export interface QueueOptions {
+  concurrency: number;
+  pollMs: number;
+  retry: RetryPolicy;
+  log: QueueLog;
+  /** Defaults to {@link newWorkerId}. */
+  worker?: string;
+  /** Defaults to {@link DEFAULT_LEASE_MS}; the heartbeat renews every third of it. */
+  leaseMs?: number;
+}
+
 export class JobQueue {
   private running = 0;
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
+  /** The claim under way, which {@link stop} waits for. */
+  private pumped: Promise<void> = Promise.resolve();
   private again = false;
   private readonly active = new Set<Promise<void>>();
   private readonly kinds: JobKind[];
   private readonly byKind = new Map<JobKind, JobHandler>();
+  /** The ids of the jobs this worker is running, whose leases the heartbeat renews. */
+  private readonly inHand = new Set<number>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  readonly worker: string;
+  readonly leaseMs: number;
 
   constructor(
     private readonly store: LeadStore,
     handlers: JobHandler[],
-    private readonly options: { concurrency: number; pollMs: number; retry: RetryPolicy; log: QueueLog },
+    private readonly options: QueueOptions,
   ) {
     for (const handler of handlers) for (const kind of handler.kinds) this.byKind.set(kind, handler);
     this.kinds = [...this.byKind.keys()];
+    this.worker = options.worker ?? newWorkerId();
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
+  /**
+   * Puts back the jobs whose lease expired, then takes due jobs. A restart's predecessor held its
+   * jobs under another worker id: they are taken again once their lease runs out, not at once,
+   * since a worker id cannot prove its process is gone and a job run twice sends a lead twice.
+   */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.store.requeueRunning();
+    await this.store.requeueExpired(new Date());
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(1, Math.floor(this.leaseMs / 3)));
     this.wake();
   }
 
-  /** Waits for the jobs in hand, takes no more. */
+  /** Waits for the jobs in hand (their leases still renewed), takes no more. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // a claim in flight is jobs in hand too: left unawaited, they would stay running under a live
+    // lease after the store closed, and a restart would wait the lease out
+    await this.pumped;
     await Promise.all(this.active);
+    clearInterval(this.heartbeatTimer);
+  }
+
+  /** Renews the leases of the jobs still running here, then sweeps the expired ones back. */
+  async heartbeat(now = new Date()): Promise<void> {
+    try {
+      await this.store.renewLeases(this.worker, [...this.inHand], new Date(now.getTime() + this.leaseMs));
+      if (!this.stopped && (await this.store.requeueExpired(now)) > 0) this.wake();
+    } catch (error) {
+      this.options.log.error({ err: error }, 'job queue: renewing leases failed');
+    }
   }
 
   /** Looks for due jobs now (called when jobs are enqueued). */
@@ -93,7 +148,7 @@ export class JobQueue {
       this.again = true;
       return;
     }
-    void this.pump();
+    this.pumped = this.pump();
   }
 
   private async pump(): Promise<void> {
@@ -104,7 +159,8 @@ export class JobQueue {
         this.again = false;
         const free = this.options.concurrency - this.running;
         if (free <= 0) break;
-        const jobs = await this.store.claimJobs(this.kinds, free, new Date(), await this.held());
+        const held = await this.held();
+        const jobs = await this.store.claimJobs(this.kinds, free, new Date(), held, { worker: this.worker, leaseMs: this.leaseMs });
         for (const job of jobs) this.launch(job);
         if (jobs.length === free) this.again = true;
       } while (this.again && !this.stopped);
@@ -124,7 +180,9 @@ export class JobQueue {
 
   private launch(job: Job): void {
     this.running++;
+    this.inHand.add(job.id);
     const task = this.process(job).finally(() => {
+      this.inHand.delete(job.id);
       this.running--;
       this.active.delete(task);
       this.wake();

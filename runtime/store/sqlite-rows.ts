@@ -59,6 +59,9 @@ export interface JobRow {
   attempts: number;
   run_at: string;
   last_error: string | null;
+  /** Since schema version 5: who claimed the running job, and until when (see LeadStore.claimJobs). */
+  worker: string | null;
+  lease_until: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -130,6 +130,13 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS intake_keys_lead ON intake_keys (lead_id);
   `,
+  // 5 → 6: a claim's owner and lease (see LeadStore.claimJobs); a job left running by an older
+  // runtime has neither and counts as expired
+  `
+  ALTER TABLE jobs ADD COLUMN worker TEXT;
+  ALTER TABLE jobs ADD COLUMN lease_until TEXT;
+  CREATE INDEX IF NOT EXISTS jobs_state_lease ON jobs (state, lease_until);
+  `,
 ];
 
 /** Brings a file up to {@link SCHEMA_VERSION}; refuses a file a newer runtime wrote. */
@@ -182,7 +189,8 @@ export function prepare(db: SqliteDatabase) {
        ON CONFLICT (key) DO NOTHING`,
     ),
     claimJobs: db.prepare(
-      `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = @updated_at
+      `UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = @worker, lease_until = @lease_until,
+         updated_at = @updated_at
        WHERE id IN (
          SELECT id FROM jobs
          WHERE state = 'queued' AND run_at <= @now AND kind IN (SELECT value FROM json_each(@kinds))
@@ -192,14 +200,14 @@ export function prepare(db: SqliteDatabase) {
        RETURNING *`,
     ),
     completeJob: db.prepare(
-      `UPDATE jobs SET state = 'done', payload = coalesce(@payload, payload), updated_at = @updated_at WHERE id = @id`,
+      `UPDATE jobs SET state = 'done', worker = NULL, lease_until = NULL, payload = coalesce(@payload, payload), updated_at = @updated_at WHERE id = @id`,
     ),
     retryJob: db.prepare(
-      `UPDATE jobs SET state = 'queued', run_at = @run_at, last_error = @error, payload = coalesce(@payload, payload),
+      `UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, run_at = @run_at, last_error = @error, payload = coalesce(@payload, payload),
          updated_at = @updated_at WHERE id = @id`,
     ),
     failJob: db.prepare(
-      `UPDATE jobs SET state = 'failed', last_error = @error, payload = coalesce(@payload, payload), updated_at = @updated_at
+      `UPDATE jobs SET state = 'failed', worker = NULL, lease_until = NULL, last_error = @error, payload = coalesce(@payload, payload), updated_at = @updated_at
        WHERE id = @id`,
     ),
     getCheckpoint: db.prepare('SELECT value FROM checkpoints WHERE key = ?').pluck(),
@@ -212,7 +220,18 @@ export function prepare(db: SqliteDatabase) {
       `SELECT * FROM leads WHERE integration_id = @integration_id AND stage = @stage AND id > @after AND created_at >= @since
        ORDER BY id LIMIT @limit`,
     ),
-    requeueRunning: db.prepare(`UPDATE jobs SET state = 'queued', updated_at = @updated_at WHERE state = 'running'`),
+    requeueRunning: db.prepare(
+      `UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, updated_at = @updated_at WHERE state = 'running'`,
+    ),
+    // a lease ending exactly now is over: the claim's owner had until then
+    requeueExpired: db.prepare(
+      `UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, updated_at = @updated_at
+       WHERE state = 'running' AND (lease_until IS NULL OR lease_until <= @now)`,
+    ),
+    renewLeases: db.prepare(
+      `UPDATE jobs SET lease_until = @lease_until
+       WHERE state = 'running' AND worker = @worker AND id IN (SELECT value FROM json_each(@ids))`,
+    ),
     jobsOfLead: db.prepare('SELECT * FROM jobs WHERE lead_id = ? ORDER BY id'),
     insertExecution: db.prepare(
       `INSERT INTO executions (flow_id, flow_version, integration_id, event, lead_id, state, test, error, response,

@@ -19,6 +19,7 @@ import type {
   IntakeKeys,
   IntakeRepeat,
   Job,
+  JobClaim,
   JobKind,
   LeadBatchQuery,
   LeadChange,
@@ -29,7 +30,7 @@ import type {
   NewJob,
 } from './types.ts';
 import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
-import { StageConflict } from './types.ts';
+import { DEFAULT_CLAIM, StageConflict } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
 import {
   auditFromRow,
@@ -64,7 +65,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     keys: IntakeKeys,
   ) => { lead: Lead; repeat?: undefined } | { lead?: undefined; repeat: IntakeRepeat };
   private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
-  private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[]) => Job[];
+  private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim) => Job[];
   /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
   private batch: WriteBatch | undefined;
 
@@ -73,7 +74,9 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     this.db = new Database(file);
     try {
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      // FULL: WAL syncs at every commit, so a lead answered 2xx survives a power loss (NORMAL may
+      // lose the last commits). Group commit makes it one fsync per batch, not per write
+      this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
@@ -156,8 +159,10 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       return lead;
     });
 
-    this.claimJobsTx = this.db.transaction((kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[]) => {
+    this.claimJobsTx = this.db.transaction((kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim) => {
       const rows = this.sql.claimJobs.all({
+        worker: claim.worker,
+        lease_until: new Date(now.getTime() + claim.leaseMs).toISOString(),
         kinds: JSON.stringify(kinds),
         // "integration kind" pairs (an id has no space, the ID pattern says so)
         held: JSON.stringify(held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`))),
@@ -235,9 +240,24 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   }
 
   /** Counts the attempt here: a job's `attempts` includes the run it is claimed for. */
-  async claimJobs(kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[] = []): Promise<Job[]> {
+  async claimJobs(
+    kinds: JobKind[],
+    limit: number,
+    now: Date,
+    held: readonly HeldJobs[] = [],
+    claim: JobClaim = DEFAULT_CLAIM,
+  ): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
-    return this.write(() => this.claimJobsTx(kinds, limit, now, held));
+    return this.write(() => this.claimJobsTx(kinds, limit, now, held, claim));
+  }
+
+  async renewLeases(worker: string, ids: readonly number[], until: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.write(() => this.sql.renewLeases.run({ worker, ids: JSON.stringify(ids), lease_until: until.toISOString() }).changes);
+  }
+
+  async requeueExpired(now: Date): Promise<number> {
+    return this.write(() => this.sql.requeueExpired.run({ now: now.toISOString(), updated_at: new Date().toISOString() }).changes);
   }
 
   async completeJob(id: number, payload?: Record<string, unknown>): Promise<void> {

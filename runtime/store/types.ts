@@ -8,8 +8,9 @@
  * What such a backend must keep, that SQLite gets from having one writer:
  * - `claimJobs`: `UPDATE … WHERE id IN (SELECT … ORDER BY run_at, id LIMIT n FOR UPDATE SKIP LOCKED)
  *   RETURNING *`, so two instances never take the same job;
- * - `requeueRunning` must only take back jobs whose claim expired (an owner and a lease per claimed
- *   job), not the ones other live instances are running;
+ * - the claim contract of `claimJobs` (owner and lease per claimed job, `renewLeases`,
+ *   `requeueExpired`) with the same `worker` and `lease_until` columns, so an instance takes back
+ *   only the jobs whose lease ran out, never the ones another live instance is running;
  * - `updateLead` with a `history` must write only while the lead is still in `history.from`
  *   (`WHERE stage = …`, or `SELECT … FOR UPDATE`) and throw {@link StageConflict} otherwise;
  * - job `key` unique with several NULLs allowed (Postgres' default); `ON CONFLICT (key) DO NOTHING`;
@@ -179,6 +180,20 @@ export interface HeldJobs {
   kinds: readonly JobKind[];
 }
 
+/**
+ * Who takes the jobs of a claim and for how long: the claimed jobs are `worker`'s until
+ * `now + leaseMs`, unless it renews them ({@link LeadStore.renewLeases}).
+ * @example { worker: 'host-1:4242:9f3c', leaseMs: 30_000 }
+ */
+export interface JobClaim {
+  /** Unique per running process (a restarted process gets a new one). */
+  worker: string;
+  leaseMs: number;
+}
+
+/** The claim of callers that give none: one process alone on its store. */
+export const DEFAULT_CLAIM: JobClaim = { worker: 'local', leaseMs: 60_000 };
+
 /** A status check's batch: leads of one integration in one stage, in id order after a cursor. */
 export interface LeadBatchQuery {
   integrationId: string;
@@ -226,8 +241,29 @@ export interface LeadStore {
    * Takes up to `limit` due jobs of the kinds given and marks them running. Jobs matching an entry
    * of `held` (its kind, of its integration: a paused or switched-off integration's deliveries)
    * are left queued as they are, their attempts not counted, and the others are taken past them.
+   *
+   * The claim contract, which every backend keeps:
+   * - each job taken records its owner (`claim.worker`) and its lease (`lease_until = now +
+   *   claim.leaseMs`, `now` as given, so a test can move time); {@link DEFAULT_CLAIM} when omitted;
+   * - a running job is nobody else's while its lease lasts: no claim takes it, whoever asks (two
+   *   instances at once included: PostgreSQL claims with `FOR UPDATE SKIP LOCKED`);
+   * - the owner keeps it by renewing the lease ({@link renewLeases}) while it still runs the job;
+   * - a job whose lease ran out (`lease_until <= now`) goes back to the queue only through
+   *   {@link requeueExpired}, and is claimed again like any queued job, its attempt counted again;
+   * - `completeJob` and `failJob` release the claim: owner and lease cleared.
    */
-  claimJobs(kinds: JobKind[], limit: number, now: Date, held?: readonly HeldJobs[]): Promise<Job[]>;
+  claimJobs(kinds: JobKind[], limit: number, now: Date, held?: readonly HeldJobs[], claim?: JobClaim): Promise<Job[]>;
+  /**
+   * Extends to `until` the leases of those of `ids` that are still running and still `worker`'s
+   * (the queue's heartbeat); a job someone else took back meanwhile is left alone. Resolves with
+   * how many it renewed.
+   */
+  renewLeases(worker: string, ids: readonly number[], until: Date): Promise<number>;
+  /**
+   * The sweep: puts back in the queue every running job whose lease ended by `now` (or that has no
+   * lease: left by a runtime older than leases), clearing owner and lease. Resolves with how many.
+   */
+  requeueExpired(now: Date): Promise<number>;
   /** Marks a job done; a `payload` given replaces the job's (a postback keeps its attempt log there). */
   completeJob(id: number, payload?: Record<string, unknown>): Promise<void>;
   /** Records a failed attempt: back to `queued` at `retryAt`, or `failed` for good when it is undefined. */
@@ -237,7 +273,10 @@ export interface LeadStore {
   setCheckpoint(key: string, value: string): Promise<void>;
   /** Streams a status check's leads batch by batch, memory bounded by `limit`. */
   leadBatch(query: LeadBatchQuery): Promise<Lead[]>;
-  /** Puts jobs left `running` by a stopped process back in the queue. */
+  /**
+   * Puts every `running` job back in the queue, live leases included: only for an operator who
+   * knows no process is running any (the queue itself uses {@link requeueExpired}).
+   */
   requeueRunning(): Promise<number>;
   jobsOfLead(leadId: number): Promise<Job[]>;
 
