@@ -152,8 +152,9 @@ describe('delivery of a new lead', () => {
     const posted = await t.api('POST', '/api/leads', lead);
     const view = await waitFor(async () => {
       const r = await t.api('GET', `/api/leads/${posted.body.id}`);
-      return r.body.lead.stage === 'wait' && r.body;
-    }, 'the lead to reach wait after a retry');
+      // the execution is recorded when the run ends, just after its Update Lead moved the lead
+      return r.body.lead.stage === 'wait' && r.body.executions.length === 2 && r.body;
+    }, 'the lead to reach wait after a retry, with both runs recorded');
     expect(calls).toBe(2);
     expect(view.history).toHaveLength(1);
     expect(view.executions.map((e: { state: string }) => e.state).sort()).toEqual(['error', 'success']);
