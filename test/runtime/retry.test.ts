@@ -25,6 +25,38 @@ const sendFlow = {
 };
 
 describe('executions run again', () => {
+  it('a failed execution whose recorded input the log had to cut is not retried from its node, and says why', async () => {
+    const target = await startMockServer(() => ({ status: 400, body: { error: 'no' } }));
+    const t = await startRuntime();
+    cleanups.push(
+      () => target.stop(),
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
+    // a body far larger than a step record may keep: the log keeps a note of its size instead
+    const big = structuredClone(sendFlow);
+    big.nodes[1].params = { body: { phone: '{{lead.phone | digits}}', padding: 'p'.repeat(300_000) } };
+    expect((await t.api('POST', '/api/flows', big)).status).toBe(201);
+    await t.api('POST', '/api/offers', { id: 'tea', name: 'Tea' });
+    await t.api('POST', '/api/integrations', {
+      id: 'crm',
+      name: 'CRM',
+      enabled: true,
+      settings: { base_url: target.url },
+      offers: ['tea'],
+      flows: { 'lead.new': 'send' },
+    });
+    const { body } = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+49 151 2345678' });
+    const failed = await waitFor(async () => {
+      const r = await t.api('GET', `/api/leads/${body.id}`);
+      return r.body.deliveries[0]?.state === 'failed' && r.body;
+    }, 'the delivery to fail for good');
+    const retried = await t.api('POST', `/api/executions/${failed.executions[0].id}/retry`);
+    expect(retried.status).toBe(409);
+    expect(retried.body.message).toContain('too large to keep whole');
+    expect(target.received).toHaveLength(1);
+  });
+
   it('a failed execution is retried from the node that failed, with the input it had then', async () => {
     let refuse = true;
     const target = await startMockServer(() => (refuse ? { status: 400, body: { error: 'try tomorrow' } } : { body: { id: 'E-9' } }));
