@@ -83,7 +83,10 @@ function machineRoute(method: string, path: string): boolean {
 export function authMiddleware(sessions: SessionService): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const api = req.path.startsWith('/api/') || req.path === '/api';
+      // Express routes case-insensitively and without regard to a trailing slash: judge the path the
+      // same way, or /API/flows would reach the flows route past this check
+      const path = req.path.toLowerCase().replace(/\/+$/, '') || '/';
+      const api = path.startsWith('/api/') || path === '/api';
       if (!api) {
         // pages outside the API (the plain home page) may ask who is logged in too
         const session = sessionCookieOf(req) === undefined ? undefined : await sessions.resolve(sessionCookieOf(req));
@@ -92,7 +95,7 @@ export function authMiddleware(sessions: SessionService): RequestHandler {
       }
       const method = req.method.toUpperCase();
       const writes = !SAFE_METHODS.has(method);
-      if (writes && !machineRoute(method, req.path)) {
+      if (writes && !machineRoute(method, path)) {
         if (crossSite(req)) return refuse(res, 403, 'cross_site', 'cross-site requests to the management API are refused');
         if (hasBody(req) && !req.is('application/json'))
           return refuse(res, 415, 'unsupported_media_type', 'the management API takes JSON bodies only (content-type: application/json)');
@@ -102,10 +105,10 @@ export function authMiddleware(sessions: SessionService): RequestHandler {
         res.locals.user = session.user;
         res.locals.sessionExpiresAt = session.expiresAt;
       }
-      if (isPublicRoute(method, req.path)) return next();
+      if (isPublicRoute(method, path)) return next();
       const user = res.locals.user as SessionUser | undefined;
       if (!user) return refuse(res, 401, 'unauthorized', 'log in first: POST /api/session { name, password }');
-      if (adminOnly(req.path) && user.role !== 'admin') return refuse(res, 403, 'forbidden', 'only admins manage users');
+      if (adminOnly(path) && user.role !== 'admin') return refuse(res, 403, 'forbidden', 'only admins manage users');
       if (writes && user.role === 'viewer') return refuse(res, 403, 'forbidden', 'viewers may only read');
       if (user.role === 'viewer') hideSecretsFromViewer(res);
       next();

@@ -120,6 +120,17 @@ describe('every management route needs a session', () => {
     expect(answered).toEqual([]);
   });
 
+  it('refuses them anonymously however the path is spelled: upper case and a trailing slash route the same', async () => {
+    const answered: string[] = [];
+    for (const route of management) {
+      for (const path of [route.path.toUpperCase().replace(/:[A-Z]+/g, (p) => p.toLowerCase()), `${route.path}/`]) {
+        const status = await call(t.url, { ...route, path });
+        if (status !== 401) answered.push(`${route.method} ${path} → ${status}`);
+      }
+    }
+    expect(answered).toEqual([]);
+  });
+
   it('refuses a cookie that is not a session’s', async () => {
     const status = await call(t.url, { method: 'GET', path: '/api/leads' }, { cookie: 'leadflow_session=made-up' });
     expect(status).toBe(401);
