@@ -3,6 +3,7 @@
  * checked on write. A postback URL whose literal host the outbound policy refuses (an internal IP,
  * `localhost`) is refused when saved; names are checked again, resolved, when a postback is sent.
  */
+import { schemaRefusal } from './schema-refusal.ts';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
 import type { Offer, Webmaster } from '../../core/domain/config.ts';
@@ -57,25 +58,13 @@ const checkWebmaster = ajv.compile<Webmaster>({
   },
 });
 
-function invalid(errors: ErrorObject[] | null | undefined, what: string): DomainError {
-  const error = (errors ?? [])[0];
-  const path = error ? error.instancePath.split('/').slice(1).join('.') : '';
-  const extra =
-    error?.keyword === 'required'
-      ? error.params.missingProperty
-      : error?.keyword === 'additionalProperties'
-        ? error.params.additionalProperty
-        : undefined;
-  const field = [path, extra].filter(Boolean).join('.') || `(${what})`;
-  const message =
-    error?.keyword === 'required'
-      ? 'is required'
-      : error?.keyword === 'additionalProperties'
-        ? `is not a field of ${what === 'offer' ? 'an offer' : 'a webmaster'}`
-        : error?.keyword === 'pattern' && /postbackUrl|streamPostbackUrls/.test(field)
-          ? 'must be an http(s) URL'
-          : (error?.message ?? 'is invalid');
-  return new DomainError('invalid_field', message, { field });
+function invalid(errors: ErrorObject[] | null | undefined, what: 'offer' | 'webmaster'): DomainError {
+  return schemaRefusal(errors, {
+    whole: `(${what})`,
+    thing: what === 'offer' ? 'an offer' : 'a webmaster',
+    worded: (error, field) =>
+      error.keyword === 'pattern' && /postbackUrl|streamPostbackUrls/.test(field) ? 'must be an http(s) URL' : undefined,
+  });
 }
 
 /**

@@ -8,6 +8,7 @@
  * instead of a slow hash per stored key. The lookup compares hashes of what the caller sent, so
  * timing tells nothing of a stored key; the found hash is compared again with `timingSafeEqual`.
  */
+import { schemaRefusal } from './schema-refusal.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Source, SourceKey } from '../../core/domain/config.ts';
@@ -56,24 +57,12 @@ const checkRotation = ajv.compile<KeyRotation>({
 });
 
 function invalid(errors: ErrorObject[] | null | undefined, what: string): DomainError {
-  const error = (errors ?? [])[0];
-  const path = error ? error.instancePath.split('/').slice(1).join('.') : '';
-  const extra =
-    error?.keyword === 'required'
-      ? error.params.missingProperty
-      : error?.keyword === 'additionalProperties'
-        ? error.params.additionalProperty
-        : undefined;
-  const field = [path, extra].filter(Boolean).join('.') || `(${what})`;
-  const message =
-    error?.keyword === 'required'
-      ? 'is required'
-      : error?.keyword === 'additionalProperties'
-        ? `is not a field of ${what}`
-        : field === 'offers' || field.startsWith('offers.')
-          ? 'must be a list of offer ids or "*" for every offer'
-          : (error?.message ?? 'is invalid');
-  return new DomainError('invalid_field', message, { field });
+  return schemaRefusal(errors, {
+    whole: `(${what})`,
+    thing: what,
+    worded: (_error, field) =>
+      field === 'offers' || field.startsWith('offers.') ? 'must be a list of offer ids or "*" for every offer' : undefined,
+  });
 }
 
 /** SHA-256 of a key, hex: what the store keeps and looks keys up by. */
