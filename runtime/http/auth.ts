@@ -88,8 +88,9 @@ export function authMiddleware(sessions: SessionService): RequestHandler {
       const path = req.path.toLowerCase().replace(/\/+$/, '') || '/';
       const api = path.startsWith('/api/') || path === '/api';
       if (!api) {
-        // pages outside the API (the plain home page) may ask who is logged in too
-        const session = sessionCookieOf(req) === undefined ? undefined : await sessions.resolve(sessionCookieOf(req));
+        // outside the API only the plain home page asks who is logged in (static files, postbacks never do)
+        const cookie = path === '/' ? sessionCookieOf(req) : undefined;
+        const session = cookie === undefined ? undefined : await sessions.resolve(cookie);
         if (session) res.locals.user = session.user;
         return next();
       }
