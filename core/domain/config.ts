@@ -1,6 +1,7 @@
 /**
  * Configuration the network's staff edit: offers, integrations, webmasters, flows. Plain types only.
  */
+import type { DuplicateRule } from './duplicates.ts';
 
 /** The events that start a flow. See DESIGN.md, "Events". */
 export type FlowEvent =
@@ -40,6 +41,8 @@ export interface Offer {
   parameters: Parameters;
   goals: OfferGoal[];
   products: OfferProduct[];
+  /** Its duplicate check; unset: every lead is new. See {@link DuplicateRule}. */
+  duplicates?: DuplicateRule;
 }
 
 /**

@@ -13,10 +13,18 @@
  * field as parsed, unknown fields in `meta`, `wm` as the source forces it), keys sorted — the intake
  * key and the headers do not count. The same key with other fields is refused with 422 naming
  * `Idempotency-Key` or `order_id`.
+ *
+ * Duplicates: an offer with a duplicate rule (`Offer.duplicates`, core/domain/duplicates.ts)
+ * compares a new lead's fields with the leads it took within the window, in the same write as the
+ * insert (a repeat of the same post is looked up first and answered as above). `refuse`: 409
+ * `{ error: 'duplicate', field, fields, original, message }` and nothing stored; `trash`: the lead is
+ * stored in stage `trash` with reason `duplicate`, nothing queued, no flow run, answered 202
+ * `{ id, stage: 'trash', reason: 'duplicate', original, fields }`.
  */
 import { createHash } from 'node:crypto';
-import type { ConfigStore, IntakeRepeat, LeadStore } from '../store/types.ts';
-import type { Integration, Source } from '../../core/domain/config.ts';
+import type { ConfigStore, DuplicateCheck, DuplicateMatch, IntakeRepeat, LeadStore } from '../store/types.ts';
+import type { Integration, Offer, Source } from '../../core/domain/config.ts';
+import { duplicateValues, duplicateWindowStart } from '../../core/domain/duplicates.ts';
 import type { Lead, LeadInput } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { FlowResponse } from '../../core/node/contract.ts';
@@ -48,6 +56,10 @@ export class IntakeService {
 
   /** The enabled integration an offer's leads go to. */
   async route(offerId: string): Promise<Integration> {
+    return (await this.routed(offerId)).integration;
+  }
+
+  private async routed(offerId: string): Promise<{ offer: Offer; integration: Integration }> {
     const offer = await this.config.getOffer(offerId);
     if (!offer) throw new DomainError('unknown_offer', `no offer "${offerId}"`, { field: 'offer' });
     // one lookup per lead, not a copy of every integration
@@ -56,7 +68,7 @@ export class IntakeService {
     if (!integration.flows['lead.register'] && !integration.flows['lead.new']) {
       throw new DomainError('no_integration', `integration "${integration.id}" has no lead.new or lead.register flow`, { field: 'offer' });
     }
-    return integration;
+    return { offer, integration };
   }
 
   /**
@@ -69,17 +81,19 @@ export class IntakeService {
       throw new DomainError('invalid_field', `must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, { field: 'Idempotency-Key' });
     }
     const input = withWebmaster(parseLeadInput(raw), source);
-    const integration = await this.route(input.offer);
+    const { offer, integration } = await this.routed(input.offer);
     const register = Boolean(integration.flows['lead.register']);
     // the job's lead id is the new lead's: the store fills it in the same write
     const jobs = register ? [] : [{ kind: 'lead.new' as const, integrationId: integration.id }];
+    const duplicates = duplicateCheck(offer, input);
     let lead: Lead;
-    if (idempotencyKey === undefined && input.order_id === undefined) {
+    if (idempotencyKey === undefined && input.order_id === undefined && !duplicates) {
       lead = await this.store.insertLead(input, integration.id, jobs, source.id);
     } else {
       const keys = { source: source.id, idempotencyKey, orderId: input.order_id, bodyHash: bodyHash(input) };
-      const stored = await this.store.insertLeadOnce(input, integration.id, jobs, keys);
+      const stored = await this.store.insertLeadOnce(input, integration.id, jobs, keys, duplicates);
       if (stored.repeat) return answerRepeat(stored.repeat, register);
+      if (stored.duplicate) return answerDuplicate(stored.duplicate, stored.lead);
       lead = stored.lead;
     }
     if (register) {
@@ -106,6 +120,38 @@ export class IntakeService {
     const response: FlowResponse = result.response ?? { status: 200, body: { id: lead.id } };
     return { lead, status: response.status, body: response.body };
   }
+}
+
+/** The offer's duplicate check for this lead, or undefined when it has no rule (or the lead none of its fields). */
+function duplicateCheck(offer: Offer, input: LeadInput): DuplicateCheck | undefined {
+  const rule = offer.duplicates;
+  if (!rule) return undefined;
+  const values = duplicateValues(rule.fields, input);
+  if (values.length === 0) return undefined;
+  return { offer: offer.id, values, since: duplicateWindowStart(rule, new Date()), action: rule.action };
+}
+
+/** A duplicate's answer: refused (409, nothing stored) or stored as trash (202); both name the original. */
+function answerDuplicate(duplicate: DuplicateMatch, trashed: Lead | undefined): IntakeResult {
+  const { original, fields } = duplicate;
+  if (trashed) {
+    return {
+      lead: trashed,
+      status: 202,
+      body: { id: trashed.id, stage: trashed.stage, reason: 'duplicate', original: original.id, fields },
+    };
+  }
+  return {
+    lead: original,
+    status: 409,
+    body: {
+      error: 'duplicate',
+      field: fields[0],
+      fields,
+      original: original.id,
+      message: `${fields.join(', ')}: the offer already has lead ${original.id} with the same ${fields.length > 1 ? 'values' : 'value'}`,
+    },
+  };
 }
 
 /** SHA-256 of the checked lead with its keys sorted at every level: what "the same body" means. */

@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
 import type { Offer, Webmaster } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
+import { DUPLICATE_ACTIONS, DUPLICATE_FIELD_PATTERN, MAX_DUPLICATE_DAYS } from '../../core/domain/duplicates.ts';
 import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-policy.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
@@ -43,6 +44,22 @@ const checkOffer = ajv.compile<Offer>({
         properties: { id: ID, name: { type: 'string' }, price: { type: 'number', minimum: 0 }, parameters: PARAMETERS },
       },
     },
+    duplicates: {
+      type: 'object',
+      required: ['fields', 'days', 'action'],
+      additionalProperties: false,
+      properties: {
+        fields: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 10,
+          uniqueItems: true,
+          items: { type: 'string', pattern: DUPLICATE_FIELD_PATTERN },
+        },
+        days: { type: 'integer', minimum: 1, maximum: MAX_DUPLICATE_DAYS },
+        action: { enum: DUPLICATE_ACTIONS },
+      },
+    },
   },
 });
 
@@ -62,8 +79,13 @@ function invalid(errors: ErrorObject[] | null | undefined, what: 'offer' | 'webm
   return schemaRefusal(errors, {
     whole: `(${what})`,
     thing: what === 'offer' ? 'an offer' : 'a webmaster',
-    worded: (error, field) =>
-      error.keyword === 'pattern' && /postbackUrl|streamPostbackUrls/.test(field) ? 'must be an http(s) URL' : undefined,
+    worded: (error, field) => {
+      if (error.keyword === 'pattern' && /postbackUrl|streamPostbackUrls/.test(field)) return 'must be an http(s) URL';
+      if (error.keyword === 'pattern' && field.startsWith('duplicates.fields'))
+        return 'must be phone, email, ip, a lead field or meta.NAME';
+      if (error.keyword === 'enum' && field === 'duplicates.action') return 'must be refuse or trash';
+      return undefined;
+    },
   });
 }
 

@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 9;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -137,6 +137,32 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN lease_until TEXT;
   CREATE INDEX IF NOT EXISTS jobs_state_lease ON jobs (state, lease_until);
   `,
+  // 6 → 7: an offer's duplicate check (see LeadStore.insertLeadOnce): each original lead's
+  // normalised values of the rule's fields, found by one index range per field
+  `
+  CREATE TABLE IF NOT EXISTS duplicate_keys (
+    offer TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    lead_id INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE
+  );
+  CREATE INDEX IF NOT EXISTS duplicate_keys_lookup ON duplicate_keys (offer, field, value, created_at, lead_id);
+  CREATE INDEX IF NOT EXISTS duplicate_keys_lead ON duplicate_keys (lead_id);
+  `,
+  // 7 → 8: the store's own random id, made once (delivery keys start with it, so a wiped and
+  // recreated store never sends another store's keys)
+  `
+  CREATE TABLE IF NOT EXISTS store_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(8))));
+  `,
+  // 8 → 9: the execution log's retention removes the oldest records by start time
+  `
+  CREATE INDEX IF NOT EXISTS executions_started ON executions (started_at);
+  `,
 ];
 
 /** Brings a file up to {@link SCHEMA_VERSION}; refuses a file a newer runtime wrote. */
@@ -157,8 +183,8 @@ export function migrate(db: SqliteDatabase): void {
 export function prepare(db: SqliteDatabase) {
   return {
     insertLead: db.prepare(
-      `INSERT INTO leads (integration_id, offer, wm, source, stage, data, created_at, updated_at)
-       VALUES (@integration_id, @offer, @wm, @source, @stage, @data, @created_at, @updated_at)`,
+      `INSERT INTO leads (integration_id, offer, wm, source, stage, reason, data, created_at, updated_at)
+       VALUES (@integration_id, @offer, @wm, @source, @stage, @reason, @data, @created_at, @updated_at)`,
     ),
     getLead: db.prepare('SELECT * FROM leads WHERE id = ?'),
     findIntakeKey: db.prepare('SELECT * FROM intake_keys WHERE source = @source AND kind = @kind AND value = @value'),
@@ -240,6 +266,34 @@ export function prepare(db: SqliteDatabase) {
          @trigger, @steps, @started_at, @duration_ms)`,
     ),
     getExecution: db.prepare('SELECT * FROM executions WHERE id = ?'),
+    // the oldest original of one field's value in the window: one index range, first row
+    findDuplicate: db
+      .prepare(
+        `SELECT lead_id FROM duplicate_keys WHERE offer = @offer AND field = @field AND value = @value AND created_at >= @since
+       ORDER BY created_at, lead_id LIMIT 1`,
+      )
+      .pluck(),
+    insertDuplicateKey: db.prepare(
+      'INSERT INTO duplicate_keys (offer, field, value, created_at, lead_id) VALUES (@offer, @field, @value, @created_at, @lead_id)',
+    ),
+    storeId: db.prepare(`SELECT value FROM store_meta WHERE key = 'store_id'`).pluck(),
+    // retention: executions of a lead still in `new` are kept (it may be retried from them)
+    pruneStartedBefore: db.prepare(
+      `DELETE FROM executions WHERE id IN (
+         SELECT e.id FROM executions e LEFT JOIN leads l ON l.id = e.lead_id
+         WHERE e.started_at < @before AND (l.stage IS NULL OR l.stage <> 'new')
+         ORDER BY e.started_at LIMIT @limit)`,
+    ),
+    // the id of an integration's Nth newest execution: everything below it is past the count
+    nthNewestExecution: db
+      .prepare('SELECT id FROM executions WHERE integration_id = @integration_id ORDER BY id DESC LIMIT 1 OFFSET @offset')
+      .pluck(),
+    pruneBelowId: db.prepare(
+      `DELETE FROM executions WHERE id IN (
+         SELECT e.id FROM executions e LEFT JOIN leads l ON l.id = e.lead_id
+         WHERE e.integration_id = @integration_id AND e.id < @below AND (l.stage IS NULL OR l.stage <> 'new')
+         ORDER BY e.id LIMIT @limit)`,
+    ),
     insertAudit: db.prepare(
       `INSERT INTO audit (at, actor_id, actor_name, actor_role, action, resource_type, resource_id, before, after, note)
        VALUES (@at, @actor_id, @actor_name, @actor_role, @action, @resource_type, @resource_id, @before, @after, @note)`,

@@ -14,8 +14,11 @@ import type {
   AuditEntry,
   AuditQuery,
   AuditStore,
+  DuplicateCheck,
   Execution,
+  ExecutionPrune,
   HeldJobs,
+  InsertOnceResult,
   IntakeKeys,
   IntakeRepeat,
   Job,
@@ -32,6 +35,7 @@ import type {
 import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
 import { DEFAULT_CLAIM, StageConflict } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
+import { findOriginal, pruneBatch, recordOriginal } from './sqlite-duplicates.ts';
 import {
   auditFromRow,
   executionFromRow,
@@ -57,13 +61,20 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   private readonly sql: ReturnType<typeof prepare>;
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
-  private readonly insertLeadTx: (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined) => Lead;
+  private readonly insertLeadTx: (
+    input: LeadInput,
+    integrationId: string,
+    jobs: NewJob[],
+    source: string | undefined,
+    trash?: StageChange,
+  ) => Lead;
   private readonly insertLeadOnceTx: (
     input: LeadInput,
     integrationId: string,
     jobs: NewJob[],
     keys: IntakeKeys,
-  ) => { lead: Lead; repeat?: undefined } | { lead?: undefined; repeat: IntakeRepeat };
+    duplicates: DuplicateCheck | undefined,
+  ) => InsertOnceResult;
   private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
   private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim) => Job[];
   /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
@@ -86,43 +97,64 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       throw error;
     }
 
-    this.insertLeadTx = this.db.transaction((input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined) => {
-      const now = new Date().toISOString();
-      const { lastInsertRowid } = this.sql.insertLead.run({
-        integration_id: integrationId,
-        offer: input.offer,
-        wm: input.wm ?? null,
-        source: source ?? null,
-        stage: 'new',
-        data: JSON.stringify(input),
-        created_at: now,
-        updated_at: now,
-      });
-      const id = Number(lastInsertRowid);
-      this.insertJobs(jobs, now, id, integrationId);
-      return this.mustGetLead(id);
-    });
+    // `trash`: a duplicate, stored straight in its end stage with that history entry
+    this.insertLeadTx = this.db.transaction(
+      (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined, trash?: StageChange) => {
+        const now = new Date().toISOString();
+        const { lastInsertRowid } = this.sql.insertLead.run({
+          integration_id: integrationId,
+          offer: input.offer,
+          wm: input.wm ?? null,
+          source: source ?? null,
+          stage: trash ? trash.stage : 'new',
+          reason: trash?.reason ?? null,
+          data: JSON.stringify(input),
+          created_at: now,
+          updated_at: now,
+        });
+        const id = Number(lastInsertRowid);
+        if (trash) this.insertHistoryEntry(id, trash);
+        this.insertJobs(jobs, now, id, integrationId);
+        return this.mustGetLead(id);
+      },
+    );
 
-    this.insertLeadOnceTx = this.db.transaction((input: LeadInput, integrationId: string, jobs: NewJob[], keys: IntakeKeys) => {
-      const held: [IntakeRepeat['field'], string, string | undefined][] = [
-        ['Idempotency-Key', 'key', keys.idempotencyKey],
-        ['order_id', 'order', keys.orderId],
-      ];
-      for (const [field, kind, value] of held) {
-        if (value === undefined) continue;
-        const row = this.sql.findIntakeKey.get({ source: keys.source, kind, value }) as IntakeKeyRow | undefined;
-        if (!row) continue;
-        const repeat: IntakeRepeat = { lead: this.mustGetLead(row.lead_id), field, sameBody: row.body_hash === keys.bodyHash };
-        if (row.status !== null) repeat.answer = { status: row.status, body: row.answer === null ? undefined : JSON.parse(row.answer) };
-        return { repeat };
-      }
-      const lead = this.insertLeadTx(input, integrationId, jobs, keys.source);
-      for (const [, kind, value] of held) {
-        if (value !== undefined)
-          this.sql.insertIntakeKey.run({ source: keys.source, kind, value, body_hash: keys.bodyHash, lead_id: lead.id });
-      }
-      return { lead };
-    });
+    this.insertLeadOnceTx = this.db.transaction(
+      (input: LeadInput, integrationId: string, jobs: NewJob[], keys: IntakeKeys, duplicates: DuplicateCheck | undefined) => {
+        const held: [IntakeRepeat['field'], string, string | undefined][] = [
+          ['Idempotency-Key', 'key', keys.idempotencyKey],
+          ['order_id', 'order', keys.orderId],
+        ];
+        for (const [field, kind, value] of held) {
+          if (value === undefined) continue;
+          const row = this.sql.findIntakeKey.get({ source: keys.source, kind, value }) as IntakeKeyRow | undefined;
+          if (!row) continue;
+          const repeat: IntakeRepeat = { lead: this.mustGetLead(row.lead_id), field, sameBody: row.body_hash === keys.bodyHash };
+          if (row.status !== null) repeat.answer = { status: row.status, body: row.answer === null ? undefined : JSON.parse(row.answer) };
+          return { repeat };
+        }
+        const match = duplicates && findOriginal(this.sql, duplicates);
+        if (duplicates && match) {
+          const duplicate = { original: this.mustGetLead(match.leadId), fields: match.fields };
+          if (duplicates.action === 'refuse') return { duplicate };
+          const trash: StageChange = {
+            at: new Date().toISOString(),
+            from: 'new',
+            stage: 'trash',
+            source: 'api',
+            reason: 'duplicate',
+            comment: `duplicate of lead ${match.leadId} (${match.fields.join(', ')})`,
+          };
+          const lead = this.insertLeadTx(input, integrationId, [], keys.source, trash);
+          this.insertIntakeKeys(held, keys, lead.id);
+          return { lead, duplicate };
+        }
+        const lead = this.insertLeadTx(input, integrationId, jobs, keys.source);
+        this.insertIntakeKeys(held, keys, lead.id);
+        if (duplicates) recordOriginal(this.sql, duplicates, lead.id, lead.created_at);
+        return { lead };
+      },
+    );
 
     this.updateLeadTx = this.db.transaction((id: number, change: LeadChange, jobs: NewJob[]) => {
       const now = new Date().toISOString();
@@ -140,20 +172,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       params.data = change.input ? JSON.stringify(change.input) : null;
       const { changes } = this.sql.updateLead.run(params);
       if (changes === 0) throw new Error(`lead ${id} not found`);
-      const h = change.history;
-      if (h) {
-        this.sql.insertHistory.run({
-          lead_id: id,
-          at: h.at,
-          from_stage: h.from,
-          stage: h.stage,
-          source: h.source,
-          status: h.status ?? null,
-          reason: h.reason ?? null,
-          comment: h.comment ?? null,
-          payout: h.payout ?? null,
-        });
-      }
+      if (change.history) this.insertHistoryEntry(id, change.history);
       const lead = this.mustGetLead(id);
       this.insertJobs(jobs, now, id, lead.integration);
       return lead;
@@ -188,8 +207,9 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     integrationId: string,
     jobs: NewJob[],
     keys: IntakeKeys,
-  ): Promise<{ lead: Lead; repeat?: undefined } | { lead?: undefined; repeat: IntakeRepeat }> {
-    return this.write(() => this.insertLeadOnceTx(input, integrationId, jobs, keys));
+    duplicates?: DuplicateCheck,
+  ): Promise<InsertOnceResult> {
+    return this.write(() => this.insertLeadOnceTx(input, integrationId, jobs, keys, duplicates));
   }
 
   async recordIntakeAnswer(leadId: number, status: number, body: unknown): Promise<void> {
@@ -344,6 +364,15 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     return (this.page('executions', filters, query.limit) as ExecutionRow[]).map(executionFromRow);
   }
 
+  async pruneExecutions(prune: ExecutionPrune, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    return this.write(() => pruneBatch(this.sql, prune, limit));
+  }
+
+  async storeId(): Promise<string> {
+    return this.sql.storeId.get() as string;
+  }
+
   async appendAudit(entry: NewAuditEntry): Promise<number> {
     const { lastInsertRowid } = await this.write(() =>
       this.sql.insertAudit.run({
@@ -434,6 +463,27 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     if (this.batch === batch) this.batch = undefined;
     if (error) batch.reject(error);
     else batch.resolve();
+  }
+
+  private insertIntakeKeys(held: [IntakeRepeat['field'], string, string | undefined][], keys: IntakeKeys, leadId: number): void {
+    for (const [, kind, value] of held) {
+      if (value !== undefined)
+        this.sql.insertIntakeKey.run({ source: keys.source, kind, value, body_hash: keys.bodyHash, lead_id: leadId });
+    }
+  }
+
+  private insertHistoryEntry(leadId: number, h: StageChange): void {
+    this.sql.insertHistory.run({
+      lead_id: leadId,
+      at: h.at,
+      from_stage: h.from,
+      stage: h.stage,
+      source: h.source,
+      status: h.status ?? null,
+      reason: h.reason ?? null,
+      comment: h.comment ?? null,
+      payout: h.payout ?? null,
+    });
   }
 
   private mustGetLead(id: number): Lead {

@@ -30,6 +30,7 @@ export type { HttpRecord, StepRecord } from '../../core/domain/execution.ts';
 export { expandStepInputs } from '../../core/domain/execution.ts';
 import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead.ts';
 import type { AuditEntry, AuditQuery } from '../../core/domain/audit.ts';
+import type { DuplicateAction, DuplicateValue } from '../../core/domain/duplicates.ts';
 export type { AuditEntry, AuditQuery };
 
 export interface ConfigStore {
@@ -137,6 +138,38 @@ export interface IntakeRepeat {
   answer?: { status: number; body: unknown };
 }
 
+/**
+ * An offer's duplicate check for a new lead (see `DuplicateRule` in core/domain/duplicates.ts):
+ * the lead's normalised values, the window, and what a match does.
+ * @example { offer: 'tea', values: [{ field: 'phone', value: '+491512345678' }], since: new Date(…), action: 'refuse' }
+ */
+export interface DuplicateCheck {
+  offer: string;
+  /** The lead's values for the rule's fields, as `duplicateValues` gives them. */
+  values: DuplicateValue[];
+  /** Only leads created at or after this time are originals. */
+  since: Date;
+  action: DuplicateAction;
+}
+
+/** What a duplicate check found: the original (the oldest lead in the window matching any field) and the fields it matched on. */
+export interface DuplicateMatch {
+  original: Lead;
+  fields: string[];
+}
+
+/** What {@link LeadStore.insertLeadOnce} did: stored a lead, found a repeat, or found a duplicate (and stored it as trash, or nothing). */
+export type InsertOnceResult =
+  | { lead: Lead; repeat?: undefined; duplicate?: undefined }
+  | { lead?: undefined; repeat: IntakeRepeat; duplicate?: undefined }
+  | { lead?: Lead; repeat?: undefined; duplicate: DuplicateMatch };
+
+/**
+ * Which executions {@link LeadStore.pruneExecutions} removes: those started before a time, or those
+ * of one integration past its newest `keepNewest`.
+ */
+export type ExecutionPrune = { startedBefore: Date } | { integrationId: string; keepNewest: number };
+
 export interface NewJob {
   kind: JobKind;
   leadId?: number;
@@ -217,12 +250,28 @@ export interface LeadStore {
    * answered as `repeat`. The lookup and the insert are one transaction and the keys are unique
    * in the store, so concurrent repeats make one lead.
    */
+  /**
+   * With `duplicates` (the offer's duplicate check), after the repeat lookup and in the same
+   * transaction: when an earlier lead of the offer created since `duplicates.since` holds one of
+   * the values (same field, same normalised value), the answer is `duplicate` naming the oldest
+   * such lead and every field it matched. `refuse` writes nothing; `trash` stores the lead in stage
+   * `trash` with reason `duplicate` and a history entry, without its jobs (its intake keys are
+   * kept, so a retry of the same post is a repeat of it). A lead stored otherwise records its
+   * values as an original for later leads; a duplicate's values are not recorded. Values are
+   * looked up through an index on (offer, field, value, created_at), so the check costs the same
+   * at a million leads; concurrent duplicates make one lead. A PostgreSQL backend serialises the
+   * check per offer and value (`pg_advisory_xact_lock` on their hash, or SERIALIZABLE) so two
+   * instances cannot both take the first.
+   *
+   * `keys` without an Idempotency-Key or order id looks up no repeat.
+   */
   insertLeadOnce(
     input: LeadInput,
     integrationId: string,
     jobs: NewJob[],
     keys: IntakeKeys,
-  ): Promise<{ lead: Lead; repeat?: undefined } | { lead?: undefined; repeat: IntakeRepeat }>;
+    duplicates?: DuplicateCheck,
+  ): Promise<InsertOnceResult>;
   /** Keeps a synchronous registration's answer beside the lead's intake keys, for its repeats. */
   recordIntakeAnswer(leadId: number, status: number, body: unknown): Promise<void>;
   getLead(id: number): Promise<Lead | undefined>;
@@ -290,6 +339,22 @@ export interface LeadStore {
     limit?: number;
     before?: number;
   }): Promise<Execution[]>;
+
+  /**
+   * Removes up to `limit` executions that `prune` selects, oldest first, in one short write, and
+   * resolves with how many it removed (fewer than `limit`: nothing more to remove now). The
+   * caller calls again for the next batch, so no single write holds the store long.
+   *
+   * Never removes an execution of a lead still in stage `new`: that lead is not delivered yet,
+   * and retrying it from its failed node reads the execution. Test runs count like any other.
+   */
+  pruneExecutions(prune: ExecutionPrune, limit: number): Promise<number>;
+
+  /**
+   * A random id made once, when the store was created, and never again: a wiped and recreated
+   * store gets a new one. Delivery keys start with it, so two stores never send the same key.
+   */
+  storeId(): Promise<string>;
 
   close(): Promise<void>;
 }
