@@ -14,6 +14,7 @@
  * (`LEADFLOW_SECRET_KEY`, else the key file), sealed with the new one. A key file is replaced; a key
  * from the environment is not stored anywhere, so the new one is printed for the operator to set.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -172,7 +173,9 @@ async function main(argv: string[]): Promise<number> {
     flows: {},
     postbackToken: '',
   };
-  const lead: Lead = { ...input, id: 0, integration: integration.id, stage: 'new', created_at: now, updated_at: now };
+  // a trial send, like a test run: a delivery key of its own, which no real delivery ever carries
+  const delivery_key = `cli-test-${randomBytes(6).toString('hex')}`;
+  const lead: Lead = { ...input, id: 0, integration: integration.id, stage: 'new', created_at: now, updated_at: now, delivery_key };
   const offer = values.offer
     ? (readJson(values.offer, 'offer') as Offer)
     : { id: input.offer, name: input.offer, parameters: {}, goals: [], products: [] };

@@ -86,6 +86,22 @@ export interface Lead extends LeadInput {
   payout?: number;
   created_at: string;
   updated_at: string;
+  /**
+   * The idempotency key of this run's send, in a lead event's flow scope only (never stored with
+   * the lead): `{{lead.delivery_key}}`. See {@link deliveryKey}.
+   */
+  delivery_key?: string;
+}
+
+/**
+ * The idempotency key a lead event's sends carry, for a target to drop a repeat by: the same for
+ * every attempt, retry and restart of one lead's event, different for another lead, another
+ * event (`lead.new`, `lead.update`, `lead.approved`) or another store (`storeId` is made at random
+ * once per store, so a wiped data folder never sends an earlier folder's keys again).
+ * @example deliveryKey('9f3c2a1b7d4e5f60', 42, 'lead.new') // '9f3c2a1b7d4e5f60-42-lead.new'
+ */
+export function deliveryKey(storeId: string, leadId: number, event: string): string {
+  return `${storeId}-${leadId}-${event}`;
 }
 
 /** One stage change in a lead's history. */

@@ -4,6 +4,9 @@
  *
  * - `{{lead.phone}}`, `{{offer.params.crm_offer_id}}`, `{{nodes.http.body.items[0].id}}`: a path into the scope.
  *   Roots: `lead`, `offer`, `integration`, `secrets`, `input`, `nodes`, `trigger`, `batch`, `item`, `now`.
+ * - `{{lead.delivery_key}}`: in a lead event's flow, the idempotency key of this send (`<store id>-<lead id>-<event>`),
+ *   the same on every retry and after a restart, another for another lead, event or data folder; send it where the
+ *   target takes one (an order id field, an `Idempotency-Key` header). A test run gets a fresh one each time.
  * - `{{lead.phone | digits}}`, `{{now | date:"Y-m-d H:i:s"}}`, `{{lead.sub1 | default:"none"}}`: filters, left to right.
  * - A template that is one expression and nothing else keeps the value's type (`"{{lead.goods}}"` is the array);
  *   any other template is a string, objects written as JSON, missing values as nothing.

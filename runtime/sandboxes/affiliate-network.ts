@@ -10,7 +10,8 @@
  *   `{ "success": true, "data": { "lead_id": "af_…", "status": "pending" } }`. Refusals: 422
  *   `{ "success": false, "error": { "code": "validation", "field": "phone", "message": "…" } }`,
  *   `code: "offer"` for an offer/stream pair the network does not have, 409 `code: "duplicate"`
- *   for the same phone on the same offer again.
+ *   for the same phone on the same offer again. An `Idempotency-Key` header seen before answers the
+ *   lead it made, 201 again, whatever the body (a sender repeating a send after a timeout or a crash).
  * - `GET /api/v1/leads/statuses?ids=af_1,af_2` (up to 100) answers
  *   `{ "success": true, "data": [{ "lead_id", "status", "comment", "payout", "updated_at" }] }`;
  *   statuses: pending, hold, approved, rejected, trash.
@@ -59,6 +60,8 @@ const OPTIONAL = ['ip', 'ua', 'email', 'click_id', 'sub1', 'sub2', 'sub3', 'sub4
 
 export async function startAffiliateNetwork(port: number, options: AffiliateNetworkOptions, host = '127.0.0.1'): Promise<AffiliateNetwork> {
   const leads = new Map<string, AffiliateLead>();
+  /** `Idempotency-Key` → the lead that send made. */
+  const byKey = new Map<string, AffiliateLead>();
   let next = 5000;
   const payout = options.payout ?? 12;
   const lifecycle = new Lifecycle<AffiliateLead>(options.stepMs ?? 20_000, (lead, stage) => {
@@ -81,6 +84,9 @@ export async function startAffiliateNetwork(port: number, options: AffiliateNetw
     const body = fieldsOf(req.body);
     const refuse = (status: number, code: string, message: string, field?: string) =>
       res.status(status).json({ success: false, error: { code, field, message } });
+    const key = text(req.get('idempotency-key'));
+    const made = key === '' ? undefined : byKey.get(key);
+    if (made) return res.status(201).json({ success: true, data: { lead_id: made.lead_id, status: made.status } });
     for (const field of ['offer_id', 'stream_id', 'name', 'phone', 'country']) {
       if (text(body[field]) === '') return refuse(422, 'validation', `${field} is required`, field);
     }
@@ -106,6 +112,7 @@ export async function startAffiliateNetwork(port: number, options: AffiliateNetw
       updated_at: new Date().toISOString(),
     };
     leads.set(lead.lead_id, lead);
+    if (key !== '') byKey.set(key, lead);
     lifecycle.start(lead, fateOf(phone));
     res.status(201).json({ success: true, data: { lead_id: lead.lead_id, status: lead.status } });
   });

@@ -3,7 +3,7 @@
  * `classic-crm` template.
  *
  * - Auth: `?api_key=` on every call; a wrong or missing key answers 403 `{ "ok": false, "error": "access denied" }`.
- * - `POST /api/orders` takes a JSON order: `external_id` (our id), `customer: { name, phone, email }`,
+ * - `POST /api/orders` takes a JSON order: `external_id` (our key of the order: the template sends the lead's delivery key), `customer: { name, phone, email }`,
  *   `country`, `address: { city, street, zip }`, `comment`, `extra: { … }` (any fields: the
  *   webmaster, click ids, UTM) and `goods: [{ product_id, count, price }]` — `external_id`,
  *   `customer.name`, `customer.phone` and at least one product with all three fields required.

@@ -2,12 +2,19 @@
  * Runs an integration's flows: finds the flow for an event, the offer, and gives the executor the
  * capabilities the run may use — live ones that change leads and send postbacks, or, for a test
  * run, ones that only say what would have happened.
+ *
+ * A lead event's flow sees the lead with its delivery key (`{{lead.delivery_key}}`, see
+ * `deliveryKey` in core/domain/lead.ts): the store's id, the lead's id and the event, so every
+ * attempt, retry from a node and re-run of that lead's event sends the same key, after a restart
+ * too. A test run gets a key of its own each time (`<store>-test-<random>`): it is not the lead's
+ * delivery, and a target that kept its key must not drop the real one later.
  */
+import { randomBytes } from 'node:crypto';
 import { CUT_MARKER } from '../engine/record-caps.ts';
 import type { ConfigStore, Execution, LeadStore } from '../store/types.ts';
 import type { FlowEvent, Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
-import { canMoveStage, type Lead, type StageSource } from '../../core/domain/lead.ts';
+import { canMoveStage, deliveryKey, type Lead, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { Executor, RunResult, RunServices } from '../engine/executor.ts';
 import { REDACTED } from '../engine/redact.ts';
@@ -32,6 +39,9 @@ export function previewLeadUpdate(lead: Lead, change: LeadUpdate, source?: Stage
 }
 
 export class FlowRunner {
+  /** The store's id, read once (it never changes while the store is open). */
+  private storeId: Promise<string> | undefined;
+
   constructor(
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
@@ -66,7 +76,14 @@ export class FlowRunner {
     const flow = await this.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
     const offer = await this.config.getOffer(lead.offer);
-    return this.executor.run({ flow, event, integration, lead, offer, trigger: lead }, this.live(integration, lead, event));
+    const keyed = await this.withDeliveryKey(lead, event);
+    return this.executor.run({ flow, event, integration, lead: keyed, offer, trigger: keyed }, this.live(integration, lead, event));
+  }
+
+  /** The lead as a lead event's flow sees it: with the delivery key of that lead and event. */
+  private async withDeliveryKey(lead: Lead, event: FlowEvent): Promise<Lead> {
+    this.storeId ??= this.store.storeId();
+    return { ...lead, delivery_key: deliveryKey(await this.storeId, lead.id, event) };
   }
 
   /** Runs an integration's postback flow for a call from its target. */
@@ -98,14 +115,16 @@ export class FlowRunner {
       postbacks: { send: async () => {} },
     };
     const status = flow.event.startsWith('status.');
+    this.storeId ??= this.store.storeId();
+    const testLead: Lead = { ...lead, delivery_key: `${await this.storeId}-test-${randomBytes(6).toString('hex')}` };
     const result = await this.executor.run(
       {
         flow,
         event: flow.event,
         integration,
-        lead: status ? undefined : lead,
+        lead: status ? undefined : testLead,
         offer,
-        trigger: trigger ?? lead,
+        trigger: trigger ?? testLead,
         batch: status ? trigger : undefined,
         test: true,
       },
@@ -228,7 +247,7 @@ export class FlowRunner {
         flow,
         event: execution.event,
         integration,
-        lead,
+        lead: lead && (await this.withDeliveryKey(lead, execution.event)),
         offer,
         trigger: execution.trigger,
         batch: execution.event.startsWith('status.') ? execution.trigger : undefined,

@@ -54,6 +54,21 @@ describe('the affiliate network sandbox', () => {
     await waitFor(async () => (await statuses())[0].status === 'approved', 'hold then approved');
     expect((await statuses())[0].payout).toBe(12);
   });
+
+  it('answers a send repeated with the same Idempotency-Key with the lead it made, not as a duplicate', async () => {
+    const target = await startAffiliateNetwork(0, { apiKey: 'k', stepMs: 10_000 });
+    cleanups.push(target.close);
+    const lead = { offer_id: '310', stream_id: 's-77', name: 'Ole', phone: '+47 912 34 561', country: 'no' };
+    const headers = { 'x-api-key': 'k', 'idempotency-key': 'store-7-lead.new' };
+    const created = await call('POST', `${target.url}/api/v1/leads`, lead, headers);
+    expect(created.status).toBe(201);
+    expect(await call('POST', `${target.url}/api/v1/leads`, lead, headers)).toEqual(created);
+    expect(target.leads.size).toBe(1);
+    // another key, the same phone: the network's own duplicate rule still holds
+    expect((await call('POST', `${target.url}/api/v1/leads`, lead, { ...headers, 'idempotency-key': 'store-8-lead.new' })).status).toBe(
+      409,
+    );
+  });
 });
 
 describe('the classic CRM sandbox', () => {

@@ -314,8 +314,9 @@ describe('the classic CRM template', () => {
       return v.lead.stage === 'wait' && v;
     }, 'delivery');
     const order = JSON.parse(first.executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0].request.body);
+    // the delivery key of the lead's lead.new: a repeated send is the same order to the CRM
+    expect(order.external_id).toMatch(new RegExp(`^[0-9a-f]{16}-${ids.approve}-lead\\.new$`));
     expect(order).toMatchObject({
-      external_id: ids.approve,
       customer: { name: 'Anna Schmidt', phone: '491511000000' },
       extra: { wm: 'wm1', subid: 'click-approve', utm_source: 'fb' },
       goods: [{ product_id: 'SKU-TEA-1', count: 2, price: 39 }],

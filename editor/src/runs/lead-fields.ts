@@ -38,6 +38,8 @@ export const LEAD_FIELDS: Record<keyof Lead, string> = {
   goods: 'Products: list of { product, count, price }',
   integration: 'Integration id',
   source: 'The source whose intake key posted the lead',
+  delivery_key:
+    'Idempotency key of this send: the same for every retry of this lead and event, different for another lead or event; send it as the order id or Idempotency-Key header where the target takes one',
   stage: 'Our stage: new, wait, hold, approve, cancel, trash',
   eid: "The lead's id in the target",
   status: "The target's raw status",
