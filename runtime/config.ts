@@ -15,6 +15,8 @@
  * | `LEADFLOW_SECRET_KEY` | a key file `secret.key` in the data folder | the key integration secrets are sealed with in `config.json`: 32 bytes as base64 or hex |
  * | `LEADFLOW_ADMIN_PASSWORD` | (generated) | the first admin's password on a data folder with no user yet; without it one is generated and printed once to the console |
  * | `LEADFLOW_TRUST_PROXY` | off | Express' `trust proxy`: `true` (trust every hop), a number of hops, or addresses/`loopback`; set it when a TLS proxy sits in front, so cookies get `Secure` and addresses are the client's |
+ * | `LEADFLOW_EXECUTION_RETENTION_DAYS` | 30 | execution log records older than this many days are pruned in the background; 0 keeps them whatever their age |
+ * | `LEADFLOW_EXECUTION_RETENTION_PER_INTEGRATION` | (none) | each integration keeps at most its newest this many execution records |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
@@ -42,6 +44,8 @@ export interface RuntimeConfig {
   adminPassword: string | undefined;
   /** Express' `trust proxy` setting. */
   trustProxy: boolean | number | string;
+  /** The execution log's retention (see `services/execution-retention.ts`): days (0: no age limit) and a count per integration. */
+  executionRetention: { days: number; perIntegration: number | undefined };
 }
 
 /** `LEADFLOW_SECRET_KEY` parsed; throws, naming the variable, when it is not 32 bytes of base64 or hex. */
@@ -54,6 +58,14 @@ function integer(name: string, value: string | undefined, fallback: number): num
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, not "${value}"`);
+  return n;
+}
+
+/** A whole number of at least 1, or undefined when unset. */
+function optionalPositive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = integer(name, value, 0);
+  if (n < 1) throw new Error(`${name} must be at least 1, not "${value}"`);
   return n;
 }
 
@@ -115,5 +127,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     secretKey: secretKeyFromEnv(env),
     adminPassword: env.LEADFLOW_ADMIN_PASSWORD || undefined,
     trustProxy: trustProxy(env.LEADFLOW_TRUST_PROXY),
+    executionRetention: {
+      days: integer('LEADFLOW_EXECUTION_RETENTION_DAYS', env.LEADFLOW_EXECUTION_RETENTION_DAYS, 30),
+      perIntegration: optionalPositive('LEADFLOW_EXECUTION_RETENTION_PER_INTEGRATION', env.LEADFLOW_EXECUTION_RETENTION_PER_INTEGRATION),
+    },
   };
 }

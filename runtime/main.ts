@@ -21,6 +21,7 @@ const runtime = await createRuntime({
   corsOrigins: settings.corsOrigins,
   adminPassword: settings.adminPassword,
   trustProxy: settings.trustProxy,
+  executionRetention: settings.executionRetention,
 });
 if (!settings.allowPrivateTargets) {
   log.info('outbound policy: flows and postbacks reach public addresses only (LEADFLOW_ALLOW_PRIVATE_TARGETS=true allows private ones)');

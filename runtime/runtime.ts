@@ -27,6 +27,7 @@ import { IntegrationService } from './services/integrations.ts';
 import { OfferService } from './services/offers.ts';
 import { SourceService } from './services/sources.ts';
 import { DEFAULT_RETRY, JobQueue, type RetryPolicy } from './services/queue.ts';
+import { DEFAULT_RETENTION, ExecutionRetention, type RetentionPolicy } from './services/execution-retention.ts';
 import { StatusChecks } from './services/status-checks.ts';
 import { intakeKeyOutOfUrl, leadRoutes } from './http/leads.ts';
 import { sourceRoutes } from './http/sources.ts';
@@ -92,6 +93,11 @@ export interface RuntimeOptions {
   trustProxy?: boolean | number | string;
   /** Failed logins allowed per account and per address. */
   loginLimits?: Partial<LoginLimits>;
+  /**
+   * The execution log's retention (`LEADFLOW_EXECUTION_RETENTION_DAYS`, `…_PER_INTEGRATION`):
+   * 30 days and no count limit unless given; pruned from `listen` on, in batches.
+   */
+  executionRetention?: Partial<RetentionPolicy>;
 }
 
 export interface Runtime {
@@ -165,6 +171,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
   });
 
+  const retention = new ExecutionRetention(store, config, { ...DEFAULT_RETENTION, ...options.executionRetention }, log);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -228,6 +236,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;
       if (!publicUrl.value) publicUrl.value = url;
       await queue.start();
+      retention.start();
       await checks.refresh();
       return url;
     },
@@ -237,6 +246,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         await new Promise<void>((resolve) => server?.close(() => resolve()));
       }
       await checks.stop();
+      await retention.stop();
       await queue.stop();
       await agent.close();
       await store.close();
