@@ -5,7 +5,8 @@
  * - `POST /api/orders` takes a JSON order; it checks the `X-Api-Key` header and an `X-Signature`
  *   header holding the HMAC-SHA256 (hex) of the raw body with the API secret; it answers
  *   `{ "status": "ok", "order_id": "D1001" }`, or `{ "status": "error", "error": "…" }` with 400
- *   (a bad field), 401/403 (credentials) or 409 (a duplicate phone for the offer).
+ *   (a bad field), 401/403 (credentials) or 409 (a duplicate phone for the offer). An
+ *   `Idempotency-Key` header seen before answers the order that send made, whatever the body.
  * - Each order then moves on its own, one step every `stepMs`: `new` → `processing` → a final
  *   status decided by the phone's last digit (0–5 `confirmed`, 6–7 `rejected` with a comment,
  *   8 `hold`, 9 `spam`). Every change is sent to `postbackUrl` (when set) as
@@ -62,6 +63,8 @@ function same(a: string, b: string): boolean {
 
 export async function startDemoCrm(port: number, options: DemoCrmOptions, host = '127.0.0.1'): Promise<DemoCrm> {
   const orders = new Map<string, DemoOrder>();
+  /** `Idempotency-Key` → the order that send made. */
+  const byKey = new Map<string, DemoOrder>();
   const trackerHits: Record<string, string>[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let postbackUrl = options.postbackUrl;
@@ -114,6 +117,12 @@ export async function startDemoCrm(port: number, options: DemoCrmOptions, host =
       res.status(400).json({ status: 'error', error: 'body is not JSON' });
       return;
     }
+    const key = req.get('idempotency-key') ?? '';
+    const made = key === '' ? undefined : byKey.get(key);
+    if (made) {
+      res.json({ status: 'ok', order_id: made.order_id });
+      return;
+    }
     const phone = String(body.phone ?? '');
     if (!body.offer_id) {
       res.status(400).json({ status: 'error', error: 'offer_id is required' });
@@ -137,6 +146,7 @@ export async function startDemoCrm(port: number, options: DemoCrmOptions, host =
       created_at: new Date().toISOString(),
     };
     orders.set(order.order_id, order);
+    if (key !== '') byKey.set(key, order);
     schedule(order);
     res.json({ status: 'ok', order_id: order.order_id });
   });

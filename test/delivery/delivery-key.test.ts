@@ -1,11 +1,11 @@
 /**
  * The delivery key (`{{lead.delivery_key}}`): every send of one lead's event carries the same key
  * — each retry, and after a restart — and another lead, another event of the lead, or another
- * data folder gets another one, so a target can drop a repeat by it.
+ * data folder gets another one, so a target can drop a repeat by it. The demo CRM's send flow
+ * sends it as an `Idempotency-Key` header.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  readFlow,
   removeDataDir,
   setUpDemoIntegration,
   startMockServer,
@@ -20,15 +20,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** The demo CRM's send flow, sending the delivery key as an `Idempotency-Key` header. */
-function keyedSend() {
-  const flow = readFlow('flows/demo/demo-crm-send.json') as { id: string; nodes: Array<{ id: string; params: Record<string, unknown> }> };
-  flow.id = 'keyed-send';
-  const send = flow.nodes.find((n) => n.id === 'send')!;
-  send.params.headers = [...(send.params.headers as object[]), { key: 'Idempotency-Key', value: '{{lead.delivery_key}}' }];
-  return flow;
-}
 
 const keyedUpdate = {
   id: 'keyed-update',
@@ -54,9 +45,8 @@ async function start(target: MockServer, dataDir?: string): Promise<TestRuntime>
   const t = await startRuntime(dataDir ? { dataDir } : {});
   if (!dataDir) {
     await setUpDemoIntegration(t, target.url);
-    expect((await t.api('POST', '/api/flows', keyedSend())).status).toBe(201);
     expect((await t.api('POST', '/api/flows', keyedUpdate)).status).toBe(201);
-    await t.api('PATCH', '/api/integrations/crm', { flows: { 'lead.new': 'keyed-send', 'lead.update': 'keyed-update' } });
+    await t.api('PATCH', '/api/integrations/crm', { flows: { 'lead.update': 'keyed-update' } });
   }
   return t;
 }

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAffiliateNetwork } from '../../runtime/sandboxes/affiliate-network.ts';
+import { createHmac } from 'node:crypto';
 import { startClassicCrm } from '../../runtime/sandboxes/classic-crm.ts';
+import { startDemoCrm } from '../../runtime/sandboxes/demo-crm.ts';
 import { startFinancialNetwork } from '../../runtime/sandboxes/financial-network.ts';
 import { startFinancialCrm } from '../../runtime/sandboxes/financial-crm.ts';
 import { SANDBOXES, startSandboxTargets } from '../../runtime/sandboxes/index.ts';
@@ -68,6 +70,31 @@ describe('the affiliate network sandbox', () => {
     expect((await call('POST', `${target.url}/api/v1/leads`, lead, { ...headers, 'idempotency-key': 'store-8-lead.new' })).status).toBe(
       409,
     );
+  });
+});
+
+describe('the demo CRM sandbox', () => {
+  it('answers a send repeated with the same Idempotency-Key with the order it made, and a new key for the same phone as a duplicate', async () => {
+    const crm = await startDemoCrm(0, { apiKey: 'k', apiSecret: 's', stepMs: 10_000 });
+    cleanups.push(crm.close);
+    const body = JSON.stringify({ offer_id: '201', phone: '491512345670', name: 'Anna' });
+    const send = async (key: string) => {
+      const response = await fetch(`${crm.url}/api/orders`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': 'k',
+          'x-signature': createHmac('sha256', 's').update(body).digest('hex'),
+          'idempotency-key': key,
+        },
+        body,
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const first = await send('store-1-lead.new');
+    expect(first).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await send('store-1-lead.new')).toEqual(first);
+    expect((await send('store-2-lead.new')).status).toBe(409);
   });
 });
 
