@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -136,6 +136,11 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN worker TEXT;
   ALTER TABLE jobs ADD COLUMN lease_until TEXT;
   CREATE INDEX IF NOT EXISTS jobs_state_lease ON jobs (state, lease_until);
+  `,
+  // 6 → 7: an integration's failed deliveries and retries waiting, counted from the index alone
+  // (sqlite-delivery.ts)
+  `
+  CREATE INDEX IF NOT EXISTS jobs_integration_state ON jobs (integration_id, state, kind, attempts);
   `,
 ];
 

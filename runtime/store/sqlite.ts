@@ -25,6 +25,7 @@ import type {
   LeadChange,
   LeadQuery,
   LeadStore,
+  DeliveryCounts,
   NewAuditEntry,
   NewExecution,
   NewJob,
@@ -32,6 +33,8 @@ import type {
 import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
 import { DEFAULT_CLAIM, StageConflict } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
+import { DELIVERY_STATE_SQL, prepareDelivery } from './sqlite-delivery.ts';
+import type { DeliveryState } from '../../core/domain/delivery.ts';
 import {
   auditFromRow,
   executionFromRow,
@@ -55,6 +58,7 @@ const MAX_LIMIT = 500;
 export class SqliteLeadStore implements LeadStore, AuditStore {
   readonly db: SqliteDatabase;
   private readonly sql: ReturnType<typeof prepare>;
+  private readonly delivery: ReturnType<typeof prepareDelivery>;
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
   private readonly insertLeadTx: (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined) => Lead;
@@ -81,6 +85,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
       this.sql = prepare(this.db);
+      this.delivery = prepareDelivery(this.db);
     } catch (error) {
       this.db.close();
       throw error;
@@ -213,6 +218,9 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       ['stage', 'stage = @stage', query.stage],
       ['integrationId', 'integration_id = @integrationId', query.integrationId],
       ['offer', 'offer = @offer', query.offer],
+      ['delivery', `${DELIVERY_STATE_SQL} = @delivery`, query.delivery],
+      ['createdFrom', 'created_at >= @createdFrom', query.createdFrom],
+      ['createdTo', 'created_at < @createdTo', query.createdTo],
       ['before', 'id < @before', query.before],
     ];
     return (this.page('leads', filters, query.limit) as LeadRow[]).map(leadFromRow);
@@ -300,6 +308,19 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
 
   async jobsOfLead(leadId: number): Promise<Job[]> {
     return (this.sql.jobsOfLead.all(leadId) as JobRow[]).map(jobFromRow);
+  }
+
+  async deliveryCounts(integrationId: string): Promise<DeliveryCounts> {
+    return this.delivery.counts(integrationId);
+  }
+
+  async deliveryStates(leadIds: readonly number[]): Promise<Record<number, DeliveryState>> {
+    return leadIds.length === 0 ? {} : this.delivery.states(leadIds);
+  }
+
+  async resendLeadJobs(leadIds: readonly number[], now: Date): Promise<number[]> {
+    if (leadIds.length === 0) return [];
+    return this.write(() => this.delivery.resend(leadIds, now));
   }
 
   async insertExecution(execution: NewExecution): Promise<number> {
