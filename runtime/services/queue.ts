@@ -39,7 +39,11 @@ export interface RetryPolicy {
   /** The ceiling of the delay before the first retry; each next one doubles, up to `maxMs`. */
   baseMs: number;
   maxMs: number;
-  /** After this many attempts the job fails for good (and stays visible with its last error). */
+  /**
+   * After this many attempts the job fails for good (and stays visible with its last error); a
+   * handler that {@link JobHandler.decidesAttempts} (deliveries: per integration) is bound by it
+   * only when it throws.
+   */
   maxAttempts: number;
 }
 
