@@ -100,9 +100,9 @@ export function leadRoutes(intake: IntakeService, leads: LeadService, resends: R
     res.json(await leads.setStageByHand(leadId(req), req.body));
   });
 
-  /** Queues a lead still `new` for delivery again (after its job failed for good). */
+  /** The older name of a resend (below), audited as `lead.deliver` as before. */
   router.post('/api/leads/:id/deliver', async (req, res) => {
-    res.status(202).json(await leads.redeliver(leadId(req)));
+    res.status(202).json(await resends.resend(leadId(req), 'lead.deliver'));
   });
 
   /** Puts a lead still `new` (its delivery failed, or waiting) back in the queue, attempts reset; 409 past `new`. */

@@ -65,24 +65,6 @@ export class LeadService {
   }
 
   /**
-   * Queues a lead still `new` for delivery again (after its job failed for good).
-   * @throws DomainError `conflict` when the lead has left `new`.
-   */
-  async redeliver(id: number): Promise<{ id: number; queued: true }> {
-    const lead = await this.get(id);
-    if (lead.stage !== 'new') throw new DomainError('conflict', `the lead is ${lead.stage}, not new`, { field: 'stage' });
-    await this.store.enqueue([{ kind: 'lead.new', leadId: lead.id, integrationId: lead.integration }]);
-    this.onJobs();
-    await this.audit.record({
-      action: 'lead.deliver',
-      resourceType: 'lead',
-      resourceId: String(lead.id),
-      note: 'queued for delivery again',
-    });
-    return { id: lead.id, queued: true };
-  }
-
-  /**
    * The lead a test run uses: a stored one, or a sample made from the fields given (id 0, stage
    * `new`, of the integration under test), stored nowhere.
    * @throws DomainError `not_found` (field `leadId`) when the stored lead does not exist.

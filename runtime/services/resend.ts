@@ -27,11 +27,12 @@ export class ResendService {
   ) {}
 
   /**
-   * Puts one lead's `lead.new` job back in the queue.
+   * Puts one lead's `lead.new` job back in the queue; `action` names the audit entry
+   * (`POST /api/leads/:id/deliver`, the older name of the same thing, keeps its own).
    * @throws DomainError `not_found` (field `id`); `conflict` (field `stage`) for a lead past `new`,
    * (field `delivery`) while its delivery is running.
    */
-  async resend(id: number): Promise<ResendAnswer> {
+  async resend(id: number, action: 'lead.resend' | 'lead.deliver' = 'lead.resend'): Promise<ResendAnswer> {
     const lead = Number.isSafeInteger(id) ? await this.store.getLead(id) : undefined;
     if (!lead) throw new DomainError('not_found', `no lead ${id}`, { field: 'id' });
     if (lead.stage !== 'new') {
@@ -57,7 +58,7 @@ export class ResendService {
     this.onJobs();
     const delivery = leadDelivery(lead.stage, await this.store.jobsOfLead(id)) as LeadDelivery;
     await this.audit.record({
-      action: 'lead.resend',
+      action,
       resourceType: 'lead',
       resourceId: String(id),
       before: before && { delivery: before.state, attempts: before.attempts, lastError: before.lastError },
