@@ -11,6 +11,7 @@ import type { Execution } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
 import type { AuditEntry } from './domain/audit.ts';
+import type { DeliveryCounts, DeliveryState, LeadDelivery } from './domain/delivery.ts';
 import type { Role, SessionUser } from './domain/user.ts';
 
 /** An integration in an API answer. */
@@ -20,6 +21,8 @@ export interface IntegrationView extends Omit<Integration, 'secrets' | 'postback
   postbackUrl: string;
   /** Whether it may be switched on, with every gap (see core/readiness.ts); the editor's checklist shows these. */
   readiness: Readiness;
+  /** Its deliveries failed for good and those waiting for a retry, counted now. */
+  deliveries: DeliveryCounts;
 }
 
 /** What `POST /api/integrations/:id/postback-token/rotate` takes. */
@@ -39,6 +42,37 @@ export interface LeadView {
   lead: Lead;
   history: StageChange[];
   deliveries: Job[];
+  /** Where its delivery stands (`failed`: given up, the lead stays `new` until resent); unset for a lead never queued. */
+  delivery?: LeadDelivery;
+}
+
+/** A lead in `GET /api/leads`, with its delivery state (core/domain/delivery.ts) when it has one. */
+export type LeadListItem = Lead & { delivery?: DeliveryState };
+
+/**
+ * What `POST /api/leads/resend` takes: which leads still `new` to resend. `delivery` defaults to
+ * `failed`; `createdFrom` (inclusive) and `createdTo` (exclusive) are ISO times.
+ * @example { "integration": "crm", "delivery": "failed", "createdFrom": "2026-12-01T00:00:00Z" }
+ */
+export interface ResendFilter {
+  integration?: string;
+  offer?: string;
+  delivery?: 'failed' | 'retrying' | 'queued';
+  createdFrom?: string;
+  createdTo?: string;
+}
+
+/** `POST /api/leads/:id/resend`'s answer: the lead's delivery as it is now (queued). */
+export interface ResendAnswer {
+  id: number;
+  queued: true;
+  delivery: LeadDelivery;
+}
+
+/** `POST /api/leads/resend`'s answer: how many leads the filter selected, how many were queued again (not those being delivered right then). */
+export interface ResendManyAnswer {
+  matched: number;
+  queued: number;
 }
 
 /** One thing a template asks the integrator for. */
@@ -127,6 +161,7 @@ export type LeadPage = LeadView & { executions: Execution[] };
 /** The filters of `GET /api/leads`; `before` pages back from the newest (leads with a smaller id). */
 export interface LeadQuery {
   stage?: Stage;
+  delivery?: DeliveryState;
   integration?: string;
   offer?: string;
   before?: number;

@@ -45,6 +45,7 @@ import { templateRoutes } from './http/templates.ts';
 import { TemplateService } from './services/templates.ts';
 import { homeRoutes } from './http/home.ts';
 import { AuditLog, withAuditContext } from './services/audit.ts';
+import { ResendService } from './services/resend.ts';
 import { auditRoutes } from './http/audit.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { cors } from './http/cors.ts';
@@ -147,7 +148,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sources = new SourceService(config, audit);
   const intake = new IntakeService(config, store, runner, sources, wake);
   const inbound = new InboundPostbacks(config, runner);
-  const integrations = new IntegrationService(config, () => publicUrl.value, registry, outbound, refreshChecks, audit);
+  const integrations = new IntegrationService(
+    config,
+    () => publicUrl.value,
+    registry,
+    outbound,
+    refreshChecks,
+    audit,
+    (id) => store.deliveryCounts(id),
+  );
   checks = new StatusChecks(config, store, runner, registry, log);
   const offers = new OfferService(config, outbound, audit);
   const sessions = new SessionService(config);
@@ -192,7 +201,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   app.use(sessionRoutes(users, sessions, { ...DEFAULT_LOGIN_LIMITS, ...options.loginLimits }));
   app.use(userRoutes(users));
-  app.use(leadRoutes(intake, leadService));
+  app.use(leadRoutes(intake, leadService, new ResendService(store, wake, audit)));
   app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));

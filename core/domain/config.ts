@@ -75,6 +75,16 @@ export interface Integration {
   /** Requests per second its flows may send to the target; unset or 0: no limit. */
   rateLimit?: number;
   /**
+   * The most attempts a delivery gets before it fails for good (1–100); unset: the kernel's
+   * default (core/domain/delivery.ts, `DEFAULT_DELIVERY_LIMITS`).
+   */
+  maxAttempts?: number;
+  /**
+   * How long, in hours from the job's creation, a delivery is retried before it fails for good
+   * (fractions allowed, up to 720); unset: the kernel's default.
+   */
+  maxAgeHours?: number;
+  /**
    * The hosts a request carrying one of `secrets` may go to: `host` (any port), `host:port` or
    * `*.domain`. Unset or empty: the host of the `base_url` setting (with its port, if it names one).
    */

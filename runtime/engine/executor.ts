@@ -11,6 +11,7 @@ import type { FlowEvent, Integration, Offer } from '../../core/domain/config.ts'
 import { offerParameters } from '../../core/domain/config.ts';
 import { RETRY_ON, type FlowDoc, type FlowNode } from '../../core/domain/flow.ts';
 import type { Lead } from '../../core/domain/lead.ts';
+import type { RunExchange } from '../../core/domain/delivery.ts';
 import type { CodeRunner } from '../../core/node/code-sandbox.ts';
 import type {
   FlowResponse,
@@ -67,6 +68,12 @@ export interface RunRequest {
    * before it given (`{{nodes.x}}`): a retry from the node that failed, with what it had then.
    */
   resume?: { nodeId: string; input: unknown; outputs: Record<string, unknown> };
+  /**
+   * Judges the run once its nodes are done, before it is recorded: answers the error the execution
+   * is recorded with (its own, or one the run's outcome calls for: a `lead.new` run that left the
+   * lead `new`, see core/domain/delivery.ts `leadNewVerdict`). Unset: the run's own error stands.
+   */
+  verdict?: (run: { error?: NodeError; exchanges: RunExchange[] }) => Promise<NodeError | undefined>;
 }
 
 /** Capabilities the services layer gives a run; they know the lead the run is about. */
@@ -298,6 +305,10 @@ export class Executor {
       }
     }
 
+    if (request.verdict) {
+      const exchanges = steps.flatMap((step) => step.http.map((http) => ({ nodeId: step.nodeId, http })));
+      flowError = await request.verdict({ error: flowError, exchanges });
+    }
     const execution: Execution = {
       id: 0,
       flowId: request.flow.id,

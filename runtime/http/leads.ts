@@ -1,6 +1,7 @@
 /**
  * Lead intake and leads: `POST /api/leads`, `GET /api/leads`, `GET|PATCH /api/leads/:id`,
- * `POST /api/leads/:id/stage`, `POST /api/leads/:id/deliver`.
+ * `POST /api/leads/:id/stage`, `POST /api/leads/:id/deliver`, `POST /api/leads/:id/resend` and
+ * `POST /api/leads/resend` (by filter).
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import { isStage } from '../../core/domain/lead.ts';
@@ -8,6 +9,8 @@ import { DomainError } from '../../core/domain/errors.ts';
 import type { LeadQuery } from '../../core/api.ts';
 import type { IntakeService } from '../services/intake.ts';
 import type { LeadService } from '../services/leads.ts';
+import type { ResendService } from '../services/resend.ts';
+import { isDeliveryState } from '../../core/domain/delivery.ts';
 import { text, wholeOrNone } from './params.ts';
 
 /** Where {@link intakeKeyOutOfUrl} leaves a key it took out of the query (in `res.locals`). */
@@ -44,7 +47,7 @@ function intakeKey(req: Request, locals: Record<string, unknown>): string | unde
 /** The lead the URL names (`/api/leads/:id`). */
 const leadId = (req: Request) => wholeOrNone(req.params.id, 'id') as number;
 
-export function leadRoutes(intake: IntakeService, leads: LeadService): Router {
+export function leadRoutes(intake: IntakeService, leads: LeadService, resends: ResendService): Router {
   const router = Router();
 
   /**
@@ -63,14 +66,24 @@ export function leadRoutes(intake: IntakeService, leads: LeadService): Router {
   router.get('/api/leads', async (req, res) => {
     const stage = req.query.stage;
     if (stage !== undefined && !isStage(stage)) throw new DomainError('invalid_field', 'is not a stage', { field: 'stage' });
+    const delivery = req.query.delivery;
+    if (delivery !== undefined && !isDeliveryState(delivery)) {
+      throw new DomainError('invalid_field', 'is not a delivery state (queued, retrying, failed, delivered)', { field: 'delivery' });
+    }
     const query: LeadQuery = {
       stage,
+      delivery,
       integration: text(req.query.integration),
       offer: text(req.query.offer),
       before: wholeOrNone(req.query.before, 'before'),
       limit: wholeOrNone(req.query.limit, 'limit'),
     };
     res.json({ leads: await leads.list(query) });
+  });
+
+  /** Resends every lead still new that the filter selects (its delivery failed, by default); answers how many were queued. */
+  router.post('/api/leads/resend', async (req, res) => {
+    res.json(await resends.resendMany(req.body));
   });
 
   router.get('/api/leads/:id', async (req, res) => {
@@ -87,9 +100,14 @@ export function leadRoutes(intake: IntakeService, leads: LeadService): Router {
     res.json(await leads.setStageByHand(leadId(req), req.body));
   });
 
-  /** Queues a lead still `new` for delivery again (after its job failed for good). */
+  /** The older name of a resend (below), audited as `lead.deliver` as before. */
   router.post('/api/leads/:id/deliver', async (req, res) => {
-    res.status(202).json(await leads.redeliver(leadId(req)));
+    res.status(202).json(await resends.resend(leadId(req), 'lead.deliver'));
+  });
+
+  /** Puts a lead still `new` (its delivery failed, or waiting) back in the queue, attempts reset; 409 past `new`. */
+  router.post('/api/leads/:id/resend', async (req, res) => {
+    res.status(202).json(await resends.resend(leadId(req)));
   });
 
   return router;

@@ -7,15 +7,23 @@
  * An integration switched off (`enabled: false`) or paused (`paused: true`) has its deliveries
  * held: its jobs stay queued, neither failed nor claimed, and go once it is on and resumed. Its
  * outgoing postbacks to webmasters are not its deliveries and keep going.
+ *
+ * A delivery is tried within its integration's limits (`maxAttempts`, `maxAgeHours`; the kernel's
+ * defaults otherwise, core/domain/delivery.ts): a transient failure past either is `failed` for
+ * good with its last error, the lead stays `new`, flagged as a failed delivery until resent. A run
+ * that comes to no verdict is a failure its execution records (the verdict rule, `leadNewVerdict`).
  */
 import type { HeldJobs, Job, LeadStore } from '../store/types.ts';
 import type { FlowEvent } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
+import { deliveryLimits, outOfRetries } from '../../core/domain/delivery.ts';
 import type { JobHandler, JobOutcome } from './queue.ts';
 import type { FlowRunner } from './runs.ts';
 
 export class DeliveryHandler implements JobHandler {
   readonly kinds = ['lead.new', 'lead.update', 'lead.approved'] as const satisfies Job['kind'][];
+  /** Each integration's own limits decide when a delivery is out of attempts, not the queue's. */
+  readonly decidesAttempts = true;
 
   constructor(
     private readonly store: LeadStore,
@@ -41,16 +49,11 @@ export class DeliveryHandler implements JobHandler {
     }
     if (result.error) {
       const error = `${result.error.code}: ${result.error.message} (node ${result.error.nodeId ?? '-'}, execution ${result.execution.id})`;
-      return result.error.retryable ? { state: 'retry', error, retryAfterMs: result.error.retryAfterMs } : { state: 'failed', error };
-    }
-    if (job.kind === 'lead.new') {
-      const after = await this.store.getLead(lead.id);
-      if (after?.stage === 'new') {
-        return {
-          state: 'failed',
-          error: `the flow ended without moving the lead on (execution ${result.execution.id}): it needs an Update Lead node`,
-        };
-      }
+      if (!result.error.retryable) return { state: 'failed', error };
+      const integration = await this.runner.integration(lead.integration).catch(() => undefined);
+      const spent = outOfRetries(job, deliveryLimits(integration), new Date());
+      if (spent) return { state: 'failed', error: `${spent}; last error: ${error}` };
+      return { state: 'retry', error, retryAfterMs: result.error.retryAfterMs };
     }
     return { state: 'done' };
   }

@@ -10,9 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
-import type { ConfigStore } from '../store/types.ts';
+import type { ConfigStore, DeliveryCounts } from '../store/types.ts';
 import { FLOW_EVENTS, type FlowEvent, type Integration, type Offer, type PostbackSignature } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
+import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
@@ -49,6 +50,17 @@ const checkBody = ajv.compile({
       },
     },
     rateLimit: { type: 'number', minimum: 0, maximum: 10000 },
+    // how long a delivery is tried (core/domain/delivery.ts); null: back to the default
+    maxAttempts: {
+      type: ['integer', 'null'],
+      minimum: DELIVERY_LIMIT_BOUNDS.maxAttempts.min,
+      maximum: DELIVERY_LIMIT_BOUNDS.maxAttempts.max,
+    },
+    maxAgeHours: {
+      type: ['number', 'null'],
+      minimum: DELIVERY_LIMIT_BOUNDS.maxAgeHours.min,
+      maximum: DELIVERY_LIMIT_BOUNDS.maxAgeHours.max,
+    },
     // where its secrets may be sent (engine/http.ts); empty: the host of base_url
     allowedHosts: {
       type: 'array',
@@ -68,7 +80,11 @@ function fieldOf(error: ErrorObject): string {
 /** Fields only the runtime writes: a caller that sends one is told so by name. */
 const RUNTIME_OWNED = ['postbackToken', 'previousToken', 'previousTokenUntil'];
 
-type IntegrationInput = Partial<Omit<Integration, 'secrets' | 'flows' | 'postbackAllowedIps' | 'postbackSignature'>> & {
+type IntegrationInput = Partial<
+  Omit<Integration, 'secrets' | 'flows' | 'postbackAllowedIps' | 'postbackSignature' | 'maxAttempts' | 'maxAgeHours'>
+> & {
+  maxAttempts?: number | null;
+  maxAgeHours?: number | null;
   secrets?: Record<string, string | null>;
   flows?: Record<string, string | null>;
   postbackAllowedIps?: string[] | null;
@@ -166,6 +182,8 @@ export class IntegrationService {
     /** Told after every write (the status-check schedules follow the configuration). */
     private readonly onChange: () => void = () => {},
     private readonly audit: AuditRecorder = NO_AUDIT,
+    /** Its failed deliveries and retries waiting (the lead store's indexed count). */
+    private readonly deliveryCounts: (id: string) => Promise<DeliveryCounts> = async () => ({ failed: 0, retrying: 0 }),
   ) {}
 
   /** `GET /api/integrations/:id`'s answer: the integration with its readiness. */
@@ -200,13 +218,15 @@ export class IntegrationService {
     return hostGaps.length ? { ready: false, gaps: [...readiness.gaps, ...hostGaps] } : readiness;
   }
 
-  private present(integration: Integration, readiness: Readiness): IntegrationView {
+  private async present(integration: Integration, readiness: Readiness): Promise<IntegrationView> {
     const { secrets, postbackToken: _token, previousToken: _previous, ...rest } = integration;
+    const deliveries = await this.deliveryCounts(integration.id);
     return {
       ...rest,
       secrets: Object.fromEntries(Object.keys(secrets).map((name) => [name, { set: true as const }])),
       postbackUrl: this.postbackUrl(integration),
       readiness,
+      deliveries,
     };
   }
 
@@ -289,6 +309,8 @@ export class IntegrationService {
       offers: input.offers ?? current.offers,
       rateLimit: input.rateLimit ?? current.rateLimit,
       allowedHosts: input.allowedHosts ?? current.allowedHosts,
+      maxAttempts: input.maxAttempts === null ? undefined : (input.maxAttempts ?? current.maxAttempts),
+      maxAgeHours: input.maxAgeHours === null ? undefined : (input.maxAgeHours ?? current.maxAgeHours),
       secrets: { ...current.secrets },
       flows: { ...current.flows },
     };

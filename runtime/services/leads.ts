@@ -9,7 +9,8 @@ import type { Integration } from '../../core/domain/config.ts';
 import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
-import type { LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
+import type { LeadListItem, LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
+import { leadDelivery } from '../../core/domain/delivery.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
 import { parseLeadInput } from './lead-input.ts';
 import { Redactor } from '../engine/redact.ts';
@@ -38,7 +39,8 @@ export class LeadService {
   async view(id: number): Promise<LeadView> {
     const lead = await this.get(id);
     const [history, deliveries] = await Promise.all([this.store.history(id), this.store.jobsOfLead(id)]);
-    return { lead, history, deliveries };
+    const delivery = leadDelivery(lead.stage, deliveries);
+    return { lead, history, deliveries, ...(delivery ? { delivery } : {}) };
   }
 
   /** A lead's page: its view and its latest 50 executions, newest first. */
@@ -48,33 +50,18 @@ export class LeadService {
     return { ...view, executions };
   }
 
-  /** Leads, newest first, filtered as `GET /api/leads` asks. */
-  list(query: LeadQuery): Promise<Lead[]> {
-    return this.store.listLeads({
+  /** Leads, newest first, filtered as `GET /api/leads` asks, each with its delivery state. */
+  async list(query: LeadQuery): Promise<LeadListItem[]> {
+    const leads = await this.store.listLeads({
       stage: query.stage,
       integrationId: query.integration,
       offer: query.offer,
+      delivery: query.delivery,
       before: query.before,
       limit: query.limit,
     });
-  }
-
-  /**
-   * Queues a lead still `new` for delivery again (after its job failed for good).
-   * @throws DomainError `conflict` when the lead has left `new`.
-   */
-  async redeliver(id: number): Promise<{ id: number; queued: true }> {
-    const lead = await this.get(id);
-    if (lead.stage !== 'new') throw new DomainError('conflict', `the lead is ${lead.stage}, not new`, { field: 'stage' });
-    await this.store.enqueue([{ kind: 'lead.new', leadId: lead.id, integrationId: lead.integration }]);
-    this.onJobs();
-    await this.audit.record({
-      action: 'lead.deliver',
-      resourceType: 'lead',
-      resourceId: String(lead.id),
-      note: 'queued for delivery again',
-    });
-    return { id: lead.id, queued: true };
+    const states = await this.store.deliveryStates(leads.map((lead) => lead.id));
+    return leads.map((lead) => (states[lead.id] ? { ...lead, delivery: states[lead.id] } : lead));
   }
 
   /**

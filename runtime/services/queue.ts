@@ -27,13 +27,23 @@ export interface JobHandler {
    * asked before every claim, so they stay queued, untouched, and are taken once it answers otherwise.
    */
   held?(): Promise<HeldJobs[]>;
+  /**
+   * Set by a handler that decides itself when its jobs are out of attempts (the delivery handler,
+   * by each integration's limits): the queue's {@link RetryPolicy.maxAttempts} then bounds only the
+   * jobs whose handler threw.
+   */
+  decidesAttempts?: boolean;
 }
 
 export interface RetryPolicy {
   /** The ceiling of the delay before the first retry; each next one doubles, up to `maxMs`. */
   baseMs: number;
   maxMs: number;
-  /** After this many attempts the job fails for good (and stays visible with its last error). */
+  /**
+   * After this many attempts the job fails for good (and stays visible with its last error); a
+   * handler that {@link JobHandler.decidesAttempts} (deliveries: per integration) is bound by it
+   * only when it throws.
+   */
   maxAttempts: number;
 }
 
@@ -193,16 +203,18 @@ export class JobQueue {
   private async process(job: Job): Promise<void> {
     const handler = this.byKind.get(job.kind);
     let outcome: JobOutcome;
+    let threw = false;
     try {
       outcome = handler ? await handler.handle(job) : { state: 'failed', error: `no handler for ${job.kind}` };
     } catch (error) {
       // a handler that throws is a bug of ours or a store failure: keep the job and try later
+      threw = true;
       outcome = { state: 'retry', error: error instanceof Error ? error.message : String(error) };
       this.options.log.error({ err: error, job: job.id }, 'job handler failed');
     }
     try {
       if (outcome.state === 'done') await this.store.completeJob(job.id, outcome.payload);
-      else if (outcome.state === 'failed' || job.attempts >= this.options.retry.maxAttempts)
+      else if (outcome.state === 'failed' || ((threw || !handler?.decidesAttempts) && job.attempts >= this.options.retry.maxAttempts))
         await this.store.failJob(job.id, outcome.error, undefined, outcome.payload);
       else
         await this.store.failJob(

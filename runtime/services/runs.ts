@@ -16,7 +16,8 @@ import type { FlowEvent, Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { canMoveStage, deliveryKey, type Lead, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
-import type { Executor, RunResult, RunServices } from '../engine/executor.ts';
+import type { Executor, RunRequest, RunResult, RunServices } from '../engine/executor.ts';
+import { leadNewVerdict } from '../../core/domain/delivery.ts';
 import { REDACTED } from '../engine/redact.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { FlowService } from './flows.ts';
@@ -77,13 +78,29 @@ export class FlowRunner {
     if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
     const offer = await this.config.getOffer(lead.offer);
     const keyed = await this.withDeliveryKey(lead, event);
-    return this.executor.run({ flow, event, integration, lead: keyed, offer, trigger: keyed }, this.live(integration, lead, event));
+    return this.executor.run(
+      { flow, event, integration, lead: keyed, offer, trigger: keyed, verdict: this.verdictFor(event, lead) },
+      this.live(integration, lead, event),
+    );
   }
 
   /** The lead as a lead event's flow sees it: with the delivery key of that lead and event. */
   private async withDeliveryKey(lead: Lead, event: FlowEvent): Promise<Lead> {
     this.storeId ??= this.store.storeId();
     return { ...lead, delivery_key: deliveryKey(await this.storeId, lead.id, event) };
+  }
+
+  /**
+   * A live `lead.new` run of a lead still `new` must move it on, or its execution records why not
+   * (the kernel's verdict rule); other runs are judged by their own error. A lead already past
+   * `new` (a confirmed re-run) has had its verdict.
+   */
+  private verdictFor(event: FlowEvent, lead: Lead | undefined): RunRequest['verdict'] {
+    if (event !== 'lead.new' || !lead || lead.stage !== 'new') return undefined;
+    return async ({ error, exchanges }) => {
+      const after = await this.store.getLead(lead.id);
+      return leadNewVerdict({ stageAfter: after?.stage ?? lead.stage, error, exchanges });
+    };
   }
 
   /** Runs an integration's postback flow for a call from its target. */
@@ -252,6 +269,7 @@ export class FlowRunner {
         trigger: execution.trigger,
         batch: execution.event.startsWith('status.') ? execution.trigger : undefined,
         resume: { nodeId: step.nodeId, input: step.input, outputs: Object.fromEntries(before.map((s) => [s.nodeId, s.output])) },
+        verdict: this.verdictFor(execution.event, lead),
       },
       this.live(integration, lead, execution.event),
     );

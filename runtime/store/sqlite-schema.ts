@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -162,6 +162,11 @@ const MIGRATIONS: readonly string[] = [
   // 8 → 9: the execution log's retention removes the oldest records by start time
   `
   CREATE INDEX IF NOT EXISTS executions_started ON executions (started_at);
+  `,
+  // 9 → 10: an integration's failed deliveries and retries waiting, counted from the index alone
+  // (sqlite-delivery.ts)
+  `
+  CREATE INDEX IF NOT EXISTS jobs_integration_state ON jobs (integration_id, state, kind, attempts);
   `,
 ];
 

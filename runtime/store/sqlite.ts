@@ -28,6 +28,7 @@ import type {
   LeadChange,
   LeadQuery,
   LeadStore,
+  DeliveryCounts,
   NewAuditEntry,
   NewExecution,
   NewJob,
@@ -36,6 +37,8 @@ import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
 import { DEFAULT_CLAIM, StageConflict } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
 import { findOriginal, pruneBatch, recordOriginal } from './sqlite-duplicates.ts';
+import { DELIVERY_STATE_SQL, prepareDelivery } from './sqlite-delivery.ts';
+import type { DeliveryState } from '../../core/domain/delivery.ts';
 import {
   auditFromRow,
   executionFromRow,
@@ -59,6 +62,7 @@ const MAX_LIMIT = 500;
 export class SqliteLeadStore implements LeadStore, AuditStore {
   readonly db: SqliteDatabase;
   private readonly sql: ReturnType<typeof prepare>;
+  private readonly delivery: ReturnType<typeof prepareDelivery>;
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
   private readonly insertLeadTx: (
@@ -92,6 +96,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
       this.sql = prepare(this.db);
+      this.delivery = prepareDelivery(this.db);
     } catch (error) {
       this.db.close();
       throw error;
@@ -233,6 +238,9 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       ['stage', 'stage = @stage', query.stage],
       ['integrationId', 'integration_id = @integrationId', query.integrationId],
       ['offer', 'offer = @offer', query.offer],
+      ['delivery', `${DELIVERY_STATE_SQL} = @delivery`, query.delivery],
+      ['createdFrom', 'created_at >= @createdFrom', query.createdFrom],
+      ['createdTo', 'created_at < @createdTo', query.createdTo],
       ['before', 'id < @before', query.before],
     ];
     return (this.page('leads', filters, query.limit) as LeadRow[]).map(leadFromRow);
@@ -320,6 +328,19 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
 
   async jobsOfLead(leadId: number): Promise<Job[]> {
     return (this.sql.jobsOfLead.all(leadId) as JobRow[]).map(jobFromRow);
+  }
+
+  async deliveryCounts(integrationId: string): Promise<DeliveryCounts> {
+    return this.delivery.counts(integrationId);
+  }
+
+  async deliveryStates(leadIds: readonly number[]): Promise<Record<number, DeliveryState>> {
+    return leadIds.length === 0 ? {} : this.delivery.states(leadIds);
+  }
+
+  async resendLeadJobs(leadIds: readonly number[], now: Date): Promise<number[]> {
+    if (leadIds.length === 0) return [];
+    return this.write(() => this.delivery.resend(leadIds, now));
   }
 
   async insertExecution(execution: NewExecution): Promise<number> {

@@ -29,6 +29,8 @@ export type { FlowVersion, StoredFlow, Job, JobKind, JobState, Execution, Execut
 export type { HttpRecord, StepRecord } from '../../core/domain/execution.ts';
 export { expandStepInputs } from '../../core/domain/execution.ts';
 import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead.ts';
+import type { DeliveryCounts, DeliveryState } from '../../core/domain/delivery.ts';
+export type { DeliveryCounts };
 import type { AuditEntry, AuditQuery } from '../../core/domain/audit.ts';
 import type { DuplicateAction, DuplicateValue } from '../../core/domain/duplicates.ts';
 export type { AuditEntry, AuditQuery };
@@ -185,6 +187,12 @@ export interface LeadQuery {
   stage?: Stage;
   integrationId?: string;
   offer?: string;
+  /** Leads whose delivery is in this state, by the kernel's `deliveryState` rule. */
+  delivery?: DeliveryState;
+  /** Leads created at or after this time (ISO). */
+  createdFrom?: string;
+  /** Leads created before this time (ISO). */
+  createdTo?: string;
   /** Leads with an id below this one (paging backwards from the newest). */
   before?: number;
   limit?: number;
@@ -328,6 +336,19 @@ export interface LeadStore {
    */
   requeueRunning(): Promise<number>;
   jobsOfLead(leadId: number): Promise<Job[]>;
+  /**
+   * An integration's failed deliveries and retries waiting (its `lead.*` jobs), by an indexed
+   * count (a PostgreSQL backend: an index on `(integration_id, state, kind, attempts)`).
+   */
+  deliveryCounts(integrationId: string): Promise<DeliveryCounts>;
+  /** The delivery state (the kernel's `deliveryState`) of each of the leads given that has one, in one query. */
+  deliveryStates(leadIds: readonly number[]): Promise<Record<number, DeliveryState>>;
+  /**
+   * Resends leads: for each of `leadIds` still `new` whose latest `lead.new` job is not running,
+   * that job is queued again as if new — attempts 0, error cleared, due and created at `now` (so
+   * the integration's age limit counts from the resend). In one write; answers the ids resent.
+   */
+  resendLeadJobs(leadIds: readonly number[], now: Date): Promise<number[]>;
 
   insertExecution(execution: NewExecution): Promise<number>;
   getExecution(id: number): Promise<Execution | undefined>;

@@ -223,13 +223,29 @@ describe('leads and the integration log', () => {
     await eventually(() => send.getAttribute('data-job-state')).toBe('failed');
     expect(await send.textContent()).toContain('missing in the answer: eid');
     expect(await page.getByTestId('lead-page').locator('h1 + [data-stage]').textContent()).toBe('new');
+    // flagged as a failed delivery, with the error it was given up on
+    const delivery = page.getByTestId('lead-delivery');
+    expect(await delivery.locator('[data-delivery]').getAttribute('data-delivery')).toBe('failed');
+    expect(await page.getByTestId('lead-delivery-error').textContent()).toMatch(/^missing_field: missing in the answer: eid/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'leads-delivery-failed.png'), fullPage: true });
+    // and so in the list, where the delivery filter finds it
+    await page.goto(`${baseUrl}/#/leads?delivery=failed`);
+    const row = page.getByTestId('leads').locator(`tr[data-lead-id="${id}"]`);
+    expect(await row.locator('[data-delivery]').getAttribute('data-delivery')).toBe('failed');
+    expect(
+      await page
+        .getByTestId('leads')
+        .locator('tbody tr [data-delivery]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-delivery'))),
+    ).not.toContain('delivered');
+    await page.goto(`${baseUrl}/#/leads/${id}`);
 
     await page.getByTestId('deliver-again').click();
     await page.getByTestId('notice').filter({ hasText: 'queued for delivery again' }).waitFor();
     await eventually(() => page.getByTestId('lead-page').locator('h1 + [data-stage]').textContent()).toBe('wait');
     await eventually(() => page.getByTestId('executions').locator('tbody tr').count()).toBe(2);
     expect(await page.getByTestId('deliver-again').count()).toBe(0);
+    await eventually(() => delivery.locator('[data-delivery]').getAttribute('data-delivery')).toBe('delivered');
   }, 60_000);
 
   it('runs a failed execution again from its page: retry from the failed node, then re-run on the current version', async () => {
@@ -305,5 +321,31 @@ describe('leads and the integration log', () => {
     expect(target.requests).toHaveLength(sent + 1);
     expect(await stageOf(id)).toBe('approve');
     await page.screenshot({ path: path.join(ARTIFACTS, 'leads-rerun-confirmed.png'), fullPage: true });
+  }, 60_000);
+
+  it('shows a lead.new run that reached no Update Lead as a red failure with its reason, not a success', async () => {
+    const { page, baseUrl } = world;
+    const sendOnly = {
+      ...sendFlow,
+      id: 'acme-send-only',
+      name: 'Acme: send and stop',
+      nodes: sendFlow.nodes.filter((n) => ['lead', 'order', 'send'].includes(n.id)),
+      edges: sendFlow.edges.filter((e) => ['e1', 'e2'].includes(e.id)),
+    };
+    await world.runtime.flows.save(sendOnly as FlowDoc, 'anna');
+    await world.runtime.integrations.update('acme', { flows: { 'lead.new': 'acme-send-only' } });
+    try {
+      const id = await postLead({ offer: 'tea', name: 'Emil Roth', phone: '+49 151 2345672', country: 'de' });
+      await page.goto(`${baseUrl}/#/leads/${id}`);
+      const row = page.getByTestId('executions').locator('tbody tr');
+      await eventually(() => row.first().getAttribute('data-state')).toBe('error');
+      expect(await row.first().locator('.lf-pill').getAttribute('class')).toContain('lf-pill--error');
+      expect(await row.first().textContent()).toContain('no_verdict');
+      expect(await row.first().textContent()).toContain('the flow ended without moving the lead on');
+      await eventually(() => page.getByTestId('lead-delivery').locator('[data-delivery]').getAttribute('data-delivery')).toBe('failed');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'leads-no-verdict.png'), fullPage: true });
+    } finally {
+      await world.runtime.integrations.update('acme', { flows: { 'lead.new': 'acme-send' } });
+    }
   }, 60_000);
 });

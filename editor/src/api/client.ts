@@ -4,7 +4,6 @@
  */
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import type { Offer } from '../../../core/domain/config.ts';
-import type { Lead } from '../../../core/domain/lead.ts';
 import type { Execution } from '../../../core/domain/execution.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import type { FlowIssue } from '../../../core/flow/validate.ts';
@@ -27,6 +26,8 @@ import type {
   SessionAnswer,
   UserView,
   LeadQuery,
+  LeadListItem,
+  ResendAnswer,
   SourceCreate,
   SourcePatch,
   SourceView,
@@ -127,9 +128,11 @@ export const api = {
   offers: () => call<{ offers: Offer[] }>('GET', '/api/offers').then((a) => a.offers),
   putOffer: (offer: Offer) => call<Offer>('PUT', `/api/offers/${encodeURIComponent(offer.id)}`, offer),
 
-  leads: (query: LeadQuery) => call<{ leads: Lead[] }>('GET', `/api/leads?${searchOf({ limit: 20, ...query })}`).then((a) => a.leads),
+  leads: (query: LeadQuery) =>
+    call<{ leads: LeadListItem[] }>('GET', `/api/leads?${searchOf({ limit: 20, ...query })}`).then((a) => a.leads),
   lead: (id: number) => call<LeadPage>('GET', `/api/leads/${id}`),
-  deliverLead: (id: number) => call<{ id: number; queued: boolean }>('POST', `/api/leads/${id}/deliver`),
+  /** Puts a lead still new back in the queue, attempts reset (its failed delivery, or one waiting). */
+  resendLead: (id: number) => call<ResendAnswer>('POST', `/api/leads/${id}/resend`),
 
   executions: (query: ExecutionQuery) =>
     call<{ executions: Execution[] }>('GET', `/api/executions?${searchOf({ limit: 50, ...query })}`).then((a) => a.executions),

@@ -254,7 +254,7 @@ export function useTestRun() {
 export function useDeliverLead() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: api.deliverLead,
+    mutationFn: api.resendLead,
     onSuccess: () => invalidate(client, keys.leads.all, keys.executions.all),
   });
 }

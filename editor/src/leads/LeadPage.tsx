@@ -5,7 +5,7 @@
  * delivery failed for good can be delivered again.
  */
 import { useEffect } from 'react';
-import type { Lead, LeadInput } from '../../../core/domain/lead.ts';
+import type { LeadInput } from '../../../core/domain/lead.ts';
 import type { Job, PostbackAttempt } from '../../../core/domain/job.ts';
 import { ApiError } from '../api/client.ts';
 import { useDeliverLead, useLead } from '../api/queries.ts';
@@ -13,6 +13,7 @@ import { notify } from '../app/notices.ts';
 import { formatMs, formatWhen } from '../canvas/look.ts';
 import { hrefOf } from '../app/route.ts';
 import { ExecutionTable } from '../log/ExecutionTable.tsx';
+import { DeliveryBadge } from './DeliveryBadge.tsx';
 import { StageBadge } from './StageBadge.tsx';
 
 const KIND_LABEL: Record<Job['kind'], string> = {
@@ -60,13 +61,6 @@ function deliveryUnderWay(deliveries: Job[]): boolean {
   return deliveries.some((d) => d.state === 'running' || (d.state === 'queued' && Date.parse(d.runAt) < Date.now() + 5000));
 }
 
-/** True when the lead never reached its target and nothing is trying any more. */
-function canDeliverAgain(lead: Lead, deliveries: Job[]): boolean {
-  if (lead.stage !== 'new') return false;
-  const sends = deliveries.filter((d) => d.kind === 'lead.new');
-  return sends.some((d) => d.state === 'failed') && !sends.some((d) => d.state === 'queued' || d.state === 'running');
-}
-
 export function LeadPage({ leadId }: { leadId: number }) {
   // while a delivery is under way, follow it
   const query = useLead(leadId, { refetchInterval: (answer) => (answer && deliveryUnderWay(answer.deliveries) ? 2000 : false) });
@@ -90,7 +84,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
       </div>
     );
   if (!answer) return <div className="lf-page lf-muted">Loading…</div>;
-  const { lead, history, deliveries, executions } = answer;
+  const { lead, history, deliveries, executions, delivery } = answer;
 
   const deliver = async () => {
     try {
@@ -116,16 +110,16 @@ export function LeadPage({ leadId }: { leadId: number }) {
           {formatWhen(lead.created_at)}
         </span>
         <span className="lf-toolbar__spacer" />
-        {canDeliverAgain(lead, deliveries) && (
+        {delivery?.state === 'failed' && (
           <button
             type="button"
             className="lf-btn lf-btn--primary"
             disabled={delivering}
             onClick={() => void deliver()}
             data-testid="deliver-again"
-            title="Queue the lead for its integration's lead.new flow again"
+            title="Resend: queue the lead for its integration's lead.new flow again, its attempts reset"
           >
-            {delivering ? 'Queueing…' : 'Deliver again'}
+            {delivering ? 'Queueing…' : 'Resend'}
           </button>
         )}
         <button type="button" className="lf-btn" onClick={() => void refetch()}>
@@ -140,6 +134,28 @@ export function LeadPage({ leadId }: { leadId: number }) {
             <dt>stage</dt>
             <dd>
               <StageBadge stage={lead.stage} />
+            </dd>
+            <dt>delivery</dt>
+            <dd data-testid="lead-delivery">
+              {delivery ? (
+                <>
+                  <DeliveryBadge state={delivery.state} />{' '}
+                  <span className="lf-muted lf-small">
+                    {delivery.attempts} attempt{delivery.attempts === 1 ? '' : 's'}
+                    {delivery.nextAttemptAt && ` · next ${formatWhen(delivery.nextAttemptAt)}`}
+                  </span>
+                  {delivery.lastError && (
+                    <div
+                      className={`lf-small ${delivery.state === 'failed' ? 'lf-danger' : 'lf-muted'} lf-break`}
+                      data-testid="lead-delivery-error"
+                    >
+                      {delivery.lastError}
+                    </div>
+                  )}
+                </>
+              ) : (
+                <Dash />
+              )}
             </dd>
             <dt>external id</dt>
             <dd>{lead.eid ? <code>{lead.eid}</code> : <Dash />}</dd>

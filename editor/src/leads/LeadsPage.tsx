@@ -1,5 +1,6 @@
 /**
- * Leads, newest first: filtered by stage and integration (kept in the address, so Back returns to
+ * Leads, newest first, each with its delivery state (a failed delivery flagged red): filtered by
+ * stage, delivery state and integration (kept in the address, so Back returns to
  * the same list), paged backwards with "Older". A row opens the lead's page.
  */
 import { useEffect } from 'react';
@@ -10,6 +11,8 @@ import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
 import { StageBadge, STAGE_HELP } from './StageBadge.tsx';
+import { DELIVERY_STATES, isDeliveryState } from '../../../core/domain/delivery.ts';
+import { DeliveryBadge, DELIVERY_HELP } from './DeliveryBadge.tsx';
 
 const PAGE = 50;
 
@@ -17,17 +20,24 @@ export function LeadsPage() {
   const query = new URLSearchParams(useHashQuery());
   const stage = query.get('stage') ?? '';
   const integration = query.get('integration') ?? '';
+  const delivery = query.get('delivery') ?? '';
   const before = Number(query.get('before')) || undefined;
   const integrations = useIntegrations().data ?? [];
-  const answer = useLeads({ stage: isStage(stage) ? stage : undefined, integration: integration || undefined, before, limit: PAGE });
+  const answer = useLeads({
+    stage: isStage(stage) ? stage : undefined,
+    delivery: isDeliveryState(delivery) ? delivery : undefined,
+    integration: integration || undefined,
+    before,
+    limit: PAGE,
+  });
   const leads = answer.error ? [] : (answer.data ?? null);
 
   useEffect(() => {
     if (answer.error) notify('error', `Could not load the leads: ${answer.error.message}`);
   }, [answer.error]);
 
-  const go = (next: { stage?: string; integration?: string; before?: number }) => {
-    location.hash = hrefOf('leads', { stage, integration, ...next });
+  const go = (next: { stage?: string; delivery?: string; integration?: string; before?: number }) => {
+    location.hash = hrefOf('leads', { stage, delivery, integration, ...next });
   };
   const names = new Map(integrations.map((i) => [i.id, i.name]));
 
@@ -44,6 +54,13 @@ export function LeadsPage() {
           testId="filter-stage"
         />
         <FilterSelect
+          label="Delivery"
+          value={delivery}
+          choices={DELIVERY_STATES.map((d) => ({ value: d, label: d, title: DELIVERY_HELP[d] }))}
+          onChange={(value) => go({ delivery: value })}
+          testId="filter-delivery"
+        />
+        <FilterSelect
           label="Integration"
           value={integration}
           choices={integrations.map((i) => ({ value: i.id, label: i.name }))}
@@ -58,7 +75,9 @@ export function LeadsPage() {
         <p className="lf-muted">Loading…</p>
       ) : leads.length === 0 ? (
         <div className="lf-empty lf-muted">
-          {stage || integration || before ? 'No leads match these filters.' : 'No leads yet. The network posts them to POST /api/leads.'}
+          {stage || delivery || integration || before
+            ? 'No leads match these filters.'
+            : 'No leads yet. The network posts them to POST /api/leads.'}
         </div>
       ) : (
         <table className="lf-table lf-table--compact lf-table--rows" data-testid="leads">
@@ -69,6 +88,7 @@ export function LeadsPage() {
               <th>offer</th>
               <th>integration</th>
               <th>stage</th>
+              <th>delivery</th>
               <th>external id</th>
               <th>raw status</th>
               <th>buyer</th>
@@ -90,6 +110,7 @@ export function LeadsPage() {
                 <td>
                   <StageBadge stage={lead.stage} />
                 </td>
+                <td>{lead.delivery ? <DeliveryBadge state={lead.delivery} /> : <span className="lf-muted">—</span>}</td>
                 <td>{lead.eid ? <code>{lead.eid}</code> : <span className="lf-muted">—</span>}</td>
                 <td className="lf-clip" title={[lead.status, lead.reason].filter(Boolean).join(' · ')}>
                   {lead.status ?? <span className="lf-muted">—</span>}
@@ -103,12 +124,16 @@ export function LeadsPage() {
       )}
       <div className="lf-pager">
         {before !== undefined && (
-          <a href={hrefOf('leads', { stage, integration })} className="lf-btn">
+          <a href={hrefOf('leads', { stage, delivery, integration })} className="lf-btn">
             ← Newest
           </a>
         )}
         {leads && leads.length === PAGE && (
-          <a href={hrefOf('leads', { stage, integration, before: leads[leads.length - 1].id })} className="lf-btn" data-testid="older">
+          <a
+            href={hrefOf('leads', { stage, delivery, integration, before: leads[leads.length - 1].id })}
+            className="lf-btn"
+            data-testid="older"
+          >
             Older →
           </a>
         )}
