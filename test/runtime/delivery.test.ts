@@ -41,8 +41,9 @@ describe('delivery of a new lead', () => {
 
     const view = await waitFor(async () => {
       const r = await t.api('GET', `/api/leads/${posted.body.id}`);
-      return r.body.lead.stage === 'wait' && r.body;
-    }, 'the lead to reach wait');
+      // the stage is written mid-run, the job is marked done when the run ends: wait for both
+      return r.body.lead.stage === 'wait' && r.body.deliveries[0]?.state === 'done' && r.body;
+    }, 'the lead to reach wait and its delivery to finish');
     expect(view.lead).toMatchObject({ eid: 'E-77', stage: 'wait', status: 'ok' });
     expect(view.history).toEqual([expect.objectContaining({ from: 'new', stage: 'wait', source: 'delivery' })]);
     expect(view.deliveries).toEqual([expect.objectContaining({ kind: 'lead.new', state: 'done', attempts: 1 })]);
