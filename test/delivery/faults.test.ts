@@ -150,6 +150,24 @@ describe('a target that fails in transit', () => {
     expect(target.requests).toHaveLength(2);
   });
 
+  it('stalls half-way through its answer: the attempt times out all the same, and the next one delivers the lead', async () => {
+    const { t, target, post } = await setUp();
+    target.script([fault.stall()]);
+    const id = await post();
+    const done = await settled(t, id);
+    expect(done.lead).toMatchObject({ stage: 'wait', eid: `E-${id}` });
+    expect(done.deliveries[0]).toMatchObject({ state: 'done', attempts: 2 });
+    expect(attemptsOf(done.executions)).toEqual(['error timeout', 'success -']);
+    const stalled = done.executions[1] as ExecutionView;
+    expect(stalled.error).toMatchObject({
+      retryable: true,
+      message: `no answer within ${TIMEOUT_MS} ms (the body did not finish in time)`,
+    });
+    // the record keeps the status and the part that came
+    expect(stepOf(stalled, 'send').http[0]).toMatchObject({ outcome: 'timeout', response: { status: 200, body: '{"status":"ok",' } });
+    expect(target.requests.map((r) => r.answer)).toEqual(['abandoned', 'sent']);
+  });
+
   it('resets the connection: a retryable network error, and the next attempt delivers the lead', async () => {
     const { t, target, post } = await setUp();
     target.script([fault.reset()]);

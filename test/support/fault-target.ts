@@ -1,6 +1,6 @@
 /**
  * A hostile target for the fault tests: a real HTTP server on 127.0.0.1 (port 0) that answers each
- * request with the next fault of a script — hanging, failing, redirecting, resetting, cutting its
+ * request with the next fault of a script — hanging (before or mid-answer), failing, redirecting, resetting, cutting its
  * answer short, sending broken JSON, an error dressed as a 200, or 50 MB — and records every
  * request it got, with when it came and how its answer ended. Every fault test uses this one module.
  *
@@ -21,6 +21,8 @@ export type Fault =
   | { kind: 'answer'; status: number; headers?: Record<string, string>; body?: string | object }
   /** Reads the request and never answers; the connection stays open until the client gives up. */
   | { kind: 'hang' }
+  /** Sends the status line, the headers and the start of `body`, then nothing more, the connection open. */
+  | { kind: 'stall'; body: string }
   /** Drops the connection without an answer: a TCP reset (RST), not a clean close. */
   | { kind: 'reset' }
   /**
@@ -56,6 +58,8 @@ export const fault = {
   /** A 307 back to the very URL asked for: followed, it never ends. */
   redirectLoop: (): FaultStep => (request) => ({ kind: 'answer', status: 307, headers: { location: request.url } }),
   hang: (): Fault => ({ kind: 'hang' }),
+  /** Starts an accepting answer and stops half-way, neither finishing nor closing it. */
+  stall: (body = '{"status":"ok","id":"E-STALL"}'): Fault => ({ kind: 'stall', body }),
   reset: (): Fault => ({ kind: 'reset' }),
   /** Half of an accepting JSON answer, then the connection drops. */
   halfBody: (
@@ -205,6 +209,13 @@ function play(
   switch (chosen.kind) {
     case 'hang':
       return;
+    case 'stall': {
+      const whole = Buffer.from(chosen.body);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': whole.length });
+      record.bodyBytesSent = Math.floor(whole.length / 2);
+      res.write(whole.subarray(0, record.bodyBytesSent));
+      return;
+    }
     case 'reset':
       end('cut');
       req.socket.resetAndDestroy();
