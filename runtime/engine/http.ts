@@ -9,7 +9,7 @@
  * half of `{"status":"ok","id":…` is not the target's answer. A body over {@link MAX_BODY_BYTES}
  * is not read past it (nor at all when its `Content-Length` says so): a `network_error` whose
  * error starts with {@link RESPONSE_TOO_LARGE}. Both keep the status and headers that came, and
- * the record keeps what was read (at most 64 KB, the record's own cap).
+ * the record keeps the start of what was read (32 KB at most).
  *
  * Redirects are followed here, not by undici, so that every hop passes the same checks as the first
  * request: the secret-host guard (a hop to a host outside the integration's allowed hosts that
@@ -246,8 +246,14 @@ const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10)
  * for one the connection cut short (a reset, or a close before the announced length): either way
  * what came is not the target's answer.
  */
-async function readBody(body: Dispatcher.ResponseData['body'], headers: Record<string, string>): Promise<string> {
-  const declared = Number(Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1]);
+async function readBody(
+  body: Dispatcher.ResponseData['body'],
+  headers: Record<string, string>,
+  /** A HEAD, 204 or 304 answer has no body, whatever length its headers give the resource. */
+  bodyless: boolean,
+): Promise<string> {
+  const length = bodyless ? undefined : Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+  const declared = length === undefined ? NaN : Number(length);
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
     body.destroy();
     throw new UnreadBody(
@@ -327,7 +333,7 @@ export function createHttpClient(
       });
       status = answer.statusCode;
       headers = flatHeaders(answer.headers);
-      const text = await readBody(answer.body, headers);
+      const text = await readBody(answer.body, headers, spec.method.toUpperCase() === 'HEAD' || status === 204 || status === 304);
       exchange = { outcome: 'answer', status, headers, text, durationMs: performance.now() - started };
     } catch (error) {
       refused = outboundRefusalOf(error);
