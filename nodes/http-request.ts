@@ -80,6 +80,8 @@ type HttpRequestParams = ParamValues<typeof httpRequestParams>;
  *
  * Ports and outputs:
  * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`;
+ *   an answer that says it is JSON and is not (auto) keeps `body` as the text and adds
+ *   `jsonError` (the parser's message), which a Condition can branch on;
  * - `http_error` (a 4xx, or a 2xx whose body is not the JSON asked for) → the same shape, with
  *   failure `http_error` or `bad_json`. A transient answer — 408, 425, 429 or 5xx — takes no exit
  *   by default (`serverErrors: 'retry'`): the target is busy or in trouble, not refusing the lead,
@@ -89,8 +91,14 @@ type HttpRequestParams = ParamValues<typeof httpRequestParams>;
  *   `Location`, or one hop too many — see `runtime/engine/http.ts`) → the same shape, with a
  *   retryable failure `redirect`: the target never saw the lead, so it is no refusal. Unconnected,
  *   the flow stops and the delivery is tried again; connected, the flow decides;
- * - `network_error` (refused, reset, DNS) → `{ error, durationMs }`, retryable;
+ * - `network_error` (refused, reset, DNS, or an answer whose body the connection cut short) →
+ *   `{ error, durationMs }`, retryable;
  * - `timeout` (no answer in time) → `{ error, durationMs }`, retryable.
+ *
+ * An answer larger than the HTTP client reads (5 MB) takes no exit: the flow stops with the
+ * failure `response_too_large`, not retryable. The target did answer, so it has the lead, and it
+ * would answer the same again: sending it again risks a second order and another 5 MB, for
+ * nothing. The delivery fails visibly with that reason, to be resent once the address is fixed.
  */
 export const httpRequest = defineNode({
   type: 'http-request',
@@ -103,7 +111,7 @@ export const httpRequest = defineNode({
   outputs: ['out', 'http_error', 'network_error', 'timeout', 'redirect'],
   usesSecrets: true,
   params: httpRequestParams,
-  async execute({ params, input, http }) {
+  async execute({ params, input, http, log }) {
     const before = isObject(input) ? input : {};
     const method = String(params.method || 'POST').toUpperCase();
     const url = buildUrl(stringify(params.url).trim(), { ...objectOf(before.query), ...rowsToObject(params.query) });
@@ -116,7 +124,7 @@ export const httpRequest = defineNode({
     }
     const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 10000;
     const exchange = await http.send({ method, url, headers, body: payload?.text, timeoutMs });
-    return readExchange(exchange, params.parse, params.serverErrors);
+    return readExchange(exchange, params.parse, params.serverErrors, log);
   },
 });
 
@@ -152,11 +160,26 @@ function buildBody(params: HttpRequestParams, before: Record<string, unknown>): 
   }
 }
 
+/**
+ * What the HTTP client's error starts with for an answer over its size limit (the client names it:
+ * `RESPONSE_TOO_LARGE` in runtime/engine/http.ts, which a node may not import).
+ */
+const RESPONSE_TOO_LARGE = 'response_too_large';
+
 function readExchange(
   exchange: HttpExchange,
   parse: HttpRequestParams['parse'],
   serverErrors: HttpRequestParams['serverErrors'],
+  log?: (message: string) => void,
 ): NodeResult {
+  if (exchange.outcome !== 'answer' && exchange.error?.startsWith(`${RESPONSE_TOO_LARGE}:`)) {
+    // no port, not retryable: the target answered (so it has the lead), and would answer the same again
+    const message = exchange.error;
+    return {
+      output: { status: exchange.status, ok: false, headers: exchange.headers ?? {}, error: message, durationMs: exchange.durationMs },
+      failure: { code: RESPONSE_TOO_LARGE, message, retryable: false },
+    };
+  }
   if (exchange.outcome !== 'answer') {
     const port = exchange.outcome;
     const message = exchange.error || (port === 'timeout' ? 'no answer in time' : 'network error');
@@ -171,7 +194,16 @@ function readExchange(
   const text = exchange.text ?? '';
   const ok = status >= 200 && status < 300;
   const parsed = readBody(text, headers, ok ? parse : parse === 'text' ? 'text' : 'auto');
-  const output = { status, ok, headers, body: parsed.body, durationMs: exchange.durationMs };
+  const output = {
+    status,
+    ok,
+    headers,
+    body: parsed.body,
+    ...(parsed.jsonError !== undefined ? { jsonError: parsed.jsonError } : {}),
+    durationMs: exchange.durationMs,
+  };
+  if (parsed.jsonError !== undefined && log)
+    log(`the answer (HTTP ${status}) looks like JSON but is not: ${parsed.jsonError}; kept as text`);
   if (status >= 300 && status < 400) {
     const location = headerOf(headers, 'location');
     const message = `HTTP ${status}${location ? ` to ${location}` : ' without a Location'} was not followed (307/308 are followed for any method, 301/302/303 for GET, up to 3 hops)`;
@@ -190,7 +222,7 @@ function readExchange(
     if (retryable && serverErrors !== 'http_error') return { output, failure };
     return { port: 'http_error', output, failure };
   }
-  if (parsed.badJson) {
+  if (parse === 'json' && parsed.jsonError !== undefined) {
     return {
       port: 'http_error',
       output,
@@ -219,23 +251,33 @@ export function retryAfterOf(value: string | undefined, now: number): number | u
   return Number.isFinite(at) && at > now ? at - now : undefined;
 }
 
-function readBody(text: string, headers: Record<string, string>, parse: HttpRequestParams['parse']): { body: unknown; badJson?: boolean } {
+/**
+ * The body as `parse` asks. `jsonError` is set when the answer is not the JSON it should be: with
+ * `json` any body that does not parse; with `auto` one that says it is JSON (its content type, or
+ * a leading `{` or `[`) and does not parse, which is kept as text so that the flow, Extract and the
+ * log still see it. A leading byte order mark is not an error.
+ */
+function readBody(text: string, headers: Record<string, string>, parse: HttpRequestParams['parse']): { body: unknown; jsonError?: string } {
   if (parse === 'text') return { body: text };
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (parse === 'json') {
-    if (text.trim() === '') return { body: null };
+    if (json.trim() === '') return { body: null };
     try {
-      return { body: JSON.parse(text) };
-    } catch {
-      return { body: text, badJson: true };
+      return { body: JSON.parse(json) };
+    } catch (error) {
+      return { body: text, jsonError: (error as Error).message };
     }
   }
   const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
-  const trimmed = text.trim();
+  const trimmed = json.trim();
   if (contentType.includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    // an empty body said to be JSON is no body, not broken JSON
+    if (trimmed === '') return { body: text };
     try {
-      return { body: JSON.parse(text) };
-    } catch {
+      return { body: JSON.parse(json) };
+    } catch (error) {
       // a target that says JSON and sends something else: keep the text for Extract and the log
+      return { body: text, jsonError: (error as Error).message };
     }
   }
   return { body: text };

@@ -4,6 +4,13 @@
  * recorded for the execution log. A connection the outbound policy refuses is none of the three:
  * `send` throws it, so the node fails for good (see `outbound-policy.ts`).
  *
+ * An answer counts only when its body arrived whole. A body cut short (a reset, or the connection
+ * closed before the `Content-Length` or the last chunk) is a `network_error`, retryable like any:
+ * half of `{"status":"ok","id":…` is not the target's answer. A body over {@link MAX_BODY_BYTES}
+ * is not read past it (nor at all when its `Content-Length` says so): a `network_error` whose
+ * error starts with {@link RESPONSE_TOO_LARGE}. Both keep the status and headers that came, and
+ * the record keeps the start of what was read (32 KB at most).
+ *
  * Redirects are followed here, not by undici, so that every hop passes the same checks as the first
  * request: the secret-host guard (a hop to a host outside the integration's allowed hosts that
  * carries a secret is refused before anything is sent to it), the rate limit, and the outbound
@@ -26,8 +33,23 @@ import type { HttpRecord } from '../store/types.ts';
 import { guardedConnector, outboundRefusalOf, type OutboundPolicy } from './outbound-policy.ts';
 import { formsPattern, secretForms } from './redact.ts';
 
-/** Answers bigger than this are cut off: a target that streams forever must not eat the memory. */
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/**
+ * The most of an answer's body the client reads: past it the request fails as
+ * {@link RESPONSE_TOO_LARGE} and the connection is dropped, so a target that answers 50 MB (or
+ * streams forever) costs at most this much memory, and the record keeps only its capped start.
+ */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The code an exchange's `error` starts with (`response_too_large: …`) when the answer was larger
+ * than {@link MAX_BODY_BYTES}. The exchange is a `network_error` — no node may read a cut-off
+ * body as the target's answer — with the status and headers that came; HTTP Request reads the
+ * code and fails for good (see `nodes/http-request.ts`).
+ */
+export const RESPONSE_TOO_LARGE = 'response_too_large';
+
+/** How much of a body that could not be read whole is kept for the record (under its 64 KB cap). */
+const KEPT_OF_UNREAD = 32 * 1024;
 
 /** Redirects followed for one request; the answer after the last hop is returned whatever it is. */
 export const MAX_REDIRECTS = 3;
@@ -197,16 +219,68 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
   return out;
 }
 
-async function readBody(body: Dispatcher.ResponseData['body']): Promise<string> {
+/** A body that could not be read whole: too large, or the connection ended before it did. */
+class UnreadBody extends Error {
+  constructor(
+    message: string,
+    /** What was read of it, for the record: at most {@link KEPT_OF_UNREAD} bytes, and a note when it was cut. */
+    readonly start: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The first {@link KEPT_OF_UNREAD} bytes read, as text (a character cut at the end dropped). */
+function startOf(chunks: Buffer[]): string {
+  const size = chunks.reduce((n, c) => n + c.length, 0);
+  // concat copies only the length asked for, not the megabytes read
+  const start = Buffer.concat(chunks, Math.min(size, KEPT_OF_UNREAD)).toString('utf8');
+  return size > KEPT_OF_UNREAD ? start.replace(/\uFFFD$/, '') : start;
+}
+
+const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+
+/**
+ * The body as text, read to its end. Throws {@link UnreadBody} for one over
+ * {@link MAX_BODY_BYTES} (at once when its `Content-Length` says so, before a byte is read) and
+ * for one the connection cut short (a reset, or a close before the announced length): either way
+ * what came is not the target's answer.
+ */
+async function readBody(
+  body: Dispatcher.ResponseData['body'],
+  headers: Record<string, string>,
+  /** A HEAD, 204 or 304 answer has no body, whatever length its headers give the resource. */
+  bodyless: boolean,
+): Promise<string> {
+  const length = bodyless ? undefined : Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+  const declared = length === undefined ? NaN : Number(length);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    body.destroy();
+    throw new UnreadBody(
+      `${RESPONSE_TOO_LARGE}: the answer's Content-Length is ${declared} bytes (${megabytes(declared)}), over the ${megabytes(MAX_BODY_BYTES)} an answer may have; not read`,
+      '',
+    );
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      throw new Error(`the answer is larger than ${MAX_BODY_BYTES} bytes`);
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        body.destroy();
+        const start = `${startOf(chunks)} [cut by the HTTP client: the answer went past ${megabytes(MAX_BODY_BYTES)}; the rest was not read]`;
+        throw new UnreadBody(
+          `${RESPONSE_TOO_LARGE}: the answer went past ${megabytes(MAX_BODY_BYTES)}, the most an answer may have; reading stopped there`,
+          start,
+        );
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (error) {
+    if (error instanceof UnreadBody) throw error;
+    const start = startOf(chunks);
+    const of = Number.isFinite(declared) ? ` of ${declared}` : '';
+    throw new UnreadBody(`the connection ended after ${size}${of} bytes of the answer (${describeError(error)})`, start);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -245,6 +319,10 @@ export function createHttpClient(
     const started = performance.now();
     let exchange: HttpExchange;
     let refused: Error | undefined;
+    /** What came of an answer whose body could not be read whole: recorded, never handed on as its text. */
+    let unread: string | undefined;
+    let status: number | undefined;
+    let headers: Record<string, string> | undefined;
     try {
       const answer = await request(spec.url, {
         method: spec.method as Dispatcher.HttpMethod,
@@ -253,20 +331,25 @@ export function createHttpClient(
         dispatcher: agent,
         signal: abort,
       });
-      const text = await readBody(answer.body);
-      exchange = {
-        outcome: 'answer',
-        status: answer.statusCode,
-        headers: flatHeaders(answer.headers),
-        text,
-        durationMs: performance.now() - started,
-      };
+      status = answer.statusCode;
+      headers = flatHeaders(answer.headers);
+      const text = await readBody(answer.body, headers, spec.method.toUpperCase() === 'HEAD' || status === 204 || status === 304);
+      exchange = { outcome: 'answer', status, headers, text, durationMs: performance.now() - started };
     } catch (error) {
       refused = outboundRefusalOf(error);
       const timedOut = !refused && (abort.aborted || (error as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT');
+      if (error instanceof UnreadBody) unread = error.start;
       exchange = {
+        // a half-read body is a network failure like a reset: the answer did not arrive
         outcome: timedOut ? 'timeout' : 'network_error',
-        error: refused ? refused.message : timedOut ? `no answer within ${timeoutMs} ms` : describeError(error),
+        ...(status !== undefined ? { status, headers } : {}),
+        error: refused
+          ? refused.message
+          : timedOut
+            ? `no answer within ${timeoutMs} ms${unread !== undefined ? ' (the body did not finish in time)' : ''}`
+            : error instanceof UnreadBody
+              ? error.message
+              : describeError(error),
         durationMs: performance.now() - started,
       };
     }
@@ -275,7 +358,9 @@ export function createHttpClient(
       response:
         exchange.outcome === 'answer'
           ? { status: exchange.status as number, headers: exchange.headers ?? {}, body: exchange.text ?? '' }
-          : undefined,
+          : status !== undefined
+            ? { status, headers: headers ?? {}, body: unread ?? '' }
+            : undefined,
       outcome: exchange.outcome,
       error: exchange.error,
       durationMs: Math.round(exchange.durationMs * 100) / 100,

@@ -2,10 +2,12 @@
  * A 3xx is never a refusal: the HTTP client follows 307/308 for any method and 301/302/303 for GET
  * (303 turning a POST into a GET), up to 3 hops, each hop under the secret-host guard and the
  * outbound policy and recorded in the execution log; any other 3xx leaves the lead `new` with a
- * retryable `redirect` failure. Two hosts: `127.0.0.1` and `localhost`.
+ * retryable `redirect` failure, a redirect loop included. Two hosts: `127.0.0.1` and `localhost`,
+ * each a fault target (test/support/fault-target.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, waitFor, type Answer, type Received, type TestRuntime } from '../support/harness.ts';
+import { fault, startFaultTarget, type FaultStep } from '../support/fault-target.ts';
+import { removeDataDir, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -47,16 +49,17 @@ function sendFlow(method = 'POST') {
 }
 
 async function setUp(
-  handler: (r: Received) => Answer,
+  /** What the target answers every request with. */
+  answer: FaultStep,
   integration: Record<string, unknown> = {},
   method = 'POST',
   /** Changes the stored integration before the lead is posted (what the API would refuse to save). */
   stored?: (t: TestRuntime) => Promise<void>,
 ) {
-  const target = await startMockServer(handler);
+  const target = await startFaultTarget(answer);
   const t = await startRuntime();
   cleanups.push(
-    () => target.stop(),
+    () => target.close(),
     () => t.close(),
     () => removeDataDir(t.dataDir),
   );
@@ -92,15 +95,15 @@ async function firstFailure(t: TestRuntime, id: number) {
 describe('redirects the client follows', () => {
   it('follows a 307 with the same method, headers and body, and records each hop', async () => {
     const { t, target, leadId } = await setUp((r) =>
-      r.path === '/orders' ? { status: 307, headers: { location: '/v2/orders' } } : { body: { id: 'E-307' } },
+      r.path === '/orders' ? fault.redirect(307, '/v2/orders') : fault.answer(200, { id: 'E-307' }),
     );
     const done = await waitFor(async () => {
       const v = await view(t, leadId);
       return v.lead.stage === 'wait' && v;
     }, 'the delivery');
     expect(done.lead.eid).toBe('E-307');
-    const [first, second] = target.received;
-    expect(target.received.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /orders', 'POST /v2/orders']);
+    const [first, second] = target.requests;
+    expect(target.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /orders', 'POST /v2/orders']);
     expect(second.body).toBe(first.body);
     expect(JSON.parse(second.body)).toMatchObject({ phone: '491512345678', order: leadId });
     expect(second.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -114,58 +117,91 @@ describe('redirects the client follows', () => {
 
   it('follows a 303 on a POST as a GET without the body', async () => {
     const { t, target, leadId } = await setUp((r) =>
-      r.path === '/orders' ? { status: 303, headers: { location: '/orders/E-303' } } : { body: { id: 'E-303' } },
+      r.path === '/orders' ? fault.redirect(303, '/orders/E-303') : fault.answer(200, { id: 'E-303' }),
     );
     await waitFor(async () => (await view(t, leadId)).lead.stage === 'wait', 'the delivery');
-    expect(target.received.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /orders', 'GET /orders/E-303']);
-    expect(target.received[1].body).toBe('');
-    expect(target.received[1].headers['content-type']).toBeUndefined();
+    expect(target.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /orders', 'GET /orders/E-303']);
+    expect(target.requests[1].body).toBe('');
+    expect(target.requests[1].headers['content-type']).toBeUndefined();
+  });
+
+  it('follows a 301 and then a 302 on a GET', async () => {
+    const { t, target, leadId } = await setUp(
+      (r) =>
+        r.path === '/orders'
+          ? fault.redirect(301, '/moved')
+          : r.path === '/moved'
+            ? fault.redirect(302, '/found')
+            : fault.answer(200, { id: 'E-GET' }),
+      {},
+      'GET',
+    );
+    const done = await waitFor(async () => {
+      const v = await view(t, leadId);
+      return v.lead.stage === 'wait' && v;
+    }, 'the delivery');
+    expect(done.lead.eid).toBe('E-GET');
+    expect(done.deliveries[0]).toMatchObject({ state: 'done', attempts: 1 });
+    expect(target.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /orders', 'GET /moved', 'GET /found']);
+    expect(target.requests[2].headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
   it('follows a 308 to another allowed host, secret and all', async () => {
-    const other = await startMockServer(() => ({ body: { id: 'E-308' } }));
-    cleanups.push(() => other.stop());
-    const { t, leadId } = await setUp(() => ({ status: 308, headers: { location: `http://localhost:${other.port}/orders` } }), {
+    const other = await startFaultTarget(fault.answer(200, { id: 'E-308' }));
+    cleanups.push(() => other.close());
+    const { t, leadId } = await setUp(fault.redirect(308, `http://localhost:${other.port}/orders`), {
       allowedHosts: ['127.0.0.1', 'localhost'],
     });
     await waitFor(async () => (await view(t, leadId)).lead.stage === 'wait', 'the delivery');
-    expect(other.received).toHaveLength(1);
-    expect(other.received[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(other.requests).toHaveLength(1);
+    expect(other.requests[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 });
 
 describe('redirects the client does not follow', () => {
   it('does not follow a 302 on a POST: the lead stays new with a retryable redirect failure, never cancelled', async () => {
-    const { t, target, leadId } = await setUp(() => ({ status: 302, headers: { location: '/elsewhere' } }));
+    const { t, target, leadId } = await setUp(fault.redirect(302, '/elsewhere'));
     const failed = await firstFailure(t, leadId);
     expect(failed.lead.stage).toBe('new');
     expect(failed.executions[0].error).toMatchObject({ code: 'redirect', nodeId: 'send', retryable: true });
     expect(failed.deliveries[0].lastError).toMatch(/^redirect: HTTP 302 to \/elsewhere was not followed/);
     // retried, not given up on
-    await waitFor(() => target.received.length >= 2, 'the delivery to be tried again');
-    expect(target.received.every((r) => r.path === '/orders')).toBe(true);
+    await target.received(2);
+    expect(target.requests.every((r) => r.path === '/orders')).toBe(true);
     expect((await view(t, leadId)).lead.stage).toBe('new');
   });
 
   it('follows 3 hops and no more: a 4th redirect is a retryable failure', async () => {
-    const { t, target, leadId } = await setUp((r) => {
-      const hop = r.path === '/orders' ? 0 : Number(r.path.slice(2));
-      return { status: 307, headers: { location: `/r${hop + 1}` } };
-    });
+    const { t, target, leadId } = await setUp((r) => fault.redirect(307, `/r${r.path === '/orders' ? 1 : Number(r.path.slice(2)) + 1}`));
     const failed = await firstFailure(t, leadId);
     expect(failed.lead.stage).toBe('new');
     expect(failed.executions[0].error).toMatchObject({ code: 'redirect', retryable: true });
     const send = failed.executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send');
     expect(send.http.map((h: { request: { url: string } }) => new URL(h.request.url).pathname)).toEqual(['/orders', '/r1', '/r2', '/r3']);
-    expect(target.received.slice(0, 4).map((r) => r.path)).toEqual(['/orders', '/r1', '/r2', '/r3']);
-    expect(target.received.some((r) => r.path === '/r4')).toBe(false);
+    expect(target.requests.slice(0, 4).map((r) => r.path)).toEqual(['/orders', '/r1', '/r2', '/r3']);
+    expect(target.requests.some((r) => r.path === '/r4')).toBe(false);
+  });
+
+  it('stops a redirect loop after 3 hops: a retryable failure, the lead new, never cancelled', async () => {
+    const { t, target, leadId } = await setUp(fault.redirectLoop());
+    const failed = await firstFailure(t, leadId);
+    expect(failed.lead.stage).toBe('new');
+    expect(failed.executions[0].error).toMatchObject({ code: 'redirect', nodeId: 'send', retryable: true });
+    expect(failed.deliveries[0].lastError).toMatch(/^redirect: HTTP 307 to \/orders was not followed/);
+    const send = failed.executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send');
+    expect(send.http).toHaveLength(4);
+    // every hop repeats the POST with its body, as a 307 asks
+    expect(
+      target.requests.slice(0, 4).every((r) => r.method === 'POST' && r.path === '/orders' && r.body === target.requests[0].body),
+    ).toBe(true);
+    expect(failed.history).toEqual([]);
   });
 
   it('refuses a redirect that would carry a secret to a host outside allowedHosts: nothing reaches that host', async () => {
-    const other = await startMockServer(() => ({ body: { id: 'STOLEN' } }));
-    cleanups.push(() => other.stop());
+    const other = await startFaultTarget(fault.answer(200, { id: 'STOLEN' }));
+    cleanups.push(() => other.close());
     // allowedHosts defaults to base_url's host, 127.0.0.1:<port>
-    const { t, target, leadId } = await setUp(() => ({ status: 307, headers: { location: `http://localhost:${other.port}/collect` } }));
+    const { t, target, leadId } = await setUp(fault.redirect(307, `http://localhost:${other.port}/collect`));
     const failed = await waitFor(async () => {
       const v = await view(t, leadId);
       return v.deliveries[0]?.state === 'failed' && v;
@@ -173,8 +209,8 @@ describe('redirects the client does not follow', () => {
     expect(failed.lead.stage).toBe('new');
     expect(failed.executions[0].error).toMatchObject({ code: 'secret_not_allowed', nodeId: 'send', retryable: false });
     expect(failed.executions[0].error.message).toContain(`localhost:${other.port}`);
-    expect(target.received).toHaveLength(1);
-    expect(other.received).toHaveLength(0);
+    expect(target.requests).toHaveLength(1);
+    expect(other.requests).toHaveLength(0);
     expect(JSON.stringify(failed)).not.toContain(TOKEN);
   });
 
@@ -183,7 +219,7 @@ describe('redirects the client does not follow', () => {
     // the connection. The API refuses to save such an entry; one saved before that check existed is
     // written to the store directly
     const { t, leadId } = await setUp(
-      () => ({ status: 307, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }),
+      fault.redirect(307, 'http://169.254.169.254/latest/meta-data/'),
       { allowedHosts: ['127.0.0.1'] },
       'POST',
       async (t) => {

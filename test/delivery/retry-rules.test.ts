@@ -2,35 +2,31 @@
  * Which outcomes are retried: a network error, a timeout, 408, 425, 429 and 5xx are transient, and
  * the delivery queue tries the lead again (no sooner than a 429's or 503's `Retry-After`, with
  * exponential backoff and full jitter otherwise); any other 4xx is a refusal the flow acts on.
- * Run against the AlterCPA template, whose refusal branch cancels the lead with the network's error.
+ * Run against the AlterCPA template, whose refusal branch cancels the lead with the network's error,
+ * and the fault target (test/support/fault-target.ts) the other fault tests use.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { retryAfterOf } from '../../nodes/http-request.ts';
 import { MAX_RETRY_AFTER_MS, retryDelay } from '../../runtime/services/queue.ts';
-import {
-  removeDataDir,
-  setUpFromTemplate,
-  startMockServer,
-  startRuntime,
-  waitFor,
-  type Answer,
-  type Received,
-} from '../support/harness.ts';
+import { fault, startFaultTarget, type Fault } from '../support/fault-target.ts';
+import { removeDataDir, setUpFromTemplate, startRuntime, waitFor } from '../support/harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A network target whose first answer is `first`, and which accepts every lead after it. */
-async function networkAnswering(first: Answer) {
-  let calls = 0;
-  const target = await startMockServer((r: Received) =>
-    calls++ === 0 ? first : { body: { status: 'ok', id: 9000 + Number(new URLSearchParams(r.body).get('id')) } },
-  );
+/** A network target whose first answer is `first`, and which accepts every lead after it, as AlterCPA does. */
+async function networkAnswering(first: Fault) {
+  const target = await startFaultTarget((r) => ({
+    kind: 'answer',
+    status: 200,
+    body: { status: 'ok', id: 9000 + Number(new URLSearchParams(r.body).get('id')) },
+  }));
+  target.script([first]);
   const t = await startRuntime();
   cleanups.push(
-    () => target.stop(),
+    () => target.close(),
     () => t.close(),
     () => removeDataDir(t.dataDir),
   );
@@ -47,17 +43,29 @@ async function networkAnswering(first: Answer) {
   return { t, target, leadId: posted.body.id as number, view };
 }
 
+/** The lead once its first attempt has been put back (`queued`, attempts 1). */
+async function putBack(view: () => Promise<any>) {
+  return waitFor(async () => {
+    const v = await view();
+    return v.deliveries[0]?.attempts === 1 && v.deliveries[0].state === 'queued' && v;
+  }, 'the first attempt to be put back');
+}
+
+async function delivered(view: () => Promise<any>) {
+  return waitFor(
+    async () => {
+      const v = await view();
+      return v.lead.stage === 'wait' && v;
+    },
+    'the next attempt',
+    10_000,
+  );
+}
+
 describe('transient answers are retried', () => {
   it('waits out a 429 with Retry-After: 2 before the next attempt', async () => {
-    const { target, view } = await networkAnswering({
-      status: 429,
-      headers: { 'retry-after': '2' },
-      body: { status: 'error', error: 'slow down' },
-    });
-    const queued = await waitFor(async () => {
-      const v = await view();
-      return v.deliveries[0]?.attempts === 1 && v.deliveries[0].state === 'queued' && v;
-    }, 'the first attempt to be put back');
+    const { target, view } = await networkAnswering(fault.retryAfter(2));
+    const queued = await putBack(view);
     expect(queued.lead.stage).toBe('new');
     const job = queued.deliveries[0];
     expect(job.lastError).toMatch(/^http_error: HTTP 429/);
@@ -66,41 +74,47 @@ describe('transient answers are retried', () => {
     expect(wait).toBeGreaterThanOrEqual(1900);
     expect(wait).toBeLessThanOrEqual(2100);
 
-    const delivered = await waitFor(
-      async () => {
-        const v = await view();
-        return v.lead.stage === 'wait' && v;
-      },
-      'the second attempt',
-      10_000,
-    );
-    expect(delivered.lead.eid).toBe(String(9000 + delivered.lead.id));
-    expect(target.received).toHaveLength(2);
-    expect(target.received[1].at - target.received[0].at).toBeGreaterThanOrEqual(1900);
+    const done = await delivered(view);
+    expect(done.lead.eid).toBe(String(9000 + done.lead.id));
+    expect(target.requests).toHaveLength(2);
+    expect(target.requests[1].at - target.requests[0].at).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('waits out a 429 whose Retry-After is an HTTP date until that moment', async () => {
+    // HTTP dates have whole seconds: this one is 2 to 3 s away
+    const until = new Date(Date.now() + 3000);
+    const { target, view } = await networkAnswering(fault.retryAfter(until));
+    const at = Date.parse(until.toUTCString());
+    const queued = await putBack(view);
+    expect(queued.lead.stage).toBe('new');
+    expect(queued.deliveries[0].lastError).toMatch(/^http_error: HTTP 429/);
+    expect(Math.abs(Date.parse(queued.deliveries[0].runAt) - at)).toBeLessThan(250);
+
+    const done = await delivered(view);
+    expect(done.deliveries[0]).toMatchObject({ state: 'done', attempts: 2 });
+    expect(target.requests).toHaveLength(2);
+    expect(target.requests[1].at).toBeGreaterThanOrEqual(at);
   });
 
   it('retries a 408 and delivers the lead on the next attempt', async () => {
-    const { target, view } = await networkAnswering({ status: 408, body: 'request timeout' });
-    const delivered = await waitFor(async () => {
-      const v = await view();
-      return v.lead.stage === 'wait' && v;
-    }, 'the delivery');
-    expect(target.received).toHaveLength(2);
-    expect(delivered.deliveries[0]).toMatchObject({ state: 'done', attempts: 2 });
-    expect(delivered.executions.map((e: { state: string }) => e.state).sort()).toEqual(['error', 'success']);
+    const { target, view } = await networkAnswering(fault.answer(408, 'request timeout'));
+    const done = await delivered(view);
+    expect(target.requests).toHaveLength(2);
+    expect(done.deliveries[0]).toMatchObject({ state: 'done', attempts: 2 });
+    expect(done.executions.map((e: { state: string }) => e.state).sort()).toEqual(['error', 'success']);
   });
 });
 
 describe('refusals are not retried', () => {
   it('cancels the lead on a 404 through the template’s refusal branch, as before', async () => {
-    const { target, view } = await networkAnswering({ status: 404, body: { status: 'error', error: 'offer' } });
+    const { target, view } = await networkAnswering(fault.answer(404, { status: 'error', error: 'offer' }));
     const cancelled = await waitFor(async () => {
       const v = await view();
       return v.lead.stage === 'cancel' && v.deliveries[0]?.state === 'done' && v;
     }, 'the refusal');
     expect(cancelled.lead.reason).toBe('offer');
     expect(cancelled.deliveries[0].attempts).toBe(1);
-    expect(target.received).toHaveLength(1);
+    expect(target.requests).toHaveLength(1);
   });
 });
 

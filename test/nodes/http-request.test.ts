@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { httpRequest } from '../../nodes/http-request.ts';
+import { MAX_BODY_BYTES } from '../../runtime/engine/http.ts';
+import { fault, startFaultTarget } from '../support/fault-target.ts';
 import { closedPortUrl, runNode, startTarget, type Answer, type RunOptions } from './context.ts';
 
 type Answered = { status: number; ok: boolean; headers: Record<string, string>; body: unknown; durationMs: number };
@@ -150,6 +152,46 @@ describe('HTTP Request: the answer', () => {
   it('auto keeps a plain text answer as text, and so does a "JSON" answer that is not', async () => {
     expect((await answeredWith({ body: 'OK 12345' })).answer.body).toBe('OK 12345');
     expect((await answeredWith({ headers: { 'content-type': 'application/json' }, body: 'oops' })).answer.body).toBe('oops');
+  });
+
+  it('auto says why a "JSON" answer was kept as text: jsonError, and a line in the log', async () => {
+    const target = await startTarget(() => ({ headers: { 'content-type': 'application/json' }, body: '{"status":"ok","id":' }));
+    const { result, logs } = await call({ url: `${target.url}/orders` });
+    expect(result.port).toBe('out');
+    expect(result.output).toMatchObject({ status: 200, ok: true, body: '{"status":"ok","id":', jsonError: expect.any(String) });
+    expect(logs).toEqual([expect.stringMatching(/^the answer \(HTTP 200\) looks like JSON but is not: .+; kept as text$/)]);
+    // JSON that parses, plain text and an empty body carry no jsonError
+    for (const answer of [{ body: { a: 1 } }, { body: 'OK 12345' }, { headers: { 'content-type': 'application/json' }, body: '' }]) {
+      expect((await answeredWith(answer)).answer).not.toHaveProperty('jsonError');
+    }
+  });
+
+  it('reads JSON after a byte order mark, as JSON', async () => {
+    expect((await answeredWith({ headers: { 'content-type': 'application/json' }, body: '\uFEFF{"id":"E-1"}' })).answer.body).toEqual({
+      id: 'E-1',
+    });
+    expect((await answeredWith({ body: '\uFEFF{"id":"E-2"}' }, { parse: 'json' })).answer.body).toEqual({ id: 'E-2' });
+  });
+
+  it('an answer over 5 MB takes no exit and fails for good as response_too_large, keeping its status', async () => {
+    const { port, failure, output } = await answeredWith({ body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+    expect(port).toBeUndefined();
+    expect(failure).toMatchObject({
+      code: 'response_too_large',
+      retryable: false,
+      message: expect.stringMatching(/^response_too_large: /),
+    });
+    expect(output).toMatchObject({ status: 200, ok: false, error: failure?.message });
+  });
+
+  it('an answer the connection cuts short takes the network_error port, retryable', async () => {
+    const target = await startFaultTarget();
+    onTestFinished(() => target.close());
+    target.script([fault.halfBody()]);
+    const { result } = await call({ url: `${target.url}/orders` });
+    expect(result.port).toBe('network_error');
+    expect(result.failure).toMatchObject({ code: 'network_error', retryable: true });
+    expect(result.failure?.message).toMatch(/^the connection ended after 23 of 47 bytes of the answer/);
   });
 
   it('text keeps JSON as text', async () => {
