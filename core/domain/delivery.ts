@@ -135,6 +135,9 @@ export interface RunExchange {
  */
 export function unreadableAnswer(exchanges: readonly RunExchange[]): RunExchange | undefined {
   return exchanges.find(({ http }) => {
+    // only a whole answer is judged: one cut short or too large failed as a network error, by the
+    // node's own rule (a cut body is retried, a body over the cap is not), whatever part of it came
+    if (http.outcome !== 'answer') return false;
     const response = http.response;
     if (!response || response.status < 200 || response.status >= 300) return false;
     const type = Object.entries(response.headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';

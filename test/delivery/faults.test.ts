@@ -226,22 +226,22 @@ describe('a target that answers badly', () => {
     expect(new Set(target.requests.map((r) => r.body)).size).toBe(1);
   });
 
-  it('answers 200 with malformed JSON: the flow sees the text and the parse error, and the lead is neither moved nor cancelled', async () => {
+  it('answers 200 with malformed JSON: the flow sees the text and the parse error, the run fails as unreadable_answer and is retried, never cancelled', async () => {
     const { t, target, post } = await setUp();
     target.script([fault.malformedJson()]);
     const id = await post();
     const over = await settled(t, id);
-    expect(over.lead.stage).toBe('new');
-    expect(over.deliveries[0]).toMatchObject({ state: 'failed', attempts: 1 });
-    expect(over.deliveries[0].lastError).toMatch(/the flow ended without moving the lead on/);
-    const execution = over.executions[0] as ExecutionView;
-    const send = stepOf(execution, 'send');
+    // the second attempt gets the target's usual answer
+    expect(over.lead).toMatchObject({ stage: 'wait', eid: `E-${id}` });
+    expect(over.deliveries[0]).toMatchObject({ state: 'done', attempts: 2 });
+    const first = (over.executions as ExecutionView[]).at(-1)!;
+    const send = stepOf(first, 'send');
     expect(send.output).toMatchObject({ status: 200, ok: true, body: '{"status":"ok","id":"E-BROKEN",', jsonError: expect.any(String) });
-    // no status to read: the account branch (no verdict), never the refusal
-    expect(execution.steps.map((s) => s.nodeId)).toEqual(['lead', 'order', 'send', 'ok', 'account']);
-    expect(target.requests).toHaveLength(1);
-    // the verdict branch adds: the execution itself is recorded as failed with the no-verdict reason
-    // (here it still reads `success`); tighten to expect(execution.state).toBe('error') on merge
+    // no status to read: the account branch, never the refusal; the execution says why it failed
+    expect(first.steps.map((s) => s.nodeId)).toEqual(['lead', 'order', 'send', 'ok', 'account']);
+    expect(first.state).toBe('error');
+    expect(first.error).toMatchObject({ code: 'unreadable_answer', retryable: true });
+    expect(target.requests).toHaveLength(2);
   });
 
   it('answers 200 with an error body about the account: no verdict, the lead stays new and is not cancelled', async () => {
@@ -256,9 +256,9 @@ describe('a target that answers badly', () => {
     const execution = over.executions[0] as ExecutionView;
     expect(stepOf(execution, 'send').output).toMatchObject({ status: 200, body: { status: 'error', message: 'invalid key' } });
     expect(execution.steps.map((s) => s.nodeId)).toEqual(['lead', 'order', 'send', 'ok', 'account']);
+    expect(execution.state).toBe('error');
+    expect(execution.error).toMatchObject({ code: 'no_verdict', retryable: false });
     expect(target.requests).toHaveLength(1);
-    // the verdict branch adds: the execution is recorded as failed (no Update Lead reached) rather
-    // than `success`; tighten to expect(execution.state).toBe('error') on merge
   });
 
   it('answers 200 with an error body about the lead: the flow cancels it with the message, once', async () => {
