@@ -11,12 +11,19 @@
 import { randomBytes } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
-import { FLOW_EVENTS, type FlowEvent, type Integration, type Offer, type PostbackSignature } from '../../core/domain/config.ts';
+import {
+  FLOW_EVENTS,
+  MAX_INTEGRATION_CONCURRENCY,
+  type FlowEvent,
+  type Integration,
+  type Offer,
+  type PostbackSignature,
+} from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
-import type { IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
+import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
 import { cidrProblem } from './postback-in.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import { secretHostGaps } from '../engine/http.ts';
@@ -49,6 +56,7 @@ const checkBody = ajv.compile({
       },
     },
     rateLimit: { type: 'number', minimum: 0, maximum: 10000 },
+    concurrency: { type: 'integer', minimum: 1, maximum: MAX_INTEGRATION_CONCURRENCY },
     // where its secrets may be sent (engine/http.ts); empty: the host of base_url
     allowedHosts: {
       type: 'array',
@@ -166,7 +174,15 @@ export class IntegrationService {
     /** Told after every write (the status-check schedules follow the configuration). */
     private readonly onChange: () => void = () => {},
     private readonly audit: AuditRecorder = NO_AUDIT,
+    /** Its circuit breaker's state, shown in its answers (none when the runtime has no breakers). */
+    private readonly breakerOf: (id: string) => BreakerView | undefined = () => undefined,
   ) {}
+
+  /** `GET /api/integrations/:id/breaker`'s answer. */
+  async breaker(id: string): Promise<BreakerView | undefined> {
+    await this.get(id);
+    return this.breakerOf(id);
+  }
 
   /** `GET /api/integrations/:id`'s answer: the integration with its readiness. */
   async show(id: string): Promise<IntegrationView> {
@@ -207,6 +223,7 @@ export class IntegrationService {
       secrets: Object.fromEntries(Object.keys(secrets).map((name) => [name, { set: true as const }])),
       postbackUrl: this.postbackUrl(integration),
       readiness,
+      breaker: this.breakerOf(integration.id),
     };
   }
 
@@ -288,6 +305,7 @@ export class IntegrationService {
       settings: input.settings ?? current.settings,
       offers: input.offers ?? current.offers,
       rateLimit: input.rateLimit ?? current.rateLimit,
+      concurrency: input.concurrency ?? current.concurrency,
       allowedHosts: input.allowedHosts ?? current.allowedHosts,
       secrets: { ...current.secrets },
       flows: { ...current.flows },
