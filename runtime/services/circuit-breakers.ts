@@ -92,13 +92,13 @@ export class CircuitBreakers {
   view(integrationId: string): BreakerView {
     const entry = this.entry(integrationId);
     const state = STATES[entry.policy.state] ?? 'open';
+    const openedAt = this.openedAt(integrationId);
     const view: BreakerView = {
       state,
-      since: new Date(entry.since).toISOString(),
+      since: new Date(openedAt ?? entry.since).toISOString(),
       consecutiveFailures: entry.counter.state,
       threshold: this.options.failures,
     };
-    const openedAt = this.openedAt(integrationId);
     if (state === 'open' && openedAt !== undefined) view.nextProbeAt = new Date(openedAt + this.options.halfOpenAfterMs).toISOString();
     return view;
   }

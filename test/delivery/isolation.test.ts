@@ -44,7 +44,7 @@ function sendFlow(id: string, timeoutMs: number) {
 }
 
 async function runtimeWithTwoTargets(
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; timeoutMs?: number } = {},
 ): Promise<{ t: TestRuntime; healthy: MockServer; slow: Awaited<ReturnType<typeof hangingTarget>> }> {
   const healthy = await startMockServer(accepting);
   const slow = await hangingTarget();
