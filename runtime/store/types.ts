@@ -8,6 +8,9 @@
  * What such a backend must keep, that SQLite gets from having one writer:
  * - `claimJobs`: `UPDATE … WHERE id IN (SELECT … ORDER BY run_at, id LIMIT n FOR UPDATE SKIP LOCKED)
  *   RETURNING *`, so two instances never take the same job;
+ * - `claimJobs` with `shares`: each lane's oldest due jobs up to its share (a `LATERAL` subquery per
+ *   integration with queued jobs, or `ROW_NUMBER() OVER (PARTITION BY lane ORDER BY run_at, id)`),
+ *   indexed so one lane's backlog costs the others nothing; `releaseJob` uncounts the attempt;
  * - the claim contract of `claimJobs` (owner and lease per claimed job, `renewLeases`,
  *   `requeueExpired`) with the same `worker` and `lease_until` columns, so an instance takes back
  *   only the jobs whose lease ran out, never the ones another live instance is running;
