@@ -144,3 +144,31 @@ describe('one hanging target beside a healthy one', () => {
     }
   });
 });
+
+describe('a hanging tracker', () => {
+  it("holds no more than the postbacks' share of the workers: leads are still delivered within 1 s", async () => {
+    const healthy = await startMockServer(accepting);
+    const t = await startRuntime({ workers: 8 });
+    cleanups.push(
+      () => healthy.stop(),
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
+    // closed before the runtime, so its hanging postbacks end and the runtime need not wait them out
+    const tracker = await hangingTarget();
+    await setUpDemoIntegration(t, healthy.url, tracker.url);
+    // 12 leads in wait: 12 postbacks that hang for the postback timeout (10 s)
+    for (let n = 0; n < 12; n++) await post(t, 'tea', n);
+    await expect.poll(() => tracker.received(), { timeout: 5000 }).toBe(2);
+
+    const waits: number[] = [];
+    for (let n = 0; n < 10; n++) {
+      const id = await post(t, 'tea', 100 + n);
+      waits.push(await msToWait(t, id, Date.now(), 1000));
+    }
+    expect(Math.max(...waits), `ms from 202 to wait: ${waits.join(', ')}`).toBeLessThan(1000);
+    // a quarter of 8 workers
+    expect(tracker.mostAtOnce()).toBe(2);
+    expect(tracker.received()).toBe(2);
+  });
+});
