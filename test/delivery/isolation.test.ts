@@ -113,9 +113,8 @@ describe('one hanging target beside a healthy one', () => {
     }
     expect(Math.max(...waits), `ms from 202 to wait: ${waits.join(', ')}`).toBeLessThan(1000);
     expect(healthy.received).toHaveLength(20);
-    // the hanging target was being tried all along, by its own few workers
-    expect(slow.received()).toBeGreaterThan(4);
-    expect(slow.mostAtOnce()).toBeLessThanOrEqual(4);
+    // meanwhile the hanging target held its own few workers, and no more
+    expect(slow.mostAtOnce()).toBe(4);
   });
 
   it("never runs more of one integration's deliveries at once than its concurrency", async () => {
