@@ -23,6 +23,27 @@ export interface IntegrationView extends Omit<Integration, 'secrets' | 'postback
   readiness: Readiness;
   /** Its deliveries failed for good and those waiting for a retry, counted now. */
   deliveries: DeliveryCounts;
+  /** Its circuit breaker, as this runtime process sees it (see {@link BreakerView}). */
+  breaker?: BreakerView;
+}
+
+/**
+ * An integration's circuit breaker: `closed` (deliveries go), `open` (transient failures in a row
+ * reached `threshold`: deliveries are held, queued and uncounted, until `nextProbeAt`), `half-open`
+ * (one probe delivery under way; its success closes the breaker, a failure opens it again).
+ * Also `GET /api/integrations/:id/breaker`.
+ * @example { state: 'open', since: '2026-12-01T12:00:00.000Z', consecutiveFailures: 5, threshold: 5, nextProbeAt: '2026-12-01T12:00:30.000Z' }
+ */
+export interface BreakerView {
+  state: 'closed' | 'open' | 'half-open';
+  /** When it entered this state (or, closed and never opened, when the runtime started watching it). */
+  since: string;
+  /** Transient failures in a row, up to now (0 after a success). */
+  consecutiveFailures: number;
+  /** How many in a row open it. */
+  threshold: number;
+  /** When open: when the next probe may go. */
+  nextProbeAt?: string;
 }
 
 /** What `POST /api/integrations/:id/postback-token/rotate` takes. */

@@ -21,6 +21,7 @@ import { FlowService } from './services/flows.ts';
 import { FlowRunner } from './services/runs.ts';
 import { IntakeService } from './services/intake.ts';
 import { DeliveryHandler } from './services/delivery.ts';
+import { CircuitBreakers, type BreakerOptions } from './services/circuit-breakers.ts';
 import { PostbackSender } from './services/postbacks-out.ts';
 import { InboundPostbacks } from './services/postback-in.ts';
 import { IntegrationService } from './services/integrations.ts';
@@ -62,8 +63,10 @@ export interface RuntimeOptions {
   dataDir: string;
   /** How targets reach this runtime, for the postback URLs shown. Set from the port when listening if omitted. */
   publicUrl?: string;
-  /** Jobs (deliveries, postbacks) handled at once. */
+  /** Jobs (deliveries, postbacks) handled at once, all integrations together (each also within its own `concurrency`). */
   workers?: number;
+  /** Each integration's circuit breaker: transient failures in a row that open it, and how long it stays open before a probe. */
+  breaker?: Partial<BreakerOptions>;
   retry?: Partial<RetryPolicy>;
   /** How often the queue looks for due jobs besides being woken. */
   pollMs?: number;
@@ -148,6 +151,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sources = new SourceService(config, audit);
   const intake = new IntakeService(config, store, runner, sources, wake);
   const inbound = new InboundPostbacks(config, runner);
+  const breakers = new CircuitBreakers(options.breaker, log);
   const integrations = new IntegrationService(
     config,
     () => publicUrl.value,
@@ -156,6 +160,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     refreshChecks,
     audit,
     (id) => store.deliveryCounts(id),
+    (id) => breakers.view(id),
   );
   checks = new StatusChecks(config, store, runner, registry, log);
   const offers = new OfferService(config, outbound, audit);
@@ -172,7 +177,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   } else if (admin) log.info('created the admin account "%s" with the password from LEADFLOW_ADMIN_PASSWORD', admin.name);
 
-  queue = new JobQueue(store, [new DeliveryHandler(store, runner), new PostbackSender(config, store, agent)], {
+  const delivery = new DeliveryHandler(store, runner, { breakers, integrations: () => config.listIntegrations() });
+  queue = new JobQueue(store, [delivery, new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,
     pollMs: options.pollMs ?? 500,
     leaseMs: options.leaseMs,

@@ -85,10 +85,27 @@ export interface Integration {
    */
   maxAgeHours?: number;
   /**
+   * How many of its deliveries run at once, at most (1 to {@link MAX_INTEGRATION_CONCURRENCY});
+   * unset: {@link DEFAULT_INTEGRATION_CONCURRENCY}. A slow target holds no more workers than this.
+   */
+  concurrency?: number;
+  /**
    * The hosts a request carrying one of `secrets` may go to: `host` (any port), `host:port` or
    * `*.domain`. Unset or empty: the host of the `base_url` setting (with its port, if it names one).
    */
   allowedHosts?: string[];
+}
+
+/** The deliveries of one integration that run at once when it sets no `concurrency`: few, so a hanging target holds few workers. */
+export const DEFAULT_INTEGRATION_CONCURRENCY = 4;
+export const MAX_INTEGRATION_CONCURRENCY = 64;
+
+/** How many of an integration's deliveries may run at once (see {@link Integration.concurrency}). */
+export function deliveryConcurrency(integration: Pick<Integration, 'concurrency'> | undefined): number {
+  const given = integration?.concurrency;
+  return given !== undefined && Number.isInteger(given) && given >= 1
+    ? Math.min(given, MAX_INTEGRATION_CONCURRENCY)
+    : DEFAULT_INTEGRATION_CONCURRENCY;
 }
 
 /**

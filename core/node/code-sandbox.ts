@@ -65,9 +65,11 @@ export type CodeOutcome =
 export interface CodeRunner {
   /**
    * `keys`: signing keys by name, never given to the script — `helpers.key(name)` is a placeholder
-   * only the hash helpers replace with the key.
+   * only the hash helpers replace with the key. `owner`: whose script it is (the integration's id,
+   * given by the runtime, not by the node), so one owner's slow scripts hold at most its share of
+   * the sandbox and the others' still run.
    */
-  run(script: string, globals: CodeGlobals, limits: CodeLimits, keys?: Record<string, string>): Promise<CodeOutcome>;
+  run(script: string, globals: CodeGlobals, limits: CodeLimits, keys?: Record<string, string>, owner?: string): Promise<CodeOutcome>;
 }
 
 /** The names a script's body is given, in order: `input`, `lead`, `offer`, `integration`, `helpers`. */

@@ -3,8 +3,13 @@
  * module (see `sandbox.ts` for a run itself). A worker not back shortly after a run's deadline (a
  * script stuck in one long native call, where QuickJS does not look at its interrupt handler) is
  * terminated and replaced, so a hostile script never blocks the runtime's event loop.
+ *
+ * The pool has a thread per core (at least 2), and one owner (an integration) runs scripts on at
+ * most its share of them ({@link ownerShare}: half, at least 1): its further scripts wait while
+ * other owners' scripts run, so one integration's looping scripts cannot stall everyone's.
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -28,7 +33,7 @@ export interface SandboxOptions {
    * cheaper by a message round trip, but a script stuck in one long native call blocks it.
    */
   mode?: 'threads' | 'inline';
-  /** Worker threads in the pool (default 2). */
+  /** Worker threads in the pool (default: one per core, at least 2). */
   threads?: number;
 }
 
@@ -46,7 +51,17 @@ export function createCodeRunner(options: SandboxOptions = {}): SandboxRunner {
       close: async () => {},
     };
   }
-  return new WorkerPool(Math.max(1, Math.floor(options.threads ?? 2)));
+  return new WorkerPool(Math.max(1, Math.floor(options.threads ?? Math.max(2, availableParallelism()))));
+}
+
+/** The most threads of a pool of `size` one owner's scripts run on at once: half, at least 1. */
+export function ownerShare(size: number): number {
+  return Math.max(1, Math.floor(size / 2));
+}
+
+/** The runner as one owner (an integration) uses it: every script it runs counts in that owner's share. */
+export function ownedBy(runner: CodeRunner, owner: string): CodeRunner {
+  return { run: (script, globals, limits, keys) => runner.run(script, globals, limits, keys, owner) };
 }
 
 let shared: SandboxRunner | undefined;
@@ -58,6 +73,7 @@ export function sharedCodeRunner(): SandboxRunner {
 
 interface Pending {
   job: SandboxJob;
+  owner?: string;
   resolve(outcome: CodeOutcome): void;
 }
 
@@ -99,15 +115,18 @@ class WorkerPool implements SandboxRunner {
   private readonly queue: Pending[] = [];
   private bootFailures = 0;
   private closed = false;
+  private readonly share: number;
 
-  constructor(private readonly size: number) {}
+  constructor(private readonly size: number) {
+    this.share = ownerShare(size);
+  }
 
-  run(script: string, globals: CodeGlobals, limits: CodeLimits, keys?: Record<string, string>): Promise<CodeOutcome> {
+  run(script: string, globals: CodeGlobals, limits: CodeLimits, keys?: Record<string, string>, owner?: string): Promise<CodeOutcome> {
     const job = toJob(script, globals, limits, keys);
     if (!('script' in job)) return Promise.resolve(failed(job));
     if (this.closed) return Promise.resolve(failed({ kind: 'sandbox', message: 'the sandbox is shut down' }));
     return new Promise((resolve) => {
-      this.queue.push({ job, resolve });
+      this.queue.push({ job, owner, resolve });
       this.pump();
     });
   }
@@ -118,15 +137,28 @@ class WorkerPool implements SandboxRunner {
     await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, { kind: 'sandbox', message: 'the sandbox is shut down' })));
   }
 
+  /** Whether a waiting script may start now: its owner runs fewer than its share. */
+  private mayStart(pending: Pending): boolean {
+    if (pending.owner === undefined) return true;
+    let running = 0;
+    for (const slot of this.slots) if (slot.state === 'busy' && slot.current?.owner === pending.owner) running++;
+    return running < this.share;
+  }
+
   private pump(): void {
-    while (this.queue.length > 0) {
+    for (;;) {
+      // the oldest script whose owner is under its share: the others wait, in order
+      const next = this.queue.findIndex((pending) => this.mayStart(pending));
+      if (next < 0) return;
       const idle = this.slots.find((slot) => slot.state === 'idle');
       if (idle) {
-        this.dispatch(idle, this.queue.shift() as Pending);
+        const [pending] = this.queue.splice(next, 1);
+        this.dispatch(idle, pending);
         continue;
       }
       const starting = this.slots.filter((slot) => slot.state === 'starting').length;
-      if (starting < this.queue.length && this.slots.length < this.size) {
+      const startable = this.queue.filter((pending) => this.mayStart(pending)).length;
+      if (starting < startable && this.slots.length < this.size) {
         this.spawn();
         continue;
       }

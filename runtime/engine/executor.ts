@@ -31,7 +31,7 @@ import { allowedHostsOf, createHttpClient, SecretHostRefused, secretHostGuard } 
 import { outboundRefusalOf } from './outbound-policy.ts';
 import { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
-import { sharedCodeRunner } from './code-sandbox-pool.ts';
+import { ownedBy, sharedCodeRunner } from './code-sandbox-pool.ts';
 import { REDACTED, Redactor } from './redact.ts';
 import { capExecution } from './record-caps.ts';
 import { TokenCache } from './token-cache.ts';
@@ -388,7 +388,7 @@ export class Executor {
             guard,
           ),
           hash: hasher,
-          code: this.options.code ?? sharedCodeRunner(),
+          code: ownedBy(this.options.code ?? sharedCodeRunner(), request.integration.id),
           leads: services.leads,
           postbacks: services.postbacks,
           respond: sinks.respond,

@@ -1,7 +1,7 @@
 /**
  * Integrations (secrets write-only): `/api/integrations`, `/api/integrations/:id`,
  * `POST /api/integrations/:id/postback-token/rotate`, and `POST /api/integrations/:id/pause` /
- * `resume` (its deliveries wait, or go again).
+ * `resume` (its deliveries wait, or go again), `GET /api/integrations/:id/breaker` (its circuit breaker).
  */
 import { Router } from 'express';
 import type { IntegrationService } from '../services/integrations.ts';
@@ -17,6 +17,9 @@ export function integrationRoutes(integrations: IntegrationService): Router {
   });
   router.get('/api/integrations/:id', async (req, res) => {
     res.json(await integrations.show(req.params.id));
+  });
+  router.get('/api/integrations/:id/breaker', async (req, res) => {
+    res.json(await integrations.breaker(req.params.id));
   });
   router.patch('/api/integrations/:id', async (req, res) => {
     res.json(await integrations.update(req.params.id, req.body));

@@ -12,12 +12,18 @@
  * defaults otherwise, core/domain/delivery.ts): a transient failure past either is `failed` for
  * good with its last error, the lead stays `new`, flagged as a failed delivery until resent. A run
  * that comes to no verdict is a failure its execution records (the verdict rule, `leadNewVerdict`).
+ *
+ * Isolation: no more of an integration's deliveries run at once than its `concurrency`, and each
+ * runs under the integration's circuit breaker (circuit-breakers.ts): while it is open the
+ * deliveries are held as above, and one goes through as a probe when it is due.
  */
 import type { HeldJobs, Job, LeadStore } from '../store/types.ts';
-import type { FlowEvent } from '../../core/domain/config.ts';
+import type { Lead } from '../../core/domain/lead.ts';
+import { DEFAULT_INTEGRATION_CONCURRENCY, deliveryConcurrency, type FlowEvent, type Integration } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { deliveryLimits, outOfRetries } from '../../core/domain/delivery.ts';
-import type { JobHandler, JobOutcome } from './queue.ts';
+import type { IntegrationLimits, JobHandler, JobOutcome } from './queue.ts';
+import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { FlowRunner } from './runs.ts';
 
 export class DeliveryHandler implements JobHandler {
@@ -28,11 +34,21 @@ export class DeliveryHandler implements JobHandler {
   constructor(
     private readonly store: LeadStore,
     private readonly runner: FlowRunner,
+    private readonly isolation?: { breakers: CircuitBreakers; integrations: () => Promise<Integration[]> },
   ) {}
 
   async held(): Promise<HeldJobs[]> {
-    const ids = await this.runner.heldIntegrations();
-    return ids.map((integrationId) => ({ integrationId, kinds: this.kinds }));
+    const ids = new Set(await this.runner.heldIntegrations());
+    for (const id of this.isolation?.breakers.held() ?? []) ids.add(id);
+    return [...ids].map((integrationId) => ({ integrationId, kinds: this.kinds }));
+  }
+
+  async limits(): Promise<IntegrationLimits> {
+    const integrations: Record<string, number> = {};
+    for (const integration of (await this.isolation?.integrations()) ?? []) integrations[integration.id] = deliveryConcurrency(integration);
+    // a breaker due for a probe lets one delivery through, and holds the rest until it answers
+    for (const id of this.isolation?.breakers.probing() ?? []) integrations[id] = 1;
+    return { integrations, otherwise: DEFAULT_INTEGRATION_CONCURRENCY };
   }
 
   async handle(job: Job): Promise<JobOutcome> {
@@ -40,6 +56,13 @@ export class DeliveryHandler implements JobHandler {
     if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
     // a lead already sent (a job queued twice, a manual redelivery after success) is not sent again
     if (job.kind === 'lead.new' && lead.stage !== 'new') return { state: 'done' };
+    const breakers = this.isolation?.breakers;
+    if (!breakers) return this.deliver(job, lead);
+    const outcome = await breakers.run(lead.integration, () => this.deliver(job, lead));
+    return outcome === 'open' ? { state: 'release' } : outcome;
+  }
+
+  private async deliver(job: Job, lead: Lead): Promise<JobOutcome> {
     let result;
     try {
       result = await this.runner.runForLead(job.kind as FlowEvent, lead);

@@ -11,13 +11,20 @@
 import { randomBytes } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore, DeliveryCounts } from '../store/types.ts';
-import { FLOW_EVENTS, type FlowEvent, type Integration, type Offer, type PostbackSignature } from '../../core/domain/config.ts';
+import {
+  FLOW_EVENTS,
+  MAX_INTEGRATION_CONCURRENCY,
+  type FlowEvent,
+  type Integration,
+  type Offer,
+  type PostbackSignature,
+} from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
-import type { IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
+import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
 import { cidrProblem } from './postback-in.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import { secretHostGaps } from '../engine/http.ts';
@@ -61,6 +68,7 @@ const checkBody = ajv.compile({
       minimum: DELIVERY_LIMIT_BOUNDS.maxAgeHours.min,
       maximum: DELIVERY_LIMIT_BOUNDS.maxAgeHours.max,
     },
+    concurrency: { type: 'integer', minimum: 1, maximum: MAX_INTEGRATION_CONCURRENCY },
     // where its secrets may be sent (engine/http.ts); empty: the host of base_url
     allowedHosts: {
       type: 'array',
@@ -184,7 +192,15 @@ export class IntegrationService {
     private readonly audit: AuditRecorder = NO_AUDIT,
     /** Its failed deliveries and retries waiting (the lead store's indexed count). */
     private readonly deliveryCounts: (id: string) => Promise<DeliveryCounts> = async () => ({ failed: 0, retrying: 0 }),
+    /** Its circuit breaker's state, shown in its answers (none when the runtime has no breakers). */
+    private readonly breakerOf: (id: string) => BreakerView | undefined = () => undefined,
   ) {}
+
+  /** `GET /api/integrations/:id/breaker`'s answer. */
+  async breaker(id: string): Promise<BreakerView | undefined> {
+    await this.get(id);
+    return this.breakerOf(id);
+  }
 
   /** `GET /api/integrations/:id`'s answer: the integration with its readiness. */
   async show(id: string): Promise<IntegrationView> {
@@ -227,6 +243,7 @@ export class IntegrationService {
       postbackUrl: this.postbackUrl(integration),
       readiness,
       deliveries,
+      breaker: this.breakerOf(integration.id),
     };
   }
 
@@ -308,6 +325,7 @@ export class IntegrationService {
       settings: input.settings ?? current.settings,
       offers: input.offers ?? current.offers,
       rateLimit: input.rateLimit ?? current.rateLimit,
+      concurrency: input.concurrency ?? current.concurrency,
       allowedHosts: input.allowedHosts ?? current.allowedHosts,
       maxAttempts: input.maxAttempts === null ? undefined : (input.maxAttempts ?? current.maxAttempts),
       maxAgeHours: input.maxAgeHours === null ? undefined : (input.maxAgeHours ?? current.maxAgeHours),

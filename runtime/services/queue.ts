@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { HeldJobs, Job, JobKind, LeadStore } from '../store/types.ts';
+import type { ClaimShares, HeldJobs, Job, JobKind, LeadStore } from '../store/types.ts';
 
 /** What handling a job came to; a `payload` replaces the job's (an attempt log, say). */
 export type JobOutcome = (
@@ -15,6 +15,8 @@ export type JobOutcome = (
   /** `retryAfterMs`: the target asked not to be tried again sooner (see {@link retryDelay}). */
   | { state: 'retry'; error: string; retryAfterMs?: number }
   | { state: 'failed'; error: string }
+  /** Not run after all (its integration's circuit breaker is open): given back to the queue, the attempt uncounted. */
+  | { state: 'release' }
 ) & {
   payload?: Record<string, unknown>;
 };
@@ -33,6 +35,18 @@ export interface JobHandler {
    * jobs whose handler threw.
    */
   decidesAttempts?: boolean;
+  /**
+   * How many jobs of each integration it may run at once (its deliveries' concurrency, 1 for an
+   * integration whose breaker lets one probe through): asked before every claim, so that the claim
+   * takes no more of one integration's jobs than it may still start (see {@link ClaimShares}).
+   */
+  limits?(): Promise<IntegrationLimits>;
+}
+
+/** Per integration id the most of its jobs running at once; `otherwise` for an integration not named. */
+export interface IntegrationLimits {
+  integrations: Record<string, number>;
+  otherwise: number;
 }
 
 export interface RetryPolicy {
@@ -88,7 +102,16 @@ export interface QueueOptions {
   worker?: string;
   /** Defaults to {@link DEFAULT_LEASE_MS}; the heartbeat renews every third of it. */
   leaseMs?: number;
+  /**
+   * The most outgoing postbacks running at once, all trackers together, so slow trackers never
+   * take the workers deliveries need. Defaults to a quarter of `concurrency` (at least 1).
+   */
+  postbackShare?: number;
 }
+
+/** The lane a job counts in (see {@link ClaimShares}): its integration's deliveries, or every postback. */
+const POSTBACKS = ' postbacks';
+const laneOf = (job: Job): string => (job.kind === 'postback.out' ? POSTBACKS : (job.integrationId ?? ''));
 
 export class JobQueue {
   private running = 0;
@@ -103,6 +126,8 @@ export class JobQueue {
   private readonly byKind = new Map<JobKind, JobHandler>();
   /** The ids of the jobs this worker is running, whose leases the heartbeat renews. */
   private readonly inHand = new Set<number>();
+  /** How many jobs of each lane this worker is running. */
+  private readonly byLane = new Map<string, number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   readonly worker: string;
   readonly leaseMs: number;
@@ -170,7 +195,8 @@ export class JobQueue {
         const free = this.options.concurrency - this.running;
         if (free <= 0) break;
         const held = await this.held();
-        const jobs = await this.store.claimJobs(this.kinds, free, new Date(), held, { worker: this.worker, leaseMs: this.leaseMs });
+        const shares = await this.shares();
+        const jobs = await this.store.claimJobs(this.kinds, free, new Date(), held, { worker: this.worker, leaseMs: this.leaseMs }, shares);
         for (const job of jobs) this.launch(job);
         if (jobs.length === free) this.again = true;
       } while (this.again && !this.stopped);
@@ -188,10 +214,34 @@ export class JobQueue {
     return held.flat();
   }
 
+  /** What each lane may still start: its limit less what it runs now. */
+  private async shares(): Promise<ClaimShares> {
+    const handlers = new Set(this.byKind.values());
+    const limits = await Promise.all([...handlers].map((handler) => handler.limits?.()));
+    const integrations: Record<string, number> = {};
+    let deliveries = this.options.concurrency;
+    for (const limit of limits) {
+      if (!limit) continue;
+      deliveries = limit.otherwise;
+      Object.assign(integrations, limit.integrations);
+    }
+    let postbacks = this.options.postbackShare ?? Math.max(1, Math.floor(this.options.concurrency / 4));
+    for (const [lane, running] of this.byLane) {
+      if (lane === POSTBACKS) postbacks = Math.max(0, postbacks - running);
+      else integrations[lane] = Math.max(0, (integrations[lane] ?? deliveries) - running);
+    }
+    return { integrations, deliveries, postbacks };
+  }
+
   private launch(job: Job): void {
     this.running++;
     this.inHand.add(job.id);
+    const lane = laneOf(job);
+    this.byLane.set(lane, (this.byLane.get(lane) ?? 0) + 1);
     const task = this.process(job).finally(() => {
+      const left = (this.byLane.get(lane) ?? 1) - 1;
+      if (left > 0) this.byLane.set(lane, left);
+      else this.byLane.delete(lane);
       this.inHand.delete(job.id);
       this.running--;
       this.active.delete(task);
@@ -213,7 +263,8 @@ export class JobQueue {
       this.options.log.error({ err: error, job: job.id }, 'job handler failed');
     }
     try {
-      if (outcome.state === 'done') await this.store.completeJob(job.id, outcome.payload);
+      if (outcome.state === 'release') await this.store.releaseJob(job.id);
+      else if (outcome.state === 'done') await this.store.completeJob(job.id, outcome.payload);
       else if (outcome.state === 'failed' || ((threw || !handler?.decidesAttempts) && job.attempts >= this.options.retry.maxAttempts))
         await this.store.failJob(job.id, outcome.error, undefined, outcome.payload);
       else

@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -168,6 +168,12 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS jobs_integration_state ON jobs (integration_id, state, kind, attempts);
   `,
+  // 10 → 11: a claim by shares reads each lane's oldest due jobs (see LeadStore.claimJobs): one
+  // integration's, or every postback, without walking the other lanes' backlog
+  `
+  CREATE INDEX IF NOT EXISTS jobs_lane_integration ON jobs (state, integration_id, run_at, id);
+  CREATE INDEX IF NOT EXISTS jobs_lane_kind ON jobs (state, kind, run_at, id);
+  `,
 ];
 
 /** Brings a file up to {@link SCHEMA_VERSION}; refuses a file a newer runtime wrote. */
@@ -229,6 +235,39 @@ export function prepare(db: SqliteDatabase) {
          ORDER BY run_at, id
          LIMIT @limit)
        RETURNING *`,
+    ),
+    // a claim by shares: the due ids of each lane, oldest first, then one update over the ones chosen
+    dueOfIntegration: db.prepare(
+      `SELECT id, run_at FROM jobs
+       WHERE state = 'queued' AND integration_id IS @integration AND run_at <= @now
+         AND kind IN (SELECT value FROM json_each(@kinds)) AND kind NOT IN (SELECT value FROM json_each(@held))
+       ORDER BY run_at, id LIMIT @limit`,
+    ),
+    duePostbacks: db.prepare(
+      `SELECT id, run_at FROM jobs
+       WHERE state = 'queued' AND kind = 'postback.out' AND run_at <= @now
+         AND coalesce(integration_id, '') || ' postback.out' NOT IN (SELECT value FROM json_each(@held))
+       ORDER BY run_at, id LIMIT @limit`,
+    ),
+    // the integrations with queued jobs, one index seek each (a skip scan), however long their queues
+    queuedLanes: db.prepare(
+      `WITH RECURSIVE lanes(id) AS (
+         SELECT (SELECT min(integration_id) FROM jobs WHERE state = 'queued')
+         UNION ALL
+         SELECT (SELECT min(integration_id) FROM jobs WHERE state = 'queued' AND integration_id > lanes.id) FROM lanes WHERE id IS NOT NULL)
+       SELECT id FROM lanes WHERE id IS NOT NULL`,
+    ),
+    // the ids were read as queued in this same transaction; a state test here would lead the planner off the primary key
+    claimIds: db.prepare(
+      `UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = @worker, lease_until = @lease_until,
+         updated_at = @updated_at
+       WHERE id IN (SELECT value FROM json_each(@ids))
+       RETURNING *`,
+    ),
+    releaseJob: db.prepare(
+      `UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), worker = NULL, lease_until = NULL,
+         run_at = coalesce(@run_at, run_at), updated_at = @updated_at
+       WHERE id = @id AND state = 'running'`,
     ),
     completeJob: db.prepare(
       `UPDATE jobs SET state = 'done', worker = NULL, lease_until = NULL, payload = coalesce(@payload, payload), updated_at = @updated_at WHERE id = @id`,

@@ -15,6 +15,7 @@ import type {
   AuditQuery,
   AuditStore,
   DuplicateCheck,
+  ClaimShares,
   Execution,
   ExecutionPrune,
   HeldJobs,
@@ -80,7 +81,14 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     duplicates: DuplicateCheck | undefined,
   ) => InsertOnceResult;
   private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
-  private readonly claimJobsTx: (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim) => Job[];
+  private readonly claimJobsTx: (
+    kinds: JobKind[],
+    limit: number,
+    now: Date,
+    held: readonly HeldJobs[],
+    claim: JobClaim,
+    shares: ClaimShares | undefined,
+  ) => Job[];
   /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
   private batch: WriteBatch | undefined;
 
@@ -183,20 +191,72 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       return lead;
     });
 
-    this.claimJobsTx = this.db.transaction((kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim) => {
-      const rows = this.sql.claimJobs.all({
-        worker: claim.worker,
-        lease_until: new Date(now.getTime() + claim.leaseMs).toISOString(),
-        kinds: JSON.stringify(kinds),
+    this.claimJobsTx = this.db.transaction(
+      (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim, shares: ClaimShares | undefined) => {
+        const lease = {
+          worker: claim.worker,
+          lease_until: new Date(now.getTime() + claim.leaseMs).toISOString(),
+          updated_at: new Date().toISOString(),
+        };
         // "integration kind" pairs (an id has no space, the ID pattern says so)
-        held: JSON.stringify(held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`))),
-        now: now.toISOString(),
-        limit,
-        updated_at: new Date().toISOString(),
-      }) as JobRow[];
-      // RETURNING gives no order guarantee; callers get the queue order.
-      return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
-    });
+        const heldPairs = held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`));
+        const rows = shares
+          ? (this.sql.claimIds.all({
+              ...lease,
+              ids: JSON.stringify(this.dueByShares(kinds, limit, now, held, shares, heldPairs)),
+            }) as JobRow[])
+          : (this.sql.claimJobs.all({
+              ...lease,
+              kinds: JSON.stringify(kinds),
+              held: JSON.stringify(heldPairs),
+              now: now.toISOString(),
+              limit,
+            }) as JobRow[]);
+        // RETURNING gives no order guarantee; callers get the queue order.
+        return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
+      },
+    );
+  }
+
+  /**
+   * The ids a claim by shares takes: each lane's oldest due jobs up to its share (one indexed read
+   * per lane, so a lane's backlog costs the others nothing), then the oldest of those up to `limit`.
+   */
+  private dueByShares(
+    kinds: JobKind[],
+    limit: number,
+    now: Date,
+    held: readonly HeldJobs[],
+    shares: ClaimShares,
+    heldPairs: string[],
+  ): number[] {
+    const at = now.toISOString();
+    const deliveryKinds = kinds.filter((kind) => kind !== 'postback.out');
+    const due: { id: number; run_at: string }[] = [];
+    if (deliveryKinds.length > 0) {
+      const kindsJson = JSON.stringify(deliveryKinds);
+      const lanes = (this.sql.queuedLanes.pluck().all() as (string | null)[]).concat([null]);
+      for (const integration of lanes) {
+        const share = integration === null ? shares.deliveries : (shares.integrations[integration] ?? shares.deliveries);
+        if (share <= 0) continue;
+        const heldKinds = held.filter((h) => h.integrationId === integration).flatMap((h) => h.kinds);
+        if (deliveryKinds.every((kind) => heldKinds.includes(kind))) continue;
+        const rows = this.sql.dueOfIntegration.all({
+          integration,
+          now: at,
+          kinds: kindsJson,
+          held: JSON.stringify(heldKinds),
+          limit: Math.min(share, limit),
+        });
+        due.push(...(rows as typeof due));
+      }
+    }
+    if (kinds.includes('postback.out') && shares.postbacks > 0) {
+      const rows = this.sql.duePostbacks.all({ now: at, held: JSON.stringify(heldPairs), limit: Math.min(shares.postbacks, limit) });
+      due.push(...(rows as typeof due));
+    }
+    due.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id));
+    return due.slice(0, limit).map((row) => row.id);
   }
 
   /**
@@ -274,9 +334,16 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     now: Date,
     held: readonly HeldJobs[] = [],
     claim: JobClaim = DEFAULT_CLAIM,
+    shares?: ClaimShares,
   ): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
-    return this.write(() => this.claimJobsTx(kinds, limit, now, held, claim));
+    return this.write(() => this.claimJobsTx(kinds, limit, now, held, claim, shares));
+  }
+
+  async releaseJob(id: number, runAt?: Date): Promise<void> {
+    await this.write(() =>
+      this.sql.releaseJob.run({ id, run_at: runAt ? runAt.toISOString() : null, updated_at: new Date().toISOString() }),
+    );
   }
 
   async renewLeases(worker: string, ids: readonly number[], until: Date): Promise<number> {

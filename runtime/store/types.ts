@@ -8,6 +8,9 @@
  * What such a backend must keep, that SQLite gets from having one writer:
  * - `claimJobs`: `UPDATE … WHERE id IN (SELECT … ORDER BY run_at, id LIMIT n FOR UPDATE SKIP LOCKED)
  *   RETURNING *`, so two instances never take the same job;
+ * - `claimJobs` with `shares`: each lane's oldest due jobs up to its share (a `LATERAL` subquery per
+ *   integration with queued jobs, or `ROW_NUMBER() OVER (PARTITION BY lane ORDER BY run_at, id)`),
+ *   indexed so one lane's backlog costs the others nothing; `releaseJob` uncounts the attempt;
  * - the claim contract of `claimJobs` (owner and lease per claimed job, `renewLeases`,
  *   `requeueExpired`) with the same `worker` and `lease_until` columns, so an instance takes back
  *   only the jobs whose lease ran out, never the ones another live instance is running;
@@ -232,6 +235,22 @@ export interface JobClaim {
   leaseMs: number;
 }
 
+/**
+ * The most jobs of each lane a claim may take, so that one slow lane never takes the workers another
+ * lane's due jobs could use. A lane is one integration's deliveries (its jobs of every kind but
+ * `postback.out`), or the outgoing postbacks of every integration together. The queue passes what
+ * each lane may still start (its limit less what it runs now): 0 takes none of that lane.
+ * @example { integrations: { crm: 1, slow: 0 }, deliveries: 4, postbacks: 8 } // crm one more, slow none, any other up to 4
+ */
+export interface ClaimShares {
+  /** Per integration id: the most of its deliveries the claim takes. */
+  integrations: Readonly<Record<string, number>>;
+  /** The most deliveries of an integration not named in `integrations`. */
+  deliveries: number;
+  /** The most `postback.out` jobs, whichever integration they belong to. */
+  postbacks: number;
+}
+
 /** The claim of callers that give none: one process alone on its store. */
 export const DEFAULT_CLAIM: JobClaim = { worker: 'local', leaseMs: 60_000 };
 
@@ -308,8 +327,20 @@ export interface LeadStore {
    * - a job whose lease ran out (`lease_until <= now`) goes back to the queue only through
    *   {@link requeueExpired}, and is claimed again like any queued job, its attempt counted again;
    * - `completeJob` and `failJob` release the claim: owner and lease cleared.
+   *
+   * With `shares`, no lane takes more than its share ({@link ClaimShares}): the due jobs are ranked
+   * within their lane (`ROW_NUMBER() OVER (PARTITION BY lane ORDER BY run_at, id)`), those ranked
+   * past the lane's share are skipped, and the rest are taken oldest first up to `limit`, so the
+   * jobs of one lane queued first never hide another lane's. Without `shares`, any lane takes any number.
    */
-  claimJobs(kinds: JobKind[], limit: number, now: Date, held?: readonly HeldJobs[], claim?: JobClaim): Promise<Job[]>;
+  claimJobs(kinds: JobKind[], limit: number, now: Date, held?: readonly HeldJobs[], claim?: JobClaim, shares?: ClaimShares): Promise<Job[]>;
+  /**
+   * Gives back a job this process claimed but did not run (its integration's circuit breaker
+   * opened meanwhile): queued again as it was before the claim, the claim's attempt not counted,
+   * owner and lease cleared, due again at `runAt` (as it was, when omitted). A job no longer
+   * running is left alone.
+   */
+  releaseJob(id: number, runAt?: Date): Promise<void>;
   /**
    * Extends to `until` the leases of those of `ids` that are still running and still `worker`'s
    * (the queue's heartbeat); a job someone else took back meanwhile is left alone. Resolves with

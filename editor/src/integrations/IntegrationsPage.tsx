@@ -23,6 +23,7 @@ import { notify } from '../app/notices.ts';
 import { FromTemplateDialog } from './FromTemplate.tsx';
 import { AllowedHostsSection, PostbackUrlSection } from './IntegrationSecurity.tsx';
 import { ReadinessChecklist } from './Readiness.tsx';
+import { DeliveryHealth } from './DeliveryHealth.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
   const [creating, setCreating] = useState(false);
@@ -260,6 +261,7 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
           {switching ? 'switching…' : integration.enabled ? 'On' : 'Off'}
         </label>
       </div>
+      <DeliveryHealth integration={integration} patch={patch} />
       <ReadinessChecklist integrationId={integration.id} offers={offers} refused={refused} patch={patch} />
 
       <section className="lf-box">

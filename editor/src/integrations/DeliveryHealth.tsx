@@ -1,0 +1,70 @@
+/**
+ * One line under an integration's title: how many of its deliveries run at once (editable), and its
+ * circuit breaker — closed, or open with when the next probe goes, or half-open while one does.
+ */
+import { useState } from 'react';
+import { DEFAULT_INTEGRATION_CONCURRENCY, MAX_INTEGRATION_CONCURRENCY, deliveryConcurrency } from '../../../core/domain/config.ts';
+import type { BreakerView, IntegrationPatch, IntegrationView } from '../api/client.ts';
+
+const time = (iso: string) => new Date(iso).toLocaleTimeString();
+
+function breakerText(breaker: BreakerView): string {
+  if (breaker.state === 'closed') {
+    return breaker.consecutiveFailures > 0
+      ? `target answering (${breaker.consecutiveFailures} of ${breaker.threshold} failures in a row)`
+      : 'target answering';
+  }
+  if (breaker.state === 'half-open') return 'one probe delivery under way; the others wait';
+  const next = breaker.nextProbeAt ? `, next probe at ${time(breaker.nextProbeAt)}` : '';
+  return `deliveries held since ${time(breaker.since)} after ${breaker.consecutiveFailures} failures in a row${next}`;
+}
+
+const PILL = { closed: 'lf-pill--ok', 'half-open': 'lf-pill--warn', open: 'lf-pill--error' } as const;
+
+export function DeliveryHealth({
+  integration,
+  patch,
+}: {
+  integration: IntegrationView;
+  patch: (body: IntegrationPatch, done?: string) => Promise<boolean>;
+}) {
+  const current = deliveryConcurrency(integration);
+  // what is being typed, until it is saved or refused; otherwise the stored value
+  const [draft, setDraft] = useState<string | undefined>();
+  const concurrency = draft ?? String(current);
+  const save = () => {
+    const value = Number(concurrency);
+    if (draft === undefined || value === current) return setDraft(undefined);
+    void patch({ concurrency: value }, `Up to ${value} deliveries at once`).then(() => setDraft(undefined));
+  };
+  const { breaker } = integration;
+  return (
+    <p className="lf-muted" data-testid="delivery-health">
+      <label
+        title={`How many of its deliveries run at once (default ${DEFAULT_INTEGRATION_CONCURRENCY}), so a slow target holds few workers`}
+      >
+        Deliveries at once{' '}
+        <input
+          className="lf-input lf-input--small"
+          type="number"
+          min={1}
+          max={MAX_INTEGRATION_CONCURRENCY}
+          value={concurrency}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={save}
+          aria-label="Deliveries at once"
+          style={{ width: '5em' }}
+        />
+      </label>
+      {breaker && (
+        <>
+          {' · '}
+          <span className={`lf-pill ${PILL[breaker.state]}`} data-testid="breaker-state" title="Circuit breaker">
+            breaker {breaker.state}
+          </span>{' '}
+          {breakerText(breaker)}
+        </>
+      )}
+    </p>
+  );
+}
