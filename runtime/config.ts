@@ -15,6 +15,7 @@
  * | `LEADFLOW_SECRET_KEY` | a key file `secret.key` in the data folder | the key integration secrets are sealed with in `config.json`: 32 bytes as base64 or hex |
  * | `LEADFLOW_ADMIN_PASSWORD` | (generated) | the first admin's password on a data folder with no user yet; without it one is generated and printed once to the console |
  * | `LEADFLOW_TRUST_PROXY` | off | Express' `trust proxy`: `true` (trust every hop), a number of hops, or addresses/`loopback`; set it when a TLS proxy sits in front, so cookies get `Secure` and addresses are the client's |
+ * | `LEADFLOW_SHUTDOWN_GRACE_MS` | 10000 | on SIGTERM/SIGINT, how long running deliveries may finish before they are aborted and their jobs put back in the queue |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
@@ -42,6 +43,8 @@ export interface RuntimeConfig {
   adminPassword: string | undefined;
   /** Express' `trust proxy` setting. */
   trustProxy: boolean | number | string;
+  /** How long a shutdown lets running deliveries finish (ms). */
+  shutdownGraceMs: number;
 }
 
 /** `LEADFLOW_SECRET_KEY` parsed; throws, naming the variable, when it is not 32 bytes of base64 or hex. */
@@ -115,5 +118,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     secretKey: secretKeyFromEnv(env),
     adminPassword: env.LEADFLOW_ADMIN_PASSWORD || undefined,
     trustProxy: trustProxy(env.LEADFLOW_TRUST_PROXY),
+    shutdownGraceMs: integer('LEADFLOW_SHUTDOWN_GRACE_MS', env.LEADFLOW_SHUTDOWN_GRACE_MS, 10_000),
   };
 }

@@ -27,14 +27,14 @@ export class DeliveryHandler implements JobHandler {
     return ids.map((integrationId) => ({ integrationId, kinds: this.kinds }));
   }
 
-  async handle(job: Job): Promise<JobOutcome> {
+  async handle(job: Job, signal?: AbortSignal): Promise<JobOutcome> {
     const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);
     if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
     // a lead already sent (a job queued twice, a manual redelivery after success) is not sent again
     if (job.kind === 'lead.new' && lead.stage !== 'new') return { state: 'done' };
     let result;
     try {
-      result = await this.runner.runForLead(job.kind as FlowEvent, lead);
+      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal);
     } catch (error) {
       if (error instanceof DomainError) return { state: 'failed', error: error.message };
       throw error;

@@ -60,13 +60,13 @@ export class FlowRunner {
     return id ? this.flows.load(id) : undefined;
   }
 
-  /** Runs the integration's flow for a lead event. */
-  async runForLead(event: FlowEvent, lead: Lead): Promise<RunResult> {
+  /** Runs the integration's flow for a lead event; `signal` aborts it (see `RunRequest.signal`). */
+  async runForLead(event: FlowEvent, lead: Lead, signal?: AbortSignal): Promise<RunResult> {
     const integration = await this.integration(lead.integration);
     const flow = await this.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
     const offer = await this.config.getOffer(lead.offer);
-    return this.executor.run({ flow, event, integration, lead, offer, trigger: lead }, this.live(integration, lead, event));
+    return this.executor.run({ flow, event, integration, lead, offer, trigger: lead, signal }, this.live(integration, lead, event));
   }
 
   /** Runs an integration's postback flow for a call from its target. */

@@ -228,6 +228,12 @@ export function prepare(db: SqliteDatabase) {
       `UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, updated_at = @updated_at
        WHERE state = 'running' AND (lease_until IS NULL OR lease_until <= @now)`,
     ),
+    // min() of ISO times: the earlier one, so a released job keeps its place in the queue
+    releaseJobs: db.prepare(
+      `UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, attempts = max(attempts - 1, 0), run_at = min(run_at, @now),
+         updated_at = @updated_at
+       WHERE state = 'running' AND worker = @worker AND id IN (SELECT value FROM json_each(@ids))`,
+    ),
     renewLeases: db.prepare(
       `UPDATE jobs SET lease_until = @lease_until
        WHERE state = 'running' AND worker = @worker AND id IN (SELECT value FROM json_each(@ids))`,

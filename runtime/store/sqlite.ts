@@ -256,6 +256,12 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     return this.write(() => this.sql.renewLeases.run({ worker, ids: JSON.stringify(ids), lease_until: until.toISOString() }).changes);
   }
 
+  async releaseJobs(worker: string, ids: readonly number[], now = new Date()): Promise<number> {
+    if (ids.length === 0) return 0;
+    const at = now.toISOString();
+    return this.write(() => this.sql.releaseJobs.run({ worker, ids: JSON.stringify(ids), now: at, updated_at: at }).changes);
+  }
+
   async requeueExpired(now: Date): Promise<number> {
     return this.write(() => this.sql.requeueExpired.run({ now: now.toISOString(), updated_at: new Date().toISOString() }).changes);
   }

@@ -264,6 +264,16 @@ export interface LeadStore {
    * lease: left by a runtime older than leases), clearing owner and lease. Resolves with how many.
    */
   requeueExpired(now: Date): Promise<number>;
+  /**
+   * Gives back jobs `worker` took but will not finish (its process is shutting down and aborted
+   * them): each of `ids` still running and still `worker`'s goes back to `queued`, due at once (its
+   * `run_at` kept, or `now` if that is later), its aborted attempt not counted (`attempts` down by
+   * one), owner and lease cleared, `last_error` untouched — so another process takes it at once,
+   * without waiting out the lease. A job someone else took back meanwhile is left alone.
+   * Resolves with how many it released.
+   * @example await store.releaseJobs(queue.worker, [41, 42], new Date())
+   */
+  releaseJobs(worker: string, ids: readonly number[], now?: Date): Promise<number>;
   /** Marks a job done; a `payload` given replaces the job's (a postback keeps its attempt log there). */
   completeJob(id: number, payload?: Record<string, unknown>): Promise<void>;
   /** Records a failed attempt: back to `queued` at `retryAt`, or `failed` for good when it is undefined. */
