@@ -26,5 +26,6 @@ const runtime = await createRuntime({
   retry: { baseMs: 200, maxMs: 2_000 },
 });
 const url = await runtime.listen(settings.port, settings.host);
-log.info('leadflow on %s — data in %s', url, settings.dataDir);
+// on stdout whatever the log level: the test waits for this line
+process.stdout.write(`leadflow on ${url} — data in ${settings.dataDir}\n`);
 closeOnSignals(runtime, { graceMs: settings.shutdownGraceMs, log });
