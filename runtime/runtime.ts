@@ -194,7 +194,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const drain = new HttpDrain();
   const app = express();
   app.disable('x-powered-by');
-  // first of all: a request arriving while the runtime shuts down is refused before anything reads it
+  // ahead of every other middleware: a request arriving while the runtime shuts down is refused unread
   app.use(drain.middleware);
   app.set('query parser', 'extended');
   // first of all: an intake key in the URL never reaches anything that records URLs

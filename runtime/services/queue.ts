@@ -174,11 +174,6 @@ export class JobQueue {
     return this.releasedJobs;
   }
 
-  /** The signal handlers get: aborted once {@link stop}'s grace period is over. */
-  get signal(): AbortSignal {
-    return this.abort.signal;
-  }
-
   private async release(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     try {
