@@ -252,6 +252,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     async listen(port, host = '0.0.0.0') {
       server = app.listen(port, host);
+      drain.watch(server);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
       const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;

@@ -7,9 +7,11 @@
  * - a request arriving on a kept-alive connection after the close began is refused with a 503
  *   (`shutting_down`, `Retry-After: 1`, `Connection: close`): nothing of it is stored, and the
  *   caller knows to post again;
- * - connections going idle are closed as they do.
+ * - connections going idle are closed as they do, and so are those that never sent a request
+ *   (a client's or a proxy's connection opened ahead of use), which Node does not count as idle.
  */
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';
 
 /** How often idle connections are swept while the server drains. */
@@ -18,6 +20,17 @@ const IDLE_SWEEP_MS = 50;
 export class HttpDrain {
   private closing = false;
   private readonly inFlight = new Set<ServerResponse>();
+  /** Connections that have not sent a request yet. */
+  private readonly unused = new Set<Socket>();
+
+  /** Follows the server's connections; called once it listens. */
+  watch(server: Server): void {
+    server.on('connection', (socket: Socket) => {
+      this.unused.add(socket);
+      socket.once('close', () => this.unused.delete(socket));
+    });
+    server.on('request', (req) => this.unused.delete(req.socket));
+  }
 
   /** Mounted first of all: tracks the answers in flight, refuses requests once the close began. */
   readonly middleware: RequestHandler = (_req, res, next) => {
@@ -52,8 +65,12 @@ export class HttpDrain {
     this.closing = true;
     for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const closeIdle = () => {
+      server.closeIdleConnections();
+      for (const socket of this.unused) socket.destroy();
+    };
+    closeIdle();
+    const sweep = setInterval(closeIdle, IDLE_SWEEP_MS);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
     try {
