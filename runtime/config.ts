@@ -17,6 +17,7 @@
  * | `LEADFLOW_TRUST_PROXY` | off | Express' `trust proxy`: `true` (trust every hop), a number of hops, or addresses/`loopback`; set it when a TLS proxy sits in front, so cookies get `Secure` and addresses are the client's |
  * | `LEADFLOW_EXECUTION_RETENTION_DAYS` | 30 | execution log records older than this many days are pruned in the background; 0 keeps them whatever their age |
  * | `LEADFLOW_EXECUTION_RETENTION_PER_INTEGRATION` | (none) | each integration keeps at most its newest this many execution records |
+ * | `LEADFLOW_SHUTDOWN_GRACE_MS` | 10000 | on SIGTERM/SIGINT, how long running deliveries may finish before they are aborted and their jobs put back in the queue |
  * | `LOG_LEVEL` | info | pino's level |
  */
 import path from 'node:path';
@@ -46,6 +47,8 @@ export interface RuntimeConfig {
   trustProxy: boolean | number | string;
   /** The execution log's retention (see `services/execution-retention.ts`): days (0: no age limit) and a count per integration. */
   executionRetention: { days: number; perIntegration: number | undefined };
+  /** How long a shutdown lets running deliveries finish (ms). */
+  shutdownGraceMs: number;
 }
 
 /** `LEADFLOW_SECRET_KEY` parsed; throws, naming the variable, when it is not 32 bytes of base64 or hex. */
@@ -131,5 +134,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       days: integer('LEADFLOW_EXECUTION_RETENTION_DAYS', env.LEADFLOW_EXECUTION_RETENTION_DAYS, 30),
       perIntegration: optionalPositive('LEADFLOW_EXECUTION_RETENTION_PER_INTEGRATION', env.LEADFLOW_EXECUTION_RETENTION_PER_INTEGRATION),
     },
+    shutdownGraceMs: integer('LEADFLOW_SHUTDOWN_GRACE_MS', env.LEADFLOW_SHUTDOWN_GRACE_MS, 10_000),
   };
 }

@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { readConfig } from './config.ts';
 import { createRuntime } from './runtime.ts';
+import { closeOnSignals } from './shutdown.ts';
 import { DEMO_CREDENTIALS, DEMO_INTEGRATION, DEMO_SOURCE, seedDemo, seedDemoSource } from './seed.ts';
 import { startDemoCrm, type DemoCrm } from './sandboxes/demo-crm.ts';
 import { startSandboxTargets } from './sandboxes/index.ts';
@@ -22,6 +23,7 @@ const runtime = await createRuntime({
   adminPassword: settings.adminPassword,
   trustProxy: settings.trustProxy,
   executionRetention: settings.executionRetention,
+  shutdownGraceMs: settings.shutdownGraceMs,
 });
 if (!settings.allowPrivateTargets) {
   log.info('outbound policy: flows and postbacks reach public addresses only (LEADFLOW_ALLOW_PRIVATE_TARGETS=true allows private ones)');
@@ -80,15 +82,11 @@ log.info(
   url,
 );
 
-let closing = false;
-async function shutdown(signal: string) {
-  if (closing) return;
-  closing = true;
-  log.info('%s: stopping', signal);
-  await runtime.close();
-  await sandbox?.close();
-  for (const t of targets) await t.close();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+closeOnSignals(runtime, {
+  graceMs: settings.shutdownGraceMs,
+  log,
+  async after() {
+    await sandbox?.close();
+    for (const t of targets) await t.close();
+  },
+});

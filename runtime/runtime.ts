@@ -27,8 +27,9 @@ import { InboundPostbacks } from './services/postback-in.ts';
 import { IntegrationService } from './services/integrations.ts';
 import { OfferService } from './services/offers.ts';
 import { SourceService } from './services/sources.ts';
-import { DEFAULT_RETRY, JobQueue, type RetryPolicy } from './services/queue.ts';
+import { ABORT_SETTLE_MS, DEFAULT_RETRY, JobQueue, type RetryPolicy } from './services/queue.ts';
 import { DEFAULT_RETENTION, ExecutionRetention, type RetentionPolicy } from './services/execution-retention.ts';
+import { HttpDrain } from './http/draining.ts';
 import { StatusChecks } from './services/status-checks.ts';
 import { intakeKeyOutOfUrl, leadRoutes } from './http/leads.ts';
 import { sourceRoutes } from './http/sources.ts';
@@ -102,6 +103,23 @@ export interface RuntimeOptions {
    * 30 days and no count limit unless given; pruned from `listen` on, in batches.
    */
   executionRetention?: Partial<RetentionPolicy>;
+  /**
+   * How long {@link Runtime.close} lets running deliveries finish before it aborts them and puts
+   * their jobs back in the queue (`LEADFLOW_SHUTDOWN_GRACE_MS`); {@link DEFAULT_SHUTDOWN_GRACE_MS}
+   * unless given.
+   */
+  shutdownGraceMs?: number;
+}
+
+/** How long running deliveries may finish at shutdown, unless the options say otherwise. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** What {@link Runtime.close} came to. */
+export interface CloseReport {
+  /** Running jobs aborted after the grace period and put back in the queue. */
+  released: number;
+  /** Requests still unanswered when the grace period was over, whose connections were cut. */
+  unanswered: number;
 }
 
 export interface Runtime {
@@ -122,7 +140,15 @@ export interface Runtime {
   log: Logger;
   /** Starts the job queue and listens; resolves with the base URL. */
   listen(port: number, host?: string): Promise<string>;
-  close(): Promise<void>;
+  /**
+   * The graceful stop (what SIGTERM does): stops accepting connections and answers every request
+   * already received (a later one on a kept-alive connection gets a 503, `Connection: close`);
+   * claims no more jobs and lets the running ones finish for `graceMs`
+   * ({@link RuntimeOptions.shutdownGraceMs}), then aborts them — their requests cancelled, their
+   * executions recorded as `interrupted`, no stage moved — and puts their jobs back in the queue,
+   * due at once and the attempt not counted; then closes the store, every write committed.
+   */
+  close(options?: { graceMs?: number }): Promise<CloseReport>;
 }
 
 const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
@@ -187,9 +213,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   const retention = new ExecutionRetention(store, config, { ...DEFAULT_RETENTION, ...options.executionRetention }, log);
-
+  const drain = new HttpDrain();
   const app = express();
   app.disable('x-powered-by');
+  // ahead of every other middleware: a request arriving while the runtime shuts down is refused unread
+  app.use(drain.middleware);
   app.set('query parser', 'extended');
   // first of all: an intake key in the URL never reaches anything that records URLs
   app.use(intakeKeyOutOfUrl);
@@ -246,6 +274,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     async listen(port, host = '0.0.0.0') {
       server = app.listen(port, host);
+      drain.watch(server);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;
       const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;
@@ -255,16 +284,21 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await checks.refresh();
       return url;
     },
-    async close() {
-      if (server) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server?.close(() => resolve()));
-      }
-      await checks.stop();
-      await retention.stop();
-      await queue.stop();
-      await agent.close();
+    async close(given = {}) {
+      const graceMs = given.graceMs ?? options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+      // the intake and the queue wind down side by side: an answer in flight is not held up by a
+      // delivery, and the leads it stores stay queued for the next start
+      const [unanswered] = await Promise.all([
+        server ? drain.close(server, graceMs + ABORT_SETTLE_MS) : 0,
+        checks.stop(),
+        retention.stop(),
+        queue.stop({ graceMs }),
+      ]);
+      // the aborted requests are closing already; a socket still open is not waited for
+      await Promise.race([agent.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      await agent.destroy().catch(() => undefined);
       await store.close();
+      return { released: queue.releasedCount, unanswered };
     },
   };
 }

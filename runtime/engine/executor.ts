@@ -74,6 +74,26 @@ export interface RunRequest {
    * lead `new`, see core/domain/delivery.ts `leadNewVerdict`). Unset: the run's own error stands.
    */
   verdict?: (run: { error?: NodeError; exchanges: RunExchange[] }) => Promise<NodeError | undefined>;
+  /**
+   * Aborts the run (the runtime shutting down): the node running is cancelled — its HTTP requests
+   * too — no further node runs, and the run ends with the error {@link INTERRUPTED}, retryable.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * The error code of a run its {@link RunRequest.signal} aborted: the runtime stopped before the
+ * flow finished. Not the flow's failure, and not the target's: the delivery goes back to the queue.
+ */
+export const INTERRUPTED = 'interrupted';
+
+function interruption(nodeId?: string): NodeError {
+  return {
+    code: INTERRUPTED,
+    message: 'interrupted by shutdown: the runtime stopped before the flow finished, and the delivery was put back in the queue',
+    ...(nodeId !== undefined ? { nodeId } : {}),
+    retryable: true,
+  };
 }
 
 /** Capabilities the services layer gives a run; they know the lead the run is about. */
@@ -154,6 +174,7 @@ function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView 
 }
 
 class StepTimeout extends Error {}
+class RunInterrupted extends Error {}
 
 /**
  * Failures that no attempt can change: the request was refused before anything was sent (its
@@ -164,6 +185,7 @@ const REFUSALS = new Set(['outbound_refused', 'secret_not_allowed']);
 
 function asFailure(error: unknown): NodeFailure {
   if (error instanceof StepTimeout) return { code: 'node_timeout', message: error.message, retryable: true };
+  if (error instanceof RunInterrupted) return { code: INTERRUPTED, message: 'interrupted by shutdown', retryable: true };
   if (error instanceof SecretHostRefused) return { code: error.code, message: error.message, retryable: false };
   const refused = outboundRefusalOf(error);
   if (refused) return { code: refused.code, message: refused.message, retryable: false };
@@ -228,6 +250,10 @@ export class Executor {
         : { nodeId: flow.trigger.id, input: request.trigger, from: '$trigger' },
     ];
     while (stack.length > 0 && !flowError) {
+      if (request.signal?.aborted) {
+        flowError = interruption();
+        break;
+      }
       if (steps.length >= MAX_STEPS) {
         flowError = { code: 'too_many_steps', message: `the flow ran more than ${MAX_STEPS} steps`, retryable: false };
         break;
@@ -271,6 +297,16 @@ export class Executor {
       }
       steps.push(step.record);
       outputs[node.id] = step.output;
+      // whatever the node made of its cancelled request (a timeout exit, say) is not the target's
+      // answer: no branch runs on it, so nothing moves the lead (a node that finished is followed
+      // by the check at the top of the loop)
+      if (request.signal?.aborted && step.failure) {
+        step.record.state = 'error';
+        step.record.port = undefined;
+        step.record.error = { code: INTERRUPTED, message: interruption().message };
+        flowError = interruption(node.id);
+        break;
+      }
 
       let port = step.port;
       let output = step.output;
@@ -368,6 +404,7 @@ export class Executor {
       result = undefined;
       const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;
+      let stopRun: (() => void) | undefined;
       try {
         const params = renderParams(definition, node.params, { ...scope, input, item });
         const context: NodeContext = {
@@ -402,6 +439,16 @@ export class Executor {
             controller.abort();
             reject(new StepTimeout(`${definition.title} did not finish within ${timeoutMs} ms`));
           }, timeoutMs);
+          // the run aborted: the node's requests are cancelled, and a node that ignores its signal
+          // (a Code node's script) is not waited for
+          if (request.signal) {
+            stopRun = () => {
+              controller.abort();
+              reject(new RunInterrupted());
+            };
+            if (request.signal.aborted) stopRun();
+            else request.signal.addEventListener('abort', stopRun, { once: true });
+          }
         });
         result = await Promise.race([Promise.resolve(definition.execute(context)), deadline]);
         failure = result.failure;
@@ -409,8 +456,9 @@ export class Executor {
         failure = asFailure(error);
       } finally {
         clearTimeout(timer);
+        if (stopRun) request.signal?.removeEventListener('abort', stopRun);
       }
-      if (!failure || attempts >= attemptsAllowed || REFUSALS.has(failure.code)) break;
+      if (!failure || attempts >= attemptsAllowed || REFUSALS.has(failure.code) || request.signal?.aborted) break;
       const on = retry?.on ?? RETRY_ON;
       const kind =
         failure.code === 'timeout' || failure.code === 'node_timeout'

@@ -51,21 +51,21 @@ export class DeliveryHandler implements JobHandler {
     return { integrations, otherwise: DEFAULT_INTEGRATION_CONCURRENCY };
   }
 
-  async handle(job: Job): Promise<JobOutcome> {
+  async handle(job: Job, signal?: AbortSignal): Promise<JobOutcome> {
     const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);
     if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
     // a lead already sent (a job queued twice, a manual redelivery after success) is not sent again
     if (job.kind === 'lead.new' && lead.stage !== 'new') return { state: 'done' };
     const breakers = this.isolation?.breakers;
-    if (!breakers) return this.deliver(job, lead);
-    const outcome = await breakers.run(lead.integration, () => this.deliver(job, lead));
+    if (!breakers) return this.deliver(job, lead, signal);
+    const outcome = await breakers.run(lead.integration, () => this.deliver(job, lead, signal));
     return outcome === 'open' ? { state: 'release' } : outcome;
   }
 
-  private async deliver(job: Job, lead: Lead): Promise<JobOutcome> {
+  private async deliver(job: Job, lead: Lead, signal?: AbortSignal): Promise<JobOutcome> {
     let result;
     try {
-      result = await this.runner.runForLead(job.kind as FlowEvent, lead);
+      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal);
     } catch (error) {
       if (error instanceof DomainError) return { state: 'failed', error: error.message };
       throw error;

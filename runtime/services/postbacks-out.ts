@@ -82,7 +82,7 @@ export class PostbackSender implements JobHandler {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  async handle(job: Job): Promise<JobOutcome> {
+  async handle(job: Job, signal?: AbortSignal): Promise<JobOutcome> {
     const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);
     if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
     const payload = job.payload as {
@@ -109,7 +109,7 @@ export class PostbackSender implements JobHandler {
       const answer = await request(url, {
         method: payload.method ?? 'GET',
         dispatcher: this.agent,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: signal ? AbortSignal.any([AbortSignal.timeout(this.timeoutMs), signal]) : AbortSignal.timeout(this.timeoutMs),
       });
       await answer.body.dump();
       attempt.status = answer.statusCode;

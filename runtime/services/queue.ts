@@ -23,7 +23,12 @@ export type JobOutcome = (
 
 export interface JobHandler {
   kinds: JobKind[];
-  handle(job: Job): Promise<JobOutcome>;
+  /**
+   * Runs one job. `signal` aborts when the queue stops and its grace period is over: the handler
+   * cancels what it sends and returns soon; whatever it answers then (unless `done`), the job is
+   * released back to the queue ({@link LeadStore.releaseJobs}), not counted as an attempt.
+   */
+  handle(job: Job, signal?: AbortSignal): Promise<JobOutcome>;
   /**
    * The jobs of its kinds not to take for now (a paused or switched-off integration's deliveries):
    * asked before every claim, so they stay queued, untouched, and are taken once it answers otherwise.
@@ -82,6 +87,21 @@ export interface QueueLog {
   error(object: object, message: string): void;
 }
 
+/**
+ * After the grace period, how long aborted handlers get to return before their jobs are released
+ * anyway (a handler stuck past its signal would otherwise hold the shutdown).
+ */
+export const ABORT_SETTLE_MS = 2_000;
+
+/** How {@link JobQueue.stop} treats the jobs still running. */
+export interface StopOptions {
+  /**
+   * How long running jobs may go on; then they are aborted and released for another process.
+   * Omitted: they are waited for, however long they take.
+   */
+  graceMs?: number;
+}
+
 /** How long a claim lasts without a heartbeat: a stopped process's jobs come back after this. */
 export const DEFAULT_LEASE_MS = 30_000;
 
@@ -129,6 +149,11 @@ export class JobQueue {
   /** How many jobs of each lane this worker is running. */
   private readonly byLane = new Map<string, number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Aborts the running handlers once {@link stop}'s grace period is over. */
+  private readonly abort = new AbortController();
+  /** The jobs given back by {@link stop}: whatever their handler answers later is not recorded. */
+  private readonly released = new Set<number>();
+  private releasedJobs = 0;
   readonly worker: string;
   readonly leaseMs: number;
 
@@ -155,15 +180,43 @@ export class JobQueue {
     this.wake();
   }
 
-  /** Waits for the jobs in hand (their leases still renewed), takes no more. */
-  async stop(): Promise<void> {
+  /**
+   * Takes no more jobs and waits for the jobs in hand, their leases still renewed: all of them, or,
+   * with `graceMs`, that long; then aborts the rest (their handlers' signal) and releases them to
+   * the queue, due at once and their attempt not counted, so another process (or this one
+   * restarted) takes them without waiting out a lease ({@link releasedCount} says how many).
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     // a claim in flight is jobs in hand too: left unawaited, they would stay running under a live
     // lease after the store closed, and a restart would wait the lease out
     await this.pumped;
-    await Promise.all(this.active);
+    if (options.graceMs === undefined) await Promise.all(this.active);
+    else if (!(await settledWithin(this.active, options.graceMs))) {
+      this.abort.abort();
+      await settledWithin(this.active, ABORT_SETTLE_MS);
+      // handlers still stuck past their signal: given back all the same; the process is ending
+      const stuck = [...this.inHand].filter((id) => !this.released.has(id));
+      for (const id of stuck) this.released.add(id);
+      await this.release(stuck);
+    }
     clearInterval(this.heartbeatTimer);
+  }
+
+  /** How many jobs {@link stop} gave back to the queue. */
+  get releasedCount(): number {
+    return this.releasedJobs;
+  }
+
+  private async release(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      this.releasedJobs += await this.store.releaseJobs(this.worker, ids, new Date());
+    } catch (error) {
+      // left running under this worker's lease: the sweep of the next process takes them back
+      this.options.log.error({ err: error, jobs: ids }, 'job queue: releasing the aborted jobs failed');
+    }
   }
 
   /** Renews the leases of the jobs still running here, then sweeps the expired ones back. */
@@ -255,15 +308,22 @@ export class JobQueue {
     let outcome: JobOutcome;
     let threw = false;
     try {
-      outcome = handler ? await handler.handle(job) : { state: 'failed', error: `no handler for ${job.kind}` };
+      outcome = handler ? await handler.handle(job, this.abort.signal) : { state: 'failed', error: `no handler for ${job.kind}` };
     } catch (error) {
       // a handler that throws is a bug of ours or a store failure: keep the job and try later
       threw = true;
       outcome = { state: 'retry', error: error instanceof Error ? error.message : String(error) };
-      this.options.log.error({ err: error, job: job.id }, 'job handler failed');
+      if (!this.abort.signal.aborted) this.options.log.error({ err: error, job: job.id }, 'job handler failed');
+    }
+    if (this.released.has(job.id)) return;
+    // aborted by the shutdown: not the target's verdict, so not an attempt; the job goes back as it was
+    if (this.abort.signal.aborted && outcome.state !== 'done') {
+      this.released.add(job.id);
+      await this.release([job.id]);
+      return;
     }
     try {
-      if (outcome.state === 'release') await this.store.releaseJob(job.id);
+      if (outcome.state === 'release') await this.store.releaseJobs(this.worker, [job.id]);
       else if (outcome.state === 'done') await this.store.completeJob(job.id, outcome.payload);
       else if (outcome.state === 'failed' || ((threw || !handler?.decidesAttempts) && job.attempts >= this.options.retry.maxAttempts))
         await this.store.failJob(job.id, outcome.error, undefined, outcome.payload);
@@ -277,5 +337,16 @@ export class JobQueue {
     } catch (error) {
       this.options.log.error({ err: error, job: job.id }, 'job queue: recording the outcome failed');
     }
+  }
+}
+
+/** Whether every task settled within `ms`. */
+async function settledWithin(tasks: Set<Promise<void>>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([Promise.all(tasks).then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -71,15 +71,15 @@ export class FlowRunner {
     return id ? this.flows.load(id) : undefined;
   }
 
-  /** Runs the integration's flow for a lead event. */
-  async runForLead(event: FlowEvent, lead: Lead): Promise<RunResult> {
+  /** Runs the integration's flow for a lead event; `signal` aborts it (see `RunRequest.signal`). */
+  async runForLead(event: FlowEvent, lead: Lead, signal?: AbortSignal): Promise<RunResult> {
     const integration = await this.integration(lead.integration);
     const flow = await this.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
     const offer = await this.config.getOffer(lead.offer);
     const keyed = await this.withDeliveryKey(lead, event);
     return this.executor.run(
-      { flow, event, integration, lead: keyed, offer, trigger: keyed, verdict: this.verdictFor(event, lead) },
+      { flow, event, integration, lead: keyed, offer, trigger: keyed, verdict: this.verdictFor(event, lead), signal },
       this.live(integration, lead, event),
     );
   }

@@ -264,11 +264,6 @@ export function prepare(db: SqliteDatabase) {
        WHERE id IN (SELECT value FROM json_each(@ids))
        RETURNING *`,
     ),
-    releaseJob: db.prepare(
-      `UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), worker = NULL, lease_until = NULL,
-         run_at = coalesce(@run_at, run_at), updated_at = @updated_at
-       WHERE id = @id AND state = 'running'`,
-    ),
     completeJob: db.prepare(
       `UPDATE jobs SET state = 'done', worker = NULL, lease_until = NULL, payload = coalesce(@payload, payload), updated_at = @updated_at WHERE id = @id`,
     ),
@@ -297,6 +292,12 @@ export function prepare(db: SqliteDatabase) {
     requeueExpired: db.prepare(
       `UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, updated_at = @updated_at
        WHERE state = 'running' AND (lease_until IS NULL OR lease_until <= @now)`,
+    ),
+    // min() of ISO times: the earlier one, so a released job keeps its place in the queue
+    releaseJobs: db.prepare(
+      `UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, attempts = max(attempts - 1, 0), run_at = min(run_at, @now),
+         updated_at = @updated_at
+       WHERE state = 'running' AND worker = @worker AND id IN (SELECT value FROM json_each(@ids))`,
     ),
     renewLeases: db.prepare(
       `UPDATE jobs SET lease_until = @lease_until

@@ -340,15 +340,15 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     return this.write(() => this.claimJobsTx(kinds, limit, now, held, claim, shares));
   }
 
-  async releaseJob(id: number, runAt?: Date): Promise<void> {
-    await this.write(() =>
-      this.sql.releaseJob.run({ id, run_at: runAt ? runAt.toISOString() : null, updated_at: new Date().toISOString() }),
-    );
-  }
-
   async renewLeases(worker: string, ids: readonly number[], until: Date): Promise<number> {
     if (ids.length === 0) return 0;
     return this.write(() => this.sql.renewLeases.run({ worker, ids: JSON.stringify(ids), lease_until: until.toISOString() }).changes);
+  }
+
+  async releaseJobs(worker: string, ids: readonly number[], now = new Date()): Promise<number> {
+    if (ids.length === 0) return 0;
+    const at = now.toISOString();
+    return this.write(() => this.sql.releaseJobs.run({ worker, ids: JSON.stringify(ids), now: at, updated_at: at }).changes);
   }
 
   async requeueExpired(now: Date): Promise<number> {

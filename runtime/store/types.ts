@@ -10,7 +10,7 @@
  *   RETURNING *`, so two instances never take the same job;
  * - `claimJobs` with `shares`: each lane's oldest due jobs up to its share (a `LATERAL` subquery per
  *   integration with queued jobs, or `ROW_NUMBER() OVER (PARTITION BY lane ORDER BY run_at, id)`),
- *   indexed so one lane's backlog costs the others nothing; `releaseJob` uncounts the attempt;
+ *   indexed so one lane's backlog costs the others nothing; `releaseJobs` uncounts the attempt;
  * - the claim contract of `claimJobs` (owner and lease per claimed job, `renewLeases`,
  *   `requeueExpired`) with the same `worker` and `lease_until` columns, so an instance takes back
  *   only the jobs whose lease ran out, never the ones another live instance is running;
@@ -335,13 +335,6 @@ export interface LeadStore {
    */
   claimJobs(kinds: JobKind[], limit: number, now: Date, held?: readonly HeldJobs[], claim?: JobClaim, shares?: ClaimShares): Promise<Job[]>;
   /**
-   * Gives back a job this process claimed but did not run (its integration's circuit breaker
-   * opened meanwhile): queued again as it was before the claim, the claim's attempt not counted,
-   * owner and lease cleared, due again at `runAt` (as it was, when omitted). A job no longer
-   * running is left alone.
-   */
-  releaseJob(id: number, runAt?: Date): Promise<void>;
-  /**
    * Extends to `until` the leases of those of `ids` that are still running and still `worker`'s
    * (the queue's heartbeat); a job someone else took back meanwhile is left alone. Resolves with
    * how many it renewed.
@@ -352,6 +345,16 @@ export interface LeadStore {
    * lease: left by a runtime older than leases), clearing owner and lease. Resolves with how many.
    */
   requeueExpired(now: Date): Promise<number>;
+  /**
+   * Gives back jobs `worker` took but will not finish (its process is shutting down and aborted
+   * them, or its integration's circuit breaker opened between the claim and the run): each of `ids` still running and still `worker`'s goes back to `queued`, due at once (its
+   * `run_at` kept, or `now` if that is later), its aborted attempt not counted (`attempts` down by
+   * one), owner and lease cleared, `last_error` untouched — so another process takes it at once,
+   * without waiting out the lease. A job someone else took back meanwhile is left alone.
+   * Resolves with how many it released.
+   * @example await store.releaseJobs(queue.worker, [41, 42], new Date())
+   */
+  releaseJobs(worker: string, ids: readonly number[], now?: Date): Promise<number>;
   /** Marks a job done; a `payload` given replaces the job's (a postback keeps its attempt log there). */
   completeJob(id: number, payload?: Record<string, unknown>): Promise<void>;
   /** Records a failed attempt: back to `queued` at `retryAt`, or `failed` for good when it is undefined. */

@@ -78,7 +78,7 @@ describe('giving a claimed job back', () => {
     const [lead] = await queue(s, 'crm', 1);
     const [job] = await s.claimJobs(['lead.new'], 1, later(), [], { worker: 'w1', leaseMs: 60_000 });
     expect(job.attempts).toBe(1);
-    await s.releaseJob(job.id);
+    expect(await s.releaseJobs('w1', [job.id])).toBe(1);
     expect(await s.jobsOfLead(lead)).toEqual([expect.objectContaining({ state: 'queued', attempts: 0 })]);
     const [again] = await s.claimJobs(['lead.new'], 1, later(), [], { worker: 'w2', leaseMs: 60_000 });
     expect(again).toMatchObject({ id: job.id, attempts: 1 });
@@ -89,7 +89,7 @@ describe('giving a claimed job back', () => {
     const [lead] = await queue(s, 'crm', 1);
     const [job] = await s.claimJobs(['lead.new'], 1, later());
     await s.completeJob(job.id);
-    await s.releaseJob(job.id);
+    expect(await s.releaseJobs(DEFAULT_CLAIM.worker, [job.id])).toBe(0);
     expect(await s.jobsOfLead(lead)).toEqual([expect.objectContaining({ state: 'done', attempts: 1 })]);
   });
 });

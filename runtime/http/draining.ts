@@ -1,0 +1,87 @@
+/**
+ * Graceful close of the HTTP server: every request already received is answered, nothing is cut
+ * mid-answer. Node's own `server.close()` stops accepting connections and closes the idle ones,
+ * but a kept-alive connection busy at that moment stays open after its answer and goes on taking
+ * requests (Node 20), so the server never closes while a client keeps it busy. Here:
+ * - the answers in flight go out with `Connection: close`, so their connection ends after them;
+ * - a request arriving on a kept-alive connection after the close began is refused with a 503
+ *   (`shutting_down`, `Retry-After: 1`, `Connection: close`): nothing of it is stored, and the
+ *   caller knows to post again;
+ * - connections going idle are closed as they do, and so are those that never sent a request
+ *   (a client's or a proxy's connection opened ahead of use), which Node does not count as idle.
+ */
+import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { RequestHandler } from 'express';
+
+/** How often idle connections are swept while the server drains. */
+const IDLE_SWEEP_MS = 50;
+
+export class HttpDrain {
+  private closing = false;
+  private readonly inFlight = new Set<ServerResponse>();
+  /** Connections that have not sent a request yet. */
+  private readonly unused = new Set<Socket>();
+
+  /** Follows the server's connections; called once it listens. */
+  watch(server: Server): void {
+    server.on('connection', (socket: Socket) => {
+      this.unused.add(socket);
+      socket.once('close', () => this.unused.delete(socket));
+    });
+    server.on('request', (req) => this.unused.delete(req.socket));
+  }
+
+  /** Mounted first of all: tracks the answers in flight, refuses requests once the close began. */
+  readonly middleware: RequestHandler = (_req, res, next) => {
+    if (this.closing) {
+      res.setHeader('Connection', 'close');
+      res.setHeader('Retry-After', '1');
+      res.status(503).json({ error: 'shutting_down', message: 'the runtime is shutting down; nothing was stored, send the request again' });
+      return;
+    }
+    this.inFlight.add(res);
+    res.once('close', () => this.inFlight.delete(res));
+    next();
+  };
+
+  /** Whether the close began. */
+  get draining(): boolean {
+    return this.closing;
+  }
+
+  /** Requests received and not answered yet. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops accepting connections and resolves once every request received is answered and every
+   * connection closed — or after `graceMs`, when the connections left are cut (a synchronous flow
+   * still waiting on its target, a client that never reads its answer). Resolves with how many
+   * requests were still unanswered then.
+   */
+  async close(server: Server, graceMs: number): Promise<number> {
+    this.closing = true;
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const closeIdle = () => {
+      server.closeIdleConnections();
+      for (const socket of this.unused) socket.destroy();
+    };
+    closeIdle();
+    const sweep = setInterval(closeIdle, IDLE_SWEEP_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    try {
+      if ((await Promise.race([closed, late])) !== 'late') return 0;
+      const unanswered = this.inFlight.size;
+      server.closeAllConnections();
+      await closed;
+      return unanswered;
+    } finally {
+      clearInterval(sweep);
+      clearTimeout(timer);
+    }
+  }
+}
