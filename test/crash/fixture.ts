@@ -12,11 +12,10 @@ import { ROOT, startRuntime, TEST_ADMIN } from '../support/harness.ts';
 /**
  * The flow's `Idempotency-Key`: the lead's stable delivery key, the same on every attempt.
  *
- * TODO(dupkey): the dupkey branch adds `{{lead.delivery_key}}` to the template scope; switch this
- * to `'{{lead.delivery_key}}'` when it lands. Until then `{{lead.id}}-new` stands in: stable per
- * lead and event as well, which is all the test relies on.
+ * The lead's stable key for this event (store id, lead id, event: the same on every retry and
+ * restart), which the target dedupes by.
  */
-export const DELIVERY_KEY_TEMPLATE = '{{lead.id}}-new';
+export const DELIVERY_KEY_TEMPLATE = '{{lead.delivery_key}}';
 
 /** One request the target took, in arrival order. */
 export interface Delivery {
@@ -154,6 +153,8 @@ export async function prepareDataDir(targetUrl: string, timeoutMs = 30_000): Pro
       id: 'crm',
       name: 'CRM',
       enabled: true,
+      // many deliveries at once (the default is 4), so that many are in flight when the kill comes
+      concurrency: 32,
       settings: { base_url: targetUrl },
       secrets: {},
       offers: ['tea'],
