@@ -358,12 +358,14 @@ export class Executor {
       const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       try {
-        const params = renderParams(definition, node.params, { ...scope, input, item });
+        // a node that never holds a secret (Code) gets its input masked like the record
+        const given = definition.secretsMasked && !redactor.empty ? redactor.value(input) : input;
+        const params = renderParams(definition, node.params, { ...scope, input: given, item });
         const context: NodeContext = {
           node: { id: node.id, type: node.type },
           event: request.event,
           params,
-          input,
+          input: given,
           lead: request.lead,
           offer: scope.offer as OfferView | undefined,
           integration: scope.integration as NodeContext['integration'],
