@@ -111,7 +111,10 @@ export interface LeadUpdate {
   /** Set the external id. */
   setEid?: string;
   stage?: Stage;
+  /** The target's raw status text… */
   status?: string;
+  /** …and its status code, when it has one beside the text. */
+  statusCode?: string;
   reason?: string;
   comment?: string;
   payout?: number;

@@ -198,6 +198,7 @@ export class Executor {
         services.leads.update({
           ...change,
           status: change.status === undefined ? undefined : redactor.text(change.status),
+          statusCode: change.statusCode === undefined ? undefined : redactor.text(change.statusCode),
           reason: change.reason === undefined ? undefined : redactor.text(change.reason),
           comment: change.comment === undefined ? undefined : redactor.text(change.comment),
         }),

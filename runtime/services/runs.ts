@@ -27,7 +27,14 @@ function sourceOf(event: FlowEvent): StageSource {
 export function previewLeadUpdate(lead: Lead, change: LeadUpdate, source?: StageSource): LeadUpdateResult {
   const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage, source);
   const next: Lead = { ...lead, eid: change.setEid || lead.eid };
-  if (moves) Object.assign(next, { stage: change.stage, status: change.status, reason: change.reason, statusComment: change.comment });
+  if (moves)
+    Object.assign(next, {
+      stage: change.stage,
+      status: change.status,
+      statusCode: change.statusCode ?? lead.statusCode,
+      reason: change.reason,
+      statusComment: change.comment,
+    });
   return { lead: next, stageChanged: moves };
 }
 

@@ -5,10 +5,10 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 
 /** The lead columns a change may set; a column left out (NULL parameter) keeps its value. */
-export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
+export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'status_code', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -136,6 +136,10 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN worker TEXT;
   ALTER TABLE jobs ADD COLUMN lease_until TEXT;
   CREATE INDEX IF NOT EXISTS jobs_state_lease ON jobs (state, lease_until);
+  `,
+  // 6 → 7: the target's raw status code beside its status text (Map Status keeps both)
+  `
+  ALTER TABLE leads ADD COLUMN status_code TEXT;
   `,
 ];
 
