@@ -216,10 +216,58 @@ export interface RerunAnswer {
   };
 }
 
+/**
+ * `POST /api/flows/:id/test` `{ integration, flow?, … }`, with what the flow's event gets:
+ * - lead events: `lead` (a sample) or `leadId` (a stored lead);
+ * - `status.processing` / `status.approved`: `batch` (a sample `{ ids, eids, leads }`), or nothing
+ *   to take the integration's real `wait`/`hold` (or `approve`) leads, read only;
+ * - `status.range`: `batch` (`{ from, to, page }`), or nothing for the trigger's last window;
+ * - `postback.in`: `call` (`{ query, body }` as the target would send it).
+ * `trigger` is taken for `batch` or `call` as well.
+ */
+export interface TestRunRequest {
+  integration: string;
+  flow?: FlowDoc;
+  lead?: unknown;
+  leadId?: number;
+  batch?: unknown;
+  call?: { query?: unknown; body?: unknown };
+  trigger?: unknown;
+}
+
+/**
+ * What one Update Lead of a test run would have done, without doing it: the lead it found by
+ * `oid`/`eid` (or the run's own), and the stage change the stage rule would allow.
+ */
+export interface TestLeadUpdate {
+  /** How the lead was looked for. */
+  by: 'oid' | 'eid' | 'lead';
+  oid?: number | string;
+  eid?: string;
+  /** The lead it would change; undefined when none matches. */
+  lead?: { id: number; eid?: string; stage: Stage };
+  stageBefore?: Stage;
+  /** The stage asked for. */
+  stage?: Stage;
+  stageAfter?: Stage;
+  stageChanged: boolean;
+  status?: string;
+  statusCode?: string;
+  reason?: string;
+  comment?: string;
+  payout?: number;
+}
+
 export interface TestRunAnswer {
   execution: Execution;
   response?: FlowResponse;
   error?: Execution['error'];
+  /** What the flow ran on: the lead, the batch (the real leads taken, when none was given) or the call. */
+  trigger?: unknown;
+  /** Per Update Lead, in order: which lead it would change and how. Nothing was changed. */
+  updates?: TestLeadUpdate[];
+  /** The outgoing postbacks it would have sent. None was sent. */
+  postbacks?: { url: string; method: string }[];
 }
 
 /** An intake key in an API answer: its id, hint and dates, never its hash. */

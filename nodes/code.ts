@@ -21,6 +21,9 @@ return { ...input };
  *   `isoDate`, `time`, `log(...)` (also `console.log`), `key(name)`, `port(name, output)`, `retry(reason)`.
  *   No network, files, timers or `require`: put HTTP Request nodes around the Code node.
  *
+ * Its input reaches it with every secret masked as `[secret]` (a body JSON Build wrote with
+ * `{{secrets.api_key}}`, a header Auth Token set): place Code before the nodes that add credentials.
+ *
  * Signing keys: the `keys` rows name secrets (`sign` → `{{secrets.api_secret}}`). The script never
  * sees them: `helpers.key('sign')` is a placeholder that only the hash helpers replace with the
  * key, so `helpers.hmac('sha256', helpers.key('sign'), body)` or `helpers.md5(body + helpers.key('sign'))`
@@ -50,6 +53,8 @@ export const code = defineNode({
   outputs: ['out', 'error'],
   // for the signing keys only: the script never sees a secret (see `keys`)
   usesSecrets: true,
+  // a body built with a secret before it (JSON Build, Auth Token's header) reaches it masked
+  secretsMasked: true,
   params: {
     script: param.code({
       label: 'JavaScript',

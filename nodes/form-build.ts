@@ -1,17 +1,19 @@
 import { httpBuildQuery } from '../core/template/php.ts';
 import { defineNode } from '../core/node/contract.ts';
 import { param } from '../core/node/params.ts';
-import { isObject, objectOf, rowsToObject } from '../core/node/values.ts';
+import { rowsToObject } from '../core/node/values.ts';
 
 /**
  * Form/Query Build: turns rows of name → value into a form body or into URL query parameters,
  * encoded exactly as PHP's `http_build_query` does (a list or object value becomes `name[0]=…`).
  *
- * - `as: 'form'` → `{ body: 'a=1&b=x+y', fields, contentType: 'application/x-www-form-urlencoded', headers?, query? }`
- * - `as: 'query'` → `{ query: fields, fields, headers?, body?, contentType? }`: HTTP Request appends
- *   `query` to the URL; a body built before (JSON Build) is kept, and so are earlier query fields.
+ * - `as: 'form'` → `{ body: 'a=1&b=x+y', fields, contentType: 'application/x-www-form-urlencoded' }`
+ * - `as: 'query'` → `{ query: fields, fields }`: HTTP Request appends `query` to the URL.
  *
- * `fields` is the object itself, which Sign uses to sign the sorted query.
+ * `fields` is the object itself, which Sign uses to sign the sorted query. Nothing of the input goes
+ * on, so an answer read before it (an HTTP Request's `headers` or `body`) never reaches the next
+ * request; what else that request needs goes in HTTP Request's own rows. It may read secrets
+ * (`api_key → {{secrets.api_key}}`): the request goes only to the integration's allowed hosts.
  *
  * Ports: `in`; `out`.
  */
@@ -23,10 +25,11 @@ export const formBuild = defineNode({
   description: 'Builds a form body (application/x-www-form-urlencoded) or URL query parameters from a list of fields.',
   inputs: ['in'],
   outputs: ['out'],
+  usesSecrets: true,
   params: {
     fields: param.keyValue({
       label: 'Fields',
-      help: 'One row per field the target expects: the name on the left, the value on the right, e.g. phone → {{lead.phone}}. Rows without a name are skipped.',
+      help: 'One row per field the target expects: the name on the left, the value on the right, e.g. phone → {{lead.phone}}, api_key → {{secrets.api_key}}. Rows without a name are skipped. Only these fields go on: headers belong in HTTP Request, Sign or Auth Token after it.',
       default: [
         { key: 'name', value: '{{lead.name}}' },
         { key: 'phone', value: '{{lead.phone}}' },
@@ -38,21 +41,9 @@ export const formBuild = defineNode({
       default: 'form',
     }),
   },
-  execute({ params, input }) {
+  execute({ params }) {
     const fields = rowsToObject(params.fields);
-    const before = objectOf(input);
-    const output: Record<string, unknown> = {};
-    if (before.headers !== undefined) output.headers = before.headers;
-    if (params.as === 'query') {
-      if (before.body !== undefined) output.body = before.body;
-      if (before.contentType !== undefined) output.contentType = before.contentType;
-      output.query = isObject(before.query) ? { ...before.query, ...fields } : fields;
-    } else {
-      if (before.query !== undefined) output.query = before.query;
-      output.body = httpBuildQuery(fields);
-      output.contentType = 'application/x-www-form-urlencoded';
-    }
-    output.fields = fields;
-    return { output };
+    if (params.as === 'query') return { output: { query: fields, fields } };
+    return { output: { body: httpBuildQuery(fields), fields, contentType: 'application/x-www-form-urlencoded' } };
   },
 });

@@ -75,8 +75,12 @@ type HttpRequestParams = ParamValues<typeof httpRequestParams>;
  * HTTP Request: sends one request to the target and reads its answer.
  *
  * The request: the URL with the Query rows and the input's `query` appended (PHP encoding); the
- * input's `headers` with the Headers rows over them; the body from the input (what JSON Build or
- * Form/Query Build made) or from this node's own JSON, form or text.
+ * input's `headers` (what Sign or Auth Token put there) with the Headers rows over them; the body
+ * from the input (what JSON Build or Form/Query Build made) or from this node's own JSON, form or
+ * text. An answer is not a request: when the input is another HTTP Request's answer, its `headers`
+ * are not sent (map one on purpose in the Headers rows), and connection and framing headers
+ * (`connection`, `keep-alive`, `content-length`, `transfer-encoding`, `host`, …) are never taken
+ * from the input — the HTTP client sets them for the request it sends.
  *
  * Ports and outputs:
  * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`;
@@ -115,7 +119,7 @@ export const httpRequest = defineNode({
     const before = isObject(input) ? input : {};
     const method = String(params.method || 'POST').toUpperCase();
     const url = buildUrl(stringify(params.url).trim(), { ...objectOf(before.query), ...rowsToObject(params.query) });
-    const headers = mergeHeaders(objectOf(before.headers), params.headers);
+    const headers = mergeHeaders(isAnswer(before) ? {} : objectOf(before.headers), params.headers);
     const payload = method === 'GET' || method === 'HEAD' ? undefined : buildBody(params, before);
     if (payload !== undefined) {
       const given = params.contentType?.trim();
@@ -283,9 +287,30 @@ function readBody(text: string, headers: Record<string, string>, parse: HttpRequ
   return { body: text };
 }
 
+/** An HTTP Request's answer (`{ status, ok, headers, body }`), which is no request being built. */
+function isAnswer(input: Record<string, unknown>): boolean {
+  return typeof input.status === 'number' && typeof input.ok === 'boolean';
+}
+
+/** Headers about one connection or one message's framing: the HTTP client writes its own. */
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'host',
+]);
+
 function mergeHeaders(base: Record<string, unknown>, rows: KeyValue[] | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(base)) if (value !== undefined && value !== null) headers[name] = stringify(value);
+  for (const [name, value] of Object.entries(base)) {
+    if (value === undefined || value === null || CONNECTION_HEADERS.has(name.toLowerCase())) continue;
+    headers[name] = stringify(value);
+  }
   for (const row of rows ?? []) {
     if (row.key.trim() === '' || row.value === undefined || row.value === null) continue;
     setHeader(headers, row.key.trim(), stringify(row.value));

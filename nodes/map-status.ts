@@ -13,8 +13,12 @@ import { compileStatusPattern } from '../core/node/status-pattern.ts';
  * saved). All compare without regard to letter case; rows with an empty value are
  * skipped.
  *
+ * The target's own status is kept beside the stage: `status` is the raw value as text, and
+ * `statusCode` the target's status code when the Status code param names one (AlterCPA's numeric
+ * `status` beside its `stage` text, a CRM's `status_id` beside its `status_name`), so neither is lost.
+ *
  * Ports:
- * - `out` → `{ ...input, stage, status }` (`status`: the raw value as text);
+ * - `out` → `{ ...input, stage, status, statusCode? }`;
  * - `unknown` (no row matched and no default) → the same with `stage` undefined, failure
  *   `unknown_status` (not retryable).
  */
@@ -31,6 +35,11 @@ export const mapStatus = defineNode({
       label: 'Target status',
       help: "Where the target's status is. {{input.status}} fits after Extract with a field named status.",
       default: '{{input.status}}',
+    }),
+    code: param.template({
+      label: 'Target status code',
+      help: "Where the target's status code is, when it sends one beside the status text, e.g. {{input.status_id}}. Kept on the lead beside the stage (Update Lead's Status code). Empty: none.",
+      default: '',
     }),
     rules: param.statusTable({
       label: 'Rules',
@@ -57,7 +66,8 @@ export const mapStatus = defineNode({
     if (stage !== undefined && !isStage(stage)) {
       throw new Error(`Map Status: "${stage}" is not a stage (use one of ${STAGES.join(', ')})`);
     }
-    const output = { ...(isObject(input) ? input : {}), stage, status };
+    const code = stringify(params.code).trim();
+    const output = { ...(isObject(input) ? input : {}), stage, status, ...(code !== '' ? { statusCode: code } : {}) };
     if (stage !== undefined) return { output };
     return {
       port: 'unknown',

@@ -4,15 +4,15 @@ import { param } from '../core/node/params.ts';
 import { isStage, STAGES, type StageSource } from '../core/domain/lead.ts';
 
 /**
- * Update Lead: stores what the target told us about a lead — its external id, stage, raw status,
- * reason, comment, payout. An empty value leaves that field as it is. The stage rule (stages only
+ * Update Lead: stores what the target told us about a lead — its external id, stage, raw status
+ * (text and code), reason, comment, payout. An empty value leaves that field as it is. The stage rule (stages only
  * move forward; an approved lead may still be returned) is applied by the lead service, so a move
  * it refuses is no error: `stageChanged` is false.
  *
  * A stage that is not one of ours throws (a mistake in the flow, not in the lead).
  *
  * Ports:
- * - `out` → `{ lead: { id, stage, eid, status }, stageChanged }`;
+ * - `out` → `{ lead: { id, stage, eid, status, statusCode }, stageChanged }`;
  * - `not_found` (no lead with that id) → `{ lead: undefined, stageChanged: false }`, failure
  *   `lead_not_found` (not retryable).
  */
@@ -57,6 +57,11 @@ export const updateLead = defineNode({
       help: "The target's own status text, kept beside the stage. Empty: keep it.",
       default: '{{input.status}}',
     }),
+    statusCode: param.template({
+      label: 'Target status code',
+      help: "The target's own status code, kept beside its status text (Map Status gives it as {{input.statusCode}}). Empty: keep it.",
+      default: '{{input.statusCode}}',
+    }),
     reason: param.template({
       label: 'Reason',
       help: 'Why the lead was cancelled, as the target says. Empty: keep it.',
@@ -90,6 +95,7 @@ export const updateLead = defineNode({
     }
     change.setEid = given(params.setEid);
     change.status = given(params.status);
+    change.statusCode = given(params.statusCode);
     change.reason = given(params.reason);
     change.comment = given(params.comment);
     const payout = given(params.payout);
@@ -100,8 +106,8 @@ export const updateLead = defineNode({
     const result = await leads.update(change);
     if (!result)
       return notFound(`no lead with ${change.oid !== undefined ? `oid ${change.oid}` : `eid ${change.eid ?? "(this run's lead)"}`}`);
-    const { id, stage: now, eid, status } = result.lead;
-    return { output: { lead: { id, stage: now, eid, status }, stageChanged: result.stageChanged } };
+    const { id, stage: now, eid, status, statusCode } = result.lead;
+    return { output: { lead: { id, stage: now, eid, status, statusCode }, stageChanged: result.stageChanged } };
   },
 });
 

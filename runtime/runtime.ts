@@ -173,7 +173,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const leadService = new LeadService(config, store, wake, audit);
   const flows = new FlowService(config, registry, refreshChecks, audit);
-  const runner = new FlowRunner(config, store, leadService, flows, executor, wake, audit);
+  const runner = new FlowRunner(config, store, leadService, flows, executor, wake, audit, registry);
   const sources = new SourceService(config, audit);
   const intake = new IntakeService(config, store, runner, sources, wake);
   const inbound = new InboundPostbacks(config, runner);

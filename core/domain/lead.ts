@@ -78,8 +78,10 @@ export interface Lead extends LeadInput {
   stage: Stage;
   /** The lead's id in the target. */
   eid?: string;
-  /** The target's raw status text and code. */
+  /** The target's raw status text (Map Status keeps it beside the stage). */
   status?: string;
+  /** The target's raw status code, when it sends one beside the text (AlterCPA's numeric status). */
+  statusCode?: string;
   reason?: string;
   /** Comment of the target's operator (not the buyer's comment, which is `comment`). */
   statusComment?: string;

@@ -178,7 +178,10 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
         parseTemplate(text);
         for (const path of templatePaths(text)) {
           if (path[0] === 'secrets' && !descriptor.usesSecrets)
-            add(field, `${descriptor.title} cannot read secrets; only HTTP Request, Sign, Auth Token and a Code node's signing keys can`);
+            add(
+              field,
+              `${descriptor.title} cannot read secrets; only the nodes that build requests (JSON Build, Form/Query Build, Sign, HTTP Request, Auth Token) and a Code node's signing keys can`,
+            );
           if (path[0] === 'nodes' && path[1] !== undefined && !nodeIds.has(String(path[1])))
             add(field, `names node "${path[1]}", which is not in this flow`);
         }

@@ -37,8 +37,18 @@ export interface NodeDescriptor {
   params: Record<string, ParamSpec>;
   /** For triggers: the events a flow started by this node may handle. */
   events?: readonly FlowEvent[];
-  /** Only nodes that declare this may name `{{secrets.x}}` in their templates. */
+  /**
+   * Only nodes that declare this may name `{{secrets.x}}` in their templates: the nodes that build
+   * and send requests (JSON Build, Form/Query Build, Sign, HTTP Request, Auth Token) and Code, for
+   * its signing keys only. Whatever request they build goes only to the integration's allowed hosts.
+   */
   usesSecrets?: boolean;
+  /**
+   * The node never holds a secret's value (Code): the host masks every secret — the integration's
+   * and those learnt at run time — in the input it gives it, as the records mask them, so a body
+   * JSON Build wrote with `{{secrets.api_key}}` reaches it as `[secret]`.
+   */
+  secretsMasked?: boolean;
 }
 
 /** The offer as templates and nodes see it: parameters already resolved for the lead's country. */
@@ -101,7 +111,10 @@ export interface LeadUpdate {
   /** Set the external id. */
   setEid?: string;
   stage?: Stage;
+  /** The target's raw status text… */
   status?: string;
+  /** …and its status code, when it has one beside the text. */
+  statusCode?: string;
   reason?: string;
   comment?: string;
   payout?: number;

@@ -227,6 +227,7 @@ export class Executor {
         services.leads.update({
           ...change,
           status: change.status === undefined ? undefined : redactor.text(change.status),
+          statusCode: change.statusCode === undefined ? undefined : redactor.text(change.statusCode),
           reason: change.reason === undefined ? undefined : redactor.text(change.reason),
           comment: change.comment === undefined ? undefined : redactor.text(change.comment),
         }),
@@ -406,12 +407,14 @@ export class Executor {
       let timer: NodeJS.Timeout | undefined;
       let stopRun: (() => void) | undefined;
       try {
-        const params = renderParams(definition, node.params, { ...scope, input, item });
+        // a node that never holds a secret (Code) gets its input masked like the record
+        const given = definition.secretsMasked && !redactor.empty ? redactor.value(input) : input;
+        const params = renderParams(definition, node.params, { ...scope, input: given, item });
         const context: NodeContext = {
           node: { id: node.id, type: node.type },
           event: request.event,
           params,
-          input,
+          input: given,
           lead: request.lead,
           offer: scope.offer as OfferView | undefined,
           integration: scope.integration as NodeContext['integration'],

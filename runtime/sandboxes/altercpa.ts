@@ -1,23 +1,26 @@
 /**
- * Sandbox target: a network running on AlterCPA, as its agency ("external source") API answers —
- * the target of the `altercpa` template.
+ * Sandbox target: a network running on AlterCPA, as its agency ("external source") API answers in
+ * real use — the target of the `altercpa` template.
  *
  * - Every call is authenticated by `?id={user}-{key}` in the URL (a POST too); a wrong one answers
  *   `{"status":"error","error":"key"}`. Every answer is HTTP 200 with JSON: success and failure are
- *   told by `status`, `ok` or `error`, as AlterCPA does.
+ *   told by `status` and `error`, as AlterCPA does.
  * - `POST /api/ext/add.json?id={user}-{key}` takes a lead as a form or as JSON: `id` (the order id
- *   on the sender's side, or `auto`), `offer`, `phone`, `ip` required; `wm`, `flow`, `name`,
- *   `email`, `ua`, `country`, `us`/`uc`/`un`/`ut`/`um` (UTM), `comm`, address and goods fields
- *   optional. It answers `{"status":"ok","id":100001}` — the order's id in the network — or
- *   `{"status":"error","error":"offer"}` (the code names the field: `offer`, `phone`, `ip`, `id`).
- *   The same `id` sent again answers the order already made (a sender may retry after a timeout).
- * - `GET|POST /api/ext/list.json?id={user}-{key}&ids=100001,100002` (the network's ids, or
- *   `oid=` with the sender's ids; up to 500) answers a JSON array, one row per order found:
- *   `{ id, uid, stage, status, reason, comment, time }` — `stage` is wait, hold, approve, cancel
- *   or trash; `status` AlterCPA's numeric status code; `reason` the cancel reason code.
+ *   on the sender's side), `offer`, `phone`, `ip` required; `wm`, `flow`, `name`, `email`, `ua`,
+ *   `country`, `us`/`uc`/`un`/`ut`/`um` (UTM), `comm`, address and goods fields optional. It
+ *   answers `{"status":"ok","uid":100001}` — the order's id in the network is `uid` — or a refusal
+ *   `{"status":"error","error":CODE}`: `id`, `offer`, `phone`, `ip` (that field is missing or
+ *   wrong), `nooffer` (the network has no such offer), `duplicate` (this `id` was sent before: a
+ *   sender that retries after a lost answer is refused, not given the order again).
+ * - `GET|POST /api/ext/list.json?id={user}-{key}&ids=100001,100002` (the network's uids, or `oid=`
+ *   with the sender's ids; up to 500) answers an object keyed by uid, one entry per order found:
+ *   `{"100001": { uid, id, stage, status, reason, comment, time }}` — `id` the sender's id, `stage`
+ *   wait, hold, approve, cancel or trash, `status` AlterCPA's numeric status code, `reason` the
+ *   cancel reason code; none found: `[]` (PHP's empty array).
  * - Orders move on their own, one step every `stepMs`, the way the phone's last digit says (see
  *   `sandbox.ts`). With `postbackUrl` set, each change is also sent there as
- *   `GET {postbackUrl}&uid=…&id=…&stage=…&status=…&reason=…&comment=…`.
+ *   `GET {postbackUrl}&uid=…&id=…&stage=…&status=…&reason=…&comment=…` (`uid` the network's id,
+ *   `id` the sender's).
  */
 import express from 'express';
 import { digitsOf, fateOf, fieldsOf, Lifecycle, listen, callPostback, text, type SandboxStage } from './sandbox.ts';
@@ -34,9 +37,10 @@ export interface AlterCpaOptions {
 
 /** An order as the sandbox keeps it. */
 export interface AlterCpaOrder {
-  id: number;
+  /** The order's id in the network. */
+  uid: number;
   /** The sender's order id. */
-  uid: string;
+  id: string;
   offer: string;
   wm: string;
   phone: string;
@@ -51,6 +55,7 @@ export interface AlterCpaOrder {
 
 export interface AlterCpa {
   url: string;
+  /** By uid. */
   orders: Map<number, AlterCpaOrder>;
   setPostbackUrl(url: string | undefined): void;
   close(): Promise<void>;
@@ -90,7 +95,7 @@ const OPTIONAL = [
 
 export async function startAlterCpa(port: number, options: AlterCpaOptions, host = '127.0.0.1'): Promise<AlterCpa> {
   const orders = new Map<number, AlterCpaOrder>();
-  const byUid = new Map<string, AlterCpaOrder>();
+  const bySenderId = new Map<string, AlterCpaOrder>();
   let postbackUrl = options.postbackUrl;
   let next = 100000;
 
@@ -127,21 +132,21 @@ export async function startAlterCpa(port: number, options: AlterCpaOptions, host
   app.post('/api/ext/add.json', (req, res) => {
     const body = fieldsOf(req.body);
     const error = (code: string) => res.json({ status: 'error', error: code });
-    const uid = text(body.id);
+    const id = text(body.id);
     const offer = text(body.offer);
     const phone = digitsOf(body.phone);
     const ip = text(body.ip);
-    if (uid === '') return error('id');
-    if (offer === '' || (options.offers?.length && !options.offers.includes(offer))) return error('offer');
+    if (id === '') return error('id');
+    if (offer === '') return error('offer');
+    if (options.offers?.length && !options.offers.includes(offer)) return error('nooffer');
     if (phone.length < 7 || phone.length > 15) return error('phone');
     if (!/^[\d.:a-fA-F]+$/.test(ip)) return error('ip');
-    const known = uid === 'auto' ? undefined : byUid.get(uid);
-    if (known) return res.json({ status: 'ok', id: known.id });
+    if (bySenderId.has(id)) return error('duplicate');
     const fields: Record<string, string> = {};
     for (const name of OPTIONAL) if (text(body[name]) !== '') fields[name] = text(body[name]);
     const order: AlterCpaOrder = {
-      id: ++next,
-      uid: uid === 'auto' ? '' : uid,
+      uid: ++next,
+      id,
       offer,
       wm: fields.wm ?? '',
       phone,
@@ -153,10 +158,10 @@ export async function startAlterCpa(port: number, options: AlterCpaOptions, host
       comment: '',
       time: Math.floor(Date.now() / 1000),
     };
-    orders.set(order.id, order);
-    if (order.uid) byUid.set(order.uid, order);
+    orders.set(order.uid, order);
+    bySenderId.set(order.id, order);
     lifecycle.start(order, fateOf(phone));
-    res.json({ status: 'ok', id: order.id });
+    res.json({ status: 'ok', uid: order.uid });
   });
 
   const list: express.RequestHandler = (req, res) => {
@@ -171,11 +176,17 @@ export async function startAlterCpa(port: number, options: AlterCpaOptions, host
       .filter(Boolean);
     if (ids.length === 0 && oids.length === 0) return res.json({ status: 'error', error: 'ids' });
     if (ids.length + oids.length > 500) return res.json({ status: 'error', error: 'limit' });
-    const found = [...ids.map((id) => orders.get(Number(id))), ...oids.map((uid) => byUid.get(uid))].filter(
+    const found = [...ids.map((uid) => orders.get(Number(uid))), ...oids.map((id) => bySenderId.get(id))].filter(
       (o): o is AlterCpaOrder => o !== undefined,
     );
+    if (found.length === 0) return res.json([]);
     res.json(
-      found.map((o) => ({ id: o.id, uid: o.uid, stage: o.stage, status: o.status, reason: o.reason, comment: o.comment, time: o.time })),
+      Object.fromEntries(
+        found.map((o) => [
+          String(o.uid),
+          { uid: o.uid, id: o.id, stage: o.stage, status: o.status, reason: o.reason, comment: o.comment, time: o.time },
+        ]),
+      ),
     );
   };
   app.get('/api/ext/list.json', list);

@@ -18,8 +18,8 @@ import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 /** What a stage change by hand is recorded with: the lead's stage and its details, not its personal fields. */
 function stageOf(lead: Lead) {
-  const { stage, status, reason, statusComment, payout } = lead;
-  return { stage, status, reason, statusComment, payout };
+  const { stage, status, statusCode, reason, statusComment, payout } = lead;
+  return { stage, status, statusCode, reason, statusComment, payout };
 }
 
 export class LeadService {
@@ -99,6 +99,7 @@ export class LeadService {
       stage: _s,
       eid: _e,
       status: _st,
+      statusCode: _sc,
       reason: _r,
       statusComment: _c,
       payout: _p,
@@ -197,6 +198,7 @@ export class LeadService {
     return {
       ...change,
       status: mask(change.status),
+      statusCode: mask(change.statusCode),
       reason: mask(change.reason),
       comment: mask(change.comment),
       setEid: mask(change.setEid),
@@ -213,6 +215,7 @@ export class LeadService {
       const at = new Date().toISOString();
       write.stage = change.stage;
       write.status = change.status;
+      write.statusCode = change.statusCode;
       write.reason = change.reason;
       write.statusComment = change.comment;
       write.payout = change.payout;
@@ -230,6 +233,7 @@ export class LeadService {
     } else if (change.stage === undefined) {
       // no stage given: the details alone may change (a comment from the operator)
       if (change.status !== undefined) write.status = change.status;
+      if (change.statusCode !== undefined) write.statusCode = change.statusCode;
       if (change.reason !== undefined) write.reason = change.reason;
       if (change.comment !== undefined) write.statusComment = change.comment;
       if (change.payout !== undefined) write.payout = change.payout;

@@ -23,7 +23,9 @@ import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { FlowService } from './flows.ts';
 import type { LeadService } from './leads.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
-import type { RerunAnswer } from '../../core/api.ts';
+import type { RerunAnswer, TestLeadUpdate, TestRunAnswer } from '../../core/api.ts';
+import type { NodeRegistry } from '../engine/registry.ts';
+import { realTrigger } from './test-triggers.ts';
 
 function sourceOf(event: FlowEvent): StageSource {
   if (event === 'postback.in') return 'postback';
@@ -35,7 +37,14 @@ function sourceOf(event: FlowEvent): StageSource {
 export function previewLeadUpdate(lead: Lead, change: LeadUpdate, source?: StageSource): LeadUpdateResult {
   const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage, source);
   const next: Lead = { ...lead, eid: change.setEid || lead.eid };
-  if (moves) Object.assign(next, { stage: change.stage, status: change.status, reason: change.reason, statusComment: change.comment });
+  if (moves)
+    Object.assign(next, {
+      stage: change.stage,
+      status: change.status,
+      statusCode: change.statusCode ?? lead.statusCode,
+      reason: change.reason,
+      statusComment: change.comment,
+    });
   return { lead: next, stageChanged: moves };
 }
 
@@ -51,6 +60,8 @@ export class FlowRunner {
     private readonly executor: Executor,
     private readonly onJobs: () => void,
     private readonly audit: AuditRecorder = NO_AUDIT,
+    /** For test runs of status checks without a sample: the trigger's batch settings. */
+    private readonly registry?: NodeRegistry,
   ) {}
 
   async integration(id: string): Promise<Integration> {
@@ -116,32 +127,85 @@ export class FlowRunner {
   }
 
   /**
-   * A test run: the flow (saved or not) against a sample or stored lead and the integration's real
-   * target, recorded as a test execution; no lead changes and no postback leaves.
+   * A test run: the flow (saved or not) against what its event really gets — a sample or stored
+   * lead for lead events, a sample batch (or the integration's real leads, read only) for a status
+   * check, a sample call for a postback — and the integration's real target, recorded as a test
+   * execution. No lead changes and no postback leaves: the answer says, per Update Lead, which lead
+   * it would change and how, and which postbacks would have gone.
+   * @throws DomainError `invalid_field` (`lead` or `call`) when the event's input is missing.
    */
-  async testRun(flow: FlowDoc, integrationId: string, lead: Lead, trigger?: unknown): Promise<RunResult> {
+  async testRun(
+    flow: FlowDoc,
+    integrationId: string,
+    given: { lead?: Lead; trigger?: unknown },
+  ): Promise<RunResult & Omit<TestRunAnswer, 'execution'>> {
     const integration = await this.integration(integrationId);
-    const offer = await this.config.getOffer(lead.offer);
+    const event = flow.event;
+    const status = event.startsWith('status.');
+    const postback = event === 'postback.in';
+    let lead: Lead | undefined;
+    let trigger: unknown;
+    if (status) {
+      trigger = given.trigger;
+      if (trigger === undefined) {
+        if (!this.registry) throw new DomainError('invalid_field', 'give a sample batch', { field: 'batch' });
+        trigger = await realTrigger(this.store, this.registry, flow, event, integration.id);
+      }
+    } else if (postback) {
+      trigger = given.trigger;
+      if (trigger === null || typeof trigger !== 'object' || Array.isArray(trigger))
+        throw new DomainError('invalid_field', 'give the call as the target would send it: {"query": {…}, "body": {…}}', { field: 'call' });
+      const call = trigger as { query?: unknown; body?: unknown };
+      trigger = { query: call.query ?? {}, body: call.body ?? {} };
+    } else {
+      if (!given.lead) throw new DomainError('invalid_field', 'give a sample lead or a stored lead id', { field: 'lead' });
+      // a trial send: a delivery key of its own, which no real delivery ever carries, so the
+      // target never drops the real one later as a repeat of the test
+      this.storeId ??= this.store.storeId();
+      lead = { ...given.lead, delivery_key: `${await this.storeId}-test-${randomBytes(6).toString('hex')}` };
+      trigger = given.trigger ?? lead;
+    }
+    const offer = lead ? await this.config.getOffer(lead.offer) : undefined;
+    const updates: TestLeadUpdate[] = [];
+    const postbacks: { url: string; method: string }[] = [];
     const services: RunServices = {
       leads: {
         update: async (change) => {
           const found = await this.leads.find(change, integration.id, lead);
-          return found && previewLeadUpdate(found, change, sourceOf(flow.event));
+          const by = change.oid !== undefined && change.oid !== '' ? 'oid' : change.eid !== undefined && change.eid !== '' ? 'eid' : 'lead';
+          const preview = found && previewLeadUpdate(found, change, sourceOf(event));
+          updates.push({
+            by,
+            ...(by === 'oid' ? { oid: change.oid } : by === 'eid' ? { eid: change.eid } : {}),
+            lead: found && { id: found.id, eid: found.eid, stage: found.stage },
+            stageBefore: found?.stage,
+            stage: change.stage,
+            stageAfter: preview?.lead.stage,
+            stageChanged: preview?.stageChanged ?? false,
+            status: change.status,
+            statusCode: change.statusCode,
+            reason: change.reason,
+            comment: change.comment,
+            payout: change.payout,
+          });
+          return preview;
         },
       },
-      postbacks: { send: async () => {} },
+      postbacks: {
+        send: async ({ url, method }) => {
+          postbacks.push({ url, method });
+        },
+      },
     };
-    const status = flow.event.startsWith('status.');
-    this.storeId ??= this.store.storeId();
-    const testLead: Lead = { ...lead, delivery_key: `${await this.storeId}-test-${randomBytes(6).toString('hex')}` };
     const result = await this.executor.run(
+      // an unsaved flow has no version yet: recorded as version 0
       {
-        flow,
-        event: flow.event,
+        flow: { ...flow, version: flow.version ?? 0 },
+        event,
         integration,
-        lead: status ? undefined : testLead,
+        lead,
         offer,
-        trigger: trigger ?? testLead,
+        trigger,
         batch: status ? trigger : undefined,
         test: true,
       },
@@ -151,10 +215,10 @@ export class FlowRunner {
       action: 'flow.test',
       resourceType: 'flow',
       resourceId: flow.id,
-      after: { version: flow.version, integration: integration.id, lead: lead.id || undefined, execution: result.execution.id },
+      after: { version: flow.version, integration: integration.id, lead: lead?.id || undefined, execution: result.execution.id },
       note: `test run against integration "${integration.id}"`,
     });
-    return result;
+    return { ...result, trigger: result.execution.trigger, updates, postbacks };
   }
 
   /**

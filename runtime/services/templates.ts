@@ -76,6 +76,24 @@ function invalid(error: ErrorObject): DomainError {
   return new DomainError('invalid_field', message, { field });
 }
 
+let checkTemplate: ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+/**
+ * What is wrong with a template document against `flows/template.schema.json` (its flows against
+ * the flow schema), as `"/flows/0/event must be …"`; undefined when nothing is. The CLI's
+ * `validate` and the template loader both ask it.
+ */
+export function templateSchemaProblem(value: unknown): string | undefined {
+  if (!checkTemplate) {
+    const schemas = new Ajv({ allErrors: false, strict: false });
+    schemas.addSchema(JSON.parse(readFileSync(FLOW_SCHEMA_FILE, 'utf8')) as object);
+    checkTemplate = schemas.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+  }
+  if (checkTemplate(value)) return undefined;
+  const error = (checkTemplate.errors as ErrorObject[])[0];
+  return `${error.instancePath || '(file)'} ${error.message ?? 'is invalid'}`;
+}
+
 export class TemplateService {
   private templates: Map<string, IntegrationTemplate> | undefined;
 
@@ -89,18 +107,13 @@ export class TemplateService {
   /** The template files, read once and checked against the template schema. */
   load(): Map<string, IntegrationTemplate> {
     if (this.templates) return this.templates;
-    const schemas = new Ajv({ allErrors: false, strict: false });
-    schemas.addSchema(JSON.parse(readFileSync(FLOW_SCHEMA_FILE, 'utf8')) as object);
-    const check = schemas.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
     const templates = new Map<string, IntegrationTemplate>();
     for (const file of readdirSync(this.dir)
       .filter((f) => f.endsWith('.json'))
       .sort()) {
       const template = JSON.parse(readFileSync(this.dir + file, 'utf8')) as IntegrationTemplate;
-      if (!check(template)) {
-        const error = (check.errors as ErrorObject[])[0];
-        throw new Error(`template ${file}: ${error.instancePath || '(file)'} ${error.message ?? 'is invalid'}`);
-      }
+      const problem = templateSchemaProblem(template);
+      if (problem) throw new Error(`template ${file}: ${problem}`);
       templates.set(template.id, template);
     }
     this.templates = templates;

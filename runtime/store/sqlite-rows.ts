@@ -29,6 +29,8 @@ export interface LeadRow {
   stage: Stage;
   eid: string | null;
   status: string | null;
+  /** Since schema version 7. */
+  status_code: string | null;
   reason: string | null;
   status_comment: string | null;
   payout: number | null;
@@ -114,6 +116,7 @@ export function leadFromRow(row: LeadRow): Lead {
     source: row.source,
     eid: row.eid,
     status: row.status,
+    statusCode: row.status_code,
     reason: row.reason,
     statusComment: row.status_comment,
     payout: row.payout,

@@ -5,10 +5,10 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 
 /** The lead columns a change may set; a column left out (NULL parameter) keeps its value. */
-export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'reason', 'status_comment', 'payout'] as const;
+export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'status_code', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -173,6 +173,10 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS jobs_lane_integration ON jobs (state, integration_id, run_at, id);
   CREATE INDEX IF NOT EXISTS jobs_lane_kind ON jobs (state, kind, run_at, id);
+  `,
+  // 11 → 12: the target's raw status code beside its status text (Map Status keeps both)
+  `
+  ALTER TABLE leads ADD COLUMN status_code TEXT;
   `,
 ];
 

@@ -179,6 +179,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       params.eid = change.eid ?? null;
       params.stage = change.stage ?? null;
       params.status = change.status ?? null;
+      params.status_code = change.statusCode ?? null;
       params.reason = change.reason ?? null;
       params.status_comment = change.statusComment ?? null;
       params.payout = change.payout ?? null;

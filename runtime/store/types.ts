@@ -114,6 +114,7 @@ export interface LeadChange {
   eid?: string;
   stage?: Stage;
   status?: string;
+  statusCode?: string;
   reason?: string;
   statusComment?: string;
   payout?: number;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -82,5 +82,101 @@ describe('the command line', () => {
     const missing = await leadflow('run', 'nope.json', '--lead', 'x.json');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read the flow file nope.json');
+  });
+
+  it('validate checks an integration template: its schema, each of its flows, and the names they use that it does not ask for', async () => {
+    const ok = await leadflow('validate', 'flows/templates/altercpa.json');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('template with 2 flows');
+    expect(ok.stdout).toContain('send: valid (lead.new, ');
+    expect(ok.stdout).toContain('status: valid (status.processing, ');
+
+    const template = JSON.parse(readFileSync(path.join(ROOT, 'flows/templates/altercpa.json'), 'utf8'));
+    template.flows[0].nodes.find((n: { id: string }) => n.id === 'send').params.url = '{{integration.settings.api_url}}/add.json';
+    template.flows[1].nodes.find((n: { id: string }) => n.id === 'list').params.url = '{{input.body | nope}}';
+    writeFileSync(path.join(dir, 'template.json'), JSON.stringify(template));
+    const broken = await leadflow('validate', path.join(dir, 'template.json'));
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('send: names settings "api_url", which the template does not ask for');
+    expect(broken.stderr).toContain('status: invalid');
+    expect(broken.stderr).toContain('unknown filter "nope"');
+
+    writeFileSync(path.join(dir, 'not-a-template.json'), JSON.stringify({ ...template, kind: undefined, flows: [{}] }));
+    const shapeless = await leadflow('validate', path.join(dir, 'not-a-template.json'));
+    expect(shapeless.code).toBe(1);
+    expect(shapeless.stderr).toContain('not a valid template');
+  });
+
+  it("run --event runs a template's status flow on a sample batch and says which lead each row would move, changing nothing", async () => {
+    const network = await startMockServer((r) =>
+      r.path === '/api/ext/list.json'
+        ? {
+            body: {
+              '100001': { uid: 100001, id: '7', stage: 'approve', status: 6, comment: 'paid' },
+              '100002': { uid: 100002, id: '99', stage: 'cancel', status: 5 },
+            },
+          }
+        : { body: { status: 'error', error: 'func' } },
+    );
+    try {
+      writeFileSync(
+        path.join(dir, 'batch.json'),
+        JSON.stringify({ ids: [7], eids: ['100001', '100002'], leads: [{ id: 7, eid: '100001', stage: 'wait' }] }),
+      );
+      const result = await leadflow(
+        'run',
+        'flows/templates/altercpa.json',
+        '--event',
+        'status.processing',
+        '--batch',
+        path.join(dir, 'batch.json'),
+        '--set',
+        `base_url=${network.url}`,
+        '--set',
+        'user_id=17',
+        '--secret',
+        'api_key=cli-acpa-key',
+      );
+      expect(network.received[0].query).toMatchObject({ id: '17-cli-acpa-key', ids: '100001,100002' });
+      expect(result.stdout).toContain('would do (nothing was changed):');
+      expect(result.stdout).toContain('update oid 7 → lead 7: wait → approve; status approve, code 6');
+      expect(result.stdout).toContain('update oid 99: no such lead (would have asked for cancel)');
+      expect(result.stdout).not.toContain('cli-acpa-key');
+
+      const missing = await leadflow('run', 'flows/templates/altercpa.json', '--event', 'status.processing');
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('give --batch <batch.json>');
+      const noEvent = await leadflow('run', 'flows/templates/altercpa.json', '--batch', path.join(dir, 'batch.json'));
+      expect(noEvent.stderr).toContain('name one with --event (lead.new, status.processing)');
+    } finally {
+      await network.stop();
+    }
+  });
+
+  it('run --event postback.in runs a postback flow on a sample call, the lead given being the one it may find', async () => {
+    writeFileSync(path.join(dir, 'call.json'), JSON.stringify({ query: { order_id: 'C-1', status: 'confirmed' } }));
+    writeFileSync(path.join(dir, 'known.json'), JSON.stringify({ offer: 'tea', phone: '+49 151 2345678', eid: 'C-1' }));
+    const result = await leadflow(
+      'run',
+      'flows/demo/demo-crm-postback.json',
+      '--event',
+      'postback.in',
+      '--call',
+      path.join(dir, 'call.json'),
+      '--lead',
+      path.join(dir, 'known.json'),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('flow demo-crm-postback v1 (postback.in): success');
+    expect(result.stdout).toContain('update eid C-1 → lead 0: wait → approve');
+    const wrong = await leadflow(
+      'run',
+      'flows/demo/demo-crm-postback.json',
+      '--event',
+      'status.range',
+      '--call',
+      path.join(dir, 'call.json'),
+    );
+    expect(wrong.stderr).toContain('the flow handles postback.in, not status.range');
   });
 });

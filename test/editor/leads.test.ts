@@ -84,7 +84,7 @@ const sendFlow: Omit<FlowDoc, 'version'> = {
       id: 'rejected',
       type: 'update-lead',
       position: { x: 960, y: 240 },
-      params: { stage: 'cancel', reason: '{{input.reason}}', status: '{{input.status}}' },
+      params: { stage: 'cancel', reason: '{{input.reason}}', status: '{{input.status}}', statusCode: '{{nodes.send.status}}' },
     },
   ],
   edges: [
@@ -159,6 +159,9 @@ describe('leads and the integration log', () => {
     expect(await history.locator('[data-stage]').allTextContents()).toEqual(['new', 'cancel']);
     expect(await history.textContent()).toContain('duplicate phone');
     expect(await page.getByTestId('lead-status').textContent()).toContain('duplicate phone');
+    // the target's raw status text and code, side by side
+    expect(await page.getByTestId('lead-raw-status').textContent()).toBe('rejected');
+    expect(await page.getByTestId('lead-status-code').textContent()).toBe('422');
     expect(await page.getByTestId('lead-deliveries').locator('[data-job-kind="lead.new"]').getAttribute('data-job-state')).toBe('done');
     expect(await page.getByTestId('lead-fields').textContent()).toContain('Bernd Maier');
     expect(await page.getByTestId('deliver-again').count()).toBe(0);

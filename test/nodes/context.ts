@@ -117,6 +117,7 @@ export class LeadBook implements LeadActions {
     if (stageChanged) lead.stage = change.stage!;
     if (change.setEid !== undefined) lead.eid = change.setEid;
     if (change.status !== undefined) lead.status = change.status;
+    if (change.statusCode !== undefined) lead.statusCode = change.statusCode;
     if (change.reason !== undefined) lead.reason = change.reason;
     if (change.comment !== undefined) lead.statusComment = change.comment;
     if (change.payout !== undefined) lead.payout = change.payout;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formBuild } from '../../nodes/form-build.ts';
-import { runNode } from './context.ts';
+import { runNode, secrets } from './context.ts';
 
 describe('Form/Query Build', () => {
   it("writes the lead's name and phone as a form body by default, spaces as +", async () => {
@@ -39,31 +39,35 @@ describe('Form/Query Build', () => {
     expect(result.output).toMatchObject({ body: 'a=1', fields: { a: '1' } });
   });
 
-  it('as query puts the fields into the URL query and keeps the JSON body and headers built before', async () => {
+  it('as query puts the fields into the URL query and passes nothing of its input on', async () => {
     const { result } = await runNode(formBuild, {
       params: { as: 'query', fields: [{ key: 'api_key', value: 'k' }] },
       input: { body: { a: 1 }, contentType: 'application/json', headers: { 'X-A': '1' }, query: { page: '2' } },
     });
-    expect(result.output).toEqual({
-      body: { a: 1 },
-      contentType: 'application/json',
-      headers: { 'X-A': '1' },
-      query: { page: '2', api_key: 'k' },
-      fields: { api_key: 'k' },
-    });
+    expect(result.output).toEqual({ query: { api_key: 'k' }, fields: { api_key: 'k' } });
   });
 
-  it('as form keeps the headers and query built before it', async () => {
+  it("as form passes nothing of its input on: an answer's headers never reach the next request", async () => {
     const { result } = await runNode(formBuild, {
       params: { fields: [{ key: 'a', value: 'b' }] },
-      input: { headers: { 'X-A': '1' }, query: { page: '2' }, body: { replaced: true } },
+      input: {
+        status: 200,
+        ok: true,
+        headers: { 'keep-alive': 'timeout=5', 'content-length': '2' },
+        query: { page: '2' },
+        body: { replaced: true },
+      },
     });
     expect(result.output).toEqual({
-      headers: { 'X-A': '1' },
-      query: { page: '2' },
       body: 'a=b',
       fields: { a: 'b' },
       contentType: 'application/x-www-form-urlencoded',
     });
+  });
+
+  it('reads secrets: a credential may be one of the fields', async () => {
+    const { result } = await runNode(formBuild, { params: { fields: [{ key: 'key', value: '{{secrets.api_key}}' }] } });
+    expect(formBuild.usesSecrets).toBe(true);
+    expect(result.output).toMatchObject({ fields: { key: secrets.api_key } });
   });
 });

@@ -64,6 +64,25 @@ describe('HTTP Request: the request', () => {
     expect(Object.keys(run.http.exchanges[0].request.headers).sort()).toEqual(['Authorization', 'X-Keep', 'content-type']);
   });
 
+  it("sends none of an earlier answer's headers when its input is that answer, and no connection headers from any input", async () => {
+    const target = await startTarget();
+    const run = await call(
+      { method: 'GET', url: target.url, headers: [{ key: 'X-Track', value: '{{input.headers.x-track}}' }] },
+      { input: { status: 200, ok: true, headers: { 'keep-alive': 'timeout=5', connection: 'keep-alive', 'x-track': 't-1' }, body: {} } },
+    );
+    await call(
+      { method: 'GET', url: target.url },
+      { input: { headers: { 'Keep-Alive': 'timeout=5', 'Content-Length': '99', Host: 'evil', 'X-Signature': 's' } } },
+    );
+    // mapped on purpose, the answer's header is sent; nothing else of it
+    expect(Object.keys(run.http.exchanges[0].request.headers)).toEqual(['X-Track']);
+    expect(target.received[0].headers['x-track']).toBe('t-1');
+    expect(target.received[0].headers['keep-alive']).toBeUndefined();
+    expect(target.received[1].headers['x-signature']).toBe('s');
+    expect(target.received[1].headers['keep-alive']).toBeUndefined();
+    expect(target.received[1].headers.host).not.toBe('evil');
+  });
+
   it('sends the form body Form Build made with its content type', async () => {
     const target = await startTarget();
     await call(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonBuild } from '../../nodes/json-build.ts';
-import { runNode, sampleLead } from './context.ts';
+import { runNode, sampleLead, secrets } from './context.ts';
 
 describe('JSON Build', () => {
   it('builds the name and phone of the lead by default, as JSON', async () => {
@@ -33,21 +33,26 @@ describe('JSON Build', () => {
     expect((french.result.output as { body: unknown }).body).toEqual({ offer: '100' });
   });
 
-  it('keeps the headers and query built before it and nothing else of its input', async () => {
+  it("passes nothing of its input on: an answer's headers, query or body read before it never reach the next request", async () => {
     const { result } = await runNode(jsonBuild, {
-      input: { headers: { 'X-Api-Key': 'k' }, query: { page: 1 }, body: 'old', fields: { a: 1 } },
+      input: {
+        status: 200,
+        ok: true,
+        headers: { connection: 'keep-alive', 'keep-alive': 'timeout=5', 'content-length': '12' },
+        query: { page: 1 },
+        body: 'old',
+        fields: { a: 1 },
+      },
     });
     expect(result.output).toEqual({
       body: { name: 'Anna Schmidt', phone: '+49 (30) 1234-567' },
       contentType: 'application/json',
-      headers: { 'X-Api-Key': 'k' },
-      query: { page: 1 },
     });
   });
 
-  it('sees no secrets: it does not declare that it uses them', async () => {
+  it('reads secrets: a credential goes into the body', async () => {
     const { result } = await runNode(jsonBuild, { params: { body: { key: '{{secrets.api_key}}' } } });
-    expect(jsonBuild.usesSecrets).toBeFalsy();
-    expect((result.output as { body: { key?: unknown } }).body.key).toBeUndefined();
+    expect(jsonBuild.usesSecrets).toBe(true);
+    expect((result.output as { body: { key?: unknown } }).body.key).toBe(secrets.api_key);
   });
 });

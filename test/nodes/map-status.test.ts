@@ -77,4 +77,17 @@ describe('Map Status', () => {
     });
     expect(result.output).toEqual({ stage: 'approve', status: 'approved' });
   });
+
+  it("keeps the target's status text and its status code beside the stage it maps to", async () => {
+    const { result } = await runNode(mapStatus, {
+      input: { id: '501', stage: 'cancel', status: 5, reason: 2 },
+      params: { value: '{{input.stage}}', code: '{{input.status}}', rules: [{ match: 'exact', value: 'cancel', stage: 'cancel' }] },
+    });
+    expect(result.output).toEqual({ id: '501', stage: 'cancel', status: 'cancel', statusCode: '5', reason: 2 });
+  });
+
+  it('without a code param gives no statusCode', async () => {
+    const { result } = await runNode(mapStatus, { input: { state: 'approved' }, params: { value: '{{input.state}}' } });
+    expect(result.output).toEqual({ state: 'approved', stage: 'approve', status: 'approved' });
+  });
 });

@@ -13,6 +13,21 @@ describe('Update Lead', () => {
     expect(run.result.output).toEqual({ lead: { id: 42, stage: 'wait', eid: 'E-1', status: 'processing' }, stageChanged: true });
   });
 
+  it("stores the target's status code beside its status text, as Map Status gives them", async () => {
+    const lead = sampleLead({ stage: 'wait', eid: 'E-1' });
+    const run = await runNode(updateLead, {
+      event: 'status.processing',
+      lead,
+      input: { oid: '42', stage: 'cancel', status: 'cancel', statusCode: '5', reason: '2' },
+      params: { find: 'oid', setEid: '' },
+    });
+    expect(run.leads.changes[0]).toMatchObject({ oid: 42, stage: 'cancel', status: 'cancel', statusCode: '5', reason: '2' });
+    expect(run.result.output).toEqual({
+      lead: { id: 42, stage: 'cancel', eid: 'E-1', status: 'cancel', statusCode: '5' },
+      stageChanged: true,
+    });
+  });
+
   it('leaves fields given empty as they are', async () => {
     const lead = sampleLead({ stage: 'wait', eid: 'E-1', status: 'processing', reason: 'old reason' });
     const run = await runNode(updateLead, { lead, input: { stage: '', status: '  ', reason: undefined, comment: null } });

@@ -115,11 +115,12 @@ describe('flows: an invalid flow is refused with the node and the field', () => 
   it('a node that reads a secret it may not see is refused', async () => {
     const flow = readFlow('flows/demo/demo-crm-send.json');
     flow.id = 'leaky';
-    const order = (flow.nodes as { id: string; params: Record<string, unknown> }[]).find((n) => n.id === 'order');
-    if (order) order.params.body = { key: '{{secrets.api_key}}' };
+    // Update Lead writes to the lead, which is no request: it may not read secrets
+    const rejected = (flow.nodes as { id: string; params: Record<string, unknown> }[]).find((n) => n.id === 'rejected');
+    if (rejected) rejected.params.reason = 'key {{secrets.api_key}}';
     const answer = await t.api('POST', '/api/flows', flow);
     expect(answer.status).toBe(422);
-    expect(answer.body.field).toBe('nodes.order.params.body.key');
+    expect(answer.body.field).toBe('nodes.rejected.params.reason');
   });
 
   it('saving again makes a new version and keeps the old one as it was', async () => {

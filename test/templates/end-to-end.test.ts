@@ -152,19 +152,39 @@ describe('the AlterCPA template', () => {
       us: 'fb',
     });
     const views = await followToFinal(w, ids, 'status.processing');
-    expect(views.cancel.lead).toMatchObject({ status: 'cancel', statusComment: 'customer changed their mind' });
+    // AlterCPA's stage text and its numeric status code, both kept beside our stage
+    expect(views.cancel.lead).toMatchObject({ status: 'cancel', statusCode: '5', statusComment: 'customer changed their mind' });
+    expect(views.approve.lead).toMatchObject({ status: 'approve', statusCode: '6' });
     expect(views.cancel.history.at(-1)).toMatchObject({ source: 'status-check', stage: 'cancel' });
     await expectOnePostbackPerChange(w, views);
   });
 
-  it('a lead the network refuses is cancelled with its error; a wrong key leaves leads new', async () => {
+  it('a lead the network refuses is cancelled with its code as the reason (ip, duplicate); a wrong key fails the delivery, saying so', async () => {
     const w = await world('altercpa');
     const refused = await w.t.api('POST', '/api/leads', { offer: 'offer-altercpa', wm: 'wm1', phone: '+49 151 1000001', name: 'No IP' });
     const view = await waitFor(async () => {
       const v = await lead(w.t, refused.body.id);
       return v.lead.stage === 'cancel' && v;
     }, 'the refusal');
-    expect(view.lead).toMatchObject({ reason: 'ip', status: 'error' });
+    expect(view.lead).toMatchObject({ reason: 'ip', status: 'error', statusCode: 'ip' });
+
+    // the network already has an order with the id our next lead will have: it refuses it as a duplicate
+    const nextId = refused.body.id + 1;
+    const { user, key } = { user: w.target.settings.user_id, key: w.target.secrets.api_key };
+    const made = await fetch(`${w.target.settings.base_url}/api/ext/add.json?id=${user}-${key}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ id: String(nextId), offer: '25', phone: '4915110000003', ip: '10.0.0.9' }).toString(),
+    });
+    expect(await made.json()).toMatchObject({ status: 'ok', uid: expect.any(Number) });
+    const duplicate = await w.t.api('POST', '/api/leads', { offer: 'offer-altercpa', wm: 'wm1', phone: '+49 151 1000003', ip: '10.0.0.9' });
+    expect(duplicate.body.id).toBe(nextId);
+    const twice = await waitFor(async () => {
+      const v = await lead(w.t, duplicate.body.id);
+      return v.lead.stage === 'cancel' && v;
+    }, 'the duplicate refusal');
+    expect(twice.lead.reason).toBe('duplicate');
+
     await w.t.api('PATCH', '/api/integrations/altercpa', { secrets: { api_key: 'wrong' } });
     const unauthorised = await w.t.api('POST', '/api/leads', {
       offer: 'offer-altercpa',
@@ -177,50 +197,84 @@ describe('the AlterCPA template', () => {
       return v.deliveries.some((d: { state: string }) => d.state === 'failed') && v;
     }, 'the failed delivery');
     expect(failed.lead.stage).toBe('new');
+    expect(failed.deliveries[0].attempts).toBe(1);
+    expect(failed.deliveries[0].lastError).toContain('altercpa_account: the network refused our account (error "key")');
   });
 });
 
 describe('the AlterCPA template against answers shaped otherwise', () => {
+  type Row = { uid: number; id: string; stage: string; status: number; comment: string };
   it.each([
-    ['a list of rows', (rows: object[]) => rows],
-    ['rows under data', (rows: object[]) => ({ status: 'ok', data: rows })],
-    ['rows keyed by id', (rows: { id: number }[]) => Object.fromEntries(rows.map((r) => [String(r.id), r]))],
-  ])('reads %s, and a refusal that comes with a 4xx status', async (_shape, shape) => {
-    const target = await startMockServer((r) => {
-      if (r.path === '/api/ext/add.json') {
-        const body = Object.fromEntries(new URLSearchParams(r.body));
-        if (body.phone.endsWith('3')) return { status: 400, body: { status: 'error', error: 'phone' } };
-        return { body: { status: 'ok', id: 9000 + Number(body.id) } };
-      }
-      const ids = (r.query.ids ?? '').split(',').filter(Boolean);
-      return {
-        body: shape(ids.map((id) => ({ id: Number(id), uid: String(Number(id) - 9000), stage: 'approve', status: 6, comment: 'paid' }))),
-      };
-    });
-    const t = await startRuntime();
-    cleanups.push(
-      () => target.stop(),
-      () => t.close(),
-      () => removeDataDir(t.dataDir),
-    );
-    await setUpFromTemplate(t, {
-      template: 'altercpa',
-      id: 'acpa',
-      settings: { base_url: target.url, user_id: '1' },
-      secrets: { api_key: 'k' },
-      offerParameters: { altercpa_offer: '5' },
-    });
-    const good = await t.api('POST', '/api/leads', { offer: 'offer-acpa', phone: '+49 151 1000001', ip: '10.0.0.1' });
-    const bad = await t.api('POST', '/api/leads', { offer: 'offer-acpa', phone: '+49 151 1000003', ip: '10.0.0.1' });
-    await waitFor(
-      async () => (await lead(t, bad.body.id)).lead.stage === 'cancel' && (await lead(t, good.body.id)).lead.stage === 'wait',
-      'delivery',
-    );
-    expect((await lead(t, bad.body.id)).lead.reason).toBe('phone');
-    const report = await t.api('POST', '/api/integrations/acpa/checks/status.processing');
-    expect(report.body.error).toBeUndefined();
-    expect((await lead(t, good.body.id)).lead).toMatchObject({ stage: 'approve', eid: String(9000 + good.body.id), statusComment: 'paid' });
-  });
+    ['the id under uid, rows keyed by uid', 'uid', (rows: Row[]) => Object.fromEntries(rows.map((r) => [String(r.uid), r]))],
+    ['the id under id, rows keyed by uid', 'id', (rows: Row[]) => Object.fromEntries(rows.map((r) => [String(r.uid), r]))],
+    ['the id under uid, a list of rows', 'uid', (rows: Row[]) => rows],
+    ['the id under uid, rows under data', 'uid', (rows: Row[]) => ({ status: 'ok', data: rows })],
+  ])(
+    'reads %s; refusals by code (nooffer, a phone refused with a 4xx) cancel, a db error is tried again',
+    async (_shape, idField, shape) => {
+      const target = await startMockServer((r) => {
+        if (r.path === '/api/ext/add.json') {
+          const body = Object.fromEntries(new URLSearchParams(r.body));
+          if (body.phone.endsWith('3')) return { status: 400, body: { status: 'error', error: 'phone' } };
+          if (body.phone.endsWith('4')) return { body: { status: 'error', error: 'nooffer' } };
+          if (body.phone.endsWith('7')) return { body: { status: 'error', error: 'db' } };
+          return { body: { status: 'ok', [idField]: 9000 + Number(body.id) } };
+        }
+        const uids = (r.query.ids ?? '').split(',').filter(Boolean);
+        const rows = uids.map((uid) => ({
+          uid: Number(uid),
+          id: String(Number(uid) - 9000),
+          stage: 'approve',
+          status: 6,
+          comment: 'paid',
+        }));
+        return { body: rows.length ? shape(rows) : [] };
+      });
+      const t = await startRuntime();
+      cleanups.push(
+        () => target.stop(),
+        () => t.close(),
+        () => removeDataDir(t.dataDir),
+      );
+      await setUpFromTemplate(t, {
+        template: 'altercpa',
+        id: 'acpa',
+        settings: { base_url: target.url, user_id: '1' },
+        secrets: { api_key: 'k' },
+        offerParameters: { altercpa_offer: '5' },
+      });
+      const post = async (phone: string) => (await t.api('POST', '/api/leads', { offer: 'offer-acpa', phone, ip: '10.0.0.1' })).body.id;
+      const good = await post('+49 151 1000001');
+      const badPhone = await post('+49 151 1000003');
+      const noOffer = await post('+49 151 1000004');
+      const busy = await post('+49 151 1000007');
+      await waitFor(
+        async () =>
+          (await lead(t, badPhone)).lead.stage === 'cancel' &&
+          (await lead(t, noOffer)).lead.stage === 'cancel' &&
+          (await lead(t, good)).lead.stage === 'wait',
+        'delivery',
+      );
+      expect((await lead(t, badPhone)).lead.reason).toBe('phone');
+      expect((await lead(t, noOffer)).lead.reason).toBe('nooffer');
+      const retried = await waitFor(async () => {
+        const v = await lead(t, busy);
+        return v.deliveries[0]?.lastError?.includes('altercpa_db') && v;
+      }, 'the db error answered');
+      // tried again, no sooner than the minute the template's Fail node asks for
+      expect(retried.lead.stage).toBe('new');
+      expect(retried.deliveries[0].state).not.toBe('failed');
+      expect(Date.parse(retried.deliveries[0].runAt) - Date.now()).toBeGreaterThan(50_000);
+      const report = await t.api('POST', '/api/integrations/acpa/checks/status.processing');
+      expect(report.body.error).toBeUndefined();
+      expect((await lead(t, good)).lead).toMatchObject({
+        stage: 'approve',
+        eid: String(9000 + good),
+        statusComment: 'paid',
+        statusCode: '6',
+      });
+    },
+  );
 });
 
 describe('the affiliate network template', () => {

@@ -445,9 +445,9 @@ export function curlToNodes(command: string): CurlImport {
     const before = found.length;
     const body = recogniseJson(json, undefined, found);
     if (found.slice(before).some((r) => r.kind === 'secret')) {
-      // JSON Build may not read secrets; the request builds its own body instead
+      // a body with a credential is written in the request itself, so the flow reads as one node
       Object.assign(http.params, { body: 'json', json: body });
-      notes.push('The body holds a credential, so HTTP Request builds the body itself (only it may read secrets).');
+      notes.push('The body holds a credential, so HTTP Request builds the body itself.');
     } else {
       builder = { id: 'body', type: 'json-build', position: { x: 0, y: 0 }, params: { body } };
       http.params.body = 'input';
@@ -464,7 +464,7 @@ export function curlToNodes(command: string): CurlImport {
         );
       if (found.slice(before).some((r) => r.kind === 'secret')) {
         Object.assign(http.params, { body: 'form', form: rows });
-        notes.push('The form holds a credential, so HTTP Request builds the form itself (only it may read secrets).');
+        notes.push('The form holds a credential, so HTTP Request builds the form itself.');
       } else {
         builder = { id: 'form', type: 'form-build', position: { x: 0, y: 0 }, params: { fields: rows, as: 'form' } };
         http.params.body = 'input';

@@ -160,7 +160,9 @@ export function LeadPage({ leadId }: { leadId: number }) {
             <dt>external id</dt>
             <dd>{lead.eid ? <code>{lead.eid}</code> : <Dash />}</dd>
             <dt>raw status</dt>
-            <dd>{lead.status ?? <Dash />}</dd>
+            <dd data-testid="lead-raw-status">{lead.status ?? <Dash />}</dd>
+            <dt>status code</dt>
+            <dd data-testid="lead-status-code">{lead.statusCode !== undefined ? <code>{lead.statusCode}</code> : <Dash />}</dd>
             <dt>reason</dt>
             <dd>{lead.reason ?? <Dash />}</dd>
             <dt>operator comment</dt>

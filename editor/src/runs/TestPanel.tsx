@@ -86,6 +86,9 @@ export function TestPanel() {
 
   if (!meta) return null;
   const hasTrigger = sampleTrigger(meta.event) !== undefined;
+  // status checks and postbacks run on their batch or call: no lead to choose
+  const needsLead = meta.event.startsWith('lead.');
+  const isStatus = meta.event.startsWith('status.');
 
   const start = async () => {
     const s = useEditor.getState();
@@ -93,12 +96,13 @@ export function TestPanel() {
     if (!flow || !integrationId) return;
     try {
       let trigger: unknown;
-      if (hasTrigger) trigger = JSON.parse(triggerText);
+      // a status check's batch left empty: the integration's real wait/hold leads, read only
+      if (hasTrigger && !(isStatus && triggerText.trim() === '')) trigger = JSON.parse(triggerText);
       const answer = await testRun.mutateAsync({
         flowId: flow.id,
         integration: integrationId,
         flow,
-        ...(source === 'stored' && leadId !== '' ? { leadId } : { lead: JSON.parse(leadText) }),
+        ...(!needsLead ? {} : source === 'stored' && leadId !== '' ? { leadId } : { lead: JSON.parse(leadText) }),
         ...(trigger !== undefined ? { trigger } : {}),
       });
       s.setRun(answer, flow.edges);
@@ -145,48 +149,51 @@ export function TestPanel() {
           ))}
         </select>
       </div>
-      <div className="lf-seg" role="radiogroup" aria-label="Lead">
-        <label className={source === 'sample' ? 'is-on' : ''}>
-          <input type="radio" name="lead-source" checked={source === 'sample'} onChange={() => setSource('sample')} />
-          Sample lead
-        </label>
-        <label className={source === 'stored' ? 'is-on' : ''}>
-          <input type="radio" name="lead-source" checked={source === 'stored'} onChange={() => setSource('stored')} />A stored lead
-        </label>
-      </div>
-      {source === 'sample' ? (
-        <div className="lf-field">
-          <textarea
-            className={`lf-input lf-input--mono${leadError ? ' is-invalid' : ''}`}
-            rows={10}
-            spellCheck={false}
-            value={leadText}
-            onChange={(e) => setLeadText(e.target.value)}
-            aria-label="Sample lead (JSON)"
-          />
-          {leadError && <p className="lf-field__error">{leadError}</p>}
-          <button type="button" className="lf-link-btn" onClick={() => setLeadText(JSON.stringify(sampleLead(offer), null, 2))}>
-            Reset to the sample
-          </button>
-        </div>
-      ) : (
-        <div className="lf-field">
-          <select
-            className="lf-input"
-            value={leadId}
-            onChange={(e) => setLeadId(e.target.value === '' ? '' : Number(e.target.value))}
-            aria-label="Stored lead"
-          >
-            <option value="">choose a lead…</option>
-            {storedLeads.map((l) => (
-              <option key={l.id} value={l.id}>
-                #{l.id} {l.name ?? ''} {l.phone ?? ''} · {l.stage}
-              </option>
-            ))}
-          </select>
-          {storedLeads.length === 0 && <p className="lf-help">This integration has no leads yet.</p>}
+      {needsLead && (
+        <div className="lf-seg" role="radiogroup" aria-label="Lead">
+          <label className={source === 'sample' ? 'is-on' : ''}>
+            <input type="radio" name="lead-source" checked={source === 'sample'} onChange={() => setSource('sample')} />
+            Sample lead
+          </label>
+          <label className={source === 'stored' ? 'is-on' : ''}>
+            <input type="radio" name="lead-source" checked={source === 'stored'} onChange={() => setSource('stored')} />A stored lead
+          </label>
         </div>
       )}
+      {needsLead &&
+        (source === 'sample' ? (
+          <div className="lf-field">
+            <textarea
+              className={`lf-input lf-input--mono${leadError ? ' is-invalid' : ''}`}
+              rows={10}
+              spellCheck={false}
+              value={leadText}
+              onChange={(e) => setLeadText(e.target.value)}
+              aria-label="Sample lead (JSON)"
+            />
+            {leadError && <p className="lf-field__error">{leadError}</p>}
+            <button type="button" className="lf-link-btn" onClick={() => setLeadText(JSON.stringify(sampleLead(offer), null, 2))}>
+              Reset to the sample
+            </button>
+          </div>
+        ) : (
+          <div className="lf-field">
+            <select
+              className="lf-input"
+              value={leadId}
+              onChange={(e) => setLeadId(e.target.value === '' ? '' : Number(e.target.value))}
+              aria-label="Stored lead"
+            >
+              <option value="">choose a lead…</option>
+              {storedLeads.map((l) => (
+                <option key={l.id} value={l.id}>
+                  #{l.id} {l.name ?? ''} {l.phone ?? ''} · {l.stage}
+                </option>
+              ))}
+            </select>
+            {storedLeads.length === 0 && <p className="lf-help">This integration has no leads yet.</p>}
+          </div>
+        ))}
       {hasTrigger && (
         <div className="lf-field">
           <label className="lf-field__label">
@@ -198,13 +205,17 @@ export function TestPanel() {
             spellCheck={false}
             value={triggerText}
             onChange={(e) => setTriggerText(e.target.value)}
+            aria-label={meta.event === 'postback.in' ? 'Sample postback (JSON)' : 'Sample batch (JSON)'}
           />
+          {isStatus && (
+            <p className="lf-help">Leave it empty to take this integration’s real leads the check would ask about (read only).</p>
+          )}
         </div>
       )}
       <button
         type="button"
         className="lf-btn lf-btn--primary"
-        disabled={running || !integrationId || !!leadError || (source === 'stored' && leadId === '')}
+        disabled={running || !integrationId || (needsLead && (!!leadError || (source === 'stored' && leadId === '')))}
         onClick={() => void start()}
         data-testid="run-test"
       >
@@ -250,6 +261,30 @@ export function TestPanel() {
             ))}
           </ol>
           {skipped.length > 0 && <p className="lf-muted">Not reached: {skipped.map((n) => n.id).join(', ')}</p>}
+          {(run.answer.updates?.length ?? 0) > 0 && (
+            <details open data-testid="run-updates">
+              <summary>What Update Lead would do (nothing was changed)</summary>
+              <ul className="lf-steps">
+                {run.answer.updates?.map((u, i) => (
+                  <li key={i}>
+                    {u.by === 'lead' ? 'this lead' : `${u.by} ${u.by === 'oid' ? u.oid : u.eid}`}:{' '}
+                    {!u.lead
+                      ? 'no such lead'
+                      : u.stageChanged
+                        ? `lead #${u.lead.id} ${u.stageBefore} → ${u.stageAfter}`
+                        : `lead #${u.lead.id} stays ${u.stageBefore}`}
+                    {u.status ? (
+                      <span className="lf-muted">
+                        {' '}
+                        · status {u.status}
+                        {u.statusCode ? ` (${u.statusCode})` : ''}
+                      </span>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
           <p className="lf-help">Click a node to see its input, output and the HTTP request and answer.</p>
         </div>
       )}
