@@ -1,7 +1,7 @@
 import { httpBuildQuery } from '../core/template/php.ts';
 import { defineNode } from '../core/node/contract.ts';
 import { param } from '../core/node/params.ts';
-import { isObject, objectOf, rowsToObject } from '../core/node/values.ts';
+import { isObject, objectOf, omitEmpty, rowsToObject } from '../core/node/values.ts';
 
 /**
  * Form/Query Build: turns rows of name → value into a form body or into URL query parameters,
@@ -12,6 +12,8 @@ import { isObject, objectOf, rowsToObject } from '../core/node/values.ts';
  *   `query` to the URL; a body built before (JSON Build) is kept, and so are earlier query fields.
  *
  * `fields` is the object itself, which Sign uses to sign the sorted query.
+ *
+ * With `omitEmpty`, fields that render empty ("", null, [], {}) are left out.
  *
  * Ports: `in`; `out`.
  */
@@ -37,9 +39,15 @@ export const formBuild = defineNode({
       help: 'form: the fields are the request body, as an HTML form sends them. query: the fields go into the URL after "?".',
       default: 'form',
     }),
+    omitEmpty: param.boolean({
+      label: 'Omit empty values',
+      help: 'Leave out fields that come out empty: empty text, null, [] and {} (0 and false stay).',
+      default: false,
+    }),
   },
   execute({ params, input }) {
-    const fields = rowsToObject(params.fields);
+    const rows = rowsToObject(params.fields);
+    const fields = params.omitEmpty ? (omitEmpty(rows) as Record<string, unknown>) : rows;
     const before = objectOf(input);
     const output: Record<string, unknown> = {};
     if (before.headers !== undefined) output.headers = before.headers;
