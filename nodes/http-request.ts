@@ -3,6 +3,8 @@ import { stringify } from '../core/template/template.ts';
 import { defineNode, type HttpExchange, type KeyValue, type NodeFailure, type NodeResult } from '../core/node/contract.ts';
 import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, objectOf, rowsToObject } from '../core/node/values.ts';
+import { multipartBody } from '../core/node/multipart.ts';
+import { looksLikeXml, parseXml } from '../core/node/xml.ts';
 
 /** Declared apart from the node so the helpers below can name the params' type. */
 const httpRequestParams = {
@@ -25,9 +27,9 @@ const httpRequestParams = {
     label: 'Headers',
     help: 'Request headers, e.g. Authorization → Bearer {{secrets.token}}. They win over headers set by earlier nodes.',
   }),
-  body: param.select(['input', 'json', 'form', 'text', 'none'], {
+  body: param.select(['input', 'json', 'form', 'multipart', 'text', 'none'], {
     label: 'Body',
-    help: 'input: the body built by the node before (JSON Build, Form/Query Build, Sign). json, form or text: write it here. none: no body.',
+    help: 'input: the body built by the node before (JSON Build, Form/Query Build, Sign). json, form (urlencoded), multipart (multipart/form-data) or text: write it here. none: no body.',
     default: 'input',
   }),
   json: param.json({
@@ -38,8 +40,8 @@ const httpRequestParams = {
   }),
   form: param.keyValue({
     label: 'Form fields',
-    help: 'Sent as an HTML form (application/x-www-form-urlencoded).',
-    showIf: { body: 'form' },
+    help: 'Sent as an HTML form: application/x-www-form-urlencoded (form) or multipart/form-data (multipart).',
+    showIf: { body: ['form', 'multipart'] },
   }),
   text: param.template({
     label: 'Text body',
@@ -50,9 +52,9 @@ const httpRequestParams = {
     label: 'Content type',
     help: 'Only when the target insists on a particular one, e.g. application/xml. Empty: chosen from the body.',
   }),
-  parse: param.select(['auto', 'json', 'text'], {
+  parse: param.select(['auto', 'json', 'xml', 'text'], {
     label: 'Read the answer as',
-    help: 'auto: JSON when it is JSON, otherwise text. json: the answer must be JSON. text: always text.',
+    help: 'auto: JSON when it is JSON, XML (as an object, attributes as @name) when its content type says XML or it starts with <?xml, otherwise text. json or xml: the answer must be that. text: always text.',
     default: 'auto',
   }),
   timeoutMs: param.number({
@@ -79,9 +81,10 @@ type HttpRequestParams = ParamValues<typeof httpRequestParams>;
  * Form/Query Build made) or from this node's own JSON, form or text.
  *
  * Ports and outputs:
- * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`;
- * - `http_error` (a 4xx, or a 2xx whose body is not the JSON asked for) → the same shape, with
- *   failure `http_error` or `bad_json`. A transient answer — 408, 425, 429 or 5xx — takes no exit
+ * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`
+ *   (XML into an object, see `core/node/xml.ts`);
+ * - `http_error` (a 4xx, or a 2xx whose body is not the JSON or XML asked for) → the same shape,
+ *   with failure `http_error`, `bad_json` or `bad_xml`. A transient answer — 408, 425, 429 or 5xx — takes no exit
  *   by default (`serverErrors: 'retry'`): the target is busy or in trouble, not refusing the lead,
  *   so the flow stops with a retryable failure and the delivery queue tries again later, no sooner
  *   than a 429's or 503's `Retry-After` (seconds or an HTTP date) asks;
@@ -139,6 +142,8 @@ function buildBody(params: HttpRequestParams, before: Record<string, unknown>): 
       return { text: JSON.stringify(params.json ?? null), contentType: 'application/json' };
     case 'form':
       return { text: httpBuildQuery(rowsToObject(params.form)), contentType: 'application/x-www-form-urlencoded' };
+    case 'multipart':
+      return multipartBody(rowsToObject(params.form));
     case 'text':
       return { text: stringify(params.text), contentType: 'text/plain; charset=utf-8' };
     default: {
@@ -190,12 +195,10 @@ function readExchange(
     if (retryable && serverErrors !== 'http_error') return { output, failure };
     return { port: 'http_error', output, failure };
   }
-  if (parsed.badJson) {
-    return {
-      port: 'http_error',
-      output,
-      failure: { code: 'bad_json', message: `HTTP ${status}: the answer is not JSON: ${text.slice(0, 200)}`, retryable: false },
-    };
+  if (parsed.bad) {
+    const code = `bad_${parsed.bad}`;
+    const message = `HTTP ${status}: the answer is not ${parsed.bad === 'json' ? 'JSON' : 'XML'}: ${text.slice(0, 200)}`;
+    return { port: 'http_error', output, failure: { code, message, retryable: false } };
   }
   return { port: 'out', output };
 }
@@ -219,17 +222,31 @@ export function retryAfterOf(value: string | undefined, now: number): number | u
   return Number.isFinite(at) && at > now ? at - now : undefined;
 }
 
-function readBody(text: string, headers: Record<string, string>, parse: HttpRequestParams['parse']): { body: unknown; badJson?: boolean } {
+function readBody(
+  text: string,
+  headers: Record<string, string>,
+  parse: HttpRequestParams['parse'],
+): { body: unknown; bad?: 'json' | 'xml' } {
   if (parse === 'text') return { body: text };
   if (parse === 'json') {
     if (text.trim() === '') return { body: null };
     try {
       return { body: JSON.parse(text) };
     } catch {
-      return { body: text, badJson: true };
+      return { body: text, bad: 'json' };
     }
   }
+  if (parse === 'xml') {
+    if (text.trim() === '') return { body: null };
+    const xml = parseXml(text);
+    return xml ? { body: xml } : { body: text, bad: 'xml' };
+  }
   const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (looksLikeXml(contentType, text)) {
+    // an XML answer that does not parse stays text, as JSON that does not parse does
+    const xml = parseXml(text);
+    if (xml) return { body: xml };
+  }
   const trimmed = text.trim();
   if (contentType.includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
