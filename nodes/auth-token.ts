@@ -208,6 +208,9 @@ export const authToken = defineNode({
     const rotated = grant === 'refresh_token' ? cache?.get(`${key}:refresh`) : undefined;
     if (typeof rotated === 'string') context.addSecret(rotated);
     const login = typeof rotated === 'string' && grant ? oauthLogin(params, grant, rotated) : configured;
+    // Basic client credentials are a secret in a form redaction cannot see through
+    const basic = /^Basic (.+)$/.exec(login.headers.Authorization ?? '');
+    if (grant && basic) context.addSecret(basic[1]);
     const cached = params.mode === 'refresh' ? undefined : (cache?.get(key) as CachedToken | undefined);
     if (cached && cached.expiresAt > Date.now()) {
       context.addSecret(cached.token);
