@@ -3,6 +3,7 @@ import { parsePath, resolvePath, stringify } from '../core/template/template.ts'
 import { defineNode, type NodeContext, type NodeResult } from '../core/node/contract.ts';
 import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, rowsToObject } from '../core/node/values.ts';
+import { oauthTokenRequest, readOAuthAnswer, type OAuthGrant } from '../core/node/oauth.ts';
 
 /** What the cache keeps per login. */
 interface CachedToken {
@@ -17,15 +18,21 @@ const authTokenParams = {
     help: 'cached: reuse the token while it lives, log in when there is none. refresh: log in again now (e.g. after a 401 answer). clear: forget the token.',
     default: 'cached',
   }),
+  grant: param.select(['login', 'client_credentials', 'refresh_token'], {
+    label: 'How to get the token',
+    help: "login: the target's own login call, described below. client_credentials: OAuth 2 with a client id and secret. refresh_token: OAuth 2 with a refresh token (a new one the server answers is kept and used next).",
+    default: 'login',
+    showIf: { mode: ['cached', 'refresh'] },
+  }),
   method: param.select(['POST', 'GET'], {
     label: 'Login method',
     help: "The HTTP method of the target's login call, almost always POST.",
     default: 'POST',
-    showIf: { mode: ['cached', 'refresh'] },
+    showIf: { mode: ['cached', 'refresh'], grant: 'login' },
   }),
   url: param.template({
-    label: 'Login URL',
-    help: 'The full address of the login call, e.g. {{integration.settings.base_url}}/api/auth/login.',
+    label: 'Login or token URL',
+    help: 'The full address of the login call or OAuth 2 token endpoint, e.g. {{integration.settings.base_url}}/api/auth/login or …/oauth/token.',
     placeholder: 'https://crm.example.com/api/auth/login',
     required: true,
     showIf: { mode: ['cached', 'refresh'] },
@@ -34,18 +41,47 @@ const authTokenParams = {
     label: 'Login body',
     help: 'json: the JSON below. form: the form fields below. none: no body (credentials in the URL or headers).',
     default: 'json',
-    showIf: { mode: ['cached', 'refresh'] },
+    showIf: { mode: ['cached', 'refresh'], grant: 'login' },
   }),
   json: param.json({
     label: 'Login JSON',
     help: "The credentials as the target wants them; take them from the integration's secrets, e.g. {{secrets.password}}.",
     default: { username: '{{secrets.username}}', password: '{{secrets.password}}' },
-    showIf: { body: 'json' },
+    showIf: { body: 'json', grant: 'login' },
   }),
   form: param.keyValue({
     label: 'Login form fields',
     help: 'Sent as an HTML form, e.g. login → {{secrets.username}}.',
-    showIf: { body: 'form' },
+    showIf: { body: 'form', grant: 'login' },
+  }),
+  clientId: param.template({
+    label: 'Client id',
+    help: 'OAuth 2: the client id the target gave you, e.g. {{secrets.client_id}}.',
+    default: '{{secrets.client_id}}',
+    showIf: { grant: ['client_credentials', 'refresh_token'] },
+  }),
+  clientSecret: param.secret({
+    label: 'Client secret',
+    help: 'OAuth 2: the client secret, e.g. {{secrets.client_secret}}. Empty for a public client.',
+    default: '{{secrets.client_secret}}',
+    showIf: { grant: ['client_credentials', 'refresh_token'] },
+  }),
+  clientAuth: param.select(['basic', 'body'], {
+    label: 'Send the client id and secret',
+    help: 'basic: as an Authorization: Basic header (client_secret_basic, what most servers take). body: as form fields (client_secret_post).',
+    default: 'basic',
+    showIf: { grant: ['client_credentials', 'refresh_token'] },
+  }),
+  scope: param.template({
+    label: 'Scope',
+    help: 'OAuth 2: the scopes to ask for, separated by spaces. Empty: none.',
+    showIf: { grant: ['client_credentials', 'refresh_token'] },
+  }),
+  refreshToken: param.secret({
+    label: 'Refresh token',
+    help: 'OAuth 2: the first refresh token, e.g. {{secrets.refresh_token}}. When the server answers a new one, that one is used from then on.',
+    default: '{{secrets.refresh_token}}',
+    showIf: { grant: 'refresh_token' },
   }),
   headers: param.keyValue({
     label: 'Login headers',
@@ -56,19 +92,19 @@ const authTokenParams = {
     label: 'Token in the answer',
     help: 'Where the token is in the login answer, as a path: body.token, body.data.access_token, headers.x-token.',
     default: 'body.token',
-    showIf: { mode: ['cached', 'refresh'] },
+    showIf: { mode: ['cached', 'refresh'], grant: 'login' },
   }),
   expiresPath: param.text({
     label: 'Lifetime in the answer',
     help: 'Where the answer says how long the token lives, e.g. body.expires_in. Empty: use the lifetime below.',
     default: 'body.expires_in',
-    showIf: { mode: ['cached', 'refresh'] },
+    showIf: { mode: ['cached', 'refresh'], grant: 'login' },
   }),
   expiresAs: param.select(['seconds', 'milliseconds', 'timestamp', 'date'], {
     label: 'Lifetime is',
     help: 'seconds / milliseconds: how long it lives from now. timestamp: the moment it expires, in Unix seconds. date: the moment it expires, as a date text.',
     default: 'seconds',
-    showIf: { mode: ['cached', 'refresh'] },
+    showIf: { mode: ['cached', 'refresh'], grant: 'login' },
   }),
   lifetimeSeconds: param.number({
     label: 'Lifetime when not given (s)',
@@ -122,6 +158,14 @@ type AuthTokenParams = ParamValues<typeof authTokenParams>;
  * until a little before it expires (`refreshEarlySeconds`). A login with other credentials is
  * another cache entry, so changing a password never reuses the old token.
  *
+ * With `grant: client_credentials` or `refresh_token` it gets the token the OAuth 2 way (RFC 6749):
+ * a form POST to the token endpoint, the client authenticated by Basic or by form fields, the
+ * token from `access_token`, its lifetime from `expires_in`, asked for again `refreshEarlySeconds`
+ * before it expires. A refresh token the server answers (rotation) is kept in the cache, marked
+ * secret, and sent the next time instead of the configured one; refused (`invalid_grant`), it is
+ * forgotten so the next run starts again from the configured one. The request goes through the
+ * node's HTTP client, as every request does (outbound policy, allowed hosts, execution log).
+ *
  * Modes: `cached` (the default) as above; `refresh` logs in even with a live token (after a later
  * request answered 401, say); `clear` only forgets the token and passes its input on.
  *
@@ -156,19 +200,34 @@ export const authToken = defineNode({
       cache?.delete(name);
       return { output: input };
     }
-    const login = loginRequest(params);
+    const grant = params.grant === 'client_credentials' || params.grant === 'refresh_token' ? params.grant : undefined;
+    const configured = grant ? oauthLogin(params, grant, stringify(params.refreshToken)) : loginRequest(params);
     // the credentials are part of the key: changed credentials never reuse an old token
-    const key = `${name}:${context.hash.digest('sha256', JSON.stringify(login), 'hex')}`;
+    const key = `${name}:${context.hash.digest('sha256', JSON.stringify(configured), 'hex')}`;
+    // a rotated refresh token, kept from the last answer, wins over the configured one
+    const rotated = grant === 'refresh_token' ? cache?.get(`${key}:refresh`) : undefined;
+    if (typeof rotated === 'string') context.addSecret(rotated);
+    const login = typeof rotated === 'string' && grant ? oauthLogin(params, grant, rotated) : configured;
+    // Basic client credentials are a secret in a form redaction cannot see through
+    const basic = /^Basic (.+)$/.exec(login.headers.Authorization ?? '');
+    if (grant && basic) context.addSecret(basic[1]);
     const cached = params.mode === 'refresh' ? undefined : (cache?.get(key) as CachedToken | undefined);
     if (cached && cached.expiresAt > Date.now()) {
       context.addSecret(cached.token);
       context.log('token from the cache');
       return { output: withToken(input, cached.token, params) };
     }
-    const result = await logIn(context, login, params);
-    if ('failure' in result) return result.failure;
+    const result = await logIn(context, login, params, grant);
+    if ('failure' in result) {
+      if (result.invalidGrant) cache?.delete(`${key}:refresh`);
+      return result.failure;
+    }
     const { token, expiresAt } = result;
     context.addSecret(token);
+    if (result.refreshToken && grant === 'refresh_token') {
+      context.addSecret(result.refreshToken);
+      cache?.set(`${key}:refresh`, result.refreshToken, REFRESH_TOKEN_KEPT_MS);
+    }
     const keepMs = expiresAt - Date.now() - Math.max(0, Number(params.refreshEarlySeconds) || 0) * 1000;
     if (keepMs > 0) {
       cache?.set(key, { token, expiresAt: Date.now() + keepMs } satisfies CachedToken, keepMs);
@@ -179,6 +238,25 @@ export const authToken = defineNode({
     return { output: withToken(input, token, params) };
   },
 });
+
+/** How long a rotated refresh token is kept in memory (the cache is per runtime: a restart goes back to the configured one). */
+const REFRESH_TOKEN_KEPT_MS = 90 * 86_400_000;
+
+/** The OAuth 2 token request, with `refreshToken` for the refresh grant. */
+function oauthLogin(params: AuthTokenParams, grant: OAuthGrant, refreshToken: string): LoginRequest {
+  const url = fullUrl(stringify(params.url).trim(), 'Auth Token');
+  const client = {
+    clientId: stringify(params.clientId).trim(),
+    clientSecret: stringify(params.clientSecret),
+    auth: params.clientAuth === 'body' ? ('body' as const) : ('basic' as const),
+    scope: stringify(params.scope),
+  };
+  const { headers, body } = oauthTokenRequest(grant, client, refreshToken.trim());
+  for (const row of params.headers ?? []) {
+    if (row.key.trim() !== '' && row.value !== undefined && row.value !== null) headers[row.key.trim()] = stringify(row.value);
+  }
+  return { method: 'POST', url, headers, body };
+}
 
 interface LoginRequest {
   method: string;
@@ -208,7 +286,8 @@ async function logIn(
   context: NodeContext<AuthTokenParams>,
   login: LoginRequest,
   params: AuthTokenParams,
-): Promise<{ token: string; expiresAt: number } | { failure: NodeResult }> {
+  grant: OAuthGrant | undefined,
+): Promise<{ token: string; expiresAt: number; refreshToken?: string } | { failure: NodeResult; invalidGrant?: boolean }> {
   const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 10000;
   const exchange = await context.http.send({ ...login, timeoutMs });
   if (exchange.outcome !== 'answer') {
@@ -225,6 +304,21 @@ async function logIn(
   if (status >= 500 || status === 408 || status === 425 || status === 429) {
     const message = `login: HTTP ${status}`;
     return { failure: { output: answer, failure: { code: 'http_error', message, retryable: true } } };
+  }
+  if (grant) {
+    const oauth = readOAuthAnswer(answer.body);
+    if (status >= 200 && status < 300 && oauth.accessToken) {
+      const lifetime = oauth.expiresInSeconds ?? (Number(params.lifetimeSeconds) > 0 ? Number(params.lifetimeSeconds) : 3600);
+      return { token: oauth.accessToken, expiresAt: Date.now() + lifetime * 1000, refreshToken: oauth.refreshToken };
+    }
+    const message =
+      status >= 200 && status < 300
+        ? 'token request: no access_token in the answer'
+        : `token request refused: HTTP ${status}${oauth.error ? ` (${oauth.error})` : ''}`;
+    return {
+      failure: { port: 'failed', output: { ...answer, error: message }, failure: { code: 'login_failed', message, retryable: false } },
+      invalidGrant: oauth.error?.startsWith('invalid_grant'),
+    };
   }
   const token = status >= 200 && status < 300 ? stringify(read(answer, params.tokenPath || 'body.token')).trim() : '';
   if (token === '') {

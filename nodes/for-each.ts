@@ -22,7 +22,7 @@ export const forEach = defineNode({
   params: {
     items: param.template({
       label: 'Items',
-      help: 'The list, e.g. {{input.body.orders}}. An object keyed by id gives its values.',
+      help: 'The list, e.g. {{input.body.orders}}. An object keyed by id ({"D1": {…}, "D2": {…}}) gives its values, each with its key as {{item.key}}.',
       default: '{{input}}',
       required: true,
     }),

@@ -1,7 +1,7 @@
 import { httpBuildQuery } from '../core/template/php.ts';
 import { defineNode } from '../core/node/contract.ts';
 import { param } from '../core/node/params.ts';
-import { rowsToObject } from '../core/node/values.ts';
+import { omitEmpty, rowsToObject } from '../core/node/values.ts';
 
 /**
  * Form/Query Build: turns rows of name → value into a form body or into URL query parameters,
@@ -14,6 +14,8 @@ import { rowsToObject } from '../core/node/values.ts';
  * on, so an answer read before it (an HTTP Request's `headers` or `body`) never reaches the next
  * request; what else that request needs goes in HTTP Request's own rows. It may read secrets
  * (`api_key → {{secrets.api_key}}`): the request goes only to the integration's allowed hosts.
+ *
+ * With `omitEmpty`, fields that render empty ("", null, [], {}) are left out.
  *
  * Ports: `in`; `out`.
  */
@@ -40,9 +42,15 @@ export const formBuild = defineNode({
       help: 'form: the fields are the request body, as an HTML form sends them. query: the fields go into the URL after "?".',
       default: 'form',
     }),
+    omitEmpty: param.boolean({
+      label: 'Omit empty values',
+      help: 'Leave out fields that come out empty: empty text, null, [] and {} (0 and false stay).',
+      default: false,
+    }),
   },
   execute({ params }) {
-    const fields = rowsToObject(params.fields);
+    const rows = rowsToObject(params.fields);
+    const fields = params.omitEmpty ? (omitEmpty(rows) as Record<string, unknown>) : rows;
     if (params.as === 'query') return { output: { query: fields, fields } };
     return { output: { body: httpBuildQuery(fields), fields, contentType: 'application/x-www-form-urlencoded' } };
   },

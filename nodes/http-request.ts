@@ -3,6 +3,8 @@ import { stringify } from '../core/template/template.ts';
 import { defineNode, type HttpExchange, type KeyValue, type NodeFailure, type NodeResult } from '../core/node/contract.ts';
 import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, objectOf, rowsToObject } from '../core/node/values.ts';
+import { multipartBody } from '../core/node/multipart.ts';
+import { looksLikeXml, parseXml } from '../core/node/xml.ts';
 
 /** Declared apart from the node so the helpers below can name the params' type. */
 const httpRequestParams = {
@@ -25,9 +27,9 @@ const httpRequestParams = {
     label: 'Headers',
     help: 'Request headers, e.g. Authorization → Bearer {{secrets.token}}. They win over headers set by earlier nodes.',
   }),
-  body: param.select(['input', 'json', 'form', 'text', 'none'], {
+  body: param.select(['input', 'json', 'form', 'multipart', 'text', 'none'], {
     label: 'Body',
-    help: 'input: the body built by the node before (JSON Build, Form/Query Build, Sign). json, form or text: write it here. none: no body.',
+    help: 'input: the body built by the node before (JSON Build, Form/Query Build, Sign). json, form (urlencoded), multipart (multipart/form-data) or text: write it here. none: no body.',
     default: 'input',
   }),
   json: param.json({
@@ -38,8 +40,8 @@ const httpRequestParams = {
   }),
   form: param.keyValue({
     label: 'Form fields',
-    help: 'Sent as an HTML form (application/x-www-form-urlencoded).',
-    showIf: { body: 'form' },
+    help: 'Sent as an HTML form: application/x-www-form-urlencoded (form) or multipart/form-data (multipart).',
+    showIf: { body: ['form', 'multipart'] },
   }),
   text: param.template({
     label: 'Text body',
@@ -50,9 +52,9 @@ const httpRequestParams = {
     label: 'Content type',
     help: 'Only when the target insists on a particular one, e.g. application/xml. Empty: chosen from the body.',
   }),
-  parse: param.select(['auto', 'json', 'text'], {
+  parse: param.select(['auto', 'json', 'xml', 'text'], {
     label: 'Read the answer as',
-    help: 'auto: JSON when it is JSON, otherwise text. json: the answer must be JSON. text: always text.',
+    help: 'auto: JSON when it is JSON, XML (as an object, attributes as @name) when its content type says XML or it starts with <?xml, otherwise text. json or xml: the answer must be that. text: always text.',
     default: 'auto',
   }),
   timeoutMs: param.number({
@@ -83,11 +85,11 @@ type HttpRequestParams = ParamValues<typeof httpRequestParams>;
  * from the input — the HTTP client sets them for the request it sends.
  *
  * Ports and outputs:
- * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`;
- *   an answer that says it is JSON and is not (auto) keeps `body` as the text and adds
- *   `jsonError` (the parser's message), which a Condition can branch on;
- * - `http_error` (a 4xx, or a 2xx whose body is not the JSON asked for) → the same shape, with
- *   failure `http_error` or `bad_json`. A transient answer — 408, 425, 429 or 5xx — takes no exit
+ * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`
+ *   (XML into an object, see `core/node/xml.ts`); an answer that says it is JSON and is not (auto)
+ *   keeps `body` as the text and adds `jsonError` (the parser's message), which a Condition can branch on;
+ * - `http_error` (a 4xx, or a 2xx whose body is not the JSON or XML asked for) → the same shape,
+ *   with failure `http_error`, `bad_json` or `bad_xml`. A transient answer — 408, 425, 429 or 5xx — takes no exit
  *   by default (`serverErrors: 'retry'`): the target is busy or in trouble, not refusing the lead,
  *   so the flow stops with a retryable failure and the delivery queue tries again later, no sooner
  *   than a 429's or 503's `Retry-After` (seconds or an HTTP date) asks;
@@ -151,6 +153,8 @@ function buildBody(params: HttpRequestParams, before: Record<string, unknown>): 
       return { text: JSON.stringify(params.json ?? null), contentType: 'application/json' };
     case 'form':
       return { text: httpBuildQuery(rowsToObject(params.form)), contentType: 'application/x-www-form-urlencoded' };
+    case 'multipart':
+      return multipartBody(rowsToObject(params.form));
     case 'text':
       return { text: stringify(params.text), contentType: 'text/plain; charset=utf-8' };
     default: {
@@ -226,12 +230,10 @@ function readExchange(
     if (retryable && serverErrors !== 'http_error') return { output, failure };
     return { port: 'http_error', output, failure };
   }
-  if (parse === 'json' && parsed.jsonError !== undefined) {
-    return {
-      port: 'http_error',
-      output,
-      failure: { code: 'bad_json', message: `HTTP ${status}: the answer is not JSON: ${text.slice(0, 200)}`, retryable: false },
-    };
+  if (parsed.bad) {
+    const code = `bad_${parsed.bad}`;
+    const message = `HTTP ${status}: the answer is not ${parsed.bad === 'json' ? 'JSON' : 'XML'}: ${text.slice(0, 200)}`;
+    return { port: 'http_error', output, failure: { code, message, retryable: false } };
   }
   return { port: 'out', output };
 }
@@ -259,9 +261,14 @@ export function retryAfterOf(value: string | undefined, now: number): number | u
  * The body as `parse` asks. `jsonError` is set when the answer is not the JSON it should be: with
  * `json` any body that does not parse; with `auto` one that says it is JSON (its content type, or
  * a leading `{` or `[`) and does not parse, which is kept as text so that the flow, Extract and the
- * log still see it. A leading byte order mark is not an error.
+ * log still see it. A leading byte order mark is not an error. `bad` names what `parse` asked for
+ * and did not get (`json` or `xml`): the node then takes its `http_error` exit.
  */
-function readBody(text: string, headers: Record<string, string>, parse: HttpRequestParams['parse']): { body: unknown; jsonError?: string } {
+function readBody(
+  text: string,
+  headers: Record<string, string>,
+  parse: HttpRequestParams['parse'],
+): { body: unknown; jsonError?: string; bad?: 'json' | 'xml' } {
   if (parse === 'text') return { body: text };
   const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (parse === 'json') {
@@ -269,10 +276,20 @@ function readBody(text: string, headers: Record<string, string>, parse: HttpRequ
     try {
       return { body: JSON.parse(json) };
     } catch (error) {
-      return { body: text, jsonError: (error as Error).message };
+      return { body: text, jsonError: (error as Error).message, bad: 'json' };
     }
   }
+  if (parse === 'xml') {
+    if (text.trim() === '') return { body: null };
+    const xml = parseXml(text);
+    return xml ? { body: xml } : { body: text, bad: 'xml' };
+  }
   const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (looksLikeXml(contentType, text)) {
+    // an XML answer that does not parse stays text, as JSON that does not parse does
+    const xml = parseXml(text);
+    if (xml) return { body: xml };
+  }
   const trimmed = json.trim();
   if (contentType.includes('json') || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     // an empty body said to be JSON is no body, not broken JSON

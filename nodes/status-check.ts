@@ -12,14 +12,21 @@ import { formatPhpDate } from '../core/template/php.ts';
  * Its output, also the template root `batch`:
  * - processing and approved: `{ ids: number[], eids: string[], leads: [{ id, eid, stage, status }] }`,
  *   e.g. `{{batch.eids | join:","}}`;
- * - range: `{ from, to, page, cursor }`, `from`/`to` written in `format` and `timeZone`, `page`
- *   from 1, `cursor` what Next Page gave for this page.
+ * - range: `{ from, to, page, offset, cursor }`, `from`/`to` written in `format` and `timeZone`,
+ *   `page` from 1, `offset` from 0 (Next Page's offset paging), `cursor` what Next Page gave.
+ *
+ * A range check with `lookbackDays` also asks, every time, about the last that many days (up to
+ * 90): for a target that filters its list by registration date, so a deposit made days after
+ * sign-up still shows. Version 2 added it; flows saved at version 1 keep 0 (no lookback).
  *
  * Ports: no input; `out` → the batch.
  */
+/** How far back a date-range check may look. */
+export const MAX_LOOKBACK_DAYS = 90;
+
 export const statusCheck = defineNode({
   type: 'status-check',
-  version: 1,
+  version: 2,
   title: 'Status Check',
   category: 'trigger',
   description: 'Starts the flow on a schedule with a batch of our leads (or a time window) to ask the target about.',
@@ -62,6 +69,13 @@ export const statusCheck = defineNode({
       min: 0,
       max: 1440,
     }),
+    lookbackDays: param.number({
+      label: 'Look back (days)',
+      help: 'Date-range check: every check asks again about this many days before now, for a target that filters by registration date (a deposit days after sign-up). 0: only what changed since the last check.',
+      default: 3,
+      min: 0,
+      max: MAX_LOOKBACK_DAYS,
+    }),
     format: param.select(['epoch', 'Y-m-d H:i:s', 'iso'], {
       label: 'Date format',
       help: 'How {{batch.from}} and {{batch.to}} are written: seconds since 1970, Y-m-d H:i:s, or ISO 8601.',
@@ -81,10 +95,13 @@ export const statusCheck = defineNode({
       window: {
         minutes: params.windowMinutes,
         overlapMinutes: params.overlapMinutes,
+        lookbackDays: Math.max(0, Math.min(MAX_LOOKBACK_DAYS, params.lookbackDays)),
         stamp: (date) => stamp(date, params.format, params.timeZone),
       },
     }),
   },
+  // before version 2 there was no lookback: a saved flow keeps asking only about changes
+  migrate: (params, fromVersion) => (fromVersion < 2 ? { lookbackDays: 0, ...params } : params),
   execute: ({ input }) => ({ output: input }),
 });
 

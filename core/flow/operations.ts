@@ -16,7 +16,7 @@
  */
 import type { FlowDoc, FlowEdge, FlowNode, NodeSettings } from '../domain/flow.ts';
 import type { NodeDescriptor } from '../node/contract.ts';
-import { parseTemplate, TemplateError, type PathSegment, type TemplateExpression } from '../template/template.ts';
+import { parseTemplate, TemplateError, type FilterArg, type PathSegment, type TemplateExpression } from '../template/template.ts';
 
 /** The part of a flow these operations change. A {@link FlowDoc} is one, with its other fields kept. */
 export type FlowGraph = Pick<FlowDoc, 'nodes' | 'edges'>;
@@ -96,18 +96,21 @@ function quote(text: string): string {
   return `"${text.replace(/[\\"]/g, '\\$&')}"`;
 }
 
+function printPath(path: PathSegment[]): string {
+  const [root, ...rest] = path;
+  return String(root) + rest.map(printSegment).join('');
+}
+
 /** Writes an expression back as template text (between the braces), in the parser's own syntax. */
 function printExpression(expression: TemplateExpression): string {
   let head: string;
   if (expression.path) {
-    const [root, ...rest] = expression.path;
-    head = String(root) + rest.map(printSegment).join('');
+    head = printPath(expression.path);
   } else {
     head = typeof expression.literal === 'number' ? String(expression.literal) : quote(String(expression.literal ?? ''));
   }
-  const filters = expression.filters.map(
-    (f) => ` | ${f.name}${f.args.length ? ':' + f.args.map((a) => (typeof a === 'number' ? String(a) : quote(a))).join(',') : ''}`,
-  );
+  const argument = (a: FilterArg): string => (typeof a === 'number' ? String(a) : typeof a === 'string' ? quote(a) : printPath(a.path));
+  const filters = expression.filters.map((f) => ` | ${f.name}${f.args.length ? ':' + f.args.map(argument).join(',') : ''}`);
   return head + filters.join('');
 }
 
@@ -140,9 +143,15 @@ function renameInExpression(source: string, from: string, to: string): string {
     if (error instanceof TemplateError) return source;
     throw error;
   }
-  const path = expression.path;
-  if (!path || path[0] !== 'nodes' || path[1] !== from) return source;
-  return `{{${printExpression({ ...expression, path: ['nodes', to, ...path.slice(2)] })}}}`;
+  const reads = (path: PathSegment[] | undefined) => path !== undefined && path[0] === 'nodes' && path[1] === from;
+  const renamed = (path: PathSegment[]) => (reads(path) ? ['nodes', to, ...path.slice(2)] : path);
+  const inArgs = expression.filters.some((f) => f.args.some((a) => typeof a === 'object' && reads(a.path)));
+  if (!reads(expression.path) && !inArgs) return source;
+  return `{{${printExpression({
+    ...expression,
+    path: expression.path && renamed(expression.path),
+    filters: expression.filters.map((f) => ({ ...f, args: f.args.map((a) => (typeof a === 'object' ? { path: renamed(a.path) } : a)) })),
+  })}}}`;
 }
 
 /**

@@ -182,8 +182,12 @@ export interface NodeContext<P = Record<string, unknown>> {
   postbacks: PostbackActions;
   /** Sets the answer of a synchronous flow. */
   respond(response: FlowResponse): void;
-  /** For a date-range status check: the target has another page; the check runs the flow again for it. */
-  nextPage(cursor: unknown): void;
+  /**
+   * For a date-range status check: the target has another page; the check runs the flow again for
+   * it with `{{batch.page}}` one higher, `{{batch.cursor}}` set to `cursor`, and `{{batch.offset}}`
+   * set to `position.offset` when given (offset paging).
+   */
+  nextPage(cursor: unknown, position?: { offset?: number }): void;
   /** A line for the node's record in the execution log. */
   log(message: string): void;
   /** Marks a value learnt at run time (a session token) as secret, so every record redacts it. */
@@ -254,6 +258,11 @@ export interface TriggerSchedule {
     minutes: number;
     /** Each window starts this much before the last one ended. */
     overlapMinutes: number;
+    /**
+     * Every check also asks again about this many days before now (0: only what changed since the
+     * last check), for a target that filters its list by registration date rather than by change.
+     */
+    lookbackDays?: number;
     /** How `from` and `to` are written for the flow (`{{batch.from}}`). */
     stamp(date: Date): string | number;
   };

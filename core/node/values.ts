@@ -37,3 +37,27 @@ export function fullUrl(url: string, nodeTitle: string): string {
   }
   return url;
 }
+
+/** Whether {@link omitEmpty} drops a value: an empty string, null, undefined, `[]` or `{}`. */
+function isEmptyValue(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isObject(value) && Object.keys(value).length === 0;
+}
+
+/**
+ * A body without its empty values — empty strings, nulls, empty lists and empty objects — at every
+ * level, inner ones first, so an object left empty by the dropping goes too (JSON Build's and Form
+ * Build's "omit empty"). `0` and `false` are values and stay. The input is not changed.
+ * @example omitEmpty({ name: 'A', email: '', phones: [{ VALUE: '', TYPE: '' }], n: 0 }) // { name: 'A', n: 0 }
+ */
+export function omitEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(omitEmpty).filter((item) => !isEmptyValue(item));
+  if (!isObject(value) || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const kept = omitEmpty(item);
+    if (!isEmptyValue(kept)) out[key] = kept;
+  }
+  return out;
+}

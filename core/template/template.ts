@@ -11,18 +11,27 @@
  * - A template that is one expression and nothing else keeps the value's type (`"{{lead.goods}}"` is the array);
  *   any other template is a string, objects written as JSON, missing values as nothing.
  *
- * Filters: `digits`, `upper`, `lower`, `trim`, `urlencode` (PHP's), `json`, `default:"x"`,
- * `date:"Y-m-d H:i:s"` (PHP's format, optional time zone: `date:"H:i","Europe/Berlin"`), `join:","`, `number`.
+ * - A filter's argument is a quoted text, a number, or a path: `{{batch.page | gte:input.body.totalPages}}`.
+ *
+ * Filters (filters.ts): `digits`, `upper`, `lower`, `trim`, `urlencode` (PHP's), `json`, `default:"x"`,
+ * `date:"Y-m-d H:i:s"` (PHP's format, optional time zone: `date:"H:i","Europe/Berlin"`), `join:","`, `number`;
+ * arithmetic and comparison `add`, `sub`, `mul`, `div`, `eq`, `ne`, `gt`, `gte`, `lt`, `lte`; value helpers
+ * `split`, `first_name`, `last_name`, `replace`, `slice`, `uuid`, `random`, `e164`, `md5`, `sha1`, `sha256`.
  */
-import { formatPhpDate, phpUrlencode, toDate } from './php.ts';
+import { FILTERS, stringify } from './filters.ts';
+
+export { FILTERS, stringify };
 
 export const TEMPLATE_ROOTS = ['lead', 'offer', 'integration', 'secrets', 'input', 'nodes', 'trigger', 'batch', 'item', 'now'] as const;
 
 export type PathSegment = string | number;
 
+/** A filter's argument: a literal, or a path into the scope (`gte:input.body.totalPages`). */
+export type FilterArg = string | number | { path: PathSegment[] };
+
 export interface FilterCall {
   name: string;
-  args: (string | number)[];
+  args: FilterArg[];
 }
 
 export interface TemplateExpression {
@@ -49,54 +58,6 @@ export class TemplateError extends Error {
     super(message);
     this.name = 'TemplateError';
   }
-}
-
-interface FilterSpec {
-  help: string;
-  run(value: unknown, args: (string | number)[]): unknown;
-}
-
-const text = (value: unknown): string => stringify(value);
-
-/** The filters, by name, with the help the editor shows. */
-export const FILTERS: Record<string, FilterSpec> = {
-  digits: { help: 'Only the digits: "+49 (30) 1234" → "49301234"', run: (v) => text(v).replace(/\D+/g, '') },
-  upper: { help: 'Upper case', run: (v) => text(v).toUpperCase() },
-  lower: { help: 'Lower case', run: (v) => text(v).toLowerCase() },
-  trim: { help: 'Without surrounding spaces', run: (v) => text(v).trim() },
-  urlencode: { help: "URL-encoded as PHP's urlencode does (space → +)", run: (v) => phpUrlencode(text(v)) },
-  json: { help: 'Written as JSON', run: (v) => JSON.stringify(v ?? null) },
-  default: {
-    help: 'A fallback when the value is missing or empty: default:"none"',
-    run: (v, [fallback]) => (v === undefined || v === null || v === '' ? fallback : v),
-  },
-  date: {
-    help: 'Formatted with PHP date characters, optionally in a time zone: date:"Y-m-d H:i:s","Europe/Berlin"',
-    run: (v, [format = 'Y-m-d H:i:s', zone = 'UTC']) => {
-      const date = toDate(v);
-      return date ? formatPhpDate(date, String(format), String(zone)) : '';
-    },
-  },
-  join: {
-    help: 'An array joined into text: join:","',
-    run: (v, [separator = ',']) => (Array.isArray(v) ? v.map(text).join(String(separator)) : text(v)),
-  },
-  number: {
-    help: 'As a number (empty when it is not one)',
-    run: (v) => {
-      const n = typeof v === 'number' ? v : Number(text(v).replace(',', '.'));
-      return text(v) === '' || Number.isNaN(n) ? undefined : n;
-    },
-  },
-};
-
-/** How a value is written inside a larger template. */
-export function stringify(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
 }
 
 const IDENT = /[A-Za-z0-9_$-]/;
@@ -135,12 +96,7 @@ function parseExpression(source: string, base: number): TemplateExpression {
     return undefined;
   };
 
-  spaces();
-  const expression: TemplateExpression = { filters: [], source: source.trim() };
-  const head = literal();
-  if (head !== undefined) {
-    expression.literal = head;
-  } else {
+  const pathAt = (): PathSegment[] => {
     const path: PathSegment[] = [];
     const root = word();
     if (!root) fail('expected a path such as lead.phone');
@@ -164,6 +120,26 @@ function parseExpression(source: string, base: number): TemplateExpression {
         path.push(/^\d+$/.test(key) ? Number(key) : key);
       } else break;
     }
+    return path;
+  };
+  /** A filter argument: a literal, or a path when it starts with a root (`input.body.total`). */
+  const argument = (): FilterArg | undefined => {
+    const value = literal();
+    if (value !== undefined) return value;
+    const start = i;
+    const root = word();
+    i = start;
+    if (!(TEMPLATE_ROOTS as readonly string[]).includes(root)) return undefined;
+    return { path: pathAt() };
+  };
+
+  spaces();
+  const expression: TemplateExpression = { filters: [], source: source.trim() };
+  const head = literal();
+  if (head !== undefined) {
+    expression.literal = head;
+  } else {
+    const path = pathAt();
     expression.path = path;
   }
   spaces();
@@ -179,9 +155,9 @@ function parseExpression(source: string, base: number): TemplateExpression {
       do {
         i++;
         spaces();
-        const arg = literal();
-        if (arg === undefined) fail(`filter "${name}" expects a quoted argument`);
-        call.args.push(arg as string | number);
+        const arg = argument();
+        if (arg === undefined) fail(`filter "${name}" expects a quoted argument, a number or a path`);
+        call.args.push(arg as FilterArg);
         spaces();
       } while (source[i] === ',');
     }
@@ -262,7 +238,10 @@ export function resolvePath(value: unknown, path: readonly PathSegment[]): unkno
 
 function evaluate(expression: TemplateExpression, scope: Record<string, unknown>): unknown {
   let value = expression.path ? resolvePath(scope, expression.path) : expression.literal;
-  for (const filter of expression.filters) value = FILTERS[filter.name].run(value, filter.args);
+  for (const filter of expression.filters) {
+    const args = filter.args.map((arg) => (typeof arg === 'object' ? resolvePath(scope, arg.path) : arg));
+    value = FILTERS[filter.name].run(value, args, scope);
+  }
   return value;
 }
 
@@ -282,7 +261,11 @@ export function renderTemplate(template: string, scope: Record<string, unknown>)
 /** Every path a template names, for validation and the editor's completion. */
 export function templatePaths(template: string): PathSegment[][] {
   if (!isTemplate(template)) return [];
-  return parseTemplate(template)
-    .parts.filter((p): p is TemplateExpression => typeof p !== 'string' && p.path !== undefined)
-    .map((p) => p.path as PathSegment[]);
+  const paths: PathSegment[][] = [];
+  for (const part of parseTemplate(template).parts) {
+    if (typeof part === 'string') continue;
+    if (part.path) paths.push(part.path);
+    for (const filter of part.filters) for (const arg of filter.args) if (typeof arg === 'object') paths.push(arg.path);
+  }
+  return paths;
 }

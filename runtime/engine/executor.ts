@@ -128,6 +128,8 @@ export interface RunResult {
   error?: NodeError;
   /** Set by Next Page: the status check runs the flow again for this page. */
   nextPage?: unknown;
+  /** Set by Next Page when it pages by offset: the next page's `{{batch.offset}}`. */
+  nextOffset?: number;
 }
 
 interface CompiledFlow {
@@ -240,6 +242,7 @@ export class Executor {
     let response: FlowResponse | undefined;
     let flowError: NodeError | undefined;
     let nextPage: unknown;
+    let nextOffset: number | undefined;
 
     // depth first; `item` is the For Each item the frame's branch runs for
     if (request.resume && !flow.nodes.has(request.resume.nodeId))
@@ -288,7 +291,10 @@ export class Executor {
         guard,
         {
           respond: (r) => (response = r),
-          nextPage: (cursor) => (nextPage = cursor),
+          nextPage: (cursor, position) => {
+            nextPage = cursor;
+            nextOffset = position?.offset;
+          },
         },
       );
       // the input is stored once, as the output (or trigger) it is
@@ -367,7 +373,7 @@ export class Executor {
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
     // callers read inputs as before: fill them in from the outputs they were (by reference)
     expandStepInputs(recorded);
-    return { execution: recorded, response: response && redactor.value(response), error: recorded.error, nextPage };
+    return { execution: recorded, response: response && redactor.value(response), error: recorded.error, nextPage, nextOffset };
   }
 
   private async runStep(
@@ -380,7 +386,7 @@ export class Executor {
     scope: Record<string, unknown>,
     redactor: Redactor,
     guard: (spec: HttpRequestSpec) => void,
-    sinks: { respond: (response: FlowResponse) => void; nextPage: (cursor: unknown) => void },
+    sinks: { respond: (response: FlowResponse) => void; nextPage: NodeContext['nextPage'] },
   ): Promise<{
     record: StepRecord;
     port?: string;

@@ -159,12 +159,25 @@ export function secretHostGuard(secrets: Record<string, string>, allowed: readon
     }
     if (hostAllowed(url, allowed)) return;
     const headers = Object.entries(spec.headers ?? {}).map(([name, value]) => `${name}: ${String(value)}`);
-    const texts = [spec.url, ...headers, typeof spec.body === 'string' ? spec.body : ''];
+    const texts = [spec.url, ...headers, ...basicCredentials(spec.headers ?? {}), typeof spec.body === 'string' ? spec.body : ''];
     for (const { name, pattern } of patterns) {
       pattern.lastIndex = 0;
       if (texts.some((text) => ((pattern.lastIndex = 0), pattern.test(text)))) throw new SecretHostRefused(name, url.host, allowed);
     }
   };
+}
+
+/**
+ * The `id:secret` inside an `Authorization: Basic` header (Auth Token's OAuth 2 client
+ * authentication), decoded: base64 of the pair hides each secret from the forms redaction knows.
+ */
+function basicCredentials(headers: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const basic = name.toLowerCase() === 'authorization' ? /^\s*basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(String(value)) : null;
+    if (basic) out.push(Buffer.from(basic[1], 'base64').toString('utf8'));
+  }
+  return out;
 }
 
 /** The node types whose `url` param is where their request goes. */

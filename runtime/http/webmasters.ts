@@ -1,4 +1,7 @@
-/** Webmasters (their postback URLs): `/api/webmasters`, `/api/webmasters/:id`. Kept by the offer service. */
+/**
+ * Webmasters (their postback URLs): `/api/webmasters` (`POST` creates, like every resource),
+ * `/api/webmasters/:id` (`PUT` creates or replaces). Kept by the offer service.
+ */
 import { Router } from 'express';
 import type { OfferService } from '../services/offers.ts';
 
@@ -7,6 +10,9 @@ export function webmasterRoutes(offers: OfferService): Router {
 
   router.get('/api/webmasters', async (_req, res) => {
     res.json({ webmasters: await offers.listWebmasters() });
+  });
+  router.post('/api/webmasters', async (req, res) => {
+    res.status(201).json(await offers.createWebmaster(req.body));
   });
   router.get('/api/webmasters/:id', async (req, res) => {
     res.json(await offers.getWebmaster(req.params.id));

@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { LeadInput } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { readPhone } from '../../core/domain/phone.ts';
 import countries from 'i18n-iso-countries';
 
 const text = (maxLength = 255) => ({ type: 'string', maxLength });
@@ -80,22 +80,20 @@ const COUNTRY_CODES = new Set(Object.keys(countries.getAlpha2Codes()));
 const DERIVED_FIELDS = new Set(['phoneE164']);
 
 /**
- * The phone in E.164, or undefined when it cannot be read (a national number without a country).
- * The rule is libphonenumber's `isPossible` (a length the numbering plan allows), not `isValid`
- * (a number range in use): ranges change faster than the metadata, and a lead with a real but
- * newly allocated number must not be refused. A `+` number is read by its own calling code, so a
- * lead abroad with a phone from home is kept.
+ * The phone in E.164, or undefined when it cannot be read (a national number without a country),
+ * by the kernel's {@link readPhone}: a `+` number is read by its own calling code, so a lead abroad
+ * with a phone from home is kept.
  * @throws DomainError `invalid_field` naming `phone` for a number that cannot be possible.
  */
 function phoneE164Of(phone: string, country: string | undefined): string | undefined {
-  const region = country?.toUpperCase() as CountryCode | undefined;
+  const reading = readPhone(phone, country);
+  if ('e164' in reading) return reading.e164;
+  if (reading.problem === 'no_country') return undefined;
   const international = phone.trim().startsWith('+');
-  if (!international && !region) return undefined;
-  const number = parsePhoneNumberFromString(phone, region);
-  if (!number || !number.isPossible()) {
-    throw refuse('phone', international || !region ? 'is not a possible phone number' : `is not a possible phone number in ${region}`);
-  }
-  return number.number;
+  throw refuse(
+    'phone',
+    international || !country ? 'is not a possible phone number' : `is not a possible phone number in ${country.toUpperCase()}`,
+  );
 }
 
 /** Keys that would reach an object's prototype wherever the lead is merged or copied. */

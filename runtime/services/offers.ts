@@ -163,6 +163,14 @@ export class OfferService {
     return webmaster;
   }
 
+  /** Creates a webmaster (`id` in the body); one that exists is a conflict, as for offers. */
+  async createWebmaster(body: unknown): Promise<Webmaster> {
+    const id = (body as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && (await this.config.getWebmaster(id)))
+      throw new DomainError('conflict', `webmaster "${id}" exists`, { field: 'id' });
+    return this.putWebmaster(body);
+  }
+
   async putWebmaster(body: unknown, id?: string): Promise<Webmaster> {
     const webmaster = checked(checkWebmaster, body, id, 'webmaster');
     if (webmaster.postbackUrl) assertTargetAllowed(webmaster.postbackUrl, 'postbackUrl', this.outbound);

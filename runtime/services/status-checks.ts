@@ -7,7 +7,9 @@
  *   batches (memory stays bounded whatever their number), one run per batch;
  * - approved: its approved leads created in the last N days, the same way;
  * - range: windows `from`–`to` from where the last check stopped (less the overlap) to now, each
- *   followed page by page while the flow's Next Page says there is another.
+ *   followed page by page while the flow's Next Page says there is another. With a lookback, the
+ *   windows start no later than that many days before now, every check, and grow as needed so one
+ *   check reaches now (a target filtering by registration date reports a late deposit).
  *
  * A check of one integration never runs twice at once (a second ask joins the running one);
  * checks of different integrations run independently, so a slow target delays only its own.
@@ -239,20 +241,28 @@ export class StatusChecks {
     const windowMs = Math.max(1, settings.window.minutes) * 60_000;
     const overlapMs = Math.max(0, settings.window.overlapMinutes) * 60_000;
     const now = Date.now();
+    const lookbackMs = Math.max(0, settings.window.lookbackDays ?? 0) * 86_400_000;
     const checkpoint = await this.store.getCheckpoint(key);
     let from = checkpoint ? Math.max(Date.parse(checkpoint) - overlapMs, now - MAX_WINDOWS * windowMs) : now - windowMs;
+    // the lookback span is asked again every check: its windows widen so the check reaches now
+    let stepMs = windowMs;
+    if (lookbackMs > 0) {
+      from = Math.min(from, now - lookbackMs);
+      stepMs = Math.max(windowMs, Math.ceil((now - from) / MAX_WINDOWS));
+    }
     report.windows = [];
     while (from < now && report.windows.length < MAX_WINDOWS) {
-      const to = Math.min(from + windowMs, now);
+      const to = Math.min(from + stepMs, now);
       const window = {
         from: settings.window.stamp(new Date(from)),
         to: settings.window.stamp(new Date(to)),
       };
       let cursor: unknown;
+      let offset = 0;
       let page = 1;
       for (; page <= MAX_PAGES; page++) {
         if (this.stopped) return;
-        const result = await this.runner.runStatus(integration, flow, 'status.range', { ...window, page, cursor });
+        const result = await this.runner.runStatus(integration, flow, 'status.range', { ...window, page, offset, cursor });
         report.runs++;
         if (result.error) {
           report.error = failure(result);
@@ -261,6 +271,7 @@ export class StatusChecks {
         const next = result.nextPage;
         if (next === undefined || JSON.stringify(next) === JSON.stringify(cursor)) break;
         cursor = next;
+        if (result.nextOffset !== undefined) offset = result.nextOffset;
       }
       report.windows.push({ from: String(window.from), to: String(window.to), pages: Math.min(page, MAX_PAGES) });
       await this.store.setCheckpoint(key, new Date(to).toISOString());

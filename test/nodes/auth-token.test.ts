@@ -192,6 +192,161 @@ describe('Auth Token', () => {
   });
 });
 
+/** An OAuth 2 token endpoint: client credentials by Basic or form fields, refresh tokens that rotate on every use. */
+function oauthServer() {
+  let issued = 0;
+  const live = new Set(['rt-first-000']);
+  const server = startMockServer((r) => {
+    if (r.path !== '/oauth/token') return { body: { seen: r.headers.authorization ?? null } };
+    const form = new URLSearchParams(r.body);
+    const basic = /^Basic (.+)$/.exec(String(r.headers.authorization ?? ''));
+    const [id, secret] = basic
+      ? Buffer.from(basic[1], 'base64').toString().split(':').map(decodeURIComponent)
+      : [form.get('client_id'), form.get('client_secret')];
+    if (id !== 'client-7' || secret !== 'cs-secret-9') return { status: 401, body: { error: 'invalid_client' } };
+    issued++;
+    if (form.get('grant_type') === 'client_credentials')
+      return { body: { access_token: `at-${issued}-xyz123`, token_type: 'Bearer', expires_in: 3600 } };
+    if (form.get('grant_type') !== 'refresh_token') return { status: 400, body: { error: 'unsupported_grant_type' } };
+    const used = form.get('refresh_token') ?? '';
+    if (!live.delete(used)) return { status: 400, body: { error: 'invalid_grant', error_description: 'refresh token used or unknown' } };
+    const next = `rt-next-${issued}00`;
+    live.add(next);
+    return { body: { access_token: `at-${issued}-xyz123`, token_type: 'bearer', expires_in: 2, refresh_token: next } };
+  });
+  return server;
+}
+
+function oauthIntegration(id: string, url: string): Integration {
+  return {
+    ...integration(id),
+    settings: { base_url: url },
+    secrets: { client_id: 'client-7', client_secret: 'cs-secret-9', refresh_token: 'rt-first-000' },
+  };
+}
+
+const oauthParams = (grant: string, extra: Record<string, unknown> = {}) => ({
+  grant,
+  url: '{{integration.settings.base_url}}/oauth/token',
+  clientId: '{{secrets.client_id}}',
+  clientSecret: '{{secrets.client_secret}}',
+  refreshToken: '{{secrets.refresh_token}}',
+  json: {},
+  ...extra,
+});
+
+describe('Auth Token with OAuth 2', () => {
+  it('client credentials: asks the token endpoint once with Basic, sends the access token, and keeps it until expires_in runs out', async () => {
+    const server = await oauthServer();
+    try {
+      const executor = new Executor({ registry, agent });
+      const run = () =>
+        executor.run(
+          {
+            flow: flow({ ...oauthParams('client_credentials', { scope: 'leads.write' }) }),
+            event: 'lead.new',
+            integration: oauthIntegration('cc', server.url),
+            lead,
+            trigger: lead,
+          },
+          services,
+        );
+      const first = await run();
+      await run();
+      expect(first.error).toBeUndefined();
+      const asked = server.received.filter((r) => r.path === '/oauth/token');
+      expect(asked).toHaveLength(1);
+      expect(Object.fromEntries(new URLSearchParams(asked[0].body))).toEqual({ grant_type: 'client_credentials', scope: 'leads.write' });
+      expect(asked[0].headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(asked[0].headers.authorization).toBe(`Basic ${Buffer.from('client-7:cs-secret-9').toString('base64')}`);
+      // the orders request carried the token, and no record shows it or the client secret
+      expect(server.received.filter((r) => r.path === '/orders').map((r) => r.headers.authorization)).toEqual([
+        'Bearer at-1-xyz123',
+        'Bearer at-1-xyz123',
+      ]);
+      expect(JSON.stringify(first.execution)).not.toMatch(/xyz123|cs-secret-9/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('client credentials in the form body, when the server wants client_secret_post', async () => {
+    const server = await oauthServer();
+    try {
+      const executor = new Executor({ registry, agent });
+      const result = await executor.run(
+        {
+          flow: flow(oauthParams('client_credentials', { clientAuth: 'body' })),
+          event: 'lead.new',
+          integration: oauthIntegration('post', server.url),
+          lead,
+          trigger: lead,
+        },
+        services,
+      );
+      expect(result.error).toBeUndefined();
+      const [asked] = server.received;
+      expect(asked.headers.authorization).toBeUndefined();
+      expect(Object.fromEntries(new URLSearchParams(asked.body))).toEqual({
+        grant_type: 'client_credentials',
+        client_id: 'client-7',
+        client_secret: 'cs-secret-9',
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refresh token: refreshes before the token expires and sends the rotated refresh token next time', async () => {
+    const server = await oauthServer();
+    try {
+      const executor = new Executor({ registry, agent });
+      const run = () =>
+        executor.run(
+          {
+            flow: flow(oauthParams('refresh_token', { refreshEarlySeconds: 1 })),
+            event: 'lead.new',
+            integration: oauthIntegration('rt', server.url),
+            lead,
+            trigger: lead,
+          },
+          services,
+        );
+      const first = await run();
+      expect(first.error).toBeUndefined();
+      await run(); // within the token's life: from the cache
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // expires_in 2, refreshed 1 s early
+      const third = await run();
+      expect(third.error).toBeUndefined();
+      const used = server.received.filter((r) => r.path === '/oauth/token').map((r) => new URLSearchParams(r.body).get('refresh_token'));
+      // the server rotated the first token: the second refresh used the one it answered
+      expect(used).toEqual(['rt-first-000', 'rt-next-100']);
+      expect(JSON.stringify(third.execution)).not.toMatch(/rt-next|rt-first|xyz123/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a refused refresh token takes the failed exit with the error the server named', async () => {
+    const server = await oauthServer();
+    try {
+      const executor = new Executor({ registry, agent });
+      const gone = {
+        ...oauthIntegration('gone', server.url),
+        secrets: { client_id: 'client-7', client_secret: 'cs-secret-9', refresh_token: 'rt-revoked-0' },
+      };
+      const result = await executor.run(
+        { flow: flow(oauthParams('refresh_token')), event: 'lead.new', integration: gone, lead, trigger: lead },
+        services,
+      );
+      expect(result.error).toMatchObject({ code: 'login_failed', retryable: false });
+      expect(result.error?.message).toBe('token request refused: HTTP 400 (invalid_grant: refresh token used or unknown)');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('the token cache', () => {
   it('scopes keys per integration, forgets expired values and drops the least recently used past its bound', () => {
     let now = 1000;

@@ -151,6 +151,8 @@ export interface Run {
   logs: string[];
   /** What Next Page asked for. */
   nextPage?: unknown;
+  /** The offset Next Page gave with it (offset paging). */
+  nextOffset?: number;
 }
 
 /** Runs a node once, as the engine would. A thrown error rejects. */
@@ -196,7 +198,10 @@ export async function runNode<P>(node: NodeDefinition<P>, options: RunOptions = 
     leads: run.leads,
     postbacks: { send: async (request) => void run.postbacks.push(request) },
     respond: (response) => void run.responses.push(response),
-    nextPage: (cursor) => void (run.nextPage = cursor),
+    nextPage: (cursor, position) => {
+      run.nextPage = cursor;
+      run.nextOffset = position?.offset;
+    },
     log: (message) => void run.logs.push(message),
     addSecret: () => {},
   });

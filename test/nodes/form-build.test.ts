@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formBuild } from '../../nodes/form-build.ts';
-import { runNode, secrets } from './context.ts';
+import { runNode, sampleLead, secrets } from './context.ts';
 
 describe('Form/Query Build', () => {
   it("writes the lead's name and phone as a form body by default, spaces as +", async () => {
@@ -69,5 +69,19 @@ describe('Form/Query Build', () => {
     const { result } = await runNode(formBuild, { params: { fields: [{ key: 'key', value: '{{secrets.api_key}}' }] } });
     expect(formBuild.usesSecrets).toBe(true);
     expect(result.output).toMatchObject({ fields: { key: secrets.api_key } });
+  });
+
+  it('with omit empty sends no field for a value that renders empty', async () => {
+    const { result } = await runNode(formBuild, {
+      lead: sampleLead({ email: undefined }),
+      params: {
+        omitEmpty: true,
+        fields: [
+          { key: 'name', value: '{{lead.name}}' },
+          { key: 'email', value: '{{lead.email}}' },
+        ],
+      },
+    });
+    expect((result.output as { body: unknown }).body).toBe('name=Anna+Schmidt');
   });
 });

@@ -16,6 +16,48 @@ async function answeredWith(answer: Answer, params: Record<string, unknown> = {}
 }
 
 describe('HTTP Request: the request', () => {
+  it('sends form rows as multipart/form-data, nested values the way PHP reads them', async () => {
+    const target = await startTarget(() => ({ body: { ok: true } }));
+    await call({
+      url: `${target.url}/signup`,
+      body: 'multipart',
+      form: [
+        { key: 'name', value: '{{lead.name}}' },
+        { key: 'goods', value: '{{lead.goods}}' },
+      ],
+    });
+    const [seen] = target.received;
+    const type = String(seen.headers['content-type']);
+    expect(type).toMatch(/^multipart\/form-data; boundary=----leadflow[0-9a-f]{24}$/);
+    const boundary = type.split('boundary=')[1];
+    expect(seen.body).toBe(
+      [
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="name"',
+        '',
+        'Anna Schmidt',
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="goods[0][product]"',
+        '',
+        'tea',
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="goods[0][count]"',
+        '',
+        '2',
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="goods[0][price]"',
+        '',
+        '19.9',
+        `--${boundary}--`,
+        '',
+      ].join('\r\n'),
+    );
+    // and a real multipart reader takes it
+    const form = await new Response(seen.body, { headers: { 'content-type': type } }).formData();
+    expect(form.get('name')).toBe('Anna Schmidt');
+    expect(form.get('goods[0][count]')).toBe('2');
+  });
+
   it('posts the JSON body built before it, with its headers, to the URL with query rows and the input query appended', async () => {
     const target = await startTarget(() => ({ body: { id: 'E-1' } }));
     const { result } = await call(
@@ -223,6 +265,36 @@ describe('HTTP Request: the answer', () => {
     expect(port).toBe('http_error');
     expect(answer.body).toBe('<html>maintenance</html>');
     expect(failure).toMatchObject({ code: 'bad_json', retryable: false });
+  });
+
+  it('auto reads an XML answer, by its content type, into an object: repeated elements as a list, attributes as @name', async () => {
+    const xml = '<response code="0"><order id="007"><status>approved</status></order><order id="8"><status>new</status></order></response>';
+    const { port, answer } = await answeredWith({ headers: { 'content-type': 'text/xml; charset=utf-8' }, body: xml });
+    expect(port).toBe('out');
+    expect(answer.body).toEqual({
+      response: {
+        '@code': '0',
+        order: [
+          { '@id': '007', status: 'approved' },
+          { '@id': '8', status: 'new' },
+        ],
+      },
+    });
+    // by its declaration when the content type says nothing useful
+    const declared = await answeredWith({ headers: { 'content-type': 'text/plain' }, body: '<?xml version="1.0"?><ok>1</ok>' });
+    expect(declared.answer.body).toEqual({ ok: '1' });
+    // an HTML page stays text
+    expect((await answeredWith({ headers: { 'content-type': 'text/html' }, body: '<html><p>hi</p></html>' })).answer.body).toBe(
+      '<html><p>hi</p></html>',
+    );
+  });
+
+  it('xml: an answer that is not well-formed XML takes the http_error port as bad_xml', async () => {
+    const { port, failure } = await answeredWith({ headers: { 'content-type': 'application/xml' }, body: '<a><b></a>' }, { parse: 'xml' });
+    expect(port).toBe('http_error');
+    expect(failure).toMatchObject({ code: 'bad_xml', retryable: false });
+    const read = await answeredWith({ headers: { 'content-type': 'text/plain' }, body: '<lead><id>5</id></lead>' }, { parse: 'xml' });
+    expect(read.answer.body).toEqual({ lead: { id: '5' } });
   });
 
   it('a 503 answer takes no exit and fails retryably, so the lead is delivered again later', async () => {

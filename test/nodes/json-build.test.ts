@@ -55,4 +55,15 @@ describe('JSON Build', () => {
     expect(jsonBuild.usesSecrets).toBe(true);
     expect((result.output as { body: { key?: unknown } }).body.key).toBe(secrets.api_key);
   });
+
+  it('with omit empty leaves out the fields that render empty: no email, no empty list of contacts', async () => {
+    const { result } = await runNode(jsonBuild, {
+      lead: sampleLead({ email: undefined }),
+      params: {
+        omitEmpty: true,
+        body: { name: '{{lead.name}}', email: '{{lead.email}}', contacts: [{ VALUE: '{{lead.email}}' }], count: 0 },
+      },
+    });
+    expect((result.output as { body: unknown }).body).toEqual({ name: 'Anna Schmidt', count: 0 });
+  });
 });

@@ -18,12 +18,12 @@ afterEach(async () => {
 /** A CRM whose orders' statuses the test changes over time. */
 interface Crm {
   server: MockServer;
-  statuses: Map<string, { status: string; comment?: string; updated: number }>;
+  statuses: Map<string, { status: string; comment?: string; updated: number; registered?: number }>;
   statusCalls(): Received[];
 }
 
 async function startCrm(): Promise<Crm> {
-  const statuses = new Map<string, { status: string; comment?: string; updated: number }>();
+  const statuses = new Map<string, { status: string; comment?: string; updated: number; registered?: number }>();
   let next = 0;
   const server = await startMockServer((r) => {
     if (r.path === '/api/orders') {
@@ -45,6 +45,16 @@ async function startCrm(): Promise<Crm> {
       const page = Number(r.query.page);
       const items = changed.slice((page - 1) * 2, page * 2);
       return { body: { items, next_page: page * 2 < changed.length ? page + 1 : null } };
+    }
+    if (r.path === '/registered') {
+      // as financial CRMs list: every order registered in [from, to), whatever its last change, by offset
+      const from = Number(r.query.from) * 1000;
+      const to = Number(r.query.to) * 1000;
+      const registered = [...statuses.entries()]
+        .filter(([, s]) => (s.registered ?? s.updated) >= from && (s.registered ?? s.updated) < to)
+        .map(([id, s]) => ({ order_id: id, ...s }));
+      const offset = Number(r.query.offset);
+      return { body: { leads: registered.slice(offset, offset + Number(r.query.limit)) } };
     }
     return { status: 404, body: { error: 'no route' } };
   });
@@ -344,6 +354,71 @@ describe('the date-range check', () => {
     await waitFor(() => w.tracker.received.length === 5 + 5 + 1, 'one postback per change');
     const e1 = (await w.t.api('GET', `/api/leads/${w.leads.get('E1')}`)).body;
     expect(e1.history).toHaveLength(2);
+  });
+});
+
+/** A date-range check of a target that lists by registration date, paged by offset, with a lookback. */
+function registeredFlow(lookbackDays: number) {
+  return {
+    id: 'registered',
+    name: 'registered',
+    event: 'status.range',
+    nodes: [
+      {
+        ...node('check', 'status-check', 0, { schedule: '1h', format: 'epoch', windowMinutes: 1440, overlapMinutes: 5, lookbackDays }),
+        typeVersion: 2,
+      },
+      node('ask', 'http-request', 1, {
+        method: 'GET',
+        url: '{{integration.settings.base_url}}/registered?from={{batch.from}}&to={{batch.to}}&offset={{batch.offset}}&limit=2',
+      }),
+      node('more', 'next-page', 2, { advance: 'offset', size: 2, items: '{{input.body.leads}}' }),
+      node('each', 'for-each', 2, { items: '{{input.body.leads}}' }),
+      node('stage', 'map-status', 3, { value: '{{item.status}}', rules: STATUS_RULES }),
+      node('save', 'update-lead', 4, { find: 'eid', eid: '{{item.order_id}}', setEid: '', comment: '{{item.comment}}' }),
+    ],
+    edges: [edge('check', 'ask'), edge('ask', 'more'), edge('ask', 'each'), edge('each', 'stage', 'item'), edge('stage', 'save')],
+  };
+}
+
+describe('the date-range check of a target that lists by registration date', () => {
+  it('sees a deposit made days after sign-up when it looks back, every check, from where it stopped', async () => {
+    const w = await world([registeredFlow(7)], { 'status.range': 'registered' }, 5);
+    const day = 86_400_000;
+    // E1 signed up four days ago and deposits now; E2…E5 signed up today
+    w.crm.statuses.set('E1', { status: 'paid', updated: Date.now() - 1000, registered: Date.now() - 4 * day });
+    for (const id of ['E2', 'E3', 'E4']) set(w.crm, id, 'confirmed');
+    set(w.crm, 'E5', 'rejected');
+
+    const started = Date.now();
+    const first = (await w.t.api('POST', '/api/integrations/crm/checks/status.range')).body;
+    expect(first.error).toBeUndefined();
+    expect(await stages(w)).toEqual({ E1: 'approve', E2: 'approve', E3: 'approve', E4: 'approve', E5: 'cancel' });
+    const asked = w.crm.server.received.filter((r) => r.path === '/registered');
+    // windows of a day from seven days back to now, each paged by offset: today's 4 leads in pages 0, 2 (full) and 4 (empty)
+    expect(Number(asked[0].query.from) * 1000).toBeGreaterThanOrEqual(started - 7 * day - 2000);
+    expect(Number(asked[0].query.from) * 1000).toBeLessThanOrEqual(started - 7 * day + 1000);
+    const today = asked.filter((r) => r.query.to === asked[asked.length - 1].query.to);
+    expect(today.map((r) => r.query.offset)).toEqual(['0', '2', '4']);
+    expect(first.windows.length).toBe(7);
+
+    // the next check asks again about the last seven days, up to now
+    w.crm.statuses.set('E1', { status: 'returned', updated: Date.now() - 1000, registered: Date.now() - 4 * day });
+    const second = (await w.t.api('POST', '/api/integrations/crm/checks/status.range')).body;
+    expect(second.error).toBeUndefined();
+    const again = w.crm.server.received.filter((r) => r.path === '/registered').slice(asked.length);
+    expect(Number(again[0].query.from) * 1000).toBeLessThanOrEqual(Date.now() - 7 * day + 1000);
+    expect(Number(again[again.length - 1].query.to) * 1000).toBeGreaterThanOrEqual(started - 1000);
+    expect((await stages(w)).E1).toBe('cancel');
+  });
+
+  it('without a lookback asks only about what changed since the last check, and misses that deposit', async () => {
+    const w = await world([registeredFlow(0)], { 'status.range': 'registered' }, 1);
+    w.crm.statuses.set('E1', { status: 'paid', updated: Date.now() - 1000, registered: Date.now() - 4 * 86_400_000 });
+    const report = (await w.t.api('POST', '/api/integrations/crm/checks/status.range')).body;
+    expect(report.error).toBeUndefined();
+    expect(report.windows).toHaveLength(1);
+    expect((await stages(w)).E1).toBe('wait');
   });
 });
 
