@@ -88,8 +88,10 @@ type HttpRequestParams = ParamValues<typeof httpRequestParams>;
  * - `out` (2xx) → `{ status, ok: true, headers, body, durationMs }`, `body` parsed per `parse`
  *   (XML into an object, see `core/node/xml.ts`); an answer that says it is JSON and is not (auto)
  *   keeps `body` as the text and adds `jsonError` (the parser's message), which a Condition can branch on;
- * - `http_error` (a 4xx, or a 2xx whose body is not the JSON or XML asked for) → the same shape,
- *   with failure `http_error`, `bad_json` or `bad_xml`. A transient answer — 408, 425, 429 or 5xx — takes no exit
+ * - `http_error` (a 4xx) → the same shape, with failure `http_error`. A 2xx whose body is not the
+ *   JSON or XML `parse` asks for fails as `bad_json` or `bad_xml`, retryable, and is treated as a
+ *   transient answer: a garbled answer is the target's fault, not its refusal of the lead, and a
+ *   flow that wired `http_error` to a refusal would otherwise cancel the lead on it. A transient answer — 408, 425, 429 or 5xx — takes no exit
  *   by default (`serverErrors: 'retry'`): the target is busy or in trouble, not refusing the lead,
  *   so the flow stops with a retryable failure and the delivery queue tries again later, no sooner
  *   than a 429's or 503's `Retry-After` (seconds or an HTTP date) asks;
@@ -233,7 +235,9 @@ function readExchange(
   if (parsed.bad) {
     const code = `bad_${parsed.bad}`;
     const message = `HTTP ${status}: the answer is not ${parsed.bad === 'json' ? 'JSON' : 'XML'}: ${text.slice(0, 200)}`;
-    return { port: 'http_error', output, failure: { code, message, retryable: false } };
+    const failure: NodeFailure = { code, message, retryable: true };
+    // like a 5xx: no exit unless the flow asked to handle server errors itself
+    return serverErrors === 'http_error' ? { port: 'http_error', output, failure } : { output, failure };
   }
   return { port: 'out', output };
 }

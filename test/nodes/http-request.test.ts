@@ -260,11 +260,15 @@ describe('HTTP Request: the answer', () => {
     expect(answer.body).toBe('{"a":1}');
   });
 
-  it('json: a 2xx answer that is not JSON takes the http_error port as bad_json, not retryable', async () => {
+  it('json: a 2xx answer that is not JSON fails as bad_json, retryable and with no exit, like a 5xx (never a refusal)', async () => {
     const { port, answer, failure } = await answeredWith({ body: '<html>maintenance</html>' }, { parse: 'json' });
-    expect(port).toBe('http_error');
+    expect(port).toBeUndefined();
     expect(answer.body).toBe('<html>maintenance</html>');
-    expect(failure).toMatchObject({ code: 'bad_json', retryable: false });
+    expect(failure).toMatchObject({ code: 'bad_json', retryable: true });
+    // a flow that handles server errors itself gets it at http_error
+    const handled = await answeredWith({ body: '<html>maintenance</html>' }, { parse: 'json', serverErrors: 'http_error' });
+    expect(handled.port).toBe('http_error');
+    expect(handled.failure).toMatchObject({ code: 'bad_json', retryable: true });
   });
 
   it('auto reads an XML answer, by its content type, into an object: repeated elements as a list, attributes as @name', async () => {
@@ -289,10 +293,10 @@ describe('HTTP Request: the answer', () => {
     );
   });
 
-  it('xml: an answer that is not well-formed XML takes the http_error port as bad_xml', async () => {
+  it('xml: an answer that is not well-formed XML fails as bad_xml, retryable and with no exit', async () => {
     const { port, failure } = await answeredWith({ headers: { 'content-type': 'application/xml' }, body: '<a><b></a>' }, { parse: 'xml' });
-    expect(port).toBe('http_error');
-    expect(failure).toMatchObject({ code: 'bad_xml', retryable: false });
+    expect(port).toBeUndefined();
+    expect(failure).toMatchObject({ code: 'bad_xml', retryable: true });
     const read = await answeredWith({ headers: { 'content-type': 'text/plain' }, body: '<lead><id>5</id></lead>' }, { parse: 'xml' });
     expect(read.answer.body).toEqual({ lead: { id: '5' } });
   });

@@ -430,6 +430,44 @@ describe('the financial network template', () => {
   });
 });
 
+describe('the financial network template against a garbled answer', () => {
+  it('a 200 whose JSON does not parse is tried again, never read as a refusal; the next whole answer is taken', async () => {
+    let sent = 0;
+    const target = await startMockServer((r) => {
+      if (r.path !== '/api/v2/leads') return { status: 404, body: { error: 'not found' } };
+      // the first answer is cut mid-JSON, though it says it is JSON
+      if (++sent === 1) return { headers: { 'content-type': 'application/json' }, body: '{"status":true,"lead_id":"FN' };
+      return { body: { status: true, lead_id: `FN${sent}` } };
+    });
+    const t = await startRuntime();
+    cleanups.push(
+      () => target.stop(),
+      () => t.close(),
+      () => removeDataDir(t.dataDir),
+    );
+    await setUpFromTemplate(t, {
+      template: 'financial-network',
+      id: 'fn',
+      settings: { base_url: target.url },
+      secrets: { api_key: 'k' },
+      offerParameters: { landing_url: 'https://invest.example.com/start', offer_group: 'crypto-de' },
+    });
+    const id = (await t.api('POST', '/api/leads', { offer: 'offer-fn', phone: '+49 151 1000001', email: 'a@example.com' })).body.id;
+    const view = await waitFor(async () => {
+      const v = await lead(t, id);
+      return v.lead.stage !== 'new' && v.deliveries[0]?.state === 'done' && v;
+    }, 'the delivery after the garbled answer');
+    expect(view.lead).toMatchObject({ stage: 'wait', eid: 'FN2' });
+    expect(view.history.map((h: { stage: string }) => h.stage)).toEqual(['wait']);
+    expect(view.deliveries[0].attempts).toBe(2);
+    // the first attempt failed as unreadable, by the template's own Fail node, and was retried
+    const first = view.executions.at(-1);
+    expect(first.state).toBe('error');
+    expect(first.error).toMatchObject({ code: 'unreadable_answer', retryable: true, nodeId: 'garbled' });
+    expect(sent).toBe(2);
+  });
+});
+
 describe('the financial CRM template', () => {
   it('registers while the caller waits and answers the autologin URL; statuses come by date range, page by page', async () => {
     const { username, password } = SANDBOX_CREDENTIALS['financial-crm'];
