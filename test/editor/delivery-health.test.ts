@@ -32,4 +32,18 @@ describe("the integration's delivery line", () => {
     await expect.poll(async () => (await runtime.integrations.get('acme')).concurrency, { timeout: 10_000 }).toBe(2);
     expect(await input.inputValue()).toBe('2');
   }, 60_000);
+
+  it('pauses the integration’s deliveries and resumes them, saved to the integration', async () => {
+    const { page, baseUrl, runtime } = world;
+    await page.goto(`${baseUrl}/#/integrations/acme`);
+    const state = page.getByTestId('queue-state');
+    await state.waitFor();
+    expect(await state.textContent()).toBe('deliveries going');
+    await page.getByRole('button', { name: 'Pause deliveries' }).click();
+    await expect.poll(async () => (await runtime.integrations.get('acme')).paused, { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => state.textContent(), { timeout: 10_000 }).toBe('deliveries paused');
+    await page.getByRole('button', { name: 'Resume deliveries' }).click();
+    await expect.poll(async () => (await runtime.integrations.get('acme')).paused, { timeout: 10_000 }).toBe(false);
+    await expect.poll(async () => state.textContent(), { timeout: 10_000 }).toBe('deliveries going');
+  }, 60_000);
 });

@@ -1,6 +1,8 @@
 /**
- * One line under an integration's title: how many of its deliveries run at once (editable), and its
- * circuit breaker — closed, or open with when the next probe goes, or half-open while one does.
+ * One line under an integration's title: its delivery queue paused or going (with the button that
+ * pauses or resumes it: queued deliveries are held, not failed, and go on resume), how many of its
+ * deliveries run at once (editable), and its circuit breaker — closed, or open with when the next
+ * probe goes, or half-open while one does.
  */
 import { useState } from 'react';
 import { DEFAULT_INTEGRATION_CONCURRENCY, MAX_INTEGRATION_CONCURRENCY, deliveryConcurrency } from '../../../core/domain/config.ts';
@@ -38,8 +40,34 @@ export function DeliveryHealth({
     void patch({ concurrency: value }, `Up to ${value} deliveries at once`).then(() => setDraft(undefined));
   };
   const { breaker } = integration;
+  const paused = integration.paused === true;
+  const [pausing, setPausing] = useState(false);
+  const togglePause = () => {
+    setPausing(true);
+    const done = paused
+      ? `${integration.name}: deliveries resumed`
+      : `${integration.name}: deliveries paused (queued leads wait, none fail)`;
+    void patch({ paused: !paused }, done).finally(() => setPausing(false));
+  };
   return (
     <p className="lf-muted" data-testid="delivery-health">
+      <span className={`lf-pill ${paused ? 'lf-pill--warn' : 'lf-pill--ok'}`} data-testid="queue-state">
+        {paused ? 'deliveries paused' : 'deliveries going'}
+      </span>{' '}
+      <button
+        type="button"
+        className="lf-btn lf-btn--small"
+        disabled={pausing}
+        onClick={togglePause}
+        title={
+          paused
+            ? 'Send its queued deliveries again'
+            : 'Hold its deliveries: they stay queued, are not failed, and go on resume; it still takes leads'
+        }
+      >
+        {paused ? 'Resume deliveries' : 'Pause deliveries'}
+      </button>
+      {' · '}
       <label
         title={`How many of its deliveries run at once (default ${DEFAULT_INTEGRATION_CONCURRENCY}), so a slow target holds few workers`}
       >
