@@ -3,10 +3,10 @@
  * else runs. As fast as it goes, then paced at 1,000/s, then at 1,000/s with autocannon's own
  * limiter (which sends bursts; kept to show the difference). Each row says what the group commit
  * did (leads per commit — per fsync, as the runtime runs with `synchronous = FULL` — commits per
- * second, ms per COMMIT); outside `--quick`, a last run as fast as it goes on a runtime switched
- * to `synchronous = NORMAL` (bench only) shows what those fsyncs cost.
+ * second, ms per COMMIT); outside `--quick`, the flat-out and the paced run again on a runtime
+ * switched to `synchronous = NORMAL` (bench only) show what those fsyncs cost.
  */
-import { commitFigures, commitNote, readCommits } from '../commits.ts';
+import { commitFigures, commitNote, readCommits, type CommitFigures } from '../commits.ts';
 import { load, type RuntimeChild } from '../harness.ts';
 import type { LoadResult, LoadSpec } from '../load.ts';
 import { pick, round2 } from '../results.ts';
@@ -18,7 +18,8 @@ export const intake: Scenario = {
   async run({ options, mock, startRuntime, report }) {
     const { connections, size } = options;
     const runtime = await startRuntime({ queue: false });
-    let fullFlatOut: LoadResult | undefined;
+    let fullFlatOut: { result: LoadResult; commits: CommitFigures } | undefined;
+    let fullFixed: { result: LoadResult; commits: CommitFigures } | undefined;
     try {
       await setUpSend(runtime, mock.url);
       await load({ ...intakeTarget(runtime), body: SEND_LEAD, connections, duration: size.warmup });
@@ -42,7 +43,7 @@ export const intake: Scenario = {
         cpuMsPerLead: cpuPerLead,
         ...maxCommits,
       });
-      fullFlatOut = max;
+      fullFlatOut = { result: max, commits: maxCommits };
       runtime.resetPeak();
       const { result: fixed, commits: fixedCommits } = await counted(runtime, {
         ...intakeTarget(runtime),
@@ -63,6 +64,7 @@ export const intake: Scenario = {
         notes: `paced: one request every 1 ms, latency from when it was due; ${commitNote(fixedCommits)}`,
         ...fixedCommits,
       });
+      fullFixed = { result: fixed, commits: fixedCommits };
       runtime.resetPeak();
       const burst = await load({
         ...intakeTarget(runtime),
@@ -85,7 +87,7 @@ export const intake: Scenario = {
     } finally {
       await runtime.stop();
     }
-    if (options.quick || !fullFlatOut) return;
+    if (options.quick || !fullFlatOut || !fullFixed) return;
     // the same flat-out run without an fsync per commit: what durability costs (never the runtime's own setting)
     const normal = await startRuntime({ queue: false, synchronous: 'NORMAL' });
     try {
@@ -93,7 +95,8 @@ export const intake: Scenario = {
       await load({ ...intakeTarget(normal), body: SEND_LEAD, connections, duration: size.warmup });
       normal.resetPeak();
       const { result, commits } = await counted(normal, { ...intakeTarget(normal), body: SEND_LEAD, connections, duration: size.seconds });
-      const costPct = Math.round((1 - fullFlatOut.perSecond / result.perSecond) * 100);
+      const full = fullFlatOut;
+      const fsyncMs = round2(full.commits.commitMeanMs - commits.commitMeanMs);
       report({
         scenario: 'intake, as fast as it goes, synchronous = NORMAL (bench only; queue paused)',
         throughput: result.perSecond,
@@ -101,8 +104,37 @@ export const intake: Scenario = {
         ...pick(result),
         latency: 'POST /api/leads → 202',
         peakRssMb: normal.peakRssMb(),
-        notes: `the runtime's FULL (an fsync per commit) gives up ${costPct} % of this throughput, p50 ${round2(fullFlatOut.p50 - result.p50)} ms and p99 ${round2(fullFlatOut.p99 - result.p99)} ms more (a 202 here could be lost on power loss); ${commitNote(commits)}`,
+        notes:
+          `what the runtime's FULL costs against this (where a 202 could be lost on power loss): ` +
+          `COMMIT mean ${full.commits.commitMeanMs} ms against ${commits.commitMeanMs} ms, so the fsync costs ${fsyncMs} ms a commit, ` +
+          `${round2(fsyncMs / full.commits.leadsPerCommit)} ms a lead; throughput ${full.result.perSecond} against ${result.perSecond} leads/s, ` +
+          `p99 ${full.result.p99} against ${result.p99} ms (on a busy machine a few % either way is noise); ${commitNote(commits)}`,
+        fsyncMsPerCommit: fsyncMs,
         ...commits,
+      });
+      // paced, the leads arrive one a turn: about one commit, so one fsync, per lead
+      normal.resetPeak();
+      const paced = await counted(normal, {
+        ...intakeTarget(normal),
+        body: SEND_LEAD,
+        connections,
+        duration: size.seconds,
+        overallRate: 1000,
+      });
+      const fullPaced = fullFixed;
+      report({
+        scenario: 'intake at 1,000 leads/s, synchronous = NORMAL (bench only; queue paused)',
+        throughput: paced.result.perSecond,
+        unit: 'leads/s',
+        ...pick(paced.result),
+        latency: 'POST /api/leads → 202',
+        peakRssMb: normal.peakRssMb(),
+        notes:
+          `against FULL at 1,000/s: COMMIT mean ${fullPaced.commits.commitMeanMs} against ${paced.commits.commitMeanMs} ms, ` +
+          `${fullPaced.commits.commitBusyPct} against ${paced.commits.commitBusyPct} % of the time in COMMIT, p99 ${fullPaced.result.p99} against ${paced.result.p99} ms; ` +
+          commitNote(paced.commits),
+        fsyncMsPerCommit: round2(fullPaced.commits.commitMeanMs - paced.commits.commitMeanMs),
+        ...paced.commits,
       });
     } finally {
       await normal.stop();
