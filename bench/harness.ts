@@ -116,6 +116,8 @@ export interface RuntimeChildOptions {
   queue: boolean;
   /** Run it under `node --cpu-prof`, the profile written to bench/profiles/. */
   profile?: boolean;
+  /** SQLite's `synchronous` for the store (the runtime's own is FULL; NORMAL shows what its fsyncs cost). */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 /** The bench runtime's admin password (a fresh data folder each run; never exposed beyond 127.0.0.1). */
@@ -147,6 +149,7 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
       LOG_LEVEL: 'warn',
       LEADFLOW_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
       BENCH_QUEUE: options.queue ? 'on' : 'off',
+      LEADFLOW_BENCH_SYNCHRONOUS: options.synchronous ?? '',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -6,7 +6,10 @@
  *
  * Environment: the runtime's own (`PORT`, `LEADFLOW_DATA`, `LOG_LEVEL`, `LEADFLOW_WORKERS`) plus
  * `BENCH_QUEUE=off` to listen without starting the job queue (intake measured alone: leads are
- * stored with their delivery job, nothing takes the jobs).
+ * stored with their delivery job, nothing takes the jobs), and `LEADFLOW_BENCH_SYNCHRONOUS`
+ * (`FULL`, `NORMAL`) to set SQLite's `synchronous` on the store's handle after it opened, so one
+ * run can show what the runtime's FULL (an fsync per commit) costs against NORMAL; the runtime itself
+ * always opens with FULL.
  *
  * IPC requests `{ id, cmd, ...args }`, answered `{ id, result }` or `{ id, error }`:
  * - `seed { count, integrationId, offer, stage }` — bulk insert of stored leads (and their done
@@ -16,6 +19,7 @@
  * - `stream { integrationId, stage, batch }` — pages through the leads with `leadBatch`, the status
  *   check's own read, and says how long it took;
  * - `claims` — how often the job queue claimed, and how many jobs;
+ * - `commits` — the store's group-commit counters (`SqliteLeadStore.commitStats`) and its `synchronous`;
  * - `maxLeadId`, `stop`.
  */
 import type { Server } from 'node:http';
@@ -36,8 +40,14 @@ const runtime = await createRuntime({
   // the parent sets LEADFLOW_ADMIN_PASSWORD and logs in with it, as a user of `npm start` would
   adminPassword: settings.adminPassword,
 });
-const db = (runtime.leads as SqliteLeadStore).db;
+const store = runtime.leads as SqliteLeadStore;
+const db = store.db;
 if (!db) throw new Error('the bench needs the SQLite lead store');
+const synchronous = process.env.LEADFLOW_BENCH_SYNCHRONOUS;
+if (synchronous) {
+  if (!['FULL', 'NORMAL'].includes(synchronous)) throw new Error(`LEADFLOW_BENCH_SYNCHRONOUS: FULL or NORMAL, not "${synchronous}"`);
+  db.pragma(`synchronous = ${synchronous}`);
+}
 
 // counts the queue's claims (the store object is the queue's own, so wrapping it here sees them)
 const claims = { calls: 0, jobs: 0 };
@@ -175,6 +185,9 @@ async function handle(message: { cmd: string; [key: string]: unknown }): Promise
       return stream(message as never);
     case 'claims':
       return { ...claims };
+    case 'commits':
+      // 2 is FULL, 1 NORMAL
+      return { ...store.commitStats(), synchronous: db.pragma('synchronous', { simple: true }) };
     case 'maxLeadId':
       return (db.prepare('SELECT coalesce(max(id), 0) FROM leads').pluck().get() as number) ?? 0;
     case 'stop':

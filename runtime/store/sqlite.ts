@@ -55,7 +55,9 @@ import {
   type LeadRow,
 } from './sqlite-rows.ts';
 
+import { CommitCounter, type CommitStats } from './commit-stats.ts';
 export { SCHEMA_VERSION } from './sqlite-schema.ts';
+export { COMMIT_MS_BOUNDS, type CommitStats } from './commit-stats.ts';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -91,6 +93,8 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   ) => Job[];
   /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
   private batch: WriteBatch | undefined;
+  /** What the group commit did so far (see {@link SqliteLeadStore.commitStats}). */
+  private readonly commits = new CommitCounter();
 
   /** Opens (creating or migrating) the file; `':memory:'` gives a private in-memory store. */
   constructor(file: string) {
@@ -492,6 +496,22 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     return (this.page('audit', filters, query.limit, cacheTag) as AuditRow[]).map(auditFromRow);
   }
 
+  /**
+   * How the group commit went since the store opened: successful COMMITs, the writes they carried,
+   * and the time spent in COMMIT — with `synchronous = FULL` that is where the WAL is fsync'd, so
+   * `commits` is the number of fsyncs and `writes / commits` the writes each one paid for. The
+   * durations are also counted in buckets ({@link COMMIT_MS_BOUNDS}: a quarter of a doubling each,
+   * see `commit-stats.ts`). Counters only grow: a reader takes two readings
+   * and subtracts. A copy; reading it changes nothing.
+   *
+   * Not on {@link LeadStore}: it describes this backend's own batching (PostgreSQL commits each
+   * write on its server, which has its own group commit and its own statistics), and no caller's
+   * correctness depends on it — only the bench reads it.
+   */
+  commitStats(): CommitStats {
+    return this.commits.read();
+  }
+
   async close(): Promise<void> {
     if (this.batch) this.commit(this.batch);
     if (this.db.open) this.db.close();
@@ -517,6 +537,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     if (!batch && this.db.inTransaction) return new Promise((resolve) => resolve(work()));
     if (!batch) batch = this.open();
     const result = work();
+    batch.writes++;
     return batch.committed.then(() => result);
   }
 
@@ -530,7 +551,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     });
     // a batch no write waits on (all threw) must not report an unhandled rejection
     committed.catch(() => {});
-    const batch: WriteBatch = { committed, resolve, reject };
+    const batch: WriteBatch = { committed, resolve, reject, writes: 0 };
     this.batch = batch;
     setImmediate(() => this.commit(batch));
     return batch;
@@ -540,7 +561,10 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     if (this.batch !== batch) return;
     try {
       if (!this.db.inTransaction) throw new Error('the transaction was rolled back by SQLite');
+      const started = performance.now();
       this.db.exec('COMMIT');
+      // a turn whose writes all threw commits nothing to the WAL: no fsync to count
+      if (batch.writes > 0) this.commits.count(batch.writes, performance.now() - started);
       this.settle(batch);
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -626,6 +650,8 @@ interface WriteBatch {
   committed: Promise<void>;
   resolve(): void;
   reject(error: Error): void;
+  /** Writes that joined it and did not throw. */
+  writes: number;
 }
 
 /** Opens the lead store in `file` (created when missing). */
