@@ -145,6 +145,16 @@ export class LowdbConfigStore implements ConfigStore {
   putIntegration(integration: Integration): Promise<void> {
     return this.put('integrations', integration);
   }
+  setIntegrationSecret(id: string, name: string, value: string): Promise<boolean> {
+    return this.change((data) => {
+      const index = data.integrations.findIndex((i) => i.id === id);
+      if (index < 0) return { data, result: false };
+      const current = data.integrations[index];
+      const next = { ...current, secrets: { ...current.secrets, [name]: value } };
+      return { data: { ...data, integrations: replaceAt(data.integrations, index, next) }, result: true };
+    });
+  }
+
   deleteIntegration(id: string): Promise<boolean> {
     return this.remove('integrations', id);
   }

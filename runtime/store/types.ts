@@ -49,6 +49,12 @@ export interface ConfigStore {
   /** The enabled integration an offer's leads are routed to (the first, when several take it). */
   findIntegrationForOffer(offerId: string): Promise<Integration | undefined>;
   putIntegration(integration: Integration): Promise<void>;
+  /**
+   * Sets one secret of a stored integration, in one write that reads and changes the stored record
+   * (no other write can slip between), durably: resolved once the value is on disk. Answers false
+   * when there is no such integration. What a node renews at the target (runtime/services/kept-secrets.ts).
+   */
+  setIntegrationSecret(id: string, name: string, value: string): Promise<boolean>;
   deleteIntegration(id: string): Promise<boolean>;
 
   listWebmasters(): Promise<Webmaster[]>;
