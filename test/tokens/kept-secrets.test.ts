@@ -96,6 +96,14 @@ describe('kept secrets', () => {
     expect((await config.getIntegration('crm'))?.secrets.refresh_token).toBe('rt-3');
   });
 
+  it('an edit saved from a copy read before a renewal keeps the renewed token, and applies its own secret changes', async () => {
+    const config = await configWithIntegration(folder());
+    const edited = (await config.getIntegration('crm'))!;
+    await config.setIntegrationSecret('crm', 'refresh_token', 'rt-2');
+    await config.putIntegration({ ...edited, name: 'CRM renamed', secrets: { ...edited.secrets, api_key: 'k-1' } }, { api_key: 'k-1' });
+    expect(await config.getIntegration('crm')).toMatchObject({ name: 'CRM renamed', secrets: { refresh_token: 'rt-2', api_key: 'k-1' } });
+  });
+
   it("a lease whose holder died is taken at once; a live holder's is waited for", async () => {
     const dir = folder();
     const leases = new FileLeases(dir);
