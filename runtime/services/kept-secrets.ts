@@ -17,6 +17,12 @@
  *
  * Each stored renewal is audited as a system change (`integration.secret-renew`) naming the secret,
  * never its value.
+ *
+ * With a PostgreSQL backend the lease is a session advisory lock on the integration and secret
+ * (`pg_advisory_lock(hashtext(key))`, freed when the holder's connection drops, so a dead process
+ * frees it at once) and `setIntegrationSecret` one `UPDATE … SET secrets = jsonb_set(…)` committed
+ * before `renew` resolves; the other processes read the stored value inside their own turn, so the
+ * in-memory cache of one process never hands out another's spent token.
  */
 import { SecretNotStored, type SecretKeeper } from '../../core/node/contract.ts';
 import type { ConfigStore } from '../store/types.ts';
