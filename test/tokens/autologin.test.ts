@@ -1,7 +1,8 @@
 /**
  * A value the flow obtained from the target (an autologin URL read by Auth Token) is not one of the
  * integration's secrets: the records mask it, but the caller's answer and the lead get it as it is.
- * The integration's own secrets stay masked in the answer too, even when the target echoes one.
+ * The integration's own secrets stay masked in the answer too, even when the target echoes one; a
+ * cookie the target sets is masked in the record like a token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDataDir, startMockServer, startRuntime, type MockServer, type TestRuntime } from '../support/harness.ts';
@@ -84,7 +85,7 @@ beforeAll(async () => {
   // registration answers the user id (and, carelessly, echoes the key it was sent); the autologin call the link
   platform = await startMockServer((r) =>
     r.path === '/register'
-      ? { body: { user_id: 'U-17', echo: r.headers['x-api-key'] } }
+      ? { headers: { 'set-cookie': 'sid=sess-4d8a1f2e9b; Path=/; HttpOnly' }, body: { user_id: 'U-17', echo: r.headers['x-api-key'] } }
       : { body: { url: autologinUrl(JSON.parse(r.body).user), expires_in: 60 } },
   );
   t = await startRuntime();
@@ -133,6 +134,9 @@ describe('values obtained from the target', () => {
     const recorded = JSON.stringify(execution);
     expect(recorded).not.toContain('otp=7f9e2c41b0');
     expect(recorded).not.toContain(API_KEY);
+    // a session cookie the target set is masked like a token
+    expect(recorded).toContain('sid=[secret]');
+    expect(recorded).not.toContain('sess-4d8a1f2e9b');
   });
 
   it("the integration's own secret stays masked in the answer, whatever the target echoed", async () => {
