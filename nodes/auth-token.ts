@@ -1,6 +1,6 @@
 import { httpBuildQuery } from '../core/template/php.ts';
 import { parsePath, resolvePath, stringify } from '../core/template/template.ts';
-import { defineNode, type NodeContext, type NodeResult } from '../core/node/contract.ts';
+import { defineNode, SecretNotStored, type NodeContext, type NodeResult } from '../core/node/contract.ts';
 import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, rowsToObject } from '../core/node/values.ts';
 import { oauthTokenRequest, readOAuthAnswer, type OAuthGrant } from '../core/node/oauth.ts';
@@ -9,6 +9,8 @@ import { oauthTokenRequest, readOAuthAnswer, type OAuthGrant } from '../core/nod
 interface CachedToken {
   token: string;
   expiresAt: number;
+  /** When it was obtained: a refresh node takes only a token obtained after it asked. */
+  obtainedAt: number;
 }
 
 /** Declared apart from the node so the helpers below can name the params' type. */
@@ -81,6 +83,12 @@ const authTokenParams = {
     label: 'Refresh token',
     help: 'OAuth 2: the first refresh token, e.g. {{secrets.refresh_token}}. When the server answers a new one, that one is used from then on.',
     default: '{{secrets.refresh_token}}',
+    showIf: { grant: 'refresh_token' },
+  }),
+  keepIn: param.text({
+    label: 'Keep a new refresh token in the secret',
+    help: 'OAuth 2: the integration secret a rotated refresh token is stored in (encrypted, before it is used), so a restart goes on with it; one refresh at a time. Empty: kept in memory only, and lost on restart.',
+    default: 'refresh_token',
     showIf: { grant: 'refresh_token' },
   }),
   headers: param.keyValue({
@@ -161,10 +169,17 @@ type AuthTokenParams = ParamValues<typeof authTokenParams>;
  * With `grant: client_credentials` or `refresh_token` it gets the token the OAuth 2 way (RFC 6749):
  * a form POST to the token endpoint, the client authenticated by Basic or by form fields, the
  * token from `access_token`, its lifetime from `expires_in`, asked for again `refreshEarlySeconds`
- * before it expires. A refresh token the server answers (rotation) is kept in the cache, marked
- * secret, and sent the next time instead of the configured one; refused (`invalid_grant`), it is
- * forgotten so the next run starts again from the configured one. The request goes through the
- * node's HTTP client, as every request does (outbound policy, allowed hosts, execution log).
+ * before it expires (by at most half its life). A refresh token the server answers (rotation) is
+ * stored in the integration's secret named by `keepIn` (`refresh_token` by default) through
+ * `context.secrets` (core/node/contract.ts `SecretKeeper`): one refresh at a time per integration
+ * — across processes too — the stored value read afresh and spent, the new one written encrypted
+ * and synced to disk before the access token is handed on, so neither a second run nor a restart
+ * sends a spent token; a run that waited for another's refresh takes the token it got. A new token
+ * that could not be stored fails the run retryably (`secret_not_stored`) and is stored by the next.
+ * With `keepIn` empty, or a host without a store (the CLI), the rotated token is kept in the
+ * cache only and lost on restart; refused there (`invalid_grant`), it is forgotten. The request
+ * goes through the node's HTTP client, as every request does (outbound policy, allowed hosts,
+ * execution log).
  *
  * Modes: `cached` (the default) as above; `refresh` logs in even with a live token (after a later
  * request answered 401, say); `clear` only forgets the token and passes its input on.
@@ -178,7 +193,9 @@ type AuthTokenParams = ParamValues<typeof authTokenParams>;
  *   or 5xx stops the flow with a retryable failure instead, as HTTP Request does, and so does a
  *   3xx the HTTP client did not follow (failure `redirect`).
  *
- * The token is marked secret: every record shows `[secret]` in its place.
+ * The token (and a refresh token) is marked secret: every record and log shows `[secret]` in its
+ * place. It is the target's, not the integration's secret: a Respond answer, a lead field or a
+ * request that the flow puts it into gets it as it is.
  */
 export const authToken = defineNode({
   type: 'auth-token',
@@ -201,36 +218,71 @@ export const authToken = defineNode({
       return { output: input };
     }
     const grant = params.grant === 'client_credentials' || params.grant === 'refresh_token' ? params.grant : undefined;
-    const configured = grant ? oauthLogin(params, grant, stringify(params.refreshToken)) : loginRequest(params);
-    // the credentials are part of the key: changed credentials never reuse an old token
+    // the refresh token is left out of the key: it changes with every rotation, and the access
+    // token it got stays good; any other change of credentials never reuses an old token
+    const configured = grant ? oauthLogin(params, grant, '') : loginRequest(params);
     const key = `${name}:${context.hash.digest('sha256', JSON.stringify(configured), 'hex')}`;
-    // a rotated refresh token, kept from the last answer, wins over the configured one
-    const rotated = grant === 'refresh_token' ? cache?.get(`${key}:refresh`) : undefined;
-    if (typeof rotated === 'string') context.addSecret(rotated);
-    const login = typeof rotated === 'string' && grant ? oauthLogin(params, grant, rotated) : configured;
     // Basic client credentials are a secret in a form redaction cannot see through
-    const basic = /^Basic (.+)$/.exec(login.headers.Authorization ?? '');
+    const basic = /^Basic (.+)$/.exec(configured.headers.Authorization ?? '');
     if (grant && basic) context.addSecret(basic[1]);
-    const cached = params.mode === 'refresh' ? undefined : (cache?.get(key) as CachedToken | undefined);
-    if (cached && cached.expiresAt > Date.now()) {
+    const asked = Date.now();
+    // refresh mode: only a token obtained after this run asked (by a run it waited for) will do
+    const live = () => {
+      const cached = cache?.get(key) as CachedToken | undefined;
+      return cached && cached.expiresAt > Date.now() && (params.mode !== 'refresh' || cached.obtainedAt >= asked) ? cached : undefined;
+    };
+    const cached = live();
+    if (cached) {
       context.addSecret(cached.token);
       context.log('token from the cache');
       return { output: withToken(input, cached.token, params) };
     }
-    const result = await logIn(context, login, params, grant);
-    if ('failure' in result) {
-      if (result.invalidGrant) cache?.delete(`${key}:refresh`);
-      return result.failure;
+    const keepIn = grant === 'refresh_token' ? (params.keepIn ?? '').trim() : '';
+    let result: Obtained;
+    if (grant === 'refresh_token' && keepIn !== '' && context.secrets) {
+      try {
+        result = await context.secrets.renew<Obtained>(keepIn, async (current) => {
+          // a run that waited for another's refresh takes its token: the spent refresh token is never sent again
+          const fresh = live();
+          if (fresh) return { result: { ...fresh, fromCache: true } };
+          const refreshToken = current ?? stringify(params.refreshToken);
+          context.addSecret(refreshToken);
+          const obtained = await logIn(context, oauthLogin(params, grant, refreshToken), params, grant);
+          if ('failure' in obtained || !obtained.refreshToken) return { result: obtained };
+          // marked before it is stored, so no record of this run shows it whatever happens next
+          context.addSecret(obtained.refreshToken);
+          return { keep: obtained.refreshToken, result: obtained };
+        });
+      } catch (error) {
+        if (!(error instanceof SecretNotStored)) throw error;
+        // the new refresh token is kept in memory and stored by the next run; this lead waits for it
+        return { output: { error: error.message }, failure: { code: error.code, message: error.message, retryable: true } };
+      }
+    } else {
+      // without a store to keep it in, a rotated refresh token lives in the cache (lost on restart)
+      const rotated = grant === 'refresh_token' ? cache?.get(`${key}:refresh`) : undefined;
+      const refreshToken = typeof rotated === 'string' ? rotated : stringify(params.refreshToken);
+      if (grant === 'refresh_token') context.addSecret(refreshToken);
+      result = await logIn(context, grant ? oauthLogin(params, grant, refreshToken) : configured, params, grant);
+      if (!('failure' in result) && result.refreshToken && grant === 'refresh_token') {
+        context.addSecret(result.refreshToken);
+        cache?.set(`${key}:refresh`, result.refreshToken, REFRESH_TOKEN_KEPT_MS);
+      }
+      if ('failure' in result && result.invalidGrant) cache?.delete(`${key}:refresh`);
     }
+    if ('failure' in result) return result.failure;
     const { token, expiresAt } = result;
     context.addSecret(token);
-    if (result.refreshToken && grant === 'refresh_token') {
-      context.addSecret(result.refreshToken);
-      cache?.set(`${key}:refresh`, result.refreshToken, REFRESH_TOKEN_KEPT_MS);
+    if ('fromCache' in result) {
+      context.log('token from the cache (refreshed by another run meanwhile)');
+      return { output: withToken(input, token, params) };
     }
-    const keepMs = expiresAt - Date.now() - Math.max(0, Number(params.refreshEarlySeconds) || 0) * 1000;
+    // early by at most half the token's life, so a short-lived token is still kept a while
+    const lifetimeMs = expiresAt - Date.now();
+    const earlyMs = Math.min(Math.max(0, Number(params.refreshEarlySeconds) || 0) * 1000, lifetimeMs / 2);
+    const keepMs = lifetimeMs - earlyMs;
     if (keepMs > 0) {
-      cache?.set(key, { token, expiresAt: Date.now() + keepMs } satisfies CachedToken, keepMs);
+      cache?.set(key, { token, expiresAt: Date.now() + keepMs, obtainedAt: Date.now() } satisfies CachedToken, keepMs);
       // which entry is current under this name, for a clear node that does not know the credentials
       cache?.set(name, key, keepMs);
     }
@@ -238,6 +290,15 @@ export const authToken = defineNode({
     return { output: withToken(input, token, params) };
   },
 });
+
+/** What a login gave: a token, a token another run got meanwhile, or the failure. */
+type Obtained = LoggedIn | (CachedToken & { fromCache: true }) | { failure: NodeResult; invalidGrant?: boolean };
+
+interface LoggedIn {
+  token: string;
+  expiresAt: number;
+  refreshToken?: string;
+}
 
 /** How long a rotated refresh token is kept in memory (the cache is per runtime: a restart goes back to the configured one). */
 const REFRESH_TOKEN_KEPT_MS = 90 * 86_400_000;
@@ -287,7 +348,7 @@ async function logIn(
   login: LoginRequest,
   params: AuthTokenParams,
   grant: OAuthGrant | undefined,
-): Promise<{ token: string; expiresAt: number; refreshToken?: string } | { failure: NodeResult; invalidGrant?: boolean }> {
+): Promise<LoggedIn | { failure: NodeResult; invalidGrant?: boolean }> {
   const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 10000;
   const exchange = await context.http.send({ ...login, timeoutMs });
   if (exchange.outcome !== 'answer') {

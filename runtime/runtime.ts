@@ -6,11 +6,13 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import { pino, type Logger } from 'pino';
 import type { Agent } from 'undici';
 import { openStores } from './store/index.ts';
+import { FileLeases } from './store/file-lease.ts';
 import type { ConfigStore, LeadStore } from './store/types.ts';
 import { loadNodeRegistry, type NodeRegistry } from './engine/registry.ts';
 import { createAgent } from './engine/http.ts';
@@ -25,6 +27,7 @@ import { CircuitBreakers, type BreakerOptions } from './services/circuit-breaker
 import { PostbackSender } from './services/postbacks-out.ts';
 import { InboundPostbacks } from './services/postback-in.ts';
 import { IntegrationService } from './services/integrations.ts';
+import { KeptSecrets } from './services/kept-secrets.ts';
 import { OfferService } from './services/offers.ts';
 import { SourceService } from './services/sources.ts';
 import { ABORT_SETTLE_MS, DEFAULT_RETRY, JobQueue, type RetryPolicy } from './services/queue.ts';
@@ -161,7 +164,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const outbound: OutboundPolicy = { allowPrivate: options.allowPrivateTargets === true };
   // one agent for every outgoing request (nodes and postbacks), so one policy covers them all
   const agent: Agent = createAgent(outbound);
-  const executor = new Executor({ registry, agent, store });
+  // what targets renew (rotated refresh tokens) goes to the integration's secrets, one renewal at a time
+  const kept = new KeptSecrets(config, new FileLeases(path.join(options.dataDir, 'leases')), audit);
+  const executor = new Executor({ registry, agent, store, secrets: (id) => kept.forIntegration(id) });
 
   let queue: JobQueue | undefined;
   const wake = () => queue?.wake();

@@ -154,6 +154,36 @@ export interface NodeCache {
   delete(key: string): void;
 }
 
+/**
+ * The integration's secrets a node renews at the target and must keep: a rotated OAuth 2 refresh
+ * token, a new API key a login answers. Implemented by the runtime (runtime/services/kept-secrets.ts).
+ *
+ * {@link SecretKeeper.renew} runs `renewal` alone: no other run of the integration renews the same
+ * secret meanwhile — in this process (one renewal in flight per integration and name, the others
+ * wait for it) nor in another sharing the store (a lock in the store). `renewal` gets the secret's
+ * current stored value (fresher than the run's `{{secrets.x}}` when another run renewed it since)
+ * and answers the value to keep, if any, with its own result. The value is stored — encrypted,
+ * durably — before `renew` resolves, so nothing uses the new value (not even the access token that
+ * came with it) before it is safe: a crash after the answer and before the store can lose it, but a
+ * crash after `renew` resolved cannot. When storing fails the new value is kept in memory as the
+ * current one (used by the next renewal, which stores it first) and `renew` rejects with
+ * {@link SecretNotStored}: the node fails retryably rather than go on with a token a restart would lose.
+ *
+ * @example
+ * const token = await context.secrets.renew('refresh_token', async (current) => {
+ *   const answer = await refreshWith(current);
+ *   return { keep: answer.refresh_token, result: answer.access_token };
+ * });
+ */
+export interface SecretKeeper {
+  renew<T>(name: string, renewal: (current: string | undefined) => Promise<{ keep?: string; result: T }>): Promise<T>;
+}
+
+/** Thrown by {@link SecretKeeper.renew} when the new value could not be stored (it is kept in memory meanwhile). */
+export class SecretNotStored extends Error {
+  readonly code = 'secret_not_stored';
+}
+
 /** The answer of a synchronous flow (`lead.register`). */
 export interface FlowResponse {
   status: number;
@@ -197,6 +227,12 @@ export interface NodeContext<P = Record<string, unknown>> {
    * without one (a browser preview) leaves it out, and nodes then work without caching.
    */
   cache?: NodeCache;
+  /**
+   * Stores what a login or refresh answers that must survive a restart (a rotated refresh token)
+   * in the integration's encrypted secrets, one renewal at a time. Optional: a host without a
+   * store (the CLI, a browser preview) leaves it out, and nodes keep such values in `cache` only.
+   */
+  secrets?: SecretKeeper;
   /**
    * The JavaScript sandbox the Code node runs its script in. Optional: a host without one (a
    * browser preview) leaves it out, and the Code node fails saying so.

@@ -23,6 +23,7 @@ import type {
   NodeResult,
   OfferView,
   PostbackActions,
+  SecretKeeper,
 } from '../../core/node/contract.ts';
 import { expandStepInputs, type Execution, type HttpRecord, type LeadStore, type StepRecord } from '../store/types.ts';
 import { hasher } from './hash.ts';
@@ -109,6 +110,11 @@ export interface ExecutorOptions {
   store?: Pick<LeadStore, 'insertExecution'>;
   /** The code sandbox Code nodes run in; by default the process's shared one. */
   code?: CodeRunner;
+  /**
+   * Where nodes store what a target renews (Auth Token's rotated refresh token), per integration;
+   * without it (the CLI) such values live in the token cache only.
+   */
+  secrets?: (integrationId: string) => SecretKeeper;
 }
 
 /** A node error, in the shape executions record. */
@@ -175,6 +181,21 @@ function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView 
   };
 }
 
+/**
+ * A cookie the target set is a session credential like a token: its value is masked in every
+ * record from then on (the answer that set it, and any later request that sends it back).
+ */
+function learnCookies(record: HttpRecord, redactor: Redactor): void {
+  const set = record.response?.headers?.['set-cookie'];
+  if (!set) return;
+  // one header line may carry several cookies, joined by ", " before the next `name=`
+  for (const cookie of set.split(/,\s*(?=[^;=\s]+=)/)) {
+    const value = /^[^=;]+=([^;]*)/.exec(cookie.trim())?.[1]?.trim();
+    // short values are flags (`consent=true`), not credentials: masking them would blank the record
+    if (value && value.length >= 8) redactor.add(value);
+  }
+}
+
 class StepTimeout extends Error {}
 class RunInterrupted extends Error {}
 
@@ -207,7 +228,12 @@ export class Executor {
   async run(request: RunRequest, services: RunServices): Promise<RunResult> {
     const { registry } = this.options;
     const flow = compile(request.flow, registry);
+    // records and logs mask the integration's secrets and every value learnt from the target (a
+    // token, a cookie); what the flow sends on — its answer, a lead's fields, a postback — masks only
+    // the integration's own: a token or URL obtained from the target is the flow's to hand over
     const redactor = new Redactor(Object.values(request.integration.secrets ?? {}));
+    let own: Redactor | undefined;
+    const ownSecrets = () => (own ??= new Redactor(Object.values(request.integration.secrets ?? {})));
     const startedAt = new Date();
     const started = performance.now();
     const outputs: Record<string, unknown> = { ...request.resume?.outputs };
@@ -223,20 +249,20 @@ export class Executor {
     const secretScope = { ...scope, secrets: request.integration.secrets ?? {} };
     // every request of the run: one carrying a secret goes only to the integration's allowed hosts
     const guard = secretHostGuard(request.integration.secrets ?? {}, allowedHostsOf(request.integration));
-    // what a node writes to the lead (reason, comment, raw status) is masked like the record
+    // what a node writes to the lead (reason, comment, raw status) never holds the integration's secrets
     const leads: LeadActions = {
       update: (change) =>
         services.leads.update({
           ...change,
-          status: change.status === undefined ? undefined : redactor.text(change.status),
-          statusCode: change.statusCode === undefined ? undefined : redactor.text(change.statusCode),
-          reason: change.reason === undefined ? undefined : redactor.text(change.reason),
-          comment: change.comment === undefined ? undefined : redactor.text(change.comment),
+          status: change.status === undefined ? undefined : ownSecrets().text(change.status),
+          statusCode: change.statusCode === undefined ? undefined : ownSecrets().text(change.statusCode),
+          reason: change.reason === undefined ? undefined : ownSecrets().text(change.reason),
+          comment: change.comment === undefined ? undefined : ownSecrets().text(change.comment),
         }),
     };
-    // and a postback a node sends: its URL is stored with the job before it is sent
+    // nor a postback a node sends: its URL is stored with the job before it is sent
     const postbacks: PostbackActions = {
-      send: (postback) => services.postbacks.send({ ...postback, url: redactor.text(postback.url, encodeURIComponent(REDACTED)) }),
+      send: (postback) => services.postbacks.send({ ...postback, url: ownSecrets().text(postback.url, encodeURIComponent(REDACTED)) }),
     };
     const steps: StepRecord[] = [];
     let response: FlowResponse | undefined;
@@ -373,7 +399,7 @@ export class Executor {
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
     // callers read inputs as before: fill them in from the outputs they were (by reference)
     expandStepInputs(recorded);
-    return { execution: recorded, response: response && redactor.value(response), error: recorded.error, nextPage, nextOffset };
+    return { execution: recorded, response: response && ownSecrets().value(response), error: recorded.error, nextPage, nextOffset };
   }
 
   private async runStep(
@@ -428,7 +454,10 @@ export class Executor {
           signal: controller.signal,
           http: createHttpClient(
             this.options.agent,
-            (r) => http.push(r),
+            (r) => {
+              http.push(r);
+              learnCookies(r, redactor);
+            },
             controller.signal,
             () => this.rateLimits.wait(request.integration.id, request.integration.rateLimit),
             guard,
@@ -442,6 +471,7 @@ export class Executor {
           log: (message) => logs.push(String(message)),
           addSecret: (value) => redactor.add(value),
           cache: this.cache.scope(request.integration.id),
+          secrets: this.options.secrets?.(request.integration.id),
         };
         const deadline = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {

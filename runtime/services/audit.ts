@@ -55,6 +55,8 @@ export interface AuditRecord {
   note?: string;
   /** Who acted, when it is not the current request's user (a test, a job started by a person). */
   actor?: SessionUser;
+  /** A change the runtime made on its own (a token a target renewed): no actor, even inside a person's request. */
+  system?: boolean;
 }
 
 /** What the services depend on: recording only. */
@@ -76,7 +78,7 @@ export class AuditLog implements AuditRecorder {
    * already been made, and failing the request would tell the caller it was not.
    */
   async record(entry: AuditRecord): Promise<void> {
-    const actor = entry.actor ?? currentActor();
+    const actor = entry.system ? undefined : (entry.actor ?? currentActor());
     const { before, after } = redactPair(entry.before, entry.after);
     try {
       await this.store.appendAudit({

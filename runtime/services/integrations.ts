@@ -271,7 +271,8 @@ export class IntegrationService {
       next.previousToken = current.postbackToken;
       next.previousTokenUntil = new Date(Date.now() + graceMinutes * 60_000).toISOString();
     }
-    await this.config.putIntegration(next);
+    // the secrets as stored at the write: a refresh token renewed meanwhile is kept
+    await this.config.putIntegration(next, {});
     this.onChange();
     return { postbackUrl: this.postbackUrl(next), previousTokenUntil: next.previousTokenUntil };
   }
@@ -364,7 +365,9 @@ export class IntegrationService {
     const readiness = await this.readiness(next);
     // switching on (or staying on) with a gap is refused; switching off never is
     if (next.enabled && !readiness.ready) throw notReady(readiness);
-    await this.config.putIntegration(next);
+    // the secrets as stored at the write with this one's changes: a refresh token Auth Token
+    // renewed since `current` was read is kept (runtime/services/kept-secrets.ts)
+    await this.config.putIntegration(next, creating ? undefined : (input.secrets ?? {}));
     this.onChange();
     // the stored records go to the log, which replaces the secrets and the token itself
     const switched = !creating && next.enabled !== current.enabled;

@@ -142,9 +142,29 @@ export class LowdbConfigStore implements ConfigStore {
     const integration = this.db.data.integrations.find((i) => i.enabled && i.offers.includes(offerId));
     return integration && structuredClone(integration);
   }
-  putIntegration(integration: Integration): Promise<void> {
-    return this.put('integrations', integration);
+  putIntegration(integration: Integration, secretChanges?: Record<string, string | null>): Promise<void> {
+    if (!secretChanges) return this.put('integrations', integration);
+    return this.change((data) => {
+      const index = data.integrations.findIndex((i) => i.id === integration.id);
+      const secrets = { ...(index < 0 ? integration.secrets : data.integrations[index].secrets) };
+      for (const [name, value] of Object.entries(secretChanges)) {
+        if (value === null) delete secrets[name];
+        else secrets[name] = value;
+      }
+      const next = structuredClone({ ...integration, secrets });
+      return { data: { ...data, integrations: replaceAt(data.integrations, index, next) }, result: undefined };
+    });
   }
+  setIntegrationSecret(id: string, name: string, value: string): Promise<boolean> {
+    return this.change((data) => {
+      const index = data.integrations.findIndex((i) => i.id === id);
+      if (index < 0) return { data, result: false };
+      const current = data.integrations[index];
+      const next = { ...current, secrets: { ...current.secrets, [name]: value } };
+      return { data: { ...data, integrations: replaceAt(data.integrations, index, next) }, result: true };
+    });
+  }
+
   deleteIntegration(id: string): Promise<boolean> {
     return this.remove('integrations', id);
   }

@@ -153,9 +153,23 @@ export function resealConfig<T extends { integrations?: Integration[] }>(data: T
 /** Writes `text` to `file` with mode 0600, atomically: a temporary file beside it renamed over it. */
 export async function writePrivateFile(file: string, text: string): Promise<void> {
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await fs.writeFile(temporary, text, { mode: 0o600 });
-  await fs.chmod(temporary, 0o600);
+  // synced before the rename and the folder after it: a renewed secret (a rotated refresh token,
+  // kept-secrets.ts) must be on disk when the write resolves, or a power loss could take it back
+  const handle = await fs.open(temporary, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.chmod(0o600);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await fs.rename(temporary, file);
+  const folder = await fs.open(path.dirname(file), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
 }
 
 /**

@@ -48,7 +48,19 @@ export interface ConfigStore {
   getIntegration(id: string): Promise<Integration | undefined>;
   /** The enabled integration an offer's leads are routed to (the first, when several take it). */
   findIntegrationForOffer(offerId: string): Promise<Integration | undefined>;
-  putIntegration(integration: Integration): Promise<void>;
+  /**
+   * Stores the integration whole. With `secretChanges`, its secrets are the stored record's as
+   * they are when the write happens with these changes applied (`null` removes one), not
+   * `integration.secrets`: a write built from a copy read earlier (an edit in the editor) never
+   * takes back a secret the runtime renewed meanwhile ({@link setIntegrationSecret}).
+   */
+  putIntegration(integration: Integration, secretChanges?: Record<string, string | null>): Promise<void>;
+  /**
+   * Sets one secret of a stored integration, in one write that reads and changes the stored record
+   * (no other write can slip between), durably: resolved once the value is on disk. Answers false
+   * when there is no such integration. What a node renews at the target (runtime/services/kept-secrets.ts).
+   */
+  setIntegrationSecret(id: string, name: string, value: string): Promise<boolean>;
   deleteIntegration(id: string): Promise<boolean>;
 
   listWebmasters(): Promise<Webmaster[]>;
