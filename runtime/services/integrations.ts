@@ -22,6 +22,7 @@ import {
 import { DomainError } from '../../core/domain/errors.ts';
 import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
+import { integrationRoutes, routingProblems } from '../../core/domain/routing.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
@@ -244,6 +245,7 @@ export class IntegrationService {
       readiness,
       deliveries,
       breaker: this.breakerOf(integration.id),
+      routes: integrationRoutes(integration, await this.config.listOffers()),
     };
   }
 
@@ -357,9 +359,13 @@ export class IntegrationService {
         throw new DomainError('invalid_field', `flow "${flowId}" handles ${flow.event}, not ${event}`, { field: `flows.${event}` });
       next.flows[event as FlowEvent] = flowId;
     }
+    const others = (await this.config.listIntegrations()).filter((i) => i.id !== next.id);
     for (const [i, offerId] of next.offers.entries()) {
-      if (!(await this.config.getOffer(offerId)))
-        throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
+      const offer = await this.config.getOffer(offerId);
+      if (!offer) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
+      // at most one integration takes an offer's new leads (core/domain/routing.ts)
+      const clash = routingProblems(offer, [...others, next]).find((problem) => problem.field === 'routes.new');
+      if (clash) throw new DomainError('invalid_field', `offer "${offerId}": ${clash.message}`, { field: `offers[${i}]` });
     }
     const readiness = await this.readiness(next);
     // switching on (or staying on) with a gap is refused; switching off never is
