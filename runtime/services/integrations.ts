@@ -224,10 +224,17 @@ export class IntegrationService {
     for (const flowId of Object.values(integration.flows)) if (flowId) flows[flowId] = await this.config.getFlowVersion(flowId);
     const offers: Record<string, Offer | undefined> = {};
     for (const offerId of integration.offers) offers[offerId] = await this.config.getOffer(offerId);
+    // the offers whose leads it gets at a stage need the parameters its flows name as well
+    const routed = integrationRoutes(integration, await this.config.listOffers()).stages.flatMap((route) => route.offers);
+    const staged = [...new Set(routed)].filter((offerId) => !integration.offers.includes(offerId));
+    for (const offerId of staged) offers[offerId] = await this.config.getOffer(offerId);
     const secrets = Object.entries(integration.secrets)
       .filter(([, value]) => isSet(value))
       .map(([name]) => name);
-    const readiness = integrationReadiness({ ...integration, secrets }, { flows, offers, descriptors: this.descriptors, template });
+    const readiness = integrationReadiness(
+      { ...integration, offers: [...integration.offers, ...staged], secrets },
+      { flows, offers, descriptors: this.descriptors, template },
+    );
     // a flow that would send a secret to a host outside allowedHosts, where its URL says so
     const hostGaps = Object.entries(integration.flows).flatMap(([event, id]) =>
       id && flows[id] ? secretHostGaps(flows[id], event as FlowEvent, integration) : [],
