@@ -45,14 +45,18 @@ export interface OfferRoutes {
   stages?: StageRoute[];
 }
 
+/** What routing reads of an integration (the API's view of one has it too). */
+export type RoutedIntegration = Pick<Integration, 'id' | 'name' | 'enabled' | 'offers' | 'flows'>;
+
 /** Where an offer's new leads go: to one integration, to none by choice (`network`), or nowhere yet (`unrouted`). */
-export type NewLeadRoute = { kind: 'integration'; integration: Integration } | { kind: 'network' } | { kind: 'unrouted'; reason: string };
+export type NewLeadRoute<I extends RoutedIntegration = Integration> =
+  { kind: 'integration'; integration: I } | { kind: 'network' } | { kind: 'unrouted'; reason: string };
 
 /**
  * The integration that takes an offer's new leads, by {@link OfferRoutes.new}, or else the first
  * enabled integration whose `offers` lists it.
  */
-export function newLeadRoute(offer: Offer, integrations: readonly Integration[]): NewLeadRoute {
+export function newLeadRoute<I extends RoutedIntegration>(offer: Offer, integrations: readonly I[]): NewLeadRoute<I> {
   const named = offer.routes?.new;
   if (named === null) return { kind: 'network' };
   if (named !== undefined) {
@@ -73,18 +77,18 @@ export function newLeadRoute(offer: Offer, integrations: readonly Integration[])
  * integrations that exist and have a `lead.approved` flow are answered (an integration switched
  * off still gets the job: its deliveries wait until it is on again).
  */
-export function stageIntegrations(
+export function stageIntegrations<I extends RoutedIntegration>(
   offer: Offer | undefined,
   lead: { integration: string },
   stage: Stage,
-  integrations: readonly Integration[],
-): Integration[] {
+  integrations: readonly I[],
+): I[] {
   const ids = offer?.routes?.stages
     ? offer.routes.stages.filter((route) => route.stage === stage).map((route) => route.integration)
     : stage === 'approve' && lead.integration
       ? [lead.integration]
       : [];
-  const found: Integration[] = [];
+  const found: I[] = [];
   for (const id of new Set(ids)) {
     const integration = integrations.find((i) => i.id === id);
     if (integration?.flows['lead.approved']) found.push(integration);
@@ -116,7 +120,7 @@ export interface RoutingProblem {
  * Only enabled integrations count as taking new leads. `integrations` are every integration, with
  * the one being saved as it will be.
  */
-export function routingProblems(offer: Offer, integrations: readonly Integration[]): RoutingProblem[] {
+export function routingProblems(offer: Offer, integrations: readonly RoutedIntegration[]): RoutingProblem[] {
   const problems: RoutingProblem[] = [];
   const named = offer.routes?.new;
   // an integration switched off takes nothing: it is checked again when it is switched on
@@ -157,7 +161,7 @@ export interface IntegrationRoutes {
 }
 
 /** An integration's routes, read from every offer's (the integration's page shows them). */
-export function integrationRoutes(integration: Integration, offers: readonly Offer[]): IntegrationRoutes {
+export function integrationRoutes(integration: RoutedIntegration, offers: readonly Offer[]): IntegrationRoutes {
   const takesNew = offers
     .filter((offer) => (offer.routes?.new === undefined ? integration.offers.includes(offer.id) : offer.routes.new === integration.id))
     .map((offer) => offer.id);
