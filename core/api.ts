@@ -10,6 +10,7 @@ import type { Job } from './domain/job.ts';
 import type { Execution } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
+import type { IntegrationRoutes, LeadHandoff } from './domain/routing.ts';
 import type { AuditEntry } from './domain/audit.ts';
 import type { DeliveryCounts, DeliveryState, LeadDelivery } from './domain/delivery.ts';
 import type { Role, SessionUser } from './domain/user.ts';
@@ -25,6 +26,8 @@ export interface IntegrationView extends Omit<Integration, 'secrets' | 'postback
   deliveries: DeliveryCounts;
   /** Its circuit breaker, as this runtime process sees it (see {@link BreakerView}). */
   breaker?: BreakerView;
+  /** What it takes, read from the offers' routes: offers whose new leads it gets, and per stage the offers whose leads it gets then. */
+  routes: IntegrationRoutes;
 }
 
 /**
@@ -65,6 +68,8 @@ export interface LeadView {
   deliveries: Job[];
   /** Where its delivery stands (`failed`: given up, the lead stays `new` until resent); unset for a lead never queued. */
   delivery?: LeadDelivery;
+  /** The integrations it was handed to at a stage beyond its own (a fulfilment CRM), with its external id at each. */
+  handoffs?: LeadHandoff[];
 }
 
 /** A lead in `GET /api/leads`, with its delivery state (core/domain/delivery.ts) when it has one. */

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the runtime on PORT (3000) with its store in LEADFLOW_DATA (./data), the demo
  * sandbox target on LEADFLOW_SANDBOX_PORT (3001) wired to the demo integration, and one sandbox
- * target per template kind on the next five ports (3002–3006).
+ * target per template kind on the next six ports (3002–3007).
  */
 import { pino } from 'pino';
 import { readConfig } from './config.ts';

@@ -2,6 +2,7 @@
  * Configuration the network's staff edit: offers, integrations, webmasters, flows. Plain types only.
  */
 import type { DuplicateRule } from './duplicates.ts';
+import type { OfferRoutes } from './routing.ts';
 
 /** The events that start a flow. See DESIGN.md, "Events". */
 export type FlowEvent =
@@ -43,6 +44,12 @@ export interface Offer {
   products: OfferProduct[];
   /** Its duplicate check; unset: every lead is new. See {@link DuplicateRule}. */
   duplicates?: DuplicateRule;
+  /**
+   * Which integration handles its leads for each event: new leads (or none: the network's own call
+   * centre), and leads reaching a stage (a fulfilment CRM for approved orders). Unset: new leads go
+   * to the integration whose `offers` lists it. See {@link OfferRoutes} (core/domain/routing.ts).
+   */
+  routes?: OfferRoutes;
 }
 
 /**
@@ -58,7 +65,11 @@ export interface Integration {
   paused?: boolean;
   settings: Record<string, string>;
   secrets: Record<string, string>;
-  /** Ids of the offers whose leads this integration delivers. */
+  /**
+   * Ids of the offers whose new leads this integration delivers (unless an offer's own
+   * `routes.new` names another: see core/domain/routing.ts). Leads it gets at a stage are named
+   * by the offers' `routes.stages`.
+   */
   offers: string[];
   /** One flow per event it handles: event → flow id. */
   flows: Partial<Record<FlowEvent, string>>;

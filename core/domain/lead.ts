@@ -69,9 +69,16 @@ export interface LeadInput {
   goods?: LeadGoods[];
 }
 
+/**
+ * The `integration` of a lead no integration got as new: its offer's leads are processed by the
+ * network itself (`Offer.routes.new: null`, core/domain/routing.ts).
+ */
+export const NO_INTEGRATION = '';
+
 /** A stored lead: the input plus what we know of its life. `id` is our id (`oid`). */
 export interface Lead extends LeadInput {
   id: number;
+  /** The integration that got it as new; {@link NO_INTEGRATION} when none did. */
   integration: string;
   /** The id of the source whose key posted it (unset for leads stored before intake keys). */
   source?: string;
@@ -100,10 +107,14 @@ export interface Lead extends LeadInput {
  * every attempt, retry and restart of one lead's event, different for another lead, another
  * event (`lead.new`, `lead.update`, `lead.approved`) or another store (`storeId` is made at random
  * once per store, so a wiped data folder never sends an earlier folder's keys again).
+ *
+ * `handedTo` is the integration of a stage delivery to another integration than the lead's own
+ * (core/domain/routing.ts): the key then names it, so two CRMs a lead is handed to never share one.
  * @example deliveryKey('9f3c2a1b7d4e5f60', 42, 'lead.new') // '9f3c2a1b7d4e5f60-42-lead.new'
+ * @example deliveryKey('9f3c2a1b7d4e5f60', 42, 'lead.approved', 'fulfil') // '9f3c2a1b7d4e5f60-42-lead.approved-fulfil'
  */
-export function deliveryKey(storeId: string, leadId: number, event: string): string {
-  return `${storeId}-${leadId}-${event}`;
+export function deliveryKey(storeId: string, leadId: number, event: string, handedTo?: string): string {
+  return handedTo ? `${storeId}-${leadId}-${event}-${handedTo}` : `${storeId}-${leadId}-${event}`;
 }
 
 /** One stage change in a lead's history. */

@@ -11,8 +11,9 @@ import { startAlterCpa } from './altercpa.ts';
 import { startClassicCrm } from './classic-crm.ts';
 import { startFinancialCrm } from './financial-crm.ts';
 import { startFinancialNetwork } from './financial-network.ts';
+import { startFulfilmentCrm } from './fulfilment-crm.ts';
 
-export type SandboxKind = 'altercpa' | 'affiliate-network' | 'classic-crm' | 'financial-network' | 'financial-crm';
+export type SandboxKind = 'altercpa' | 'affiliate-network' | 'classic-crm' | 'financial-network' | 'financial-crm' | 'fulfilment-crm';
 
 export interface SandboxOptions {
   /** Time between two status steps of a lead. */
@@ -40,6 +41,7 @@ export const SANDBOX_CREDENTIALS = {
   'classic-crm': { apiKey: 'crm-sandbox-key-42f0' },
   'financial-network': { apiKey: 'fin-sandbox-key-77ab' },
   'financial-crm': { username: 'sandbox-affiliate', password: 'sandbox-pass-93e1' },
+  'fulfilment-crm': { apiKey: 'ful-sandbox-key-5d2e' },
 } as const;
 
 export const SANDBOXES: Record<SandboxKind, { title: string; start(port: number, options?: SandboxOptions): Promise<SandboxTarget> }> = {
@@ -121,6 +123,23 @@ export const SANDBOXES: Record<SandboxKind, { title: string; start(port: number,
         settings: { base_url: target.url },
         secrets: { username, password },
         offerParameters: { campaign: 'btc-evergreen' },
+        close: target.close,
+      };
+    },
+  },
+  'fulfilment-crm': {
+    title: 'Fulfilment CRM',
+    async start(port, { stepMs, host } = {}) {
+      const { apiKey } = SANDBOX_CREDENTIALS['fulfilment-crm'];
+      const target = await startFulfilmentCrm(port, { apiKey, stepMs }, host);
+      return {
+        kind: 'fulfilment-crm',
+        title: this.title,
+        url: target.url,
+        settings: { base_url: target.url },
+        secrets: { api_key: apiKey },
+        offerParameters: { fulfil_sku: 'TEA-500G' },
+        setPostbackUrl: target.setPostbackUrl,
         close: target.close,
       };
     },

@@ -56,16 +56,18 @@ export class DeliveryHandler implements JobHandler {
     if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
     // a lead already sent (a job queued twice, a manual redelivery after success) is not sent again
     if (job.kind === 'lead.new' && lead.stage !== 'new') return { state: 'done' };
+    // a stage delivery may go to another integration than the lead's own (a fulfilment CRM)
+    const integrationId = job.integrationId ?? lead.integration;
     const breakers = this.isolation?.breakers;
-    if (!breakers) return this.deliver(job, lead, signal);
-    const outcome = await breakers.run(lead.integration, () => this.deliver(job, lead, signal));
+    if (!breakers) return this.deliver(job, lead, integrationId, signal);
+    const outcome = await breakers.run(integrationId, () => this.deliver(job, lead, integrationId, signal));
     return outcome === 'open' ? { state: 'release' } : outcome;
   }
 
-  private async deliver(job: Job, lead: Lead, signal?: AbortSignal): Promise<JobOutcome> {
+  private async deliver(job: Job, lead: Lead, integrationId: string, signal?: AbortSignal): Promise<JobOutcome> {
     let result;
     try {
-      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal);
+      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal, integrationId);
     } catch (error) {
       if (error instanceof DomainError) return { state: 'failed', error: error.message };
       throw error;
@@ -73,7 +75,7 @@ export class DeliveryHandler implements JobHandler {
     if (result.error) {
       const error = `${result.error.code}: ${result.error.message} (node ${result.error.nodeId ?? '-'}, execution ${result.execution.id})`;
       if (!result.error.retryable) return { state: 'failed', error };
-      const integration = await this.runner.integration(lead.integration).catch(() => undefined);
+      const integration = await this.runner.integration(integrationId).catch(() => undefined);
       const spent = outOfRetries(job, deliveryLimits(integration), new Date());
       if (spent) return { state: 'failed', error: `${spent}; last error: ${error}` };
       return { state: 'retry', error, retryAfterMs: result.error.retryAfterMs };

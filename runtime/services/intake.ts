@@ -1,6 +1,7 @@
 /**
  * Lead intake: check the poster's key, check the lead, find its offer and the integration the offer is routed to, store
- * it. Delivery is queued in the same write and happens later from the durable queue — except for
+ * it. An offer whose `routes.new` is `null` is processed by the network itself: its leads are
+ * stored in `new` with no integration (`NO_INTEGRATION`) and nothing queued. Delivery is queued in the same write and happens later from the durable queue — except for
  * an integration with a `lead.register` flow, which runs while the caller waits and answers it.
  *
  * Every refusal (no key 401, a key not valid 401, a key not for the lead's offer or its `wm` 403)
@@ -32,6 +33,8 @@ import type { NodeError } from '../engine/executor.ts';
 import { parseLeadInput } from './lead-input.ts';
 import type { FlowRunner } from './runs.ts';
 import { mayPostFor, type SourceService } from './sources.ts';
+import { newLeadRoute } from '../../core/domain/routing.ts';
+import { NO_INTEGRATION } from '../../core/domain/lead.ts';
 
 export interface IntakeResult {
   lead: Lead;
@@ -54,17 +57,26 @@ export class IntakeService {
     private readonly onJobs: () => void,
   ) {}
 
-  /** The enabled integration an offer's leads go to. */
-  async route(offerId: string): Promise<Integration> {
+  /** The enabled integration an offer's new leads go to, or undefined when the network processes them itself. */
+  async route(offerId: string): Promise<Integration | undefined> {
     return (await this.routed(offerId)).integration;
   }
 
-  private async routed(offerId: string): Promise<{ offer: Offer; integration: Integration }> {
+  private async routed(offerId: string): Promise<{ offer: Offer; integration?: Integration }> {
     const offer = await this.config.getOffer(offerId);
     if (!offer) throw new DomainError('unknown_offer', `no offer "${offerId}"`, { field: 'offer' });
-    // one lookup per lead, not a copy of every integration
-    const integration = await this.config.findIntegrationForOffer(offer.id);
-    if (!integration) throw new DomainError('no_integration', `no enabled integration takes offer "${offerId}"`, { field: 'offer' });
+    // one lookup per lead, not a copy of every integration: the kernel's rule over the one candidate
+    const named = offer.routes?.new;
+    const candidate =
+      named === null
+        ? undefined
+        : named === undefined
+          ? await this.config.findIntegrationForOffer(offer.id)
+          : await this.config.getIntegration(named);
+    const route = newLeadRoute(offer, candidate ? [candidate] : []);
+    if (route.kind === 'network') return { offer };
+    if (route.kind === 'unrouted') throw new DomainError('no_integration', route.reason, { field: 'offer' });
+    const integration = route.integration;
     if (!integration.flows['lead.register'] && !integration.flows['lead.new']) {
       throw new DomainError('no_integration', `integration "${integration.id}" has no lead.new or lead.register flow`, { field: 'offer' });
     }
@@ -82,16 +94,18 @@ export class IntakeService {
     }
     const input = withWebmaster(parseLeadInput(raw), source);
     const { offer, integration } = await this.routed(input.offer);
-    const register = Boolean(integration.flows['lead.register']);
-    // the job's lead id is the new lead's: the store fills it in the same write
-    const jobs = register ? [] : [{ kind: 'lead.new' as const, integrationId: integration.id }];
+    const register = Boolean(integration?.flows['lead.register']);
+    // the job's lead id is the new lead's: the store fills it in the same write. A lead the network
+    // processes itself (no lead.new integration) is stored with no integration and nothing queued
+    const jobs = register || !integration ? [] : [{ kind: 'lead.new' as const, integrationId: integration.id }];
+    const integrationId = integration?.id ?? NO_INTEGRATION;
     const duplicates = duplicateCheck(offer, input);
     let lead: Lead;
     if (idempotencyKey === undefined && input.order_id === undefined && !duplicates) {
-      lead = await this.store.insertLead(input, integration.id, jobs, source.id);
+      lead = await this.store.insertLead(input, integrationId, jobs, source.id);
     } else {
       const keys = { source: source.id, idempotencyKey, orderId: input.order_id, bodyHash: bodyHash(input) };
-      const stored = await this.store.insertLeadOnce(input, integration.id, jobs, keys, duplicates);
+      const stored = await this.store.insertLeadOnce(input, integrationId, jobs, keys, duplicates);
       if (stored.repeat) return answerRepeat(stored.repeat, register);
       if (stored.duplicate) return answerDuplicate(stored.duplicate, stored.lead);
       lead = stored.lead;
@@ -102,7 +116,7 @@ export class IntakeService {
         await this.store.recordIntakeAnswer(lead.id, answer.status, answer.body);
       return answer;
     }
-    this.onJobs();
+    if (jobs.length) this.onJobs();
     return { lead, status: 202, body: { id: lead.id, stage: lead.stage } };
   }
 

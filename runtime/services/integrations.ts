@@ -22,6 +22,7 @@ import {
 import { DomainError } from '../../core/domain/errors.ts';
 import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
+import { integrationRoutes, routingProblems } from '../../core/domain/routing.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
@@ -223,10 +224,17 @@ export class IntegrationService {
     for (const flowId of Object.values(integration.flows)) if (flowId) flows[flowId] = await this.config.getFlowVersion(flowId);
     const offers: Record<string, Offer | undefined> = {};
     for (const offerId of integration.offers) offers[offerId] = await this.config.getOffer(offerId);
+    // the offers whose leads it gets at a stage need the parameters its flows name as well
+    const routed = integrationRoutes(integration, await this.config.listOffers()).stages.flatMap((route) => route.offers);
+    const staged = [...new Set(routed)].filter((offerId) => !integration.offers.includes(offerId));
+    for (const offerId of staged) offers[offerId] = await this.config.getOffer(offerId);
     const secrets = Object.entries(integration.secrets)
       .filter(([, value]) => isSet(value))
       .map(([name]) => name);
-    const readiness = integrationReadiness({ ...integration, secrets }, { flows, offers, descriptors: this.descriptors, template });
+    const readiness = integrationReadiness(
+      { ...integration, offers: [...integration.offers, ...staged], secrets },
+      { flows, offers, descriptors: this.descriptors, template },
+    );
     // a flow that would send a secret to a host outside allowedHosts, where its URL says so
     const hostGaps = Object.entries(integration.flows).flatMap(([event, id]) =>
       id && flows[id] ? secretHostGaps(flows[id], event as FlowEvent, integration) : [],
@@ -244,6 +252,7 @@ export class IntegrationService {
       readiness,
       deliveries,
       breaker: this.breakerOf(integration.id),
+      routes: integrationRoutes(integration, await this.config.listOffers()),
     };
   }
 
@@ -358,9 +367,13 @@ export class IntegrationService {
         throw new DomainError('invalid_field', `flow "${flowId}" handles ${flow.event}, not ${event}`, { field: `flows.${event}` });
       next.flows[event as FlowEvent] = flowId;
     }
+    const others = (await this.config.listIntegrations()).filter((i) => i.id !== next.id);
     for (const [i, offerId] of next.offers.entries()) {
-      if (!(await this.config.getOffer(offerId)))
-        throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
+      const offer = await this.config.getOffer(offerId);
+      if (!offer) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
+      // at most one integration takes an offer's new leads (core/domain/routing.ts)
+      const clash = routingProblems(offer, [...others, next]).find((problem) => problem.field === 'routes.new');
+      if (clash) throw new DomainError('invalid_field', `offer "${offerId}": ${clash.message}`, { field: `offers[${i}]` });
     }
     const readiness = await this.readiness(next);
     // switching on (or staying on) with a gap is refused; switching off never is

@@ -2,10 +2,10 @@
  * Leads after intake: reading them, and changing them under the stage rule. Every stage change
  * goes through {@link LeadService.applyUpdate}, which writes the history entry and, in the same
  * write, the one outgoing postback the change causes (keyed by the change, so it is sent once)
- * and the `lead.approved` delivery when the integration has such a flow.
+ * and the stage deliveries the offer's routes name (`lead.approved` flows, keyed so each is sent once).
  */
 import { StageConflict, type ConfigStore, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
-import type { Integration } from '../../core/domain/config.ts';
+import { stageIntegrations, stageJobKey } from '../../core/domain/routing.ts';
 import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
@@ -38,9 +38,13 @@ export class LeadService {
 
   async view(id: number): Promise<LeadView> {
     const lead = await this.get(id);
-    const [history, deliveries] = await Promise.all([this.store.history(id), this.store.jobsOfLead(id)]);
+    const [history, deliveries, handoffs] = await Promise.all([
+      this.store.history(id),
+      this.store.jobsOfLead(id),
+      this.store.handoffsOf(id),
+    ]);
     const delivery = leadDelivery(lead.stage, deliveries);
-    return { lead, history, deliveries, ...(delivery ? { delivery } : {}) };
+    return { lead, history, deliveries, ...(delivery ? { delivery } : {}), ...(handoffs.length ? { handoffs } : {}) };
   }
 
   /** A lead's page: its view and its latest 50 executions, newest first. */
@@ -156,12 +160,18 @@ export class LeadService {
     return result;
   }
 
-  /** Finds the lead a change is about: by our id or the target's, always within the integration. */
+  /**
+   * Finds the lead a change is about: by our id or the target's, always within the integration —
+   * its own leads, and those handed to it at a stage.
+   */
   async find(change: Pick<LeadUpdate, 'oid' | 'eid'>, integrationId: string, fallback?: Lead): Promise<Lead | undefined> {
     if (change.oid !== undefined && change.oid !== '') {
       const id = Number(change.oid);
       const lead = Number.isSafeInteger(id) ? await this.store.getLead(id) : undefined;
-      return lead?.integration === integrationId ? lead : undefined;
+      if (!lead) return undefined;
+      if (lead.integration === integrationId) return lead;
+      // a lead handed on at a stage (a fulfilment CRM) is that integration's to report on too
+      return (await this.store.handoffsOf(lead.id)).some((h) => h.integration === integrationId) ? lead : undefined;
     }
     if (change.eid !== undefined && change.eid !== '') return this.store.findLeadByEid(integrationId, String(change.eid));
     return fallback;
@@ -171,14 +181,15 @@ export class LeadService {
    * Applies a change to a lead under the stage rule for its source. A stage the rule refuses (a
    * late `wait` after `approve`, a `delivery` result for a lead past `new`) or the stage the lead
    * already has changes nothing and fires nothing (no postback); an
-   * external id is stored when the lead has none yet. When another write moved the lead between
+   * external id is stored when the lead has none yet — the lead's own `eid` when `integrationId` (the
+   * integration whose run reports it) is the lead's, else its handoff's. When another write moved the lead between
    * our read and our write, the change is decided again on the fresh lead.
    */
-  async applyUpdate(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {
-    change = await this.withoutSecrets(lead, change);
+  async applyUpdate(lead: Lead, change: LeadUpdate, source: StageSource, integrationId = lead.integration): Promise<LeadUpdateResult> {
+    change = await this.withoutSecrets(integrationId, change);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.decideAndWrite(lead, change, source);
+        return await this.decideAndWrite(lead, change, source, integrationId);
       } catch (error) {
         if (!(error instanceof StageConflict) || attempt >= 5) throw error;
         lead = await this.get(lead.id);
@@ -190,8 +201,8 @@ export class LeadService {
    * The change with the integration's secrets masked in what it writes to the lead: a target that
    * echoes the key in its error must not put it in the lead's reason, nor in the webmaster's postback.
    */
-  private async withoutSecrets(lead: Lead, change: LeadUpdate): Promise<LeadUpdate> {
-    const integration = lead.integration ? await this.config.getIntegration(lead.integration) : undefined;
+  private async withoutSecrets(integrationId: string, change: LeadUpdate): Promise<LeadUpdate> {
+    const integration = integrationId ? await this.config.getIntegration(integrationId) : undefined;
     const redactor = new Redactor(Object.values(integration?.secrets ?? {}));
     if (redactor.empty) return change;
     const mask = (value: string | undefined) => (value === undefined ? undefined : redactor.text(value));
@@ -205,9 +216,15 @@ export class LeadService {
     };
   }
 
-  private async decideAndWrite(lead: Lead, change: LeadUpdate, source: StageSource): Promise<LeadUpdateResult> {
+  private async decideAndWrite(lead: Lead, change: LeadUpdate, source: StageSource, integrationId: string): Promise<LeadUpdateResult> {
     const write: LeadChange = {};
-    if (change.setEid && change.setEid !== lead.eid) write.eid = change.setEid;
+    if (change.setEid && integrationId === lead.integration) {
+      if (change.setEid !== lead.eid) write.eid = change.setEid;
+    } else if (change.setEid) {
+      // the id at a CRM the lead was handed to: the first target's stays in `eid`
+      const known = (await this.store.handoffsOf(lead.id)).find((h) => h.integration === integrationId)?.eid;
+      if (change.setEid !== known) write.handoffEid = { integrationId, eid: change.setEid };
+    }
     // judged by where the change comes from (the run's event), not by what the flow labels it
     const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage, source);
     const jobs: NewJob[] = [];
@@ -229,7 +246,9 @@ export class LeadService {
         comment: change.comment,
         payout: change.payout,
       };
-      jobs.push(...(await this.jobsForChange(lead, write.history)));
+      const { jobs: caused, handoffs } = await this.jobsForChange(lead, write.history);
+      jobs.push(...caused);
+      if (handoffs.length) write.handoffs = handoffs;
     } else if (change.stage === undefined) {
       // no stage given: the details alone may change (a comment from the operator)
       if (change.status !== undefined) write.status = change.status;
@@ -244,7 +263,13 @@ export class LeadService {
     return { lead: updated, stageChanged: Boolean(write.history) };
   }
 
-  private async jobsForChange(lead: Lead, change: StageChange): Promise<NewJob[]> {
+  /**
+   * The jobs a stage change causes: the webmaster's postback, and a stage delivery to each
+   * integration the offer routes the stage to (core/domain/routing.ts), keyed per lead,
+   * integration and stage so a repeated status never sends it twice; `handoffs` are those of them
+   * that are not the lead's own integration.
+   */
+  private async jobsForChange(lead: Lead, change: StageChange): Promise<{ jobs: NewJob[]; handoffs: string[] }> {
     const jobs: NewJob[] = [];
     const webmaster = lead.wm ? await this.config.getWebmaster(lead.wm) : undefined;
     const url = postbackUrlFor(webmaster, lead);
@@ -258,12 +283,18 @@ export class LeadService {
         payload: { url, method: 'GET', stage: change.stage, status: change.status, payout: change.payout },
       });
     }
-    if (change.stage === 'approve') {
-      const integration: Integration | undefined = await this.config.getIntegration(lead.integration);
-      if (integration?.flows['lead.approved']) {
-        jobs.push({ kind: 'lead.approved', leadId: lead.id, integrationId: integration.id, key: `approved:${lead.id}` });
-      }
+    const offer = await this.config.getOffer(lead.offer);
+    const handoffs: string[] = [];
+    for (const integration of stageIntegrations(offer, lead, change.stage, await this.config.listIntegrations())) {
+      jobs.push({
+        kind: 'lead.approved',
+        leadId: lead.id,
+        integrationId: integration.id,
+        key: stageJobKey(lead.id, integration.id, change.stage),
+        payload: { stage: change.stage },
+      });
+      if (integration.id !== lead.integration) handoffs.push(integration.id);
     }
-    return jobs;
+    return { jobs, handoffs };
   }
 }

@@ -11,6 +11,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import { DUPLICATE_ACTIONS, DUPLICATE_FIELD_PATTERN, MAX_DUPLICATE_DAYS } from '../../core/domain/duplicates.ts';
 import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-policy.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
+import { ROUTABLE_STAGES, routingProblems } from '../../core/domain/routing.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -60,6 +61,23 @@ const checkOffer = ajv.compile<Offer>({
         action: { enum: DUPLICATE_ACTIONS },
       },
     },
+    routes: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        new: { anyOf: [ID, { type: 'null' }] },
+        stages: {
+          type: 'array',
+          maxItems: 20,
+          items: {
+            type: 'object',
+            required: ['stage', 'integration'],
+            additionalProperties: false,
+            properties: { stage: { enum: ROUTABLE_STAGES }, integration: ID },
+          },
+        },
+      },
+    },
   },
 });
 
@@ -84,6 +102,8 @@ function invalid(errors: ErrorObject[] | null | undefined, what: 'offer' | 'webm
       if (error.keyword === 'pattern' && field.startsWith('duplicates.fields'))
         return 'must be phone, email, ip, a lead field or meta.NAME';
       if (error.keyword === 'enum' && field === 'duplicates.action') return 'must be refuse or trash';
+      if (error.keyword === 'enum' && field.startsWith('routes.stages')) return `must be one of ${ROUTABLE_STAGES.join(', ')}`;
+      if (error.keyword === 'anyOf' && field === 'routes.new') return 'must be an integration id, or null for none';
       return undefined;
     },
   });
@@ -135,6 +155,8 @@ export class OfferService {
   /** Creates or replaces an offer. */
   async put(body: unknown, id?: string): Promise<Offer> {
     const offer = checked(checkOffer, body, id, 'offer');
+    const [problem] = routingProblems(offer, await this.config.listIntegrations());
+    if (problem) throw new DomainError('invalid_field', problem.message, { field: problem.field });
     const before = await this.config.getOffer(offer.id);
     await this.config.putOffer(offer);
     await this.audit.record({

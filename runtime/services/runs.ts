@@ -82,13 +82,16 @@ export class FlowRunner {
     return id ? this.flows.load(id) : undefined;
   }
 
-  /** Runs the integration's flow for a lead event; `signal` aborts it (see `RunRequest.signal`). */
-  async runForLead(event: FlowEvent, lead: Lead, signal?: AbortSignal): Promise<RunResult> {
-    const integration = await this.integration(lead.integration);
+  /**
+   * Runs an integration's flow for a lead event: the lead's own integration's, or `integrationId`'s
+   * (a stage delivery to a CRM the lead is handed to); `signal` aborts it (see `RunRequest.signal`).
+   */
+  async runForLead(event: FlowEvent, lead: Lead, signal?: AbortSignal, integrationId = lead.integration): Promise<RunResult> {
+    const integration = await this.integration(integrationId);
     const flow = await this.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
     const offer = await this.config.getOffer(lead.offer);
-    const keyed = await this.withDeliveryKey(lead, event);
+    const keyed = await this.withDeliveryKey(lead, event, integration.id);
     return this.executor.run(
       { flow, event, integration, lead: keyed, offer, trigger: keyed, verdict: this.verdictFor(event, lead), signal },
       this.live(integration, lead, event),
@@ -96,9 +99,10 @@ export class FlowRunner {
   }
 
   /** The lead as a lead event's flow sees it: with the delivery key of that lead and event. */
-  private async withDeliveryKey(lead: Lead, event: FlowEvent): Promise<Lead> {
+  private async withDeliveryKey(lead: Lead, event: FlowEvent, integrationId: string): Promise<Lead> {
     this.storeId ??= this.store.storeId();
-    return { ...lead, delivery_key: deliveryKey(await this.storeId, lead.id, event) };
+    const handedTo = integrationId === lead.integration ? undefined : integrationId;
+    return { ...lead, delivery_key: deliveryKey(await this.storeId, lead.id, event, handedTo) };
   }
 
   /**
@@ -268,7 +272,8 @@ export class FlowRunner {
     const flow = await this.flowFor(integration, execution.event);
     if (!flow)
       throw new DomainError('conflict', `integration "${integration.id}" has no ${execution.event} flow any more`, { field: 'event' });
-    if (execution.leadId !== undefined) return this.runForLead(execution.event, await this.leads.get(execution.leadId));
+    if (execution.leadId !== undefined)
+      return this.runForLead(execution.event, await this.leads.get(execution.leadId), undefined, integration.id);
     if (execution.event === 'postback.in') return this.runPostback(integration, execution.trigger as { query: unknown; body: unknown });
     return this.runStatus(integration, flow, execution.event, execution.trigger);
   }
@@ -328,7 +333,7 @@ export class FlowRunner {
         flow,
         event: execution.event,
         integration,
-        lead: lead && (await this.withDeliveryKey(lead, execution.event)),
+        lead: lead && (await this.withDeliveryKey(lead, execution.event, integration.id)),
         offer,
         trigger: execution.trigger,
         batch: execution.event.startsWith('status.') ? execution.trigger : undefined,
@@ -351,7 +356,7 @@ export class FlowRunner {
       leads: {
         update: async (change) => {
           const lead = await this.leads.find(change, integration.id, runLead);
-          return lead ? this.leads.applyUpdate(lead, change, sourceOf(event)) : undefined;
+          return lead ? this.leads.applyUpdate(lead, change, sourceOf(event), integration.id) : undefined;
         },
       },
       postbacks: {

@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'status_code', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 12;
+export const SCHEMA_VERSION = 13;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -177,6 +177,20 @@ const MIGRATIONS: readonly string[] = [
   // 11 → 12: the target's raw status code beside its status text (Map Status keeps both)
   `
   ALTER TABLE leads ADD COLUMN status_code TEXT;
+  `,
+  // 12 → 13: the integrations a lead was handed to at a stage beyond its own (a fulfilment CRM),
+  // and its external id at each (sqlite-handoffs.ts). Not unique per (integration, eid), as
+  // leads.eid is not: a target that reuses an id must not make a status write fail
+  `
+  CREATE TABLE IF NOT EXISTS lead_handoffs (
+    lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+    integration_id TEXT NOT NULL,
+    eid TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (lead_id, integration_id)
+  );
+  CREATE INDEX IF NOT EXISTS lead_handoffs_eid ON lead_handoffs (integration_id, eid);
+  CREATE INDEX IF NOT EXISTS lead_handoffs_integration ON lead_handoffs (integration_id, lead_id);
   `,
 ];
 

@@ -39,6 +39,8 @@ import { DEFAULT_CLAIM, StageConflict } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
 import { findOriginal, pruneBatch, recordOriginal } from './sqlite-duplicates.ts';
 import { DELIVERY_STATE_SQL, prepareDelivery } from './sqlite-delivery.ts';
+import { prepareHandoffs } from './sqlite-handoffs.ts';
+import type { LeadHandoff } from '../../core/domain/routing.ts';
 import type { DeliveryState } from '../../core/domain/delivery.ts';
 import {
   auditFromRow,
@@ -66,6 +68,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   readonly db: SqliteDatabase;
   private readonly sql: ReturnType<typeof prepare>;
   private readonly delivery: ReturnType<typeof prepareDelivery>;
+  private readonly handoffs: ReturnType<typeof prepareHandoffs>;
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
   private readonly insertLeadTx: (
@@ -109,6 +112,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       migrate(this.db);
       this.sql = prepare(this.db);
       this.delivery = prepareDelivery(this.db);
+      this.handoffs = prepareHandoffs(this.db);
     } catch (error) {
       this.db.close();
       throw error;
@@ -191,6 +195,8 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       const { changes } = this.sql.updateLead.run(params);
       if (changes === 0) throw new Error(`lead ${id} not found`);
       if (change.history) this.insertHistoryEntry(id, change.history);
+      if (change.handoffs?.length) this.handoffs.open(id, change.handoffs, now);
+      if (change.handoffEid) this.handoffs.setEid(id, change.handoffEid.integrationId, change.handoffEid.eid, now);
       const lead = this.mustGetLead(id);
       this.insertJobs(jobs, now, id, lead.integration);
       return lead;
@@ -295,7 +301,11 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
 
   async findLeadByEid(integrationId: string, eid: string): Promise<Lead | undefined> {
     const row = this.sql.findLeadByEid.get(integrationId, eid) as LeadRow | undefined;
-    return row && leadFromRow(row);
+    return row ? leadFromRow(row) : this.handoffs.byEid(integrationId, eid);
+  }
+
+  async handoffsOf(leadId: number): Promise<LeadHandoff[]> {
+    return this.handoffs.ofLead(leadId);
   }
 
   async listLeads(query: LeadQuery): Promise<Lead[]> {
@@ -391,7 +401,10 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       since: query.createdSince ? query.createdSince.toISOString() : '',
       limit: query.limit,
     }) as LeadRow[];
-    return rows.map(leadFromRow);
+    const own = rows.map(leadFromRow);
+    const handed = this.handoffs.batch(query);
+    if (handed.length === 0) return own;
+    return [...own, ...handed].sort((a, b) => a.id - b.id).slice(0, query.limit);
   }
 
   async requeueRunning(): Promise<number> {

@@ -26,6 +26,7 @@ import type { FlowDoc, FlowVersion, StoredFlow } from '../../core/domain/flow.ts
 import type { Job, JobKind, JobState } from '../../core/domain/job.ts';
 import type { Execution, ExecutionState } from '../../core/domain/execution.ts';
 import type { Role } from '../../core/domain/user.ts';
+import type { LeadHandoff } from '../../core/domain/routing.ts';
 
 // The records the store keeps are domain shapes of the kernel (the API answers them too).
 export type { FlowVersion, StoredFlow, Job, JobKind, JobState, Execution, ExecutionState };
@@ -134,6 +135,10 @@ export interface LeadChange {
   input?: LeadInput;
   /** The history entry, when the stage changes. */
   history?: StageChange;
+  /** Integrations the lead is handed to by this change (its stage deliveries to others than its own): recorded once each. */
+  handoffs?: string[];
+  /** The lead's external id at an integration it was handed to (its own integration's id is `eid`). */
+  handoffEid?: { integrationId: string; eid: string };
 }
 
 /** The caller's keys of a new lead, each unique within its source (see the intake's repeat rule). */
@@ -315,7 +320,13 @@ export interface LeadStore {
   /** Keeps a synchronous registration's answer beside the lead's intake keys, for its repeats. */
   recordIntakeAnswer(leadId: number, status: number, body: unknown): Promise<void>;
   getLead(id: number): Promise<Lead | undefined>;
+  /**
+   * The lead the integration knows by `eid`: one of its own leads (`eid`), or else one handed to it
+   * at a stage whose external id there is `eid` (see {@link LeadStore.handoffsOf}). Ties: the newest lead.
+   */
   findLeadByEid(integrationId: string, eid: string): Promise<Lead | undefined>;
+  /** The integrations a lead was handed to beyond its own, oldest first, with its external id at each. */
+  handoffsOf(leadId: number): Promise<LeadHandoff[]>;
   listLeads(query: LeadQuery): Promise<Lead[]>;
   /**
    * Applies a change and, in the same write, its history entry and the jobs it causes. Fields
@@ -375,7 +386,11 @@ export interface LeadStore {
   /** Where a recurring piece of work stopped (a date-range check's last window end). */
   getCheckpoint(key: string): Promise<string | undefined>;
   setCheckpoint(key: string, value: string): Promise<void>;
-  /** Streams a status check's leads batch by batch, memory bounded by `limit`. */
+  /**
+   * Streams a status check's leads batch by batch, memory bounded by `limit`: the integration's own
+   * leads and those handed to it at a stage, in id order; a handed lead comes with `eid` set to its
+   * external id at that integration (unset until it gave one), as that integration knows it.
+   */
   leadBatch(query: LeadBatchQuery): Promise<Lead[]>;
   /**
    * Puts every `running` job back in the queue, live leases included: only for an operator who

@@ -35,8 +35,8 @@ describe('new integration from template', () => {
     await page.goto(`${baseUrl}/#/integrations`);
     await page.getByTestId('new-from-template').click();
     const list = page.getByTestId('template-list');
-    await eventually(() => list.locator('[data-template-id]').count()).toBe(5);
-    for (const id of ['altercpa', 'affiliate-network', 'classic-crm', 'financial-network', 'financial-crm'])
+    await eventually(() => list.locator('[data-template-id]').count()).toBe(6);
+    for (const id of ['altercpa', 'affiliate-network', 'classic-crm', 'financial-network', 'financial-crm', 'fulfilment-crm'])
       await list.locator(`[data-template-id="${id}"]`).waitFor();
     await eventually(() => list.locator('[data-template-id="altercpa"]').textContent()).toContain('Profile page');
     await page.screenshot({ path: path.join(ARTIFACTS, 'templates-list.png') });

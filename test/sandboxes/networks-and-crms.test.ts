@@ -229,8 +229,15 @@ describe('the sandbox index', () => {
     // consecutive ports may be taken on a busy machine; then one on port 0 each is enough to check the rest
     const started = targets ?? (await Promise.all(Object.values(SANDBOXES).map((s) => s.start(0))));
     cleanups.push(() => Promise.all(started.map((t) => t.close())).then(() => {}));
-    expect(started.map((t) => t.kind)).toEqual(['altercpa', 'affiliate-network', 'classic-crm', 'financial-network', 'financial-crm']);
-    if (targets) expect(started.map((t) => Number(new URL(t.url).port))).toEqual([port, port + 1, port + 2, port + 3, port + 4]);
+    expect(started.map((t) => t.kind)).toEqual([
+      'altercpa',
+      'affiliate-network',
+      'classic-crm',
+      'financial-network',
+      'financial-crm',
+      'fulfilment-crm',
+    ]);
+    if (targets) expect(started.map((t) => Number(new URL(t.url).port))).toEqual([port, port + 1, port + 2, port + 3, port + 4, port + 5]);
     for (const t of started) expect(t.settings.base_url).toBe(t.url);
   });
 });

@@ -37,6 +37,7 @@ describe('the template files', () => {
       'classic-crm',
       'financial-crm',
       'financial-network',
+      'fulfilment-crm',
     ]);
   });
 

@@ -4,6 +4,7 @@
  */
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import type { Offer } from '../../../core/domain/config.ts';
+import type { Lead, Stage } from '../../../core/domain/lead.ts';
 import type { Execution } from '../../../core/domain/execution.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import type { FlowIssue } from '../../../core/flow/validate.ts';
@@ -131,6 +132,9 @@ export const api = {
   leads: (query: LeadQuery) =>
     call<{ leads: LeadListItem[] }>('GET', `/api/leads?${searchOf({ limit: 20, ...query })}`).then((a) => a.leads),
   lead: (id: number) => call<LeadPage>('GET', `/api/leads/${id}`),
+  /** Sets a lead's stage by hand (staff, the network's call centre), under the stage rule; 409 when it refuses the move. */
+  setLeadStage: ({ id, ...change }: { id: number; stage: Stage; comment?: string; reason?: string }) =>
+    call<{ lead: Lead; stageChanged: boolean }>('POST', `/api/leads/${id}/stage`, change),
   /** Puts a lead still new back in the queue, attempts reset (its failed delivery, or one waiting). */
   resendLead: (id: number) => call<ResendAnswer>('POST', `/api/leads/${id}/resend`),
 

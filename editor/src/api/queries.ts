@@ -251,6 +251,15 @@ export function useTestRun() {
 }
 
 /** Queues a lead's delivery again: the lead and the lists refresh. */
+/** Sets a lead's stage by hand: the leads refresh, and the executions (a stage delivery may start). */
+export function useSetLeadStage() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: api.setLeadStage,
+    onSuccess: () => invalidate(client, keys.leads.all, keys.executions.all),
+  });
+}
+
 export function useDeliverLead() {
   const client = useQueryClient();
   return useMutation({

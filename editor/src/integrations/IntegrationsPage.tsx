@@ -24,6 +24,7 @@ import { FromTemplateDialog } from './FromTemplate.tsx';
 import { AllowedHostsSection, PostbackUrlSection } from './IntegrationSecurity.tsx';
 import { ReadinessChecklist } from './Readiness.tsx';
 import { DeliveryHealth } from './DeliveryHealth.tsx';
+import { OfferRoutes } from './OfferRoutes.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
   const [creating, setCreating] = useState(false);
@@ -426,13 +427,15 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
       <section className="lf-box">
         <h2>Offers</h2>
         <p className="lf-muted">
-          Leads of the ticked offers go to this target. Flows read an offer’s parameters as <code>{'{{offer.params.NAME}}'}</code>; a
-          parameter <code>NAME-de</code> wins over <code>NAME</code> for a lead from Germany.
+          New leads of the ticked offers go to this target; an offer may also send its leads here when they reach a stage (a fulfilment CRM
+          for approved orders), or keep its new leads with our own call centre. Flows read an offer’s parameters as{' '}
+          <code>{'{{offer.params.NAME}}'}</code>; a parameter <code>NAME-de</code> wins over <code>NAME</code> for a lead from Germany.
         </p>
         {offers.map((offer) => (
           <OfferRow
             key={`${offer.id} ${JSON.stringify(offer.parameters)}`}
             offer={offer}
+            integration={integration}
             routed={integration.offers.includes(offer.id)}
             onRoute={(on) =>
               void patch({ offers: on ? [...integration.offers, offer.id] : integration.offers.filter((o) => o !== offer.id) })
@@ -448,7 +451,17 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
 }
 
 /** An offer: routed here or not, its parameters shown, and edited in place (saving refreshes the readiness). */
-function OfferRow({ offer, routed, onRoute }: { offer: Offer; routed: boolean; onRoute(on: boolean): void }) {
+function OfferRow({
+  offer,
+  integration,
+  routed,
+  onRoute,
+}: {
+  offer: Offer;
+  integration: IntegrationView;
+  routed: boolean;
+  onRoute(on: boolean): void;
+}) {
   const [editing, setEditing] = useState(false);
   const [rows, setRows] = useState<Row[]>(rowsOf(offer.parameters ?? {}));
   const saveOffer = useSaveOffer();
@@ -465,6 +478,7 @@ function OfferRow({ offer, routed, onRoute }: { offer: Offer; routed: boolean; o
           {editing ? 'Close' : 'Edit parameters'}
         </button>
       </div>
+      <OfferRoutes offer={offer} integration={integration} />
       {!editing && (
         <div className="lf-params">
           {params.length === 0 && <span className="lf-muted lf-small">no parameters</span>}

@@ -15,6 +15,8 @@ import { hrefOf } from '../app/route.ts';
 import { ExecutionTable } from '../log/ExecutionTable.tsx';
 import { DeliveryBadge } from './DeliveryBadge.tsx';
 import { StageBadge } from './StageBadge.tsx';
+import { StageByHand } from './StageByHand.tsx';
+import type { LeadHandoff } from '../../../core/domain/routing.ts';
 
 const KIND_LABEL: Record<Job['kind'], string> = {
   'lead.new': 'delivery to the target',
@@ -84,7 +86,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
       </div>
     );
   if (!answer) return <div className="lf-page lf-muted">Loading…</div>;
-  const { lead, history, deliveries, executions, delivery } = answer;
+  const { lead, history, deliveries, executions, delivery, handoffs } = answer;
 
   const deliver = async () => {
     try {
@@ -106,8 +108,13 @@ export function LeadPage({ leadId }: { leadId: number }) {
         <h1>Lead #{lead.id}</h1>
         <StageBadge stage={lead.stage} />
         <span className="lf-muted">
-          {lead.offer} → <a href={`#/integrations/${encodeURIComponent(lead.integration)}`}>{lead.integration}</a> ·{' '}
-          {formatWhen(lead.created_at)}
+          {lead.offer} →{' '}
+          {lead.integration ? (
+            <a href={`#/integrations/${encodeURIComponent(lead.integration)}`}>{lead.integration}</a>
+          ) : (
+            <span title="Its offer names no integration for new leads: the network processes them itself">our call centre</span>
+          )}{' '}
+          · {formatWhen(lead.created_at)}
         </span>
         <span className="lf-toolbar__spacer" />
         {delivery?.state === 'failed' && (
@@ -126,6 +133,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
           ↻ Refresh
         </button>
       </div>
+      <StageByHand key={`${lead.id} ${lead.stage}`} lead={lead} />
 
       <div className="lf-split">
         <section className="lf-box" data-testid="lead-status">
@@ -159,6 +167,9 @@ export function LeadPage({ leadId }: { leadId: number }) {
             </dd>
             <dt>external id</dt>
             <dd>{lead.eid ? <code>{lead.eid}</code> : <Dash />}</dd>
+            {(handoffs ?? []).map((h) => (
+              <HandoffRow key={h.integration} handoff={h} />
+            ))}
             <dt>raw status</dt>
             <dd data-testid="lead-raw-status">{lead.status ?? <Dash />}</dd>
             <dt>status code</dt>
@@ -341,6 +352,18 @@ function DeliveryRow({ job }: { job: Job }) {
           </td>
         </tr>
       )}
+    </>
+  );
+}
+
+/** An integration the lead was handed to at a stage (a fulfilment CRM), and the lead's id there. */
+function HandoffRow({ handoff }: { handoff: LeadHandoff }) {
+  return (
+    <>
+      <dt>
+        id at <a href={`#/integrations/${encodeURIComponent(handoff.integration)}`}>{handoff.integration}</a>
+      </dt>
+      <dd data-testid={`lead-handoff-${handoff.integration}`}>{handoff.eid ? <code>{handoff.eid}</code> : <Dash />}</dd>
     </>
   );
 }
