@@ -188,3 +188,14 @@ export interface LeadHandoff {
   eid?: string;
   at: string;
 }
+
+/**
+ * The offers whose routes name the integration (for its new leads or at a stage): it may not be
+ * deleted while any does, or the leads routed to it would silently go nowhere.
+ * @example offersRoutedTo([{ id: 'tea', routes: { stages: [{ stage: 'approve', integration: 'fulfil' }] } }], 'fulfil') // ['tea']
+ */
+export function offersRoutedTo(offers: readonly Pick<Offer, 'id' | 'routes'>[], integrationId: string): string[] {
+  return offers
+    .filter(({ routes }) => routes?.new === integrationId || (routes?.stages ?? []).some((route) => route.integration === integrationId))
+    .map(({ id }) => id);
+}

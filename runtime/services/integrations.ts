@@ -22,7 +22,7 @@ import {
 import { DomainError } from '../../core/domain/errors.ts';
 import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
-import { integrationRoutes, routingProblems } from '../../core/domain/routing.ts';
+import { integrationRoutes, offersRoutedTo, routingProblems } from '../../core/domain/routing.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
@@ -318,8 +318,17 @@ export class IntegrationService {
     return this.write(await this.get(id), input);
   }
 
+  /** @throws DomainError `conflict` naming `routes` while an offer's routes name it. */
   async remove(id: string): Promise<void> {
     const stored = await this.config.getIntegration(id);
+    const routed = offersRoutedTo(await this.config.listOffers(), id);
+    if (stored && routed.length > 0) {
+      throw new DomainError(
+        'conflict',
+        `offer${routed.length > 1 ? 's' : ''} ${routed.map((o) => `"${o}"`).join(', ')} route${routed.length > 1 ? '' : 's'} leads to integration "${id}": change their routes first`,
+        { field: 'routes' },
+      );
+    }
     if (!(await this.config.deleteIntegration(id))) throw new DomainError('not_found', `no integration "${id}"`, { field: 'id' });
     this.onChange();
     await this.audit.record({ action: 'integration.delete', resourceType: 'integration', resourceId: id, before: stored });

@@ -329,4 +329,22 @@ describe('routes per event', () => {
     expect(badStage.status).toBe(400);
     expect(badStage.body).toMatchObject({ field: 'routes.stages.0.stage' });
   });
+
+  it('an integration an offer routes leads to cannot be deleted until the routes name another', async () => {
+    const w = await world();
+    const refused = await w.t.api('DELETE', '/api/integrations/fulfil');
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ field: 'routes' });
+    expect(refused.body.message).toContain('"tea", "own"');
+    expect((await w.t.api('GET', '/api/integrations/fulfil')).status).toBe(200);
+    // once no offer names it, it goes
+    for (const [id, name] of [
+      ['tea', 'Tea'],
+      ['own', 'Own'],
+    ]) {
+      const offer = (await w.t.api('GET', `/api/offers/${id}`)).body;
+      expect((await w.t.api('PUT', `/api/offers/${id}`, { ...offer, name, routes: { ...offer.routes, stages: [] } })).status).toBe(200);
+    }
+    expect((await w.t.api('DELETE', '/api/integrations/fulfil')).status).toBe(204);
+  });
 });
