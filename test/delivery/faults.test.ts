@@ -144,7 +144,9 @@ describe('a target that fails in transit', () => {
     // the runtime gave up on the hanging request (closed it) at the timeout, then asked again
     const [hung, second] = target.requests;
     expect(hung.answer).toBe('abandoned');
-    expect(hung.endedAt! - hung.at).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    // the node's clock starts before the request reaches the target (connecting, a busy loop), so
+    // the target sees a little less than the timeout; never the early give-up of a broken timer
+    expect(hung.endedAt! - hung.at).toBeGreaterThanOrEqual(TIMEOUT_MS - 150);
     expect(hung.endedAt! - hung.at).toBeLessThan(TIMEOUT_MS + 500);
     expect(second.body).toBe(hung.body);
     expect(target.requests).toHaveLength(2);

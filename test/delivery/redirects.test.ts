@@ -138,7 +138,8 @@ describe('redirects the client follows', () => {
     );
     const done = await waitFor(async () => {
       const v = await view(t, leadId);
-      return v.lead.stage === 'wait' && v;
+      // the stage is written mid-run, the job is marked done when the run ends: wait for both
+      return v.lead.stage === 'wait' && v.deliveries[0]?.state === 'done' && v;
     }, 'the delivery');
     expect(done.lead.eid).toBe('E-GET');
     expect(done.deliveries[0]).toMatchObject({ state: 'done', attempts: 1 });

@@ -82,7 +82,8 @@ describe('a lead.new run without a verdict', () => {
     const posted = await t.api('POST', '/api/leads', lead);
     const view = await waitFor(async () => {
       const v = (await t.api('GET', `/api/leads/${posted.body.id}`)).body;
-      return v.lead.stage === 'wait' && v;
+      // the stage is written mid-run, the job is marked done when the run ends: wait for both
+      return v.lead.stage === 'wait' && v.deliveries[0]?.state === 'done' && v;
     }, 'the retry to deliver the lead');
 
     expect(view.lead.eid).toBe('E-2');
