@@ -36,6 +36,7 @@ import { REDACTED, Redactor } from './redact.ts';
 import { capExecution } from './record-caps.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
+import { checkpointAt, type RanStep, type RunCheckpoint, type RunResume } from './checkpoint.ts';
 
 /**
  * A node runs at most this long unless its settings say otherwise, so nothing hangs a flow; above
@@ -65,9 +66,16 @@ export interface RunRequest {
   batch?: unknown;
   /**
    * Start at this node with this input instead of at the trigger, the outputs of the nodes that ran
-   * before it given (`{{nodes.x}}`): a retry from the node that failed, with what it had then.
+   * before it given (`{{nodes.x}}`): a retry from the node that failed, with what it had then, or a
+   * delivery continued from its checkpoint (see runtime/engine/checkpoint.ts).
    */
-  resume?: { nodeId: string; input: unknown; outputs: Record<string, unknown> };
+  resume?: RunResume;
+  /**
+   * Keeps the run's checkpoint durably (a delivery: in its job): called before a node that talks to
+   * a target (HTTP Request, Auth Token) runs, once a call of an earlier node succeeded, and awaited,
+   * so that what those calls answered is kept before the next call goes out.
+   */
+  progress?: (checkpoint: RunCheckpoint) => Promise<void>;
   /**
    * Judges the run once its nodes are done, before it is recorded: answers the error the execution
    * is recorded with (its own, or one the run's outcome calls for: a `lead.new` run that left the
@@ -130,6 +138,11 @@ export interface RunResult {
   nextPage?: unknown;
   /** Set by Next Page when it pages by offset: the next page's `{{batch.offset}}`. */
   nextOffset?: number;
+  /**
+   * A run that failed after a call succeeded (or that was itself resumed): where a retry continues,
+   * at the node that failed, so the calls before it are not made again (runtime/engine/checkpoint.ts).
+   */
+  checkpoint?: RunCheckpoint;
 }
 
 interface CompiledFlow {
@@ -248,11 +261,56 @@ export class Executor {
     if (request.resume && !flow.nodes.has(request.resume.nodeId))
       throw new Error(`flow "${request.flow.id}" has no node "${request.resume.nodeId}"`);
     // `from`: the node whose output the input is, so the record stores it once
-    const stack: { nodeId: string; input: unknown; item?: unknown; from?: string }[] = [
+    // what ran, by reference, for the checkpoint; `called`: a call succeeded since the last one kept
+    const ran: RanStep[] = [];
+    let called = false;
+    let calls = request.resume !== undefined;
+    const flowRef = { id: request.flow.id, version: request.flow.version ?? 0, nodes: flow.nodes };
+    const taken = (inputFrom: string | undefined, input: unknown) =>
+      inputFrom === undefined ? input : inputFrom === '$trigger' ? request.trigger : outputs[inputFrom];
+    // a resumed run first makes again what could not be kept (a fresh signature, a token), in order
+    for (const again of request.resume?.rerun ?? []) {
+      const node = flow.nodes.get(again.nodeId);
+      const definition = node && registry.get(node.type);
+      if (!node || !definition) throw new Error(`flow "${request.flow.id}" has no node "${again.nodeId}" to run again`);
+      const input = taken(again.inputFrom, again.input);
+      const step = await this.runStep(
+        node,
+        definition,
+        input,
+        undefined,
+        request,
+        { leads, postbacks },
+        definition.usesSecrets ? secretScope : scope,
+        redactor,
+        guard,
+        {
+          respond: (r) => (response = r),
+          nextPage: () => {},
+        },
+      );
+      steps.push(step.record);
+      outputs[node.id] = step.output;
+      ran.push({ nodeId: node.id, input, from: again.inputFrom });
+      if (step.failure) {
+        const { code, message, retryable, retryAfterMs } = step.failure;
+        flowError = { code, message, nodeId: node.id, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+        break;
+      }
+    }
+    type Frame = { nodeId: string; input: unknown; item?: unknown; from?: string };
+    const stack: Frame[] = [
       request.resume
-        ? { nodeId: request.resume.nodeId, input: request.resume.input }
+        ? {
+            nodeId: request.resume.nodeId,
+            input: taken(request.resume.inputFrom, request.resume.input),
+            item: request.resume.item,
+            from: request.resume.inputFrom,
+          }
         : { nodeId: flow.trigger.id, input: request.trigger, from: '$trigger' },
     ];
+    // the frame whose node failed the run, for the checkpoint a retry continues from
+    let failedFrame: Frame | undefined;
     while (stack.length > 0 && !flowError) {
       if (request.signal?.aborted) {
         flowError = interruption();
@@ -262,12 +320,22 @@ export class Executor {
         flowError = { code: 'too_many_steps', message: `the flow ran more than ${MAX_STEPS} steps`, retryable: false };
         break;
       }
-      const { nodeId, input, item, from } = stack.pop() as { nodeId: string; input: unknown; item?: unknown; from?: string };
+      const frame = stack.pop() as Frame;
+      const { nodeId, input, item, from } = frame;
       const node = flow.nodes.get(nodeId) as FlowNode;
       const definition = registry.get(node.type);
       if (!definition) {
         flowError = { code: 'unknown_node', message: `"${node.type}" is not a known node type`, nodeId, retryable: false };
         break;
+      }
+      // what the calls before answered is kept before this node calls out (one frame left: a
+      // branch still pending would not be in the checkpoint, so the last one kept stands)
+      if (called && request.progress && stack.length === 0 && (definition.category === 'talk' || definition.usesSecrets)) {
+        const checkpoint = checkpointAt(flowRef, frame, ran, outputs, redactor);
+        if (checkpoint) {
+          await request.progress(checkpoint);
+          called = false;
+        }
       }
       const missing = (flow.secretsNamed.get(node.id) ?? []).filter((name) => !Object.hasOwn(request.integration.secrets ?? {}, name));
       if (missing.length) {
@@ -304,6 +372,11 @@ export class Executor {
       }
       steps.push(step.record);
       outputs[node.id] = step.output;
+      ran.push({ nodeId: node.id, input, from });
+      if (step.record.http.length > 0) {
+        calls = true;
+        if (!step.failure) called = true;
+      }
       // whatever the node made of its cancelled request (a timeout exit, say) is not the target's
       // answer: no branch runs on it, so nothing moves the lead (a node that finished is followed
       // by the check at the top of the loop)
@@ -325,6 +398,7 @@ export class Executor {
           const error: NodeError = { code, message, nodeId: node.id, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
           if (onError === 'stop') {
             flowError = error;
+            if (stack.length === 0) failedFrame = frame;
             break;
           }
           port = onError === 'error-port' ? 'error' : 'out';
@@ -373,7 +447,24 @@ export class Executor {
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
     // callers read inputs as before: fill them in from the outputs they were (by reference)
     expandStepInputs(recorded);
-    return { execution: recorded, response: response && redactor.value(response), error: recorded.error, nextPage, nextOffset };
+    const checkpoint =
+      recorded.error && failedFrame && calls
+        ? checkpointAt(
+            flowRef,
+            failedFrame,
+            ran.filter((step) => step.nodeId !== failedFrame?.nodeId),
+            outputs,
+            redactor,
+          )
+        : undefined;
+    return {
+      execution: recorded,
+      response: response && redactor.value(response),
+      error: recorded.error,
+      nextPage,
+      nextOffset,
+      ...(checkpoint ? { checkpoint } : {}),
+    };
   }
 
   private async runStep(

@@ -22,7 +22,8 @@ import type { Lead } from '../../core/domain/lead.ts';
 import { DEFAULT_INTEGRATION_CONCURRENCY, deliveryConcurrency, type FlowEvent, type Integration } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { deliveryLimits, outOfRetries } from '../../core/domain/delivery.ts';
-import type { IntegrationLimits, JobHandler, JobOutcome } from './queue.ts';
+import type { IntegrationLimits, JobHandler, JobOutcome, JobProgress } from './queue.ts';
+import type { RunCheckpoint } from '../engine/checkpoint.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { FlowRunner } from './runs.ts';
 
@@ -51,33 +52,40 @@ export class DeliveryHandler implements JobHandler {
     return { integrations, otherwise: DEFAULT_INTEGRATION_CONCURRENCY };
   }
 
-  async handle(job: Job, signal?: AbortSignal): Promise<JobOutcome> {
+  async handle(job: Job, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome> {
     const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);
     if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
     // a lead already sent (a job queued twice, a manual redelivery after success) is not sent again
     if (job.kind === 'lead.new' && lead.stage !== 'new') return { state: 'done' };
     const breakers = this.isolation?.breakers;
-    if (!breakers) return this.deliver(job, lead, signal);
-    const outcome = await breakers.run(lead.integration, () => this.deliver(job, lead, signal));
+    if (!breakers) return this.deliver(job, lead, signal, progress);
+    const outcome = await breakers.run(lead.integration, () => this.deliver(job, lead, signal, progress));
     return outcome === 'open' ? { state: 'release' } : outcome;
   }
 
-  private async deliver(job: Job, lead: Lead, signal?: AbortSignal): Promise<JobOutcome> {
+  private async deliver(job: Job, lead: Lead, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome> {
+    const { resume: kept, ...rest } = job.payload as { resume?: RunCheckpoint };
+    // the checkpoint replaces the one before it in the job; a lost lease (someone else has the job) is not an error of the run
+    const keep = progress && ((checkpoint: RunCheckpoint) => progress({ ...rest, resume: checkpoint }).then(() => undefined));
     let result;
     try {
-      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal);
+      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal, { resume: kept, progress: keep });
     } catch (error) {
       if (error instanceof DomainError) return { state: 'failed', error: error.message };
       throw error;
     }
+    // a retry (or a resend of a failed delivery) continues where this run stopped; a run that
+    // failed before any call keeps the checkpoint it was given or wrote
+    const payload = result.checkpoint ? { ...rest, resume: result.checkpoint } : undefined;
     if (result.error) {
       const error = `${result.error.code}: ${result.error.message} (node ${result.error.nodeId ?? '-'}, execution ${result.execution.id})`;
-      if (!result.error.retryable) return { state: 'failed', error };
+      if (!result.error.retryable) return { state: 'failed', error, payload };
       const integration = await this.runner.integration(lead.integration).catch(() => undefined);
       const spent = outOfRetries(job, deliveryLimits(integration), new Date());
-      if (spent) return { state: 'failed', error: `${spent}; last error: ${error}` };
-      return { state: 'retry', error, retryAfterMs: result.error.retryAfterMs };
+      if (spent) return { state: 'failed', error: `${spent}; last error: ${error}`, payload };
+      return { state: 'retry', error, retryAfterMs: result.error.retryAfterMs, payload };
     }
-    return { state: 'done' };
+    // done: nothing to continue; the job keeps the rest of its payload
+    return { state: 'done', ...(kept !== undefined || keep ? { payload: rest } : {}) };
   }
 }

@@ -26,6 +26,7 @@ import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import type { RerunAnswer, TestLeadUpdate, TestRunAnswer } from '../../core/api.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import { realTrigger } from './test-triggers.ts';
+import type { RunCheckpoint } from '../engine/checkpoint.ts';
 
 function sourceOf(event: FlowEvent): StageSource {
   if (event === 'postback.in') return 'postback';
@@ -82,15 +83,43 @@ export class FlowRunner {
     return id ? this.flows.load(id) : undefined;
   }
 
-  /** Runs the integration's flow for a lead event; `signal` aborts it (see `RunRequest.signal`). */
-  async runForLead(event: FlowEvent, lead: Lead, signal?: AbortSignal): Promise<RunResult> {
+  /**
+   * Runs the integration's flow for a lead event; `signal` aborts it (see `RunRequest.signal`).
+   * A delivery gives its checkpoint (`delivery.resume`, runtime/engine/checkpoint.ts): the run
+   * continues there, on the flow version it was taken on, as long as the integration still runs
+   * that flow for the event (another flow, or a version gone: it starts over); `delivery.progress`
+   * keeps the run's checkpoints as it goes.
+   */
+  async runForLead(
+    event: FlowEvent,
+    lead: Lead,
+    signal?: AbortSignal,
+    delivery: { resume?: RunCheckpoint; progress?: RunRequest['progress'] } = {},
+  ): Promise<RunResult> {
     const integration = await this.integration(lead.integration);
-    const flow = await this.flowFor(integration, event);
+    let flow = await this.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
+    let resume: RunCheckpoint | undefined = delivery.resume;
+    if (resume && resume.flowId === flow.id && resume.flowVersion !== flow.version) {
+      const taken = resume.flowVersion;
+      flow = await this.flows.version(flow.id, taken).catch(() => flow as FlowDoc);
+      if (flow.version !== taken) resume = undefined;
+    } else if (resume && resume.flowId !== flow.id) resume = undefined;
     const offer = await this.config.getOffer(lead.offer);
     const keyed = await this.withDeliveryKey(lead, event);
     return this.executor.run(
-      { flow, event, integration, lead: keyed, offer, trigger: keyed, verdict: this.verdictFor(event, lead), signal },
+      {
+        flow,
+        event,
+        integration,
+        lead: keyed,
+        offer,
+        trigger: keyed,
+        verdict: this.verdictFor(event, lead),
+        signal,
+        resume,
+        progress: delivery.progress,
+      },
       this.live(integration, lead, event),
     );
   }
