@@ -50,6 +50,13 @@ export const DEFAULT_NODE_TIMEOUT_MS = 130_000;
  */
 const MAX_STEPS = 50_000;
 
+/**
+ * The longest a run waits on a timer for a node that is not ready yet (HTTP Request's "repeat
+ * until"), from the node's first try: a synchronous registration's caller is waiting. A queued
+ * delivery does not wait in-process at all (see {@link RunRequest.continueLater}).
+ */
+export const IN_PROCESS_WAIT_LIMIT_MS = 30_000;
+
 /** What one run is about. */
 export interface RunRequest {
   flow: FlowDoc;
@@ -76,6 +83,13 @@ export interface RunRequest {
    * so that what those calls answered is kept before the next call goes out.
    */
   progress?: (checkpoint: RunCheckpoint) => Promise<void>;
+  /**
+   * A node not ready yet ({@link NodeResult.again}) ends the run, recorded `waiting`, with
+   * {@link RunResult.continueAt} and the checkpoint to continue from at that node (a queued
+   * delivery: its job continues then, holding no worker meanwhile). Unset: the run waits on a timer,
+   * up to {@link IN_PROCESS_WAIT_LIMIT_MS} (a synchronous registration, a test run).
+   */
+  continueLater?: boolean;
   /**
    * Judges the run once its nodes are done, before it is recorded: answers the error the execution
    * is recorded with (its own, or one the run's outcome calls for: a `lead.new` run that left the
@@ -143,6 +157,8 @@ export interface RunResult {
    * at the node that failed, so the calls before it are not made again (runtime/engine/checkpoint.ts).
    */
   checkpoint?: RunCheckpoint;
+  /** With {@link RunRequest.continueLater}: the run waits for its target; continue it from `checkpoint` then. */
+  continueAt?: Date;
 }
 
 interface CompiledFlow {
@@ -186,6 +202,21 @@ function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView 
     goals: offer.goals,
     products: offer.products,
   };
+}
+
+/** Waits `ms` on a timer; false when `signal` aborted it first. */
+function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+      resolve(ready);
+    };
+    const stop = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', stop, { once: true });
+  });
 }
 
 class StepTimeout extends Error {}
@@ -298,7 +329,8 @@ export class Executor {
         break;
       }
     }
-    type Frame = { nodeId: string; input: unknown; item?: unknown; from?: string };
+    // `since`: when the node began waiting for its target (its first try), epoch ms
+    type Frame = { nodeId: string; input: unknown; item?: unknown; from?: string; since?: number };
     const stack: Frame[] = [
       request.resume
         ? {
@@ -306,11 +338,13 @@ export class Executor {
             input: taken(request.resume.inputFrom, request.resume.input),
             item: request.resume.item,
             from: request.resume.inputFrom,
+            since: request.resume.waitingSince === undefined ? undefined : Date.parse(request.resume.waitingSince),
           }
         : { nodeId: flow.trigger.id, input: request.trigger, from: '$trigger' },
     ];
     // the frame whose node failed the run, for the checkpoint a retry continues from
     let failedFrame: Frame | undefined;
+    let waiting: { at: Date; checkpoint: RunCheckpoint } | undefined;
     while (stack.length > 0 && !flowError) {
       if (request.signal?.aborted) {
         flowError = interruption();
@@ -364,6 +398,10 @@ export class Executor {
             nextOffset = position?.offset;
           },
         },
+        {
+          waitedMs: frame.since === undefined ? 0 : Date.now() - frame.since,
+          waitLimitMs: request.continueLater ? undefined : IN_PROCESS_WAIT_LIMIT_MS,
+        },
       );
       // the input is stored once, as the output (or trigger) it is
       if (from !== undefined && input !== undefined && (from === '$trigger' ? input === request.trigger : input === outputs[from])) {
@@ -388,6 +426,31 @@ export class Executor {
         break;
       }
 
+      if (step.again && !step.failure) {
+        const since = frame.since ?? Date.parse(step.record.startedAt);
+        step.record.logs.push(`waiting for the target: again in ${step.again.afterMs} ms`);
+        if (request.continueLater && stack.length === 0) {
+          const checkpoint = checkpointAt(
+            flowRef,
+            frame,
+            ran.filter((r) => r.nodeId !== node.id),
+            outputs,
+            redactor,
+            new Date(since).toISOString(),
+          );
+          if (checkpoint) {
+            waiting = { at: new Date(Date.now() + step.again.afterMs), checkpoint };
+            break;
+          }
+        }
+        // no way to continue later (a synchronous run, or nothing to continue from): a timer, not a thread
+        if (!(await pause(step.again.afterMs, request.signal))) {
+          flowError = interruption(node.id);
+          break;
+        }
+        stack.push({ ...frame, since });
+        continue;
+      }
       let port = step.port;
       let output = step.output;
       if (step.failure) {
@@ -422,7 +485,8 @@ export class Executor {
       }
     }
 
-    if (request.verdict) {
+    // a run waiting for its target has no verdict yet: the continued run gets it
+    if (request.verdict && !waiting) {
       const exchanges = steps.flatMap((step) => step.http.map((http) => ({ nodeId: step.nodeId, http })));
       flowError = await request.verdict({ error: flowError, exchanges });
     }
@@ -433,7 +497,7 @@ export class Executor {
       integrationId: request.integration.id,
       event: request.event,
       leadId: request.lead?.id,
-      state: flowError ? 'error' : 'success',
+      state: flowError ? 'error' : waiting ? 'waiting' : 'success',
       test: request.test ?? false,
       error: flowError,
       response,
@@ -447,8 +511,9 @@ export class Executor {
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
     // callers read inputs as before: fill them in from the outputs they were (by reference)
     expandStepInputs(recorded);
-    const checkpoint =
-      recorded.error && failedFrame && calls
+    const checkpoint = waiting
+      ? waiting.checkpoint
+      : recorded.error && failedFrame && calls
         ? checkpointAt(
             flowRef,
             failedFrame,
@@ -464,6 +529,7 @@ export class Executor {
       nextPage,
       nextOffset,
       ...(checkpoint ? { checkpoint } : {}),
+      ...(waiting ? { continueAt: waiting.at } : {}),
     };
   }
 
@@ -478,6 +544,7 @@ export class Executor {
     redactor: Redactor,
     guard: (spec: HttpRequestSpec) => void,
     sinks: { respond: (response: FlowResponse) => void; nextPage: NodeContext['nextPage'] },
+    wait: { waitedMs: number; waitLimitMs?: number } = { waitedMs: 0 },
   ): Promise<{
     record: StepRecord;
     port?: string;
@@ -485,6 +552,7 @@ export class Executor {
     failure?: NodeFailure;
     items?: unknown[];
     after?: NodeResult['after'];
+    again?: NodeResult['again'];
   }> {
     const startedAt = new Date();
     const started = performance.now();
@@ -533,6 +601,8 @@ export class Executor {
           log: (message) => logs.push(String(message)),
           addSecret: (value) => redactor.add(value),
           cache: this.cache.scope(request.integration.id),
+          waitedMs: wait.waitedMs,
+          ...(wait.waitLimitMs !== undefined ? { waitLimitMs: wait.waitLimitMs } : {}),
         };
         const deadline = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
@@ -580,6 +650,7 @@ export class Executor {
       failure,
       items: failure ? undefined : result?.items,
       after: failure ? undefined : result?.after,
+      again: failure ? undefined : result?.again,
       record: {
         nodeId: node.id,
         type: node.type,

@@ -13,6 +13,10 @@
  * good with its last error, the lead stays `new`, flagged as a failed delivery until resent. A run
  * that comes to no verdict is a failure its execution records (the verdict rule, `leadNewVerdict`).
  *
+ * A flow waiting for its target (HTTP Request's "repeat until") ends its run `waiting`; the job
+ * goes back to the queue due when the node asks again (its attempt not counted, `continue`), and
+ * the next run continues at that node (its checkpoint, runtime/engine/checkpoint.ts).
+ *
  * Isolation: no more of an integration's deliveries run at once than its `concurrency`, and each
  * runs under the integration's circuit breaker (circuit-breakers.ts): while it is open the
  * deliveries are held as above, and one goes through as a probe when it is due.
@@ -69,7 +73,7 @@ export class DeliveryHandler implements JobHandler {
     const keep = progress && ((checkpoint: RunCheckpoint) => progress({ ...rest, resume: checkpoint }).then(() => undefined));
     let result;
     try {
-      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal, { resume: kept, progress: keep });
+      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal, { resume: kept, progress: keep, continueLater: true });
     } catch (error) {
       if (error instanceof DomainError) return { state: 'failed', error: error.message };
       throw error;
@@ -77,6 +81,8 @@ export class DeliveryHandler implements JobHandler {
     // a retry (or a resend of a failed delivery) continues where this run stopped; a run that
     // failed before any call keeps the checkpoint it was given or wrote
     const payload = result.checkpoint ? { ...rest, resume: result.checkpoint } : undefined;
+    // waiting for the target: the job continues then, at the waiting node, holding no worker meanwhile
+    if (result.continueAt && payload) return { state: 'continue', at: result.continueAt, payload };
     if (result.error) {
       const error = `${result.error.code}: ${result.error.message} (node ${result.error.nodeId ?? '-'}, execution ${result.execution.id})`;
       if (!result.error.retryable) return { state: 'failed', error, payload };

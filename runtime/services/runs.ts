@@ -88,13 +88,14 @@ export class FlowRunner {
    * A delivery gives its checkpoint (`delivery.resume`, runtime/engine/checkpoint.ts): the run
    * continues there, on the flow version it was taken on, as long as the integration still runs
    * that flow for the event (another flow, or a version gone: it starts over); `delivery.progress`
-   * keeps the run's checkpoints as it goes.
+   * keeps the run's checkpoints as it goes; with `delivery.continueLater`, a node waiting for its
+   * target ends the run with `continueAt` instead of waiting on a timer (see `RunRequest.continueLater`).
    */
   async runForLead(
     event: FlowEvent,
     lead: Lead,
     signal?: AbortSignal,
-    delivery: { resume?: RunCheckpoint; progress?: RunRequest['progress'] } = {},
+    delivery: { resume?: RunCheckpoint; progress?: RunRequest['progress']; continueLater?: boolean } = {},
   ): Promise<RunResult> {
     const integration = await this.integration(lead.integration);
     let flow = await this.flowFor(integration, event);
@@ -119,6 +120,7 @@ export class FlowRunner {
         signal,
         resume,
         progress: delivery.progress,
+        continueLater: delivery.continueLater,
       },
       this.live(integration, lead, event),
     );
