@@ -9,40 +9,25 @@
 import type { Dispatcher } from 'undici';
 import type { FlowEvent, Integration, Offer } from '../../core/domain/config.ts';
 import { offerParameters } from '../../core/domain/config.ts';
-import { RETRY_ON, type FlowDoc, type FlowNode } from '../../core/domain/flow.ts';
+import type { FlowDoc, FlowNode } from '../../core/domain/flow.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { RunExchange } from '../../core/domain/delivery.ts';
 import type { CodeRunner } from '../../core/node/code-sandbox.ts';
-import type {
-  FlowResponse,
-  HttpRequestSpec,
-  LeadActions,
-  NodeContext,
-  NodeDefinition,
-  NodeFailure,
-  NodeResult,
-  OfferView,
-  PostbackActions,
-} from '../../core/node/contract.ts';
-import { expandStepInputs, type Execution, type HttpRecord, type LeadStore, type StepRecord } from '../store/types.ts';
-import { hasher } from './hash.ts';
+import type { FlowResponse, LeadActions, OfferView, PostbackActions } from '../../core/node/contract.ts';
+import { expandStepInputs, type Execution, type LeadStore, type StepRecord } from '../store/types.ts';
 import { flowNeeds } from '../../core/flow/needs.ts';
-import { allowedHostsOf, createHttpClient, SecretHostRefused, secretHostGuard } from './http.ts';
-import { outboundRefusalOf } from './outbound-policy.ts';
+import { allowedHostsOf, secretHostGuard } from './http.ts';
 import { RateLimits } from './rate-limit.ts';
-import { renderParams } from './params.ts';
-import { ownedBy, sharedCodeRunner } from './code-sandbox-pool.ts';
 import { REDACTED, Redactor } from './redact.ts';
 import { capExecution } from './record-caps.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
+import { INTERRUPTED, pause, runStep, type StepHost } from './step.ts';
 import { checkpointAt, type RanStep, type RunCheckpoint, type RunResume } from './checkpoint.ts';
 
-/**
- * A node runs at most this long unless its settings say otherwise, so nothing hangs a flow; above
- * HTTP Request's own longest timeout, so that one ends as the node's `timeout` exit.
- */
-export const DEFAULT_NODE_TIMEOUT_MS = 130_000;
+/** The step's constants, named here as before (step.ts). */
+export { DEFAULT_NODE_TIMEOUT_MS, INTERRUPTED } from './step.ts';
+
 /**
  * Flows have no cycles, so a run's steps are bounded by its nodes times the items For Each gives
  * them; this guards against an answer with an absurd list (a batch of 5,000 orders through three
@@ -102,12 +87,6 @@ export interface RunRequest {
    */
   signal?: AbortSignal;
 }
-
-/**
- * The error code of a run its {@link RunRequest.signal} aborted: the runtime stopped before the
- * flow finished. Not the flow's failure, and not the target's: the delivery goes back to the queue.
- */
-export const INTERRUPTED = 'interrupted';
 
 function interruption(nodeId?: string): NodeError {
   return {
@@ -204,48 +183,14 @@ function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView 
   };
 }
 
-/** Waits `ms` on a timer; false when `signal` aborted it first. */
-function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ready: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', stop);
-      resolve(ready);
-    };
-    const stop = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', stop, { once: true });
-  });
-}
-
-class StepTimeout extends Error {}
-class RunInterrupted extends Error {}
-
-/**
- * Failures that no attempt can change: the request was refused before anything was sent (its
- * target breaks the outbound policy, or it carries a secret to a host it may not go to). The node
- * fails at once whatever its `settings.retry` says, and the run is not retried either.
- */
-const REFUSALS = new Set(['outbound_refused', 'secret_not_allowed']);
-
-function asFailure(error: unknown): NodeFailure {
-  if (error instanceof StepTimeout) return { code: 'node_timeout', message: error.message, retryable: true };
-  if (error instanceof RunInterrupted) return { code: INTERRUPTED, message: 'interrupted by shutdown', retryable: true };
-  if (error instanceof SecretHostRefused) return { code: error.code, message: error.message, retryable: false };
-  const refused = outboundRefusalOf(error);
-  if (refused) return { code: refused.code, message: refused.message, retryable: false };
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'node_error', message, retryable: false };
-}
-
 /** Runs flows. One instance per runtime; it holds no per-run state. */
 export class Executor {
-  private readonly rateLimits = new RateLimits();
+  /** What each step gets: the pool, the rate limits, the sandbox, and the values nodes keep between runs (Auth Token's tokens), per integration. */
+  private readonly host: StepHost;
 
-  constructor(private readonly options: ExecutorOptions) {}
-  /** Values nodes keep between runs (Auth Token's tokens), scoped per integration. */
-  private readonly cache = new TokenCache();
+  constructor(private readonly options: ExecutorOptions) {
+    this.host = { agent: options.agent, rateLimits: new RateLimits(), code: options.code, cache: new TokenCache() };
+  }
 
   /** Runs the flow to its end and records the execution. Never throws for what a flow does. */
   async run(request: RunRequest, services: RunServices): Promise<RunResult> {
@@ -305,7 +250,8 @@ export class Executor {
       const definition = node && registry.get(node.type);
       if (!node || !definition) throw new Error(`flow "${request.flow.id}" has no node "${again.nodeId}" to run again`);
       const input = taken(again.inputFrom, again.input);
-      const step = await this.runStep(
+      const step = await runStep(
+        this.host,
         node,
         definition,
         input,
@@ -381,7 +327,8 @@ export class Executor {
         };
         break;
       }
-      const step = await this.runStep(
+      const step = await runStep(
+        this.host,
         node,
         definition,
         input,
@@ -530,141 +477,6 @@ export class Executor {
       nextOffset,
       ...(checkpoint ? { checkpoint } : {}),
       ...(waiting ? { continueAt: waiting.at } : {}),
-    };
-  }
-
-  private async runStep(
-    node: FlowNode,
-    definition: NodeDefinition,
-    input: unknown,
-    item: unknown,
-    request: RunRequest,
-    services: RunServices,
-    scope: Record<string, unknown>,
-    redactor: Redactor,
-    guard: (spec: HttpRequestSpec) => void,
-    sinks: { respond: (response: FlowResponse) => void; nextPage: NodeContext['nextPage'] },
-    wait: { waitedMs: number; waitLimitMs?: number } = { waitedMs: 0 },
-  ): Promise<{
-    record: StepRecord;
-    port?: string;
-    output: unknown;
-    failure?: NodeFailure;
-    items?: unknown[];
-    after?: NodeResult['after'];
-    again?: NodeResult['again'];
-  }> {
-    const startedAt = new Date();
-    const started = performance.now();
-    const http: HttpRecord[] = [];
-    const logs: string[] = [];
-    const retry = node.settings?.retry;
-    const attemptsAllowed = retry?.attempts ?? 1;
-    const timeoutMs = node.settings?.timeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
-    let attempts = 0;
-    let result: NodeResult | undefined;
-    let failure: NodeFailure | undefined;
-
-    while (attempts < attemptsAllowed) {
-      attempts++;
-      result = undefined;
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      let stopRun: (() => void) | undefined;
-      try {
-        // a node that never holds a secret (Code) gets its input masked like the record
-        const given = definition.secretsMasked && !redactor.empty ? redactor.value(input) : input;
-        const params = renderParams(definition, node.params, { ...scope, input: given, item });
-        const context: NodeContext = {
-          node: { id: node.id, type: node.type },
-          event: request.event,
-          params,
-          input: given,
-          lead: request.lead,
-          offer: scope.offer as OfferView | undefined,
-          integration: scope.integration as NodeContext['integration'],
-          trigger: request.trigger,
-          signal: controller.signal,
-          http: createHttpClient(
-            this.options.agent,
-            (r) => http.push(r),
-            controller.signal,
-            () => this.rateLimits.wait(request.integration.id, request.integration.rateLimit),
-            guard,
-          ),
-          hash: hasher,
-          code: ownedBy(this.options.code ?? sharedCodeRunner(), request.integration.id),
-          leads: services.leads,
-          postbacks: services.postbacks,
-          respond: sinks.respond,
-          nextPage: sinks.nextPage,
-          log: (message) => logs.push(String(message)),
-          addSecret: (value) => redactor.add(value),
-          cache: this.cache.scope(request.integration.id),
-          waitedMs: wait.waitedMs,
-          ...(wait.waitLimitMs !== undefined ? { waitLimitMs: wait.waitLimitMs } : {}),
-        };
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            controller.abort();
-            reject(new StepTimeout(`${definition.title} did not finish within ${timeoutMs} ms`));
-          }, timeoutMs);
-          // the run aborted: the node's requests are cancelled, and a node that ignores its signal
-          // (a Code node's script) is not waited for
-          if (request.signal) {
-            stopRun = () => {
-              controller.abort();
-              reject(new RunInterrupted());
-            };
-            if (request.signal.aborted) stopRun();
-            else request.signal.addEventListener('abort', stopRun, { once: true });
-          }
-        });
-        result = await Promise.race([Promise.resolve(definition.execute(context)), deadline]);
-        failure = result.failure;
-      } catch (error) {
-        failure = asFailure(error);
-      } finally {
-        clearTimeout(timer);
-        if (stopRun) request.signal?.removeEventListener('abort', stopRun);
-      }
-      if (!failure || attempts >= attemptsAllowed || REFUSALS.has(failure.code) || request.signal?.aborted) break;
-      const on = retry?.on ?? RETRY_ON;
-      const kind =
-        failure.code === 'timeout' || failure.code === 'node_timeout'
-          ? 'timeout'
-          : failure.code === 'network_error' || failure.code === 'http_error'
-            ? failure.code
-            : 'error';
-      if (!on.includes(kind)) break;
-      logs.push(`attempt ${attempts} failed (${failure.code}: ${failure.message}); retrying`);
-      await new Promise((resolve) => setTimeout(resolve, (retry?.backoffMs ?? 0) * 2 ** (attempts - 1)));
-    }
-
-    const output = result ? result.output : undefined;
-    // a failure without a port ends the branch: the failure decides (HTTP Request's 5xx, say)
-    const port = result && !(result.failure && result.port === undefined) ? (result.port ?? 'out') : undefined;
-    return {
-      port,
-      output,
-      failure,
-      items: failure ? undefined : result?.items,
-      after: failure ? undefined : result?.after,
-      again: failure ? undefined : result?.again,
-      record: {
-        nodeId: node.id,
-        type: node.type,
-        state: failure ? 'error' : 'ok',
-        port,
-        input,
-        output,
-        error: failure ? { code: failure.code, message: failure.message } : undefined,
-        startedAt: startedAt.toISOString(),
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        attempts,
-        http,
-        logs,
-      },
     };
   }
 }
