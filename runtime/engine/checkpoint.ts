@@ -37,6 +37,12 @@ export interface RunResume {
   rerun?: RerunStep[];
   /** When the node began waiting for its target (its "repeat until"): its longest wait counts from then. ISO time. */
   waitingSince?: string;
+  /**
+   * Record the outputs given as steps kept from the run before (attempts 0, no call made): a
+   * delivery continued from its checkpoint, so that its execution holds what its nodes read, and
+   * "retry from the failed node" on it finds them.
+   */
+  recordKept?: boolean;
 }
 
 /** A {@link RunResume} with the flow version it belongs to, as a delivery job keeps it (`payload.resume`). */

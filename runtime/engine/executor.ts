@@ -244,6 +244,14 @@ export class Executor {
     const flowRef = { id: request.flow.id, version: request.flow.version ?? 0, nodes: flow.nodes };
     const taken = (inputFrom: string | undefined, input: unknown) =>
       inputFrom === undefined ? input : inputFrom === '$trigger' ? request.trigger : outputs[inputFrom];
+    if (request.resume?.recordKept) {
+      const at = startedAt.toISOString();
+      for (const [nodeId, output] of Object.entries(request.resume.outputs)) {
+        const type = flow.nodes.get(nodeId)?.type ?? 'unknown';
+        const logs = ['kept from the run before: not run again'];
+        steps.push({ nodeId, type, state: 'ok', port: 'out', output, startedAt: at, durationMs: 0, attempts: 0, http: [], logs });
+      }
+    }
     // a resumed run first makes again what could not be kept (a fresh signature, a token), in order
     for (const again of request.resume?.rerun ?? []) {
       const node = flow.nodes.get(again.nodeId);
@@ -290,6 +298,8 @@ export class Executor {
     ];
     // the frame whose node failed the run, for the checkpoint a retry continues from
     let failedFrame: Frame | undefined;
+    // the checkpoint kept last, before a call: where a failure of a node that made no call goes back to
+    let kept: RunCheckpoint | undefined;
     let waiting: { at: Date; checkpoint: RunCheckpoint } | undefined;
     while (stack.length > 0 && !flowError) {
       if (request.signal?.aborted) {
@@ -314,6 +324,7 @@ export class Executor {
         const checkpoint = checkpointAt(flowRef, frame, ran, outputs, redactor);
         if (checkpoint) {
           await request.progress(checkpoint);
+          kept = checkpoint;
           called = false;
         }
       }
@@ -458,17 +469,22 @@ export class Executor {
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
     // callers read inputs as before: fill them in from the outputs they were (by reference)
     expandStepInputs(recorded);
+    // a failed call is made again; a node failing on an answer (a Fail node, Extract missing a
+    // field, a garbled body) is judging the last call's answer, so the retry goes back to that call
+    const failedCalling = failedFrame !== undefined && steps.at(-1)?.nodeId === failedFrame.nodeId && (steps.at(-1)?.http.length ?? 0) > 0;
     const checkpoint = waiting
       ? waiting.checkpoint
-      : recorded.error && failedFrame && calls
-        ? checkpointAt(
-            flowRef,
-            failedFrame,
-            ran.filter((step) => step.nodeId !== failedFrame?.nodeId),
-            outputs,
-            redactor,
-          )
-        : undefined;
+      : recorded.error && !failedCalling
+        ? kept
+        : recorded.error && failedFrame && calls
+          ? checkpointAt(
+              flowRef,
+              failedFrame,
+              ran.filter((step) => step.nodeId !== failedFrame?.nodeId),
+              outputs,
+              redactor,
+            )
+          : undefined;
     return {
       execution: recorded,
       response: response && redactor.value(response),

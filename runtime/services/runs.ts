@@ -86,8 +86,9 @@ export class FlowRunner {
   /**
    * Runs the integration's flow for a lead event; `signal` aborts it (see `RunRequest.signal`).
    * A delivery gives its checkpoint (`delivery.resume`, runtime/engine/checkpoint.ts): the run
-   * continues there, on the flow version it was taken on, as long as the integration still runs
-   * that flow for the event (another flow, or a version gone: it starts over); `delivery.progress`
+   * continues there, on the flow's current version (a flow fixed before a resend is the one that
+   * runs), as long as the integration still runs that flow for the event and it still has the
+   * nodes the checkpoint names (otherwise it starts over); `delivery.progress`
    * keeps the run's checkpoints as it goes; with `delivery.continueLater`, a node waiting for its
    * target ends the run with `continueAt` instead of waiting on a timer (see `RunRequest.continueLater`).
    */
@@ -98,14 +99,17 @@ export class FlowRunner {
     delivery: { resume?: RunCheckpoint; progress?: RunRequest['progress']; continueLater?: boolean } = {},
   ): Promise<RunResult> {
     const integration = await this.integration(lead.integration);
-    let flow = await this.flowFor(integration, event);
+    const flow = await this.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
-    let resume: RunCheckpoint | undefined = delivery.resume;
-    if (resume && resume.flowId === flow.id && resume.flowVersion !== flow.version) {
-      const taken = resume.flowVersion;
-      flow = await this.flows.version(flow.id, taken).catch(() => flow as FlowDoc);
-      if (flow.version !== taken) resume = undefined;
-    } else if (resume && resume.flowId !== flow.id) resume = undefined;
+    const given = delivery.resume;
+    const has = (id: string) => flow.nodes.some((node) => node.id === id);
+    const fits =
+      given !== undefined &&
+      given.flowId === flow.id &&
+      has(given.nodeId) &&
+      Object.keys(given.outputs).every(has) &&
+      (given.rerun ?? []).every((step) => has(step.nodeId));
+    const resume = fits ? { ...given, recordKept: true } : undefined;
     const offer = await this.config.getOffer(lead.offer);
     const keyed = await this.withDeliveryKey(lead, event);
     return this.executor.run(

@@ -30,7 +30,22 @@ async function twoCallCrm() {
   return target;
 }
 
-function twoCallFlow(options: { signedDeal?: boolean } = {}) {
+interface FlowNodeDoc {
+  id: string;
+  type: string;
+  position: { x: number; y: number };
+  params: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+}
+
+function twoCallFlow(options: { signedDeal?: boolean } = {}): {
+  id: string;
+  name: string;
+  event: string;
+  version: number;
+  nodes: FlowNodeDoc[];
+  edges: { id: string; source: string; sourceHandle: string; target: string; targetHandle: string }[];
+} {
   const at = (x: number) => ({ x, y: 0 });
   return {
     id: 'crm-two-calls',
@@ -114,6 +129,27 @@ async function runtimeFor(targetUrl: string, flow: object) {
   return t;
 }
 
+/** Person, then deal; a Condition sends a deal answered `busy` (with a 200) to a retryable Fail node. */
+function judgedFlow() {
+  const flow = twoCallFlow();
+  flow.nodes.push(
+    {
+      id: 'busy',
+      type: 'condition',
+      position: { x: 500, y: 0 },
+      params: { left: '{{nodes.deal.body.status}}', operator: 'equals', right: 'busy' },
+    },
+    { id: 'later', type: 'fail', position: { x: 600, y: 0 }, params: { message: 'the CRM is busy', retryable: 'yes' } },
+  );
+  flow.edges = flow.edges.filter((edge) => edge.source !== 'deal');
+  flow.edges.push(
+    { id: 'e4', source: 'deal', sourceHandle: 'out', target: 'busy', targetHandle: 'in' },
+    { id: 'e5', source: 'busy', sourceHandle: 'true', target: 'later', targetHandle: 'in' },
+    { id: 'e6', source: 'busy', sourceHandle: 'false', target: 'accepted', targetHandle: 'in' },
+  );
+  return flow;
+}
+
 describe('a retried delivery continues from the step that failed', () => {
   it('50 leads to a CRM answering 429 to every third second call: all delivered, no person created twice', async () => {
     const target = await twoCallCrm();
@@ -148,6 +184,21 @@ describe('a retried delivery continues from the step that failed', () => {
     }
   }, 60_000);
 
+  it('a node that fails on an answer (a Fail node after a Condition) sends its retry back to that call, not to the call before it', async () => {
+    let deals = 0;
+    const target = await startMockServer((r) => {
+      if (r.path === '/persons') return { status: 201, body: { id: `person-${refOf(r)}` } };
+      deals++;
+      return deals === 1 ? { status: 200, body: { status: 'busy' } } : { status: 201, body: { status: 'ok', id: 'deal-1' } };
+    });
+    cleanups.push(() => target.stop());
+    const t = await runtimeFor(target.url, judgedFlow());
+    const id = (await t.api('POST', '/api/leads', { offer: 'tea', name: 'Buyer', phone: '+49 151 5000001' })).body.id as number;
+    await waitFor(async () => (await t.api('GET', `/api/leads/${id}`)).body.lead.stage === 'wait', 'the lead delivered', 10_000);
+    expect(target.received.map((r) => r.path)).toEqual(['/persons', '/deals', '/deals']);
+    expect((await t.api('GET', `/api/leads/${id}`)).body.lead.eid).toBe('deal-1');
+  });
+
   it('a step marked "always run again" is made afresh on the retry, the first call still not repeated', async () => {
     const target = await twoCallCrm();
     const t = await runtimeFor(target.url, twoCallFlow({ signedDeal: true }));
@@ -175,6 +226,8 @@ describe('a retried delivery continues from the step that failed', () => {
     const list = (executions.executions ?? executions.items ?? executions) as { id: number }[];
     const last = (await t.api('GET', `/api/executions/${Math.max(...list.map((e) => e.id))}`)).body;
     const nodes = (last.execution ?? last).steps.map((s: { nodeId: string }) => s.nodeId);
-    expect(nodes).toEqual(['stamp', 'deal', 'accepted']);
+    // the person kept (not run again), the stamp and the deal made afresh
+    expect(nodes).toEqual(['lead', 'person', 'stamp', 'deal', 'accepted']);
+    expect((last.execution ?? last).steps[1]).toMatchObject({ nodeId: 'person', attempts: 0, http: [] });
   }, 30_000);
 });
