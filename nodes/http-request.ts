@@ -5,6 +5,9 @@ import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, objectOf, rowsToObject } from '../core/node/values.ts';
 import { multipartBody } from '../core/node/multipart.ts';
 import { looksLikeXml, parseXml } from '../core/node/xml.ts';
+import { repeatOutcome } from '../core/node/repeat-until.ts';
+
+const REPEATING = { repeatUntil: ['status', 'field'] };
 
 /** Declared apart from the node so the helpers below can name the params' type. */
 const httpRequestParams = {
@@ -69,6 +72,50 @@ const httpRequestParams = {
     help: 'retry: the target is in trouble or asks us to wait, so stop here and deliver the lead again later (after its Retry-After, if it names one). http_error: take the http_error exit like any other refusal.',
     default: 'retry',
   }),
+  repeatUntil: param.select(['off', 'status', 'field'], {
+    label: 'Repeat until ready',
+    help: 'For a target that needs time (a registration whose login link comes a moment after its id, a "pending" answer). off: one call. status: call again until the answer has one of the ready statuses. field: until a field of the answer has the ready value. Waiting holds nothing: a queued delivery continues later at this node.',
+    default: 'off',
+  }),
+  readyStatus: param.text({
+    label: 'Ready statuses',
+    help: 'The statuses that mean ready, e.g. 200 or 200, 201; any other answer (202 pending, 404 not yet) is asked again.',
+    default: '200',
+    showIf: { repeatUntil: 'status' },
+  }),
+  readyField: param.text({
+    label: 'Ready field',
+    help: 'A path into the answer, e.g. body.status or body.data.autologin_url.',
+    placeholder: 'body.status',
+    showIf: { repeatUntil: 'field' },
+  }),
+  readyValue: param.text({
+    label: 'Ready value',
+    help: 'The value the field must have, e.g. ready. Empty: the field is there and not empty.',
+    showIf: { repeatUntil: 'field' },
+  }),
+  repeatEveryMs: param.number({
+    label: 'Ask every (ms)',
+    help: 'How long to wait between calls. 1000 = 1 second.',
+    default: 1000,
+    min: 100,
+    max: 3600000,
+    showIf: REPEATING,
+  }),
+  repeatForMs: param.number({
+    label: 'Ask for at most (ms)',
+    help: 'How long from the first call to keep asking. 30000 = 30 seconds. A synchronous registration waits at most 30 s whatever this says.',
+    default: 30000,
+    min: 100,
+    max: 86400000,
+    showIf: REPEATING,
+  }),
+  whenNotReady: param.select(['fail', 'retry', 'out'], {
+    label: 'When still not ready',
+    help: 'fail: the flow fails with not_ready (the delivery is not retried; resend it). retry: a temporary failure, the delivery is tried again later from this call. out: go on from the out exit with the last answer.',
+    default: 'fail',
+    showIf: REPEATING,
+  }),
 };
 
 type HttpRequestParams = ParamValues<typeof httpRequestParams>;
@@ -103,6 +150,11 @@ type HttpRequestParams = ParamValues<typeof httpRequestParams>;
  *   `{ error, durationMs }`, retryable;
  * - `timeout` (no answer in time) → `{ error, durationMs }`, retryable.
  *
+ * Repeat until ready (`repeatUntil`, core/node/repeat-until.ts): while the answer is not ready (its
+ * status not one of `readyStatus`, or `readyField` not `readyValue`), the node answers `again` and the
+ * host calls it again in `repeatEveryMs`, up to `repeatForMs` from the first call; then
+ * `whenNotReady`: fail with `not_ready` (`fail`; `retry`: retryable) or go on from `out` (`out`).
+ *
  * An answer larger than the HTTP client reads (5 MB) takes no exit: the flow stops with the
  * failure `response_too_large`, not retryable. The target did answer, so it has the lead, and it
  * would answer the same again: sending it again risks a second order and another 5 MB, for
@@ -119,7 +171,7 @@ export const httpRequest = defineNode({
   outputs: ['out', 'http_error', 'network_error', 'timeout', 'redirect'],
   usesSecrets: true,
   params: httpRequestParams,
-  async execute({ params, input, http, log }) {
+  async execute({ params, input, http, log, waitedMs, waitLimitMs }) {
     const before = isObject(input) ? input : {};
     const method = String(params.method || 'POST').toUpperCase();
     const url = buildUrl(stringify(params.url).trim(), { ...objectOf(before.query), ...rowsToObject(params.query) });
@@ -132,7 +184,19 @@ export const httpRequest = defineNode({
     }
     const timeoutMs = Number(params.timeoutMs) > 0 ? Number(params.timeoutMs) : 10000;
     const exchange = await http.send({ method, url, headers, body: payload?.text, timeoutMs });
-    return readExchange(exchange, params.parse, params.serverErrors, log);
+    const result = readExchange(exchange, params.parse, params.serverErrors, log);
+    const plan = {
+      until: params.repeatUntil ?? 'off',
+      statuses: params.readyStatus,
+      field: params.readyField,
+      value: params.readyValue,
+      everyMs: Number(params.repeatEveryMs) > 0 ? Number(params.repeatEveryMs) : 1000,
+      forMs: Number(params.repeatForMs) > 0 ? Number(params.repeatForMs) : 30000,
+      whenNotReady: params.whenNotReady ?? 'fail',
+    };
+    const outcome = repeatOutcome(plan, result, waitedMs ?? 0, waitLimitMs);
+    if (outcome.again && log) log(`not ready yet (HTTP ${exchange.status ?? '-'}): asking again in ${outcome.again.afterMs} ms`);
+    return outcome;
   },
 });
 

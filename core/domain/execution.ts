@@ -51,7 +51,11 @@ export function expandStepInputs<T extends Pick<Execution, 'steps' | 'trigger'>>
   return execution;
 }
 
-export type ExecutionState = 'success' | 'error';
+/**
+ * `waiting`: a delivery's run that stopped at a node waiting for its target ("repeat until"): no
+ * failure and no verdict yet; its job continues at that node later, recorded as another execution.
+ */
+export type ExecutionState = 'success' | 'error' | 'waiting';
 
 /** A run of one flow version for one event: the integration log integrators debug with. */
 export interface Execution {

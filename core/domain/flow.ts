@@ -57,6 +57,13 @@ const settings = Type.Object(
           "`stop` (default) fails the flow; `continue` goes on from the `out` port with the error as output; `error-port` takes the node's `error` port.",
       }),
     ),
+    rerun: Type.Optional(
+      Type.Boolean({
+        description:
+          'Always run again: a delivery continued after a failure, a crash or a wait runs this node afresh instead of reusing the output it ' +
+          'had (a signature with a timestamp, a login). Nodes whose output holds a secret or a token are always run again.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -238,6 +238,16 @@ export interface NodeContext<P = Record<string, unknown>> {
    * browser preview) leaves it out, and the Code node fails saying so.
    */
   code?: CodeRunner;
+  /**
+   * How long this node has waited for its target so far ({@link NodeResult.again}): 0 on its
+   * first try, then the ms since that first try, across a delivery continued later too.
+   */
+  waitedMs?: number;
+  /**
+   * The longest the host lets this run wait (a synchronous registration: its caller is waiting),
+   * in ms from the node's first try; undefined: as long as the node asks.
+   */
+  waitLimitMs?: number;
 }
 
 /**
@@ -270,6 +280,14 @@ export interface NodeResult {
    */
   items?: unknown[];
   after?: { port: string; output: unknown };
+  /**
+   * Not ready yet (HTTP Request's "repeat until"): run this node again, with the same input, in
+   * `afterMs`. Nothing follows meanwhile. A queued delivery is not held while it waits: its run
+   * ends and its job is continued at that time, at this node (a scheduled continuation); a
+   * synchronous run waits on a timer. The node decides when it has waited long enough
+   * ({@link NodeContext.waitedMs}).
+   */
+  again?: { afterMs: number };
 }
 
 /**

@@ -9,46 +9,38 @@
 import type { Dispatcher } from 'undici';
 import type { FlowEvent, Integration, Offer } from '../../core/domain/config.ts';
 import { offerParameters } from '../../core/domain/config.ts';
-import { RETRY_ON, type FlowDoc, type FlowNode } from '../../core/domain/flow.ts';
+import type { FlowDoc, FlowNode } from '../../core/domain/flow.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { RunExchange } from '../../core/domain/delivery.ts';
 import type { CodeRunner } from '../../core/node/code-sandbox.ts';
-import type {
-  FlowResponse,
-  HttpRequestSpec,
-  LeadActions,
-  NodeContext,
-  NodeDefinition,
-  NodeFailure,
-  NodeResult,
-  OfferView,
-  PostbackActions,
-  SecretKeeper,
-} from '../../core/node/contract.ts';
-import { expandStepInputs, type Execution, type HttpRecord, type LeadStore, type StepRecord } from '../store/types.ts';
-import { hasher } from './hash.ts';
+import type { FlowResponse, LeadActions, OfferView, PostbackActions, SecretKeeper } from '../../core/node/contract.ts';
+import { expandStepInputs, type Execution, type LeadStore, type StepRecord } from '../store/types.ts';
 import { flowNeeds } from '../../core/flow/needs.ts';
-import { allowedHostsOf, createHttpClient, SecretHostRefused, secretHostGuard } from './http.ts';
-import { outboundRefusalOf } from './outbound-policy.ts';
+import { allowedHostsOf, secretHostGuard } from './http.ts';
 import { RateLimits } from './rate-limit.ts';
-import { renderParams } from './params.ts';
-import { ownedBy, sharedCodeRunner } from './code-sandbox-pool.ts';
 import { REDACTED, Redactor } from './redact.ts';
 import { capExecution } from './record-caps.ts';
 import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
+import { INTERRUPTED, pause, runStep, type StepHost } from './step.ts';
+import { checkpointAt, type RanStep, type RunCheckpoint, type RunResume } from './checkpoint.ts';
 
-/**
- * A node runs at most this long unless its settings say otherwise, so nothing hangs a flow; above
- * HTTP Request's own longest timeout, so that one ends as the node's `timeout` exit.
- */
-export const DEFAULT_NODE_TIMEOUT_MS = 130_000;
+/** The step's constants, named here as before (step.ts). */
+export { DEFAULT_NODE_TIMEOUT_MS, INTERRUPTED } from './step.ts';
+
 /**
  * Flows have no cycles, so a run's steps are bounded by its nodes times the items For Each gives
  * them; this guards against an answer with an absurd list (a batch of 5,000 orders through three
  * nodes is 15,000 steps, well inside).
  */
 const MAX_STEPS = 50_000;
+
+/**
+ * The longest a run waits on a timer for a node that is not ready yet (HTTP Request's "repeat
+ * until"), from the node's first try: a synchronous registration's caller is waiting. A queued
+ * delivery does not wait in-process at all (see {@link RunRequest.continueLater}).
+ */
+export const IN_PROCESS_WAIT_LIMIT_MS = 30_000;
 
 /** What one run is about. */
 export interface RunRequest {
@@ -66,9 +58,23 @@ export interface RunRequest {
   batch?: unknown;
   /**
    * Start at this node with this input instead of at the trigger, the outputs of the nodes that ran
-   * before it given (`{{nodes.x}}`): a retry from the node that failed, with what it had then.
+   * before it given (`{{nodes.x}}`): a retry from the node that failed, with what it had then, or a
+   * delivery continued from its checkpoint (see runtime/engine/checkpoint.ts).
    */
-  resume?: { nodeId: string; input: unknown; outputs: Record<string, unknown> };
+  resume?: RunResume;
+  /**
+   * Keeps the run's checkpoint durably (a delivery: in its job): called before a node that talks to
+   * a target (HTTP Request, Auth Token) runs, once a call of an earlier node succeeded, and awaited,
+   * so that what those calls answered is kept before the next call goes out.
+   */
+  progress?: (checkpoint: RunCheckpoint) => Promise<void>;
+  /**
+   * A node not ready yet ({@link NodeResult.again}) ends the run, recorded `waiting`, with
+   * {@link RunResult.continueAt} and the checkpoint to continue from at that node (a queued
+   * delivery: its job continues then, holding no worker meanwhile). Unset: the run waits on a timer,
+   * up to {@link IN_PROCESS_WAIT_LIMIT_MS} (a synchronous registration, a test run).
+   */
+  continueLater?: boolean;
   /**
    * Judges the run once its nodes are done, before it is recorded: answers the error the execution
    * is recorded with (its own, or one the run's outcome calls for: a `lead.new` run that left the
@@ -81,12 +87,6 @@ export interface RunRequest {
    */
   signal?: AbortSignal;
 }
-
-/**
- * The error code of a run its {@link RunRequest.signal} aborted: the runtime stopped before the
- * flow finished. Not the flow's failure, and not the target's: the delivery goes back to the queue.
- */
-export const INTERRUPTED = 'interrupted';
 
 function interruption(nodeId?: string): NodeError {
   return {
@@ -136,6 +136,13 @@ export interface RunResult {
   nextPage?: unknown;
   /** Set by Next Page when it pages by offset: the next page's `{{batch.offset}}`. */
   nextOffset?: number;
+  /**
+   * A run that failed after a call succeeded (or that was itself resumed): where a retry continues,
+   * at the node that failed, so the calls before it are not made again (runtime/engine/checkpoint.ts).
+   */
+  checkpoint?: RunCheckpoint;
+  /** With {@link RunRequest.continueLater}: the run waits for its target; continue it from `checkpoint` then. */
+  continueAt?: Date;
 }
 
 interface CompiledFlow {
@@ -181,48 +188,20 @@ function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView 
   };
 }
 
-/**
- * A cookie the target set is a session credential like a token: its value is masked in every
- * record from then on (the answer that set it, and any later request that sends it back).
- */
-function learnCookies(record: HttpRecord, redactor: Redactor): void {
-  const set = record.response?.headers?.['set-cookie'];
-  if (!set) return;
-  // one header line may carry several cookies, joined by ", " before the next `name=`
-  for (const cookie of set.split(/,\s*(?=[^;=\s]+=)/)) {
-    const value = /^[^=;]+=([^;]*)/.exec(cookie.trim())?.[1]?.trim();
-    // short values are flags (`consent=true`), not credentials: masking them would blank the record
-    if (value && value.length >= 8) redactor.add(value);
-  }
-}
-
-class StepTimeout extends Error {}
-class RunInterrupted extends Error {}
-
-/**
- * Failures that no attempt can change: the request was refused before anything was sent (its
- * target breaks the outbound policy, or it carries a secret to a host it may not go to). The node
- * fails at once whatever its `settings.retry` says, and the run is not retried either.
- */
-const REFUSALS = new Set(['outbound_refused', 'secret_not_allowed']);
-
-function asFailure(error: unknown): NodeFailure {
-  if (error instanceof StepTimeout) return { code: 'node_timeout', message: error.message, retryable: true };
-  if (error instanceof RunInterrupted) return { code: INTERRUPTED, message: 'interrupted by shutdown', retryable: true };
-  if (error instanceof SecretHostRefused) return { code: error.code, message: error.message, retryable: false };
-  const refused = outboundRefusalOf(error);
-  if (refused) return { code: refused.code, message: refused.message, retryable: false };
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'node_error', message, retryable: false };
-}
-
 /** Runs flows. One instance per runtime; it holds no per-run state. */
 export class Executor {
-  private readonly rateLimits = new RateLimits();
+  /** What each step gets: the pool, the rate limits, the sandbox, and the values nodes keep between runs (Auth Token's tokens), per integration. */
+  private readonly host: StepHost;
 
-  constructor(private readonly options: ExecutorOptions) {}
-  /** Values nodes keep between runs (Auth Token's tokens), scoped per integration. */
-  private readonly cache = new TokenCache();
+  constructor(private readonly options: ExecutorOptions) {
+    this.host = {
+      agent: options.agent,
+      rateLimits: new RateLimits(),
+      code: options.code,
+      cache: new TokenCache(),
+      secrets: options.secrets,
+    };
+  }
 
   /** Runs the flow to its end and records the execution. Never throws for what a flow does. */
   async run(request: RunRequest, services: RunServices): Promise<RunResult> {
@@ -274,11 +253,70 @@ export class Executor {
     if (request.resume && !flow.nodes.has(request.resume.nodeId))
       throw new Error(`flow "${request.flow.id}" has no node "${request.resume.nodeId}"`);
     // `from`: the node whose output the input is, so the record stores it once
-    const stack: { nodeId: string; input: unknown; item?: unknown; from?: string }[] = [
+    // what ran, by reference, for the checkpoint; `called`: a call succeeded since the last one kept
+    const ran: RanStep[] = [];
+    let called = false;
+    let calls = request.resume !== undefined;
+    const flowRef = { id: request.flow.id, version: request.flow.version ?? 0, nodes: flow.nodes };
+    const taken = (inputFrom: string | undefined, input: unknown) =>
+      inputFrom === undefined ? input : inputFrom === '$trigger' ? request.trigger : outputs[inputFrom];
+    if (request.resume?.recordKept) {
+      const at = startedAt.toISOString();
+      for (const [nodeId, output] of Object.entries(request.resume.outputs)) {
+        const type = flow.nodes.get(nodeId)?.type ?? 'unknown';
+        const logs = ['kept from the run before: not run again'];
+        steps.push({ nodeId, type, state: 'ok', port: 'out', output, startedAt: at, durationMs: 0, attempts: 0, http: [], logs });
+      }
+    }
+    // a resumed run first makes again what could not be kept (a fresh signature, a token), in order
+    for (const again of request.resume?.rerun ?? []) {
+      const node = flow.nodes.get(again.nodeId);
+      const definition = node && registry.get(node.type);
+      if (!node || !definition) throw new Error(`flow "${request.flow.id}" has no node "${again.nodeId}" to run again`);
+      const input = taken(again.inputFrom, again.input);
+      const step = await runStep(
+        this.host,
+        node,
+        definition,
+        input,
+        undefined,
+        request,
+        { leads, postbacks },
+        definition.usesSecrets ? secretScope : scope,
+        redactor,
+        guard,
+        {
+          respond: (r) => (response = r),
+          nextPage: () => {},
+        },
+      );
+      steps.push(step.record);
+      outputs[node.id] = step.output;
+      ran.push({ nodeId: node.id, input, from: again.inputFrom });
+      if (step.failure) {
+        const { code, message, retryable, retryAfterMs } = step.failure;
+        flowError = { code, message, nodeId: node.id, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+        break;
+      }
+    }
+    // `since`: when the node began waiting for its target (its first try), epoch ms
+    type Frame = { nodeId: string; input: unknown; item?: unknown; from?: string; since?: number };
+    const stack: Frame[] = [
       request.resume
-        ? { nodeId: request.resume.nodeId, input: request.resume.input }
+        ? {
+            nodeId: request.resume.nodeId,
+            input: taken(request.resume.inputFrom, request.resume.input),
+            item: request.resume.item,
+            from: request.resume.inputFrom,
+            since: request.resume.waitingSince === undefined ? undefined : Date.parse(request.resume.waitingSince),
+          }
         : { nodeId: flow.trigger.id, input: request.trigger, from: '$trigger' },
     ];
+    // the frame whose node failed the run, for the checkpoint a retry continues from
+    let failedFrame: Frame | undefined;
+    // the checkpoint kept last, before a call: where a failure of a node that made no call goes back to
+    let kept: RunCheckpoint | undefined;
+    let waiting: { at: Date; checkpoint: RunCheckpoint } | undefined;
     while (stack.length > 0 && !flowError) {
       if (request.signal?.aborted) {
         flowError = interruption();
@@ -288,12 +326,23 @@ export class Executor {
         flowError = { code: 'too_many_steps', message: `the flow ran more than ${MAX_STEPS} steps`, retryable: false };
         break;
       }
-      const { nodeId, input, item, from } = stack.pop() as { nodeId: string; input: unknown; item?: unknown; from?: string };
+      const frame = stack.pop() as Frame;
+      const { nodeId, input, item, from } = frame;
       const node = flow.nodes.get(nodeId) as FlowNode;
       const definition = registry.get(node.type);
       if (!definition) {
         flowError = { code: 'unknown_node', message: `"${node.type}" is not a known node type`, nodeId, retryable: false };
         break;
+      }
+      // what the calls before answered is kept before this node calls out (one frame left: a
+      // branch still pending would not be in the checkpoint, so the last one kept stands)
+      if (called && request.progress && stack.length === 0 && (definition.category === 'talk' || definition.usesSecrets)) {
+        const checkpoint = checkpointAt(flowRef, frame, ran, outputs, redactor);
+        if (checkpoint) {
+          await request.progress(checkpoint);
+          kept = checkpoint;
+          called = false;
+        }
       }
       const missing = (flow.secretsNamed.get(node.id) ?? []).filter((name) => !Object.hasOwn(request.integration.secrets ?? {}, name));
       if (missing.length) {
@@ -305,7 +354,8 @@ export class Executor {
         };
         break;
       }
-      const step = await this.runStep(
+      const step = await runStep(
+        this.host,
         node,
         definition,
         input,
@@ -322,6 +372,10 @@ export class Executor {
             nextOffset = position?.offset;
           },
         },
+        {
+          waitedMs: frame.since === undefined ? 0 : Date.now() - frame.since,
+          waitLimitMs: request.continueLater ? undefined : IN_PROCESS_WAIT_LIMIT_MS,
+        },
       );
       // the input is stored once, as the output (or trigger) it is
       if (from !== undefined && input !== undefined && (from === '$trigger' ? input === request.trigger : input === outputs[from])) {
@@ -330,6 +384,11 @@ export class Executor {
       }
       steps.push(step.record);
       outputs[node.id] = step.output;
+      ran.push({ nodeId: node.id, input, from });
+      if (step.record.http.length > 0) {
+        calls = true;
+        if (!step.failure) called = true;
+      }
       // whatever the node made of its cancelled request (a timeout exit, say) is not the target's
       // answer: no branch runs on it, so nothing moves the lead (a node that finished is followed
       // by the check at the top of the loop)
@@ -341,6 +400,31 @@ export class Executor {
         break;
       }
 
+      if (step.again && !step.failure) {
+        const since = frame.since ?? Date.parse(step.record.startedAt);
+        step.record.logs.push(`waiting for the target: again in ${step.again.afterMs} ms`);
+        if (request.continueLater && stack.length === 0) {
+          const checkpoint = checkpointAt(
+            flowRef,
+            frame,
+            ran.filter((r) => r.nodeId !== node.id),
+            outputs,
+            redactor,
+            new Date(since).toISOString(),
+          );
+          if (checkpoint) {
+            waiting = { at: new Date(Date.now() + step.again.afterMs), checkpoint };
+            break;
+          }
+        }
+        // no way to continue later (a synchronous run, or nothing to continue from): a timer, not a thread
+        if (!(await pause(step.again.afterMs, request.signal))) {
+          flowError = interruption(node.id);
+          break;
+        }
+        stack.push({ ...frame, since });
+        continue;
+      }
       let port = step.port;
       let output = step.output;
       if (step.failure) {
@@ -351,6 +435,7 @@ export class Executor {
           const error: NodeError = { code, message, nodeId: node.id, retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
           if (onError === 'stop') {
             flowError = error;
+            if (stack.length === 0) failedFrame = frame;
             break;
           }
           port = onError === 'error-port' ? 'error' : 'out';
@@ -374,7 +459,8 @@ export class Executor {
       }
     }
 
-    if (request.verdict) {
+    // a run waiting for its target has no verdict yet: the continued run gets it
+    if (request.verdict && !waiting) {
       const exchanges = steps.flatMap((step) => step.http.map((http) => ({ nodeId: step.nodeId, http })));
       flowError = await request.verdict({ error: flowError, exchanges });
     }
@@ -385,7 +471,7 @@ export class Executor {
       integrationId: request.integration.id,
       event: request.event,
       leadId: request.lead?.id,
-      state: flowError ? 'error' : 'success',
+      state: flowError ? 'error' : waiting ? 'waiting' : 'success',
       test: request.test ?? false,
       error: flowError,
       response,
@@ -399,140 +485,30 @@ export class Executor {
     if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
     // callers read inputs as before: fill them in from the outputs they were (by reference)
     expandStepInputs(recorded);
-    return { execution: recorded, response: response && ownSecrets().value(response), error: recorded.error, nextPage, nextOffset };
-  }
-
-  private async runStep(
-    node: FlowNode,
-    definition: NodeDefinition,
-    input: unknown,
-    item: unknown,
-    request: RunRequest,
-    services: RunServices,
-    scope: Record<string, unknown>,
-    redactor: Redactor,
-    guard: (spec: HttpRequestSpec) => void,
-    sinks: { respond: (response: FlowResponse) => void; nextPage: NodeContext['nextPage'] },
-  ): Promise<{
-    record: StepRecord;
-    port?: string;
-    output: unknown;
-    failure?: NodeFailure;
-    items?: unknown[];
-    after?: NodeResult['after'];
-  }> {
-    const startedAt = new Date();
-    const started = performance.now();
-    const http: HttpRecord[] = [];
-    const logs: string[] = [];
-    const retry = node.settings?.retry;
-    const attemptsAllowed = retry?.attempts ?? 1;
-    const timeoutMs = node.settings?.timeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
-    let attempts = 0;
-    let result: NodeResult | undefined;
-    let failure: NodeFailure | undefined;
-
-    while (attempts < attemptsAllowed) {
-      attempts++;
-      result = undefined;
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      let stopRun: (() => void) | undefined;
-      try {
-        // a node that never holds a secret (Code) gets its input masked like the record
-        const given = definition.secretsMasked && !redactor.empty ? redactor.value(input) : input;
-        const params = renderParams(definition, node.params, { ...scope, input: given, item });
-        const context: NodeContext = {
-          node: { id: node.id, type: node.type },
-          event: request.event,
-          params,
-          input: given,
-          lead: request.lead,
-          offer: scope.offer as OfferView | undefined,
-          integration: scope.integration as NodeContext['integration'],
-          trigger: request.trigger,
-          signal: controller.signal,
-          http: createHttpClient(
-            this.options.agent,
-            (r) => {
-              http.push(r);
-              learnCookies(r, redactor);
-            },
-            controller.signal,
-            () => this.rateLimits.wait(request.integration.id, request.integration.rateLimit),
-            guard,
-          ),
-          hash: hasher,
-          code: ownedBy(this.options.code ?? sharedCodeRunner(), request.integration.id),
-          leads: services.leads,
-          postbacks: services.postbacks,
-          respond: sinks.respond,
-          nextPage: sinks.nextPage,
-          log: (message) => logs.push(String(message)),
-          addSecret: (value) => redactor.add(value),
-          cache: this.cache.scope(request.integration.id),
-          secrets: this.options.secrets?.(request.integration.id),
-        };
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            controller.abort();
-            reject(new StepTimeout(`${definition.title} did not finish within ${timeoutMs} ms`));
-          }, timeoutMs);
-          // the run aborted: the node's requests are cancelled, and a node that ignores its signal
-          // (a Code node's script) is not waited for
-          if (request.signal) {
-            stopRun = () => {
-              controller.abort();
-              reject(new RunInterrupted());
-            };
-            if (request.signal.aborted) stopRun();
-            else request.signal.addEventListener('abort', stopRun, { once: true });
-          }
-        });
-        result = await Promise.race([Promise.resolve(definition.execute(context)), deadline]);
-        failure = result.failure;
-      } catch (error) {
-        failure = asFailure(error);
-      } finally {
-        clearTimeout(timer);
-        if (stopRun) request.signal?.removeEventListener('abort', stopRun);
-      }
-      if (!failure || attempts >= attemptsAllowed || REFUSALS.has(failure.code) || request.signal?.aborted) break;
-      const on = retry?.on ?? RETRY_ON;
-      const kind =
-        failure.code === 'timeout' || failure.code === 'node_timeout'
-          ? 'timeout'
-          : failure.code === 'network_error' || failure.code === 'http_error'
-            ? failure.code
-            : 'error';
-      if (!on.includes(kind)) break;
-      logs.push(`attempt ${attempts} failed (${failure.code}: ${failure.message}); retrying`);
-      await new Promise((resolve) => setTimeout(resolve, (retry?.backoffMs ?? 0) * 2 ** (attempts - 1)));
-    }
-
-    const output = result ? result.output : undefined;
-    // a failure without a port ends the branch: the failure decides (HTTP Request's 5xx, say)
-    const port = result && !(result.failure && result.port === undefined) ? (result.port ?? 'out') : undefined;
+    // a failed call is made again; a node failing on an answer (a Fail node, Extract missing a
+    // field, a garbled body) is judging the last call's answer, so the retry goes back to that call
+    const failedCalling = failedFrame !== undefined && steps.at(-1)?.nodeId === failedFrame.nodeId && (steps.at(-1)?.http.length ?? 0) > 0;
+    const checkpoint = waiting
+      ? waiting.checkpoint
+      : recorded.error && !failedCalling
+        ? kept
+        : recorded.error && failedFrame && calls
+          ? checkpointAt(
+              flowRef,
+              failedFrame,
+              ran.filter((step) => step.nodeId !== failedFrame?.nodeId),
+              outputs,
+              redactor,
+            )
+          : undefined;
     return {
-      port,
-      output,
-      failure,
-      items: failure ? undefined : result?.items,
-      after: failure ? undefined : result?.after,
-      record: {
-        nodeId: node.id,
-        type: node.type,
-        state: failure ? 'error' : 'ok',
-        port,
-        input,
-        output,
-        error: failure ? { code: failure.code, message: failure.message } : undefined,
-        startedAt: startedAt.toISOString(),
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        attempts,
-        http,
-        logs,
-      },
+      execution: recorded,
+      response: response && ownSecrets().value(response),
+      error: recorded.error,
+      nextPage,
+      nextOffset,
+      ...(checkpoint ? { checkpoint } : {}),
+      ...(waiting ? { continueAt: waiting.at } : {}),
     };
   }
 }

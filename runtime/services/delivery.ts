@@ -13,6 +13,10 @@
  * good with its last error, the lead stays `new`, flagged as a failed delivery until resent. A run
  * that comes to no verdict is a failure its execution records (the verdict rule, `leadNewVerdict`).
  *
+ * A flow waiting for its target (HTTP Request's "repeat until") ends its run `waiting`; the job
+ * goes back to the queue due when the node asks again (its attempt not counted, `continue`), and
+ * the next run continues at that node (its checkpoint, runtime/engine/checkpoint.ts).
+ *
  * Isolation: no more of an integration's deliveries run at once than its `concurrency`, and each
  * runs under the integration's circuit breaker (circuit-breakers.ts): while it is open the
  * deliveries are held as above, and one goes through as a probe when it is due.
@@ -22,7 +26,8 @@ import type { Lead } from '../../core/domain/lead.ts';
 import { DEFAULT_INTEGRATION_CONCURRENCY, deliveryConcurrency, type FlowEvent, type Integration } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { deliveryLimits, outOfRetries } from '../../core/domain/delivery.ts';
-import type { IntegrationLimits, JobHandler, JobOutcome } from './queue.ts';
+import type { IntegrationLimits, JobHandler, JobOutcome, JobProgress } from './queue.ts';
+import type { RunCheckpoint } from '../engine/checkpoint.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { FlowRunner } from './runs.ts';
 
@@ -51,7 +56,7 @@ export class DeliveryHandler implements JobHandler {
     return { integrations, otherwise: DEFAULT_INTEGRATION_CONCURRENCY };
   }
 
-  async handle(job: Job, signal?: AbortSignal): Promise<JobOutcome> {
+  async handle(job: Job, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome> {
     const lead = job.leadId === undefined ? undefined : await this.store.getLead(job.leadId);
     if (!lead) return { state: 'failed', error: `lead ${job.leadId} is not in the store` };
     // a lead already sent (a job queued twice, a manual redelivery after success) is not sent again
@@ -59,27 +64,42 @@ export class DeliveryHandler implements JobHandler {
     // a stage delivery may go to another integration than the lead's own (a fulfilment CRM)
     const integrationId = job.integrationId ?? lead.integration;
     const breakers = this.isolation?.breakers;
-    if (!breakers) return this.deliver(job, lead, integrationId, signal);
-    const outcome = await breakers.run(integrationId, () => this.deliver(job, lead, integrationId, signal));
+    if (!breakers) return this.deliver(job, lead, integrationId, signal, progress);
+    const outcome = await breakers.run(integrationId, () => this.deliver(job, lead, integrationId, signal, progress));
     return outcome === 'open' ? { state: 'release' } : outcome;
   }
 
-  private async deliver(job: Job, lead: Lead, integrationId: string, signal?: AbortSignal): Promise<JobOutcome> {
+  private async deliver(job: Job, lead: Lead, integrationId: string, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome> {
+    const { resume: kept, ...rest } = job.payload as { resume?: RunCheckpoint };
+    // the checkpoint replaces the one before it in the job; a lost lease (someone else has the job) is not an error of the run
+    const keep = progress && ((checkpoint: RunCheckpoint) => progress({ ...rest, resume: checkpoint }).then(() => undefined));
     let result;
     try {
-      result = await this.runner.runForLead(job.kind as FlowEvent, lead, signal, integrationId);
+      result = await this.runner.runForLead(
+        job.kind as FlowEvent,
+        lead,
+        signal,
+        { resume: kept, progress: keep, continueLater: true },
+        integrationId,
+      );
     } catch (error) {
       if (error instanceof DomainError) return { state: 'failed', error: error.message };
       throw error;
     }
+    // a retry (or a resend of a failed delivery) continues where this run stopped; a run that
+    // failed before any call keeps the checkpoint it was given or wrote
+    const payload = result.checkpoint ? { ...rest, resume: result.checkpoint } : undefined;
+    // waiting for the target: the job continues then, at the waiting node, holding no worker meanwhile
+    if (result.continueAt && payload) return { state: 'continue', at: result.continueAt, payload };
     if (result.error) {
       const error = `${result.error.code}: ${result.error.message} (node ${result.error.nodeId ?? '-'}, execution ${result.execution.id})`;
-      if (!result.error.retryable) return { state: 'failed', error };
+      if (!result.error.retryable) return { state: 'failed', error, payload };
       const integration = await this.runner.integration(integrationId).catch(() => undefined);
       const spent = outOfRetries(job, deliveryLimits(integration), new Date());
-      if (spent) return { state: 'failed', error: `${spent}; last error: ${error}` };
-      return { state: 'retry', error, retryAfterMs: result.error.retryAfterMs };
+      if (spent) return { state: 'failed', error: `${spent}; last error: ${error}`, payload };
+      return { state: 'retry', error, retryAfterMs: result.error.retryAfterMs, payload };
     }
-    return { state: 'done' };
+    // done: nothing to continue; the job keeps the rest of its payload
+    return { state: 'done', ...(kept !== undefined || keep ? { payload: rest } : {}) };
   }
 }

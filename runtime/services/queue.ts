@@ -17,6 +17,11 @@ export type JobOutcome = (
   | { state: 'failed'; error: string }
   /** Not run after all (its integration's circuit breaker is open): given back to the queue, the attempt uncounted. */
   | { state: 'release' }
+  /**
+   * Not finished, not failed: to be continued at `at` (a flow waiting for its target to be ready):
+   * back in the queue due then, the attempt uncounted, its `payload` (where it stopped) kept.
+   */
+  | { state: 'continue'; at: Date }
 ) & {
   payload?: Record<string, unknown>;
 };
@@ -28,7 +33,7 @@ export interface JobHandler {
    * cancels what it sends and returns soon; whatever it answers then (unless `done`), the job is
    * released back to the queue ({@link LeadStore.releaseJobs}), not counted as an attempt.
    */
-  handle(job: Job, signal?: AbortSignal): Promise<JobOutcome>;
+  handle(job: Job, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome>;
   /**
    * The jobs of its kinds not to take for now (a paused or switched-off integration's deliveries):
    * asked before every claim, so they stay queued, untouched, and are taken once it answers otherwise.
@@ -47,6 +52,13 @@ export interface JobHandler {
    */
   limits?(): Promise<IntegrationLimits>;
 }
+
+/**
+ * Writes a running job's payload now, before the handler's next step (a delivery's progress before
+ * its next call to the target), so that a crash or a lost lease resumes from there; resolves with
+ * whether the job was still this worker's ({@link LeadStore.saveJobProgress}).
+ */
+export type JobProgress = (payload: Record<string, unknown>) => Promise<boolean>;
 
 /** Per integration id the most of its jobs running at once; `otherwise` for an integration not named. */
 export interface IntegrationLimits {
@@ -308,7 +320,8 @@ export class JobQueue {
     let outcome: JobOutcome;
     let threw = false;
     try {
-      outcome = handler ? await handler.handle(job, this.abort.signal) : { state: 'failed', error: `no handler for ${job.kind}` };
+      const progress: JobProgress = (payload) => this.store.saveJobProgress(this.worker, job.id, payload);
+      outcome = handler ? await handler.handle(job, this.abort.signal, progress) : { state: 'failed', error: `no handler for ${job.kind}` };
     } catch (error) {
       // a handler that throws is a bug of ours or a store failure: keep the job and try later
       threw = true;
@@ -317,13 +330,14 @@ export class JobQueue {
     }
     if (this.released.has(job.id)) return;
     // aborted by the shutdown: not the target's verdict, so not an attempt; the job goes back as it was
-    if (this.abort.signal.aborted && outcome.state !== 'done') {
+    if (this.abort.signal.aborted && outcome.state !== 'done' && outcome.state !== 'continue') {
       this.released.add(job.id);
       await this.release([job.id]);
       return;
     }
     try {
       if (outcome.state === 'release') await this.store.releaseJobs(this.worker, [job.id]);
+      else if (outcome.state === 'continue') await this.store.deferJob(this.worker, job.id, outcome.at, outcome.payload);
       else if (outcome.state === 'done') await this.store.completeJob(job.id, outcome.payload);
       else if (outcome.state === 'failed' || ((threw || !handler?.decidesAttempts) && job.attempts >= this.options.retry.maxAttempts))
         await this.store.failJob(job.id, outcome.error, undefined, outcome.payload);

@@ -26,6 +26,7 @@ import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import type { RerunAnswer, TestLeadUpdate, TestRunAnswer } from '../../core/api.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import { realTrigger } from './test-triggers.ts';
+import type { RunCheckpoint } from '../engine/checkpoint.ts';
 
 function sourceOf(event: FlowEvent): StageSource {
   if (event === 'postback.in') return 'postback';
@@ -85,15 +86,48 @@ export class FlowRunner {
   /**
    * Runs an integration's flow for a lead event: the lead's own integration's, or `integrationId`'s
    * (a stage delivery to a CRM the lead is handed to); `signal` aborts it (see `RunRequest.signal`).
+   * A delivery gives its checkpoint (`delivery.resume`, runtime/engine/checkpoint.ts): the run
+   * continues there, on the flow's current version (a flow fixed before a resend is the one that
+   * runs), as long as the integration still runs that flow for the event and it still has the
+   * nodes the checkpoint names (otherwise it starts over); `delivery.progress`
+   * keeps the run's checkpoints as it goes; with `delivery.continueLater`, a node waiting for its
+   * target ends the run with `continueAt` instead of waiting on a timer (see `RunRequest.continueLater`).
    */
-  async runForLead(event: FlowEvent, lead: Lead, signal?: AbortSignal, integrationId = lead.integration): Promise<RunResult> {
+  async runForLead(
+    event: FlowEvent,
+    lead: Lead,
+    signal?: AbortSignal,
+    delivery: { resume?: RunCheckpoint; progress?: RunRequest['progress']; continueLater?: boolean } = {},
+    integrationId = lead.integration,
+  ): Promise<RunResult> {
     const integration = await this.integration(integrationId);
     const flow = await this.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integration.id}" has no ${event} flow`, { field: 'flows' });
+    const given = delivery.resume;
+    const has = (id: string) => flow.nodes.some((node) => node.id === id);
+    const fits =
+      given !== undefined &&
+      given.flowId === flow.id &&
+      has(given.nodeId) &&
+      Object.keys(given.outputs).every(has) &&
+      (given.rerun ?? []).every((step) => has(step.nodeId));
+    const resume = fits ? { ...given, recordKept: true } : undefined;
     const offer = await this.config.getOffer(lead.offer);
     const keyed = await this.withDeliveryKey(lead, event, integration.id);
     return this.executor.run(
-      { flow, event, integration, lead: keyed, offer, trigger: keyed, verdict: this.verdictFor(event, lead), signal },
+      {
+        flow,
+        event,
+        integration,
+        lead: keyed,
+        offer,
+        trigger: keyed,
+        verdict: this.verdictFor(event, lead),
+        signal,
+        resume,
+        progress: delivery.progress,
+        continueLater: delivery.continueLater,
+      },
       this.live(integration, lead, event),
     );
   }
@@ -273,7 +307,7 @@ export class FlowRunner {
     if (!flow)
       throw new DomainError('conflict', `integration "${integration.id}" has no ${execution.event} flow any more`, { field: 'event' });
     if (execution.leadId !== undefined)
-      return this.runForLead(execution.event, await this.leads.get(execution.leadId), undefined, integration.id);
+      return this.runForLead(execution.event, await this.leads.get(execution.leadId), undefined, {}, integration.id);
     if (execution.event === 'postback.in') return this.runPostback(integration, execution.trigger as { query: unknown; body: unknown });
     return this.runStatus(integration, flow, execution.event, execution.trigger);
   }

@@ -293,6 +293,15 @@ export function prepare(db: SqliteDatabase) {
       `UPDATE jobs SET state = 'failed', worker = NULL, lease_until = NULL, last_error = @error, payload = coalesce(@payload, payload), updated_at = @updated_at
        WHERE id = @id`,
     ),
+    // only the owner writes progress: a worker whose lease ran out (and the job taken by another) writes nothing
+    saveJobProgress: db.prepare(
+      `UPDATE jobs SET payload = @payload, updated_at = @updated_at WHERE id = @id AND state = 'running' AND worker = @worker`,
+    ),
+    deferJob: db.prepare(
+      `UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, attempts = max(attempts - 1, 0), run_at = @run_at,
+         payload = coalesce(@payload, payload), updated_at = @updated_at
+       WHERE id = @id AND state = 'running' AND worker = @worker`,
+    ),
     getCheckpoint: db.prepare('SELECT value FROM checkpoints WHERE key = ?').pluck(),
     setCheckpoint: db.prepare(
       `INSERT INTO checkpoints (key, value, updated_at) VALUES (@key, @value, @updated_at)

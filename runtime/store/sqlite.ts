@@ -385,6 +385,17 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     });
   }
 
+  async saveJobProgress(worker: string, id: number, payload: Record<string, unknown>): Promise<boolean> {
+    const updated_at = new Date().toISOString();
+    return this.write(() => this.sql.saveJobProgress.run({ worker, id, payload: JSON.stringify(payload), updated_at }).changes > 0);
+  }
+
+  async deferJob(worker: string, id: number, runAt: Date, payload?: Record<string, unknown>): Promise<boolean> {
+    const json = payload ? JSON.stringify(payload) : null;
+    const updated_at = new Date().toISOString();
+    return this.write(() => this.sql.deferJob.run({ worker, id, run_at: runAt.toISOString(), payload: json, updated_at }).changes > 0);
+  }
+
   async getCheckpoint(key: string): Promise<string | undefined> {
     return (this.sql.getCheckpoint.get(key) as string | undefined) ?? undefined;
   }

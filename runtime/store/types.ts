@@ -383,6 +383,20 @@ export interface LeadStore {
   completeJob(id: number, payload?: Record<string, unknown>): Promise<void>;
   /** Records a failed attempt: back to `queued` at `retryAt`, or `failed` for good when it is undefined. */
   failJob(id: number, error: string, retryAt: Date | undefined, payload?: Record<string, unknown>): Promise<void>;
+  /**
+   * Replaces a running job's payload while it runs — a delivery's progress, written before its
+   * flow's next call to the target (see `DeliveryProgress` in runtime/services/delivery-progress.ts) —
+   * only while the job is still `worker`'s: a worker whose lease ran out writes nothing. Resolves
+   * with whether it wrote. The write is durable when it resolves, like every other.
+   */
+  saveJobProgress(worker: string, id: number, payload: Record<string, unknown>): Promise<boolean>;
+  /**
+   * Puts a running job of `worker`'s back in the queue to continue at `runAt` (a flow waiting for
+   * its target: a scheduled continuation, not a failure): `queued`, due at `runAt`, its attempt not
+   * counted, `last_error` untouched, owner and lease cleared, `payload` (when given) replacing the
+   * job's. Resolves with whether the job was still `worker`'s.
+   */
+  deferJob(worker: string, id: number, runAt: Date, payload?: Record<string, unknown>): Promise<boolean>;
   /** Where a recurring piece of work stopped (a date-range check's last window end). */
   getCheckpoint(key: string): Promise<string | undefined>;
   setCheckpoint(key: string, value: string): Promise<void>;

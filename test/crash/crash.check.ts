@@ -2,7 +2,10 @@
  * The crash test (`npm run test:crash`, run by CI after `npm test`): the runtime as a child
  * process, 2,000 leads posted at once, the process killed mid-burst — `kill -9`, then SIGTERM —
  * and restarted on the same data folder; once the queue drained, what the callers were answered,
- * what the store holds and what an idempotent target received must agree.
+ * what the store holds and what an idempotent target received must agree. Each delivery makes two
+ * calls, a first one that is not idempotent (the lead's person) and the keyed order: a restart
+ * continues a delivery after the call that succeeded, so no first call is made twice for a lead
+ * unless it was in flight at the kill.
  *
  * Its own vitest config (vitest.config.ts beside it): `npm test` does not run it, and its report
  * does not replace the one CI counts `npm test`'s tests from.
@@ -15,7 +18,16 @@ import { openSqliteLeadStore } from '../../runtime/store/sqlite.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { Job } from '../../core/domain/job.ts';
 import { logIn, removeDataDir, TEST_ADMIN, waitFor } from '../support/harness.ts';
-import { ENTRIES, prepareDataDir, repeatsOf, spawnRuntime, startIdempotentTarget, type ChildRuntime } from './fixture.ts';
+import {
+  ENTRIES,
+  firstCallsRepeated,
+  prepareDataDir,
+  repeatsOf,
+  spawnRuntime,
+  startIdempotentTarget,
+  type ChildRuntime,
+  type FirstCall,
+} from './fixture.ts';
 
 const LEADS = 2_000;
 /** Connections the callers post over (undici's pool bounds them). */
@@ -64,6 +76,13 @@ interface Report {
    * a `kill -9`, the only ones a restart can repeat; after SIGTERM, none.
    */
   runningAtKill: number;
+  /** The leads whose delivery the store held as running once the process was gone. */
+  runningLeadsAtKill: Set<number>;
+  /** The leads whose order (the second call) the target had received when the signal went. */
+  orderedBeforeKill: Set<number>;
+  /** The leads whose first call the target had received and not answered when the signal went. */
+  firstInFlightAtKill: Set<number>;
+  firstCalls: FirstCall[];
   exit: { code: number | null; signal: NodeJS.Signals | null };
   exitMs: number;
   /** What the checks below compare. */
@@ -77,7 +96,7 @@ interface Report {
 async function burstAndKill(signal: 'SIGKILL' | 'SIGTERM'): Promise<Report> {
   const target = await startIdempotentTarget(TARGET_DELAY_MS);
   cleanups.push(() => target.close());
-  const { dataDir, intakeKey } = await prepareDataDir(target.url, 10_000);
+  const { dataDir, intakeKey } = await prepareDataDir(target.url, 10_000, { twoCalls: true });
   cleanups.push(() => removeDataDir(dataDir));
   const env = { LEADFLOW_SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'warn' };
   const first = started(await spawnRuntime(ENTRIES.crash, dataDir, env));
@@ -104,6 +123,8 @@ async function burstAndKill(signal: 'SIGKILL' | 'SIGTERM'): Promise<Report> {
   await waitFor(() => answered >= KILL_AFTER, `${KILL_AFTER} answers`, 60_000);
   const inFlightAtTarget = target.inFlight;
   const deliveredBeforeKill = target.deliveries.length;
+  const orderedBeforeKill = new Set(target.deliveries.map((d) => d.leadId));
+  const firstInFlightAtKill = new Set(target.firstCalls.filter((call) => !call.answered).map((call) => call.leadId));
   const signalled = Date.now();
   first.child.kill(signal);
   const exit = await first.exited;
@@ -114,6 +135,9 @@ async function burstAndKill(signal: 'SIGKILL' | 'SIGTERM'): Promise<Report> {
   const file = path.join(dataDir, LEADS_FILE);
   const dead = openSqliteLeadStore(file);
   const { running } = dead.db.prepare("SELECT count(*) AS running FROM jobs WHERE state = 'running'").get() as { running: number };
+  const runningLeadsAtKill = new Set(
+    (dead.db.prepare("SELECT lead_id FROM jobs WHERE state = 'running'").pluck().all() as number[]).map(Number),
+  );
   await dead.close();
 
   const second = started(await spawnRuntime(ENTRIES.crash, dataDir, env));
@@ -153,6 +177,10 @@ async function burstAndKill(signal: 'SIGKILL' | 'SIGTERM'): Promise<Report> {
       inFlightAtTarget,
       deliveredBeforeKill,
       runningAtKill: running,
+      runningLeadsAtKill,
+      orderedBeforeKill,
+      firstInFlightAtKill,
+      firstCalls: target.firstCalls,
       exit,
       exitMs,
       outcomes: settled,
@@ -169,7 +197,9 @@ function summary(signal: string, r: Report): string {
   return (
     `crash test (${signal}): leads posted ${r.posted}, 2xx ${r.answered2xx}, 503 ${r.refused503}, no answer ${r.noAnswer}, ` +
     `stored ${r.stored}, delivered ${r.delivered} (${r.deliveredBeforeKill} before the kill), repeats ${r.repeats}, ` +
-    `in flight at the target at the kill ${r.inFlightAtTarget}, left running in the store ${r.runningAtKill}, exit ${r.exit.code ?? r.exit.signal} after ${r.exitMs} ms`
+    `in flight at the target at the kill ${r.inFlightAtTarget}, left running in the store ${r.runningAtKill}, ` +
+    `first calls ${r.firstCalls.length} (repeated for ${firstCallsRepeated(r.firstCalls).length} leads, ` +
+    `${firstCallsRepeated(r.firstCalls).filter((id) => r.firstInFlightAtKill.has(id)).length} of them in flight at the kill), exit ${r.exit.code ?? r.exit.signal} after ${r.exitMs} ms`
   );
 }
 
@@ -195,6 +225,27 @@ function expectNothingLost(r: Report): void {
   for (const id of delivered.keys()) expect(stored.has(id), `delivered lead ${id} is stored`).toBe(true);
   // a lead sent twice was sent with the same key both times
   for (const [id, keys] of delivered) expect(keys.size, `the keys lead ${id} was sent with`).toBe(1);
+  // every lead's person was made, and the order named the one made for it
+  const firstOf = new Set(r.firstCalls.map((call) => call.leadId));
+  for (const lead of r.leads) expect(firstOf.has(lead.id), `lead ${lead.id} had its first call`).toBe(true);
+}
+
+/**
+ * After a kill, a lead's first call is made again only where the kill came while its delivery ran
+ * before its checkpoint: the delivery was running, its order had not gone out (the checkpoint is
+ * kept before the order is sent), and it is repeated at most once.
+ */
+function expectFirstCallsKept(r: Report): void {
+  const repeated = firstCallsRepeated(r.firstCalls);
+  for (const id of repeated) {
+    expect(r.runningLeadsAtKill.has(id), `lead ${id}'s first call was repeated: its delivery was running at the kill`).toBe(true);
+    expect(r.orderedBeforeKill.has(id), `lead ${id}'s first call was repeated: its order had not gone out`).toBe(false);
+    expect(
+      r.firstCalls.filter((call) => call.leadId === id),
+      `lead ${id}'s first calls`,
+    ).toHaveLength(2);
+  }
+  expect(repeated.length).toBeLessThanOrEqual(r.runningAtKill);
 }
 
 describe('the crash test', () => {
@@ -206,6 +257,7 @@ describe('the crash test', () => {
     expect(r.answered2xx).toBeLessThan(LEADS);
     expectNothingLost(r);
     expect(r.repeats).toBeLessThanOrEqual(r.runningAtKill);
+    expectFirstCallsKept(r);
   }, 180_000);
 
   it('after SIGTERM mid-burst, every request received was answered, nothing is repeated, and the process exits 0 within the grace period', async () => {
@@ -221,5 +273,6 @@ describe('the crash test', () => {
     expect(r.outcomes.every((o) => [202, 503, 0].includes(o.status))).toBe(true);
     expect(r.runningAtKill).toBe(0);
     expect(r.repeats).toBe(0);
+    expect(firstCallsRepeated(r.firstCalls)).toEqual([]);
   }, 180_000);
 });

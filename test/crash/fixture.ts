@@ -2,6 +2,10 @@
  * What the crash test and the shutdown test share: an idempotent mock target, the delivery flow
  * sending it each lead's stable key, a data folder set up for them, and the runtime as a child
  * process (real signals, a real `kill -9`).
+ *
+ * The target takes two calls per lead, as CRMs that want the person before the deal do: a first,
+ * not idempotent (`POST /persons`: each call makes a person), which the two-call flow makes before
+ * the keyed order; the one-call flow sends only the order.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -26,9 +30,18 @@ export interface Delivery {
   answeredId: string;
 }
 
+/** One first call (`POST /persons`) the target took, in arrival order. */
+export interface FirstCall {
+  leadId: number;
+  /** Whether the target had answered it (false: still in flight, or its caller gone). */
+  answered: boolean;
+}
+
 export interface IdempotentTarget {
   url: string;
   deliveries: Delivery[];
+  /** The first calls of the two-call flow: not idempotent, every one kept. */
+  firstCalls: FirstCall[];
   /** Requests received and not answered yet. */
   readonly inFlight: number;
   /** Deliveries of leads of this name are held without an answer, until `release`. */
@@ -44,6 +57,7 @@ export interface IdempotentTarget {
  */
 export async function startIdempotentTarget(delayMs = 20): Promise<IdempotentTarget> {
   const deliveries: Delivery[] = [];
+  const firstCalls: FirstCall[] = [];
   const ids = new Map<string, string>();
   const hanging = new Set<string>();
   let inFlight = 0;
@@ -56,6 +70,17 @@ export async function startIdempotentTarget(delayMs = 20): Promise<IdempotentTar
       const key = String(req.headers['idempotency-key'] ?? '');
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { order_ref?: unknown; name?: unknown };
       const leadId = Number(body.order_ref);
+      if (req.url === '/persons') {
+        const call: FirstCall = { leadId, answered: false };
+        firstCalls.push(call);
+        setTimeout(() => {
+          if (res.destroyed) return;
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ person: `P-${leadId}-${firstCalls.length}` }));
+          call.answered = true;
+        }, delayMs);
+        return;
+      }
       const answeredId = ids.get(key) ?? `T-${ids.size + 1}`;
       ids.set(key, answeredId);
       deliveries.push({ key, leadId, answeredId });
@@ -71,6 +96,7 @@ export async function startIdempotentTarget(delayMs = 20): Promise<IdempotentTar
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     deliveries,
+    firstCalls,
     get inFlight() {
       return inFlight;
     },
@@ -87,13 +113,35 @@ export async function startIdempotentTarget(delayMs = 20): Promise<IdempotentTar
   };
 }
 
+/** The leads whose first call (`POST /persons`) the target took more than once. */
+export function firstCallsRepeated(calls: FirstCall[]): number[] {
+  const seen = new Map<number, number>();
+  for (const call of calls) seen.set(call.leadId, (seen.get(call.leadId) ?? 0) + 1);
+  return [...seen].filter(([, count]) => count > 1).map(([leadId]) => leadId);
+}
+
 /** Repeated keys: each delivery past the first of its key. */
 export function repeatsOf(deliveries: Delivery[]): number {
   return deliveries.length - new Set(deliveries.map((d) => d.key)).size;
 }
 
-/** The `lead.new` flow: POST the lead with its key, keep the target's id, move the lead to wait. */
-export function deliveryFlow(timeoutMs: number) {
+/**
+ * The `lead.new` flow: POST the lead with its key, keep the target's id, move the lead to wait;
+ * with `twoCalls`, it first makes the lead's person (`POST /persons`, no key), and the order names it.
+ */
+export function deliveryFlow(timeoutMs: number, options: { twoCalls?: boolean } = {}) {
+  const person = {
+    id: 'person',
+    type: 'http-request',
+    position: { x: 100, y: 100 },
+    params: {
+      method: 'POST',
+      url: '{{integration.settings.base_url}}/persons',
+      body: 'json',
+      json: { order_ref: '{{lead.id}}' },
+      timeoutMs,
+    },
+  };
   return {
     id: 'crash-send',
     name: 'Crash test: send a lead',
@@ -101,11 +149,18 @@ export function deliveryFlow(timeoutMs: number) {
     version: 1,
     nodes: [
       { id: 'lead', type: 'lead-in', position: { x: 0, y: 0 }, params: {} },
+      ...(options.twoCalls ? [person] : []),
       {
         id: 'order',
         type: 'json-build',
         position: { x: 200, y: 0 },
-        params: { body: { order_ref: '{{lead.id}}', name: '{{lead.name}}' } },
+        params: {
+          body: {
+            order_ref: '{{lead.id}}',
+            name: '{{lead.name}}',
+            ...(options.twoCalls ? { person: '{{nodes.person.body.person}}' } : {}),
+          },
+        },
       },
       {
         id: 'send',
@@ -128,7 +183,12 @@ export function deliveryFlow(timeoutMs: number) {
       { id: 'accepted', type: 'update-lead', position: { x: 800, y: 0 }, params: { stage: 'wait', setEid: '{{input.eid}}' } },
     ],
     edges: [
-      { id: 'e1', source: 'lead', sourceHandle: 'out', target: 'order', targetHandle: 'in' },
+      ...(options.twoCalls
+        ? [
+            { id: 'e0', source: 'lead', sourceHandle: 'out', target: 'person', targetHandle: 'in' },
+            { id: 'e1', source: 'person', sourceHandle: 'out', target: 'order', targetHandle: 'in' },
+          ]
+        : [{ id: 'e1', source: 'lead', sourceHandle: 'out', target: 'order', targetHandle: 'in' }]),
       { id: 'e2', source: 'order', sourceHandle: 'out', target: 'send', targetHandle: 'in' },
       { id: 'e3', source: 'send', sourceHandle: 'out', target: 'answer', targetHandle: 'in' },
       { id: 'e4', source: 'answer', sourceHandle: 'out', target: 'accepted', targetHandle: 'in' },
@@ -141,12 +201,16 @@ export function deliveryFlow(timeoutMs: number) {
  * `targetUrl`) and the harness's network source, set up by the runtime itself in this process,
  * then closed. Answers the folder and the source's intake key.
  */
-export async function prepareDataDir(targetUrl: string, timeoutMs = 30_000): Promise<{ dataDir: string; intakeKey: string }> {
+export async function prepareDataDir(
+  targetUrl: string,
+  timeoutMs = 30_000,
+  options: { twoCalls?: boolean } = {},
+): Promise<{ dataDir: string; intakeKey: string }> {
   const t = await startRuntime();
   const ok = (r: { status: number; body: unknown }) => {
     if (r.status >= 300) throw new Error(`setup failed: ${r.status} ${JSON.stringify(r.body)}`);
   };
-  ok(await t.api('POST', '/api/flows', deliveryFlow(timeoutMs)));
+  ok(await t.api('POST', '/api/flows', deliveryFlow(timeoutMs, options)));
   ok(await t.api('POST', '/api/offers', { id: 'tea', name: 'Tea', parameters: {} }));
   ok(
     await t.api('POST', '/api/integrations', {

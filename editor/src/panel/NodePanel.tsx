@@ -317,6 +317,21 @@ function SettingsFields({
           retried later when the failure is temporary.
         </p>
       </div>
+      <div className="lf-field">
+        <label className="lf-field__label">
+          <input
+            type="checkbox"
+            checked={settings.rerun === true}
+            disabled={readOnly}
+            onChange={(e) => update({ rerun: e.target.checked ? true : undefined })}
+          />{' '}
+          Always run again
+        </label>
+        <p className="lf-help">
+          A delivery tried again continues after the steps that succeeded, reusing what they gave. Tick this for a step that must be made
+          afresh each time (a signature with a timestamp, a login).
+        </p>
+      </div>
     </div>
   );
 }

@@ -1,0 +1,245 @@
+/**
+ * One step of a run: a node executed with its rendered params and its context, under its deadline
+ * and the run's abort signal, retried as its `settings.retry` says, and recorded (input, output,
+ * duration, HTTP exchanges, log lines). The executor (executor.ts) decides what follows.
+ */
+import type { Dispatcher } from 'undici';
+import { RETRY_ON, type FlowNode } from '../../core/domain/flow.ts';
+import type { CodeRunner } from '../../core/node/code-sandbox.ts';
+import type {
+  FlowResponse,
+  HttpRequestSpec,
+  NodeContext,
+  NodeDefinition,
+  NodeFailure,
+  NodeResult,
+  OfferView,
+  SecretKeeper,
+} from '../../core/node/contract.ts';
+import type { HttpRecord, StepRecord } from '../store/types.ts';
+import { hasher } from './hash.ts';
+import { createHttpClient, SecretHostRefused } from './http.ts';
+import { outboundRefusalOf } from './outbound-policy.ts';
+import type { RateLimits } from './rate-limit.ts';
+import { renderParams } from './params.ts';
+import { ownedBy, sharedCodeRunner } from './code-sandbox-pool.ts';
+import type { Redactor } from './redact.ts';
+import type { TokenCache } from './token-cache.ts';
+import type { RunRequest, RunServices } from './executor.ts';
+
+/**
+ * A node runs at most this long unless its settings say otherwise, so nothing hangs a flow; above
+ * HTTP Request's own longest timeout, so that one ends as the node's `timeout` exit.
+ */
+export const DEFAULT_NODE_TIMEOUT_MS = 130_000;
+
+/**
+ * The error code of a run its {@link RunRequest.signal} aborted: the runtime stopped before the
+ * flow finished. Not the flow's failure, and not the target's: the delivery goes back to the queue.
+ */
+export const INTERRUPTED = 'interrupted';
+
+/**
+ * What the executor lends each step: the HTTP pool, the per-integration rate limits, the sandbox,
+ * the token cache, and where a node keeps what a target renews (see `ExecutorOptions.secrets`).
+ */
+export interface StepHost {
+  agent: Dispatcher;
+  rateLimits: RateLimits;
+  code?: CodeRunner;
+  cache: TokenCache;
+  secrets?: (integrationId: string) => SecretKeeper;
+}
+
+/**
+ * A cookie the target set is a session credential like a token: its value is masked in every
+ * record from then on (the answer that set it, and any later request that sends it back).
+ */
+function learnCookies(record: HttpRecord, redactor: Redactor): void {
+  const set = record.response?.headers?.['set-cookie'];
+  if (!set) return;
+  // one header line may carry several cookies, joined by ", " before the next `name=`
+  for (const cookie of set.split(/,\s*(?=[^;=\s]+=)/)) {
+    const value = /^[^=;]+=([^;]*)/.exec(cookie.trim())?.[1]?.trim();
+    // short values are flags (`consent=true`), not credentials: masking them would blank the record
+    if (value && value.length >= 8) redactor.add(value);
+  }
+}
+
+/** What a step came to: its record, the port it took, its output, and what it asks of the run. */
+export interface StepOutcome {
+  record: StepRecord;
+  port?: string;
+  output: unknown;
+  failure?: NodeFailure;
+  items?: unknown[];
+  after?: NodeResult['after'];
+  again?: NodeResult['again'];
+}
+
+/** Waits `ms` on a timer; false when `signal` aborted it first. */
+export function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+      resolve(ready);
+    };
+    const stop = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+class StepTimeout extends Error {}
+class RunInterrupted extends Error {}
+
+/**
+ * Failures that no attempt can change: the request was refused before anything was sent (its
+ * target breaks the outbound policy, or it carries a secret to a host it may not go to). The node
+ * fails at once whatever its `settings.retry` says, and the run is not retried either.
+ */
+const REFUSALS = new Set(['outbound_refused', 'secret_not_allowed']);
+
+function asFailure(error: unknown): NodeFailure {
+  if (error instanceof StepTimeout) return { code: 'node_timeout', message: error.message, retryable: true };
+  if (error instanceof RunInterrupted) return { code: INTERRUPTED, message: 'interrupted by shutdown', retryable: true };
+  if (error instanceof SecretHostRefused) return { code: error.code, message: error.message, retryable: false };
+  const refused = outboundRefusalOf(error);
+  if (refused) return { code: refused.code, message: refused.message, retryable: false };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'node_error', message, retryable: false };
+}
+
+export async function runStep(
+  host: StepHost,
+  node: FlowNode,
+  definition: NodeDefinition,
+  input: unknown,
+  item: unknown,
+  request: RunRequest,
+  services: RunServices,
+  scope: Record<string, unknown>,
+  redactor: Redactor,
+  guard: (spec: HttpRequestSpec) => void,
+  sinks: { respond: (response: FlowResponse) => void; nextPage: NodeContext['nextPage'] },
+  wait: { waitedMs: number; waitLimitMs?: number } = { waitedMs: 0 },
+): Promise<StepOutcome> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const http: HttpRecord[] = [];
+  const logs: string[] = [];
+  const retry = node.settings?.retry;
+  const attemptsAllowed = retry?.attempts ?? 1;
+  const timeoutMs = node.settings?.timeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
+  let attempts = 0;
+  let result: NodeResult | undefined;
+  let failure: NodeFailure | undefined;
+
+  while (attempts < attemptsAllowed) {
+    attempts++;
+    result = undefined;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let stopRun: (() => void) | undefined;
+    try {
+      // a node that never holds a secret (Code) gets its input masked like the record
+      const given = definition.secretsMasked && !redactor.empty ? redactor.value(input) : input;
+      const params = renderParams(definition, node.params, { ...scope, input: given, item });
+      const context: NodeContext = {
+        node: { id: node.id, type: node.type },
+        event: request.event,
+        params,
+        input: given,
+        lead: request.lead,
+        offer: scope.offer as OfferView | undefined,
+        integration: scope.integration as NodeContext['integration'],
+        trigger: request.trigger,
+        signal: controller.signal,
+        http: createHttpClient(
+          host.agent,
+          (r) => {
+            http.push(r);
+            learnCookies(r, redactor);
+          },
+          controller.signal,
+          () => host.rateLimits.wait(request.integration.id, request.integration.rateLimit),
+          guard,
+        ),
+        hash: hasher,
+        code: ownedBy(host.code ?? sharedCodeRunner(), request.integration.id),
+        leads: services.leads,
+        postbacks: services.postbacks,
+        respond: sinks.respond,
+        nextPage: sinks.nextPage,
+        log: (message) => logs.push(String(message)),
+        addSecret: (value) => redactor.add(value),
+        cache: host.cache.scope(request.integration.id),
+        secrets: host.secrets?.(request.integration.id),
+        waitedMs: wait.waitedMs,
+        ...(wait.waitLimitMs !== undefined ? { waitLimitMs: wait.waitLimitMs } : {}),
+      };
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new StepTimeout(`${definition.title} did not finish within ${timeoutMs} ms`));
+        }, timeoutMs);
+        // the run aborted: the node's requests are cancelled, and a node that ignores its signal
+        // (a Code node's script) is not waited for
+        if (request.signal) {
+          stopRun = () => {
+            controller.abort();
+            reject(new RunInterrupted());
+          };
+          if (request.signal.aborted) stopRun();
+          else request.signal.addEventListener('abort', stopRun, { once: true });
+        }
+      });
+      result = await Promise.race([Promise.resolve(definition.execute(context)), deadline]);
+      failure = result.failure;
+    } catch (error) {
+      failure = asFailure(error);
+    } finally {
+      clearTimeout(timer);
+      if (stopRun) request.signal?.removeEventListener('abort', stopRun);
+    }
+    if (!failure || attempts >= attemptsAllowed || REFUSALS.has(failure.code) || request.signal?.aborted) break;
+    const on = retry?.on ?? RETRY_ON;
+    const kind =
+      failure.code === 'timeout' || failure.code === 'node_timeout'
+        ? 'timeout'
+        : failure.code === 'network_error' || failure.code === 'http_error'
+          ? failure.code
+          : 'error';
+    if (!on.includes(kind)) break;
+    logs.push(`attempt ${attempts} failed (${failure.code}: ${failure.message}); retrying`);
+    await new Promise((resolve) => setTimeout(resolve, (retry?.backoffMs ?? 0) * 2 ** (attempts - 1)));
+  }
+
+  const output = result ? result.output : undefined;
+  // a failure without a port ends the branch: the failure decides (HTTP Request's 5xx, say)
+  const port = result && !(result.failure && result.port === undefined) ? (result.port ?? 'out') : undefined;
+  return {
+    port,
+    output,
+    failure,
+    items: failure ? undefined : result?.items,
+    after: failure ? undefined : result?.after,
+    again: failure ? undefined : result?.again,
+    record: {
+      nodeId: node.id,
+      type: node.type,
+      state: failure ? 'error' : 'ok',
+      port,
+      input,
+      output,
+      error: failure ? { code: failure.code, message: failure.message } : undefined,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      attempts,
+      http,
+      logs,
+    },
+  };
+}
