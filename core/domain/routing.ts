@@ -132,6 +132,13 @@ export function routingProblems(offer: Offer, integrations: readonly RoutedInteg
       field: 'routes.new',
       message: `none is chosen, but integration "${listing[0].id}" takes the offer's new leads (its offers list it)`,
     });
+  // unnamed, the offer's new leads go to the one enabled integration listing it: two would leave the
+  // second one's integrator believing it gets leads that go to the first
+  if (named === undefined && listing.length > 1)
+    problems.push({
+      field: 'routes.new',
+      message: `integrations ${listing.map((i) => `"${i.id}"`).join(' and ')} both take the offer's new leads (their offers list it): untick it in one, or name one in the offer's routes`,
+    });
   if (typeof named === 'string') {
     const other = listing.find((i) => i.id !== named);
     if (other)

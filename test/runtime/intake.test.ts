@@ -158,11 +158,13 @@ describe('the management API', () => {
   });
 
   it('an integration is not switched on while a flow of it names a secret or setting it lacks', async () => {
+    // an offer of its own: another enabled integration takes tea's new leads already
+    await t.api('POST', '/api/offers', { id: 'herbal', name: 'Herbal tea', parameters: { crm_offer_id: '301' } });
     await t.api('POST', '/api/integrations', {
       id: 'half',
       name: 'Half done',
       settings: {},
-      offers: ['tea'],
+      offers: ['herbal'],
       flows: { 'lead.new': 'demo-crm-send' },
     });
     const noSetting = await t.api('PATCH', '/api/integrations/half', { enabled: true });
@@ -184,6 +186,12 @@ describe('the management API', () => {
     });
     expect(ready.status).toBe(200);
     expect(ready.body.enabled).toBe(true);
+    // at most one enabled integration takes an offer's new leads: ticking tea here is refused
+    const both = await t.api('PATCH', '/api/integrations/half', { offers: ['herbal', 'tea'] });
+    expect(both.status).toBe(400);
+    expect(both.body).toMatchObject({ field: 'offers[1]' });
+    expect(both.body.message).toMatch(/offer "tea": integrations "[^"]+" and "half" both take the offer's new leads/);
+    expect((await t.api('GET', '/api/integrations/half')).body.offers).toEqual(['herbal']);
     await t.api('DELETE', '/api/integrations/half');
   });
 
