@@ -2,13 +2,10 @@
  * The Code pool's share, through the real runtime: one integration whose Code node loops until
  * its time limit does not hold up another integration's Code node beyond a small bound.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startRuntime, waitFor, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 /** lead.new: a Code node, then Update Lead with what it returned. */
 function codeFlow(id: string, script: string, timeoutMs: number) {

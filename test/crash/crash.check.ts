@@ -12,12 +12,12 @@
  */
 import path from 'node:path';
 import { Pool } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LEADS_FILE } from '../../runtime/store/index.ts';
 import { openSqliteLeadStore } from '../../runtime/store/sqlite.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { Job } from '../../core/domain/job.ts';
-import { logIn, removeDataDir, TEST_ADMIN, waitFor } from '../support/harness.ts';
+import { logIn, removeDataDir, TEST_ADMIN, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 import {
   ENTRIES,
   firstCallsRepeated,
@@ -38,10 +38,7 @@ const KILL_AFTER = 700;
 const TARGET_DELAY_MS = 200;
 const GRACE_MS = 10_000;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 function started(runtime: ChildRuntime): ChildRuntime {
   cleanups.push(async () => {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DEMO_KEY,
   DEMO_SECRET,
@@ -11,12 +11,10 @@ import {
   waitFor,
   type MockServer,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const HALF_OPEN_AFTER_MS = 800;
 const failing = () => ({ status: 503, body: { error: 'down for maintenance' } });

@@ -4,7 +4,7 @@
  * data folder gets another one, so a target can drop a repeat by it. The demo CRM's send flow
  * sends it as an `Idempotency-Key` header.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   removeDataDir,
   setUpDemoIntegration,
@@ -14,12 +14,10 @@ import {
   type MockServer,
   type Received,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const keyedUpdate = {
   id: 'keyed-update',

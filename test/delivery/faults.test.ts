@@ -10,15 +10,12 @@
  * Retry-After in seconds and as an HTTP date, 408 and 404 in retry-rules.test.ts; 301/302/303/307/
  * 308, more hops than allowed and a redirect loop in redirects.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fault, startFaultTarget, type FaultTarget } from '../support/fault-target.ts';
-import { removeDataDir, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
+import { removeDataDir, startRuntime, waitFor, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
 import { RECORD_LIMITS } from '../../runtime/engine/record-caps.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const node = (id: string, type: string, x: number, params: Record<string, unknown> = {}) => ({ id, type, position: { x, y: 0 }, params });
 const edge = (source: string, target: string, sourceHandle = 'out') => ({

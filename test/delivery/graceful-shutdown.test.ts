@@ -5,17 +5,14 @@
  */
 import path from 'node:path';
 import { Pool } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LEADS_FILE } from '../../runtime/store/index.ts';
 import { openSqliteLeadStore } from '../../runtime/store/sqlite.ts';
-import { logIn, removeDataDir, TEST_ADMIN, waitFor } from '../support/harness.ts';
+import { logIn, removeDataDir, TEST_ADMIN, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 import { ENTRIES, prepareDataDir, spawnRuntime, startIdempotentTarget, type ChildRuntime } from '../crash/fixture.ts';
 
 const GRACE_MS = 1_500;
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 function started(runtime: ChildRuntime): ChildRuntime {
   cleanups.push(async () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   readFlow,
   removeDataDir,
@@ -9,12 +9,10 @@ import {
   startRuntime,
   type MockServer,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 /** A target that never answers (the runtime gives up at its node timeout), counting the requests it holds at once. */
 async function hangingTarget(): Promise<{ url: string; received: () => number; mostAtOnce: () => number }> {

@@ -3,7 +3,7 @@
  * defaults otherwise). Past either, the delivery fails for good with its last error; the lead stays
  * `new`, shows as a failed delivery, and its integration counts it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_DELIVERY_LIMITS, deliveryLimits, deliveryState, outOfRetries } from '../../core/domain/delivery.ts';
 import {
   removeDataDir,
@@ -13,12 +13,10 @@ import {
   waitFor,
   type Answer,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const lead = { offer: 'tea', name: 'Anna Schmidt', phone: '+49 151 2345670', country: 'DE', ip: '10.1.2.3', wm: 'wm1' };
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   readFlow,
   removeDataDir,
@@ -8,12 +8,10 @@ import {
   waitFor,
   type MockServer,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const accepting = () => ({ body: { status: 'ok', order_id: `E-${Math.random().toString(36).slice(2, 8)}` } });
 

@@ -5,14 +5,11 @@
  * retryable `redirect` failure, a redirect loop included. Two hosts: `127.0.0.1` and `localhost`,
  * each a fault target (test/support/fault-target.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fault, startFaultTarget, type FaultStep } from '../support/fault-target.ts';
-import { removeDataDir, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
+import { removeDataDir, startRuntime, waitFor, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const TOKEN = 'tok-7d1e-redirect-secret';
 

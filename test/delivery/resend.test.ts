@@ -6,15 +6,20 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openSqliteLeadStore } from '../../runtime/store/sqlite.ts';
 import { RESEND_BATCH, ResendService } from '../../runtime/services/resend.ts';
-import { removeDataDir, setUpDemoIntegration, startMockServer, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
+import {
+  removeDataDir,
+  setUpDemoIntegration,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type TestRuntime,
+  cleanUpAfterEach,
+} from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const lead = (n: number) => ({
   offer: 'tea',

@@ -3,13 +3,10 @@
  * and whose second call fails transiently is retried from the second call, with the person the
  * first one made; a node marked "always run again" (`settings.rerun`) is made afresh on the retry.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, waitFor, type Received } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startMockServer, startRuntime, waitFor, type Received, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const refOf = (r: Received) => String((JSON.parse(r.body || '{}') as { ref?: unknown }).ref);
 

@@ -5,16 +5,13 @@
  * Run against the AlterCPA template, whose refusal branch cancels the lead with the network's error,
  * and the fault target (test/support/fault-target.ts) the other fault tests use.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { retryAfterOf } from '../../nodes/http-request.ts';
 import { MAX_RETRY_AFTER_MS, retryDelay } from '../../runtime/services/queue.ts';
 import { fault, startFaultTarget, type Fault } from '../support/fault-target.ts';
-import { removeDataDir, setUpFromTemplate, startRuntime, waitFor } from '../support/harness.ts';
+import { removeDataDir, setUpFromTemplate, startRuntime, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 /** A network target whose first answer is `first`, and which accepts every lead after it, as AlterCPA does. */
 async function networkAnswering(first: Fault) {

@@ -3,14 +3,19 @@
  * execution records, with the reason — never a "success". A flow that reaches no Update Lead is a
  * flow bug (not retried); a 2xx whose body is malformed JSON is the target's transient fault (retried).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { leadNewVerdict } from '../../core/domain/delivery.ts';
-import { removeDataDir, setUpDemoIntegration, startMockServer, startRuntime, waitFor, type Answer } from '../support/harness.ts';
+import {
+  removeDataDir,
+  setUpDemoIntegration,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type Answer,
+  cleanUpAfterEach,
+} from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const lead = { offer: 'tea', name: 'Anna Schmidt', phone: '+49 151 2345670', ip: '10.1.2.3', wm: 'wm1' };
 

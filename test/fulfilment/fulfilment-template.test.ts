@@ -3,14 +3,11 @@
  * own call centre processes (no lead.new target), approved by hand, sent to the fulfilment CRM
  * made from the `fulfilment-crm` template, then shipped, and one returned.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, waitFor } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startMockServer, startRuntime, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 import { SANDBOXES } from '../../runtime/sandboxes/index.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const ok = async (r: Promise<{ status: number; body: any }>) => {
   const answer = await r;

@@ -1,12 +1,9 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startRuntime, waitFor } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startRuntime, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 /**
  * A target whose tracking call (GET /track) answers with the headers real servers send —

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SqliteLeadStore } from '../../runtime/store/sqlite.ts';
 import {
   DEMO_KEY,
@@ -11,12 +11,10 @@ import {
   waitFor,
   type MockServer,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 async function runtimeWithTarget(answer?: Parameters<typeof startMockServer>[0]): Promise<{ t: TestRuntime; target: MockServer }> {
   const target = await startMockServer(answer ?? (() => ({ body: { status: 'ok', order_id: 'E-77' } })));

@@ -1,11 +1,15 @@
 import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, setUpDemoIntegration, startMockServer, startRuntime, type TestRuntime } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  removeDataDir,
+  setUpDemoIntegration,
+  startMockServer,
+  startRuntime,
+  type TestRuntime,
+  cleanUpAfterEach,
+} from '../support/harness.ts';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 async function runtime(): Promise<TestRuntime> {
   const target = await startMockServer(() => ({ body: { status: 'ok', order_id: 'E-1' } }));

@@ -3,13 +3,10 @@
  * registration waits on a timer and answers its caller with what the target finally gave; a queued
  * delivery ends its run and continues later at the waiting node, holding no queue worker meanwhile.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, waitFor, type Received } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startMockServer, startRuntime, waitFor, type Received, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 /** A platform whose registration answers an id at once and the autologin URL only `readyAfterMs` later (202 pending before). */
 async function slowPlatform(readyAfterMs: number) {

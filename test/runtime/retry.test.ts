@@ -1,10 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, waitFor } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startMockServer, startRuntime, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const node = (id: string, type: string, x: number, params: Record<string, unknown> = {}) => ({ id, type, position: { x, y: 0 }, params });
 const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, sourceHandle: 'out', target, targetHandle: 'in' });

@@ -3,7 +3,7 @@
  * sample, or the integration's real leads read only), a postback's call. The answer says which lead
  * each Update Lead would change and how; nothing changes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   removeDataDir,
   setUpDemoIntegration,
@@ -12,12 +12,10 @@ import {
   waitFor,
   type MockServer,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const node = (id: string, type: string, x: number, params: Record<string, unknown> = {}) => ({ id, type, position: { x, y: 0 }, params });
 const edge = (source: string, target: string, sourceHandle = 'out') => ({

@@ -1,10 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, setUpDemoIntegration, startMockServer, startRuntime, waitFor } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, setUpDemoIntegration, startMockServer, startRuntime, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const updateFlow = {
   id: 'send-update',

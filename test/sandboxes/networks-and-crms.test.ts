@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAffiliateNetwork } from '../../runtime/sandboxes/affiliate-network.ts';
 import { createHmac } from 'node:crypto';
 import { startClassicCrm } from '../../runtime/sandboxes/classic-crm.ts';
@@ -6,12 +6,9 @@ import { startDemoCrm } from '../../runtime/sandboxes/demo-crm.ts';
 import { startFinancialNetwork } from '../../runtime/sandboxes/financial-network.ts';
 import { startFinancialCrm } from '../../runtime/sandboxes/financial-crm.ts';
 import { SANDBOXES, startSandboxTargets } from '../../runtime/sandboxes/index.ts';
-import { startMockServer, waitFor } from '../support/harness.ts';
+import { startMockServer, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, {

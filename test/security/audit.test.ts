@@ -2,16 +2,21 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../core/domain/audit.ts';
 import { AuditLog } from '../../runtime/services/audit.ts';
 import { openSqliteLeadStore } from '../../runtime/store/sqlite.ts';
-import { removeDataDir, startMockServer, startRuntime, TEST_ADMIN, waitFor, type TestRuntime } from '../support/harness.ts';
+import {
+  removeDataDir,
+  startMockServer,
+  startRuntime,
+  TEST_ADMIN,
+  waitFor,
+  type TestRuntime,
+  cleanUpAfterEach,
+} from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const SECRET = 'canary-secret-7f3e9a1b55';
 const NEW_SECRET = 'canary-secret-2d6c0e4a99';

@@ -4,15 +4,12 @@
  * origins are configured, each route's body limit, and the limits on a lead's custom fields —
  * each refusal naming the field, and nothing stored.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../runtime/config.ts';
-import { removeDataDir, startRuntime, type TestRuntime } from '../support/harness.ts';
+import { removeDataDir, startRuntime, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
 import { buildEditor, dragFromPalette, startEditorWorld, waitForNodeCount, type EditorWorld } from '../editor/browser.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 async function runtime(options: Parameters<typeof startRuntime>[0] = {}): Promise<TestRuntime> {
   const t = await startRuntime(options);

@@ -4,13 +4,10 @@
  * Strings only: nothing here connects anywhere (the one URL on 127.0.0.1 is a port nobody
  * listens on, and saving never connects).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startRuntime, type TestRuntime } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startRuntime, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 async function runtime(options: { allowPrivateTargets?: boolean; dataDir?: string } = {}): Promise<TestRuntime> {
   const t = await startRuntime(options);

@@ -4,7 +4,7 @@
  * while private targets are allowed, then restarted on the same data folder with them refused,
  * as an operator who turns the setting off would.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAgent, createHttpClient } from '../../runtime/engine/http.ts';
 import { Executor } from '../../runtime/engine/executor.ts';
 import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
@@ -20,12 +20,10 @@ import {
   waitFor,
   type MockServer,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const LEAD = { offer: 'tea', name: 'Anna Schmidt', phone: '+4915123456780', country: 'DE', wm: 'wm1', subid: 'clk-7' };
 

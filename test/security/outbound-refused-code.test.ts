@@ -3,7 +3,7 @@
  * retried by the node's retry setting: nothing was sent, and another attempt would be refused the
  * same way. Loopback only: the targets are mock servers on 127.0.0.1 under a policy refusing it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RETRY_ON, type FlowDoc } from '../../core/domain/flow.ts';
 import {
   readFlow,
@@ -13,12 +13,10 @@ import {
   startRuntime,
   waitFor,
   type MockServer,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 async function mock(...args: Parameters<typeof startMockServer>): Promise<MockServer> {
   const server = await startMockServer(...args);

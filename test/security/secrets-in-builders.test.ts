@@ -3,15 +3,12 @@
  * they build goes only to the integration's allowed hosts, the records mask it, and a Code node
  * after them gets it masked.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, type MockServer, type TestRuntime } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startMockServer, startRuntime, type MockServer, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
 
 const KEY = 'builder-key-8841';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const edge = (id: string, source: string, target: string) => ({ id, source, sourceHandle: 'out', target, targetHandle: 'in' });
 

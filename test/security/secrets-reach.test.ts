@@ -12,19 +12,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { phpUrlencode } from '../../core/template/php.ts';
 import { allowedHostsOf, hostAllowed } from '../../runtime/engine/http.ts';
 import { REDACTED, Redactor } from '../../runtime/engine/redact.ts';
-import { removeDataDir, startMockServer, startRuntime, waitFor, type MockServer, type TestRuntime } from '../support/harness.ts';
+import {
+  removeDataDir,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type MockServer,
+  type TestRuntime,
+  cleanUpAfterEach,
+} from '../support/harness.ts';
 
 const CANARY = 'Canary key/7f+3a9Q';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   readFlow,
   removeDataDir,
@@ -8,12 +8,10 @@ import {
   type MockServer,
   type Received,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 /** A CRM whose orders' statuses the test changes over time. */
 interface Crm {

@@ -3,6 +3,7 @@
  * 0 over a temporary data folder, mock targets and trackers as real HTTP servers on 127.0.0.1,
  * and `waitFor`, which polls a condition until a deadline instead of sleeping.
  */
+import { afterEach } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -322,4 +323,16 @@ export async function setUpFromTemplate(t: TestRuntime, setup: TemplateSetup): P
     }),
   );
   return created.body;
+}
+
+/**
+ * The file's cleanups, run after each of its tests, the last pushed first (a runtime closes before
+ * the target it talks to stops): `const cleanups = cleanUpAfterEach();` then `cleanups.push(...)`.
+ */
+export function cleanUpAfterEach(): (() => Promise<void> | void)[] {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return cleanups;
 }

@@ -4,7 +4,7 @@
  * target's statuses by the template's way (polling, date range or postback) to their final
  * stages, with exactly one outgoing postback to the webmaster's tracker per stage change.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SANDBOXES, SANDBOX_CREDENTIALS, type SandboxKind, type SandboxTarget } from '../../runtime/sandboxes/index.ts';
 import { startFinancialCrm } from '../../runtime/sandboxes/financial-crm.ts';
 import {
@@ -15,12 +15,10 @@ import {
   waitFor,
   type MockServer,
   type TestRuntime,
+  cleanUpAfterEach,
 } from '../support/harness.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const STEP_MS = 250;
 

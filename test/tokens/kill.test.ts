@@ -4,15 +4,12 @@
  * lead is delivered and the CRM never sees a spent token or a request without a live one.
  */
 import { Pool } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { logIn, removeDataDir, TEST_ADMIN, waitFor } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { logIn, removeDataDir, TEST_ADMIN, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 import { ENTRIES, spawnRuntime, type ChildRuntime } from '../crash/fixture.ts';
 import { FIRST_REFRESH_TOKEN, prepareOAuthDataDir, startOAuthTarget } from './oauth-target.ts';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 function started(runtime: ChildRuntime): ChildRuntime {
   cleanups.push(async () => {

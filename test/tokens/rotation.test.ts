@@ -5,15 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeDataDir, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { removeDataDir, startRuntime, waitFor, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
 import { CONFIG_FILE } from '../../runtime/store/index.ts';
 import { FIRST_REFRESH_TOKEN, setUpOAuthIntegration, startOAuthTarget } from './oauth-target.ts';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 async function postLeads(t: TestRuntime, count: number, everyMs: number, from = 0): Promise<number[]> {
   const ids: number[] = [];
