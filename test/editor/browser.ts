@@ -1,7 +1,7 @@
 /**
  * What the editor's browser tests share: the editor built once, the real runtime on port 0 with a
- * temporary data folder, a local mock target that records what it gets, and Debian's chromium
- * driven by playwright-core with a fresh profile. Nothing reaches the internet.
+ * temporary data folder, a local mock target that records what it gets, and a Chromium (Debian's, or
+ * the one bundled in @sparticuz/chromium: test/support/chromium.ts) driven by playwright-core with a fresh profile. Nothing reaches the internet.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
+import { chromiumPath } from '../support/chromium.ts';
 import { TEST_ADMIN, logIn, startMockServer } from '../support/harness.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -143,7 +144,7 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
   });
   const { key: intakeKey } = await runtime.sources.create({ id: 'test-network', name: 'Test network', kind: 'network', offers: '*' });
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: await chromiumPath(),
     headless: true,
     args: [
       '--headless',
