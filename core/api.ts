@@ -7,7 +7,7 @@ import type { FlowEvent, Integration, Source, SourceKey, SourceKind } from './do
 import type { FlowDoc, FlowVersion, StoredFlow } from './domain/flow.ts';
 import type { Lead, Stage, StageChange } from './domain/lead.ts';
 import type { Job } from './domain/job.ts';
-import type { Execution } from './domain/execution.ts';
+import type { Execution, HttpRecord } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
 import type { IntegrationRoutes, LeadHandoff } from './domain/routing.ts';
@@ -233,12 +233,35 @@ export interface RerunAnswer {
 export interface TestRunRequest {
   integration: string;
   flow?: FlowDoc;
+  /** A sample lead; with neither `lead` nor `leadId`, the kernel's sample for the integration (`sampleLeadFor`). */
   lead?: unknown;
   leadId?: number;
   batch?: unknown;
   call?: { query?: unknown; body?: unknown };
   trigger?: unknown;
+  /**
+   * `dry` (the default): the run stops at the first node about to send a request to the target
+   * (HTTP Request, Auth Token's login) and answers that request, secrets masked, in
+   * {@link TestRunAnswer.stopped}; nothing leaves. `real`: the requests go to the target.
+   */
+  send?: TestSendMode;
+  /**
+   * Pinned outputs, by node id: such a node does not run; the nodes after it run on this output
+   * (taken through its `out` exit). Kept by the editor per flow, never in the flow document.
+   * @example { "send": { "status": 200, "body": { "ok": true, "id": "E-1" } } }
+   */
+  pins?: Record<string, unknown>;
+  /**
+   * Runs this one node alone on `input` (the nodes after it do not run); `pins` give what
+   * `{{nodes.x}}` of earlier nodes reads. Dry by `send` as any run.
+   */
+  node?: string;
+  /** With `node`: the node's input (the output of the step before it in the last test run, or typed in). */
+  input?: unknown;
 }
+
+/** Whether a test run's requests leave for the target: see {@link TestRunRequest.send}. */
+export type TestSendMode = 'dry' | 'real';
 
 /**
  * What one Update Lead of a test run would have done, without doing it: the lead it found by
@@ -273,6 +296,8 @@ export interface TestRunAnswer {
   updates?: TestLeadUpdate[];
   /** The outgoing postbacks it would have sent. None was sent. */
   postbacks?: { url: string; method: string }[];
+  /** A dry run that stopped before sending: the node, and the request it would have sent (secrets masked). */
+  stopped?: { nodeId: string; request: HttpRecord['request'] };
 }
 
 /** An intake key in an API answer: its id, hint and dates, never its hash. */

@@ -17,8 +17,11 @@ export interface HttpRecord {
 export interface StepRecord {
   nodeId: string;
   type: string;
-  /** Nodes the flow did not reach have no step. */
-  state: 'ok' | 'error';
+  /**
+   * Nodes the flow did not reach have no step. `stopped`: a dry test run stopped at this node
+   * before its request left — nothing was sent; {@link StepRecord.request} is what it would have sent.
+   */
+  state: 'ok' | 'error' | 'stopped';
   port?: string;
   input?: unknown;
   /**
@@ -33,6 +36,10 @@ export interface StepRecord {
   attempts: number;
   http: HttpRecord[];
   logs: string[];
+  /** With state `stopped`: the request the node would have sent (secrets masked), not sent. */
+  request?: HttpRecord['request'];
+  /** The node did not run: a test run gave its output (a pin), which the nodes after it ran on. */
+  pinned?: true;
 }
 
 /**
@@ -52,10 +59,13 @@ export function expandStepInputs<T extends Pick<Execution, 'steps' | 'trigger'>>
 }
 
 /**
+ * `stopped`: a dry test run that reached a node about to send a request to the target and stopped
+ * there, sending nothing — neither a success nor a failure (see `TestRunRequest.send`).
+ *
  * `waiting`: a delivery's run that stopped at a node waiting for its target ("repeat until"): no
  * failure and no verdict yet; its job continues at that node later, recorded as another execution.
  */
-export type ExecutionState = 'success' | 'error' | 'waiting';
+export type ExecutionState = 'success' | 'error' | 'waiting' | 'stopped';
 
 /** A run of one flow version for one event: the integration log integrators debug with. */
 export interface Execution {

@@ -24,6 +24,7 @@ import { TokenCache } from './token-cache.ts';
 import type { NodeRegistry } from './registry.ts';
 import { INTERRUPTED, pause, runStep, type StepHost } from './step.ts';
 import { checkpointAt, type RanStep, type RunCheckpoint, type RunResume } from './checkpoint.ts';
+import { pinnedStep } from './test-run.ts';
 
 /** The step's constants, named here as before (step.ts). */
 export { DEFAULT_NODE_TIMEOUT_MS, INTERRUPTED } from './step.ts';
@@ -54,6 +55,16 @@ export interface RunRequest {
   trigger: unknown;
   /** A test run from the editor or the CLI. */
   test?: boolean;
+  /**
+   * A dry test run: the first node about to send a request (HTTP Request, Auth Token's login) is
+   * stopped before it leaves — its step recorded `stopped` with the request — and the run ends
+   * there, recorded `stopped` (runtime/engine/test-run.ts).
+   */
+  dry?: boolean;
+  /** A test run's pinned outputs, by node id: such a node does not run; its pin is its output (`out` exit). */
+  pins?: Record<string, unknown>;
+  /** With {@link RunRequest.resume}: only the node it starts at runs (a test of one node on its input). */
+  single?: boolean;
   /** A status check's batch, the template root `batch`. */
   batch?: unknown;
   /**
@@ -317,6 +328,7 @@ export class Executor {
     // the checkpoint kept last, before a call: where a failure of a node that made no call goes back to
     let kept: RunCheckpoint | undefined;
     let waiting: { at: Date; checkpoint: RunCheckpoint } | undefined;
+    let stopped = false;
     while (stack.length > 0 && !flowError) {
       if (request.signal?.aborted) {
         flowError = interruption();
@@ -354,29 +366,32 @@ export class Executor {
         };
         break;
       }
-      const step = await runStep(
-        this.host,
-        node,
-        definition,
-        input,
-        item,
-        request,
-        { leads, postbacks },
-        definition.usesSecrets ? secretScope : scope,
-        redactor,
-        guard,
-        {
-          respond: (r) => (response = r),
-          nextPage: (cursor, position) => {
-            nextPage = cursor;
-            nextOffset = position?.offset;
-          },
-        },
-        {
-          waitedMs: frame.since === undefined ? 0 : Date.now() - frame.since,
-          waitLimitMs: request.continueLater ? undefined : IN_PROCESS_WAIT_LIMIT_MS,
-        },
-      );
+      const pinned = request.pins && Object.hasOwn(request.pins, node.id) && !(request.single && nodeId === request.resume?.nodeId);
+      const step = pinned
+        ? pinnedStep(node, input, request.pins?.[node.id])
+        : await runStep(
+            this.host,
+            node,
+            definition,
+            input,
+            item,
+            request,
+            { leads, postbacks },
+            definition.usesSecrets ? secretScope : scope,
+            redactor,
+            guard,
+            {
+              respond: (r) => (response = r),
+              nextPage: (cursor, position) => {
+                nextPage = cursor;
+                nextOffset = position?.offset;
+              },
+            },
+            {
+              waitedMs: frame.since === undefined ? 0 : Date.now() - frame.since,
+              waitLimitMs: request.continueLater ? undefined : IN_PROCESS_WAIT_LIMIT_MS,
+            },
+          );
       // the input is stored once, as the output (or trigger) it is
       if (from !== undefined && input !== undefined && (from === '$trigger' ? input === request.trigger : input === outputs[from])) {
         step.record.inputFrom = from;
@@ -388,6 +403,10 @@ export class Executor {
       if (step.record.http.length > 0) {
         calls = true;
         if (!step.failure) called = true;
+      }
+      if (step.stopped) {
+        stopped = true;
+        break;
       }
       // whatever the node made of its cancelled request (a timeout exit, say) is not the target's
       // answer: no branch runs on it, so nothing moves the lead (a node that finished is followed
@@ -424,6 +443,14 @@ export class Executor {
         }
         stack.push({ ...frame, since });
         continue;
+      }
+      // one node alone: its failure is the run's, whichever exit would have taken it
+      if (request.single) {
+        if (step.failure) {
+          const { code, message, retryable } = step.failure;
+          flowError = { code, message, nodeId: node.id, retryable };
+        }
+        break;
       }
       let port = step.port;
       let output = step.output;
@@ -471,7 +498,7 @@ export class Executor {
       integrationId: request.integration.id,
       event: request.event,
       leadId: request.lead?.id,
-      state: flowError ? 'error' : waiting ? 'waiting' : 'success',
+      state: flowError ? 'error' : stopped ? 'stopped' : waiting ? 'waiting' : 'success',
       test: request.test ?? false,
       error: flowError,
       response,

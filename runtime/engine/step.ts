@@ -26,6 +26,7 @@ import { ownedBy, sharedCodeRunner } from './code-sandbox-pool.ts';
 import type { Redactor } from './redact.ts';
 import type { TokenCache } from './token-cache.ts';
 import type { RunRequest, RunServices } from './executor.ts';
+import { dryClient } from './test-run.ts';
 
 /**
  * A node runs at most this long unless its settings say otherwise, so nothing hangs a flow; above
@@ -75,6 +76,8 @@ export interface StepOutcome {
   items?: unknown[];
   after?: NodeResult['after'];
   again?: NodeResult['again'];
+  /** A dry run stopped the node before its request left (the record holds the request). */
+  stopped?: true;
 }
 
 /** Waits `ms` on a timer; false when `signal` aborted it first. */
@@ -136,6 +139,8 @@ export async function runStep(
   let attempts = 0;
   let result: NodeResult | undefined;
   let failure: NodeFailure | undefined;
+  /** In a dry run: the request the node was about to send when it was stopped. */
+  let wouldSend: HttpRequestSpec | undefined;
 
   while (attempts < attemptsAllowed) {
     attempts++;
@@ -157,16 +162,18 @@ export async function runStep(
         integration: scope.integration as NodeContext['integration'],
         trigger: request.trigger,
         signal: controller.signal,
-        http: createHttpClient(
-          host.agent,
-          (r) => {
-            http.push(r);
-            learnCookies(r, redactor);
-          },
-          controller.signal,
-          () => host.rateLimits.wait(request.integration.id, request.integration.rateLimit),
-          guard,
-        ),
+        http: request.dry
+          ? dryClient(guard, (spec) => (wouldSend = spec))
+          : createHttpClient(
+              host.agent,
+              (r) => {
+                http.push(r);
+                learnCookies(r, redactor);
+              },
+              controller.signal,
+              () => host.rateLimits.wait(request.integration.id, request.integration.rateLimit),
+              guard,
+            ),
         hash: hasher,
         code: ownedBy(host.code ?? sharedCodeRunner(), request.integration.id),
         leads: services.leads,
@@ -204,6 +211,7 @@ export async function runStep(
       clearTimeout(timer);
       if (stopRun) request.signal?.removeEventListener('abort', stopRun);
     }
+    if (wouldSend) break;
     if (!failure || attempts >= attemptsAllowed || REFUSALS.has(failure.code) || request.signal?.aborted) break;
     const on = retry?.on ?? RETRY_ON;
     const kind =
@@ -217,6 +225,26 @@ export async function runStep(
     await new Promise((resolve) => setTimeout(resolve, (retry?.backoffMs ?? 0) * 2 ** (attempts - 1)));
   }
 
+  if (wouldSend) {
+    // whatever the node made of the stop is not an answer: the step ends at its request
+    const { method, url, headers, body } = wouldSend;
+    return {
+      output: undefined,
+      stopped: true,
+      record: {
+        nodeId: node.id,
+        type: node.type,
+        state: 'stopped',
+        input,
+        startedAt: startedAt.toISOString(),
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        attempts,
+        http,
+        logs: [...logs, 'stopped before sending: a dry test run sends nothing to the target'],
+        request: { method, url, headers: headers ?? {}, ...(body !== undefined ? { body } : {}) },
+      },
+    };
+  }
   const output = result ? result.output : undefined;
   // a failure without a port ends the branch: the failure decides (HTTP Request's 5xx, say)
   const port = result && !(result.failure && result.port === undefined) ? (result.port ?? 'out') : undefined;

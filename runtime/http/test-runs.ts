@@ -3,15 +3,33 @@
  * (or the unsaved document given) against what its event gets: a sample or stored lead, a sample
  * status batch (or the integration's real leads, read only), a sample postback call. Nothing
  * changes; the execution is recorded as a test, and the answer says what each Update Lead would
- * have done.
+ * have done. Dry by default (`send: "dry"`): the run stops before the first request to the target
+ * and answers it in `stopped`; `pins` give nodes' outputs without running them; `node` runs one
+ * node alone on `input`.
  */
 import { Router } from 'express';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { TestRunAnswer, TestRunRequest } from '../../core/api.ts';
 import type { FlowService } from '../services/flows.ts';
 import type { LeadService } from '../services/leads.ts';
-import type { FlowRunner } from '../services/runs.ts';
+import type { FlowRunner, TestRunHow } from '../services/runs.ts';
 import { positive } from './params.ts';
+
+/** How the test runs, read from the request; each field refused by name when malformed. */
+function testRunHow(body: { [K in keyof TestRunRequest]?: unknown }): TestRunHow {
+  if (body.send !== undefined && body.send !== 'dry' && body.send !== 'real')
+    throw new DomainError('invalid_field', 'must be "dry" (stop before sending, the default) or "real"', { field: 'send' });
+  if (body.pins !== undefined && (body.pins === null || typeof body.pins !== 'object' || Array.isArray(body.pins)))
+    throw new DomainError('invalid_field', 'must be an object of node id → pinned output', { field: 'pins' });
+  if (body.node !== undefined && (typeof body.node !== 'string' || body.node === ''))
+    throw new DomainError('invalid_field', 'must be the id of the node to run', { field: 'node' });
+  return {
+    send: body.send,
+    pins: body.pins as Record<string, unknown> | undefined,
+    node: body.node as string | undefined,
+    input: body.input,
+  };
+}
 
 export function testRunRoutes(flows: FlowService, leads: LeadService, runner: FlowRunner): Router {
   const router = Router();
@@ -32,7 +50,7 @@ export function testRunRoutes(flows: FlowService, leads: LeadService, runner: Fl
         : flow.event.startsWith('status.')
           ? (body.batch ?? body.trigger)
           : body.trigger;
-    const result = await runner.testRun(flow, body.integration, { lead, trigger });
+    const result = await runner.testRun(flow, body.integration, { lead, trigger }, testRunHow(body));
     const answer: TestRunAnswer = {
       execution: result.execution,
       response: result.response,
@@ -40,6 +58,7 @@ export function testRunRoutes(flows: FlowService, leads: LeadService, runner: Fl
       trigger: result.trigger,
       updates: result.updates,
       postbacks: result.postbacks,
+      ...(result.stopped ? { stopped: result.stopped } : {}),
     };
     res.json(answer);
   });

@@ -13,6 +13,7 @@ import type { LeadListItem, LeadPage, LeadQuery, LeadView } from '../../core/api
 import { leadDelivery } from '../../core/domain/delivery.ts';
 import { postbackUrlFor } from './postbacks-out.ts';
 import { parseLeadInput } from './lead-input.ts';
+import { sampleLeadFor } from '../../core/domain/sample-lead.ts';
 import { Redactor } from '../engine/redact.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
@@ -70,7 +71,8 @@ export class LeadService {
 
   /**
    * The lead a test run uses: a stored one, or a sample made from the fields given (id 0, stage
-   * `new`, of the integration under test), stored nowhere.
+   * `new`, of the integration under test), stored nowhere; with no fields given, the kernel's
+   * sample for the integration (`sampleLeadFor`, core/domain/sample-lead.ts).
    * @throws DomainError `not_found` (field `leadId`) when the stored lead does not exist.
    */
   async testLead(integrationId: string, choice: { leadId: number } | { sample: unknown }): Promise<Lead> {
@@ -79,8 +81,13 @@ export class LeadService {
       if (!stored) throw new DomainError('not_found', `no lead ${choice.leadId}`, { field: 'leadId' });
       return stored;
     }
+    // no lead given: the kernel's sample for this integration (an offer routed to it, a phone and country that fit)
+    const sample =
+      choice.sample === undefined
+        ? sampleLeadFor(await this.config.getIntegration(integrationId), await this.config.listOffers())
+        : choice.sample;
     const now = new Date().toISOString();
-    return { ...parseLeadInput(choice.sample), id: 0, integration: integrationId, stage: 'new', created_at: now, updated_at: now };
+    return { ...parseLeadInput(sample), id: 0, integration: integrationId, stage: 'new', created_at: now, updated_at: now };
   }
 
   /**

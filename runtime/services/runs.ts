@@ -23,7 +23,7 @@ import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { FlowService } from './flows.ts';
 import type { LeadService } from './leads.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
-import type { RerunAnswer, TestLeadUpdate, TestRunAnswer } from '../../core/api.ts';
+import type { RerunAnswer, TestLeadUpdate, TestRunAnswer, TestSendMode } from '../../core/api.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import { realTrigger } from './test-triggers.ts';
 import type { RunCheckpoint } from '../engine/checkpoint.ts';
@@ -47,6 +47,14 @@ export function previewLeadUpdate(lead: Lead, change: LeadUpdate, source?: Stage
       statusComment: change.comment,
     });
   return { lead: next, stageChanged: moves };
+}
+
+/** How a test run runs: dry or real, with pinned outputs, or one node alone (see `TestRunRequest`). */
+export interface TestRunHow {
+  send?: TestSendMode;
+  pins?: Record<string, unknown>;
+  node?: string;
+  input?: unknown;
 }
 
 export class FlowRunner {
@@ -167,15 +175,18 @@ export class FlowRunner {
   /**
    * A test run: the flow (saved or not) against what its event really gets — a sample or stored
    * lead for lead events, a sample batch (or the integration's real leads, read only) for a status
-   * check, a sample call for a postback — and the integration's real target, recorded as a test
-   * execution. No lead changes and no postback leaves: the answer says, per Update Lead, which lead
-   * it would change and how, and which postbacks would have gone.
+   * check, a sample call for a postback — recorded as a test execution. Dry unless `how.send` is
+   * `real`: the run stops before the first request to the target and answers it (`stopped`);
+   * pinned nodes do not run; `how.node` runs that node alone on `how.input`. No lead changes and
+   * no postback leaves: the answer says, per Update Lead, which lead it would change and how, and
+   * which postbacks would have gone.
    * @throws DomainError `invalid_field` (`lead` or `call`) when the event's input is missing.
    */
   async testRun(
     flow: FlowDoc,
     integrationId: string,
     given: { lead?: Lead; trigger?: unknown },
+    how: TestRunHow = {},
   ): Promise<RunResult & Omit<TestRunAnswer, 'execution'>> {
     const integration = await this.integration(integrationId);
     const event = flow.event;
@@ -204,6 +215,8 @@ export class FlowRunner {
       trigger = given.trigger ?? lead;
     }
     const offer = lead ? await this.config.getOffer(lead.offer) : undefined;
+    if (how.node !== undefined && !flow.nodes.some((node) => node.id === how.node))
+      throw new DomainError('invalid_field', `the flow has no node "${how.node}"`, { field: 'node' });
     const updates: TestLeadUpdate[] = [];
     const postbacks: { url: string; method: string }[] = [];
     const services: RunServices = {
@@ -246,6 +259,9 @@ export class FlowRunner {
         trigger,
         batch: status ? trigger : undefined,
         test: true,
+        dry: how.send !== 'real',
+        pins: how.pins,
+        ...(how.node !== undefined ? { single: true, resume: { nodeId: how.node, input: how.input, outputs: { ...how.pins } } } : {}),
       },
       services,
     );
@@ -256,7 +272,9 @@ export class FlowRunner {
       after: { version: flow.version, integration: integration.id, lead: lead?.id || undefined, execution: result.execution.id },
       note: `test run against integration "${integration.id}"`,
     });
-    return { ...result, trigger: result.execution.trigger, updates, postbacks };
+    const stoppedAt = result.execution.steps.find((step) => step.state === 'stopped');
+    const stopped = stoppedAt?.request && { nodeId: stoppedAt.nodeId, request: stoppedAt.request };
+    return { ...result, trigger: result.execution.trigger, updates, postbacks, ...(stopped ? { stopped } : {}) };
   }
 
   /**

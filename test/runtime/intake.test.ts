@@ -285,6 +285,7 @@ describe('test runs', () => {
     const answer = await t.api('POST', '/api/flows/demo-crm-send/test', {
       integration: 'crm',
       lead: { offer: 'tea', phone: '+49151234567', name: 'Sample' },
+      send: 'real',
     });
     expect(answer.status).toBe(200);
     expect(answer.body.execution).toMatchObject({ test: true, state: 'success' });

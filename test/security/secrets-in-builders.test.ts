@@ -50,7 +50,11 @@ async function setUp(): Promise<{ t: TestRuntime; target: MockServer }> {
 async function testRun(t: TestRuntime, flow: ReturnType<typeof flowOf>) {
   const saved = await t.api('POST', '/api/flows', flow);
   expect(saved.status, JSON.stringify(saved.body)).toBe(201);
-  const run = await t.api('POST', `/api/flows/${flow.id}/test`, { integration: 'crm', lead: { offer: 'tea', phone: '+4915123456780' } });
+  const run = await t.api('POST', `/api/flows/${flow.id}/test`, {
+    integration: 'crm',
+    lead: { offer: 'tea', phone: '+4915123456780' },
+    send: 'real',
+  });
   expect(run.status).toBe(200);
   return run.body;
 }

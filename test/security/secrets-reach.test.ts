@@ -190,7 +190,7 @@ describe('a flow that uses a secret, run for real', () => {
       return p.lead.stage === 'cancel' && p;
     }, 'the lead to be cancelled');
     await waitFor(() => tracker.received.length > 0, 'the postback');
-    const test = ok(await t.api('POST', `/api/flows/canary-send/test`, { integration: 'crm', lead: LEAD }));
+    const test = ok(await t.api('POST', `/api/flows/canary-send/test`, { integration: 'crm', lead: LEAD, send: 'real' }));
 
     // the target got the secret, in every place the flow put it
     const sent = target.received[0];
@@ -246,7 +246,7 @@ describe('a flow that uses a secret, run for real', () => {
       tracker.url,
     );
 
-    const run = ok(await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD })).body;
+    const run = ok(await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD, send: 'real' })).body;
 
     expect(target.received).toEqual([]);
     expect(run.error).toMatchObject({ code: 'secret_not_allowed', nodeId: 'send', retryable: false });
@@ -278,13 +278,13 @@ describe('a flow that uses a secret, run for real', () => {
       tracker.url,
     );
 
-    const refused = ok(await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD })).body;
+    const refused = ok(await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD, send: 'real' })).body;
     expect(refused.error).toMatchObject({ code: 'secret_not_allowed' });
     expect(refused.error.message).toContain(`"api_key" to 127.0.0.1:${other.port}`);
     expect(other.received).toEqual([]);
 
     const sent = ok(
-      await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD, flow: canaryFlow(target.url) }),
+      await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD, flow: canaryFlow(target.url), send: 'real' }),
     ).body;
     expect(sent.error).toBeUndefined();
     expect(target.received).toHaveLength(1);
@@ -299,7 +299,7 @@ describe('a flow that uses a secret, run for real', () => {
     Object.assign(send, { url: `http://localhost:${target.port}/api/orders`, headers: [], json: { phone: '{{lead.phone}}' } });
     await setUp(t, flow, { settings: { base_url: target.url }, allowedHosts: ['127.0.0.1'] }, tracker.url);
 
-    const run = ok(await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD })).body;
+    const run = ok(await t.api('POST', '/api/flows/canary-send/test', { integration: 'crm', lead: LEAD, send: 'real' })).body;
 
     expect(run.error).toBeUndefined();
     expect(target.received).toHaveLength(1);

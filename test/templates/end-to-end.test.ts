@@ -375,7 +375,11 @@ describe('the classic CRM template', () => {
     });
 
     // an upsell of a delivered order goes to the update endpoint with the CRM's order id
-    const upsell = await w.t.api('POST', '/api/flows/classic-crm-upsell/test', { integration: 'classic-crm', leadId: ids.approve });
+    const upsell = await w.t.api('POST', '/api/flows/classic-crm-upsell/test', {
+      integration: 'classic-crm',
+      leadId: ids.approve,
+      send: 'real',
+    });
     expect(upsell.body.error).toBeUndefined();
     const update = upsell.body.execution.steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0];
     expect(JSON.parse(update.request.body)).toMatchObject({ order_id: first.lead.eid, goods: [{ product_id: 'SKU-TEA-1', count: 2 }] });
