@@ -14,8 +14,9 @@ import { integrationRoutes, type RoutedIntegration } from './routing.ts';
 export const SAMPLE_COUNTRY = 'DE';
 
 /** A buyer and a city per country, so the sample reads as a lead of that geo; others get the default. */
-const PEOPLE: Record<string, { name: string; city: string }> = {
-  DE: { name: 'Anna Schmidt', city: 'Berlin' },
+const PEOPLE: Record<string, { name: string; city: string; phone?: string }> = {
+  // the sample the editor always showed for Germany, kept (its last digit takes a sandbox lead to approve)
+  DE: { name: 'Anna Schmidt', city: 'Berlin', phone: '+49 151 2345 6781' },
   AT: { name: 'Lukas Gruber', city: 'Wien' },
   CH: { name: 'Laura Meier', city: 'Zürich' },
   FR: { name: 'Camille Martin', city: 'Paris' },
@@ -71,13 +72,13 @@ export function offersForSample(integration: RoutedIntegration, offers: readonly
  * when none is: the test panel says so), from the offer's first country (else {@link
  * SAMPLE_COUNTRY}), with a mobile number possible there, a name and a city of that country, and
  * the offer's first product as its goods.
- * @example sampleLeadFor(crm, offers) // { offer: 'tea', country: 'DE', phone: '+49 1512 3456789', name: 'Anna Schmidt', … }
+ * @example sampleLeadFor(crm, offers) // { offer: 'tea', country: 'DE', phone: '+49 151 2345 6781', name: 'Anna Schmidt', … }
  */
 export function sampleLeadFor(integration: RoutedIntegration | undefined, offers: readonly Offer[]): LeadInput {
   const offer = integration ? offersForSample(integration, offers)[0] : undefined;
   const country = offerCountries(offer)[0] ?? SAMPLE_COUNTRY;
   const person = PEOPLE[country] ?? SOMEONE;
-  const phone = getExampleNumber(country as CountryCode, examples)?.formatInternational() ?? '+49 1512 3456789';
+  const phone = person.phone ?? getExampleNumber(country as CountryCode, examples)?.formatInternational() ?? '+49 151 2345 6781';
   const product = offer?.products[0];
   return {
     offer: offer?.id ?? '',

@@ -82,6 +82,8 @@ describe('the editor', () => {
     await eventually(() => page.getByTestId('flow-title').locator('..').textContent()).toContain('v2');
 
     await page.getByTestId('tab-test').click();
+    // test runs stop before sending unless asked to send (test/editor/test-runs.test.ts)
+    await page.getByTestId('send-for-real').check();
     await page.getByTestId('run-test').click();
     await page.getByTestId('run-summary').waitFor();
 

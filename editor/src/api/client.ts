@@ -34,6 +34,7 @@ import type {
   SourceView,
   TemplateSummary,
   TestRunAnswer,
+  TestRunRequest,
   VersionInfo,
 } from '../../../core/api.ts';
 
@@ -109,7 +110,7 @@ export const api = {
   versions: (id: string) =>
     call<{ currentVersion: number; versions: VersionInfo[] }>('GET', `/api/flows/${encodeURIComponent(id)}/versions`),
   version: (id: string, version: number) => call<FlowDoc>('GET', `/api/flows/${encodeURIComponent(id)}/versions/${version}`),
-  testRun: (id: string, body: { integration: string; flow: FlowDoc; lead?: unknown; leadId?: number; trigger?: unknown }) =>
+  testRun: (id: string, body: Omit<TestRunRequest, 'flow'> & { flow: FlowDoc }) =>
     call<TestRunAnswer>('POST', `/api/flows/${encodeURIComponent(id)}/test`, body),
 
   integrations: () => call<{ integrations: IntegrationView[] }>('GET', '/api/integrations').then((a) => a.integrations),

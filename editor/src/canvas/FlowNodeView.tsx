@@ -29,7 +29,7 @@ function FlowNodeViewInner({ id, type, data, selected }: NodeProps<EditorNode>) 
   }
 
   const outputs = outputsOf(descriptor, data.settings);
-  const runState = !hasRun ? '' : step ? (step.state === 'ok' ? 'ok' : 'error') : 'skipped';
+  const runState = !hasRun ? '' : step ? (step.pinned ? 'pinned' : step.state) : 'skipped';
   const classes = ['lf-node', categoryClass(descriptor.category)];
   if (selected) classes.push('is-selected');
   if (issues.length) classes.push('has-issues');
@@ -76,6 +76,10 @@ function FlowNodeViewInner({ id, type, data, selected }: NodeProps<EditorNode>) 
         <div className={`lf-node__run lf-node__run--${runState}`} data-testid="run-badge">
           {runState === 'skipped' ? (
             'not reached'
+          ) : runState === 'stopped' ? (
+            'stopped before sending'
+          ) : runState === 'pinned' ? (
+            'pinned: not run'
           ) : runState === 'ok' ? (
             <>
               ✓ {step?.port && step.port !== 'out' ? `→ ${step.port} · ` : ''}

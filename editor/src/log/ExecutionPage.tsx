@@ -185,8 +185,14 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
                   {s.http.length > 0 ? ` · ${s.http.length} HTTP` : ''}
                 </span>
                 <span className={`lf-small ${s.state === 'error' ? 'lf-danger' : 'lf-muted'}`}>
-                  {s.state === 'ok' ? (s.port && s.port !== 'out' ? `→ ${s.port}` : 'ok') : (s.error?.code ?? 'failed')} ·{' '}
-                  {formatMs(s.durationMs)}
+                  {s.state === 'stopped'
+                    ? 'stopped before sending'
+                    : s.state === 'ok'
+                      ? s.port && s.port !== 'out'
+                        ? `→ ${s.port}`
+                        : 'ok'
+                      : (s.error?.code ?? 'failed')}{' '}
+                  · {formatMs(s.durationMs)}
                 </span>
               </button>
             </li>

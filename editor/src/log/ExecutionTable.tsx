@@ -8,6 +8,12 @@ import { hrefOf } from '../app/route.ts';
 
 export function ExecutionState({ execution }: { execution: Pick<Execution, 'state' | 'error'> }) {
   if (execution.state === 'success') return <span className="lf-pill lf-pill--ok">success</span>;
+  if (execution.state === 'stopped')
+    return (
+      <span className="lf-pill lf-pill--warn" title="a dry test run: it stopped before its first request to the target, nothing was sent">
+        stopped before sending
+      </span>
+    );
   if (execution.state === 'waiting')
     return (
       <span className="lf-pill lf-pill--warn" title="waiting for the target: the delivery continues at the waiting node later">

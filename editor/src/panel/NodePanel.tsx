@@ -1,7 +1,7 @@
 /**
  * The config panel of the selected node, generated from its descriptor: its problems, a field per
- * parameter (hidden ones follow `showIf`), its settings (timeout, retry, what an error does) and,
- * after a test run, what it did.
+ * parameter (hidden ones follow `showIf`), its settings (timeout, retry, what an error does),
+ * pinning its output and running it alone (runs/NodeRun.tsx) and, after a test run, what it did.
  */
 import { useMemo, useState } from 'react';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
@@ -13,6 +13,7 @@ import { renameNode } from '../canvas/commands.ts';
 import type { FlowNodeData } from '../canvas/flow-doc.ts';
 import { ParamField } from './fields.tsx';
 import { StepDetails } from '../runs/StepDetails.tsx';
+import { NodeRun } from '../runs/NodeRun.tsx';
 import { categoryClass } from '../canvas/look.ts';
 
 const NO_ISSUES: never[] = [];
@@ -143,6 +144,8 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
             );
           })}
       </section>
+
+      {descriptor.category !== 'trigger' && <NodeRun nodeId={node.id} />}
 
       {descriptor.category !== 'trigger' && (
         <details className="lf-panel__section">

@@ -1,6 +1,7 @@
 /**
  * What one node did in a test run: its exit, time, input, output, the HTTP requests it sent and
- * the answers it got (secrets already redacted by the runtime), and its log lines.
+ * the answers it got (secrets already redacted by the runtime), and its log lines; for a dry
+ * run's stop, the request it would have sent; for a pinned node, that it did not run.
  */
 import type { HttpRecord, StepRecord } from '../../../core/domain/execution.ts';
 import { formatMs } from '../canvas/look.ts';
@@ -64,14 +65,38 @@ export function HttpExchangeView({ record, index }: { record: HttpRecord; index:
   );
 }
 
+/**
+ * The request a dry test run stopped before sending: method, URL, headers and body, exactly as
+ * they would have left (the integration's secrets shown masked by the runtime).
+ */
+export function WouldSendView({ request }: { request: HttpRecord['request'] }) {
+  return (
+    <div className="lf-http lf-http--unsent" data-testid="would-send">
+      <h5>
+        Would send: <code>{request.method}</code> <span className="lf-break">{request.url}</span>
+      </h5>
+      <Headers headers={request.headers} />
+      {request.body ? <pre className="lf-pre">{prettyBody(request.body)}</pre> : <p className="lf-muted">no body</p>}
+      <p className="lf-help">Nothing was sent. Secrets are shown as [secret]. Tick “Send for real” to send it to the target.</p>
+    </div>
+  );
+}
+
+const STATE_PILL: Record<StepRecord['state'], { tone: string; text: string }> = {
+  ok: { tone: 'ok', text: 'ran' },
+  error: { tone: 'error', text: 'failed' },
+  stopped: { tone: 'warn', text: 'stopped before sending' },
+};
+
 export function StepDetails({ step }: { step: StepRecord | undefined }) {
   if (!step) {
     return <p className="lf-muted">The test run did not reach this node.</p>;
   }
+  const pill = step.pinned ? { tone: 'off', text: 'pinned: not run' } : STATE_PILL[step.state];
   return (
     <div className="lf-step" data-testid="step-details">
       <p>
-        <span className={`lf-pill lf-pill--${step.state === 'ok' ? 'ok' : 'error'}`}>{step.state === 'ok' ? 'ran' : 'failed'}</span>{' '}
+        <span className={`lf-pill lf-pill--${pill.tone}`}>{pill.text}</span>{' '}
         {step.port && <span className="lf-muted">exit “{step.port}” · </span>}
         <span className="lf-muted">
           {formatMs(step.durationMs)}
@@ -86,11 +111,12 @@ export function StepDetails({ step }: { step: StepRecord | undefined }) {
       {step.http.map((record, i) => (
         <HttpExchangeView key={i} record={record} index={i} />
       ))}
+      {step.request && <WouldSendView request={step.request} />}
       <details>
         <summary>Input</summary>
         <Json value={step.input} />
       </details>
-      <details open={step.http.length === 0}>
+      <details open={step.http.length === 0 && !step.request}>
         <summary>Output</summary>
         <Json value={step.output} />
       </details>

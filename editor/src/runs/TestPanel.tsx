@@ -1,21 +1,26 @@
 /**
- * Test runs: the flow on the canvas (saved or not) against a sample lead (editable JSON with a
- * realistic default) or a stored one, through the chosen integration to its real target. Nothing
- * changes in our data and no postback leaves; the canvas then shows which nodes ran, failed or were
- * not reached, and each node's panel its input, output and HTTP exchange.
+ * Test runs: the flow on the canvas (saved or not) against a sample lead (editable JSON, the
+ * kernel's sample for the integration: an offer routed to it, a phone and country that fit) or a
+ * stored one. Dry by default: the run stops before the first request to the target and shows the
+ * request it would send, secrets masked; "Send for real" sends it. Pinned node outputs stand in
+ * for their nodes. Nothing changes in our data and no postback leaves; the canvas then shows
+ * which nodes ran, failed, stopped or were not reached, and each node's panel what it did.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { FlowNode } from '../../../core/domain/flow.ts';
+import { sampleLeadFor } from '../../../core/domain/sample-lead.ts';
 import { ApiError } from '../api/client.ts';
-import { useIntegrations, useLeads, useTestRun } from '../api/queries.ts';
+import { useIntegrations, useLeads, useOffers, useTestRun } from '../api/queries.ts';
 import { useEditor } from '../canvas/store.ts';
 import { currentDoc, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 import { formatMs } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
-import { sampleLead } from './lead-fields.ts';
+import { RunSummary } from './RunSummary.tsx';
+import { SendForReal } from './SendForReal.tsx';
+import { pinsOf, usePins, useTestOptions } from './test-options.ts';
 
 /** What starts a flow that is not about one new lead: a target's postback, a batch of a status check. */
-function sampleTrigger(event: string): unknown {
+export function sampleTrigger(event: string): unknown {
   if (event === 'postback.in') return { query: { order_id: 'D1001', status: 'confirmed', comment: 'confirmed by phone' }, body: {} };
   if (event === 'status.range') return { from: '2026-01-01 00:00:00', to: '2026-01-01 23:59:59', page: 1 };
   if (event.startsWith('status.')) {
@@ -33,16 +38,6 @@ function sampleTrigger(event: string): unknown {
 
 const NO_NODES: FlowNode[] = [];
 
-/** True when the lead text is still the sample, whatever its offer. */
-function untouchedSample(text: string): boolean {
-  try {
-    const lead = JSON.parse(text);
-    return JSON.stringify({ ...lead, offer: '' }) === JSON.stringify({ ...sampleLead(''), offer: '' });
-  } catch {
-    return false; // being edited
-  }
-}
-
 export function TestPanel() {
   const meta = useFlowMeta();
   const integrations = useIntegrations().data ?? [];
@@ -51,10 +46,15 @@ export function TestPanel() {
   const run = useEditor((s) => s.run);
   const nodes = useFlowDocument((s) => s.history?.present.nodes ?? NO_NODES);
   const integration = integrations.find((i) => i.id === integrationId);
-  const offer = integration?.offers[0] ?? '';
+  const offers = useOffers().data;
+  const sampleText = useMemo(() => JSON.stringify(sampleLeadFor(integration, offers ?? []), null, 2), [integration, offers]);
+  const sampleOffer = (JSON.parse(sampleText) as { offer: string }).offer;
+  const pins = usePins(meta?.id);
+  const pinned = Object.keys(pins);
+  const send = useTestOptions((s) => s.send);
 
   const [source, setSource] = useState<'sample' | 'stored'>('sample');
-  const [leadText, setLeadText] = useState(() => JSON.stringify(sampleLead(offer), null, 2));
+  const [leadText, setLeadText] = useState(sampleText);
   const [triggerText, setTriggerText] = useState(() => JSON.stringify(sampleTrigger(meta?.event ?? '') ?? {}, null, 2));
   const [leadId, setLeadId] = useState<number | ''>('');
   const testRun = useTestRun();
@@ -62,12 +62,12 @@ export function TestPanel() {
   const stored = useLeads({ integration: integrationId, limit: 30 }, { enabled: source === 'stored' && !!integrationId });
   const storedLeads = stored.data ?? [];
 
-  // the sample's offer follows the integration while the sample is untouched (adjusted while
-  // rendering, as React advises for state that follows a value)
-  const [sampleOffer, setSampleOffer] = useState(offer);
-  if (offer !== sampleOffer) {
-    setSampleOffer(offer);
-    if (untouchedSample(leadText)) setLeadText(JSON.stringify(sampleLead(offer), null, 2));
+  // the sample follows the integration (its offer, the offer's geo) while it is untouched
+  // (adjusted while rendering, as React advises for state that follows a value)
+  const [shownSample, setShownSample] = useState(sampleText);
+  if (sampleText !== shownSample) {
+    setShownSample(sampleText);
+    if (leadText === shownSample) setLeadText(sampleText);
   }
 
   useEffect(() => {
@@ -104,14 +104,19 @@ export function TestPanel() {
         flow,
         ...(!needsLead ? {} : source === 'stored' && leadId !== '' ? { leadId } : { lead: JSON.parse(leadText) }),
         ...(trigger !== undefined ? { trigger } : {}),
+        send: useTestOptions.getState().send,
+        pins: pinsOf(flow.id),
       });
       s.setRun(answer, flow.edges);
       const failed = answer.execution.steps.filter((st) => st.state === 'error').length;
+      const state = answer.execution.state;
       notify(
-        answer.execution.state === 'success' ? 'success' : 'error',
-        answer.execution.state === 'success'
+        state === 'success' ? 'success' : state === 'stopped' ? 'info' : 'error',
+        state === 'success'
           ? `Test run finished in ${formatMs(answer.execution.durationMs)}`
-          : `Test run stopped: ${answer.error?.message ?? `${failed} node failed`}`,
+          : state === 'stopped'
+            ? `Stopped before sending at ${answer.stopped?.nodeId ?? 'the request'}: nothing was sent`
+            : `Test run stopped: ${answer.error?.message ?? `${failed} node failed`}`,
       );
     } catch (error) {
       if (error instanceof ApiError && error.issues) {
@@ -125,16 +130,12 @@ export function TestPanel() {
     }
   };
 
-  const execution = run?.answer.execution;
-  const order = execution ? execution.steps : [];
-  const reached = new Set(order.map((st) => st.nodeId));
-  const skipped = nodes.filter((n) => !reached.has(n.id));
-
   return (
     <div className="lf-panel__section" data-testid="test-panel">
       <h2>Test run</h2>
       <p className="lf-muted">
-        Runs the flow as it is on the canvas against the integration’s real target. No lead changes, no postback is sent.
+        Runs the flow as it is on the canvas with the integration’s settings and secrets. It stops before the first request to the target
+        and shows what it would send, unless you tick “Send for real”. No lead changes, no postback is sent.
       </p>
       <div className="lf-field">
         <label className="lf-field__label" htmlFor="test-integration">
@@ -172,7 +173,13 @@ export function TestPanel() {
               aria-label="Sample lead (JSON)"
             />
             {leadError && <p className="lf-field__error">{leadError}</p>}
-            <button type="button" className="lf-link-btn" onClick={() => setLeadText(JSON.stringify(sampleLead(offer), null, 2))}>
+            {integration && sampleOffer === '' && (
+              <p className="lf-field__error" data-testid="no-offer">
+                No offer is routed to {integration.name} yet, so the sample lead has no offer: tick an offer on the integration’s page
+                first.
+              </p>
+            )}
+            <button type="button" className="lf-link-btn" onClick={() => setLeadText(sampleText)}>
               Reset to the sample
             </button>
           </div>
@@ -212,6 +219,12 @@ export function TestPanel() {
           )}
         </div>
       )}
+      {pinned.length > 0 && (
+        <p className="lf-help" data-testid="pinned-list">
+          Pinned, not run: {pinned.join(', ')}. The nodes after a pinned node run on its pinned output (unpin it in the node’s panel).
+        </p>
+      )}
+      <SendForReal />
       <button
         type="button"
         className="lf-btn lf-btn--primary"
@@ -219,75 +232,9 @@ export function TestPanel() {
         onClick={() => void start()}
         data-testid="run-test"
       >
-        {running ? 'Running…' : '▶ Run test'}
+        {running ? 'Running…' : send === 'real' ? '▶ Run test and send' : '▶ Run test'}
       </button>
-      {run && execution && (
-        <div className="lf-run-summary" data-testid="run-summary">
-          <h3>
-            <span className={`lf-pill lf-pill--${execution.state === 'success' ? 'ok' : 'error'}`}>
-              {execution.state === 'success' ? 'succeeded' : 'failed'}
-            </span>{' '}
-            <span className="lf-muted">
-              {formatMs(execution.durationMs)} · execution #{execution.id}
-            </span>
-            <button type="button" className="lf-link-btn" onClick={() => useEditor.getState().setRun(null)}>
-              Clear
-            </button>
-          </h3>
-          {run.answer.error && (
-            <p className="lf-field__error">
-              {run.answer.error.nodeId ? `${run.answer.error.nodeId}: ` : ''}
-              {run.answer.error.message}
-              {run.answer.error.retryable ? ' (temporary: a real delivery would be retried)' : ''}
-            </p>
-          )}
-          {run.answer.response && (
-            <details open>
-              <summary>Answer to the caller (HTTP {run.answer.response.status})</summary>
-              <pre className="lf-pre">{JSON.stringify(run.answer.response.body, null, 2)}</pre>
-            </details>
-          )}
-          <ol className="lf-steps">
-            {order.map((step, i) => (
-              <li key={i} className={`is-${step.state}`}>
-                <button type="button" className="lf-link-btn" onClick={() => useEditor.getState().selectOnly(step.nodeId)}>
-                  {step.nodeId}
-                </button>
-                <span className="lf-muted">
-                  {step.state === 'ok' ? (step.port && step.port !== 'out' ? `→ ${step.port}` : 'ok') : (step.error?.code ?? 'failed')} ·{' '}
-                  {formatMs(step.durationMs)}
-                </span>
-              </li>
-            ))}
-          </ol>
-          {skipped.length > 0 && <p className="lf-muted">Not reached: {skipped.map((n) => n.id).join(', ')}</p>}
-          {(run.answer.updates?.length ?? 0) > 0 && (
-            <details open data-testid="run-updates">
-              <summary>What Update Lead would do (nothing was changed)</summary>
-              <ul className="lf-steps">
-                {run.answer.updates?.map((u, i) => (
-                  <li key={i}>
-                    {u.by === 'lead' ? 'this lead' : `${u.by} ${u.by === 'oid' ? u.oid : u.eid}`}:{' '}
-                    {!u.lead
-                      ? 'no such lead'
-                      : u.stageChanged
-                        ? `lead #${u.lead.id} ${u.stageBefore} → ${u.stageAfter}`
-                        : `lead #${u.lead.id} stays ${u.stageBefore}`}
-                    {u.status ? (
-                      <span className="lf-muted">
-                        {' '}
-                        · status {u.status}
-                        {u.statusCode ? ` (${u.statusCode})` : ''}
-                      </span>
-                    ) : null}
-                  </li>
-                ))}
-              </ul>
-            </details>
-          )}
-          <p className="lf-help">Click a node to see its input, output and the HTTP request and answer.</p>
-        </div>
-      )}
+      {run && <RunSummary run={run} nodes={nodes} />}
     </div>
   );
 }

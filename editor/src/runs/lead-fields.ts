@@ -1,8 +1,9 @@
 /**
  * The lead's fields as templates name them, with what each holds; typed against the runtime's
- * `Lead`, so a field added there must be described here. Also the sample lead of a test run.
+ * `Lead`, so a field added there must be described here. (The sample lead of a test run is the
+ * kernel's: `sampleLeadFor` in core/domain/sample-lead.ts.)
  */
-import type { Lead, LeadInput } from '../../../core/domain/lead.ts';
+import type { Lead } from '../../../core/domain/lead.ts';
 
 export const LEAD_FIELDS: Record<keyof Lead, string> = {
   id: 'Our id of the lead (oid)',
@@ -50,24 +51,3 @@ export const LEAD_FIELDS: Record<keyof Lead, string> = {
   created_at: 'When the lead came in; {{lead.created_at | date:"Y-m-d H:i:s"}}',
   updated_at: 'When the lead last changed',
 };
-
-/** A realistic lead for test runs; the offer is filled in from the integration. */
-export function sampleLead(offer: string): LeadInput {
-  return {
-    offer,
-    wm: 'wm1',
-    name: 'Anna Schmidt',
-    phone: '+49 151 2345 6781',
-    email: 'anna.schmidt@example.com',
-    country: 'DE',
-    ip: '84.135.22.17',
-    ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
-    city: 'Berlin',
-    address: 'Torstraße 12, 10119 Berlin',
-    comment: 'Please call after 6 pm',
-    subid: 'clk-8f2a91',
-    sub1: 'fb-campaign-12',
-    utm_source: 'facebook',
-    goods: [{ product: 'tea', count: 1, price: 39 }],
-  };
-}
