@@ -9,7 +9,7 @@ import { ARTIFACTS, buildEditor, node, startEditorWorld, waitForNodeCount, type 
 
 let world: EditorWorld;
 
-const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000, interval: 50 });
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 50 });
 
 beforeAll(async () => {
   await buildEditor();
