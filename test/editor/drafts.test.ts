@@ -168,7 +168,7 @@ describe('drafts and publishing in the editor', () => {
     await shoot(page, 'drafts-versions-diff');
   }, 60_000);
 
-  it('a new flow is a draft, listed as never published until it is', async () => {
+  it('a new flow, or an imported one with problems, is a draft, listed as never published until it is', async () => {
     const { page, baseUrl } = world;
     await page.goto(`${baseUrl}/#/`);
     await page.getByTestId('new-flow').click();
@@ -182,5 +182,14 @@ describe('drafts and publishing in the editor', () => {
     await eventually(() => row.getByTestId('flow-version').textContent()).toContain('draft, never published');
     await eventually(() => page.locator('[data-flow-id="acme-drafts"]').getByTestId('flow-version').textContent()).toContain('your draft');
     await shoot(page, 'drafts-flow-list');
+
+    // a flow file with a problem comes in as a draft to fix, not as a refusal
+    const file = { ...flow(''), id: 'acme-imported', name: 'Acme: imported' };
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({ name: 'imported.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    await page.getByTestId('notice').filter({ hasText: 'Imported “Acme: imported” as a draft: fix its 1 problem, then publish' }).waitFor();
+    await page.getByTestId('flow-title').filter({ hasText: 'Acme: imported' }).waitFor();
+    await eventually(() => page.getByTestId('problems').textContent()).toBe('1 problem');
   }, 60_000);
 });

@@ -76,6 +76,7 @@ export function FlowList() {
   const integrations = integrationsQuery.data ?? [];
   const createFlow = useCreateFlow();
   const saveFlow = useSaveFlow();
+  const saveDraft = useSaveDraft();
   const deleteFlow = useDeleteFlow();
   const fetchFlow = useFetchFlow();
   const [creating, setCreating] = useState(false);
@@ -138,9 +139,20 @@ export function FlowList() {
       if (!doc || typeof doc !== 'object' || !Array.isArray(doc.nodes)) throw new Error('the file is not a flow (no nodes)');
       const name = typeof doc.name === 'string' && doc.name ? doc.name : file.name.replace(/\.json$/i, '');
       const id = freeFlowId(typeof doc.id === 'string' ? doc.id : name, taken);
-      const created = await createFlow.mutateAsync({ ...(doc as FlowDoc), id, name, edges: doc.edges ?? [] });
-      notify('success', `Imported “${created.name}”`);
-      location.hash = `#/flows/${encodeURIComponent(created.id)}`;
+      const imported = { ...(doc as FlowDoc), id, name, edges: doc.edges ?? [] };
+      try {
+        const created = await createFlow.mutateAsync(imported);
+        notify('success', `Imported “${created.name}”`);
+      } catch (e) {
+        // a flow with problems comes in as your draft, to be fixed and published
+        if (!(e instanceof ApiError && e.issues)) throw e;
+        await saveDraft.mutateAsync({ ...imported, version: 0 });
+        notify(
+          'success',
+          `Imported “${name}” as a draft: fix its ${e.issues.length} problem${e.issues.length > 1 ? 's' : ''}, then publish`,
+        );
+      }
+      location.hash = `#/flows/${encodeURIComponent(id)}`;
     } catch (e) {
       notify('error', `Could not import ${file.name}: ${(e as Error).message.split('\n')[0]}`, describeError(e));
     }
