@@ -4,7 +4,8 @@
  * calls with them.
  */
 import type { FlowEvent, Integration, Source, SourceKey, SourceKind } from './domain/config.ts';
-import type { FlowDoc, FlowVersion, StoredFlow } from './domain/flow.ts';
+import type { FlowDoc, FlowDraft, FlowVersion, StoredFlow } from './domain/flow.ts';
+import type { FlowIssue } from './flow/validate.ts';
 import type { Lead, Stage, StageChange } from './domain/lead.ts';
 import type { Job } from './domain/job.ts';
 import type { Execution, HttpRecord } from './domain/execution.ts';
@@ -169,6 +170,45 @@ export interface FromTemplateRequest {
 /** A flow in `GET /api/flows`: the stored flow without its versions' documents. */
 export type FlowSummary = Omit<StoredFlow, 'versions'> & { versions: VersionInfo[] };
 export type VersionInfo = Omit<FlowVersion, 'flow'>;
+
+/**
+ * `GET /api/flows`: the published flows, and the asking user's drafts (a draft of a flow never
+ * published has `baseVersion` 0 and no entry in `flows`).
+ */
+export interface FlowListAnswer {
+  flows: FlowSummary[];
+  drafts: DraftSummary[];
+}
+
+/** One of the user's drafts in a list: which flow, from which version, when last saved. */
+export interface DraftSummary {
+  flowId: string;
+  name: string;
+  event: string;
+  savedAt: string;
+  baseVersion: number;
+}
+
+/**
+ * `GET|PUT /api/flows/:id/draft`: the asking user's draft, with what keeps it from being published
+ * (`issues`, empty when it may be) and the flow's live version now (0 when never published; above
+ * `baseVersion` when someone published since the draft started).
+ */
+export interface FlowDraftView extends Omit<FlowDraft, 'userId'> {
+  issues: FlowIssue[];
+  liveVersion: number;
+}
+
+/**
+ * `POST /api/flows/:id/publish`: the asking user's draft becomes the flow's new live version.
+ * `replace` publishes it even though another version was published after the draft started (else
+ * that is a 409 naming the version and who published it).
+ * @example { "message": "send the goods too" }
+ */
+export interface PublishRequest {
+  message?: string;
+  replace?: boolean;
+}
 
 /**
  * What `PATCH /api/integrations/:id` takes: secrets set (text), kept (left out) or removed (null).

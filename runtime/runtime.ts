@@ -20,6 +20,7 @@ import type { OutboundPolicy } from './engine/outbound-policy.ts';
 import { Executor } from './engine/executor.ts';
 import { LeadService } from './services/leads.ts';
 import { FlowService } from './services/flows.ts';
+import { FlowDraftService } from './services/flow-drafts.ts';
 import { FlowRunner } from './services/runs.ts';
 import { IntakeService } from './services/intake.ts';
 import { DeliveryHandler } from './services/delivery.ts';
@@ -40,6 +41,7 @@ import { checkRoutes } from './http/checks.ts';
 import { postbackRoutes } from './http/postbacks.ts';
 import { nodeRoutes } from './http/nodes.ts';
 import { flowRoutes } from './http/flows.ts';
+import { flowDraftRoutes } from './http/flow-drafts.ts';
 import { testRunRoutes } from './http/test-runs.ts';
 import { integrationRoutes } from './http/integrations.ts';
 import { offerRoutes } from './http/offers.ts';
@@ -246,7 +248,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));
   // the management API the editor uses
   app.use(nodeRoutes(registry));
-  app.use(flowRoutes(flows));
+  const drafts = new FlowDraftService(config, flows);
+  app.use(flowRoutes(flows, drafts));
+  app.use(flowDraftRoutes(drafts));
   app.use(testRunRoutes(flows, leadService, runner));
   app.use(integrationRoutes(integrations));
   app.use(offerRoutes(offers));

@@ -142,9 +142,39 @@ export interface StoredFlow {
   versions: FlowVersion[];
 }
 
+/** A published version: what the runtime runs when it is current. */
 export interface FlowVersion {
   version: number;
+  /** When it was published. */
   savedAt: string;
+  /** Who published it (a user's name). */
   savedBy: string;
+  /** What the publisher said of it ("send the goods too"); absent when they said nothing. */
+  message?: string;
   flow: FlowDoc;
+}
+
+/**
+ * One user's unpublished work on a flow: saved whenever the editor's document changes, valid or
+ * not, kept per flow per user until that user publishes or discards it. The runtime never runs a
+ * draft. A flow that was never published exists only as drafts (`baseVersion` 0).
+ *
+ * @example
+ * { flowId: 'acme-send', userId: 'u-1', savedBy: 'anna', savedAt: '2026-12-01T14:02:00.000Z',
+ *   baseVersion: 3, doc: { id: 'acme-send', name: 'Acme: send', event: 'lead.new', version: 3, nodes: [...], edges: [...] } }
+ */
+export interface FlowDraft {
+  flowId: string;
+  /** The user whose draft it is (their id: a renamed user keeps their drafts). */
+  userId: string;
+  /** That user's name when the draft was saved, for lists. */
+  savedBy: string;
+  savedAt: string;
+  /** The published version the draft started from; 0 for a flow never published. */
+  baseVersion: number;
+  /**
+   * The document as the editor had it. Not validated beyond its shape (an object with `nodes` and
+   * `edges` lists): a required field may be empty, a node unconnected, the name blank.
+   */
+  doc: FlowDoc;
 }

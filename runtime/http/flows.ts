@@ -1,14 +1,19 @@
-/** Flows and their versions: `/api/flows`, `/api/flows/validate`, `/api/flows/:id`, `/api/flows/:id/versions[/:version]`. */
+/**
+ * Flows and their versions: `/api/flows`, `/api/flows/validate`, `/api/flows/:id`, `/api/flows/:id/versions[/:version]`.
+ * Drafts and publishing are in flow-drafts.ts.
+ */
 import { Router } from 'express';
 import { DomainError } from '../../core/domain/errors.ts';
-import type { FlowService } from '../services/flows.ts';
-import { author, positive } from './params.ts';
+import { versionInfo, type FlowService } from '../services/flows.ts';
+import type { FlowDraftService } from '../services/flow-drafts.ts';
+import type { FlowListAnswer } from '../../core/api.ts';
+import { author, positive, sessionUser } from './params.ts';
 
-export function flowRoutes(flows: FlowService): Router {
+export function flowRoutes(flows: FlowService, drafts: FlowDraftService): Router {
   const router = Router();
 
-  router.get('/api/flows', async (_req, res) => {
-    res.json({ flows: await flows.list() });
+  router.get('/api/flows', async (req, res) => {
+    res.json({ flows: await flows.list(), drafts: await drafts.listOf(sessionUser(req)) } satisfies FlowListAnswer);
   });
 
   router.post('/api/flows/validate', (req, res) => {
@@ -24,7 +29,10 @@ export function flowRoutes(flows: FlowService): Router {
     res.json(await flows.load(req.params.id));
   });
 
-  /** Saves a new version of a flow that exists; the body's id, when given, must be the URL's. */
+  /**
+   * Publishes a new version of a flow that exists (the API's way; the editor publishes drafts with
+   * `POST /api/flows/:id/publish`); the body's id, when given, must be the URL's. Drafts stay as they are.
+   */
   router.put('/api/flows/:id', async (req, res) => {
     const body = req.body as { id?: unknown };
     if (body && typeof body === 'object' && body.id !== undefined && body.id !== req.params.id) {
@@ -34,8 +42,9 @@ export function flowRoutes(flows: FlowService): Router {
     res.json(await flows.save({ ...body, id: req.params.id }, author(req)));
   });
 
+  /** Removes the flow, its versions and drafts; a flow never published, the asking user's draft of it. */
   router.delete('/api/flows/:id', async (req, res) => {
-    await flows.remove(req.params.id);
+    await flows.remove(req.params.id, sessionUser(req).id);
     res.status(204).end();
   });
 
@@ -43,7 +52,7 @@ export function flowRoutes(flows: FlowService): Router {
     const stored = await flows.stored(req.params.id);
     res.json({
       currentVersion: stored.currentVersion,
-      versions: stored.versions.map(({ version, savedAt, savedBy }) => ({ version, savedAt, savedBy })),
+      versions: stored.versions.map(versionInfo),
     });
   });
 

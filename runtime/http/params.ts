@@ -9,6 +9,11 @@ export function author(req: Request): string {
   return user?.name ?? 'anonymous';
 }
 
+/** The logged-in user the request acts for (drafts are theirs); `anonymous` where no login is asked. */
+export function sessionUser(req: Request): SessionUser {
+  return (req.res?.locals.user as SessionUser | undefined) ?? { id: 'anonymous', name: 'anonymous', role: 'admin' };
+}
+
 /** A whole number from 1 (an id, a version, a page size). */
 export function positive(value: unknown, field: string): number {
   const n = Number(value);

@@ -6,20 +6,15 @@
  */
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { DomainError } from '../../core/domain/errors.ts';
-import type { ConfigStore, StoredFlow } from '../store/types.ts';
+import type { FlowSummary, VersionInfo } from '../../core/api.ts';
+import type { ConfigStore, FlowVersion, StoredFlow } from '../store/types.ts';
 import { describeIssues, validateFlow, type FlowIssue } from '../../core/flow/validate.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 /** A flow as lists show it: without its versions' documents. */
-export interface FlowSummary {
-  id: string;
-  name: string;
-  event: string;
-  currentVersion: number;
-  versions: { version: number; savedAt: string; savedBy: string }[];
-}
+export type { FlowSummary };
 
 export class FlowService {
   private readonly current = new Map<string, FlowDoc>();
@@ -59,14 +54,17 @@ export class FlowService {
     return this.save(doc, savedBy);
   }
 
-  /** Validates and saves a new version. */
-  async save(doc: unknown, savedBy: string): Promise<FlowDoc> {
+  /**
+   * Validates and publishes a new version: the runtime runs it from now on. `options` as
+   * {@link ConfigStore.saveFlowVersion} takes them (the version's message; whose draft it replaces).
+   */
+  async save(doc: unknown, savedBy: string, options: { message?: string; dropDraftOf?: string } = {}): Promise<FlowDoc> {
     const flow = this.check(doc);
     const previous = await this.config.getFlow(flow.id);
-    const saved = await this.config.saveFlowVersion(flow, savedBy);
+    const saved = await this.config.saveFlowVersion(flow, savedBy, options);
     this.current.set(saved.id, saved);
     this.onChange();
-    await this.recordSave(previous, saved);
+    await this.recordSave(previous, saved, options.message);
     return saved;
   }
 
@@ -74,8 +72,8 @@ export class FlowService {
    * The audit entry of a save: version numbers and what changed, not the documents (every
    * version is kept in the store anyway). A save identical to an older version is a roll-back.
    */
-  private async recordSave(previous: StoredFlow | undefined, saved: FlowDoc): Promise<void> {
-    const after = { version: saved.version, name: saved.name, event: saved.event };
+  private async recordSave(previous: StoredFlow | undefined, saved: FlowDoc, message?: string): Promise<void> {
+    const after = { version: saved.version, name: saved.name, event: saved.event, ...(message ? { message } : {}) };
     if (!previous) {
       await this.audit.record({ action: 'flow.create', resourceType: 'flow', resourceId: saved.id, after });
       return;
@@ -138,11 +136,17 @@ export class FlowService {
     return result.doc as FlowDoc;
   }
 
-  async remove(id: string): Promise<void> {
+  /** Removes a flow with its versions and every draft of it; a flow never published, `userId`'s draft of it. */
+  async remove(id: string, userId?: string): Promise<void> {
     const integrations = await this.config.listIntegrations();
     const user = integrations.find((i) => Object.values(i.flows).includes(id));
     if (user) throw new DomainError('conflict', `integration "${user.id}" uses this flow`, { field: 'id' });
     const stored = await this.config.getFlow(id);
+    if (!stored) {
+      // a flow never published is its drafts: deleting it removes the asking user's
+      if (userId !== undefined && (await this.config.deleteFlowDraft(id, userId))) return;
+      throw new DomainError('not_found', `no flow "${id}"`, { field: 'id' });
+    }
     if (!(await this.config.deleteFlow(id))) throw new DomainError('not_found', `no flow "${id}"`, { field: 'id' });
     this.current.delete(id);
     this.onChange();
@@ -187,6 +191,11 @@ function summary(flow: StoredFlow): FlowSummary {
     name: flow.name,
     event: flow.event,
     currentVersion: flow.currentVersion,
-    versions: flow.versions.map(({ version, savedAt, savedBy }) => ({ version, savedAt, savedBy })),
+    versions: flow.versions.map(versionInfo),
   };
+}
+
+/** A version as lists show it: without its document. */
+export function versionInfo({ version, savedAt, savedBy, message }: FlowVersion): VersionInfo {
+  return { version, savedAt, savedBy, ...(message ? { message } : {}) };
 }

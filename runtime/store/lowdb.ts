@@ -1,7 +1,7 @@
 /**
- * The embedded {@link ConfigStore}: offers, integrations, webmasters and flows with their versions
- * in one readable JSON file (`config.json`), through lowdb. The file is small and changes when staff
- * edit something, so rewriting it whole on each write is fine; leads never go here.
+ * The embedded {@link ConfigStore}: offers, integrations, webmasters, flows with their versions and
+ * users' drafts of them, in one readable JSON file (`config.json`), through lowdb. The file is small
+ * and changes when staff edit something, so rewriting it whole on each write is fine; leads never go here.
  *
  * Every answer is a copy and every stored value is a copy of what the caller passed, so nobody can
  * change the store's state except through its methods. Writes run one at a time; lowdb writes the
@@ -23,7 +23,7 @@ import { Low, type Adapter } from 'lowdb';
 import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
-import type { ConfigStore, FlowVersion, StoredFlow, StoredSession, StoredUser } from './types.ts';
+import type { ConfigStore, FlowDraft, FlowVersion, StoredFlow, StoredSession, StoredUser } from './types.ts';
 import { loadSecretKey, openIntegration, sealIntegration, writePrivateFile, type SecretKey } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
 
@@ -35,6 +35,8 @@ export interface ConfigData {
   /** Who posts leads, with their intake keys' hashes. */
   sources: Source[];
   flows: StoredFlow[];
+  /** Unpublished work, one per flow per user. */
+  drafts: FlowDraft[];
   users: StoredUser[];
   sessions: StoredSession[];
 }
@@ -80,7 +82,7 @@ class SealedConfigFile implements Adapter<ConfigData> {
 }
 
 function emptyConfig(): ConfigData {
-  return { offers: [], integrations: [], webmasters: [], sources: [], flows: [], users: [], sessions: [] };
+  return { offers: [], integrations: [], webmasters: [], sources: [], flows: [], drafts: [], users: [], sessions: [] };
 }
 
 export class LowdbConfigStore implements ConfigStore {
@@ -226,13 +228,19 @@ export class LowdbConfigStore implements ConfigStore {
    * Appends the document as version `currentVersion + 1` (1 for a new flow) and makes it current;
    * the `version` the caller's document carries is ignored. Earlier versions are never touched.
    */
-  saveFlowVersion(flow: FlowDoc, savedBy: string): Promise<FlowDoc> {
+  saveFlowVersion(flow: FlowDoc, savedBy: string, options: { message?: string; dropDraftOf?: string } = {}): Promise<FlowDoc> {
     return this.change((data) => {
       const index = data.flows.findIndex((f) => f.id === flow.id);
       const previous = index >= 0 ? data.flows[index] : undefined;
       const version = (previous?.currentVersion ?? 0) + 1;
       const doc: FlowDoc = { ...structuredClone(flow), version };
-      const saved: FlowVersion = { version, savedAt: new Date().toISOString(), savedBy, flow: doc };
+      const saved: FlowVersion = {
+        version,
+        savedAt: new Date().toISOString(),
+        savedBy,
+        ...(options.message ? { message: options.message } : {}),
+        flow: doc,
+      };
       const stored: StoredFlow = {
         id: flow.id,
         name: flow.name,
@@ -240,14 +248,45 @@ export class LowdbConfigStore implements ConfigStore {
         currentVersion: version,
         versions: [...(previous?.versions ?? []), saved],
       };
-      return { data: { ...data, flows: replaceAt(data.flows, index, stored) }, result: structuredClone(doc) };
+      const drafts =
+        options.dropDraftOf === undefined
+          ? data.drafts
+          : data.drafts.filter((d) => !(d.flowId === flow.id && d.userId === options.dropDraftOf));
+      return { data: { ...data, flows: replaceAt(data.flows, index, stored), drafts }, result: structuredClone(doc) };
     });
   }
 
   deleteFlow(id: string): Promise<boolean> {
     return this.change((data) => {
       const flows = data.flows.filter((f) => f.id !== id);
-      return flows.length === data.flows.length ? { data, result: false } : { data: { ...data, flows }, result: true };
+      if (flows.length === data.flows.length) return { data, result: false };
+      return { data: { ...data, flows, drafts: data.drafts.filter((d) => d.flowId !== id) }, result: true };
+    });
+  }
+
+  async getFlowDraft(flowId: string, userId: string): Promise<FlowDraft | undefined> {
+    const found = this.db.data.drafts.find((d) => d.flowId === flowId && d.userId === userId);
+    return found && structuredClone(found);
+  }
+
+  async listFlowDrafts(match: { userId?: string; flowId?: string }): Promise<FlowDraft[]> {
+    const drafts = this.db.data.drafts.filter(
+      (d) => (match.userId === undefined || d.userId === match.userId) && (match.flowId === undefined || d.flowId === match.flowId),
+    );
+    return structuredClone(drafts);
+  }
+
+  putFlowDraft(draft: FlowDraft): Promise<void> {
+    return this.change((data) => {
+      const index = data.drafts.findIndex((d) => d.flowId === draft.flowId && d.userId === draft.userId);
+      return { data: { ...data, drafts: replaceAt(data.drafts, index, structuredClone(draft)) }, result: undefined };
+    });
+  }
+
+  deleteFlowDraft(flowId: string, userId?: string): Promise<boolean> {
+    return this.change((data) => {
+      const drafts = data.drafts.filter((d) => !(d.flowId === flowId && (userId === undefined || d.userId === userId)));
+      return drafts.length === data.drafts.length ? { data, result: false } : { data: { ...data, drafts }, result: true };
     });
   }
 

@@ -22,14 +22,14 @@
  * - the config store is then shared too: lowdb's is one process's copy of `config.json`.
  */
 import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
-import type { FlowDoc, FlowVersion, StoredFlow } from '../../core/domain/flow.ts';
+import type { FlowDoc, FlowDraft, FlowVersion, StoredFlow } from '../../core/domain/flow.ts';
 import type { Job, JobKind, JobState } from '../../core/domain/job.ts';
 import type { Execution, ExecutionState } from '../../core/domain/execution.ts';
 import type { Role } from '../../core/domain/user.ts';
 import type { LeadHandoff } from '../../core/domain/routing.ts';
 
 // The records the store keeps are domain shapes of the kernel (the API answers them too).
-export type { FlowVersion, StoredFlow, Job, JobKind, JobState, Execution, ExecutionState };
+export type { FlowDraft, FlowVersion, StoredFlow, Job, JobKind, JobState, Execution, ExecutionState };
 export type { HttpRecord, StepRecord } from '../../core/domain/execution.ts';
 export { expandStepInputs } from '../../core/domain/execution.ts';
 import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead.ts';
@@ -81,9 +81,27 @@ export interface ConfigStore {
   getFlow(id: string): Promise<StoredFlow | undefined>;
   /** The flow at a version, or its current version. */
   getFlowVersion(id: string, version?: number): Promise<FlowDoc | undefined>;
-  /** Saves the document as a new version (its `version` field is set here) and makes it current. */
-  saveFlowVersion(flow: FlowDoc, savedBy: string): Promise<FlowDoc>;
+  /**
+   * Saves the document as a new version (its `version` field is set here) and makes it current.
+   * With `options.message`, the version carries it; with `options.dropDraftOf` (a user id), that
+   * user's draft of the flow is removed in the same write, so a publish never leaves the draft
+   * it published behind.
+   */
+  saveFlowVersion(flow: FlowDoc, savedBy: string, options?: { message?: string; dropDraftOf?: string }): Promise<FlowDoc>;
+  /** Removes the flow with its versions and every user's draft of it; answers whether the flow existed. */
   deleteFlow(id: string): Promise<boolean>;
+
+  /** One user's draft of a flow (see {@link FlowDraft}), or undefined when they have none. */
+  getFlowDraft(flowId: string, userId: string): Promise<FlowDraft | undefined>;
+  /**
+   * Drafts matching every field given: one user's (`userId`), one flow's (`flowId`), or all.
+   * @example await config.listFlowDrafts({ userId: 'u-1' }) // what the flows list shows that user
+   */
+  listFlowDrafts(match: { userId?: string; flowId?: string }): Promise<FlowDraft[]>;
+  /** Stores the draft whole, replacing that user's earlier draft of the flow; one per flow per user. */
+  putFlowDraft(draft: FlowDraft): Promise<void>;
+  /** Removes one user's draft of a flow, or, without `userId`, every user's; answers whether there was one. */
+  deleteFlowDraft(flowId: string, userId?: string): Promise<boolean>;
 
   /** People who log in. Names are unique; the services keep them so. */
   listUsers(): Promise<StoredUser[]>;

@@ -31,7 +31,7 @@ async function newBlankFlow(name: string): Promise<void> {
 }
 
 describe('the editor', () => {
-  it('builds a flow from the palette, saves it as a version and test-runs it against the target', async () => {
+  it('builds a flow from the palette, publishes it as a version and test-runs it against the target', async () => {
     const { page, target } = world;
     await newBlankFlow('Acme: send a lead');
 
@@ -77,9 +77,12 @@ describe('the editor', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-issues]').length === 0);
     await eventually(() => page.getByTestId('problems').textContent()).toBe('valid');
 
-    await page.getByTestId('save').click();
-    await page.getByTestId('notice').filter({ hasText: 'Saved as version 2' }).waitFor();
-    await eventually(() => page.getByTestId('flow-title').locator('..').textContent()).toContain('v2');
+    // a new flow is a draft until it is published
+    await eventually(() => page.getByTestId('flow-title').locator('..').textContent()).toContain('draft, never published');
+    await page.getByTestId('publish').click();
+    await page.getByTestId('publish-confirm').click();
+    await page.getByTestId('notice').filter({ hasText: 'Published as version 1' }).waitFor();
+    await eventually(() => page.getByTestId('flow-title').locator('..').textContent()).toContain('v1');
 
     await page.getByTestId('tab-test').click();
     // test runs stop before sending unless asked to send (test/editor/test-runs.test.ts)
@@ -108,7 +111,7 @@ describe('the editor', () => {
 
     // the version list names who saved and when
     await page.getByTestId('tab-versions').click();
-    await eventually(() => page.getByTestId('versions').locator('[data-version]').count()).toBe(2);
+    await eventually(() => page.getByTestId('versions').locator('[data-version]').count()).toBe(1);
   }, 90_000);
 
   it('turns a pasted curl command into a body builder and an HTTP Request, wired after the trigger', async () => {

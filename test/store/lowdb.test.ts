@@ -184,6 +184,7 @@ describe('the file', () => {
       webmasters: [],
       sources: [],
       flows: [],
+      drafts: [],
       users: [],
       sessions: [],
     });
@@ -247,5 +248,53 @@ describe('the file', () => {
     await config.putOffer({ ...offer, id: 'hair-oil' });
     expect((await config.listOffers()).map((o) => o.id)).toEqual(['slim-tea', 'hair-oil']);
     expect((await openLowdbConfigStore(dir).then((c) => c.listOffers())).map((o) => o.id)).toEqual(['slim-tea', 'hair-oil']);
+  });
+});
+
+describe('drafts', () => {
+  const draft = (userId: string, url: string) => ({
+    flowId: 'crm-send',
+    userId,
+    savedBy: userId,
+    savedAt: new Date().toISOString(),
+    baseVersion: 1,
+    doc: { ...flow('Send', url), version: 1 },
+  });
+
+  it('keeps one draft per flow per user, each replaced by its next save', async () => {
+    await config.putFlowDraft(draft('anna', '/a1'));
+    await config.putFlowDraft(draft('boris', '/b1'));
+    await config.putFlowDraft(draft('anna', '/a2'));
+
+    expect((await config.getFlowDraft('crm-send', 'anna'))?.doc.nodes[1].params.url).toBe('/a2');
+    expect((await config.getFlowDraft('crm-send', 'boris'))?.doc.nodes[1].params.url).toBe('/b1');
+    expect(await config.listFlowDrafts({ flowId: 'crm-send' })).toHaveLength(2);
+    expect((await config.listFlowDrafts({ userId: 'anna' })).map((d) => d.userId)).toEqual(['anna']);
+  });
+
+  it("a version saved for a user drops that user's draft in the same write, and only theirs", async () => {
+    await config.saveFlowVersion(flow('Send', '/v1'), 'anna');
+    await config.putFlowDraft(draft('anna', '/a1'));
+    await config.putFlowDraft(draft('boris', '/b1'));
+
+    const saved = await config.saveFlowVersion(flow('Send', '/a1'), 'anna', { message: 'new path', dropDraftOf: 'anna' });
+
+    expect(saved.version).toBe(2);
+    expect((await config.getFlow('crm-send'))?.versions[1]).toMatchObject({ savedBy: 'anna', message: 'new path' });
+    expect(await config.getFlowDraft('crm-send', 'anna')).toBeUndefined();
+    expect(await config.getFlowDraft('crm-send', 'boris')).toBeDefined();
+    // and they are in the file
+    const reopened = await openLowdbConfigStore(dir);
+    expect((await reopened.listFlowDrafts({})).map((d) => d.userId)).toEqual(['boris']);
+  });
+
+  it("deleting a flow deletes every user's draft of it", async () => {
+    await config.saveFlowVersion(flow('Send', '/v1'), 'anna');
+    await config.putFlowDraft(draft('anna', '/a1'));
+    await config.putFlowDraft(draft('boris', '/b1'));
+
+    expect(await config.deleteFlow('crm-send')).toBe(true);
+    expect(await config.listFlowDrafts({})).toEqual([]);
+    expect(await config.deleteFlowDraft('crm-send', 'anna')).toBe(false);
   });
 });

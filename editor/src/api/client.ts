@@ -12,6 +12,8 @@ import type { AuditQuery } from '../../../core/domain/audit.ts';
 import type {
   AuditAnswer,
   ExecutionQuery,
+  FlowDraftView,
+  FlowListAnswer,
   FlowSummary,
   FromTemplateRequest,
   FromTemplateResult,
@@ -33,10 +35,12 @@ import type {
   SourcePatch,
   SourceView,
   TemplateSummary,
+  PublishRequest,
   TestRunAnswer,
   TestRunRequest,
   VersionInfo,
 } from '../../../core/api.ts';
+import type { FlowDiff } from '../../../core/flow/diff.ts';
 
 export type * from '../../../core/api.ts';
 
@@ -106,6 +110,21 @@ export const api = {
   createFlow: (doc: Omit<FlowDoc, 'version'>) => call<FlowDoc>('POST', '/api/flows', doc),
   saveFlow: (doc: FlowDoc) => call<FlowDoc>('PUT', `/api/flows/${encodeURIComponent(doc.id)}`, doc),
   deleteFlow: (id: string) => call<void>('DELETE', `/api/flows/${encodeURIComponent(id)}`),
+  /** The logged-in user's drafts (a flow never published is only there). */
+  myDrafts: () => call<FlowListAnswer>('GET', '/api/flows').then((a) => a.drafts),
+  /** The logged-in user's draft of a flow, or null when they have none. */
+  draft: (id: string) =>
+    call<FlowDraftView>('GET', `/api/flows/${encodeURIComponent(id)}/draft`).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }),
+  /** Keeps the document as the user's draft, valid or not; its `version` is the version it started from (0: never published). */
+  saveDraft: (doc: FlowDoc) => call<FlowDraftView>('PUT', `/api/flows/${encodeURIComponent(doc.id)}/draft`, doc),
+  discardDraft: (id: string) => call<void>('DELETE', `/api/flows/${encodeURIComponent(id)}/draft`),
+  /** The user's draft becomes the live version; refused (422 with the issues) when it is not valid. */
+  publish: (id: string, request: PublishRequest) => call<FlowDoc>('POST', `/api/flows/${encodeURIComponent(id)}/publish`, request),
+  diff: (id: string, from: number | 'live' | 'draft', to: number | 'live' | 'draft') =>
+    call<FlowDiff>('GET', `/api/flows/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`),
   validateFlow: (doc: unknown) => call<{ ok: boolean; issues: FlowIssue[] }>('POST', '/api/flows/validate', doc),
   versions: (id: string) =>
     call<{ currentVersion: number; versions: VersionInfo[] }>('GET', `/api/flows/${encodeURIComponent(id)}/versions`),

@@ -41,9 +41,13 @@ export const keys = {
     versions: (id: string) => ['flows', 'versions', id] as const,
     /** A saved version; it never changes. */
     version: (id: string, version: number) => ['flows', 'version', id, version] as const,
+    /** The logged-in user's drafts. */
+    drafts: ['flows', 'drafts'] as const,
   },
   /** The flow as the editor opened it: apart from `flows`, so nothing that refreshes flows reloads the document being edited. */
   openFlow: (id: string) => ['open-flow', id] as const,
+  /** The user's draft as the editor opened it (null: none), apart from `flows` like {@link keys.openFlow}. */
+  openDraft: (id: string) => ['open-draft', id] as const,
   /** The integrations list; as a prefix, every integration's query too (`keys.integration(id)`). */
   integrations: ['integrations'] as const,
   /** One integration, with its readiness as the server counts it. */
@@ -123,6 +127,16 @@ export function useOpenFlow(id: string) {
   return useQuery({ queryKey: keys.openFlow(id), queryFn: () => openFlow(id), staleTime: Infinity, gcTime: 0 });
 }
 
+/** The user's draft of a flow as the editor opens it (null when none); fetched once per opening like {@link useOpenFlow}. */
+export function useOpenDraft(id: string) {
+  return useQuery({ queryKey: keys.openDraft(id), queryFn: () => api.draft(id), staleTime: Infinity, gcTime: 0 });
+}
+
+/** The logged-in user's drafts, for the flows list. */
+export function useMyDrafts() {
+  return useQuery({ queryKey: keys.flows.drafts, queryFn: api.myDrafts });
+}
+
 export function useVersions(flowId: string) {
   return useQuery({ queryKey: keys.flows.versions(flowId), queryFn: () => api.versions(flowId), enabled: flowId !== '' });
 }
@@ -198,7 +212,7 @@ function invalidate(client: QueryClient, ...queryKeys: readonly (readonly unknow
 }
 
 /** What a new version of a flow changes: the list, the flow's document and its versions (not the document being edited). */
-const savedFlow = (id: string) => [keys.flows.list, keys.flows.doc(id), keys.flows.versions(id)];
+const savedFlow = (id: string) => [keys.flows.list, keys.flows.doc(id), keys.flows.versions(id), keys.flows.drafts];
 
 export function useCreateFlow() {
   const client = useQueryClient();
@@ -217,13 +231,28 @@ export function useSaveFlow() {
   });
 }
 
+/** Publishes the user's draft as a new version: like a save, the list, versions and drafts refresh. */
+export function usePublishFlow() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ flowId, ...request }: { flowId: string; message?: string; replace?: boolean }) => api.publish(flowId, request),
+    onSuccess: (saved) => invalidate(client, ...savedFlow(saved.id)),
+  });
+}
+
+/** Keeps a document as the user's draft (a new flow starts as one); the drafts list refreshes. */
+export function useSaveDraft() {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: api.saveDraft, onSuccess: () => invalidate(client, keys.flows.drafts) });
+}
+
 export function useDeleteFlow() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: api.deleteFlow,
     onSuccess: (_, id) => {
       client.removeQueries({ queryKey: keys.flows.doc(id) });
-      return invalidate(client, keys.flows.list);
+      return invalidate(client, keys.flows.list, keys.flows.drafts);
     },
   });
 }

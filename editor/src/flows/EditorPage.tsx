@@ -1,19 +1,19 @@
 /**
  * One flow open for editing: toolbar, palette, canvas and the side panel (node, flow, test run,
- * versions). Loads the flow, the catalog's reference data and any unsaved draft.
+ * versions). Loads the flow, the catalog's reference data and the user's draft of it: work is kept
+ * on the server as a draft as it changes (`draft-sync.ts`) and goes live on "Publish".
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
-import { ApiError } from '../api/client.ts';
-import { useIntegrations, useOffers, useOpenFlow, useSaveFlow } from '../api/queries.ts';
+import { api, ApiError } from '../api/client.ts';
+import { useIntegrations, useOffers, useOpenDraft, useOpenFlow } from '../api/queries.ts';
 import { useEditor, type PanelTab } from '../canvas/store.ts';
 import { currentDoc, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 import { addNodeAt, closeVersion, openDoc } from '../canvas/commands.ts';
 import { useCatalog } from '../catalog/catalog.ts';
 import { Canvas } from '../canvas/Canvas.tsx';
 import { useValidation } from '../canvas/useValidation.ts';
-import { dropDraft, keepDraft, readDraft } from '../canvas/drafts.ts';
 import { Palette } from '../palette/Palette.tsx';
 import { NodePanel } from '../panel/NodePanel.tsx';
 import { FlowPanel } from '../panel/FlowPanel.tsx';
@@ -23,36 +23,39 @@ import { importCurl } from '../curl/import.ts';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { downloadJson } from './files.ts';
-
-/** The draft kept for this flow, when it starts from the version opened and differs from it. */
-function draftOf(doc: FlowDoc): ReturnType<typeof readDraft> {
-  const saved = readDraft(doc.id);
-  return saved && saved.baseVersion === doc.version && JSON.stringify(saved.doc) !== JSON.stringify(doc) ? saved : undefined;
-}
+import type { FlowDraftView } from '../api/client.ts';
+import { draftAtRisk, draftGone, saveDraftNow, startDraftSync, useDraftSync } from './draft-sync.ts';
+import { DraftStatus } from './DraftStatus.tsx';
+import { PublishDialog } from './PublishDialog.tsx';
 
 export function EditorPage({ flowId }: { flowId: string }) {
   const flow = useOpenFlow(flowId);
+  const drafted = useOpenDraft(flowId);
   const integrations = useIntegrations();
   const offers = useOffers();
   const descriptors = useCatalog();
   const [draftHandled, setDraftHandled] = useState(false);
-  const failed = flow.error ?? integrations.error ?? offers.error;
+  // the user's draft (null: none); a flow never published is its draft alone
+  const draft = drafted.data;
+  const missing = flow.error instanceof ApiError && flow.error.status === 404;
+  const neverPublished = missing && !!draft;
+  // no live version is a failure only once it is known there is no draft either
+  const failed = (missing && draft !== null ? null : flow.error) ?? drafted.error ?? integrations.error ?? offers.error;
 
   // the document is the editor's from the moment it opens: it is put into the document store once
-  const doc = flow.data;
+  const doc = flow.data ?? (neverPublished ? draft.doc : undefined);
   const list = integrations.data;
-  const ready = !!doc && !!list && !!offers.data;
+  const ready = !!doc && draft !== undefined && !!list && !!offers.data;
   const opened = useFlowDocument((s) => s.loadedFrom === flowId);
-  // unsaved work from an earlier visit, offered when it starts from the version that opened
-  const draft = useMemo(() => (doc ? draftOf(doc) : undefined), [doc]);
   useEffect(() => {
     if (!doc || !list || !ready || opened) return;
     useEditor.getState().setDescriptors([...descriptors.values()]);
     openDoc(doc);
+    // the draft opens in place of the live version, as unpublished work
+    if (draft) useFlowDocument.getState().restore(draft.doc);
     const using = list.find((i) => Object.values(i.flows).includes(doc.id));
     useEditor.getState().setTestIntegration(using?.id ?? list[0]?.id ?? '');
-    if (!draftOf(doc)) dropDraft(doc.id);
-  }, [doc, list, ready, opened, descriptors]);
+  }, [doc, draft, list, ready, opened, descriptors]);
   // leaving the page closes the flow, so coming back opens it as stored then
   useEffect(() => () => useFlowDocument.getState().clear(), []);
 
@@ -70,47 +73,54 @@ export function EditorPage({ flowId }: { flowId: string }) {
   if (!opened) return <div className="lf-center lf-muted">Loading the flow…</div>;
   return (
     <ReactFlowProvider>
-      <Editor draft={draftHandled ? undefined : draft} onDraftHandled={() => setDraftHandled(true)} />
+      <Editor
+        live={flow.data}
+        draft={draft ?? undefined}
+        offerDraft={!!draft && !neverPublished && !draftHandled}
+        onDraftHandled={() => setDraftHandled(true)}
+      />
     </ReactFlowProvider>
   );
 }
 
-function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>; onDraftHandled(): void }) {
+interface EditorProps {
+  /** The live version, when the flow was ever published. */
+  live?: FlowDoc;
+  /** The user's draft as it was when the flow opened. */
+  draft?: FlowDraftView;
+  /** Whether to offer the draft (keep editing it, or discard it for the live version). */
+  offerDraft: boolean;
+  onDraftHandled(): void;
+}
+
+function Editor({ live, draft, offerDraft, onDraftHandled }: EditorProps) {
   const meta = useFlowMeta();
   const dirty = useFlowDocument((s) => s.dirty);
   const viewing = useFlowDocument((s) => s.viewing);
   const canUndo = useFlowDocument((s) => (s.history?.past.length ?? 0) > 0);
   const canRedo = useFlowDocument((s) => (s.history?.future.length ?? 0) > 0);
-  const revision = useFlowDocument((s) => s.revision);
   const panel = useEditor((s) => s.panel);
   const issueCount = useEditor((s) => s.issues.length);
-  const saveFlow = useSaveFlow();
-  const saving = saveFlow.isPending;
   const rollBack = useRollBackTo();
   const [curlOpen, setCurlOpen] = useState(false);
+  const [publishing, setPublishing] = useState(false);
   const flow = useReactFlow();
   useValidation();
 
-  // keep unsaved work in the browser; meta.version is the saved version the canvas started from
-  useEffect(() => {
-    const s = useFlowDocument.getState();
-    if (!s.dirty || s.viewing) return;
-    const timer = setTimeout(() => {
-      const doc = currentDoc();
-      if (doc) keepDraft(doc, doc.version);
-    }, 600);
-    return () => clearTimeout(timer);
-  }, [revision, dirty]);
+  // every change is kept on the server as this user's draft
+  const flowId = meta?.id;
+  const hadDraft = !!draft;
+  useEffect(() => (flowId ? startDraftSync(flowId, hadDraft) : undefined), [flowId, hadDraft]);
 
   useEffect(() => {
     const warn = (event: BeforeUnloadEvent) => {
-      if (useFlowDocument.getState().dirty) event.preventDefault();
+      if (draftAtRisk()) event.preventDefault();
     };
-    // leaving for another screen asks first too; the draft stays in the browser either way
+    // leaving for another screen asks only when the last changes did not reach the server
     const here = location.hash;
     const guard = () => {
-      if (location.hash === here || !useFlowDocument.getState().dirty) return;
-      if (!window.confirm('This flow has unsaved changes (kept in this browser as a draft). Leave it?'))
+      if (location.hash === here || useDraftSync.getState().state !== 'failed') return;
+      if (!window.confirm('Your latest changes could not be saved to the server. Leave this flow anyway?'))
         history.replaceState(null, '', here);
     };
     window.addEventListener('beforeunload', warn);
@@ -121,25 +131,25 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
     };
   }, []);
 
+  /** The save action (toolbar, canvas, keyboard): keeps the draft on the server now; publishing is separate. */
   const save = useCallback(async () => {
-    const doc = currentDoc();
-    if (!doc || useFlowDocument.getState().viewing || saveFlow.isPending) return;
+    if (useFlowDocument.getState().viewing) return;
+    if (await saveDraftNow()) notify('success', 'Draft saved. Publish to make it live.');
+    else notify('error', `Draft not saved: ${useDraftSync.getState().error ?? 'the server could not be reached'}`);
+  }, []);
+
+  const discardDraft = useCallback(async () => {
+    if (!live || !window.confirm(`Discard your unpublished changes and go back to version ${live.version}?`)) return;
     try {
-      const saved = await saveFlow.mutateAsync(doc);
-      useFlowDocument.getState().markSaved(saved);
-      dropDraft(saved.id);
-      notify('success', `Saved as version ${saved.version}`);
+      await api.discardDraft(live.id);
+      openDoc(live);
+      draftGone();
+      onDraftHandled();
+      notify('success', `Discarded: this is version ${live.version} as published`);
     } catch (error) {
-      if (error instanceof ApiError && error.issues) {
-        useEditor.getState().setIssues(error.issues);
-        useEditor.getState().setPanel('flow');
-        notify(
-          'error',
-          `Not saved: fix ${error.issues.length === 1 ? 'the marked problem' : `the ${error.issues.length} marked problems`} first. Your changes are kept in this browser.`,
-        );
-      } else notify('error', `Not saved: ${(error as Error).message}`);
+      notify('error', `Could not discard the draft: ${(error as Error).message}`);
     }
-  }, [saveFlow]);
+  }, [live, onDraftHandled]);
 
   const addAtCentre = useCallback(
     (type: string) => {
@@ -168,11 +178,11 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
           <b data-testid="flow-title">{meta.name}</b>
           <span className="lf-muted">
             {' '}
-            · {meta.event} · v{meta.version}
+            · {meta.event} · {meta.version ? `v${meta.version}` : 'draft, never published'}
           </span>
-          {dirty && !viewing && (
-            <span className="lf-dirty" title="Changes not saved yet" data-testid="dirty">
-              ● unsaved
+          {dirty && !viewing && meta.version > 0 && (
+            <span className="lf-dirty" title="Changes kept as your draft, not live yet: Publish makes them live" data-testid="dirty">
+              ● unpublished
             </span>
           )}
         </div>
@@ -237,40 +247,28 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
         <button type="button" className="lf-btn" onClick={() => useEditor.getState().setPanel('test')} data-testid="open-test">
           ▶ Test
         </button>
+        {!viewing && <DraftStatus />}
         <button
           type="button"
           className="lf-btn lf-btn--primary"
-          disabled={saving || !!viewing || !dirty}
-          onClick={() => void save()}
-          title="Save a new version (Ctrl+S)"
-          data-testid="save"
+          disabled={!!viewing || !dirty}
+          onClick={() => setPublishing(true)}
+          title={dirty ? 'Make your draft the live version new leads run' : 'Nothing to publish: this is the live version'}
+          data-testid="publish"
         >
-          {saving ? 'Saving…' : 'Save'}
+          Publish
         </button>
       </div>
 
-      {draft && (
-        <div className="lf-banner">
-          You have unsaved changes to this flow from {formatWhen(draft.at)}.
-          <button
-            type="button"
-            className="lf-btn lf-btn--small"
-            onClick={() => {
-              useFlowDocument.getState().restore(draft.doc);
-              useEditor.getState().reset();
-              onDraftHandled();
-            }}
-          >
-            Restore them
+      {offerDraft && draft && (
+        <div className="lf-banner" data-testid="draft-banner">
+          You have unpublished changes from {formatWhen(draft.savedAt)}, open below; leads still run v{draft.liveVersion}.
+          {draft.liveVersion > draft.baseVersion &&
+            ` Your changes started from v${draft.baseVersion}: compare them with v${draft.liveVersion} in Versions before publishing.`}
+          <button type="button" className="lf-btn lf-btn--small" onClick={onDraftHandled} data-testid="draft-keep">
+            Keep editing
           </button>
-          <button
-            type="button"
-            className="lf-btn lf-btn--small"
-            onClick={() => {
-              dropDraft(meta.id);
-              onDraftHandled();
-            }}
-          >
+          <button type="button" className="lf-btn lf-btn--small" onClick={() => void discardDraft()} data-testid="draft-discard">
             Discard
           </button>
         </div>
@@ -319,6 +317,7 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
         </aside>
       </div>
       {curlOpen && <CurlDialog onClose={() => setCurlOpen(false)} />}
+      {publishing && <PublishDialog onClose={() => setPublishing(false)} />}
     </div>
   );
 }

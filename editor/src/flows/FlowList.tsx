@@ -1,14 +1,24 @@
 /**
- * The flows: open, create (blank or from a template in `flows/`), rename, duplicate, delete, and
- * import a flow from a JSON file.
+ * The flows: open, create (blank or from a template in `flows/`: a new flow is a draft until it is
+ * first published), rename, duplicate, delete, and import a flow from a JSON file. Your drafts show
+ * beside the flows they change; a flow never published shows as "draft, never published".
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import type { FlowEvent } from '../../../core/domain/config.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import { useQuery } from '@tanstack/react-query';
-import { ApiError, type FlowSummary } from '../api/client.ts';
-import { useCreateFlow, useDeleteFlow, useFetchFlow, useFlows, useIntegrations, useSaveFlow } from '../api/queries.ts';
+import { ApiError, type DraftSummary, type FlowSummary } from '../api/client.ts';
+import {
+  useCreateFlow,
+  useDeleteFlow,
+  useFetchFlow,
+  useFlows,
+  useIntegrations,
+  useMyDrafts,
+  useSaveDraft,
+  useSaveFlow,
+} from '../api/queries.ts';
 import { useCatalog, startableEvents } from '../catalog/catalog.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
@@ -47,11 +57,26 @@ function describeError(error: unknown): string[] | undefined {
 
 export function FlowList() {
   const flowsQuery = useFlows();
+  const draftsQuery = useMyDrafts();
   const integrationsQuery = useIntegrations();
-  const flows = flowsQuery.data && integrationsQuery.data ? flowsQuery.data : null;
+  const drafts = useMemo(() => draftsQuery.data ?? [], [draftsQuery.data]);
+  // a flow never published is listed from its draft, as a flow of version 0
+  const published = flowsQuery.data && integrationsQuery.data ? flowsQuery.data : null;
+  const flows = useMemo(
+    () =>
+      published && [
+        ...published,
+        ...drafts
+          .filter((d) => d.baseVersion === 0 && !published.some((f) => f.id === d.flowId))
+          .map((d): FlowSummary => ({ id: d.flowId, name: d.name, event: d.event as FlowEvent, currentVersion: 0, versions: [] })),
+      ],
+    [published, drafts],
+  );
+  const draftOf = (id: string): DraftSummary | undefined => drafts.find((d) => d.flowId === id);
   const integrations = integrationsQuery.data ?? [];
   const createFlow = useCreateFlow();
   const saveFlow = useSaveFlow();
+  const saveDraft = useSaveDraft();
   const deleteFlow = useDeleteFlow();
   const fetchFlow = useFetchFlow();
   const [creating, setCreating] = useState(false);
@@ -83,7 +108,10 @@ export function FlowList() {
       notify('error', `“${flow.name}” is used by ${users.map((u) => u.name).join(', ')}. Choose another flow there first.`);
       return;
     }
-    if (!window.confirm(`Delete “${flow.name}” with all its ${flow.versions.length} versions?`)) return;
+    const question = flow.currentVersion
+      ? `Delete “${flow.name}” with all its ${flow.versions.length} versions and drafts?`
+      : `Delete the draft “${flow.name}”? It was never published.`;
+    if (!window.confirm(question)) return;
     try {
       await deleteFlow.mutateAsync(flow.id);
       notify('success', `Deleted “${flow.name}”`);
@@ -111,9 +139,20 @@ export function FlowList() {
       if (!doc || typeof doc !== 'object' || !Array.isArray(doc.nodes)) throw new Error('the file is not a flow (no nodes)');
       const name = typeof doc.name === 'string' && doc.name ? doc.name : file.name.replace(/\.json$/i, '');
       const id = freeFlowId(typeof doc.id === 'string' ? doc.id : name, taken);
-      const created = await createFlow.mutateAsync({ ...(doc as FlowDoc), id, name, edges: doc.edges ?? [] });
-      notify('success', `Imported “${created.name}”`);
-      location.hash = `#/flows/${encodeURIComponent(created.id)}`;
+      const imported = { ...(doc as FlowDoc), id, name, edges: doc.edges ?? [] };
+      try {
+        const created = await createFlow.mutateAsync(imported);
+        notify('success', `Imported “${created.name}”`);
+      } catch (e) {
+        // a flow with problems comes in as your draft, to be fixed and published
+        if (!(e instanceof ApiError && e.issues)) throw e;
+        await saveDraft.mutateAsync({ ...imported, version: 0 });
+        notify(
+          'success',
+          `Imported “${name}” as a draft: fix its ${e.issues.length} problem${e.issues.length > 1 ? 's' : ''}, then publish`,
+        );
+      }
+      location.hash = `#/flows/${encodeURIComponent(id)}`;
     } catch (e) {
       notify('error', `Could not import ${file.name}: ${(e as Error).message.split('\n')[0]}`, describeError(e));
     }
@@ -206,8 +245,18 @@ export function FlowList() {
                   <td>
                     <code>{flow.event}</code>
                   </td>
-                  <td>v{flow.currentVersion}</td>
-                  <td className="lf-muted">{last ? `${formatWhen(last.savedAt)} · ${last.savedBy}` : ''}</td>
+                  <td data-testid="flow-version">
+                    {flow.currentVersion ? `v${flow.currentVersion}` : <span className="lf-tag">draft, never published</span>}
+                    {flow.currentVersion > 0 && draftOf(flow.id) && (
+                      <div className="lf-muted lf-small" title="Your unpublished changes: open the flow to go on, then Publish">
+                        + your draft
+                      </div>
+                    )}
+                  </td>
+                  <td className="lf-muted">
+                    {last ? `${formatWhen(last.savedAt)} · ${last.savedBy}` : ''}
+                    {!last && draftOf(flow.id) ? `draft saved ${formatWhen(draftOf(flow.id)!.savedAt)}` : ''}
+                  </td>
                   <td>
                     {usedBy(flow.id).map((i) => (
                       <a key={i.id} href={`#/integrations/${encodeURIComponent(i.id)}`} className="lf-tag">
@@ -216,12 +265,16 @@ export function FlowList() {
                     ))}
                   </td>
                   <td className="lf-actions">
-                    <button type="button" className="lf-link-btn" onClick={() => setRenaming({ id: flow.id, name: flow.name })}>
-                      Rename
-                    </button>
-                    <button type="button" className="lf-link-btn" onClick={() => void duplicate(flow)}>
-                      Duplicate
-                    </button>
+                    {flow.currentVersion > 0 && (
+                      <>
+                        <button type="button" className="lf-link-btn" onClick={() => setRenaming({ id: flow.id, name: flow.name })}>
+                          Rename
+                        </button>
+                        <button type="button" className="lf-link-btn" onClick={() => void duplicate(flow)}>
+                          Duplicate
+                        </button>
+                      </>
+                    )}
                     <button type="button" className="lf-link-btn lf-danger" onClick={() => void remove(flow)}>
                       Delete
                     </button>
@@ -241,7 +294,7 @@ const NO_TEMPLATES: FlowTemplate[] = [];
 
 function NewFlowDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {
   const descriptors = useCatalog();
-  const createFlow = useCreateFlow();
+  const saveDraft = useSaveDraft();
   const [name, setName] = useState('');
   const [event, setEvent] = useState<FlowEvent>('lead.new');
   // bundled with the editor, so they never go stale
@@ -258,8 +311,9 @@ function NewFlowDialog({ taken, onClose }: { taken: Set<string>; onClose(): void
     try {
       const id = freeFlowId(title, taken);
       const doc = chosen ? { ...chosen.doc, id, name: title } : blankFlow(id, title, event, descriptors);
-      const created = await createFlow.mutateAsync(doc);
-      location.hash = `#/flows/${encodeURIComponent(created.id)}`;
+      // a new flow is the author's draft until they publish it: it need not be valid yet
+      const created = await saveDraft.mutateAsync({ ...doc, version: 0 });
+      location.hash = `#/flows/${encodeURIComponent(created.flowId)}`;
     } catch (e) {
       notify('error', `Could not create the flow: ${(e as Error).message.split('\n')[0]}`, describeError(e));
       setBusy(false);
