@@ -19,6 +19,8 @@ export interface FlowSummary {
   event: string;
   currentVersion: number;
   versions: { version: number; savedAt: string; savedBy: string }[];
+  /** The integration its current version is meant for; missing: any. */
+  integration?: string;
 }
 
 export class FlowService {
@@ -188,5 +190,6 @@ function summary(flow: StoredFlow): FlowSummary {
     event: flow.event,
     currentVersion: flow.currentVersion,
     versions: flow.versions.map(({ version, savedAt, savedBy }) => ({ version, savedAt, savedBy })),
+    integration: flow.versions.find((v) => v.version === flow.currentVersion)?.flow.integration,
   };
 }
