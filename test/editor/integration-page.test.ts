@@ -70,9 +70,12 @@ async function api(method: string, route: string, body?: unknown): Promise<{ sta
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function screenshots(page: Page, name: string): Promise<void> {
+/** The page at 1440×900 and 1280×720, scrolled to `section` when given. */
+async function screenshots(page: Page, name: string, section?: string): Promise<void> {
+  if (section) await page.getByTestId(section).scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}-1440.png`), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 720 });
+  if (section) await page.getByTestId(section).scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}-1280.png`), fullPage: true });
   await page.setViewportSize({ width: 1440, height: 900 });
 }
@@ -134,7 +137,7 @@ describe('the integration page', () => {
     // the target was asked in batches of two, and the confirmed order moved
     expect((await api('GET', `/api/leads/${leads[0]}`)).body.lead.stage).toBe('approve');
     expect((await api('GET', `/api/leads/${leads[1]}`)).body.lead.stage).toBe('wait');
-    await screenshots(page, 'integration-page-checks');
+    await screenshots(page, 'integration-page-checks', 'status-checks');
   });
 
   it('offers per event only the flows meant for this integration or for any, and binds a new one to it', async () => {
@@ -148,12 +151,16 @@ describe('the integration page', () => {
         .locator('option')
         .evaluateAll((items) => items.map((o) => (o as HTMLOptionElement).value));
     await eventually(options).toEqual(['', 'demo-crm-send']);
+    await screenshots(page, 'integration-page-flows', 'event-flows');
     expect(await flows.getByTestId('flow-for-status.processing').locator('option').allTextContents()).toEqual([
       '(none)',
       'Acme: statuses (v1)',
     ]);
 
-    await flows.getByTestId('new-flow-lead.update').click();
+    // lead.update has no flow to choose: it is offered as another event to handle
+    expect(await flows.locator('tr[data-event="lead.update"]').count()).toBe(0);
+    await flows.locator('#another-event').selectOption({ label: 'When a lead is changed (an upsell)' });
+    await flows.getByTestId('new-flow-for-event').click();
     await eventually(() => page.evaluate(() => location.hash)).toBe('#/flows/acme-lead-update');
     const made = (await api('GET', '/api/flows/acme-lead-update')).body;
     expect(made).toMatchObject({ event: 'lead.update', integration: 'acme', nodes: [expect.objectContaining({ type: 'lead-in' })] });
@@ -170,6 +177,7 @@ describe('the integration page', () => {
     await eventually(() => field.inputValue()).toBe(full.replace(token, '••••••••'));
     expect(await page.getByTestId('postback-url-section').textContent()).not.toContain(token);
 
+    await screenshots(page, 'integration-page-postback', 'postback-url-section');
     await page.getByTestId('postback-url-copy').click();
     await eventually(() => page.evaluate(() => navigator.clipboard.readText())).toBe(full);
     await page.getByTestId('postback-url-show').click();

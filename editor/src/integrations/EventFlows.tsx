@@ -1,8 +1,9 @@
 /**
  * The integration's event flows: per event, the flow that handles it, chosen among the flows meant
  * for this integration or for none in particular (`isFlowFor`, the rule the runtime applies on
- * save), never another integration's. "New flow" makes a blank flow for the event, bound to this
- * integration, chooses it, and opens it on the canvas.
+ * save), never another integration's. Events with nothing to choose are gathered in one "Handle
+ * another event" choice. "New flow" makes a blank flow for the event, bound to this integration,
+ * chooses it, and opens it on the canvas.
  */
 import { useState } from 'react';
 import { FLOW_EVENTS, type FlowEvent } from '../../../core/domain/config.ts';
@@ -33,6 +34,7 @@ export function EventFlows({
   const descriptors = useCatalog();
   const createFlow = useCreateFlow();
   const [creating, setCreating] = useState<FlowEvent | null>(null);
+  const [another, setAnother] = useState<FlowEvent | ''>('');
   const triggerFor = (event: FlowEvent) =>
     [...descriptors.values()].find((d) => d.category === 'trigger' && (d.events ?? []).includes(event));
 
@@ -58,6 +60,11 @@ export function EventFlows({
     setCreating(null);
   };
 
+  // events no flow of this integration's (or any's) handles yet, which a trigger can start
+  const others = FLOW_EVENTS.filter(
+    (event) => !integration.flows[event] && !flows.some((f) => f.event === event && isFlowFor(f, integration.id)) && triggerFor(event),
+  );
+
   return (
     <section className="lf-box" data-testid="event-flows">
       <h2>Flows</h2>
@@ -70,7 +77,8 @@ export function EventFlows({
             const candidates = flows.filter((f) => f.event === event && isFlowFor(f, integration.id));
             const chosen = integration.flows[event] ?? '';
             const startable = Boolean(triggerFor(event));
-            if (!candidates.length && !chosen && !startable) return null;
+            // an event with nothing to choose is offered below, under "Handle another event"
+            if (!candidates.length && !chosen) return null;
             return (
               <tr key={event} data-event={event}>
                 <td>
@@ -115,6 +123,36 @@ export function EventFlows({
           })}
         </tbody>
       </table>
+      {others.length > 0 && (
+        <div className="lf-row" data-testid="another-event">
+          <label className="lf-muted" htmlFor="another-event">
+            Handle another event:
+          </label>
+          <select
+            id="another-event"
+            className="lf-input"
+            style={{ width: 'auto' }}
+            value={another}
+            onChange={(e) => setAnother(e.target.value as FlowEvent | '')}
+          >
+            <option value="">(choose an event)</option>
+            {others.map((event) => (
+              <option key={event} value={event}>
+                {EVENT_NAMES[event]}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="lf-btn lf-btn--small"
+            disabled={!another || creating !== null}
+            onClick={() => another && void newFlow(another)}
+            data-testid="new-flow-for-event"
+          >
+            {creating ? 'creating…' : '+ New flow for it'}
+          </button>
+        </div>
+      )}
     </section>
   );
 }
