@@ -8,18 +8,10 @@
  * Its event flows (EventFlows.tsx), status checks (StatusChecks.tsx), secrets (SecretsSection.tsx)
  * and deletion (DeleteIntegration.tsx) are sections of their own.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Offer } from '../../../core/domain/config.ts';
 import { ApiError, type FlowSummary, type IntegrationPatch, type IntegrationView } from '../api/client.ts';
-import {
-  useCreateIntegration,
-  useFlows,
-  useIntegration,
-  useIntegrations,
-  useOffers,
-  useSaveOffer,
-  useUpdateIntegration,
-} from '../api/queries.ts';
+import { useFlows, useIntegration, useIntegrations, useOffers, useSaveOffer, useUpdateIntegration } from '../api/queries.ts';
 import { KeyValueRows, type KeyValueRow } from '../app/KeyValueRows.tsx';
 import { notify } from '../app/notices.ts';
 import { FromTemplateDialog } from './FromTemplate.tsx';
@@ -31,6 +23,7 @@ import { EventFlows } from './EventFlows.tsx';
 import { StatusChecksSection } from './StatusChecks.tsx';
 import { DeleteIntegrationButton } from './DeleteIntegration.tsx';
 import { SecretsSection } from './SecretsSection.tsx';
+import { NewIntegrationDialog } from './NewIntegration.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
   const [creating, setCreating] = useState(false);
@@ -117,64 +110,6 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
       {fromTemplate && (
         <FromTemplateDialog integrations={integrations} flows={flows} offers={offers} onClose={() => setFromTemplate(false)} />
       )}
-    </div>
-  );
-}
-
-function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {
-  const [name, setName] = useState('');
-  const create = useCreateIntegration();
-  const id = useMemo(() => {
-    const base =
-      name
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, 60) || 'integration';
-    let candidate = base;
-    for (let n = 2; taken.has(candidate); n++) candidate = `${base}-${n}`;
-    return candidate;
-  }, [name, taken]);
-  return (
-    <div className="lf-modal" role="dialog" aria-modal="true" aria-label="New integration">
-      <form
-        className="lf-modal__box"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          try {
-            await create.mutateAsync({ id, name: name.trim() || id });
-            location.hash = `#/integrations/${encodeURIComponent(id)}`;
-          } catch (error) {
-            notify('error', `Could not create: ${(error as Error).message}`);
-          }
-        }}
-      >
-        <h2>New integration</h2>
-        <div className="lf-field">
-          <label className="lf-field__label" htmlFor="new-integration-name">
-            Name of the target
-          </label>
-          <input
-            id="new-integration-name"
-            className="lf-input"
-            autoFocus
-            value={name}
-            placeholder="Acme CRM"
-            onChange={(e) => setName(e.target.value)}
-          />
-          <p className="lf-help">
-            Its id will be <code>{id}</code>; targets send postbacks to <code>/postback/{id}</code>.
-          </p>
-        </div>
-        <div className="lf-modal__actions">
-          <button type="button" className="lf-btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="lf-btn lf-btn--primary">
-            Create
-          </button>
-        </div>
-      </form>
     </div>
   );
 }
