@@ -168,7 +168,11 @@ export interface FromTemplateRequest {
 }
 
 /** A flow in `GET /api/flows`: the stored flow without its versions' documents. */
-export type FlowSummary = Omit<StoredFlow, 'versions'> & { versions: VersionInfo[] };
+export type FlowSummary = Omit<StoredFlow, 'versions'> & {
+  versions: VersionInfo[];
+  /** The integration its current version is meant for (`FlowDoc.integration`); missing: any. */
+  integration?: string;
+};
 export type VersionInfo = Omit<FlowVersion, 'flow'>;
 
 /**
@@ -397,4 +401,85 @@ export interface UserView {
 export interface SessionAnswer {
   user: SessionUser;
   expiresAt: string;
+}
+
+/**
+ * What deleting an integration takes with it and what stays: `GET /api/integrations/:id/removal`,
+ * shown by the editor's confirmation before `DELETE /api/integrations/:id`.
+ * @example { integration: 'acme', flows: [{ id: 'acme-send', name: 'Acme: send', event: 'lead.new' }], secrets: ['api_key'],
+ *   checks: ['status.processing'], offers: ['tea'], blockedBy: [], sharedFlows: [] }
+ */
+export interface IntegrationRemoval {
+  integration: string;
+  /** Its flows meant for it alone (`FlowDoc.integration`): deleted with it. */
+  flows: { id: string; name: string; event: FlowEvent }[];
+  /** Flows it uses that are meant for any integration: they stay. */
+  sharedFlows: { id: string; name: string; event: FlowEvent }[];
+  /** Its secrets' names: deleted with it. */
+  secrets: string[];
+  /** The status checks it has a flow for: no longer scheduled. */
+  checks: FlowEvent[];
+  /** The offers whose new leads it takes: they are routed nowhere afterwards. */
+  offers: string[];
+  /**
+   * Offers whose own routes name it (`Offer.routes`): while there are any, deleting is refused
+   * (409 naming them), so an offer's routing never changes without its own edit.
+   */
+  blockedBy: string[];
+}
+
+/** The events a status check runs. */
+export type CheckEvent = 'status.processing' | 'status.approved' | 'status.range';
+
+/**
+ * What one status check did. `leads` were asked about in `runs` flow runs (batches; for a range
+ * check, pages of windows, whose leads are not counted ahead); of them `moved` changed stage,
+ * `unchanged` kept theirs, `failed` were in a batch whose run failed.
+ */
+export interface CheckReport {
+  integration: string;
+  event: CheckEvent;
+  startedAt: string;
+  durationMs: number;
+  runs: number;
+  leads: number;
+  moved: number;
+  unchanged: number;
+  failed: number;
+  /** Windows done (range). */
+  windows?: { from: string; to: string; pages: number }[];
+  /** Why the check stopped early, with the execution that failed. */
+  error?: { code: string; message: string; nodeId?: string; execution?: number };
+}
+
+/** A check's schedule as `GET /api/integrations/:id/checks` lists it. */
+export interface CheckSchedule {
+  event: CheckEvent;
+  /** As the trigger says it (`10m`, `*\/15 * * * *`); missing while not scheduled (the integration is off). */
+  schedule?: string;
+  /** When it runs next. */
+  next?: string;
+  running: boolean;
+  /** The run under way, to follow with `GET …/checks/:event/runs/:run`. */
+  run?: string;
+  last?: CheckReport;
+}
+
+/**
+ * A check started with `POST /api/integrations/:id/checks/:event/runs` (202), as
+ * `GET /api/integrations/:id/checks/:event/runs/:run` reports it while it runs and for a while after:
+ * the counts so far, and the report once done.
+ */
+export interface CheckProgress {
+  run: string;
+  integration: string;
+  event: CheckEvent;
+  state: 'running' | 'done';
+  startedAt: string;
+  runs: number;
+  leads: number;
+  moved: number;
+  unchanged: number;
+  failed: number;
+  report?: CheckReport;
 }

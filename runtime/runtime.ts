@@ -38,6 +38,7 @@ import { StatusChecks } from './services/status-checks.ts';
 import { intakeKeyOutOfUrl, leadRoutes } from './http/leads.ts';
 import { sourceRoutes } from './http/sources.ts';
 import { checkRoutes } from './http/checks.ts';
+import { IntegrationRemovals } from './services/integration-removal.ts';
 import { postbackRoutes } from './http/postbacks.ts';
 import { nodeRoutes } from './http/nodes.ts';
 import { flowRoutes } from './http/flows.ts';
@@ -252,7 +253,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(flowRoutes(flows, drafts));
   app.use(flowDraftRoutes(drafts));
   app.use(testRunRoutes(flows, leadService, runner));
-  app.use(integrationRoutes(integrations));
+  app.use(integrationRoutes(integrations, new IntegrationRemovals(config, integrations, flows)));
   app.use(offerRoutes(offers));
   app.use(webmasterRoutes(offers));
   app.use(sourceRoutes(sources));

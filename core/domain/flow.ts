@@ -108,6 +108,13 @@ export const FlowSchema = Type.Object(
       }),
     ),
     description: Type.Optional(Type.String()),
+    integration: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+        description:
+          'The integration this flow is meant for (its id): only that integration may use it, and its page offers only such flows and unbound ones. Missing: any integration.',
+      }),
+    ),
     nodes: Type.Array(node, { minItems: 1 }),
     edges: Type.Array(edge),
   },
@@ -127,6 +134,15 @@ export type FlowEdge = Static<typeof edge>;
 export type FlowInput = Static<typeof FlowSchema>;
 /** A flow document as it is saved and run: with the version it was saved as. */
 export type FlowDoc = Omit<FlowInput, 'version'> & { version: number };
+
+/**
+ * Whether an integration may use the flow: it is meant for that integration, or for none in
+ * particular. The integration page offers only these, and the runtime refuses the others.
+ * @example isFlowFor({ integration: 'acme' }, 'acme') // true; isFlowFor({ integration: 'acme' }, 'zen') // false
+ */
+export function isFlowFor(flow: { integration?: string }, integrationId: string): boolean {
+  return flow.integration === undefined || flow.integration === integrationId;
+}
 
 /** The schema as plain JSON (TypeBox's own markers are symbols, which JSON leaves out). */
 export function flowJsonSchema(schema: TSchema = FlowSchema): Record<string, unknown> {

@@ -30,3 +30,29 @@ export function parseSchedule(text: string): Schedule {
   }
   return { cron: value };
 }
+
+const UNIT_WORDS: [number, string][] = [
+  [86400, 'day'],
+  [3600, 'hour'],
+  [60, 'minute'],
+  [1, 'second'],
+];
+
+/**
+ * A schedule in words, for people: an interval as "every 10 minutes", a cron pattern as itself
+ * after "on the cron schedule" (croner has no words for patterns); a schedule that does not parse
+ * as the text given.
+ * @example describeSchedule('10m') // 'every 10 minutes'; describeSchedule('1h') // 'every hour'
+ */
+export function describeSchedule(text: string): string {
+  let schedule: Schedule;
+  try {
+    schedule = parseSchedule(text);
+  } catch {
+    return text;
+  }
+  if ('cron' in schedule) return `on the cron schedule ${schedule.cron}`;
+  const [size, word] = UNIT_WORDS.find(([unit]) => schedule.every % unit === 0) ?? [1, 'second'];
+  const count = schedule.every / size;
+  return count === 1 ? `every ${word}` : `every ${count} ${word}s`;
+}

@@ -1,11 +1,22 @@
-/** Status checks of an integration: their schedules and last reports, and "check now". */
-import { Router } from 'express';
+/**
+ * Status checks of an integration: their schedules and last reports (`GET …/checks`), "check now"
+ * answered when done (`POST …/checks/:event`), or started and followed: `POST …/checks/:event/runs`
+ * answers 202 with the run's id and counts, `GET …/checks/:event/runs/:run` its counts so far and,
+ * once done, its report (the editor polls it).
+ */
+import { Router, type Request } from 'express';
 import { DomainError } from '../../core/domain/errors.ts';
-import { CHECK_EVENTS, isCheckEvent, type StatusChecks } from '../services/status-checks.ts';
+import { CHECK_EVENTS, isCheckEvent, type CheckEvent, type StatusChecks } from '../services/status-checks.ts';
 import type { IntegrationService } from '../services/integrations.ts';
 
 export function checkRoutes(checks: StatusChecks, integrations: IntegrationService): Router {
   const router = Router();
+
+  const eventOf = (req: Request): CheckEvent => {
+    const event = String(req.params.event);
+    if (!isCheckEvent(event)) throw new DomainError('invalid_field', `must be one of ${CHECK_EVENTS.join(', ')}`, { field: 'event' });
+    return event;
+  };
 
   router.get('/api/integrations/:id/checks', async (req, res) => {
     await integrations.get(req.params.id);
@@ -14,10 +25,24 @@ export function checkRoutes(checks: StatusChecks, integrations: IntegrationServi
 
   /** Runs the check now and answers its report when it is done; joins one already running. */
   router.post('/api/integrations/:id/checks/:event', async (req, res) => {
-    const { id, event } = req.params;
-    if (!isCheckEvent(event)) throw new DomainError('invalid_field', `must be one of ${CHECK_EVENTS.join(', ')}`, { field: 'event' });
-    await integrations.get(id);
-    res.json(await checks.check(id, event));
+    const event = eventOf(req);
+    await integrations.get(req.params.id);
+    res.json(await checks.check(req.params.id, event));
+  });
+
+  router.post('/api/integrations/:id/checks/:event/runs', async (req, res) => {
+    const event = eventOf(req);
+    const integration = await integrations.get(req.params.id);
+    if (!integration.flows[event]) throw new DomainError('not_found', `the integration has no ${event} flow`, { field: 'event' });
+    res.status(202).json(checks.start(integration.id, event));
+  });
+
+  router.get('/api/integrations/:id/checks/:event/runs/:run', async (req, res) => {
+    const event = eventOf(req);
+    const progress = checks.progressOf(req.params.run);
+    if (!progress || progress.integration !== req.params.id || progress.event !== event)
+      throw new DomainError('not_found', `no check run "${req.params.run}"`, { field: 'run' });
+    res.json(progress);
   });
 
   return router;

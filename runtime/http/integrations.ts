@@ -1,12 +1,15 @@
 /**
  * Integrations (secrets write-only): `/api/integrations`, `/api/integrations/:id`,
  * `POST /api/integrations/:id/postback-token/rotate`, and `POST /api/integrations/:id/pause` /
- * `resume` (its deliveries wait, or go again), `GET /api/integrations/:id/breaker` (its circuit breaker).
+ * `resume` (its deliveries wait, or go again), `GET /api/integrations/:id/breaker` (its circuit breaker),
+ * `GET /api/integrations/:id/readiness` (what keeps it from being switched on), and
+ * `GET /api/integrations/:id/removal` (what `DELETE` takes with it).
  */
 import { Router } from 'express';
 import type { IntegrationService } from '../services/integrations.ts';
+import type { IntegrationRemovals } from '../services/integration-removal.ts';
 
-export function integrationRoutes(integrations: IntegrationService): Router {
+export function integrationRoutes(integrations: IntegrationService, removals: IntegrationRemovals): Router {
   const router = Router();
 
   router.get('/api/integrations', async (_req, res) => {
@@ -17,6 +20,12 @@ export function integrationRoutes(integrations: IntegrationService): Router {
   });
   router.get('/api/integrations/:id', async (req, res) => {
     res.json(await integrations.show(req.params.id));
+  });
+  router.get('/api/integrations/:id/readiness', async (req, res) => {
+    res.json(await integrations.readiness(await integrations.get(req.params.id)));
+  });
+  router.get('/api/integrations/:id/removal', async (req, res) => {
+    res.json(await removals.plan(req.params.id));
   });
   router.get('/api/integrations/:id/breaker', async (req, res) => {
     res.json(await integrations.breaker(req.params.id));
@@ -38,7 +47,7 @@ export function integrationRoutes(integrations: IntegrationService): Router {
     res.json(await integrations.update(req.params.id, { paused: false }));
   });
   router.delete('/api/integrations/:id', async (req, res) => {
-    await integrations.remove(req.params.id);
+    await removals.remove(req.params.id);
     res.status(204).end();
   });
 

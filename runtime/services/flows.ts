@@ -192,6 +192,7 @@ function summary(flow: StoredFlow): FlowSummary {
     event: flow.event,
     currentVersion: flow.currentVersion,
     versions: flow.versions.map(versionInfo),
+    integration: flow.versions.find((v) => v.version === flow.currentVersion)?.flow.integration,
   };
 }
 

@@ -24,7 +24,7 @@ import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
 import { integrationRoutes, offersRoutedTo, routingProblems } from '../../core/domain/routing.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
-import type { FlowDoc } from '../../core/domain/flow.ts';
+import { isFlowFor, type FlowDoc } from '../../core/domain/flow.ts';
 import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
 import { cidrProblem } from './postback-in.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
@@ -374,6 +374,11 @@ export class IntegrationService {
       if (!flow) throw new DomainError('invalid_field', `no flow "${flowId}"`, { field: `flows.${event}` });
       if (flow.event !== event)
         throw new DomainError('invalid_field', `flow "${flowId}" handles ${flow.event}, not ${event}`, { field: `flows.${event}` });
+      const doc = await this.config.getFlowVersion(flowId);
+      if (doc && !isFlowFor(doc, next.id))
+        throw new DomainError('invalid_field', `flow "${flowId}" is meant for integration "${doc.integration}"`, {
+          field: `flows.${event}`,
+        });
       next.flows[event as FlowEvent] = flowId;
     }
     const others = (await this.config.listIntegrations()).filter((i) => i.id !== next.id);

@@ -16,6 +16,7 @@
  * A check that fails stops, reports why, and is tried again at its next time; a date-range check
  * then starts again from its last finished window.
  */
+import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { ConfigStore, LeadStore } from '../store/types.ts';
@@ -27,27 +28,16 @@ import { parseSchedule } from '../../core/node/schedule.ts';
 import type { TriggerSchedule } from '../../core/node/contract.ts';
 import { withDefaults } from '../../core/node/params.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
-import type { NodeError, RunResult } from '../engine/executor.ts';
+import type { RunResult } from '../engine/executor.ts';
+import type { CheckEvent as CheckEventName, CheckProgress, CheckReport, CheckSchedule } from '../../core/api.ts';
 import type { FlowRunner } from './runs.ts';
 
-export const CHECK_EVENTS = ['status.processing', 'status.approved', 'status.range'] as const;
+export const CHECK_EVENTS = ['status.processing', 'status.approved', 'status.range'] as const satisfies readonly CheckEventName[];
 export type CheckEvent = (typeof CHECK_EVENTS)[number];
+/** How many finished runs' progress stays readable (the newest). */
+const KEPT_RUNS = 50;
 
-/** What one check did. */
-export interface CheckReport {
-  integration: string;
-  event: CheckEvent;
-  startedAt: string;
-  durationMs: number;
-  /** Flow runs: batches, or pages of windows. */
-  runs: number;
-  /** Leads asked about (processing, approved). */
-  leads: number;
-  /** Windows done (range). */
-  windows?: { from: string; to: string; pages: number }[];
-  /** Why the check stopped early. */
-  error?: NodeError & { execution?: number };
-}
+export type { CheckReport };
 
 /** Guards against a target whose "next page" never ends. */
 const MAX_PAGES = 1000;
@@ -77,7 +67,9 @@ function failure(result: RunResult): CheckReport['error'] {
 
 export class StatusChecks {
   private readonly timers = new Map<string, { signature: string; cron: Cron }>();
-  private readonly running = new Map<string, Promise<CheckReport>>();
+  private readonly running = new Map<string, { promise: Promise<CheckReport>; run: string }>();
+  /** Runs by id, under way or done (the newest {@link KEPT_RUNS}), with the report they fill in. */
+  private readonly progress = new Map<string, { report: CheckReport; done: boolean }>();
   private readonly last = new Map<string, CheckReport>();
   private stopped = false;
   private refreshing: Promise<void> = Promise.resolve();
@@ -142,16 +134,18 @@ export class StatusChecks {
     }
   }
 
-  /** When each scheduled check runs next, and what the last one did. */
-  schedules(integrationId: string): { event: CheckEvent; schedule?: string; next?: string; running: boolean; last?: CheckReport }[] {
+  /** When each scheduled check runs next, the run under way, and what the last one did. */
+  schedules(integrationId: string): CheckSchedule[] {
     return CHECK_EVENTS.map((event) => {
       const key = `${integrationId}\u0000${event}`;
       const timer = this.timers.get(key);
+      const running = this.running.get(key);
       return {
         event,
         schedule: timer?.signature,
         next: timer?.cron.nextRun()?.toISOString(),
-        running: this.running.has(key),
+        running: Boolean(running),
+        run: running?.run,
         last: this.last.get(key),
       };
     }).filter((s) => s.schedule || s.last || s.running);
@@ -159,31 +153,45 @@ export class StatusChecks {
 
   /** Runs a check now; while one of the same integration and event runs, answers that one. */
   check(integrationId: string, event: CheckEvent): Promise<CheckReport> {
+    return this.begin(integrationId, event).promise;
+  }
+
+  /**
+   * Starts a check (or joins the one running) and answers its run id at once; follow it with
+   * {@link progressOf}. A check that cannot run at all (its flow does not load) ends with `error`.
+   */
+  start(integrationId: string, event: CheckEvent): CheckProgress {
+    const { run, promise } = this.begin(integrationId, event);
+    promise.catch(() => {});
+    return this.progressOf(run) as CheckProgress;
+  }
+
+  /** A run's counts so far, and its report once done; undefined for a run unknown or long gone. */
+  progressOf(run: string): CheckProgress | undefined {
+    const entry = this.progress.get(run);
+    if (!entry) return undefined;
+    const { report, done } = entry;
+    const { integration, event, startedAt, runs, leads, moved, unchanged, failed } = report;
+    return {
+      run,
+      integration,
+      event,
+      state: done ? 'done' : 'running',
+      startedAt,
+      runs,
+      leads,
+      moved,
+      unchanged,
+      failed,
+      report: done ? report : undefined,
+    };
+  }
+
+  private begin(integrationId: string, event: CheckEvent): { run: string; promise: Promise<CheckReport> } {
     const key = `${integrationId}\u0000${event}`;
     const current = this.running.get(key);
     if (current) return current;
-    const started = this.run(integrationId, event).then((report) => {
-      this.last.set(key, report);
-      return report;
-    });
-    const tracked = started.finally(() => this.running.delete(key));
-    this.running.set(key, tracked);
-    return tracked;
-  }
-
-  /** Stops scheduling and waits for the checks in hand. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const timer of this.timers.values()) timer.cron.stop();
-    this.timers.clear();
-    await Promise.allSettled(this.running.values());
-  }
-
-  private async run(integrationId: string, event: CheckEvent): Promise<CheckReport> {
-    const integration = await this.runner.integration(integrationId);
-    const flow = await this.runner.flowFor(integration, event);
-    if (!flow) throw new DomainError('not_found', `integration "${integrationId}" has no ${event} flow`, { field: 'event' });
-    const settings = scheduleOf(flow, this.registry);
+    const run = randomBytes(8).toString('hex');
     const report: CheckReport = {
       integration: integrationId,
       event,
@@ -191,7 +199,48 @@ export class StatusChecks {
       durationMs: 0,
       runs: 0,
       leads: 0,
+      moved: 0,
+      unchanged: 0,
+      failed: 0,
     };
+    const entry = { report, done: false };
+    this.progress.set(run, entry);
+    for (const old of this.progress.keys()) {
+      if (this.progress.size <= KEPT_RUNS) break;
+      if (this.progress.get(old)?.done) this.progress.delete(old);
+    }
+    const started = this.run(integrationId, event, report).then(
+      (done) => {
+        this.last.set(key, done);
+        return done;
+      },
+      (error: unknown) => {
+        // a check that could not run reports why, and the caller of check() is told as before
+        report.error = { code: error instanceof DomainError ? error.code : 'error', message: (error as Error).message };
+        throw error;
+      },
+    );
+    const promise = started.finally(() => {
+      entry.done = true;
+      this.running.delete(key);
+    });
+    this.running.set(key, { run, promise });
+    return { run, promise };
+  }
+
+  /** Stops scheduling and waits for the checks in hand. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) timer.cron.stop();
+    this.timers.clear();
+    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+  }
+
+  private async run(integrationId: string, event: CheckEvent, report: CheckReport): Promise<CheckReport> {
+    const integration = await this.runner.integration(integrationId);
+    const flow = await this.runner.flowFor(integration, event);
+    if (!flow) throw new DomainError('not_found', `integration "${integrationId}" has no ${event} flow`, { field: 'event' });
+    const settings = scheduleOf(flow, this.registry);
     const started = performance.now();
     if (event === 'status.range') await this.range(integration, flow, settings, report);
     else await this.batches(integration, flow, event, settings, report);
@@ -230,8 +279,15 @@ export class StatusChecks {
       report.runs++;
       report.leads += leads.length;
       if (result.error) {
+        report.failed += leads.length;
         report.error = failure(result);
         return;
+      }
+      // what the batch did to each lead, read back: the flow's Update Lead moved it or not
+      const after = await Promise.all(leads.map((lead) => this.store.getLead(lead.id)));
+      for (const [i, lead] of leads.entries()) {
+        if (after[i] && after[i].stage !== lead.stage) report.moved++;
+        else report.unchanged++;
       }
     }
   }

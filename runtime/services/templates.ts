@@ -162,7 +162,14 @@ export class TemplateService {
     try {
       const events: Partial<Record<FlowEvent, string>> = {};
       for (const [i, flow] of template.flows.entries()) {
-        const doc: FlowDoc = { ...structuredClone(flow), id: flowIds[i], name: `${request.name}: ${flow.name}`, version: 1 };
+        // meant for this integration: its page offers it, and no other integration's does
+        const doc: FlowDoc = {
+          ...structuredClone(flow),
+          id: flowIds[i],
+          name: `${request.name}: ${flow.name}`,
+          integration: request.id,
+          version: 1,
+        };
         await this.flows.save(doc, author);
         saved.push(doc.id);
         events[flow.event] = doc.id;

@@ -51,6 +51,8 @@ describe("the integration page's security sections", () => {
     const { page, baseUrl } = world;
     await page.goto(`${baseUrl}/#/integrations/acme`);
     await page.getByTestId('integration-detail').waitFor();
+    // the token is masked until shown
+    await page.getByTestId('postback-url-show').click();
     const before = await page.getByTestId('postback-url').inputValue();
     const oldToken = tokenOf(before);
     expect(oldToken).not.toBe('');
@@ -60,6 +62,7 @@ describe("the integration page's security sections", () => {
     await page.getByTestId('rotate-postback-token').click();
     const shown = page.getByTestId('rotated-postback-url');
     await shown.waitFor();
+    await page.getByTestId('rotated-postback-url-show').click();
     const rotatedUrl = await shown.inputValue();
     const newToken = tokenOf(rotatedUrl);
     expect(newToken).not.toBe('');

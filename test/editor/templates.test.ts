@@ -155,8 +155,9 @@ describe('new integration from template', () => {
     await eventually(() => page.evaluate(() => navigator.clipboard.readText())).toBe(url);
     await page.screenshot({ path: path.join(ARTIFACTS, 'templates-postback-url.png') });
 
-    // the integration's page shows the same URL
+    // the integration's page shows the same URL (its token masked until shown)
     await page.getByTestId('open-created').click();
+    await page.getByTestId('postback-url-show').click();
     await eventually(() => page.getByLabel('Postback URL with macros').inputValue()).toBe(url);
   }, 60_000);
 });

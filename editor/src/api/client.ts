@@ -11,6 +11,9 @@ import type { FlowIssue } from '../../../core/flow/validate.ts';
 import type { AuditQuery } from '../../../core/domain/audit.ts';
 import type {
   AuditAnswer,
+  CheckEvent,
+  CheckProgress,
+  CheckSchedule,
   ExecutionQuery,
   FlowDraftView,
   FlowListAnswer,
@@ -18,6 +21,7 @@ import type {
   FromTemplateRequest,
   FromTemplateResult,
   IntegrationPatch,
+  IntegrationRemoval,
   IntegrationTemplate,
   IntegrationView,
   IssuedKey,
@@ -138,6 +142,16 @@ export const api = {
   updateIntegration: (id: string, patch: IntegrationPatch) =>
     call<IntegrationView>('PATCH', `/api/integrations/${encodeURIComponent(id)}`, patch),
   deleteIntegration: (id: string) => call<void>('DELETE', `/api/integrations/${encodeURIComponent(id)}`),
+  /** What deleting the integration takes with it, and the offers whose routes stop it. */
+  integrationRemoval: (id: string) => call<IntegrationRemoval>('GET', `/api/integrations/${encodeURIComponent(id)}/removal`),
+  /** Its status checks: schedule, next run, the run under way, the last report. */
+  checks: (id: string) =>
+    call<{ checks: CheckSchedule[] }>('GET', `/api/integrations/${encodeURIComponent(id)}/checks`).then((a) => a.checks),
+  /** Starts a status check now (or joins the one running): its run id, followed with `checkProgress`. */
+  startCheck: (id: string, event: CheckEvent) =>
+    call<CheckProgress>('POST', `/api/integrations/${encodeURIComponent(id)}/checks/${event}/runs`),
+  checkProgress: (id: string, event: CheckEvent, run: string) =>
+    call<CheckProgress>('GET', `/api/integrations/${encodeURIComponent(id)}/checks/${event}/runs/${encodeURIComponent(run)}`),
   /** A new postback token; the old one keeps working `graceMinutes` more (none by default). */
   rotatePostbackToken: (id: string, rotation: PostbackTokenRotateRequest) =>
     call<PostbackTokenRotation>('POST', `/api/integrations/${encodeURIComponent(id)}/postback-token/rotate`, rotation),

@@ -52,6 +52,8 @@ export const keys = {
   integrations: ['integrations'] as const,
   /** One integration, with its readiness as the server counts it. */
   integration: (id: string) => ['integrations', 'one', id] as const,
+  /** An integration's status checks (under its prefix: a change of it refreshes them). */
+  checks: (id: string) => ['integrations', 'checks', id] as const,
   offers: ['offers'] as const,
   templates: {
     all: ['templates'] as const,
@@ -163,6 +165,10 @@ export function useIntegrations() {
 /** One integration; its `readiness` holds every gap the server would refuse the switch for. */
 export function useIntegration(id: string) {
   return useQuery({ queryKey: keys.integration(id), queryFn: () => api.integration(id), enabled: id !== '' });
+}
+
+export function useChecks(id: string) {
+  return useQuery({ queryKey: keys.checks(id), queryFn: () => api.checks(id) });
 }
 
 export function useOffers() {
@@ -349,7 +355,8 @@ export function useDeleteIntegration() {
     mutationFn: api.deleteIntegration,
     onSuccess: (_, id) => {
       client.removeQueries({ queryKey: keys.integration(id) });
-      return invalidate(client, keys.integrations);
+      // its own flows went with it
+      return invalidate(client, keys.integrations, keys.flows.list);
     },
   });
 }

@@ -9,7 +9,7 @@ import type { IntegrationPatch, IntegrationView, PostbackTokenRotation } from '.
 import { useRotatePostbackToken, useSession } from '../api/queries.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
-import { CopyField } from './FromTemplate.tsx';
+import { SecretUrlField } from './SecretUrlField.tsx';
 
 const GRACE_CHOICES: { minutes: number; label: string }[] = [
   { minutes: 0, label: 'stops at once' },
@@ -52,14 +52,17 @@ export function PostbackUrlSection({ integration }: { integration: IntegrationVi
   return (
     <section className="lf-box" data-testid="postback-url-section">
       <h2>Postback URL</h2>
-      <p className="lf-muted">Give this address to the target for status postbacks. It carries this integration’s token.</p>
+      <p className="lf-muted">
+        Give this address to the target for status postbacks. It carries this integration’s token, hidden until you choose “Show”; “Copy”
+        copies it whole.
+      </p>
       {tail ? (
         <>
           <p className="lf-help">With the tail of macros the target fills in for each lead (the setting postback_tail):</p>
-          <CopyField value={integration.postbackUrl + tail} label="Postback URL with macros" testId="postback-url" />
+          <SecretUrlField value={integration.postbackUrl + tail} label="Postback URL with macros" testId="postback-url" />
         </>
       ) : (
-        <CopyField value={integration.postbackUrl} label="Postback URL" testId="postback-url" />
+        <SecretUrlField value={integration.postbackUrl} label="Postback URL" testId="postback-url" />
       )}
       {previousWorks && (
         <p className="lf-help" data-testid="previous-token">
@@ -74,7 +77,7 @@ export function PostbackUrlSection({ integration }: { integration: IntegrationVi
               ? `The old one works until ${formatWhen(rotated.previousTokenUntil)}: give this one to the target before then.`
               : 'The old one no longer works: give this one to the target now.'}
           </p>
-          <CopyField value={rotated.postbackUrl + tail} label="New postback URL" testId="rotated-postback-url" />
+          <SecretUrlField value={rotated.postbackUrl + tail} label="New postback URL" testId="rotated-postback-url" />
           <button type="button" className="lf-link-btn" onClick={() => setRotated(null)}>
             Done
           </button>

@@ -5,19 +5,13 @@
  * to (IntegrationSecurity.tsx), and the on/off switch. The server refuses to switch on
  * an integration with a gap; the checklist heading the page (Readiness.tsx) shows the gaps the
  * server computed, the same ones. New integrations start blank or from a template (FromTemplate.tsx).
+ * Its event flows (EventFlows.tsx), status checks (StatusChecks.tsx), secrets (SecretsSection.tsx)
+ * and deletion (DeleteIntegration.tsx) are sections of their own.
  */
-import { useEffect, useMemo, useState } from 'react';
-import { FLOW_EVENTS, type Offer } from '../../../core/domain/config.ts';
+import { useEffect, useState } from 'react';
+import type { Offer } from '../../../core/domain/config.ts';
 import { ApiError, type FlowSummary, type IntegrationPatch, type IntegrationView } from '../api/client.ts';
-import {
-  useCreateIntegration,
-  useFlows,
-  useIntegration,
-  useIntegrations,
-  useOffers,
-  useSaveOffer,
-  useUpdateIntegration,
-} from '../api/queries.ts';
+import { useFlows, useIntegration, useIntegrations, useOffers, useSaveOffer, useUpdateIntegration } from '../api/queries.ts';
 import { KeyValueRows, type KeyValueRow } from '../app/KeyValueRows.tsx';
 import { notify } from '../app/notices.ts';
 import { FromTemplateDialog } from './FromTemplate.tsx';
@@ -25,6 +19,11 @@ import { AllowedHostsSection, PostbackUrlSection } from './IntegrationSecurity.t
 import { ReadinessChecklist } from './Readiness.tsx';
 import { DeliveryHealth } from './DeliveryHealth.tsx';
 import { OfferRoutes } from './OfferRoutes.tsx';
+import { EventFlows } from './EventFlows.tsx';
+import { StatusChecksSection } from './StatusChecks.tsx';
+import { DeleteIntegrationButton } from './DeleteIntegration.tsx';
+import { SecretsSection } from './SecretsSection.tsx';
+import { NewIntegrationDialog } from './NewIntegration.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
   const [creating, setCreating] = useState(false);
@@ -115,64 +114,6 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
   );
 }
 
-function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {
-  const [name, setName] = useState('');
-  const create = useCreateIntegration();
-  const id = useMemo(() => {
-    const base =
-      name
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, 60) || 'integration';
-    let candidate = base;
-    for (let n = 2; taken.has(candidate); n++) candidate = `${base}-${n}`;
-    return candidate;
-  }, [name, taken]);
-  return (
-    <div className="lf-modal" role="dialog" aria-modal="true" aria-label="New integration">
-      <form
-        className="lf-modal__box"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          try {
-            await create.mutateAsync({ id, name: name.trim() || id });
-            location.hash = `#/integrations/${encodeURIComponent(id)}`;
-          } catch (error) {
-            notify('error', `Could not create: ${(error as Error).message}`);
-          }
-        }}
-      >
-        <h2>New integration</h2>
-        <div className="lf-field">
-          <label className="lf-field__label" htmlFor="new-integration-name">
-            Name of the target
-          </label>
-          <input
-            id="new-integration-name"
-            className="lf-input"
-            autoFocus
-            value={name}
-            placeholder="Acme CRM"
-            onChange={(e) => setName(e.target.value)}
-          />
-          <p className="lf-help">
-            Its id will be <code>{id}</code>; targets send postbacks to <code>/postback/{id}</code>.
-          </p>
-        </div>
-        <div className="lf-modal__actions">
-          <button type="button" className="lf-btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="lf-btn lf-btn--primary">
-            Create
-          </button>
-        </div>
-      </form>
-    </div>
-  );
-}
-
 type Row = KeyValueRow<string>;
 
 const rowsOf = (values: Record<string, string>): Row[] => Object.entries(values).map(([key, value]) => ({ key, value }));
@@ -184,8 +125,6 @@ const recordOf = (rows: Row[]): Record<string, string> =>
 function IntegrationDetail({ integration, flows, offers }: { integration: IntegrationView; flows: FlowSummary[]; offers: Offer[] }) {
   const [name, setName] = useState(integration.name);
   const [settings, setSettings] = useState<Row[]>(rowsOf(integration.settings));
-  const [newSecret, setNewSecret] = useState<Row>({ key: '', value: '' });
-  const [replacing, setReplacing] = useState<Row | null>(null);
   const [refused, setRefused] = useState(false);
   const [switching, setSwitching] = useState(false);
 
@@ -261,46 +200,13 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
           <span className="lf-switch__track" />
           {switching ? 'switching…' : integration.enabled ? 'On' : 'Off'}
         </label>
+        <DeleteIntegrationButton integration={integration} />
       </div>
       <DeliveryHealth integration={integration} patch={patch} />
       <ReadinessChecklist integrationId={integration.id} offers={offers} refused={refused} patch={patch} />
 
-      <section className="lf-box">
-        <h2>Flows</h2>
-        <p className="lf-muted">Which flow handles each event for this target.</p>
-        <table className="lf-table lf-table--compact">
-          <tbody>
-            {FLOW_EVENTS.map((event) => {
-              const candidates = flows.filter((f) => f.event === event);
-              const chosen = integration.flows[event] ?? '';
-              if (!candidates.length && !chosen) return null;
-              return (
-                <tr key={event}>
-                  <td>
-                    <code>{event}</code>
-                  </td>
-                  <td>
-                    <select
-                      className="lf-input"
-                      value={chosen}
-                      aria-label={`Flow for ${event}`}
-                      onChange={(e) => void patch({ flows: { [event]: e.target.value || null } })}
-                    >
-                      <option value="">(none)</option>
-                      {candidates.map((f) => (
-                        <option key={f.id} value={f.id}>
-                          {f.name} (v{f.currentVersion})
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{chosen && <a href={`#/flows/${encodeURIComponent(chosen)}`}>open</a>}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </section>
+      <EventFlows integration={integration} flows={flows} patch={patch} />
+      <StatusChecksSection integration={integration} />
 
       <section className="lf-box">
         <h2>Settings</h2>
@@ -329,98 +235,7 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
         />
       </section>
 
-      <section className="lf-box" data-testid="secrets">
-        <h2>Secrets</h2>
-        <p className="lf-muted">
-          Credentials flows read as <code>{'{{secrets.NAME}}'}</code>. Stored values are never shown again and are hidden in every log; you
-          can replace or remove them.
-        </p>
-        <table className="lf-table lf-table--compact">
-          <tbody>
-            {Object.keys(integration.secrets).map((secret) => (
-              <tr key={secret}>
-                <td>
-                  <code>{secret}</code>
-                </td>
-                <td className="lf-muted">••••••••</td>
-                <td className="lf-actions">
-                  {replacing?.key === secret ? (
-                    <form
-                      className="lf-row"
-                      onSubmit={async (e) => {
-                        e.preventDefault();
-                        if (replacing.value && (await patch({ secrets: { [secret]: replacing.value } }, `Secret ${secret} replaced`)))
-                          setReplacing(null);
-                      }}
-                    >
-                      <input
-                        className="lf-input"
-                        type="password"
-                        autoComplete="new-password"
-                        autoFocus
-                        value={replacing.value}
-                        onChange={(e) => setReplacing({ key: secret, value: e.target.value })}
-                        aria-label={`New value of ${secret}`}
-                      />
-                      <button type="submit" className="lf-btn lf-btn--small lf-btn--primary">
-                        Save
-                      </button>
-                      <button type="button" className="lf-btn lf-btn--small" onClick={() => setReplacing(null)}>
-                        Cancel
-                      </button>
-                    </form>
-                  ) : (
-                    <>
-                      <button type="button" className="lf-link-btn" onClick={() => setReplacing({ key: secret, value: '' })}>
-                        Replace
-                      </button>
-                      <button
-                        type="button"
-                        className="lf-link-btn lf-danger"
-                        onClick={() =>
-                          window.confirm(`Remove the secret ${secret}?`) &&
-                          void patch({ secrets: { [secret]: null } }, `Secret ${secret} removed`)
-                        }
-                      >
-                        Remove
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <form
-          className="lf-kv__row"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            const key = newSecret.key.trim();
-            if (!key || !newSecret.value) return;
-            if (await patch({ secrets: { [key]: newSecret.value } }, `Secret ${key} saved`)) setNewSecret({ key: '', value: '' });
-          }}
-        >
-          <input
-            className="lf-input lf-kv__key"
-            value={newSecret.key}
-            placeholder="api_key"
-            onChange={(e) => setNewSecret({ ...newSecret, key: e.target.value })}
-            aria-label="New secret name"
-          />
-          <input
-            className="lf-input"
-            type="password"
-            autoComplete="new-password"
-            value={newSecret.value}
-            placeholder="value"
-            onChange={(e) => setNewSecret({ ...newSecret, value: e.target.value })}
-            aria-label="New secret value"
-          />
-          <button type="submit" className="lf-btn lf-btn--small" disabled={!newSecret.key.trim() || !newSecret.value}>
-            Add secret
-          </button>
-        </form>
-      </section>
+      <SecretsSection integration={integration} patch={patch} />
 
       <AllowedHostsSection integration={integration} patch={patch} />
 
