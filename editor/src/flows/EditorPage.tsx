@@ -23,6 +23,7 @@ import { importCurl } from '../curl/import.ts';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { downloadJson } from './files.ts';
+import { EventName } from '../app/EventName.tsx';
 
 /** The draft kept for this flow, when it starts from the version opened and differs from it. */
 function draftOf(doc: FlowDoc): ReturnType<typeof readDraft> {
@@ -64,7 +65,7 @@ export function EditorPage({ flowId }: { flowId: string }) {
     return (
       <div className="lf-center">
         <p>This flow could not be opened.</p>
-        <a href="#/">Back to the flows</a>
+        <a href="#/flows">Back to the flows</a>
       </div>
     );
   if (!opened) return <div className="lf-center lf-muted">Loading the flow…</div>;
@@ -161,14 +162,14 @@ function Editor({ draft, onDraftHandled }: { draft: ReturnType<typeof readDraft>
   return (
     <div className="lf-editor">
       <div className="lf-toolbar">
-        <a className="lf-toolbar__back" href="#/" title="All flows">
+        <a className="lf-toolbar__back" href="#/flows" title="All flows">
           ← Flows
         </a>
         <div className="lf-toolbar__title">
           <b data-testid="flow-title">{meta.name}</b>
           <span className="lf-muted">
             {' '}
-            · {meta.event} · v{meta.version}
+            · <EventName event={meta.event} /> · v{meta.version}
           </span>
           {dirty && !viewing && (
             <span className="lf-dirty" title="Changes not saved yet" data-testid="dirty">

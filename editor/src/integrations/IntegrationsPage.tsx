@@ -25,10 +25,12 @@ import { AllowedHostsSection, PostbackUrlSection } from './IntegrationSecurity.t
 import { ReadinessChecklist } from './Readiness.tsx';
 import { DeliveryHealth } from './DeliveryHealth.tsx';
 import { OfferRoutes } from './OfferRoutes.tsx';
+import { EventName } from '../app/EventName.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
   const [creating, setCreating] = useState(false);
-  const [fromTemplate, setFromTemplate] = useState(false);
+  // `#/integrations?new=template` (the home page's "New integration from a template") opens the dialog at once
+  const [fromTemplate, setFromTemplate] = useState(() => /(^|&)new=template(&|$)/.test(location.hash.split('?')[1] ?? ''));
   // a dialog that opened an integration is done with
   const [shownIntegration, setShownIntegration] = useState(integrationId);
   if (shownIntegration !== integrationId) {
@@ -100,7 +102,7 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
             <div className="lf-small">
               {Object.entries(i.flows).map(([event, id]) => (
                 <div key={event}>
-                  <code>{event}</code> → {flows.find((f) => f.id === id)?.name ?? id}
+                  <EventName event={event} /> → {flows.find((f) => f.id === id)?.name ?? id}
                 </div>
               ))}
             </div>
@@ -277,7 +279,7 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
               return (
                 <tr key={event}>
                   <td>
-                    <code>{event}</code>
+                    <EventName event={event} />
                   </td>
                   <td>
                     <select
