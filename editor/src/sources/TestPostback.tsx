@@ -36,7 +36,7 @@ export function TestPostback({ webmaster, urls }: { webmaster: string; urls: { s
           </label>
         )}
         <label className="lf-muted">
-          as a lead reaching{' '}
+          Try it with a sample lead reaching{' '}
           <select
             className="lf-input lf-input--auto"
             value={stage}
