@@ -483,3 +483,61 @@ export interface CheckProgress {
   failed: number;
   report?: CheckReport;
 }
+
+/**
+ * What `POST /api/webmasters/:id/test-postback` takes: the URL to try (as typed, saved or not);
+ * unset: the webmaster's saved URL for `stream`, else his general one.
+ */
+export interface TestPostbackRequest {
+  url?: string;
+  /** The stream (the lead's `flow`) the sample lead comes from. */
+  stream?: string;
+  /** The stage the sample lead reports; default `approve`. */
+  stage?: Stage;
+}
+
+/**
+ * Its answer: the postback really sent for a sample lead, and what the tracker said — or why it
+ * was not sent (the outbound policy's refusal, no answer in time). A refusal or a failure is a
+ * 200 with `ok: false`: the test ran, the tracker's side failed.
+ */
+export interface TestPostbackAnswer {
+  /** The URL as sent, macros expanded with the sample lead's values. */
+  url: string;
+  /** The sample lead's values the macros were filled from. */
+  sample: Record<string, string>;
+  /** Whether the tracker answered 2xx. */
+  ok: boolean;
+  status?: number;
+  /** The start of the tracker's answer (at most 500 characters). */
+  body?: string;
+  durationMs: number;
+  error?: string;
+  /** The outbound policy refused the address: the runtime may not send postbacks there. */
+  refused?: boolean;
+  /** `{words}` in the URL that are not macros, left as written (a typo?). */
+  unknownMacros: string[];
+}
+
+/**
+ * `GET /api/overview`: the state of things the home page shows, and what exists, so it can say
+ * what to do next.
+ */
+export interface Overview {
+  integrations: { id: string; name: string; enabled: boolean; paused?: boolean; failed: number; retrying: number }[];
+  /** Leads created since `since` (the start of the day, in the runtime's time zone), by stage. */
+  leadsToday: Partial<Record<Stage, number>>;
+  since: string;
+  /** Deliveries that failed for good / are being retried, over every integration. */
+  deliveries: { failed: number; retrying: number };
+  counts: { offers: number; webmasters: number; sources: number; flows: number };
+  /** The demo integration and its source, when the data folder has them (`npm start` seeds them). */
+  demo?: { integration: string; source?: string; offer: string };
+}
+
+/** `POST /api/sources/:id/test-lead`'s answer: the sample lead posted as that source. */
+export interface TestLeadAnswer {
+  id: number;
+  stage: Stage;
+  offer: string;
+}

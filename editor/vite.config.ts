@@ -19,6 +19,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     reportCompressedSize: true,
+    // dist/.vite/manifest.json: which chunks the entry loads at once (a test keeps acorn and Ajv out of them)
+    manifest: true,
     // CodeMirror (Code nodes only) is a lazy chunk of its own; the initial bundle stays far below this
     chunkSizeWarningLimit: 700,
   },

@@ -47,6 +47,11 @@ import { testRunRoutes } from './http/test-runs.ts';
 import { integrationRoutes } from './http/integrations.ts';
 import { offerRoutes } from './http/offers.ts';
 import { webmasterRoutes } from './http/webmasters.ts';
+import { editorStaticRoutes } from './http/editor-static.ts';
+import { overviewRoutes } from './http/overview.ts';
+import { OverviewService } from './services/overview.ts';
+import { TestPostbacks } from './services/test-postback.ts';
+import { DEMO_INTEGRATION, DEMO_SOURCE } from './seed.ts';
 import { executionRoutes } from './http/executions.ts';
 import { ExecutionLog } from './services/executions.ts';
 import { templateRoutes } from './http/templates.ts';
@@ -255,12 +260,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(testRunRoutes(flows, leadService, runner));
   app.use(integrationRoutes(integrations, new IntegrationRemovals(config, integrations, flows)));
   app.use(offerRoutes(offers));
-  app.use(webmasterRoutes(offers));
-  app.use(sourceRoutes(sources));
+  app.use(webmasterRoutes(offers, new TestPostbacks(config, agent, audit)));
+  app.use(sourceRoutes(sources, intake));
+  app.use(overviewRoutes(new OverviewService(config, store, { integration: DEMO_INTEGRATION, source: DEMO_SOURCE })));
   app.use(executionRoutes(new ExecutionLog(store), runner));
   app.use(auditRoutes(audit));
   if (existsSync(EDITOR_DIST + 'index.html')) {
-    app.use(express.static(EDITOR_DIST, { index: 'index.html' }));
+    app.use(editorStaticRoutes(EDITOR_DIST));
   } else {
     app.use('/', (req, res, next) => (req.path === '/' ? requireUser(req, res, next) : next()), homeRoutes(flows, integrations));
   }

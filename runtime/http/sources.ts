@@ -1,13 +1,16 @@
 /**
  * Sources (who posts leads) and their intake keys: `/api/sources`, `/api/sources/:id`,
  * `POST /api/sources/:id/keys` (rotate, with an optional grace period for the old keys),
- * `DELETE /api/sources/:id/keys/:keyId` (revoke). A key is in the answer of the call that made it
+ * `DELETE /api/sources/:id/keys/:keyId` (revoke), `POST /api/sources/:id/test-lead` (a sample lead
+ * posted as the source by a signed-in person, `{ offer? }`). A key is in the answer of the call that made it
  * and in no other answer.
  */
 import { Router } from 'express';
+import type { IntakeService } from '../services/intake.ts';
 import type { SourceService } from '../services/sources.ts';
+import type { TestLeadAnswer } from '../../core/api.ts';
 
-export function sourceRoutes(sources: SourceService): Router {
+export function sourceRoutes(sources: SourceService, intake: IntakeService): Router {
   const router = Router();
 
   router.get('/api/sources', async (_req, res) => {
@@ -31,6 +34,12 @@ export function sourceRoutes(sources: SourceService): Router {
   });
   router.delete('/api/sources/:id/keys/:keyId', async (req, res) => {
     res.json(await sources.revoke(req.params.id, req.params.keyId));
+  });
+
+  router.post('/api/sources/:id/test-lead', async (req, res) => {
+    const { lead, status } = await intake.acceptTestLead(req.params.id, req.body);
+    const answer: TestLeadAnswer = { id: lead.id, stage: lead.stage, offer: lead.offer };
+    res.status(status).json(answer);
   });
 
   return router;

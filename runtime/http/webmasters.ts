@@ -1,11 +1,14 @@
 /**
  * Webmasters (their postback URLs): `/api/webmasters` (`POST` creates, like every resource),
- * `/api/webmasters/:id` (`PUT` creates or replaces). Kept by the offer service.
+ * `/api/webmasters/:id` (`PUT` creates or replaces), kept by the offer service;
+ * `POST /api/webmasters/:id/test-postback` sends a postback for a sample lead and answers what the
+ * tracker said (see services/test-postback.ts).
  */
 import { Router } from 'express';
 import type { OfferService } from '../services/offers.ts';
+import type { TestPostbacks } from '../services/test-postback.ts';
 
-export function webmasterRoutes(offers: OfferService): Router {
+export function webmasterRoutes(offers: OfferService, tests: TestPostbacks): Router {
   const router = Router();
 
   router.get('/api/webmasters', async (_req, res) => {
@@ -19,6 +22,9 @@ export function webmasterRoutes(offers: OfferService): Router {
   });
   router.put('/api/webmasters/:id', async (req, res) => {
     res.json(await offers.putWebmaster(req.body, req.params.id));
+  });
+  router.post('/api/webmasters/:id/test-postback', async (req, res) => {
+    res.json(await tests.send(req.params.id, req.body));
   });
   router.delete('/api/webmasters/:id', async (req, res) => {
     await offers.removeWebmaster(req.params.id);

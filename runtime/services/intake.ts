@@ -88,7 +88,36 @@ export class IntakeService {
    * @throws DomainError `unauthorized` (no valid key), `forbidden` (not this offer or webmaster), `invalid_field`, …
    */
   async accept(raw: unknown, key: string | undefined, idempotencyKey?: string): Promise<IntakeResult> {
-    const source = await this.sources.authenticate(key);
+    return this.acceptFrom(await this.sources.authenticate(key), raw, idempotencyKey);
+  }
+
+  /**
+   * "Send a test lead" (the home page's first step): a sample lead posted as source `sourceId` by
+   * a signed-in person, taking the same path as a lead posted with that source's key — the
+   * source's offers and webmaster apply, and it is delivered like any other.
+   * @throws DomainError `not_found` (no such source), `invalid_field` naming `offer` (the source may post for none)
+   */
+  async acceptTestLead(sourceId: string, body: unknown): Promise<IntakeResult> {
+    const source = await this.config.getSource(sourceId);
+    if (!source) throw new DomainError('not_found', `no source "${sourceId}"`, { field: 'id' });
+    const asked = (body as { offer?: unknown } | null)?.offer;
+    const offer =
+      typeof asked === 'string' && asked ? asked : source.offers === '*' ? (await this.config.listOffers())[0]?.id : source.offers[0];
+    if (!offer) throw new DomainError('invalid_field', `source "${source.id}" may post for no offer yet`, { field: 'offer' });
+    const wm = source.kind === 'network' ? (source.webmasters?.[0] ?? 'test-wm') : undefined;
+    const lead = {
+      offer,
+      wm,
+      name: 'Test Lead',
+      phone: '+49 151 2345670',
+      country: 'DE',
+      subid: 'leadflow-test-click',
+      comment: 'a test lead',
+    };
+    return this.acceptFrom(source, lead);
+  }
+
+  private async acceptFrom(source: Source, raw: unknown, idempotencyKey?: string): Promise<IntakeResult> {
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
       throw new DomainError('invalid_field', `must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, { field: 'Idempotency-Key' });
     }

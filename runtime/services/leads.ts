@@ -11,7 +11,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { LeadListItem, LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
 import { leadDelivery } from '../../core/domain/delivery.ts';
-import { postbackUrlFor } from './postbacks-out.ts';
+import { postbackUrlFor } from '../../core/domain/postback-macros.ts';
 import { parseLeadInput } from './lead-input.ts';
 import { sampleLeadFor } from '../../core/domain/sample-lead.ts';
 import { Redactor } from '../engine/redact.ts';

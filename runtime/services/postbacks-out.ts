@@ -4,71 +4,63 @@
  * answers 2xx. Macros in the URL are expanded when it is sent. They go through the runtime's shared
  * agent, so the outbound policy applies at connect time; a refused postback fails for good at once
  * (retrying cannot change the address it points at), with the refusal as the attempt's error.
- * Redirects are not followed (undici's `request` does not).
+ * Redirects are not followed (undici's `request` does not). The macros and their expansion are the
+ * kernel's (core/domain/postback-macros.ts).
  */
 import { request, type Dispatcher } from 'undici';
 import { outboundRefusalOf } from '../engine/outbound-policy.ts';
 import { REDACTED, Redactor } from '../engine/redact.ts';
 import type { ConfigStore, Job, LeadStore } from '../store/types.ts';
 import type { Lead } from '../../core/domain/lead.ts';
-import type { Webmaster } from '../../core/domain/config.ts';
+import { expandPostbackUrl, postbackUrlFor } from '../../core/domain/postback-macros.ts';
 import type { PostbackAttempt } from '../../core/domain/job.ts';
 import type { JobHandler, JobOutcome } from './queue.ts';
-
-/** The macros a postback URL may hold, e.g. `https://tracker/pb?click={subid}&status={stage}`. */
-export const POSTBACK_MACROS = [
-  'id',
-  'eid',
-  'offer',
-  'wm',
-  'flow',
-  'stage',
-  'status',
-  'reason',
-  'comment',
-  'payout',
-  'currency',
-  'country',
-  'subid',
-  'sub1',
-  'sub2',
-  'sub3',
-  'sub4',
-  'sub5',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_content',
-  'utm_term',
-] as const;
 
 /** Attempts kept per postback: enough to debug, bounded for a tracker down for days. */
 const MAX_ATTEMPTS_KEPT = 30;
 
-/** Expands `{macro}`s with URL-encoded values; unknown `{words}` stay as written. */
-export function expandPostbackUrl(
-  url: string,
-  lead: Lead,
-  change: { stage?: string; status?: string; payout?: number; currency?: string },
-): string {
-  const values: Record<string, unknown> = {
-    ...lead,
-    id: lead.id,
-    comment: lead.statusComment,
-    stage: change.stage ?? lead.stage,
-    status: change.status ?? lead.status,
-    payout: change.payout ?? lead.payout,
-    currency: change.currency ?? lead.meta?.currency,
-  };
-  return url.replace(/\{([a-z0-9_]+)\}/gi, (whole, name: string) =>
-    (POSTBACK_MACROS as readonly string[]).includes(name) ? encodeURIComponent(String(values[name] ?? '')) : whole,
-  );
+/** How much of a tracker's answer a test postback shows. */
+export const ANSWER_EXCERPT_CHARS = 500;
+
+/** What one postback request came to: the tracker's answer, or why there was none. */
+export interface PostbackCall {
+  /** The tracker's HTTP status, when it answered. */
+  status?: number;
+  /** The start of its answer's body (only read when asked: a queued postback drops it). */
+  body?: string;
+  durationMs: number;
+  /** Why there was no answer (a timeout, a refused connection, the outbound policy's refusal). */
+  error?: string;
+  /** Set when the outbound policy refused the address: retrying cannot help. */
+  refused?: boolean;
 }
 
-/** Where a webmaster wants a lead's postbacks: his URL for the lead's stream (`flow`) if he set one. */
-export function postbackUrlFor(webmaster: Webmaster | undefined, lead: Pick<Lead, 'flow'>): string | undefined {
-  if (!webmaster) return undefined;
-  return (lead.flow && webmaster.streamPostbackUrls?.[lead.flow]) || webmaster.postbackUrl || undefined;
+/**
+ * Sends one postback request through the runtime's agent (so the outbound policy applies at
+ * connect time) and answers what came of it; never throws. Redirects are not followed.
+ */
+export async function callTracker(
+  url: string,
+  options: { method?: 'GET' | 'POST'; agent: Dispatcher; timeoutMs: number; signal?: AbortSignal; readBody?: boolean },
+): Promise<PostbackCall> {
+  const started = performance.now();
+  const took = () => Math.round(performance.now() - started);
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  try {
+    const answer = await request(url, {
+      method: options.method ?? 'GET',
+      dispatcher: options.agent,
+      signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
+    });
+    let body: string | undefined;
+    if (options.readBody) body = (await answer.body.text()).slice(0, ANSWER_EXCERPT_CHARS);
+    else await answer.body.dump();
+    return { status: answer.statusCode, body, durationMs: took() };
+  } catch (error) {
+    const refused = outboundRefusalOf(error);
+    const reason = refused ? refused.message : timeout.aborted ? `no answer within ${options.timeoutMs} ms` : (error as Error).message;
+    return { error: reason, refused: refused !== undefined, durationMs: took() };
+  }
 }
 
 export class PostbackSender implements JobHandler {
@@ -102,26 +94,17 @@ export class PostbackSender implements JobHandler {
       expandPostbackUrl(template, lead, { ...payload, currency: offer?.parameters.currency }),
       encodeURIComponent(REDACTED),
     );
-    const started = performance.now();
     const attempt: PostbackAttempt = { at: new Date().toISOString(), url, durationMs: 0 };
     const log = () => ({ ...payload, attempts: [...(payload.attempts ?? []), attempt].slice(-MAX_ATTEMPTS_KEPT) });
-    try {
-      const answer = await request(url, {
-        method: payload.method ?? 'GET',
-        dispatcher: this.agent,
-        signal: signal ? AbortSignal.any([AbortSignal.timeout(this.timeoutMs), signal]) : AbortSignal.timeout(this.timeoutMs),
-      });
-      await answer.body.dump();
-      attempt.status = answer.statusCode;
-      attempt.durationMs = Math.round(performance.now() - started);
-      if (answer.statusCode >= 200 && answer.statusCode < 300) return { state: 'done', payload: log() };
-      return { state: 'retry', error: `${url} answered HTTP ${answer.statusCode}`, payload: log() };
-    } catch (error) {
-      const refused = outboundRefusalOf(error);
-      attempt.error = (refused ?? (error as Error)).message;
-      attempt.durationMs = Math.round(performance.now() - started);
-      return { state: refused ? 'failed' : 'retry', error: `${url}: ${attempt.error}`, payload: log() };
+    const call = await callTracker(url, { method: payload.method, agent: this.agent, timeoutMs: this.timeoutMs, signal });
+    attempt.durationMs = call.durationMs;
+    if (call.status !== undefined) {
+      attempt.status = call.status;
+      if (call.status >= 200 && call.status < 300) return { state: 'done', payload: log() };
+      return { state: 'retry', error: `${url} answered HTTP ${call.status}`, payload: log() };
     }
+    attempt.error = call.error;
+    return { state: call.refused ? 'failed' : 'retry', error: `${url}: ${attempt.error}`, payload: log() };
   }
 
   /** The webmaster's URL for the lead's stream, else his general one. */

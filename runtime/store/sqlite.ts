@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import type { Lead, LeadInput, StageChange } from '../../core/domain/lead.ts';
+import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead.ts';
 import type {
   AuditEntry,
   AuditQuery,
@@ -71,6 +71,8 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   private readonly handoffs: ReturnType<typeof prepareHandoffs>;
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
+  /** Today's leads by stage for the home page: a scan of the leads since then, prepared on first use. */
+  private stageCountsSql?: Statement;
   private readonly insertLeadTx: (
     input: LeadInput,
     integrationId: string,
@@ -428,6 +430,12 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
 
   async deliveryCounts(integrationId: string): Promise<DeliveryCounts> {
     return this.delivery.counts(integrationId);
+  }
+
+  async stageCounts(createdFrom: string): Promise<Partial<Record<Stage, number>>> {
+    this.stageCountsSql ??= this.db.prepare('SELECT stage, COUNT(*) AS n FROM leads WHERE created_at >= ? GROUP BY stage');
+    const rows = this.stageCountsSql.all(createdFrom) as { stage: Stage; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
   }
 
   async deliveryStates(leadIds: readonly number[]): Promise<Record<number, DeliveryState>> {

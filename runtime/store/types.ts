@@ -435,6 +435,8 @@ export interface LeadStore {
    * count (a PostgreSQL backend: an index on `(integration_id, state, kind, attempts)`).
    */
   deliveryCounts(integrationId: string): Promise<DeliveryCounts>;
+  /** How many leads created at or after `createdFrom` (ISO) are in each stage; stages with none are left out. */
+  stageCounts(createdFrom: string): Promise<Partial<Record<Stage, number>>>;
   /** The delivery state (the kernel's `deliveryState`) of each of the leads given that has one, in one query. */
   deliveryStates(leadIds: readonly number[]): Promise<Record<number, DeliveryState>>;
   /**

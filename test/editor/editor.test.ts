@@ -22,7 +22,7 @@ afterAll(async () => {
 
 async function newBlankFlow(name: string): Promise<void> {
   const { page, baseUrl } = world;
-  await page.goto(`${baseUrl}/#/`);
+  await page.goto(`${baseUrl}/#/flows`);
   await page.getByTestId('new-flow').click();
   await page.locator('#new-flow-name').fill(name);
   await page.getByTestId('create-flow').click();

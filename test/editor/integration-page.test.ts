@@ -159,7 +159,7 @@ describe('the integration page', () => {
 
     // lead.update has no flow to choose: it is offered as another event to handle
     expect(await flows.locator('tr[data-event="lead.update"]').count()).toBe(0);
-    await flows.locator('#another-event').selectOption({ label: 'When a lead is changed (an upsell)' });
+    await flows.locator('#another-event').selectOption({ label: 'When a lead is changed (upsell or correction)' });
     await flows.getByTestId('new-flow-for-event').click();
     await eventually(() => page.evaluate(() => location.hash)).toBe('#/flows/acme-lead-update');
     const made = (await api('GET', '/api/flows/acme-lead-update')).body;
@@ -264,10 +264,12 @@ describe('the integration page', () => {
     await page.getByTestId('delete-integration').click();
     const takes = page.getByTestId('delete-takes');
     await eventually(() => takes.locator('[data-takes="flows"]').textContent()).toBe(
-      '2 flows made for it: Acme: statuses, Acme CRM: when a lead is changed (an upsell)',
+      '2 flows made for it: Acme: statuses, Acme CRM: when a lead is changed (upsell or correction)',
     );
     expect(await takes.locator('[data-takes="secrets"]').textContent()).toBe('2 secrets: api_key, api_secret');
-    expect(await takes.locator('[data-takes="checks"]').textContent()).toBe('Its status checks stop: ask for statuses of waiting leads');
+    expect(await takes.locator('[data-takes="checks"]').textContent()).toBe(
+      'Its status checks stop: when the status is checked (leads in processing)',
+    );
     expect(await takes.locator('[data-takes="offers"]').textContent()).toContain('New leads of 1 offer (tea) go nowhere');
     const keeps = await page.getByTestId('delete-keeps').textContent();
     expect(keeps).toContain('Its leads, with their stages and history.');

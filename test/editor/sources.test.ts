@@ -2,11 +2,14 @@
  * The Sources screen in a real browser against the real runtime: an integrator creates a webmaster
  * source for one offer, sees its key once, and posts a lead with it; rotating with a grace period
  * shows the new key once and leaves both working; revoking stops the old one. After "Done" (or a
- * reload) the key is nowhere on the page.
+ * reload) the key is nowhere on the page. Webmasters: a postback URL edited with the macros listed
+ * beside it, per-stream URLs, and a test postback sent to a mock tracker whose answer is shown.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowDoc } from '../../core/domain/flow.ts';
+import { POSTBACK_MACROS } from '../../core/domain/postback-macros.ts';
+import { startMockServer } from '../support/harness.ts';
 import { ARTIFACTS, buildEditor, startEditorWorld, type EditorWorld } from './browser.ts';
 
 let world: EditorWorld;
@@ -124,5 +127,91 @@ describe('the Sources screen', () => {
 
     await page.getByTestId('key-done').click();
     expect(await page.content()).not.toContain(fresh);
+  });
+});
+
+describe('the Webmasters section', () => {
+  it('creates a webmaster, edits his postback URL with a macro from the list, and shows the tracker’s answer to a test postback', async () => {
+    const { page, baseUrl } = world;
+    const tracker = await startMockServer((r) =>
+      r.path === '/broken' ? { status: 500, body: 'tracker error: unknown click' } : { status: 200, body: 'OK postback saved' },
+    );
+    try {
+      await page.goto(`${baseUrl}/#/sources`);
+      await page.getByTestId('webmasters-section').waitFor();
+      // the macros are listed with their meaning, from the kernel's list
+      const macros = page.getByTestId('postback-macros');
+      expect(await macros.locator('[data-macro]').count()).toBe(POSTBACK_MACROS.length);
+      expect(await macros.locator('[data-macro="subid"]').textContent()).toContain('click id');
+
+      await page.getByTestId('new-webmaster').click();
+      const form = page.getByTestId('webmaster-form');
+      await form.getByTestId('webmaster-id').fill('wm7');
+      await form.getByTestId('webmaster-name').fill('Webmaster 7');
+      await form.getByTestId('postback-url').fill(`${tracker.url}/broken?click={subid}`);
+      await form.getByTestId('save-webmaster').click();
+      const card = page.locator('[data-webmaster-id="wm7"]');
+      await card.waitFor();
+      // the source made in the first test posts as wm7: its key's hint is shown beside him
+      const keys = card.getByTestId('webmaster-keys').locator('[data-source="wm7-direct"]');
+      expect(await keys.textContent()).toMatch(/Webmaster 7: lfk_\w{4}…/);
+
+      // a failing tracker is shown as a failure, with its status and answer
+      await card.getByTestId('send-test-postback').click();
+      const answer = card.getByTestId('tracker-answer');
+      await answer.waitFor();
+      expect(await answer.getAttribute('data-ok')).toBe('false');
+      expect(await answer.getByTestId('tracker-answer-headline').textContent()).toContain('HTTP 500');
+      expect(await answer.getByTestId('tracker-answer-body').textContent()).toBe('tracker error: unknown click');
+
+      // the URL edited (a macro clicked in at the cursor), tried before saving, then saved
+      const url = card.getByTestId('postback-url');
+      await url.fill(`${tracker.url}/pb?click={subid}&status=`);
+      await url.press('End');
+      await macros.locator('[data-macro="stage"] button').click();
+      await eventually(() => url.inputValue()).toBe(`${tracker.url}/pb?click={subid}&status={stage}`);
+      await card.getByTestId('test-postback-stage').selectOption('cancel');
+      await card.getByTestId('send-test-postback').click();
+      await eventually(() => answer.getAttribute('data-ok')).toBe('true');
+      expect(await answer.getByTestId('tracker-answer-headline').textContent()).toMatch(/HTTP 200 in \d+ ms/);
+      expect(await answer.getByTestId('tracker-answer-body').textContent()).toBe('OK postback saved');
+      expect(tracker.received.at(-1)?.url).toBe('/pb?click=leadflow-test-click&status=cancel');
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'webmasters-test-postback-1440.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'webmasters-test-postback-1280.png'), fullPage: true });
+      await page.setViewportSize({ width: 1440, height: 900 });
+
+      await card.getByTestId('save-webmaster').click();
+      await eventually(async () => (await world.runtime.config.getWebmaster('wm7'))?.postbackUrl).toBe(
+        `${tracker.url}/pb?click={subid}&status={stage}`,
+      );
+      await eventually(() => card.getByTestId('save-webmaster').textContent()).toBe('Saved');
+    } finally {
+      await tracker.stop();
+    }
+  });
+
+  it('keeps a URL per stream, tested for that stream, and warns of a word that is not a macro', async () => {
+    const { page } = world;
+    const tracker = await startMockServer(() => ({ status: 200, body: 'ok' }));
+    try {
+      const card = page.locator('[data-webmaster-id="wm7"]');
+      await card.getByText('+ Add a stream URL').click();
+      await card.getByLabel('stream 1 id').fill('s42');
+      await card.getByLabel('stream 1 postback URL').fill(`${tracker.url}/s42?c={subid}&f={flow}&x={sub_id}`);
+      expect(await card.getByTestId('unknown-macros').textContent()).toContain('{sub_id}');
+      await card.getByTestId('save-webmaster').click();
+      await eventually(async () => (await world.runtime.config.getWebmaster('wm7'))?.streamPostbackUrls).toEqual({
+        s42: `${tracker.url}/s42?c={subid}&f={flow}&x={sub_id}`,
+      });
+      await card.getByTestId('test-postback-url').selectOption({ label: 'stream s42' });
+      await card.getByTestId('send-test-postback').click();
+      await eventually(() => card.getByTestId('tracker-answer').getAttribute('data-ok')).toBe('true');
+      expect(tracker.received[0].url).toBe('/s42?c=leadflow-test-click&f=s42&x={sub_id}');
+      expect(await card.getByTestId('tracker-answer').textContent()).toContain('not replaced: {sub_id}');
+    } finally {
+      await tracker.stop();
+    }
   });
 });

@@ -77,7 +77,7 @@ describe('the editor under its Content-Security-Policy', () => {
 
   it('serves the page with the headers, and the editor builds a flow without a single violation', async () => {
     const { page, baseUrl } = world;
-    const response = await page.goto(`${baseUrl}/#/`);
+    const response = await page.goto(`${baseUrl}/#/flows`);
     const headers = new Headers(response?.headers() ?? {});
     expectSecurityHeaders(headers);
     expect(headers.get('content-security-policy')).toContain("style-src 'self' 'unsafe-inline'");

@@ -74,7 +74,8 @@ function toLogin(): void {
   location.hash = LOGIN_HASH;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One API call: JSON in and out; a 401 sends the editor to the login page; a refusal throws {@link ApiError}. */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   // the session cookie goes by itself (same origin); every body is JSON, as the API requires
   if (body !== undefined) headers['content-type'] = 'application/json';

@@ -1,5 +1,5 @@
 /**
- * The shell: top bar, the screen the address names (`#/`, `#/flows/ID`, `#/integrations[/ID]`,
+ * The shell: top bar, the screen the address names (`#/` home, `#/flows[/ID]`, `#/help`, `#/integrations[/ID]`,
  * `#/leads[/ID]`, `#/log[/ID]`, `#/audit`, filters after `?`) and the notices. The node catalog is loaded once
  * here (through the query cache); every screen draws from it.
  */
@@ -20,6 +20,8 @@ const SourcesPage = lazy(() => import('../sources/SourcesPage.tsx').then((m) => 
 const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 const UsersPage = lazy(() => import('../users/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
 const ExecutionPage = lazy(() => import('../log/ExecutionPage.tsx').then((m) => ({ default: m.ExecutionPage })));
+const HomePage = lazy(() => import('../home/HomePage.tsx').then((m) => ({ default: m.HomePage })));
+const HelpPage = lazy(() => import('../help/HelpPage.tsx').then((m) => ({ default: m.HelpPage })));
 import { Notices } from './Notices.tsx';
 import { useRoute } from './route.ts';
 
@@ -67,7 +69,9 @@ function Shell({ user }: { user: SessionUser }) {
   else if (section === 'sources') screen = <SourcesPage />;
   else if (section === 'audit') screen = <AuditPage />;
   else if (section === 'users' && user.role === 'admin') screen = <UsersPage />;
-  else screen = <FlowList />;
+  else if (section === 'flows') screen = <FlowList />;
+  else if (section === 'help') screen = <HelpPage />;
+  else screen = <HomePage />;
 
   return (
     <div className="lf-app">
@@ -77,7 +81,10 @@ function Shell({ user }: { user: SessionUser }) {
           leadflow
         </a>
         <nav className="lf-nav">
-          <a href="#/" className={!section || section === 'flows' ? 'is-on' : ''}>
+          <a href="#/" className={!section || section === 'home' ? 'is-on' : ''} data-testid="nav-home">
+            Home
+          </a>
+          <a href="#/flows" className={section === 'flows' ? 'is-on' : ''} data-testid="nav-flows">
             Flows
           </a>
           <a href="#/integrations" className={section === 'integrations' ? 'is-on' : ''}>
@@ -90,7 +97,7 @@ function Shell({ user }: { user: SessionUser }) {
             Integration log
           </a>
           <a href="#/sources" className={section === 'sources' ? 'is-on' : ''} data-testid="nav-sources">
-            Sources
+            Webmasters
           </a>
           <a href="#/audit" className={section === 'audit' ? 'is-on' : ''} data-testid="nav-audit">
             Audit
@@ -102,6 +109,11 @@ function Shell({ user }: { user: SessionUser }) {
           )}
         </nav>
         <span className="lf-toolbar__spacer" />
+        <nav className="lf-nav">
+          <a href="#/help" className={section === 'help' ? 'is-on' : ''} data-testid="nav-help">
+            Help
+          </a>
+        </nav>
         <UserName user={user} />
       </header>
       <main className="lf-main">

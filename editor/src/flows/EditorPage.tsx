@@ -27,6 +27,7 @@ import type { FlowDraftView } from '../api/client.ts';
 import { draftAtRisk, draftGone, saveDraftNow, startDraftSync, useDraftSync } from './draft-sync.ts';
 import { DraftStatus } from './DraftStatus.tsx';
 import { PublishDialog } from './PublishDialog.tsx';
+import { EventName } from '../app/EventName.tsx';
 
 export function EditorPage({ flowId }: { flowId: string }) {
   const flow = useOpenFlow(flowId);
@@ -67,7 +68,7 @@ export function EditorPage({ flowId }: { flowId: string }) {
     return (
       <div className="lf-center">
         <p>This flow could not be opened.</p>
-        <a href="#/">Back to the flows</a>
+        <a href="#/flows">Back to the flows</a>
       </div>
     );
   if (!opened) return <div className="lf-center lf-muted">Loading the flow…</div>;
@@ -171,14 +172,14 @@ function Editor({ live, draft, offerDraft, onDraftHandled }: EditorProps) {
   return (
     <div className="lf-editor">
       <div className="lf-toolbar">
-        <a className="lf-toolbar__back" href="#/" title="All flows">
+        <a className="lf-toolbar__back" href="#/flows" title="All flows">
           ← Flows
         </a>
         <div className="lf-toolbar__title">
           <b data-testid="flow-title">{meta.name}</b>
           <span className="lf-muted">
             {' '}
-            · {meta.event} · {meta.version ? `v${meta.version}` : 'draft, never published'}
+            · <EventName event={meta.event} /> · {meta.version ? `v${meta.version}` : 'draft, never published'}
           </span>
           {dirty && !viewing && meta.version > 0 && (
             <span className="lf-dirty" title="Changes kept as your draft, not live yet: Publish makes them live" data-testid="dirty">

@@ -24,6 +24,7 @@ import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
 import { readJsonFile } from './files.ts';
 import { loadTemplates, type FlowTemplate } from './templates.ts';
+import { EventName } from '../app/EventName.tsx';
 
 /** A flow id from a name, not used by another flow: "Acme CRM: send" → `acme-crm-send`. */
 export function freeFlowId(name: string, taken: Set<string>): string {
@@ -243,7 +244,7 @@ export function FlowList() {
                     )}
                   </td>
                   <td>
-                    <code>{flow.event}</code>
+                    <EventName event={flow.event} />
                   </td>
                   <td data-testid="flow-version">
                     {flow.currentVersion ? `v${flow.currentVersion}` : <span className="lf-tag">draft, never published</span>}
@@ -356,7 +357,7 @@ function NewFlowDialog({ taken, onClose }: { taken: Set<string>; onClose(): void
                 <input type="radio" name="template" checked={template === t.key} onChange={() => setTemplate(t.key)} />
                 <b>{t.doc.name}</b>
                 <span className="lf-muted">
-                  {t.doc.event} · {t.doc.nodes.length} nodes{t.doc.description ? ` — ${t.doc.description}` : ''}
+                  <EventName event={t.doc.event} /> · {t.doc.nodes.length} nodes{t.doc.description ? ` — ${t.doc.description}` : ''}
                 </span>
               </label>
             ))}

@@ -10,7 +10,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, type IntegrationView } from '../api/client.ts';
 import { useDeleteIntegration } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
-import { EVENT_NAMES } from './event-names.ts';
+import { EVENT_NAMES } from '../../../core/domain/event-names.ts';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

@@ -12,7 +12,7 @@ import type { FlowSummary, IntegrationPatch, IntegrationView } from '../api/clie
 import { useCreateFlow } from '../api/queries.ts';
 import { useCatalog } from '../catalog/catalog.ts';
 import { notify } from '../app/notices.ts';
-import { EVENT_NAMES } from './event-names.ts';
+import { EVENT_NAMES } from '../../../core/domain/event-names.ts';
 
 /** A flow id not taken yet, from the integration's id and the event. */
 function freeId(integration: string, event: FlowEvent, flows: FlowSummary[]): string {

@@ -21,20 +21,10 @@ import {
 } from '../api/client.ts';
 import { useIntegrationFromTemplate, useTemplates } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
-
-/** What each event means to someone choosing a template. */
-const EVENT_WORDS: Partial<Record<FlowEvent, string>> = {
-  'lead.new': 'sends leads',
-  'lead.update': 'sends order updates',
-  'lead.register': 'registers sign-ups while the caller waits',
-  'status.processing': 'asks for statuses',
-  'status.approved': 'checks approved leads for returns',
-  'status.range': 'asks for statuses by date',
-  'postback.in': 'takes status postbacks',
-};
+import { eventName } from '../../../core/domain/event-names.ts';
 
 export function describeEvents(events: FlowEvent[]): string {
-  return events.map((e) => EVENT_WORDS[e] ?? e).join(' · ');
+  return events.map(eventName).join(' · ');
 }
 
 /** An integration id from a name, free among integrations and not clashing with flows named `<id>-…`. */

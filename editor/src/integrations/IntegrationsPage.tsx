@@ -8,6 +8,7 @@
  * Its event flows (EventFlows.tsx), status checks (StatusChecks.tsx), secrets (SecretsSection.tsx)
  * and deletion (DeleteIntegration.tsx) are sections of their own.
  */
+import { EventName } from '../app/EventName.tsx';
 import { useEffect, useState } from 'react';
 import type { Offer } from '../../../core/domain/config.ts';
 import { ApiError, type FlowSummary, type IntegrationPatch, type IntegrationView } from '../api/client.ts';
@@ -27,7 +28,8 @@ import { NewIntegrationDialog } from './NewIntegration.tsx';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
   const [creating, setCreating] = useState(false);
-  const [fromTemplate, setFromTemplate] = useState(false);
+  // `#/integrations?new=template` (the home page's "New integration from a template") opens the dialog at once
+  const [fromTemplate, setFromTemplate] = useState(() => /(^|&)new=template(&|$)/.test(location.hash.split('?')[1] ?? ''));
   // a dialog that opened an integration is done with
   const [shownIntegration, setShownIntegration] = useState(integrationId);
   if (shownIntegration !== integrationId) {
@@ -99,7 +101,7 @@ export function IntegrationsPage({ integrationId }: { integrationId?: string }) 
             <div className="lf-small">
               {Object.entries(i.flows).map(([event, id]) => (
                 <div key={event}>
-                  <code>{event}</code> → {flows.find((f) => f.id === id)?.name ?? id}
+                  <EventName event={event} /> → {flows.find((f) => f.id === id)?.name ?? id}
                 </div>
               ))}
             </div>

@@ -11,7 +11,7 @@ import { api, type CheckEvent, type CheckProgress, type CheckReport, type CheckS
 import { keys, useChecks } from '../api/queries.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
-import { EVENT_NAMES } from './event-names.ts';
+import { EVENT_NAMES } from '../../../core/domain/event-names.ts';
 
 const CHECKS: CheckEvent[] = ['status.processing', 'status.approved', 'status.range'];
 const POLL_MS = 500;

@@ -13,6 +13,7 @@ import { hrefOf, useHashQuery } from '../app/route.ts';
 import { formatMs, formatWhen } from '../canvas/look.ts';
 import { StepDetails } from '../runs/StepDetails.tsx';
 import { ExecutionState } from './ExecutionTable.tsx';
+import { EventName } from '../app/EventName.tsx';
 
 const ExecutionCanvas = lazy(() => import('./ExecutionCanvas.tsx').then((m) => ({ default: m.ExecutionCanvas })));
 
@@ -128,7 +129,7 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
         </dd>
         <dt>event</dt>
         <dd>
-          <code>{x.event}</code>
+          <EventName event={x.event} />
         </dd>
         <dt>integration</dt>
         <dd>

@@ -5,6 +5,7 @@
 import type { Execution } from '../../../core/domain/execution.ts';
 import { formatMs, formatWhen } from '../canvas/look.ts';
 import { hrefOf } from '../app/route.ts';
+import { EventName } from '../app/EventName.tsx';
 
 export function ExecutionState({ execution }: { execution: Pick<Execution, 'state' | 'error'> }) {
   if (execution.state === 'success') return <span className="lf-pill lf-pill--ok">success</span>;
@@ -75,7 +76,7 @@ export function ExecutionTable({
                 {x.test && <span className="lf-tag">test run</span>}
               </td>
               <td>
-                <code>{x.event}</code>
+                <EventName event={x.event} />
               </td>
               {showLead && (
                 <td>{x.leadId !== undefined ? <a href={`#/leads/${x.leadId}`}>#{x.leadId}</a> : <span className="lf-muted">—</span>}</td>

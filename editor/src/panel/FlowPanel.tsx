@@ -6,6 +6,7 @@ import { FLOW_EVENTS } from '../../../core/domain/config.ts';
 import type { FlowEvent } from '../../../core/domain/config.ts';
 import { useEditor } from '../canvas/store.ts';
 import { flowEdits, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
+import { eventName } from '../../../core/domain/event-names.ts';
 
 export function IssueList() {
   const issues = useEditor((s) => s.issues);
@@ -64,7 +65,7 @@ export function FlowPanel() {
         >
           {FLOW_EVENTS.map((event) => (
             <option key={event} value={event} disabled={!startable.has(event) && event !== meta.event}>
-              {event}
+              {eventName(event)}
               {startable.has(event) ? '' : ' (no trigger node yet)'}
             </option>
           ))}

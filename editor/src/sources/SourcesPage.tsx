@@ -1,5 +1,6 @@
 /**
- * Sources: who posts leads (a webmaster, or a network posting for its webmasters), the offers their
+ * Webmasters and sources. Webmasters (their postback URLs, the macros, test postbacks) are drawn by
+ * WebmastersSection.tsx; below them, sources: who posts leads (a webmaster, or a network posting for its webmasters), the offers their
  * keys may post for, and their intake keys. A key is shown once, in the answer that made it (a new
  * source, a rotation): the runtime keeps only its hash, so this screen holds it until "Done" and
  * never again. Rotating may leave the old keys working for a grace period, so a poster can switch
@@ -11,6 +12,7 @@ import type { IssuedKey, SourceCreate, SourceView } from '../api/client.ts';
 import { useCreateSource, useDeleteSource, useOffers, useRevokeSourceKey, useRotateSourceKey, useSources } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
+import { WebmastersSection } from './WebmastersSection.tsx';
 
 /** How long the keys a rotation replaces keep working. */
 const GRACE_CHOICES: { seconds: number; label: string }[] = [
@@ -29,8 +31,10 @@ export function SourcesPage() {
 
   return (
     <div className="lf-page lf-page--wide" data-testid="sources-page">
+      <h1>Webmasters and sources</h1>
+      <WebmastersSection sources={sources.data ?? []} />
       <div className="lf-page__head">
-        <h1>Sources</h1>
+        <h2>Sources and their intake keys</h2>
         <span className="lf-toolbar__spacer" />
         {!creating && (
           <button type="button" className="lf-btn lf-btn--primary" onClick={() => setCreating(true)} data-testid="new-source">
