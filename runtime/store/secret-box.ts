@@ -93,19 +93,17 @@ function aad(integrationId: string, name: string): Buffer {
   return Buffer.from(`${integrationId}\u0000${name}`, 'utf8');
 }
 
-/** The value sealed for this integration's secret `name`: a copy moved to another field does not open. */
-export function sealSecret(key: SecretKey, value: string, integrationId: string, name: string): string {
+/** `text` sealed under `key`, bound to `bound` (what it belongs to): it opens only for the same. */
+function sealBound(key: SecretKey, text: string, bound: Buffer): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key.key, iv);
-  cipher.setAAD(aad(integrationId, name));
-  const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+  cipher.setAAD(bound);
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
   return `${PREFIX}${key.id}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
 }
 
-/** The clear value; a value not sealed (a file written before sealing) is returned as it is. */
-export function openSecret(key: SecretKey, value: string, integrationId: string, name: string): string {
-  if (!isSealed(value)) return value;
-  const where = `the secret "${name}" of integration "${integrationId}"`;
+/** The clear text of a sealed value; `where` names it in errors. */
+function openBound(key: SecretKey, value: string, bound: Buffer, where: string): string {
   const [keyId, packed = ''] = value.slice(PREFIX.length).split(':');
   if (keyId !== key.id) {
     throw new SecretKeyMismatch(
@@ -115,7 +113,7 @@ export function openSecret(key: SecretKey, value: string, integrationId: string,
   const bytes = Buffer.from(packed, 'base64url');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key.key, bytes.subarray(0, IV_BYTES));
-    decipher.setAAD(aad(integrationId, name));
+    decipher.setAAD(bound);
     decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch (error) {
@@ -123,6 +121,39 @@ export function openSecret(key: SecretKey, value: string, integrationId: string,
       cause: error,
     });
   }
+}
+
+/** The value sealed for this integration's secret `name`: a copy moved to another field does not open. */
+export function sealSecret(key: SecretKey, value: string, integrationId: string, name: string): string {
+  return sealBound(key, value, aad(integrationId, name));
+}
+
+/** The clear value; a value not sealed (a file written before sealing) is returned as it is. */
+export function openSecret(key: SecretKey, value: string, integrationId: string, name: string): string {
+  if (!isSealed(value)) return value;
+  return openBound(key, value, aad(integrationId, name), `the secret "${name}" of integration "${integrationId}"`);
+}
+
+/**
+ * What a delivery keeps of its run in its job (its checkpoint, runtime/engine/checkpoint.ts), sealed
+ * under the integration secrets' key and bound to the job: the outputs it holds are the target's
+ * answers as they were — a session cookie, a token — which the job row must not hold in clear.
+ * Only the delivery opens it, to continue the run; nothing shown (an API answer, a record) does.
+ */
+export interface CheckpointSeal {
+  seal(checkpoint: unknown, jobId: number): string;
+  /** The checkpoint `seal` made for this job. @throws SecretKeyMismatch for another key, job or a changed value. */
+  open(sealed: string, jobId: number): unknown;
+}
+
+/** The {@link CheckpointSeal} of a key. */
+export function checkpointSeal(key: SecretKey): CheckpointSeal {
+  // a leading \u0001 keeps it apart from any integration secret's binding (an id, then a name)
+  const bound = (jobId: number) => Buffer.from(`\u0001checkpoint\u0000${jobId}`, 'utf8');
+  return {
+    seal: (checkpoint, jobId) => sealBound(key, JSON.stringify(checkpoint), bound(jobId)),
+    open: (sealed, jobId) => JSON.parse(openBound(key, sealed, bound(jobId), `the checkpoint of job ${jobId}`)) as unknown,
+  };
 }
 
 /** The integration with every secret sealed (a copy). */
