@@ -75,7 +75,9 @@ export class DeliveryHandler implements JobHandler {
   }
 
   private async deliver(job: Job, lead: Lead, integrationId: string, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome> {
-    const { resume: sealed, ...rest } = job.payload as { resume?: unknown };
+    const { resume: sealed, ...rest } = job.payload as { resume?: unknown; stage?: unknown };
+    // a stage delivery's key names its stage: one integration routed at hold and approve sends twice, each keyed
+    const stage = job.kind === 'lead.approved' && typeof rest.stage === 'string' ? rest.stage : undefined;
     const kept = this.opened(sealed, job.id);
     const seal = (checkpoint: RunCheckpoint) => this.checkpoints.seal(checkpoint, job.id);
     // the checkpoint replaces the one before it in the job; a lost lease (someone else has the job) is not an error of the run
@@ -86,7 +88,7 @@ export class DeliveryHandler implements JobHandler {
         job.kind as FlowEvent,
         lead,
         signal,
-        { resume: kept, progress: keep, continueLater: true },
+        { resume: kept, progress: keep, continueLater: true, stage },
         integrationId,
       );
     } catch (error) {
