@@ -97,6 +97,13 @@ describe('an integration routed at two stages of an offer', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(keys()).toHaveLength(2);
     expect(stageJobs(await view(t, id))).toHaveLength(2);
+
+    // a re-run of the delivery at hold sends the key that delivery sent
+    const runs = (await t.api('GET', `/api/executions?lead=${id}`)).body;
+    const first = Math.min(...(runs.executions ?? runs.items ?? runs).map((e: { id: number }) => e.id));
+    const rerun = await t.api('POST', `/api/executions/${first}/rerun`, { confirm: true });
+    expect(rerun.status, JSON.stringify(rerun.body)).toBe(200);
+    expect(keys()).toEqual([atHold, atApprove, atHold]);
   });
 
   it('a lead that jumps from wait straight to approve is sent for approve only, not for hold', async () => {
