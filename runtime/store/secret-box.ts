@@ -19,7 +19,9 @@
  * openSecret(key, sealed, 'crm', 'api_key'); // 'k-123'
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import type { Integration } from '../../core/domain/config.ts';
 
@@ -204,9 +206,47 @@ export async function writePrivateFile(file: string, text: string): Promise<void
 }
 
 /**
+ * Re-seals under `next` the checkpoints that deliveries not done yet keep in their jobs
+ * (`payload.resume` in `leads.sqlite`), in one transaction, so that a retry waiting across a key
+ * rotation still continues where it stopped. One that does not open with `current` is left as it
+ * is (that delivery starts over). Answers how many were re-sealed.
+ */
+export function resealCheckpoints(file: string, current: SecretKey, next: SecretKey): number {
+  const db = new Database(file);
+  try {
+    const from = checkpointSeal(current);
+    const to = checkpointSeal(next);
+    const rows = db.prepare(`SELECT id, payload FROM jobs WHERE state <> 'done' AND payload LIKE '%"resume":"${PREFIX}%'`).all() as {
+      id: number;
+      payload: string;
+    }[];
+    const update = db.prepare('UPDATE jobs SET payload = ? WHERE id = ?');
+    let resealed = 0;
+    db.transaction(() => {
+      for (const row of rows) {
+        const payload = JSON.parse(row.payload) as { resume?: unknown };
+        if (typeof payload.resume !== 'string') continue;
+        let checkpoint: unknown;
+        try {
+          checkpoint = from.open(payload.resume, row.id);
+        } catch {
+          continue;
+        }
+        update.run(JSON.stringify({ ...payload, resume: to.seal(checkpoint, row.id) }), row.id);
+        resealed++;
+      }
+    })();
+    return resealed;
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * Rotates the key of the data folder's `config.json` (the runtime stopped: one process owns the
- * file). Every secret is opened with `current` and sealed with `next`; the file is written first,
- * then, when the key lives in the key file, the key file is replaced. Answers the new key's id.
+ * file). Every secret is opened with `current` and sealed with `next`, and so is every delivery's
+ * checkpoint in `leads.sqlite` ({@link resealCheckpoints}); the files are written first, then,
+ * when the key lives in the key file, the key file is replaced. Answers the new key's id.
  */
 export async function rotateSecretKey(
   dataDir: string,
@@ -218,6 +258,8 @@ export async function rotateSecretKey(
   const data = JSON.parse(await fs.readFile(file, 'utf8')) as { integrations?: Integration[] };
   const resealed = resealConfig(data, current, next);
   if (options.writeKeyFile) await writePrivateFile(path.join(dataDir, `${KEY_FILE}.next`), next.key.toString('base64') + '\n');
+  const leads = path.join(dataDir, 'leads.sqlite');
+  if (existsSync(leads) && statSync(leads).size > 0) resealCheckpoints(leads, current, next);
   await writePrivateFile(file, JSON.stringify(resealed, null, 2));
   if (options.writeKeyFile) await fs.rename(path.join(dataDir, `${KEY_FILE}.next`), path.join(dataDir, KEY_FILE));
   return next.id;
