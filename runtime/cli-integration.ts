@@ -14,14 +14,9 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import type { Integration } from '../core/domain/config.ts';
 import type { SecretKeeper } from '../core/node/contract.ts';
 import { readConfig } from './config.ts';
-import { AuditLog } from './services/audit.ts';
-import { KeptSecrets } from './services/kept-secrets.ts';
-import { FileLeases } from './store/file-lease.ts';
-import { openStores, CONFIG_FILE } from './store/index.ts';
 
 /** The integration a run gets, its keeper, and what to close when the run is done. */
 export interface CliIntegration {
@@ -84,9 +79,17 @@ export async function cliIntegration(args: CliIntegrationArgs): Promise<CliInteg
     return { integration, secrets: () => unkeptRenewals(integration), close: async () => {} };
   }
   const { dataDir, secretKey } = readConfig();
-  if (!existsSync(path.join(dataDir, CONFIG_FILE))) {
-    throw new Error(`--integration ${named}: no such file, and ${path.join(dataDir, CONFIG_FILE)} does not exist (set LEADFLOW_DATA)`);
-  }
+  const configFile = path.join(dataDir, 'config.json');
+  if (!existsSync(configFile))
+    throw new Error(`--integration ${named}: no such file, and ${configFile} does not exist (set LEADFLOW_DATA)`);
+  // loaded only here: a run from a file or flags starts without the stores
+  const [{ default: pino }, { AuditLog }, { KeptSecrets }, { FileLeases }, { openStores }] = await Promise.all([
+    import('pino'),
+    import('./services/audit.ts'),
+    import('./services/kept-secrets.ts'),
+    import('./store/file-lease.ts'),
+    import('./store/index.ts'),
+  ]);
   const stores = await openStores(dataDir, secretKey);
   try {
     const stored = await stores.config.getIntegration(named);
