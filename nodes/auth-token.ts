@@ -207,6 +207,7 @@ export const authToken = defineNode({
   inputs: ['in'],
   outputs: ['out', 'failed'],
   usesSecrets: true,
+  rerunOnResume: true,
   params: authTokenParams,
   async execute(context) {
     const { params, input, cache } = context;

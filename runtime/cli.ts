@@ -3,7 +3,7 @@
  *
  *   leadflow validate <flow.json | template.json>
  *   leadflow run <flow.json | template.json> [--event <event>] [--lead <lead.json>] [--batch <batch.json>]
- *                [--call <call.json>] [--integration <integration.json>] [--offer <offer.json>]
+ *                [--call <call.json>] [--integration <integration.json | id>] [--offer <offer.json>]
  *                [--set name=value]… [--secret name=value]… [--json]
  *   leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]
  *
@@ -17,7 +17,9 @@
  * `--lead` for lead events; `--batch` for status checks (`{ ids, eids, leads: [{ id, eid, stage }] }`,
  * or `{ from, to, page }` for a date range), the leads listed there being the ones Update Lead may
  * find; `--call` for `postback.in` (`{ query, body }`), with `--lead` as the lead it may find. Each
- * Update Lead prints the lead it would change and the stage move it would make.
+ * Update Lead prints the lead it would change and the stage move it would make. `--integration`
+ * names a file or an integration stored in `$LEADFLOW_DATA`, whose renewed secrets (a rotated
+ * refresh token) are kept in its encrypted secrets (cli-integration.ts).
  *
  * `rotate-secret-key` re-seals the integration secrets in `$LEADFLOW_DATA/config.json` under a new
  * key (given, or generated), with the runtime stopped: opened with the current key
@@ -43,12 +45,13 @@ import { describeIssues, validateFlow } from '../core/flow/validate.ts';
 import { parseLeadInput } from './services/lead-input.ts';
 import { previewLeadUpdate } from './services/runs.ts';
 import { readConfig } from './config.ts';
+import { cliIntegration } from './cli-integration.ts';
 import { generateSecretKey, KEY_FILE, loadSecretKey, parseSecretKey, rotateSecretKey, secretKeyOf } from './store/secret-box.ts';
 
 const USAGE = `usage:
   leadflow validate <flow.json | template.json>
   leadflow run <flow.json | template.json> [--event <event>] [--lead <lead.json>] [--batch <batch.json>] [--call <call.json>]
-               [--integration <integration.json>] [--offer <offer.json>] [--set name=value]... [--secret name=value]... [--json]
+               [--integration <integration.json | stored integration id>] [--offer <offer.json>] [--set name=value]... [--secret name=value]... [--json]
   leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]   (with the runtime stopped)`;
 
 /** `rotate-secret-key`: the data folder's secrets re-sealed under a new key. */
@@ -308,18 +311,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const flow: FlowDoc = { ...checked.flow, version: checked.flow.version ?? 0 };
   const event: FlowEvent = flow.event;
-  const given = values.integration ? (readJson(values.integration, 'integration') as Partial<Integration>) : {};
-  const integration: Integration = {
-    id: given.id ?? 'cli',
-    name: given.name ?? 'command line',
-    enabled: true,
-    settings: { ...given.settings, ...pairs(values.set, 'set') },
-    secrets: { ...given.secrets, ...pairs(values.secret, 'secret') },
-    allowedHosts: given.allowedHosts,
-    offers: [],
-    flows: {},
-    postbackToken: '',
-  };
+  const given = await cliIntegration({
+    integration: values.integration,
+    settings: pairs(values.set, 'set'),
+    secrets: pairs(values.secret, 'secret'),
+    readFile: (f) => readJson(f, 'integration') as Partial<Integration>,
+  });
+  const { integration } = given;
   let lead: Lead | undefined;
   let trigger: unknown;
   let known: Lead[] = [];
@@ -349,7 +347,7 @@ async function main(argv: string[]): Promise<number> {
   const agent = createAgent();
   const report: string[] = [];
   try {
-    const executor = new Executor({ registry, agent });
+    const executor = new Executor({ registry, agent, secrets: given.secrets });
     const result = await executor.run(
       { flow, event, integration, lead, offer, trigger, batch: event.startsWith('status.') ? trigger : undefined, test: true },
       {
@@ -366,6 +364,7 @@ async function main(argv: string[]): Promise<number> {
     return result.error ? 1 : 0;
   } finally {
     await agent.close();
+    await given.close();
   }
 }
 

@@ -166,7 +166,7 @@ const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.logger ?? pino({ level: 'info' });
-  const { config, leads: store, audit: auditStore } = await openStores(options.dataDir);
+  const { config, leads: store, audit: auditStore, checkpoints } = await openStores(options.dataDir);
   const audit = new AuditLog(auditStore, log);
   const registry = await loadNodeRegistry();
   const outbound: OutboundPolicy = { allowPrivate: options.allowPrivateTargets === true };
@@ -216,7 +216,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   } else if (admin) log.info('created the admin account "%s" with the password from LEADFLOW_ADMIN_PASSWORD', admin.name);
 
-  const delivery = new DeliveryHandler(store, runner, { breakers, integrations: () => config.listIntegrations() });
+  const delivery = new DeliveryHandler(store, runner, checkpoints, { breakers, integrations: () => config.listIntegrations() });
   queue = new JobQueue(store, [delivery, new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,
     pollMs: options.pollMs ?? 500,

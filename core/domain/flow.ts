@@ -61,7 +61,7 @@ const settings = Type.Object(
       Type.Boolean({
         description:
           'Always run again: a delivery continued after a failure, a crash or a wait runs this node afresh instead of reusing the output it ' +
-          'had (a signature with a timestamp, a login). Nodes whose output holds a secret or a token are always run again.',
+          'had (a signature with a timestamp, a login). Auth Token always runs again: its token may have expired meanwhile.',
       }),
     ),
   },

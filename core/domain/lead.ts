@@ -110,11 +110,16 @@ export interface Lead extends LeadInput {
  *
  * `handedTo` is the integration of a stage delivery to another integration than the lead's own
  * (core/domain/routing.ts): the key then names it, so two CRMs a lead is handed to never share one.
+ * `stage` is the stage a stage delivery (`lead.approved`) is for, when it is not `approve`: one
+ * integration routed at two stages of an offer (hold, then approve) gets a key for each, while a
+ * delivery at `approve` keeps the key it always had.
  * @example deliveryKey('9f3c2a1b7d4e5f60', 42, 'lead.new') // '9f3c2a1b7d4e5f60-42-lead.new'
  * @example deliveryKey('9f3c2a1b7d4e5f60', 42, 'lead.approved', 'fulfil') // '9f3c2a1b7d4e5f60-42-lead.approved-fulfil'
+ * @example deliveryKey('9f3c2a1b7d4e5f60', 42, 'lead.approved', 'fulfil', 'hold') // '9f3c2a1b7d4e5f60-42-lead.approved-fulfil-hold'
  */
-export function deliveryKey(storeId: string, leadId: number, event: string, handedTo?: string): string {
-  return handedTo ? `${storeId}-${leadId}-${event}-${handedTo}` : `${storeId}-${leadId}-${event}`;
+export function deliveryKey(storeId: string, leadId: number, event: string, handedTo?: string, stage?: string): string {
+  const key = handedTo ? `${storeId}-${leadId}-${event}-${handedTo}` : `${storeId}-${leadId}-${event}`;
+  return stage !== undefined && stage !== 'approve' && event === 'lead.approved' ? `${key}-${stage}` : key;
 }
 
 /** One stage change in a lead's history. */

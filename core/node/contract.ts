@@ -49,6 +49,13 @@ export interface NodeDescriptor {
    * JSON Build wrote with `{{secrets.api_key}}` reaches it as `[secret]`.
    */
   secretsMasked?: boolean;
+  /**
+   * Its output is a credential that lives a while (Auth Token's token): a delivery continued later
+   * (a retry, a crash, a wait) runs the node again — from its cache while the token lives, renewed
+   * once it expired — instead of reusing the output its checkpoint kept, which may be dead by then.
+   * The same as every such node having `settings.rerun`.
+   */
+  rerunOnResume?: boolean;
 }
 
 /** The offer as templates and nodes see it: parameters already resolved for the lead's country. */

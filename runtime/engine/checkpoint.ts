@@ -6,14 +6,14 @@
  *
  * It is the executor's "retry from the failed node" ({@link RunResume}), written down as the run
  * goes: before each node that talks to a target, once an earlier node's call succeeded, the
- * delivery writes the checkpoint of that node to its job (runtime/services/delivery.ts). Only what
- * a node that came before needs is kept, redacted like the execution log; a node whose output held
- * a secret or a token (Auth Token's) cannot be kept as it was, so it runs again on resume, as does
- * every node whose `settings.rerun` is set (a timestamped signature). Where a value the resumed run
- * needs was redacted and no node can make it again, there is no checkpoint: the run starts over.
+ * delivery writes the checkpoint of that node to its job (runtime/services/delivery.ts). The
+ * outputs are kept as they were, not redacted — a session cookie or a token the first call got is
+ * what the second call must send — so the delivery seals the checkpoint (the integration secrets'
+ * key, runtime/store/secret-box.ts) before it reaches the job, and opens it only to continue the
+ * run; the values the run had learnt to mask go with it ({@link RunCheckpoint.learnt}), so the
+ * continued run's records mask them too. A node whose `settings.rerun` is set (a timestamped
+ * signature), or whose type says so (Auth Token: its token may have expired), runs again on resume.
  */
-import type { FlowNode } from '../../core/domain/flow.ts';
-import { REDACTED, type Redactor } from './redact.ts';
 
 /** A node run again, first, when a run resumes: with its input, or the output (or `$trigger`) it took. */
 export interface RerunStep {
@@ -43,6 +43,11 @@ export interface RunResume {
    * "retry from the failed node" on it finds them.
    */
   recordKept?: boolean;
+  /**
+   * The values the run before learnt at run time and masked (a Set-Cookie value, a token): the
+   * continued run masks them in its records too, the kept outputs holding them as they were.
+   */
+  learnt?: string[];
 }
 
 /** A {@link RunResume} with the flow version it belongs to, as a delivery job keeps it (`payload.resume`). */
@@ -58,57 +63,42 @@ export interface RanStep {
   from?: string;
 }
 
-const holdsRedacted = (value: unknown): boolean => value !== undefined && JSON.stringify(value).includes(REDACTED);
-
 /**
- * The checkpoint of a run about to run (or run again) `frame`, or undefined where a value it needs
- * was redacted and nothing would make it again.
+ * The checkpoint of a run about to run (or run again) `frame`, or undefined where a node to run
+ * again did not run in this run (nothing to run it again from). `rerun`: the nodes that always run
+ * again; `learnt`: the values learnt at run time that the records mask (cookies, tokens).
  */
 export function checkpointAt(
-  flow: { id: string; version: number; nodes: Map<string, FlowNode> },
+  flow: { id: string; version: number; rerun: ReadonlySet<string> },
   frame: { nodeId: string; input: unknown; from?: string; item?: unknown },
   ran: readonly RanStep[],
   outputs: Record<string, unknown>,
-  redactor: Redactor,
+  learnt: readonly string[],
   waitingSince?: string,
 ): RunCheckpoint | undefined {
   const lastRun = new Map<string, RanStep>();
   for (const step of ran) lastRun.set(step.nodeId, step);
   const kept: Record<string, unknown> = {};
-  const again = new Set<string>();
+  const rerun: RerunStep[] = [];
   for (const [nodeId, output] of Object.entries(outputs)) {
     if (nodeId === frame.nodeId) continue;
-    const masked = redactor.empty ? output : redactor.value(output);
-    if (flow.nodes.get(nodeId)?.settings?.rerun === true || holdsRedacted(masked)) {
-      if (!lastRun.has(nodeId)) return undefined;
-      again.add(nodeId);
-    } else kept[nodeId] = masked;
-  }
-  const taken = (input: unknown, from: string | undefined): { input?: unknown; inputFrom?: string } | undefined => {
-    if (from !== undefined) return { inputFrom: from };
-    const masked = redactor.empty ? input : redactor.value(input);
-    return holdsRedacted(masked) ? undefined : { input: masked };
-  };
-  const rerun: RerunStep[] = [];
-  for (const step of lastRun.values()) {
-    if (!again.has(step.nodeId)) continue;
-    const input = taken(step.input, step.from);
-    if (!input) return undefined;
-    rerun.push({ nodeId: step.nodeId, ...input });
+    if (!flow.rerun.has(nodeId)) kept[nodeId] = output;
+    else if (!lastRun.has(nodeId)) return undefined;
   }
   // Map order is first insertion: a node run twice keeps its first place, the order the rerun needs
-  const input = taken(frame.input, frame.from);
-  if (!input) return undefined;
-  const item = frame.item === undefined ? undefined : taken(frame.item, undefined);
-  if (frame.item !== undefined && !item) return undefined;
+  for (const step of lastRun.values()) {
+    if (!flow.rerun.has(step.nodeId) || step.nodeId === frame.nodeId) continue;
+    rerun.push({ nodeId: step.nodeId, ...(step.from !== undefined ? { inputFrom: step.from } : { input: step.input }) });
+  }
   return {
     flowId: flow.id,
     flowVersion: flow.version,
     nodeId: frame.nodeId,
-    ...input,
-    ...(item ? { item: item.input } : {}),
+    ...(frame.from !== undefined ? { inputFrom: frame.from } : { input: frame.input }),
+    ...(frame.item !== undefined ? { item: frame.item } : {}),
     outputs: kept,
     ...(rerun.length ? { rerun } : {}),
+    ...(learnt.length ? { learnt: [...learnt] } : {}),
     ...(waitingSince ? { waitingSince } : {}),
   };
 }

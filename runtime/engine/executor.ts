@@ -163,6 +163,8 @@ interface CompiledFlow {
   trigger: FlowNode;
   /** `source\u0000port` → target node ids, in edge order. */
   next: Map<string, string[]>;
+  /** The nodes a continued run makes again instead of reusing their kept output (runtime/engine/checkpoint.ts). */
+  rerun: Set<string>;
 }
 
 const compiled = new WeakMap<FlowDoc, CompiledFlow>();
@@ -179,11 +181,13 @@ function compile(flow: FlowDoc, registry: NodeRegistry): CompiledFlow {
     next.set(key, [...(next.get(key) ?? []), edge.target]);
   }
   const secretsNamed = new Map<string, string[]>();
+  const rerun = new Set<string>();
   for (const node of flow.nodes) {
     const { secrets } = flowNeeds({ nodes: [node] });
     if (secrets.length) secretsNamed.set(node.id, secrets);
+    if (node.settings?.rerun === true || registry.get(node.type)?.rerunOnResume === true) rerun.add(node.id);
   }
-  const result = { nodes, trigger, next, secretsNamed };
+  const result = { nodes, trigger, next, secretsNamed, rerun };
   compiled.set(flow, result);
   return result;
 }
@@ -222,6 +226,8 @@ export class Executor {
     // token, a cookie); what the flow sends on — its answer, a lead's fields, a postback — masks only
     // the integration's own: a token or URL obtained from the target is the flow's to hand over
     const redactor = new Redactor(Object.values(request.integration.secrets ?? {}));
+    // what the run before learnt (a cookie its first call got) is masked in this run's records too
+    for (const value of request.resume?.learnt ?? []) redactor.learn(value);
     let own: Redactor | undefined;
     const ownSecrets = () => (own ??= new Redactor(Object.values(request.integration.secrets ?? {})));
     const startedAt = new Date();
@@ -268,7 +274,7 @@ export class Executor {
     const ran: RanStep[] = [];
     let called = false;
     let calls = request.resume !== undefined;
-    const flowRef = { id: request.flow.id, version: request.flow.version ?? 0, nodes: flow.nodes };
+    const flowRef = { id: request.flow.id, version: request.flow.version ?? 0, rerun: flow.rerun };
     const taken = (inputFrom: string | undefined, input: unknown) =>
       inputFrom === undefined ? input : inputFrom === '$trigger' ? request.trigger : outputs[inputFrom];
     if (request.resume?.recordKept) {
@@ -349,7 +355,7 @@ export class Executor {
       // what the calls before answered is kept before this node calls out (one frame left: a
       // branch still pending would not be in the checkpoint, so the last one kept stands)
       if (called && request.progress && stack.length === 0 && (definition.category === 'talk' || definition.usesSecrets)) {
-        const checkpoint = checkpointAt(flowRef, frame, ran, outputs, redactor);
+        const checkpoint = checkpointAt(flowRef, frame, ran, outputs, redactor.learnt);
         if (checkpoint) {
           await request.progress(checkpoint);
           kept = checkpoint;
@@ -428,7 +434,7 @@ export class Executor {
             frame,
             ran.filter((r) => r.nodeId !== node.id),
             outputs,
-            redactor,
+            redactor.learnt,
             new Date(since).toISOString(),
           );
           if (checkpoint) {
@@ -525,7 +531,7 @@ export class Executor {
               failedFrame,
               ran.filter((step) => step.nodeId !== failedFrame?.nodeId),
               outputs,
-              redactor,
+              redactor.learnt,
             )
           : undefined;
     return {

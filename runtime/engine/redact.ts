@@ -74,6 +74,24 @@ export class Redactor {
     for (const secret of secrets) this.add(secret);
   }
 
+  /** The values {@link Redactor.learn} was given, in order, once each. */
+  private readonly learntValues: string[] = [];
+
+  /**
+   * Masks a value learnt at run time (a cookie, a token the target gave) like a secret, and keeps
+   * it in {@link Redactor.learnt}: a run continued later (runtime/engine/checkpoint.ts) masks it too.
+   */
+  learn(value: string): void {
+    if (typeof value !== 'string' || value.length < MIN_LENGTH || this.learntValues.includes(value)) return;
+    this.learntValues.push(value);
+    this.add(value);
+  }
+
+  /** The values learnt at run time ({@link Redactor.learn}). */
+  get learnt(): readonly string[] {
+    return this.learntValues;
+  }
+
   add(secret: string): void {
     if (typeof secret !== 'string' || secret.length < MIN_LENGTH) return;
     this.pattern = undefined;

@@ -63,7 +63,7 @@ function learnCookies(record: HttpRecord, redactor: Redactor): void {
   for (const cookie of set.split(/,\s*(?=[^;=\s]+=)/)) {
     const value = /^[^=;]+=([^;]*)/.exec(cookie.trim())?.[1]?.trim();
     // short values are flags (`consent=true`), not credentials: masking them would blank the record
-    if (value && value.length >= 8) redactor.add(value);
+    if (value && value.length >= 8) redactor.learn(value);
   }
 }
 
@@ -181,7 +181,7 @@ export async function runStep(
         respond: sinks.respond,
         nextPage: sinks.nextPage,
         log: (message) => logs.push(String(message)),
-        addSecret: (value) => redactor.add(value),
+        addSecret: (value) => redactor.learn(value),
         cache: host.cache.scope(request.integration.id),
         secrets: host.secrets?.(request.integration.id),
         waitedMs: wait.waitedMs,

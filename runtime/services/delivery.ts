@@ -15,7 +15,9 @@
  *
  * A flow waiting for its target (HTTP Request's "repeat until") ends its run `waiting`; the job
  * goes back to the queue due when the node asks again (its attempt not counted, `continue`), and
- * the next run continues at that node (its checkpoint, runtime/engine/checkpoint.ts).
+ * the next run continues at that node (its checkpoint, runtime/engine/checkpoint.ts). The
+ * checkpoint holds the target's answers as they were (a cookie, a token), so it is sealed in the
+ * job (`payload.resume`, store/secret-box.ts) and opened only here, to continue the run.
  *
  * Isolation: no more of an integration's deliveries run at once than its `concurrency`, and each
  * runs under the integration's circuit breaker (circuit-breakers.ts): while it is open the
@@ -28,6 +30,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import { deliveryLimits, outOfRetries } from '../../core/domain/delivery.ts';
 import type { IntegrationLimits, JobHandler, JobOutcome, JobProgress } from './queue.ts';
 import type { RunCheckpoint } from '../engine/checkpoint.ts';
+import { isSealed, type CheckpointSeal } from '../store/secret-box.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { FlowRunner } from './runs.ts';
 
@@ -39,6 +42,8 @@ export class DeliveryHandler implements JobHandler {
   constructor(
     private readonly store: LeadStore,
     private readonly runner: FlowRunner,
+    /** Seals the checkpoint in the job: it holds the target's answers as they were (cookies, tokens). */
+    private readonly checkpoints: CheckpointSeal,
     private readonly isolation?: { breakers: CircuitBreakers; integrations: () => Promise<Integration[]> },
   ) {}
 
@@ -70,16 +75,20 @@ export class DeliveryHandler implements JobHandler {
   }
 
   private async deliver(job: Job, lead: Lead, integrationId: string, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome> {
-    const { resume: kept, ...rest } = job.payload as { resume?: RunCheckpoint };
+    const { resume: sealed, ...rest } = job.payload as { resume?: unknown; stage?: unknown };
+    // a stage delivery's key names its stage: one integration routed at hold and approve sends twice, each keyed
+    const stage = job.kind === 'lead.approved' && typeof rest.stage === 'string' ? rest.stage : undefined;
+    const kept = this.opened(sealed, job.id);
+    const seal = (checkpoint: RunCheckpoint) => this.checkpoints.seal(checkpoint, job.id);
     // the checkpoint replaces the one before it in the job; a lost lease (someone else has the job) is not an error of the run
-    const keep = progress && ((checkpoint: RunCheckpoint) => progress({ ...rest, resume: checkpoint }).then(() => undefined));
+    const keep = progress && ((checkpoint: RunCheckpoint) => progress({ ...rest, resume: seal(checkpoint) }).then(() => undefined));
     let result;
     try {
       result = await this.runner.runForLead(
         job.kind as FlowEvent,
         lead,
         signal,
-        { resume: kept, progress: keep, continueLater: true },
+        { resume: kept, progress: keep, continueLater: true, stage },
         integrationId,
       );
     } catch (error) {
@@ -88,7 +97,7 @@ export class DeliveryHandler implements JobHandler {
     }
     // a retry (or a resend of a failed delivery) continues where this run stopped; a run that
     // failed before any call keeps the checkpoint it was given or wrote
-    const payload = result.checkpoint ? { ...rest, resume: result.checkpoint } : undefined;
+    const payload = result.checkpoint ? { ...rest, resume: seal(result.checkpoint) } : undefined;
     // waiting for the target: the job continues then, at the waiting node, holding no worker meanwhile
     if (result.continueAt && payload) return { state: 'continue', at: result.continueAt, payload };
     if (result.error) {
@@ -100,6 +109,22 @@ export class DeliveryHandler implements JobHandler {
       return { state: 'retry', error, retryAfterMs: result.error.retryAfterMs, payload };
     }
     // done: nothing to continue; the job keeps the rest of its payload
-    return { state: 'done', ...(kept !== undefined || keep ? { payload: rest } : {}) };
+    return { state: 'done', ...(sealed !== undefined || keep ? { payload: rest } : {}) };
+  }
+
+  /**
+   * The job's checkpoint opened: sealed (what a delivery writes), or as a job written before
+   * sealing kept it (redacted, in clear). One that does not open — sealed under a key rotated away
+   * since — is no checkpoint: the run starts over.
+   */
+  private opened(sealed: unknown, jobId: number): RunCheckpoint | undefined {
+    if (typeof sealed === 'string' && isSealed(sealed)) {
+      try {
+        return this.checkpoints.open(sealed, jobId) as RunCheckpoint;
+      } catch {
+        return undefined;
+      }
+    }
+    return sealed !== null && typeof sealed === 'object' ? (sealed as RunCheckpoint) : undefined;
   }
 }

@@ -4,7 +4,7 @@
  * write, the one outgoing postback the change causes (keyed by the change, so it is sent once)
  * and the stage deliveries the offer's routes name (`lead.approved` flows, keyed so each is sent once).
  */
-import { StageConflict, type ConfigStore, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
+import { StageConflict, type ConfigStore, type Job, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
 import { stageIntegrations, stageJobKey } from '../../core/domain/routing.ts';
 import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
@@ -14,13 +14,22 @@ import { leadDelivery } from '../../core/domain/delivery.ts';
 import { postbackUrlFor } from '../../core/domain/postback-macros.ts';
 import { parseLeadInput } from './lead-input.ts';
 import { sampleLeadFor } from '../../core/domain/sample-lead.ts';
-import { Redactor } from '../engine/redact.ts';
+import { REDACTED, Redactor } from '../engine/redact.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 /** What a stage change by hand is recorded with: the lead's stage and its details, not its personal fields. */
 function stageOf(lead: Lead) {
   const { stage, status, statusCode, reason, statusComment, payout } = lead;
   return { stage, status, statusCode, reason, statusComment, payout };
+}
+
+/**
+ * A job as answers show it: a delivery's checkpoint (`payload.resume`, sealed: it holds the target's
+ * answers as they were) is only said to be there, never given, sealed or not.
+ */
+function shownJob(job: Job): Job {
+  if (job.payload.resume === undefined) return job;
+  return { ...job, payload: { ...job.payload, resume: REDACTED } };
 }
 
 export class LeadService {
@@ -45,7 +54,13 @@ export class LeadService {
       this.store.handoffsOf(id),
     ]);
     const delivery = leadDelivery(lead.stage, deliveries);
-    return { lead, history, deliveries, ...(delivery ? { delivery } : {}), ...(handoffs.length ? { handoffs } : {}) };
+    return {
+      lead,
+      history,
+      deliveries: deliveries.map(shownJob),
+      ...(delivery ? { delivery } : {}),
+      ...(handoffs.length ? { handoffs } : {}),
+    };
   }
 
   /** A lead's page: its view and its latest 50 executions, newest first. */

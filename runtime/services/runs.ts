@@ -34,6 +34,17 @@ function sourceOf(event: FlowEvent): StageSource {
   return 'delivery';
 }
 
+/**
+ * The delivery key a recorded lead run sent (its trigger is the lead as the flow saw it): a re-run
+ * or retry of it sends the same, the stage a stage delivery was for included.
+ */
+function recordedKey(execution: Execution): string | undefined {
+  const key = (execution.trigger as { delivery_key?: unknown } | undefined)?.delivery_key;
+  return typeof key === 'string' && key !== '' && !key.includes(REDACTED) ? key : undefined;
+}
+
+const keyOf = (key: string | undefined) => (key ? { delivery_key: key } : {});
+
 /** What a change would make of a lead, under the stage rule for `source`, without storing anything (test runs, the CLI). */
 export function previewLeadUpdate(lead: Lead, change: LeadUpdate, source?: StageSource): LeadUpdateResult {
   const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage, source);
@@ -94,6 +105,8 @@ export class FlowRunner {
   /**
    * Runs an integration's flow for a lead event: the lead's own integration's, or `integrationId`'s
    * (a stage delivery to a CRM the lead is handed to); `signal` aborts it (see `RunRequest.signal`).
+   * `delivery.stage`: the stage a stage delivery is for, named in its `{{lead.delivery_key}}` (core/domain/lead.ts);
+   * `delivery.key`: the key itself, as a recorded run had it (a re-run sends the key its delivery sent).
    * A delivery gives its checkpoint (`delivery.resume`, runtime/engine/checkpoint.ts): the run
    * continues there, on the flow's current version (a flow fixed before a resend is the one that
    * runs), as long as the integration still runs that flow for the event and it still has the
@@ -105,7 +118,7 @@ export class FlowRunner {
     event: FlowEvent,
     lead: Lead,
     signal?: AbortSignal,
-    delivery: { resume?: RunCheckpoint; progress?: RunRequest['progress']; continueLater?: boolean } = {},
+    delivery: { resume?: RunCheckpoint; progress?: RunRequest['progress']; continueLater?: boolean; stage?: string; key?: string } = {},
     integrationId = lead.integration,
   ): Promise<RunResult> {
     const integration = await this.integration(integrationId);
@@ -121,7 +134,9 @@ export class FlowRunner {
       (given.rerun ?? []).every((step) => has(step.nodeId));
     const resume = fits ? { ...given, recordKept: true } : undefined;
     const offer = await this.config.getOffer(lead.offer);
-    const keyed = await this.withDeliveryKey(lead, event, integration.id);
+    const keyed = delivery.key
+      ? { ...lead, delivery_key: delivery.key }
+      : await this.withDeliveryKey(lead, event, integration.id, delivery.stage);
     return this.executor.run(
       {
         flow,
@@ -140,11 +155,11 @@ export class FlowRunner {
     );
   }
 
-  /** The lead as a lead event's flow sees it: with the delivery key of that lead and event. */
-  private async withDeliveryKey(lead: Lead, event: FlowEvent, integrationId: string): Promise<Lead> {
+  /** The lead as a lead event's flow sees it: with the delivery key of that lead, event (and stage, for a stage delivery). */
+  private async withDeliveryKey(lead: Lead, event: FlowEvent, integrationId: string, stage?: string): Promise<Lead> {
     this.storeId ??= this.store.storeId();
     const handedTo = integrationId === lead.integration ? undefined : integrationId;
-    return { ...lead, delivery_key: deliveryKey(await this.storeId, lead.id, event, handedTo) };
+    return { ...lead, delivery_key: deliveryKey(await this.storeId, lead.id, event, handedTo, stage) };
   }
 
   /**
@@ -325,7 +340,13 @@ export class FlowRunner {
     if (!flow)
       throw new DomainError('conflict', `integration "${integration.id}" has no ${execution.event} flow any more`, { field: 'event' });
     if (execution.leadId !== undefined)
-      return this.runForLead(execution.event, await this.leads.get(execution.leadId), undefined, {}, integration.id);
+      return this.runForLead(
+        execution.event,
+        await this.leads.get(execution.leadId),
+        undefined,
+        { key: recordedKey(execution) },
+        integration.id,
+      );
     if (execution.event === 'postback.in') return this.runPostback(integration, execution.trigger as { query: unknown; body: unknown });
     return this.runStatus(integration, flow, execution.event, execution.trigger);
   }
@@ -385,7 +406,7 @@ export class FlowRunner {
         flow,
         event: execution.event,
         integration,
-        lead: lead && (await this.withDeliveryKey(lead, execution.event, integration.id)),
+        lead: lead && { ...(await this.withDeliveryKey(lead, execution.event, integration.id)), ...keyOf(recordedKey(execution)) },
         offer,
         trigger: execution.trigger,
         batch: execution.event.startsWith('status.') ? execution.trigger : undefined,

@@ -6,13 +6,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CONFIG_FILE, openLowdbConfigStore } from './lowdb.ts';
-import { KEY_FILE, loadSecretKey } from './secret-box.ts';
+import { checkpointSeal, KEY_FILE, loadSecretKey, type CheckpointSeal } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
 import { openSqliteLeadStore } from './sqlite.ts';
 import type { AuditStore, ConfigStore, LeadStore } from './types.ts';
 
 export type * from './types.ts';
 export { CONFIG_FILE, KEY_FILE };
+export type { CheckpointSeal };
 
 /** The lead store's file inside the data folder (the config store's is `CONFIG_FILE`). */
 export const LEADS_FILE = 'leads.sqlite';
@@ -22,6 +23,8 @@ export interface Stores {
   leads: LeadStore;
   /** The audit log; the embedded backend keeps it in the lead store's SQLite file. */
   audit: AuditStore;
+  /** Seals a delivery's checkpoint in its job under the integration secrets' key (secret-box.ts). */
+  checkpoints: CheckpointSeal;
 }
 
 /**
@@ -38,12 +41,13 @@ export interface Stores {
 export async function openStores(dataDir: string, secretKey: Buffer | undefined = secretKeyFromEnv()): Promise<Stores> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   await fs.chmod(dataDir, 0o700);
-  const config = await openLowdbConfigStore(dataDir, await loadSecretKey(dataDir, secretKey));
+  const key = await loadSecretKey(dataDir, secretKey);
+  const config = await openLowdbConfigStore(dataDir, key);
   const leadsFile = path.join(dataDir, LEADS_FILE);
   // created empty (a valid empty database) with mode 0600 before SQLite opens it, so its journal
   // files get 0600 too
   await fs.writeFile(leadsFile, '', { mode: 0o600, flag: 'a' });
   for (const file of [leadsFile, `${leadsFile}-wal`, `${leadsFile}-shm`]) await fs.chmod(file, 0o600).catch(() => undefined);
   const leads = openSqliteLeadStore(leadsFile);
-  return { config, leads, audit: leads };
+  return { config, leads, audit: leads, checkpoints: checkpointSeal(key) };
 }

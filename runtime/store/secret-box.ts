@@ -19,7 +19,9 @@
  * openSecret(key, sealed, 'crm', 'api_key'); // 'k-123'
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import type { Integration } from '../../core/domain/config.ts';
 
@@ -93,19 +95,17 @@ function aad(integrationId: string, name: string): Buffer {
   return Buffer.from(`${integrationId}\u0000${name}`, 'utf8');
 }
 
-/** The value sealed for this integration's secret `name`: a copy moved to another field does not open. */
-export function sealSecret(key: SecretKey, value: string, integrationId: string, name: string): string {
+/** `text` sealed under `key`, bound to `bound` (what it belongs to): it opens only for the same. */
+function sealBound(key: SecretKey, text: string, bound: Buffer): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key.key, iv);
-  cipher.setAAD(aad(integrationId, name));
-  const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+  cipher.setAAD(bound);
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
   return `${PREFIX}${key.id}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
 }
 
-/** The clear value; a value not sealed (a file written before sealing) is returned as it is. */
-export function openSecret(key: SecretKey, value: string, integrationId: string, name: string): string {
-  if (!isSealed(value)) return value;
-  const where = `the secret "${name}" of integration "${integrationId}"`;
+/** The clear text of a sealed value; `where` names it in errors. */
+function openBound(key: SecretKey, value: string, bound: Buffer, where: string): string {
   const [keyId, packed = ''] = value.slice(PREFIX.length).split(':');
   if (keyId !== key.id) {
     throw new SecretKeyMismatch(
@@ -115,7 +115,7 @@ export function openSecret(key: SecretKey, value: string, integrationId: string,
   const bytes = Buffer.from(packed, 'base64url');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key.key, bytes.subarray(0, IV_BYTES));
-    decipher.setAAD(aad(integrationId, name));
+    decipher.setAAD(bound);
     decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch (error) {
@@ -123,6 +123,39 @@ export function openSecret(key: SecretKey, value: string, integrationId: string,
       cause: error,
     });
   }
+}
+
+/** The value sealed for this integration's secret `name`: a copy moved to another field does not open. */
+export function sealSecret(key: SecretKey, value: string, integrationId: string, name: string): string {
+  return sealBound(key, value, aad(integrationId, name));
+}
+
+/** The clear value; a value not sealed (a file written before sealing) is returned as it is. */
+export function openSecret(key: SecretKey, value: string, integrationId: string, name: string): string {
+  if (!isSealed(value)) return value;
+  return openBound(key, value, aad(integrationId, name), `the secret "${name}" of integration "${integrationId}"`);
+}
+
+/**
+ * What a delivery keeps of its run in its job (its checkpoint, runtime/engine/checkpoint.ts), sealed
+ * under the integration secrets' key and bound to the job: the outputs it holds are the target's
+ * answers as they were — a session cookie, a token — which the job row must not hold in clear.
+ * Only the delivery opens it, to continue the run; nothing shown (an API answer, a record) does.
+ */
+export interface CheckpointSeal {
+  seal(checkpoint: unknown, jobId: number): string;
+  /** The checkpoint `seal` made for this job. @throws SecretKeyMismatch for another key, job or a changed value. */
+  open(sealed: string, jobId: number): unknown;
+}
+
+/** The {@link CheckpointSeal} of a key. */
+export function checkpointSeal(key: SecretKey): CheckpointSeal {
+  // a leading \u0001 keeps it apart from any integration secret's binding (an id, then a name)
+  const bound = (jobId: number) => Buffer.from(`\u0001checkpoint\u0000${jobId}`, 'utf8');
+  return {
+    seal: (checkpoint, jobId) => sealBound(key, JSON.stringify(checkpoint), bound(jobId)),
+    open: (sealed, jobId) => JSON.parse(openBound(key, sealed, bound(jobId), `the checkpoint of job ${jobId}`)) as unknown,
+  };
 }
 
 /** The integration with every secret sealed (a copy). */
@@ -173,9 +206,47 @@ export async function writePrivateFile(file: string, text: string): Promise<void
 }
 
 /**
+ * Re-seals under `next` the checkpoints that deliveries not done yet keep in their jobs
+ * (`payload.resume` in `leads.sqlite`), in one transaction, so that a retry waiting across a key
+ * rotation still continues where it stopped. One that does not open with `current` is left as it
+ * is (that delivery starts over). Answers how many were re-sealed.
+ */
+export function resealCheckpoints(file: string, current: SecretKey, next: SecretKey): number {
+  const db = new Database(file);
+  try {
+    const from = checkpointSeal(current);
+    const to = checkpointSeal(next);
+    const rows = db.prepare(`SELECT id, payload FROM jobs WHERE state <> 'done' AND payload LIKE '%"resume":"${PREFIX}%'`).all() as {
+      id: number;
+      payload: string;
+    }[];
+    const update = db.prepare('UPDATE jobs SET payload = ? WHERE id = ?');
+    let resealed = 0;
+    db.transaction(() => {
+      for (const row of rows) {
+        const payload = JSON.parse(row.payload) as { resume?: unknown };
+        if (typeof payload.resume !== 'string') continue;
+        let checkpoint: unknown;
+        try {
+          checkpoint = from.open(payload.resume, row.id);
+        } catch {
+          continue;
+        }
+        update.run(JSON.stringify({ ...payload, resume: to.seal(checkpoint, row.id) }), row.id);
+        resealed++;
+      }
+    })();
+    return resealed;
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * Rotates the key of the data folder's `config.json` (the runtime stopped: one process owns the
- * file). Every secret is opened with `current` and sealed with `next`; the file is written first,
- * then, when the key lives in the key file, the key file is replaced. Answers the new key's id.
+ * file). Every secret is opened with `current` and sealed with `next`, and so is every delivery's
+ * checkpoint in `leads.sqlite` ({@link resealCheckpoints}); the files are written first, then,
+ * when the key lives in the key file, the key file is replaced. Answers the new key's id.
  */
 export async function rotateSecretKey(
   dataDir: string,
@@ -187,6 +258,8 @@ export async function rotateSecretKey(
   const data = JSON.parse(await fs.readFile(file, 'utf8')) as { integrations?: Integration[] };
   const resealed = resealConfig(data, current, next);
   if (options.writeKeyFile) await writePrivateFile(path.join(dataDir, `${KEY_FILE}.next`), next.key.toString('base64') + '\n');
+  const leads = path.join(dataDir, 'leads.sqlite');
+  if (existsSync(leads) && statSync(leads).size > 0) resealCheckpoints(leads, current, next);
   await writePrivateFile(file, JSON.stringify(resealed, null, 2));
   if (options.writeKeyFile) await fs.rename(path.join(dataDir, `${KEY_FILE}.next`), path.join(dataDir, KEY_FILE));
   return next.id;

@@ -313,7 +313,12 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   async listLeads(query: LeadQuery): Promise<Lead[]> {
     const filters: Array<[string, string, unknown]> = [
       ['stage', 'stage = @stage', query.stage],
-      ['integrationId', 'integration_id = @integrationId', query.integrationId],
+      // its own leads and those handed to it at a stage (lead_handoffs), each found by an index
+      [
+        'integrationId',
+        '(integration_id = @integrationId OR id IN (SELECT lead_id FROM lead_handoffs WHERE integration_id = @integrationId))',
+        query.integrationId,
+      ],
       ['offer', 'offer = @offer', query.offer],
       ['delivery', `${DELIVERY_STATE_SQL} = @delivery`, query.delivery],
       ['createdFrom', 'created_at >= @createdFrom', query.createdFrom],
@@ -483,7 +488,12 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     const filters: Array<[string, string, unknown]> = [
       ['leadId', 'lead_id = @leadId', query.leadId],
       ['flowId', 'flow_id = @flowId', query.flowId],
-      ['integrationId', 'integration_id = @integrationId', query.integrationId],
+      // its own leads and those handed to it at a stage (lead_handoffs), each found by an index
+      [
+        'integrationId',
+        '(integration_id = @integrationId OR id IN (SELECT lead_id FROM lead_handoffs WHERE integration_id = @integrationId))',
+        query.integrationId,
+      ],
       ['before', 'id < @before', query.before],
     ];
     return (this.page('executions', filters, query.limit) as ExecutionRow[]).map(executionFromRow);

@@ -224,6 +224,10 @@ export type NewExecution = Omit<Execution, 'id'>;
 
 export interface LeadQuery {
   stage?: Stage;
+  /**
+   * Leads of this integration: those it took as new (`leads.integration_id`) and those handed to
+   * it at a stage (`lead_handoffs`, a fulfilment CRM's), newest first either way.
+   */
   integrationId?: string;
   offer?: string;
   /** Leads whose delivery is in this state, by the kernel's `deliveryState` rule. */

@@ -214,6 +214,35 @@ describe('rotating the key', () => {
     await expect(openStores(dir, old.key)).rejects.toThrow(/was sealed with key/);
   });
 
+  it('re-seals the checkpoints of deliveries not done yet, so a retry continues where it stopped under the new key', async () => {
+    const dir = dataDir();
+    const checkpoint = {
+      flowId: 'f',
+      flowVersion: 1,
+      nodeId: 'order',
+      outputs: { session: { headers: { 'set-cookie': 'sid=CANARY-77' } } },
+    };
+    const jobId = await withStores(dir, undefined, async ({ config, leads, checkpoints }) => {
+      await config.putIntegration(integration);
+      await leads.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
+      const [job] = await leads.claimJobs(['lead.new'], 10, new Date(Date.now() + 1000), [], { worker: 'w', leaseMs: 60_000 });
+      expect(await leads.saveJobProgress('w', job.id, { resume: checkpoints.seal(checkpoint, job.id) })).toBe(true);
+      return job.id;
+    });
+    const old = await loadSecretKey(dir, undefined);
+    const next = secretKeyOf(parseSecretKey(generateSecretKey(), 'new'), 'new');
+
+    await rotateSecretKey(dir, old, next, { writeKeyFile: true });
+
+    await withStores(dir, undefined, async ({ leads, checkpoints }) => {
+      const [job] = await leads.jobsOfLead(1);
+      expect(job.id).toBe(jobId);
+      const resume = job.payload.resume as string;
+      expect(resume).toMatch(`enc:v1:${next.id}:`);
+      expect(checkpoints.open(resume, jobId)).toEqual(checkpoint);
+    });
+  });
+
   it('from the command line, with the key from the environment, re-seals under the key given', async () => {
     const dir = dataDir();
     const old = Buffer.alloc(32, 5);
