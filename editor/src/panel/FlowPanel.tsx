@@ -5,6 +5,7 @@
 import { FLOW_EVENTS } from '../../../core/domain/config.ts';
 import type { FlowEvent } from '../../../core/domain/config.ts';
 import { useEditor } from '../canvas/store.ts';
+import { WarningList } from './WarningList.tsx';
 import { flowEdits, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 
 export function IssueList() {
@@ -87,6 +88,7 @@ export function FlowPanel() {
       </div>
       <h3>Problems</h3>
       <IssueList />
+      <WarningList />
     </div>
   );
 }
