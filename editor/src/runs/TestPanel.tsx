@@ -13,6 +13,7 @@ import { currentDoc, useFlowDocument, useFlowMeta } from '../canvas/document.ts'
 import { formatMs } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
 import { sampleLead } from './lead-fields.ts';
+import { publishSampleLead } from './sample-lead.ts';
 
 /** What starts a flow that is not about one new lead: a target's postback, a batch of a status check. */
 function sampleTrigger(event: string): unknown {
@@ -69,6 +70,9 @@ export function TestPanel() {
     setSampleOffer(offer);
     if (untouchedSample(leadText)) setLeadText(JSON.stringify(sampleLead(offer), null, 2));
   }
+
+  // template fields preview their values for this lead
+  useEffect(() => publishSampleLead(source === 'sample' ? leadText : null), [source, leadText]);
 
   useEffect(() => {
     if (stored.error) notify('error', `Could not load leads: ${stored.error.message}`);
