@@ -7,7 +7,7 @@
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { ConfigStore, StoredFlow } from '../store/types.ts';
-import { describeIssues, validateFlow, type FlowIssue } from '../../core/flow/validate.ts';
+import { describeIssues, validateFlow, type FlowValidation } from '../../core/flow/validate.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
@@ -32,8 +32,8 @@ export class FlowService {
     private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
 
-  /** Checks a document; the issues name the node and the field. */
-  validate(doc: unknown): { ok: true; flow: FlowDoc } | { ok: false; issues: FlowIssue[] } {
+  /** Checks a document; the issues (and the warnings, which do not block a save) name the node and the field. */
+  validate(doc: unknown): FlowValidation {
     return validateFlow(doc, this.registry);
   }
 

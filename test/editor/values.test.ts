@@ -83,6 +83,13 @@ describe('values you can see', () => {
     await url.fill('{{integration.settings.base_url}}/orders');
     await eventually(() => preview.textContent()).toBe(`→ ${target.url}/orders`);
 
+    // a secret previews masked, in a header row as anywhere
+    await page.locator('[data-param="headers"] .lf-link-btn', { hasText: 'Add row' }).click();
+    await page.getByLabel('Headers row 1 name').fill('Authorization');
+    await page.getByLabel('Headers row 1 value').fill('Bearer {{secrets.api_key}}');
+    await eventually(() => page.locator('[data-param="headers"]').getByTestId('template-preview').textContent()).toBe('→ Bearer ••••••');
+    await shot('values-secret-masked.png');
+
     // the unconnected http_error exit is a warning in the flow's problems
     await page.getByTestId('tab-flow').click();
     await eventually(() => page.getByTestId('flow-warnings').textContent()).toContain('exit “http_error” is not connected');

@@ -152,7 +152,8 @@ export function TemplateInput(props: Props) {
   };
 
   return (
-    <>
+    // one box for the field and its preview, so a row of fields (key → value) keeps its columns
+    <div className={`lf-template-field${compact ? ' is-compact' : ''}`}>
       <div className={`lf-template${compact ? ' is-compact' : ''}`}>
         {multiline ? <textarea rows={rows} {...common} /> : <input type="text" {...common} />}
         {!readOnly && !compact && (
@@ -187,6 +188,6 @@ export function TemplateInput(props: Props) {
         )}
       </div>
       {!noPreview && <TemplatePreview value={value} nodeId={nodeId} nodeType={nodeType} />}
-    </>
+    </div>
   );
 }
