@@ -189,3 +189,40 @@ export function previewTemplate(template: string, scope: PreviewScope): Template
   const text = value !== null && typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : stringify(value);
   return { ok: true, value, text, masked, notes };
 }
+
+/** A JSON param's preview: the value with every template string previewed, and what could not be. */
+export interface JsonPreview {
+  value: unknown;
+  masked: boolean;
+  notes: string[];
+  /** Strings that could not be previewed, by where they sit (`customer.phone`), with the reason. */
+  pending: { field: string; reason: string; runTime: boolean }[];
+}
+
+/**
+ * Previews every template string inside a JSON param (JSON Build's body) the way the run renders
+ * it; a string that cannot be previewed stays as written and is listed in `pending`.
+ */
+export function previewJson(value: unknown, scope: PreviewScope): JsonPreview {
+  const out: JsonPreview = { value: undefined, masked: false, notes: [], pending: [] };
+  const walk = (item: unknown, field: string): unknown => {
+    if (typeof item === 'string') {
+      if (!item.includes('{{')) return item;
+      const preview = previewTemplate(item, scope);
+      if (!preview.ok) {
+        out.pending.push({ field: field || '(body)', reason: preview.reason, runTime: preview.runTime });
+        return item;
+      }
+      out.masked ||= preview.masked;
+      for (const note of preview.notes) if (!out.notes.includes(note)) out.notes.push(note);
+      return preview.value;
+    }
+    if (Array.isArray(item)) return item.map((x, i) => walk(x, `${field}[${i}]`));
+    if (item !== null && typeof item === 'object') {
+      return Object.fromEntries(Object.entries(item).map(([key, x]) => [key, walk(x, field ? `${field}.${key}` : key)]));
+    }
+    return item;
+  };
+  out.value = walk(value, '');
+  return out;
+}

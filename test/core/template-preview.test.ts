@@ -3,7 +3,7 @@
  * the reason there is none yet, in words an integrator reads.
  */
 import { describe, expect, it } from 'vitest';
-import { SECRET_MASK, previewTemplate, type PreviewScope } from '../../core/template/preview.ts';
+import { SECRET_MASK, previewJson, previewTemplate, type PreviewScope } from '../../core/template/preview.ts';
 
 const scope = (extra: Partial<PreviewScope> = {}): PreviewScope => ({
   known: {
@@ -86,5 +86,23 @@ describe('template preview', () => {
     expect(previewTemplate('{{lead.phone | digit}}', scope())).toMatchObject({ ok: false, runTime: false });
     expect((previewTemplate('{{lead.phone | digit}}', scope()) as { reason: string }).reason).toContain('unknown filter "digit"');
     expect(previewTemplate('{{lead.phone', scope())).toMatchObject({ ok: false, reason: '"{{" without "}}"' });
+  });
+});
+
+describe('JSON preview', () => {
+  it('previews every template string of a body, keeping the types of one-expression values, and lists what waits for the run', () => {
+    const body = {
+      phone: '{{lead.phone | digits}}',
+      goods: '{{lead.goods}}',
+      key: '{{secrets.api_key}}',
+      id: '{{nodes.send.body.id}}',
+      n: 1,
+    };
+    expect(previewJson(body, scope())).toEqual({
+      value: { phone: '4915112345678', goods: [{ product: 'tea', count: 1 }], key: SECRET_MASK, id: '{{nodes.send.body.id}}', n: 1 },
+      masked: true,
+      notes: [],
+      pending: [{ field: 'id', reason: 'known when the run reaches Send order', runTime: true }],
+    });
   });
 });

@@ -111,6 +111,9 @@ describe('values you can see', () => {
     await shot('values-json-completion.png');
     await page.keyboard.press('Enter');
     await eventually(async () => JSON.parse(await editor.innerText())).toEqual({ phone: '{{lead.phone}}' });
+    // the body as the run would build it for the sample lead
+    await eventually(() => page.getByTestId('json-preview').locator('pre').textContent()).toContain('"phone": "+49 151 2345 6781"');
+    await shot('values-json-preview.png');
 
     await editor.fill('{"phone": "{{lead.phone}}",, }');
     await page.locator('[data-param="body"] .cm-lint-marker-error').first().waitFor();

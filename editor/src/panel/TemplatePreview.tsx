@@ -15,17 +15,18 @@ import type { IntegrationView } from '../api/client.ts';
 import './values.css';
 
 /** The renderer and filters load with the first template shown, not with the editor. */
-type Modules = [typeof import('../../../core/template/preview.ts'), typeof import('./preview-scope.ts')];
+export type Modules = [typeof import('../../../core/template/preview.ts'), typeof import('./preview-scope.ts')];
 let loaded: Promise<Modules> | undefined;
 /** Once loaded, a field that appears (another node selected) previews at once, with no empty moment. */
 let ready: Modules | undefined;
-const load = () =>
+/** The preview modules when loaded already, for a first render with no empty moment. */
+export const readyModules = () => ready;
+export const load = () =>
   (loaded ??= Promise.all([import('../../../core/template/preview.ts'), import('./preview-scope.ts')]).then((m) => (ready = m)));
 
 const DEBOUNCE_MS = 200;
 
-interface PreviewInput {
-  value: string;
+export interface PreviewInput {
   nodeId: string;
   descriptor: NodeDescriptor | undefined;
   integrations: IntegrationView[];
@@ -33,7 +34,8 @@ interface PreviewInput {
   sampleText: string | null;
 }
 
-function compute([{ previewTemplate }, { previewScope }]: Modules, input: PreviewInput): Preview {
+/** The scope a node's values preview against, as it is now. */
+export function scopeFor([, { previewScope }]: Modules, input: PreviewInput) {
   const sources = {
     ui: useEditor.getState(),
     doc: currentDoc(),
@@ -42,7 +44,11 @@ function compute([{ previewTemplate }, { previewScope }]: Modules, input: Previe
     sampleText: input.sampleText,
     now: new Date(),
   };
-  return previewTemplate(input.value, previewScope(sources, input.nodeId, input.descriptor));
+  return previewScope(sources, input.nodeId, input.descriptor);
+}
+
+function compute(modules: Modules, input: PreviewInput & { value: string }): Preview {
+  return modules[0].previewTemplate(input.value, scopeFor(modules, input));
 }
 const SHOWN_CHARS = 300;
 
@@ -56,7 +62,7 @@ export function TemplatePreview({ value, nodeId, nodeType }: { value: string; no
   // earlier nodes' titles and wiring say when a value becomes known
   const revision = useFlowDocument((s) => s.revision);
   const wanted = value.includes('{{');
-  const input: PreviewInput = { value, nodeId, descriptor, integrations: integrations ?? [], offers: offers ?? [], sampleText };
+  const input = { value, nodeId, descriptor, integrations: integrations ?? [], offers: offers ?? [], sampleText };
   const [preview, setPreview] = useState<Preview | null>(() => (wanted && ready ? compute(ready, input) : null));
 
   useEffect(() => {

@@ -12,6 +12,7 @@ import { TemplateInput } from './TemplateInput.tsx';
 import { KeyValueRows } from '../app/KeyValueRows.tsx';
 import { useTemplateCompletionTarget } from './completion-target.ts';
 import { CodeField } from './CodeField.tsx';
+import { JsonPreview } from './JsonPreview.tsx';
 
 const JsonEditor = lazy(() => import('./JsonEditor.tsx'));
 
@@ -287,6 +288,7 @@ function JsonField(props: FieldProps) {
         />
       </Suspense>
       {error && <p className="lf-field__error">Not valid JSON yet: {error}</p>}
+      <JsonPreview value={props.value} nodeId={props.nodeId} nodeType={props.nodeType} />
     </>
   );
 }
