@@ -16,10 +16,16 @@ import { isParamShown } from '../node/params.ts';
 import type { FlowDoc, FlowInput, FlowNode } from '../domain/flow.ts';
 import { validate as validateSchema } from './flow-schema-check.js';
 import { migrateFlow, type DescriptorLookup, type FlowIssue } from './format.ts';
+import { errorExitProblems, urlProblem } from './before-run.ts';
 
 export type { DescriptorLookup, FlowIssue } from './format.ts';
 
-export type FlowValidation = { ok: true; flow: FlowDoc } | { ok: false; issues: FlowIssue[] };
+/**
+ * The verdict on a flow. `issues` keep it from being saved; `warnings` do not (an error exit left
+ * unconnected, see before-run.ts) but are shown beside them. Both have the same shape.
+ */
+export type FlowValidation =
+  { ok: true; flow: FlowDoc; warnings?: FlowIssue[] } | { ok: false; issues: FlowIssue[]; warnings?: FlowIssue[] };
 
 /**
  * The most nodes and edges a flow may have. A real flow has tens; the limits keep a document
@@ -171,6 +177,11 @@ function checkParams(node: FlowNode, descriptor: NodeDescriptor, nodeIds: Set<st
       if (problem) add(name, `line ${problem.line}, column ${problem.column}: ${problem.message}`);
     }
     if (spec.kind === 'text' || spec.kind === 'code' || spec.kind === 'select' || spec.kind === 'statusTable') continue;
+    // a param named url is the address a node calls (HTTP Request, Auth Token)
+    if (name === 'url' && spec.kind === 'template' && typeof value === 'string') {
+      const problem = urlProblem(value);
+      if (problem) add(name, problem);
+    }
     const found: { field: string; text: string }[] = [];
     templatesIn(value, name, found);
     for (const { field, text } of found) {
@@ -301,6 +312,7 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup, limits: Fl
   const edgeIds = new Set<string>();
   const outgoing = new Map<string, string[]>();
   const hasInput = new Set<string>();
+  const connected = new Set<string>();
   flow.edges.forEach((edge, i) => {
     const at = `edges[${i}]`;
     if (edgeIds.has(edge.id)) issues.push({ field: `${at}.id`, message: `"${edge.id}" is used by two edges` });
@@ -333,7 +345,16 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup, limits: Fl
     if (targets) targets.push(edge.target);
     else outgoing.set(edge.source, [edge.target]);
     hasInput.add(edge.target);
+    connected.add(`${edge.source}\u0000${edge.sourceHandle}`);
   });
+  const warnings: FlowIssue[] = [];
+  for (const node of flow.nodes) {
+    const descriptor = nodes.get(node.type);
+    if (!descriptor) continue;
+    const exits = errorExitProblems(node, descriptor, connected);
+    issues.push(...exits.errors);
+    warnings.push(...exits.warnings);
+  }
   for (const node of flow.nodes) {
     const descriptor = nodes.get(node.type);
     if (descriptor && descriptor.inputs.length > 0 && !hasInput.has(node.id)) {
@@ -343,7 +364,7 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup, limits: Fl
   // a cycle would run forever: reject it (For Each runs its branch per item without one)
   const cyclic = firstCycle(flow.nodes, outgoing);
   if (cyclic !== undefined) issues.push({ nodeId: cyclic, field: 'edges', message: 'is part of a cycle; flows run forward only' });
-  return issues.length ? { ok: false, issues } : { ok: true, flow };
+  return issues.length ? { ok: false, issues, warnings } : { ok: true, flow, warnings };
 }
 
 /**

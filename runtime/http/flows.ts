@@ -18,7 +18,8 @@ export function flowRoutes(flows: FlowService, drafts: FlowDraftService): Router
 
   router.post('/api/flows/validate', (req, res) => {
     const result = flows.validate(req.body);
-    res.json(result.ok ? { ok: true, issues: [] } : { ok: false, issues: result.issues });
+    const warnings = result.warnings ?? [];
+    res.json(result.ok ? { ok: true, issues: [], warnings } : { ok: false, issues: result.issues, warnings });
   });
 
   router.post('/api/flows', async (req, res) => {

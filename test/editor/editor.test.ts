@@ -52,7 +52,7 @@ describe('the editor', () => {
     // the JSON body
     await node(page, 'json_build').click();
     await page
-      .locator('[data-param="body"] textarea')
+      .locator('[data-param="body"] .cm-content')
       .fill('{\n  "phone": "{{lead.phone | digits}}",\n  "name": "{{lead.name}}",\n  "offer": "{{offer.params.crm_offer_id}}"\n}');
 
     // the URL, typed with completion: {{integ → integration. → settings. → base_url}}
@@ -133,7 +133,7 @@ describe('the editor', () => {
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
 
     await node(page, 'body').click();
-    const body = JSON.parse(await page.locator('[data-param="body"] textarea').inputValue());
+    const body = JSON.parse(await page.locator('[data-param="body"] .cm-content').innerText());
     expect(body).toEqual({
       offer_id: '{{offer.params.offer_id}}',
       customer: { name: '{{lead.name}}', phone: '{{lead.phone}}', email: '{{lead.email}}' },

@@ -35,6 +35,8 @@ export interface EditorState {
   measured: Record<string, { width: number; height: number }>;
   issues: FlowIssue[];
   issuesByNode: Record<string, FlowIssue[]>;
+  /** What validation warns about without making the flow invalid (an error exit left unconnected). */
+  warnings: FlowIssue[];
   run: RunView | null;
   panel: PanelTab;
   /** The integration test runs use, and whose settings, secrets and offers completion offers. */
@@ -46,6 +48,7 @@ export interface EditorState {
   select(nodes: Iterable<string>, edges?: Iterable<string>): void;
   selectOnly(nodeId: string | null): void;
   setIssues(issues: FlowIssue[]): void;
+  setWarnings(warnings: FlowIssue[]): void;
   setRun(answer: TestRunAnswer | null, edges?: readonly FlowEdge[]): void;
   setPanel(tab: PanelTab): void;
   setTestIntegration(id: string): void;
@@ -58,6 +61,7 @@ export const useEditor = create<EditorState>()((set) => ({
   measured: {},
   issues: [],
   issuesByNode: {},
+  warnings: [],
   run: null,
   panel: 'flow',
   testIntegration: '',
@@ -67,7 +71,7 @@ export const useEditor = create<EditorState>()((set) => ({
   },
 
   reset() {
-    set({ selectedNodes: NONE, selectedEdges: NONE, measured: {}, issues: [], issuesByNode: {}, run: null, panel: 'flow' });
+    set({ selectedNodes: NONE, selectedEdges: NONE, measured: {}, issues: [], issuesByNode: {}, warnings: [], run: null, panel: 'flow' });
   },
 
   select(nodes, edges = []) {
@@ -82,6 +86,10 @@ export const useEditor = create<EditorState>()((set) => ({
     const issuesByNode: Record<string, FlowIssue[]> = {};
     for (const issue of issues) if (issue.nodeId) (issuesByNode[issue.nodeId] ??= []).push(issue);
     set({ issues, issuesByNode });
+  },
+
+  setWarnings(warnings) {
+    set({ warnings });
   },
 
   setRun(answer, edges = []) {

@@ -18,6 +18,7 @@ export function useValidation(): void {
       if (!doc || descriptors.size === 0) return;
       const result = validateFlow(doc, { get: (type) => descriptors.get(type) });
       useEditor.getState().setIssues(result.ok ? [] : result.issues);
+      useEditor.getState().setWarnings(result.warnings ?? []);
     }, 150);
     return () => {
       cancelled = true;

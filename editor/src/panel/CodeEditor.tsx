@@ -1,17 +1,40 @@
 /**
  * The code editor of Code nodes: CodeMirror 6 with JavaScript highlighting and syntax errors marked
- * as you type (acorn, the parser the runtime checks code with). Loaded on demand, so flows without a
- * Code node never download it.
+ * as you type (acorn, the parser the runtime checks code with), completion for `helpers`, `lead`,
+ * `offer`, `integration` and `input` (code-completion.ts) and, after a test run that failed in the
+ * script, that error on its line. Loaded on demand, so flows without a Code node never download it.
  */
 import { useEffect, useRef } from 'react';
 import { EditorState, Compartment } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
-import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
-import { javascript } from '@codemirror/lang-javascript';
-import { linter, lintGutter, type Diagnostic } from '@codemirror/lint';
+import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
+import { javascript, localCompletionSource } from '@codemirror/lang-javascript';
+import { forceLinting, linter, lintGutter, type Diagnostic } from '@codemirror/lint';
 import { parse } from 'acorn';
+import { codeCompletionSource } from './code-completion.ts';
+import type { TemplateCompletionTarget } from './template-completion.ts';
+
+/** A test run's error in the script: its 1-based line, as the sandbox reports it. */
+export interface ScriptRunError {
+  line: number;
+  message: string;
+}
+
+function runErrorAt(view: EditorView, error: ScriptRunError | null | undefined): Diagnostic[] {
+  if (!error || error.line < 1 || error.line > view.state.doc.lines) return [];
+  const line = view.state.doc.line(error.line);
+  return [
+    {
+      from: line.from,
+      to: Math.max(line.to, line.from),
+      severity: 'error',
+      source: 'test run',
+      message: `In the last test run: ${error.message}`,
+    },
+  ];
+}
 
 function syntaxErrors(view: EditorView): Diagnostic[] {
   const code = view.state.doc.toString();
@@ -31,6 +54,10 @@ const theme = EditorView.theme({
   '.cm-content': { fontFamily: 'var(--mono)' },
   '.cm-gutters': { background: '#f8fafc', borderRight: '1px solid var(--line)', color: '#94a3b8' },
   '.cm-scroller': { minHeight: '160px', maxHeight: '420px' },
+  '&.is-tall': { height: '100%' },
+  '&.is-tall .cm-scroller': { maxHeight: 'none', minHeight: '0' },
+  '.cm-tooltip-autocomplete ul li': { fontFamily: 'var(--mono)' },
+  '.cm-completionInfo': { maxWidth: '360px', fontSize: '12.5px' },
 });
 
 export default function CodeEditor({
@@ -38,11 +65,22 @@ export default function CodeEditor({
   onChange,
   readOnly,
   id,
+  completion,
+  runError,
+  tall,
+  autoFocus,
 }: {
   value: string;
   onChange(value: string): void;
   readOnly?: boolean;
   id?: string;
+  /** The node and scope completion reads (left out: no completion of fields). */
+  completion?: TemplateCompletionTarget;
+  /** The last test run's error in this script, marked on its line. */
+  runError?: ScriptRunError | null;
+  /** Fill the height of its box (the large editor). */
+  tall?: boolean;
+  autoFocus?: boolean;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -51,9 +89,20 @@ export default function CodeEditor({
   const initial = useRef({ value, readOnly: !!readOnly });
   const readOnlyCompartment = useRef(new Compartment());
 
+  const completionRef = useRef(completion);
+  const runErrorRef = useRef(runError);
+  const initialTall = useRef({ tall: !!tall, autoFocus: !!autoFocus });
+
   useEffect(() => {
     onChangeRef.current = onChange;
-  }, [onChange]);
+    completionRef.current = completion;
+  }, [onChange, completion]);
+
+  // the run's error is part of what the linter reports, so syntax checks never wipe it
+  useEffect(() => {
+    runErrorRef.current = runError;
+    if (view.current) forceLinting(view.current);
+  }, [runError]);
 
   useEffect(() => {
     if (!host.current) return;
@@ -70,8 +119,18 @@ export default function CodeEditor({
         syntaxHighlighting(defaultHighlightStyle),
         javascript(),
         lintGutter(),
-        linter(syntaxErrors, { delay: 300 }),
-        keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
+        linter((v) => [...syntaxErrors(v), ...runErrorAt(v, runErrorRef.current)], { delay: 300 }),
+        autocompletion({
+          override: [
+            (context) => {
+              const target = completionRef.current;
+              return target ? codeCompletionSource(target)(context) : null;
+            },
+            localCompletionSource,
+          ],
+          icons: false,
+        }),
+        keymap.of([...closeBracketsKeymap, ...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
         readOnlyCompartment.current.of(EditorState.readOnly.of(initial.current.readOnly)),
         theme,
         EditorView.updateListener.of((update) => {
@@ -80,6 +139,8 @@ export default function CodeEditor({
       ],
     });
     view.current = new EditorView({ state, parent: host.current });
+    if (initialTall.current.tall) view.current.dom.classList.add('is-tall');
+    if (initialTall.current.autoFocus) view.current.focus();
     return () => view.current?.destroy();
   }, []);
 
@@ -93,5 +154,5 @@ export default function CodeEditor({
     view.current?.dispatch({ effects: readOnlyCompartment.current.reconfigure(EditorState.readOnly.of(!!readOnly)) });
   }, [readOnly]);
 
-  return <div ref={host} id={id} className="lf-code" data-testid="code-editor" />;
+  return <div ref={host} id={id} className={`lf-code${tall ? ' lf-code--tall' : ''}`} data-testid="code-editor" />;
 }

@@ -5,6 +5,7 @@
 import { FLOW_EVENTS } from '../../../core/domain/config.ts';
 import type { FlowEvent } from '../../../core/domain/config.ts';
 import { useEditor } from '../canvas/store.ts';
+import { WarningList } from './WarningList.tsx';
 import { flowEdits, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 import { eventName } from '../../../core/domain/event-names.ts';
 
@@ -88,6 +89,7 @@ export function FlowPanel() {
       </div>
       <h3>Problems</h3>
       <IssueList />
+      <WarningList />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { useEditor, useDescriptor } from '../canvas/store.ts';
 import { currentDoc } from '../canvas/document.ts';
 import { useIntegrations, useOffers } from '../api/queries.ts';
 import type { CompletionSpot, Suggestion } from './completion.ts';
+import { TemplatePreview } from './TemplatePreview.tsx';
 
 /** The completion module (it carries the template filters) loads on the first keystroke. */
 let completion: typeof import('./completion.ts') | undefined;
@@ -26,10 +27,26 @@ interface Props {
   ariaLabel?: string;
   /** Hide the `{}` button (in tight rows). */
   compact?: boolean;
+  /** No line under the field with what the template gives (a field that previews itself otherwise). */
+  noPreview?: boolean;
 }
 
 export function TemplateInput(props: Props) {
-  const { value, onChange, nodeId, nodeType, multiline, rows = 4, placeholder, id, invalid, readOnly, ariaLabel, compact } = props;
+  const {
+    value,
+    onChange,
+    nodeId,
+    nodeType,
+    multiline,
+    rows = 4,
+    placeholder,
+    id,
+    invalid,
+    readOnly,
+    ariaLabel,
+    compact,
+    noPreview,
+  } = props;
   const descriptor = useDescriptor(nodeType);
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const [open, setOpen] = useState<{ spot: CompletionSpot; items: Suggestion[]; active: number } | null>(null);
@@ -135,38 +152,42 @@ export function TemplateInput(props: Props) {
   };
 
   return (
-    <div className={`lf-template${compact ? ' is-compact' : ''}`}>
-      {multiline ? <textarea rows={rows} {...common} /> : <input type="text" {...common} />}
-      {!readOnly && !compact && (
-        <button
-          type="button"
-          className="lf-template__insert"
-          title="Insert a field: {{…}}"
-          onMouseDown={(e) => e.preventDefault()}
-          onClick={insertBraces}
-        >
-          {'{}'}
-        </button>
-      )}
-      {open && (
-        <ul className="lf-complete" role="listbox">
-          {open.items.map((item, i) => (
-            <li
-              key={item.label}
-              role="option"
-              aria-selected={i === open.active}
-              className={i === open.active ? 'is-active' : ''}
-              onMouseDown={(e) => {
-                e.preventDefault();
-                accept(item);
-              }}
-            >
-              <span className="lf-complete__label">{item.label}</span>
-              {item.detail && <span className="lf-complete__detail">{item.detail}</span>}
-            </li>
-          ))}
-        </ul>
-      )}
+    // one box for the field and its preview, so a row of fields (key → value) keeps its columns
+    <div className={`lf-template-field${compact ? ' is-compact' : ''}`}>
+      <div className={`lf-template${compact ? ' is-compact' : ''}`}>
+        {multiline ? <textarea rows={rows} {...common} /> : <input type="text" {...common} />}
+        {!readOnly && !compact && (
+          <button
+            type="button"
+            className="lf-template__insert"
+            title="Insert a field: {{…}}"
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={insertBraces}
+          >
+            {'{}'}
+          </button>
+        )}
+        {open && (
+          <ul className="lf-complete" role="listbox">
+            {open.items.map((item, i) => (
+              <li
+                key={item.label}
+                role="option"
+                aria-selected={i === open.active}
+                className={i === open.active ? 'is-active' : ''}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  accept(item);
+                }}
+              >
+                <span className="lf-complete__label">{item.label}</span>
+                {item.detail && <span className="lf-complete__detail">{item.detail}</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      {!noPreview && <TemplatePreview value={value} nodeId={nodeId} nodeType={nodeType} />}
     </div>
   );
 }

@@ -10,8 +10,11 @@ import { useEditor } from '../canvas/store.ts';
 import { useIntegrations } from '../api/queries.ts';
 import { TemplateInput } from './TemplateInput.tsx';
 import { KeyValueRows } from '../app/KeyValueRows.tsx';
+import { useTemplateCompletionTarget } from './completion-target.ts';
+import { CodeField } from './CodeField.tsx';
+import { JsonPreview } from './JsonPreview.tsx';
 
-const CodeEditor = lazy(() => import('./CodeEditor.tsx'));
+const JsonEditor = lazy(() => import('./JsonEditor.tsx'));
 
 export interface FieldProps {
   name: string;
@@ -83,9 +86,15 @@ export function ParamField(props: FieldProps) {
       return <JsonField {...props} />;
     case 'code':
       return (
-        <Suspense fallback={<textarea className="lf-input lf-input--mono" rows={8} value={asText(props.value)} readOnly />}>
-          <CodeEditor value={asText(props.value)} onChange={props.onChange} readOnly={props.readOnly} id={props.inputId} />
-        </Suspense>
+        <CodeField
+          name={props.name}
+          value={asText(props.value)}
+          onChange={props.onChange}
+          nodeId={props.nodeId}
+          nodeType={props.nodeType}
+          readOnly={props.readOnly}
+          inputId={props.inputId}
+        />
       );
     case 'statusTable':
       return <StatusTableField {...props} />;
@@ -234,11 +243,12 @@ function sameJson(text: string, value: unknown): boolean {
   }
 }
 
-/** JSON with templates in its strings. The text may be invalid while typing; only valid JSON is kept. */
+/** JSON with templates in its strings, in the JSON editor. The text may be invalid while typing; only valid JSON is kept. */
 function JsonField(props: FieldProps) {
   const pretty = (v: unknown) => (v === undefined ? '' : JSON.stringify(v, null, 2));
   const [text, setText] = useState(() => pretty(props.value));
   const [error, setError] = useState('');
+  const completion = useTemplateCompletionTarget(props.nodeId, props.nodeType);
   // follow changes from outside (undo, paste, another version), adjusting while rendering as React
   // advises for state derived from a prop: the value this text last followed is kept beside it
   const [followed, setFollowed] = useState(props.value);
@@ -249,33 +259,36 @@ function JsonField(props: FieldProps) {
       setError('');
     }
   }
+  const onText = (next: string) => {
+    setText(next);
+    if (next.trim() === '') {
+      setError('');
+      props.onChange(undefined);
+      return;
+    }
+    try {
+      props.onChange(JSON.parse(next));
+      setError('');
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
   return (
     <>
-      <TemplateInput
-        id={props.inputId}
-        multiline
-        rows={Math.min(16, Math.max(4, text.split('\n').length + 1))}
-        value={text}
-        invalid={props.invalid || !!error}
-        readOnly={props.readOnly}
-        nodeId={props.nodeId}
-        nodeType={props.nodeType}
-        onChange={(next) => {
-          setText(next);
-          if (next.trim() === '') {
-            setError('');
-            props.onChange(undefined);
-            return;
-          }
-          try {
-            props.onChange(JSON.parse(next));
-            setError('');
-          } catch (e) {
-            setError((e as Error).message);
-          }
-        }}
-      />
+      <Suspense
+        fallback={<textarea className="lf-input lf-input--mono" rows={Math.min(16, text.split('\n').length + 1)} value={text} readOnly />}
+      >
+        <JsonEditor
+          id={props.inputId}
+          value={text}
+          invalid={props.invalid || !!error}
+          readOnly={props.readOnly}
+          completion={completion}
+          onChange={onText}
+        />
+      </Suspense>
       {error && <p className="lf-field__error">Not valid JSON yet: {error}</p>}
+      <JsonPreview value={props.value} nodeId={props.nodeId} nodeType={props.nodeType} />
     </>
   );
 }

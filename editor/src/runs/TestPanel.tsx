@@ -18,6 +18,7 @@ import { notify } from '../app/notices.ts';
 import { RunSummary } from './RunSummary.tsx';
 import { SendForReal } from './SendForReal.tsx';
 import { pinsOf, usePins, useTestOptions } from './test-options.ts';
+import { publishSampleLead } from './sample-lead.ts';
 
 /** What starts a flow that is not about one new lead: a target's postback, a batch of a status check. */
 export function sampleTrigger(event: string): unknown {
@@ -69,6 +70,9 @@ export function TestPanel() {
     setShownSample(sampleText);
     if (leadText === shownSample) setLeadText(sampleText);
   }
+
+  // template fields preview their values for this lead
+  useEffect(() => publishSampleLead(source === 'sample' ? leadText : null), [source, leadText]);
 
   useEffect(() => {
     if (stored.error) notify('error', `Could not load leads: ${stored.error.message}`);
