@@ -22,7 +22,15 @@ import {
 import { DomainError } from '../../core/domain/errors.ts';
 import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
-import { integrationRoutes, offersRoutedTo, routingProblems } from '../../core/domain/routing.ts';
+import {
+  integrationRoutes,
+  moveNewLeads,
+  newLeadClash,
+  offersRoutedTo,
+  routingProblems,
+  type NewLeadHolder,
+} from '../../core/domain/routing.ts';
+import { clashRefusal, recordMove } from './routing-moves.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
@@ -44,6 +52,8 @@ const checkBody = ajv.compile({
     settings: { type: 'object', additionalProperties: { type: 'string' } },
     secrets: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
     offers: { type: 'array', items: { type: 'string' } },
+    // ticking an offer whose new leads go elsewhere: moves them here (core/domain/routing.ts, newLeadClash)
+    move: { type: 'boolean' },
     flows: { type: 'object', propertyNames: { enum: FLOW_EVENTS }, additionalProperties: { type: ['string', 'null'] } },
     postbackAllowedIps: { type: ['array', 'null'], maxItems: 100, items: { type: 'string', maxLength: 64 } },
     postbackSignature: {
@@ -98,6 +108,7 @@ type IntegrationInput = Partial<
   flows?: Record<string, string | null>;
   postbackAllowedIps?: string[] | null;
   postbackSignature?: PostbackSignature | null;
+  move?: boolean;
 };
 
 function checked(body: unknown): IntegrationInput {
@@ -376,11 +387,24 @@ export class IntegrationService {
         throw new DomainError('invalid_field', `flow "${flowId}" handles ${flow.event}, not ${event}`, { field: `flows.${event}` });
       next.flows[event as FlowEvent] = flowId;
     }
-    const others = (await this.config.listIntegrations()).filter((i) => i.id !== next.id);
+    let others = (await this.config.listIntegrations()).filter((i) => i.id !== next.id);
+    const moves: { offer: Offer; holder: NewLeadHolder<Integration> }[] = [];
+    const unlisted: Record<string, string[]> = {};
     for (const [i, offerId] of next.offers.entries()) {
-      const offer = await this.config.getOffer(offerId);
+      let offer = await this.config.getOffer(offerId);
       if (!offer) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
-      // at most one integration takes an offer's new leads (core/domain/routing.ts)
+      // at most one integration takes an offer's new leads: one that takes them (on) or is given
+      // them (move) while another holds them is refused naming it, or moves them (core/domain/routing.ts)
+      const added = !current.offers.includes(offerId) || creating;
+      const holder = next.enabled || (input.move && added) ? newLeadClash(offer, next.id, [...others, next]) : undefined;
+      if (holder && !input.move) throw clashRefusal(offer, holder, next.id, `offers[${i}]`);
+      if (holder) {
+        const move = moveNewLeads(offer, next.id, others);
+        Object.assign(unlisted, move.unlisted);
+        others = others.map((o) => (move.unlisted[o.id] ? { ...o, offers: move.unlisted[o.id] } : o));
+        offer = { ...offer, routes: move.routes };
+        moves.push({ offer, holder });
+      }
       const clash = routingProblems(offer, [...others, next]).find((problem) => problem.field === 'routes.new');
       if (clash) throw new DomainError('invalid_field', `offer "${offerId}": ${clash.message}`, { field: `offers[${i}]` });
     }
@@ -389,7 +413,16 @@ export class IntegrationService {
     if (next.enabled && !readiness.ready) throw notReady(readiness);
     // the secrets as stored at the write with this one's changes: a refresh token Auth Token
     // renewed since `current` was read is kept (runtime/services/kept-secrets.ts)
-    await this.config.putIntegration(next, creating ? undefined : (input.secrets ?? {}));
+    const secretChanges = creating ? undefined : (input.secrets ?? {});
+    if (moves.length) {
+      // the move in one write: this integration, the offers it takes, the lists they leave
+      await this.config.putRouting({
+        integration: { record: next, secretChanges },
+        offers: moves.map((m) => m.offer),
+        integrationOffers: unlisted,
+      });
+      for (const { offer, holder } of moves) await recordMove(this.audit, offer, holder, next.id);
+    } else await this.config.putIntegration(next, secretChanges);
     this.onChange();
     // the stored records go to the log, which replaces the secrets and the token itself
     const switched = !creating && next.enabled !== current.enabled;
