@@ -8,19 +8,9 @@ import type { Offer } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { holderInWords, type NewLeadHolder, type RoutedIntegration } from '../../core/domain/routing.ts';
 import type { AuditRecorder } from './audit.ts';
+import type { NewLeadClashDetails } from '../../core/api.ts';
 
-/**
- * The holder as a 409 names it: `details.current` is `{ kind: 'integration', id, name }` or
- * `{ kind: 'network' }` (our own call centre).
- */
-export interface NewLeadClashDetails {
-  offer: { id: string; name: string };
-  current: { kind: 'integration'; id: string; name: string } | { kind: 'network' };
-  /** Where the request routes them: an integration's id, or null for our own call centre. */
-  to: string | null;
-}
-
-/** 409 `conflict` on `field`: the offer's new leads go to `holder` now; `move: true` moves them. */
+/** 409 `conflict` on `field` with {@link NewLeadClashDetails}: the offer's new leads go to `holder` now; `move: true` moves them. */
 export function clashRefusal(
   offer: Pick<Offer, 'id' | 'name'>,
   holder: NewLeadHolder<RoutedIntegration>,
