@@ -22,15 +22,8 @@ import {
 import { DomainError } from '../../core/domain/errors.ts';
 import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
-import {
-  integrationRoutes,
-  moveNewLeads,
-  newLeadClash,
-  offersRoutedTo,
-  routingProblems,
-  type NewLeadHolder,
-} from '../../core/domain/routing.ts';
-import { clashRefusal, recordMove } from './routing-moves.ts';
+import { integrationRoutes, offersRoutedTo } from '../../core/domain/routing.ts';
+import { listedOfferMoves, recordMove } from './routing-moves.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
@@ -387,27 +380,8 @@ export class IntegrationService {
         throw new DomainError('invalid_field', `flow "${flowId}" handles ${flow.event}, not ${event}`, { field: `flows.${event}` });
       next.flows[event as FlowEvent] = flowId;
     }
-    let others = (await this.config.listIntegrations()).filter((i) => i.id !== next.id);
-    const moves: { offer: Offer; holder: NewLeadHolder<Integration> }[] = [];
-    const unlisted: Record<string, string[]> = {};
-    for (const [i, offerId] of next.offers.entries()) {
-      let offer = await this.config.getOffer(offerId);
-      if (!offer) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
-      // at most one integration takes an offer's new leads: one that takes them (on) or is given
-      // them (move) while another holds them is refused naming it, or moves them (core/domain/routing.ts)
-      const added = !current.offers.includes(offerId) || creating;
-      const holder = next.enabled || (input.move && added) ? newLeadClash(offer, next.id, [...others, next]) : undefined;
-      if (holder && !input.move) throw clashRefusal(offer, holder, next.id, `offers[${i}]`);
-      if (holder) {
-        const move = moveNewLeads(offer, next.id, others);
-        Object.assign(unlisted, move.unlisted);
-        others = others.map((o) => (move.unlisted[o.id] ? { ...o, offers: move.unlisted[o.id] } : o));
-        offer = { ...offer, routes: move.routes };
-        moves.push({ offer, holder });
-      }
-      const clash = routingProblems(offer, [...others, next]).find((problem) => problem.field === 'routes.new');
-      if (clash) throw new DomainError('invalid_field', `offer "${offerId}": ${clash.message}`, { field: `offers[${i}]` });
-    }
+    // at most one integration takes an offer's new leads: refused naming who has them, or moved (routing-moves.ts)
+    const { moves, unlisted } = await listedOfferMoves(this.config, current, next, { creating, move: input.move === true });
     const readiness = await this.readiness(next);
     // switching on (or staying on) with a gap is refused; switching off never is
     if (next.enabled && !readiness.ready) throw notReady(readiness);
