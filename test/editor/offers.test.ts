@@ -146,6 +146,15 @@ describe('the Offers screen', () => {
     await page.getByTestId('new-leads-to').selectOption('acme');
     await eventually(async () => (await world.runtime.integrations.get('acme')).offers).toEqual(['tea', 'herbal-tea']);
     await eventually(() => page.getByTestId('new-leads-to').inputValue()).toBe('acme');
+    // a stage route to an integration without a flow for reached stages is refused, naming the field
+    await page.getByTestId('add-stage-route').click();
+    await page.getByLabel('Stage route 1: integration').selectOption('beta');
+    await page.getByTestId('save-stage-routes').click();
+    await eventually(() => page.locator('.lf-notice--error').last().textContent()).toContain(
+      'routes.stages[0].integration: integration "beta" has no lead.approved flow',
+    );
+    expect((await world.runtime.offers.get('herbal-tea')).routes).toBeUndefined();
+    await page.getByRole('button', { name: 'Remove stage route 1' }).click();
     await screenshots('offers-offer');
     await screenshots('offers-offer-routing', 'offer-routing');
 
