@@ -3,7 +3,7 @@
  * Declared once here; the runtime's services build these shapes and the editor's client types its
  * calls with them.
  */
-import type { FlowEvent, Integration, Source, SourceKey, SourceKind } from './domain/config.ts';
+import type { FlowEvent, Integration, Offer, Source, SourceKey, SourceKind } from './domain/config.ts';
 import type { FlowDoc, FlowDraft, FlowVersion, StoredFlow } from './domain/flow.ts';
 import type { FlowIssue } from './flow/validate.ts';
 import type { Lead, Stage, StageChange } from './domain/lead.ts';
@@ -223,7 +223,23 @@ export type IntegrationPatch = Partial<
 > & {
   secrets?: Record<string, string | null>;
   flows?: Record<string, string | null>;
+  /** Ticking an offer whose new leads go elsewhere moves them here (else 409 with {@link NewLeadClashDetails}). */
+  move?: boolean;
 };
+
+/** `PUT /api/offers/:id`: the offer; `move` moves its new leads to the `routes.new` it names (else 409 with {@link NewLeadClashDetails}). */
+export type OfferWrite = Offer & { move?: boolean };
+
+/**
+ * The `details` of the 409 a write routing an offer's new leads elsewhere gets (core/domain/routing.ts,
+ * `newLeadClash`): the offer, who holds its new leads now (an integration, or our own call centre),
+ * and where the write routes them (an integration's id, or null for our call centre).
+ */
+export interface NewLeadClashDetails {
+  offer: { id: string; name: string };
+  current: { kind: 'integration'; id: string; name: string } | { kind: 'network' };
+  to: string | null;
+}
 
 /** `GET /api/leads/:id`: the lead, its stage history and deliveries, and its executions (newest first). */
 export type LeadPage = LeadView & { executions: Execution[] };

@@ -202,7 +202,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     (id) => breakers.view(id),
   );
   checks = new StatusChecks(config, store, runner, registry, log);
-  const offers = new OfferService(config, outbound, audit);
+  const offers = new OfferService(
+    config,
+    outbound,
+    audit,
+    async (offerId) => (await store.listLeads({ offer: offerId, limit: 1 })).length > 0,
+    refreshChecks,
+  );
   const sessions = new SessionService(config);
   const users = new UserService(config, sessions, audit);
   sessions.bind(users);

@@ -206,3 +206,67 @@ export function offersRoutedTo(offers: readonly Pick<Offer, 'id' | 'routes'>[], 
     .filter(({ routes }) => routes?.new === integrationId || (routes?.stages ?? []).some((route) => route.integration === integrationId))
     .map(({ id }) => id);
 }
+
+/**
+ * Who holds an offer's new leads against a newcomer: our own call centre, or an integration.
+ * A request routing them elsewhere names it in its 409 (see {@link newLeadClash}).
+ */
+export type NewLeadHolder<I extends RoutedIntegration = Integration> = { kind: 'integration'; integration: I } | { kind: 'network' };
+
+/**
+ * The move rule: an offer's new leads go to at most one integration, so routing them to `to` (an
+ * integration ticking the offer, or the offer naming it in `routes.new`) while someone else holds
+ * them is a clash the request must confirm (`move: true`) instead of a silent second route
+ * (`to` null: to our own call centre, the offer's `routes.new: null`). The
+ * holder is our own call centre when `routes.new` is `null`, the integration `routes.new` names
+ * (switched on or off: the choice is explicit), or an enabled integration listing the offer (one
+ * switched off takes nothing). Undefined: nobody else holds them, `to` may take them.
+ * @example newLeadClash(tea, 'beta', [acme, beta]) // { kind: 'integration', integration: acme } while acme lists tea
+ */
+export function newLeadClash<I extends RoutedIntegration>(
+  offer: Pick<Offer, 'id' | 'routes'>,
+  to: string | null,
+  integrations: readonly I[],
+): NewLeadHolder<I> | undefined {
+  const named = offer.routes?.new;
+  if (named === null && to !== null) return { kind: 'network' };
+  if (typeof named === 'string' && named !== to) {
+    const integration = integrations.find((i) => i.id === named);
+    if (integration) return { kind: 'integration', integration };
+  }
+  const listing = integrations.find((i) => i.id !== to && i.enabled && i.offers.includes(offer.id));
+  return listing ? { kind: 'integration', integration: listing } : undefined;
+}
+
+/** What a confirmed move writes, at once: the offer (its `routes.new`), and the integrations whose `offers` lists change. */
+export interface NewLeadMove {
+  /** The offer's routes after the move; the same object when they do not change. */
+  routes: OfferRoutes | undefined;
+  /** Integration id → its `offers` without the moved offer, for each other integration that listed it. */
+  unlisted: Record<string, string[]>;
+}
+
+/**
+ * Moves an offer's new leads to integration `to` (null: our own call centre): every other integration listing the offer stops
+ * (switched off or on, so it does not take them back when switched on), and an offer that names
+ * its integration (or our call centre) names `to`. An offer naming none keeps naming none: `to`'s
+ * own list routes it.
+ * @example moveNewLeads(tea, 'beta', [acme, beta]) // { routes: undefined, unlisted: { acme: [] } }
+ */
+export function moveNewLeads(
+  offer: Pick<Offer, 'id' | 'routes'>,
+  to: string | null,
+  integrations: readonly RoutedIntegration[],
+): NewLeadMove {
+  const unlisted: Record<string, string[]> = {};
+  for (const integration of integrations)
+    if (integration.id !== to && integration.offers.includes(offer.id))
+      unlisted[integration.id] = integration.offers.filter((id) => id !== offer.id);
+  const routes = offer.routes?.new === undefined || offer.routes.new === to ? offer.routes : { ...offer.routes, new: to };
+  return { routes, unlisted };
+}
+
+/** The holder in words, for a 409's message: `integration "acme" (Acme CRM)` or `our own call centre`. */
+export function holderInWords(holder: NewLeadHolder<RoutedIntegration>): string {
+  return holder.kind === 'network' ? 'our own call centre' : `integration "${holder.integration.id}" (${holder.integration.name})`;
+}

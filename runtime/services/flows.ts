@@ -8,7 +8,7 @@ import type { FlowDoc } from '../../core/domain/flow.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { FlowSummary, VersionInfo } from '../../core/api.ts';
 import type { ConfigStore, FlowVersion, StoredFlow } from '../store/types.ts';
-import { describeIssues, validateFlow, type FlowIssue, type FlowValidation } from '../../core/flow/validate.ts';
+import { describeIssues, validateFlow, type FlowValidation } from '../../core/flow/validate.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';

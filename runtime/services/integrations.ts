@@ -22,7 +22,8 @@ import {
 import { DomainError } from '../../core/domain/errors.ts';
 import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
-import { integrationRoutes, offersRoutedTo, routingProblems } from '../../core/domain/routing.ts';
+import { integrationRoutes, offersRoutedTo } from '../../core/domain/routing.ts';
+import { listedOfferMoves, recordMove } from './routing-moves.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import { isFlowFor, type FlowDoc } from '../../core/domain/flow.ts';
 import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
@@ -44,6 +45,8 @@ const checkBody = ajv.compile({
     settings: { type: 'object', additionalProperties: { type: 'string' } },
     secrets: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
     offers: { type: 'array', items: { type: 'string' } },
+    // ticking an offer whose new leads go elsewhere: moves them here (core/domain/routing.ts, newLeadClash)
+    move: { type: 'boolean' },
     flows: { type: 'object', propertyNames: { enum: FLOW_EVENTS }, additionalProperties: { type: ['string', 'null'] } },
     postbackAllowedIps: { type: ['array', 'null'], maxItems: 100, items: { type: 'string', maxLength: 64 } },
     postbackSignature: {
@@ -98,6 +101,7 @@ type IntegrationInput = Partial<
   flows?: Record<string, string | null>;
   postbackAllowedIps?: string[] | null;
   postbackSignature?: PostbackSignature | null;
+  move?: boolean;
 };
 
 function checked(body: unknown): IntegrationInput {
@@ -381,20 +385,23 @@ export class IntegrationService {
         });
       next.flows[event as FlowEvent] = flowId;
     }
-    const others = (await this.config.listIntegrations()).filter((i) => i.id !== next.id);
-    for (const [i, offerId] of next.offers.entries()) {
-      const offer = await this.config.getOffer(offerId);
-      if (!offer) throw new DomainError('invalid_field', `no offer "${offerId}"`, { field: `offers[${i}]` });
-      // at most one integration takes an offer's new leads (core/domain/routing.ts)
-      const clash = routingProblems(offer, [...others, next]).find((problem) => problem.field === 'routes.new');
-      if (clash) throw new DomainError('invalid_field', `offer "${offerId}": ${clash.message}`, { field: `offers[${i}]` });
-    }
+    // at most one integration takes an offer's new leads: refused naming who has them, or moved (routing-moves.ts)
+    const { moves, unlisted } = await listedOfferMoves(this.config, current, next, { creating, move: input.move === true });
     const readiness = await this.readiness(next);
     // switching on (or staying on) with a gap is refused; switching off never is
     if (next.enabled && !readiness.ready) throw notReady(readiness);
     // the secrets as stored at the write with this one's changes: a refresh token Auth Token
     // renewed since `current` was read is kept (runtime/services/kept-secrets.ts)
-    await this.config.putIntegration(next, creating ? undefined : (input.secrets ?? {}));
+    const secretChanges = creating ? undefined : (input.secrets ?? {});
+    if (moves.length) {
+      // the move in one write: this integration, the offers it takes, the lists they leave
+      await this.config.putRouting({
+        integration: { record: next, secretChanges },
+        offers: moves.map((m) => m.offer),
+        integrationOffers: unlisted,
+      });
+      for (const { offer, holder } of moves) await recordMove(this.audit, offer, holder, next.id);
+    } else await this.config.putIntegration(next, secretChanges);
     this.onChange();
     // the stored records go to the log, which replaces the secrets and the token itself
     const switched = !creating && next.enabled !== current.enabled;

@@ -11,7 +11,8 @@ import { DomainError } from '../../core/domain/errors.ts';
 import { DUPLICATE_ACTIONS, DUPLICATE_FIELD_PATTERN, MAX_DUPLICATE_DAYS } from '../../core/domain/duplicates.ts';
 import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-policy.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
-import { ROUTABLE_STAGES, routingProblems } from '../../core/domain/routing.ts';
+import { moveNewLeads, newLeadClash, ROUTABLE_STAGES, routingProblems } from '../../core/domain/routing.ts';
+import { clashRefusal, recordMove } from './routing-moves.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -126,12 +127,24 @@ function checked<T extends { id: string }>(
   return value;
 }
 
+/** The body without its `move` flag (not a field of the offer: what the write does with it). */
+function withoutMove(body: unknown): { move: boolean; rest: unknown } {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !Object.hasOwn(body, 'move')) return { move: false, rest: body };
+  const { move, ...rest } = body as Record<string, unknown>;
+  if (typeof move !== 'boolean') throw new DomainError('invalid_field', 'must be true or false', { field: 'move' });
+  return { move, rest };
+}
+
 export class OfferService {
   constructor(
     private readonly config: ConfigStore,
     /** The runtime's outbound policy, which webmasters' postback URLs must keep to. */
     private readonly outbound: OutboundPolicy,
     private readonly audit: AuditRecorder = NO_AUDIT,
+    /** Whether the offer has any lead (a deleted offer's leads would lose its parameters). */
+    private readonly hasLeads: (offerId: string) => Promise<boolean> = async () => false,
+    /** Called when integrations' offer lists changed (the runtime refreshes what reads them). */
+    private readonly onRoutingChange: () => void = () => {},
   ) {}
 
   list(): Promise<Offer[]> {
@@ -152,13 +165,29 @@ export class OfferService {
     return this.put(body);
   }
 
-  /** Creates or replaces an offer. */
+  /**
+   * Creates or replaces an offer. Naming another holder of its new leads in `routes.new` than the
+   * one holding them now is refused 409 naming that one (`details.current`), unless the body says
+   * `"move": true`: then the integrations listing it stop, in the same write (core/domain/routing.ts).
+   */
   async put(body: unknown, id?: string): Promise<Offer> {
-    const offer = checked(checkOffer, body, id, 'offer');
-    const [problem] = routingProblems(offer, await this.config.listIntegrations());
-    if (problem) throw new DomainError('invalid_field', problem.message, { field: problem.field });
+    const { move, rest } = withoutMove(body);
+    const offer = checked(checkOffer, rest, id, 'offer');
+    let integrations = await this.config.listIntegrations();
     const before = await this.config.getOffer(offer.id);
-    await this.config.putOffer(offer);
+    const to = offer.routes?.new;
+    const holder =
+      to !== undefined && to !== before?.routes?.new ? newLeadClash({ id: offer.id, routes: before?.routes }, to, integrations) : undefined;
+    if (holder && !move) throw clashRefusal(offer, holder, to!, 'routes.new');
+    const unlisted = holder ? moveNewLeads(offer, to!, integrations).unlisted : {};
+    integrations = integrations.map((i) => (unlisted[i.id] ? { ...i, offers: unlisted[i.id] } : i));
+    const [problem] = routingProblems(offer, integrations);
+    if (problem) throw new DomainError('invalid_field', problem.message, { field: problem.field });
+    if (holder) {
+      await this.config.putRouting({ offers: [offer], integrationOffers: unlisted });
+      await recordMove(this.audit, offer, holder, to!);
+    } else await this.config.putOffer(offer);
+    if (holder) this.onRoutingChange();
     await this.audit.record({
       action: before ? 'offer.update' : 'offer.create',
       resourceType: 'offer',
@@ -169,10 +198,30 @@ export class OfferService {
     return offer;
   }
 
+  /**
+   * Deletes an offer. One with leads stays (409 on `id`): their status checks, postbacks and stage
+   * deliveries read its parameters. The integrations listing it stop, in the same write; another
+   * offer's routes never name an offer, so nothing else points at it.
+   */
   async remove(id: string): Promise<void> {
     const before = await this.config.getOffer(id);
-    if (!(await this.config.deleteOffer(id))) throw new DomainError('not_found', `no offer "${id}"`, { field: 'id' });
-    await this.audit.record({ action: 'offer.delete', resourceType: 'offer', resourceId: id, before });
+    if (!before) throw new DomainError('not_found', `no offer "${id}"`, { field: 'id' });
+    if (await this.hasLeads(id))
+      throw new DomainError('conflict', `offer "${id}" has leads: their status checks and postbacks read it, so it cannot be deleted`, {
+        field: 'id',
+      });
+    const unlisted: Record<string, string[]> = {};
+    for (const integration of await this.config.listIntegrations())
+      if (integration.offers.includes(id)) unlisted[integration.id] = integration.offers.filter((o) => o !== id);
+    await this.config.putRouting({ deleteOffer: id, integrationOffers: unlisted });
+    if (Object.keys(unlisted).length) this.onRoutingChange();
+    await this.audit.record({
+      action: 'offer.delete',
+      resourceType: 'offer',
+      resourceId: id,
+      before,
+      note: Object.keys(unlisted).length ? `no longer listed by integration ${Object.keys(unlisted).join(', ')}` : undefined,
+    });
   }
 
   listWebmasters(): Promise<Webmaster[]> {

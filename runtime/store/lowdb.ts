@@ -23,7 +23,7 @@ import { Low, type Adapter } from 'lowdb';
 import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
-import type { ConfigStore, FlowDraft, FlowVersion, StoredFlow, StoredSession, StoredUser } from './types.ts';
+import type { ConfigStore, FlowDraft, FlowVersion, RoutingWrite, StoredFlow, StoredSession, StoredUser } from './types.ts';
 import { loadSecretKey, openIntegration, sealIntegration, writePrivateFile, type SecretKey } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
 
@@ -169,6 +169,31 @@ export class LowdbConfigStore implements ConfigStore {
 
   deleteIntegration(id: string): Promise<boolean> {
     return this.remove('integrations', id);
+  }
+
+  putRouting(write: RoutingWrite): Promise<void> {
+    return this.change((data) => {
+      let offers = data.offers;
+      if (write.deleteOffer !== undefined) offers = offers.filter((o) => o.id !== write.deleteOffer);
+      for (const offer of write.offers ?? []) {
+        const index = offers.findIndex((o) => o.id === offer.id);
+        offers = replaceAt(offers, index, structuredClone(offer));
+      }
+      let integrations = data.integrations.map((i) =>
+        write.integrationOffers && Object.hasOwn(write.integrationOffers, i.id) ? { ...i, offers: [...write.integrationOffers[i.id]] } : i,
+      );
+      if (write.integration) {
+        const { record, secretChanges } = write.integration;
+        const index = integrations.findIndex((i) => i.id === record.id);
+        const secrets = { ...(index < 0 || !secretChanges ? record.secrets : integrations[index].secrets) };
+        for (const [name, value] of Object.entries(secretChanges ?? {})) {
+          if (value === null) delete secrets[name];
+          else secrets[name] = value;
+        }
+        integrations = replaceAt(integrations, index, structuredClone({ ...record, secrets }));
+      }
+      return { data: { ...data, offers, integrations }, result: undefined };
+    });
   }
 
   listWebmasters(): Promise<Webmaster[]> {

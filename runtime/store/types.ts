@@ -39,6 +39,17 @@ import type { AuditEntry, AuditQuery } from '../../core/domain/audit.ts';
 import type { DuplicateAction, DuplicateValue } from '../../core/domain/duplicates.ts';
 export type { AuditEntry, AuditQuery };
 
+/** See {@link ConfigStore.putRouting}. */
+export interface RoutingWrite {
+  /** Offers stored whole. */
+  offers?: Offer[];
+  /** The id of an offer to delete. */
+  deleteOffer?: string;
+  integration?: { record: Integration; secretChanges?: Record<string, string | null> };
+  /** Integration id → its `offers` list from now on; an id not stored is skipped. */
+  integrationOffers?: Record<string, string[]>;
+}
+
 export interface ConfigStore {
   listOffers(): Promise<Offer[]>;
   getOffer(id: string): Promise<Offer | undefined>;
@@ -63,6 +74,13 @@ export interface ConfigStore {
    */
   setIntegrationSecret(id: string, name: string, value: string): Promise<boolean>;
   deleteIntegration(id: string): Promise<boolean>;
+  /**
+   * A change of routing in one write (no other write slips between, a crash keeps all or none):
+   * an offer stored whole or deleted, one integration stored as {@link putIntegration} stores it,
+   * and other integrations' `offers` lists replaced (the rest of each as stored). What moving an
+   * offer's new leads to another integration, or deleting a routed offer, writes.
+   */
+  putRouting(write: RoutingWrite): Promise<void>;
 
   listWebmasters(): Promise<Webmaster[]>;
   getWebmaster(id: string): Promise<Webmaster | undefined>;

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Integration, Offer } from '../../core/domain/config.ts';
-import { integrationRoutes, newLeadRoute, routingProblems, stageIntegrations, stageJobKey } from '../../core/domain/routing.ts';
+import {
+  holderInWords,
+  integrationRoutes,
+  moveNewLeads,
+  newLeadClash,
+  newLeadRoute,
+  routingProblems,
+  stageIntegrations,
+  stageJobKey,
+} from '../../core/domain/routing.ts';
 
 const integration = (id: string, over: Partial<Integration> = {}): Integration => ({
   id,
@@ -61,5 +70,42 @@ describe('routing per event', () => {
       new: ['tea', 'coffee'],
       stages: [{ stage: 'approve', offers: ['coffee'] }],
     });
+  });
+});
+
+describe('moving an offer’s new leads', () => {
+  const acme = integration('acme', { name: 'Acme CRM', offers: ['tea'] });
+  const beta = integration('beta', { name: 'Beta CRM' });
+
+  it('routing them to another integration clashes with the enabled integration listing the offer', () => {
+    expect(newLeadClash(offer('tea'), 'beta', [acme, beta])).toEqual({ kind: 'integration', integration: acme });
+    expect(holderInWords(newLeadClash(offer('tea'), 'beta', [acme, beta])!)).toBe('integration "acme" (Acme CRM)');
+    // the one that has them may take them again; one switched off holds nothing
+    expect(newLeadClash(offer('tea'), 'acme', [acme, beta])).toBeUndefined();
+    expect(newLeadClash(offer('tea'), 'beta', [{ ...acme, enabled: false }, beta])).toBeUndefined();
+    expect(newLeadClash(offer('coffee'), 'beta', [acme, beta])).toBeUndefined();
+  });
+
+  it('the integration the offer names holds them, switched on or off, and so does our call centre', () => {
+    expect(newLeadClash(offer('tea', { new: 'acme' }), 'beta', [{ ...acme, enabled: false, offers: [] }, beta])).toMatchObject({
+      kind: 'integration',
+      integration: { id: 'acme' },
+    });
+    expect(newLeadClash(offer('tea', { new: null }), 'beta', [beta])).toEqual({ kind: 'network' });
+    expect(holderInWords({ kind: 'network' })).toBe('our own call centre');
+    // keeping them with the call centre clashes with the integration listing the offer
+    expect(newLeadClash(offer('tea'), null, [acme])).toMatchObject({ integration: { id: 'acme' } });
+    expect(newLeadClash(offer('tea', { new: null }), null, [beta])).toBeUndefined();
+  });
+
+  it('a move takes the offer out of every other integration’s list and points a named route at the new one', () => {
+    const offAlso = integration('old', { enabled: false, offers: ['tea', 'cream'] });
+    expect(moveNewLeads(offer('tea'), 'beta', [acme, beta, offAlso])).toEqual({
+      routes: undefined,
+      unlisted: { acme: [], old: ['cream'] },
+    });
+    expect(moveNewLeads(offer('tea', { new: 'acme', stages: [] }), 'beta', [acme, beta]).routes).toEqual({ new: 'beta', stages: [] });
+    expect(moveNewLeads(offer('tea', { new: null }), 'beta', [beta]).routes).toEqual({ new: 'beta' });
+    expect(moveNewLeads(offer('tea', { new: null }), null, [acme]).unlisted).toEqual({ acme: [] });
   });
 });

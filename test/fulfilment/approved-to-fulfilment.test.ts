@@ -302,15 +302,16 @@ describe('routes per event', () => {
       stages: [{ stage: 'approve', integration: 'fulfil' }],
     });
 
-    // an offer the network processes itself cannot be taken by an integration as well
+    // an offer the network processes itself cannot be taken by an integration as well (unless moved: 409 naming our call centre)
     const listed = await w.t.api('PATCH', '/api/integrations/crm', { offers: ['tea', 'own'] });
-    expect(listed.status).toBe(400);
-    expect(listed.body).toMatchObject({ field: 'offers[1]' });
+    expect(listed.status).toBe(409);
+    expect(listed.body).toMatchObject({ field: 'offers[1]', details: { current: { kind: 'network' } } });
     expect(listed.body.message).toContain('offer "own"');
-    // nor may an offer name another integration for its new leads than the one that lists it
+    // nor may an offer name another integration for its new leads than the one that lists it (unless moved: 409 naming it)
     const other = await w.t.api('PUT', '/api/offers/tea', { id: 'tea', name: 'Tea', routes: { new: 'fulfil' } });
-    expect(other.status).toBe(400);
-    expect(other.body).toMatchObject({ field: 'routes.new' });
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ field: 'routes.new', details: { current: { kind: 'integration', id: 'crm' } } });
+    expect((await w.t.api('GET', '/api/integrations/crm')).body.offers).toEqual(['tea']);
     const unknown = await w.t.api('PUT', '/api/offers/own', {
       id: 'own',
       name: 'Own',

@@ -186,11 +186,11 @@ describe('the management API', () => {
     });
     expect(ready.status).toBe(200);
     expect(ready.body.enabled).toBe(true);
-    // at most one enabled integration takes an offer's new leads: ticking tea here is refused
+    // at most one enabled integration takes an offer's new leads: ticking tea here is refused, naming where they go
     const both = await t.api('PATCH', '/api/integrations/half', { offers: ['herbal', 'tea'] });
-    expect(both.status).toBe(400);
-    expect(both.body).toMatchObject({ field: 'offers[1]' });
-    expect(both.body.message).toMatch(/offer "tea": integrations "[^"]+" and "half" both take the offer's new leads/);
+    expect(both.status).toBe(409);
+    expect(both.body).toMatchObject({ field: 'offers[1]', details: { current: { kind: 'integration', id: 'crm' } } });
+    expect(both.body.message).toMatch(/offer "tea" \(Tea\): its new leads go to integration "crm" \(CRM\) now; send "move": true/);
     expect((await t.api('GET', '/api/integrations/half')).body.offers).toEqual(['herbal']);
     await t.api('DELETE', '/api/integrations/half');
   });

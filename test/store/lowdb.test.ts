@@ -163,6 +163,30 @@ describe('offers, integrations and webmasters', () => {
     expect(await config.getIntegration('crm')).toEqual(integration);
   });
 
+  it('a routing change writes the offer, one integration and the others’ offer lists at once, keeping secrets renewed meanwhile', async () => {
+    await config.putOffer(offer);
+    await config.putIntegration(integration);
+    await config.putIntegration({ ...integration, id: 'beta', offers: [] });
+    await config.setIntegrationSecret('beta', 'refresh_token', 'renewed');
+    const beta = { ...integration, id: 'beta', name: 'Beta', offers: ['slim-tea'], secrets: {} };
+
+    await config.putRouting({
+      offers: [{ ...offer, routes: { new: 'beta' } }],
+      integration: { record: beta, secretChanges: {} },
+      integrationOffers: { crm: [], gone: [] },
+    });
+    expect((await config.getOffer('slim-tea'))?.routes).toEqual({ new: 'beta' });
+    expect((await config.getIntegration('crm'))?.offers).toEqual([]);
+    expect((await config.getIntegration('crm'))?.secrets).toEqual(integration.secrets);
+    expect(await config.getIntegration('beta')).toMatchObject({ name: 'Beta', offers: ['slim-tea'] });
+    expect((await config.getIntegration('beta'))?.secrets.refresh_token).toBe('renewed');
+    expect(await config.getIntegration('gone')).toBeUndefined();
+
+    await config.putRouting({ deleteOffer: 'slim-tea', integrationOffers: { beta: [] } });
+    expect(await config.listOffers()).toEqual([]);
+    expect((await config.getIntegration('beta'))?.offers).toEqual([]);
+  });
+
   it('webmasters are stored and listed', async () => {
     await config.putWebmaster({ id: 'wm7', postbackUrl: 'https://tracker.example/pb?s={subid}&st={stage}' });
     await config.putWebmaster({ id: 'wm8' });

@@ -29,6 +29,7 @@ import type {
   PostbackTokenRotateRequest,
   PostbackTokenRotation,
   LeadPage,
+  OfferWrite,
   RerunAnswer,
   SessionAnswer,
   UserView,
@@ -56,6 +57,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly issues?: FlowIssue[],
+    /** The answer's `details` (a routing clash's `NewLeadClashDetails`, …). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -93,7 +96,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   if (!res.ok) {
     const error = (answer ?? {}) as { error?: string; message?: string; field?: string; details?: unknown };
     const issues = error.error === 'invalid_flow' && Array.isArray(error.details) ? (error.details as FlowIssue[]) : undefined;
-    throw new ApiError(res.status, error.error ?? 'error', error.message ?? `HTTP ${res.status}`, error.field, issues);
+    throw new ApiError(res.status, error.error ?? 'error', error.message ?? `HTTP ${res.status}`, error.field, issues, error.details);
   }
   return answer as T;
 }
@@ -162,7 +165,9 @@ export const api = {
   integrationFromTemplate: (body: FromTemplateRequest) => call<FromTemplateResult>('POST', '/api/integrations/from-template', body),
 
   offers: () => call<{ offers: Offer[] }>('GET', '/api/offers').then((a) => a.offers),
-  putOffer: (offer: Offer) => call<Offer>('PUT', `/api/offers/${encodeURIComponent(offer.id)}`, offer),
+  putOffer: (offer: OfferWrite) => call<Offer>('PUT', `/api/offers/${encodeURIComponent(offer.id)}`, offer),
+  createOffer: (offer: Offer) => call<Offer>('POST', '/api/offers', offer),
+  deleteOffer: (id: string) => call<void>('DELETE', `/api/offers/${encodeURIComponent(id)}`),
 
   leads: (query: LeadQuery) =>
     call<{ leads: LeadListItem[] }>('GET', `/api/leads?${searchOf({ limit: 20, ...query })}`).then((a) => a.leads),

@@ -394,6 +394,18 @@ export function useSaveOffer() {
   });
 }
 
+/** Creates an offer: the offers refresh. */
+export function useCreateOffer() {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: api.createOffer, onSuccess: () => invalidate(client, keys.offers) });
+}
+
+/** Deletes an offer: the offers refresh, and the integrations, which stop listing it. */
+export function useDeleteOffer() {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: api.deleteOffer, onSuccess: () => invalidate(client, keys.offers, keys.integrations) });
+}
+
 // ---------------------------------------------------------------------------------------------
 // sources and their intake keys
 

@@ -1,5 +1,5 @@
 /**
- * The shell: top bar, the screen the address names (`#/` home, `#/flows[/ID]`, `#/help`, `#/integrations[/ID]`,
+ * The shell: top bar, the screen the address names (`#/` home, `#/flows[/ID]`, `#/help`, `#/integrations[/ID]`, `#/offers[/ID]`,
  * `#/leads[/ID]`, `#/log[/ID]`, `#/audit`, filters after `?`) and the notices. The node catalog is loaded once
  * here (through the query cache); every screen draws from it.
  */
@@ -16,6 +16,7 @@ const IntegrationsPage = lazy(() => import('../integrations/IntegrationsPage.tsx
 const LeadsPage = lazy(() => import('../leads/LeadsPage.tsx').then((m) => ({ default: m.LeadsPage })));
 const LeadPage = lazy(() => import('../leads/LeadPage.tsx').then((m) => ({ default: m.LeadPage })));
 const LogPage = lazy(() => import('../log/LogPage.tsx').then((m) => ({ default: m.LogPage })));
+const OffersPage = lazy(() => import('../offers/OffersPage.tsx').then((m) => ({ default: m.OffersPage })));
 const SourcesPage = lazy(() => import('../sources/SourcesPage.tsx').then((m) => ({ default: m.SourcesPage })));
 const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 const UsersPage = lazy(() => import('../users/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
@@ -67,6 +68,7 @@ function Shell({ user }: { user: SessionUser }) {
   else if (section === 'log' && id) screen = <ExecutionPage key={id} executionId={Number(id)} />;
   else if (section === 'log') screen = <LogPage />;
   else if (section === 'sources') screen = <SourcesPage />;
+  else if (section === 'offers') screen = <OffersPage offerId={id} />;
   else if (section === 'audit') screen = <AuditPage />;
   else if (section === 'users' && user.role === 'admin') screen = <UsersPage />;
   else if (section === 'flows') screen = <FlowList />;
@@ -89,6 +91,9 @@ function Shell({ user }: { user: SessionUser }) {
           </a>
           <a href="#/integrations" className={section === 'integrations' ? 'is-on' : ''}>
             Integrations
+          </a>
+          <a href="#/offers" className={section === 'offers' ? 'is-on' : ''} data-testid="nav-offers">
+            Offers
           </a>
           <a href="#/leads" className={section === 'leads' ? 'is-on' : ''} data-testid="nav-leads">
             Leads

@@ -25,6 +25,7 @@ import { StatusChecksSection } from './StatusChecks.tsx';
 import { DeleteIntegrationButton } from './DeleteIntegration.tsx';
 import { SecretsSection } from './SecretsSection.tsx';
 import { NewIntegrationDialog } from './NewIntegration.tsx';
+import { useNewLeadRouting } from '../offers/new-lead-routing.ts';
 
 export function IntegrationsPage({ integrationId }: { integrationId?: string }) {
   const [creating, setCreating] = useState(false);
@@ -139,6 +140,8 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
   }
 
   const update = useUpdateIntegration();
+  // ticking an offer another integration has asks before moving it here
+  const routing = useNewLeadRouting();
   const patch = async (body: IntegrationPatch, done?: string) => {
     try {
       await update.mutateAsync({ id: integration.id, patch: body });
@@ -254,9 +257,7 @@ function IntegrationDetail({ integration, flows, offers }: { integration: Integr
             offer={offer}
             integration={integration}
             routed={integration.offers.includes(offer.id)}
-            onRoute={(on) =>
-              void patch({ offers: on ? [...integration.offers, offer.id] : integration.offers.filter((o) => o !== offer.id) })
-            }
+            onRoute={(on) => void routing.list(offer, integration, on)}
           />
         ))}
         {offers.length === 0 && <p className="lf-muted">No offers yet.</p>}

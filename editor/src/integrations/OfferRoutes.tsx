@@ -11,6 +11,7 @@ import type { Stage } from '../../../core/domain/lead.ts';
 import { integrationRoutes, newLeadRoute, ROUTABLE_STAGES, type StageRoute } from '../../../core/domain/routing.ts';
 import { useIntegrations, useSaveOffer } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
+import { useNewLeadRouting } from '../offers/new-lead-routing.ts';
 
 /** The stage routes in effect for an offer, written out (an offer without its own takes the default the kernel gives). */
 function effectiveStages(offer: Offer, integrations: readonly IntegrationView[]): StageRoute[] {
@@ -21,6 +22,7 @@ function effectiveStages(offer: Offer, integrations: readonly IntegrationView[])
 export function OfferRoutes({ offer, integration }: { offer: Offer; integration: IntegrationView }) {
   const integrations = useIntegrations().data;
   const saveOffer = useSaveOffer();
+  const routing = useNewLeadRouting();
   if (!integrations) return null;
   const route = newLeadRoute(offer, integrations);
   const stages = effectiveStages(offer, integrations);
@@ -59,12 +61,10 @@ export function OfferRoutes({ offer, integration }: { offer: Offer; integration:
           type="checkbox"
           checked={ownCallCentre}
           onChange={(e) =>
-            void save(
-              { ...offer.routes, new: e.target.checked ? null : undefined },
-              e.target.checked
-                ? `${offer.name}: new leads stay with our call centre`
-                : `${offer.name}: new leads go to the integration listing it`,
-            )
+            // keeping them with our call centre while an integration has them is a move, confirmed first
+            e.target.checked
+              ? void routing.routeTo(offer, null)
+              : void save({ ...offer.routes, new: undefined }, `${offer.name}: new leads go to the integration listing it`)
           }
         />
         our call centre
