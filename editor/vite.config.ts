@@ -23,6 +23,9 @@ export default defineConfig({
     manifest: true,
     // CodeMirror (Code nodes only) is a lazy chunk of its own; the initial bundle stays far below this
     chunkSizeWarningLimit: 700,
+    // the script parser is a chunk of its own, named for what it is: the Code editor and the flow
+    // validation both load it when first needed, and the serving test finds it by name
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'acorn', test: /node_modules[\\/]acorn[\\/]/ }] } } },
   },
   server: {
     proxy: { '/api': runtime, '/postback': runtime },

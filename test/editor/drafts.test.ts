@@ -170,14 +170,14 @@ describe('drafts and publishing in the editor', () => {
 
   it('a new flow, or an imported one with problems, is a draft, listed as never published until it is', async () => {
     const { page, baseUrl } = world;
-    await page.goto(`${baseUrl}/#/`);
+    await page.goto(`${baseUrl}/#/flows`);
     await page.getByTestId('new-flow').click();
     await page.locator('#new-flow-name').fill('Acme: half built');
     await page.getByTestId('create-flow').click();
     await page.getByTestId('flow-title').filter({ hasText: 'Acme: half built' }).waitFor();
     await eventually(() => page.getByTestId('flow-title').locator('..').textContent()).toContain('draft, never published');
 
-    await page.goto(`${baseUrl}/#/`);
+    await page.goto(`${baseUrl}/#/flows`);
     const row = page.locator('[data-flow-id="acme-half-built"]');
     await eventually(() => row.getByTestId('flow-version').textContent()).toContain('draft, never published');
     await eventually(() => page.locator('[data-flow-id="acme-drafts"]').getByTestId('flow-version').textContent()).toContain('your draft');
