@@ -8,10 +8,13 @@ import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
 import {
   Background,
   BackgroundVariant,
+  ControlButton,
   Controls,
   MarkerType,
   MiniMap,
+  Panel,
   ReactFlow,
+  useNodesInitialized,
   useReactFlow,
   type Connection,
   type Edge,
@@ -26,16 +29,16 @@ import { flowEdits, useFlowDocument } from './document.ts';
 import { FlowNodeView } from './FlowNodeView.tsx';
 import { toEditorEdge, toEditorNode, type EditorEdge, type EditorNode } from './flow-doc.ts';
 import { parseClipboard, type ClipboardNodes } from './clipboard.ts';
-import { addNodeAt, connectNodes, copySelection, deleteSelected, paste, selectAll } from './commands.ts';
+import { addNodeAt, connectNodes, copySelection, deleteSelected, nodeBoxes, paste, selectAll, tidyUp } from './commands.ts';
 import { importCurl } from '../curl/import.ts';
+import { boxesOf, needsLayout, NODE_SIZE } from './layout.ts';
+import { fitReadable, readableZoom, showView } from './view.ts';
 
 export const NODE_MIME = 'application/x-leadflow-node';
 
 const defaultEdgeOptions = { markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 } };
 const proOptions = { hideAttribution: true };
 const snapGrid: [number, number] = [10, 10];
-// readable first: a wide flow opens at a zoom where node titles can be read, the minimap shows the rest
-const fitViewOptions = { maxZoom: 1, minZoom: 0.65, padding: 0.12 };
 const minimapStyle = { width: 168, height: 110 };
 
 function isTyping(target: EventTarget | null): boolean {
@@ -130,7 +133,11 @@ export function Canvas({ onSave }: { onSave: () => void }) {
   const measured = useEditor((s) => s.measured);
   const descriptors = useEditor((s) => s.descriptors);
   const run = useEditor((s) => s.run);
-  const flow = useReactFlow();
+  const flow = useReactFlow<EditorNode, EditorEdge>();
+  const opened = useFlowDocument((s) => s.opened);
+  const nodesReady = useNodesInitialized();
+  // readable first: never zoomed out below the zoom at which node titles are 11 px; a large flow scrolls
+  const minZoom = useMemo(() => readableZoom(), []);
 
   const nodes = useMemo(
     () => docNodes.map((n) => editorNode(n, selectedNodes.has(n.id), measured[n.id])),
@@ -178,6 +185,43 @@ export function Canvas({ onSave }: { onSave: () => void }) {
     [flow],
   );
 
+  // the commands place new nodes in the part of the flow shown, and fit after a tidy-up
+  const fit = useCallback(() => {
+    const doc = useFlowDocument.getState().history?.present;
+    const box = wrapper.current?.getBoundingClientRect();
+    if (doc && box) fitReadable(flow, box, boxesOf(nodeBoxes(doc)));
+  }, [flow]);
+  useEffect(() => {
+    showView({
+      view: () => {
+        const box = wrapper.current?.getBoundingClientRect();
+        if (!box || !box.width) return undefined;
+        const from = flow.screenToFlowPosition({ x: box.left, y: box.top });
+        const to = flow.screenToFlowPosition({ x: box.right, y: box.bottom });
+        return { x: from.x, y: from.y, width: to.x - from.x, height: to.y - from.y };
+      },
+      fit,
+      centre: (nodeId) => {
+        const node = useFlowDocument.getState().history?.present.nodes.find((n) => n.id === nodeId);
+        if (!node) return;
+        const size = useEditor.getState().measured[nodeId] ?? NODE_SIZE;
+        const zoom = Math.max(flow.getZoom(), minZoom);
+        void flow.setCenter(node.position.x + size.width / 2, node.position.y + size.height / 2, { zoom, duration: 200 });
+      },
+    });
+    return () => showView(undefined);
+  }, [flow, fit, minZoom]);
+  // a flow just opened is laid out when its nodes overlap or were never placed, then fitted: once
+  // React Flow has measured every node, so the check uses the sizes drawn
+  const fitted = useRef(-1);
+  useEffect(() => {
+    if (!nodesReady || fitted.current === opened) return;
+    fitted.current = opened;
+    const doc = useFlowDocument.getState().history?.present;
+    if (doc && !useFlowDocument.getState().viewing && needsLayout(nodeBoxes(doc))) tidyUp(false);
+    else fit();
+  }, [nodesReady, opened, fit]);
+
   const onNodeDragStart = useCallback(() => useFlowDocument.getState().beginMove(), []);
   const onNodeClick = useCallback(() => useEditor.getState().setPanel('node'), []);
   const onPaneClick = useCallback(() => {
@@ -193,14 +237,17 @@ export function Canvas({ onSave }: { onSave: () => void }) {
       return box ? flow.screenToFlowPosition({ x: box.left + box.width / 2 - 100, y: box.top + box.height / 3 }) : undefined;
     };
     const onKey = (event: KeyboardEvent) => {
-      if (isTyping(event.target)) return;
-      const s = useFlowDocument.getState();
       const mod = event.ctrlKey || event.metaKey;
       const key = event.key.toLowerCase();
-      if (mod && key === 's') {
+      // saving works from anywhere on the page, a field of a panel included, and never opens the browser's own dialog
+      if (mod && key === 's' && !event.altKey) {
         event.preventDefault();
         onSave();
-      } else if (mod && key === 'z' && !event.shiftKey) {
+        return;
+      }
+      if (isTyping(event.target)) return;
+      const s = useFlowDocument.getState();
+      if (mod && key === 'z' && !event.shiftKey) {
         event.preventDefault();
         s.undo();
       } else if (mod && ((key === 'z' && event.shiftKey) || key === 'y')) {
@@ -228,7 +275,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
       const clip: ClipboardNodes | null = parseClipboard(text);
       if (clip) {
         event.preventDefault();
-        paste(clip);
+        paste(clip, centre());
         return;
       }
       if (/^\s*curl\s/.test(text)) {
@@ -267,9 +314,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
         deleteKeyCode={null}
         snapToGrid
         snapGrid={snapGrid}
-        fitView
-        fitViewOptions={fitViewOptions}
-        minZoom={0.1}
+        minZoom={minZoom}
         maxZoom={2}
         proOptions={proOptions}
       >
@@ -283,7 +328,26 @@ export function Canvas({ onSave }: { onSave: () => void }) {
           style={minimapStyle}
           maskColor="rgb(241 245 249 / 0.7)"
         />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} showFitView={false}>
+          <ControlButton onClick={fit} title="Fit view" aria-label="Fit view" className="react-flow__controls-fitview">
+            <svg viewBox="0 0 32 30" aria-hidden="true">
+              <path d="M3.692 4.63c0-.53.4-.938.939-.938h5.215V0H4.708C2.13 0 0 2.054 0 4.63v5.216h3.692V4.631zM27.354 0h-5.2v3.692h5.17c.53 0 .984.4.984.939v5.215H32V4.631A4.624 4.624 0 0027.354 0zm.954 24.83c0 .532-.4.94-.939.94h-5.215v3.768h5.215c2.577 0 4.631-2.13 4.631-4.707v-5.139h-3.692v5.139zm-23.677.94c-.531 0-.939-.4-.939-.94v-5.138H0v5.139c0 2.577 2.13 4.707 4.708 4.707h5.138V25.77H4.631z" />
+            </svg>
+          </ControlButton>
+        </Controls>
+        {!viewing && (
+          <Panel position="top-right">
+            <button
+              type="button"
+              className="lf-btn lf-btn--small"
+              onClick={() => tidyUp()}
+              title="Lay the flow out left to right, nothing on top of anything"
+              data-testid="tidy-up"
+            >
+              Tidy up
+            </button>
+          </Panel>
+        )}
       </ReactFlow>
     </div>
   );

@@ -8,6 +8,10 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { useDescriptor, useEditor } from './store.ts';
 import { outputsOf, type EditorNode } from './flow-doc.ts';
 import { categoryClass, formatMs } from './look.ts';
+import { fieldInWords } from '../../../core/flow/issue-words.ts';
+
+// the catalog as the kernel's lookup, read when a tooltip is drawn
+const catalog = { get: (type: string) => useEditor.getState().descriptors.get(type) };
 
 const NO_ISSUES: never[] = [];
 
@@ -45,11 +49,15 @@ function FlowNodeViewInner({ id, type, data, selected }: NodeProps<EditorNode>) 
           <span className="lf-node__marker" aria-label={`${issues.length} problem${issues.length > 1 ? 's' : ''}`}>
             !
             <span className="lf-tooltip" role="tooltip">
-              {issues.map((issue, i) => (
-                <span key={i} className="lf-tooltip__line">
-                  <b>{issue.field.replace(/^params\./, '')}</b> {issue.message}
-                </span>
-              ))}
+              {issues.map((issue, i) => {
+                const field = fieldInWords(issue.field, { type: type ?? '' }, catalog);
+                return (
+                  <span key={i} className="lf-tooltip__line">
+                    {field && <b>{field} </b>}
+                    {issue.message}
+                  </span>
+                );
+              })}
             </span>
           </span>
         )}

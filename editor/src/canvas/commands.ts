@@ -3,11 +3,46 @@
  * selected or shown: the document edit (`document.ts`, one kernel operation each) and the UI state
  * (`store.ts`) after it.
  */
-import type { FlowDoc } from '../../../core/domain/flow.ts';
+import type { FlowDoc, FlowNode } from '../../../core/domain/flow.ts';
 import { copyNodes, type Connection } from '../../../core/flow/operations.ts';
 import { currentDoc, flowEdits, useFlowDocument } from './document.ts';
 import { useEditor } from './store.ts';
 import type { ClipboardNodes } from './clipboard.ts';
+import { boundsOf, boxesOf, layoutFlow, NODE_SIZE, placeInView, type LayoutNode, type Point } from './layout.ts';
+import { centreOn, fitCanvas, viewInFlow } from './view.ts';
+
+/** The open flow's nodes as boxes, with the sizes React Flow measured. */
+export function nodeBoxes(doc: Pick<FlowDoc, 'nodes'>): LayoutNode[] {
+  const measured = useEditor.getState().measured;
+  return doc.nodes.map((n) => ({ id: n.id, position: n.position, size: measured[n.id] }));
+}
+
+/**
+ * The one placement rule for nodes arriving on the canvas (palette, paste, duplicate, curl import):
+ * the top-left corner for the batch in free space in the current view, near `near` when given.
+ * Without a canvas (nothing shown), `near` as it is.
+ */
+export function freeSpot(batch: readonly Pick<FlowNode, 'id' | 'position'>[], near?: Point): Point | undefined {
+  const doc = currentDoc();
+  const view = viewInFlow();
+  if (!doc || !view) return near;
+  const measured = useEditor.getState().measured;
+  const size = boundsOf(boxesOf(batch.map((n) => ({ id: n.id, position: n.position, size: measured[n.id] })))) ?? { ...NODE_SIZE };
+  return placeInView(size, boxesOf(nodeBoxes(doc)), view, near);
+}
+
+/**
+ * Lays the open flow out left to right with no overlaps, and fits it in view. `record` makes it an
+ * undo step that marks the flow unsaved ("Tidy up"); opening a flow lays it out without one.
+ */
+export function tidyUp(record = true): void {
+  const doc = currentDoc();
+  if (!doc) return;
+  const positions = layoutFlow(nodeBoxes(doc), doc.edges);
+  if (record) flowEdits.arrange(positions);
+  else useFlowDocument.getState().move(positions, false);
+  fitCanvas();
+}
 
 /** Opens a document for editing, with nothing selected or run. */
 export function openDoc(doc: FlowDoc): void {
@@ -15,10 +50,11 @@ export function openDoc(doc: FlowDoc): void {
   useEditor.getState().reset();
 }
 
-/** Adds a node of a type where asked, selected, with its form open. */
-export function addNodeAt(type: string, position: { x: number; y: number }): string | undefined {
+/** Adds a node of a type in free space near where asked (see {@link freeSpot}), selected, with its form open. */
+export function addNodeAt(type: string, near?: Point): string | undefined {
   const descriptor = useEditor.getState().descriptors.get(type);
   if (!descriptor) return undefined;
+  const position = freeSpot([{ id: '', position: { x: 0, y: 0 } }], near) ?? { x: 100, y: 100 };
   const id = flowEdits.addNode(descriptor, position);
   if (id) useEditor.setState({ selectedNodes: new Set([id]), selectedEdges: new Set(), panel: 'node' });
   return id;
@@ -48,10 +84,13 @@ export function copySelection(): ClipboardNodes | null {
   return batch.nodes.length ? { leadflow: 'nodes', ...batch } : null;
 }
 
-/** Pastes nodes (renamed where their ids are taken), selected afterwards; returns old id → new id. */
-export function paste(clip: ClipboardNodes, at?: { x: number; y: number }): Map<string, string> {
+/**
+ * Pastes nodes (renamed where their ids are taken) in free space in view, near `near` when given
+ * (see {@link freeSpot}), selected afterwards; returns old id → new id.
+ */
+export function paste(clip: ClipboardNodes, near?: Point): Map<string, string> {
   if (!clip.nodes.length) return new Map();
-  const ids = flowEdits.paste(clip, at);
+  const ids = flowEdits.paste(clip, freeSpot(clip.nodes, near));
   if (ids.size) {
     useEditor.setState((s) => ({
       selectedNodes: new Set(ids.values()),
@@ -60,6 +99,15 @@ export function paste(clip: ClipboardNodes, at?: { x: number; y: number }): Map<
     }));
   }
   return ids;
+}
+
+/** Copies the selected nodes (or the one given) into free space beside them, selected afterwards. */
+export function duplicate(nodeId?: string): Map<string, string> {
+  if (nodeId && !useEditor.getState().selectedNodes.has(nodeId)) useEditor.getState().select([nodeId]);
+  const clip = copySelection();
+  if (!clip) return new Map();
+  const bounds = boundsOf(boxesOf(nodeBoxes(clip)));
+  return paste(clip, bounds && { x: bounds.x + bounds.width + 40, y: bounds.y });
 }
 
 /** Renames a node, keeping it selected; the last run's display no longer matches and goes. */
@@ -81,4 +129,10 @@ export function openVersion(doc: FlowDoc): void {
 
 export function closeVersion(): void {
   useFlowDocument.getState().closeVersion();
+}
+
+/** Selects a node with its form open and centres it in view (a problem clicked in a list). */
+export function showNode(nodeId: string): void {
+  useEditor.getState().selectOnly(nodeId);
+  centreOn(nodeId);
 }

@@ -29,6 +29,8 @@ export interface FlowDocumentState {
   loadedFrom: string | null;
   /** Bumped on every change of content, to re-run validation and keep the draft. */
   revision: number;
+  /** Bumped whenever a document is put in place (load, show, restore), so the canvas lays out and fits it once. */
+  opened: number;
   dirty: boolean;
   viewing: ViewingVersion | null;
 
@@ -60,11 +62,19 @@ export const useFlowDocument = create<FlowDocumentState>()((set, get) => ({
   history: null,
   loadedFrom: null,
   revision: 0,
+  opened: 0,
   dirty: false,
   viewing: null,
 
   load(doc) {
-    set((s) => ({ history: startHistory(doc), loadedFrom: doc.id, revision: s.revision + 1, dirty: false, viewing: null }));
+    set((s) => ({
+      history: startHistory(doc),
+      loadedFrom: doc.id,
+      revision: s.revision + 1,
+      opened: s.opened + 1,
+      dirty: false,
+      viewing: null,
+    }));
   },
 
   show(doc) {
@@ -73,13 +83,14 @@ export const useFlowDocument = create<FlowDocumentState>()((set, get) => ({
       history,
       loadedFrom: null,
       revision: s.revision + 1,
+      opened: s.opened + 1,
       dirty: false,
       viewing: { version: doc.version, stash: { history, dirty: false } },
     }));
   },
 
   restore(doc) {
-    set((s) => ({ history: startHistory(doc), revision: s.revision + 1, dirty: true, viewing: null }));
+    set((s) => ({ history: startHistory(doc), revision: s.revision + 1, opened: s.opened + 1, dirty: true, viewing: null }));
   },
 
   clear() {
@@ -203,6 +214,10 @@ export const flowEdits = {
   },
   delete(remove: { nodes?: Iterable<string>; edges?: Iterable<string> }): boolean {
     return useFlowDocument.getState().edit((doc) => ops.deleteElements(doc, remove));
+  },
+  /** Moves nodes as one undo step (Tidy up). */
+  arrange(positions: ReadonlyMap<string, { x: number; y: number }>): void {
+    useFlowDocument.getState().edit((doc) => ops.moveNodes(doc, positions));
   },
   /** @returns old id → new id of the pasted nodes (empty when nothing was pasted). */
   paste(batch: ops.NodeBatch, at?: { x: number; y: number }): Map<string, string> {
