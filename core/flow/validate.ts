@@ -16,6 +16,7 @@ import { isParamShown } from '../node/params.ts';
 import type { FlowDoc, FlowInput, FlowNode } from '../domain/flow.ts';
 import { validate as validateSchema } from './flow-schema-check.js';
 import { migrateFlow, type DescriptorLookup, type FlowIssue } from './format.ts';
+import { isDisabled } from './disabled.ts';
 
 export type { DescriptorLookup, FlowIssue } from './format.ts';
 
@@ -279,6 +280,8 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup, limits: Fl
     }
     if (descriptor.category === 'trigger') {
       triggers.push(node);
+      if (isDisabled(node))
+        issues.push({ nodeId: node.id, field: 'disabled', message: 'a trigger cannot be disabled: nothing would start the flow' });
       if (descriptor.events && !descriptor.events.includes(flow.event)) {
         issues.push({
           nodeId: node.id,
@@ -287,7 +290,8 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup, limits: Fl
         });
       }
     }
-    checkParams(node, descriptor, nodeIds, issues);
+    // a disabled node never runs, so its params are never used (core/flow/disabled.ts)
+    if (!isDisabled(node)) checkParams(node, descriptor, nodeIds, issues);
   }
   if (triggers.length !== 1) {
     issues.push({

@@ -67,7 +67,7 @@ function drawnNodes(page: Page): Promise<Drawn[]> {
   return page.evaluate(() => {
     const viewport = document.querySelector('.react-flow__viewport') as HTMLElement;
     const zoom = new DOMMatrix(getComputedStyle(viewport).transform).a;
-    return [...document.querySelectorAll<HTMLElement>('.react-flow__node')].map((el) => {
+    return Array.from(document.querySelectorAll<HTMLElement>('.react-flow__node')).map((el) => {
       const box = el.getBoundingClientRect();
       const title = el.querySelector('.lf-node__title') as HTMLElement | null;
       const px = title ? parseFloat(getComputedStyle(title).fontSize) : 0;
