@@ -210,4 +210,55 @@ describe('the canvas', () => {
     }).toBeLessThan(20);
     await page.screenshot({ path: path.join(ARTIFACTS, 'canvas-problem-by-title.png') });
   }, 60_000);
+
+  it('disables, duplicates and adds notes from the right-click menu; notes and the switched-off node are saved', async () => {
+    const { page, runtime } = world;
+    await runtime.flows.save(tenNodeFlow('acme-menu'), 'anna');
+    await openFlow('acme-menu');
+    await waitForNodeCount(page, 10);
+    const menu = page.getByTestId('canvas-menu');
+
+    await node(page, 'sign').click({ button: 'right' });
+    await menu.getByRole('menuitem', { name: /^Disable/ }).click();
+    await node(page, 'sign').locator('[data-disabled]').waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'canvas-node-disabled.png') });
+
+    await node(page, 'body').click({ button: 'right' });
+    await expect
+      .poll(() => menu.getByRole('menuitem').allTextContents())
+      .toEqual(['Duplicate', 'Disable (skip when the flow runs)', 'Add a note', 'Delete']);
+    await menu.getByRole('menuitem', { name: 'Duplicate' }).click();
+    await waitForNodeCount(page, 11);
+    expect(overlapping(await drawnNodes(page))).toEqual([]);
+    // the copy is connected to nothing, so the flow could not be saved with it: deleted from the menu
+    await node(page, 'body_2').click({ button: 'right' });
+    await menu.getByRole('menuitem', { name: 'Delete' }).click();
+    await waitForNodeCount(page, 10);
+
+    const canvas = await canvasBox(page);
+    await page.mouse.click(canvas.x + 200, canvas.y + 60, { button: 'right' });
+    await expect.poll(() => menu.getByRole('menuitem').allTextContents()).toEqual(['Add a note here', 'Paste here', 'Tidy up']);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'canvas-pane-menu.png') });
+    await menu.getByRole('menuitem', { name: 'Add a note here' }).click();
+    const note = page.locator('.lf-note');
+    await note.waitFor();
+    await note.getByLabel('Note text').fill('The CRM wants the phone without +');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'canvas-note.png') });
+    await note.getByLabel('Note text').press('Control+s');
+    await page.getByTestId('dirty').waitFor({ state: 'detached' });
+
+    const saved = await runtime.flows.load('acme-menu');
+    expect(saved.nodes.find((n) => n.id === 'sign')?.disabled).toBe(true);
+    expect(saved.nodes.map((n) => n.id)).not.toContain('body_2');
+    expect(saved.notes).toEqual([expect.objectContaining({ id: 'note_1', text: 'The CRM wants the phone without +' })]);
+
+    // opened again, the note is there; its × deletes it
+    await openFlow('acme-menu');
+    await eventually(() => page.locator('.lf-note textarea').inputValue()).toBe('The CRM wants the phone without +');
+    await page.locator('.lf-note').getByRole('button', { name: 'Delete note' }).click();
+    await page.locator('.lf-note').waitFor({ state: 'detached' });
+    await node(page, 'sign').click({ button: 'right' });
+    await menu.getByRole('menuitem', { name: 'Enable' }).click();
+    await node(page, 'sign').locator('[data-disabled]').waitFor({ state: 'detached' });
+  }, 60_000);
 });

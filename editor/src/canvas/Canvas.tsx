@@ -4,7 +4,7 @@
  * Ctrl+C / Ctrl+X / Ctrl+V (nodes travel as JSON, so they paste into another flow or tab; a curl
  * command pasted here becomes nodes too).
  */
-import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import {
   Background,
   BackgroundVariant,
@@ -21,13 +21,17 @@ import {
   type EdgeChange,
   type NodeChange,
   type IsValidConnection,
+  type Node,
   type NodeTypes,
 } from '@xyflow/react';
-import type { FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
+import type { FlowEdge, FlowNode, FlowNote } from '../../../core/domain/flow.ts';
+import { NOTE_SIZE } from '../../../core/flow/notes.ts';
 import { useEditor, type EditorState } from './store.ts';
 import { flowEdits, useFlowDocument } from './document.ts';
 import { FlowNodeView } from './FlowNodeView.tsx';
-import { toEditorEdge, toEditorNode, type EditorEdge, type EditorNode } from './flow-doc.ts';
+import { NOTE_TYPE, noteIdOf, noteNodeId, toEditorEdge, toEditorNode, type EditorEdge, type EditorNode } from './flow-doc.ts';
+import { NoteView, type NoteNode } from './NoteView.tsx';
+import { CanvasMenu, type MenuRequest } from './CanvasMenu.tsx';
 import { parseClipboard, type ClipboardNodes } from './clipboard.ts';
 import { addNodeAt, connectNodes, copySelection, deleteSelected, nodeBoxes, paste, selectAll, tidyUp } from './commands.ts';
 import { importCurl } from '../curl/import.ts';
@@ -49,7 +53,11 @@ function isTyping(target: EventTarget | null): boolean {
   );
 }
 
-function minimapColor(node: EditorNode): string {
+/** What the canvas draws: the flow's nodes and its sticky notes. */
+type CanvasNode = EditorNode | NoteNode;
+
+function minimapColor(node: CanvasNode): string {
+  if (node.type === NOTE_TYPE) return '#fde68a';
   const s = useEditor.getState();
   if (s.issuesByNode[node.id]) return '#dc2626';
   const step = s.run?.steps[node.id];
@@ -71,17 +79,54 @@ function editorNode(node: FlowNode, selected: boolean, measured: EditorNode['mea
 
 const NO_NODES: FlowNode[] = [];
 const NO_EDGES: FlowEdge[] = [];
+const NO_NOTES: FlowNote[] = [];
+
+const shownNotes = new WeakMap<FlowNote, NoteNode>();
+
+function noteNode(note: FlowNote, selected: boolean): NoteNode {
+  const known = shownNotes.get(note);
+  if (known && known.selected === selected) return known;
+  const size = note.size ?? NOTE_SIZE;
+  const made: NoteNode = {
+    id: noteNodeId(note.id),
+    type: NOTE_TYPE,
+    position: { ...note.position },
+    data: { text: note.text },
+    width: size.width,
+    height: size.height,
+    selected,
+    connectable: false,
+    zIndex: -1,
+  };
+  shownNotes.set(note, made);
+  return made;
+}
 
 /** Position, selection, size and removal changes from React Flow, into the document and the UI store. */
-function onNodesChange(changes: NodeChange<EditorNode>[]): void {
+function onNodesChange(changes: NodeChange<CanvasNode>[]): void {
   const doc = useFlowDocument.getState();
   const positions = new Map<string, { x: number; y: number }>();
+  const notePositions = new Map<string, { x: number; y: number }>();
   let dropped = false;
   const removed: string[] = [];
   const ui = useEditor.getState();
   let selected: Set<string> | undefined;
   let measured: EditorState['measured'] | undefined;
   for (const change of changes) {
+    const noteId = 'id' in change ? noteIdOf(change.id) : undefined;
+    if (noteId !== undefined && change.type === 'dimensions') {
+      // a note's size is the integrator's (its resizer), not a measurement
+      if (change.resizing !== undefined && change.dimensions)
+        flowEdits.updateNote(noteId, {
+          size: { width: Math.round(change.dimensions.width), height: Math.round(change.dimensions.height) },
+        });
+      continue;
+    }
+    if (noteId !== undefined && change.type === 'position') {
+      if (change.position) notePositions.set(noteId, { x: Math.round(change.position.x), y: Math.round(change.position.y) });
+      if (change.dragging === false) dropped = true;
+      continue;
+    }
     if (change.type === 'position' && change.position) {
       positions.set(change.id, { x: Math.round(change.position.x), y: Math.round(change.position.y) });
       if (change.dragging === false) dropped = true;
@@ -96,7 +141,7 @@ function onNodesChange(changes: NodeChange<EditorNode>[]): void {
     } else if (change.type === 'remove') removed.push(change.id);
   }
   if (selected || measured) useEditor.setState({ ...(selected && { selectedNodes: selected }), ...(measured && { measured }) });
-  if (positions.size || dropped) doc.move(positions, dropped);
+  if (positions.size || notePositions.size || dropped) doc.move(positions, dropped, notePositions);
   if (removed.length) deleteAndDeselect({ nodes: removed });
 }
 
@@ -127,6 +172,9 @@ function deleteAndDeselect(remove: { nodes?: string[]; edges?: string[] }): void
 export function Canvas({ onSave }: { onSave: () => void }) {
   const docNodes = useFlowDocument((s) => s.history?.present.nodes ?? NO_NODES);
   const docEdges = useFlowDocument((s) => s.history?.present.edges ?? NO_EDGES);
+  const docNotes = useFlowDocument((s) => s.history?.present.notes ?? NO_NOTES);
+  const [menu, setMenu] = useState<MenuRequest | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
   const viewing = useFlowDocument((s) => s.viewing);
   const selectedNodes = useEditor((s) => s.selectedNodes);
   const selectedEdges = useEditor((s) => s.selectedEdges);
@@ -139,20 +187,23 @@ export function Canvas({ onSave }: { onSave: () => void }) {
   // readable first: never zoomed out below the zoom at which node titles are 11 px; a large flow scrolls
   const minZoom = useMemo(() => readableZoom(), []);
 
-  const nodes = useMemo(
-    () => docNodes.map((n) => editorNode(n, selectedNodes.has(n.id), measured[n.id])),
-    [docNodes, selectedNodes, measured],
+  const nodes = useMemo<CanvasNode[]>(
+    () => [
+      ...docNotes.map((n) => noteNode(n, selectedNodes.has(noteNodeId(n.id)))),
+      ...docNodes.map((n) => editorNode(n, selectedNodes.has(n.id), measured[n.id])),
+    ],
+    [docNodes, docNotes, selectedNodes, measured],
   );
   const edges = useMemo(() => docEdges.map((e) => ({ ...toEditorEdge(e), selected: selectedEdges.has(e.id) })), [docEdges, selectedEdges]);
   const wrapper = useRef<HTMLDivElement>(null);
 
   // one component for every type; the map changes only when the catalog does
   const unknownTypes = useMemo(
-    () => [...new Set(nodes.map((n) => n.type ?? '').filter((t) => !descriptors.has(t)))].sort().join('\n'),
+    () => [...new Set(nodes.map((n) => n.type ?? '').filter((t) => t !== NOTE_TYPE && !descriptors.has(t)))].sort().join('\n'),
     [nodes, descriptors],
   );
   const nodeTypes = useMemo<NodeTypes>(() => {
-    const types: NodeTypes = {};
+    const types: NodeTypes = { [NOTE_TYPE]: NoteView };
     for (const type of descriptors.keys()) types[type] = FlowNodeView;
     for (const type of unknownTypes.split('\n')) if (type) types[type] = FlowNodeView;
     return types;
@@ -223,7 +274,28 @@ export function Canvas({ onSave }: { onSave: () => void }) {
   }, [nodesReady, opened, fit]);
 
   const onNodeDragStart = useCallback(() => useFlowDocument.getState().beginMove(), []);
-  const onNodeClick = useCallback(() => useEditor.getState().setPanel('node'), []);
+  const onNodeClick = useCallback((_: ReactMouseEvent, clicked: Node) => {
+    if (clicked.type !== NOTE_TYPE) useEditor.getState().setPanel('node');
+  }, []);
+  const onNodeContextMenu = useCallback(
+    (event: ReactMouseEvent, clicked: Node) => {
+      event.preventDefault();
+      if (useFlowDocument.getState().viewing) return;
+      const noteId = noteIdOf(clicked.id);
+      const flowAt = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      setMenu({ screen: { x: event.clientX, y: event.clientY }, flow: flowAt, ...(noteId ? { noteId } : { nodeId: clicked.id }) });
+    },
+    [flow],
+  );
+  const onPaneContextMenu = useCallback(
+    (event: ReactMouseEvent | MouseEvent) => {
+      event.preventDefault();
+      if (useFlowDocument.getState().viewing) return;
+      const flowAt = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      setMenu({ screen: { x: event.clientX, y: event.clientY }, flow: { x: Math.round(flowAt.x), y: Math.round(flowAt.y) } });
+    },
+    [flow],
+  );
   const onPaneClick = useCallback(() => {
     const s = useEditor.getState();
     if (s.panel === 'node') s.setPanel('flow');
@@ -297,7 +369,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
 
   return (
     <div className={`lf-canvas${viewing ? ' is-readonly' : ''}`} ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
-      <ReactFlow<EditorNode>
+      <ReactFlow<CanvasNode>
         nodes={nodes}
         edges={shownEdges}
         nodeTypes={nodeTypes}
@@ -306,6 +378,8 @@ export function Canvas({ onSave }: { onSave: () => void }) {
         onConnect={onConnectEdge}
         onNodeDragStart={onNodeDragStart}
         onNodeClick={onNodeClick}
+        onNodeContextMenu={onNodeContextMenu}
+        onPaneContextMenu={onPaneContextMenu}
         onPaneClick={onPaneClick}
         isValidConnection={isValidConnection}
         defaultEdgeOptions={defaultEdgeOptions}
@@ -349,6 +423,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
           </Panel>
         )}
       </ReactFlow>
+      {menu && <CanvasMenu request={menu} onClose={closeMenu} />}
     </div>
   );
 }

@@ -36,15 +36,27 @@ function FlowNodeViewInner({ id, type, data, selected }: NodeProps<EditorNode>) 
   const runState = !hasRun ? '' : step ? (step.state === 'ok' ? 'ok' : 'error') : 'skipped';
   const classes = ['lf-node', categoryClass(descriptor.category)];
   if (selected) classes.push('is-selected');
+  if (data.disabled) classes.push('is-disabled');
   if (issues.length) classes.push('has-issues');
   if (runState) classes.push(`run-${runState}`);
   const rows = Math.max(descriptor.inputs.length, outputs.length, 1);
 
   return (
-    <div className={classes.join(' ')} data-node-id={id} data-run={runState || undefined} data-issues={issues.length || undefined}>
+    <div
+      className={classes.join(' ')}
+      data-node-id={id}
+      data-run={runState || undefined}
+      data-issues={issues.length || undefined}
+      data-disabled={data.disabled || undefined}
+    >
       <div className="lf-node__head">
         <span className="lf-node__dot" />
         <span className="lf-node__title">{data.label || descriptor.title}</span>
+        {data.disabled && (
+          <span className="lf-node__off" title="Skipped when the flow runs: its input goes on unchanged">
+            off
+          </span>
+        )}
         {issues.length > 0 && (
           <span className="lf-node__marker" aria-label={`${issues.length} problem${issues.length > 1 ? 's' : ''}`}>
             !

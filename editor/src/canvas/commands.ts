@@ -10,6 +10,8 @@ import { useEditor } from './store.ts';
 import type { ClipboardNodes } from './clipboard.ts';
 import { boundsOf, boxesOf, layoutFlow, NODE_SIZE, placeInView, type LayoutNode, type Point } from './layout.ts';
 import { centreOn, fitCanvas, viewInFlow } from './view.ts';
+import { noteIdOf, noteNodeId } from './flow-doc.ts';
+import { NOTE_SIZE } from '../../../core/flow/notes.ts';
 
 /** The open flow's nodes as boxes, with the sizes React Flow measured. */
 export function nodeBoxes(doc: Pick<FlowDoc, 'nodes'>): LayoutNode[] {
@@ -28,7 +30,40 @@ export function freeSpot(batch: readonly Pick<FlowNode, 'id' | 'position'>[], ne
   if (!doc || !view) return near;
   const measured = useEditor.getState().measured;
   const size = boundsOf(boxesOf(batch.map((n) => ({ id: n.id, position: n.position, size: measured[n.id] })))) ?? { ...NODE_SIZE };
-  return placeInView(size, boxesOf(nodeBoxes(doc)), view, near);
+  return placeInView(size, takenBoxes(doc), view, near);
+}
+
+/** What new nodes and notes must not land on: every node and note of the flow. */
+function takenBoxes(doc: FlowDoc) {
+  const notes = (doc.notes ?? []).map((n) => ({ id: n.id, position: n.position, size: n.size ?? NOTE_SIZE }));
+  return boxesOf([...nodeBoxes(doc), ...notes]);
+}
+
+/** Adds a sticky note in free space near a point (see {@link freeSpot}), selected. */
+export function addNoteNear(near?: Point): string | undefined {
+  const doc = currentDoc();
+  const view = viewInFlow();
+  if (!doc) return undefined;
+  const position = view ? placeInView(NOTE_SIZE, takenBoxes(doc), view, near) : (near ?? { x: 100, y: 100 });
+  const id = flowEdits.addNote(position);
+  if (id) useEditor.getState().select([noteNodeId(id)]);
+  return id;
+}
+
+/** Switches a node off or on; a node among several selected switches them all. */
+export function toggleDisabled(nodeId: string): void {
+  const doc = currentDoc();
+  const node = doc?.nodes.find((n) => n.id === nodeId);
+  if (!doc || !node) return;
+  const selected = useEditor.getState().selectedNodes;
+  const ids = selected.has(nodeId) ? [...selected].filter((id) => noteIdOf(id) === undefined) : [nodeId];
+  flowEdits.setDisabled(ids, !node.disabled);
+}
+
+/** Deletes one node (with its edges), or every selected node and note when it is one of them. */
+export function deleteNode(nodeId: string): void {
+  if (!useEditor.getState().selectedNodes.has(nodeId)) useEditor.getState().select([nodeId]);
+  deleteSelected();
 }
 
 /**
@@ -66,7 +101,10 @@ export function connectNodes(connection: Connection): string | undefined {
 
 export function deleteSelected(): void {
   const ui = useEditor.getState();
-  if (!flowEdits.delete({ nodes: ui.selectedNodes, edges: ui.selectedEdges })) return;
+  const noteIds = [...ui.selectedNodes].map(noteIdOf).filter((id): id is string => id !== undefined);
+  const nodes = [...ui.selectedNodes].filter((id) => noteIdOf(id) === undefined);
+  const notesGone = noteIds.length > 0 && flowEdits.deleteNotes(noteIds);
+  if (!flowEdits.delete({ nodes, edges: ui.selectedEdges }) && !notesGone) return;
   useEditor.setState((s) => ({ selectedNodes: new Set(), selectedEdges: new Set(), panel: s.panel === 'node' ? 'flow' : s.panel }));
 }
 
