@@ -261,4 +261,54 @@ describe('the canvas', () => {
     await menu.getByRole('menuitem', { name: 'Enable' }).click();
     await node(page, 'sign').locator('[data-disabled]').waitFor({ state: 'detached' });
   }, 60_000);
+
+  it('imports a curl command with a key in the URL: the key becomes a secret of the integration, the host its base_url', async () => {
+    const { page, runtime } = world;
+    await runtime.integrations.create({ id: 'beta', name: 'Beta CRM', settings: {}, secrets: {}, offers: [] });
+    const lead = { id: 'lead', type: 'lead-in', position: { x: 0, y: 100 }, params: {} };
+    await runtime.flows.save({ id: 'beta-curl', name: 'Beta: from curl', event: 'lead.new', nodes: [lead], edges: [] }, 'anna');
+    await openFlow('beta-curl');
+    await waitForNodeCount(page, 1);
+    await page.getByRole('button', { name: 'Import curl' }).click();
+    await page
+      .getByRole('textbox', { name: 'curl command' })
+      .fill(`curl 'https://crm.beta.test/api/wm/push.json?id=17-3f9a0c5e77d1b2a4&offer=12' -d 'phone=%2B49+151+1234567&name=Anna'`);
+    await page.getByTestId('curl-review').click();
+    await page.getByLabel('Integration that keeps the secrets and the base URL').selectOption('beta');
+    const secret = page.locator('[data-testid="curl-secrets"] tr[data-secret="api_key"]');
+    await eventually(() => secret.textContent()).toContain('the URL parameter "id"');
+    expect(await page.getByTestId('curl-dialog').textContent()).not.toContain('3f9a0c5e77d1b2a4');
+    await eventually(() => page.getByTestId('curl-base-url').textContent()).toContain(
+      'has no base URL yet: it is set to https://crm.beta.test',
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, 'canvas-curl-review-1440x900.png') });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'canvas-curl-review-1280x720.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    await page.getByTestId('curl-create').click();
+    await waitForNodeCount(page, 3);
+    await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
+    const stored = await runtime.integrations.get('beta');
+    expect(stored.secrets.api_key).toBe('17-3f9a0c5e77d1b2a4');
+    expect(stored.settings.base_url).toBe('https://crm.beta.test');
+
+    // wired after the trigger, right of it, in view, on top of nothing
+    const drawn = await drawnNodes(page);
+    const x = (id: string) => drawn.find((n) => n.id === id)?.x ?? NaN;
+    expect(x('form')).toBeGreaterThan(x('lead'));
+    expect(x('request')).toBeGreaterThan(x('form'));
+    expect(overlapping(drawn)).toEqual([]);
+    const canvas = await canvasBox(page);
+    for (const n of drawn) {
+      expect(n.x, n.id).toBeGreaterThanOrEqual(canvas.x);
+      expect(n.x + n.width, n.id).toBeLessThanOrEqual(canvas.x + canvas.width);
+    }
+    await node(page, 'request').click();
+    await eventually(() => page.locator('[data-param="url"] input').inputValue()).toBe(
+      '{{integration.settings.base_url}}/api/wm/push.json',
+    );
+    await eventually(() => page.getByLabel('URL parameters row 1 value').inputValue()).toBe('{{secrets.api_key}}');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'canvas-curl-imported.png') });
+  }, 60_000);
 });

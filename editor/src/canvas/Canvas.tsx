@@ -34,7 +34,7 @@ import { NoteView, type NoteNode } from './NoteView.tsx';
 import { CanvasMenu, type MenuRequest } from './CanvasMenu.tsx';
 import { parseClipboard, type ClipboardNodes } from './clipboard.ts';
 import { addNodeAt, connectNodes, copySelection, deleteSelected, nodeBoxes, paste, selectAll, tidyUp } from './commands.ts';
-import { importCurl } from '../curl/import.ts';
+import { openCurlImport } from '../curl/import.ts';
 import { boxesOf, needsLayout, NODE_SIZE } from './layout.ts';
 import { fitReadable, readableZoom, showView } from './view.ts';
 
@@ -243,13 +243,30 @@ export function Canvas({ onSave }: { onSave: () => void }) {
     if (doc && box) fitReadable(flow, box, boxesOf(nodeBoxes(doc)));
   }, [flow]);
   useEffect(() => {
+    const view = () => {
+      const box = wrapper.current?.getBoundingClientRect();
+      if (!box || !box.width) return undefined;
+      const from = flow.screenToFlowPosition({ x: box.left, y: box.top });
+      const to = flow.screenToFlowPosition({ x: box.right, y: box.bottom });
+      return { x: from.x, y: from.y, width: to.x - from.x, height: to.y - from.y };
+    };
     showView({
-      view: () => {
-        const box = wrapper.current?.getBoundingClientRect();
-        if (!box || !box.width) return undefined;
-        const from = flow.screenToFlowPosition({ x: box.left, y: box.top });
-        const to = flow.screenToFlowPosition({ x: box.right, y: box.bottom });
-        return { x: from.x, y: from.y, width: to.x - from.x, height: to.y - from.y };
+      view,
+      reveal: (box) => {
+        const shown = view();
+        if (!shown) return;
+        const pad = 40 / flow.getZoom();
+        const shift = (start: number, size: number, viewStart: number, viewSize: number) =>
+          start + size > viewStart + viewSize
+            ? Math.min(start + size - (viewStart + viewSize) + pad, start - viewStart - pad)
+            : start < viewStart
+              ? start - viewStart - pad
+              : 0;
+        const dx = shift(box.x, box.width, shown.x, shown.width);
+        const dy = shift(box.y, box.height, shown.y, shown.height);
+        if (!dx && !dy) return;
+        const { x, y, zoom } = flow.getViewport();
+        void flow.setViewport({ x: x - dx * zoom, y: y - dy * zoom, zoom }, { duration: 200 });
       },
       fit,
       centre: (nodeId) => {
@@ -352,7 +369,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
       }
       if (/^\s*curl\s/.test(text)) {
         event.preventDefault();
-        importCurl(text, centre());
+        openCurlImport(text, centre());
       }
     };
     window.addEventListener('keydown', onKey);

@@ -7,7 +7,7 @@ import { useEffect, useRef } from 'react';
 import { currentDoc, flowEdits } from './document.ts';
 import { addNoteNear, deleteNode, duplicate, paste, tidyUp, toggleDisabled } from './commands.ts';
 import { parseClipboard } from './clipboard.ts';
-import { importCurl } from '../curl/import.ts';
+import { openCurlImport } from '../curl/import.ts';
 import { notify } from '../app/notices.ts';
 import type { Point } from './layout.ts';
 
@@ -35,7 +35,7 @@ async function pasteFromClipboard(at: Point): Promise<void> {
   }
   const clip = parseClipboard(text);
   if (clip) paste(clip, at);
-  else if (/^\s*curl\s/.test(text)) importCurl(text, at);
+  else if (/^\s*curl\s/.test(text)) openCurlImport(text, at);
   else notify('error', 'The clipboard holds no nodes (copy nodes with Ctrl+C) and no curl command.');
 }
 

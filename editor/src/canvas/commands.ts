@@ -8,8 +8,8 @@ import { copyNodes, type Connection } from '../../../core/flow/operations.ts';
 import { currentDoc, flowEdits, useFlowDocument } from './document.ts';
 import { useEditor } from './store.ts';
 import type { ClipboardNodes } from './clipboard.ts';
-import { boundsOf, boxesOf, layoutFlow, NODE_SIZE, placeInView, type LayoutNode, type Point } from './layout.ts';
-import { centreOn, fitCanvas, viewInFlow } from './view.ts';
+import { boundsOf, boxesOf, GAP, layoutFlow, NODE_SIZE, overlaps, placeInView, type LayoutNode, type Point } from './layout.ts';
+import { centreOn, fitCanvas, revealBox, viewInFlow } from './view.ts';
 import { noteIdOf, noteNodeId } from './flow-doc.ts';
 import { NOTE_SIZE } from '../../../core/flow/notes.ts';
 
@@ -21,16 +21,29 @@ export function nodeBoxes(doc: Pick<FlowDoc, 'nodes'>): LayoutNode[] {
 
 /**
  * The one placement rule for nodes arriving on the canvas (palette, paste, duplicate, curl import):
- * the top-left corner for the batch in free space in the current view, near `near` when given.
- * Without a canvas (nothing shown), `near` as it is.
+ * the top-left corner for the batch — at `near` when that spot is free (the view then pans just
+ * enough to show it), else in free space in the current view ({@link placeInView}). Without a
+ * canvas (nothing shown), `near` as it is.
  */
 export function freeSpot(batch: readonly Pick<FlowNode, 'id' | 'position'>[], near?: Point): Point | undefined {
   const doc = currentDoc();
   const view = viewInFlow();
   if (!doc || !view) return near;
   const measured = useEditor.getState().measured;
-  const size = boundsOf(boxesOf(batch.map((n) => ({ id: n.id, position: n.position, size: measured[n.id] })))) ?? { ...NODE_SIZE };
-  return placeInView(size, takenBoxes(doc), view, near);
+  const bounds = boundsOf(boxesOf(batch.map((n) => ({ id: n.id, position: n.position, size: measured[n.id] }))));
+  const size = bounds ? { width: bounds.width, height: bounds.height } : { ...NODE_SIZE };
+  const taken = takenBoxes(doc);
+  // right where asked when that is free (beside the node they follow), the view panned to show them
+  if (near) {
+    const asked = { x: Math.round(near.x / 10) * 10, y: Math.round(near.y / 10) * 10 };
+    const box = { x: asked.x, y: asked.y, width: size.width, height: size.height };
+    const pad = GAP.free;
+    if (taken.every((t) => !overlaps({ x: box.x - pad, y: box.y - pad, width: box.width + 2 * pad, height: box.height + 2 * pad }, t))) {
+      revealBox(box);
+      return asked;
+    }
+  }
+  return placeInView(size, taken, view, near);
 }
 
 /** What new nodes and notes must not land on: every node and note of the flow. */

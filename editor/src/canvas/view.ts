@@ -82,6 +82,8 @@ export interface CanvasView {
   fit(): void;
   /** Centres a node in view (at least at the readable zoom). */
   centre(nodeId: string): void;
+  /** Pans, at the same zoom, just enough to bring a box of the flow into view. */
+  reveal(box: Box): void;
 }
 
 let canvas: CanvasView | undefined;
@@ -104,4 +106,9 @@ export function fitCanvas(): void {
 /** Centres a node of the open canvas in view. */
 export function centreOn(nodeId: string): void {
   canvas?.centre(nodeId);
+}
+
+/** Brings a box of the flow into the open canvas's view (nodes just placed beside another). */
+export function revealBox(box: Box): void {
+  canvas?.reveal(box);
 }
