@@ -158,7 +158,8 @@ describe('the canvas', () => {
   it('pastes nodes into free space in view, on top of no other node', async () => {
     const { page, baseUrl, context } = world;
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
-    await openFlow('acme-ten-1440');
+    await world.runtime.flows.save(tenNodeFlow('acme-paste'), 'anna');
+    await openFlow('acme-paste');
     await waitForNodeCount(page, 10);
     await node(page, 'sign').click();
     await page.keyboard.press('Control+c');
@@ -190,8 +191,9 @@ describe('the canvas', () => {
   }, 60_000);
 
   it('names each problem by its node’s title, and a click on it selects and centres that node', async () => {
-    const { page } = world;
-    await openFlow('acme-ten-1280');
+    const { page, runtime } = world;
+    await runtime.flows.save(tenNodeFlow('acme-problems'), 'anna');
+    await openFlow('acme-problems');
     await waitForNodeCount(page, 10);
     await node(page, 'send').click();
     await page.locator('[data-param="url"] input').fill('');
@@ -199,11 +201,14 @@ describe('the canvas', () => {
     await page.getByTestId('problems').click();
     const line = page.locator('[data-testid="flow-issues"] [data-issue-node="send"]');
     await eventually(() => line.textContent()).toBe('Send order: URL is required');
-    // scrolled away first, so centring is seen
-    await page.evaluate(() => window.scrollTo(0, 0));
+    // the canvas dragged away from the node first, so the click has to bring it back
+    const canvas = await canvasBox(page);
+    await page.mouse.move(canvas.x + 300, canvas.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(canvas.x + 20, canvas.y + 40, { steps: 6 });
+    await page.mouse.up();
     await line.click();
     await eventually(() => node(page, 'send').getAttribute('class')).toContain('selected');
-    const canvas = await canvasBox(page);
     await eventually(async () => {
       const box = await node(page, 'send').boundingBox();
       return box ? Math.abs(box.x + box.width / 2 - (canvas.x + canvas.width / 2)) : Infinity;
