@@ -174,7 +174,7 @@ export function Canvas({ onSave }: { onSave: () => void }) {
     if (!nodesReady || fitted.current === opened) return;
     fitted.current = opened;
     const doc = useFlowDocument.getState().history?.present;
-    if (doc && !useFlowDocument.getState().viewing && needsLayout(nodeBoxes(doc))) tidyUp(false);
+    if (doc && needsLayout(nodeBoxes(doc))) tidyUp(false);
     else fit();
   }, [nodesReady, opened, fit]);
 

@@ -88,7 +88,7 @@ export function tidyUp(record = true): void {
   if (!doc) return;
   const positions = layoutFlow(nodeBoxes(doc), doc.edges);
   if (record) flowEdits.arrange(positions);
-  else useFlowDocument.getState().move(positions, false);
+  else useFlowDocument.getState().layOut(positions);
   fitCanvas();
 }
 

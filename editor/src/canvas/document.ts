@@ -57,6 +57,11 @@ export interface FlowDocumentState {
   ): void;
   /** Records the present as an undo step before a drag starts. */
   beginMove(): void;
+  /**
+   * Puts nodes where a layout says, with no undo step and the saved/unsaved flag as it was: a flow
+   * laid out as it opens, a saved version being read included (only how it is drawn changes).
+   */
+  layOut(positions: ReadonlyMap<string, { x: number; y: number }>): void;
   undo(): void;
   redo(): void;
   openVersion(doc: FlowDoc): void;
@@ -130,6 +135,13 @@ export const useFlowDocument = create<FlowDocumentState>()((set, get) => ({
     const next = notePositions ? notes.moveNotes(moved, notePositions) : moved;
     if (next === history.present && !done) return;
     set((s) => ({ history: replace(history, next), dirty: s.dirty || done }));
+  },
+
+  layOut(positions) {
+    const { history } = get();
+    if (!history) return;
+    const next = ops.moveNodes(history.present, positions);
+    if (next !== history.present) set({ history: replace(history, next) });
   },
 
   undo() {
