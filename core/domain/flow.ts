@@ -79,8 +79,29 @@ const node = Type.Object(
     position: Type.Object({ x: Type.Number(), y: Type.Number() }),
     params: Type.Record(Type.String(), Type.Unknown()),
     settings: Type.Optional(settings),
+    disabled: Type.Optional(
+      Type.Boolean({
+        description:
+          'Switched off on the canvas: the node is skipped and its input goes on unchanged through its main exit (see core/flow/disabled.ts).',
+      }),
+    ),
   },
   { additionalProperties: false },
+);
+
+const note = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    text: Type.String({ maxLength: 10000 }),
+    position: Type.Object({ x: Type.Number(), y: Type.Number() }),
+    size: Type.Optional(
+      Type.Object({ width: Type.Number({ minimum: 40, maximum: 4000 }), height: Type.Number({ minimum: 30, maximum: 4000 }) }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "A sticky note on the canvas: the integrator's words beside the nodes. The runtime ignores notes.",
+  },
 );
 
 const edge = Type.Object(
@@ -117,6 +138,7 @@ export const FlowSchema = Type.Object(
     ),
     nodes: Type.Array(node, { minItems: 1 }),
     edges: Type.Array(edge),
+    notes: Type.Optional(Type.Array(note, { maxItems: 200 })),
   },
   {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -130,6 +152,8 @@ export const FlowSchema = Type.Object(
 export type NodeSettings = Static<typeof settings>;
 export type FlowNode = Static<typeof node>;
 export type FlowEdge = Static<typeof edge>;
+/** A sticky note on the canvas; the runtime ignores it. */
+export type FlowNote = Static<typeof note>;
 /** A flow document as the schema accepts it: a new one may leave its `version` out (the store numbers it). */
 export type FlowInput = Static<typeof FlowSchema>;
 /** A flow document as it is saved and run: with the version it was saved as. */

@@ -17,6 +17,7 @@ import type { FlowDoc, FlowInput, FlowNode } from '../domain/flow.ts';
 import { validate as validateSchema } from './flow-schema-check.js';
 import { migrateFlow, type DescriptorLookup, type FlowIssue } from './format.ts';
 import { errorExitProblems, urlProblem } from './before-run.ts';
+import { isDisabled } from './disabled.ts';
 
 export type { DescriptorLookup, FlowIssue } from './format.ts';
 
@@ -290,6 +291,8 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup, limits: Fl
     }
     if (descriptor.category === 'trigger') {
       triggers.push(node);
+      if (isDisabled(node))
+        issues.push({ nodeId: node.id, field: 'disabled', message: 'a trigger cannot be disabled: nothing would start the flow' });
       if (descriptor.events && !descriptor.events.includes(flow.event)) {
         issues.push({
           nodeId: node.id,
@@ -298,7 +301,8 @@ export function validateFlow(input: unknown, nodes: DescriptorLookup, limits: Fl
         });
       }
     }
-    checkParams(node, descriptor, nodeIds, issues);
+    // a disabled node never runs, so its params are never used (core/flow/disabled.ts)
+    if (!isDisabled(node)) checkParams(node, descriptor, nodeIds, issues);
   }
   if (triggers.length !== 1) {
     issues.push({

@@ -17,6 +17,7 @@ import type {
   SecretKeeper,
 } from '../../core/node/contract.ts';
 import type { HttpRecord, StepRecord } from '../store/types.ts';
+import { DISABLED_LOG, isDisabled, passThroughPort } from '../../core/flow/disabled.ts';
 import { hasher } from './hash.ts';
 import { createHttpClient, SecretHostRefused } from './http.ts';
 import { outboundRefusalOf } from './outbound-policy.ts';
@@ -115,6 +116,28 @@ function asFailure(error: unknown): NodeFailure {
   return { code: 'node_error', message, retryable: false };
 }
 
+/** A disabled node's step: nothing runs, its input goes on through its main exit (core/flow/disabled.ts). */
+function skipDisabled(node: FlowNode, definition: NodeDefinition, input: unknown, startedAt: Date): StepOutcome {
+  const port = passThroughPort(definition);
+  return {
+    port,
+    output: input,
+    record: {
+      nodeId: node.id,
+      type: node.type,
+      state: 'ok',
+      port,
+      input,
+      output: input,
+      startedAt: startedAt.toISOString(),
+      durationMs: 0,
+      attempts: 0,
+      http: [],
+      logs: [DISABLED_LOG],
+    },
+  };
+}
+
 export async function runStep(
   host: StepHost,
   node: FlowNode,
@@ -130,6 +153,7 @@ export async function runStep(
   wait: { waitedMs: number; waitLimitMs?: number } = { waitedMs: 0 },
 ): Promise<StepOutcome> {
   const startedAt = new Date();
+  if (isDisabled(node)) return skipDisabled(node, definition, input, startedAt);
   const started = performance.now();
   const http: HttpRecord[] = [];
   const logs: string[] = [];

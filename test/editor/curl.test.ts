@@ -28,7 +28,8 @@ describe('reading a curl command', () => {
       { key: 'offer_id', value: '{{offer.params.offer_id}}' },
       { key: 'stream', value: 'abc' },
     ]);
-    expect(made.nodes[1].params).toMatchObject({ method: 'POST', url: 'https://t.test/order.php', body: 'input' });
+    expect(made.nodes[1].params).toMatchObject({ method: 'POST', url: '{{integration.settings.base_url}}/order.php', body: 'input' });
+    expect(made.baseUrl).toBe('https://t.test');
     expect(made.edges).toEqual([{ id: 'e1', source: 'form', sourceHandle: 'out', target: 'request', targetHandle: 'in' }]);
   });
 
@@ -43,7 +44,10 @@ describe('reading a curl command', () => {
       json: { token: '{{secrets.token}}', phone: '{{lead.phone}}' },
     });
     expect(JSON.stringify(made.nodes)).not.toContain('XYZ');
-    expect(made.notes.join(' ')).toContain('api_key, token');
+    expect(made.secrets).toEqual([
+      { name: 'api_key', value: 'XYZ', where: 'the URL parameter "api_key"' },
+      { name: 'token', value: 'abc', where: 'the body field "token"' },
+    ]);
   });
 
   it('says what is wrong with a command it cannot read', () => {

@@ -128,6 +128,7 @@ describe('the editor', () => {
           '  -d \'{"offer_id": 77, "customer": {"name": "John Smith", "phone": "+44 7700 900123", "email": "john@example.com"}, "ip": "10.1.2.3", "country": "GB", "note": "x"}\'',
         ].join('\n'),
       );
+    await page.getByTestId('curl-review').click();
     await page.getByTestId('curl-create').click();
     await waitForNodeCount(page, 3);
     await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
@@ -143,7 +144,7 @@ describe('the editor', () => {
     });
 
     await node(page, 'request').click();
-    await eventually(() => page.locator('[data-param="url"] input').inputValue()).toBe('https://api.acme-crm.test/v2/leads');
+    await eventually(() => page.locator('[data-param="url"] input').inputValue()).toBe('{{integration.settings.base_url}}/v2/leads');
     await eventually(() => page.locator('[data-param="method"] select').inputValue()).toBe('POST');
     await eventually(() => page.locator('[data-param="body"] select').inputValue()).toBe('input');
     await eventually(() => page.getByLabel('Headers row 1 value').inputValue()).toBe('Bearer {{secrets.token}}');

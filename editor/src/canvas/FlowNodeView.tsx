@@ -8,6 +8,10 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { useDescriptor, useEditor } from './store.ts';
 import { outputsOf, type EditorNode } from './flow-doc.ts';
 import { categoryClass, formatMs } from './look.ts';
+import { fieldInWords } from '../../../core/flow/issue-words.ts';
+
+// the catalog as the kernel's lookup, read when a tooltip is drawn
+const catalog = { get: (type: string) => useEditor.getState().descriptors.get(type) };
 
 const NO_ISSUES: never[] = [];
 
@@ -32,24 +36,40 @@ function FlowNodeViewInner({ id, type, data, selected }: NodeProps<EditorNode>) 
   const runState = !hasRun ? '' : step ? (step.pinned ? 'pinned' : step.state) : 'skipped';
   const classes = ['lf-node', categoryClass(descriptor.category)];
   if (selected) classes.push('is-selected');
+  if (data.disabled) classes.push('is-disabled');
   if (issues.length) classes.push('has-issues');
   if (runState) classes.push(`run-${runState}`);
   const rows = Math.max(descriptor.inputs.length, outputs.length, 1);
 
   return (
-    <div className={classes.join(' ')} data-node-id={id} data-run={runState || undefined} data-issues={issues.length || undefined}>
+    <div
+      className={classes.join(' ')}
+      data-node-id={id}
+      data-run={runState || undefined}
+      data-issues={issues.length || undefined}
+      data-disabled={data.disabled || undefined}
+    >
       <div className="lf-node__head">
         <span className="lf-node__dot" />
         <span className="lf-node__title">{data.label || descriptor.title}</span>
+        {data.disabled && (
+          <span className="lf-node__off" title="Skipped when the flow runs: its input goes on unchanged">
+            off
+          </span>
+        )}
         {issues.length > 0 && (
           <span className="lf-node__marker" aria-label={`${issues.length} problem${issues.length > 1 ? 's' : ''}`}>
             !
             <span className="lf-tooltip" role="tooltip">
-              {issues.map((issue, i) => (
-                <span key={i} className="lf-tooltip__line">
-                  <b>{issue.field.replace(/^params\./, '')}</b> {issue.message}
-                </span>
-              ))}
+              {issues.map((issue, i) => {
+                const field = fieldInWords(issue.field, { type: type ?? '' }, catalog);
+                return (
+                  <span key={i} className="lf-tooltip__line">
+                    {field && <b>{field} </b>}
+                    {issue.message}
+                  </span>
+                );
+              })}
             </span>
           </span>
         )}

@@ -11,6 +11,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { FlowDoc, NodeSettings } from '../../../core/domain/flow.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import * as ops from '../../../core/flow/operations.ts';
+import * as notes from '../../../core/flow/notes.ts';
 import { record, redo, replace, startHistory, undo, type History } from './history.ts';
 
 /** A flow's own fields besides its graph. */
@@ -29,6 +30,8 @@ export interface FlowDocumentState {
   loadedFrom: string | null;
   /** Bumped on every change of content, to re-run validation and keep the draft. */
   revision: number;
+  /** Bumped whenever a document is put in place (load, show, restore), so the canvas lays out and fits it once. */
+  opened: number;
   dirty: boolean;
   viewing: ViewingVersion | null;
 
@@ -46,10 +49,19 @@ export interface FlowDocumentState {
    * @returns false when the edit was refused or changed nothing.
    */
   edit(change: (doc: FlowDoc) => FlowDoc, key?: string): boolean;
-  /** Replaces the present without an undo step: nodes moving during a drag recorded at its start. */
-  move(positions: ReadonlyMap<string, { x: number; y: number }>, done: boolean): void;
+  /** Replaces the present without an undo step: nodes (and notes) moving during a drag recorded at its start. */
+  move(
+    positions: ReadonlyMap<string, { x: number; y: number }>,
+    done: boolean,
+    notePositions?: ReadonlyMap<string, { x: number; y: number }>,
+  ): void;
   /** Records the present as an undo step before a drag starts. */
   beginMove(): void;
+  /**
+   * Puts nodes where a layout says, with no undo step and the saved/unsaved flag as it was: a flow
+   * laid out as it opens, a saved version being read included (only how it is drawn changes).
+   */
+  layOut(positions: ReadonlyMap<string, { x: number; y: number }>): void;
   undo(): void;
   redo(): void;
   openVersion(doc: FlowDoc): void;
@@ -60,11 +72,19 @@ export const useFlowDocument = create<FlowDocumentState>()((set, get) => ({
   history: null,
   loadedFrom: null,
   revision: 0,
+  opened: 0,
   dirty: false,
   viewing: null,
 
   load(doc) {
-    set((s) => ({ history: startHistory(doc), loadedFrom: doc.id, revision: s.revision + 1, dirty: false, viewing: null }));
+    set((s) => ({
+      history: startHistory(doc),
+      loadedFrom: doc.id,
+      revision: s.revision + 1,
+      opened: s.opened + 1,
+      dirty: false,
+      viewing: null,
+    }));
   },
 
   show(doc) {
@@ -73,13 +93,14 @@ export const useFlowDocument = create<FlowDocumentState>()((set, get) => ({
       history,
       loadedFrom: null,
       revision: s.revision + 1,
+      opened: s.opened + 1,
       dirty: false,
       viewing: { version: doc.version, stash: { history, dirty: false } },
     }));
   },
 
   restore(doc) {
-    set((s) => ({ history: startHistory(doc), revision: s.revision + 1, dirty: true, viewing: null }));
+    set((s) => ({ history: startHistory(doc), revision: s.revision + 1, opened: s.opened + 1, dirty: true, viewing: null }));
   },
 
   clear() {
@@ -107,12 +128,20 @@ export const useFlowDocument = create<FlowDocumentState>()((set, get) => ({
     set({ history: record(history, history.present, { now: Date.now() }) });
   },
 
-  move(positions, done) {
+  move(positions, done, notePositions) {
     const { history, viewing } = get();
     if (!history || viewing) return;
-    const next = ops.moveNodes(history.present, positions);
+    const moved = ops.moveNodes(history.present, positions);
+    const next = notePositions ? notes.moveNotes(moved, notePositions) : moved;
     if (next === history.present && !done) return;
     set((s) => ({ history: replace(history, next), dirty: s.dirty || done }));
+  },
+
+  layOut(positions) {
+    const { history } = get();
+    if (!history) return;
+    const next = ops.moveNodes(history.present, positions);
+    if (next !== history.present) set({ history: replace(history, next) });
   },
 
   undo() {
@@ -203,6 +232,31 @@ export const flowEdits = {
   },
   delete(remove: { nodes?: Iterable<string>; edges?: Iterable<string> }): boolean {
     return useFlowDocument.getState().edit((doc) => ops.deleteElements(doc, remove));
+  },
+  /** Adds a sticky note; @returns its id. */
+  addNote(position: { x: number; y: number }, text = ''): string | undefined {
+    let id: string | undefined;
+    useFlowDocument.getState().edit((doc) => {
+      const added = notes.addNote(doc, position, text);
+      id = added.id;
+      return added.doc;
+    });
+    return id;
+  },
+  /** Changes a note's text or size; typing in one note is one undo step. */
+  updateNote(id: string, fields: Parameters<typeof notes.updateNote>[2]): void {
+    useFlowDocument.getState().edit((doc) => notes.updateNote(doc, id, fields), `note:${id}:${Object.keys(fields).join(',')}`);
+  },
+  deleteNotes(ids: Iterable<string>): boolean {
+    return useFlowDocument.getState().edit((doc) => notes.deleteNotes(doc, ids));
+  },
+  /** Switches nodes off (skipped, input passed on: core/flow/disabled.ts) or back on. */
+  setDisabled(nodeIds: Iterable<string>, disabled: boolean): void {
+    useFlowDocument.getState().edit((doc) => notes.setDisabled(doc, nodeIds, disabled));
+  },
+  /** Moves nodes as one undo step (Tidy up). */
+  arrange(positions: ReadonlyMap<string, { x: number; y: number }>): void {
+    useFlowDocument.getState().edit((doc) => ops.moveNodes(doc, positions));
   },
   /** @returns old id → new id of the pasted nodes (empty when nothing was pasted). */
   paste(batch: ops.NodeBatch, at?: { x: number; y: number }): Map<string, string> {

@@ -15,6 +15,8 @@ export interface FlowNodeData extends Record<string, unknown> {
   label?: string;
   /** The version of the node type the params were written for; missing means 1. */
   typeVersion?: number;
+  /** Switched off: skipped when the flow runs (core/flow/disabled.ts), drawn greyed. */
+  disabled?: boolean;
 }
 
 export type EditorNode = Node<FlowNodeData>;
@@ -25,6 +27,7 @@ export function toEditorNode(node: FlowNode): EditorNode {
   if (node.settings) data.settings = node.settings;
   if (node.label) data.label = node.label;
   if (node.typeVersion !== undefined) data.typeVersion = node.typeVersion;
+  if (node.disabled) data.disabled = true;
   return { id: node.id, type: node.type, position: { ...node.position }, data };
 }
 
@@ -36,3 +39,12 @@ export function toEditorEdge(edge: FlowEdge): EditorEdge {
 export function outputsOf(descriptor: NodeDescriptor, settings: NodeSettings | undefined): readonly string[] {
   return settings?.onError === 'error-port' ? [...descriptor.outputs, 'error'] : descriptor.outputs;
 }
+
+/** React Flow's node type for sticky notes, and the prefix that keeps their ids apart from flow nodes'. */
+export const NOTE_TYPE = 'lf-note';
+export const NOTE_PREFIX = 'note:';
+
+/** The React Flow id of a note, and back. */
+export const noteNodeId = (noteId: string) => NOTE_PREFIX + noteId;
+export const noteIdOf = (nodeId: string): string | undefined =>
+  nodeId.startsWith(NOTE_PREFIX) ? nodeId.slice(NOTE_PREFIX.length) : undefined;

@@ -2,12 +2,14 @@
  * Reads a curl command the way a target's API documentation prints it, and says which nodes it
  * implies: a body-building node (JSON Build, or Form/Query Build for forms and GET parameters) and
  * an HTTP Request, with the lead's fields recognised by name or by look (phone, name, email, ip,
- * country, …) and credentials turned into `{{secrets.…}}`.
+ * country, …), credentials turned into `{{secrets.…}}` with their values kept for the integration
+ * (`credentials.ts`), and the host turned into `{{integration.settings.base_url}}`.
  *
  * Pure: no DOM, no store; the canvas pastes what {@link curlToNodes} gives.
  */
 import type { FlowEdge, FlowNode } from '../../../core/domain/flow.ts';
 import type { KeyValue } from '../../../core/node/contract.ts';
+import { fieldCredential, headerCredential, SecretsFound, type FoundSecret } from './credentials.ts';
 
 export interface CurlRequest {
   method: string;
@@ -264,54 +266,23 @@ add('id', 'order_ref', 'external_id', 'ext_id', 'partner_order_id', 'lead_id', '
 add('wm', 'wm', 'webmaster', 'webmaster_id', 'wm_id', 'publisher_id', 'affiliate_id');
 
 const OFFER_KEYS = new Set(['offerid', 'offer', 'productid', 'goodsid', 'campaignid', 'streamid', 'flowid', 'landingid', 'goalid']);
-const SECRET_KEYS = new Set([
-  'apikey',
-  'key',
-  'token',
-  'accesstoken',
-  'apitoken',
-  'authtoken',
-  'secret',
-  'apisecret',
-  'password',
-  'pass',
-  'secretkey',
-  'signature',
-  'sign',
-  'hash',
-]);
-const SECRET_HEADERS = new Set([
-  'authorization',
-  'xapikey',
-  'apikey',
-  'xauthtoken',
-  'xtoken',
-  'token',
-  'xaccesstoken',
-  'xapitoken',
-  'xsecret',
-  'xkey',
-]);
-
-function secretName(key: string): string {
-  const name = key
-    .toLowerCase()
-    .replace(/^x-/, '')
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_|_$/g, '');
-  return name === 'key' || name === 'apikey' ? 'api_key' : name || 'api_key';
-}
-
 /** What a field of the example becomes in the flow. */
 export interface Recognised {
   value: string;
   kind: 'lead' | 'offer' | 'secret' | 'literal';
 }
 
-export function recognise(key: string, example: unknown): Recognised {
+/**
+ * What one field of the example becomes; a credential is stored in `secrets` (its value kept for the
+ * integration) and read back as `{{secrets.NAME}}`.
+ */
+export function recognise(key: string, example: unknown, secrets = new SecretsFound(), where = `the field "${key}"`): Recognised {
   const k = norm(key);
-  if (SECRET_KEYS.has(k) && k !== 'signature' && k !== 'sign' && k !== 'hash')
-    return { value: `{{secrets.${secretName(key)}}}`, kind: 'secret' };
+  const credential = fieldCredential(key, example);
+  if (credential) {
+    const name = secrets.add(credential, typeof example === 'string' ? example : JSON.stringify(example), where);
+    return { value: `{{secrets.${name}}}`, kind: 'secret' };
+  }
   if (LEAD_KEYS[k]) return { value: `{{lead.${LEAD_KEYS[k]}}}`, kind: 'lead' };
   if (OFFER_KEYS.has(k)) return { value: `{{offer.params.${key.replace(/[^A-Za-z0-9_-]/g, '_')}}}`, kind: 'offer' };
   if (typeof example === 'string') {
@@ -324,13 +295,13 @@ export function recognise(key: string, example: unknown): Recognised {
   return { value: typeof example === 'string' ? example : JSON.stringify(example), kind: 'literal' };
 }
 
-function recogniseJson(value: unknown, key: string | undefined, found: Recognised[]): unknown {
-  if (Array.isArray(value)) return value.map((v) => recogniseJson(v, key, found));
+function recogniseJson(value: unknown, key: string | undefined, found: Recognised[], secrets: SecretsFound): unknown {
+  if (Array.isArray(value)) return value.map((v) => recogniseJson(v, key, found, secrets));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, recogniseJson(v, k, found)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, recogniseJson(v, k, found, secrets)]));
   }
   if (key === undefined) return value;
-  const r = recognise(key, value);
+  const r = recognise(key, value, secrets, `the body field "${key}"`);
   found.push(r);
   return r.kind === 'literal' ? value : r.value;
 }
@@ -352,9 +323,9 @@ function formRows(text: string): KeyValue[] {
     });
 }
 
-function recogniseRows(rows: KeyValue[], found: Recognised[]): KeyValue[] {
+function recogniseRows(rows: KeyValue[], found: Recognised[], secrets: SecretsFound, where: string): KeyValue[] {
   return rows.map((row) => {
-    const r = recognise(row.key, row.value);
+    const r = recognise(row.key, row.value, secrets, `${where} "${row.key}"`);
     found.push(r);
     return { key: row.key, value: r.value };
   });
@@ -363,8 +334,12 @@ function recogniseRows(rows: KeyValue[], found: Recognised[]): KeyValue[] {
 export interface CurlImport {
   nodes: FlowNode[];
   edges: FlowEdge[];
-  /** What the integrator should know: secrets to add, offer parameters to set. */
+  /** What the integrator should know: offer parameters to set, lead fields recognised. */
   notes: string[];
+  /** The credentials found, each read in the flow as `{{secrets.NAME}}`; their values belong in the integration's secrets. */
+  secrets: FoundSecret[];
+  /** The command's scheme and host (`https://crm.example.com`): the request's URL starts `{{integration.settings.base_url}}` instead. */
+  baseUrl: string;
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -373,6 +348,7 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 export function curlToNodes(command: string): CurlImport {
   const req = parseCurl(command);
   const found: Recognised[] = [];
+  const secrets = new SecretsFound();
   const notes: string[] = [];
   const headers: KeyValue[] = [];
   let contentType = '';
@@ -383,19 +359,19 @@ export function curlToNodes(command: string): CurlImport {
       continue;
     }
     if (['content-length', 'host', 'accept-encoding', 'connection', 'expect'].includes(lower)) continue;
-    if (SECRET_HEADERS.has(norm(h.name))) {
-      const scheme = /^(Bearer|Basic|Token|Bearer:)\s+/i.exec(h.value);
-      const name = lower === 'authorization' ? (scheme && /basic/i.test(scheme[1]) ? 'basic_auth' : 'token') : secretName(h.name);
-      headers.push({ key: h.name, value: `${scheme ? scheme[0] : ''}{{secrets.${name}}}` });
+    const credential = headerCredential(h.name, h.value);
+    if (credential) {
+      const name = secrets.add(credential.name, credential.value, `the header ${h.name}`);
+      headers.push({ key: h.name, value: `${credential.prefix}{{secrets.${name}}}` });
       found.push({ value: `{{secrets.${name}}}`, kind: 'secret' });
       continue;
     }
     headers.push({ key: h.name, value: h.value });
   }
   if (req.user) {
-    headers.push({ key: 'Authorization', value: 'Basic {{secrets.basic_auth}}' });
-    found.push({ value: '{{secrets.basic_auth}}', kind: 'secret' });
-    notes.push(`Add the secret basic_auth to the integration with the value ${btoa(req.user)} (base64 of the user and password from -u).`);
+    const name = secrets.add('basic_auth', btoa(req.user), 'the user and password of -u (base64, as Basic sends them)');
+    headers.push({ key: 'Authorization', value: `Basic {{secrets.${name}}}` });
+    found.push({ value: `{{secrets.${name}}}`, kind: 'secret' });
   }
 
   // URL query parameters stay on the request, recognised
@@ -403,9 +379,14 @@ export function curlToNodes(command: string): CurlImport {
   const query = recogniseRows(
     [...url.searchParams.entries()].map(([key, value]) => ({ key, value })),
     found,
+    secrets,
+    'the URL parameter',
   );
   url.search = '';
-  const baseUrl = url.toString().replace(/\/$/, url.pathname === '/' ? '' : '/');
+  url.hash = '';
+  // the host belongs to the integration (one flow serves its sandbox and its live target alike)
+  const baseUrl = url.origin;
+  const path = url.pathname === '/' ? '' : url.pathname;
 
   const http: FlowNode = {
     id: 'request',
@@ -413,7 +394,7 @@ export function curlToNodes(command: string): CurlImport {
     position: { x: 260, y: 0 },
     params: {
       method: METHODS.includes(req.method) ? req.method : 'POST',
-      url: baseUrl,
+      url: `{{integration.settings.base_url}}${path}`,
       parse: 'auto',
       timeoutMs: req.timeoutMs ?? 10000,
     },
@@ -437,13 +418,13 @@ export function curlToNodes(command: string): CurlImport {
   }
 
   if (req.get && (req.data.length || req.urlencoded.length)) {
-    const rows = recogniseRows([...formRows(rawData), ...req.urlencoded], found);
+    const rows = recogniseRows([...formRows(rawData), ...req.urlencoded], found, secrets, 'the URL parameter');
     builder = { id: 'query', type: 'form-build', position: { x: 0, y: 0 }, params: { fields: rows, as: 'query' } };
     http.params.method = 'GET';
     http.params.body = 'none';
   } else if (isJson) {
     const before = found.length;
-    const body = recogniseJson(json, undefined, found);
+    const body = recogniseJson(json, undefined, found, secrets);
     if (found.slice(before).some((r) => r.kind === 'secret')) {
       // a body with a credential is written in the request itself, so the flow reads as one node
       Object.assign(http.params, { body: 'json', json: body });
@@ -457,7 +438,7 @@ export function curlToNodes(command: string): CurlImport {
       req.urlencoded.length > 0 || req.form.length > 0 || /^[^=&\s]+=[^&]*(&[^=&\s]+=[^&]*)*$/.test(trimmed) || /form/i.test(contentType);
     if (looksLikeForm) {
       const before = found.length;
-      const rows = recogniseRows([...formRows(rawData), ...req.urlencoded, ...req.form], found);
+      const rows = recogniseRows([...formRows(rawData), ...req.urlencoded, ...req.form], found, secrets, 'the form field');
       if (req.form.length)
         notes.push(
           'The example sends a multipart form (-F); it is sent as an ordinary form (application/x-www-form-urlencoded), which most targets also take.',
@@ -479,9 +460,6 @@ export function curlToNodes(command: string): CurlImport {
   if (contentType && !/json|x-www-form-urlencoded|multipart/i.test(contentType) && http.params.body !== 'text')
     http.params.contentType = contentType;
 
-  const secrets = [...new Set(found.filter((r) => r.kind === 'secret').map((r) => r.value.replace(/^\{\{secrets\.|\}\}$/g, '')))];
-  if (secrets.length)
-    notes.push(`Credentials are read from the integration's secrets: ${secrets.join(', ')}. Set them on the Integrations page.`);
   const offers = [...new Set(found.filter((r) => r.kind === 'offer').map((r) => r.value.replace(/^\{\{offer\.params\.|\}\}$/g, '')))];
   if (offers.length) notes.push(`Offer parameters used: ${offers.join(', ')}. Give each offer these parameters.`);
   const leadFields = [...new Set(found.filter((r) => r.kind === 'lead').map((r) => r.value.replace(/^\{\{lead\.|\}\}$/g, '')))];
@@ -489,5 +467,5 @@ export function curlToNodes(command: string): CurlImport {
 
   const nodes = builder ? [builder, http] : [{ ...http, position: { x: 0, y: 0 } }];
   const edges: FlowEdge[] = builder ? [{ id: 'e1', source: builder.id, sourceHandle: 'out', target: http.id, targetHandle: 'in' }] : [];
-  return { nodes, edges, notes };
+  return { nodes, edges, notes, secrets: secrets.list, baseUrl };
 }

@@ -19,7 +19,8 @@ import { NodePanel } from '../panel/NodePanel.tsx';
 import { FlowPanel } from '../panel/FlowPanel.tsx';
 import { TestPanel } from '../runs/TestPanel.tsx';
 import { VersionsPanel, useRollBackTo } from '../versions/VersionsPanel.tsx';
-import { importCurl } from '../curl/import.ts';
+import { openCurlImport } from '../curl/import.ts';
+import { CurlDialog } from '../curl/CurlDialog.tsx';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { downloadJson } from './files.ts';
@@ -103,7 +104,6 @@ function Editor({ live, draft, offerDraft, onDraftHandled }: EditorProps) {
   const panel = useEditor((s) => s.panel);
   const issueCount = useEditor((s) => s.issues.length);
   const rollBack = useRollBackTo();
-  const [curlOpen, setCurlOpen] = useState(false);
   const [publishing, setPublishing] = useState(false);
   const flow = useReactFlow();
   useValidation();
@@ -214,7 +214,7 @@ function Editor({ live, draft, offerDraft, onDraftHandled }: EditorProps) {
             type="button"
             className="lf-btn"
             disabled={!!viewing}
-            onClick={() => setCurlOpen(true)}
+            onClick={() => openCurlImport()}
             title="Make nodes from a curl command of the target's documentation"
           >
             Import curl
@@ -317,56 +317,8 @@ function Editor({ live, draft, offerDraft, onDraftHandled }: EditorProps) {
           </div>
         </aside>
       </div>
-      {curlOpen && <CurlDialog onClose={() => setCurlOpen(false)} />}
+      <CurlDialog />
       {publishing && <PublishDialog onClose={() => setPublishing(false)} />}
-    </div>
-  );
-}
-
-function CurlDialog({ onClose }: { onClose(): void }) {
-  const [text, setText] = useState('');
-  return (
-    <div
-      className="lf-modal"
-      role="dialog"
-      aria-modal="true"
-      aria-label="Import a curl command"
-      onKeyDown={(e) => e.key === 'Escape' && onClose()}
-    >
-      <div className="lf-modal__box">
-        <h2>Import a curl command</h2>
-        <p className="lf-muted">
-          Paste the example request from the target’s documentation. You get a body-building node and an HTTP Request, with the lead’s
-          fields (phone, name, email, ip, country…) filled in where the example has them, and credentials read from the integration’s
-          secrets. Tip: you can also paste a curl command straight onto the canvas.
-        </p>
-        <textarea
-          className="lf-input lf-input--mono"
-          rows={10}
-          autoFocus
-          spellCheck={false}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          placeholder={`curl -X POST https://crm.example.com/api/orders \\\n  -H 'Content-Type: application/json' \\\n  -H 'X-Api-Key: 123abc' \\\n  -d '{"name": "John", "phone": "+49 151 1234567"}'`}
-          aria-label="curl command"
-        />
-        <div className="lf-modal__actions">
-          <button type="button" className="lf-btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="lf-btn lf-btn--primary"
-            disabled={!text.trim()}
-            onClick={() => {
-              if (importCurl(text)) onClose();
-            }}
-            data-testid="curl-create"
-          >
-            Create nodes
-          </button>
-        </div>
-      </div>
     </div>
   );
 }
