@@ -58,7 +58,7 @@ interface Drawn {
   y: number;
   width: number;
   height: number;
-  /** The title's computed font size times the canvas zoom: what the eye gets, in screen px. */
+  /** The smallest text in the node (title, id line, badges) times the canvas zoom: what the eye gets, in screen px. */
   titlePx: number;
 }
 
@@ -69,8 +69,11 @@ function drawnNodes(page: Page): Promise<Drawn[]> {
     const zoom = new DOMMatrix(getComputedStyle(viewport).transform).a;
     return Array.from(document.querySelectorAll<HTMLElement>('.react-flow__node')).map((el) => {
       const box = el.getBoundingClientRect();
-      const title = el.querySelector('.lf-node__title') as HTMLElement | null;
-      const px = title ? parseFloat(getComputedStyle(title).fontSize) : 0;
+      // every element that draws text of its own, not only the title
+      const texts = Array.from(el.querySelectorAll<HTMLElement>('*')).filter((t) =>
+        Array.from(t.childNodes).some((c) => c.nodeType === Node.TEXT_NODE && c.textContent?.trim()),
+      );
+      const px = texts.length ? Math.min(...texts.map((t) => parseFloat(getComputedStyle(t).fontSize))) : 0;
       return { id: el.dataset.id ?? '', x: box.x, y: box.y, width: box.width, height: box.height, titlePx: px * zoom };
     });
   });
@@ -92,6 +95,13 @@ async function canvasBox(page: Page) {
   return box;
 }
 
+/** The signed-in user's draft of a flow as the server keeps it (Ctrl+S saves the draft at once). */
+async function savedDraft(id: string): Promise<FlowDoc> {
+  const answer = await fetch(`${world.baseUrl}/api/flows/${id}/draft`, { headers: { cookie: world.cookie } });
+  expect(answer.status).toBe(200);
+  return ((await answer.json()) as { doc: FlowDoc }).doc;
+}
+
 async function openFlow(id: string): Promise<void> {
   const { page, baseUrl } = world;
   await page.goto('about:blank');
@@ -104,7 +114,7 @@ describe('the canvas', () => {
     { width: 1440, height: 900 },
     { width: 1280, height: 720 },
   ]) {
-    it(`opens a ten-node flow whose nodes were never placed laid out left to right, titles at 11 px or more (${size.width}×${size.height})`, async () => {
+    it(`opens a ten-node flow whose nodes were never placed laid out left to right, every node text at 11 px or more (${size.width}×${size.height})`, async () => {
       const { page, runtime } = world;
       await page.setViewportSize(size);
       const id = `acme-ten-${size.width}`;
@@ -186,8 +196,10 @@ describe('the canvas', () => {
     await label.fill('Send the order');
     await page.getByTestId('dirty').waitFor();
     await label.press('Control+s');
-    await page.getByTestId('dirty').waitFor({ state: 'detached' });
-    expect((await runtime.flows.load('acme-save')).nodes.find((n) => n.id === 'send')?.label).toBe('Send the order');
+    await eventually(() => page.getByTestId('draft-state').getAttribute('data-state')).toBe('saved');
+    expect((await savedDraft('acme-save')).nodes.find((n) => n.id === 'send')?.label).toBe('Send the order');
+    // the draft, not the live version: leads keep running what was published
+    expect((await runtime.flows.load('acme-save')).nodes.find((n) => n.id === 'send')?.label).not.toBe('Send the order');
   }, 60_000);
 
   it('names each problem by its node’s title, and a click on it selects and centres that node', async () => {
@@ -250,9 +262,9 @@ describe('the canvas', () => {
     await note.getByLabel('Note text').fill('The CRM wants the phone without +');
     await page.screenshot({ path: path.join(ARTIFACTS, 'canvas-note.png') });
     await note.getByLabel('Note text').press('Control+s');
-    await page.getByTestId('dirty').waitFor({ state: 'detached' });
+    await eventually(() => page.getByTestId('draft-state').getAttribute('data-state')).toBe('saved');
 
-    const saved = await runtime.flows.load('acme-menu');
+    const saved = await savedDraft('acme-menu');
     expect(saved.nodes.find((n) => n.id === 'sign')?.disabled).toBe(true);
     expect(saved.nodes.map((n) => n.id)).not.toContain('body_2');
     expect(saved.notes).toEqual([expect.objectContaining({ id: 'note_1', text: 'The CRM wants the phone without +' })]);

@@ -1,6 +1,6 @@
 /**
  * What part of the flow the canvas shows. Readable first: the canvas never zooms out below the zoom
- * at which a node's title renders at {@link MIN_TEXT_PX} ({@link readableZoom}), so a large flow
+ * at which a node's smallest text renders at {@link MIN_TEXT_PX} ({@link readableZoom}), so a large flow
  * scrolls (the minimap shows the rest) instead of shrinking to unreadable text, and
  * {@link fitReadable} fits a flow when it can and otherwise starts at its left end, where the
  * trigger is. The canvas registers where it is ({@link showView}) so commands that add nodes can
@@ -20,29 +20,44 @@ const FIT_PADDING = 40;
 
 let titlePx: number | undefined;
 
+/** Every part of a node that draws text (FlowNodeView.tsx): the smallest of them sets the zoom floor. */
+const NODE_TEXT_CLASSES = [
+  'lf-node__title',
+  'lf-node__sub',
+  'lf-node__body',
+  'lf-node__marker',
+  'lf-node__run',
+  'lf-node__off',
+  'lf-port',
+  'lf-note__head',
+];
+
 /**
- * The font size of a node's title as the stylesheet sets it, measured once on a hidden probe
- * (so a change of styles.css moves the limit with it).
+ * The smallest font size of a node's text as the stylesheet sets it (title, id line, badges),
+ * measured once on a hidden probe (so a change of styles.css moves the limit with it).
  */
-export function nodeTitlePx(): number {
+export function nodeTextPx(): number {
   if (titlePx !== undefined) return titlePx;
   const probe = document.createElement('div');
   probe.className = 'lf-node';
   probe.style.cssText = 'position:absolute;visibility:hidden;pointer-events:none';
-  const title = document.createElement('span');
-  title.className = 'lf-node__title';
-  title.textContent = 'M';
-  probe.append(title);
+  const parts = NODE_TEXT_CLASSES.map((name) => {
+    const part = document.createElement('span');
+    part.className = name;
+    part.textContent = 'M';
+    probe.append(part);
+    return part;
+  });
   document.body.append(probe);
-  const px = parseFloat(getComputedStyle(title).fontSize);
+  const sizes = parts.map((part) => parseFloat(getComputedStyle(part).fontSize)).filter((px) => Number.isFinite(px) && px > 0);
   probe.remove();
-  titlePx = Number.isFinite(px) && px > 0 ? px : 13;
+  titlePx = sizes.length ? Math.min(...sizes) : 12;
   return titlePx;
 }
 
-/** The lowest zoom at which node titles are still {@link MIN_TEXT_PX} on screen. */
+/** The lowest zoom at which every node text is still {@link MIN_TEXT_PX} on screen. */
 export function readableZoom(): number {
-  return Math.min(FIT_MAX_ZOOM, MIN_TEXT_PX / nodeTitlePx());
+  return Math.min(FIT_MAX_ZOOM, MIN_TEXT_PX / nodeTextPx());
 }
 
 function boxOf(node: EditorNode): Box {
