@@ -20,6 +20,7 @@ const SourcesPage = lazy(() => import('../sources/SourcesPage.tsx').then((m) => 
 const AuditPage = lazy(() => import('../audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 const UsersPage = lazy(() => import('../users/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
 const ExecutionPage = lazy(() => import('../log/ExecutionPage.tsx').then((m) => ({ default: m.ExecutionPage })));
+const DashboardPage = lazy(() => import('../dashboard/DashboardPage.tsx').then((m) => ({ default: m.DashboardPage })));
 import { Notices } from './Notices.tsx';
 import { useRoute } from './route.ts';
 
@@ -65,6 +66,7 @@ function Shell({ user }: { user: SessionUser }) {
   else if (section === 'log' && id) screen = <ExecutionPage key={id} executionId={Number(id)} />;
   else if (section === 'log') screen = <LogPage />;
   else if (section === 'sources') screen = <SourcesPage />;
+  else if (section === 'dashboard') screen = <DashboardPage user={user} />;
   else if (section === 'audit') screen = <AuditPage />;
   else if (section === 'users' && user.role === 'admin') screen = <UsersPage />;
   else screen = <FlowList />;
@@ -82,6 +84,9 @@ function Shell({ user }: { user: SessionUser }) {
           </a>
           <a href="#/integrations" className={section === 'integrations' ? 'is-on' : ''}>
             Integrations
+          </a>
+          <a href="#/dashboard" className={section === 'dashboard' ? 'is-on' : ''} data-testid="nav-dashboard">
+            Dashboard
           </a>
           <a href="#/leads" className={section === 'leads' ? 'is-on' : ''} data-testid="nav-leads">
             Leads
