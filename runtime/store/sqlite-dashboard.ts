@@ -20,7 +20,7 @@ export interface CounterKey {
 export function prepareDashboard(db: SqliteDatabase) {
   const bump = db.prepare(
     `INSERT INTO lead_stage_hours (hour, integration_id, offer, stage, count) VALUES (@hour, @integration, @offer, @stage, @by)
-     ON CONFLICT (hour, integration_id, offer, stage) DO UPDATE SET count = count + excluded.count`,
+     ON CONFLICT (hour, stage, integration_id, offer) DO UPDATE SET count = count + excluded.count`,
   );
   const key = db.prepare('SELECT stage, offer, integration_id, created_at FROM leads WHERE id = ?');
   const firstStatus = db.prepare(

@@ -202,9 +202,9 @@ const MIGRATIONS: readonly string[] = [
     offer TEXT NOT NULL,
     stage TEXT NOT NULL,
     count INTEGER NOT NULL,
-    PRIMARY KEY (hour, integration_id, offer, stage)
+    PRIMARY KEY (hour, stage, integration_id, offer)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS lead_stage_hours_integration ON lead_stage_hours (integration_id, hour);
+  CREATE INDEX IF NOT EXISTS lead_stage_hours_integration ON lead_stage_hours (integration_id, hour, stage, count);
   INSERT OR IGNORE INTO lead_stage_hours (hour, integration_id, offer, stage, count)
     SELECT substr(created_at, 1, 13), integration_id, offer, stage, count(*) FROM leads GROUP BY 1, 2, 3, 4;
   CREATE TABLE IF NOT EXISTS lead_first_status (
