@@ -8,14 +8,18 @@ import { api } from '../api/client.ts';
 import { keys } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 
+/** What pausing or resuming an integration's deliveries does, asked before it is done (here and on the integration page). */
+export function pauseQuestion(name: string, paused: boolean): string {
+  return paused
+    ? `Resume the deliveries of “${name}”?\n\nThe leads waiting in its queue are sent to the target from now on, oldest first.`
+    : `Pause the deliveries of “${name}”?\n\nIts new leads wait in the queue and are not sent until you resume; nothing is lost or failed. It still takes leads, and its postbacks to webmasters still go.`;
+}
+
 export function PauseButton({ integration, paused, onChanged }: { integration: string; paused: boolean; onChanged?: () => void }) {
   const client = useQueryClient();
   const [busy, setBusy] = useState(false);
   const toggle = async () => {
-    const question = paused
-      ? `Resume the deliveries of “${integration}”?\n\nThe leads waiting in its queue are sent to the target from now on, oldest first.`
-      : `Pause the deliveries of “${integration}”?\n\nIts new leads wait in the queue and are not sent until you resume; nothing is lost. Its postbacks to webmasters still go.`;
-    if (!window.confirm(question)) return;
+    if (!window.confirm(pauseQuestion(integration, paused))) return;
     setBusy(true);
     try {
       await api.pauseIntegration(integration, !paused);
