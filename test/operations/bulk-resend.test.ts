@@ -4,7 +4,15 @@
  * cancel stops it before the next batch, and the summary and the audit log say how it ended.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanUpAfterEach, removeDataDir, setUpDemoIntegration, startMockServer, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
+import {
+  cleanUpAfterEach,
+  removeDataDir,
+  setUpDemoIntegration,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  type TestRuntime,
+} from '../support/harness.ts';
 import { SKIPPED_CHANGED } from '../../runtime/services/bulk-resend.ts';
 import { readEvents } from './sse.ts';
 
@@ -25,10 +33,19 @@ async function failedLeads(count: number, pauseMs: number) {
   expect((await t.api('PATCH', '/api/integrations/crm', { maxAttempts: 1 })).status).toBe(200);
   const ids: number[] = [];
   for (let n = 0; n < count; n++) {
-    const posted = await t.api('POST', '/api/leads', { offer: 'tea', name: `Lead ${n}`, phone: `+49 151 23456${String(n).padStart(2, '0')}`, ip: '10.1.2.3' });
+    const posted = await t.api('POST', '/api/leads', {
+      offer: 'tea',
+      name: `Lead ${n}`,
+      phone: `+49 151 23456${String(n).padStart(2, '0')}`,
+      ip: '10.1.2.3',
+    });
     ids.push(posted.body.id);
   }
-  await waitFor(async () => (await t.api('GET', '/api/integrations/crm')).body.deliveries.failed === count, 'every delivery to fail', 10_000);
+  await waitFor(
+    async () => (await t.api('GET', '/api/integrations/crm')).body.deliveries.failed === count,
+    'every delivery to fail',
+    10_000,
+  );
   return { t, ids, up: () => (up = true) };
 }
 
