@@ -27,9 +27,10 @@ import { syncRegister } from './scenarios/sync-register.ts';
 import { codeNode } from './scenarios/code-node.ts';
 import { statusCheck } from './scenarios/status-check.ts';
 import { growth } from './scenarios/growth.ts';
+import { dashboard } from './scenarios/dashboard.ts';
 
 /** Every scenario, in the order a run without `--only` takes them. */
-const SCENARIOS: Scenario[] = [intake, endToEnd, syncRegister, codeNode, statusCheck, growth];
+const SCENARIOS: Scenario[] = [intake, endToEnd, syncRegister, codeNode, statusCheck, growth, dashboard];
 
 async function main(): Promise<void> {
   const options = readOptions(process.argv);

@@ -12,8 +12,9 @@
  * always opens with FULL.
  *
  * IPC requests `{ id, cmd, ...args }`, answered `{ id, result }` or `{ id, error }`:
- * - `seed { count, integrationId, offer, stage }` — bulk insert of stored leads (and their done
- *   delivery jobs) in one transaction through the store's own database handle, then a checkpoint;
+ * - `seed { count, integrationId, offer, stage, spanHours }` — bulk insert of stored leads (and their done
+ *   delivery jobs, and the dashboard's counters of them) in one transaction through the store's own
+ *   database handle, then a checkpoint; created 90 days ago, or over the last `spanHours`;
  * - `progress { afterId }` — leads with a greater id, counted by stage;
  * - `deliveries { afterId }` — for those leads in `wait`: intake→wait times and execution durations;
  * - `stream { integrationId, stage, batch }` — pages through the leads with `leadBatch`, the status
@@ -89,7 +90,13 @@ function seedData(i: number, offer: string): string {
 
 const STAGES_MIX: Stage[] = ['wait', 'wait', 'approve', 'approve', 'approve', 'cancel', 'trash', 'hold'];
 
-async function seed(args: { count: number; integrationId: string; offer: string; stage?: Stage }): Promise<{ count: number; ms: number }> {
+async function seed(args: {
+  count: number;
+  integrationId: string;
+  offer: string;
+  stage?: Stage;
+  spanHours?: number;
+}): Promise<{ count: number; ms: number }> {
   // a group commit left open in this turn (the job queue's poll claims jobs in one) would take the
   // seed in and refuse the checkpoint below ("database table is locked"): start on a turn of our own
   while (db.inTransaction) await new Promise((resolve) => setImmediate(resolve));
@@ -102,10 +109,12 @@ async function seed(args: { count: number; integrationId: string; offer: string;
     `INSERT INTO jobs (kind, lead_id, integration_id, payload, state, attempts, run_at, created_at, updated_at)
      VALUES ('lead.new', ?, ?, '{}', 'done', 1, ?, ?, ?)`,
   );
-  const base = Date.now() - 90 * 86_400_000;
+  const base = args.spanHours ? Date.now() - args.spanHours * 3_600_000 : Date.now() - 90 * 86_400_000;
+  const step = args.spanHours ? (args.spanHours * 3_600_000) / args.count : 5;
+  const after = db.prepare('SELECT coalesce(max(id), 0) FROM leads').pluck().get() as number;
   db.transaction(() => {
     for (let i = 0; i < args.count; i++) {
-      const at = new Date(base + i * 5).toISOString();
+      const at = new Date(base + i * step).toISOString();
       const stage = args.stage ?? STAGES_MIX[i % STAGES_MIX.length];
       const { lastInsertRowid } = insertLead.run(
         args.integrationId,
@@ -120,6 +129,17 @@ async function seed(args: { count: number; integrationId: string; offer: string;
       );
       insertJob.run(lastInsertRowid, args.integrationId, at, at, at);
     }
+    // the counters the store keeps in each lead write (sqlite-dashboard.ts), for the leads seeded
+    // past it; their first status an hour after intake
+    db.prepare(
+      `INSERT INTO lead_stage_hours (hour, integration_id, offer, stage, count)
+       SELECT substr(created_at, 1, 13), integration_id, offer, stage, count(*) FROM leads WHERE id > ? GROUP BY 1, 2, 3, 4
+       ON CONFLICT (hour, stage, integration_id, offer) DO UPDATE SET count = count + excluded.count`,
+    ).run(after);
+    db.prepare(
+      `INSERT OR IGNORE INTO lead_first_status (lead_id, integration_id, at, seconds)
+       SELECT id, integration_id, created_at, 3600 FROM leads WHERE id > ? AND stage NOT IN ('new', 'wait')`,
+    ).run(after);
   })();
   // a store that grew over months has its WAL checkpointed long since: do it now, or the first
   // commit after the seed pays for copying the whole seed into the database file

@@ -60,6 +60,11 @@ import { homeRoutes } from './http/home.ts';
 import { AuditLog, withAuditContext } from './services/audit.ts';
 import { ResendService } from './services/resend.ts';
 import { auditRoutes } from './http/audit.ts';
+import { DashboardService } from './services/dashboard.ts';
+import { dashboardRoutes } from './http/dashboard.ts';
+import { LongWork } from './services/long-work.ts';
+import { BulkResend, DEFAULT_BULK_PACE, type BulkPace } from './services/bulk-resend.ts';
+import { workRoutes } from './http/work.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { cors } from './http/cors.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -120,6 +125,8 @@ export interface RuntimeOptions {
    * unless given.
    */
   shutdownGraceMs?: number;
+  /** How bulk work (a bulk resend) paces itself: leads per write and the pause between writes ({@link DEFAULT_BULK_PACE} unless given). */
+  bulkPace?: Partial<BulkPace>;
 }
 
 /** How long running deliveries may finish at shutdown, unless the options say otherwise. */
@@ -271,6 +278,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(overviewRoutes(new OverviewService(config, store, { integration: DEMO_INTEGRATION, source: DEMO_SOURCE })));
   app.use(executionRoutes(new ExecutionLog(store), runner));
   app.use(auditRoutes(audit));
+  app.use(dashboardRoutes(new DashboardService(config, store, breakers, checks)));
+  const longWork = new LongWork();
+  app.use(workRoutes(longWork, new BulkResend(store, longWork, audit, wake, { ...DEFAULT_BULK_PACE, ...options.bulkPace })));
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(editorStaticRoutes(EDITOR_DIST));
   } else {

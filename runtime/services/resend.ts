@@ -117,7 +117,8 @@ export class ResendService {
   }
 }
 
-function checkFilter(body: unknown): ResendFilter {
+/** Reads a bulk resend's filter. @throws DomainError `invalid_field` naming the filter field that is wrong. */
+export function checkFilter(body: unknown): ResendFilter {
   const given = body ?? {};
   if (typeof given !== 'object' || Array.isArray(given)) {
     throw new DomainError('invalid_field', 'the filter must be a JSON object', { field: '(filter)' });

@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'status_code', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 13;
+export const SCHEMA_VERSION = 14;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -191,6 +191,36 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS lead_handoffs_eid ON lead_handoffs (integration_id, eid);
   CREATE INDEX IF NOT EXISTS lead_handoffs_integration ON lead_handoffs (integration_id, lead_id);
+  `,
+  // 13 → 14: the dashboard's counters (sqlite-dashboard.ts), kept in each lead write's transaction
+  // and backfilled here: leads per hour of intake, integration, offer and current stage; and each
+  // lead's first status (the first move away from new/wait; a duplicate trashed at intake has none)
+  `
+  CREATE TABLE IF NOT EXISTS lead_stage_hours (
+    hour TEXT NOT NULL,
+    integration_id TEXT NOT NULL,
+    offer TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (hour, stage, integration_id, offer)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS lead_stage_hours_integration ON lead_stage_hours (integration_id, hour, stage, count);
+  INSERT OR IGNORE INTO lead_stage_hours (hour, integration_id, offer, stage, count)
+    SELECT substr(created_at, 1, 13), integration_id, offer, stage, count(*) FROM leads GROUP BY 1, 2, 3, 4;
+  CREATE TABLE IF NOT EXISTS lead_first_status (
+    lead_id INTEGER PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
+    integration_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    seconds REAL NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS lead_first_status_integration ON lead_first_status (integration_id, at);
+  INSERT OR IGNORE INTO lead_first_status (lead_id, integration_id, at, seconds)
+    SELECT h.lead_id, l.integration_id, h.at, max(0, (julianday(h.at) - julianday(l.created_at)) * 86400)
+    FROM lead_history h JOIN leads l ON l.id = h.lead_id
+    WHERE h.id IN (
+      SELECT min(id) FROM lead_history
+      WHERE from_stage IN ('new', 'wait') AND stage NOT IN ('new', 'wait') AND NOT (source = 'api' AND reason = 'duplicate')
+      GROUP BY lead_id);
   `,
 ];
 

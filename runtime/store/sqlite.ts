@@ -30,6 +30,8 @@ import type {
   LeadQuery,
   LeadStore,
   DeliveryCounts,
+  DashboardCounts,
+  DashboardCountsQuery,
   NewAuditEntry,
   NewExecution,
   NewJob,
@@ -40,6 +42,7 @@ import { migrate, prepare } from './sqlite-schema.ts';
 import { findOriginal, pruneBatch, recordOriginal } from './sqlite-duplicates.ts';
 import { DELIVERY_STATE_SQL, prepareDelivery } from './sqlite-delivery.ts';
 import { prepareHandoffs } from './sqlite-handoffs.ts';
+import { prepareDashboard } from './sqlite-dashboard.ts';
 import type { LeadHandoff } from '../../core/domain/routing.ts';
 import type { DeliveryState } from '../../core/domain/delivery.ts';
 import {
@@ -69,6 +72,8 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   private readonly sql: ReturnType<typeof prepare>;
   private readonly delivery: ReturnType<typeof prepareDelivery>;
   private readonly handoffs: ReturnType<typeof prepareHandoffs>;
+  private readonly dashboard: ReturnType<typeof prepareDashboard>;
+  private readonly leadListeners = new Set<() => void>();
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
   /** Today's leads by stage for the home page: a scan of the leads since then, prepared on first use. */
@@ -115,6 +120,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       this.sql = prepare(this.db);
       this.delivery = prepareDelivery(this.db);
       this.handoffs = prepareHandoffs(this.db);
+      this.dashboard = prepareDashboard(this.db);
     } catch (error) {
       this.db.close();
       throw error;
@@ -136,6 +142,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
           updated_at: now,
         });
         const id = Number(lastInsertRowid);
+        this.dashboard.inserted({ stage: trash ? trash.stage : 'new', offer: input.offer, integration_id: integrationId, created_at: now });
         if (trash) this.insertHistoryEntry(id, trash);
         this.insertJobs(jobs, now, id, integrationId);
         return this.mustGetLead(id);
@@ -184,7 +191,8 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       const h0 = change.history;
       // a stage change is decided on the stage read before it; if another write moved the lead
       // since, this one must be decided again (the caller re-reads and retries)
-      if (h0 && this.sql.leadStage.get({ id }) !== h0.from) throw new StageConflict(id, h0.from);
+      const before = this.dashboard.keyOf(id);
+      if (h0 && before?.stage !== h0.from) throw new StageConflict(id, h0.from);
       const params: Record<string, unknown> = { id, updated_at: now };
       params.eid = change.eid ?? null;
       params.stage = change.stage ?? null;
@@ -200,6 +208,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       if (change.handoffs?.length) this.handoffs.open(id, change.handoffs, now);
       if (change.handoffEid) this.handoffs.setEid(id, change.handoffEid.integrationId, change.handoffEid.eid, now);
       const lead = this.mustGetLead(id);
+      if (before) this.dashboard.moved(id, before, lead.stage, h0?.at ?? now);
       this.insertJobs(jobs, now, id, lead.integration);
       return lead;
     });
@@ -277,7 +286,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
    * `integrationId` gets the new lead's (the caller cannot know the id before the insert).
    */
   async insertLead(input: LeadInput, integrationId: string, jobs: NewJob[], source?: string): Promise<Lead> {
-    return this.write(() => this.insertLeadTx(input, integrationId, jobs, source));
+    return this.leadWrite(() => this.insertLeadTx(input, integrationId, jobs, source));
   }
 
   async insertLeadOnce(
@@ -287,7 +296,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     keys: IntakeKeys,
     duplicates?: DuplicateCheck,
   ): Promise<InsertOnceResult> {
-    return this.write(() => this.insertLeadOnceTx(input, integrationId, jobs, keys, duplicates));
+    return this.leadWrite(() => this.insertLeadOnceTx(input, integrationId, jobs, keys, duplicates));
   }
 
   async recordIntakeAnswer(leadId: number, status: number, body: unknown): Promise<void> {
@@ -335,7 +344,23 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
    * (`canMoveStage`).
    */
   async updateLead(id: number, change: LeadChange, jobs: NewJob[]): Promise<Lead> {
-    return this.write(() => this.updateLeadTx(id, change, jobs));
+    return this.leadWrite(() => this.updateLeadTx(id, change, jobs));
+  }
+
+  async dashboardCounts(query: DashboardCountsQuery): Promise<DashboardCounts> {
+    return this.dashboard.counts(query);
+  }
+
+  onLeadsChanged(listener: () => void): () => void {
+    this.leadListeners.add(listener);
+    return () => this.leadListeners.delete(listener);
+  }
+
+  /** A write that stores or changes a lead or its delivery: its listeners hear of it once it is committed. */
+  private async leadWrite<T>(work: () => T): Promise<T> {
+    const result = await this.write(work);
+    for (const listener of this.leadListeners) listener();
+    return result;
   }
 
   async history(leadId: number): Promise<StageChange[]> {
@@ -386,7 +411,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   async failJob(id: number, error: string, retryAt: Date | undefined, payload?: Record<string, unknown>): Promise<void> {
     const now = new Date().toISOString();
     const json = payload ? JSON.stringify(payload) : null;
-    await this.write(() => {
+    await this.leadWrite(() => {
       if (retryAt) this.sql.retryJob.run({ id, error, run_at: retryAt.toISOString(), payload: json, updated_at: now });
       else this.sql.failJob.run({ id, error, payload: json, updated_at: now });
     });
@@ -449,7 +474,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
 
   async resendLeadJobs(leadIds: readonly number[], now: Date): Promise<number[]> {
     if (leadIds.length === 0) return [];
-    return this.write(() => this.delivery.resend(leadIds, now));
+    return this.leadWrite(() => this.delivery.resend(leadIds, now));
   }
 
   async insertExecution(execution: NewExecution): Promise<number> {

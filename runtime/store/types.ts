@@ -323,6 +323,26 @@ export interface LeadBatchQuery {
   limit: number;
 }
 
+/** The hours (keys of the kernel's `hourKey`, both ends included) and integration the dashboard asks about. */
+export interface DashboardCountsQuery {
+  fromHour: string;
+  toHour: string;
+  integrationId?: string;
+}
+
+/** What {@link LeadStore.dashboardCounts} answers. */
+export interface DashboardCounts {
+  /** Leads created in each hour by the stage they are in now; hours and stages with none left out. */
+  hours: { hour: string; stage: Stage; count: number }[];
+  /** Jobs queued and running now. */
+  queue: { queued: number; running: number };
+  /**
+   * Per integration, the seconds from intake to first status of the newest leads (at most the
+   * kernel's `FIRST_STATUS_SAMPLE`) whose first status came at or after the range's first hour.
+   */
+  firstStatus: Record<string, number[]>;
+}
+
 export interface LeadStore {
   /**
    * Stores a new lead in stage `new` and, in the same write, the jobs given (its delivery).
@@ -467,6 +487,17 @@ export interface LeadStore {
    * the integration's age limit counts from the resend). In one write; answers the ids resent.
    */
   resendLeadJobs(leadIds: readonly number[], now: Date): Promise<number[]>;
+  /**
+   * The dashboard's numbers over an hour range (see {@link DashboardCounts}), from counters the
+   * store keeps in the same write as each lead's insert and stage change — a few rows per hour
+   * whatever the number of leads (a PostgreSQL backend keeps the same two tables).
+   */
+  dashboardCounts(query: DashboardCountsQuery): Promise<DashboardCounts>;
+  /**
+   * Calls `listener` after each committed write that stored a lead, changed one, or changed its
+   * delivery (a failed attempt, a resend); once per write, not per lead: a caller debounces. Answers the function that stops it.
+   */
+  onLeadsChanged(listener: () => void): () => void;
 
   insertExecution(execution: NewExecution): Promise<number>;
   getExecution(id: number): Promise<Execution | undefined>;

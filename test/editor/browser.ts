@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../runtime/runtime.ts';
 import { chromiumPath } from '../support/chromium.ts';
 import { TEST_ADMIN, logIn, startMockServer } from '../support/harness.ts';
 
@@ -115,7 +115,7 @@ export interface EditorWorld {
  * The runtime with one integration ("Acme CRM") pointed at the mock target (answering as `answer`
  * says, else accepting everything), and a browser page.
  */
-export async function startEditorWorld(options: { answer?: TargetAnswer } = {}): Promise<EditorWorld> {
+export async function startEditorWorld(options: { answer?: TargetAnswer; runtime?: Partial<RuntimeOptions> } = {}): Promise<EditorWorld> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'leadflow-editor-'));
   const profile = mkdtempSync(path.join(tmpdir(), 'leadflow-chromium-'));
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -126,6 +126,7 @@ export async function startEditorWorld(options: { answer?: TargetAnswer } = {}):
     logger: pino({ level: 'silent' }),
     allowPrivateTargets: true,
     adminPassword: TEST_ADMIN.password,
+    ...options.runtime,
   });
   const baseUrl = await runtime.listen(0, '127.0.0.1');
   await runtime.offers.put({

@@ -39,11 +39,20 @@ describe("the integration's delivery line", () => {
     const state = page.getByTestId('queue-state');
     await state.waitFor();
     expect(await state.textContent()).toBe('deliveries going');
+    const asked: string[] = [];
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
     await page.getByRole('button', { name: 'Pause deliveries' }).click();
     await expect.poll(async () => (await runtime.integrations.get('acme')).paused, { timeout: 10_000 }).toBe(true);
     await expect.poll(async () => state.textContent(), { timeout: 10_000 }).toBe('deliveries paused');
     await page.getByRole('button', { name: 'Resume deliveries' }).click();
     await expect.poll(async () => (await runtime.integrations.get('acme')).paused, { timeout: 10_000 }).toBe(false);
     await expect.poll(async () => state.textContent(), { timeout: 10_000 }).toBe('deliveries going');
+    expect(asked).toEqual([
+      expect.stringMatching(/^Pause the deliveries of “Acme CRM”\?/),
+      expect.stringMatching(/^Resume the deliveries of “Acme CRM”\?/),
+    ]);
   }, 60_000);
 });

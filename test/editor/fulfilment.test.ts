@@ -86,6 +86,7 @@ describe('the own call centre path with a fulfilment CRM', () => {
       const form = page.getByTestId('stage-by-hand');
       await form.getByRole('combobox').selectOption('approve');
       await form.getByPlaceholder('comment (optional)').fill('confirmed by phone');
+      page.once('dialog', (dialog) => void dialog.accept());
       await form.getByRole('button', { name: 'Set stage' }).click();
       await eventually(async () => (await call('GET', `/api/leads/${id}`)).lead.stage).toBe('approve');
     }

@@ -243,8 +243,14 @@ describe('leads and the integration log', () => {
     ).not.toContain('delivered');
     await page.goto(`${baseUrl}/#/leads/${id}`);
 
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
     await page.getByTestId('deliver-again').click();
     await page.getByTestId('notice').filter({ hasText: 'queued for delivery again' }).waitFor();
+    expect(asked[0]).toContain(`Resend lead #${id} to acme?`);
     await eventually(() => page.getByTestId('lead-page').locator('h1 + [data-stage]').textContent()).toBe('wait');
     await eventually(() => page.getByTestId('executions').locator('tbody tr').count()).toBe(2);
     expect(await page.getByTestId('deliver-again').count()).toBe(0);
@@ -263,16 +269,27 @@ describe('leads and the integration log', () => {
     await page.goto(`${baseUrl}/#/log/${executions.executions[0].id}`);
 
     // the recorded answer had no order id: retrying Extract with it fails the same way
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
     await page.getByTestId('retry-execution').click();
     await page.getByTestId('notice').filter({ hasText: 'failed again' }).waitFor();
+    expect(asked[0]).toContain(`Retry execution #${executions.executions[0].id} for lead #${id} from answer?`);
     await eventually(() => page.locator('h1').textContent()).not.toBe(`Execution #${executions.executions[0].id}`);
     await eventually(() => page.getByTestId('execution-steps').locator('[data-node-id]').first().getAttribute('data-node-id')).toBe(
       'answer',
     );
 
     // a fresh run asks the CRM again, which now answers with an order id
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
     await page.getByTestId('rerun-execution').click();
     await page.getByTestId('notice').filter({ hasText: 'it went through' }).waitFor();
+    expect(asked[1]).toMatch(/^Re-run execution #\d+ for lead #\d+ on the current version of flow “acme-send”\?/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'leads-execution-rerun.png'), fullPage: true });
     const lead = (await (await fetch(`${baseUrl}/api/leads/${id}`, { headers: { cookie: world.cookie } })).json()) as {
       lead: { stage: string; eid?: string };

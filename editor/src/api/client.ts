@@ -36,6 +36,7 @@ import type {
   LeadQuery,
   LeadListItem,
   ResendAnswer,
+  ResendFilter,
   SourceCreate,
   SourcePatch,
   SourceView,
@@ -46,6 +47,7 @@ import type {
   VersionInfo,
 } from '../../../core/api.ts';
 import type { FlowDiff } from '../../../core/flow/diff.ts';
+import type { WorkReport } from '../../../core/domain/work.ts';
 
 export type * from '../../../core/api.ts';
 
@@ -199,6 +201,14 @@ export const api = {
     call<SourceView>('DELETE', `/api/sources/${encodeURIComponent(id)}/keys/${encodeURIComponent(keyId)}`),
   /** The audit log, newest first (admins only). */
   audit: (query: AuditQuery) => call<AuditAnswer>('GET', `/api/audit?${searchOf({ limit: 50, ...query })}`).then((a) => a.entries),
+
+  /** Pauses or resumes an integration's deliveries (its postbacks still go). */
+  pauseIntegration: (id: string, paused: boolean) =>
+    call<IntegrationView>('POST', `/api/integrations/${encodeURIComponent(id)}/${paused ? 'pause' : 'resume'}`),
+  /** Starts a bulk resend of a filter as long work; its progress: `/api/work/:id/stream`. */
+  startBulkResend: (filter: ResendFilter) => call<WorkReport>('POST', '/api/work/resend', filter),
+  work: (id: string) => call<WorkReport>('GET', `/api/work/${encodeURIComponent(id)}`),
+  cancelWork: (id: string) => call<WorkReport>('POST', `/api/work/${encodeURIComponent(id)}/cancel`),
 };
 
 /** A query string of the values that are set. */

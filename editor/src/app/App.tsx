@@ -23,6 +23,7 @@ const UsersPage = lazy(() => import('../users/UsersPage.tsx').then((m) => ({ def
 const ExecutionPage = lazy(() => import('../log/ExecutionPage.tsx').then((m) => ({ default: m.ExecutionPage })));
 const HomePage = lazy(() => import('../home/HomePage.tsx').then((m) => ({ default: m.HomePage })));
 const HelpPage = lazy(() => import('../help/HelpPage.tsx').then((m) => ({ default: m.HelpPage })));
+const DashboardPage = lazy(() => import('../dashboard/DashboardPage.tsx').then((m) => ({ default: m.DashboardPage })));
 import { Notices } from './Notices.tsx';
 import { useRoute } from './route.ts';
 
@@ -69,6 +70,7 @@ function Shell({ user }: { user: SessionUser }) {
   else if (section === 'log') screen = <LogPage />;
   else if (section === 'sources') screen = <SourcesPage />;
   else if (section === 'offers') screen = <OffersPage offerId={id} />;
+  else if (section === 'dashboard') screen = <DashboardPage user={user} />;
   else if (section === 'audit') screen = <AuditPage />;
   else if (section === 'users' && user.role === 'admin') screen = <UsersPage />;
   else if (section === 'flows') screen = <FlowList />;
@@ -89,11 +91,14 @@ function Shell({ user }: { user: SessionUser }) {
           <a href="#/flows" className={section === 'flows' ? 'is-on' : ''} data-testid="nav-flows">
             Flows
           </a>
-          <a href="#/integrations" className={section === 'integrations' ? 'is-on' : ''}>
+          <a href="#/integrations" className={section === 'integrations' ? 'is-on' : ''} data-testid="nav-integrations">
             Integrations
           </a>
           <a href="#/offers" className={section === 'offers' ? 'is-on' : ''} data-testid="nav-offers">
             Offers
+          </a>
+          <a href="#/dashboard" className={section === 'dashboard' ? 'is-on' : ''} data-testid="nav-dashboard">
+            Dashboard
           </a>
           <a href="#/leads" className={section === 'leads' ? 'is-on' : ''} data-testid="nav-leads">
             Leads

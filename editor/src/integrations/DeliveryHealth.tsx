@@ -7,6 +7,7 @@
 import { useState } from 'react';
 import { DEFAULT_INTEGRATION_CONCURRENCY, MAX_INTEGRATION_CONCURRENCY, deliveryConcurrency } from '../../../core/domain/config.ts';
 import type { BreakerView, IntegrationPatch, IntegrationView } from '../api/client.ts';
+import { pauseQuestion } from '../dashboard/PauseButton.tsx';
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString();
 
@@ -43,6 +44,7 @@ export function DeliveryHealth({
   const paused = integration.paused === true;
   const [pausing, setPausing] = useState(false);
   const togglePause = () => {
+    if (!window.confirm(pauseQuestion(integration.name, paused))) return;
     setPausing(true);
     const done = paused
       ? `${integration.name}: deliveries resumed`

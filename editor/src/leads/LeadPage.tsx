@@ -89,6 +89,10 @@ export function LeadPage({ leadId }: { leadId: number }) {
   const { lead, history, deliveries, executions, delivery, handoffs } = answer;
 
   const deliver = async () => {
+    const question =
+      `Resend lead #${lead.id} to ${lead.integration ?? 'its integration'}?\n\n` +
+      `Its delivery is queued again with its attempts reset (it failed after ${delivery?.attempts ?? 0}), and the lead is sent to the target again.`;
+    if (!window.confirm(question)) return;
     try {
       await deliverLead.mutateAsync(lead.id);
       notify('success', `Lead #${lead.id} is queued for delivery again`);

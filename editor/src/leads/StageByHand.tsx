@@ -16,6 +16,10 @@ export function StageByHand({ lead }: { lead: Lead }) {
   if (allowed.length === 0) return null;
   const save = async () => {
     if (!stage) return;
+    const question =
+      `Move lead #${lead.id} from ${lead.stage} to ${stage} by hand${comment.trim() ? ` with the comment “${comment.trim()}”` : ''}?\n\n` +
+      'It is kept in the lead’s history and the audit log under your name; the webmaster’s postback and any delivery routed to this stage go as for any stage change.';
+    if (!window.confirm(question)) return;
     try {
       await setLeadStage.mutateAsync({ id: lead.id, stage, ...(comment.trim() ? { comment: comment.trim() } : {}) });
       notify('success', `Lead #${lead.id} moved to ${stage}`);

@@ -6,7 +6,7 @@
  */
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { StepRecord } from '../../../core/domain/execution.ts';
-import { ApiError, type RerunAnswer } from '../api/client.ts';
+import { api, ApiError, type RerunAnswer } from '../api/client.ts';
 import { useExecution, useRunAgain } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
@@ -14,6 +14,7 @@ import { formatMs, formatWhen } from '../canvas/look.ts';
 import { StepDetails } from '../runs/StepDetails.tsx';
 import { ExecutionState } from './ExecutionTable.tsx';
 import { EventName } from '../app/EventName.tsx';
+import { resendsPastNew, runAgainQuestion } from './run-again.ts';
 
 const ExecutionCanvas = lazy(() => import('./ExecutionCanvas.tsx').then((m) => ({ default: m.ExecutionCanvas })));
 
@@ -59,9 +60,16 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
    */
   const runAgain = async (how: 'rerun' | 'retry') => {
     try {
+      // asked first, in the words of what will happen (run-again.ts); the lead's stage read now
+      const lead = x.leadId === undefined ? undefined : (await api.lead(x.leadId)).lead;
+      if (!window.confirm(runAgainQuestion(how, x, lead))) return;
       let answer: RerunAnswer;
       try {
-        answer = await runAgainMutation.mutateAsync({ id: x.id, how });
+        answer = await runAgainMutation.mutateAsync({
+          id: x.id,
+          how,
+          ...(how === 'rerun' && resendsPastNew(x, lead) ? { confirm: true } : {}),
+        });
       } catch (e) {
         if (!(how === 'rerun' && e instanceof ApiError && e.status === 409 && e.field === 'confirm')) throw e;
         if (!window.confirm(`${e.message.replace(/; send \{"confirm": true\}.*$/, '')}.\n\nRe-run it anyway?`)) return;
