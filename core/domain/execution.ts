@@ -75,6 +75,11 @@ export interface Execution {
   integrationId: string;
   event: FlowEvent;
   leadId?: number;
+  /**
+   * Every lead the run touched (its own `leadId` included): the lead a postback moved, each lead
+   * of a status check's batch it matched. The store links the execution to each (`execution_leads`).
+   */
+  leadIds?: number[];
   state: ExecutionState;
   /** Set by a test run from the editor: not part of a lead's life. */
   test: boolean;

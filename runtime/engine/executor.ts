@@ -240,15 +240,20 @@ export class Executor {
     // every request of the run: one carrying a secret goes only to the integration's allowed hosts
     const guard = secretHostGuard(request.integration.secrets ?? {}, allowedHostsOf(request.integration));
     // what a node writes to the lead (reason, comment, raw status) never holds the integration's secrets
+    // every lead an Update Lead found, so the execution is linked to each (a postback's lead, a status batch's matches)
+    const touched = new Set<number>();
     const leads: LeadActions = {
-      update: (change) =>
-        services.leads.update({
+      update: async (change) => {
+        const result = await services.leads.update({
           ...change,
           status: change.status === undefined ? undefined : ownSecrets().text(change.status),
           statusCode: change.statusCode === undefined ? undefined : ownSecrets().text(change.statusCode),
           reason: change.reason === undefined ? undefined : ownSecrets().text(change.reason),
           comment: change.comment === undefined ? undefined : ownSecrets().text(change.comment),
-        }),
+        });
+        if (result && result.lead.id > 0) touched.add(result.lead.id);
+        return result;
+      },
     };
     // nor a postback a node sends: its URL is stored with the job before it is sent
     const postbacks: PostbackActions = {
@@ -498,6 +503,9 @@ export class Executor {
       integrationId: request.integration.id,
       event: request.event,
       leadId: request.lead?.id,
+      ...(touched.size > 0
+        ? { leadIds: [...new Set([...(request.lead && request.lead.id > 0 ? [request.lead.id] : []), ...touched])] }
+        : {}),
       state: flowError ? 'error' : stopped ? 'stopped' : waiting ? 'waiting' : 'success',
       test: request.test ?? false,
       error: flowError,
