@@ -221,6 +221,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS execution_leads_lead ON execution_leads (lead_id, execution_id);
   INSERT OR IGNORE INTO execution_leads (execution_id, lead_id) SELECT id, lead_id FROM executions WHERE lead_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS executions_event ON executions (event, id);
+  CREATE INDEX IF NOT EXISTS executions_state ON executions (state, id);
   CREATE INDEX IF NOT EXISTS executions_integration_event ON executions (integration_id, event, id);
   CREATE INDEX IF NOT EXISTS executions_integration_state ON executions (integration_id, state, id);
   CREATE INDEX IF NOT EXISTS executions_integration_started ON executions (integration_id, started_at);

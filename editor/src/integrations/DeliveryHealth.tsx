@@ -7,8 +7,7 @@
 import { useState } from 'react';
 import { DEFAULT_INTEGRATION_CONCURRENCY, MAX_INTEGRATION_CONCURRENCY, deliveryConcurrency } from '../../../core/domain/config.ts';
 import type { BreakerView, IntegrationPatch, IntegrationView } from '../api/client.ts';
-
-const time = (iso: string) => new Date(iso).toLocaleTimeString();
+import { formatTime as time } from '../app/time.ts';
 
 function breakerText(breaker: BreakerView): string {
   if (breaker.state === 'closed') {

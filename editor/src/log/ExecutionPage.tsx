@@ -10,9 +10,11 @@ import { ApiError, type RerunAnswer } from '../api/client.ts';
 import { useExecution, useRunAgain } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
-import { formatMs, formatWhen } from '../canvas/look.ts';
+import { formatMs } from '../canvas/look.ts';
+import { formatTime } from '../app/time.ts';
 import { StepDetails } from '../runs/StepDetails.tsx';
-import { ExecutionState } from './ExecutionTable.tsx';
+import { ExecutionState, RunLeads } from './ExecutionTable.tsx';
+import { FailingAnswer } from './FailingAnswer.tsx';
 
 const ExecutionCanvas = lazy(() => import('./ExecutionCanvas.tsx').then((m) => ({ default: m.ExecutionCanvas })));
 
@@ -134,10 +136,12 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
         <dd>
           <a href={`#/integrations/${encodeURIComponent(x.integrationId)}`}>{x.integrationId}</a>
         </dd>
-        <dt>lead</dt>
-        <dd>{x.leadId !== undefined ? <a href={`#/leads/${x.leadId}`}>#{x.leadId}</a> : <span className="lf-muted">—</span>}</dd>
+        <dt>leads</dt>
+        <dd>
+          <RunLeads execution={x} />
+        </dd>
         <dt>started</dt>
-        <dd>{formatWhen(x.startedAt)}</dd>
+        <dd>{formatTime(x.startedAt)}</dd>
         <dt>took</dt>
         <dd>{formatMs(x.durationMs)}</dd>
       </dl>
@@ -148,6 +152,7 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
           {x.error.retryable ? ' (temporary: delivery is retried)' : ''}
         </p>
       )}
+      <FailingAnswer execution={x} />
       {(x.trigger !== undefined || x.response) && (
         <div className="lf-row lf-row--top">
           {x.trigger !== undefined && (
@@ -205,7 +210,7 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
               <h2>
                 <code>{step.nodeId}</code>{' '}
                 <span className="lf-muted lf-small">
-                  {step.type} · started {formatWhen(step.startedAt)}
+                  {step.type} · started {formatTime(step.startedAt)}
                 </span>
               </h2>
               <StepDetails step={step} />
