@@ -34,11 +34,12 @@ function filtersOf(query: LeadQuery, ids: number[] | undefined, handed: boolean)
     ['source', 'leads.source = @source', query.source],
     ['webmaster', 'leads.wm = @webmaster', query.webmaster],
     ['searchIds', 'leads.id IN (SELECT value FROM json_each(@searchIds))', ids && JSON.stringify(ids)],
-    // an open delivery is found from its job (few leads, by jobs_kind_state_lead), then checked by the kernel's rule
+    // an open delivery is a lead still new (the kernel's rule): read newest first through
+    // leads_stage_created, few as they are, each checked against its job (jobs_kind_state_lead)
     [
       'delivery',
       open
-        ? `leads.id IN (SELECT lead_id FROM jobs WHERE kind = 'lead.new' AND state IN ${open}) AND ${DELIVERY_STATE_SQL} = @delivery`
+        ? `leads.stage = 'new' AND leads.id IN (SELECT lead_id FROM jobs WHERE kind = 'lead.new' AND state IN ${open}) AND ${DELIVERY_STATE_SQL} = @delivery`
         : `${DELIVERY_STATE_SQL} = @delivery`,
       query.delivery,
     ],

@@ -84,6 +84,11 @@ describe('filtering leads', () => {
     const b = await store.insertLead({ offer: 'coffee', wm: 'w2' }, 'shop', [], 'src-b');
     const c = await store.insertLead({ offer: 'tea', wm: 'w2' }, 'shop', [], 'src-a');
     await store.updateLead(c.id, { stage: 'approve', handoffs: ['crm'] }, []);
+    // a second apart, so the date range below tells them apart however fast they were stored
+    for (const [n, lead] of [a, b, c].entries()) {
+      lead.created_at = `2026-12-01T10:00:0${n}.000Z`;
+      store.db.prepare('UPDATE leads SET created_at = ? WHERE id = ?').run(lead.created_at, lead.id);
+    }
     const ids = async (query: LeadQuery) => (await store.listLeads(query)).map((l) => l.id).sort((x, y) => x - y);
 
     expect(await ids({ stage: 'approve' })).toEqual([c.id]);
