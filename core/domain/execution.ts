@@ -76,8 +76,9 @@ export interface Execution {
   event: FlowEvent;
   leadId?: number;
   /**
-   * Every lead the run touched (its own `leadId` included): the lead a postback moved, each lead
-   * of a status check's batch it matched. The store links the execution to each (`execution_leads`).
+   * Every lead the run touched (its own `leadId` included), set when it touched one beyond its own:
+   * the lead a postback moved, each lead of a status check's batch it matched. The store links the
+   * execution to each, and to `leadId` (`execution_leads`).
    */
   leadIds?: number[];
   state: ExecutionState;

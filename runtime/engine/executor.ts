@@ -108,6 +108,12 @@ function interruption(nodeId?: string): NodeError {
   };
 }
 
+/** Whether a run touched a lead other than its own (a postback's lead, a status batch's): its execution then names them all. */
+function leadsBeyond(own: number | undefined, touched: ReadonlySet<number>): boolean {
+  for (const id of touched) if (id !== own) return true;
+  return false;
+}
+
 /** Capabilities the services layer gives a run; they know the lead the run is about. */
 export interface RunServices {
   leads: LeadActions;
@@ -503,7 +509,7 @@ export class Executor {
       integrationId: request.integration.id,
       event: request.event,
       leadId: request.lead?.id,
-      ...(touched.size > 0
+      ...(leadsBeyond(request.lead?.id, touched)
         ? { leadIds: [...new Set([...(request.lead && request.lead.id > 0 ? [request.lead.id] : []), ...touched])] }
         : {}),
       state: flowError ? 'error' : stopped ? 'stopped' : waiting ? 'waiting' : 'success',

@@ -17,7 +17,7 @@ export function prepareExecutionLinks(db: SqliteDatabase) {
     link(executionId: number, leadIds: readonly number[]): void {
       for (const leadId of new Set(leadIds)) if (leadId > 0) link.run({ execution_id: executionId, lead_id: leadId });
     },
-    /** The executions, each with `leadIds` set when it is linked to any lead. */
+    /** The executions, each with `leadIds` set when it is linked to a lead beyond its own `leadId`. */
     attach(executions: Execution[]): Execution[] {
       if (executions.length === 0) return executions;
       const rows = ofExecutions.all({ ids: JSON.stringify(executions.map((e) => e.id)) }) as { execution_id: number; lead_id: number }[];
@@ -27,9 +27,10 @@ export function prepareExecutionLinks(db: SqliteDatabase) {
         ids.push(row.lead_id);
         byExecution.set(row.execution_id, ids);
       }
+      // a run that touched only its own lead reads back as it was recorded: its `leadId` says it all
       for (const execution of executions) {
         const ids = byExecution.get(execution.id);
-        if (ids) execution.leadIds = ids;
+        if (ids && !(ids.length === 1 && ids[0] === execution.leadId)) execution.leadIds = ids;
       }
       return executions;
     },
