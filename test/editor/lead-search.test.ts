@@ -152,6 +152,16 @@ describe('finding a lead among thousands', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'lead-search-log-errors-1280.png') });
     await page.setViewportSize({ width: 1440, height: 900 });
 
+    // the integration's delivery health: its failed deliveries red, counted as the store has them
+    await page.goto(`${baseUrl}/#/integrations/acme`);
+    const failedPill = page.getByTestId('deliveries-failed');
+    await failedPill.waitFor();
+    const failedCount = (await world.runtime.leads.deliveryCounts('acme')).failed;
+    await expect(failedPill.textContent()).resolves.toBe(`${failedCount} failed`);
+    await failedPill.click();
+    await page.getByTestId('leads').waitFor();
+    expect(page.url()).toContain('delivery=failed');
+
     // the whole list pages by cursor: "Load more" adds the next page
     await page.goto(`${baseUrl}/#/leads?stage=approve`);
     await eventually(() => page.locator('[data-testid="leads"] tbody tr').count()).toBe(50);
