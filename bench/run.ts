@@ -9,10 +9,10 @@
  * (`/proc/PID/clear_refs`) at the start of each measurement.
  *
  * Options: `--quick` (a smoke run, under a minute), `--delay MS`, `--only a,b` (scenario names:
- * intake, e2e, sync, code, status, growth), `--sync-rate N` (500), `--growth-rate N` (500, leads/s
+ * intake, e2e, sync, code, status, growth, search), `--sync-rate N` (500), `--growth-rate N` (500, leads/s
  * in the growth scenario, below what delivery keeps up with), `--profile NAME` (run that
  * scenario's runtime under `node --cpu-prof`, profile written to bench/profiles/),
- * `--growth-leads N` (stored leads for the growth scenario). Prints a table and writes
+ * `--growth-leads N` (stored leads for the growth and search scenarios). Prints a table and writes
  * bench/results.json.
  */
 import os from 'node:os';
@@ -28,9 +28,10 @@ import { codeNode } from './scenarios/code-node.ts';
 import { statusCheck } from './scenarios/status-check.ts';
 import { growth } from './scenarios/growth.ts';
 import { dashboard } from './scenarios/dashboard.ts';
+import { leadSearch } from './scenarios/lead-search.ts';
 
 /** Every scenario, in the order a run without `--only` takes them. */
-const SCENARIOS: Scenario[] = [intake, endToEnd, syncRegister, codeNode, statusCheck, growth, dashboard];
+const SCENARIOS: Scenario[] = [intake, endToEnd, syncRegister, codeNode, statusCheck, growth, dashboard, leadSearch];
 
 async function main(): Promise<void> {
   const options = readOptions(process.argv);

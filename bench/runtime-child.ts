@@ -12,7 +12,7 @@
  * always opens with FULL.
  *
  * IPC requests `{ id, cmd, ...args }`, answered `{ id, result }` or `{ id, error }`:
- * - `seed { count, integrationId, offer, stage, spanHours }` — bulk insert of stored leads (and their done
+ * - `seed { count, integrationId, offer, stage, spanHours, failedEvery }` — bulk insert of stored leads (and their done
  *   delivery jobs, and the dashboard's counters of them) in one transaction through the store's own
  *   database handle, then a checkpoint; created 90 days ago, or over the last `spanHours`;
  * - `progress { afterId }` — leads with a greater id, counted by stage;
@@ -70,6 +70,11 @@ if (process.env.BENCH_QUEUE === 'off') {
   url = await runtime.listen(settings.port, '127.0.0.1');
 }
 
+/** The seeded lead's phone, already in E.164 (its search key too). */
+function seedPhone(i: number): string {
+  return `+4915${String(10_000_000 + i).padStart(9, '0')}`;
+}
+
 /** A realistic stored lead body: what `insertLead` keeps in `data`. */
 function seedData(i: number, offer: string): string {
   return JSON.stringify({
@@ -77,7 +82,8 @@ function seedData(i: number, offer: string): string {
     wm: `wm${i % 500}`,
     flow: `s${i % 40}`,
     name: `Seeded Lead ${i}`,
-    phone: `+4915${String(10_000_000 + i).padStart(9, '0')}`,
+    phone: seedPhone(i),
+    phoneE164: seedPhone(i),
     email: `lead${i}@example.org`,
     country: i % 3 ? 'DE' : 'AT',
     ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
@@ -96,18 +102,20 @@ async function seed(args: {
   offer: string;
   stage?: Stage;
   spanHours?: number;
+  /** Every Nth lead stays `new` with its delivery failed (the lead search's delivery filter). */
+  failedEvery?: number;
 }): Promise<{ count: number; ms: number }> {
   // a group commit left open in this turn (the job queue's poll claims jobs in one) would take the
   // seed in and refuse the checkpoint below ("database table is locked"): start on a turn of our own
   while (db.inTransaction) await new Promise((resolve) => setImmediate(resolve));
   const started = performance.now();
   const insertLead = db.prepare(
-    `INSERT INTO leads (integration_id, offer, wm, stage, eid, status, data, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO leads (integration_id, offer, wm, stage, eid, status, data, phone_e164, email_lc, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertJob = db.prepare(
     `INSERT INTO jobs (kind, lead_id, integration_id, payload, state, attempts, run_at, created_at, updated_at)
-     VALUES ('lead.new', ?, ?, '{}', 'done', 1, ?, ?, ?)`,
+     VALUES ('lead.new', ?, ?, '{}', ?, 1, ?, ?, ?)`,
   );
   const base = args.spanHours ? Date.now() - args.spanHours * 3_600_000 : Date.now() - 90 * 86_400_000;
   const step = args.spanHours ? (args.spanHours * 3_600_000) / args.count : 5;
@@ -115,19 +123,22 @@ async function seed(args: {
   db.transaction(() => {
     for (let i = 0; i < args.count; i++) {
       const at = new Date(base + i * step).toISOString();
-      const stage = args.stage ?? STAGES_MIX[i % STAGES_MIX.length];
+      const failed = args.failedEvery !== undefined && i % args.failedEvery === 0;
+      const stage = failed ? 'new' : (args.stage ?? STAGES_MIX[i % STAGES_MIX.length]);
       const { lastInsertRowid } = insertLead.run(
         args.integrationId,
         args.offer,
         `wm${i % 500}`,
         stage,
-        `E${i}`,
-        stage,
+        failed ? null : `E${i}`,
+        failed ? null : stage,
         seedData(i, args.offer),
+        seedPhone(i),
+        `lead${i}@example.org`,
         at,
         at,
       );
-      insertJob.run(lastInsertRowid, args.integrationId, at, at, at);
+      insertJob.run(lastInsertRowid, args.integrationId, failed ? 'failed' : 'done', at, at, at);
     }
     // the counters the store keeps in each lead write (sqlite-dashboard.ts), for the leads seeded
     // past it; their first status an hour after intake

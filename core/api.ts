@@ -8,7 +8,7 @@ import type { FlowDoc, FlowDraft, FlowVersion, StoredFlow } from './domain/flow.
 import type { FlowIssue } from './flow/validate.ts';
 import type { Lead, Stage, StageChange } from './domain/lead.ts';
 import type { Job } from './domain/job.ts';
-import type { Execution, HttpRecord } from './domain/execution.ts';
+import type { Execution, ExecutionState, HttpRecord } from './domain/execution.ts';
 import type { FlowResponse } from './node/contract.ts';
 import type { Readiness } from './readiness.ts';
 import type { IntegrationRoutes, LeadHandoff } from './domain/routing.ts';
@@ -244,21 +244,51 @@ export interface NewLeadClashDetails {
 /** `GET /api/leads/:id`: the lead, its stage history and deliveries, and its executions (newest first). */
 export type LeadPage = LeadView & { executions: Execution[] };
 
-/** The filters of `GET /api/leads`; `before` pages back from the newest (leads with a smaller id). */
+/**
+ * The filters of `GET /api/leads`, newest first. `q` finds a lead by phone (any format), email,
+ * our id or an external id; `integration` includes the leads handed to it; `from` (inclusive) and
+ * `to` (exclusive) are ISO times; `cursor` is the `next` of the previous page; `before` (older
+ * callers) pages back by id.
+ * @example { q: '0151 2345678', delivery: 'failed', from: '2026-12-01T00:00:00Z' }
+ */
 export interface LeadQuery {
+  q?: string;
   stage?: Stage;
   delivery?: DeliveryState;
   integration?: string;
   offer?: string;
+  /** A source's id (its leads were posted with its key). */
+  source?: string;
+  /** A webmaster (`wm`). */
+  webmaster?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
   before?: number;
   limit?: number;
+}
+
+/** `GET /api/leads`'s answer: a page of leads and the cursor of the next one (absent on the last page). */
+export interface LeadListAnswer {
+  leads: LeadListItem[];
+  next?: string;
 }
 
 /** The filters of `GET /api/executions` (the integration log), newest first. */
 export interface ExecutionQuery {
   integration?: string;
   flow?: string;
+  /** Runs linked to the lead: its own and every run that touched it (a postback, a status check). */
   lead?: number;
+  event?: string;
+  /** `success`, `error`, `waiting` or `stopped`. */
+  outcome?: ExecutionState;
+  /** Only the runs that failed (`outcome: 'error'`). */
+  errors?: boolean;
+  /** Started at or after (ISO). */
+  from?: string;
+  /** Started before (ISO). */
+  to?: string;
   before?: number;
   limit?: number;
 }

@@ -36,6 +36,8 @@ import { DEFAULT_RETENTION, ExecutionRetention, type RetentionPolicy } from './s
 import { HttpDrain } from './http/draining.ts';
 import { StatusChecks } from './services/status-checks.ts';
 import { intakeKeyOutOfUrl, leadRoutes } from './http/leads.ts';
+import { leadExportRoutes } from './http/lead-export.ts';
+import { LeadExport } from './services/lead-export.ts';
 import { sourceRoutes } from './http/sources.ts';
 import { checkRoutes } from './http/checks.ts';
 import { IntegrationRemovals } from './services/integration-removal.ts';
@@ -261,6 +263,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   app.use(sessionRoutes(users, sessions, { ...DEFAULT_LOGIN_LIMITS, ...options.loginLimits }));
   app.use(userRoutes(users));
+  app.use(leadExportRoutes(new LeadExport(config, store, leadService, audit)));
   app.use(leadRoutes(intake, leadService, new ResendService(store, wake, audit)));
   app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));

@@ -75,6 +75,12 @@ export interface Execution {
   integrationId: string;
   event: FlowEvent;
   leadId?: number;
+  /**
+   * Every lead the run touched (its own `leadId` included), set when it touched one beyond its own:
+   * the lead a postback moved, each lead of a status check's batch it matched. The store links the
+   * execution to each, and to `leadId` (`execution_leads`).
+   */
+  leadIds?: number[];
   state: ExecutionState;
   /** Set by a test run from the editor: not part of a lead's life. */
   test: boolean;

@@ -108,6 +108,12 @@ function interruption(nodeId?: string): NodeError {
   };
 }
 
+/** Whether a run touched a lead other than its own (a postback's lead, a status batch's): its execution then names them all. */
+function leadsBeyond(own: number | undefined, touched: ReadonlySet<number>): boolean {
+  for (const id of touched) if (id !== own) return true;
+  return false;
+}
+
 /** Capabilities the services layer gives a run; they know the lead the run is about. */
 export interface RunServices {
   leads: LeadActions;
@@ -246,15 +252,20 @@ export class Executor {
     // every request of the run: one carrying a secret goes only to the integration's allowed hosts
     const guard = secretHostGuard(request.integration.secrets ?? {}, allowedHostsOf(request.integration));
     // what a node writes to the lead (reason, comment, raw status) never holds the integration's secrets
+    // every lead an Update Lead found, so the execution is linked to each (a postback's lead, a status batch's matches)
+    const touched = new Set<number>();
     const leads: LeadActions = {
-      update: (change) =>
-        services.leads.update({
+      update: async (change) => {
+        const result = await services.leads.update({
           ...change,
           status: change.status === undefined ? undefined : ownSecrets().text(change.status),
           statusCode: change.statusCode === undefined ? undefined : ownSecrets().text(change.statusCode),
           reason: change.reason === undefined ? undefined : ownSecrets().text(change.reason),
           comment: change.comment === undefined ? undefined : ownSecrets().text(change.comment),
-        }),
+        });
+        if (result && result.lead.id > 0) touched.add(result.lead.id);
+        return result;
+      },
     };
     // nor a postback a node sends: its URL is stored with the job before it is sent
     const postbacks: PostbackActions = {
@@ -504,6 +515,9 @@ export class Executor {
       integrationId: request.integration.id,
       event: request.event,
       leadId: request.lead?.id,
+      ...(leadsBeyond(request.lead?.id, touched)
+        ? { leadIds: [...new Set([...(request.lead && request.lead.id > 0 ? [request.lead.id] : []), ...touched])] }
+        : {}),
       state: flowError ? 'error' : stopped ? 'stopped' : waiting ? 'waiting' : 'success',
       test: request.test ?? false,
       error: flowError,

@@ -6,7 +6,24 @@ import { Router } from 'express';
 import type { ExecutionQuery } from '../../core/api.ts';
 import type { ExecutionLog } from '../services/executions.ts';
 import type { FlowRunner } from '../services/runs.ts';
-import { positive, text } from './params.ts';
+import { oneText, positive, text, timeOrNone } from './params.ts';
+import type { ExecutionState } from '../../core/domain/execution.ts';
+
+const OUTCOMES: readonly ExecutionState[] = ['success', 'error', 'waiting', 'stopped'];
+
+function outcomeOf(value: unknown): ExecutionState | undefined {
+  const outcome = oneText(value, 'outcome');
+  if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) {
+    throw new DomainError('invalid_field', `is not an outcome (${OUTCOMES.join(', ')})`, { field: 'outcome' });
+  }
+  return outcome as ExecutionState | undefined;
+}
+
+function flag(value: unknown, field: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new DomainError('invalid_field', 'must be true or false', { field });
+}
 import { DomainError } from '../../core/domain/errors.ts';
 
 export function executionRoutes(log: ExecutionLog, runner: FlowRunner): Router {
@@ -18,6 +35,11 @@ export function executionRoutes(log: ExecutionLog, runner: FlowRunner): Router {
       lead: q.lead === undefined ? undefined : positive(q.lead, 'lead'),
       flow: text(q.flow),
       integration: text(q.integration),
+      event: oneText(q.event, 'event'),
+      outcome: outcomeOf(q.outcome),
+      errors: q.errors === undefined ? undefined : flag(q.errors, 'errors'),
+      from: timeOrNone(q.from, 'from'),
+      to: timeOrNone(q.to, 'to'),
       before: q.before === undefined ? undefined : positive(q.before, 'before'),
       limit: q.limit === undefined ? undefined : positive(q.limit, 'limit'),
     };

@@ -11,7 +11,41 @@ import type { IntakeService } from '../services/intake.ts';
 import type { LeadService } from '../services/leads.ts';
 import type { ResendService } from '../services/resend.ts';
 import { isDeliveryState } from '../../core/domain/delivery.ts';
-import { text, wholeOrNone } from './params.ts';
+import { oneText, timeOrNone, wholeOrNone } from './params.ts';
+
+/**
+ * The lead list's filters from a query string (`GET /api/leads`, the CSV export).
+ * @throws DomainError `invalid_field` naming the parameter that is wrong.
+ */
+export function leadQueryOf(q: Request['query']): LeadQuery {
+  const stage = oneText(q.stage, 'stage');
+  if (stage !== undefined && !isStage(stage)) throw new DomainError('invalid_field', 'is not a stage', { field: 'stage' });
+  const delivery = oneText(q.delivery, 'delivery');
+  if (delivery !== undefined && !isDeliveryState(delivery)) {
+    throw new DomainError('invalid_field', 'is not a delivery state (queued, retrying, failed, delivered)', { field: 'delivery' });
+  }
+  const limit = wholeOrNone(q.limit, 'limit');
+  // a page larger than the list gives (500) is given at that size, as before
+  if (limit === 0) throw new DomainError('invalid_field', 'must be a whole number from 1', { field: 'limit' });
+  const query: LeadQuery = {
+    q: oneText(q.q, 'q'),
+    stage,
+    delivery,
+    integration: oneText(q.integration, 'integration'),
+    offer: oneText(q.offer, 'offer'),
+    source: oneText(q.source, 'source'),
+    webmaster: oneText(q.webmaster, 'webmaster'),
+    from: timeOrNone(q.from, 'from'),
+    to: timeOrNone(q.to, 'to'),
+    cursor: oneText(q.cursor, 'cursor'),
+    before: wholeOrNone(q.before, 'before'),
+    limit,
+  };
+  if (query.q !== undefined && query.q.length > 200)
+    throw new DomainError('invalid_field', 'is longer than 200 characters', { field: 'q' });
+  if (query.from && query.to && query.from >= query.to) throw new DomainError('invalid_field', 'must be after "from"', { field: 'to' });
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined)) as LeadQuery;
+}
 
 /** Where {@link intakeKeyOutOfUrl} leaves a key it took out of the query (in `res.locals`). */
 const QUERY_KEY = 'intakeKeyFromQuery';
@@ -64,21 +98,7 @@ export function leadRoutes(intake: IntakeService, leads: LeadService, resends: R
   });
 
   router.get('/api/leads', async (req, res) => {
-    const stage = req.query.stage;
-    if (stage !== undefined && !isStage(stage)) throw new DomainError('invalid_field', 'is not a stage', { field: 'stage' });
-    const delivery = req.query.delivery;
-    if (delivery !== undefined && !isDeliveryState(delivery)) {
-      throw new DomainError('invalid_field', 'is not a delivery state (queued, retrying, failed, delivered)', { field: 'delivery' });
-    }
-    const query: LeadQuery = {
-      stage,
-      delivery,
-      integration: text(req.query.integration),
-      offer: text(req.query.offer),
-      before: wholeOrNone(req.query.before, 'before'),
-      limit: wholeOrNone(req.query.limit, 'limit'),
-    };
-    res.json({ leads: await leads.list(query) });
+    res.json(await leads.list(leadQueryOf(req.query)));
   });
 
   /** Resends every lead still new that the filter selects (its delivery failed, by default); answers how many were queued. */

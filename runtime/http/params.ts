@@ -33,3 +33,18 @@ export function wholeOrNone(value: unknown, field: string): number | undefined {
 export function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
+
+/** An ISO time from the query (`2026-12-01`, `2026-12-01T10:00:00Z`), as an ISO string; undefined when left out or empty. */
+export function timeOrNone(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const at = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(at)) throw new DomainError('invalid_field', 'must be a date and time (2026-12-01T10:00:00Z)', { field });
+  return new Date(at).toISOString();
+}
+
+/** A query parameter given once as non-empty text, else undefined; given twice is a 400 naming it. */
+export function oneText(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new DomainError('invalid_field', 'must be given once, as text', { field });
+  return value;
+}

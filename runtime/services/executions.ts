@@ -15,6 +15,10 @@ export class ExecutionLog {
       leadId: query.lead,
       flowId: query.flow,
       integrationId: query.integration,
+      event: query.event,
+      states: query.errors ? ['error'] : query.outcome ? [query.outcome] : undefined,
+      startedFrom: query.from,
+      startedTo: query.to,
       before: query.before,
       limit: Math.min(query.limit ?? PAGE, MAX_PAGE),
     });

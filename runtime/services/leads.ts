@@ -4,18 +4,45 @@
  * write, the one outgoing postback the change causes (keyed by the change, so it is sent once)
  * and the stage deliveries the offer's routes name (`lead.approved` flows, keyed so each is sent once).
  */
-import { StageConflict, type ConfigStore, type Job, type LeadChange, type LeadStore, type NewJob } from '../store/types.ts';
+import {
+  StageConflict,
+  type ConfigStore,
+  type Job,
+  type LeadChange,
+  type LeadCursor,
+  type LeadStore,
+  type NewJob,
+} from '../store/types.ts';
 import { stageIntegrations, stageJobKey } from '../../core/domain/routing.ts';
 import { canMoveStage, isStage, STAGES, type Lead, type StageChange, type StageSource } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
-import type { LeadListItem, LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
+import type { LeadListAnswer, LeadListItem, LeadPage, LeadQuery, LeadView } from '../../core/api.ts';
+import { leadSearchTerms } from '../../core/domain/lead-search.ts';
 import { leadDelivery } from '../../core/domain/delivery.ts';
 import { postbackUrlFor } from '../../core/domain/postback-macros.ts';
 import { parseLeadInput } from './lead-input.ts';
-import { sampleLeadFor } from '../../core/domain/sample-lead.ts';
+import { offerCountries, sampleLeadFor } from '../../core/domain/sample-lead.ts';
 import { REDACTED, Redactor } from '../engine/redact.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
+
+/** A page of the lead list holds 50 leads unless asked for another size, and never more than 500. */
+const LIST_PAGE = 50;
+const LIST_MAX = 500;
+
+/** The list's cursor as the API gives it: opaque to the caller (base64url of the last lead's time and id). */
+export function writeCursor(cursor: LeadCursor): string {
+  return Buffer.from(`${cursor.createdAt} ${cursor.id}`).toString('base64url');
+}
+
+/** @throws DomainError `invalid_field` (field `cursor`) for text that is not a cursor {@link writeCursor} gave. */
+export function readCursor(text: string): LeadCursor {
+  const [createdAt, id] = Buffer.from(text, 'base64url').toString().split(' ');
+  if (!createdAt || Number.isNaN(Date.parse(createdAt)) || !/^\d+$/.test(id ?? '')) {
+    throw new DomainError('invalid_field', 'is not a cursor this list gave (use the "next" of the previous page)', { field: 'cursor' });
+  }
+  return { createdAt, id: Number(id) };
+}
 
 /** What a stage change by hand is recorded with: the lead's stage and its details, not its personal fields. */
 function stageOf(lead: Lead) {
@@ -70,18 +97,40 @@ export class LeadService {
     return { ...view, executions };
   }
 
-  /** Leads, newest first, filtered as `GET /api/leads` asks, each with its delivery state. */
-  async list(query: LeadQuery): Promise<LeadListItem[]> {
+  /**
+   * A page of leads, newest first, filtered as `GET /api/leads` asks, each with its delivery
+   * state, and the cursor of the next page when this one is full.
+   * @throws DomainError `invalid_field` (field `cursor`) for a cursor this list did not give.
+   */
+  async list(query: LeadQuery): Promise<LeadListAnswer> {
+    const limit = Math.min(Math.max(query.limit || LIST_PAGE, 1), LIST_MAX);
+    const search = query.q === undefined ? undefined : leadSearchTerms(query.q, await this.searchCountries());
     const leads = await this.store.listLeads({
       stage: query.stage,
       integrationId: query.integration,
+      withHandoffs: query.integration !== undefined,
       offer: query.offer,
+      source: query.source,
+      webmaster: query.webmaster,
       delivery: query.delivery,
+      createdFrom: query.from,
+      createdTo: query.to,
+      search,
+      after: query.cursor === undefined ? undefined : readCursor(query.cursor),
       before: query.before,
-      limit: query.limit,
+      limit,
     });
     const states = await this.store.deliveryStates(leads.map((lead) => lead.id));
-    return leads.map((lead) => (states[lead.id] ? { ...lead, delivery: states[lead.id] } : lead));
+    const items: LeadListItem[] = leads.map((lead) => (states[lead.id] ? { ...lead, delivery: states[lead.id] } : lead));
+    const last = leads.at(-1);
+    return { leads: items, ...(last && leads.length === limit ? { next: writeCursor({ createdAt: last.created_at, id: last.id }) } : {}) };
+  }
+
+  /** The countries a national phone number in a search is read against: every offer's geo. */
+  private async searchCountries(): Promise<string[]> {
+    const countries = new Set<string>();
+    for (const offer of await this.config.listOffers()) for (const country of offerCountries(offer)) countries.add(country);
+    return [...countries];
   }
 
   /**

@@ -6,7 +6,7 @@
  * has given its verdict, and sending it again could make a second order.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { LeadStore } from '../store/types.ts';
+import type { LeadCursor, LeadStore } from '../store/types.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { leadDelivery, type LeadDelivery } from '../../core/domain/delivery.ts';
 import type { ResendAnswer, ResendFilter, ResendManyAnswer } from '../../core/api.ts';
@@ -79,7 +79,7 @@ export class ResendService {
     const filter = checkFilter(body);
     const delivery = filter.delivery ?? 'failed';
     const now = new Date();
-    let before: number | undefined;
+    let after: LeadCursor | undefined;
     let matched = 0;
     let queued = 0;
     for (;;) {
@@ -90,7 +90,7 @@ export class ResendService {
         delivery,
         createdFrom: filter.createdFrom,
         createdTo: filter.createdTo,
-        before,
+        after,
         limit: RESEND_BATCH,
       });
       if (leads.length === 0) break;
@@ -101,7 +101,8 @@ export class ResendService {
           now,
         )
       ).length;
-      before = leads[leads.length - 1].id;
+      const last = leads[leads.length - 1];
+      after = { createdAt: last.created_at, id: last.id };
       if (leads.length < RESEND_BATCH) break;
       await nextTurn();
     }

@@ -222,6 +222,41 @@ const MIGRATIONS: readonly string[] = [
       WHERE from_stage IN ('new', 'wait') AND stage NOT IN ('new', 'wait') AND NOT (source = 'api' AND reason = 'duplicate')
       GROUP BY lead_id);
   `,
+  // 14 → 15: finding any lead (sqlite-search.ts): its phone (E.164) and email (lower case) as
+  // indexed search keys, backfilled from the stored fields (the intake's phoneE164); each list
+  // filter served by an index ending in created_at, so a page newest first is one index range;
+  // the executions each run touched (execution_leads, both ways), backfilled from executions.lead_id;
+  // the log's filters by event and outcome
+  `
+  ALTER TABLE leads ADD COLUMN phone_e164 TEXT;
+  ALTER TABLE leads ADD COLUMN email_lc TEXT;
+  UPDATE leads SET phone_e164 = json_extract(data, '$.phoneE164'),
+    email_lc = nullif(lower(trim(json_extract(data, '$.email'))), '');
+  CREATE INDEX IF NOT EXISTS leads_phone ON leads (phone_e164);
+  CREATE INDEX IF NOT EXISTS leads_email ON leads (email_lc);
+  CREATE INDEX IF NOT EXISTS leads_eid ON leads (eid);
+  CREATE INDEX IF NOT EXISTS lead_handoffs_eid_any ON lead_handoffs (eid);
+  DROP INDEX IF EXISTS leads_stage;
+  CREATE INDEX IF NOT EXISTS leads_created ON leads (created_at);
+  CREATE INDEX IF NOT EXISTS leads_stage_created ON leads (stage, created_at);
+  CREATE INDEX IF NOT EXISTS leads_integration_created ON leads (integration_id, created_at);
+  CREATE INDEX IF NOT EXISTS leads_offer_created ON leads (offer, created_at);
+  CREATE INDEX IF NOT EXISTS leads_source_created ON leads (source, created_at);
+  CREATE INDEX IF NOT EXISTS leads_wm_created ON leads (wm, created_at);
+  CREATE INDEX IF NOT EXISTS jobs_kind_state_lead ON jobs (kind, state, lead_id);
+  CREATE TABLE IF NOT EXISTS execution_leads (
+    execution_id INTEGER NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    lead_id INTEGER NOT NULL,
+    PRIMARY KEY (execution_id, lead_id)
+  );
+  CREATE INDEX IF NOT EXISTS execution_leads_lead ON execution_leads (lead_id, execution_id);
+  INSERT OR IGNORE INTO execution_leads (execution_id, lead_id) SELECT id, lead_id FROM executions WHERE lead_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS executions_event ON executions (event, id);
+  CREATE INDEX IF NOT EXISTS executions_state ON executions (state, id);
+  CREATE INDEX IF NOT EXISTS executions_integration_event ON executions (integration_id, event, id);
+  CREATE INDEX IF NOT EXISTS executions_integration_state ON executions (integration_id, state, id);
+  CREATE INDEX IF NOT EXISTS executions_integration_started ON executions (integration_id, started_at);
+  `,
 ];
 
 /** Brings a file up to {@link SCHEMA_VERSION}; refuses a file a newer runtime wrote. */
@@ -242,9 +277,10 @@ export function migrate(db: SqliteDatabase): void {
 export function prepare(db: SqliteDatabase) {
   return {
     insertLead: db.prepare(
-      `INSERT INTO leads (integration_id, offer, wm, source, stage, reason, data, created_at, updated_at)
-       VALUES (@integration_id, @offer, @wm, @source, @stage, @reason, @data, @created_at, @updated_at)`,
+      `INSERT INTO leads (integration_id, offer, wm, source, stage, reason, data, phone_e164, email_lc, created_at, updated_at)
+       VALUES (@integration_id, @offer, @wm, @source, @stage, @reason, @data, @phone_e164, @email_lc, @created_at, @updated_at)`,
     ),
+    setSearchKeys: db.prepare('UPDATE leads SET phone_e164 = @phone_e164, email_lc = @email_lc WHERE id = @id'),
     getLead: db.prepare('SELECT * FROM leads WHERE id = ?'),
     findIntakeKey: db.prepare('SELECT * FROM intake_keys WHERE source = @source AND kind = @kind AND value = @value'),
     insertIntakeKey: db.prepare(

@@ -29,6 +29,7 @@ import type {
   LeadChange,
   LeadQuery,
   LeadStore,
+  ExecutionListQuery,
   DeliveryCounts,
   DashboardCounts,
   DashboardCountsQuery,
@@ -40,9 +41,12 @@ import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
 import { DEFAULT_CLAIM, StageConflict } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
 import { findOriginal, pruneBatch, recordOriginal } from './sqlite-duplicates.ts';
-import { DELIVERY_STATE_SQL, prepareDelivery } from './sqlite-delivery.ts';
+import { prepareDelivery } from './sqlite-delivery.ts';
 import { prepareHandoffs } from './sqlite-handoffs.ts';
 import { prepareDashboard } from './sqlite-dashboard.ts';
+import { prepareSearch } from './sqlite-search.ts';
+import { prepareExecutionLinks } from './sqlite-execution-leads.ts';
+import { leadSearchKeys } from '../../core/domain/lead-search.ts';
 import type { LeadHandoff } from '../../core/domain/routing.ts';
 import type { DeliveryState } from '../../core/domain/delivery.ts';
 import {
@@ -74,6 +78,9 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   private readonly handoffs: ReturnType<typeof prepareHandoffs>;
   private readonly dashboard: ReturnType<typeof prepareDashboard>;
   private readonly leadListeners = new Set<() => void>();
+  /** The lead list's search and filters (sqlite-search.ts). */
+  readonly search: ReturnType<typeof prepareSearch>;
+  private readonly links: ReturnType<typeof prepareExecutionLinks>;
   /** Statements for the filter combinations of the list queries, prepared on first use. */
   private readonly listStatements = new Map<string, Statement>();
   /** Today's leads by stage for the home page: a scan of the leads since then, prepared on first use. */
@@ -121,6 +128,8 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       this.delivery = prepareDelivery(this.db);
       this.handoffs = prepareHandoffs(this.db);
       this.dashboard = prepareDashboard(this.db);
+      this.search = prepareSearch(this.db);
+      this.links = prepareExecutionLinks(this.db);
     } catch (error) {
       this.db.close();
       throw error;
@@ -130,7 +139,10 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
     this.insertLeadTx = this.db.transaction(
       (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined, trash?: StageChange) => {
         const now = new Date().toISOString();
+        const keys = leadSearchKeys(input);
         const { lastInsertRowid } = this.sql.insertLead.run({
+          phone_e164: keys.phone ?? null,
+          email_lc: keys.email ?? null,
           integration_id: integrationId,
           offer: input.offer,
           wm: input.wm ?? null,
@@ -204,6 +216,10 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
       params.data = change.input ? JSON.stringify(change.input) : null;
       const { changes } = this.sql.updateLead.run(params);
       if (changes === 0) throw new Error(`lead ${id} not found`);
+      if (change.input) {
+        const keys = leadSearchKeys(change.input);
+        this.sql.setSearchKeys.run({ id, phone_e164: keys.phone ?? null, email_lc: keys.email ?? null });
+      }
       if (change.history) this.insertHistoryEntry(id, change.history);
       if (change.handoffs?.length) this.handoffs.open(id, change.handoffs, now);
       if (change.handoffEid) this.handoffs.setEid(id, change.handoffEid.integrationId, change.handoffEid.eid, now);
@@ -320,21 +336,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   }
 
   async listLeads(query: LeadQuery): Promise<Lead[]> {
-    const filters: Array<[string, string, unknown]> = [
-      ['stage', 'stage = @stage', query.stage],
-      // its own leads and those handed to it at a stage (lead_handoffs), each found by an index
-      [
-        'integrationId',
-        '(integration_id = @integrationId OR id IN (SELECT lead_id FROM lead_handoffs WHERE integration_id = @integrationId))',
-        query.integrationId,
-      ],
-      ['offer', 'offer = @offer', query.offer],
-      ['delivery', `${DELIVERY_STATE_SQL} = @delivery`, query.delivery],
-      ['createdFrom', 'created_at >= @createdFrom', query.createdFrom],
-      ['createdTo', 'created_at < @createdTo', query.createdTo],
-      ['before', 'id < @before', query.before],
-    ];
-    return (this.page('leads', filters, query.limit) as LeadRow[]).map(leadFromRow);
+    return this.search.list(query, pageSize(query.limit)).map(leadFromRow);
   }
 
   /**
@@ -478,8 +480,13 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
   }
 
   async insertExecution(execution: NewExecution): Promise<number> {
-    const { lastInsertRowid } = await this.write(() =>
-      this.sql.insertExecution.run({
+    return this.write(() => this.insertExecutionTx(execution));
+  }
+
+  /** The execution and its lead links, one transaction (a savepoint inside the turn's batch). */
+  private readonly insertExecutionTx = (execution: NewExecution): number =>
+    this.db.transaction(() => {
+      const { lastInsertRowid } = this.sql.insertExecution.run({
         flow_id: execution.flowId,
         flow_version: execution.flowVersion,
         integration_id: execution.integrationId,
@@ -493,35 +500,29 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
         steps: JSON.stringify(execution.steps),
         started_at: execution.startedAt,
         duration_ms: execution.durationMs,
-      }),
-    );
-    return Number(lastInsertRowid);
-  }
+      });
+      const id = Number(lastInsertRowid);
+      this.links.link(id, [...(execution.leadId === undefined ? [] : [execution.leadId]), ...(execution.leadIds ?? [])]);
+      return id;
+    })();
 
   async getExecution(id: number): Promise<Execution | undefined> {
     const row = this.sql.getExecution.get(id) as ExecutionRow | undefined;
-    return row && executionFromRow(row);
+    return row && this.links.attach([executionFromRow(row)])[0];
   }
 
-  async listExecutions(query: {
-    leadId?: number;
-    flowId?: string;
-    integrationId?: string;
-    limit?: number;
-    before?: number;
-  }): Promise<Execution[]> {
+  async listExecutions(query: ExecutionListQuery): Promise<Execution[]> {
     const filters: Array<[string, string, unknown]> = [
-      ['leadId', 'lead_id = @leadId', query.leadId],
+      ['leadId', 'id IN (SELECT execution_id FROM execution_leads WHERE lead_id = @leadId)', query.leadId],
       ['flowId', 'flow_id = @flowId', query.flowId],
-      // its own leads and those handed to it at a stage (lead_handoffs), each found by an index
-      [
-        'integrationId',
-        '(integration_id = @integrationId OR id IN (SELECT lead_id FROM lead_handoffs WHERE integration_id = @integrationId))',
-        query.integrationId,
-      ],
+      ['integrationId', 'integration_id = @integrationId', query.integrationId],
+      ['event', 'event = @event', query.event],
+      ['states', 'state IN (SELECT value FROM json_each(@states))', query.states && JSON.stringify(query.states)],
+      ['startedFrom', 'started_at >= @startedFrom', query.startedFrom],
+      ['startedTo', 'started_at < @startedTo', query.startedTo],
       ['before', 'id < @before', query.before],
     ];
-    return (this.page('executions', filters, query.limit) as ExecutionRow[]).map(executionFromRow);
+    return this.links.attach((this.page('executions', filters, query.limit) as ExecutionRow[]).map(executionFromRow));
   }
 
   async pruneExecutions(prune: ExecutionPrune, limit: number): Promise<number> {
@@ -693,7 +694,7 @@ export class SqliteLeadStore implements LeadStore, AuditStore {
    * `(@x IS NULL OR col = @x)` would defeat it).
    */
   private page(
-    table: 'leads' | 'executions' | 'audit',
+    table: 'executions' | 'audit',
     filters: Array<[string, string, unknown]>,
     limit: number | undefined,
     cacheTag: string = table,

@@ -36,6 +36,7 @@ import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead
 import type { DeliveryCounts, DeliveryState } from '../../core/domain/delivery.ts';
 export type { DeliveryCounts };
 import type { AuditEntry, AuditQuery } from '../../core/domain/audit.ts';
+import type { LeadSearchTerms } from '../../core/domain/lead-search.ts';
 import type { DuplicateAction, DuplicateValue } from '../../core/domain/duplicates.ts';
 export type { AuditEntry, AuditQuery };
 
@@ -257,6 +258,51 @@ export interface LeadQuery {
   /** Leads with an id below this one (paging backwards from the newest). */
   before?: number;
   limit?: number;
+  /** With `integrationId`: also the leads handed to that integration at a stage (`lead_handoffs`). */
+  withHandoffs?: boolean;
+  /** Leads posted through this source (its id). */
+  source?: string;
+  /** Leads of this webmaster (`wm`). */
+  webmaster?: string;
+  /**
+   * Leads matching any of a search's terms (the kernel's `leadSearchTerms`): our id, a phone in
+   * E.164, an email, or an external id (its own integration's or one it was handed to).
+   */
+  search?: LeadSearchTerms;
+  /** The keyset cursor: only leads after this one in the list's order. */
+  after?: LeadCursor;
+}
+
+/**
+ * Where a page of leads ended: its last lead's creation time and id. The list is ordered by
+ * `(created_at DESC, id DESC)` and the next page starts strictly after the cursor, so paging is an
+ * index range at any depth (never an OFFSET). A PostgreSQL backend: the same order, with
+ * `(created_at, id) < ($1, $2)` over indexes `(filter column, created_at, id)`.
+ */
+export interface LeadCursor {
+  createdAt: string;
+  id: number;
+}
+
+/**
+ * The integration log's filters ({@link LeadStore.listExecutions}), newest first by id; each
+ * served by an index (`lead` through `execution_leads`; `event`, `state` and the date range by
+ * indexes on `(integration_id, …)`).
+ */
+export interface ExecutionListQuery {
+  /** Executions linked to this lead (`execution_leads`): its own runs and every run that touched it. */
+  leadId?: number;
+  flowId?: string;
+  integrationId?: string;
+  event?: string;
+  /** Executions in one of these states (the errors-only view: `['error']`). */
+  states?: readonly ExecutionState[];
+  /** Started at or after this time (ISO). */
+  startedFrom?: string;
+  /** Started before this time (ISO). */
+  startedTo?: string;
+  limit?: number;
+  before?: number;
 }
 
 /**
@@ -387,6 +433,12 @@ export interface LeadStore {
   findLeadByEid(integrationId: string, eid: string): Promise<Lead | undefined>;
   /** The integrations a lead was handed to beyond its own, oldest first, with its external id at each. */
   handoffsOf(leadId: number): Promise<LeadHandoff[]>;
+  /**
+   * Leads newest first (`created_at DESC, id DESC`), filtered by every field of the query given,
+   * at most `limit` (default 50, at most 500). Each filter and each combination of them is served
+   * by an index, so a page costs the same at a million leads; the next page is asked for with
+   * `after` set to the last lead's {@link LeadCursor}.
+   */
   listLeads(query: LeadQuery): Promise<Lead[]>;
   /**
    * Applies a change and, in the same write, its history entry and the jobs it causes. Fields
@@ -499,16 +551,16 @@ export interface LeadStore {
    */
   onLeadsChanged(listener: () => void): () => void;
 
+  /**
+   * Stores an execution and, in the same transaction, its links to the leads it touched
+   * (`execution_leads (execution_id, lead_id)`, indexed both ways): its own lead (`leadId`) and
+   * each of `leadIds` (a postback's lead, every lead a status check's batch matched). Resolves with its id.
+   */
   insertExecution(execution: NewExecution): Promise<number>;
+  /** An execution, with `leadIds` (every lead linked to it) when it has any. */
   getExecution(id: number): Promise<Execution | undefined>;
-  /** Newest first. */
-  listExecutions(query: {
-    leadId?: number;
-    flowId?: string;
-    integrationId?: string;
-    limit?: number;
-    before?: number;
-  }): Promise<Execution[]>;
+  /** Newest first, each with its `leadIds`; `limit` defaults to 50, at most 500. */
+  listExecutions(query: ExecutionListQuery): Promise<Execution[]>;
 
   /**
    * Removes up to `limit` executions that `prune` selects, oldest first, in one short write, and

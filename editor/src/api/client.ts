@@ -28,6 +28,7 @@ import type {
   KeyRotation,
   PostbackTokenRotateRequest,
   PostbackTokenRotation,
+  LeadListAnswer,
   LeadPage,
   OfferWrite,
   RerunAnswer,
@@ -173,6 +174,8 @@ export const api = {
 
   leads: (query: LeadQuery) =>
     call<{ leads: LeadListItem[] }>('GET', `/api/leads?${searchOf({ limit: 20, ...query })}`).then((a) => a.leads),
+  /** A page of the lead list and the cursor of the next (`next`, absent on the last page). */
+  leadList: (query: LeadQuery) => call<LeadListAnswer>('GET', `/api/leads?${searchOf({ limit: 50, ...query })}`),
   lead: (id: number) => call<LeadPage>('GET', `/api/leads/${id}`),
   /** Sets a lead's stage by hand (staff, the network's call centre), under the stage rule; 409 when it refuses the move. */
   setLeadStage: ({ id, ...change }: { id: number; stage: Stage; comment?: string; reason?: string }) =>
@@ -212,6 +215,16 @@ export const api = {
 };
 
 /** A query string of the values that are set. */
+/** The address of the CSV of the leads a filter selects (a download: the browser sends the session cookie). */
+export function leadsCsvUrl(query: LeadQuery): string {
+  const { cursor: _cursor, limit: _limit, ...filter } = query;
+  const search = searchOf(filter).toString();
+  return `/api/leads/export.csv${search ? `?${search}` : ''}`;
+}
+
+/** The address of a lead's story as a JSON download. */
+export const leadStoryUrl = (id: number) => `/api/leads/${id}/story`;
+
 function searchOf(query: object): URLSearchParams {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));

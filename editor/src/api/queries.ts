@@ -8,7 +8,15 @@
  * const flows = useFlows();            // flows.data, flows.error, flows.isPending
  * const save = useSaveFlow();          // save.mutateAsync(doc) → the flows list and versions refresh
  */
-import { QueryClient, queryOptions, useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
+import {
+  QueryClient,
+  queryOptions,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  keepPreviousData,
+} from '@tanstack/react-query';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
 import type { AuditQuery } from '../../../core/domain/audit.ts';
 import { api, ApiError, type ExecutionQuery, type LeadPage, type LeadQuery, type RerunAnswer } from './client.ts';
@@ -191,6 +199,17 @@ export function useLeads(query: LeadQuery, options: { enabled?: boolean } = {}) 
 }
 
 /** A lead's page; `refetchInterval` follows it while something is under way (it gets the answer so far). */
+/** The lead list page by page: each "Load more" asks for the page after the last one's cursor. */
+export function useLeadPages(query: LeadQuery) {
+  return useInfiniteQuery({
+    queryKey: [...keys.leads.list(query), 'pages'] as const,
+    queryFn: ({ pageParam }) => api.leadList({ ...query, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next,
+    placeholderData: keepPreviousData,
+  });
+}
+
 export function useLead(id: number, options: { refetchInterval?: (answer: LeadPage | undefined) => number | false } = {}) {
   const { refetchInterval } = options;
   return useQuery({

@@ -8,8 +8,8 @@ import { useState } from 'react';
 import { DEFAULT_INTEGRATION_CONCURRENCY, MAX_INTEGRATION_CONCURRENCY, deliveryConcurrency } from '../../../core/domain/config.ts';
 import type { BreakerView, IntegrationPatch, IntegrationView } from '../api/client.ts';
 import { pauseQuestion } from '../dashboard/PauseButton.tsx';
-
-const time = (iso: string) => new Date(iso).toLocaleTimeString();
+import { formatTime as time } from '../app/time.ts';
+import { hrefOf } from '../app/route.ts';
 
 function breakerText(breaker: BreakerView): string {
   if (breaker.state === 'closed') {
@@ -86,6 +86,7 @@ export function DeliveryHealth({
           style={{ width: '5em' }}
         />
       </label>
+      <FailedDeliveries integration={integration} />
       {breaker && (
         <>
           {' · '}
@@ -96,5 +97,40 @@ export function DeliveryHealth({
         </>
       )}
     </p>
+  );
+}
+
+/** Its deliveries that need someone: those failed for good (red, to the Leads page filtered on them) and those waiting for a retry. */
+function FailedDeliveries({ integration }: { integration: IntegrationView }) {
+  const { failed, retrying } = integration.deliveries ?? { failed: 0, retrying: 0 };
+  if (failed === 0 && retrying === 0) return null;
+  return (
+    <>
+      {failed > 0 && (
+        <>
+          {' · '}
+          <a
+            className="lf-pill lf-pill--error"
+            href={hrefOf('leads', { integration: integration.id, delivery: 'failed' })}
+            data-testid="deliveries-failed"
+            title="Deliveries given up: the lead stays new until it is resent"
+          >
+            {failed} failed
+          </a>
+        </>
+      )}
+      {retrying > 0 && (
+        <>
+          {' · '}
+          <span
+            className="lf-pill lf-pill--warn"
+            data-testid="deliveries-retrying"
+            title="Deliveries whose attempt failed and that are tried again"
+          >
+            {retrying} waiting for a retry
+          </span>
+        </>
+      )}
+    </>
   );
 }

@@ -7,10 +7,11 @@
 import { useEffect } from 'react';
 import type { LeadInput } from '../../../core/domain/lead.ts';
 import type { Job, PostbackAttempt } from '../../../core/domain/job.ts';
-import { ApiError } from '../api/client.ts';
+import { ApiError, leadStoryUrl } from '../api/client.ts';
 import { useDeliverLead, useLead } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
-import { formatMs, formatWhen } from '../canvas/look.ts';
+import { formatMs } from '../canvas/look.ts';
+import { formatTime } from '../app/time.ts';
 import { hrefOf } from '../app/route.ts';
 import { ExecutionTable } from '../log/ExecutionTable.tsx';
 import { DeliveryBadge } from './DeliveryBadge.tsx';
@@ -118,7 +119,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
           ) : (
             <span title="Its offer names no integration for new leads: the network processes them itself">our call centre</span>
           )}{' '}
-          · {formatWhen(lead.created_at)}
+          · {formatTime(lead.created_at)}
         </span>
         <span className="lf-toolbar__spacer" />
         {delivery?.state === 'failed' && (
@@ -133,6 +134,15 @@ export function LeadPage({ leadId }: { leadId: number }) {
             {delivering ? 'Queueing…' : 'Resend'}
           </button>
         )}
+        <a
+          className="lf-btn"
+          href={leadStoryUrl(lead.id)}
+          download
+          data-testid="lead-story"
+          title="Everything about this lead — fields, history, deliveries, every run with its steps — as a JSON file, secrets masked"
+        >
+          ⤓ Story (JSON)
+        </a>
         <button type="button" className="lf-btn" onClick={() => void refetch()}>
           ↻ Refresh
         </button>
@@ -154,7 +164,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
                   <DeliveryBadge state={delivery.state} />{' '}
                   <span className="lf-muted lf-small">
                     {delivery.attempts} attempt{delivery.attempts === 1 ? '' : 's'}
-                    {delivery.nextAttemptAt && ` · next ${formatWhen(delivery.nextAttemptAt)}`}
+                    {delivery.nextAttemptAt && ` · next ${formatTime(delivery.nextAttemptAt)}`}
                   </span>
                   {delivery.lastError && (
                     <div
@@ -185,7 +195,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
             <dt>payout</dt>
             <dd>{lead.payout ?? <Dash />}</dd>
             <dt>updated</dt>
-            <dd>{formatWhen(lead.updated_at)}</dd>
+            <dd>{formatTime(lead.updated_at)}</dd>
           </dl>
         </section>
         <section className="lf-box" data-testid="lead-fields">
@@ -238,7 +248,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
             <tbody>
               {history.map((h, i) => (
                 <tr key={i}>
-                  <td className="lf-nowrap">{formatWhen(h.at)}</td>
+                  <td className="lf-nowrap">{formatTime(h.at)}</td>
                   <td className="lf-nowrap">
                     <StageBadge stage={h.from} /> → <StageBadge stage={h.stage} />
                   </td>
@@ -285,6 +295,9 @@ export function LeadPage({ leadId }: { leadId: number }) {
             in the integration log
           </a>
         </h3>
+        <p className="lf-help lf-small">
+          Every run that worked on this lead: its deliveries, and the postbacks and status checks that changed it.
+        </p>
         {executions.length === 0 ? (
           <p className="lf-muted">No flow has run for this lead yet.</p>
         ) : (
@@ -325,8 +338,8 @@ function DeliveryRow({ job }: { job: Job }) {
         </td>
         <td className="lf-num">{job.attempts}</td>
         <td className="lf-cell-error">{job.lastError ? <span className="lf-small">{job.lastError}</span> : <Dash />}</td>
-        <td className="lf-nowrap">{job.state === 'queued' ? formatWhen(job.runAt) : <Dash />}</td>
-        <td className="lf-nowrap">{formatWhen(job.updatedAt)}</td>
+        <td className="lf-nowrap">{job.state === 'queued' ? formatTime(job.runAt) : <Dash />}</td>
+        <td className="lf-nowrap">{formatTime(job.updatedAt)}</td>
       </tr>
       {attempts.length > 0 && (
         <tr className="lf-subrow">
@@ -339,7 +352,7 @@ function DeliveryRow({ job }: { job: Job }) {
                 <tbody>
                   {attempts.map((a, i) => (
                     <tr key={i}>
-                      <th>{formatWhen(a.at)}</th>
+                      <th>{formatTime(a.at)}</th>
                       <td>
                         {a.status !== undefined ? (
                           <span className={`lf-pill lf-pill--${a.status >= 200 && a.status < 300 ? 'ok' : 'error'}`}>HTTP {a.status}</span>

@@ -1,83 +1,85 @@
 /**
- * Leads, newest first, each with its delivery state (a failed delivery flagged red): filtered by
- * stage, delivery state and integration (kept in the address, so Back returns to
- * the same list), paged backwards with "Older". A row opens the lead's page.
+ * Leads, newest first, each with its delivery state (a failed delivery flagged red): found by
+ * phone, email or either id and filtered by stage, delivery state, integration, offer, source and
+ * dates (kept in the address, so Back returns to the same list), "Load more" asking the server for
+ * the page after the last one. The filtered list downloads as CSV. A row opens the lead's page.
  */
 import { useEffect } from 'react';
-import { isStage, STAGES } from '../../../core/domain/lead.ts';
-import { useIntegrations, useLeads } from '../api/queries.ts';
-import { FilterSelect } from '../app/FilterSelect.tsx';
+import { isStage } from '../../../core/domain/lead.ts';
+import { isDeliveryState } from '../../../core/domain/delivery.ts';
+import type { LeadQuery } from '../../../core/api.ts';
+import { useIntegrations, useLeadPages } from '../api/queries.ts';
+import { leadsCsvUrl } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
-import { formatWhen } from '../canvas/look.ts';
+import { dayStart, formatTime } from '../app/time.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
-import { StageBadge, STAGE_HELP } from './StageBadge.tsx';
-import { DELIVERY_STATES, isDeliveryState } from '../../../core/domain/delivery.ts';
-import { DeliveryBadge, DELIVERY_HELP } from './DeliveryBadge.tsx';
+import { StageBadge } from './StageBadge.tsx';
+import { DeliveryBadge } from './DeliveryBadge.tsx';
+import { LeadFilters, readLeadFilters, type LeadFilterValues } from './LeadFilters.tsx';
 
 const PAGE = 50;
 
+/** The API's query for the filters in the address (a date's "to" includes that whole day). */
+function queryOf(values: LeadFilterValues): LeadQuery {
+  return {
+    q: values.q || undefined,
+    stage: isStage(values.stage) ? values.stage : undefined,
+    delivery: isDeliveryState(values.delivery) ? values.delivery : undefined,
+    integration: values.integration || undefined,
+    offer: values.offer || undefined,
+    source: values.source || undefined,
+    from: dayStart(values.from),
+    to: dayStart(values.to, 1),
+  };
+}
+
+/** Shows the list the filters select (the address holds them). */
+function showLeads(values: LeadFilterValues): void {
+  location.hash = hrefOf('leads', values);
+}
+
 export function LeadsPage() {
-  const query = new URLSearchParams(useHashQuery());
-  const stage = query.get('stage') ?? '';
-  const integration = query.get('integration') ?? '';
-  const delivery = query.get('delivery') ?? '';
-  const before = Number(query.get('before')) || undefined;
+  const values = readLeadFilters(new URLSearchParams(useHashQuery()));
+  const query = queryOf(values);
   const integrations = useIntegrations().data ?? [];
-  const answer = useLeads({
-    stage: isStage(stage) ? stage : undefined,
-    delivery: isDeliveryState(delivery) ? delivery : undefined,
-    integration: integration || undefined,
-    before,
-    limit: PAGE,
-  });
-  const leads = answer.error ? [] : (answer.data ?? null);
+  const answer = useLeadPages({ ...query, limit: PAGE });
+  const leads = answer.error ? [] : (answer.data?.pages.flatMap((page) => page.leads) ?? null);
 
   useEffect(() => {
     if (answer.error) notify('error', `Could not load the leads: ${answer.error.message}`);
   }, [answer.error]);
 
-  const go = (next: { stage?: string; delivery?: string; integration?: string; before?: number }) => {
-    location.hash = hrefOf('leads', { stage, delivery, integration, ...next });
-  };
   const names = new Map(integrations.map((i) => [i.id, i.name]));
+  const filtered = Object.values(values).some((value) => value !== '');
 
   return (
     <div className="lf-page lf-page--wide" data-testid="leads-page">
       <div className="lf-page__head">
         <h1>Leads</h1>
         <span className="lf-toolbar__spacer" />
-        <FilterSelect
-          label="Stage"
-          value={stage}
-          choices={STAGES.map((s) => ({ value: s, label: s, title: STAGE_HELP[s] }))}
-          onChange={(value) => go({ stage: value })}
-          testId="filter-stage"
-        />
-        <FilterSelect
-          label="Delivery"
-          value={delivery}
-          choices={DELIVERY_STATES.map((d) => ({ value: d, label: d, title: DELIVERY_HELP[d] }))}
-          onChange={(value) => go({ delivery: value })}
-          testId="filter-delivery"
-        />
-        <FilterSelect
-          label="Integration"
-          value={integration}
-          choices={integrations.map((i) => ({ value: i.id, label: i.name }))}
-          onChange={(value) => go({ integration: value })}
-          testId="filter-integration"
-        />
+        <a
+          className="lf-btn"
+          href={leadsCsvUrl(query)}
+          download
+          data-testid="leads-export"
+          title="Every lead these filters select, as a CSV file"
+        >
+          ⤓ Export CSV
+        </a>
         <button type="button" className="lf-btn" onClick={() => void answer.refetch()} title="Load the list again">
           ↻ Refresh
         </button>
       </div>
+      <LeadFilters key={values.q} values={values} onChange={(change) => showLeads({ ...values, ...change })} />
       {leads === null ? (
         <p className="lf-muted">Loading…</p>
       ) : leads.length === 0 ? (
-        <div className="lf-empty lf-muted">
-          {stage || delivery || integration || before
-            ? 'No leads match these filters.'
-            : 'No leads yet. The network posts them to POST /api/leads.'}
+        <div className="lf-empty lf-muted" data-testid="leads-empty">
+          {values.q
+            ? `No lead has the phone, email or id "${values.q}"${filtered ? ' among these filters' : ''}.`
+            : filtered
+              ? 'No leads match these filters.'
+              : 'No leads yet. The network posts them to POST /api/leads.'}
         </div>
       ) : (
         <table className="lf-table lf-table--compact lf-table--rows" data-testid="leads">
@@ -104,7 +106,7 @@ export function LeadsPage() {
                 <td>
                   <a href={`#/leads/${lead.id}`}>#{lead.id}</a>
                 </td>
-                <td className="lf-nowrap">{formatWhen(lead.created_at)}</td>
+                <td className="lf-nowrap">{formatTime(lead.created_at)}</td>
                 <td>{lead.offer}</td>
                 <td>{names.get(lead.integration) ?? lead.integration}</td>
                 <td>
@@ -123,19 +125,21 @@ export function LeadsPage() {
         </table>
       )}
       <div className="lf-pager">
-        {before !== undefined && (
-          <a href={hrefOf('leads', { stage, delivery, integration })} className="lf-btn">
-            ← Newest
-          </a>
+        {leads && leads.length > 0 && (
+          <span className="lf-muted" data-testid="leads-count">
+            {leads.length} shown{answer.hasNextPage ? ', more below' : ''}
+          </span>
         )}
-        {leads && leads.length === PAGE && (
-          <a
-            href={hrefOf('leads', { stage, delivery, integration, before: leads[leads.length - 1].id })}
+        {answer.hasNextPage && (
+          <button
+            type="button"
             className="lf-btn"
-            data-testid="older"
+            disabled={answer.isFetchingNextPage}
+            onClick={() => void answer.fetchNextPage()}
+            data-testid="load-more"
           >
-            Older →
-          </a>
+            {answer.isFetchingNextPage ? 'Loading…' : 'Load more'}
+          </button>
         )}
       </div>
     </div>

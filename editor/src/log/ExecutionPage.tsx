@@ -10,9 +10,11 @@ import { api, ApiError, type RerunAnswer } from '../api/client.ts';
 import { useExecution, useRunAgain } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
-import { formatMs, formatWhen } from '../canvas/look.ts';
+import { formatMs } from '../canvas/look.ts';
+import { formatTime } from '../app/time.ts';
 import { StepDetails } from '../runs/StepDetails.tsx';
-import { ExecutionState } from './ExecutionTable.tsx';
+import { ExecutionState, RunLeads } from './ExecutionTable.tsx';
+import { FailingAnswer } from './FailingAnswer.tsx';
 import { EventName } from '../app/EventName.tsx';
 import { resendsPastNew, runAgainQuestion } from './run-again.ts';
 
@@ -143,10 +145,12 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
         <dd>
           <a href={`#/integrations/${encodeURIComponent(x.integrationId)}`}>{x.integrationId}</a>
         </dd>
-        <dt>lead</dt>
-        <dd>{x.leadId !== undefined ? <a href={`#/leads/${x.leadId}`}>#{x.leadId}</a> : <span className="lf-muted">—</span>}</dd>
+        <dt>leads</dt>
+        <dd>
+          <RunLeads execution={x} />
+        </dd>
         <dt>started</dt>
-        <dd>{formatWhen(x.startedAt)}</dd>
+        <dd>{formatTime(x.startedAt)}</dd>
         <dt>took</dt>
         <dd>{formatMs(x.durationMs)}</dd>
       </dl>
@@ -157,6 +161,7 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
           {x.error.retryable ? ' (temporary: delivery is retried)' : ''}
         </p>
       )}
+      <FailingAnswer execution={x} />
       {(x.trigger !== undefined || x.response) && (
         <div className="lf-row lf-row--top">
           {x.trigger !== undefined && (
@@ -214,7 +219,7 @@ export function ExecutionPage({ executionId }: { executionId: number }) {
               <h2>
                 <code>{step.nodeId}</code>{' '}
                 <span className="lf-muted lf-small">
-                  {step.type} · started {formatWhen(step.startedAt)}
+                  {step.type} · started {formatTime(step.startedAt)}
                 </span>
               </h2>
               <StepDetails step={step} />

@@ -3,7 +3,8 @@
  * node), duration. Used by the integration log and a lead's page; a row opens the execution.
  */
 import type { Execution } from '../../../core/domain/execution.ts';
-import { formatMs, formatWhen } from '../canvas/look.ts';
+import { formatMs } from '../canvas/look.ts';
+import { formatTime } from '../app/time.ts';
 import { hrefOf } from '../app/route.ts';
 import { EventName } from '../app/EventName.tsx';
 
@@ -21,12 +22,38 @@ export function ExecutionState({ execution }: { execution: Pick<Execution, 'stat
         waiting
       </span>
     );
+  // a failure always reads as one: red when it is final, amber while the delivery is tried again
   return (
     <span
       className={`lf-pill ${execution.error?.retryable ? 'lf-pill--warn' : 'lf-pill--error'}`}
-      title={execution.error?.retryable ? 'temporary: delivery is retried' : undefined}
+      title={execution.error ? `${execution.error.code}: ${execution.error.message}` : undefined}
     >
-      {execution.error?.retryable ? 'error, retried' : 'error'}
+      {execution.error?.retryable ? 'failed, tried again' : 'failed'}
+    </span>
+  );
+}
+
+/** The leads a run touched: its own, a postback's, each of a status check's batch (the first few, then how many more). */
+export function RunLeads({ execution }: { execution: Pick<Execution, 'leadId' | 'leadIds' | 'test'> }) {
+  const ids = execution.leadIds ?? (execution.leadId !== undefined && execution.leadId > 0 ? [execution.leadId] : []);
+  if (ids.length === 0) {
+    return <span className="lf-muted">{execution.test && execution.leadId === 0 ? 'sample lead' : 'no lead'}</span>;
+  }
+  const shown = ids.slice(0, 3);
+  return (
+    <span className="lf-run-leads" data-testid="run-leads">
+      {shown.map((id, n) => (
+        <span key={id}>
+          {n > 0 && ', '}
+          <a href={`#/leads/${id}`}>#{id}</a>
+        </span>
+      ))}
+      {ids.length > shown.length && (
+        <span className="lf-muted" title={ids.map((id) => `#${id}`).join(', ')}>
+          {' '}
+          +{ids.length - shown.length} more
+        </span>
+      )}
     </span>
   );
 }
@@ -48,7 +75,7 @@ export function ExecutionTable({
           <th>time</th>
           <th>flow</th>
           <th>event</th>
-          {showLead && <th>lead</th>}
+          {showLead && <th>leads</th>}
           <th>state</th>
           <th>error</th>
           <th className="lf-num">duration</th>
@@ -67,7 +94,7 @@ export function ExecutionTable({
               <td>
                 <a href={href}>{x.id}</a>
               </td>
-              <td className="lf-nowrap">{formatWhen(x.startedAt)}</td>
+              <td className="lf-nowrap">{formatTime(x.startedAt)}</td>
               <td>
                 <a href={`#/flows/${encodeURIComponent(x.flowId)}`} title="Open the flow">
                   {x.flowId}
@@ -79,7 +106,9 @@ export function ExecutionTable({
                 <EventName event={x.event} />
               </td>
               {showLead && (
-                <td>{x.leadId !== undefined ? <a href={`#/leads/${x.leadId}`}>#{x.leadId}</a> : <span className="lf-muted">—</span>}</td>
+                <td>
+                  <RunLeads execution={x} />
+                </td>
               )}
               <td>
                 <ExecutionState execution={x} />

@@ -1,6 +1,6 @@
 /**
- * The integration log: every execution of every flow, newest first, filtered by integration, flow
- * or lead (kept in the address, so a flow, an integration or a lead links to its own log), paged
+ * The integration log: every execution of every flow, newest first, filtered by integration, flow,
+ * lead, event, outcome and date, or the failed runs only (kept in the address, so a flow, an integration or a lead links to its own log), paged
  * backwards with "Older". A row opens the execution node by node; opened from a flow's log, the
  * execution also shows the path it took on the flow's canvas.
  */
@@ -10,6 +10,8 @@ import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
 import { ExecutionTable } from './ExecutionTable.tsx';
 import { FilterSelect } from '../app/FilterSelect.tsx';
+import { dayStart } from '../app/time.ts';
+import { isOutcome, LogFilters } from './LogFilters.tsx';
 
 const PAGE = 50;
 
@@ -19,16 +21,32 @@ export function LogPage() {
   const flow = query.get('flow') ?? '';
   const lead = Number(query.get('lead')) || undefined;
   const before = Number(query.get('before')) || undefined;
+  const event = query.get('event') ?? '';
+  const outcome = query.get('outcome') ?? '';
+  const errors = query.get('errors') === '1';
+  const from = query.get('from') ?? '';
+  const to = query.get('to') ?? '';
   const integrations = useIntegrations().data ?? [];
   const flows = useFlows().data ?? [];
-  const answer = useExecutions({ integration: integration || undefined, flow: flow || undefined, lead, before, limit: PAGE });
+  const answer = useExecutions({
+    integration: integration || undefined,
+    flow: flow || undefined,
+    lead,
+    event: event || undefined,
+    outcome: isOutcome(outcome) ? outcome : undefined,
+    errors: errors || undefined,
+    from: dayStart(from),
+    to: dayStart(to, 1),
+    before,
+    limit: PAGE,
+  });
   const executions = answer.error ? [] : (answer.data ?? null);
 
   useEffect(() => {
     if (answer.error) notify('error', `Could not load the log: ${answer.error.message}`);
   }, [answer.error]);
 
-  const filters = { integration, flow, lead };
+  const filters = { integration, flow, lead, event, outcome, errors: errors ? '1' : '', from, to };
   const go = (next: Partial<typeof filters>) => {
     location.hash = hrefOf('log', { ...filters, ...next });
   };
@@ -67,6 +85,7 @@ export function LogPage() {
           ↻ Refresh
         </button>
       </div>
+      <LogFilters values={{ event, outcome, errors, from, to }} onChange={(change) => go(change)} />
       <p className="lf-help lf-intro">
         Every run of a flow — deliveries, postbacks, status checks and test runs — node by node, with the HTTP requests sent and the answers
         got. Secrets are shown as [secret].
@@ -75,7 +94,11 @@ export function LogPage() {
         <p className="lf-muted">Loading…</p>
       ) : executions.length === 0 ? (
         <div className="lf-empty lf-muted">
-          {integration || flow || lead || before ? 'No executions match these filters.' : 'No flow has run yet.'}
+          {errors && !integration && !flow && !lead && !event && !from && !to
+            ? 'No run failed.'
+            : integration || flow || lead || before || event || outcome || errors || from || to
+              ? 'No executions match these filters.'
+              : 'No flow has run yet.'}
         </div>
       ) : (
         <ExecutionTable executions={executions} openWith={flow ? { canvas: '1' } : {}} />

@@ -13,6 +13,7 @@ import { currentDoc, useFlowMeta } from '../canvas/document.ts';
 import { notify } from '../app/notices.ts';
 import { SendForReal } from './SendForReal.tsx';
 import { StepDetails } from './StepDetails.tsx';
+import { formatTime } from '../app/time.ts';
 import { sampleTrigger } from './TestPanel.tsx';
 import { pinsOf, usePins, useTestOptions } from './test-options.ts';
 
@@ -119,7 +120,7 @@ export function NodeRun({ nodeId }: { nodeId: string }) {
               <option value="">take it from a past execution…</option>
               {past.map((x) => (
                 <option key={x.id} value={x.id}>
-                  #{x.id} · {x.test ? 'test' : `lead ${x.leadId ?? ''}`} · {new Date(x.startedAt).toLocaleString()}
+                  #{x.id} · {x.test ? 'test' : `lead ${x.leadId ?? ''}`} · {formatTime(x.startedAt)}
                 </option>
               ))}
             </select>
