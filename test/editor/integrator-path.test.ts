@@ -254,6 +254,14 @@ describe('a new integrator with only the editor', () => {
       await screenshots(page, 'lead', true);
     });
 
+    await step('back home: the state of things', async () => {
+      await page.getByTestId('nav-home').click();
+      await eventually(() => page.getByTestId('next-step').getAttribute('data-step')).toBe('leads');
+      await eventually(() => page.locator('[data-stage-count="wait"]').textContent()).toContain('1');
+      expect(await page.getByTestId('home-integrations').textContent()).toContain('1 on, 0 off');
+      await screenshots(page, 'home-running', true);
+    });
+
     logTimings('integrator path (template)');
   }, 180_000);
 
