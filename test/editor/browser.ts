@@ -113,9 +113,13 @@ export interface EditorWorld {
 
 /**
  * The runtime with one integration ("Acme CRM") pointed at the mock target (answering as `answer`
- * says, else accepting everything), and a browser page.
+ * says, else accepting everything), and a browser page. With `empty`, the data folder holds nothing
+ * but the admin — no integration, offer or source (`intakeKey` is '') — and the page is not logged
+ * in: it starts at the login page, as a new integrator's does.
  */
-export async function startEditorWorld(options: { answer?: TargetAnswer; runtime?: Partial<RuntimeOptions> } = {}): Promise<EditorWorld> {
+export async function startEditorWorld(
+  options: { answer?: TargetAnswer; empty?: boolean; runtime?: Partial<RuntimeOptions> } = {},
+): Promise<EditorWorld> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'leadflow-editor-'));
   const profile = mkdtempSync(path.join(tmpdir(), 'leadflow-chromium-'));
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -129,21 +133,7 @@ export async function startEditorWorld(options: { answer?: TargetAnswer; runtime
     ...options.runtime,
   });
   const baseUrl = await runtime.listen(0, '127.0.0.1');
-  await runtime.offers.put({
-    id: 'tea',
-    name: 'Slimming tea',
-    parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' },
-    goals: [],
-    products: [],
-  });
-  await runtime.integrations.create({
-    id: 'acme',
-    name: 'Acme CRM',
-    settings: { base_url: target.url },
-    secrets: { api_key: 'k-123-secret' },
-    offers: ['tea'],
-  });
-  const { key: intakeKey } = await runtime.sources.create({ id: 'test-network', name: 'Test network', kind: 'network', offers: '*' });
+  const intakeKey = options.empty ? '' : await seedAcme(runtime, target.url);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: await chromiumPath(),
     headless: true,
@@ -161,8 +151,10 @@ export async function startEditorWorld(options: { answer?: TargetAnswer; runtime
   });
   context.setDefaultTimeout(15_000);
   // logged in as the editor logs in (POST /api/session); the context keeps the cookie for the page
-  const login = await context.request.post(baseUrl + '/api/session', { data: { name: TEST_ADMIN.name, password: TEST_ADMIN.password } });
-  if (login.status() !== 200) throw new Error(`logging in failed: ${login.status()}`);
+  if (!options.empty) {
+    const login = await context.request.post(baseUrl + '/api/session', { data: { name: TEST_ADMIN.name, password: TEST_ADMIN.password } });
+    if (login.status() !== 200) throw new Error(`logging in failed: ${login.status()}`);
+  }
   const cookie = await logIn(baseUrl, TEST_ADMIN.name, TEST_ADMIN.password);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
@@ -184,6 +176,26 @@ export async function startEditorWorld(options: { answer?: TargetAnswer; runtime
       if (errors.length) throw new Error(`the page threw: ${errors.join('; ')}`);
     },
   };
+}
+
+/** The shared world's data: offer "tea", integration "Acme CRM" at the target, a network source; answers its intake key. */
+async function seedAcme(runtime: Runtime, targetUrl: string): Promise<string> {
+  await runtime.offers.put({
+    id: 'tea',
+    name: 'Slimming tea',
+    parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' },
+    goals: [],
+    products: [],
+  });
+  await runtime.integrations.create({
+    id: 'acme',
+    name: 'Acme CRM',
+    settings: { base_url: targetUrl },
+    secrets: { api_key: 'k-123-secret' },
+    offers: ['tea'],
+  });
+  const { key } = await runtime.sources.create({ id: 'test-network', name: 'Test network', kind: 'network', offers: '*' });
+  return key;
 }
 
 /** Drags a node type from the palette onto the canvas at a point of the canvas. */

@@ -21,6 +21,7 @@ import {
 } from '../api/client.ts';
 import { useIntegrationFromTemplate, useTemplates } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
+import { SwitchOnAtOnce } from './SwitchOnAtOnce.tsx';
 import { eventName } from '../../../core/domain/event-names.ts';
 
 export function describeEvents(events: FlowEvent[]): string {
@@ -222,6 +223,7 @@ function TemplateForm({
   const [settings, setSettings] = useState<Record<string, string>>({});
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const [routed, setRouted] = useState<string[]>([]);
+  const [switchOn, setSwitchOn] = useState(true);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState('');
   const fromTemplate = useIntegrationFromTemplate();
@@ -249,6 +251,7 @@ function TemplateForm({
         settings: filled(settings),
         secrets: filled(secrets),
         offers: routed,
+        ...(switchOn ? {} : { enabled: false }),
       });
       setSecrets({});
       onCreated(result);
@@ -368,9 +371,7 @@ function TemplateForm({
         })}
       </fieldset>
 
-      <p className="lf-help">
-        It is switched on at once when nothing required is missing; otherwise it is created off, with a list of what to fill in.
-      </p>
+      <SwitchOnAtOnce on={switchOn} onChange={setSwitchOn} />
       {problem && (
         <ul className="lf-issues lf-issues--flush" data-testid="from-template-problem">
           <li>{problem}</li>

@@ -38,7 +38,14 @@ export function StageByHand({ lead }: { lead: Lead }) {
         void save();
       }}
     >
-      <select value={stage} onChange={(e) => setStage(e.target.value as Stage | '')} aria-label="New stage">
+      <span className="lf-muted">Move it by hand:</span>
+      <select
+        className="lf-input"
+        style={{ width: 'auto' }}
+        value={stage}
+        onChange={(e) => setStage(e.target.value as Stage | '')}
+        aria-label="New stage"
+      >
         <option value="">Set the stage…</option>
         {allowed.map((s) => (
           <option key={s} value={s}>
@@ -46,7 +53,14 @@ export function StageByHand({ lead }: { lead: Lead }) {
           </option>
         ))}
       </select>
-      <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="comment (optional)" aria-label="Stage comment" />
+      <input
+        className="lf-input"
+        style={{ width: 260 }}
+        value={comment}
+        onChange={(e) => setComment(e.target.value)}
+        placeholder="comment (optional)"
+        aria-label="Stage comment"
+      />
       <button type="submit" className="lf-btn lf-btn--small" disabled={!stage || setLeadStage.isPending}>
         {setLeadStage.isPending ? 'Saving…' : 'Set stage'}
       </button>

@@ -12,6 +12,7 @@ import type { IssuedKey, SourceCreate, SourceView } from '../api/client.ts';
 import { useCreateSource, useDeleteSource, useOffers, useRevokeSourceKey, useRotateSourceKey, useSources } from '../api/queries.ts';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
+import { SendTestLead } from './SendTestLead.tsx';
 import { WebmastersSection } from './WebmastersSection.tsx';
 
 /** How long the keys a rotation replaces keep working. */
@@ -303,6 +304,7 @@ function SourceRow({ source, onIssued }: { source: SourceView; onIssued(answer: 
         >
           Delete
         </button>
+        {source.keys.length > 0 && <SendTestLead sourceId={source.id} />}
       </td>
     </tr>
   );
