@@ -61,6 +61,9 @@ describe('the dashboard counters', () => {
       );
       // as a file from before the counters
       store.db.exec('DROP TABLE lead_stage_hours; DROP TABLE lead_first_status;');
+      // and from before what came after them (migration 15: the lead search's keys and run links)
+      store.db.exec('DROP INDEX leads_phone; DROP INDEX leads_email; DROP TABLE execution_leads;');
+      store.db.exec('ALTER TABLE leads DROP COLUMN phone_e164; ALTER TABLE leads DROP COLUMN email_lc;');
       store.db.pragma('user_version = 13');
       await store.close();
       store = openSqliteLeadStore(at);
