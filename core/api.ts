@@ -116,7 +116,13 @@ export interface IntegrationTemplate {
   id: string;
   name: string;
   kind: string;
+  /** What the template does and what to fill in, for the integrator: no developer or sandbox details. */
   description: string;
+  /**
+   * The local sandbox target `npm start` runs for it (`http://127.0.0.1:3004`), kept apart from the
+   * description: the editor shows it only as "Try it against the local sandbox: <url>".
+   */
+  sandbox?: string;
   settings: TemplateField[];
   secrets: TemplateField[];
   offerParameters: TemplateField[];
@@ -189,6 +195,8 @@ export interface DraftSummary {
   flowId: string;
   name: string;
   event: string;
+  /** The integration the draft's flow is made for, when it names one. */
+  integration?: string;
   savedAt: string;
   baseVersion: number;
 }

@@ -270,7 +270,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));
   // the management API the editor uses
   app.use(nodeRoutes(registry));
-  const drafts = new FlowDraftService(config, flows);
+  const drafts = new FlowDraftService(config, flows, integrations);
   app.use(flowRoutes(flows, drafts));
   app.use(flowDraftRoutes(drafts));
   app.use(testRunRoutes(flows, leadService, runner));

@@ -39,6 +39,8 @@ export function fieldInWords(field: string, node: Pick<FlowNode, 'type'> | undef
     const spec = node ? nodes.get(node.type)?.params[param[1]] : undefined;
     return `${spec?.label ?? param[1]}${param[2] ? ' ' + humanPath(param[2]) : ''}`;
   }
+  const exit = /^outputs\.(.+)$/.exec(field);
+  if (exit) return `exit “${exit[1]}”`;
   const input = /^inputs\.(.+)$/.exec(field);
   if (input) return input[1] === 'in' ? 'input' : `input ${input[1]}`;
   if (/^edges\[\d+\]\.sourceHandle$/.test(field)) return 'connection from';

@@ -11,6 +11,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import { diffFlows, type FlowDiff } from '../../core/flow/diff.ts';
 import type { ConfigStore } from '../store/types.ts';
 import type { FlowService } from './flows.ts';
+import type { IntegrationService } from './integrations.ts';
 
 /** The longest version message kept. */
 export const MESSAGE_MAX = 500;
@@ -22,6 +23,7 @@ export class FlowDraftService {
   constructor(
     private readonly config: ConfigStore,
     private readonly flows: FlowService,
+    private readonly integrations?: IntegrationService,
   ) {}
 
   /** The user's draft of a flow. @throws DomainError `not_found` (field `draft`) when they have none. */
@@ -59,6 +61,8 @@ export class FlowDraftService {
    * Publishes the user's draft: it must pass the kernel's validation (else `invalid_flow` with every
    * issue), and start from the live version unless `replace` (else `conflict` naming the version
    * published since and who published it). The new version carries the message; the draft is gone.
+   * A flow made for an integration starts handling its event there at its first publish (see
+   * {@link bindOnFirstPublish}): never before, so no lead runs a flow that was never published.
    */
   async publish(flowId: string, user: SessionUser, request: unknown): Promise<FlowDoc> {
     const { message, replace } = publishRequest(request);
@@ -73,7 +77,26 @@ export class FlowDraftService {
         { field: 'replace', details: { liveVersion: live, publishedBy: newest?.savedBy, baseVersion: draft.baseVersion } },
       );
     }
-    return this.flows.save({ ...draft.doc, id: flowId }, user.name, { message, dropDraftOf: user.id });
+    const saved = await this.flows.save({ ...draft.doc, id: flowId }, user.name, { message, dropDraftOf: user.id });
+    if (live === 0) await this.bindOnFirstPublish(saved);
+    return saved;
+  }
+
+  /**
+   * The integration a newly published flow is made for (`integration`) takes it for its event when
+   * it has no flow for that event yet. The integration's own rules apply (an integration switched on
+   * stays ready, or it is left as it was): the flow is published either way, and the integration's
+   * page offers it for the event.
+   */
+  private async bindOnFirstPublish(doc: FlowDoc): Promise<void> {
+    if (!this.integrations || !doc.integration) return;
+    const integration = await this.config.getIntegration(doc.integration);
+    if (!integration || integration.flows[doc.event]) return;
+    try {
+      await this.integrations.update(integration.id, { flows: { [doc.event]: doc.id } });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+    }
   }
 
   /** The user's drafts, for the flows list (a flow never published appears only here). */
@@ -82,6 +105,7 @@ export class FlowDraftService {
       flowId: d.flowId,
       name: typeof d.doc.name === 'string' ? d.doc.name : d.flowId,
       event: typeof d.doc.event === 'string' ? d.doc.event : '',
+      ...(typeof d.doc.integration === 'string' && { integration: d.doc.integration }),
       savedAt: d.savedAt,
       baseVersion: d.baseVersion,
     }));

@@ -74,6 +74,9 @@ describe('a problem in words', () => {
     expect(
       issueInWords({ nodeId: 'lead', field: 'inputs.in', message: 'is not connected: nothing leads to this node' }, doc, catalog).text,
     ).toBe('Lead In: input is not connected: nothing leads to this node');
+    expect(issueInWords({ nodeId: 'send', field: 'outputs.http_error', message: 'is not connected' }, doc, catalog).text).toBe(
+      'Send order: exit “http_error” is not connected',
+    );
     expect(issueInWords({ nodeId: 'send', field: 'edges', message: 'is part of a cycle; flows run forward only' }, doc, catalog).text).toBe(
       'Send order: is part of a cycle; flows run forward only',
     );

@@ -115,7 +115,7 @@ describe('drafts and publishing in the editor', () => {
     await page.getByTestId('publish').click();
     const dialog = page.getByTestId('publish-dialog');
     await eventually(() => dialog.textContent()).toContain('can’t go live yet');
-    await eventually(() => dialog.getByTestId('flow-issues').textContent()).toContain('url');
+    await eventually(() => dialog.getByTestId('flow-issues').textContent()).toContain('HTTP Request: URL is required');
     expect(await dialog.getByTestId('publish-confirm').isDisabled()).toBe(true);
     await shoot(page, 'drafts-publish-refused');
     await dialog.getByRole('button', { name: 'Cancel' }).click();

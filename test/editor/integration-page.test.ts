@@ -140,7 +140,7 @@ describe('the integration page', () => {
     await screenshots(page, 'integration-page-checks', 'status-checks');
   });
 
-  it('offers per event only the flows meant for this integration or for any, and binds a new one to it', async () => {
+  it('offers per event only the flows meant for this integration or for any, and binds a new one to it at its first publish', async () => {
     const { page, baseUrl } = world;
     await page.goto(`${baseUrl}/#/integrations/acme`);
     const flows = page.getByTestId('event-flows');
@@ -162,8 +162,20 @@ describe('the integration page', () => {
     await flows.locator('#another-event').selectOption({ label: 'When a lead is changed (upsell or correction)' });
     await flows.getByTestId('new-flow-for-event').click();
     await eventually(() => page.evaluate(() => location.hash)).toBe('#/flows/acme-lead-update');
-    const made = (await api('GET', '/api/flows/acme-lead-update')).body;
-    expect(made).toMatchObject({ event: 'lead.update', integration: 'acme', nodes: [expect.objectContaining({ type: 'lead-in' })] });
+    // the new flow is the user's draft, made for this integration: nothing live, nothing bound, no lead runs it
+    const made = (await api('GET', '/api/flows/acme-lead-update/draft')).body;
+    expect(made).toMatchObject({
+      baseVersion: 0,
+      doc: { event: 'lead.update', integration: 'acme', nodes: [expect.objectContaining({ type: 'lead-in' })] },
+    });
+    expect((await api('GET', '/api/flows/acme-lead-update')).status).toBe(404);
+    expect((await api('GET', '/api/integrations/acme')).body.flows['lead.update']).toBeUndefined();
+    await page.goto(`${baseUrl}/#/integrations/acme`);
+    await eventually(() => flows.getByTestId('draft-for-lead.update').textContent()).toContain('is not published yet');
+    await screenshots(page, 'integration-page-flow-draft', 'event-flows');
+
+    // its first publish binds it to the event
+    expect((await api('POST', '/api/flows/acme-lead-update/publish', { message: 'first' })).status).toBe(200);
     expect((await api('GET', '/api/integrations/acme')).body.flows['lead.update']).toBe('acme-lead-update');
   });
 

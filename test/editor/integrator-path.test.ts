@@ -318,12 +318,12 @@ describe('a new integrator with only the editor', () => {
       await page.getByTestId('publish').click();
       await page.locator('#publish-message').fill('first version: posts the lead to the target');
       await page.getByTestId('publish-confirm').click();
-      // the integration page's "+ New flow" made version 1 (the trigger alone) live; this is version 2
-      await page.getByTestId('notice').filter({ hasText: 'Published as version 2' }).waitFor();
+      // the integration page's "+ New flow" made a draft: this first publish is version 1, and binds it to new leads
+      await page.getByTestId('notice').filter({ hasText: 'Published as version 1' }).waitFor();
       const id = decodeURIComponent((await page.evaluate(() => location.hash)).replace('#/flows/', ''));
       expect((await world.runtime.integrations.get('scratch-target')).flows['lead.new']).toBe(id);
       const live = await world.runtime.flows.load(id);
-      expect([live.version, live.nodes.map((n) => n.type)]).toEqual([2, ['lead-in', 'http-request']]);
+      expect([live.version, live.nodes.map((n) => n.type)]).toEqual([1, ['lead-in', 'http-request']]);
       await screenshots(page, 'scratch-published');
     });
 

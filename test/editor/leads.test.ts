@@ -144,6 +144,11 @@ describe('leads and the integration log', () => {
     expect(await row(accepted).textContent()).toContain('T-1');
     expect(await row(rejected).locator('[data-stage]').textContent()).toBe('cancel');
     expect(await row(rejected).textContent()).toContain('rejected');
+    // the offer and the integration by name, the id as the tooltip
+    expect(await row(accepted).locator('[data-offer-id="tea"]').textContent()).toBe('Slimming tea');
+    expect(await row(accepted).locator('[data-offer-id="tea"]').getAttribute('title')).toBe('offer id: tea');
+    expect(await row(accepted).locator('[data-integration-id="acme"]').textContent()).toBe('Acme CRM');
+    expect(await row(accepted).locator('[data-integration-id="acme"]').getAttribute('title')).toBe('integration id: acme');
     await page.screenshot({ path: path.join(ARTIFACTS, 'leads-list.png') });
 
     // filtered by stage
@@ -164,6 +169,9 @@ describe('leads and the integration log', () => {
     expect(await page.getByTestId('lead-status-code').textContent()).toBe('422');
     expect(await page.getByTestId('lead-deliveries').locator('[data-job-kind="lead.new"]').getAttribute('data-job-state')).toBe('done');
     expect(await page.getByTestId('lead-fields').textContent()).toContain('Bernd Maier');
+    const head = page.getByTestId('lead-page').locator('.lf-page__head');
+    expect(await head.locator('[data-offer-id="tea"]').textContent()).toBe('Slimming tea');
+    expect(await head.locator('[data-integration-id="acme"]').textContent()).toBe('Acme CRM');
     expect(await page.getByTestId('deliver-again').count()).toBe(0);
     const executions = page.getByTestId('executions').locator('tbody tr');
     await eventually(() => executions.count()).toBe(1);
@@ -250,7 +258,7 @@ describe('leads and the integration log', () => {
     });
     await page.getByTestId('deliver-again').click();
     await page.getByTestId('notice').filter({ hasText: 'queued for delivery again' }).waitFor();
-    expect(asked[0]).toContain(`Resend lead #${id} to acme?`);
+    expect(asked[0]).toContain(`Resend lead #${id} to Acme CRM?`);
     await eventually(() => page.getByTestId('lead-page').locator('h1 + [data-stage]').textContent()).toBe('wait');
     await eventually(() => page.getByTestId('executions').locator('tbody tr').count()).toBe(2);
     expect(await page.getByTestId('deliver-again').count()).toBe(0);

@@ -142,7 +142,10 @@ describe('the Webmasters section', () => {
       // the macros are listed with their meaning, from the kernel's list
       const macros = page.getByTestId('postback-macros');
       expect(await macros.locator('[data-macro]').count()).toBe(POSTBACK_MACROS.length);
-      expect(await macros.locator('[data-macro="subid"]').textContent()).toContain('click id');
+      expect(await macros.locator('[data-macro="subid"] button').getAttribute('title')).toContain('click id');
+      await macros.getByTestId('macro-meanings').locator('summary').click();
+      expect(await macros.locator('[data-macro-meaning="subid"]').textContent()).toContain('click id');
+      await macros.getByTestId('macro-meanings').locator('summary').click();
 
       await page.getByTestId('new-webmaster').click();
       const form = page.getByTestId('webmaster-form');
@@ -187,6 +190,16 @@ describe('the Webmasters section', () => {
         `${tracker.url}/pb?click={subid}&status={stage}`,
       );
       await eventually(() => card.getByTestId('save-webmaster').textContent()).toBe('Saved');
+
+      // at 1440×900 the macros stay compact: the sources below are in view with the webmaster open
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const sourcesHead = page.getByRole('heading', { name: 'Sources and their intake keys' });
+      const box = await sourcesHead.boundingBox();
+      expect(box && box.y + box.height).toBeLessThan(900);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'webmasters-fold-1440.png') });
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'webmasters-fold-1280.png') });
+      await page.setViewportSize({ width: 1440, height: 900 });
     } finally {
       await tracker.stop();
     }

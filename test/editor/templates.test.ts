@@ -44,6 +44,9 @@ describe('new integration from template', () => {
     await list.locator('[data-template-id="altercpa"]').click();
     const form = page.getByTestId('template-form');
     await eventually(() => page.getByTestId('template-description').textContent()).toContain('user ID and API key');
+    // the sandbox apart from the description, which is for the integrator
+    expect(await page.getByTestId('template-description').textContent()).not.toMatch(/sandbox|LEADFLOW_/i);
+    expect(await page.getByTestId('template-sandbox').textContent()).toBe('Try it against the local sandbox: http://127.0.0.1:3002');
     await page.locator('#from-template-name').fill('Sandbox network');
     await eventually(() => page.getByTestId('from-template-id').textContent()).toBe('sandbox-network');
     // the form is drawn from the template: labels, help, a password field for the key

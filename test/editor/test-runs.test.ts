@@ -129,4 +129,54 @@ describe('test runs in the editor', () => {
     await run.getByTestId('node-run-result').scrollIntoViewIfNeeded();
     await screenshots('test-run-one-node');
   }, 120_000);
+
+  it('take a pinned output from a past execution: the nodes after it run on it, nothing sent', async () => {
+    const { page, baseUrl, target } = world;
+    // the first test sent acme-send for real once: that execution holds the target's answer at "send"
+    await page.goto(`${baseUrl}/#/flows/acme-send`);
+    await waitForNodeCount(page, 5);
+    await page.getByTestId('tab-test').click();
+    await node(page, 'send').click();
+    const panel = page.getByTestId('node-run');
+    await panel.locator('summary', { hasText: 'Pin an output' }).click();
+    const past = panel.getByLabel('Take the output from a past execution');
+    await eventually(() => past.locator('option').count()).toBeGreaterThan(1);
+    await past.selectOption({ index: 1 });
+    await eventually(() => panel.getByLabel('Pinned output (JSON)').inputValue()).toContain('"status": 200');
+    await screenshots('test-run-pin-from-past');
+    await panel.getByTestId('pin-output').click();
+    await eventually(() => panel.getByTestId('pinned-output').textContent()).toContain('"status": 200');
+
+    const sent = target.requests.length;
+    await page.getByTestId('tab-test').click();
+    await page.getByTestId('run-test').click();
+    await eventually(() => page.getByTestId('run-end').textContent()).toBe('succeeded');
+    await eventually(() => node(page, 'send').locator('.lf-node').getAttribute('data-run')).toBe('pinned');
+    await eventually(() => node(page, 'accepted').locator('.lf-node').getAttribute('data-run')).toBe('ok');
+    expect(target.requests).toHaveLength(sent);
+    await node(page, 'send').click();
+    await page.getByTestId('node-run').getByTestId('unpin').click();
+  }, 60_000);
+
+  it('say before running that no offer is routed to the integration, with a link to it, and keep Run off', async () => {
+    const { page, baseUrl, runtime } = world;
+    await runtime.integrations.create({ id: 'bare-crm', name: 'Bare CRM', settings: { base_url: world.target.url } });
+    await page.goto(`${baseUrl}/#/flows/acme-send`);
+    await waitForNodeCount(page, 5);
+    await page.getByTestId('tab-test').click();
+    await page.locator('#test-integration').selectOption('bare-crm');
+    const missing = page.getByTestId('no-offer');
+    await eventually(() => missing.textContent()).toBe('No offer is routed to Bare CRM yet — tick one on its page.');
+    expect(await missing.getByTestId('no-offer-link').getAttribute('href')).toBe('#/integrations/bare-crm');
+    expect(await page.getByTestId('run-test').isDisabled()).toBe(true);
+    await screenshots('test-run-no-offer');
+
+    // an integration with an offer routed: the sample names it and Run is on
+    await page.locator('#test-integration').selectOption('acme');
+    await eventually(() => missing.count()).toBe(0);
+    expect(await page.getByTestId('run-test').isDisabled()).toBe(false);
+    await page.locator('#test-integration').selectOption('bare-crm');
+    await missing.getByTestId('no-offer-link').click();
+    await eventually(() => page.evaluate(() => location.hash)).toBe('#/integrations/bare-crm');
+  }, 60_000);
 });

@@ -92,7 +92,18 @@ describe('values you can see', () => {
 
     // the unconnected http_error exit is a warning in the flow's problems
     await page.getByTestId('tab-flow').click();
-    await eventually(() => page.getByTestId('flow-warnings').textContent()).toContain('exit “http_error” is not connected');
+    // named by the node's title and the field in words, never an id or a field path; the line selects the node
+    const warnings = page.getByTestId('flow-warnings');
+    await eventually(() => warnings.textContent()).toContain('Send order: exit “http_error” is not connected');
+    expect(await warnings.textContent()).not.toMatch(/\bsend\b|outputs\./);
+    await warnings.getByRole('button', { name: /Send order/ }).click();
+    await eventually(() => node(page, 'send').getAttribute('class')).toContain('selected');
+    // the node's panel lists its own warning, in the same words
+    await eventually(() => page.getByTestId('node-warnings').textContent()).toContain('exit “http_error” is not connected');
+    expect(await page.getByTestId('node-warnings').textContent()).not.toContain('outputs.');
+    await shot('values-node-warning.png');
+    // showing the node moved the view: fitted again, as the next test opens the flow where it is
+    await page.getByRole('button', { name: 'Fit view' }).click();
   }, 60_000);
 
   it("edits JSON Build's body in a JSON editor that completes templates inside strings and marks JSON errors", async () => {

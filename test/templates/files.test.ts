@@ -30,6 +30,17 @@ function named(template: IntegrationTemplate): { settings: Set<string>; secrets:
 }
 
 describe('the template files', () => {
+  it('say nothing about sandboxes where the integrator reads: the sandbox is a field of its own', () => {
+    for (const [file, template] of templates) {
+      const read = [
+        template.description,
+        ...[...template.settings, ...template.secrets, ...template.offerParameters].map((f) => f.help ?? ''),
+      ];
+      for (const text of read) expect(text, file).not.toMatch(/sandbox|LEADFLOW_|127\.0\.0\.1/i);
+      expect(template.sandbox, file).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    }
+  });
+
   it('there is one per kind of target', () => {
     expect(templates.map(([, t]) => t.kind).sort()).toEqual([
       'affiliate-network',

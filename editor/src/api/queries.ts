@@ -261,7 +261,8 @@ export function usePublishFlow() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ flowId, ...request }: { flowId: string; message?: string; replace?: boolean }) => api.publish(flowId, request),
-    onSuccess: (saved) => invalidate(client, ...savedFlow(saved.id)),
+    // a first publish may bind the flow to its integration (runtime/services/flow-drafts.ts)
+    onSuccess: (saved) => invalidate(client, ...savedFlow(saved.id), keys.integrations),
   });
 }
 

@@ -1,25 +1,24 @@
 /**
  * One line under an integration's title: its delivery queue paused or going (with the button that
- * pauses or resumes it: queued deliveries are held, not failed, and go on resume), how many of its
- * deliveries run at once (editable), and its circuit breaker — closed, or open with when the next
- * probe goes, or half-open while one does.
+ * pauses or resumes it: queued deliveries are held, not failed, and go on resume) — or, switched
+ * off, that it takes no leads — how many of its deliveries run at once (editable), and its circuit
+ * breaker in words: the target answering normally, or failing and paused for how long.
  */
 import { useState } from 'react';
 import { DEFAULT_INTEGRATION_CONCURRENCY, MAX_INTEGRATION_CONCURRENCY, deliveryConcurrency } from '../../../core/domain/config.ts';
-import type { BreakerView, IntegrationPatch, IntegrationView } from '../api/client.ts';
+import type { IntegrationPatch, IntegrationView } from '../api/client.ts';
 import { pauseQuestion } from '../dashboard/PauseButton.tsx';
-import { formatTime as time } from '../app/time.ts';
 import { hrefOf } from '../app/route.ts';
+import { breakerInWords } from './breaker-words.ts';
 
-function breakerText(breaker: BreakerView): string {
-  if (breaker.state === 'closed') {
-    return breaker.consecutiveFailures > 0
-      ? `target answering (${breaker.consecutiveFailures} of ${breaker.threshold} failures in a row)`
-      : 'target answering';
+/** The queue's state in words: switched off first (it takes no leads at all), then paused, then going. */
+function queueInWords(integration: IntegrationView): { text: string; pill: string } {
+  if (!integration.enabled) {
+    const waiting = integration.deliveries?.retrying ?? 0;
+    const wait = waiting > 0 ? `${waiting} ${waiting === 1 ? 'delivery waits' : 'deliveries wait'}` : 'queued deliveries wait';
+    return { text: `Switched off: it takes no leads; ${wait}`, pill: 'lf-pill--warn' };
   }
-  if (breaker.state === 'half-open') return 'one probe delivery under way; the others wait';
-  const next = breaker.nextProbeAt ? `, next probe at ${time(breaker.nextProbeAt)}` : '';
-  return `deliveries held since ${time(breaker.since)} after ${breaker.consecutiveFailures} failures in a row${next}`;
+  return integration.paused ? { text: 'deliveries paused', pill: 'lf-pill--warn' } : { text: 'deliveries going', pill: 'lf-pill--ok' };
 }
 
 const PILL = { closed: 'lf-pill--ok', 'half-open': 'lf-pill--warn', open: 'lf-pill--error' } as const;
@@ -42,6 +41,8 @@ export function DeliveryHealth({
   };
   const { breaker } = integration;
   const paused = integration.paused === true;
+  const queue = queueInWords(integration);
+  const words = breaker && breakerInWords(breaker);
   const [pausing, setPausing] = useState(false);
   const togglePause = () => {
     if (!window.confirm(pauseQuestion(integration.name, paused))) return;
@@ -53,8 +54,8 @@ export function DeliveryHealth({
   };
   return (
     <p className="lf-muted" data-testid="delivery-health">
-      <span className={`lf-pill ${paused ? 'lf-pill--warn' : 'lf-pill--ok'}`} data-testid="queue-state">
-        {paused ? 'deliveries paused' : 'deliveries going'}
+      <span className={`lf-pill ${queue.pill}`} data-testid="queue-state">
+        {queue.text}
       </span>{' '}
       <button
         type="button"
@@ -87,13 +88,13 @@ export function DeliveryHealth({
         />
       </label>
       <FailedDeliveries integration={integration} />
-      {breaker && (
+      {breaker && words && (
         <>
           {' · '}
-          <span className={`lf-pill ${PILL[breaker.state]}`} data-testid="breaker-state" title="Circuit breaker">
-            breaker {breaker.state}
-          </span>{' '}
-          {breakerText(breaker)}
+          <span className={`lf-pill ${PILL[breaker.state]}`} data-testid="breaker-state" data-state={breaker.state} title="Circuit breaker">
+            {words.title}
+          </span>
+          {words.detail && ` ${words.detail}`}
         </>
       )}
     </p>

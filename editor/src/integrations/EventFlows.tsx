@@ -2,21 +2,24 @@
  * The integration's event flows: per event, the flow that handles it, chosen among the flows meant
  * for this integration or for none in particular (`isFlowFor`, the rule the runtime applies on
  * save), never another integration's. Events with nothing to choose are gathered in one "Handle
- * another event" choice. "New flow" makes a blank flow for the event, bound to this integration,
- * chooses it, and opens it on the canvas.
+ * another event" choice. "New flow" makes a blank flow for the event as the user's draft, made for
+ * this integration, and opens it on the canvas; it handles the event here from its first publish
+ * (the runtime binds it then), so no lead ever runs a flow that was never published. Until then the
+ * event's row names the draft.
  */
 import { useState } from 'react';
 import { FLOW_EVENTS, type FlowEvent } from '../../../core/domain/config.ts';
 import { isFlowFor, type FlowDoc } from '../../../core/domain/flow.ts';
 import type { FlowSummary, IntegrationPatch, IntegrationView } from '../api/client.ts';
-import { useCreateFlow } from '../api/queries.ts';
+import type { DraftSummary } from '../../../core/api.ts';
+import { useMyDrafts, useSaveDraft } from '../api/queries.ts';
 import { useCatalog } from '../catalog/catalog.ts';
 import { notify } from '../app/notices.ts';
 import { EVENT_NAMES } from '../../../core/domain/event-names.ts';
 
 /** A flow id not taken yet, from the integration's id and the event. */
-function freeId(integration: string, event: FlowEvent, flows: FlowSummary[]): string {
-  const taken = new Set(flows.map((f) => f.id));
+function freeId(integration: string, event: FlowEvent, flows: FlowSummary[], drafts: DraftSummary[]): string {
+  const taken = new Set(flows.map((f) => f.id).concat(drafts.map((d) => d.flowId)));
   const base = `${integration}-${event.replace('.', '-')}`.slice(0, 60);
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
@@ -32,7 +35,13 @@ export function EventFlows({
   patch(body: IntegrationPatch, done?: string): Promise<boolean>;
 }) {
   const descriptors = useCatalog();
-  const createFlow = useCreateFlow();
+  const saveDraft = useSaveDraft();
+  const drafts = useMyDrafts().data ?? [];
+  // the user's unpublished drafts made for this integration, per event: they handle it once published
+  const draftFor = (event: FlowEvent) =>
+    drafts.find(
+      (d) => d.event === event && d.integration === integration.id && d.baseVersion === 0 && !flows.some((f) => f.id === d.flowId),
+    );
   const [creating, setCreating] = useState<FlowEvent | null>(null);
   const [another, setAnother] = useState<FlowEvent | ''>('');
   const triggerFor = (event: FlowEvent) =>
@@ -43,7 +52,7 @@ export function EventFlows({
     if (!trigger) return;
     setCreating(event);
     const doc: Omit<FlowDoc, 'version'> = {
-      id: freeId(integration.id, event, flows),
+      id: freeId(integration.id, event, flows, drafts),
       name: `${integration.name}: ${EVENT_NAMES[event].toLowerCase()}`,
       event,
       integration: integration.id,
@@ -51,9 +60,9 @@ export function EventFlows({
       edges: [],
     };
     try {
-      const created = await createFlow.mutateAsync(doc);
-      if (await patch({ flows: { [event]: created.id } }, `New flow “${created.name}” handles this event`))
-        location.hash = `#/flows/${encodeURIComponent(created.id)}`;
+      await saveDraft.mutateAsync({ ...doc, version: 0 });
+      notify('success', `New flow “${doc.name}” is your draft: it handles this event once you publish it`);
+      location.hash = `#/flows/${encodeURIComponent(doc.id)}`;
     } catch (e) {
       notify('error', `Could not create the flow: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -62,7 +71,11 @@ export function EventFlows({
 
   // events no flow of this integration's (or any's) handles yet, which a trigger can start
   const others = FLOW_EVENTS.filter(
-    (event) => !integration.flows[event] && !flows.some((f) => f.event === event && isFlowFor(f, integration.id)) && triggerFor(event),
+    (event) =>
+      !integration.flows[event] &&
+      !flows.some((f) => f.event === event && isFlowFor(f, integration.id)) &&
+      !draftFor(event) &&
+      triggerFor(event),
   );
 
   return (
@@ -77,8 +90,9 @@ export function EventFlows({
             const candidates = flows.filter((f) => f.event === event && isFlowFor(f, integration.id));
             const chosen = integration.flows[event] ?? '';
             const startable = Boolean(triggerFor(event));
+            const draft = chosen ? undefined : draftFor(event);
             // an event with nothing to choose is offered below, under "Handle another event"
-            if (!candidates.length && !chosen) return null;
+            if (!candidates.length && !chosen && !draft) return null;
             return (
               <tr key={event} data-event={event}>
                 <td>
@@ -86,6 +100,11 @@ export function EventFlows({
                   <code className="lf-muted lf-small">{event}</code>
                 </td>
                 <td>
+                  {draft && (
+                    <div className="lf-muted lf-small" data-testid={`draft-for-${event}`}>
+                      Your draft “{draft.name}” is not published yet: it handles this event once you publish it.
+                    </div>
+                  )}
                   <select
                     className="lf-input"
                     value={chosen}
@@ -102,8 +121,8 @@ export function EventFlows({
                   </select>
                 </td>
                 <td className="lf-actions">
-                  {chosen ? (
-                    <a href={`#/flows/${encodeURIComponent(chosen)}`}>open</a>
+                  {chosen || draft ? (
+                    <a href={`#/flows/${encodeURIComponent(chosen || (draft?.flowId ?? ''))}`}>open</a>
                   ) : (
                     startable && (
                       <button

@@ -280,6 +280,11 @@ function TemplateForm({
       <div className="lf-note" data-testid="template-description">
         {template.description}
       </div>
+      {template.sandbox && (
+        <p className="lf-help" data-testid="template-sandbox">
+          Try it against the local sandbox: <code>{template.sandbox}</code>
+        </p>
+      )}
 
       <div className="lf-field">
         <label className="lf-field__label" htmlFor="from-template-name">

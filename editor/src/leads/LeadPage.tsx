@@ -16,6 +16,7 @@ import { hrefOf } from '../app/route.ts';
 import { ExecutionTable } from '../log/ExecutionTable.tsx';
 import { DeliveryBadge } from './DeliveryBadge.tsx';
 import { StageBadge } from './StageBadge.tsx';
+import { IntegrationName, OfferName, useNames } from './Names.tsx';
 import { StageByHand } from './StageByHand.tsx';
 import type { LeadHandoff } from '../../../core/domain/routing.ts';
 
@@ -70,6 +71,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
   const { refetch } = query;
   const deliverLead = useDeliverLead();
   const delivering = deliverLead.isPending;
+  const names = useNames();
   const error = query.error;
   const missing = error instanceof ApiError && error.status === 404 ? `No lead #${leadId}.` : '';
   // the last answer stays on screen when a later fetch fails
@@ -91,7 +93,7 @@ export function LeadPage({ leadId }: { leadId: number }) {
 
   const deliver = async () => {
     const question =
-      `Resend lead #${lead.id} to ${lead.integration ?? 'its integration'}?\n\n` +
+      `Resend lead #${lead.id} to ${lead.integration ? names.integration(lead.integration) : 'its integration'}?\n\n` +
       `Its delivery is queued again with its attempts reset (it failed after ${delivery?.attempts ?? 0}), and the lead is sent to the target again.`;
     if (!window.confirm(question)) return;
     try {
@@ -113,9 +115,9 @@ export function LeadPage({ leadId }: { leadId: number }) {
         <h1>Lead #{lead.id}</h1>
         <StageBadge stage={lead.stage} />
         <span className="lf-muted">
-          {lead.offer} →{' '}
+          <OfferName id={lead.offer} /> →{' '}
           {lead.integration ? (
-            <a href={`#/integrations/${encodeURIComponent(lead.integration)}`}>{lead.integration}</a>
+            <IntegrationName id={lead.integration} />
           ) : (
             <span title="Its offer names no integration for new leads: the network processes them itself">our call centre</span>
           )}{' '}
@@ -378,7 +380,7 @@ function HandoffRow({ handoff }: { handoff: LeadHandoff }) {
   return (
     <>
       <dt>
-        id at <a href={`#/integrations/${encodeURIComponent(handoff.integration)}`}>{handoff.integration}</a>
+        id at <IntegrationName id={handoff.integration} />
       </dt>
       <dd data-testid={`lead-handoff-${handoff.integration}`}>{handoff.eid ? <code>{handoff.eid}</code> : <Dash />}</dd>
     </>

@@ -8,12 +8,13 @@ import { useEffect } from 'react';
 import { isStage } from '../../../core/domain/lead.ts';
 import { isDeliveryState } from '../../../core/domain/delivery.ts';
 import type { LeadQuery } from '../../../core/api.ts';
-import { useIntegrations, useLeadPages } from '../api/queries.ts';
+import { useLeadPages } from '../api/queries.ts';
 import { leadsCsvUrl } from '../api/client.ts';
 import { notify } from '../app/notices.ts';
 import { dayStart, formatTime } from '../app/time.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
 import { StageBadge } from './StageBadge.tsx';
+import { IntegrationName, OfferName } from './Names.tsx';
 import { DeliveryBadge } from './DeliveryBadge.tsx';
 import { LeadFilters, readLeadFilters, type LeadFilterValues } from './LeadFilters.tsx';
 
@@ -41,7 +42,6 @@ function showLeads(values: LeadFilterValues): void {
 export function LeadsPage() {
   const values = readLeadFilters(new URLSearchParams(useHashQuery()));
   const query = queryOf(values);
-  const integrations = useIntegrations().data ?? [];
   const answer = useLeadPages({ ...query, limit: PAGE });
   const leads = answer.error ? [] : (answer.data?.pages.flatMap((page) => page.leads) ?? null);
 
@@ -49,7 +49,6 @@ export function LeadsPage() {
     if (answer.error) notify('error', `Could not load the leads: ${answer.error.message}`);
   }, [answer.error]);
 
-  const names = new Map(integrations.map((i) => [i.id, i.name]));
   const filtered = Object.values(values).some((value) => value !== '');
 
   return (
@@ -107,8 +106,12 @@ export function LeadsPage() {
                   <a href={`#/leads/${lead.id}`}>#{lead.id}</a>
                 </td>
                 <td className="lf-nowrap">{formatTime(lead.created_at)}</td>
-                <td>{lead.offer}</td>
-                <td>{names.get(lead.integration) ?? lead.integration}</td>
+                <td>
+                  <OfferName id={lead.offer} />
+                </td>
+                <td>
+                  <IntegrationName id={lead.integration} />
+                </td>
                 <td>
                   <StageBadge stage={lead.stage} />
                 </td>

@@ -4,47 +4,23 @@
  */
 import { FLOW_EVENTS } from '../../../core/domain/config.ts';
 import type { FlowEvent } from '../../../core/domain/config.ts';
-import { issueInWords } from '../../../core/flow/issue-words.ts';
 import { useEditor } from '../canvas/store.ts';
 import { WarningList } from './WarningList.tsx';
+import { ProblemLine } from './ProblemLine.tsx';
 import { flowEdits, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 import { eventName } from '../../../core/domain/event-names.ts';
-import { showNode } from '../canvas/commands.ts';
-
-const NO_NODES: never[] = [];
 
 /** Every problem as a line naming the node by its title; a node's line selects and centres it. */
 export function IssueList() {
   const issues = useEditor((s) => s.issues);
-  const descriptors = useEditor((s) => s.descriptors);
-  const nodes = useFlowDocument((s) => s.history?.present.nodes ?? NO_NODES);
   if (!issues.length) return <p className="lf-ok-line">✓ No problems found.</p>;
-  const lookup = { get: (type: string) => descriptors.get(type) };
   return (
     <ul className="lf-issues" data-testid="flow-issues">
-      {issues.map((issue, i) => {
-        const words = issueInWords(issue, { nodes }, lookup);
-        const known = issue.nodeId !== undefined && nodes.some((n) => n.id === issue.nodeId);
-        return (
-          <li key={i}>
-            {known ? (
-              <button
-                type="button"
-                className="lf-issue-line"
-                onClick={() => showNode(issue.nodeId as string)}
-                title="Show this node"
-                data-issue-node={issue.nodeId}
-              >
-                <b>{words.node}:</b> {words.text.slice((words.node ?? '').length + 2)}
-              </button>
-            ) : (
-              <span>
-                <b>{words.node ?? 'Flow'}:</b> {words.text.slice((words.node ?? 'Flow').length + 2)}
-              </span>
-            )}
-          </li>
-        );
-      })}
+      {issues.map((issue, i) => (
+        <li key={i}>
+          <ProblemLine issue={issue} />
+        </li>
+      ))}
     </ul>
   );
 }

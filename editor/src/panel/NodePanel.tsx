@@ -14,6 +14,7 @@ import type { FlowNodeData } from '../canvas/flow-doc.ts';
 import { ParamField } from './fields.tsx';
 import { StepDetails } from '../runs/StepDetails.tsx';
 import { NodeRun } from '../runs/NodeRun.tsx';
+import { NodeProblems, paramProblemText } from './NodeProblems.tsx';
 import { categoryClass } from '../canvas/look.ts';
 
 const NO_ISSUES: never[] = [];
@@ -92,15 +93,7 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
         </section>
       )}
 
-      {otherIssues.length > 0 && (
-        <ul className="lf-issues" data-testid="node-issues">
-          {otherIssues.map((issue, i) => (
-            <li key={i}>
-              <b>{issue.field.replace(/^params\./, '')}</b> {issue.message}
-            </li>
-          ))}
-        </ul>
-      )}
+      <NodeProblems nodeId={node.id} issues={otherIssues} descriptor={descriptor} />
 
       <section className="lf-panel__section">
         <NameFields node={node} descriptor={descriptor} readOnly={readOnly} />
@@ -135,8 +128,7 @@ function NodeForm({ node, descriptor }: { node: PanelNode; descriptor: NodeDescr
                 />
                 {problems.map((p, i) => (
                   <p className="lf-field__error" key={i}>
-                    {p.field !== `params.${name}` ? `${p.field.slice(7)}: ` : ''}
-                    {p.message}
+                    {paramProblemText(p, name, descriptor)}
                   </p>
                 ))}
                 {spec.help && <p className="lf-help">{spec.help}</p>}

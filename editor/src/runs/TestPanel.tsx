@@ -19,6 +19,7 @@ import { RunSummary } from './RunSummary.tsx';
 import { SendForReal } from './SendForReal.tsx';
 import { pinsOf, usePins, useTestOptions } from './test-options.ts';
 import { publishSampleLead } from './sample-lead.ts';
+import { MissingOffer, offerOfLead } from './MissingOffer.tsx';
 
 /** What starts a flow that is not about one new lead: a target's postback, a batch of a status check. */
 export function sampleTrigger(event: string): unknown {
@@ -49,7 +50,6 @@ export function TestPanel() {
   const integration = integrations.find((i) => i.id === integrationId);
   const offers = useOffers().data;
   const sampleText = useMemo(() => JSON.stringify(sampleLeadFor(integration, offers ?? []), null, 2), [integration, offers]);
-  const sampleOffer = (JSON.parse(sampleText) as { offer: string }).offer;
   const pins = usePins(meta?.id);
   const pinned = Object.keys(pins);
   const send = useTestOptions((s) => s.send);
@@ -89,6 +89,8 @@ export function TestPanel() {
   }, [source, leadText]);
 
   if (!meta) return null;
+  // a sample lead must name an offer (the runtime refuses one without): said, and Run kept off, before running
+  const missingOffer = meta.event.startsWith('lead.') && source === 'sample' && !leadError && offerOfLead(leadText) === '';
   const hasTrigger = sampleTrigger(meta.event) !== undefined;
   // status checks and postbacks run on their batch or call: no lead to choose
   const needsLead = meta.event.startsWith('lead.');
@@ -177,12 +179,7 @@ export function TestPanel() {
               aria-label="Sample lead (JSON)"
             />
             {leadError && <p className="lf-field__error">{leadError}</p>}
-            {integration && sampleOffer === '' && (
-              <p className="lf-field__error" data-testid="no-offer">
-                No offer is routed to {integration.name} yet, so the sample lead has no offer: tick an offer on the integration’s page
-                first.
-              </p>
-            )}
+            {integration && missingOffer && <MissingOffer integration={integration} routed={integration.offers.length > 0} />}
             <button type="button" className="lf-link-btn" onClick={() => setLeadText(sampleText)}>
               Reset to the sample
             </button>
@@ -232,7 +229,7 @@ export function TestPanel() {
       <button
         type="button"
         className="lf-btn lf-btn--primary"
-        disabled={running || !integrationId || (needsLead && (!!leadError || (source === 'stored' && leadId === '')))}
+        disabled={running || !integrationId || missingOffer || (needsLead && (!!leadError || (source === 'stored' && leadId === '')))}
         onClick={() => void start()}
         data-testid="run-test"
       >
