@@ -138,7 +138,7 @@ describe('finding a lead among thousands', () => {
     await page.getByTestId('lead-page').waitFor();
     const runs = page.locator('[data-testid="executions"] tbody tr');
     await eventually(() => runs.count()).toBe(2);
-    await expect(runs.first().textContent()).resolves.toContain('postback.in');
+    await expect(runs.first().textContent()).resolves.toContain('When the target sends a status postback');
     await page.screenshot({ path: path.join(ARTIFACTS, 'lead-search-postback-run.png'), fullPage: true });
 
     // the log's failed runs only: the failed delivery, naming its lead
