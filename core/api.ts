@@ -506,28 +506,9 @@ export interface CheckSchedule {
   /** When it runs next. */
   next?: string;
   running: boolean;
-  /** The run under way, to follow with `GET …/checks/:event/runs/:run`. */
-  run?: string;
+  /** The check under way as long work, to follow with `GET /api/work/:id` (and its stream). */
+  work?: string;
   last?: CheckReport;
-}
-
-/**
- * A check started with `POST /api/integrations/:id/checks/:event/runs` (202), as
- * `GET /api/integrations/:id/checks/:event/runs/:run` reports it while it runs and for a while after:
- * the counts so far, and the report once done.
- */
-export interface CheckProgress {
-  run: string;
-  integration: string;
-  event: CheckEvent;
-  state: 'running' | 'done';
-  startedAt: string;
-  runs: number;
-  leads: number;
-  moved: number;
-  unchanged: number;
-  failed: number;
-  report?: CheckReport;
 }
 
 /**

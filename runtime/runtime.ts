@@ -210,7 +210,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     (id) => store.deliveryCounts(id),
     (id) => breakers.view(id),
   );
-  checks = new StatusChecks(config, store, runner, registry, log);
+  const longWork = new LongWork();
+  checks = new StatusChecks(config, store, runner, registry, log, longWork);
   const offers = new OfferService(
     config,
     outbound,
@@ -282,7 +283,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(executionRoutes(new ExecutionLog(store), runner));
   app.use(auditRoutes(audit));
   app.use(dashboardRoutes(new DashboardService(config, store, breakers, checks)));
-  const longWork = new LongWork();
   app.use(workRoutes(longWork, new BulkResend(store, longWork, audit, wake, { ...DEFAULT_BULK_PACE, ...options.bulkPace })));
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(editorStaticRoutes(EDITOR_DIST));

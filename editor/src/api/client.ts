@@ -12,7 +12,6 @@ import type { AuditQuery } from '../../../core/domain/audit.ts';
 import type {
   AuditAnswer,
   CheckEvent,
-  CheckProgress,
   CheckSchedule,
   ExecutionQuery,
   FlowDraftView,
@@ -154,11 +153,9 @@ export const api = {
   /** Its status checks: schedule, next run, the run under way, the last report. */
   checks: (id: string) =>
     call<{ checks: CheckSchedule[] }>('GET', `/api/integrations/${encodeURIComponent(id)}/checks`).then((a) => a.checks),
-  /** Starts a status check now (or joins the one running): its run id, followed with `checkProgress`. */
+  /** Starts a status check now (or joins the one running) as long work, followed through `/api/work/:id` (<WorkProgress>). */
   startCheck: (id: string, event: CheckEvent) =>
-    call<CheckProgress>('POST', `/api/integrations/${encodeURIComponent(id)}/checks/${event}/runs`),
-  checkProgress: (id: string, event: CheckEvent, run: string) =>
-    call<CheckProgress>('GET', `/api/integrations/${encodeURIComponent(id)}/checks/${event}/runs/${encodeURIComponent(run)}`),
+    call<WorkReport>('POST', `/api/integrations/${encodeURIComponent(id)}/checks/${event}/runs`),
   /** A new postback token; the old one keeps working `graceMinutes` more (none by default). */
   rotatePostbackToken: (id: string, rotation: PostbackTokenRotateRequest) =>
     call<PostbackTokenRotation>('POST', `/api/integrations/${encodeURIComponent(id)}/postback-token/rotate`, rotation),
