@@ -87,6 +87,20 @@ export interface ResendFilter {
   delivery?: 'failed' | 'retrying' | 'queued';
   createdFrom?: string;
   createdTo?: string;
+  /** The Leads page's other filters, read as `GET /api/leads` reads them: a search (phone, email, either id) … */
+  q?: string;
+  /** … a stage: only `new` (a lead past `new` is never resent) … */
+  stage?: 'new';
+  /** … a source's id, a webmaster. */
+  source?: string;
+  webmaster?: string;
+}
+
+/** `POST /api/work/resend/count`'s answer: how many leads the filter selects now, counted up to `max`. */
+export interface ResendCount {
+  leads: number;
+  /** True when there are more than `leads` (the count stopped at its ceiling). */
+  more: boolean;
 }
 
 /** `POST /api/leads/:id/resend`'s answer: the lead's delivery as it is now (queued). */
