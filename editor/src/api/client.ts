@@ -36,6 +36,7 @@ import type {
   LeadQuery,
   LeadListItem,
   ResendAnswer,
+  ResendCount,
   ResendFilter,
   SourceCreate,
   SourcePatch,
@@ -207,6 +208,8 @@ export const api = {
     call<IntegrationView>('POST', `/api/integrations/${encodeURIComponent(id)}/${paused ? 'pause' : 'resume'}`),
   /** Starts a bulk resend of a filter as long work; its progress: `/api/work/:id/stream`. */
   startBulkResend: (filter: ResendFilter) => call<WorkReport>('POST', '/api/work/resend', filter),
+  /** How many leads a bulk resend of `filter` would take now, for its confirmation. */
+  countResend: (filter: ResendFilter) => call<ResendCount>('POST', '/api/work/resend/count', filter),
   work: (id: string) => call<WorkReport>('GET', `/api/work/${encodeURIComponent(id)}`),
   cancelWork: (id: string) => call<WorkReport>('POST', `/api/work/${encodeURIComponent(id)}/cancel`),
 };

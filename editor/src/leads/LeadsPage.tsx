@@ -2,7 +2,8 @@
  * Leads, newest first, each with its delivery state (a failed delivery flagged red): found by
  * phone, email or either id and filtered by stage, delivery state, integration, offer, source and
  * dates (kept in the address, so Back returns to the same list), "Load more" asking the server for
- * the page after the last one. The filtered list downloads as CSV. A row opens the lead's page.
+ * the page after the last one. The filtered list downloads as CSV, and its failed leads can be
+ * resent in bulk (LeadsBulkResend.tsx). A row opens the lead's page.
  */
 import { useEffect } from 'react';
 import { isStage } from '../../../core/domain/lead.ts';
@@ -16,6 +17,8 @@ import { hrefOf, useHashQuery } from '../app/route.ts';
 import { StageBadge } from './StageBadge.tsx';
 import { DeliveryBadge } from './DeliveryBadge.tsx';
 import { LeadFilters, readLeadFilters, type LeadFilterValues } from './LeadFilters.tsx';
+import { LeadsBulkResend } from './LeadsBulkResend.tsx';
+import type { SessionUser } from '../../../core/domain/user.ts';
 
 const PAGE = 50;
 
@@ -38,7 +41,7 @@ function showLeads(values: LeadFilterValues): void {
   location.hash = hrefOf('leads', values);
 }
 
-export function LeadsPage() {
+export function LeadsPage({ user }: { user?: SessionUser }) {
   const values = readLeadFilters(new URLSearchParams(useHashQuery()));
   const query = queryOf(values);
   const integrations = useIntegrations().data ?? [];
@@ -71,6 +74,9 @@ export function LeadsPage() {
         </button>
       </div>
       <LeadFilters key={values.q} values={values} onChange={(change) => showLeads({ ...values, ...change })} />
+      <div className="lf-row" data-testid="leads-actions">
+        <LeadsBulkResend query={query} canWrite={user !== undefined && user.role !== 'viewer'} />
+      </div>
       {leads === null ? (
         <p className="lf-muted">Loading…</p>
       ) : leads.length === 0 ? (
