@@ -74,7 +74,8 @@ export interface LeadView {
 }
 
 /** A lead in `GET /api/leads`, with its delivery state (core/domain/delivery.ts) when it has one. */
-export type LeadListItem = Lead & { delivery?: DeliveryState };
+/** A lead as the list shows it: with its delivery state and, when that is `failed`, why (the last attempt's error). */
+export type LeadListItem = Lead & { delivery?: DeliveryState; deliveryError?: string };
 
 /**
  * What `POST /api/leads/resend` takes: which leads still `new` to resend. `delivery` defaults to

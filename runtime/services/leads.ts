@@ -112,7 +112,16 @@ export class LeadService {
       limit,
     });
     const states = await this.store.deliveryStates(leads.map((lead) => lead.id));
-    const items: LeadListItem[] = leads.map((lead) => (states[lead.id] ? { ...lead, delivery: states[lead.id] } : lead));
+    const items: LeadListItem[] = await Promise.all(
+      leads.map(async (lead) => {
+        const delivery = states[lead.id];
+        if (!delivery) return lead;
+        if (delivery !== 'failed') return { ...lead, delivery };
+        // a failed delivery says why on the list too: its jobs are read for the failed ones only (a page at most)
+        const deliveryError = leadDelivery(lead.stage, await this.store.jobsOfLead(lead.id))?.lastError;
+        return deliveryError ? { ...lead, delivery, deliveryError } : { ...lead, delivery };
+      }),
+    );
     const last = leads.at(-1);
     return { leads: items, ...(last && leads.length === limit ? { next: writeCursor({ createdAt: last.created_at, id: last.id }) } : {}) };
   }

@@ -109,6 +109,8 @@ describe('finding a lead among thousands', () => {
     await eventually(() => page.locator('[data-testid="leads"] tbody tr').count()).toBe(1);
     const row = page.locator(`tr[data-lead-id="${failing}"]`);
     await expect(row.textContent()).resolves.toContain('failed');
+    // and why, on the list already: no verdict in the target's answer
+    await expect(row.getByTestId('lead-delivery-error').textContent()).resolves.toMatch(/eid/);
     expect(page.url()).toContain('q=0151+555+0008');
     // times to the second, with the zone
     expect(await row.locator('td').nth(1).textContent()).toMatch(/\d{1,2}:\d{2}:\d{2}.*(UTC|GMT|[A-Z]{3,4})/);
@@ -215,6 +217,14 @@ describe('finding a lead among thousands', () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'leads-bulk-resend-1280.png') });
     await page.setViewportSize({ width: 1440, height: 900 });
+
+    // the dashboard counts them failed and names the newest with the reason its delivery failed
+    await page.goto(`${baseUrl}/#/dashboard?integration=acme`);
+    const failedTile = page.getByTestId('tile-failed');
+    await eventually(() => failedTile.innerText()).toMatch(new RegExp(`latest: lead #${failing[2]}, .*eid`));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'lead-search-dashboard-failed.png') });
+    await page.goBack();
+    await eventually(() => resend.textContent()).toBe('Resend the 3 failed leads of this filter');
 
     const asked: string[] = [];
     page.once('dialog', (dialog) => {

@@ -118,7 +118,14 @@ export function LeadsPage({ user }: { user?: SessionUser }) {
                 <td>
                   <StageBadge stage={lead.stage} />
                 </td>
-                <td>{lead.delivery ? <DeliveryBadge state={lead.delivery} /> : <span className="lf-muted">—</span>}</td>
+                <td className="lf-clip" title={lead.deliveryError}>
+                  {lead.delivery ? <DeliveryBadge state={lead.delivery} /> : <span className="lf-muted">—</span>}
+                  {lead.deliveryError && (
+                    <div className="lf-small lf-danger lf-clip" data-testid="lead-delivery-error">
+                      {lead.deliveryError}
+                    </div>
+                  )}
+                </td>
                 <td>{lead.eid ? <code>{lead.eid}</code> : <span className="lf-muted">—</span>}</td>
                 <td className="lf-clip" title={[lead.status, lead.reason].filter(Boolean).join(' · ')}>
                   {lead.status ?? <span className="lf-muted">—</span>}
