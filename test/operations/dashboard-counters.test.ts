@@ -59,8 +59,10 @@ describe('the dashboard counters', () => {
         { stage: 'cancel', history: { at: new Date().toISOString(), from: 'new', stage: 'cancel', source: 'delivery' } },
         [],
       );
-      // as a file from before the counters
+      // as a file from before the counters (and so before the search keys of the migration after them)
       store.db.exec('DROP TABLE lead_stage_hours; DROP TABLE lead_first_status;');
+      store.db.exec('DROP INDEX leads_phone; DROP INDEX leads_email; DROP TABLE execution_leads;');
+      store.db.exec('ALTER TABLE leads DROP COLUMN phone_e164; ALTER TABLE leads DROP COLUMN email_lc;');
       store.db.pragma('user_version = 13');
       await store.close();
       store = openSqliteLeadStore(at);
