@@ -74,7 +74,8 @@ export interface LeadView {
 }
 
 /** A lead in `GET /api/leads`, with its delivery state (core/domain/delivery.ts) when it has one. */
-export type LeadListItem = Lead & { delivery?: DeliveryState };
+/** A lead as the list shows it: with its delivery state and, when that is `failed`, why (the last attempt's error). */
+export type LeadListItem = Lead & { delivery?: DeliveryState; deliveryError?: string };
 
 /**
  * What `POST /api/leads/resend` takes: which leads still `new` to resend. `delivery` defaults to
@@ -87,6 +88,20 @@ export interface ResendFilter {
   delivery?: 'failed' | 'retrying' | 'queued';
   createdFrom?: string;
   createdTo?: string;
+  /** The Leads page's other filters, read as `GET /api/leads` reads them: a search (phone, email, either id) … */
+  q?: string;
+  /** … a stage: only `new` (a lead past `new` is never resent) … */
+  stage?: 'new';
+  /** … a source's id, a webmaster. */
+  source?: string;
+  webmaster?: string;
+}
+
+/** `POST /api/work/resend/count`'s answer: how many leads the filter selects now, counted up to `max`. */
+export interface ResendCount {
+  leads: number;
+  /** True when there are more than `leads` (the count stopped at its ceiling). */
+  more: boolean;
 }
 
 /** `POST /api/leads/:id/resend`'s answer: the lead's delivery as it is now (queued). */
@@ -514,28 +529,9 @@ export interface CheckSchedule {
   /** When it runs next. */
   next?: string;
   running: boolean;
-  /** The run under way, to follow with `GET …/checks/:event/runs/:run`. */
-  run?: string;
+  /** The check under way as long work, to follow with `GET /api/work/:id` (and its stream). */
+  work?: string;
   last?: CheckReport;
-}
-
-/**
- * A check started with `POST /api/integrations/:id/checks/:event/runs` (202), as
- * `GET /api/integrations/:id/checks/:event/runs/:run` reports it while it runs and for a while after:
- * the counts so far, and the report once done.
- */
-export interface CheckProgress {
-  run: string;
-  integration: string;
-  event: CheckEvent;
-  state: 'running' | 'done';
-  startedAt: string;
-  runs: number;
-  leads: number;
-  moved: number;
-  unchanged: number;
-  failed: number;
-  report?: CheckReport;
 }
 
 /**

@@ -210,7 +210,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     (id) => store.deliveryCounts(id),
     (id) => breakers.view(id),
   );
-  checks = new StatusChecks(config, store, runner, registry, log);
+  const longWork = new LongWork();
+  checks = new StatusChecks(config, store, runner, registry, log, longWork);
   const offers = new OfferService(
     config,
     outbound,
@@ -264,7 +265,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(sessionRoutes(users, sessions, { ...DEFAULT_LOGIN_LIMITS, ...options.loginLimits }));
   app.use(userRoutes(users));
   app.use(leadExportRoutes(new LeadExport(config, store, leadService, audit)));
-  app.use(leadRoutes(intake, leadService, new ResendService(store, wake, audit)));
+  app.use(leadRoutes(intake, leadService, new ResendService(store, wake, audit, (query) => leadService.selection(query))));
   app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));
@@ -282,8 +283,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(executionRoutes(new ExecutionLog(store), runner));
   app.use(auditRoutes(audit));
   app.use(dashboardRoutes(new DashboardService(config, store, breakers, checks)));
-  const longWork = new LongWork();
-  app.use(workRoutes(longWork, new BulkResend(store, longWork, audit, wake, { ...DEFAULT_BULK_PACE, ...options.bulkPace })));
+  app.use(
+    workRoutes(
+      longWork,
+      new BulkResend(store, longWork, audit, wake, (query) => leadService.selection(query), { ...DEFAULT_BULK_PACE, ...options.bulkPace }),
+    ),
+  );
   if (existsSync(EDITOR_DIST + 'index.html')) {
     app.use(editorStaticRoutes(EDITOR_DIST));
   } else {

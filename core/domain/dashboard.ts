@@ -106,8 +106,11 @@ export interface DashboardSummary {
   total: number;
   /** {@link approvalRate} of `stages`. */
   approvalRate: number | null;
-  /** Deliveries given up (resendable) and waiting for a retry, now. */
-  delivery: { failed: number; retrying: number };
+  /**
+   * Deliveries given up (resendable) and waiting for a retry, now; with `latest`, the newest lead
+   * whose delivery failed and why (the target's refusal, no verdict, out of attempts).
+   */
+  delivery: { failed: number; retrying: number; latest?: { lead: number; integration: string; error: string } };
   /** Jobs (deliveries and postbacks) waiting in the queue and being run, now. */
   queue: { queued: number; running: number };
   /** Integrations whose circuit breaker is open or probing (deliveries held). */

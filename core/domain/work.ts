@@ -17,6 +17,8 @@ export interface WorkReport {
   /** How many items the work covers, when known up front. */
   total?: number;
   done: number;
+  /** What the done items came to, by outcome (a status check: `{ moved: 3, unchanged: 8 }`). */
+  outcomes?: Record<string, number>;
   failed: number;
   skipped: Record<string, number>;
   /** Why the work itself stopped (`failed`), or the last item failure's reason. */

@@ -1,8 +1,8 @@
 /**
  * Status checks of an integration: their schedules and last reports (`GET …/checks`), "check now"
- * answered when done (`POST …/checks/:event`), or started and followed: `POST …/checks/:event/runs`
- * answers 202 with the run's id and counts, `GET …/checks/:event/runs/:run` its counts so far and,
- * once done, its report (the editor polls it).
+ * answered when done (`POST …/checks/:event`), or started as long work: `POST …/checks/:event/runs`
+ * answers 202 with the work's report, followed (progress, cancel, summary) through `/api/work/:id`
+ * like every long work (http/work.ts).
  */
 import { Router, type Request } from 'express';
 import { DomainError } from '../../core/domain/errors.ts';
@@ -35,14 +35,6 @@ export function checkRoutes(checks: StatusChecks, integrations: IntegrationServi
     const integration = await integrations.get(req.params.id);
     if (!integration.flows[event]) throw new DomainError('not_found', `the integration has no ${event} flow`, { field: 'event' });
     res.status(202).json(checks.start(integration.id, event));
-  });
-
-  router.get('/api/integrations/:id/checks/:event/runs/:run', async (req, res) => {
-    const event = eventOf(req);
-    const progress = checks.progressOf(req.params.run);
-    if (!progress || progress.integration !== req.params.id || progress.event !== event)
-      throw new DomainError('not_found', `no check run "${req.params.run}"`, { field: 'run' });
-    res.json(progress);
   });
 
   return router;

@@ -3,7 +3,7 @@
  * (server-sent events: `progress` with the report on each change, at most every
  * {@link PROGRESS_EVERY_MS}, then `end` with the summary), `POST /api/work/:id/cancel`; and the
  * work that runs there: `POST /api/work/resend` (a bulk resend of a filter, answered 202 with the
- * work's report).
+ * work's report) and `POST /api/work/resend/count` (how many leads it would take, for the confirmation).
  */
 import { Router } from 'express';
 import type { WorkReport } from '../../core/domain/work.ts';
@@ -17,6 +17,10 @@ export const PROGRESS_EVERY_MS = 100;
 
 export function workRoutes(work: LongWork, bulkResend: BulkResend): Router {
   const router = Router();
+
+  router.post('/api/work/resend/count', async (req, res) => {
+    res.json(await bulkResend.count(req.body));
+  });
 
   router.post('/api/work/resend', (req, res) => {
     res.status(202).json(bulkResend.start(req.body, res.locals.user ? sessionUser(req) : undefined));

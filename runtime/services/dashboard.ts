@@ -7,6 +7,7 @@
  */
 import type { ConfigStore, LeadStore } from '../store/types.ts';
 import { DomainError } from '../../core/domain/errors.ts';
+import { leadDelivery } from '../../core/domain/delivery.ts';
 import { STAGES } from '../../core/domain/lead.ts';
 import {
   approvalRate,
@@ -49,6 +50,14 @@ export class DashboardService {
     return { integration, range };
   }
 
+  /** The newest lead whose delivery failed, and why: one indexed page of one lead, and its jobs. */
+  private async latestFailure(integrationId?: string): Promise<DashboardSummary['delivery']['latest']> {
+    const [lead] = await this.store.listLeads({ stage: 'new', delivery: 'failed', integrationId, limit: 1 });
+    if (!lead) return undefined;
+    const delivery = leadDelivery(lead.stage, await this.store.jobsOfLead(lead.id));
+    return { lead: lead.id, integration: lead.integration, error: delivery?.lastError ?? 'failed (no reason recorded)' };
+  }
+
   async summary(query: DashboardQuery, now = new Date()): Promise<DashboardSummary> {
     const hours = rangeHours(query.range, now);
     const integrations = (await this.config.listIntegrations()).filter((i) => !query.integration || i.id === query.integration);
@@ -70,11 +79,15 @@ export class DashboardService {
     }
     const total = STAGES.reduce((sum, stage) => sum + stages[stage], 0);
 
-    const delivery = { failed: 0, retrying: 0 };
+    const delivery: DashboardSummary['delivery'] = { failed: 0, retrying: 0 };
     for (const id of ids) {
       const one = await this.store.deliveryCounts(id);
       delivery.failed += one.failed;
       delivery.retrying += one.retrying;
+    }
+    if (delivery.failed > 0) {
+      const latest = await this.latestFailure(query.integration);
+      if (latest) delivery.latest = latest;
     }
 
     const checks: DashboardCheck[] = [];

@@ -10,6 +10,7 @@ import {
   type Job,
   type LeadChange,
   type LeadCursor,
+  type LeadQuery as StoreLeadQuery,
   type LeadStore,
   type NewJob,
 } from '../store/types.ts';
@@ -104,8 +105,33 @@ export class LeadService {
    */
   async list(query: LeadQuery): Promise<LeadListAnswer> {
     const limit = Math.min(Math.max(query.limit || LIST_PAGE, 1), LIST_MAX);
-    const search = query.q === undefined ? undefined : leadSearchTerms(query.q, await this.searchCountries());
     const leads = await this.store.listLeads({
+      ...(await this.selection(query)),
+      after: query.cursor === undefined ? undefined : readCursor(query.cursor),
+      before: query.before,
+      limit,
+    });
+    const states = await this.store.deliveryStates(leads.map((lead) => lead.id));
+    const items: LeadListItem[] = await Promise.all(
+      leads.map(async (lead) => {
+        const delivery = states[lead.id];
+        if (!delivery) return lead;
+        if (delivery !== 'failed') return { ...lead, delivery };
+        // a failed delivery says why on the list too: its jobs are read for the failed ones only (a page at most)
+        const deliveryError = leadDelivery(lead.stage, await this.store.jobsOfLead(lead.id))?.lastError;
+        return deliveryError ? { ...lead, delivery, deliveryError } : { ...lead, delivery };
+      }),
+    );
+    const last = leads.at(-1);
+    return { leads: items, ...(last && leads.length === limit ? { next: writeCursor({ createdAt: last.created_at, id: last.id }) } : {}) };
+  }
+
+  /**
+   * The store's query for the lead list's filters (paging aside): the list, its CSV export and a
+   * bulk resend of the list's failed leads select the same leads this way.
+   */
+  async selection(query: LeadQuery): Promise<StoreLeadQuery> {
+    return {
       stage: query.stage,
       integrationId: query.integration,
       withHandoffs: query.integration !== undefined,
@@ -115,15 +141,8 @@ export class LeadService {
       delivery: query.delivery,
       createdFrom: query.from,
       createdTo: query.to,
-      search,
-      after: query.cursor === undefined ? undefined : readCursor(query.cursor),
-      before: query.before,
-      limit,
-    });
-    const states = await this.store.deliveryStates(leads.map((lead) => lead.id));
-    const items: LeadListItem[] = leads.map((lead) => (states[lead.id] ? { ...lead, delivery: states[lead.id] } : lead));
-    const last = leads.at(-1);
-    return { leads: items, ...(last && leads.length === limit ? { next: writeCursor({ createdAt: last.created_at, id: last.id }) } : {}) };
+      search: query.q === undefined ? undefined : leadSearchTerms(query.q, await this.searchCountries()),
+    };
   }
 
   /** The countries a national phone number in a search is read against: every offer's geo. */

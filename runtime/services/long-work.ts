@@ -28,7 +28,8 @@ export interface WorkProgress {
   /** True once someone asked to cancel: the work stops at its next step. */
   readonly cancelled: boolean;
   setTotal(total: number): void;
-  done(count?: number): void;
+  /** `count` items done; `outcomes` splits them by what they came to (a status check's `{ moved, unchanged }`). */
+  done(count?: number, outcomes?: Record<string, number>): void;
   failed(reason: string, count?: number): void;
   skipped(reason: string, count?: number): void;
 }
@@ -39,6 +40,10 @@ interface Entry {
   report: WorkReport;
   cancelled: boolean;
   listeners: Set<Listener>;
+}
+
+function copyOf(report: WorkReport): WorkReport {
+  return { ...report, skipped: { ...report.skipped }, ...(report.outcomes ? { outcomes: { ...report.outcomes } } : {}) };
 }
 
 export class LongWork {
@@ -74,8 +79,12 @@ export class LongWork {
         report.total = total;
         changed();
       },
-      done(count = 1) {
+      done(count = 1, outcomes) {
         report.done += count;
+        for (const [what, n] of Object.entries(outcomes ?? {})) {
+          report.outcomes ??= {};
+          report.outcomes[what] = (report.outcomes[what] ?? 0) + n;
+        }
         changed();
       },
       failed(reason, count = 1) {
@@ -99,14 +108,14 @@ export class LongWork {
 
   /** The work's report now. @throws DomainError `not_found` (field `id`) for an unknown or forgotten work. */
   get(id: string): WorkReport {
-    return { ...this.entry(id).report };
+    return copyOf(this.entry(id).report);
   }
 
   /** Asks the work to stop at its next step; answers its report (a finished work is left as it ended). */
   cancel(id: string): WorkReport {
     const entry = this.entry(id);
     if (entry.report.state === 'running') entry.cancelled = true;
-    return { ...entry.report };
+    return copyOf(entry.report);
   }
 
   /** Calls `listener` with the report on each change and once at the end; answers the function that stops it. */
@@ -132,7 +141,7 @@ export class LongWork {
   }
 
   private tell(entry: Entry): void {
-    const copy = { ...entry.report, skipped: { ...entry.report.skipped } };
+    const copy = copyOf(entry.report);
     for (const listener of entry.listeners) listener(copy);
   }
 

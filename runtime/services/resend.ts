@@ -6,10 +6,10 @@
  * has given its verdict, and sending it again could make a second order.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { LeadCursor, LeadStore } from '../store/types.ts';
+import type { LeadCursor, LeadQuery as StoreLeadQuery, LeadStore } from '../store/types.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { leadDelivery, type LeadDelivery } from '../../core/domain/delivery.ts';
-import type { ResendAnswer, ResendFilter, ResendManyAnswer } from '../../core/api.ts';
+import type { LeadQuery, ResendAnswer, ResendFilter, ResendManyAnswer } from '../../core/api.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 
 /** Leads resent per write in a bulk resend; the event loop is let go between batches. */
@@ -17,13 +17,51 @@ export const RESEND_BATCH = 500;
 
 /** The delivery states a bulk resend may select: those of leads still `new`. */
 const RESENDABLE = ['failed', 'retrying', 'queued'] as const;
-const FILTER_FIELDS = ['integration', 'offer', 'delivery', 'createdFrom', 'createdTo'];
+const FILTER_FIELDS = ['integration', 'offer', 'delivery', 'createdFrom', 'createdTo', 'q', 'stage', 'source', 'webmaster'];
+
+/**
+ * The store's query for a lead list's filters (LeadService.selection): with it a resend selects
+ * the same leads the Leads page lists. Without a search, the filters map as they are.
+ */
+export type LeadSelection = (query: LeadQuery) => Promise<StoreLeadQuery>;
+
+const plainSelection: LeadSelection = async (query) => {
+  if (query.q !== undefined) throw new DomainError('invalid_field', 'a search is not read here', { field: 'q' });
+  return {
+    stage: query.stage,
+    integrationId: query.integration,
+    withHandoffs: query.integration !== undefined,
+    offer: query.offer,
+    source: query.source,
+    webmaster: query.webmaster,
+    delivery: query.delivery,
+    createdFrom: query.from,
+    createdTo: query.to,
+  };
+};
+
+/** A resend filter as the lead list's query: the leads still `new` whose delivery is `failed` unless it says otherwise. */
+export function listQueryOf(filter: ResendFilter): LeadQuery {
+  const query: LeadQuery = {
+    q: filter.q,
+    stage: 'new',
+    delivery: filter.delivery ?? 'failed',
+    integration: filter.integration,
+    offer: filter.offer,
+    source: filter.source,
+    webmaster: filter.webmaster,
+    from: filter.createdFrom,
+    to: filter.createdTo,
+  };
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined)) as LeadQuery;
+}
 
 export class ResendService {
   constructor(
     private readonly store: LeadStore,
     private readonly onJobs: () => void = () => {},
     private readonly audit: AuditRecorder = NO_AUDIT,
+    private readonly select: LeadSelection = plainSelection,
   ) {}
 
   /**
@@ -79,20 +117,12 @@ export class ResendService {
     const filter = checkFilter(body);
     const delivery = filter.delivery ?? 'failed';
     const now = new Date();
+    const selection = await this.select(listQueryOf(filter));
     let after: LeadCursor | undefined;
     let matched = 0;
     let queued = 0;
     for (;;) {
-      const leads = await this.store.listLeads({
-        stage: 'new',
-        integrationId: filter.integration,
-        offer: filter.offer,
-        delivery,
-        createdFrom: filter.createdFrom,
-        createdTo: filter.createdTo,
-        after,
-        limit: RESEND_BATCH,
-      });
+      const leads = await this.store.listLeads({ ...selection, after, limit: RESEND_BATCH });
       if (leads.length === 0) break;
       matched += leads.length;
       queued += (
@@ -131,11 +161,17 @@ export function checkFilter(body: unknown): ResendFilter {
     }
   }
   const filter: ResendFilter = {};
-  for (const field of ['integration', 'offer'] as const) {
+  for (const field of ['integration', 'offer', 'source', 'webmaster', 'q'] as const) {
     const value = raw[field];
     if (value === undefined) continue;
     if (typeof value !== 'string' || value === '') throw new DomainError('invalid_field', 'must be a non-empty text', { field });
+    if (value.length > 200) throw new DomainError('invalid_field', 'is longer than 200 characters', { field });
     filter[field] = value;
+  }
+  if (raw.stage !== undefined) {
+    if (raw.stage !== 'new')
+      throw new DomainError('invalid_field', 'must be new: a lead past new has its verdict and is never resent', { field: 'stage' });
+    filter.stage = 'new';
   }
   if (raw.delivery !== undefined) {
     if (!(RESENDABLE as readonly unknown[]).includes(raw.delivery)) {

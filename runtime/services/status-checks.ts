@@ -11,12 +11,15 @@
  *   windows start no later than that many days before now, every check, and grow as needed so one
  *   check reaches now (a target filtering by registration date reports a late deposit).
  *
+ * Every check, scheduled or by hand, is long work (services/long-work.ts): followed through
+ * `/api/work/:id` and its event stream, its progress a batch (or page) at a time — leads checked
+ * (moved or unchanged), failed, skipped with why — and cancelled between batches.
+ *
  * A check of one integration never runs twice at once (a second ask joins the running one);
  * checks of different integrations run independently, so a slow target delays only its own.
  * A check that fails stops, reports why, and is tried again at its next time; a date-range check
  * then starts again from its last finished window.
  */
-import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { ConfigStore, LeadStore } from '../store/types.ts';
@@ -29,13 +32,19 @@ import type { TriggerSchedule } from '../../core/node/contract.ts';
 import { withDefaults } from '../../core/node/params.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import type { RunResult } from '../engine/executor.ts';
-import type { CheckEvent as CheckEventName, CheckProgress, CheckReport, CheckSchedule } from '../../core/api.ts';
+import type { CheckEvent as CheckEventName, CheckReport, CheckSchedule } from '../../core/api.ts';
+import type { WorkReport } from '../../core/domain/work.ts';
+import { EVENT_NAMES } from '../../core/domain/event-names.ts';
 import type { FlowRunner } from './runs.ts';
+import type { LongWork, WorkProgress } from './long-work.ts';
 
 export const CHECK_EVENTS = ['status.processing', 'status.approved', 'status.range'] as const satisfies readonly CheckEventName[];
 export type CheckEvent = (typeof CHECK_EVENTS)[number];
-/** How many finished runs' progress stays readable (the newest). */
-const KEPT_RUNS = 50;
+/** The long work's kind for a status check. */
+export const CHECK_WORK = 'status.check';
+/** Why leads were not asked about: the check was cancelled, or stopped at a batch that failed. */
+export const SKIPPED_CANCELLED = 'not checked: the check was cancelled';
+export const SKIPPED_STOPPED = 'not checked: the check stopped at a failed batch';
 
 export type { CheckReport };
 
@@ -67,9 +76,7 @@ function failure(result: RunResult): CheckReport['error'] {
 
 export class StatusChecks {
   private readonly timers = new Map<string, { signature: string; cron: Cron }>();
-  private readonly running = new Map<string, { promise: Promise<CheckReport>; run: string }>();
-  /** Runs by id, under way or done (the newest {@link KEPT_RUNS}), with the report they fill in. */
-  private readonly progress = new Map<string, { report: CheckReport; done: boolean }>();
+  private readonly running = new Map<string, { promise: Promise<CheckReport>; work: WorkReport }>();
   private readonly last = new Map<string, CheckReport>();
   private stopped = false;
   private refreshing: Promise<void> = Promise.resolve();
@@ -80,6 +87,7 @@ export class StatusChecks {
     private readonly runner: FlowRunner,
     private readonly registry: NodeRegistry,
     private readonly log: Logger,
+    private readonly work: LongWork,
   ) {}
 
   /**
@@ -145,7 +153,7 @@ export class StatusChecks {
         schedule: timer?.signature,
         next: timer?.cron.nextRun()?.toISOString(),
         running: Boolean(running),
-        run: running?.run,
+        work: running?.work.id,
         last: this.last.get(key),
       };
     }).filter((s) => s.schedule || s.last || s.running);
@@ -157,41 +165,19 @@ export class StatusChecks {
   }
 
   /**
-   * Starts a check (or joins the one running) and answers its run id at once; follow it with
-   * {@link progressOf}. A check that cannot run at all (its flow does not load) ends with `error`.
+   * Starts a check (or joins the one running) and answers its long work's report at once; follow it
+   * with `/api/work/:id`. A check that cannot run at all (its flow does not load) ends `failed`.
    */
-  start(integrationId: string, event: CheckEvent): CheckProgress {
-    const { run, promise } = this.begin(integrationId, event);
+  start(integrationId: string, event: CheckEvent): WorkReport {
+    const { work, promise } = this.begin(integrationId, event);
     promise.catch(() => {});
-    return this.progressOf(run) as CheckProgress;
+    return this.work.get(work.id);
   }
 
-  /** A run's counts so far, and its report once done; undefined for a run unknown or long gone. */
-  progressOf(run: string): CheckProgress | undefined {
-    const entry = this.progress.get(run);
-    if (!entry) return undefined;
-    const { report, done } = entry;
-    const { integration, event, startedAt, runs, leads, moved, unchanged, failed } = report;
-    return {
-      run,
-      integration,
-      event,
-      state: done ? 'done' : 'running',
-      startedAt,
-      runs,
-      leads,
-      moved,
-      unchanged,
-      failed,
-      report: done ? report : undefined,
-    };
-  }
-
-  private begin(integrationId: string, event: CheckEvent): { run: string; promise: Promise<CheckReport> } {
+  private begin(integrationId: string, event: CheckEvent): { work: WorkReport; promise: Promise<CheckReport> } {
     const key = `${integrationId}\u0000${event}`;
     const current = this.running.get(key);
     if (current) return current;
-    const run = randomBytes(8).toString('hex');
     const report: CheckReport = {
       integration: integrationId,
       event,
@@ -203,29 +189,22 @@ export class StatusChecks {
       unchanged: 0,
       failed: 0,
     };
-    const entry = { report, done: false };
-    this.progress.set(run, entry);
-    for (const old of this.progress.keys()) {
-      if (this.progress.size <= KEPT_RUNS) break;
-      if (this.progress.get(old)?.done) this.progress.delete(old);
-    }
-    const started = this.run(integrationId, event, report).then(
-      (done) => {
+    let settle!: { resolve(report: CheckReport): void; reject(error: unknown): void };
+    const promise = new Promise<CheckReport>((resolve, reject) => (settle = { resolve, reject })).finally(() => this.running.delete(key));
+    const work = this.work.start(CHECK_WORK, `${EVENT_NAMES[event]} of ${integrationId}`, async (progress) => {
+      try {
+        const done = await this.run(integrationId, event, report, progress);
         this.last.set(key, done);
-        return done;
-      },
-      (error: unknown) => {
+        settle.resolve(done);
+      } catch (error) {
         // a check that could not run reports why, and the caller of check() is told as before
         report.error = { code: error instanceof DomainError ? error.code : 'error', message: (error as Error).message };
+        settle.reject(error);
         throw error;
-      },
-    );
-    const promise = started.finally(() => {
-      entry.done = true;
-      this.running.delete(key);
+      }
     });
-    this.running.set(key, { run, promise });
-    return { run, promise };
+    this.running.set(key, { work, promise });
+    return { work, promise };
   }
 
   /** Stops scheduling and waits for the checks in hand. */
@@ -236,14 +215,14 @@ export class StatusChecks {
     await Promise.allSettled([...this.running.values()].map((r) => r.promise));
   }
 
-  private async run(integrationId: string, event: CheckEvent, report: CheckReport): Promise<CheckReport> {
+  private async run(integrationId: string, event: CheckEvent, report: CheckReport, progress: WorkProgress): Promise<CheckReport> {
     const integration = await this.runner.integration(integrationId);
     const flow = await this.runner.flowFor(integration, event);
     if (!flow) throw new DomainError('not_found', `integration "${integrationId}" has no ${event} flow`, { field: 'event' });
     const settings = scheduleOf(flow, this.registry);
     const started = performance.now();
-    if (event === 'status.range') await this.range(integration, flow, settings, report);
-    else await this.batches(integration, flow, event, settings, report);
+    if (event === 'status.range') await this.range(integration, flow, settings, report, progress);
+    else await this.batches(integration, flow, event, settings, report, progress);
     report.durationMs = Math.round(performance.now() - started);
     if (report.error) this.log.warn({ integration: integrationId, event, error: report.error }, 'status check stopped early');
     return report;
@@ -255,6 +234,7 @@ export class StatusChecks {
     event: CheckEvent,
     settings: TriggerSchedule,
     report: CheckReport,
+    progress: WorkProgress,
   ): Promise<void> {
     const stages: Stage[] = event === 'status.approved' ? ['approve'] : ['wait', 'hold'];
     const createdSince = event === 'status.approved' ? new Date(Date.now() - settings.days * 86_400_000) : undefined;
@@ -262,14 +242,23 @@ export class StatusChecks {
     // one cursor over all the stages, in id order: a lead that moves from wait to hold during the
     // check has an id below the cursor and is not asked about twice
     let afterId = 0;
-    for (;;) {
-      if (this.stopped) return;
+    const next = async (): Promise<Lead[]> => {
       const found: Lead[] = [];
       for (const stage of stages)
         found.push(...(await this.store.leadBatch({ integrationId: integration.id, stage, afterId, createdSince, limit })));
-      if (found.length === 0) return;
       const leads = found.sort((a, b) => a.id - b.id).slice(0, limit);
-      afterId = leads[leads.length - 1].id;
+      if (leads.length > 0) afterId = leads[leads.length - 1].id;
+      return leads;
+    };
+    // the leads a check did not reach are counted, a batch at a time, so the summary says how many and why
+    const skipRest = async (why: string) => {
+      for (let rest = await next(); rest.length > 0; rest = await next()) progress.skipped(why, rest.length);
+    };
+    for (;;) {
+      if (this.stopped) return;
+      if (progress.cancelled) return skipRest(SKIPPED_CANCELLED);
+      const leads = await next();
+      if (leads.length === 0) return;
       const batch = {
         ids: leads.map((l) => l.id),
         eids: leads.map((l) => l.eid).filter((eid): eid is string => Boolean(eid)),
@@ -281,18 +270,26 @@ export class StatusChecks {
       if (result.error) {
         report.failed += leads.length;
         report.error = failure(result);
-        return;
+        progress.failed(`${result.error.message} (run #${result.execution.id})`, leads.length);
+        return skipRest(SKIPPED_STOPPED);
       }
       // what the batch did to each lead, read back: the flow's Update Lead moved it or not
       const after = await Promise.all(leads.map((lead) => this.store.getLead(lead.id)));
-      for (const [i, lead] of leads.entries()) {
-        if (after[i] && after[i].stage !== lead.stage) report.moved++;
-        else report.unchanged++;
-      }
+      let moved = 0;
+      for (const [i, lead] of leads.entries()) if (after[i] && after[i].stage !== lead.stage) moved++;
+      report.moved += moved;
+      report.unchanged += leads.length - moved;
+      progress.done(leads.length, { moved, unchanged: leads.length - moved });
     }
   }
 
-  private async range(integration: Integration, flow: FlowDoc, settings: TriggerSchedule, report: CheckReport): Promise<void> {
+  private async range(
+    integration: Integration,
+    flow: FlowDoc,
+    settings: TriggerSchedule,
+    report: CheckReport,
+    progress: WorkProgress,
+  ): Promise<void> {
     const key = `range:${integration.id}`;
     const windowMs = Math.max(1, settings.window.minutes) * 60_000;
     const overlapMs = Math.max(0, settings.window.overlapMinutes) * 60_000;
@@ -317,13 +314,15 @@ export class StatusChecks {
       let offset = 0;
       let page = 1;
       for (; page <= MAX_PAGES; page++) {
-        if (this.stopped) return;
+        if (this.stopped || progress.cancelled) return;
         const result = await this.runner.runStatus(integration, flow, 'status.range', { ...window, page, offset, cursor });
         report.runs++;
         if (result.error) {
           report.error = failure(result);
+          progress.failed(`${result.error.message} (run #${result.execution.id})`);
           return;
         }
+        progress.done(1);
         const next = result.nextPage;
         if (next === undefined || JSON.stringify(next) === JSON.stringify(cursor)) break;
         cursor = next;

@@ -136,7 +136,9 @@ describe('resending by filter', () => {
   it('refuses a filter field it does not know or a value it cannot read, naming the field', async () => {
     const { t } = await failingIntegration();
     for (const [body, field] of [
-      [{ stage: 'new' }, 'stage'],
+      [{ page: 2 }, 'page'],
+      // the Leads page's stage filter is read, but only new leads are ever resent
+      [{ stage: 'wait' }, 'stage'],
       [{ delivery: 'delivered' }, 'delivery'],
       [{ createdFrom: 'yesterday' }, 'createdFrom'],
       [{ offer: 7 }, 'offer'],

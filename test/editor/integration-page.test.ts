@@ -128,16 +128,24 @@ describe('the integration page', () => {
     await eventually(() => checks.textContent()).toContain('Not run since the runtime started');
 
     await checks.getByTestId('check-now-status.processing').click();
-    await checks.getByTestId('check-progress-status.processing').waitFor();
-    expect(await checks.getByTestId('check-progress-status.processing').textContent()).toMatch(/^Checking… \d+ leads? checked/);
-    const summary = checks.getByTestId('check-summary-status.processing');
-    await summary.waitFor();
-    expect(await summary.textContent()).toMatch(/^This check: 3 leads checked: 1 moved, 2 unchanged, 0 failed in \d+\.\d s$/);
+    // followed as long work: its progress over the stream, then its summary
+    const work = checks.getByTestId('check-work-status.processing').getByTestId('work-progress');
+    await work.waitFor();
+    expect(await work.locator('.lf-work__head').textContent()).toMatch(
+      /^When the status is checked \(leads in processing\) of acme(\d+ leads? so far|Finished)$/,
+    );
+    await eventually(() => work.getAttribute('data-state')).toBe('done');
+    expect(await work.getByTestId('work-counts').innerText()).toMatch(/^3 leads checked \(1 moved, 2 unchanged\)\s+0 failed$/);
     await eventually(() => checks.getByTestId('check-now-status.processing').textContent()).toBe('Check now');
     // the target was asked in batches of two, and the confirmed order moved
     expect((await api('GET', `/api/leads/${leads[0]}`)).body.lead.stage).toBe('approve');
     expect((await api('GET', `/api/leads/${leads[1]}`)).body.lead.stage).toBe('wait');
     await screenshots(page, 'integration-page-checks', 'status-checks');
+    // closed, the summary stays as the last check's
+    await work.getByTestId('work-close').click();
+    expect(await checks.getByTestId('check-last-status.processing').textContent()).toMatch(
+      /^Last check, .+: 3 leads checked: 1 moved, 2 unchanged, 0 failed in \d+\.\d s$/,
+    );
   });
 
   it('offers per event only the flows meant for this integration or for any, and binds a new one to it at its first publish', async () => {

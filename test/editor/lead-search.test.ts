@@ -1,8 +1,10 @@
 /**
  * Finding a lead among thousands, as an operator does: a store seeded with a few thousand leads of
  * mixed fates, a lead found by its phone typed as a national number, its failed delivery red on
- * the list, its page and its run, the HTTP answer that failed it on the execution; and a lead a
- * postback moved, whose page lists the postback's run.
+ * the list, its page and its run, the HTTP answer that failed it on the execution, then resent
+ * (with its confirmation) once the target accepts, until it reaches `wait`; a lead a postback
+ * moved, whose page lists the postback's run; and the failed leads of a filter resent in bulk from
+ * the Leads page, with its progress and summary.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,10 +17,13 @@ let world: EditorWorld;
 
 const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 100 });
 
-/** The CRM: a phone ending in 8 gets an answer without an order id (no verdict: the delivery fails); any other an order. */
+/** Whether the CRM takes every lead now (its key fixed on its side). */
+let accepting = false;
+
+/** The CRM: a phone ending in 8 gets an answer without an order id (no verdict: the delivery fails) until it accepts; any other an order. */
 const answer = (request: { body: string }, n: number) => {
   const order = JSON.parse(request.body || '{}') as { phone?: string };
-  if (order.phone?.endsWith('8')) return { status: 200, body: { status: 'error', message: 'wrong api key' } };
+  if (order.phone?.endsWith('8') && !accepting) return { status: 200, body: { status: 'error', message: 'wrong api key' } };
   return { status: 200, body: { status: 'ok', order_id: `T-${n}` } };
 };
 
@@ -104,6 +109,8 @@ describe('finding a lead among thousands', () => {
     await eventually(() => page.locator('[data-testid="leads"] tbody tr').count()).toBe(1);
     const row = page.locator(`tr[data-lead-id="${failing}"]`);
     await expect(row.textContent()).resolves.toContain('failed');
+    // and why, on the list already: no verdict in the target's answer
+    await expect(row.getByTestId('lead-delivery-error').textContent()).resolves.toMatch(/eid/);
     expect(page.url()).toContain('q=0151+555+0008');
     // times to the second, with the zone
     expect(await row.locator('td').nth(1).textContent()).toMatch(/\d{1,2}:\d{2}:\d{2}.*(UTC|GMT|[A-Z]{3,4})/);
@@ -131,6 +138,26 @@ describe('finding a lead among thousands', () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'lead-search-failed-execution-1280.png') });
     await page.setViewportSize({ width: 1440, height: 900 });
+
+    // the target fixed on its side: back on the lead's page, Resend (it asks first), and the lead reaches wait
+    accepting = true;
+    await page.goBack();
+    await page.getByTestId('lead-page').waitFor();
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.getByTestId('deliver-again').click();
+    await eventually(() => page.locator('[data-testid="lead-page"] .lf-page__head [data-stage]').getAttribute('data-stage')).toBe('wait');
+    expect(asked).toEqual([expect.stringMatching(new RegExp(`^Resend lead #${failing} to acme\\?[\\s\\S]*sent to the target again\\.$`))]);
+    await eventually(() => page.getByTestId('lead-delivery').textContent()).toContain('delivered');
+    expect(await page.getByTestId('deliver-again').count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'lead-search-resent-lead.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'lead-search-resent-lead-1280.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
+    accepting = false;
 
     // the lead the postback moved: found by the CRM's id, its page lists the postback's run
     await page.goto(`${baseUrl}/#/leads?q=${eid}`);
@@ -167,5 +194,58 @@ describe('finding a lead among thousands', () => {
     await eventually(() => page.locator('[data-testid="leads"] tbody tr').count()).toBe(50);
     await page.getByTestId('load-more').click();
     await eventually(() => page.locator('[data-testid="leads"] tbody tr').count()).toBe(100);
+  }, 120_000);
+
+  it('resends the failed leads of the Leads page’s filter in bulk: it asks first, shows the progress and a summary, and they reach wait', async () => {
+    const { page, baseUrl } = world;
+    accepting = false;
+    const failing = [];
+    for (const n of [1, 2, 3])
+      failing.push(await postLead({ offer: 'tea', name: `Bulk ${n}`, phone: `+49 151 555100${n}8`, country: 'de' }));
+    for (const id of failing) await eventually(async () => (await leadPage(id)).delivery?.state).toBe('failed');
+    accepting = true;
+
+    // the leads posted through the test network whose delivery failed: exactly the three
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${baseUrl}/#/leads?source=test-network&delivery=failed`);
+    await eventually(() =>
+      page.locator('[data-testid="leads"] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-lead-id')))),
+    ).toEqual([...failing].reverse());
+    const resend = page.getByTestId('leads-bulk-resend');
+    await eventually(() => resend.textContent()).toBe('Resend the 3 failed leads of this filter');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leads-bulk-resend.png') });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leads-bulk-resend-1280.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // the dashboard counts them failed and names the newest with the reason its delivery failed
+    await page.goto(`${baseUrl}/#/dashboard?integration=acme`);
+    const failedTile = page.getByTestId('tile-failed');
+    await eventually(() => failedTile.innerText()).toMatch(new RegExp(`latest: lead #${failing[2]}, .*eid`));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'lead-search-dashboard-failed.png') });
+    await page.goBack();
+    await eventually(() => resend.textContent()).toBe('Resend the 3 failed leads of this filter');
+
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await resend.click();
+    const work = page.getByTestId('work-progress');
+    await eventually(() => work.getAttribute('data-state')).toBe('done');
+    expect(asked).toEqual([expect.stringMatching(/^Resend the 3 failed leads of this filter\?[\s\S]*sent to the target again\./)]);
+    expect(await work.getByTestId('work-counts').innerText()).toMatch(/^3 resent\s+0 failed\s+of 3 found$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leads-bulk-resend-done.png') });
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leads-bulk-resend-done-1280.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
+    for (const id of failing) await eventually(async () => (await leadPage(id)).lead.stage).toBe('wait');
+
+    // the list read again: none of the filter's leads is failed any more, and the button is gone
+    await work.getByTestId('work-close').click();
+    await page.getByTestId('lead-search-go').click();
+    await eventually(() => page.getByTestId('leads-empty').count()).toBe(1);
+    expect(await resend.count()).toBe(0);
   }, 120_000);
 });

@@ -59,7 +59,7 @@ describe('the dashboard counters', () => {
         { stage: 'cancel', history: { at: new Date().toISOString(), from: 'new', stage: 'cancel', source: 'delivery' } },
         [],
       );
-      // as a file from before the counters
+      // as a file from before the counters (and so before the search keys of the migration after them)
       store.db.exec('DROP TABLE lead_stage_hours; DROP TABLE lead_first_status;');
       // and from before what came after them (migration 15: the lead search's keys and run links)
       store.db.exec('DROP INDEX leads_phone; DROP INDEX leads_email; DROP TABLE execution_leads;');

@@ -103,7 +103,14 @@ describe('the dashboard', () => {
       expect(summary.approvalRate).toBe(approvalRate(summary.stages));
       expect(summary.stages.approve).toBe(4);
       // the failed deliveries are the new leads the target refused
-      expect(summary.delivery).toEqual({ failed: summary.stages.new, retrying: 0 });
+      // with the newest of them and why it failed (out of attempts after the target's 503)
+      const [newest] = (await t.api('GET', '/api/leads?delivery=failed&limit=1')).body.leads;
+      expect(summary.delivery).toEqual({
+        failed: summary.stages.new,
+        retrying: 0,
+        latest: { lead: newest.id, integration: 'crm', error: newest.deliveryError },
+      });
+      expect(newest.deliveryError).toMatch(/503/);
       expect(summary.delivery.failed).toBe(4);
       // the chart's hours add up to the same counts
       for (const stage of STAGES)

@@ -1,11 +1,16 @@
 /**
- * "Check now" followed run by run: a check started through `POST …/checks/:event/runs` answers its
- * run id at once, `GET …/runs/:run` reports its counts while it runs and its report once done, with
- * how many leads were checked, moved, left unchanged, or failed. Against a CRM mock that answers
- * statuses for a batch of order ids.
+ * "Check now" as long work: `POST …/checks/:event/runs` answers the work's report at once (202),
+ * its progress comes batch by batch over `/api/work/:id/stream`, a cancel stops it after the batch
+ * in hand, and its summary counts the leads checked (moved, unchanged), failed, and skipped with
+ * why. Against a CRM on 127.0.0.1 that answers the statuses of a batch of order ids, each answer
+ * held until the test lets it go.
  */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { readFlow, removeDataDir, startMockServer, startRuntime, waitFor, cleanUpAfterEach, type TestRuntime } from '../support/harness.ts';
+import { readFlow, removeDataDir, startRuntime, waitFor, cleanUpAfterEach, type TestRuntime } from '../support/harness.ts';
+import { SKIPPED_CANCELLED, SKIPPED_STOPPED } from '../../runtime/services/status-checks.ts';
+import { readEvents } from '../operations/sse.ts';
 
 const cleanups = cleanUpAfterEach();
 
@@ -48,18 +53,55 @@ async function ok(r: Promise<{ status: number; body: any }>) {
   return answer;
 }
 
-/** A runtime with four leads waiting at a CRM that confirms E1, still processes E2 and never answers about E3 and E4. */
-async function world(): Promise<TestRuntime> {
+/**
+ * A CRM that takes orders at once and answers status questions (E1 confirmed, the rest still
+ * processing, E3 never when `hangOn3`) only as the test lets each go: held until `release()`, or
+ * at once after `flowing()`.
+ */
+async function startCrm(hangOn3 = false) {
   let orders = 0;
-  const crm = await startMockServer((r) => {
-    if (r.path === '/api/orders') return { body: { status: 'ok', order_id: `E${++orders}` } };
-    if (r.path === '/status') {
-      const ids = (r.query.ids ?? '').split(',');
-      if (ids.includes('E3')) return 'hang';
-      return { body: { orders: ids.map((id) => ({ order_id: id, status: id === 'E1' ? 'confirmed' : 'processing' })) } };
-    }
-    return { status: 404, body: {} };
+  let free = false;
+  const held: { ids: string[]; res: ServerResponse }[] = [];
+  const asked: string[][] = [];
+  const answer = ({ ids, res }: { ids: string[]; res: ServerResponse }) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ orders: ids.map((id) => ({ order_id: id, status: id === 'E1' ? 'confirmed' : 'processing' })) }));
+  };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    req.resume();
+    req.on('end', () => {
+      if (url.pathname === '/api/orders') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ status: 'ok', order_id: `E${++orders}` }));
+      }
+      if (url.pathname !== '/status') return res.writeHead(404).end();
+      const ids = (url.searchParams.get('ids') ?? '').split(',');
+      asked.push(ids);
+      if (hangOn3 && ids.includes('E3')) return;
+      if (free) answer({ ids, res });
+      else held.push({ ids, res });
+    });
   });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    asked,
+    release: () => held.splice(0).forEach(answer),
+    flowing: () => {
+      free = true;
+      held.splice(0).forEach(answer);
+    },
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A runtime with `count` leads waiting at the CRM (E1…), its processing check batching them two by two. */
+async function world(count: number, hangOn3 = false): Promise<{ t: TestRuntime; crm: Awaited<ReturnType<typeof startCrm>> }> {
+  const crm = await startCrm(hangOn3);
   const t = await startRuntime();
   cleanups.push(
     () => crm.stop(),
@@ -80,54 +122,90 @@ async function world(): Promise<TestRuntime> {
       flows: { 'lead.new': 'demo-crm-send', 'status.processing': 'processing' },
     }),
   );
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < count; i++) {
     const { body } = await ok(t.api('POST', '/api/leads', { offer: 'tea', phone: `+4915100000${i}` }));
     await waitFor(async () => (await t.api('GET', `/api/leads/${body.id}`)).body.lead.stage === 'wait', `lead ${body.id} delivered`);
   }
-  return t;
+  return { t, crm };
 }
 
-describe('a status check followed while it runs', () => {
-  it('answers a run id at once, reports its counts while it runs, then a report of leads checked, moved, unchanged and failed', async () => {
-    const t = await world();
-    const started = await t.api('POST', '/api/integrations/crm/checks/status.processing/runs');
+const RUNS = '/api/integrations/crm/checks/status.processing/runs';
+
+describe('“Check now” as long work', () => {
+  it('reports each batch over the work’s stream and ends with leads checked, moved and unchanged', async () => {
+    const { t, crm } = await world(5);
+    const started = await t.api('POST', RUNS);
     expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ integration: 'crm', event: 'status.processing', state: 'running' });
-    const run = started.body.run as string;
-    const path = `/api/integrations/crm/checks/status.processing/runs/${run}`;
-
-    // the first batch is done while the second waits for the CRM
-    const midway = await waitFor(async () => {
-      const { body } = await t.api('GET', path);
-      return body.state === 'running' && body.runs === 1 && body;
-    }, 'the first batch counted while the check runs');
-    expect(midway).toMatchObject({ leads: 2, moved: 1, unchanged: 1, failed: 0 });
-    expect(midway.report).toBeUndefined();
-    // the schedule names the run under way
+    expect(started.body).toMatchObject({
+      kind: 'status.check',
+      state: 'running',
+      done: 0,
+      title: 'When the status is checked (leads in processing) of crm',
+    });
+    const stream = await readEvents(`${t.url}/api/work/${started.body.id}/stream`, t.cookie);
+    cleanups.push(() => stream.close());
+    // the schedule names the work under way
     const checks = (await t.api('GET', '/api/integrations/crm/checks')).body.checks;
-    expect(checks).toEqual([expect.objectContaining({ event: 'status.processing', schedule: '1h', running: true, run })]);
+    expect(checks).toEqual([expect.objectContaining({ event: 'status.processing', schedule: '1h', running: true, work: started.body.id })]);
 
-    const done = await waitFor(async () => {
-      const { body } = await t.api('GET', path);
-      return body.state === 'done' && body;
-    }, 'the check done');
-    expect(done).toMatchObject({ runs: 2, leads: 4, moved: 1, unchanged: 1, failed: 2 });
-    expect(done.report).toMatchObject({ leads: 4, moved: 1, unchanged: 1, failed: 2, error: { code: 'timeout', nodeId: 'ask' } });
+    await waitFor(() => crm.asked.length === 1, 'the first batch asked');
+    crm.release();
+    const first = await stream.next((e) => e.event === 'progress' && e.data.done === 2);
+    expect(first.data).toMatchObject({ state: 'running', done: 2, outcomes: { moved: 1, unchanged: 1 }, failed: 0 });
+    crm.flowing();
+    const end = await stream.next((e) => e.event === 'end', 10_000);
+    expect(end.data).toMatchObject({ state: 'done', done: 5, outcomes: { moved: 1, unchanged: 4 }, failed: 0, skipped: {} });
+    expect(crm.asked).toEqual([['E1', 'E2'], ['E3', 'E4'], ['E5']]);
+
     const last = (await t.api('GET', '/api/integrations/crm/checks')).body.checks[0];
-    expect(last).toMatchObject({ running: false, last: { moved: 1, failed: 2 } });
-    expect(last.next).toEqual(expect.any(String));
+    expect(last).toMatchObject({ running: false, last: { runs: 3, leads: 5, moved: 1, unchanged: 4, failed: 0 } });
+    expect(last.work).toBeUndefined();
+    expect((await t.api('GET', `/api/work/${started.body.id}`)).body).toMatchObject({ state: 'done', done: 5 });
   });
 
-  it('refuses to start a check the integration has no flow for, and a run id it never gave, naming the field', async () => {
-    const t = await world();
+  it('joins the check running when asked again, and a cancel stops it after the batch in hand, counting the rest skipped', async () => {
+    const { t, crm } = await world(5);
+    const started = await t.api('POST', RUNS);
+    await waitFor(() => crm.asked.length === 1, 'the first batch asked');
+    // never twice at once: a second "Check now" follows the same work
+    const again = await t.api('POST', RUNS);
+    expect(again).toMatchObject({ status: 202, body: { id: started.body.id } });
+    const stream = await readEvents(`${t.url}/api/work/${started.body.id}/stream`, t.cookie);
+    cleanups.push(() => stream.close());
+    crm.release();
+    await stream.next((e) => e.event === 'progress' && e.data.done === 2);
+    await waitFor(() => crm.asked.length === 2, 'the second batch asked');
+
+    expect((await t.api('POST', `/api/work/${started.body.id}/cancel`)).status).toBe(200);
+    crm.release();
+    const end = await stream.next((e) => e.event === 'end', 10_000);
+    expect(end.data).toMatchObject({ state: 'cancelled', done: 4, failed: 0, skipped: { [SKIPPED_CANCELLED]: 1 } });
+    // the batch in hand was finished, the third never asked
+    expect(crm.asked).toHaveLength(2);
+    const third = await t.api('GET', '/api/leads?q=%2B49151000004');
+    expect(third.body.leads[0].stage).toBe('wait');
+  });
+
+  it('counts a batch whose run failed as failed with the reason, and the leads after it skipped', async () => {
+    const { t, crm } = await world(5, true);
+    crm.flowing();
+    const started = await t.api('POST', RUNS);
+    const stream = await readEvents(`${t.url}/api/work/${started.body.id}/stream`, t.cookie);
+    cleanups.push(() => stream.close());
+    const end = await stream.next((e) => e.event === 'end', 10_000);
+    expect(end.data).toMatchObject({ state: 'done', done: 2, failed: 2, skipped: { [SKIPPED_STOPPED]: 1 } });
+    expect(end.data.error).toMatch(/run #\d+/);
+    const last = (await t.api('GET', '/api/integrations/crm/checks')).body.checks[0];
+    expect(last.last).toMatchObject({ leads: 4, moved: 1, unchanged: 1, failed: 2, error: { code: 'timeout', nodeId: 'ask' } });
+  });
+
+  it('refuses to start a check the integration has no flow for, naming the field', async () => {
+    const { t } = await world(1);
     expect(await t.api('POST', '/api/integrations/crm/checks/status.range/runs')).toMatchObject({ status: 404, body: { field: 'event' } });
     expect(await t.api('POST', '/api/integrations/crm/checks/status.nothing/runs')).toMatchObject({
       status: 400,
       body: { field: 'event' },
     });
-    expect(await t.api('GET', '/api/integrations/crm/checks/status.processing/runs/0123')).toMatchObject({
-      status: 404,
-      body: { field: 'run' },
-    });
+    expect(await t.api('GET', '/api/work/0123')).toMatchObject({ status: 404, body: { field: 'id' } });
   });
 });

@@ -12,7 +12,6 @@ import type { AuditQuery } from '../../../core/domain/audit.ts';
 import type {
   AuditAnswer,
   CheckEvent,
-  CheckProgress,
   CheckSchedule,
   ExecutionQuery,
   FlowDraftView,
@@ -37,6 +36,7 @@ import type {
   LeadQuery,
   LeadListItem,
   ResendAnswer,
+  ResendCount,
   ResendFilter,
   SourceCreate,
   SourcePatch,
@@ -154,11 +154,9 @@ export const api = {
   /** Its status checks: schedule, next run, the run under way, the last report. */
   checks: (id: string) =>
     call<{ checks: CheckSchedule[] }>('GET', `/api/integrations/${encodeURIComponent(id)}/checks`).then((a) => a.checks),
-  /** Starts a status check now (or joins the one running): its run id, followed with `checkProgress`. */
+  /** Starts a status check now (or joins the one running) as long work, followed through `/api/work/:id` (<WorkProgress>). */
   startCheck: (id: string, event: CheckEvent) =>
-    call<CheckProgress>('POST', `/api/integrations/${encodeURIComponent(id)}/checks/${event}/runs`),
-  checkProgress: (id: string, event: CheckEvent, run: string) =>
-    call<CheckProgress>('GET', `/api/integrations/${encodeURIComponent(id)}/checks/${event}/runs/${encodeURIComponent(run)}`),
+    call<WorkReport>('POST', `/api/integrations/${encodeURIComponent(id)}/checks/${event}/runs`),
   /** A new postback token; the old one keeps working `graceMinutes` more (none by default). */
   rotatePostbackToken: (id: string, rotation: PostbackTokenRotateRequest) =>
     call<PostbackTokenRotation>('POST', `/api/integrations/${encodeURIComponent(id)}/postback-token/rotate`, rotation),
@@ -210,6 +208,8 @@ export const api = {
     call<IntegrationView>('POST', `/api/integrations/${encodeURIComponent(id)}/${paused ? 'pause' : 'resume'}`),
   /** Starts a bulk resend of a filter as long work; its progress: `/api/work/:id/stream`. */
   startBulkResend: (filter: ResendFilter) => call<WorkReport>('POST', '/api/work/resend', filter),
+  /** How many leads a bulk resend of `filter` would take now, for its confirmation. */
+  countResend: (filter: ResendFilter) => call<ResendCount>('POST', '/api/work/resend/count', filter),
   work: (id: string) => call<WorkReport>('GET', `/api/work/${encodeURIComponent(id)}`),
   cancelWork: (id: string) => call<WorkReport>('POST', `/api/work/${encodeURIComponent(id)}/cancel`),
 };

@@ -65,7 +65,7 @@ function Shell({ user }: { user: SessionUser }) {
   else if (section === 'flows' && id) screen = <EditorPage key={id} flowId={id} />;
   else if (section === 'integrations') screen = <IntegrationsPage integrationId={id} />;
   else if (section === 'leads' && id) screen = <LeadPage key={id} leadId={Number(id)} />;
-  else if (section === 'leads') screen = <LeadsPage />;
+  else if (section === 'leads') screen = <LeadsPage user={user} />;
   else if (section === 'log' && id) screen = <ExecutionPage key={id} executionId={Number(id)} />;
   else if (section === 'log') screen = <LogPage />;
   else if (section === 'sources') screen = <SourcesPage />;

@@ -108,7 +108,12 @@ export function DashboardPage({ user }: { user: SessionUser }) {
               label="Deliveries failed"
               value={summary.delivery.failed}
               tone={summary.delivery.failed > 0 ? 'bad' : undefined}
-              help="given up; they can be resent"
+              help={
+                summary.delivery.latest
+                  ? `latest: lead #${summary.delivery.latest.lead}, ${summary.delivery.latest.error}`
+                  : 'given up; they can be resent'
+              }
+              href={hrefOf('leads', { delivery: 'failed', ...(integration ? { integration } : {}) })}
               testId="tile-failed"
             />
             <Tile
@@ -169,17 +174,20 @@ function Tile({
   value,
   help,
   tone,
+  href,
   testId,
 }: {
   label: string;
   value: number | string;
   help?: string;
   tone?: 'bad' | 'warn';
+  /** Where the label leads (the leads it counts). */
+  href?: string;
   testId: string;
 }) {
   return (
     <div className={`lf-dash__tile ${tone ? `lf-dash__tile--${tone}` : ''}`} data-testid={testId}>
-      <div className="lf-dash__label">{label}</div>
+      <div className="lf-dash__label">{href ? <a href={href}>{label}</a> : label}</div>
       <div className="lf-dash__value lf-num">{value}</div>
       {help && <div className="lf-muted lf-small">{help}</div>}
     </div>

@@ -1,20 +1,22 @@
 /**
  * The integration's status checks: for each check it has a flow for, its schedule in words, when it
  * runs next, what the last run did (leads checked, moved to another stage, unchanged, failed), and
- * "Check now", which starts a run on the server and follows it (polled every half second) until its
- * summary is in.
+ * "Check now", which starts the check as long work on the server (or joins the one running) and
+ * follows it like every long work (<WorkProgress>, server-sent events): its progress batch by
+ * batch, Cancel, and its summary.
  */
-import { useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { describeSchedule } from '../../../core/node/schedule.ts';
-import { api, type CheckEvent, type CheckProgress, type CheckReport, type CheckSchedule, type IntegrationView } from '../api/client.ts';
+import type { WorkReport } from '../../../core/domain/work.ts';
+import { api, type CheckEvent, type CheckReport, type CheckSchedule, type IntegrationView } from '../api/client.ts';
 import { keys, useChecks } from '../api/queries.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
 import { EVENT_NAMES } from '../../../core/domain/event-names.ts';
+import { WorkProgress, type WorkWords } from '../dashboard/WorkProgress.tsx';
 
 const CHECKS: CheckEvent[] = ['status.processing', 'status.approved', 'status.range'];
-const POLL_MS = 500;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -24,6 +26,12 @@ function countsOf(c: Pick<CheckReport, 'event' | 'leads' | 'moved' | 'unchanged'
   if (c.event === 'status.range') return `${plural(c.runs, 'page')} asked`;
   return `${plural(c.leads, 'lead')} checked: ${c.moved} moved, ${c.unchanged} unchanged, ${c.failed} failed`;
 }
+
+/** A check's progress in words: a range check counts the pages it asked, the others the leads. */
+const wordsOf = (event: CheckEvent): WorkWords =>
+  event === 'status.range'
+    ? { done: 'pages asked', counting: (n) => `${plural(n, 'page')} asked so far` }
+    : { done: 'leads checked', counting: (n) => `${plural(n, 'lead')} so far` };
 
 export function StatusChecksSection({ integration }: { integration: IntegrationView }) {
   const events = CHECKS.filter((event) => integration.flows[event]);
@@ -58,49 +66,30 @@ function CheckRow({
   onDone(): void;
 }) {
   const client = useQueryClient();
-  const [progress, setProgress] = useState<CheckProgress | null>(null);
+  const [work, setWork] = useState<WorkReport | null>(null);
   const [starting, setStarting] = useState(false);
-  const running = progress?.state === 'running';
-  const run = running ? progress.run : undefined;
+  const running = work?.state === 'running';
 
-  useEffect(() => {
-    if (!run) return;
-    let stopped = false;
-    const timer = setInterval(() => {
-      api.checkProgress(integration.id, event, run).then(
-        (next) => {
-          if (stopped) return;
-          setProgress(next);
-          if (next.state === 'done') {
-            onDone();
-            // leads moved: the page's counts and lists read again
-            void client.invalidateQueries({ queryKey: keys.integration(integration.id) });
-          }
-        },
-        (error: Error) => {
-          if (stopped) return;
-          notify('error', `Lost track of the check: ${error.message}`);
-          setProgress(null);
-        },
-      );
-    }, POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [run, integration.id, event, onDone, client]);
+  const ended = useCallback(
+    (report: WorkReport) => {
+      setWork(report);
+      onDone();
+      // leads moved: the page's counts and lists read again
+      void client.invalidateQueries({ queryKey: keys.integration(integration.id) });
+    },
+    [onDone, client, integration.id],
+  );
 
   const start = async () => {
     setStarting(true);
     try {
-      setProgress(await api.startCheck(integration.id, event));
+      setWork(await api.startCheck(integration.id, event));
     } catch (e) {
       notify('error', `The check did not start: ${(e as Error).message}`);
     }
     setStarting(false);
   };
 
-  const report = progress?.report;
   const last = schedule?.last;
   return (
     <div className="lf-check-row" data-check={event}>
@@ -127,18 +116,13 @@ function CheckRow({
           <span className="lf-muted">Not scheduled while the integration is off; “Check now” still runs it.</span>
         )}
       </div>
-      {running && (
-        <div className="lf-small" data-testid={`check-progress-${event}`} role="status">
-          Checking… {countsOf(progress)} so far
+      {work && (
+        <div data-testid={`check-work-${event}`}>
+          <WorkProgress key={work.id} start={work} words={wordsOf(event)} onEnd={ended} onClose={() => setWork(null)} />
         </div>
       )}
-      {report ? (
-        <CheckSummary report={report} testId={`check-summary-${event}`} title="This check" />
-      ) : (
-        !running &&
-        last && <CheckSummary report={last} testId={`check-last-${event}`} title={`Last check, ${formatWhen(last.startedAt)}`} />
-      )}
-      {!running && !report && !last && <div className="lf-small lf-muted">Not run since the runtime started.</div>}
+      {!work && last && <CheckSummary report={last} testId={`check-last-${event}`} title={`Last check, ${formatWhen(last.startedAt)}`} />}
+      {!work && !last && <div className="lf-small lf-muted">Not run since the runtime started.</div>}
     </div>
   );
 }

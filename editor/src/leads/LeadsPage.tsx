@@ -2,7 +2,8 @@
  * Leads, newest first, each with its delivery state (a failed delivery flagged red): found by
  * phone, email or either id and filtered by stage, delivery state, integration, offer, source and
  * dates (kept in the address, so Back returns to the same list), "Load more" asking the server for
- * the page after the last one. The filtered list downloads as CSV. A row opens the lead's page.
+ * the page after the last one. The filtered list downloads as CSV, and its failed leads can be
+ * resent in bulk (LeadsBulkResend.tsx). A row opens the lead's page.
  */
 import { useEffect } from 'react';
 import { isStage } from '../../../core/domain/lead.ts';
@@ -17,6 +18,8 @@ import { StageBadge } from './StageBadge.tsx';
 import { IntegrationName, OfferName } from './Names.tsx';
 import { DeliveryBadge } from './DeliveryBadge.tsx';
 import { LeadFilters, readLeadFilters, type LeadFilterValues } from './LeadFilters.tsx';
+import { LeadsBulkResend } from './LeadsBulkResend.tsx';
+import type { SessionUser } from '../../../core/domain/user.ts';
 
 const PAGE = 50;
 
@@ -39,7 +42,7 @@ function showLeads(values: LeadFilterValues): void {
   location.hash = hrefOf('leads', values);
 }
 
-export function LeadsPage() {
+export function LeadsPage({ user }: { user?: SessionUser }) {
   const values = readLeadFilters(new URLSearchParams(useHashQuery()));
   const query = queryOf(values);
   const answer = useLeadPages({ ...query, limit: PAGE });
@@ -70,6 +73,9 @@ export function LeadsPage() {
         </button>
       </div>
       <LeadFilters key={values.q} values={values} onChange={(change) => showLeads({ ...values, ...change })} />
+      <div className="lf-row" data-testid="leads-actions">
+        <LeadsBulkResend query={query} canWrite={user !== undefined && user.role !== 'viewer'} />
+      </div>
       {leads === null ? (
         <p className="lf-muted">Loading…</p>
       ) : leads.length === 0 ? (
@@ -115,7 +121,14 @@ export function LeadsPage() {
                 <td>
                   <StageBadge stage={lead.stage} />
                 </td>
-                <td>{lead.delivery ? <DeliveryBadge state={lead.delivery} /> : <span className="lf-muted">—</span>}</td>
+                <td className="lf-clip" title={lead.deliveryError}>
+                  {lead.delivery ? <DeliveryBadge state={lead.delivery} /> : <span className="lf-muted">—</span>}
+                  {lead.deliveryError && (
+                    <div className="lf-small lf-danger lf-clip" data-testid="lead-delivery-error">
+                      {lead.deliveryError}
+                    </div>
+                  )}
+                </td>
                 <td>{lead.eid ? <code>{lead.eid}</code> : <span className="lf-muted">—</span>}</td>
                 <td className="lf-clip" title={[lead.status, lead.reason].filter(Boolean).join(' · ')}>
                   {lead.status ?? <span className="lf-muted">—</span>}
