@@ -150,7 +150,9 @@ describe('finding a lead among thousands', () => {
     });
     await page.getByTestId('deliver-again').click();
     await eventually(() => page.locator('[data-testid="lead-page"] .lf-page__head [data-stage]').getAttribute('data-stage')).toBe('wait');
-    expect(asked).toEqual([expect.stringMatching(new RegExp(`^Resend lead #${failing} to Acme CRM\\?[\\s\\S]*sent to the target again\\.$`))]);
+    expect(asked).toEqual([
+      expect.stringMatching(new RegExp(`^Resend lead #${failing} to Acme CRM\\?[\\s\\S]*sent to the target again\\.$`)),
+    ]);
     await eventually(() => page.getByTestId('lead-delivery').textContent()).toContain('delivered');
     expect(await page.getByTestId('deliver-again').count()).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'lead-search-resent-lead.png'), fullPage: true });
