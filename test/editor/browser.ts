@@ -112,6 +112,30 @@ export interface EditorWorld {
 }
 
 /**
+ * A headless Chromium with its own profile folder, as every browser test starts one: the flags
+ * that keep it off the network, 1440×900, and a locale (a browser started with none of its own —
+ * the bundled Chromium under LANG=C — reports "en-US@posix", which Intl refuses).
+ */
+export async function launchBrowser(profile: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: await chromiumPath(),
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+    locale: 'en-US',
+  });
+}
+
+/**
  * The runtime with one integration ("Acme CRM") pointed at the mock target (answering as `answer`
  * says, else accepting everything), and a browser page. With `empty`, the data folder holds nothing
  * but the admin — no integration, offer or source (`intakeKey` is '') — and the page is not logged
@@ -134,21 +158,7 @@ export async function startEditorWorld(
   });
   const baseUrl = await runtime.listen(0, '127.0.0.1');
   const intakeKey = options.empty ? '' : await seedAcme(runtime, target.url);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: await chromiumPath(),
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1440, height: 900 },
-  });
+  const context = await launchBrowser(profile);
   context.setDefaultTimeout(15_000);
   // logged in as the editor logs in (POST /api/session); the context keeps the cookie for the page
   if (!options.empty) {

@@ -8,11 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { FlowDoc } from '../../core/domain/flow.ts';
-import { chromiumPath } from '../support/chromium.ts';
 import { TEST_ADMIN } from '../support/harness.ts';
-import { ARTIFACTS, buildEditor, node, startEditorWorld, waitForNodeCount, type EditorWorld } from './browser.ts';
+import { ARTIFACTS, buildEditor, launchBrowser, node, startEditorWorld, waitForNodeCount, type EditorWorld } from './browser.ts';
 
 let world: EditorWorld;
 
@@ -83,12 +82,7 @@ describe('drafts and publishing in the editor', () => {
 
     // another browser, the same user: the draft is on the server, not in the first browser
     const profile = mkdtempSync(path.join(tmpdir(), 'leadflow-chromium-2-'));
-    const other = await chromium.launchPersistentContext(profile, {
-      executablePath: await chromiumPath(),
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
-      viewport: { width: 1440, height: 900 },
-    });
+    const other = await launchBrowser(profile);
     try {
       await other.request.post(`${baseUrl}/api/session`, { data: { name: TEST_ADMIN.name, password: TEST_ADMIN.password } });
       const second = other.pages()[0] ?? (await other.newPage());

@@ -9,12 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowDoc } from '../../core/domain/flow.ts';
-import { chromiumPath } from '../support/chromium.ts';
 import { TEST_ADMIN, readFlow, waitFor } from '../support/harness.ts';
-import { ARTIFACTS, buildEditor, startEditorWorld, type EditorWorld, type TargetRequest } from './browser.ts';
+import { ARTIFACTS, buildEditor, launchBrowser, startEditorWorld, type EditorWorld, type TargetRequest } from './browser.ts';
 
 let world: EditorWorld;
 const eventually = <T>(read: () => Promise<T>, timeout = 10_000) => expect.poll(read, { timeout, interval: 50 });
@@ -228,21 +227,7 @@ describe('the integration page', () => {
     const profile = mkdtempSync(path.join(tmpdir(), 'leadflow-chromium-second-'));
     let other: BrowserContext | undefined;
     try {
-      other = await chromium.launchPersistentContext(profile, {
-        executablePath: await chromiumPath(),
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1440, height: 900 },
-      });
+      other = await launchBrowser(profile);
       const login = await other.request.post(`${baseUrl}/api/session`, { data: { name: TEST_ADMIN.name, password: TEST_ADMIN.password } });
       expect(login.status()).toBe(200);
       const second = other.pages()[0] ?? (await other.newPage());
