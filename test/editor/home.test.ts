@@ -123,7 +123,8 @@ describe('the home page', () => {
     // with a lead today the demo lead is no longer the next step: the user's own integration is
     await eventually(() => next.getAttribute('data-step')).toBe('offer');
     await screenshots(page, 'home-running');
-  });
+    // a delivery, two page loads and screenshots at two sizes: more than the default 30 s under a full run's load
+  }, 60_000);
 
   it('names events in words in the flows list and the Help page', async () => {
     const { page, baseUrl } = world;
