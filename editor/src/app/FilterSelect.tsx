@@ -26,3 +26,19 @@ export function FilterSelect(props: {
     </label>
   );
 }
+
+/** A list's date filter: a labelled day picker whose empty value means no bound. */
+export function FilterDate(props: { label: string; value: string; onChange(value: string): void; testId: string }) {
+  return (
+    <label className="lf-filter">
+      <span className="lf-muted">{props.label}</span>
+      <input
+        className="lf-input"
+        type="date"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        data-testid={props.testId}
+      />
+    </label>
+  );
+}

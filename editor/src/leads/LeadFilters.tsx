@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { STAGES } from '../../../core/domain/lead.ts';
 import { DELIVERY_STATES } from '../../../core/domain/delivery.ts';
 import { useIntegrations, useOffers, useSources } from '../api/queries.ts';
-import { FilterSelect } from '../app/FilterSelect.tsx';
+import { FilterDate, FilterSelect } from '../app/FilterSelect.tsx';
 import { STAGE_HELP } from './StageBadge.tsx';
 import { DELIVERY_HELP } from './DeliveryBadge.tsx';
 
@@ -86,26 +86,8 @@ export function LeadFilters(props: { values: LeadFilterValues; onChange(change: 
         onChange={(source) => onChange({ source })}
         testId="filter-source"
       />
-      <label className="lf-filter">
-        <span className="lf-muted">From</span>
-        <input
-          className="lf-input"
-          type="date"
-          value={values.from}
-          onChange={(e) => onChange({ from: e.target.value })}
-          data-testid="filter-from"
-        />
-      </label>
-      <label className="lf-filter">
-        <span className="lf-muted">To</span>
-        <input
-          className="lf-input"
-          type="date"
-          value={values.to}
-          onChange={(e) => onChange({ to: e.target.value })}
-          data-testid="filter-to"
-        />
-      </label>
+      <FilterDate label="From" value={values.from} onChange={(from) => onChange({ from })} testId="filter-from" />
+      <FilterDate label="To" value={values.to} onChange={(to) => onChange({ to })} testId="filter-to" />
       {any && (
         <button
           type="button"

@@ -4,7 +4,7 @@
  */
 import { FLOW_EVENTS } from '../../../core/domain/config.ts';
 import type { ExecutionState } from '../../../core/domain/execution.ts';
-import { FilterSelect } from '../app/FilterSelect.tsx';
+import { FilterDate, FilterSelect } from '../app/FilterSelect.tsx';
 
 const OUTCOMES: { value: ExecutionState; label: string; title: string }[] = [
   { value: 'success', label: 'success', title: 'the flow ran to its end' },
@@ -54,20 +54,8 @@ export function LogFilters(props: { values: LogFilterValues; onChange(change: Pa
           testId="filter-outcome"
         />
       )}
-      <label className="lf-filter">
-        <span className="lf-muted">From</span>
-        <input
-          className="lf-input"
-          type="date"
-          value={values.from}
-          onChange={(e) => onChange({ from: e.target.value })}
-          data-testid="log-from"
-        />
-      </label>
-      <label className="lf-filter">
-        <span className="lf-muted">To</span>
-        <input className="lf-input" type="date" value={values.to} onChange={(e) => onChange({ to: e.target.value })} data-testid="log-to" />
-      </label>
+      <FilterDate label="From" value={values.from} onChange={(from) => onChange({ from })} testId="log-from" />
+      <FilterDate label="To" value={values.to} onChange={(to) => onChange({ to })} testId="log-to" />
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { javascript, localCompletionSource } from '@codemirror/lang-javascript';
 import { forceLinting, linter, lintGutter, type Diagnostic } from '@codemirror/lint';
 import { parse } from 'acorn';
 import { codeCompletionSource } from './code-completion.ts';
+import { useFollowView } from './follow-view.ts';
 import type { TemplateCompletionTarget } from './template-completion.ts';
 
 /** A test run's error in the script: its 1-based line, as the sandbox reports it. */
@@ -144,15 +145,7 @@ export default function CodeEditor({
     return () => view.current?.destroy();
   }, []);
 
-  // follow changes from outside (undo on the canvas, another version)
-  useEffect(() => {
-    const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
-  }, [value]);
-
-  useEffect(() => {
-    view.current?.dispatch({ effects: readOnlyCompartment.current.reconfigure(EditorState.readOnly.of(!!readOnly)) });
-  }, [readOnly]);
+  useFollowView(view, readOnlyCompartment, value, readOnly);
 
   return <div ref={host} id={id} className={`lf-code${tall ? ' lf-code--tall' : ''}`} data-testid="code-editor" />;
 }

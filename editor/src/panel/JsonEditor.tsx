@@ -12,6 +12,7 @@ import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } 
 import { json, jsonParseLinter } from '@codemirror/lang-json';
 import { linter, lintGutter } from '@codemirror/lint';
 import { templateCompletionSource, type TemplateCompletionTarget } from './template-completion.ts';
+import { useFollowView } from './follow-view.ts';
 
 const theme = EditorView.theme({
   '&': { fontSize: '12.5px', border: '1px solid var(--line)', borderRadius: '6px', background: '#fff' },
@@ -84,15 +85,7 @@ export default function JsonEditor({ value, onChange, readOnly, id, invalid, com
     return () => view.current?.destroy();
   }, []);
 
-  // follow changes from outside (undo on the canvas, another version)
-  useEffect(() => {
-    const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
-  }, [value]);
-
-  useEffect(() => {
-    view.current?.dispatch({ effects: readOnlyCompartment.current.reconfigure(EditorState.readOnly.of(!!readOnly)) });
-  }, [readOnly]);
+  useFollowView(view, readOnlyCompartment, value, readOnly);
 
   return <div ref={host} id={id} className={`lf-code lf-json${invalid ? ' is-invalid' : ''}`} data-testid="json-editor" />;
 }
