@@ -190,6 +190,9 @@ export async function startRuntime(options: Partial<RuntimeOptions> = {}): Promi
     allowPrivateTargets: ALLOW_PRIVATE_TARGETS,
     pollMs: 50,
     retry: { baseMs: 100, maxMs: 1000, maxAttempts: 20 },
+    // scaled down like the retries: a test whose target was down a while (five failures in a row
+    // under a loaded machine) must not wait the default 30 s for the first probe once it is back
+    breaker: { halfOpenAfterMs: 500 },
     adminPassword: TEST_ADMIN.password,
     ...options,
     dataDir,
