@@ -39,7 +39,7 @@ async function twoRuntimes() {
     const pool = new pg.Pool({ connectionString: db.url, max: 5 });
     cleanups.push(() => pool.end());
     if (i === 0) await migrateConfig(pool);
-    const store = new PgConfigStore(pool, key);
+    const store = await PgConfigStore.open(pool, key);
     cleanups.push(() => store.close());
     stores.push(store);
   }

@@ -16,6 +16,7 @@ import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { ConfigChange, ConfigStore, FlowDraft, StoredUser } from '../../runtime/store/types.ts';
 import { openLowdbConfigStore } from '../../runtime/store/lowdb.ts';
 import { PgConfigStore } from '../../runtime/store/pg/config.ts';
+import { LISTENER_APPLICATION_NAME } from '../../runtime/store/pg/config-listener.ts';
 import { CONFIG_MIGRATIONS } from '../../runtime/store/pg/schema-config.ts';
 import { secretKeyOf } from '../../runtime/store/secret-box.ts';
 import { freshDatabase } from '../support/postgres.ts';
@@ -429,12 +430,16 @@ describe('the configuration store on PostgreSQL, shared by several runtimes', ()
     expect((await config.getIntegration('crm'))?.secrets).toEqual({ ...integration.secrets, refresh_token: 'r-fresh-token' });
   });
 
-  it('refuses secrets sealed under another key instead of answering garbage', async () => {
+  it('refuses to open over secrets sealed under another key, instead of answering garbage', async () => {
     const db = await database();
     await pgStore(db.pool()).putIntegration(integration);
-    const other = new PgConfigStore(db.pool(), secretKeyOf(randomBytes(32), 'another key'));
+    const other = secretKeyOf(randomBytes(32), 'another key');
 
-    await expect(other.getIntegration('crm')).rejects.toThrow(/sealed with key/);
+    await expect(PgConfigStore.open(db.pool(), other)).rejects.toThrow(
+      `sealed with key ${key.id}, but the key in use (another key) is ${other.id}`,
+    );
+    await expect(new PgConfigStore(db.pool(), other).getIntegration('crm')).rejects.toThrow(/sealed with key/);
+    expect(await (await PgConfigStore.open(db.pool(), key)).getIntegration('crm')).toEqual(integration);
   });
 
   it('two runtimes saving one flow at once get distinct consecutive versions, each save whole', async () => {
@@ -511,7 +516,8 @@ describe('the configuration store on PostgreSQL, shared by several runtimes', ()
     await reader.listening();
 
     await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'leadflow config listener'",
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+      [LISTENER_APPLICATION_NAME],
     );
     await expect.poll(() => heard, { timeout: 3000 }).toEqual([{ kind: 'all', id: '*' }]);
     await reader.listening();
@@ -531,9 +537,9 @@ describe('the configuration store on PostgreSQL, shared by several runtimes', ()
     const config = pgStore(db.pool());
     const listeners = async () =>
       (
-        await admin.query(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'leadflow config listener'",
-        )
+        await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [
+          LISTENER_APPLICATION_NAME,
+        ])
       ).rows[0].n;
 
     const stop = config.onChange(() => {});

@@ -13,6 +13,9 @@ import type { ConfigChange, ConfigChangeKind } from '../types.ts';
 import { ConfigChangeListeners, EVERYTHING } from '../config-changes.ts';
 import { CONFIG_CHANNEL } from './config-sql.ts';
 
+/** How the listening connection names itself to the server (`pg_stat_activity.application_name`), for operators. */
+export const LISTENER_APPLICATION_NAME = 'leadflow config listener';
+
 const KINDS: readonly ConfigChangeKind[] = ['offer', 'integration', 'webmaster', 'source', 'flow', 'draft', 'user', 'session', 'all'];
 
 /** The first wait before connecting again, doubled per failure up to {@link MAX_RETRY_MS}. */
@@ -64,7 +67,7 @@ export class ConfigListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ ...this.config, application_name: 'leadflow config listener' });
+    const client = new pg.Client({ ...this.config, application_name: LISTENER_APPLICATION_NAME });
     this.client = client;
     client.on('notification', (message) => {
       if (message.channel !== CONFIG_CHANNEL || this.client !== client) return;

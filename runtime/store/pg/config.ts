@@ -12,7 +12,7 @@
  * reaches the caches of all the others as soon as it commits.
  *
  * @example
- * const config = new PgConfigStore(pool, await loadSecretKey(dataDir, secretKeyFromEnv()));
+ * const config = await PgConfigStore.open(pool, await loadSecretKey(dataDir, secretKeyFromEnv()));
  * const stop = config.onChange((change) => console.log(change.kind, change.id));
  * await config.listening(); // from now on, every runtime's writes are heard
  */
@@ -65,6 +65,18 @@ export class PgConfigStore implements ConfigStore {
     options: PgConfigStoreOptions = {},
   ) {
     this.listener = new ConfigListener(options.listen ?? pool.options, options);
+  }
+
+  /**
+   * The store over a migrated database, once every stored secret opened with `key`: a database
+   * sealed under another key is refused here, at start-up, as the embedded store refuses such a
+   * `config.json`, instead of failing each delivery later.
+   * @throws SecretKeyMismatch naming both keys' ids.
+   */
+  static async open(pool: pg.Pool, key: SecretKey, options: PgConfigStoreOptions = {}): Promise<PgConfigStore> {
+    const store = new PgConfigStore(pool, key, options);
+    await store.listIntegrations();
+    return store;
   }
 
   /**
