@@ -127,6 +127,12 @@ export interface RuntimeOptions {
    * unless given.
    */
   shutdownGraceMs?: number;
+  /**
+   * The configuration store to use instead of the data folder's `config.json` — one that other
+   * runtimes share (a PostgreSQL one); the leads, the queue and the logs stay the data folder's.
+   * What this runtime caches of it follows its `onChange`.
+   */
+  configStore?: ConfigStore;
   /** How bulk work (a bulk resend) paces itself: leads per write and the pause between writes ({@link DEFAULT_BULK_PACE} unless given). */
   bulkPace?: Partial<BulkPace>;
 }
@@ -175,7 +181,9 @@ const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.logger ?? pino({ level: 'info' });
-  const { config, leads: store, audit: auditStore, checkpoints } = await openStores(options.dataDir);
+  const opened = await openStores(options.dataDir);
+  const { leads: store, audit: auditStore, checkpoints } = opened;
+  const config = options.configStore ?? opened.config;
   const audit = new AuditLog(auditStore, log);
   const registry = await loadNodeRegistry();
   const outbound: OutboundPolicy = { allowPrivate: options.allowPrivateTargets === true };
@@ -195,6 +203,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const leadService = new LeadService(config, store, wake, audit);
   const flows = new FlowService(config, registry, refreshChecks, audit);
+  // what this runtime keeps of the configuration follows the store: its own writes and, on a shared
+  // database, every other runtime's (the status checks' timers only once it listens)
+  let following = false;
+  const stopFollowing = config.onChange?.((change) => {
+    flows.forget(change);
+    if (following && (change.kind === 'integration' || change.kind === 'flow' || change.kind === 'all')) refreshChecks();
+  });
   const runner = new FlowRunner(config, store, leadService, flows, executor, wake, audit, registry);
   const sources = new SourceService(config, audit);
   const intake = new IntakeService(config, store, runner, sources, wake);
@@ -321,11 +336,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (!publicUrl.value) publicUrl.value = url;
       await queue.start();
       retention.start();
+      following = true;
       await checks.refresh();
       return url;
     },
     async close(given = {}) {
       const graceMs = given.graceMs ?? options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+      following = false;
+      stopFollowing?.();
       // the intake and the queue wind down side by side: an answer in flight is not held up by a
       // delivery, and the leads it stores stay queued for the next start
       const [unanswered] = await Promise.all([

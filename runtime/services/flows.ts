@@ -2,12 +2,13 @@
  * Flows: brought to the current format and node versions (`migrateFlow`) and validated on every
  * load and save, saved as immutable versions, and served to runs from a
  * cache (a version never changes, so a cached document is never stale; the current version is
- * re-read when this process saves).
+ * re-read when this process saves, and when the store reports a save — another runtime's on a
+ * shared database included — to {@link FlowService.forget}).
  */
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { FlowSummary, VersionInfo } from '../../core/api.ts';
-import type { ConfigStore, FlowVersion, StoredFlow } from '../store/types.ts';
+import type { ConfigChange, ConfigStore, FlowVersion, StoredFlow } from '../store/types.ts';
 import { describeIssues, validateFlow, type FlowValidation } from '../../core/flow/validate.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
@@ -18,6 +19,8 @@ export type { FlowSummary };
 
 export class FlowService {
   private readonly current = new Map<string, FlowDoc>();
+  /** Counts the changes heard: a read that began before one does not cache what it read. */
+  private generation = 0;
 
   constructor(
     private readonly config: ConfigStore,
@@ -61,8 +64,9 @@ export class FlowService {
   async save(doc: unknown, savedBy: string, options: { message?: string; dropDraftOf?: string } = {}): Promise<FlowDoc> {
     const flow = this.check(doc);
     const previous = await this.config.getFlow(flow.id);
+    const generation = this.generation;
     const saved = await this.config.saveFlowVersion(flow, savedBy, options);
-    this.current.set(saved.id, saved);
+    if (generation === this.generation) this.current.set(saved.id, saved);
     this.onChange();
     await this.recordSave(previous, saved, options.message);
     return saved;
@@ -114,11 +118,24 @@ export class FlowService {
   async load(id: string): Promise<FlowDoc> {
     const cached = this.current.get(id);
     if (cached) return cached;
+    const generation = this.generation;
     const doc = await this.config.getFlowVersion(id);
     if (!doc) throw new DomainError('not_found', `no flow "${id}"`, { field: 'flow' });
     const flow = this.check(doc);
-    this.current.set(id, flow);
+    if (generation === this.generation) this.current.set(id, flow);
     return flow;
+  }
+
+  /**
+   * Forgets the current version a configuration change may have made stale (give it every change
+   * `ConfigStore.onChange` reports): that flow's, or every flow's after `all`. The next run reads
+   * the store again, so a version saved through another runtime runs here from its next lead on.
+   */
+  forget(change: ConfigChange): void {
+    if (change.kind !== 'flow' && change.kind !== 'all') return;
+    this.generation++;
+    if (change.kind === 'all') this.current.clear();
+    else this.current.delete(change.id);
   }
 
   async version(id: string, version: number): Promise<FlowDoc> {

@@ -23,7 +23,19 @@ import { Low, type Adapter } from 'lowdb';
 import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
-import type { ConfigStore, FlowDraft, FlowVersion, RoutingWrite, StoredFlow, StoredSession, StoredUser } from './types.ts';
+import type {
+  ConfigChange,
+  ConfigChangeKind,
+  ConfigChangeListener,
+  ConfigStore,
+  FlowDraft,
+  FlowVersion,
+  RoutingWrite,
+  StoredFlow,
+  StoredSession,
+  StoredUser,
+} from './types.ts';
+import { ConfigChangeListeners } from './config-changes.ts';
 import { loadSecretKey, openIntegration, sealIntegration, writePrivateFile, type SecretKey } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
 
@@ -88,6 +100,7 @@ function emptyConfig(): ConfigData {
 export class LowdbConfigStore implements ConfigStore {
   /** The tail of the write queue: each write starts when the one before it has finished. */
   private writes: Promise<unknown> = Promise.resolve();
+  private readonly changes = new ConfigChangeListeners();
 
   private constructor(
     private readonly db: Low<ConfigData>,
@@ -118,6 +131,11 @@ export class LowdbConfigStore implements ConfigStore {
     if (!existed || adapter.sawPlainSecret) await db.write();
     else await fs.chmod(file, 0o600);
     return store;
+  }
+
+  /** See {@link ConfigStore.onChange}: one process owns the file, so these are its own writes, told once written. */
+  onChange(listener: ConfigChangeListener): () => void {
+    return this.changes.add(listener);
   }
 
   listOffers(): Promise<Offer[]> {
@@ -395,6 +413,7 @@ export class LowdbConfigStore implements ConfigStore {
         this.db.data = previous;
         throw error;
       }
+      for (const change of changesBetween(previous, data)) this.changes.emit(change);
       return result;
     });
     this.writes = run.catch(() => undefined);
@@ -418,6 +437,30 @@ function currentFormat(doc: FlowDoc): FlowDoc {
  */
 export function openLowdbConfigStore(dir: string, key?: SecretKey): Promise<LowdbConfigStore> {
   return LowdbConfigStore.open(dir, key);
+}
+
+/** What a write changed, by kind and id: `apply` replaces the records it changes and keeps the others as they were (the same objects). */
+function changesBetween(before: ConfigData, after: ConfigData): ConfigChange[] {
+  const collections: { [K in keyof ConfigData]: [ConfigChangeKind, (record: ConfigData[K][number]) => string] } = {
+    offers: ['offer', (o) => o.id],
+    integrations: ['integration', (i) => i.id],
+    webmasters: ['webmaster', (w) => w.id],
+    sources: ['source', (s) => s.id],
+    flows: ['flow', (f) => f.id],
+    drafts: ['draft', (d) => d.flowId],
+    users: ['user', (u) => u.id],
+    sessions: ['session', (s) => s.userId],
+  };
+  const changes: ConfigChange[] = [];
+  for (const name of Object.keys(collections) as (keyof ConfigData)[]) {
+    if (before[name] === after[name]) continue;
+    const [kind, idOf] = collections[name] as [ConfigChangeKind, (record: unknown) => string];
+    const [old, now] = [new Set<unknown>(before[name]), new Set<unknown>(after[name])];
+    const ids = new Set([...after[name]].filter((r) => !old.has(r)).map(idOf));
+    for (const record of before[name]) if (!now.has(record)) ids.add(idOf(record));
+    for (const id of ids) changes.push({ kind, id });
+  }
+  return changes;
 }
 
 function replaceAt<T>(items: readonly T[], index: number, item: T): T[] {

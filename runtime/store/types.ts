@@ -51,7 +51,36 @@ export interface RoutingWrite {
   integrationOffers?: Record<string, string[]>;
 }
 
+/** What kind of record a {@link ConfigChange} concerns; `all`: anything may have changed. */
+export type ConfigChangeKind = 'offer' | 'integration' | 'webmaster' | 'source' | 'flow' | 'draft' | 'user' | 'session' | 'all';
+
+/**
+ * One committed configuration write: the kind of record and its id (`'*'` for `all`, and for a
+ * write of several records of a kind at once, such as ending every expired session).
+ * @example { kind: 'flow', id: 'crm-send' } // a version of flow crm-send was saved, or the flow deleted
+ */
+export interface ConfigChange {
+  kind: ConfigChangeKind;
+  id: string;
+}
+
+/** See {@link ConfigStore.onChange}. */
+export type ConfigChangeListener = (change: ConfigChange) => void;
+
 export interface ConfigStore {
+  /**
+   * Calls `listener` after each committed write, once per record it changed (a routing change: the
+   * offer and each integration), whichever process wrote it: the PostgreSQL store hears every
+   * runtime's writes on one database (`LISTEN/NOTIFY`, within about a second), the embedded store
+   * its own. After a lost connection to the database, once listening again, it calls `listener`
+   * with `{ kind: 'all', id: '*' }`: changes made meanwhile were not heard. What caches
+   * configuration in memory (current flow versions, the status checks' timers) drops or refreshes
+   * it here. Answers the function that stops it. Optional: a store without it never changes
+   * behind its caller's back.
+   * @example const stop = config.onChange?.((change) => change.kind === 'flow' && cache.delete(change.id));
+   */
+  onChange?(listener: ConfigChangeListener): () => void;
+
   listOffers(): Promise<Offer[]>;
   getOffer(id: string): Promise<Offer | undefined>;
   putOffer(offer: Offer): Promise<void>;
