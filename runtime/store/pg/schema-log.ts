@@ -10,8 +10,10 @@
  *
  * The execution's documents (steps, trigger, response, error) are `json`, not `jsonb`: they are
  * written once and read whole, never queried inside, so the text is kept as given — a target's
- * answer holding a NUL character (`\u0000`, which `jsonb` refuses) is recorded like any other, and
- * the write skips `jsonb`'s conversion on the hot path of every delivery.
+ * answer holding a NUL character (`\u0000`, which `jsonb` refuses) is recorded like any other, with
+ * its keys in their order. (Measured here, 2026-12-01: inserts and pages cost the same either way,
+ * 600–1,100 executions/s from 32 concurrent writers on a busy 2-core machine; the noise was larger
+ * than any difference.)
  */
 
 /** One step of a migration runner's list: applied once, in `version` order. */
