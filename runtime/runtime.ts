@@ -35,6 +35,7 @@ import { ABORT_SETTLE_MS, DEFAULT_RETRY, JobQueue, type RetryPolicy } from './se
 import { DEFAULT_RETENTION, ExecutionRetention, type RetentionPolicy } from './services/execution-retention.ts';
 import { HttpDrain } from './http/draining.ts';
 import { StatusChecks } from './services/status-checks.ts';
+import type { CheckTurnOptions } from './services/check-turns.ts';
 import { intakeKeyOutOfUrl, leadRoutes } from './http/leads.ts';
 import { leadExportRoutes } from './http/lead-export.ts';
 import { LeadExport } from './services/lead-export.ts';
@@ -135,6 +136,12 @@ export interface RuntimeOptions {
   configStore?: ConfigStore;
   /** How bulk work (a bulk resend) paces itself: leads per write and the pause between writes ({@link DEFAULT_BULK_PACE} unless given). */
   bulkPace?: Partial<BulkPace>;
+  /**
+   * How the status checks take turns with other runtime processes on the same store (the store's
+   * check leases, this process's holder name, the lease length): the embedded store's in-process
+   * leases unless given; PostgreSQL's when several processes share a database.
+   */
+  checkTurns?: CheckTurnOptions;
 }
 
 /** How long running deliveries may finish at shutdown, unless the options say otherwise. */
@@ -226,7 +233,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     (id) => breakers.view(id),
   );
   const longWork = new LongWork();
-  checks = new StatusChecks(config, store, runner, registry, log, longWork);
+  checks = new StatusChecks(config, store, runner, registry, log, longWork, options.checkTurns);
   const offers = new OfferService(
     config,
     outbound,

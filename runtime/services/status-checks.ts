@@ -17,6 +17,10 @@
  *
  * A check of one integration never runs twice at once (a second ask joins the running one);
  * checks of different integrations run independently, so a slow target delays only its own.
+ * Across runtime processes on one store, a check runs once per schedule tick: a run takes its
+ * turn through the store's check leases first (check-turns.ts) — a scheduled tick another
+ * process took is skipped here, a "Check now" while another process runs the check is refused
+ * (`conflict`) — and a process that dies mid-check gives the next tick to another once its lease ran out.
  * A check that fails stops, reports why, and is tried again at its next time; a date-range check
  * then starts again from its last finished window.
  */
@@ -37,6 +41,7 @@ import type { WorkReport } from '../../core/domain/work.ts';
 import { EVENT_NAMES } from '../../core/domain/event-names.ts';
 import type { FlowRunner } from './runs.ts';
 import type { LongWork, WorkProgress } from './long-work.ts';
+import { CheckTurns, scheduledTick, type CheckTurnOptions } from './check-turns.ts';
 
 export const CHECK_EVENTS = ['status.processing', 'status.approved', 'status.range'] as const satisfies readonly CheckEventName[];
 export type CheckEvent = (typeof CHECK_EVENTS)[number];
@@ -70,6 +75,11 @@ function scheduleOf(flow: FlowDoc, registry: NodeRegistry): TriggerSchedule {
   return schedule(withDefaults(trigger.definition.params, trigger.node.params));
 }
 
+/** A check's name among the processes' leases. */
+function turnOf(integrationId: string, event: CheckEvent): string {
+  return `${event}/${integrationId}`;
+}
+
 function failure(result: RunResult): CheckReport['error'] {
   return result.error && { ...result.error, execution: result.execution.id };
 }
@@ -80,6 +90,8 @@ export class StatusChecks {
   private readonly last = new Map<string, CheckReport>();
   private stopped = false;
   private refreshing: Promise<void> = Promise.resolve();
+  /** This process's turns at the checks among every process on the store. */
+  private readonly turns: CheckTurns;
 
   constructor(
     private readonly config: ConfigStore,
@@ -88,7 +100,10 @@ export class StatusChecks {
     private readonly registry: NodeRegistry,
     private readonly log: Logger,
     private readonly work: LongWork,
-  ) {}
+    turns: CheckTurnOptions = {},
+  ) {
+    this.turns = new CheckTurns(turns, log);
+  }
 
   /**
    * Brings the schedules in line with the configuration (call after integrations or flows change).
@@ -129,10 +144,12 @@ export class StatusChecks {
     }
     for (const [key, { integration, event, schedule }] of wanted) {
       if (this.timers.has(key)) continue;
-      const run = () => {
-        void this.check(integration, event).catch((error) => this.log.error({ err: error, integration, event }, 'status check failed'));
-      };
       const parsed = parseSchedule(schedule);
+      const run = () => {
+        void this.scheduled(integration, event, scheduledTick(parsed, new Date(), cron)).catch((error) =>
+          this.log.error({ err: error, integration, event }, 'status check failed'),
+        );
+      };
       const cron =
         'every' in parsed
           ? // the first run one interval from now, not at the next second
@@ -174,7 +191,43 @@ export class StatusChecks {
     return this.work.get(work.id);
   }
 
-  private begin(integrationId: string, event: CheckEvent): { work: WorkReport; promise: Promise<CheckReport> } {
+  /**
+   * A scheduled run: joins the check running here, or else takes its tick first and skips it
+   * when another process took it (that process runs it, or ran it).
+   */
+  private async scheduled(integrationId: string, event: CheckEvent, tick: string): Promise<CheckReport | undefined> {
+    const current = this.running.get(`${integrationId}\u0000${event}`);
+    if (current) return current.promise;
+    if (!(await this.turns.take(turnOf(integrationId, event), tick))) {
+      this.log.debug({ integration: integrationId, event, tick }, 'status check: another process took this tick');
+      return undefined;
+    }
+    return this.begin(integrationId, event, tick).promise;
+  }
+
+  /**
+   * Runs `run` in the check's turn among the processes: taken first (a scheduled run took it
+   * already: it is this process's), renewed while it runs, given back after.
+   * @throws DomainError `conflict` when another process runs the check now.
+   */
+  private async inTurn<T>(integrationId: string, event: CheckEvent, tick: string | undefined, run: () => Promise<T>): Promise<T> {
+    const check = turnOf(integrationId, event);
+    if (!(await this.turns.take(check, tick ?? this.turns.askedNow(check)))) {
+      throw new DomainError(
+        'conflict',
+        `the ${event} check of ${integrationId} is running in another runtime process; try again once it is done`,
+      );
+    }
+    const stop = this.turns.keep(check);
+    try {
+      return await run();
+    } finally {
+      stop();
+      await this.turns.end(check);
+    }
+  }
+
+  private begin(integrationId: string, event: CheckEvent, tick?: string): { work: WorkReport; promise: Promise<CheckReport> } {
     const key = `${integrationId}\u0000${event}`;
     const current = this.running.get(key);
     if (current) return current;
@@ -193,7 +246,7 @@ export class StatusChecks {
     const promise = new Promise<CheckReport>((resolve, reject) => (settle = { resolve, reject })).finally(() => this.running.delete(key));
     const work = this.work.start(CHECK_WORK, `${EVENT_NAMES[event]} of ${integrationId}`, async (progress) => {
       try {
-        const done = await this.run(integrationId, event, report, progress);
+        const done = await this.inTurn(integrationId, event, tick, () => this.run(integrationId, event, report, progress));
         this.last.set(key, done);
         settle.resolve(done);
       } catch (error) {
