@@ -107,6 +107,7 @@ export async function claimByShares(
   const due: { id: number; run_at: Date }[] = [];
   if (deliveryKinds.length > 0) {
     // the lanes named with their share; any other integration's (and jobs without one) take `deliveries`
+    const deliveries = Math.max(0, Math.min(shares.deliveries, limit));
     const named = Object.entries(shares.integrations).map(([id, share]) => ({ id, share: Math.max(0, Math.min(share, limit)) }));
     const { rows } = await client.query<{ id: number; run_at: Date }>(
       `WITH RECURSIVE lanes(integration) AS (
@@ -115,8 +116,8 @@ export async function claimByShares(
          SELECT (SELECT min(integration_id) FROM jobs WHERE state = 'queued' AND integration_id > lanes.integration)
          FROM lanes WHERE lanes.integration IS NOT NULL),
        shares AS (
-         SELECT l.integration, coalesce(s.share, $5) AS share FROM lanes l
-         LEFT JOIN jsonb_to_recordset($6::jsonb) AS s(id text, share int) ON s.id = l.integration
+         SELECT l.integration, coalesce(s.share, $4) AS share FROM lanes l
+         LEFT JOIN jsonb_to_recordset($5::jsonb) AS s(id text, share int) ON s.id = l.integration
          WHERE l.integration IS NOT NULL)
        SELECT d.id, d.run_at FROM shares CROSS JOIN LATERAL (
          SELECT id, run_at FROM jobs
@@ -124,15 +125,22 @@ export async function claimByShares(
            AND ${HELD.replace('$HELD', '$3')}
          ORDER BY run_at, id LIMIT shares.share
          FOR UPDATE SKIP LOCKED) d
-       WHERE shares.share > 0
-       UNION ALL
-       (SELECT id, run_at FROM jobs
-        WHERE state = 'queued' AND integration_id IS NULL AND run_at <= $1 AND kind = ANY($2::text[]) AND ${HELD.replace('$HELD', '$3')}
-        ORDER BY run_at, id LIMIT least($5, $4)
-        FOR UPDATE SKIP LOCKED)`,
-      [now, deliveryKinds, pairs, limit, Math.max(0, Math.min(shares.deliveries, limit)), JSON.stringify(named)],
+       WHERE shares.share > 0`,
+      [now, deliveryKinds, pairs, deliveries, JSON.stringify(named)],
     );
     due.push(...rows);
+    // jobs of no integration are a lane of their own with the `deliveries` share (FOR UPDATE
+    // allows no UNION with the lanes above)
+    if (deliveries > 0) {
+      const orphans = await client.query<{ id: number; run_at: Date }>(
+        `SELECT id, run_at FROM jobs
+         WHERE state = 'queued' AND integration_id IS NULL AND run_at <= $1 AND kind = ANY($2::text[]) AND ${HELD.replace('$HELD', '$3')}
+         ORDER BY run_at, id LIMIT $4
+         FOR UPDATE SKIP LOCKED`,
+        [now, deliveryKinds, pairs, deliveries],
+      );
+      due.push(...orphans.rows);
+    }
   }
   if (kinds.includes('postback.out') && shares.postbacks > 0) {
     const { rows } = await client.query<{ id: number; run_at: Date }>(
