@@ -246,3 +246,22 @@ describe('wake-ups between processes', () => {
     expect(heard).toEqual({ here: 3, there: 2 });
   });
 });
+
+describe('a listener that lost its connection', () => {
+  it('connects again, wakes its queue once for what it may have missed, and hears what comes next', async () => {
+    const listener = db.process();
+    let woken = 0;
+    listener.onJobsQueued(() => woken++);
+    await listener.listening();
+    // the server drops the listening session (a restart, a network cut)
+    const admin = db.pool();
+    const { rows } = await admin.query(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
+    );
+    expect(rows).toEqual([{ ended: true }]);
+
+    await waitFor(() => woken === 1, 'the wake-up after reconnecting');
+    await store.enqueue([{ kind: 'lead.new' }]);
+    await waitFor(() => woken === 2, 'the next wake-up');
+  });
+});
