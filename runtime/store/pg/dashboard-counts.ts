@@ -5,10 +5,12 @@
  * same transaction as the lead's insert or stage change, so the dashboard reads a few hundred
  * counter rows instead of a million leads.
  *
- * Every lead of one hour, offer and integration bumps the same counter row, which stays locked
- * until its transaction commits: the bump is the last statement of a write (so the lock is held
- * for one round trip), and a move's two rows are bumped in one statement in stage order, so two
- * moves in opposite directions cannot deadlock.
+ * Every lead of one hour, offer and integration bumps the same counter, and a bumped row stays
+ * locked until its transaction commits (its fsync included): with one row, every insert of the
+ * hour would wait for the one before. So a counter is {@link COUNTER_SLOTS} rows (`slot`, picked
+ * by the connection's backend pid, so one connection's bumps share a row and two connections
+ * seldom do), summed when read. The bump is the last statement of a write, and a move's two rows
+ * are bumped in one statement in stage order, so two moves in opposite directions cannot deadlock.
  */
 import type pg from 'pg';
 import { FIRST_STATUS_SAMPLE, hourKey, isFirstStatusMove } from '../../../core/domain/dashboard.ts';
@@ -24,14 +26,20 @@ export interface CounterKey {
   created_at: string;
 }
 
-const BUMP = `INSERT INTO lead_stage_hours (hour, integration_id, offer, stage, count)
-  SELECT $1, $2, $3, b.stage, b.by FROM unnest($4::text[], $5::int[]) AS b(stage, by)
-  ON CONFLICT (hour, stage, integration_id, offer) DO UPDATE SET count = lead_stage_hours.count + excluded.count`;
+/** The rows each counter is split in (see above). */
+export const COUNTER_SLOTS = 16;
 
-/** A new lead, counted in its hour and stage. Within the caller's transaction. */
-export async function countInserted(client: pg.ClientBase, lead: CounterKey): Promise<void> {
-  await client.query(BUMP, [hourKey(lead.created_at), lead.integration_id, lead.offer, [lead.stage], [1]]);
+/**
+ * The bump of one hour's, integration's and offer's counters of `stages` by `bys` (SQL
+ * expressions: text, text, text, text[], int[]), in the slot of this connection.
+ */
+export function bumpSql(hour: string, integration: string, offer: string, stages: string, bys: string): string {
+  return `INSERT INTO lead_stage_hours (hour, integration_id, offer, stage, count, slot)
+    SELECT ${hour}, ${integration}, ${offer}, b.stage, b.by, pg_backend_pid() % ${COUNTER_SLOTS} FROM unnest(${stages}, ${bys}) AS b(stage, by)
+    ON CONFLICT (hour, stage, integration_id, offer, slot) DO UPDATE SET count = lead_stage_hours.count + excluded.count`;
 }
+
+const BUMP = bumpSql('$1', '$2', '$3', '$4::text[]', '$5::int[]');
 
 /**
  * A lead that moved from `before.stage` to `stage` at `at` (ISO): counted in its new stage, and its

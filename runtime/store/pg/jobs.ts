@@ -9,37 +9,50 @@ import type pg from 'pg';
 import type { ClaimShares, HeldJobs, Job, JobClaim, JobKind, NewJob } from '../types.ts';
 import { inQueueOrder, jobFromRow, type JobRow } from './rows.ts';
 
+/** The jobs as {@link insertJobsSql} reads them: one JSON array, in the order given. */
+export function jobsJson(jobs: readonly NewJob[], leadId?: number, integrationId?: string): string {
+  return JSON.stringify(
+    jobs.map((job) => ({
+      kind: job.kind,
+      lead_id: job.leadId ?? leadId ?? null,
+      integration_id: job.integrationId ?? integrationId ?? null,
+      key: job.key ?? null,
+      payload: job.payload ?? {},
+      run_at: job.runAt ? job.runAt.toISOString() : null,
+    })),
+  );
+}
+
 /**
- * Inserts jobs (within the caller's transaction when it has one), each without `leadId` or
- * `integrationId` given the lead's; a job whose `key` is already stored is skipped, whatever that
- * job's state (an outgoing postback is sent once per key). Any other violation (a lead that does
- * not exist) fails the statement. Answers how many it inserted.
+ * The INSERT of the jobs in the JSON array `json` (an SQL expression: see {@link jobsJson}), each
+ * due at its `runAt` or `now`; one without a lead or integration gets `leadId`/`integrationId`
+ * (SQL expressions over `from`, a row source such as a CTE of the new lead). In the array's order,
+ * so ids follow it (a lead's latest lead.new job is its highest id). A job whose `key` is already
+ * stored is skipped, whatever that job's state (an outgoing postback is sent once per key); any
+ * other violation (a lead that does not exist) fails the statement.
+ */
+export function insertJobsSql(json: string, now: string, leadId = 'NULL::bigint', integrationId = 'NULL::text', from = ''): string {
+  return `INSERT INTO jobs (kind, lead_id, integration_id, key, payload, state, attempts, run_at, created_at, updated_at)
+     SELECT j->>'kind', coalesce((j->>'lead_id')::bigint, ${leadId}), coalesce(j->>'integration_id', ${integrationId}), j->>'key',
+       j->'payload', 'queued', 0, coalesce((j->>'run_at')::timestamptz, ${now}), ${now}, ${now}
+     FROM ${from} jsonb_array_elements(${json}::jsonb) WITH ORDINALITY AS rows(j, n)
+     ORDER BY rows.n
+     ON CONFLICT (key) DO NOTHING`;
+}
+
+/**
+ * Inserts jobs (within the caller's transaction when it has one; {@link insertJobsSql}), each
+ * without `leadId`/`integrationId` given these. Answers how many it inserted.
  */
 export async function insertJobs(
-  client: pg.ClientBase,
+  client: pg.Pool | pg.ClientBase,
   jobs: readonly NewJob[],
   now: string,
   leadId?: number,
   integrationId?: string,
 ): Promise<number> {
   if (jobs.length === 0) return 0;
-  const rows = jobs.map((job) => ({
-    kind: job.kind,
-    lead_id: job.leadId ?? leadId ?? null,
-    integration_id: job.integrationId ?? integrationId ?? null,
-    key: job.key ?? null,
-    payload: job.payload ?? {},
-    run_at: job.runAt ? job.runAt.toISOString() : now,
-  }));
-  // rows in the order given, so ids follow it (a lead's latest lead.new job is its highest id)
-  const { rowCount } = await client.query(
-    `INSERT INTO jobs (kind, lead_id, integration_id, key, payload, state, attempts, run_at, created_at, updated_at)
-     SELECT j->>'kind', (j->>'lead_id')::bigint, j->>'integration_id', j->>'key', j->'payload', 'queued', 0, (j->>'run_at')::timestamptz, $2, $2
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS rows(j, n)
-     ORDER BY rows.n
-     ON CONFLICT (key) DO NOTHING`,
-    [JSON.stringify(rows), now],
-  );
+  const { rowCount } = await client.query(insertJobsSql('$1', '$2::timestamptz'), [jobsJson(jobs, leadId, integrationId), now]);
   return rowCount ?? 0;
 }
 

@@ -17,10 +17,12 @@ import {
   type LeadChange,
   type NewJob,
 } from '../types.ts';
-import { countInserted, countMoved, type CounterKey } from './dashboard-counts.ts';
+import { bumpSql, countMoved, type CounterKey } from './dashboard-counts.ts';
+import { hourKey } from '../../../core/domain/dashboard.ts';
 import { openHandoffs, setHandoffEid } from './handoffs.ts';
-import { insertJobs } from './jobs.ts';
+import { insertJobs, insertJobsSql, jobsJson } from './jobs.ts';
 import { iso, leadFromRow, type LeadRow, type PgTime } from './rows.ts';
+import type { Queryable } from './transaction.ts';
 
 /** What a lead write did beyond its answer: whether it queued jobs (the caller notifies the queue). */
 export interface Written<T> {
@@ -44,11 +46,11 @@ async function mustGetLead(client: pg.ClientBase, id: number): Promise<Lead> {
 
 /**
  * Stores a lead in stage `new` (or, with `trash`, a duplicate straight in its end stage with that
- * history entry) and its jobs, each without `leadId`/`integrationId` given the lead's. Within the
- * caller's transaction; the counter bump comes last (see dashboard-counts.ts).
+ * history entry) and its jobs, each without `leadId`/`integrationId` given the lead's, and counts
+ * it: one statement, atomic on its own (on the pool) or within the caller's transaction.
  */
 export async function insertLead(
-  client: pg.ClientBase,
+  client: Queryable,
   input: LeadInput,
   integrationId: string,
   jobs: readonly NewJob[],
@@ -58,9 +60,20 @@ export async function insertLead(
   const now = new Date().toISOString();
   const keys = leadSearchKeys(input);
   const stage = trash ? trash.stage : 'new';
-  const { rows } = await client.query<LeadRow>(
-    `INSERT INTO leads (integration_id, offer, wm, source, stage, reason, data, phone_e164, email_lc, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *`,
+  // one statement, so a lead on its own is one round trip and its own transaction: the lead, its
+  // jobs (their lead's id from the CTE; the foreign key is checked at the statement's end, when
+  // the lead is there), a duplicate's history entry and the counter bump
+  const { rows } = await client.query<LeadRow & { jobs_queued: number }>(
+    `WITH lead AS (
+       INSERT INTO leads (integration_id, offer, wm, source, stage, reason, data, phone_e164, email_lc, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *),
+     queued AS (${insertJobsSql('$11', '$10::timestamptz', 'lead.id', 'lead.integration_id', 'lead,')} RETURNING 1),
+     history AS (
+       INSERT INTO lead_history (lead_id, at, from_stage, stage, source, status, reason, comment, payout)
+       SELECT lead.id, h.at, h.from_stage, h.stage, h.source, h.status, h.reason, h.comment, h.payout
+       FROM lead, json_to_recordset($12::json) AS h(at timestamptz, from_stage text, stage text, source text, status text, reason text, comment text, payout double precision)),
+     bump AS (${bumpSql('$13', '$1', '$2', 'ARRAY[$5]::text[]', 'ARRAY[1]')})
+     SELECT lead.*, (SELECT count(*) FROM queued)::int AS jobs_queued FROM lead`,
     [
       integrationId,
       input.offer,
@@ -72,13 +85,26 @@ export async function insertLead(
       keys.phone ?? null,
       keys.email ?? null,
       now,
+      jobsJson(jobs),
+      JSON.stringify(trash ? [historyRecord(trash)] : []),
+      hourKey(now),
     ],
   );
-  const lead = leadFromRow(rows[0]);
-  if (trash) await insertHistory(client, lead.id, trash);
-  const jobsQueued = await insertJobs(client, jobs, now, lead.id, integrationId);
-  await countInserted(client, { stage, offer: input.offer, integration_id: integrationId, created_at: now });
-  return { value: lead, jobsQueued };
+  return { value: leadFromRow(rows[0]), jobsQueued: rows[0].jobs_queued };
+}
+
+/** A history entry as its row's columns. */
+function historyRecord(h: StageChange): Record<string, unknown> {
+  return {
+    at: h.at,
+    from_stage: h.from,
+    stage: h.stage,
+    source: h.source,
+    status: h.status ?? null,
+    reason: h.reason ?? null,
+    comment: h.comment ?? null,
+    payout: h.payout ?? null,
+  };
 }
 
 /**

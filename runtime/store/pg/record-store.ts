@@ -48,7 +48,7 @@ import { handedBatch, handedByEid, handoffsOf } from './handoffs.ts';
 import { claimByShares, claimDue, insertJobs } from './jobs.ts';
 import { listLeads, listPlans } from './lead-search.ts';
 import { insertLead, insertLeadOnce, updateLead, type Written } from './leads.ts';
-import { JOBS_CHANNEL, LEADS_CHANNEL, PgListener } from './notify.ts';
+import { JOBS_CHANNEL, LEADS_CHANNEL, PgListener, PgNotifier } from './notify.ts';
 import { historyFromRow, jobFromRow, leadFromRow, type HistoryRow, type JobRow, type LeadRow } from './rows.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -93,15 +93,18 @@ export class PgRecordStore implements Pick<LeadStore, LeadRecordMethods | JobQue
   private readonly origin = randomBytes(8).toString('hex');
   private readonly leadListeners = new Set<() => void>();
   private readonly listener: PgListener;
+  private readonly notifier: PgNotifier;
   private stopLeadNotifications: (() => void) | undefined;
 
   /** The pool is the caller's: {@link close} leaves it open. The schema must be migrated ({@link RECORD_MIGRATIONS}). */
   constructor(private readonly pool: pg.Pool) {
     this.listener = new PgListener(pool);
+    this.notifier = new PgNotifier(pool, this.origin);
   }
 
   async insertLead(input: LeadInput, integrationId: string, jobs: NewJob[], source?: string): Promise<Lead> {
-    return this.leadWrite((client) => insertLead(client, input, integrationId, jobs, source));
+    // one statement: its own transaction, no BEGIN/COMMIT round trips
+    return this.committed(await insertLead(this.pool, input, integrationId, jobs, source));
   }
 
   async insertLeadOnce(
@@ -225,9 +228,7 @@ export class PgRecordStore implements Pick<LeadStore, LeadRecordMethods | JobQue
   /** Jobs whose `key` is already stored are skipped, whatever the state of the stored one. */
   async enqueue(jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    await inTransaction(this.pool, async (client) => {
-      if ((await insertJobs(client, jobs, new Date().toISOString())) > 0) await this.notify(client, { jobs: true });
-    });
+    if ((await insertJobs(this.pool, jobs, new Date().toISOString())) > 0) this.notifier.notify(JOBS_CHANNEL);
   }
 
   /** Counts the attempt here: a job's `attempts` includes the run it is claimed for. */
@@ -350,25 +351,19 @@ export class PgRecordStore implements Pick<LeadStore, LeadRecordMethods | JobQue
   }
 
   /**
-   * A write that stores or changes a lead or its delivery, in one transaction that also notifies
-   * the other processes (and the queue, when it queued jobs); this store's listeners hear of it
-   * once it is committed.
+   * A write that stores or changes a lead or its delivery, in one transaction; once committed, this
+   * store's listeners hear of it, and the other processes (and the queue, when it queued jobs) are
+   * notified.
    */
   private async leadWrite<T>(work: (client: pg.PoolClient) => Promise<Written<T>>): Promise<T> {
-    const value = await inTransaction(this.pool, async (client) => {
-      const written = await work(client);
-      await this.notify(client, { leads: true, jobs: written.jobsQueued > 0 });
-      return written.value;
-    });
-    for (const listener of this.leadListeners) listener();
-    return value;
+    return this.committed(await inTransaction(this.pool, work));
   }
 
-  /** Within the caller's transaction: the notifications it sends when it commits. */
-  private async notify(client: pg.ClientBase, what: { leads?: boolean; jobs?: boolean }): Promise<void> {
-    const channels = [...(what.leads ? [LEADS_CHANNEL] : []), ...(what.jobs ? [JOBS_CHANNEL] : [])];
-    if (channels.length === 0) return;
-    await client.query('SELECT pg_notify(c, $2) FROM unnest($1::text[]) AS c', [channels, this.origin]);
+  /** After a lead write committed: its notifications sent, this store's listeners called; answers its value. */
+  private committed<T>(written: Written<T>): T {
+    this.notifier.notify(LEADS_CHANNEL, ...(written.jobsQueued > 0 ? [JOBS_CHANNEL] : []));
+    for (const listener of this.leadListeners) listener();
+    return written.value;
   }
 
   /** Puts the running jobs `select` finds (and locks) back in the queue, owner and lease cleared; notifies the queue. */
@@ -380,15 +375,11 @@ export class PgRecordStore implements Pick<LeadStore, LeadRecordMethods | JobQue
     );
   }
 
-  /** Runs an UPDATE that puts jobs in the queue and, in the same statement, notifies the queue when it did; answers how many. */
+  /** Runs an UPDATE that puts jobs in the queue and, when it did, notifies the queue; answers how many. */
   private async queuedBy(update: string, params: unknown[]): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(
-      `WITH queued AS (${update} RETURNING 1),
-         woken AS (SELECT pg_notify('${JOBS_CHANNEL}', '') FROM (SELECT 1 FROM queued LIMIT 1) one)
-       SELECT (SELECT count(*) FROM queued)::int AS n, (SELECT count(*) FROM woken) AS woken`,
-      params,
-    );
-    return rows[0].n;
+    const { rowCount } = await this.pool.query(update, params);
+    if ((rowCount ?? 0) > 0) this.notifier.notify(JOBS_CHANNEL);
+    return rowCount ?? 0;
   }
 }
 

@@ -145,7 +145,9 @@ export const RECORD_MIGRATIONS: readonly MigrationStep[] = [
     // kept in each lead write's transaction (pg/dashboard-counts.ts) and rebuilt here from the
     // leads and their history, so a database migrated with leads in it counts them: leads per hour
     // of intake (the kernel's hourKey: UTC), integration, offer and current stage; each lead's first
-    // status (the first move away from new/wait; a duplicate trashed at intake has none)
+    // status (the first move away from new/wait; a duplicate trashed at intake has none). A counter
+    // is split in slots (a connection bumps its own), summed when read: one row every lead of an
+    // hour bumps would make their transactions wait for each other's commits
     sql: `
       CREATE TABLE lead_stage_hours (
         hour text NOT NULL,
@@ -153,7 +155,8 @@ export const RECORD_MIGRATIONS: readonly MigrationStep[] = [
         offer text NOT NULL,
         stage text NOT NULL,
         count integer NOT NULL,
-        PRIMARY KEY (hour, stage, integration_id, offer)
+        slot smallint NOT NULL DEFAULT 0,
+        PRIMARY KEY (hour, stage, integration_id, offer, slot)
       );
       CREATE INDEX lead_stage_hours_integration ON lead_stage_hours (integration_id, hour, stage, count);
       INSERT INTO lead_stage_hours (hour, integration_id, offer, stage, count)

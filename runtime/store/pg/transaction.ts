@@ -4,6 +4,9 @@
  */
 import type pg from 'pg';
 
+/** Where a statement runs: the pool (its own transaction) or a client inside one. */
+export type Queryable = pg.Pool | pg.ClientBase;
+
 /** SQLSTATEs after which the whole transaction may simply run again: nothing of it was kept. */
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 
