@@ -193,20 +193,24 @@ describe('a stage change', () => {
 
   it('its keyed postback is queued once, however many processes write the key at once, and never again once sent', async () => {
     const others = [db.process(), db.process()];
-    const lead = await store.insertLead(order, 'crm', []);
-    const job = { kind: 'postback.out' as const, leadId: lead.id, key: `pb:${lead.id}:approve` };
+    const leads = await Promise.all(Array.from({ length: 8 }, () => store.insertLead(order, 'crm', [])));
+    const job = (id: number) => ({ kind: 'postback.out' as const, leadId: id, key: `pb:${id}:approve` });
 
-    await Promise.all([
-      store.updateLead(lead.id, { status: 'approved' }, [{ ...job, payload: { n: 0 } }]),
-      ...others.map((s, n) => s.enqueue([{ ...job, payload: { n: n + 1 } }])),
-    ]);
-    const jobs = await store.jobsOfLead(lead.id);
-    expect(jobs).toHaveLength(1);
-    const [claimed] = await others[0].claimJobs(['postback.out'], 10, new Date());
-    await others[0].completeJob(claimed.id);
-    await others[1].enqueue([job]);
+    // each lead's change and two other processes' enqueues of its key, all at once
+    await Promise.all(
+      leads.flatMap((lead) => [
+        store.updateLead(lead.id, { status: 'approved' }, [{ ...job(lead.id), payload: { n: 0 } }]),
+        ...others.map((s, n) => s.enqueue([{ ...job(lead.id), payload: { n: n + 1 } }])),
+      ]),
+    );
+    for (const lead of leads) expect(await store.jobsOfLead(lead.id)).toHaveLength(1);
+    const claimed = await others[0].claimJobs(['postback.out'], 10, new Date());
+    expect(claimed).toHaveLength(leads.length);
+    for (const { id } of claimed) await others[0].completeJob(id);
+    await others[1].enqueue(leads.map((lead) => job(lead.id)));
 
-    expect(await store.jobsOfLead(lead.id)).toMatchObject([{ id: jobs[0].id, state: 'done' }]);
+    expect(await store.jobsOfLead(leads[0].id)).toMatchObject([{ id: claimed.find((j) => j.leadId === leads[0].id)!.id, state: 'done' }]);
+    expect(await store.claimJobs(['postback.out'], 10, new Date())).toEqual([]);
   });
 });
 

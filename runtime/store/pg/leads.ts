@@ -146,12 +146,14 @@ export async function insertLeadOnce(
     ...present.map(([, kind, value]) => `intake:${JSON.stringify([keys.source, kind, value])}`),
     ...(duplicates?.values ?? []).map(({ field, value }) => `duplicate:${JSON.stringify([duplicates!.offer, field, value])}`),
   ]);
-  for (const [field, kind, value] of present) {
-    const { rows } = await client.query<{ lead_id: number; body_hash: string; status: number | null; answer: unknown }>(
-      'SELECT lead_id, body_hash, status, answer FROM intake_keys WHERE source = $1 AND kind = $2 AND value = $3',
-      [keys.source, kind, value],
-    );
-    const row = rows[0];
+  // both keys in one read; the Idempotency-Key is looked up first, then the order id
+  const { rows: found } = await client.query<{ kind: string; lead_id: number; body_hash: string; status: number | null; answer: unknown }>(
+    `SELECT kind, lead_id, body_hash, status, answer FROM intake_keys
+     WHERE source = $1 AND (kind, value) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+    [keys.source, present.map(([, kind]) => kind), present.map(([, , value]) => value)],
+  );
+  for (const [field, kind] of present) {
+    const row = found.find((r) => r.kind === kind);
     if (!row) continue;
     const repeat: IntakeRepeat = { lead: await mustGetLead(client, Number(row.lead_id)), field, sameBody: row.body_hash === keys.bodyHash };
     if (row.status !== null) repeat.answer = { status: row.status, body: row.answer === null ? undefined : row.answer };
@@ -218,14 +220,17 @@ async function recordOriginal(client: pg.ClientBase, check: DuplicateCheck, lead
 }
 
 /**
- * `LeadStore.updateLead`'s transaction. The lead's row is locked first (`FOR UPDATE`), so a stage
- * change is decided on the stage as it is when it is written: another process's change waits, and
- * a change whose `history.from` is no longer the stage throws {@link StageConflict}.
+ * `LeadStore.updateLead`'s transaction. The lead's row is locked first, so a stage change is
+ * decided on the stage as it is when it is written: another process's change waits, and a change
+ * whose `history.from` is no longer the stage throws {@link StageConflict}. `FOR NO KEY UPDATE`,
+ * not `FOR UPDATE`: another transaction inserting a job of this lead (its foreign key check takes
+ * `FOR KEY SHARE`) does not wait for this one — it might hold the job's key this one inserts too,
+ * and the two would wait for each other.
  */
 export async function updateLead(client: pg.ClientBase, id: number, change: LeadChange, jobs: readonly NewJob[]): Promise<Written<Lead>> {
   const now = new Date().toISOString();
   const { rows: found } = await client.query<Omit<CounterKey, 'created_at'> & { created_at: PgTime }>(
-    'SELECT stage, offer, integration_id, created_at FROM leads WHERE id = $1 FOR UPDATE',
+    'SELECT stage, offer, integration_id, created_at FROM leads WHERE id = $1 FOR NO KEY UPDATE',
     [id],
   );
   const before = found[0] && { ...found[0], created_at: iso(found[0].created_at) };

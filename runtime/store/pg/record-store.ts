@@ -114,6 +114,10 @@ export class PgRecordStore implements Pick<LeadStore, LeadRecordMethods | JobQue
     keys: IntakeKeys,
     duplicates?: DuplicateCheck,
   ): Promise<InsertOnceResult> {
+    // with nothing to look up, a plain insert: one statement, no transaction round trips
+    if (keys.idempotencyKey === undefined && keys.orderId === undefined && !duplicates) {
+      return { lead: await this.insertLead(input, integrationId, jobs, keys.source) };
+    }
     return this.leadWrite((client) => insertLeadOnce(client, input, integrationId, jobs, keys, duplicates));
   }
 
