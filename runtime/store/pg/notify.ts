@@ -27,6 +27,8 @@ export const LEADS_CHANNEL = 'leadflow_leads';
 export class PgNotifier {
   private pending = new Set<string>();
   private scheduled = false;
+  /** The notifications sent and not yet answered. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -41,14 +43,28 @@ export class PgNotifier {
     for (const channel of channels) this.pending.add(channel);
     if (this.scheduled || this.pending.size === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      const channels = [...this.pending];
-      this.pending = new Set();
-      // one simple-protocol round trip; the channels are our constants and the origin is hex
-      const sql = `BEGIN; SET LOCAL synchronous_commit TO OFF; ${channels.map((c) => `NOTIFY ${c}, '${this.origin}';`).join(' ')} COMMIT`;
-      this.pool.query(sql).catch(() => undefined);
-    });
+    setImmediate(() => this.send());
+  }
+
+  /** Sends what is pending now and resolves once everything sent so far was answered (before a store closes). */
+  async flush(): Promise<void> {
+    this.send();
+    await Promise.all(this.sending);
+  }
+
+  private send(): void {
+    this.scheduled = false;
+    if (this.pending.size === 0) return;
+    const channels = [...this.pending];
+    this.pending = new Set();
+    // one simple-protocol round trip; the channels are our constants and the origin is hex
+    const sql = `BEGIN; SET LOCAL synchronous_commit TO OFF; ${channels.map((c) => `NOTIFY ${c}, '${this.origin}';`).join(' ')} COMMIT`;
+    const sent: Promise<void> = this.pool.query(sql).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.sending.add(sent);
+    void sent.then(() => this.sending.delete(sent));
   }
 }
 

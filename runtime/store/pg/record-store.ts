@@ -96,7 +96,11 @@ export class PgRecordStore implements Pick<LeadStore, LeadRecordMethods | JobQue
   private readonly notifier: PgNotifier;
   private stopLeadNotifications: (() => void) | undefined;
 
-  /** The pool is the caller's: {@link close} leaves it open. The schema must be migrated ({@link RECORD_MIGRATIONS}). */
+  /**
+   * The pool is the caller's ({@link close} leaves it open), its schema migrated (`RECORD_MIGRATIONS`
+   * or all of `MIGRATIONS`). While anything listens, one of its connections is the listener's: give
+   * it at least two.
+   */
   constructor(private readonly pool: pg.Pool) {
     this.listener = new PgListener(pool);
     this.notifier = new PgNotifier(pool, this.origin);
@@ -347,8 +351,9 @@ export class PgRecordStore implements Pick<LeadStore, LeadRecordMethods | JobQue
     });
   }
 
-  /** Stops this store's listening (its dedicated client closed); the pool stays the caller's to end. */
+  /** Sends the notifications still pending and stops this store's listening (its dedicated client closed); the pool stays the caller's to end. */
   async close(): Promise<void> {
+    await this.notifier.flush();
     this.leadListeners.clear();
     this.stopLeadNotifications = undefined;
     this.listener.close();
