@@ -4,6 +4,8 @@
  * audit and checkpoints 10–19, the configuration 20–29.
  */
 import type { MigrationStep } from './migrate.ts';
+import { CONFIG_MIGRATIONS } from './schema-config.ts';
+import { LOG_MIGRATIONS } from './schema-log.ts';
 import { RECORD_MIGRATIONS } from './schema-records.ts';
 
-export const MIGRATIONS: readonly MigrationStep[] = [...RECORD_MIGRATIONS];
+export const MIGRATIONS: readonly MigrationStep[] = [...RECORD_MIGRATIONS, ...LOG_MIGRATIONS, ...CONFIG_MIGRATIONS];

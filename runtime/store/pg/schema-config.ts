@@ -13,13 +13,7 @@
  * takes an offer". Flow versions are rows of their own, `(flow_id, version)` unique, so two
  * runtimes saving one flow at once cannot both write the same number.
  */
-
-/** One step of the database's schema: run once, in `version` order, by the migration runner. */
-export interface MigrationStep {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { MigrationStep } from './migrate.ts';
 
 /** The configuration store's DDL, versions 20–29. */
 export const CONFIG_MIGRATIONS: readonly MigrationStep[] = [

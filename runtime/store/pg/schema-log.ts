@@ -15,15 +15,9 @@
  * 600–1,100 executions/s from 32 concurrent writers on a busy 2-core machine; the noise was larger
  * than any difference.)
  */
+import type { MigrationStep } from './migrate.ts';
 
-/** One step of a migration runner's list: applied once, in `version` order. */
-export interface LogMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-export const LOG_MIGRATIONS: readonly LogMigration[] = [
+export const LOG_MIGRATIONS: readonly MigrationStep[] = [
   {
     version: 10,
     name: 'executions and the leads each touched',
