@@ -242,7 +242,7 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
       child.kill('SIGKILL');
       children.delete(child);
       rmSync(dataDir, { recursive: true, force: true });
-      if (profile) summariseAfterExit(profile.file);
+      if (profile) summariseAfterExit(profile);
     },
   };
 }

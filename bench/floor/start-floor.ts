@@ -88,7 +88,7 @@ export async function startFloor(options: FloorOptions): Promise<FloorChild> {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
       child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
-      if (profile) summariseAfterExit(profile.file);
+      if (profile) summariseAfterExit(profile);
     },
   };
 }
