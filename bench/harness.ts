@@ -5,11 +5,12 @@
  * peak RSS are its own. Children still alive when the bench exits are killed.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoadResult, LoadSpec } from './load.ts';
+import { profileFor, summariseAfterExit } from './profiling.ts';
 import type { IssuedKey } from '../core/api.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -21,7 +22,13 @@ process.on('exit', () => {
 });
 process.on('SIGINT', () => process.exit(130));
 
-async function freePort(): Promise<number> {
+/** Kills the child if the bench exits before it was stopped. */
+export function track(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -114,8 +121,8 @@ export interface RuntimeChild {
 export interface RuntimeChildOptions {
   /** Start the job queue (off: leads are stored with their delivery job and nothing takes it). */
   queue: boolean;
-  /** Run it under `node --cpu-prof`, the profile written to bench/profiles/. */
-  profile?: boolean;
+  /** Run it under `node --cpu-prof`, the profile written to bench/profiles/<profile>.cpuprofile (see bench/profiling.ts). */
+  profile?: string;
   /** SQLite's `synchronous` for the store (the runtime's own is FULL; NORMAL shows what its fsyncs cost). */
   synchronous?: 'FULL' | 'NORMAL';
 }
@@ -131,14 +138,30 @@ function procStatus(pid: number, field: string): number {
   return match ? Number(match[1]) : NaN;
 }
 
+/** CPU time (user + system) a process used so far, in ms. */
+export function processCpuMs(pid: number): number {
+  // fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime, stime in clock ticks
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** A process's VmHWM in MB since its last {@link resetPeakRss}. */
+export function processPeakRssMb(pid: number): number {
+  return Math.round(procStatus(pid, 'VmHWM') / 1024);
+}
+
+/** Starts a new peak: VmHWM falls back to the current RSS. */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
 export async function startRuntime(options: RuntimeChildOptions): Promise<RuntimeChild> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'leadflow-bench-'));
-  const profileDir = path.join(BENCH, 'profiles');
-  if (options.profile) mkdirSync(profileDir, { recursive: true });
+  const profile = options.profile ? profileFor(options.profile) : undefined;
   const child = fork(path.join(BENCH, 'runtime-child.ts'), [], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx', ...(options.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
+    execArgv: ['--import', 'tsx', ...(profile?.execArgv ?? [])],
     env: {
       ...process.env,
       PORT: String(port),
@@ -209,17 +232,9 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
     pid,
     call,
     api,
-    resetPeak() {
-      writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    },
-    peakRssMb() {
-      return Math.round(procStatus(pid, 'VmHWM') / 1024);
-    },
-    cpuMs() {
-      // fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime, stime in clock ticks
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-    },
+    resetPeak: () => resetPeakRss(pid),
+    peakRssMb: () => processPeakRssMb(pid),
+    cpuMs: () => processCpuMs(pid),
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       await call('stop').catch(() => undefined);
@@ -227,6 +242,7 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
       child.kill('SIGKILL');
       children.delete(child);
       rmSync(dataDir, { recursive: true, force: true });
+      if (profile) summariseAfterExit(profile);
     },
   };
 }

@@ -1,3 +1,6 @@
+// autocannon ships no types: its declaration named here, so a project reaching this file from outside bench/ (the tests) has it
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- a script declaring a module cannot be imported
+/// <reference path="./autocannon.d.ts" />
 /**
  * The load generator, in its own process so that making the load costs the runtime nothing but
  * the CPU it shares with it. Takes one JSON argument ({@link LoadSpec}) and prints one JSON line

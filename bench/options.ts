@@ -10,8 +10,11 @@ export interface BenchOptions {
   delayMs: number;
   /** Scenario names to run (all when absent). */
   only?: string[];
-  /** The scenario whose runtime runs under `node --cpu-prof`. */
-  profile?: string;
+  /**
+   * The scenarios whose runtime (and floor) run under `node --cpu-prof` (bench/profiling.ts):
+   * `--profile` alone profiles every scenario run, `--profile a,b` those.
+   */
+  profile?: string[] | 'all';
   syncRate: number;
   /** Below what delivery keeps up with, so the latencies compared are the work's, not a backlog's. */
   growthRate: number;
@@ -33,10 +36,22 @@ export function readOptions(argv: string[]): BenchOptions {
     quick,
     delayMs: Number(option('delay') ?? 5),
     only: option('only')?.split(','),
-    profile: option('profile'),
+    profile: profileOption(argv),
     syncRate: Number(option('sync-rate') ?? 500),
     growthRate: Number(option('growth-rate') ?? 500),
     connections: 100,
     size,
   };
+}
+
+function profileOption(argv: string[]): string[] | 'all' | undefined {
+  const i = argv.indexOf('--profile');
+  if (i < 0) return undefined;
+  const names = argv[i + 1];
+  return names === undefined || names.startsWith('--') ? 'all' : names.split(',');
+}
+
+/** Whether `--profile` asks for this scenario's profile. */
+export function profiled(options: BenchOptions, scenario: string): boolean {
+  return options.profile === 'all' || (options.profile?.includes(scenario) ?? false);
 }

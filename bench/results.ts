@@ -23,7 +23,29 @@ export interface Row {
   target?: string;
   met?: boolean;
   notes?: string;
+  /** Runtime CPU (user + system) per lead or request, ms. */
+  cpuMsPerLead?: number;
+  /** This row measures the hand-written floor (bench/floor/): the key leadflow's rows compare to. */
+  floor?: string;
+  /** This leadflow row is compared to the floor row with this key (the same load on the same work). */
+  versus?: string;
+  /** leadflow ÷ floor, filled in from the two rows when the run ends (throughput: higher is better; the rest: lower is). */
+  vsFloor?: { floor: string; throughput?: number; p50?: number; p99?: number; cpuMsPerLead?: number };
+  /** The machine's 1-minute load average when the row was reported. */
+  loadAverage1m?: number;
   [key: string]: unknown;
+}
+
+/** `a / b` to 0.01, or undefined when either is missing. */
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || !(b > 0) ? undefined : round2(a / b);
+}
+
+/** "0.31× /s, p99 3.6×, CPU 3.9×" */
+function vsFloorText(v: Row['vsFloor']): string {
+  if (!v) return '';
+  const x = (n: number | undefined) => (n === undefined ? '-' : `${n}×`);
+  return `${x(v.throughput)} /s, p99 ${x(v.p99)}, CPU ${x(v.cpuMsPerLead)}`;
 }
 
 export function fmt(n: number | undefined): string {
@@ -50,8 +72,11 @@ export function pick(r: LoadResult) {
 
 export class Results {
   readonly rows: Row[] = [];
+  /** `os.loadavg()` when the bench started: other work on the machine skews every figure. */
+  readonly loadAtStart = os.loadavg().map(round2);
 
   report(row: Row): void {
+    row.loadAverage1m = round2(os.loadavg()[0]);
     this.rows.push(row);
     const lat = row.p50 === undefined ? '' : ` p50 ${fmt(row.p50)} p95 ${fmt(row.p95)} p99 ${fmt(row.p99)} ms`;
     console.log(
@@ -59,23 +84,42 @@ export class Results {
     );
   }
 
+  /** Fills in every compared row's {@link Row.vsFloor} from the floor row it names. */
+  compareToFloors(): void {
+    const floors = new Map(this.rows.filter((r) => r.floor).map((r) => [r.floor as string, r]));
+    for (const row of this.rows) {
+      const floor = row.versus === undefined ? undefined : floors.get(row.versus);
+      if (!floor) continue;
+      row.vsFloor = {
+        floor: row.versus as string,
+        throughput: ratio(row.throughput, floor.throughput),
+        p50: ratio(row.p50, floor.p50),
+        p99: ratio(row.p99, floor.p99),
+        cpuMsPerLead: ratio(row.cpuMsPerLead, floor.cpuMsPerLead),
+      };
+    }
+  }
+
   printTable(): void {
-    const head = ['scenario', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS', 'target', ''];
+    this.compareToFloors();
+    const head = ['scenario', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU ms', 'peak RSS', 'vs floor', 'target', ''];
     const body = this.rows.map((r) => [
       r.scenario,
       r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${r.unit}`,
       fmt(r.p50),
       fmt(r.p95),
       fmt(r.p99),
+      fmt(r.cpuMsPerLead),
       r.peakRssMb ? `${r.peakRssMb} MB` : '-',
+      r.floor ? `floor "${r.floor}"` : vsFloorText(r.vsFloor),
       r.target ?? '',
       r.met === undefined ? (r.target ? 'n/a' : '') : r.met ? 'met' : 'NOT met',
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
     const line = (cells: string[]) =>
-      '| ' + cells.map((c, i) => (i >= 1 && i <= 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
+      '| ' + cells.map((c, i) => (i >= 1 && i <= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
     console.log('\n' + line(head));
-    console.log('|' + widths.map((w, i) => (i >= 1 && i <= 5 ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
+    console.log('|' + widths.map((w, i) => (i >= 1 && i <= 6 ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
     for (const b of body) console.log(line(b));
     console.log('\nnotes:');
     for (const r of this.rows) {
@@ -87,12 +131,17 @@ export class Results {
   /** Writes `results.json`: when and where the bench ran, with what options, every row, and the error that stopped it. */
   write(file: string, run: { started: number; seconds: number; options: BenchOptions; failed: unknown }): void {
     const { options } = run;
+    this.compareToFloors();
     const results = {
       startedAt: new Date(run.started).toISOString(),
       seconds: round2(run.seconds),
       quick: options.quick,
       machine: {
         cores: os.cpus().length,
+        availableParallelism: os.availableParallelism(),
+        // 1, 5 and 15 minutes: the machine is shared, and a busy one slows every figure here
+        loadAverageAtStart: this.loadAtStart,
+        loadAverageAtEnd: os.loadavg().map(round2),
         cpu: os.cpus()[0]?.model.trim(),
         memoryMb: Math.round(os.totalmem() / 2 ** 20),
         node: process.version,

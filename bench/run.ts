@@ -5,20 +5,24 @@
  * composition root as `npm start` builds it) in a child process of its own over a fresh temporary
  * data folder, a mock target (`bench/mock-target.ts`) in another process answering after `--delay`
  * ms (5), and the load from autocannon (`bench/load.ts`) in a third, 100 connections; the harness
- * (bench/harness.ts) starts them. Peak RSS is the runtime process's own VmHWM, reset
+ * (bench/harness.ts) starts them. The synchronous and the end-to-end scenarios also run the same work
+ * done by hand with no engine (bench/floor/), and every figure of theirs is also given as a ratio to
+ * that floor's. Peak RSS is the runtime process's own VmHWM, reset
  * (`/proc/PID/clear_refs`) at the start of each measurement.
  *
  * Options: `--quick` (a smoke run, under a minute), `--delay MS`, `--only a,b` (scenario names:
  * intake, e2e, sync, code, status, growth, search), `--sync-rate N` (500), `--growth-rate N` (500, leads/s
  * in the growth scenario, below what delivery keeps up with), `--profile NAME` (run that
- * scenario's runtime under `node --cpu-prof`, profile written to bench/profiles/),
+ * scenario's runtime under `node --cpu-prof`, profile and its summary written to bench/profiles/;
+ * `--profile` alone: every scenario's; see bench/profiling.ts),
  * `--growth-leads N` (stored leads for the growth and search scenarios). Prints a table and writes
  * bench/results.json.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { BENCH, startMock, startRuntime } from './harness.ts';
-import { readOptions } from './options.ts';
+import { profiled, readOptions } from './options.ts';
+import { startFloor } from './floor/start-floor.ts';
 import { Results } from './results.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { intake } from './scenarios/intake.ts';
@@ -42,10 +46,10 @@ async function main(): Promise<void> {
     if (!scenario) throw new Error(`no scenario "${name}" (${[...byName.keys()].join(', ')})`);
     return scenario;
   });
-  console.log(
-    `leadflow bench${options.quick ? ' --quick' : ''}: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, target delay ${options.delayMs} ms, ${options.connections} connections`,
-  );
   const results = new Results();
+  console.log(
+    `leadflow bench${options.quick ? ' --quick' : ''}: ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}), load average ${results.loadAtStart.join(' ')}, Node ${process.version}, target delay ${options.delayMs} ms, ${options.connections} connections`,
+  );
   const mock = await startMock(options.delayMs);
   let failed: unknown;
   try {
@@ -55,7 +59,13 @@ async function main(): Promise<void> {
       await scenario.run({
         options,
         mock,
-        startRuntime: (runtime) => startRuntime({ ...runtime, profile: options.profile === scenario.name }),
+        startRuntime: (runtime) => startRuntime({ ...runtime, profile: profiled(options, scenario.name) ? scenario.name : undefined }),
+        startFloor: (floor) =>
+          startFloor({
+            ...floor,
+            targetUrl: mock.url,
+            profile: profiled(options, scenario.name) ? `${scenario.name}-floor-${floor.mode}-${floor.commit}` : undefined,
+          }),
         report: (row) => results.report(row),
       });
       console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

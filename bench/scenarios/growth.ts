@@ -19,6 +19,7 @@ export const growth: Scenario = {
       const steady = async (label: string) => {
         const afterId = await runtime.call<number>('maxLeadId');
         runtime.resetPeak();
+        const cpu0 = runtime.cpuMs();
         const intake = await load({
           ...intakeTarget(runtime),
           body: SEND_LEAD,
@@ -27,6 +28,8 @@ export const growth: Scenario = {
           overallRate: growthRate,
         });
         const d = await delivered(runtime, afterId, intake.ok);
+        // intake and delivery together, per lead: the two rows share it
+        const cpuMsPerLead = round2((runtime.cpuMs() - cpu0) / d.count);
         const peak = runtime.peakRssMb();
         const rowIntake: Row = {
           scenario: `growth, ${label}: intake at ${growthRate}/s with deliveries on`,
@@ -35,6 +38,7 @@ export const growth: Scenario = {
           ...pick(intake),
           latency: 'POST /api/leads → 202',
           peakRssMb: peak,
+          cpuMsPerLead,
         };
         const rowDelivery: Row = {
           scenario: `growth, ${label}: delivery at ${growthRate}/s`,
@@ -43,6 +47,7 @@ export const growth: Scenario = {
           ...summary(d.intakeToWaitMs),
           latency: 'lead stored → lead in wait',
           peakRssMb: peak,
+          cpuMsPerLead,
           notes: `one execution p50 ${summary(d.executionMs).p50} ms, p99 ${summary(d.executionMs).p99} ms`,
         };
         return [rowIntake, rowDelivery];

@@ -42,7 +42,7 @@ export async function setUpSend(runtime: RuntimeChild, targetUrl: string): Promi
 }
 
 /** Waits until every lead after `afterId` left `new`; answers the delivery figures. */
-export async function delivered(runtime: RuntimeChild, afterId: number, expected: number) {
+export async function delivered(runtime: Pick<RuntimeChild, 'call'>, afterId: number, expected: number) {
   await waitUntil(
     async () => {
       const stages = await runtime.call<Record<string, number>>('progress', { afterId });

@@ -1,12 +1,16 @@
 /**
  * A `lead.register` flow with Respond (`flows/examples/register-autologin.json`): the caller waits
  * for the target, so the runtime's overhead is the latency minus the target's delay. At a fixed
- * rate, then as fast as it goes.
+ * rate, then as fast as it goes; then the same two loads on the same work done by hand
+ * (bench/floor/, group commit like leadflow's store: the floor leadflow's rows are compared to), and
+ * the hand-written one with a commit per write, as fast as it goes (what group commit saves; not in
+ * `--quick`).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load, ROOT, type RuntimeChild } from '../harness.ts';
-import { round2 } from '../results.ts';
+import type { LoadSpec } from '../load.ts';
+import { round2, type Row } from '../results.ts';
 import type { Scenario } from './scenario.ts';
 import { intakeTarget, SEND_LEAD } from './send-integration.ts';
 
@@ -23,43 +27,85 @@ async function setUpRegister(runtime: RuntimeChild, targetUrl: string): Promise<
   });
 }
 
+/** One load run and the CPU the server under it used per answered request. */
+async function measured(server: { cpuMs(): number; resetPeak(): void }, spec: LoadSpec) {
+  server.resetPeak();
+  const cpu0 = server.cpuMs();
+  const result = await load(spec);
+  return { result, cpuMsPerLead: round2((server.cpuMs() - cpu0) / result.ok) };
+}
+
 export const syncRegister: Scenario = {
   name: 'sync',
-  async run({ options, mock, startRuntime, report }) {
+  async run({ options, mock, startRuntime, startFloor, report }) {
     const { connections, size, syncRate, delayMs } = options;
-    const runtime = await startRuntime({ queue: true });
-    try {
-      await setUpRegister(runtime, mock.url);
-      const body = { ...SEND_LEAD, offer: 'fx' };
-      await load({ ...intakeTarget(runtime), body, connections, duration: size.warmup, overallRate: syncRate });
-      runtime.resetPeak();
-      const r = await load({ ...intakeTarget(runtime), body, connections, duration: size.seconds, overallRate: syncRate });
-      const overhead = { p50: round2(r.p50 - delayMs), p95: round2(r.p95 - delayMs), p99: round2(r.p99 - delayMs) };
-      report({
-        scenario: `synchronous registration at ${syncRate}/s: overhead`,
-        throughput: r.perSecond,
+    const body = { ...SEND_LEAD, offer: 'fx' };
+    /** The paced run's row: the latency minus the target's delay. */
+    const pacedRow = (engine: string, r: Awaited<ReturnType<typeof measured>>, peakRssMb: number): Row => {
+      const overhead = { p50: round2(r.result.p50 - delayMs), p95: round2(r.result.p95 - delayMs), p99: round2(r.result.p99 - delayMs) };
+      return {
+        scenario: `${engine}synchronous registration at ${syncRate}/s: overhead`,
+        throughput: r.result.perSecond,
         unit: 'leads/s',
         ...overhead,
         latency: `POST /api/leads → 201, minus the target's ${delayMs} ms`,
-        peakRssMb: runtime.peakRssMb(),
-        target: 'overhead p99 < 10 ms',
-        met: overhead.p99 < 10,
-        notes: `whole request p50 ${r.p50} ms, p99 ${r.p99} ms`,
-      });
-      runtime.resetPeak();
-      const max = await load({ ...intakeTarget(runtime), body, connections, duration: size.seconds });
-      report({
-        scenario: 'synchronous registration, as fast as it goes',
-        throughput: max.perSecond,
-        unit: 'leads/s',
-        p50: max.p50,
-        p95: max.p95,
-        p99: max.p99,
-        latency: 'whole request, target delay included',
-        peakRssMb: runtime.peakRssMb(),
-      });
+        peakRssMb,
+        notes: `whole request p50 ${r.result.p50} ms, p99 ${r.result.p99} ms; CPU ${r.cpuMsPerLead} ms per request`,
+        cpuMsPerLead: r.cpuMsPerLead,
+      };
+    };
+    const maxRow = (engine: string, r: Awaited<ReturnType<typeof measured>>, peakRssMb: number): Row => ({
+      scenario: `${engine}synchronous registration, as fast as it goes`,
+      throughput: r.result.perSecond,
+      unit: 'leads/s',
+      p50: r.result.p50,
+      p95: r.result.p95,
+      p99: r.result.p99,
+      latency: 'whole request, target delay included',
+      peakRssMb,
+      notes: `CPU ${r.cpuMsPerLead} ms per request`,
+      cpuMsPerLead: r.cpuMsPerLead,
+    });
+
+    const runtime = await startRuntime({ queue: true });
+    try {
+      await setUpRegister(runtime, mock.url);
+      const target = intakeTarget(runtime);
+      await load({ ...target, body, connections, duration: size.warmup, overallRate: syncRate });
+      const paced = await measured(runtime, { ...target, body, connections, duration: size.seconds, overallRate: syncRate });
+      const row = pacedRow('', paced, runtime.peakRssMb());
+      report({ ...row, target: 'overhead p99 < 10 ms', met: (row.p99 as number) < 10, versus: 'sync-paced' });
+      const max = await measured(runtime, { ...target, body, connections, duration: size.seconds });
+      report({ ...maxRow('', max, runtime.peakRssMb()), target: '≥ 0.5× the floor /s', versus: 'sync-max' });
     } finally {
       await runtime.stop();
+    }
+
+    // the smoke run keeps under a minute: the floor leadflow is compared to, not the variant
+    for (const commit of options.quick ? (['group'] as const) : (['group', 'request'] as const)) {
+      const floor = await startFloor({ mode: 'sync', commit });
+      try {
+        const target = { url: `${floor.url}/api/leads`, headers: { 'x-api-key': floor.intakeKey } };
+        await load({ ...target, body, connections, duration: size.warmup, overallRate: syncRate });
+        const name = commit === 'group' ? 'floor (by hand, group commit): ' : 'floor (by hand, a commit per write): ';
+        if (commit === 'group') {
+          const paced = await measured(floor, { ...target, body, connections, duration: size.seconds, overallRate: syncRate });
+          report({ ...pacedRow(name, paced, floor.peakRssMb()), floor: 'sync-paced' });
+        }
+        const c0 = await floor.call<{ commits: number }>('commits');
+        const max = await measured(floor, { ...target, body, connections, duration: size.seconds });
+        const c1 = await floor.call<{ commits: number }>('commits');
+        const row = maxRow(name, max, floor.peakRssMb());
+        const perCommit = round2(max.result.ok / Math.max(1, c1.commits - c0.commits));
+        report({
+          ...row,
+          notes: `${row.notes}; ${perCommit} requests per commit (synchronous = FULL: one fsync each)`,
+          requestsPerCommit: perCommit,
+          ...(commit === 'group' ? { floor: 'sync-max' } : {}),
+        });
+      } finally {
+        await floor.stop();
+      }
     }
   },
 };
