@@ -252,7 +252,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const delivery = new DeliveryHandler(store, runner, checkpoints, {
     breakers,
     integrations: () => config.listIntegrations(),
-    slots: limits,
+    slots: { limits, integration: (id) => config.getIntegration(id) },
   });
   queue = new JobQueue(store, [delivery, new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,

@@ -49,8 +49,11 @@ export class DeliveryHandler implements JobHandler {
     private readonly isolation?: {
       breakers: CircuitBreakers;
       integrations: () => Promise<Integration[]>;
-      /** Holds each integration's concurrency across processes too (store/coordination.ts); the claims alone count per process. */
-      slots?: TargetLimits;
+      /**
+       * Holds each integration's concurrency across processes too (store/coordination.ts): the claims
+       * alone count per process. `integration` reads the one whose `concurrency` applies.
+       */
+      slots?: { limits: TargetLimits; integration: (id: string) => Promise<Integration | undefined> };
     },
   ) {}
 
@@ -88,8 +91,7 @@ export class DeliveryHandler implements JobHandler {
   private async inSlot(integrationId: string, signal: AbortSignal | undefined, deliver: () => Promise<JobOutcome>): Promise<JobOutcome> {
     const slots = this.isolation?.slots;
     if (!slots) return deliver();
-    const integration = (await this.isolation!.integrations()).find((candidate) => candidate.id === integrationId);
-    const release = await slots.acquireSlot(integrationId, deliveryConcurrency(integration), signal);
+    const release = await slots.limits.acquireSlot(integrationId, deliveryConcurrency(await slots.integration(integrationId)), signal);
     try {
       return await deliver();
     } finally {

@@ -87,6 +87,7 @@ export class PgTargetLimits implements TargetLimits {
     await this.makeSlots(integrationId, slots);
     for (;;) {
       signal?.throwIfAborted();
+      if (this.closed) throw new Error('the target limits are closed: no slot is taken any more');
       const { rows } = await this.pool.query<{ slot: number }>(CLAIM_SLOT, [integrationId, slots, this.holder, this.leaseMs]);
       if (rows.length > 0) return this.hold(integrationId, rows[0].slot);
       await this.nap(signal);
@@ -145,12 +146,19 @@ export class PgTargetLimits implements TargetLimits {
   }
 
   private async renew(): Promise<void> {
-    if (this.held.size === 0) return;
+    const holding = this.held.size;
+    if (holding === 0) return;
     try {
-      await this.pool.query(`UPDATE target_slots SET lease_until = now() + $2::int * interval '1 millisecond' WHERE holder = $1`, [
-        this.holder,
-        this.leaseMs,
-      ]);
+      const renewed = await this.pool.query(
+        `UPDATE target_slots SET lease_until = now() + $2::int * interval '1 millisecond' WHERE holder = $1`,
+        [this.holder, this.leaseMs],
+      );
+      // a lease ran out before its renewal (a stalled process) and another took the slot: told, as it may overrun the limit
+      if ((renewed.rowCount ?? 0) < Math.min(holding, this.held.size)) {
+        this.options.onError?.(
+          new Error(`${holding - (renewed.rowCount ?? 0)} concurrency slot(s) lost their lease before it was renewed`),
+        );
+      }
     } catch (error) {
       this.options.onError?.(error);
     }
