@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from 'undici';
+import pg from 'pg';
 import { Executor, type RunServices } from '../../runtime/engine/executor.ts';
 import { createAgent } from '../../runtime/engine/http.ts';
 import { loadNodeRegistry, type NodeRegistry } from '../../runtime/engine/registry.ts';
@@ -207,6 +208,25 @@ describe('PostgreSQL: an Auth Token login shared by two processes on one databas
       expect(new Set([...first, ...second]).size).toBe(1);
     } finally {
       lifetimeSeconds = 3600;
+    }
+  });
+
+  it('logins of several keys at once never drain the pool: a pool of one client serves three together', async () => {
+    const small = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      const shared = new PgSharedTokens(small, tokenSeal(KEY)).scope('small');
+      const kept = await Promise.all(
+        ['a', 'b', 'c'].map((key) =>
+          shared.alone(key, async () => {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            await shared.set(key, `value-${key}`, 60_000);
+            return shared.get(key);
+          }),
+        ),
+      );
+      expect(kept).toEqual(['value-a', 'value-b', 'value-c']);
+    } finally {
+      await small.end();
     }
   });
 

@@ -25,6 +25,7 @@ export async function applyCoordinationMigrations(pool: pg.Pool): Promise<void> 
 }
 
 export interface SharedDatabase {
+  url: string;
   /** One pool per runtime process the test plays. */
   pools: pg.Pool[];
   /** A pool of its own for reading the tables as an operator would. */
@@ -41,6 +42,7 @@ export async function sharedDatabase(processes: number): Promise<SharedDatabase>
   // an idle client the server drops (the database dropped at the end) is an event, not a crash
   for (const pool of [...pools, admin]) pool.on('error', () => {});
   return {
+    url: database.url,
     pools,
     admin,
     async close() {

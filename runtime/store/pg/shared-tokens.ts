@@ -10,14 +10,16 @@
  * swept whenever a value is kept.
  *
  * The login lock is a session advisory lock (`pg_advisory_lock` on a 64-bit hash of the
- * integration and key) on a client taken from the pool for the login's length, rather than a lease
- * row: PostgreSQL frees it the moment the holder's connection drops, so a process killed in the
- * middle of a login blocks the others not a moment, and a login may take as long as its timeout
- * (up to 120 s) without a lease to size or renew. The waiters block inside the server (no polling).
- * Within a process the runs for one key queue first (a single flight), so a process holds at most
- * one connection per key waiting for the lock, however many runs wait.
+ * integration and key) on a connection of its own, opened for the login's length, rather than a
+ * lease row: PostgreSQL frees it the moment the holder's connection drops, so a process killed in
+ * the middle of a login blocks the others not a moment, and a login may take as long as its
+ * timeout (up to 120 s) without a lease to size or renew; the waiters block inside the server (no
+ * polling). Not a pool client: the login reads and writes through the pool, which logins holding
+ * its clients could drain. Within a process the runs for one key queue first (a single flight), so
+ * a process opens one such connection per key logging in, however many runs wait — and only when
+ * no live token was found, so rarely.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import type { SharedCache } from '../../../core/node/contract.ts';
 import type { SharedTokens } from '../coordination.ts';
 import type { TokenSeal } from '../secret-box.ts';
@@ -71,32 +73,21 @@ export class PgSharedTokens implements SharedTokens {
   }
 
   private async locked<T>(integrationId: string, key: string, work: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    // its own connection, not one of the pool's: the work reads and writes through the pool, which
+    // logins holding pool clients while they wait could drain to a deadlock
+    const client = new pg.Client(this.pool.options);
+    client.on('error', () => {
+      // the connection dropped while the login ran (the lock went with it): the unlock below fails, and that is all
+    });
+    await client.connect();
     const lock = `leadflow:token:${this.seal.name(integrationId, key)}`;
-    // a client whose lock or unlock failed is closed, not given back: closing frees the lock
-    let broken: Error | undefined;
-    // the connection can drop while the login runs (the lock is gone with it): noted, not a crash
-    const dropped = (error: Error) => (broken = error);
-    client.on('error', dropped);
     try {
-      try {
-        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lock]);
-      } catch (error) {
-        broken = error as Error;
-        throw error;
-      }
-      try {
-        return await work();
-      } finally {
-        try {
-          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lock]);
-        } catch (error) {
-          broken = error as Error;
-        }
-      }
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lock]);
+      return await work();
     } finally {
-      client.off('error', dropped);
-      client.release(broken);
+      // ending the session frees the lock whether or not the unlock got through
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lock]).catch(() => undefined);
+      await client.end().catch(() => undefined);
     }
   }
 }
