@@ -84,10 +84,11 @@ export class PgTargetLimits implements TargetLimits {
 
   async acquireSlot(integrationId: string, limit: number, signal?: AbortSignal): Promise<ReleaseSlot> {
     const slots = Math.max(1, Math.floor(limit));
-    await this.makeSlots(integrationId, slots);
-    for (;;) {
+    for (let misses = 0; ; misses++) {
       signal?.throwIfAborted();
       if (this.closed) throw new Error('the target limits are closed: no slot is taken any more');
+      // made again now and then while waiting: the table is unlogged, emptied by a crash of the database server
+      if (misses % 20 === 0) await this.makeSlots(integrationId, slots, misses > 0);
       const { rows } = await this.pool.query<{ slot: number }>(CLAIM_SLOT, [integrationId, slots, this.holder, this.leaseMs]);
       if (rows.length > 0) return this.hold(integrationId, rows[0].slot);
       await this.nap(signal);
@@ -108,9 +109,9 @@ export class PgTargetLimits implements TargetLimits {
     }
   }
 
-  private async makeSlots(integrationId: string, limit: number): Promise<void> {
+  private async makeSlots(integrationId: string, limit: number, again: boolean): Promise<void> {
     const key = `${integrationId}\u0000${limit}`;
-    if (this.made.has(key)) return;
+    if (this.made.has(key) && !again) return;
     await this.pool.query(
       'INSERT INTO target_slots (integration_id, slot) SELECT $1, g FROM generate_series(1, $2::int) AS g ON CONFLICT DO NOTHING',
       [integrationId, limit],
