@@ -1,6 +1,6 @@
 import { httpBuildQuery } from '../core/template/php.ts';
 import { parsePath, resolvePath, stringify } from '../core/template/template.ts';
-import { defineNode, SecretNotStored, type NodeContext, type NodeResult } from '../core/node/contract.ts';
+import { defineNode, SecretNotStored, type NodeCache, type NodeContext, type NodeResult, type SharedCache } from '../core/node/contract.ts';
 import { param, type ParamValues } from '../core/node/params.ts';
 import { fullUrl, isObject, rowsToObject } from '../core/node/values.ts';
 import { oauthTokenRequest, readOAuthAnswer, type OAuthGrant } from '../core/node/oauth.ts';
@@ -166,6 +166,11 @@ type AuthTokenParams = ParamValues<typeof authTokenParams>;
  * until a little before it expires (`refreshEarlySeconds`). A login with other credentials is
  * another cache entry, so changing a password never reuses the old token.
  *
+ * The token is kept in `context.shared` when the host gives one (core/node/contract.ts
+ * `SharedCache`): one login at a time per cache entry, and the runs that waited take its token —
+ * across every runtime process on a shared database too, so N processes log in once, not N times.
+ * A host without it (a browser preview) keeps it in `context.cache`, with no lock.
+ *
  * With `grant: client_credentials` or `refresh_token` it gets the token the OAuth 2 way (RFC 6749):
  * a form POST to the token endpoint, the client authenticated by Basic or by form fields, the
  * token from `access_token`, its lifetime from `expires_in`, asked for again `refreshEarlySeconds`
@@ -210,12 +215,13 @@ export const authToken = defineNode({
   rerunOnResume: true,
   params: authTokenParams,
   async execute(context) {
-    const { params, input, cache } = context;
+    const { params, input } = context;
+    const store = context.shared ?? localShared(context.cache);
     const name = `auth-token:${(params.cacheKey ?? '').trim() || 'token'}`;
     if (params.mode === 'clear') {
-      const current = cache?.get(name);
-      if (typeof current === 'string') cache?.delete(current);
-      cache?.delete(name);
+      const current = await store.get(name);
+      if (typeof current === 'string') await store.delete(current);
+      await store.delete(name);
       return { output: input };
     }
     const grant = params.grant === 'client_credentials' || params.grant === 'refresh_token' ? params.grant : undefined;
@@ -228,69 +234,106 @@ export const authToken = defineNode({
     if (grant && basic) context.addSecret(basic[1]);
     const asked = Date.now();
     // refresh mode: only a token obtained after this run asked (by a run it waited for) will do
-    const live = () => {
-      const cached = cache?.get(key) as CachedToken | undefined;
+    const live = async () => {
+      const cached = (await store.get(key)) as CachedToken | undefined;
       return cached && cached.expiresAt > Date.now() && (params.mode !== 'refresh' || cached.obtainedAt >= asked) ? cached : undefined;
     };
-    const cached = live();
+    const cached = await live();
     if (cached) {
       context.addSecret(cached.token);
       context.log('token from the cache');
       return { output: withToken(input, cached.token, params) };
     }
-    const keepIn = grant === 'refresh_token' ? (params.keepIn ?? '').trim() : '';
-    let result: Obtained;
-    if (grant === 'refresh_token' && keepIn !== '' && context.secrets) {
-      try {
-        result = await context.secrets.renew<Obtained>(keepIn, async (current) => {
-          // a run that waited for another's refresh takes its token: the spent refresh token is never sent again
-          const fresh = live();
-          if (fresh) return { result: { ...fresh, fromCache: true } };
-          const refreshToken = current ?? stringify(params.refreshToken);
-          context.addSecret(refreshToken);
-          const obtained = await logIn(context, oauthLogin(params, grant, refreshToken), params, grant);
-          if ('failure' in obtained || !obtained.refreshToken) return { result: obtained };
-          // marked before it is stored, so no record of this run shows it whatever happens next
-          context.addSecret(obtained.refreshToken);
-          return { keep: obtained.refreshToken, result: obtained };
-        });
-      } catch (error) {
-        if (!(error instanceof SecretNotStored)) throw error;
-        // the new refresh token is kept in memory and stored by the next run; this lead waits for it
-        return { output: { error: error.message }, failure: { code: error.code, message: error.message, retryable: true } };
-      }
-    } else {
-      // without a store to keep it in, a rotated refresh token lives in the cache (lost on restart)
-      const rotated = grant === 'refresh_token' ? cache?.get(`${key}:refresh`) : undefined;
-      const refreshToken = typeof rotated === 'string' ? rotated : stringify(params.refreshToken);
-      if (grant === 'refresh_token') context.addSecret(refreshToken);
-      result = await logIn(context, grant ? oauthLogin(params, grant, refreshToken) : configured, params, grant);
-      if (!('failure' in result) && result.refreshToken && grant === 'refresh_token') {
-        context.addSecret(result.refreshToken);
-        cache?.set(`${key}:refresh`, result.refreshToken, REFRESH_TOKEN_KEPT_MS);
-      }
-      if ('failure' in result && result.invalidGrant) cache?.delete(`${key}:refresh`);
-    }
+    // one login per key at a time, in every process sharing the store: a run that waited takes the token the other got
+    const result = await store.alone(key, async (): Promise<Obtained> => {
+      const fresh = await live();
+      if (fresh) return { ...fresh, fromCache: true };
+      const obtained = await obtain(context, store, key, configured, grant, live);
+      if (!('failure' in obtained) && !('fromCache' in obtained)) await keep(store, name, key, obtained, params);
+      return obtained;
+    });
     if ('failure' in result) return result.failure;
-    const { token, expiresAt } = result;
+    const { token } = result;
     context.addSecret(token);
     if ('fromCache' in result) {
       context.log('token from the cache (refreshed by another run meanwhile)');
       return { output: withToken(input, token, params) };
     }
-    // early by at most half the token's life, so a short-lived token is still kept a while
-    const lifetimeMs = expiresAt - Date.now();
-    const earlyMs = Math.min(Math.max(0, Number(params.refreshEarlySeconds) || 0) * 1000, lifetimeMs / 2);
-    const keepMs = lifetimeMs - earlyMs;
-    if (keepMs > 0) {
-      cache?.set(key, { token, expiresAt: Date.now() + keepMs, obtainedAt: Date.now() } satisfies CachedToken, keepMs);
-      // which entry is current under this name, for a clear node that does not know the credentials
-      cache?.set(name, key, keepMs);
-    }
-    context.log(`logged in; token kept for ${Math.max(0, Math.round(keepMs / 1000))} s`);
+    context.log(`logged in; token kept for ${Math.max(0, Math.round((result.keptMs ?? 0) / 1000))} s`);
     return { output: withToken(input, token, params) };
   },
 });
+
+/** Logs in (or refreshes) as the grant says; run alone per key. */
+async function obtain(
+  context: NodeContext<AuthTokenParams>,
+  store: SharedCache,
+  key: string,
+  configured: LoginRequest,
+  grant: OAuthGrant | undefined,
+  live: () => Promise<CachedToken | undefined>,
+): Promise<Obtained> {
+  const { params } = context;
+  const keepIn = grant === 'refresh_token' ? (params.keepIn ?? '').trim() : '';
+  if (grant === 'refresh_token' && keepIn !== '' && context.secrets) {
+    try {
+      return await context.secrets.renew<Obtained>(keepIn, async (current) => {
+        // a run that waited for another's refresh takes its token: the spent refresh token is never sent again
+        const fresh = await live();
+        if (fresh) return { result: { ...fresh, fromCache: true } };
+        const refreshToken = current ?? stringify(params.refreshToken);
+        context.addSecret(refreshToken);
+        const obtained = await logIn(context, oauthLogin(params, grant, refreshToken), params, grant);
+        if ('failure' in obtained || !obtained.refreshToken) return { result: obtained };
+        // marked before it is stored, so no record of this run shows it whatever happens next
+        context.addSecret(obtained.refreshToken);
+        return { keep: obtained.refreshToken, result: obtained };
+      });
+    } catch (error) {
+      if (!(error instanceof SecretNotStored)) throw error;
+      // the new refresh token is kept in memory and stored by the next run; this lead waits for it
+      return { failure: { output: { error: error.message }, failure: { code: error.code, message: error.message, retryable: true } } };
+    }
+  }
+  // without a store to keep it in, a rotated refresh token lives in the cache (lost on restart with the in-process one)
+  const rotated = grant === 'refresh_token' ? await store.get(`${key}:refresh`) : undefined;
+  const refreshToken = typeof rotated === 'string' ? rotated : stringify(params.refreshToken);
+  if (grant === 'refresh_token') context.addSecret(refreshToken);
+  const result = await logIn(context, grant ? oauthLogin(params, grant, refreshToken) : configured, params, grant);
+  if (!('failure' in result) && result.refreshToken && grant === 'refresh_token') {
+    context.addSecret(result.refreshToken);
+    await store.set(`${key}:refresh`, result.refreshToken, REFRESH_TOKEN_KEPT_MS);
+  }
+  if ('failure' in result && result.invalidGrant) await store.delete(`${key}:refresh`);
+  return result;
+}
+
+/** Keeps a new token until a little before it expires, and notes it as the current one under `name` (and in `obtained.keptMs`, how long). */
+async function keep(store: SharedCache, name: string, key: string, obtained: LoggedIn, params: AuthTokenParams): Promise<void> {
+  // early by at most half the token's life, so a short-lived token is still kept a while
+  const lifetimeMs = obtained.expiresAt - Date.now();
+  const earlyMs = Math.min(Math.max(0, Number(params.refreshEarlySeconds) || 0) * 1000, lifetimeMs / 2);
+  const keepMs = lifetimeMs - earlyMs;
+  obtained.keptMs = keepMs;
+  if (keepMs > 0) {
+    await store.set(key, { token: obtained.token, expiresAt: Date.now() + keepMs, obtainedAt: Date.now() } satisfies CachedToken, keepMs);
+    // which entry is current under this name, for a clear node that does not know the credentials
+    await store.set(name, key, keepMs);
+  }
+}
+
+/**
+ * The node's own cache seen as a {@link SharedCache}, for a host that shares none: one process, and
+ * no lock (without a shared store, runs log in side by side as they always did). No cache at all: nothing kept.
+ */
+function localShared(cache: NodeCache | undefined): SharedCache {
+  return {
+    get: async (key) => cache?.get(key),
+    set: async (key, value, ttlMs) => cache?.set(key, value, ttlMs),
+    delete: async (key) => cache?.delete(key),
+    alone: (_key, work) => work(),
+  };
+}
 
 /** What a login gave: a token, a token another run got meanwhile, or the failure. */
 type Obtained = LoggedIn | (CachedToken & { fromCache: true }) | { failure: NodeResult; invalidGrant?: boolean };
@@ -299,6 +342,8 @@ interface LoggedIn {
   token: string;
   expiresAt: number;
   refreshToken?: string;
+  /** How long it was kept, once it was. */
+  keptMs?: number;
 }
 
 /** How long a rotated refresh token is kept in memory (the cache is per runtime: a restart goes back to the configured one). */

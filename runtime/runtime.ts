@@ -18,6 +18,9 @@ import { loadNodeRegistry, type NodeRegistry } from './engine/registry.ts';
 import { createAgent } from './engine/http.ts';
 import type { OutboundPolicy } from './engine/outbound-policy.ts';
 import { Executor } from './engine/executor.ts';
+import { InProcessTargetLimits } from './engine/target-limits.ts';
+import { InProcessTokens } from './engine/shared-tokens.ts';
+import type { SharedTokens, TargetLimits } from './store/coordination.ts';
 import { LeadService } from './services/leads.ts';
 import { FlowService } from './services/flows.ts';
 import { FlowDraftService } from './services/flow-drafts.ts';
@@ -142,6 +145,18 @@ export interface RuntimeOptions {
    * leases unless given; PostgreSQL's when several processes share a database.
    */
   checkTurns?: CheckTurnOptions;
+  /**
+   * Each target's rate and concurrency limits; in this process only unless given. Several runtimes
+   * on one PostgreSQL database share them with `PgTargetLimits` (store/pg/target-limits.ts). The
+   * runtime closes it on {@link Runtime.close} (the pool stays the caller's).
+   */
+  targetLimits?: TargetLimits;
+  /**
+   * The tokens nodes log in for (Auth Token), one login at a time per key; in this process only
+   * unless given. Several runtimes on one database share them with `PgSharedTokens`
+   * (store/pg/shared-tokens.ts). Closed like {@link RuntimeOptions.targetLimits}.
+   */
+  sharedTokens?: SharedTokens;
 }
 
 /** How long running deliveries may finish at shutdown, unless the options say otherwise. */
@@ -198,7 +213,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const agent: Agent = createAgent(outbound);
   // what targets renew (rotated refresh tokens) goes to the integration's secrets, one renewal at a time
   const kept = new KeptSecrets(config, new FileLeases(path.join(options.dataDir, 'leases')), audit);
-  const executor = new Executor({ registry, agent, store, secrets: (id) => kept.forIntegration(id) });
+  const limits = options.targetLimits ?? new InProcessTargetLimits();
+  const tokens = options.sharedTokens ?? new InProcessTokens();
+  const executor = new Executor({ registry, agent, store, secrets: (id) => kept.forIntegration(id), limits, tokens });
 
   let queue: JobQueue | undefined;
   const wake = () => queue?.wake();
@@ -254,7 +271,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   } else if (admin) log.info('created the admin account "%s" with the password from LEADFLOW_ADMIN_PASSWORD', admin.name);
 
-  const delivery = new DeliveryHandler(store, runner, checkpoints, { breakers, integrations: () => config.listIntegrations() });
+  const delivery = new DeliveryHandler(store, runner, checkpoints, {
+    breakers,
+    integrations: () => config.listIntegrations(),
+    slots: { limits, integration: (id) => config.getIntegration(id) },
+  });
   queue = new JobQueue(store, [delivery, new PostbackSender(config, store, agent)], {
     concurrency: options.workers ?? 32,
     pollMs: options.pollMs ?? 500,
@@ -362,6 +383,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       // the aborted requests are closing already; a socket still open is not waited for
       await Promise.race([agent.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       await agent.destroy().catch(() => undefined);
+      await Promise.all([limits.close(), tokens.close()]);
       await store.close();
       return { released: queue.releasedCount, unanswered };
     },

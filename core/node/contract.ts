@@ -162,6 +162,34 @@ export interface NodeCache {
 }
 
 /**
+ * Values a login obtains (Auth Token's session token), kept for every run of the integration — in
+ * every runtime process sharing the store, not just this one — each until its time is up. Values
+ * must be JSON (a shared store keeps them as JSON, sealed). The runtime scopes it per integration.
+ *
+ * {@link SharedCache.alone} runs `work` alone for a key: no other run, in this process or in another
+ * one sharing the store, runs work for the same key meanwhile; they wait, then look again — so one
+ * login serves them all.
+ *
+ * @example
+ * const token = (await shared.get('token')) ?? (await shared.alone('token', async () => {
+ *   const fresh = await shared.get('token'); // another run may have logged in while this one waited
+ *   if (fresh) return fresh;
+ *   const token = await logIn();
+ *   await shared.set('token', token, 55 * 60_000);
+ *   return token;
+ * }));
+ */
+export interface SharedCache {
+  /** The value, or undefined when there is none or its time is up. */
+  get(key: string): Promise<unknown>;
+  /** Keeps `value` (JSON) for `ttlMs` milliseconds (0 or less: removes it). */
+  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Runs `work` with no other `work` for `key` under way anywhere; resolves with its result. */
+  alone<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
+/**
  * The integration's secrets a node renews at the target and must keep: a rotated OAuth 2 refresh
  * token, a new API key a login answers. Implemented by the runtime (runtime/services/kept-secrets.ts).
  *
@@ -234,6 +262,11 @@ export interface NodeContext<P = Record<string, unknown>> {
    * without one (a browser preview) leaves it out, and nodes then work without caching.
    */
   cache?: NodeCache;
+  /**
+   * Values a login obtains, shared by every runtime process on the store, with one login at a time
+   * per key ({@link SharedCache}). Optional: a host without it leaves it out, and nodes use `cache`.
+   */
+  shared?: SharedCache;
   /**
    * Stores what a login or refresh answers that must survive a restart (a rotated refresh token)
    * in the integration's encrypted secrets, one renewal at a time. Optional: a host without a

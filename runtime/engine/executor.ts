@@ -17,7 +17,9 @@ import type { FlowResponse, LeadActions, OfferView, PostbackActions, SecretKeepe
 import { expandStepInputs, type Execution, type LeadStore, type StepRecord } from '../store/types.ts';
 import { flowNeeds } from '../../core/flow/needs.ts';
 import { allowedHostsOf, secretHostGuard } from './http.ts';
-import { RateLimits } from './rate-limit.ts';
+import { InProcessTargetLimits } from './target-limits.ts';
+import { InProcessTokens } from './shared-tokens.ts';
+import type { SharedTokens, TargetLimits } from '../store/coordination.ts';
 import { REDACTED, Redactor } from './redact.ts';
 import { capExecution } from './record-caps.ts';
 import { TokenCache } from './token-cache.ts';
@@ -132,6 +134,10 @@ export interface ExecutorOptions {
    * without it (the CLI) such values live in the token cache only.
    */
   secrets?: (integrationId: string) => SecretKeeper;
+  /** Each target's rate limit (and concurrency, for the delivery handler); in this process only unless given (store/coordination.ts). */
+  limits?: TargetLimits;
+  /** The tokens nodes log in for, one login at a time per key; in this process only unless given (store/coordination.ts). */
+  tokens?: SharedTokens;
 }
 
 /** A node error, in the shape executions record. */
@@ -217,9 +223,10 @@ export class Executor {
   constructor(private readonly options: ExecutorOptions) {
     this.host = {
       agent: options.agent,
-      rateLimits: new RateLimits(),
+      limits: options.limits ?? new InProcessTargetLimits(),
       code: options.code,
       cache: new TokenCache(),
+      tokens: options.tokens ?? new InProcessTokens(),
       secrets: options.secrets,
     };
   }

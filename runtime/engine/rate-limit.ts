@@ -1,8 +1,11 @@
 /**
  * Per-integration request rate limits: a target that allows 5 requests a second gets at most 5
- * from all of its integration's flows together (deliveries and status checks alike).
+ * from all of its integration's flows together (deliveries and status checks alike). In this
+ * process only: target-limits.ts puts it behind `TargetLimits` (store/coordination.ts), whose PostgreSQL
+ * implementation holds across processes.
  */
 import pThrottle from 'p-throttle';
+import { rateWindow } from '../store/coordination.ts';
 
 export class RateLimits {
   private readonly gates = new Map<string, { rate: number; gate: () => Promise<void> }>();
@@ -12,9 +15,8 @@ export class RateLimits {
     if (!rate || rate <= 0) return;
     let entry = this.gates.get(integrationId);
     if (!entry || entry.rate !== rate) {
-      // whole requests per window: 0.5/s is 1 per 2 s, 20/s is 20 per second
-      const limit = Math.max(1, Math.round(rate));
-      entry = { rate, gate: pThrottle({ limit, interval: Math.round((1000 * limit) / rate), strict: true })(async () => {}) };
+      const { limit, intervalMs } = rateWindow(rate);
+      entry = { rate, gate: pThrottle({ limit, interval: intervalMs, strict: true })(async () => {}) };
       this.gates.set(integrationId, entry);
     }
     await entry.gate();

@@ -21,11 +21,11 @@ import { DISABLED_LOG, isDisabled, passThroughPort } from '../../core/flow/disab
 import { hasher } from './hash.ts';
 import { createHttpClient, SecretHostRefused } from './http.ts';
 import { outboundRefusalOf } from './outbound-policy.ts';
-import type { RateLimits } from './rate-limit.ts';
 import { renderParams } from './params.ts';
 import { ownedBy, sharedCodeRunner } from './code-sandbox-pool.ts';
 import type { Redactor } from './redact.ts';
 import type { TokenCache } from './token-cache.ts';
+import type { SharedTokens, TargetLimits } from '../store/coordination.ts';
 import type { RunRequest, RunServices } from './executor.ts';
 import { dryClient } from './test-run.ts';
 
@@ -43,13 +43,15 @@ export const INTERRUPTED = 'interrupted';
 
 /**
  * What the executor lends each step: the HTTP pool, the per-integration rate limits, the sandbox,
- * the token cache, and where a node keeps what a target renews (see `ExecutorOptions.secrets`).
+ * the token cache, the tokens shared across processes, and where a node keeps what a target renews
+ * (see `ExecutorOptions.secrets`).
  */
 export interface StepHost {
   agent: Dispatcher;
-  rateLimits: RateLimits;
+  limits: TargetLimits;
   code?: CodeRunner;
   cache: TokenCache;
+  tokens: SharedTokens;
   secrets?: (integrationId: string) => SecretKeeper;
 }
 
@@ -195,7 +197,7 @@ export async function runStep(
                 learnCookies(r, redactor);
               },
               controller.signal,
-              () => host.rateLimits.wait(request.integration.id, request.integration.rateLimit),
+              () => host.limits.waitForRate(request.integration.id, request.integration.rateLimit),
               guard,
             ),
         hash: hasher,
@@ -207,6 +209,7 @@ export async function runStep(
         log: (message) => logs.push(String(message)),
         addSecret: (value) => redactor.learn(value),
         cache: host.cache.scope(request.integration.id),
+        shared: host.tokens.scope(request.integration.id),
         secrets: host.secrets?.(request.integration.id),
         waitedMs: wait.waitedMs,
         ...(wait.waitLimitMs !== undefined ? { waitLimitMs: wait.waitLimitMs } : {}),

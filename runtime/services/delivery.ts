@@ -19,7 +19,8 @@
  * checkpoint holds the target's answers as they were (a cookie, a token), so it is sealed in the
  * job (`payload.resume`, store/secret-box.ts) and opened only here, to continue the run.
  *
- * Isolation: no more of an integration's deliveries run at once than its `concurrency`, and each
+ * Isolation: no more of an integration's deliveries run at once than its `concurrency` — in all the
+ * processes sharing the store together, when given their `TargetLimits` — and each
  * runs under the integration's circuit breaker (circuit-breakers.ts): while it is open the
  * deliveries are held as above, and one goes through as a probe when it is due.
  */
@@ -32,6 +33,7 @@ import type { IntegrationLimits, JobHandler, JobOutcome, JobProgress } from './q
 import type { RunCheckpoint } from '../engine/checkpoint.ts';
 import { isSealed, type CheckpointSeal } from '../store/secret-box.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
+import type { TargetLimits } from '../store/coordination.ts';
 import type { FlowRunner } from './runs.ts';
 
 export class DeliveryHandler implements JobHandler {
@@ -44,7 +46,15 @@ export class DeliveryHandler implements JobHandler {
     private readonly runner: FlowRunner,
     /** Seals the checkpoint in the job: it holds the target's answers as they were (cookies, tokens). */
     private readonly checkpoints: CheckpointSeal,
-    private readonly isolation?: { breakers: CircuitBreakers; integrations: () => Promise<Integration[]> },
+    private readonly isolation?: {
+      breakers: CircuitBreakers;
+      integrations: () => Promise<Integration[]>;
+      /**
+       * Holds each integration's concurrency across processes too (store/coordination.ts): the claims
+       * alone count per process. `integration` reads the one whose `concurrency` applies.
+       */
+      slots?: { limits: TargetLimits; integration: (id: string) => Promise<Integration | undefined> };
+    },
   ) {}
 
   async held(): Promise<HeldJobs[]> {
@@ -70,8 +80,23 @@ export class DeliveryHandler implements JobHandler {
     const integrationId = job.integrationId ?? lead.integration;
     const breakers = this.isolation?.breakers;
     if (!breakers) return this.deliver(job, lead, integrationId, signal, progress);
-    const outcome = await breakers.run(integrationId, () => this.deliver(job, lead, integrationId, signal, progress));
-    return outcome === 'open' ? { state: 'release' } : outcome;
+    // the slot is waited for outside the breaker: a wait ended by the shutdown is no failure of the target's
+    return this.inSlot(integrationId, signal, async () => {
+      const outcome = await breakers.run(integrationId, () => this.deliver(job, lead, integrationId, signal, progress));
+      return outcome === 'open' ? { state: 'release' } : outcome;
+    });
+  }
+
+  /** Runs `deliver` in one of the integration's concurrency slots, waiting for one (see {@link TargetLimits.acquireSlot}). */
+  private async inSlot(integrationId: string, signal: AbortSignal | undefined, deliver: () => Promise<JobOutcome>): Promise<JobOutcome> {
+    const slots = this.isolation?.slots;
+    if (!slots) return deliver();
+    const release = await slots.limits.acquireSlot(integrationId, deliveryConcurrency(await slots.integration(integrationId)), signal);
+    try {
+      return await deliver();
+    } finally {
+      await release();
+    }
   }
 
   private async deliver(job: Job, lead: Lead, integrationId: string, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome> {

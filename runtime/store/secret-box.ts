@@ -18,7 +18,7 @@
  * const sealed = sealSecret(key, 'k-123', 'crm', 'api_key'); // 'enc:v1:3f2a9c1d:…'
  * openSecret(key, sealed, 'crm', 'api_key'); // 'k-123'
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import Database from 'better-sqlite3';
@@ -146,6 +146,32 @@ export interface CheckpointSeal {
   seal(checkpoint: unknown, jobId: number): string;
   /** The checkpoint `seal` made for this job. @throws SecretKeyMismatch for another key, job or a changed value. */
   open(sealed: string, jobId: number): unknown;
+}
+
+/**
+ * What a shared token store (store/pg/shared-tokens.ts) keeps of a node's values — session tokens
+ * the target issued — sealed under the integration secrets' key and bound to their integration and
+ * key, so the database never holds a token in clear. The key itself (Auth Token's holds a hash of
+ * the login request, credentials and all) is stored only as an HMAC under the same key ({@link TokenSeal.name}).
+ */
+export interface TokenSeal {
+  /** What names the value in the store: an HMAC of the integration and key, hex. */
+  name(integrationId: string, key: string): string;
+  seal(value: unknown, integrationId: string, key: string): string;
+  /** The value `seal` made. @throws SecretKeyMismatch for another key, binding or a changed value. */
+  open(sealed: string, integrationId: string, key: string): unknown;
+}
+
+/** The {@link TokenSeal} of a key. */
+export function tokenSeal(key: SecretKey): TokenSeal {
+  // a leading \u0002 keeps it apart from an integration secret's binding and a checkpoint's
+  const bound = (integrationId: string, name: string) => Buffer.from(`\u0002token\u0000${integrationId}\u0000${name}`, 'utf8');
+  return {
+    name: (integrationId, name) => createHmac('sha256', key.key).update(bound(integrationId, name)).digest('hex'),
+    seal: (value, integrationId, name) => sealBound(key, JSON.stringify(value), bound(integrationId, name)),
+    open: (sealed, integrationId, name) =>
+      JSON.parse(openBound(key, sealed, bound(integrationId, name), `a token kept for integration "${integrationId}"`)) as unknown,
+  };
 }
 
 /** The {@link CheckpointSeal} of a key. */
