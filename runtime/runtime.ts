@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import type { Agent } from 'undici';
 import { openStores } from './store/index.ts';
 import { FileLeases } from './store/file-lease.ts';
-import type { ConfigStore, LeadStore } from './store/types.ts';
+import type { ConfigStore, RecordStore } from './store/types.ts';
 import { loadNodeRegistry, type NodeRegistry } from './engine/registry.ts';
 import { createAgent } from './engine/http.ts';
 import type { OutboundPolicy } from './engine/outbound-policy.ts';
@@ -145,7 +145,7 @@ export interface CloseReport {
 export interface Runtime {
   app: Express;
   config: ConfigStore;
-  leads: LeadStore;
+  leads: RecordStore;
   registry: NodeRegistry;
   flows: FlowService;
   integrations: IntegrationService;

@@ -8,7 +8,7 @@
  * entry records the filter, who started it and how it ended.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LeadCursor, LeadStore } from '../store/types.ts';
+import type { LeadCursor, RecordStore } from '../store/types.ts';
 import type { SessionUser } from '../../core/domain/user.ts';
 import type { WorkReport } from '../../core/domain/work.ts';
 import type { ResendCount, ResendFilter } from '../../core/api.ts';
@@ -33,7 +33,7 @@ export const SKIPPED_CHANGED = 'changed since it was found (delivered, moved on,
 
 export class BulkResend {
   constructor(
-    private readonly store: LeadStore,
+    private readonly store: RecordStore,
     private readonly work: LongWork,
     private readonly audit: AuditRecorder,
     private readonly onJobs: () => void,

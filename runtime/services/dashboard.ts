@@ -5,7 +5,7 @@
  * integration. Every number comes from the store's counters and indexed counts, so an answer costs
  * the same at a million leads; the stream sends a fresh summary about a second after leads change.
  */
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, RecordStore } from '../store/types.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { leadDelivery } from '../../core/domain/delivery.ts';
 import { STAGES } from '../../core/domain/lead.ts';
@@ -32,7 +32,7 @@ export interface DashboardQuery {
 export class DashboardService {
   constructor(
     private readonly config: ConfigStore,
-    private readonly store: LeadStore,
+    private readonly store: RecordStore,
     private readonly breakers: CircuitBreakers,
     private readonly checks: StatusChecks,
   ) {}

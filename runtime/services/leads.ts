@@ -11,7 +11,7 @@ import {
   type LeadChange,
   type LeadCursor,
   type LeadQuery as StoreLeadQuery,
-  type LeadStore,
+  type RecordStore,
   type NewJob,
 } from '../store/types.ts';
 import { stageIntegrations, stageJobKey } from '../../core/domain/routing.ts';
@@ -63,7 +63,7 @@ function shownJob(job: Job): Job {
 export class LeadService {
   constructor(
     private readonly config: ConfigStore,
-    private readonly store: LeadStore,
+    private readonly store: RecordStore,
     private readonly onJobs: () => void = () => {},
     private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}

@@ -3,7 +3,7 @@
  * deliveries, today's leads by stage, and how many offers, webmasters, sources and flows exist,
  * so the editor can say what to do next. Read only.
  */
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, RecordStore } from '../store/types.ts';
 import type { Overview } from '../../core/api.ts';
 
 /** The ids the demo is seeded under (runtime/seed.ts). */
@@ -22,7 +22,7 @@ export function startOfToday(now = new Date()): string {
 export class OverviewService {
   constructor(
     private readonly config: ConfigStore,
-    private readonly store: LeadStore,
+    private readonly store: RecordStore,
     private readonly demo: DemoIds,
   ) {}
 

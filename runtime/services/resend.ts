@@ -6,7 +6,7 @@
  * has given its verdict, and sending it again could make a second order.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { LeadCursor, LeadQuery as StoreLeadQuery, LeadStore } from '../store/types.ts';
+import type { LeadCursor, LeadQuery as StoreLeadQuery, RecordStore } from '../store/types.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { leadDelivery, type LeadDelivery } from '../../core/domain/delivery.ts';
 import type { LeadQuery, ResendAnswer, ResendFilter, ResendManyAnswer } from '../../core/api.ts';
@@ -58,7 +58,7 @@ export function listQueryOf(filter: ResendFilter): LeadQuery {
 
 export class ResendService {
   constructor(
-    private readonly store: LeadStore,
+    private readonly store: RecordStore,
     private readonly onJobs: () => void = () => {},
     private readonly audit: AuditRecorder = NO_AUDIT,
     private readonly select: LeadSelection = plainSelection,

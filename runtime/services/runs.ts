@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CUT_MARKER } from '../engine/record-caps.ts';
-import type { ConfigStore, Execution, LeadStore } from '../store/types.ts';
+import type { ConfigStore, Execution, RecordStore } from '../store/types.ts';
 import type { FlowEvent, Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { canMoveStage, deliveryKey, type Lead, type StageSource } from '../../core/domain/lead.ts';
@@ -74,7 +74,7 @@ export class FlowRunner {
 
   constructor(
     private readonly config: ConfigStore,
-    private readonly store: LeadStore,
+    private readonly store: RecordStore,
     private readonly leads: LeadService,
     private readonly flows: FlowService,
     private readonly executor: Executor,

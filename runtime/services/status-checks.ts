@@ -22,7 +22,7 @@
  */
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, RecordStore } from '../store/types.ts';
 import type { Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { Lead, Stage } from '../../core/domain/lead.ts';
@@ -83,7 +83,7 @@ export class StatusChecks {
 
   constructor(
     private readonly config: ConfigStore,
-    private readonly store: LeadStore,
+    private readonly store: RecordStore,
     private readonly runner: FlowRunner,
     private readonly registry: NodeRegistry,
     private readonly log: Logger,

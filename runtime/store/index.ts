@@ -9,7 +9,7 @@ import { CONFIG_FILE, openLowdbConfigStore } from './lowdb.ts';
 import { checkpointSeal, KEY_FILE, loadSecretKey, type CheckpointSeal } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
 import { openSqliteLeadStore } from './sqlite.ts';
-import type { AuditStore, ConfigStore, LeadStore } from './types.ts';
+import type { AuditStore, ConfigStore, RecordStore } from './types.ts';
 
 export type * from './types.ts';
 export { CONFIG_FILE, KEY_FILE };
@@ -20,7 +20,7 @@ export const LEADS_FILE = 'leads.sqlite';
 
 export interface Stores {
   config: ConfigStore;
-  leads: LeadStore;
+  leads: RecordStore;
   /** The audit log; the embedded backend keeps it in the lead store's SQLite file. */
   audit: AuditStore;
   /** Seals a delivery's checkpoint in its job under the integration secrets' key (secret-box.ts). */

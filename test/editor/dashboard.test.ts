@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGES, type Stage } from '../../core/domain/lead.ts';
-import type { LeadStore } from '../../runtime/store/types.ts';
+import type { RecordStore } from '../../runtime/store/types.ts';
 import { ARTIFACTS, buildEditor, startEditorWorld, type EditorWorld } from './browser.ts';
 
 let world: EditorWorld;
@@ -17,7 +17,7 @@ const SEEDED = 2000;
 /** Of the leads left in `new`, these have a delivery that failed for good. */
 const FAILED = 120;
 
-async function seed(store: LeadStore): Promise<void> {
+async function seed(store: RecordStore): Promise<void> {
   const at = () => new Date().toISOString();
   for (let start = 0; start < SEEDED; start += 250) {
     await Promise.all(
@@ -48,7 +48,7 @@ async function seed(store: LeadStore): Promise<void> {
   for (const job of ofNew) await store.failJob(job.id, 'HTTP 503: the target refused', undefined);
 }
 
-async function storeCount(store: LeadStore, stage: Stage): Promise<number> {
+async function storeCount(store: RecordStore, stage: Stage): Promise<number> {
   let count = 0;
   let before: number | undefined;
   for (;;) {
