@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import type { Agent } from 'undici';
 import { openStores } from './store/index.ts';
 import { FileLeases } from './store/file-lease.ts';
-import type { ConfigStore, RecordStore } from './store/types.ts';
+import type { ConfigStore, ExecutionLog as ExecutionRecords, JobQueue as JobStore, LeadStore } from './store/types.ts';
 import { loadNodeRegistry, type NodeRegistry } from './engine/registry.ts';
 import { createAgent } from './engine/http.ts';
 import type { OutboundPolicy } from './engine/outbound-policy.ts';
@@ -145,7 +145,11 @@ export interface CloseReport {
 export interface Runtime {
   app: Express;
   config: ConfigStore;
-  leads: RecordStore;
+  leads: LeadStore;
+  /** The job queue's store (deliveries, postbacks): what the queue claims from. */
+  jobs: JobStore;
+  /** The execution log's store. */
+  executions: ExecutionRecords;
   registry: NodeRegistry;
   flows: FlowService;
   integrations: IntegrationService;
@@ -175,15 +179,16 @@ const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.logger ?? pino({ level: 'info' });
-  const { config, leads: store, audit: auditStore, checkpoints } = await openStores(options.dataDir);
-  const audit = new AuditLog(auditStore, log);
+  const stores = await openStores(options.dataDir);
+  const { config, leads, jobs, executions } = stores;
+  const audit = new AuditLog(stores.audit, log);
   const registry = await loadNodeRegistry();
   const outbound: OutboundPolicy = { allowPrivate: options.allowPrivateTargets === true };
   // one agent for every outgoing request (nodes and postbacks), so one policy covers them all
   const agent: Agent = createAgent(outbound);
   // what targets renew (rotated refresh tokens) goes to the integration's secrets, one renewal at a time
   const kept = new KeptSecrets(config, new FileLeases(path.join(options.dataDir, 'leases')), audit);
-  const executor = new Executor({ registry, agent, store, secrets: (id) => kept.forIntegration(id) });
+  const executor = new Executor({ registry, agent, store: executions, secrets: (id) => kept.forIntegration(id) });
 
   let queue: JobQueue | undefined;
   const wake = () => queue?.wake();
@@ -193,11 +198,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const refreshChecks = () => {
     void checks?.refresh().catch((error) => log.error({ err: error }, 'status checks: refreshing the schedules failed'));
   };
-  const leadService = new LeadService(config, store, wake, audit);
+  const leadService = new LeadService(config, leads, jobs, executions, wake, audit);
   const flows = new FlowService(config, registry, refreshChecks, audit);
-  const runner = new FlowRunner(config, store, leadService, flows, executor, wake, audit, registry);
+  const runner = new FlowRunner(config, leads, jobs, executions, stores, leadService, flows, executor, wake, audit, registry);
   const sources = new SourceService(config, audit);
-  const intake = new IntakeService(config, store, runner, sources, wake);
+  const intake = new IntakeService(config, leads, runner, sources, wake);
   const inbound = new InboundPostbacks(config, runner);
   const breakers = new CircuitBreakers(options.breaker, log);
   const integrations = new IntegrationService(
@@ -207,16 +212,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     outbound,
     refreshChecks,
     audit,
-    (id) => store.deliveryCounts(id),
+    (id) => jobs.deliveryCounts(id),
     (id) => breakers.view(id),
   );
   const longWork = new LongWork();
-  checks = new StatusChecks(config, store, runner, registry, log, longWork);
+  checks = new StatusChecks(config, leads, stores.checkpoints, runner, registry, log, longWork);
   const offers = new OfferService(
     config,
     outbound,
     audit,
-    async (offerId) => (await store.listLeads({ offer: offerId, limit: 1 })).length > 0,
+    async (offerId) => (await leads.listLeads({ offer: offerId, limit: 1 })).length > 0,
     refreshChecks,
   );
   const sessions = new SessionService(config);
@@ -232,8 +237,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   } else if (admin) log.info('created the admin account "%s" with the password from LEADFLOW_ADMIN_PASSWORD', admin.name);
 
-  const delivery = new DeliveryHandler(store, runner, checkpoints, { breakers, integrations: () => config.listIntegrations() });
-  queue = new JobQueue(store, [delivery, new PostbackSender(config, store, agent)], {
+  const delivery = new DeliveryHandler(leads, runner, stores.seal, { breakers, integrations: () => config.listIntegrations() });
+  queue = new JobQueue(jobs, [delivery, new PostbackSender(config, leads, agent)], {
     concurrency: options.workers ?? 32,
     pollMs: options.pollMs ?? 500,
     leaseMs: options.leaseMs,
@@ -241,7 +246,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
   });
 
-  const retention = new ExecutionRetention(store, config, { ...DEFAULT_RETENTION, ...options.executionRetention }, log);
+  const retention = new ExecutionRetention(executions, config, { ...DEFAULT_RETENTION, ...options.executionRetention }, log);
   const drain = new HttpDrain();
   const app = express();
   app.disable('x-powered-by');
@@ -264,8 +269,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   app.use(sessionRoutes(users, sessions, { ...DEFAULT_LOGIN_LIMITS, ...options.loginLimits }));
   app.use(userRoutes(users));
-  app.use(leadExportRoutes(new LeadExport(config, store, leadService, audit)));
-  app.use(leadRoutes(intake, leadService, new ResendService(store, wake, audit, (query) => leadService.selection(query))));
+  app.use(leadExportRoutes(new LeadExport(config, executions, leadService, audit)));
+  app.use(leadRoutes(intake, leadService, new ResendService(leads, jobs, wake, audit, (query) => leadService.selection(query))));
   app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));
@@ -279,14 +284,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(offerRoutes(offers));
   app.use(webmasterRoutes(offers, new TestPostbacks(config, agent, audit)));
   app.use(sourceRoutes(sources, intake));
-  app.use(overviewRoutes(new OverviewService(config, store, { integration: DEMO_INTEGRATION, source: DEMO_SOURCE })));
-  app.use(executionRoutes(new ExecutionLog(store), runner));
+  app.use(overviewRoutes(new OverviewService(config, leads, jobs, { integration: DEMO_INTEGRATION, source: DEMO_SOURCE })));
+  app.use(executionRoutes(new ExecutionLog(executions), runner));
   app.use(auditRoutes(audit));
-  app.use(dashboardRoutes(new DashboardService(config, store, breakers, checks)));
+  app.use(dashboardRoutes(new DashboardService(config, leads, jobs, breakers, checks)));
   app.use(
     workRoutes(
       longWork,
-      new BulkResend(store, longWork, audit, wake, (query) => leadService.selection(query), { ...DEFAULT_BULK_PACE, ...options.bulkPace }),
+      new BulkResend(leads, jobs, longWork, audit, wake, (query) => leadService.selection(query), {
+        ...DEFAULT_BULK_PACE,
+        ...options.bulkPace,
+      }),
     ),
   );
   if (existsSync(EDITOR_DIST + 'index.html')) {
@@ -302,7 +310,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     app,
     config,
-    leads: store,
+    leads,
+    jobs,
+    executions,
     registry,
     flows,
     integrations,
@@ -337,7 +347,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       // the aborted requests are closing already; a socket still open is not waited for
       await Promise.race([agent.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       await agent.destroy().catch(() => undefined);
-      await store.close();
+      await stores.close();
       return { released: queue.releasedCount, unanswered };
     },
   };

@@ -14,7 +14,7 @@ import type { Lead } from '../../core/domain/lead.ts';
 import type { RunExchange } from '../../core/domain/delivery.ts';
 import type { CodeRunner } from '../../core/node/code-sandbox.ts';
 import type { FlowResponse, LeadActions, OfferView, PostbackActions, SecretKeeper } from '../../core/node/contract.ts';
-import { expandStepInputs, type Execution, type RecordStore, type StepRecord } from '../store/types.ts';
+import { expandStepInputs, type Execution, type ExecutionLog, type StepRecord } from '../store/types.ts';
 import { flowNeeds } from '../../core/flow/needs.ts';
 import { allowedHostsOf, secretHostGuard } from './http.ts';
 import { RateLimits } from './rate-limit.ts';
@@ -124,7 +124,7 @@ export interface ExecutorOptions {
   registry: NodeRegistry;
   agent: Dispatcher;
   /** Where executions are recorded; without it (the CLI), nothing is stored. */
-  store?: Pick<RecordStore, 'insertExecution'>;
+  store?: Pick<ExecutionLog, 'insertExecution'>;
   /** The code sandbox Code nodes run in; by default the process's shared one. */
   code?: CodeRunner;
   /**

@@ -23,7 +23,7 @@
  * runs under the integration's circuit breaker (circuit-breakers.ts): while it is open the
  * deliveries are held as above, and one goes through as a probe when it is due.
  */
-import type { HeldJobs, Job, RecordStore } from '../store/types.ts';
+import type { HeldJobs, Job, LeadStore } from '../store/types.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import { DEFAULT_INTEGRATION_CONCURRENCY, deliveryConcurrency, type FlowEvent, type Integration } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
@@ -40,7 +40,7 @@ export class DeliveryHandler implements JobHandler {
   readonly decidesAttempts = true;
 
   constructor(
-    private readonly store: RecordStore,
+    private readonly store: LeadStore,
     private readonly runner: FlowRunner,
     /** Seals the checkpoint in the job: it holds the target's answers as they were (cookies, tokens). */
     private readonly checkpoints: CheckpointSeal,

@@ -23,7 +23,7 @@
  * `{ id, stage: 'trash', reason: 'duplicate', original, fields }`.
  */
 import { createHash } from 'node:crypto';
-import type { ConfigStore, DuplicateCheck, DuplicateMatch, IntakeRepeat, RecordStore } from '../store/types.ts';
+import type { ConfigStore, DuplicateCheck, DuplicateMatch, IntakeRepeat, LeadStore } from '../store/types.ts';
 import type { Integration, Offer, Source } from '../../core/domain/config.ts';
 import { duplicateValues, duplicateWindowStart } from '../../core/domain/duplicates.ts';
 import type { Lead, LeadInput } from '../../core/domain/lead.ts';
@@ -51,7 +51,7 @@ const MAX_IDEMPOTENCY_KEY = 255;
 export class IntakeService {
   constructor(
     private readonly config: ConfigStore,
-    private readonly store: RecordStore,
+    private readonly store: LeadStore,
     private readonly runner: FlowRunner,
     private readonly sources: SourceService,
     private readonly onJobs: () => void,

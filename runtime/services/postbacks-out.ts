@@ -10,7 +10,7 @@
 import { request, type Dispatcher } from 'undici';
 import { outboundRefusalOf } from '../engine/outbound-policy.ts';
 import { REDACTED, Redactor } from '../engine/redact.ts';
-import type { ConfigStore, Job, RecordStore } from '../store/types.ts';
+import type { ConfigStore, Job, LeadStore } from '../store/types.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import { expandPostbackUrl, postbackUrlFor } from '../../core/domain/postback-macros.ts';
 import type { PostbackAttempt } from '../../core/domain/job.ts';
@@ -68,7 +68,7 @@ export class PostbackSender implements JobHandler {
 
   constructor(
     private readonly config: ConfigStore,
-    private readonly store: RecordStore,
+    private readonly store: LeadStore,
     /** The runtime's shared agent, made by `createAgent` under the outbound policy. */
     private readonly agent: Dispatcher,
     private readonly timeoutMs = 10_000,

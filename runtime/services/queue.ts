@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ClaimShares, HeldJobs, Job, JobKind, RecordStore } from '../store/types.ts';
+import type { ClaimShares, HeldJobs, Job, JobKind, JobQueue as JobStore } from '../store/types.ts';
 
 /** What handling a job came to; a `payload` replaces the job's (an attempt log, say). */
 export type JobOutcome = (
@@ -170,7 +170,7 @@ export class JobQueue {
   readonly leaseMs: number;
 
   constructor(
-    private readonly store: RecordStore,
+    private readonly store: JobStore,
     handlers: JobHandler[],
     private readonly options: QueueOptions,
   ) {

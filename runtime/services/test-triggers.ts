@@ -10,7 +10,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import { withDefaults } from '../../core/node/params.ts';
 import type { TriggerSchedule } from '../../core/node/contract.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
-import type { RecordStore } from '../store/types.ts';
+import type { LeadStore } from '../store/types.ts';
 
 /** A test batch is one batch: at most this many leads, whatever the trigger's batch size. */
 const TEST_BATCH_LIMIT = 100;
@@ -42,7 +42,7 @@ export function batchOf(leads: Lead[]): {
  * `status.range` the last window `{ from, to, page: 1 }`. Reads only.
  */
 export async function realTrigger(
-  store: Pick<RecordStore, 'leadBatch'>,
+  store: Pick<LeadStore, 'leadBatch'>,
   registry: NodeRegistry,
   flow: FlowDoc,
   event: FlowEvent,

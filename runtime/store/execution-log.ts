@@ -41,7 +41,7 @@ export interface ExecutionLog {
    * each of `leadIds` (a postback's lead, every lead a status check's batch matched). Resolves with its id.
    */
   insertExecution(execution: NewExecution): Promise<number>;
-  /** An execution, with `leadIds` (every lead linked to it) when it has any. */
+  /** An execution, with `leadIds` (every lead linked to it, ascending) when it is linked to a lead beyond its own `leadId`. */
   getExecution(id: number): Promise<Execution | undefined>;
   /** Newest first, each with its `leadIds`; `limit` defaults to 50, at most 500. */
   listExecutions(query: ExecutionListQuery): Promise<Execution[]>;

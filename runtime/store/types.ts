@@ -41,11 +41,3 @@ export { DEFAULT_CLAIM } from './job-queue.ts';
 export type * from './execution-log.ts';
 export type * from './checkpoint-store.ts';
 export type * from './store-lifecycle.ts';
-
-import type { LeadStore } from './lead-store.ts';
-import type { JobQueue } from './job-queue.ts';
-import type { ExecutionLog } from './execution-log.ts';
-import type { CheckpointStore } from './checkpoint-store.ts';
-import type { StoreLifecycle } from './store-lifecycle.ts';
-/** Every record interface at once: what the embedded SQLite backend's one object implements. */
-export type RecordStore = LeadStore & JobQueue & ExecutionLog & CheckpointStore & StoreLifecycle;
