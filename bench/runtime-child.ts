@@ -52,8 +52,8 @@ if (synchronous) {
 
 // counts the queue's claims (the store object is the queue's own, so wrapping it here sees them)
 const claims = { calls: 0, jobs: 0 };
-const claimJobs = runtime.leads.claimJobs.bind(runtime.leads);
-runtime.leads.claimJobs = async (...args) => {
+const claimJobs = runtime.jobs.claimJobs.bind(runtime.jobs);
+runtime.jobs.claimJobs = async (...args) => {
   const jobs = await claimJobs(...args);
   claims.calls++;
   claims.jobs += jobs.length;

@@ -102,9 +102,9 @@ export async function cliIntegration(args: CliIntegrationArgs): Promise<CliInteg
       settings: { ...stored.settings, ...args.settings },
       secrets: { ...stored.secrets, ...args.secrets },
     };
-    return { integration, secrets: (id) => kept.forIntegration(id), close: () => stores.leads.close() };
+    return { integration, secrets: (id) => kept.forIntegration(id), close: () => stores.close() };
   } catch (error) {
-    await stores.leads.close();
+    await stores.close();
     throw error;
   }
 }

@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import type { Agent } from 'undici';
 import { openStores } from './store/index.ts';
 import { FileLeases } from './store/file-lease.ts';
-import type { ConfigStore, LeadStore } from './store/types.ts';
+import type { ConfigStore, ExecutionLog as ExecutionRecords, JobQueue as JobStore, LeadStore } from './store/types.ts';
 import { loadNodeRegistry, type NodeRegistry } from './engine/registry.ts';
 import { createAgent } from './engine/http.ts';
 import type { OutboundPolicy } from './engine/outbound-policy.ts';
@@ -174,6 +174,10 @@ export interface Runtime {
   app: Express;
   config: ConfigStore;
   leads: LeadStore;
+  /** The job queue's store (deliveries, postbacks): what the queue claims from. */
+  jobs: JobStore;
+  /** The execution log's store. */
+  executions: ExecutionRecords;
   registry: NodeRegistry;
   flows: FlowService;
   integrations: IntegrationService;
@@ -203,10 +207,10 @@ const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.logger ?? pino({ level: 'info' });
-  const opened = await openStores(options.dataDir);
-  const { leads: store, audit: auditStore, checkpoints } = opened;
-  const config = options.configStore ?? opened.config;
-  const audit = new AuditLog(auditStore, log);
+  const stores = await openStores(options.dataDir);
+  const { leads, jobs, executions } = stores;
+  const config = options.configStore ?? stores.config;
+  const audit = new AuditLog(stores.audit, log);
   const registry = await loadNodeRegistry();
   const outbound: OutboundPolicy = { allowPrivate: options.allowPrivateTargets === true };
   // one agent for every outgoing request (nodes and postbacks), so one policy covers them all
@@ -215,7 +219,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const kept = new KeptSecrets(config, new FileLeases(path.join(options.dataDir, 'leases')), audit);
   const limits = options.targetLimits ?? new InProcessTargetLimits();
   const tokens = options.sharedTokens ?? new InProcessTokens();
-  const executor = new Executor({ registry, agent, store, secrets: (id) => kept.forIntegration(id), limits, tokens });
+  const executor = new Executor({ registry, agent, store: executions, secrets: (id) => kept.forIntegration(id), limits, tokens });
 
   let queue: JobQueue | undefined;
   const wake = () => queue?.wake();
@@ -225,7 +229,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const refreshChecks = () => {
     void checks?.refresh().catch((error) => log.error({ err: error }, 'status checks: refreshing the schedules failed'));
   };
-  const leadService = new LeadService(config, store, wake, audit);
+  const leadService = new LeadService(config, leads, jobs, executions, wake, audit);
   const flows = new FlowService(config, registry, refreshChecks, audit);
   // what this runtime keeps of the configuration follows the store: its own writes and, on a shared
   // database, every other runtime's (the status checks' timers only once it listens)
@@ -234,9 +238,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     flows.forget(change);
     if (following && (change.kind === 'integration' || change.kind === 'flow' || change.kind === 'all')) refreshChecks();
   });
-  const runner = new FlowRunner(config, store, leadService, flows, executor, wake, audit, registry);
+  const runner = new FlowRunner(config, leads, jobs, executions, stores, leadService, flows, executor, wake, audit, registry);
   const sources = new SourceService(config, audit);
-  const intake = new IntakeService(config, store, runner, sources, wake);
+  const intake = new IntakeService(config, leads, runner, sources, wake);
   const inbound = new InboundPostbacks(config, runner);
   const breakers = new CircuitBreakers(options.breaker, log);
   const integrations = new IntegrationService(
@@ -246,16 +250,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     outbound,
     refreshChecks,
     audit,
-    (id) => store.deliveryCounts(id),
+    (id) => jobs.deliveryCounts(id),
     (id) => breakers.view(id),
   );
   const longWork = new LongWork();
-  checks = new StatusChecks(config, store, runner, registry, log, longWork, options.checkTurns);
+  checks = new StatusChecks(config, leads, stores.checkpoints, runner, registry, log, longWork, options.checkTurns);
   const offers = new OfferService(
     config,
     outbound,
     audit,
-    async (offerId) => (await store.listLeads({ offer: offerId, limit: 1 })).length > 0,
+    async (offerId) => (await leads.listLeads({ offer: offerId, limit: 1 })).length > 0,
     refreshChecks,
   );
   const sessions = new SessionService(config);
@@ -271,12 +275,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   } else if (admin) log.info('created the admin account "%s" with the password from LEADFLOW_ADMIN_PASSWORD', admin.name);
 
-  const delivery = new DeliveryHandler(store, runner, checkpoints, {
+  const delivery = new DeliveryHandler(leads, runner, stores.seal, {
     breakers,
     integrations: () => config.listIntegrations(),
     slots: { limits, integration: (id) => config.getIntegration(id) },
   });
-  queue = new JobQueue(store, [delivery, new PostbackSender(config, store, agent)], {
+  queue = new JobQueue(jobs, [delivery, new PostbackSender(config, leads, agent)], {
     concurrency: options.workers ?? 32,
     pollMs: options.pollMs ?? 500,
     leaseMs: options.leaseMs,
@@ -284,7 +288,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
   });
 
-  const retention = new ExecutionRetention(store, config, { ...DEFAULT_RETENTION, ...options.executionRetention }, log);
+  const retention = new ExecutionRetention(executions, config, { ...DEFAULT_RETENTION, ...options.executionRetention }, log);
   const drain = new HttpDrain();
   const app = express();
   app.disable('x-powered-by');
@@ -307,8 +311,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   app.use(sessionRoutes(users, sessions, { ...DEFAULT_LOGIN_LIMITS, ...options.loginLimits }));
   app.use(userRoutes(users));
-  app.use(leadExportRoutes(new LeadExport(config, store, leadService, audit)));
-  app.use(leadRoutes(intake, leadService, new ResendService(store, wake, audit, (query) => leadService.selection(query))));
+  app.use(leadExportRoutes(new LeadExport(config, executions, leadService, audit)));
+  app.use(leadRoutes(intake, leadService, new ResendService(leads, jobs, wake, audit, (query) => leadService.selection(query))));
   app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));
@@ -322,14 +326,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(offerRoutes(offers));
   app.use(webmasterRoutes(offers, new TestPostbacks(config, agent, audit)));
   app.use(sourceRoutes(sources, intake));
-  app.use(overviewRoutes(new OverviewService(config, store, { integration: DEMO_INTEGRATION, source: DEMO_SOURCE })));
-  app.use(executionRoutes(new ExecutionLog(store), runner));
+  app.use(overviewRoutes(new OverviewService(config, leads, jobs, { integration: DEMO_INTEGRATION, source: DEMO_SOURCE })));
+  app.use(executionRoutes(new ExecutionLog(executions), runner));
   app.use(auditRoutes(audit));
-  app.use(dashboardRoutes(new DashboardService(config, store, breakers, checks)));
+  app.use(dashboardRoutes(new DashboardService(config, leads, jobs, breakers, checks)));
   app.use(
     workRoutes(
       longWork,
-      new BulkResend(store, longWork, audit, wake, (query) => leadService.selection(query), { ...DEFAULT_BULK_PACE, ...options.bulkPace }),
+      new BulkResend(leads, jobs, longWork, audit, wake, (query) => leadService.selection(query), {
+        ...DEFAULT_BULK_PACE,
+        ...options.bulkPace,
+      }),
     ),
   );
   if (existsSync(EDITOR_DIST + 'index.html')) {
@@ -345,7 +352,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     app,
     config,
-    leads: store,
+    leads,
+    jobs,
+    executions,
     registry,
     flows,
     integrations,
@@ -384,7 +393,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await Promise.race([agent.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       await agent.destroy().catch(() => undefined);
       await Promise.all([limits.close(), tokens.close()]);
-      await store.close();
+      await stores.close();
       return { released: queue.releasedCount, unanswered };
     },
   };

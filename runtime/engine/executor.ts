@@ -14,7 +14,7 @@ import type { Lead } from '../../core/domain/lead.ts';
 import type { RunExchange } from '../../core/domain/delivery.ts';
 import type { CodeRunner } from '../../core/node/code-sandbox.ts';
 import type { FlowResponse, LeadActions, OfferView, PostbackActions, SecretKeeper } from '../../core/node/contract.ts';
-import { expandStepInputs, type Execution, type LeadStore, type StepRecord } from '../store/types.ts';
+import { expandStepInputs, type Execution, type ExecutionLog, type StepRecord } from '../store/types.ts';
 import { flowNeeds } from '../../core/flow/needs.ts';
 import { allowedHostsOf, secretHostGuard } from './http.ts';
 import { InProcessTargetLimits } from './target-limits.ts';
@@ -126,7 +126,7 @@ export interface ExecutorOptions {
   registry: NodeRegistry;
   agent: Dispatcher;
   /** Where executions are recorded; without it (the CLI), nothing is stored. */
-  store?: Pick<LeadStore, 'insertExecution'>;
+  store?: Pick<ExecutionLog, 'insertExecution'>;
   /** The code sandbox Code nodes run in; by default the process's shared one. */
   code?: CodeRunner;
   /**

@@ -8,7 +8,7 @@
  * entry records the filter, who started it and how it ended.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LeadCursor, LeadStore } from '../store/types.ts';
+import type { LeadCursor, JobQueue, LeadStore } from '../store/types.ts';
 import type { SessionUser } from '../../core/domain/user.ts';
 import type { WorkReport } from '../../core/domain/work.ts';
 import type { ResendCount, ResendFilter } from '../../core/api.ts';
@@ -34,6 +34,7 @@ export const SKIPPED_CHANGED = 'changed since it was found (delivered, moved on,
 export class BulkResend {
   constructor(
     private readonly store: LeadStore,
+    private readonly jobs: JobQueue,
     private readonly work: LongWork,
     private readonly audit: AuditRecorder,
     private readonly onJobs: () => void,
@@ -84,7 +85,7 @@ export class BulkResend {
         try {
           for (let at = 0; at < ids.length && !progress.cancelled; at += this.pace.batch) {
             const batch = ids.slice(at, at + this.pace.batch);
-            const done = await this.store.resendLeadJobs(batch, new Date());
+            const done = await this.jobs.resendLeadJobs(batch, new Date());
             resent += done.length;
             if (done.length > 0) {
               progress.done(done.length);

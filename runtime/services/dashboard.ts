@@ -5,7 +5,7 @@
  * integration. Every number comes from the store's counters and indexed counts, so an answer costs
  * the same at a million leads; the stream sends a fresh summary about a second after leads change.
  */
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, JobQueue, LeadStore } from '../store/types.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { leadDelivery } from '../../core/domain/delivery.ts';
 import { STAGES } from '../../core/domain/lead.ts';
@@ -33,6 +33,7 @@ export class DashboardService {
   constructor(
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
+    private readonly jobs: JobQueue,
     private readonly breakers: CircuitBreakers,
     private readonly checks: StatusChecks,
   ) {}
@@ -54,7 +55,7 @@ export class DashboardService {
   private async latestFailure(integrationId?: string): Promise<DashboardSummary['delivery']['latest']> {
     const [lead] = await this.store.listLeads({ stage: 'new', delivery: 'failed', integrationId, limit: 1 });
     if (!lead) return undefined;
-    const delivery = leadDelivery(lead.stage, await this.store.jobsOfLead(lead.id));
+    const delivery = leadDelivery(lead.stage, await this.jobs.jobsOfLead(lead.id));
     return { lead: lead.id, integration: lead.integration, error: delivery?.lastError ?? 'failed (no reason recorded)' };
   }
 
@@ -81,7 +82,7 @@ export class DashboardService {
 
     const delivery: DashboardSummary['delivery'] = { failed: 0, retrying: 0 };
     for (const id of ids) {
-      const one = await this.store.deliveryCounts(id);
+      const one = await this.jobs.deliveryCounts(id);
       delivery.failed += one.failed;
       delivery.retrying += one.retrying;
     }

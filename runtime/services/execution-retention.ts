@@ -10,7 +10,7 @@
  * resent).
  */
 import type { Logger } from 'pino';
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, ExecutionLog } from '../store/types.ts';
 
 export interface RetentionPolicy {
   /** Records started more than this many days ago go; 0 keeps them whatever their age. */
@@ -32,7 +32,7 @@ export class ExecutionRetention {
   private stopping = false;
 
   constructor(
-    private readonly store: LeadStore,
+    private readonly store: ExecutionLog,
     private readonly config: Pick<ConfigStore, 'listIntegrations'>,
     private readonly policy: RetentionPolicy,
     private readonly log?: Logger,
@@ -80,7 +80,7 @@ export class ExecutionRetention {
     return removed;
   }
 
-  private async drain(prune: Parameters<LeadStore['pruneExecutions']>[0]): Promise<number> {
+  private async drain(prune: Parameters<ExecutionLog['pruneExecutions']>[0]): Promise<number> {
     let total = 0;
     for (;;) {
       const removed = await this.store.pruneExecutions(prune, this.policy.batch);

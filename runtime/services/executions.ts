@@ -1,5 +1,5 @@
 /** The integration log: reading the executions the executor recorded, newest first. */
-import type { Execution, LeadStore } from '../store/types.ts';
+import type { Execution, ExecutionLog as ExecutionRecords } from '../store/types.ts';
 import type { ExecutionQuery } from '../../core/api.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 
@@ -8,7 +8,7 @@ const PAGE = 50;
 const MAX_PAGE = 500;
 
 export class ExecutionLog {
-  constructor(private readonly store: LeadStore) {}
+  constructor(private readonly store: ExecutionRecords) {}
 
   list(query: ExecutionQuery): Promise<Execution[]> {
     return this.store.listExecutions({

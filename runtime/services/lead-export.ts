@@ -4,7 +4,7 @@
  * handoffs, every run with its steps) as one JSON document. Both mask every integration secret by
  * value and are recorded in the audit log.
  */
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, ExecutionLog } from '../store/types.ts';
 import type { LeadListItem, LeadPage, LeadQuery } from '../../core/api.ts';
 import { Redactor } from '../engine/redact.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
@@ -66,7 +66,7 @@ function masked(redactor: Redactor, value: unknown): unknown {
 export class LeadExport {
   constructor(
     private readonly config: ConfigStore,
-    private readonly store: LeadStore,
+    private readonly store: ExecutionLog,
     private readonly leads: LeadService,
     private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}

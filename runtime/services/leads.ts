@@ -11,6 +11,8 @@ import {
   type LeadChange,
   type LeadCursor,
   type LeadQuery as StoreLeadQuery,
+  type ExecutionLog,
+  type JobQueue,
   type LeadStore,
   type NewJob,
 } from '../store/types.ts';
@@ -64,6 +66,8 @@ export class LeadService {
   constructor(
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
+    private readonly jobs: JobQueue,
+    private readonly executions: ExecutionLog,
     private readonly onJobs: () => void = () => {},
     private readonly audit: AuditRecorder = NO_AUDIT,
   ) {}
@@ -78,7 +82,7 @@ export class LeadService {
     const lead = await this.get(id);
     const [history, deliveries, handoffs] = await Promise.all([
       this.store.history(id),
-      this.store.jobsOfLead(id),
+      this.jobs.jobsOfLead(id),
       this.store.handoffsOf(id),
     ]);
     const delivery = leadDelivery(lead.stage, deliveries);
@@ -94,7 +98,7 @@ export class LeadService {
   /** A lead's page: its view and its latest 50 executions, newest first. */
   async page(id: number): Promise<LeadPage> {
     const view = await this.view(id);
-    const executions = await this.store.listExecutions({ leadId: id, limit: 50 });
+    const executions = await this.executions.listExecutions({ leadId: id, limit: 50 });
     return { ...view, executions };
   }
 
@@ -111,14 +115,14 @@ export class LeadService {
       before: query.before,
       limit,
     });
-    const states = await this.store.deliveryStates(leads.map((lead) => lead.id));
+    const states = await this.jobs.deliveryStates(leads.map((lead) => lead.id));
     const items: LeadListItem[] = await Promise.all(
       leads.map(async (lead) => {
         const delivery = states[lead.id];
         if (!delivery) return lead;
         if (delivery !== 'failed') return { ...lead, delivery };
         // a failed delivery says why on the list too: its jobs are read for the failed ones only (a page at most)
-        const deliveryError = leadDelivery(lead.stage, await this.store.jobsOfLead(lead.id))?.lastError;
+        const deliveryError = leadDelivery(lead.stage, await this.jobs.jobsOfLead(lead.id))?.lastError;
         return deliveryError ? { ...lead, delivery, deliveryError } : { ...lead, delivery };
       }),
     );

@@ -3,7 +3,7 @@
  * deliveries, today's leads by stage, and how many offers, webmasters, sources and flows exist,
  * so the editor can say what to do next. Read only.
  */
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, JobQueue, LeadStore } from '../store/types.ts';
 import type { Overview } from '../../core/api.ts';
 
 /** The ids the demo is seeded under (runtime/seed.ts). */
@@ -23,6 +23,7 @@ export class OverviewService {
   constructor(
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
+    private readonly jobs: JobQueue,
     private readonly demo: DemoIds,
   ) {}
 
@@ -42,7 +43,7 @@ export class OverviewService {
         name: i.name,
         enabled: i.enabled,
         ...(i.paused && { paused: true }),
-        ...(await this.store.deliveryCounts(i.id)),
+        ...(await this.jobs.deliveryCounts(i.id)),
       })),
     );
     const demo = integrations.find((i) => i.id === this.demo.integration);

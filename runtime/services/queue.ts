@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ClaimShares, HeldJobs, Job, JobKind, LeadStore } from '../store/types.ts';
+import type { ClaimShares, HeldJobs, Job, JobKind, JobQueue as JobStore } from '../store/types.ts';
 
 /** What handling a job came to; a `payload` replaces the job's (an attempt log, say). */
 export type JobOutcome = (
@@ -31,7 +31,7 @@ export interface JobHandler {
   /**
    * Runs one job. `signal` aborts when the queue stops and its grace period is over: the handler
    * cancels what it sends and returns soon; whatever it answers then (unless `done`), the job is
-   * released back to the queue ({@link LeadStore.releaseJobs}), not counted as an attempt.
+   * released back to the queue (the store's `releaseJobs`, runtime/store/job-queue.ts), not counted as an attempt.
    */
   handle(job: Job, signal?: AbortSignal, progress?: JobProgress): Promise<JobOutcome>;
   /**
@@ -56,7 +56,7 @@ export interface JobHandler {
 /**
  * Writes a running job's payload now, before the handler's next step (a delivery's progress before
  * its next call to the target), so that a crash or a lost lease resumes from there; resolves with
- * whether the job was still this worker's ({@link LeadStore.saveJobProgress}).
+ * whether the job was still this worker's (the store's `saveJobProgress`).
  */
 export type JobProgress = (payload: Record<string, unknown>) => Promise<boolean>;
 
@@ -170,7 +170,7 @@ export class JobQueue {
   readonly leaseMs: number;
 
   constructor(
-    private readonly store: LeadStore,
+    private readonly store: JobStore,
     handlers: JobHandler[],
     private readonly options: QueueOptions,
   ) {

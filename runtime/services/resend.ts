@@ -6,7 +6,7 @@
  * has given its verdict, and sending it again could make a second order.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { LeadCursor, LeadQuery as StoreLeadQuery, LeadStore } from '../store/types.ts';
+import type { LeadCursor, LeadQuery as StoreLeadQuery, JobQueue, LeadStore } from '../store/types.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import { leadDelivery, type LeadDelivery } from '../../core/domain/delivery.ts';
 import type { LeadQuery, ResendAnswer, ResendFilter, ResendManyAnswer } from '../../core/api.ts';
@@ -59,6 +59,7 @@ export function listQueryOf(filter: ResendFilter): LeadQuery {
 export class ResendService {
   constructor(
     private readonly store: LeadStore,
+    private readonly jobs: JobQueue,
     private readonly onJobs: () => void = () => {},
     private readonly audit: AuditRecorder = NO_AUDIT,
     private readonly select: LeadSelection = plainSelection,
@@ -80,21 +81,21 @@ export class ResendService {
         { field: 'stage', details: { lead: id, stage: lead.stage } },
       );
     }
-    const jobs = await this.store.jobsOfLead(id);
+    const jobs = await this.jobs.jobsOfLead(id);
     const before = leadDelivery(lead.stage, jobs);
     if (jobs.findLast((j) => j.kind === 'lead.new')?.state === 'running') {
       throw new DomainError('conflict', `lead ${id} is being delivered right now; wait for the attempt to end`, { field: 'delivery' });
     }
     if (before) {
-      const [resent] = await this.store.resendLeadJobs([id], new Date());
+      const [resent] = await this.jobs.resendLeadJobs([id], new Date());
       // between the read and the write, the delivery was claimed or the lead moved on
       if (resent === undefined) throw new DomainError('conflict', `lead ${id} changed meanwhile; look at it again`, { field: 'delivery' });
     } else {
       // a lead that never had a delivery job (written before the queue had one): it gets its first
-      await this.store.enqueue([{ kind: 'lead.new', leadId: id, integrationId: lead.integration }]);
+      await this.jobs.enqueue([{ kind: 'lead.new', leadId: id, integrationId: lead.integration }]);
     }
     this.onJobs();
-    const delivery = leadDelivery(lead.stage, await this.store.jobsOfLead(id)) as LeadDelivery;
+    const delivery = leadDelivery(lead.stage, await this.jobs.jobsOfLead(id)) as LeadDelivery;
     await this.audit.record({
       action,
       resourceType: 'lead',
@@ -126,7 +127,7 @@ export class ResendService {
       if (leads.length === 0) break;
       matched += leads.length;
       queued += (
-        await this.store.resendLeadJobs(
+        await this.jobs.resendLeadJobs(
           leads.map((lead) => lead.id),
           now,
         )

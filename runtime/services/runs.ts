@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CUT_MARKER } from '../engine/record-caps.ts';
-import type { ConfigStore, Execution, LeadStore } from '../store/types.ts';
+import type { ConfigStore, Execution, ExecutionLog, JobQueue, LeadStore, StoreLifecycle } from '../store/types.ts';
 import type { FlowEvent, Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { canMoveStage, deliveryKey, type Lead, type StageSource } from '../../core/domain/lead.ts';
@@ -75,6 +75,10 @@ export class FlowRunner {
   constructor(
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
+    private readonly jobs: JobQueue,
+    private readonly executions: ExecutionLog,
+    /** The store's id, which delivery keys start with. */
+    private readonly identity: Pick<StoreLifecycle, 'storeId'>,
     private readonly leads: LeadService,
     private readonly flows: FlowService,
     private readonly executor: Executor,
@@ -157,7 +161,7 @@ export class FlowRunner {
 
   /** The lead as a lead event's flow sees it: with the delivery key of that lead, event (and stage, for a stage delivery). */
   private async withDeliveryKey(lead: Lead, event: FlowEvent, integrationId: string, stage?: string): Promise<Lead> {
-    this.storeId ??= this.store.storeId();
+    this.storeId ??= this.identity.storeId();
     const handedTo = integrationId === lead.integration ? undefined : integrationId;
     return { ...lead, delivery_key: deliveryKey(await this.storeId, lead.id, event, handedTo, stage) };
   }
@@ -225,7 +229,7 @@ export class FlowRunner {
       if (!given.lead) throw new DomainError('invalid_field', 'give a sample lead or a stored lead id', { field: 'lead' });
       // a trial send: a delivery key of its own, which no real delivery ever carries, so the
       // target never drops the real one later as a repeat of the test
-      this.storeId ??= this.store.storeId();
+      this.storeId ??= this.identity.storeId();
       lead = { ...given.lead, delivery_key: `${await this.storeId}-test-${randomBytes(6).toString('hex')}` };
       trigger = given.trigger ?? lead;
     }
@@ -418,7 +422,7 @@ export class FlowRunner {
   }
 
   private async recorded(executionId: number): Promise<Execution> {
-    const execution = await this.store.getExecution(executionId);
+    const execution = await this.executions.getExecution(executionId);
     if (!execution) throw new DomainError('not_found', `no execution ${executionId}`, { field: 'id' });
     if (execution.test) throw new DomainError('conflict', 'a test run changes nothing; run the test again instead', { field: 'id' });
     return execution;
@@ -434,7 +438,7 @@ export class FlowRunner {
       },
       postbacks: {
         send: async ({ url, method, leadId }) => {
-          await this.store.enqueue([
+          await this.jobs.enqueue([
             { kind: 'postback.out', leadId: leadId ?? runLead?.id, integrationId: integration.id, payload: { url, method } },
           ]);
           this.onJobs();

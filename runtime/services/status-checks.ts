@@ -26,7 +26,7 @@
  */
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import type { ConfigStore, LeadStore } from '../store/types.ts';
+import type { ConfigStore, CheckpointStore, LeadStore } from '../store/types.ts';
 import type { Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { Lead, Stage } from '../../core/domain/lead.ts';
@@ -96,6 +96,7 @@ export class StatusChecks {
   constructor(
     private readonly config: ConfigStore,
     private readonly store: LeadStore,
+    private readonly checkpoints: CheckpointStore,
     private readonly runner: FlowRunner,
     private readonly registry: NodeRegistry,
     private readonly log: Logger,
@@ -348,7 +349,7 @@ export class StatusChecks {
     const overlapMs = Math.max(0, settings.window.overlapMinutes) * 60_000;
     const now = Date.now();
     const lookbackMs = Math.max(0, settings.window.lookbackDays ?? 0) * 86_400_000;
-    const checkpoint = await this.store.getCheckpoint(key);
+    const checkpoint = await this.checkpoints.getCheckpoint(key);
     let from = checkpoint ? Math.max(Date.parse(checkpoint) - overlapMs, now - MAX_WINDOWS * windowMs) : now - windowMs;
     // the lookback span is asked again every check: its windows widen so the check reaches now
     let stepMs = windowMs;
@@ -382,7 +383,7 @@ export class StatusChecks {
         if (result.nextOffset !== undefined) offset = result.nextOffset;
       }
       report.windows.push({ from: String(window.from), to: String(window.to), pages: Math.min(page, MAX_PAGES) });
-      await this.store.setCheckpoint(key, new Date(to).toISOString());
+      await this.checkpoints.setCheckpoint(key, new Date(to).toISOString());
       if (to >= now) break;
       from = to;
     }

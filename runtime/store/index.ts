@@ -1,7 +1,8 @@
 /**
- * Opens the runtime's storage. Callers depend on the {@link ConfigStore} and {@link LeadStore}
- * interfaces only: the embedded pair here (lowdb `config.json`, SQLite `leads.sqlite`) serves one
- * runtime instance; a PostgreSQL backend implements the same two interfaces later to serve several.
+ * Opens the runtime's storage. Callers depend on the narrow interfaces of types.ts only, one per
+ * concern ({@link Stores}): the embedded backends here (lowdb `config.json`; SQLite `leads.sqlite`,
+ * one object for leads, jobs, executions, checkpoints and the audit log) serve one runtime
+ * instance; a PostgreSQL backend implements the same interfaces to serve several.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { CONFIG_FILE, openLowdbConfigStore } from './lowdb.ts';
 import { checkpointSeal, KEY_FILE, loadSecretKey, type CheckpointSeal } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
 import { openSqliteLeadStore } from './sqlite.ts';
-import type { AuditStore, ConfigStore, LeadStore } from './types.ts';
+import type { AuditStore, CheckpointStore, ConfigStore, ExecutionLog, JobQueue, LeadStore, StoreLifecycle } from './types.ts';
 
 export type * from './types.ts';
 export { CONFIG_FILE, KEY_FILE };
@@ -18,13 +19,22 @@ export type { CheckpointSeal };
 /** The lead store's file inside the data folder (the config store's is `CONFIG_FILE`). */
 export const LEADS_FILE = 'leads.sqlite';
 
-export interface Stores {
+/**
+ * The runtime's storage, one field per concern, each typed by its narrow interface (a backend may
+ * answer one object for several: the embedded SQLite store is `leads`, `jobs`, `executions`,
+ * `checkpoints` and `audit` at once). `storeId()` and `close()` are the records' (see {@link StoreLifecycle}).
+ */
+export interface Stores extends StoreLifecycle {
   config: ConfigStore;
-  leads: LeadStore;
   /** The audit log; the embedded backend keeps it in the lead store's SQLite file. */
   audit: AuditStore;
+  leads: LeadStore;
+  jobs: JobQueue;
+  executions: ExecutionLog;
+  /** Where status checks' date ranges stopped. */
+  checkpoints: CheckpointStore;
   /** Seals a delivery's checkpoint in its job under the integration secrets' key (secret-box.ts). */
-  checkpoints: CheckpointSeal;
+  seal: CheckpointSeal;
 }
 
 /**
@@ -34,9 +44,10 @@ export interface Stores {
  * the folder's key file; a store sealed under another key is refused here, at start-up.
  *
  * @example
- * const { config, leads } = await openStores(process.env.LEADFLOW_DATA ?? 'data');
+ * const stores = await openStores(process.env.LEADFLOW_DATA ?? 'data');
+ * const lead = await stores.leads.getLead(1);
  * // at shutdown
- * await leads.close();
+ * await stores.close();
  */
 export async function openStores(dataDir: string, secretKey: Buffer | undefined = secretKeyFromEnv()): Promise<Stores> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -48,6 +59,16 @@ export async function openStores(dataDir: string, secretKey: Buffer | undefined 
   // files get 0600 too
   await fs.writeFile(leadsFile, '', { mode: 0o600, flag: 'a' });
   for (const file of [leadsFile, `${leadsFile}-wal`, `${leadsFile}-shm`]) await fs.chmod(file, 0o600).catch(() => undefined);
-  const leads = openSqliteLeadStore(leadsFile);
-  return { config, leads, audit: leads, checkpoints: checkpointSeal(key) };
+  const records = openSqliteLeadStore(leadsFile);
+  return {
+    config,
+    audit: records,
+    leads: records,
+    jobs: records,
+    executions: records,
+    checkpoints: records,
+    seal: checkpointSeal(key),
+    storeId: () => records.storeId(),
+    close: () => records.close(),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * The SQLite store's duplicate check and execution retention: the queries behind
- * `LeadStore.insertLeadOnce`'s `duplicates` and `LeadStore.pruneExecutions`, run inside the
+ * `LeadStore.insertLeadOnce`'s `duplicates` and `ExecutionLog.pruneExecutions`, run inside the
  * store's own transactions (see sqlite.ts).
  */
 import type { prepare } from './sqlite-schema.ts';

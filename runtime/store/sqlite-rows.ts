@@ -61,7 +61,7 @@ export interface JobRow {
   attempts: number;
   run_at: string;
   last_error: string | null;
-  /** Since schema version 5: who claimed the running job, and until when (see LeadStore.claimJobs). */
+  /** Since schema version 5: who claimed the running job, and until when (see JobQueue.claimJobs). */
   worker: string | null;
   lease_until: string | null;
   created_at: string;

@@ -130,7 +130,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS intake_keys_lead ON intake_keys (lead_id);
   `,
-  // 5 → 6: a claim's owner and lease (see LeadStore.claimJobs); a job left running by an older
+  // 5 → 6: a claim's owner and lease (see JobQueue.claimJobs); a job left running by an older
   // runtime has neither and counts as expired
   `
   ALTER TABLE jobs ADD COLUMN worker TEXT;
@@ -168,7 +168,7 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS jobs_integration_state ON jobs (integration_id, state, kind, attempts);
   `,
-  // 10 → 11: a claim by shares reads each lane's oldest due jobs (see LeadStore.claimJobs): one
+  // 10 → 11: a claim by shares reads each lane's oldest due jobs (see JobQueue.claimJobs): one
   // integration's, or every postback, without walking the other lanes' backlog
   `
   CREATE INDEX IF NOT EXISTS jobs_lane_integration ON jobs (state, integration_id, run_at, id);

@@ -1,6 +1,6 @@
 /**
- * The embedded {@link LeadStore}: leads, their history, the job queue and the execution log in one
- * SQLite file (better-sqlite3, WAL). better-sqlite3 is synchronous; the methods are async only to
+ * The embedded {@link LeadStore}, {@link JobQueue}, {@link ExecutionLog} and {@link CheckpointStore}
+ * in one object: leads, their history, the job queue and the execution log in one SQLite file (better-sqlite3, WAL). better-sqlite3 is synchronous; the methods are async only to
  * honour the interface a PostgreSQL backend shares, and every write runs in one transaction.
  *
  * @example
@@ -29,6 +29,10 @@ import type {
   LeadChange,
   LeadQuery,
   LeadStore,
+  JobQueue,
+  ExecutionLog,
+  CheckpointStore,
+  StoreLifecycle,
   ExecutionListQuery,
   DeliveryCounts,
   DashboardCounts,
@@ -71,7 +75,7 @@ export { COMMIT_MS_BOUNDS, type CommitStats } from './commit-stats.ts';
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
-export class SqliteLeadStore implements LeadStore, AuditStore {
+export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, CheckpointStore, StoreLifecycle, AuditStore {
   readonly db: SqliteDatabase;
   private readonly sql: ReturnType<typeof prepare>;
   private readonly delivery: ReturnType<typeof prepareDelivery>;

@@ -51,7 +51,7 @@ describe('leadflow run keeps what the target renews', () => {
     expect(readFileSync(path.join(dataDir, 'config.json'), 'utf8')).not.toContain(renewed);
     const stores = await openStores(dataDir);
     expect((await stores.config.getIntegration('crm'))?.secrets).toMatchObject({ refresh_token: renewed, client_id: CLIENT.id });
-    await stores.leads.close();
+    await stores.close();
     // never printed
     expect(first.stdout + first.stderr).not.toContain(renewed);
 

@@ -17,6 +17,7 @@ import { LEADS_FILE } from '../../runtime/store/index.ts';
 import { openSqliteLeadStore } from '../../runtime/store/sqlite.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import type { Job } from '../../core/domain/job.ts';
+import { hourKey } from '../../core/domain/dashboard.ts';
 import { logIn, removeDataDir, TEST_ADMIN, waitFor, cleanUpAfterEach } from '../support/harness.ts';
 import {
   ENTRIES,
@@ -131,10 +132,16 @@ async function burstAndKill(signal: 'SIGKILL' | 'SIGTERM'): Promise<Report> {
   // right after the kill, before anything takes them back: the deliveries left running
   const file = path.join(dataDir, LEADS_FILE);
   const dead = openSqliteLeadStore(file);
-  const { running } = dead.db.prepare("SELECT count(*) AS running FROM jobs WHERE state = 'running'").get() as { running: number };
-  const runningLeadsAtKill = new Set(
-    (dead.db.prepare("SELECT lead_id FROM jobs WHERE state = 'running'").pluck().all() as number[]).map(Number),
-  );
+  const hour = hourKey(new Date().toISOString());
+  const { running } = (await dead.dashboardCounts({ fromHour: hour, toHour: hour })).queue;
+  // a running delivery is a job of a lead still new
+  const runningLeadsAtKill = new Set<number>();
+  for (let before: number | undefined; ;) {
+    const page = await dead.listLeads({ stage: 'new', limit: 500, before });
+    for (const lead of page) if ((await dead.jobsOfLead(lead.id)).some((job) => job.state === 'running')) runningLeadsAtKill.add(lead.id);
+    if (page.length < 500) break;
+    before = page.at(-1)!.id;
+  }
   await dead.close();
 
   const second = started(await spawnRuntime(ENTRIES.crash, dataDir, env));

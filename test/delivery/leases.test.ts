@@ -48,13 +48,9 @@ function queue(store: SqliteLeadStore, handler: JobHandler, worker: string, leas
   return q;
 }
 
-function claimOf(store: SqliteLeadStore, id: number) {
-  return store.db.prepare('SELECT state, worker, lease_until FROM jobs WHERE id = ?').get(id) as {
-    state: string;
-    worker: string | null;
-    lease_until: string | null;
-  };
-}
+/** Whether `worker` holds the running job, as the store answers it: its renewal (to `until`) takes. */
+const holds = async (store: SqliteLeadStore, worker: string, id: number, until: Date) =>
+  (await store.renewLeases(worker, [id], until)) === 1;
 
 describe('the queue and its leases', () => {
   it("a job runs once while its worker's heartbeat keeps renewing the lease, and finishing releases it", async () => {
@@ -71,13 +67,18 @@ describe('the queue and its leases', () => {
     expect(a.runs.length + b.runs.length).toBe(1);
     const [job] = await store.jobsOfLead(lead.id);
     const owner = a.runs.length === 1 ? 'worker-a' : 'worker-b';
-    expect(claimOf(store, job.id)).toMatchObject({ state: 'running', worker: owner });
-    expect(Date.parse(claimOf(store, job.id).lease_until!)).toBeGreaterThan(Date.now());
+    expect(job.state).toBe('running');
+    // its lease is live (the sweep takes nothing back now) and its owner's: the owner's renewal takes, the other's not
+    expect(await store.requeueExpired(new Date())).toBe(0);
+    expect(await holds(store, owner === 'worker-a' ? 'worker-b' : 'worker-a', job.id, new Date(Date.now() + 150))).toBe(false);
+    expect(await holds(store, owner, job.id, new Date(Date.now() + 150))).toBe(true);
 
     a.finish();
     b.finish();
     await waitFor(async () => (await store.jobsOfLead(lead.id))[0].state === 'done', 'the job to be done');
-    expect(claimOf(store, job.id)).toEqual({ state: 'done', worker: null, lease_until: null });
+    // released: no owner's renewal takes it, and no sweep
+    expect(await holds(store, owner, job.id, new Date(Date.now() + 60_000))).toBe(false);
+    expect(await store.requeueExpired(new Date(Date.now() + 3_600_000))).toBe(0);
   });
 
   it('the sweep gives a job whose lease expired (its worker stuck or gone) to another worker', async () => {
@@ -111,7 +112,9 @@ describe('a restart over the same data folder', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
 
     expect(after.runs).toEqual([]);
-    expect(claimOf(store, (await store.jobsOfLead(lead.id))[0].id)).toMatchObject({ state: 'running', worker: 'previous-process' });
+    const [job] = await store.jobsOfLead(lead.id);
+    expect(job.state).toBe('running');
+    expect(await holds(store, 'previous-process', job.id, new Date(Date.now() + 60_000))).toBe(true);
   });
 
   it('takes back at start a job whose lease ran out while it was down', async () => {

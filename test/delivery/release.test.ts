@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY, JobQueue, type JobHandler } from '../../runtime/services/queue.ts';
 import { openSqliteLeadStore, type SqliteLeadStore } from '../../runtime/store/sqlite.ts';
-import type { Job } from '../../runtime/store/types.ts';
+import type { Job, JobQueue as JobStore } from '../../runtime/store/types.ts';
 
 const opened: SqliteLeadStore[] = [];
 afterEach(async () => {
@@ -14,9 +14,17 @@ function store(): SqliteLeadStore {
   return s;
 }
 
-function rowOf(s: SqliteLeadStore, id: number) {
-  return s.db.prepare('SELECT state, attempts, worker, lease_until, run_at, last_error FROM jobs WHERE id = ?').get(id);
+/** A job as the store answers it. */
+async function jobOf(s: SqliteLeadStore, id: number): Promise<Job> {
+  for (const lead of await s.listLeads({ limit: 500 })) {
+    const job = (await s.jobsOfLead(lead.id)).find((j) => j.id === id);
+    if (job) return job;
+  }
+  throw new Error(`no job ${id}`);
 }
+
+/** Whether `worker` holds the running job: its renewal takes (the lease a minute on, as claimed). */
+const holds = async (s: JobStore, worker: string, id: number) => (await s.renewLeases(worker, [id], new Date(Date.now() + 60_000))) === 1;
 
 const silent = { error() {} };
 
@@ -25,17 +33,14 @@ describe('releasing jobs a stopping worker will not finish', () => {
     const s = store();
     await s.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
     const [job] = await s.claimJobs(['lead.new'], 1, new Date(), [], { worker: 'worker-a', leaseMs: 60_000 });
-    const before = rowOf(s, job.id) as { run_at: string };
+    const before = await jobOf(s, job.id);
 
     expect(await s.releaseJobs('worker-a', [job.id], new Date())).toBe(1);
-    expect(rowOf(s, job.id)).toEqual({
-      state: 'queued',
-      attempts: 0,
-      worker: null,
-      lease_until: null,
-      run_at: before.run_at,
-      last_error: null,
-    });
+    const released = await jobOf(s, job.id);
+    expect(released).toMatchObject({ state: 'queued', attempts: 0, runAt: before.runAt });
+    expect(released.lastError).toBeUndefined();
+    // owner and lease cleared: its worker's renewal takes nothing
+    expect(await holds(s, 'worker-a', job.id)).toBe(false);
     // another worker takes it at once, without waiting out the lease
     expect(await s.claimJobs(['lead.new'], 1, new Date(), [], { worker: 'worker-b', leaseMs: 60_000 })).toMatchObject([
       { id: job.id, attempts: 1 },
@@ -50,8 +55,9 @@ describe('releasing jobs a stopping worker will not finish', () => {
     await s.completeJob(done.id);
 
     expect(await s.releaseJobs('worker-a', [mine.id, done.id], new Date())).toBe(0);
-    expect(rowOf(s, mine.id)).toMatchObject({ state: 'running', worker: 'worker-b', attempts: 1 });
-    expect(rowOf(s, done.id)).toMatchObject({ state: 'done', attempts: 1 });
+    expect(await jobOf(s, mine.id)).toMatchObject({ state: 'running', attempts: 1 });
+    expect(await holds(s, 'worker-b', mine.id)).toBe(true);
+    expect(await jobOf(s, done.id)).toMatchObject({ state: 'done', attempts: 1 });
   });
 });
 
@@ -98,8 +104,10 @@ describe('the queue stopping with a grace period', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(queue.releasedCount).toBe(1);
-    expect(rowOf(s, quick.id)).toMatchObject({ state: 'done', attempts: 1 });
-    expect(rowOf(s, stuck.id)).toMatchObject({ state: 'queued', attempts: 0, worker: null, lease_until: null, last_error: null });
+    expect(await jobOf(s, quick.id)).toMatchObject({ state: 'done', attempts: 1 });
+    expect(await jobOf(s, stuck.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect((await jobOf(s, stuck.id)).lastError).toBeUndefined();
+    expect(await holds(s, 'w', stuck.id)).toBe(false);
   });
 
   it('releases a job whose handler ignores its signal too, once the aborts had their time', async () => {
@@ -113,6 +121,7 @@ describe('the queue stopping with a grace period', () => {
 
     await queue.stop({ graceMs: 50 });
     expect(queue.releasedCount).toBe(1);
-    expect(rowOf(s, runs[0].id)).toMatchObject({ state: 'queued', attempts: 0, worker: null });
+    expect(await jobOf(s, runs[0].id)).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(await holds(s, 'w', runs[0].id)).toBe(false);
   });
 });

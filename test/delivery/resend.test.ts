@@ -164,7 +164,7 @@ describe('resending by filter', () => {
 
     let ticks = 0;
     const ticking = setInterval(() => ticks++, 0);
-    const answer = await new ResendService(store).resendMany({ delivery: 'failed' });
+    const answer = await new ResendService(store, store).resendMany({ delivery: 'failed' });
     clearInterval(ticking);
     expect(answer).toEqual({ matched: count, queued: count });
     expect(ticks).toBeGreaterThan(0);

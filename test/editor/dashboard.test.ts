@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGES, type Stage } from '../../core/domain/lead.ts';
-import type { LeadStore } from '../../runtime/store/types.ts';
+import type { JobQueue, LeadStore } from '../../runtime/store/types.ts';
 import { ARTIFACTS, buildEditor, startEditorWorld, type EditorWorld } from './browser.ts';
 
 let world: EditorWorld;
@@ -17,7 +17,7 @@ const SEEDED = 2000;
 /** Of the leads left in `new`, these have a delivery that failed for good. */
 const FAILED = 120;
 
-async function seed(store: LeadStore): Promise<void> {
+async function seed(store: LeadStore, jobs: JobQueue): Promise<void> {
   const at = () => new Date().toISOString();
   for (let start = 0; start < SEEDED; start += 250) {
     await Promise.all(
@@ -38,14 +38,14 @@ async function seed(store: LeadStore): Promise<void> {
     );
   }
   // the integration is off, so the queue holds its jobs: these fail as a target's refusals would
-  const claimed = await store.claimJobs(['lead.new'], SEEDED, new Date(), [], { worker: 'seed', leaseMs: 60_000 });
+  const claimed = await jobs.claimJobs(['lead.new'], SEEDED, new Date(), [], { worker: 'seed', leaseMs: 60_000 });
   const ofNew = [];
   for (const job of claimed) {
     const lead = job.leadId === undefined ? undefined : await store.getLead(job.leadId);
     if (lead?.stage === 'new' && ofNew.length < FAILED) ofNew.push(job);
-    else await store.completeJob(job.id);
+    else await jobs.completeJob(job.id);
   }
-  for (const job of ofNew) await store.failJob(job.id, 'HTTP 503: the target refused', undefined);
+  for (const job of ofNew) await jobs.failJob(job.id, 'HTTP 503: the target refused', undefined);
 }
 
 async function storeCount(store: LeadStore, stage: Stage): Promise<number> {
@@ -62,7 +62,7 @@ async function storeCount(store: LeadStore, stage: Stage): Promise<number> {
 beforeAll(async () => {
   await buildEditor();
   world = await startEditorWorld({ runtime: { bulkPace: { batch: 10, pauseMs: 60 } } });
-  await seed(world.runtime.leads);
+  await seed(world.runtime.leads, world.runtime.jobs);
 }, 180_000);
 
 afterAll(async () => {
@@ -139,7 +139,7 @@ describe('the dashboard', () => {
     await expect.poll(() => page.getByTestId('work-counts').innerText()).toContain(`${FAILED} resent`);
     expect(await page.getByTestId('work-counts').innerText()).toContain(`of ${FAILED} found`);
     await shots('bulk-resend-summary');
-    expect((await runtime.leads.deliveryCounts('acme')).failed).toBe(0);
+    expect((await runtime.jobs.deliveryCounts('acme')).failed).toBe(0);
     const audit = await runtime.audit.list({ resourceType: 'lead' });
     expect(audit[0]).toMatchObject({ action: 'lead.resend-bulk', actor: expect.objectContaining({ name: 'admin' }) });
   });

@@ -33,6 +33,7 @@ const FATES: Stage[] = ['new', 'wait', 'approve', 'cancel', 'trash', 'hold'];
 /** Leads of every fate through the store's own API, a batch at a time (each batch one commit). */
 async function seed(): Promise<void> {
   const store = world.runtime.leads;
+  const jobs = world.runtime.jobs;
   for (let start = 0; start < SEEDED; start += 500) {
     const batch = Array.from({ length: 500 }, (_, k) => start + k);
     await Promise.all(
@@ -47,8 +48,8 @@ async function seed(): Promise<void> {
         );
         if (fate !== 'new') await store.updateLead(lead.id, { stage: fate, eid: `S-${i}` }, []);
         else if (i % 12 === 0) {
-          const [job] = await store.jobsOfLead(lead.id);
-          await store.failJob(job.id, 'http_error: HTTP 401 from the target', undefined);
+          const [job] = await jobs.jobsOfLead(lead.id);
+          await jobs.failJob(job.id, 'http_error: HTTP 401 from the target', undefined);
         }
       }),
     );
@@ -185,7 +186,7 @@ describe('finding a lead among thousands', () => {
     await page.goto(`${baseUrl}/#/integrations/acme`);
     const failedPill = page.getByTestId('deliveries-failed');
     await failedPill.waitFor();
-    const failedCount = (await world.runtime.leads.deliveryCounts('acme')).failed;
+    const failedCount = (await world.runtime.jobs.deliveryCounts('acme')).failed;
     await expect(failedPill.textContent()).resolves.toBe(`${failedCount} failed`);
     await failedPill.click();
     await page.getByTestId('leads').waitFor();

@@ -132,6 +132,24 @@ describe('the executor', () => {
     expect(JSON.stringify(result)).not.toContain('sk-live-0123456789');
   });
 
+  it("hands the store each step's input once: by reference to the output it is, filled in for the callers", async () => {
+    const handed: NewExecution[] = [];
+    // a copy at the call: the executor fills the inputs in afterwards, in place
+    const executor = new Executor({ registry, agent, store: { insertExecution: async (e) => (handed.push(structuredClone(e)), 1) } });
+    const doc = flow(
+      [{ id: 'send', type: 'http-request', params: { method: 'GET', url: '{{integration.settings.base_url}}/ok' } }],
+      [['lead', 'send']],
+    );
+    const { execution } = await executor.run(
+      { flow: doc, event: doc.event, integration: { ...integration, settings: { base_url: target.url } }, lead, trigger: lead },
+      services,
+    );
+    expect(handed[0].steps[0]).toMatchObject({ nodeId: 'lead', inputFrom: '$trigger' });
+    expect(handed[0].steps[1]).toMatchObject({ nodeId: 'send', inputFrom: 'lead' });
+    expect(handed[0].steps.every((step) => step.input === undefined)).toBe(true);
+    expect(execution.steps[1].input).toEqual(execution.steps[0].output);
+  });
+
   it('retries a failing node as its settings say, and records the attempts', async () => {
     const { result, recorded } = await run(
       flow([{ id: 'f', type: 'flaky', params: {}, settings: { retry: { attempts: 3, backoffMs: 1 } } }], [['lead', 'f']]),

@@ -1,7 +1,8 @@
 /**
- * Finding any lead in the store: by phone in any format, email, our id or an external id; each
- * filter; keyset paging that gives every lead once; and every filter served by an index (the
- * query plans read against the real SQLite store, no full-table scan).
+ * The SQLite store's lead search: every filter served by an index (the query plans read against
+ * the real store, no full-table scan), and the search keys backfilled for a file from before them.
+ * What the search, the filters and keyset paging find is the lead store contract's
+ * (test/store/contracts/lead-store.contract.ts), which every backend runs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,37 +29,8 @@ afterEach(async () => {
 
 const DE = ['DE'];
 
-describe('searching leads', () => {
-  it('finds a lead by its phone typed in three formats, by email in another case, by our id and by the target’s id', async () => {
-    await store.insertLead({ offer: 'tea', phone: '+4915100000000', phoneE164: '+4915100000000' }, 'crm', []);
-    const ann = await store.insertLead(
-      { offer: 'tea', phone: '0151 2345678', country: 'de', phoneE164: '+491512345678', email: 'Ann@Example.com' },
-      'crm',
-      [],
-    );
-    await store.updateLead(ann.id, { eid: 'CRM-77' }, []);
-    const other = await store.insertLead({ offer: 'tea', phone: '+4915122222222' }, 'crm', []);
-    await store.updateLead(other.id, { handoffEid: { integrationId: 'fulfil', eid: 'F-9' } }, []);
-    const found = async (text: string) => (await store.listLeads({ search: leadSearchTerms(text, DE) })).map((l) => l.id);
-
-    expect(await found('+49 151 2345678')).toEqual([ann.id]);
-    expect(await found('0151 234-5678')).toEqual([ann.id]);
-    expect(await found('00491512345678')).toEqual([ann.id]);
-    expect(await found('491512345678')).toEqual([ann.id]);
-    expect(await found('ANN@example.COM ')).toEqual([ann.id]);
-    expect(await found(String(ann.id))).toContain(ann.id);
-    expect(await found('CRM-77')).toEqual([ann.id]);
-    expect(await found('F-9')).toEqual([other.id]);
-    expect(await found('nobody@example.com')).toEqual([]);
-  });
-
-  it('keeps the search keys true when a lead’s fields change, and backfills them for leads stored before them', async () => {
-    const lead = await store.insertLead({ offer: 'tea', email: 'old@example.com' }, 'crm', []);
-    await store.updateLead(lead.id, { input: { offer: 'tea', email: 'New@Example.com', phoneE164: '+491512345678' } }, []);
-    expect((await store.listLeads({ search: leadSearchTerms('new@example.com', []) })).map((l) => l.id)).toEqual([lead.id]);
-    expect((await store.listLeads({ search: leadSearchTerms('old@example.com', []) })).map((l) => l.id)).toEqual([]);
-
-    // a file at the previous version: its leads get their keys from the stored fields
+describe('a file from before the search keys', () => {
+  it('gets its leads’ keys from their stored fields when it is opened', async () => {
     const file = path.join(dir, 'old.sqlite');
     const old = openSqliteLeadStore(file);
     const stored = await old.insertLead({ offer: 'tea', phoneE164: '+491512345678', email: 'A@B.de' }, 'crm', []);
@@ -75,66 +47,6 @@ describe('searching leads', () => {
     } finally {
       await migrated.close();
     }
-  });
-});
-
-describe('filtering leads', () => {
-  it('each filter selects its leads: stage, offer, integration with the leads handed to it, source, webmaster and dates', async () => {
-    const a = await store.insertLead({ offer: 'tea', wm: 'w1' }, 'crm', [], 'src-a');
-    const b = await store.insertLead({ offer: 'coffee', wm: 'w2' }, 'shop', [], 'src-b');
-    const c = await store.insertLead({ offer: 'tea', wm: 'w2' }, 'shop', [], 'src-a');
-    await store.updateLead(c.id, { stage: 'approve', handoffs: ['crm'] }, []);
-    // a second apart, so the date range below tells them apart however fast they were stored
-    for (const [n, lead] of [a, b, c].entries()) {
-      lead.created_at = `2026-12-01T10:00:0${n}.000Z`;
-      store.db.prepare('UPDATE leads SET created_at = ? WHERE id = ?').run(lead.created_at, lead.id);
-    }
-    const ids = async (query: LeadQuery) => (await store.listLeads(query)).map((l) => l.id).sort((x, y) => x - y);
-
-    expect(await ids({ stage: 'approve' })).toEqual([c.id]);
-    expect(await ids({ offer: 'tea' })).toEqual([a.id, c.id]);
-    expect(await ids({ integrationId: 'crm' })).toEqual([a.id]);
-    expect(await ids({ integrationId: 'crm', withHandoffs: true })).toEqual([a.id, c.id]);
-    expect(await ids({ source: 'src-b' })).toEqual([b.id]);
-    expect(await ids({ webmaster: 'w2' })).toEqual([b.id, c.id]);
-    expect(await ids({ createdFrom: b.created_at, createdTo: c.created_at })).toEqual([b.id]);
-    expect(await ids({ offer: 'tea', stage: 'new', integrationId: 'crm', withHandoffs: true })).toEqual([a.id]);
-  });
-
-  it('selects by delivery state: queued, failed and delivered', async () => {
-    const queued = await store.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
-    const failed = await store.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
-    const delivered = await store.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
-    const jobs = await store.claimJobs(['lead.new'], 10, new Date());
-    const jobOf = (id: number) => jobs.find((job) => job.leadId === id)?.id as number;
-    await store.releaseJobs('local', [jobOf(queued.id)]);
-    await store.failJob(jobOf(failed.id), 'http_error: HTTP 401', undefined);
-    await store.updateLead(delivered.id, { stage: 'wait' }, []);
-    await store.completeJob(jobOf(delivered.id));
-    const ids = async (delivery: LeadQuery['delivery']) => (await store.listLeads({ delivery })).map((l) => l.id);
-    expect(await ids('queued')).toEqual([queued.id]);
-    expect(await ids('failed')).toEqual([failed.id]);
-    expect(await ids('delivered')).toEqual([delivered.id]);
-  });
-});
-
-describe('paging leads', () => {
-  it('gives every lead once across pages, newest first, leads stored in the same millisecond included', async () => {
-    const stored: number[] = [];
-    for (let i = 0; i < 57; i++) stored.push((await store.insertLead({ offer: i % 2 ? 'tea' : 'coffee' }, 'crm', [])).id);
-    // several leads at one time: the keyset must go on by id within it
-    store.db.prepare(`UPDATE leads SET created_at = '2026-12-01T10:00:00.000Z' WHERE id % 5 = 0`).run();
-    const seen: number[] = [];
-    let after: LeadQuery['after'];
-    for (let page = 0; page < 20; page++) {
-      const leads = await store.listLeads({ limit: 10, after });
-      seen.push(...leads.map((l) => l.id));
-      if (leads.length < 10) break;
-      const last = leads.at(-1)!;
-      after = { createdAt: last.created_at, id: last.id };
-    }
-    expect([...seen].sort((x, y) => x - y)).toEqual(stored);
-    expect(new Set(seen).size).toBe(stored.length);
   });
 });
 

@@ -56,7 +56,7 @@ async function withStores<T>(dir: string, key: Buffer | undefined, use: (s: Awai
   try {
     return await use(stores);
   } finally {
-    await stores.leads.close();
+    await stores.close();
   }
 }
 
@@ -222,11 +222,11 @@ describe('rotating the key', () => {
       nodeId: 'order',
       outputs: { session: { headers: { 'set-cookie': 'sid=CANARY-77' } } },
     };
-    const jobId = await withStores(dir, undefined, async ({ config, leads, checkpoints }) => {
+    const jobId = await withStores(dir, undefined, async ({ config, leads, jobs, seal }) => {
       await config.putIntegration(integration);
       await leads.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
-      const [job] = await leads.claimJobs(['lead.new'], 10, new Date(Date.now() + 1000), [], { worker: 'w', leaseMs: 60_000 });
-      expect(await leads.saveJobProgress('w', job.id, { resume: checkpoints.seal(checkpoint, job.id) })).toBe(true);
+      const [job] = await jobs.claimJobs(['lead.new'], 10, new Date(Date.now() + 1000), [], { worker: 'w', leaseMs: 60_000 });
+      expect(await jobs.saveJobProgress('w', job.id, { resume: seal.seal(checkpoint, job.id) })).toBe(true);
       return job.id;
     });
     const old = await loadSecretKey(dir, undefined);
@@ -234,12 +234,12 @@ describe('rotating the key', () => {
 
     await rotateSecretKey(dir, old, next, { writeKeyFile: true });
 
-    await withStores(dir, undefined, async ({ leads, checkpoints }) => {
-      const [job] = await leads.jobsOfLead(1);
+    await withStores(dir, undefined, async ({ jobs, seal }) => {
+      const [job] = await jobs.jobsOfLead(1);
       expect(job.id).toBe(jobId);
       const resume = job.payload.resume as string;
       expect(resume).toMatch(`enc:v1:${next.id}:`);
-      expect(checkpoints.open(resume, jobId)).toEqual(checkpoint);
+      expect(seal.open(resume, jobId)).toEqual(checkpoint);
     });
   });
 

@@ -24,7 +24,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await stores.leads.close();
+  await stores.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -50,15 +50,18 @@ function execution(integrationId: string, daysAgo: number, leadId?: number): New
 }
 
 const retention = (policy: Partial<typeof DEFAULT_RETENTION>) =>
-  new ExecutionRetention(stores.leads, stores.config, { ...DEFAULT_RETENTION, ...policy });
+  new ExecutionRetention(stores.executions, stores.config, { ...DEFAULT_RETENTION, ...policy });
 
-const exists = async (id: number) => (await stores.leads.getExecution(id)) !== undefined;
+const exists = async (id: number) => (await stores.executions.getExecution(id)) !== undefined;
 
 describe('the execution log retention', () => {
   it('removes the records older than its days and keeps the newer ones', async () => {
     const old = [];
-    for (let i = 0; i < 7; i++) old.push(await stores.leads.insertExecution(execution('crm', 40 + i)));
-    const fresh = [await stores.leads.insertExecution(execution('crm', 29)), await stores.leads.insertExecution(execution('net', 1))];
+    for (let i = 0; i < 7; i++) old.push(await stores.executions.insertExecution(execution('crm', 40 + i)));
+    const fresh = [
+      await stores.executions.insertExecution(execution('crm', 29)),
+      await stores.executions.insertExecution(execution('net', 1)),
+    ];
     expect(await retention({ days: 30, batch: 2 }).prune()).toBe(7);
     for (const id of old) expect(await exists(id)).toBe(false);
     for (const id of fresh) expect(await exists(id)).toBe(true);
@@ -66,17 +69,20 @@ describe('the execution log retention', () => {
 
   it("keeps each integration's newest N, the other integrations' records untouched", async () => {
     const crm = [];
-    for (let i = 0; i < 6; i++) crm.push(await stores.leads.insertExecution(execution('crm', 0)));
-    const net = [await stores.leads.insertExecution(execution('net', 0)), await stores.leads.insertExecution(execution('net', 0))];
+    for (let i = 0; i < 6; i++) crm.push(await stores.executions.insertExecution(execution('crm', 0)));
+    const net = [
+      await stores.executions.insertExecution(execution('net', 0)),
+      await stores.executions.insertExecution(execution('net', 0)),
+    ];
     expect(await retention({ days: 0, perIntegration: 2, batch: 3 }).prune()).toBe(4);
-    const left = (await stores.leads.listExecutions({ integrationId: 'crm' })).map((e) => e.id);
+    const left = (await stores.executions.listExecutions({ integrationId: 'crm' })).map((e) => e.id);
     expect(left).toEqual(crm.slice(-2).reverse());
     for (const id of net) expect(await exists(id)).toBe(true);
   });
 
   it('keeps the executions of a lead still in new, whatever their age, and removes them once it moved on', async () => {
     const lead = await stores.leads.insertLead({ offer: 'tea', phone: '+4915112345678' }, 'crm', []);
-    const kept = await stores.leads.insertExecution(execution('crm', 90, lead.id));
+    const kept = await stores.executions.insertExecution(execution('crm', 90, lead.id));
     expect(await retention({ days: 30 }).prune()).toBe(0);
     expect(await exists(kept)).toBe(true);
     await stores.leads.updateLead(
@@ -89,12 +95,12 @@ describe('the execution log retention', () => {
   });
 
   it('removes at most one batch per write', async () => {
-    for (let i = 0; i < 5; i++) await stores.leads.insertExecution(execution('crm', 60));
+    for (let i = 0; i < 5; i++) await stores.executions.insertExecution(execution('crm', 60));
     const cut = { startedBefore: new Date(Date.now() - 30 * DAY) };
-    expect(await stores.leads.pruneExecutions(cut, 2)).toBe(2);
-    expect(await stores.leads.pruneExecutions(cut, 2)).toBe(2);
-    expect(await stores.leads.pruneExecutions(cut, 2)).toBe(1);
-    expect(await stores.leads.pruneExecutions(cut, 2)).toBe(0);
+    expect(await stores.executions.pruneExecutions(cut, 2)).toBe(2);
+    expect(await stores.executions.pruneExecutions(cut, 2)).toBe(2);
+    expect(await stores.executions.pruneExecutions(cut, 2)).toBe(1);
+    expect(await stores.executions.pruneExecutions(cut, 2)).toBe(0);
   });
 });
 
@@ -111,10 +117,10 @@ describe('the retention settings', () => {
   it('make the running runtime prune in the background, and stop with it', async () => {
     const t = await startRuntime({ executionRetention: { days: 1, everyMs: 50 } });
     try {
-      const old = await t.runtime.leads.insertExecution(execution('crm', 5));
-      const recent = await t.runtime.leads.insertExecution(execution('crm', 0));
-      await waitFor(async () => (await t.runtime.leads.getExecution(old)) === undefined, 'the old record pruned');
-      expect(await t.runtime.leads.getExecution(recent)).toBeDefined();
+      const old = await t.runtime.executions.insertExecution(execution('crm', 5));
+      const recent = await t.runtime.executions.insertExecution(execution('crm', 0));
+      await waitFor(async () => (await t.runtime.executions.getExecution(old)) === undefined, 'the old record pruned');
+      expect(await t.runtime.executions.getExecution(recent)).toBeDefined();
     } finally {
       await t.close();
       removeDataDir(t.dataDir);

@@ -17,12 +17,12 @@ it('openStores creates the data folder with config.json and leads.sqlite, and bo
   const first = await openStores(dataDir);
   await first.config.putWebmaster({ id: 'wm7' });
   const lead = await first.leads.insertLead({ offer: 'slim-tea', wm: 'wm7' }, 'crm', [{ kind: 'lead.new' }]);
-  await first.leads.close();
+  await first.close();
 
   expect(fs.readdirSync(dataDir)).toEqual(expect.arrayContaining(['config.json', 'leads.sqlite']));
 
   const second = await openStores(dataDir);
   expect(await second.config.getWebmaster('wm7')).toEqual({ id: 'wm7' });
   expect(await second.leads.getLead(lead.id)).toEqual(lead);
-  await second.leads.close();
+  await second.close();
 });

@@ -9,12 +9,9 @@
  * await checkpoints.getCheckpoint('range:crm'); // '2026-12-01T10:00:00.000Z'
  */
 import type { Pool } from 'pg';
-import type { LeadStore } from '../types.ts';
+import type { CheckpointStore } from '../types.ts';
 
-/** The checkpoint methods of today's {@link LeadStore}, which the `CheckpointStore` interface takes over. */
-export type CheckpointMethods = Pick<LeadStore, 'getCheckpoint' | 'setCheckpoint'>;
-
-export class PgCheckpointStore implements CheckpointMethods {
+export class PgCheckpointStore implements CheckpointStore {
   /** The pool is the caller's: it opens and ends it. */
   constructor(private readonly pool: Pool) {}
 

@@ -10,11 +10,9 @@
  * const errors = await log.listExecutions({ integrationId: 'crm', states: ['error'], limit: 20 });
  */
 import type { Pool } from 'pg';
-import type { Execution, ExecutionListQuery, ExecutionPrune, LeadStore, NewExecution } from '../types.ts';
+import type { Execution, ExecutionListQuery, ExecutionLog, ExecutionPrune, NewExecution } from '../types.ts';
 import { executionFromPgRow, isoTime, jsonParam, pageSize, whereOf, type PgExecutionRow } from './log-rows.ts';
 
-/** The execution log's methods of today's {@link LeadStore}, which the `ExecutionLog` interface takes over. */
-export type ExecutionLogMethods = Pick<LeadStore, 'insertExecution' | 'getExecution' | 'listExecutions' | 'pruneExecutions'>;
 
 /** An execution's columns with its linked lead ids, in id order, as one array. */
 const SELECT_EXECUTION = `SELECT e.*,
@@ -51,7 +49,7 @@ const PRUNE_PAST_NEWEST = `DELETE FROM executions WHERE id IN (
     ORDER BY e.id LIMIT $3
     FOR UPDATE OF e SKIP LOCKED)`;
 
-export class PgExecutionLog implements ExecutionLogMethods {
+export class PgExecutionLog implements ExecutionLog {
   /** The pool is the caller's: it opens and ends it. */
   constructor(private readonly pool: Pool) {}
 

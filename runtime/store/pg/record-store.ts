@@ -34,6 +34,7 @@ import {
   type InsertOnceResult,
   type IntakeKeys,
   type Job,
+  type JobQueue,
   type JobClaim,
   type JobKind,
   type LeadBatchQuery,
@@ -52,43 +53,10 @@ import { JOBS_CHANNEL, LEADS_CHANNEL, PgListener, PgNotifier } from './notify.ts
 import { historyFromRow, jobFromRow, leadFromRow, type HistoryRow, type JobRow, type LeadRow } from './rows.ts';
 import { inTransaction } from './transaction.ts';
 
-/** The methods of leads with their history (the `LeadStore` of the split interfaces). */
-export type LeadRecordMethods =
-  | 'insertLead'
-  | 'insertLeadOnce'
-  | 'recordIntakeAnswer'
-  | 'getLead'
-  | 'findLeadByEid'
-  | 'handoffsOf'
-  | 'listLeads'
-  | 'updateLead'
-  | 'history'
-  | 'leadBatch'
-  | 'stageCounts'
-  | 'dashboardCounts'
-  | 'onLeadsChanged';
-
-/** The methods of the job queue (the `JobQueue` of the split interfaces). */
-export type JobQueueMethods =
-  | 'enqueue'
-  | 'claimJobs'
-  | 'renewLeases'
-  | 'requeueExpired'
-  | 'releaseJobs'
-  | 'completeJob'
-  | 'failJob'
-  | 'saveJobProgress'
-  | 'deferJob'
-  | 'requeueRunning'
-  | 'jobsOfLead'
-  | 'deliveryCounts'
-  | 'deliveryStates'
-  | 'resendLeadJobs';
-
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
-export class PgRecordStore implements Pick<LeadStore, LeadRecordMethods | JobQueueMethods> {
+export class PgRecordStore implements LeadStore, JobQueue {
   /** This store's id in its lead notifications, so it does not hear its own writes twice. */
   private readonly origin = randomBytes(8).toString('hex');
   private readonly leadListeners = new Set<() => void>();
