@@ -6,6 +6,11 @@
  *                [--call <call.json>] [--integration <integration.json | id>] [--offer <offer.json>]
  *                [--set name=value]… [--secret name=value]… [--json]
  *   leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]
+ *   leadflow migrate
+ *
+ * `migrate` brings the PostgreSQL database at `LEADFLOW_DATABASE_URL` to this version's schema
+ * (each runtime also does at start; this is for doing it ahead of a rolling deploy) and prints the
+ * version it is at.
  *
  * `validate` takes a flow, or an integration template (`flows/templates/*.json`): the template
  * against its schema, then each of its flows, and the settings, secrets and offer parameters the
@@ -46,13 +51,24 @@ import { parseLeadInput } from './services/lead-input.ts';
 import { previewLeadUpdate } from './services/runs.ts';
 import { readConfig } from './config.ts';
 import { cliIntegration } from './cli-integration.ts';
+import { migratePg } from './store/pg/open.ts';
 import { generateSecretKey, KEY_FILE, loadSecretKey, parseSecretKey, rotateSecretKey, secretKeyOf } from './store/secret-box.ts';
 
 const USAGE = `usage:
   leadflow validate <flow.json | template.json>
   leadflow run <flow.json | template.json> [--event <event>] [--lead <lead.json>] [--batch <batch.json>] [--call <call.json>]
                [--integration <integration.json | stored integration id>] [--offer <offer.json>] [--set name=value]... [--secret name=value]... [--json]
-  leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]   (with the runtime stopped)`;
+  leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]   (with the runtime stopped)
+  leadflow migrate   (the PostgreSQL schema at LEADFLOW_DATABASE_URL brought up to date)`;
+
+/** `migrate`: the database at `LEADFLOW_DATABASE_URL` migrated to this version's schema. */
+async function migrateCommand(): Promise<number> {
+  const { databaseUrl } = readConfig();
+  if (!databaseUrl) throw new Error('migrate needs LEADFLOW_DATABASE_URL (the embedded store migrates itself when the runtime opens it)');
+  const version = await migratePg(databaseUrl);
+  console.log(`the database is at schema version ${version}`);
+  return 0;
+}
 
 /** `rotate-secret-key`: the data folder's secrets re-sealed under a new key. */
 async function rotateCommand(newKey: string | undefined): Promise<number> {
@@ -289,6 +305,7 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   if (command === 'rotate-secret-key') return rotateCommand(values['new-key']);
+  if (command === 'migrate') return migrateCommand();
   if (!file) throw new Error(`${command} needs a flow or template file\n${USAGE}`);
   const registry = await loadNodeRegistry();
   const doc = readJson(file, 'flow');

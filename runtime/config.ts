@@ -12,6 +12,8 @@
  * | `LEADFLOW_ALLOW_PRIVATE_TARGETS` | on only while the sandbox targets run | flows and postbacks may reach private, loopback and other internal addresses (never link-local/metadata) |
  * | `LEADFLOW_CORS_ORIGINS` | (none) | comma list of origins a browser may call the API from (`https://crm.example.com`); unset: CORS closed |
  * | `LEADFLOW_DEMO_INTAKE_KEY` | generated, printed once | the demo source's intake key (at least 24 characters), for scripts and the README's curl example |
+ * | `LEADFLOW_DATABASE_URL` | unset: the embedded store in the data folder | PostgreSQL for every store (`postgres://user:password@host:5432/db`), shared by every runtime on it; migrated on start |
+ * | `LEADFLOW_DATABASE_POOL` | 10 | connections each runtime opens to that database |
  * | `LEADFLOW_SECRET_KEY` | a key file `secret.key` in the data folder | the key integration secrets are sealed with in `config.json`: 32 bytes as base64 or hex |
  * | `LEADFLOW_ADMIN_PASSWORD` | (generated) | the first admin's password on a data folder with no user yet; without it one is generated and printed once to the console |
  * | `LEADFLOW_TRUST_PROXY` | off | Express' `trust proxy`: `true` (trust every hop), a number of hops, or addresses/`loopback`; set it when a TLS proxy sits in front, so cookies get `Secure` and addresses are the client's |
@@ -39,6 +41,10 @@ export interface RuntimeConfig {
   corsOrigins: string[];
   /** The demo source's intake key; undefined: generated when the demo source is made. */
   demoIntakeKey: string | undefined;
+  /** `LEADFLOW_DATABASE_URL`: PostgreSQL for every store; undefined: the embedded store. */
+  databaseUrl: string | undefined;
+  /** `LEADFLOW_DATABASE_POOL`: connections to that database. */
+  databasePool: number | undefined;
   /** `LEADFLOW_SECRET_KEY`'s 32 bytes; unset: the data folder's key file (see `store/secret-box.ts`). */
   secretKey: Buffer | undefined;
   /** The first admin's password, when given. */
@@ -108,6 +114,22 @@ function trustProxy(value: string | undefined): boolean | number | string {
   return v;
 }
 
+/** `LEADFLOW_DATABASE_URL`: a postgres:// or postgresql:// URL, or unset. */
+function databaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    url = undefined;
+  }
+  // the value holds the database password: the error never repeats it
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol)) {
+    throw new Error('LEADFLOW_DATABASE_URL must be a postgres://user:password@host:port/database URL');
+  }
+  return value.trim();
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const port = integer('PORT', env.PORT, 3000);
   const sandbox = env.LEADFLOW_SANDBOX_PORT;
@@ -118,6 +140,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     port,
     host: env.HOST || '0.0.0.0',
     dataDir: path.resolve(env.LEADFLOW_DATA || './data'),
+    databaseUrl: databaseUrl(env.LEADFLOW_DATABASE_URL),
+    databasePool: optionalPositive('LEADFLOW_DATABASE_POOL', env.LEADFLOW_DATABASE_POOL),
     sandboxPort,
     publicUrl: (env.LEADFLOW_PUBLIC_URL || `http://localhost:${port}`).replace(/\/$/, ''),
     workers: Math.max(1, integer('LEADFLOW_WORKERS', env.LEADFLOW_WORKERS, 32)),

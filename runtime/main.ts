@@ -15,6 +15,8 @@ const settings = readConfig();
 const log = pino({ level: settings.logLevel });
 const runtime = await createRuntime({
   dataDir: settings.dataDir,
+  databaseUrl: settings.databaseUrl,
+  databasePool: settings.databasePool,
   publicUrl: settings.publicUrl,
   workers: settings.workers,
   logger: log,

@@ -140,6 +140,14 @@ export interface RuntimeOptions {
   /** How bulk work (a bulk resend) paces itself: leads per write and the pause between writes ({@link DEFAULT_BULK_PACE} unless given). */
   bulkPace?: Partial<BulkPace>;
   /**
+   * The PostgreSQL database the stores live on (`LEADFLOW_DATABASE_URL`); unset: the embedded
+   * store in `dataDir`. Several runtimes on one database share the queue, the status checks' turns,
+   * the targets' limits and the Auth Token logins.
+   */
+  databaseUrl?: string;
+  /** Connections in the database pool (`LEADFLOW_DATABASE_POOL`, 10 by default). */
+  databasePool?: number;
+  /**
    * How the status checks take turns with other runtime processes on the same store (the store's
    * check leases, this process's holder name, the lease length): the embedded store's in-process
    * leases unless given; PostgreSQL's when several processes share a database.
@@ -207,7 +215,13 @@ const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.logger ?? pino({ level: 'info' });
-  const stores = await openStores(options.dataDir);
+  const stores = await openStores(options.dataDir, undefined, {
+    url: options.databaseUrl,
+    poolSize: options.databasePool,
+    onError: (error) => log.error({ err: error }, 'database: a background connection failed'),
+  });
+  // on a shared database: what the runtimes share, unless the options give their own
+  const shared = 'shared' in stores ? stores.shared : undefined;
   const { leads, jobs, executions } = stores;
   const config = options.configStore ?? stores.config;
   const audit = new AuditLog(stores.audit, log);
@@ -217,8 +231,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const agent: Agent = createAgent(outbound);
   // what targets renew (rotated refresh tokens) goes to the integration's secrets, one renewal at a time
   const kept = new KeptSecrets(config, new FileLeases(path.join(options.dataDir, 'leases')), audit);
-  const limits = options.targetLimits ?? new InProcessTargetLimits();
-  const tokens = options.sharedTokens ?? new InProcessTokens();
+  const limits = options.targetLimits ?? shared?.targetLimits ?? new InProcessTargetLimits();
+  const tokens = options.sharedTokens ?? shared?.sharedTokens ?? new InProcessTokens();
   const executor = new Executor({ registry, agent, store: executions, secrets: (id) => kept.forIntegration(id), limits, tokens });
 
   let queue: JobQueue | undefined;
@@ -254,7 +268,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     (id) => breakers.view(id),
   );
   const longWork = new LongWork();
-  checks = new StatusChecks(config, leads, stores.checkpoints, runner, registry, log, longWork, options.checkTurns);
+  checks = new StatusChecks(
+    config,
+    leads,
+    stores.checkpoints,
+    runner,
+    registry,
+    log,
+    longWork,
+    options.checkTurns ?? (shared && { leases: shared.checkLeases }),
+  );
   const offers = new OfferService(
     config,
     outbound,
@@ -287,6 +310,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     retry: { ...DEFAULT_RETRY, ...options.retry },
     log,
   });
+  // another runtime on the database queued a job (a lead it took in, a postback it heard): wake now, not at the next poll
+  const stopWaking = 'onJobsQueued' in stores ? stores.onJobsQueued(wake) : undefined;
 
   const retention = new ExecutionRetention(executions, config, { ...DEFAULT_RETENTION, ...options.executionRetention }, log);
   const drain = new HttpDrain();
@@ -392,6 +417,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       // the aborted requests are closing already; a socket still open is not waited for
       await Promise.race([agent.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       await agent.destroy().catch(() => undefined);
+      stopWaking?.();
       await Promise.all([limits.close(), tokens.close()]);
       await stores.close();
       return { released: queue.releasedCount, unanswered };

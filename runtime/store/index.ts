@@ -10,11 +10,17 @@ import { CONFIG_FILE, openLowdbConfigStore } from './lowdb.ts';
 import { checkpointSeal, KEY_FILE, loadSecretKey, type CheckpointSeal } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
 import { openSqliteLeadStore } from './sqlite.ts';
+import { openPgStores, type PgStoreOptions, type PgStores } from './pg/open.ts';
 import type { AuditStore, CheckpointStore, ConfigStore, ExecutionLog, JobQueue, LeadStore, StoreLifecycle } from './types.ts';
 
 export type * from './types.ts';
 export { CONFIG_FILE, KEY_FILE };
-export type { CheckpointSeal };
+export type { CheckpointSeal, PgStores };
+
+/** Where the records live: PostgreSQL at `url` when given, else the embedded files. */
+export interface DatabaseChoice extends PgStoreOptions {
+  url?: string;
+}
 
 /** The lead store's file inside the data folder (the config store's is `CONFIG_FILE`). */
 export const LEADS_FILE = 'leads.sqlite';
@@ -38,7 +44,10 @@ export interface Stores extends StoreLifecycle {
 }
 
 /**
- * Opens (creating when missing) `dataDir/config.json` and `dataDir/leads.sqlite`. The folder is
+ * Opens (creating when missing) `dataDir/config.json` and `dataDir/leads.sqlite` — or, given a
+ * database URL (`LEADFLOW_DATABASE_URL`), every store on PostgreSQL (pg/open.ts), the data folder
+ * then holding only the key file (every runtime on one database needs the same key: give each
+ * `LEADFLOW_SECRET_KEY`). The folder is
  * made 0700 and its files 0600 (SQLite gives its `-wal` and `-shm` files the database's mode).
  * Integration secrets are sealed under `secretKey` (`LEADFLOW_SECRET_KEY` by default), else under
  * the folder's key file; a store sealed under another key is refused here, at start-up.
@@ -49,10 +58,15 @@ export interface Stores extends StoreLifecycle {
  * // at shutdown
  * await stores.close();
  */
-export async function openStores(dataDir: string, secretKey: Buffer | undefined = secretKeyFromEnv()): Promise<Stores> {
+export async function openStores(
+  dataDir: string,
+  secretKey: Buffer | undefined = secretKeyFromEnv(),
+  database: DatabaseChoice = {},
+): Promise<Stores | PgStores> {
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   await fs.chmod(dataDir, 0o700);
   const key = await loadSecretKey(dataDir, secretKey);
+  if (database.url) return openPgStores(database.url, key, database);
   const config = await openLowdbConfigStore(dataDir, key);
   const leadsFile = path.join(dataDir, LEADS_FILE);
   // created empty (a valid empty database) with mode 0600 before SQLite opens it, so its journal

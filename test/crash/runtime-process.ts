@@ -16,6 +16,8 @@ const settings = readConfig();
 const log = pino({ level: settings.logLevel });
 const runtime = await createRuntime({
   dataDir: settings.dataDir,
+  databaseUrl: settings.databaseUrl,
+  databasePool: settings.databasePool,
   workers: settings.workers,
   logger: log,
   allowPrivateTargets: settings.allowPrivateTargets,

@@ -13,7 +13,6 @@ import type { Pool } from 'pg';
 import type { Execution, ExecutionListQuery, ExecutionLog, ExecutionPrune, NewExecution } from '../types.ts';
 import { executionFromPgRow, isoTime, jsonParam, pageSize, whereOf, type PgExecutionRow } from './log-rows.ts';
 
-
 /** An execution's columns with its linked lead ids, in id order, as one array. */
 const SELECT_EXECUTION = `SELECT e.*,
   ARRAY(SELECT l.lead_id FROM execution_leads l WHERE l.execution_id = e.id ORDER BY l.lead_id) AS lead_ids

@@ -177,4 +177,14 @@ export const RECORD_MIGRATIONS: readonly MigrationStep[] = [
         ORDER BY h.lead_id, h.id;
     `,
   },
+  {
+    version: 6,
+    name: "store meta: the store's id, made once",
+    sql: `
+      CREATE TABLE store_meta (
+        key text PRIMARY KEY,
+        value text NOT NULL
+      );
+    `,
+  },
 ];

@@ -35,7 +35,10 @@ export interface JobQueueSubject {
   close(): Promise<void>;
 }
 
-/** Each test's "now": a second ahead of the clock, so the jobs its leads make are due. */
+/**
+ * Each test's "now": a minute ahead of the clock, so the jobs its leads make are due even when
+ * opening the subject (a fresh database, migrated) took seconds on a loaded machine.
+ */
 let t0 = new Date();
 const at = (ms: number) => new Date(t0.getTime() + ms);
 const A = { worker: 'worker-a', leaseMs: 1000 };
@@ -45,7 +48,7 @@ const later = () => new Date(Date.now() + 1000);
 export function defineJobQueueContract(name: string, factory: Factory<JobQueueSubject>): void {
   const opened = subjects(factory);
   beforeEach(() => {
-    t0 = new Date(Date.now() + 1000);
+    t0 = new Date(Date.now() + 60_000);
   });
 
   /** A fresh subject with one lead of `crm` whose first job worker A claimed at t0. */

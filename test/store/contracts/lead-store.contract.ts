@@ -410,10 +410,14 @@ export function defineLeadStoreContract(name: string, factory: Factory<LeadStore
       it('history lists the changes oldest first', async () => {
         const { store } = await opened.open();
         const lead = await store.insertLead(order, 'crm', []);
-        await store.updateLead(lead.id, { stage: 'wait', history: { at: 't1', from: 'new', stage: 'wait', source: 'delivery' } }, []);
         await store.updateLead(
           lead.id,
-          { stage: 'approve', history: { at: 't2', from: 'wait', stage: 'approve', source: 'status-check' } },
+          { stage: 'wait', history: { at: '2026-01-01T10:00:00.000Z', from: 'new', stage: 'wait', source: 'delivery' } },
+          [],
+        );
+        await store.updateLead(
+          lead.id,
+          { stage: 'approve', history: { at: '2026-01-01T11:00:00.000Z', from: 'wait', stage: 'approve', source: 'status-check' } },
           [],
         );
         expect((await store.history(lead.id)).map((h) => h.stage)).toEqual(['wait', 'approve']);
