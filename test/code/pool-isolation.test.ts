@@ -53,13 +53,14 @@ describe('Code nodes of two integrations', () => {
       () => t.close(),
       () => removeDataDir(t.dataDir),
     );
-    await integrationWithCode(t, 'looping', 'for (;;) {}', 2500);
+    await integrationWithCode(t, 'looping', 'for (;;) {}', 6000);
     await integrationWithCode(t, 'quick', "return { eid: 'Q-' + lead.id, stage: 'wait' };", 1000);
     // the sandbox's threads started, so the bound measures waiting and not booting
     const warm = await post(t, 'quick-offer', 0);
     await waitFor(async () => (await t.api('GET', `/api/leads/${warm}`)).body.lead.stage === 'wait', 'the first quick lead', 10_000);
 
-    // two deliveries, each looping 2.5 s: without a share they take both threads of a 2-core machine
+    // two deliveries, each looping 6 s: without a share they take both threads of a 2-core machine,
+    // and a quick lead waits more than 5 s; the bound leaves room for a loaded machine's scheduling
     for (let n = 0; n < 2; n++) await post(t, 'looping-offer', n);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -70,6 +71,6 @@ describe('Code nodes of two integrations', () => {
       await waitFor(async () => (await t.api('GET', `/api/leads/${id}`)).body.lead.stage === 'wait', `quick lead ${id}`, 10_000);
       waits.push(Date.now() - accepted);
     }
-    expect(Math.max(...waits), `ms from 202 to wait: ${waits.join(', ')}`).toBeLessThan(1000);
-  }, 30_000);
+    expect(Math.max(...waits), `ms from 202 to wait: ${waits.join(', ')}`).toBeLessThan(2500);
+  }, 40_000);
 });
