@@ -1,5 +1,5 @@
 /**
- * What the crash test and the shutdown test share: an idempotent mock target, the delivery flow
+ * What the crash test, the shutdown test and the multi-process test (test/postgres) share: an idempotent mock target, the delivery flow
  * sending it each lead's stable key, a data folder set up for them, and the runtime as a child
  * process (real signals, a real `kill -9`).
  *
@@ -28,6 +28,16 @@ export interface Delivery {
   leadId: number;
   /** The id the target answered (the original one for a repeated key). */
   answeredId: string;
+  /** When it arrived (the target's clock, ms): what a rate limit is measured by. */
+  at: number;
+  /** The path it was sent to. */
+  path: string;
+}
+
+/** One `GET` the target took (a status check's question), in arrival order. */
+export interface Question {
+  url: string;
+  at: number;
 }
 
 /** One first call (`POST /persons`) the target took, in arrival order. */
@@ -42,8 +52,12 @@ export interface IdempotentTarget {
   deliveries: Delivery[];
   /** The first calls of the two-call flow: not idempotent, every one kept. */
   firstCalls: FirstCall[];
+  /** The `GET`s it took (status checks), answered at once with no orders. */
+  questions: Question[];
   /** Requests received and not answered yet. */
   readonly inFlight: number;
+  /** The most orders it held unanswered at one time: what a concurrency limit is measured by. */
+  readonly mostOrdersInFlight: number;
   /** Deliveries of leads of this name are held without an answer, until `release`. */
   hang(name: string): void;
   /** Holds no more deliveries (those held stay unanswered: their caller gave up on them). */
@@ -52,18 +66,33 @@ export interface IdempotentTarget {
 }
 
 /**
- * A target that records every delivery with its `Idempotency-Key` and answers a repeat of a key
- * with the id it gave the first time, as an idempotent API would; each answer after `delayMs`.
+ * A target that records every delivery with its `Idempotency-Key` and arrival time and answers a
+ * repeat of a key with the id it gave the first time, as an idempotent API would; each answer
+ * after `delayMs`. A `GET` (a status check's question) is recorded and answered at once.
  */
 export async function startIdempotentTarget(delayMs = 20): Promise<IdempotentTarget> {
   const deliveries: Delivery[] = [];
   const firstCalls: FirstCall[] = [];
+  const questions: Question[] = [];
   const ids = new Map<string, string>();
   const hanging = new Set<string>();
   let inFlight = 0;
+  let ordersInFlight = 0;
+  let mostOrdersInFlight = 0;
   const server: Server = createServer((req, res) => {
+    const at = Date.now();
     inFlight++;
     res.once('close', () => inFlight--);
+    if (req.method === 'GET') {
+      questions.push({ url: req.url ?? '', at });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ orders: [] }));
+      return;
+    }
+    if (req.url !== '/persons') {
+      mostOrdersInFlight = Math.max(mostOrdersInFlight, ++ordersInFlight);
+      res.once('close', () => ordersInFlight--);
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -83,7 +112,7 @@ export async function startIdempotentTarget(delayMs = 20): Promise<IdempotentTar
       }
       const answeredId = ids.get(key) ?? `T-${ids.size + 1}`;
       ids.set(key, answeredId);
-      deliveries.push({ key, leadId, answeredId });
+      deliveries.push({ key, leadId, answeredId, at, path: req.url ?? '' });
       if (hanging.has(String(body.name))) return;
       setTimeout(() => {
         if (res.destroyed) return;
@@ -97,8 +126,12 @@ export async function startIdempotentTarget(delayMs = 20): Promise<IdempotentTar
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     deliveries,
     firstCalls,
+    questions,
     get inFlight() {
       return inFlight;
+    },
+    get mostOrdersInFlight() {
+      return mostOrdersInFlight;
     },
     hang(name) {
       hanging.add(name);
