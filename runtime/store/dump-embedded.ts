@@ -37,9 +37,10 @@ function fromSqlite(value: unknown, type: string | undefined): unknown {
 }
 
 function toSqlite(value: unknown, type: string | undefined): unknown {
-  if (value === null || value === undefined) return null;
-  if (type === 'bool') return value ? 1 : 0;
+  if (value === undefined) return null;
   if (type === 'json') return JSON.stringify(value);
+  if (value === null) return null;
+  if (type === 'bool') return value ? 1 : 0;
   return value;
 }
 
@@ -115,7 +116,11 @@ export class EmbeddedStoreDump implements StoreDump {
           const select = db.prepare(`SELECT ${table.columns.map(quoted).join(', ')} FROM ${table.name} ORDER BY ${table.order}`);
           for (const raw of select.iterate() as IterableIterator<Record<string, unknown>>) {
             const row: Record<string, unknown> = {};
-            for (const column of table.columns) row[column] = fromSqlite(raw[column], table.types?.[column]);
+            for (const column of table.columns) {
+              // a document column's SQL NULL is left out, so a JSON null stored in it stays a null
+              if (raw[column] === null && table.types?.[column] === 'json') continue;
+              row[column] = fromSqlite(raw[column], table.types?.[column]);
+            }
             counter.add(table.name);
             yield { kind: 'row', table: table.name, row };
           }

@@ -17,7 +17,8 @@
  * ids as they were, so links between records (a job's lead, an execution's leads, a checkpoint
  * sealed to its job's id) and references outside (a target's order id, a delivery's idempotency
  * key, which starts with the store's id in `store_meta`) stay right. Times are ISO strings,
- * documents JSON values. The trailing `end` record carries the counts: a truncated file is refused.
+ * documents JSON values (a document column with no value is left out of its row, so a stored
+ * JSON `null` stays apart from none). The trailing `end` record carries the counts: a truncated file is refused.
  *
  * What a runtime keeps only for the moment (the status checks' leases, the targets' rate slots, the
  * Auth Token logins it shares on PostgreSQL) is not moved: the next runtime makes it again.
@@ -207,9 +208,10 @@ export function sealedForDump(key: SecretKey, integration: Integration): Integra
   return { ...integration, secrets };
 }
 
-/** "3,000 leads, 2 integrations": what a store holds, for messages. */
+/** "3,000 leads, 2 integrations": what a store holds, for messages (its id left out: every store has one). */
 export function describeContents(contents: Record<string, number>): string {
   return Object.entries(contents)
+    .filter(([name]) => name !== 'store_meta')
     .map(([name, count]) => `${count.toLocaleString('en-US')} ${name}`)
     .join(', ');
 }

@@ -226,7 +226,12 @@ export class PgStoreDump implements StoreDump {
           const { rows } = await client.query<Record<string, unknown>>(`FETCH ${BATCH} FROM dump_rows`);
           for (const raw of rows) {
             const row: Record<string, unknown> = {};
-            for (const column of table.columns) row[column] = fromPg(raw[column], table.types?.[column]);
+            for (const column of table.columns) {
+              // a document column without a value is left out, as the embedded dump leaves its SQL NULL out
+              // (`pg` reads SQL NULL and a JSON null alike, and the store answers both as absent)
+              if (raw[column] === null && table.types?.[column] === 'json') continue;
+              row[column] = fromPg(raw[column], table.types?.[column]);
+            }
             counter.add(table.name);
             yield { kind: 'row', table: table.name, row };
           }
