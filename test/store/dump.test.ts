@@ -3,10 +3,11 @@
  * store with 3,000 leads and their history, exported from the embedded backend and imported into
  * a fresh PostgreSQL database by the command line as child processes, then exported from
  * PostgreSQL and imported into a fresh data folder, answers everything the same through the store
- * interfaces each time. Refused: an import into a store that holds records, and one under another key.
+ * interfaces each time. Refused: an import into a store that holds records, one under another key,
+ * and a dump cut short (the target left empty).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -151,6 +152,25 @@ describe('moving a store between the embedded backend and PostgreSQL', () => {
     expect(none.stderr).toContain(`the dump's secrets are sealed with key ${secretKeyOf(KEY, 'k').id}: set LEADFLOW_SECRET_KEY`);
     expect(existsSync(path.join(root, 'no-key', 'secret.key'))).toBe(false);
   });
+
+  it('a dump cut short is refused at its end and leaves the target as empty as it was, on either backend', async () => {
+    const lines = readFileSync(dumpFile, 'utf8').trimEnd().split('\n');
+    const cut = path.join(root, 'cut.jsonl');
+    writeFileSync(cut, lines.slice(0, -1).join('\n') + '\n');
+    const key = secretKeyOf(KEY, 'LEADFLOW_SECRET_KEY');
+    const db = await freshDatabase();
+    databases.push(db);
+    for (const url of [db.url, undefined]) {
+      const target = await openStoreDump(path.join(root, 'cut-target'), key, { url });
+      try {
+        await expect(target.load(readDumpFile(cut))).rejects.toThrow('the dump is cut short: it has no end record');
+        expect(await target.contents()).toEqual({});
+      } finally {
+        await target.close();
+      }
+    }
+    expect(existsSync(path.join(root, 'cut-target', 'config.json'))).toBe(false);
+  }, 60_000);
 
   it('exported from PostgreSQL and imported into a fresh data folder, the store answers everything the same again', async () => {
     const key = secretKeyOf(KEY, 'LEADFLOW_SECRET_KEY');
