@@ -7,6 +7,12 @@
  *                [--set name=value]… [--secret name=value]… [--json]
  *   leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]
  *   leadflow migrate
+ *   leadflow export [--to <file>]
+ *   leadflow import <file>
+ *
+ * `export` and `import` move a store between the embedded backend and PostgreSQL (cli-dump.ts,
+ * runtime/store/dump.ts): every record to a dump file, secrets still sealed, and into an empty store
+ * sealed under the same key.
  *
  * `migrate` brings the PostgreSQL database at `LEADFLOW_DATABASE_URL` to this version's schema
  * (each runtime also does at start; this is for doing it ahead of a rolling deploy) and prints the
@@ -52,6 +58,7 @@ import { previewLeadUpdate } from './services/runs.ts';
 import { readConfig } from './config.ts';
 import { cliIntegration } from './cli-integration.ts';
 import { migratePg } from './store/pg/open.ts';
+import { exportCommand, importCommand } from './cli-dump.ts';
 import { generateSecretKey, KEY_FILE, loadSecretKey, parseSecretKey, rotateSecretKey, secretKeyOf } from './store/secret-box.ts';
 
 const USAGE = `usage:
@@ -59,7 +66,9 @@ const USAGE = `usage:
   leadflow run <flow.json | template.json> [--event <event>] [--lead <lead.json>] [--batch <batch.json>] [--call <call.json>]
                [--integration <integration.json | stored integration id>] [--offer <offer.json>] [--set name=value]... [--secret name=value]... [--json]
   leadflow rotate-secret-key [--new-key <base64 or hex of 32 bytes>]   (with the runtime stopped)
-  leadflow migrate   (the PostgreSQL schema at LEADFLOW_DATABASE_URL brought up to date)`;
+  leadflow migrate   (the PostgreSQL schema at LEADFLOW_DATABASE_URL brought up to date)
+  leadflow export [--to <file>]   (every record of the store LEADFLOW_DATABASE_URL or LEADFLOW_DATA names, secrets sealed)
+  leadflow import <file>          (into that store, which must be empty and use the same LEADFLOW_SECRET_KEY)`;
 
 /** `migrate`: the database at `LEADFLOW_DATABASE_URL` migrated to this version's schema. */
 async function migrateCommand(): Promise<number> {
@@ -296,6 +305,7 @@ async function main(argv: string[]): Promise<number> {
       secret: { type: 'string', multiple: true },
       json: { type: 'boolean' },
       'new-key': { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -306,6 +316,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'rotate-secret-key') return rotateCommand(values['new-key']);
   if (command === 'migrate') return migrateCommand();
+  if (command === 'export') return exportCommand(values.to);
+  if (command === 'import') return importCommand(file);
   if (!file) throw new Error(`${command} needs a flow or template file\n${USAGE}`);
   const registry = await loadNodeRegistry();
   const doc = readJson(file, 'flow');
