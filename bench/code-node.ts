@@ -5,10 +5,13 @@
  * - `threads`: the sandbox alone, the same path without the node;
  * - `inline`: QuickJS in the calling thread (no worker round trip): the floor of a fresh
  *   runtime + context per run.
- * Then the throughput of the worker pool with runs in parallel.
+ * Then the throughput of the worker pool with runs in parallel. Each line also gives the process's
+ * CPU per run (all threads: the sandbox's preparation between runs counts), and the header the
+ * machine's load, as the machine may be shared.
  *
  *   npx tsx bench/code-node.ts [--runs 3000]      (npm run bench:code)
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { code } from '../nodes/code.ts';
 import { CODE_LIMITS, type CodeGlobals, type CodeRunner } from '../core/node/code-sandbox.ts';
@@ -79,13 +82,16 @@ const ms = (n: number) => n.toFixed(3);
 async function measure(name: string, once: () => Promise<void>): Promise<void> {
   for (let i = 0; i < WARMUP; i++) await once();
   const samples: number[] = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
     await once();
     samples.push(performance.now() - started);
   }
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000 / RUNS;
   const { mean, p50, p99 } = summary(samples);
-  console.log(`${name.padEnd(8)} mean ${ms(mean)} ms   p50 ${ms(p50)} ms   p99 ${ms(p99)} ms   (${RUNS} runs)`);
+  console.log(`${name.padEnd(8)} mean ${ms(mean)} ms   p50 ${ms(p50)} ms   p99 ${ms(p99)} ms   (${RUNS} runs, CPU ${ms(cpuMs)} ms/run)`);
 }
 
 function check(outcome: Awaited<ReturnType<CodeRunner['run']>>): void {
@@ -98,7 +104,11 @@ const noop = () => {
   throw new Error('not used');
 };
 
-console.log(`Code node: a ${SCRIPT.split('\n').length}-line script, ${JSON.stringify(globals).length} bytes of JSON in, warm\n`);
+const load = loadavg()
+  .map((n) => n.toFixed(2))
+  .join(' ');
+console.log(`Code node: a ${SCRIPT.split('\n').length}-line script, ${JSON.stringify(globals).length} bytes of JSON in, warm`);
+console.log(`machine: ${availableParallelism()} cores, load ${load} (1, 5, 15 min)\n`);
 await measure('node', async () => {
   const result = await code.execute({
     node: { id: 'code', type: 'code' },
