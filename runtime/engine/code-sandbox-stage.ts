@@ -2,7 +2,8 @@
  * One Code node run in QuickJS (see code-sandbox.ts for the isolation and the limits): a *stage* is
  * a fresh runtime and context with the helpers installed, used for exactly one run and then
  * disposed. {@link runScript} opens one, runs the job in it and closes it; a worker thread instead
- * answers first and closes the stage afterwards, off the caller's path.
+ * answers first and closes the stage afterwards, and opens the next run's stage while it waits
+ * ({@link prepareStage}), both off the caller's path.
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { CODE_LIMITS, wrapCodeScript, type CodeError, type CodeLimits } from '../../core/node/code-sandbox.ts';
@@ -43,8 +44,9 @@ export interface StagedRun {
   broken: boolean;
 }
 
+/** A stage's state before its run: no keys, and a deadline already past. */
 function idleState(limits: CodeLimits): RunState {
-  return { keys: {}, deadline: Number.NEGATIVE_INFINITY, timedOut: false, limits, logs: new LogBook() };
+  return { keys: {}, deadline: performance.now(), timedOut: false, limits, logs: new LogBook() };
 }
 
 /**
@@ -67,7 +69,7 @@ export function openStage(quickjs: QuickJSWASMModule, limits: CodeLimits = CODE_
     const stage: Stage = {
       runtime,
       context,
-      // until a run starts, any guest code is interrupted at once
+      // no guest code runs before the run; should some, it is interrupted at once
       state: idleState(limits),
       owned,
       parse: own(context.getProp(json, 'parse')),
@@ -85,6 +87,18 @@ export function openStage(quickjs: QuickJSWASMModule, limits: CodeLimits = CODE_
       // the module is in doubt anyway
     }
     throw error;
+  }
+}
+
+/**
+ * Opens the stage for a worker's next run while it waits. Undefined if the module failed (the run
+ * then opens its own stage and reports why).
+ */
+export function prepareStage(quickjs: QuickJSWASMModule, limits: CodeLimits): Stage | undefined {
+  try {
+    return openStage(quickjs, limits);
+  } catch {
+    return undefined;
   }
 }
 
