@@ -3,7 +3,7 @@
  * a fresh runtime and context with the helpers installed, used for exactly one run and then
  * disposed. {@link runScript} opens one, runs the job in it and closes it; a worker thread instead
  * answers first and closes the stage afterwards, and opens the next run's stage while it waits
- * ({@link prepareStage}), both off the caller's path.
+ * ({@link prepareStage}, with a repeated script compiled on it), all off the caller's path.
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { CODE_LIMITS, wrapCodeScript, type CodeError, type CodeLimits } from '../../core/node/code-sandbox.ts';
@@ -23,6 +23,8 @@ import {
 
 /** Promise jobs run per batch before the loop looks at the deadline and the promise again. */
 const JOB_BATCH = 256;
+/** How long compiling a script ahead may take: parsing a long script on a cold or busy thread, not running code. */
+const PREPARE_MS = 100;
 
 /** A fresh runtime and context for one run: no script has run in it yet. */
 export interface Stage {
@@ -36,6 +38,8 @@ export interface Stage {
   readonly parse: QuickJSHandle;
   readonly stringify: QuickJSHandle;
   helpers: QuickJSHandle;
+  /** The script compiled on the stage ahead of its run ({@link prepareStage}), if any. */
+  compiled?: { script: string; fn: QuickJSHandle };
 }
 
 /** A run's outcome, with whether the module may be damaged (`broken`: load it again, do not close the stage). */
@@ -44,9 +48,9 @@ export interface StagedRun {
   broken: boolean;
 }
 
-/** A stage's state before its run: no keys, and a deadline already past. */
-function idleState(limits: CodeLimits): RunState {
-  return { keys: {}, deadline: performance.now(), timedOut: false, limits, logs: new LogBook() };
+/** A stage's state before its run: no keys, and a deadline `budgetMs` away (QuickJS checks it on entering code). */
+function idleState(limits: CodeLimits, budgetMs = 0): RunState {
+  return { keys: {}, deadline: performance.now() + budgetMs, timedOut: false, limits, logs: new LogBook() };
 }
 
 /**
@@ -91,12 +95,30 @@ export function openStage(quickjs: QuickJSWASMModule, limits: CodeLimits = CODE_
 }
 
 /**
- * Opens the stage for a worker's next run while it waits. Undefined if the module failed (the run
- * then opens its own stage and reports why).
+ * Opens the stage for a worker's next run while it waits, with `script` compiled on it when given
+ * (the worker's scripts repeat: the same flow version, lead after lead). Compiling only creates the
+ * script's function — no script code runs, and the stage is still used for one run only. Should a
+ * script escape its wrapper (`}); …; (async function () {`), the code outside the function runs at
+ * compiling, as it would at the start of its own run, under a short deadline: a stage where that
+ * logged, was interrupted or gave no function is dropped for a clean one.
+ * Undefined if the module failed (the run then opens its own stage and reports why).
  */
-export function prepareStage(quickjs: QuickJSWASMModule, limits: CodeLimits): Stage | undefined {
+export function prepareStage(quickjs: QuickJSWASMModule, limits: CodeLimits, script?: string): Stage | undefined {
   try {
-    return openStage(quickjs, limits);
+    const stage = openStage(quickjs, limits);
+    if (script === undefined) return stage;
+    stage.state = idleState(limits, PREPARE_MS);
+    const compiled = stage.context.evalCode(wrapCodeScript(script), FILE);
+    if (compiled.error) compiled.error.dispose();
+    else {
+      stage.owned.push(compiled.value);
+      const state = stage.state;
+      if (stage.context.typeof(compiled.value) === 'function' && !state.timedOut && state.logs.lines.length === 0) {
+        stage.compiled = { script, fn: compiled.value };
+        return stage;
+      }
+    }
+    return closeStage(stage) ? openStage(quickjs, limits) : undefined;
   } catch {
     return undefined;
   }
@@ -256,9 +278,13 @@ function execute(stage: Stage, job: SandboxJob): string {
   const fail = (thrown: QuickJSHandle, kind: 'syntax' | 'exception'): never => {
     throw new RunFailure(describeThrown(context, own(thrown), state, job.script, kind));
   };
-  const compiled = context.evalCode(wrapCodeScript(job.script), FILE);
-  if (compiled.error) return fail(compiled.error, 'syntax');
-  const fn = own(compiled.value);
+  let fn: QuickJSHandle;
+  if (stage.compiled?.script === job.script) fn = stage.compiled.fn;
+  else {
+    const compiled = context.evalCode(wrapCodeScript(job.script), FILE);
+    if (compiled.error) return fail(compiled.error, 'syntax');
+    fn = own(compiled.value);
+  }
   if (context.typeof(fn) !== 'function')
     throw new RunFailure({ kind: 'syntax', message: 'the script closes its function early (unbalanced braces)' });
 
