@@ -100,7 +100,8 @@ export function openStage(quickjs: QuickJSWASMModule, limits: CodeLimits = CODE_
  * script's function — no script code runs, and the stage is still used for one run only. Should a
  * script escape its wrapper (`}); …; (async function () {`), the code outside the function runs at
  * compiling, as it would at the start of its own run, under a short deadline: a stage where that
- * logged, was interrupted or gave no function is dropped for a clean one.
+ * logged, was interrupted or gave no function is dropped for a clean one, and a stage compiled for
+ * one script never serves another ({@link runStaged} opens a fresh one then).
  * Undefined if the module failed (the run then opens its own stage and reports why).
  */
 export function prepareStage(quickjs: QuickJSWASMModule, limits: CodeLimits, script?: string): Stage | undefined {
@@ -149,6 +150,13 @@ export function runScript(quickjs: QuickJSWASMModule, job: SandboxJob): StagedRu
  */
 export function runStaged(quickjs: QuickJSWASMModule, job: SandboxJob, stage?: Stage): StagedRun & { stage?: Stage } {
   const started = performance.now();
+  // a stage compiled for another script is not this run's: the outer code of a script escaping its
+  // wrapper may have run on it, and belongs to that script alone
+  if (stage?.compiled && stage.compiled.script !== job.script) {
+    if (!closeStage(stage))
+      return { reply: sandboxFailure(new Error('a stage could not be closed'), job.limits, idleState(job.limits), started), broken: true };
+    stage = undefined;
+  }
   if (!stage) {
     try {
       stage = openStage(quickjs, job.limits);

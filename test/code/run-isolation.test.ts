@@ -124,6 +124,14 @@ describe('runs of the same script on one sandbox thread, for leads of two integr
     expect(performance.now() - started).toBeLessThan(500);
   });
 
+  it("what a script's code outside its wrapper did while it was compiled ahead never reaches another script", async () => {
+    const escaping = "});\nObject.prototype.leak = 'from the escaping script';\n(async function () { return ({}).leak; ";
+    for (let n = 0; n < 3; n++) expect(await integrations[0].run(escaping, globalsOf(n, 0), CODE_LIMITS)).toMatchObject({ ok: true });
+    // the worker compiled the escaping script ahead for a fourth run; another integration's script comes instead
+    const other = await integrations[1].run('return ({}).leak ?? null;', globalsOf(9, 1), CODE_LIMITS);
+    expect(other).toMatchObject({ ok: true, value: null });
+  });
+
   it('a script that closes its wrapper early logs and runs its outer code in every run, as before', async () => {
     const script = "});\nconsole.log('outside, lead', typeof lead);\n(async function () {";
     for (let n = 0; n < 4; n++) {
