@@ -4,11 +4,17 @@
  * - `node`: the Code node's `execute` with the process's sandbox (worker threads) — what a flow pays;
  * - `threads`: the sandbox alone, the same path without the node;
  * - `inline`: QuickJS in the calling thread (no worker round trip): the floor of a fresh
- *   runtime + context per run.
- * Then the throughput of the worker pool with runs in parallel.
+ *   runtime + context per run;
+ * - `spaced`: the node as `node`, but 2 ms apart, as runs come in a flow (other nodes between them):
+ *   the worker has opened the next run's stage meanwhile, so this is what a flow waits for. Back to
+ *   back (`node`), a run also waits for that preparation after the run before.
+ * Then the throughput of the worker pool with runs in parallel. Each line also gives the process's
+ * CPU per run (all threads: the sandbox's preparation between runs counts), and the header the
+ * machine's load, as the machine may be shared.
  *
  *   npx tsx bench/code-node.ts [--runs 3000]      (npm run bench:code)
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { code } from '../nodes/code.ts';
 import { CODE_LIMITS, type CodeGlobals, type CodeRunner } from '../core/node/code-sandbox.ts';
@@ -76,16 +82,22 @@ function summary(samples: number[]): { mean: number; p50: number; p99: number } 
 
 const ms = (n: number) => n.toFixed(3);
 
-async function measure(name: string, once: () => Promise<void>): Promise<void> {
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function measure(name: string, once: () => Promise<void>, gapMs = 0): Promise<void> {
   for (let i = 0; i < WARMUP; i++) await once();
   const samples: number[] = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < RUNS; i++) {
+    if (gapMs) await pause(gapMs);
     const started = performance.now();
     await once();
     samples.push(performance.now() - started);
   }
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000 / RUNS;
   const { mean, p50, p99 } = summary(samples);
-  console.log(`${name.padEnd(8)} mean ${ms(mean)} ms   p50 ${ms(p50)} ms   p99 ${ms(p99)} ms   (${RUNS} runs)`);
+  console.log(`${name.padEnd(8)} mean ${ms(mean)} ms   p50 ${ms(p50)} ms   p99 ${ms(p99)} ms   (${RUNS} runs, CPU ${ms(cpuMs)} ms/run)`);
 }
 
 function check(outcome: Awaited<ReturnType<CodeRunner['run']>>): void {
@@ -98,8 +110,12 @@ const noop = () => {
   throw new Error('not used');
 };
 
-console.log(`Code node: a ${SCRIPT.split('\n').length}-line script, ${JSON.stringify(globals).length} bytes of JSON in, warm\n`);
-await measure('node', async () => {
+const load = loadavg()
+  .map((n) => n.toFixed(2))
+  .join(' ');
+console.log(`Code node: a ${SCRIPT.split('\n').length}-line script, ${JSON.stringify(globals).length} bytes of JSON in, warm`);
+console.log(`machine: ${availableParallelism()} cores, load ${load} (1, 5, 15 min)\n`);
+const viaNode = async (): Promise<void> => {
   const result = await code.execute({
     node: { id: 'code', type: 'code' },
     event: 'lead.new',
@@ -120,9 +136,11 @@ await measure('node', async () => {
     code: threads,
   } as unknown as Parameters<typeof code.execute>[0]);
   if (result.failure) throw new Error(result.failure.message);
-});
+};
+await measure('node', viaNode);
 await measure('threads', async () => check(await threads.run(SCRIPT, globals, CODE_LIMITS)));
 await measure('inline', async () => check(await inline.run(SCRIPT, globals, CODE_LIMITS)));
+await measure('spaced', viaNode, 2);
 
 // throughput: the pool's threads busy at once
 for (const parallel of [2, 8]) {

@@ -11,7 +11,7 @@ import type { OfferView } from './contract.ts';
 export interface CodeLimits {
   /** Heap of the script's QuickJS runtime, in MB. */
   memoryMb: number;
-  /** Wall-clock deadline of the whole run (compile, run, every promise job), in ms. */
+  /** Wall-clock deadline of the whole run (compile unless compiled ahead, run, every promise job), in ms. */
   timeoutMs: number;
   /** QuickJS stack, in KB: bounds recursion. */
   stackKb: number;

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CodeError, CodeGlobals, CodeLimits, CodeOutcome, CodeRunner } from '../../core/node/code-sandbox.ts';
-import { failed, limitError, loadQuickJs, runScript, toJob, toOutcome, type SandboxJob, type SandboxReply } from './code-sandbox.ts';
+import { failed, limitError, loadQuickJs, toJob, toOutcome, type SandboxJob, type SandboxReply } from './code-sandbox.ts';
+import { runScript } from './code-sandbox-stage.ts';
 
 /** How long past its deadline a worker may take to answer before it is terminated. */
 const KILL_GRACE_MS = 500;
