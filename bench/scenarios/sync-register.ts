@@ -33,7 +33,9 @@ export const syncRegister: Scenario = {
       const body = { ...SEND_LEAD, offer: 'fx' };
       await load({ ...intakeTarget(runtime), body, connections, duration: size.warmup, overallRate: syncRate });
       runtime.resetPeak();
+      const cpuAtRate0 = runtime.cpuMs();
       const r = await load({ ...intakeTarget(runtime), body, connections, duration: size.seconds, overallRate: syncRate });
+      const cpuAtRate = round2((runtime.cpuMs() - cpuAtRate0) / r.ok);
       const overhead = { p50: round2(r.p50 - delayMs), p95: round2(r.p95 - delayMs), p99: round2(r.p99 - delayMs) };
       report({
         scenario: `synchronous registration at ${syncRate}/s: overhead`,
@@ -44,10 +46,13 @@ export const syncRegister: Scenario = {
         peakRssMb: runtime.peakRssMb(),
         target: 'overhead p99 < 10 ms',
         met: overhead.p99 < 10,
-        notes: `whole request p50 ${r.p50} ms, p99 ${r.p99} ms`,
+        notes: `whole request p50 ${r.p50} ms, p99 ${r.p99} ms; runtime CPU ${cpuAtRate} ms per lead`,
+        cpuMsPerLead: cpuAtRate,
       });
       runtime.resetPeak();
+      const cpu0 = runtime.cpuMs();
       const max = await load({ ...intakeTarget(runtime), body, connections, duration: size.seconds });
+      const cpuPerLead = round2((runtime.cpuMs() - cpu0) / max.ok);
       report({
         scenario: 'synchronous registration, as fast as it goes',
         throughput: max.perSecond,
@@ -57,6 +62,8 @@ export const syncRegister: Scenario = {
         p99: max.p99,
         latency: 'whole request, target delay included',
         peakRssMb: runtime.peakRssMb(),
+        notes: `runtime CPU ${cpuPerLead} ms per lead`,
+        cpuMsPerLead: cpuPerLead,
       });
     } finally {
       await runtime.stop();
