@@ -44,6 +44,9 @@ export default defineConfig(
   globalIgnores([
     'node_modules/',
     'editor/dist/',
+    // the runtime's build (npm run build:runtime) and the bench's
+    'dist/',
+    'bench/dist/',
     'data/',
     'test-artifacts/',
     'bench/results.json',

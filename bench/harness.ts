@@ -1,5 +1,6 @@
 /**
- * The bench's processes: the runtime under test (`bench/runtime-child.ts`, a fresh temporary data
+ * The bench's processes: the runtime under test (`bench/runtime-child.ts`, built once per run into
+ * bench/dist/ and run from JavaScript as `npm start` runs the runtime, a fresh temporary data
  * folder each), the mock target (`bench/mock-target.ts`), the load generator (`bench/load.ts`) and
  * any other script a scenario runs, each a child process of its own so that the runtime's CPU and
  * peak RSS are its own. Children still alive when the bench exits are killed.
@@ -155,13 +156,41 @@ export function resetPeakRss(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
+let runtimeBuild: Promise<string> | undefined;
+
+/**
+ * The runtime child built once per bench run (bench/tsconfig.build.json, into bench/dist/, cleaned
+ * first): the runtime measured runs from JavaScript as `npm start` runs it, no TypeScript loader on
+ * its hot path. Resolves with the compiled child's path.
+ */
+function buildRuntimeChild(): Promise<string> {
+  runtimeBuild ??= (async () => {
+    rmSync(path.join(BENCH, 'dist'), { recursive: true, force: true });
+    const tsc = spawn(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(BENCH, 'tsconfig.build.json')],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
+    children.add(tsc);
+    const code = await new Promise((resolve) => tsc.once('exit', resolve));
+    children.delete(tsc);
+    if (code !== 0) throw new Error(`building the runtime child failed (tsc exited with ${code})`);
+    return path.join(BENCH, 'dist/bench/runtime-child.js');
+  })();
+  return runtimeBuild;
+}
+
 export async function startRuntime(options: RuntimeChildOptions): Promise<RuntimeChild> {
+  const entry = await buildRuntimeChild();
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'leadflow-bench-'));
   const profile = options.profile ? profileFor(options.profile) : undefined;
-  const child = fork(path.join(BENCH, 'runtime-child.ts'), [], {
+  const child = fork(entry, [], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx', ...(profile?.execArgv ?? [])],
+    execArgv: ['--enable-source-maps', ...(profile?.execArgv ?? [])],
     env: {
       ...process.env,
       PORT: String(port),

@@ -7,12 +7,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import { pino, type Logger } from 'pino';
 import type { Agent } from 'undici';
 import { openStores } from './store/index.ts';
 import { FileLeases } from './store/file-lease.ts';
+import { projectPath } from './project-root.ts';
 import type { ConfigStore, ExecutionLog as ExecutionRecords, JobQueue as JobStore, LeadStore } from './store/types.ts';
 import { loadNodeRegistry, type NodeRegistry } from './engine/registry.ts';
 import { createAgent } from './engine/http.ts';
@@ -211,7 +211,7 @@ export interface Runtime {
   close(options?: { graceMs?: number }): Promise<CloseReport>;
 }
 
-const EDITOR_DIST = fileURLToPath(new URL('../editor/dist/', import.meta.url));
+const EDITOR_DIST = projectPath('editor/dist/');
 
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const log = options.logger ?? pino({ level: 'info' });

@@ -4,10 +4,10 @@
  * target that `npm start` runs beside the runtime.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Runtime } from './runtime.ts';
+import { projectPath } from './project-root.ts';
 
-const DEMO_DIR = fileURLToPath(new URL('../flows/demo/', import.meta.url));
+const DEMO_DIR = projectPath('flows/demo/');
 
 /** The demo CRM's credentials: not secret, the sandbox checks them like a real target would. */
 export const DEMO_CREDENTIALS = { apiKey: 'demo-key-7f3a', apiSecret: 'demo-secret-c41e' };

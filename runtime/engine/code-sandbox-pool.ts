@@ -100,6 +100,8 @@ const { workerData, parentPort } = require('node:worker_threads');
 `;
 
 function bootData(): { entry: string; tsx?: string } {
+  // the build (`dist/`) has the compiled worker beside this module, and needs no loader
+  if (import.meta.url.endsWith('.js')) return { entry: new URL('./code-sandbox-worker.js', import.meta.url).href };
   const entry = new URL('./code-sandbox-worker.ts', import.meta.url).href;
   try {
     // the ES module build of tsx's API (the CommonJS one cannot register ESM hooks in a worker)

@@ -307,12 +307,13 @@ function describeError(error: unknown): string {
 
 /**
  * A client whose exchanges go to `record`. `signal` is the node's own deadline: when it fires, the
- * request ends as a timeout too.
+ * request ends as a timeout too. It may be given as a function, asked for only when a request is
+ * sent (the step makes its signal only for a node that sends one).
  */
 export function createHttpClient(
   agent: Dispatcher,
   record: (exchange: HttpRecord) => void,
-  signal?: AbortSignal,
+  signal?: AbortSignal | (() => AbortSignal),
   /** Waits for the integration's rate limit before each request. */
   gate?: () => Promise<void>,
   /** Throws for a request that must not be sent (see {@link secretHostGuard}). */
@@ -387,18 +388,33 @@ export function createHttpClient(
   return {
     async send(spec: HttpRequestSpec): Promise<HttpExchange> {
       const started = performance.now();
-      // one deadline for the request and its redirects: `timeoutMs` is how long the node waits for an answer
-      const deadline = AbortSignal.timeout(spec.timeoutMs);
-      const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;
-      let current = spec;
-      for (let hop = 0; ; hop++) {
-        const exchange = await sendOnce(current, abort, spec.timeoutMs);
-        const next =
-          exchange.outcome === 'answer' && hop < MAX_REDIRECTS
-            ? redirectTarget(current, exchange.status ?? 0, exchange.headers ?? {})
-            : undefined;
-        if (!next) return hop === 0 ? exchange : { ...exchange, durationMs: performance.now() - started };
-        current = next;
+      // one deadline for the request and its redirects: `timeoutMs` is how long the node waits for
+      // an answer. A controller, a timer and a listener on the node's signal, not
+      // `AbortSignal.any([AbortSignal.timeout(…), signal])`: the same, at a sixth of the CPU
+      const node = typeof signal === 'function' ? signal() : signal;
+      const deadline = new AbortController();
+      const timer = setTimeout(
+        () => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+        spec.timeoutMs,
+      );
+      timer.unref();
+      const nodeAborted = () => deadline.abort(node?.reason);
+      if (node?.aborted) nodeAborted();
+      else node?.addEventListener('abort', nodeAborted, { once: true });
+      try {
+        let current = spec;
+        for (let hop = 0; ; hop++) {
+          const exchange = await sendOnce(current, deadline.signal, spec.timeoutMs);
+          const next =
+            exchange.outcome === 'answer' && hop < MAX_REDIRECTS
+              ? redirectTarget(current, exchange.status ?? 0, exchange.headers ?? {})
+              : undefined;
+          if (!next) return hop === 0 ? exchange : { ...exchange, durationMs: performance.now() - started };
+          current = next;
+        }
+      } finally {
+        clearTimeout(timer);
+        node?.removeEventListener('abort', nodeAborted);
       }
     },
   };

@@ -24,6 +24,12 @@ export const RECORD_LIMITS = {
 export const CUT_MARKER = '[cut by the execution log:';
 
 const bytesOf = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/**
+ * Whether the text's UTF-8 takes at most `limit` bytes. A UTF-16 code unit is at most three bytes,
+ * so most texts of a record answer without being encoded.
+ */
+const fits = (text: string, limit: number) => text.length * 3 <= limit || bytesOf(text) <= limit;
 const readable = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`);
 
 /**
@@ -31,6 +37,8 @@ const readable = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 
  * @example capText('x'.repeat(100_000), 65536) // 'xxx…' + ' [cut by the execution log: 34464 of 100000 bytes left out]'
  */
 export function capText(text: string, limit: number): string {
+  // whole, it fits: so does the part before an earlier cut's marker, and the text stays as it is
+  if (text.length * 3 <= limit) return text;
   // a text cut before (a step cut harder) keeps saying how large the original was
   const earlier = PREVIOUS_CUT.exec(text);
   const body = earlier ? text.slice(0, earlier.index) : text;
@@ -63,8 +71,8 @@ function capHttp(record: HttpRecord, limit: number): void {
 /** Caps one step's record in place: bodies first, then input and output, then bodies and logs harder. */
 export function capStep(step: StepRecord): void {
   for (const exchange of step.http) capHttp(exchange, RECORD_LIMITS.body);
+  if (fits(JSON.stringify(step), RECORD_LIMITS.step)) return;
   const size = () => bytesOf(JSON.stringify(step));
-  if (size() <= RECORD_LIMITS.step) return;
   // the largest of input and output goes first; a small one may stay
   const values = (['input', 'output'] as const)
     .filter((key) => step[key] !== undefined)

@@ -18,6 +18,8 @@ export interface NodeRegistry {
 }
 
 const NODES_DIR = fileURLToPath(new URL('../../nodes/', import.meta.url));
+/** `.ts` from the sources, `.js` from the build (`dist/`, where the compiled nodes sit beside the compiled runtime). */
+const MODULE_EXTENSION = path.extname(fileURLToPath(import.meta.url));
 
 function isNodeDefinition(value: unknown): value is NodeDefinition {
   return (
@@ -50,10 +52,10 @@ export function createRegistry(definitions: Iterable<NodeDefinition>): NodeRegis
   };
 }
 
-/** Imports every `nodes/*.ts` file and registers the node definitions they export. */
+/** Imports every `nodes/*.ts` file (`*.js` in the build) and registers the node definitions they export. */
 export async function loadNodeRegistry(dir = NODES_DIR): Promise<NodeRegistry> {
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => f.endsWith(MODULE_EXTENSION) && !f.endsWith('.d.ts'))
     .sort();
   const definitions: NodeDefinition[] = [];
   for (const file of files) {

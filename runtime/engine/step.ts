@@ -98,6 +98,27 @@ export function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
+/** The part of a node's context that is made on first read: its abort signal. */
+class LazySignal {
+  readonly #controller: AbortController;
+  constructor(controller: AbortController) {
+    this.#controller = controller;
+  }
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+}
+
+/**
+ * A node's context, its `signal` made on first read: only a node that sends a request needs it
+ * (through `http`), and an AbortSignal, an EventTarget, costs more to make than all the rest of a
+ * step's bookkeeping. A getter on a prototype, not in the literal: a getter written in an object
+ * literal gives every context a hidden class of its own.
+ */
+function contextOf(controller: AbortController, fields: Omit<NodeContext, 'signal'>): NodeContext {
+  return Object.assign(new LazySignal(controller), fields);
+}
+
 class StepTimeout extends Error {}
 class RunInterrupted extends Error {}
 
@@ -171,6 +192,8 @@ export async function runStep(
   while (attempts < attemptsAllowed) {
     attempts++;
     result = undefined;
+    // the node's deadline and the run's abort reach its requests through this controller; its
+    // signal is made only when asked for (see `contextOf`)
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let stopRun: (() => void) | undefined;
@@ -178,7 +201,7 @@ export async function runStep(
       // a node that never holds a secret (Code) gets its input masked like the record
       const given = definition.secretsMasked && !redactor.empty ? redactor.value(input) : input;
       const params = renderParams(definition, node.params, { ...scope, input: given, item });
-      const context: NodeContext = {
+      const context = contextOf(controller, {
         node: { id: node.id, type: node.type },
         event: request.event,
         params,
@@ -187,7 +210,6 @@ export async function runStep(
         offer: scope.offer as OfferView | undefined,
         integration: scope.integration as NodeContext['integration'],
         trigger: request.trigger,
-        signal: controller.signal,
         http: request.dry
           ? dryClient(guard, (spec) => (wouldSend = spec))
           : createHttpClient(
@@ -196,7 +218,7 @@ export async function runStep(
                 http.push(r);
                 learnCookies(r, redactor);
               },
-              controller.signal,
+              () => controller.signal,
               () => host.limits.waitForRate(request.integration.id, request.integration.rateLimit),
               guard,
             ),
@@ -213,8 +235,10 @@ export async function runStep(
         secrets: host.secrets?.(request.integration.id),
         waitedMs: wait.waitedMs,
         ...(wait.waitLimitMs !== undefined ? { waitLimitMs: wait.waitLimitMs } : {}),
-      };
-      const deadline = new Promise<never>((_, reject) => {
+      });
+      // the node's outcome, or its deadline's or the run's abort, whichever comes first (one
+      // promise settled by all three: cheaper than racing a second one)
+      result = await new Promise<NodeResult>((resolve, reject) => {
         timer = setTimeout(() => {
           controller.abort();
           reject(new StepTimeout(`${definition.title} did not finish within ${timeoutMs} ms`));
@@ -229,8 +253,8 @@ export async function runStep(
           if (request.signal.aborted) stopRun();
           else request.signal.addEventListener('abort', stopRun, { once: true });
         }
+        Promise.resolve(definition.execute(context)).then(resolve, reject);
       });
-      result = await Promise.race([Promise.resolve(definition.execute(context)), deadline]);
       failure = result.failure;
     } catch (error) {
       failure = asFailure(error);

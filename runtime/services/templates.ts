@@ -16,7 +16,6 @@
  *   "flows": [{ "id": "send", "event": "lead.new", … }] }
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore } from '../store/types.ts';
 import type { FlowEvent, Integration } from '../../core/domain/config.ts';
@@ -26,10 +25,11 @@ import type { FlowService } from './flows.ts';
 import { notReady, type IntegrationService } from './integrations.ts';
 import { missingOf } from '../../core/readiness.ts';
 import type { FromTemplateResult, IntegrationTemplate, TemplateSummary } from '../../core/api.ts';
+import { projectPath } from '../project-root.ts';
 
-const TEMPLATES_DIR = fileURLToPath(new URL('../../flows/templates/', import.meta.url));
-const SCHEMA_FILE = fileURLToPath(new URL('../../flows/template.schema.json', import.meta.url));
-const FLOW_SCHEMA_FILE = fileURLToPath(new URL('../../flows/flow.schema.json', import.meta.url));
+const TEMPLATES_DIR = projectPath('flows/templates/');
+const SCHEMA_FILE = projectPath('flows/template.schema.json');
+const FLOW_SCHEMA_FILE = projectPath('flows/flow.schema.json');
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$' };

@@ -63,7 +63,10 @@ export interface ConfigStore {
   listIntegrations(): Promise<Integration[]>;
   /** One integration, or undefined. */
   getIntegration(id: string): Promise<Integration | undefined>;
-  /** The enabled integration an offer's leads are routed to (the first, when several take it). */
+  /**
+   * The enabled integration an offer's leads are routed to (the first, when several take it). Read
+   * on every lead, so a backend may hand out its record frozen instead of a copy: callers never write to it.
+   */
   findIntegrationForOffer(offerId: string): Promise<Integration | undefined>;
   /**
    * Stores the integration whole. With `secretChanges`, its secrets are the stored record's as
@@ -101,7 +104,10 @@ export interface ConfigStore {
   listSources(): Promise<Source[]>;
   /** One source, or undefined. */
   getSource(id: string): Promise<Source | undefined>;
-  /** The source holding a key with this SHA-256 (hex), expired or not: the caller checks `expires_at`. */
+  /**
+   * The source holding a key with this SHA-256 (hex), expired or not: the caller checks `expires_at`.
+   * Read on every lead, so a backend may hand out its record frozen instead of a copy: callers never write to it.
+   */
   findSourceByKeyHash(hash: string): Promise<Source | undefined>;
   /** Stores the source whole (its keys included), replacing the one with its id. */
   putSource(source: Source): Promise<void>;

@@ -93,6 +93,27 @@ class SealedConfigFile implements Adapter<ConfigData> {
   }
 }
 
+const frozenRecords = new WeakSet<object>();
+
+/**
+ * The stored record itself, frozen whole (once), for the lookups every lead makes (its intake
+ * key's source, its offer's integration): a copy per lead cost more than the lookup, and a frozen
+ * record keeps what the copy kept — no caller can change the store's state by writing to it (a
+ * write throws, modules being strict). The store never writes to a record in place either: a
+ * change builds new objects (see `change`).
+ */
+function frozen<T extends object>(record: T): T {
+  if (frozenRecords.has(record)) return record;
+  const freeze = (value: unknown) => {
+    if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+    Object.freeze(value);
+    for (const item of Object.values(value)) freeze(item);
+  };
+  freeze(record);
+  frozenRecords.add(record);
+  return record;
+}
+
 function emptyConfig(): ConfigData {
   return { offers: [], integrations: [], webmasters: [], sources: [], flows: [], drafts: [], users: [], sessions: [] };
 }
@@ -160,7 +181,7 @@ export class LowdbConfigStore implements ConfigStore {
   }
   async findIntegrationForOffer(offerId: string): Promise<Integration | undefined> {
     const integration = this.db.data.integrations.find((i) => i.enabled && i.offers.includes(offerId));
-    return integration && structuredClone(integration);
+    return integration && frozen(integration);
   }
   putIntegration(integration: Integration, secretChanges?: Record<string, string | null>): Promise<void> {
     if (!secretChanges) return this.put('integrations', integration);
@@ -239,7 +260,7 @@ export class LowdbConfigStore implements ConfigStore {
    */
   async findSourceByKeyHash(hash: string): Promise<Source | undefined> {
     const source = this.db.data.sources.find((s) => s.keys.some((k) => k.hash === hash));
-    return source && structuredClone(source);
+    return source && frozen(source);
   }
   putSource(source: Source): Promise<void> {
     return this.put('sources', source);

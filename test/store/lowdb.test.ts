@@ -154,3 +154,32 @@ describe('the file', () => {
     expect((await openLowdbConfigStore(dir).then((c) => c.listOffers())).map((o) => o.id)).toEqual(['slim-tea', 'hair-oil']);
   });
 });
+
+describe('the lookups every lead makes', () => {
+  it('hand out the stored record read-only: writing to it throws and the store keeps its state', async () => {
+    await config.putIntegration(integration);
+    const at = '2026-01-01T00:00:00Z';
+    await config.putSource({
+      id: 'net',
+      kind: 'network',
+      offers: '*',
+      keys: [{ id: 'k1', hash: 'ab12', hint: 'lfk_ab', created_at: at }],
+      created_at: at,
+      updated_at: at,
+    });
+
+    const routed = (await config.findIntegrationForOffer('slim-tea'))!;
+    expect(() => (routed.enabled = false)).toThrow(TypeError);
+    expect(() => (routed.secrets.api_key = 'changed')).toThrow(TypeError);
+    expect(() => routed.offers.push('x')).toThrow(TypeError);
+    const source = (await config.findSourceByKeyHash('ab12'))!;
+    expect(() => source.keys.push({ id: 'k2', hash: 'cd34', hint: 'lfk_cd', created_at: at })).toThrow(TypeError);
+    expect(() => (source.keys[0].hash = 'cd34')).toThrow(TypeError);
+
+    expect(await config.getIntegration('crm')).toEqual(integration);
+    expect((await config.findSourceByKeyHash('ab12'))?.keys).toHaveLength(1);
+    // a change still goes through the store, and what it hands out then is the new record
+    await config.putIntegration({ ...integration, name: 'Renamed' });
+    expect((await config.findIntegrationForOffer('slim-tea'))?.name).toBe('Renamed');
+  });
+});
