@@ -52,9 +52,10 @@ async function delivered(view: () => Promise<any>) {
   return waitFor(
     async () => {
       const v = await view();
-      return v.lead.stage === 'wait' && v;
+      // the stage is written mid-run, the job is marked done when the run ends: wait for both
+      return v.lead.stage === 'wait' && v.deliveries[0]?.state === 'done' && v;
     },
-    'the next attempt',
+    'the next attempt to reach wait and its delivery to finish',
     10_000,
   );
 }
