@@ -8,7 +8,11 @@
  *   (`shutting_down`, `Retry-After: 1`, `Connection: close`): nothing of it is stored, and the
  *   caller knows to post again;
  * - connections going idle are closed as they do, and so are those that never sent a request
- *   (a client's or a proxy's connection opened ahead of use), which Node does not count as idle.
+ *   (a client's or a proxy's connection opened ahead of use), which Node does not count as idle;
+ * - a request that writes counts as in flight until its handler ends the answer (`res.end()`, or
+ *   destroys it), not until its connection closes: a caller who hung up on a synchronous registration does not
+ *   stop the flow, whose lead, stage and execution are still written, so the store is closed after
+ *   them. (A server-sent event stream ends its answer when its client goes: event-stream.ts.)
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -20,6 +24,8 @@ const IDLE_SWEEP_MS = 50;
 export class HttpDrain {
   private closing = false;
   private readonly inFlight = new Set<ServerResponse>();
+  /** Resolves the close's wait once nothing is in flight. */
+  private whenIdle: (() => void) | undefined;
   /** Connections that have not sent a request yet. */
   private readonly unused = new Set<Socket>();
 
@@ -33,7 +39,7 @@ export class HttpDrain {
   }
 
   /** Mounted first of all: tracks the answers in flight, refuses requests once the close began. */
-  readonly middleware: RequestHandler = (_req, res, next) => {
+  readonly middleware: RequestHandler = (req, res, next) => {
     if (this.closing) {
       res.setHeader('Connection', 'close');
       res.setHeader('Retry-After', '1');
@@ -41,9 +47,30 @@ export class HttpDrain {
       return;
     }
     this.inFlight.add(res);
-    res.once('close', () => this.inFlight.delete(res));
+    const end = res.end.bind(res);
+    const destroy = res.destroy.bind(res);
+    res.end = ((...args: Parameters<typeof res.end>) => {
+      this.settle(res);
+      return end(...args);
+    }) as typeof res.end;
+    res.destroy = ((error?: Error) => {
+      this.settle(res);
+      return destroy(error);
+    }) as typeof res.destroy;
+    // a read whose caller went away stores nothing whatever its handler still does
+    if (req.method === 'GET' || req.method === 'HEAD') res.once('close', () => this.settle(res));
     next();
   };
+
+  private settle(res: ServerResponse): void {
+    if (this.inFlight.delete(res) && this.inFlight.size === 0) this.whenIdle?.();
+  }
+
+  /** Resolves once every request received has been answered by its handler. */
+  private idle(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.whenIdle = resolve));
+  }
 
   /** Whether the close began. */
   get draining(): boolean {
@@ -74,7 +101,8 @@ export class HttpDrain {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
     try {
-      if ((await Promise.race([closed, late])) !== 'late') return 0;
+      // the connections closed (a caller who hung up closes his) and every handler ended its answer
+      if ((await Promise.race([Promise.all([closed, this.idle()]), late])) !== 'late') return 0;
       const unanswered = this.inFlight.size;
       server.closeAllConnections();
       await closed;

@@ -38,6 +38,8 @@ export function openEventStream(req: Request, res: Response, onClose: () => void
     closed = true;
     clearInterval(heartbeat);
     onClose();
+    // the answer is over whichever side ended it (a runtime closing waits for answers to end)
+    res.end();
   };
   req.on('close', close);
   res.on('close', close);
@@ -49,7 +51,6 @@ export function openEventStream(req: Request, res: Response, onClose: () => void
     },
     end() {
       close();
-      res.end();
     },
   };
 }
