@@ -126,6 +126,15 @@ export interface RuntimeChildOptions {
   profile?: string;
   /** SQLite's `synchronous` for the store (the runtime's own is FULL; NORMAL shows what its fsyncs cost). */
   synchronous?: 'FULL' | 'NORMAL';
+  /** PostgreSQL for every store (`LEADFLOW_DATABASE_URL`); unset: the embedded store in the fresh data folder. */
+  databaseUrl?: string;
+  /** `LEADFLOW_SECRET_KEY`: the same for every runtime on one database. */
+  secretKey?: string;
+  /**
+   * Join the bench source another runtime on the same database made, with its intake key, instead
+   * of making one (a second runtime on PostgreSQL shares the first's configuration).
+   */
+  intakeKey?: string;
 }
 
 /** The bench runtime's admin password (a fresh data folder each run; never exposed beyond 127.0.0.1). */
@@ -202,6 +211,9 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
       LEADFLOW_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
       BENCH_QUEUE: options.queue ? 'on' : 'off',
       LEADFLOW_BENCH_SYNCHRONOUS: options.synchronous ?? '',
+      // empty unless given, so a variable in the bench's own environment never moves the embedded rows to a database
+      LEADFLOW_DATABASE_URL: options.databaseUrl ?? '',
+      ...(options.secretKey ? { LEADFLOW_SECRET_KEY: options.secretKey } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -226,7 +238,12 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
     new Promise<T>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      child.send({ id, cmd, ...args });
+      // a runtime that died meanwhile fails this call, not the whole bench with an unhandled 'error'
+      child.send({ id, cmd, ...args }, (error) => {
+        if (!error) return;
+        pending.delete(id);
+        reject(error);
+      });
     });
   // logged in once, as the admin, the way the editor logs in; the cookie goes with every management call
   const login = await fetch(url + '/api/session', {
@@ -249,12 +266,16 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
     if (answer.status >= 300) throw new Error(`${method} ${route}: ${answer.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
-  const { key: intakeKey } = (await api('POST', '/api/sources', {
-    id: 'bench',
-    name: 'Bench network',
-    kind: 'network',
-    offers: '*',
-  })) as IssuedKey;
+  const intakeKey =
+    options.intakeKey ??
+    (
+      (await api('POST', '/api/sources', {
+        id: 'bench',
+        name: 'Bench network',
+        kind: 'network',
+        offers: '*',
+      })) as IssuedKey
+    ).key;
   return {
     url,
     intakeKey,

@@ -14,6 +14,9 @@
  * pool of `connections`), each latency counted from when the request was due, so a stall on
  * either side is not hidden (no coordinated omission).
  *
+ * Given several URLs (runtimes doing the same work, on one database), the connections and the
+ * requests are spread evenly over them: a connection each in turn, a paced request each in turn.
+ *
  * Latencies are taken from every response (autocannon's own summary has no p95), in ms with
  * sub-ms precision; only 2xx answers count towards them.
  */
@@ -22,7 +25,8 @@ import { Pool } from 'undici';
 import { percentile } from './stats.ts';
 
 export interface LoadSpec {
-  url: string;
+  /** Where to post; several: spread evenly over them. */
+  url: string | string[];
   /** Headers sent besides `content-type` (the intake key). */
   headers?: Record<string, string>;
   /** JSON posted with every request. */
@@ -56,8 +60,10 @@ async function paced(
   spec: LoadSpec & { overallRate: number },
   record: (ms: number) => void,
 ): Promise<Omit<LoadResult, 'p50' | 'p95' | 'p99' | 'max' | 'seconds' | 'perSecond'>> {
-  const url = new URL(spec.url);
-  const pool = new Pool(url.origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const urls = [spec.url].flat().map((u) => new URL(u));
+  const pools = urls.map(
+    (url, i) => new Pool(url.origin, { connections: share(spec.connections, urls.length, i), pipelining: 1, keepAliveTimeout: 30_000 }),
+  );
   const body = JSON.stringify(spec.body);
   const total = spec.amount ?? Math.round(spec.overallRate * (spec.duration ?? 10));
   const interval = 1000 / spec.overallRate;
@@ -65,9 +71,9 @@ async function paced(
   const inFlight = new Set<Promise<void>>();
   const start = performance.now();
   const send = (due: number) => {
-    counts.requests++;
-    const task = pool
-      .request({ method: 'POST', path: url.pathname, headers: { 'content-type': 'application/json', ...spec.headers }, body })
+    const n = counts.requests++ % urls.length;
+    const task = pools[n]
+      .request({ method: 'POST', path: urls[n].pathname, headers: { 'content-type': 'application/json', ...spec.headers }, body })
       .then(async (answer) => {
         await answer.body.dump();
         if (answer.statusCode >= 200 && answer.statusCode < 300) {
@@ -89,7 +95,7 @@ async function paced(
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + sent * interval - performance.now() - 0.5)));
   }
   await Promise.all(inFlight);
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
   return counts;
 }
 
@@ -124,8 +130,42 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-/** Closed-loop load with autocannon: `connections` connections, each sending its next request when the last is answered. */
+/** `total` spread over `parts`: part `i`'s share (the first ones take the remainder). */
+function share(total: number, parts: number, i: number): number {
+  return Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+}
+
+/**
+ * Closed-loop load with autocannon: `connections` connections, each sending its next request when
+ * the last is answered; over several URLs, one autocannon each with its share of the connections
+ * (and of `amount`), run at once.
+ */
 async function cannon(spec: LoadSpec, record: (ms: number) => void) {
+  const urls = [spec.url].flat();
+  const parts = await Promise.all(
+    urls.map((url, i) =>
+      cannonAt(
+        {
+          ...spec,
+          url,
+          connections: share(spec.connections, urls.length, i),
+          amount: spec.amount === undefined ? undefined : share(spec.amount, urls.length, i),
+          overallRate: spec.overallRate === undefined ? undefined : spec.overallRate / urls.length,
+        },
+        record,
+      ),
+    ),
+  );
+  return parts.reduce((a, b) => ({
+    requests: a.requests + b.requests,
+    ok: a.ok + b.ok,
+    non2xx: a.non2xx + b.non2xx,
+    errors: a.errors + b.errors,
+    timeouts: a.timeouts + b.timeouts,
+  }));
+}
+
+async function cannonAt(spec: LoadSpec & { url: string }, record: (ms: number) => void) {
   const instance = autocannon({
     url: spec.url,
     method: 'POST',

@@ -19,6 +19,12 @@ export interface BenchOptions {
   /** Below what delivery keeps up with, so the latencies compared are the work's, not a backlog's. */
   growthRate: number;
   connections: number;
+  /**
+   * The end-to-end and synchronous scenarios also run on PostgreSQL, with one and with two runtime
+   * processes on one database (bench/pg-runtimes.ts): on in a full run unless `--no-postgres`, off
+   * in `--quick` unless `--postgres`.
+   */
+  postgres: boolean;
   size: { seconds: number; warmup: number; e2eLeads: number; growthLeads: number; statusLeads: number };
 }
 
@@ -32,6 +38,7 @@ export function readOptions(argv: string[]): BenchOptions {
     ? { seconds: 2, warmup: 1, e2eLeads: 2_000, growthLeads: 100_000, statusLeads: 20_000 }
     : { seconds: 15, warmup: 3, e2eLeads: 30_000, growthLeads: 1_000_000, statusLeads: 100_000 };
   if (option('growth-leads')) size.growthLeads = Number(option('growth-leads'));
+  if (option('e2e-leads')) size.e2eLeads = Number(option('e2e-leads'));
   return {
     quick,
     delayMs: Number(option('delay') ?? 5),
@@ -40,6 +47,7 @@ export function readOptions(argv: string[]): BenchOptions {
     syncRate: Number(option('sync-rate') ?? 500),
     growthRate: Number(option('growth-rate') ?? 500),
     connections: 100,
+    postgres: argv.includes('--postgres') || (!quick && !argv.includes('--no-postgres')),
     size,
   };
 }

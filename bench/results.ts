@@ -31,6 +31,12 @@ export interface Row {
   versus?: string;
   /** leadflow ÷ floor, filled in from the two rows when the run ends (throughput: higher is better; the rest: lower is). */
   vsFloor?: { floor: string; throughput?: number; p50?: number; p99?: number; cpuMsPerLead?: number };
+  /** This row measures leadflow on the embedded store: the key its PostgreSQL rows compare to. */
+  embedded?: string;
+  /** This PostgreSQL row is compared to the embedded store's row with this key. */
+  versusEmbedded?: string;
+  /** this row ÷ the embedded store's, filled in like {@link Row.vsFloor}. */
+  vsEmbedded?: { embedded: string; throughput?: number; p50?: number; p99?: number; cpuMsPerLead?: number };
   /** The machine's 1-minute load average when the row was reported. */
   loadAverage1m?: number;
   [key: string]: unknown;
@@ -42,7 +48,7 @@ function ratio(a: number | undefined, b: number | undefined): number | undefined
 }
 
 /** "0.31× /s, p99 3.6×, CPU 3.9×" */
-function vsFloorText(v: Row['vsFloor']): string {
+function vsText(v: Row['vsFloor'] | Row['vsEmbedded']): string {
   if (!v) return '';
   const x = (n: number | undefined) => (n === undefined ? '-' : `${n}×`);
   return `${x(v.throughput)} /s, p99 ${x(v.p99)}, CPU ${x(v.cpuMsPerLead)}`;
@@ -84,25 +90,27 @@ export class Results {
     );
   }
 
-  /** Fills in every compared row's {@link Row.vsFloor} from the floor row it names. */
+  /** Fills in every compared row's {@link Row.vsFloor} and {@link Row.vsEmbedded} from the rows they name. */
   compareToFloors(): void {
     const floors = new Map(this.rows.filter((r) => r.floor).map((r) => [r.floor as string, r]));
+    const embedded = new Map(this.rows.filter((r) => r.embedded).map((r) => [r.embedded as string, r]));
+    const ratios = (row: Row, base: Row) => ({
+      throughput: ratio(row.throughput, base.throughput),
+      p50: ratio(row.p50, base.p50),
+      p99: ratio(row.p99, base.p99),
+      cpuMsPerLead: ratio(row.cpuMsPerLead, base.cpuMsPerLead),
+    });
     for (const row of this.rows) {
       const floor = row.versus === undefined ? undefined : floors.get(row.versus);
-      if (!floor) continue;
-      row.vsFloor = {
-        floor: row.versus as string,
-        throughput: ratio(row.throughput, floor.throughput),
-        p50: ratio(row.p50, floor.p50),
-        p99: ratio(row.p99, floor.p99),
-        cpuMsPerLead: ratio(row.cpuMsPerLead, floor.cpuMsPerLead),
-      };
+      if (floor) row.vsFloor = { floor: row.versus as string, ...ratios(row, floor) };
+      const base = row.versusEmbedded === undefined ? undefined : embedded.get(row.versusEmbedded);
+      if (base) row.vsEmbedded = { embedded: row.versusEmbedded as string, ...ratios(row, base) };
     }
   }
 
   printTable(): void {
     this.compareToFloors();
-    const head = ['scenario', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU ms', 'peak RSS', 'vs floor', 'target', ''];
+    const head = ['scenario', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU ms', 'peak RSS', 'vs floor', 'vs embedded', 'target', ''];
     const body = this.rows.map((r) => [
       r.scenario,
       r.throughput === undefined ? '-' : `${fmt(r.throughput)} ${r.unit}`,
@@ -111,7 +119,8 @@ export class Results {
       fmt(r.p99),
       fmt(r.cpuMsPerLead),
       r.peakRssMb ? `${r.peakRssMb} MB` : '-',
-      r.floor ? `floor "${r.floor}"` : vsFloorText(r.vsFloor),
+      r.floor ? `floor "${r.floor}"` : vsText(r.vsFloor),
+      r.embedded ? `embedded "${r.embedded}"` : vsText(r.vsEmbedded),
       r.target ?? '',
       r.met === undefined ? (r.target ? 'n/a' : '') : r.met ? 'met' : 'NOT met',
     ]);
@@ -152,6 +161,7 @@ export class Results {
         connections: options.connections,
         syncRate: options.syncRate,
         growthRate: options.growthRate,
+        postgres: options.postgres,
         ...options.size,
       },
       scenarios: this.rows,

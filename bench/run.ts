@@ -15,8 +15,11 @@
  * in the growth scenario, below what delivery keeps up with), `--profile NAME` (run that
  * scenario's runtime under `node --cpu-prof`, profile and its summary written to bench/profiles/;
  * `--profile` alone: every scenario's; see bench/profiling.ts),
- * `--growth-leads N` (stored leads for the growth and search scenarios). Prints a table and writes
- * bench/results.json.
+ * `--growth-leads N` (stored leads for the growth and search scenarios), `--e2e-leads N` (leads per
+ * end-to-end row), `--postgres` / `--no-postgres` (the end-to-end and synchronous scenarios also on
+ * PostgreSQL, one and two runtime processes on one database, as ratios to the embedded store's
+ * rows: on in a full run, off in `--quick` unless asked; `LEADFLOW_BENCH_DATABASE_URL` names a
+ * server to use instead of the embedded one). Prints a table and writes bench/results.json.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +36,7 @@ import { statusCheck } from './scenarios/status-check.ts';
 import { growth } from './scenarios/growth.ts';
 import { dashboard } from './scenarios/dashboard.ts';
 import { leadSearch } from './scenarios/lead-search.ts';
+import { startBenchPostgres, type BenchPostgres } from './postgres.ts';
 
 /** Every scenario, in the order a run without `--only` takes them. */
 const SCENARIOS: Scenario[] = [intake, endToEnd, syncRegister, codeNode, statusCheck, growth, dashboard, leadSearch];
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
     `leadflow bench${options.quick ? ' --quick' : ''}: ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}), load average ${results.loadAtStart.join(' ')}, Node ${process.version}, target delay ${options.delayMs} ms, ${options.connections} connections`,
   );
   const mock = await startMock(options.delayMs);
+  let postgres: Promise<BenchPostgres> | undefined;
   let failed: unknown;
   try {
     for (const scenario of chosen) {
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
             targetUrl: mock.url,
             profile: profiled(options, scenario.name) ? `${scenario.name}-floor-${floor.mode}-${floor.commit}` : undefined,
           }),
+        postgres: () => (postgres ??= startBenchPostgres().then((pg) => (console.log(`  PostgreSQL: ${pg.describe}`), pg))),
         report: (row) => results.report(row),
       });
       console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
     failed = error;
   } finally {
     mock.stop();
+    await postgres?.then((pg) => pg.stop()).catch((error: unknown) => console.error('stopping PostgreSQL failed', error));
   }
   const seconds = (Date.now() - started) / 1000;
   results.printTable();

@@ -4,7 +4,10 @@
  * composition root) and adds, for the bench only, an IPC channel to the parent (the harness, `bench/harness.ts`):
  * nothing here is part of the product.
  *
- * Environment: the runtime's own (`PORT`, `LEADFLOW_DATA`, `LOG_LEVEL`, `LEADFLOW_WORKERS`) plus
+ * Environment: the runtime's own (`PORT`, `LEADFLOW_DATA`, `LOG_LEVEL`, `LEADFLOW_WORKERS`,
+ * `LEADFLOW_DATABASE_URL` and `LEADFLOW_DATABASE_POOL`: on PostgreSQL, `seed`, `stream` aside, the reads
+ * below go through `bench/pg-probe.ts`, and `seed`, `commits` and `LEADFLOW_BENCH_SYNCHRONOUS` are
+ * refused, being SQLite's) plus
  * `BENCH_QUEUE=off` to listen without starting the job queue (intake measured alone: leads are
  * stored with their delivery job, nothing takes the jobs), and `LEADFLOW_BENCH_SYNCHRONOUS`
  * (`FULL`, `NORMAL`) to set SQLite's `synchronous` on the store's handle after it opened, so one
@@ -30,10 +33,13 @@ import { readConfig } from '../runtime/config.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import type { SqliteLeadStore } from '../runtime/store/sqlite.ts';
 import type { Stage } from '../core/domain/lead.ts';
+import { pgProbe } from './pg-probe.ts';
 
 const settings = readConfig();
 const runtime = await createRuntime({
   dataDir: settings.dataDir,
+  databaseUrl: settings.databaseUrl,
+  databasePool: settings.databasePool,
   publicUrl: settings.publicUrl,
   workers: settings.workers,
   logger: pino({ level: settings.logLevel }),
@@ -42,10 +48,15 @@ const runtime = await createRuntime({
   adminPassword: settings.adminPassword,
 });
 const store = runtime.leads as SqliteLeadStore;
-const db = store.db;
-if (!db) throw new Error('the bench needs the SQLite lead store');
+const probe = settings.databaseUrl ? pgProbe(settings.databaseUrl) : undefined;
+/** The SQLite store's handle, for the commands that are SQLite's alone. */
+function sqlite(): NonNullable<SqliteLeadStore['db']> {
+  if (!store.db) throw new Error('this bench command needs the embedded (SQLite) store, not PostgreSQL');
+  return store.db;
+}
 const synchronous = process.env.LEADFLOW_BENCH_SYNCHRONOUS;
 if (synchronous) {
+  const db = sqlite();
   if (!['FULL', 'NORMAL'].includes(synchronous)) throw new Error(`LEADFLOW_BENCH_SYNCHRONOUS: FULL or NORMAL, not "${synchronous}"`);
   db.pragma(`synchronous = ${synchronous}`);
 }
@@ -105,6 +116,7 @@ async function seed(args: {
   /** Every Nth lead stays `new` with its delivery failed (the lead search's delivery filter). */
   failedEvery?: number;
 }): Promise<{ count: number; ms: number }> {
+  const db = sqlite();
   // a group commit left open in this turn (the job queue's poll claims jobs in one) would take the
   // seed in and refuse the checkpoint below ("database table is locked"): start on a turn of our own
   while (db.inTransaction) await new Promise((resolve) => setImmediate(resolve));
@@ -159,6 +171,7 @@ async function seed(args: {
 }
 
 function progress(afterId: number): Record<string, number> {
+  const db = sqlite();
   const rows = db.prepare('SELECT stage, count(*) AS n FROM leads WHERE id > ? GROUP BY stage').all(afterId) as {
     stage: string;
     n: number;
@@ -167,6 +180,7 @@ function progress(afterId: number): Record<string, number> {
 }
 
 function deliveries(afterId: number) {
+  const db = sqlite();
   const leads = db.prepare(`SELECT created_at, updated_at FROM leads WHERE id > ? AND stage = 'wait'`).all(afterId) as {
     created_at: string;
     updated_at: string;
@@ -209,24 +223,25 @@ async function handle(message: { cmd: string; [key: string]: unknown }): Promise
     case 'seed':
       return seed(message as never);
     case 'progress':
-      return progress(Number(message.afterId));
+      return probe ? probe.progress(Number(message.afterId)) : progress(Number(message.afterId));
     case 'deliveries':
-      return deliveries(Number(message.afterId));
+      return probe ? probe.deliveries(Number(message.afterId)) : deliveries(Number(message.afterId));
     case 'stream':
       return stream(message as never);
     case 'claims':
       return { ...claims };
     case 'commits':
       // 2 is FULL, 1 NORMAL
-      return { ...store.commitStats(), synchronous: db.pragma('synchronous', { simple: true }) };
+      return { ...store.commitStats(), synchronous: sqlite().pragma('synchronous', { simple: true }) };
     case 'maxLeadId':
-      return (db.prepare('SELECT coalesce(max(id), 0) FROM leads').pluck().get() as number) ?? 0;
+      return probe ? probe.maxLeadId() : ((sqlite().prepare('SELECT coalesce(max(id), 0) FROM leads').pluck().get() as number) ?? 0);
     case 'stop':
       if (ownServer) {
         ownServer.closeAllConnections();
         await new Promise((resolve) => ownServer?.close(resolve));
       }
       await runtime.close();
+      await probe?.close();
       setImmediate(() => process.exit(0));
       return true;
     default:

@@ -2,9 +2,13 @@
  * Intake and delivery together: N leads posted as fast as they go, until all N are in `wait`. Then
  * the same on the same work done by hand (bench/floor/: a job row per lead, a worker loop claiming
  * them, the demo CRM send flow by hand, group commit like leadflow's store), the floor the
- * leadflow row is compared to.
+ * leadflow row is compared to. With `--postgres` (a full run's default), the same on PostgreSQL:
+ * one runtime process, then two on one database with the load spread over both
+ * (bench/pg-runtimes.ts), each also as a ratio to the embedded store's row.
  */
 import { load } from '../harness.ts';
+import type { LoadSpec } from '../load.ts';
+import { cpuSplit, processesLabel, startPgRuntimes } from '../pg-runtimes.ts';
 import { round2, summary, type Row } from '../results.ts';
 import type { Scenario } from './scenario.ts';
 import { delivered, intakeTarget, SEND_LEAD, setUpSend } from './send-integration.ts';
@@ -19,7 +23,7 @@ interface Delivering {
 /** Posts `leads` leads flat out and waits for them all in `wait`: the row's figures. */
 async function deliverAll(
   server: Delivering,
-  target: { url: string; headers: Record<string, string> },
+  target: { url: LoadSpec['url']; headers: Record<string, string> },
   leads: number,
   connections: number,
   /** Called after the warm-up, as the measurement starts. */
@@ -56,7 +60,7 @@ async function deliverAll(
 
 export const endToEnd: Scenario = {
   name: 'e2e',
-  async run({ options, mock, startRuntime, startFloor, report }) {
+  async run({ options, mock, startRuntime, startFloor, postgres, report }) {
     const { connections, size } = options;
     const runtime = await startRuntime({ queue: true });
     try {
@@ -75,6 +79,7 @@ export const endToEnd: Scenario = {
         notes: `${row.notes}; ${claimsPerJob} queue claims per job`,
         claimsPerJob,
         versus: 'e2e',
+        embedded: 'e2e',
       });
     } finally {
       await runtime.stop();
@@ -90,6 +95,30 @@ export const endToEnd: Scenario = {
       report({ ...row, scenario: 'floor (by hand, group commit): end-to-end delivery', floor: 'e2e' });
     } finally {
       await floor.stop();
+    }
+    if (!options.postgres) return;
+    const server = await postgres();
+    for (const processes of [1, 2]) {
+      const cluster = await startPgRuntimes(server, startRuntime, processes, (first) => setUpSend(first, mock.url));
+      try {
+        let runtimeCpu0 = 0;
+        let databaseCpu0: number | undefined;
+        const row = await deliverAll(cluster, cluster.target, size.e2eLeads, connections, async () => {
+          runtimeCpu0 = cluster.runtimeCpuMs();
+          databaseCpu0 = cluster.databaseCpuMs();
+        });
+        const split = cpuSplit(cluster.runtimeCpuMs() - runtimeCpu0, databaseCpu0, cluster.databaseCpuMs(), size.e2eLeads);
+        report({
+          ...row,
+          scenario: `end-to-end delivery on PostgreSQL, ${processesLabel(processes)}`,
+          notes: `${row.notes}; ${split}; peak RSS is the runtimes' summed`,
+          versus: 'e2e',
+          versusEmbedded: 'e2e',
+          processes,
+        });
+      } finally {
+        await cluster.stop();
+      }
     }
   },
 };

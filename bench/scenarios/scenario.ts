@@ -3,6 +3,7 @@ import type { MockTarget, RuntimeChild, RuntimeChildOptions } from '../harness.t
 import type { BenchOptions } from '../options.ts';
 import type { FloorChild, FloorOptions } from '../floor/start-floor.ts';
 import type { Row } from '../results.ts';
+import type { BenchPostgres } from '../postgres.ts';
 
 export interface BenchContext {
   options: BenchOptions;
@@ -12,6 +13,8 @@ export interface BenchContext {
   startRuntime(options: Omit<RuntimeChildOptions, 'profile'>): Promise<RuntimeChild>;
   /** Starts the hand-written floor (bench/floor/) at the shared mock target (profiled with the scenario). */
   startFloor(options: Omit<FloorOptions, 'profile' | 'targetUrl'>): Promise<FloorChild>;
+  /** The run's PostgreSQL server (bench/postgres.ts), started on the first call. */
+  postgres(): Promise<BenchPostgres>;
   report(row: Row): void;
 }
 

@@ -4,7 +4,9 @@
  * rate, then as fast as it goes; then the same two loads on the same work done by hand
  * (bench/floor/, group commit like leadflow's store: the floor leadflow's rows are compared to), and
  * the hand-written one with a commit per write, as fast as it goes (what group commit saves; not in
- * `--quick`).
+ * `--quick`). With `--postgres` (a full run's default), leadflow's two loads again on PostgreSQL:
+ * one runtime process, then two on one database with the load spread over both
+ * (bench/pg-runtimes.ts), each row also as a ratio to the embedded store's.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,7 @@ import type { LoadSpec } from '../load.ts';
 import { round2, type Row } from '../results.ts';
 import type { Scenario } from './scenario.ts';
 import { intakeTarget, SEND_LEAD } from './send-integration.ts';
+import { cpuSplit, processesLabel, startPgRuntimes } from '../pg-runtimes.ts';
 
 async function setUpRegister(runtime: RuntimeChild, targetUrl: string): Promise<void> {
   await runtime.api('POST', '/api/flows', JSON.parse(readFileSync(path.join(ROOT, 'flows/examples/register-autologin.json'), 'utf8')));
@@ -37,7 +40,7 @@ async function measured(server: { cpuMs(): number; resetPeak(): void }, spec: Lo
 
 export const syncRegister: Scenario = {
   name: 'sync',
-  async run({ options, mock, startRuntime, startFloor, report }) {
+  async run({ options, mock, startRuntime, startFloor, postgres, report }) {
     const { connections, size, syncRate, delayMs } = options;
     const body = { ...SEND_LEAD, offer: 'fx' };
     /** The paced run's row: the latency minus the target's delay. */
@@ -74,9 +77,9 @@ export const syncRegister: Scenario = {
       await load({ ...target, body, connections, duration: size.warmup, overallRate: syncRate });
       const paced = await measured(runtime, { ...target, body, connections, duration: size.seconds, overallRate: syncRate });
       const row = pacedRow('', paced, runtime.peakRssMb());
-      report({ ...row, target: 'overhead p99 < 10 ms', met: (row.p99 as number) < 10, versus: 'sync-paced' });
+      report({ ...row, target: 'overhead p99 < 10 ms', met: (row.p99 as number) < 10, versus: 'sync-paced', embedded: 'sync-paced' });
       const max = await measured(runtime, { ...target, body, connections, duration: size.seconds });
-      report({ ...maxRow('', max, runtime.peakRssMb()), target: '≥ 0.5× the floor /s', versus: 'sync-max' });
+      report({ ...maxRow('', max, runtime.peakRssMb()), target: '≥ 0.5× the floor /s', versus: 'sync-max', embedded: 'sync-max' });
     } finally {
       await runtime.stop();
     }
@@ -105,6 +108,32 @@ export const syncRegister: Scenario = {
         });
       } finally {
         await floor.stop();
+      }
+    }
+
+    if (!options.postgres) return;
+    const server = await postgres();
+    for (const processes of [1, 2]) {
+      const cluster = await startPgRuntimes(server, startRuntime, processes, (first) => setUpRegister(first, mock.url));
+      try {
+        const target = cluster.target;
+        const engine = `on PostgreSQL, ${processesLabel(processes)}: `;
+        /** One load run, with how its CPU split between the runtimes and the database. */
+        const split = async (spec: LoadSpec) => {
+          const runtime0 = cluster.runtimeCpuMs();
+          const database0 = cluster.databaseCpuMs();
+          const r = await measured(cluster, spec);
+          return { r, note: cpuSplit(cluster.runtimeCpuMs() - runtime0, database0, cluster.databaseCpuMs(), r.result.ok) };
+        };
+        await load({ ...target, body, connections, duration: size.warmup, overallRate: syncRate });
+        const paced = await split({ ...target, body, connections, duration: size.seconds, overallRate: syncRate });
+        const pacedPg = pacedRow(engine, paced.r, cluster.peakRssMb());
+        report({ ...pacedPg, notes: `${pacedPg.notes}; ${paced.note}`, versus: 'sync-paced', versusEmbedded: 'sync-paced', processes });
+        const max = await split({ ...target, body, connections, duration: size.seconds });
+        const maxPg = maxRow(engine, max.r, cluster.peakRssMb());
+        report({ ...maxPg, notes: `${maxPg.notes}; ${max.note}`, versus: 'sync-max', versusEmbedded: 'sync-max', processes });
+      } finally {
+        await cluster.stop();
       }
     }
   },
