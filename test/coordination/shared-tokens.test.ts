@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from 'undici';
-import pg from 'pg';
 import { Executor, type RunServices } from '../../runtime/engine/executor.ts';
 import { createAgent } from '../../runtime/engine/http.ts';
 import { loadNodeRegistry, type NodeRegistry } from '../../runtime/engine/registry.ts';
@@ -14,6 +13,7 @@ import type { FlowDoc } from '../../core/domain/flow.ts';
 import type { Integration } from '../../core/domain/config.ts';
 import type { Lead } from '../../core/domain/lead.ts';
 import { sharedDatabase, startCountingTarget, type CountingTarget, type SharedDatabase } from './support.ts';
+import { testPool } from '../support/postgres.ts';
 
 let agent: Agent;
 let registry: NodeRegistry;
@@ -212,7 +212,7 @@ describe('PostgreSQL: an Auth Token login shared by two processes on one databas
   });
 
   it('logins of several keys at once never drain the pool: a pool of one client serves three together', async () => {
-    const small = new pg.Pool({ connectionString: database.url, max: 1 });
+    const small = testPool({ connectionString: database.url, max: 1 });
     try {
       const shared = new PgSharedTokens(small, tokenSeal(KEY)).scope('small');
       const kept = await Promise.all(

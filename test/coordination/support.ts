@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { COORDINATION_MIGRATIONS } from '../../runtime/store/pg/schema-coordination.ts';
-import { freshDatabase } from '../support/postgres.ts';
+import { freshDatabase, testPool } from '../support/postgres.ts';
 
 /** The migration runner's job, in small: each step in version order, in one transaction. */
 export async function applyCoordinationMigrations(pool: pg.Pool): Promise<void> {
@@ -36,9 +36,9 @@ export interface SharedDatabase {
 /** A fresh database with the coordination tables and `processes` pools on it. */
 export async function sharedDatabase(processes: number): Promise<SharedDatabase> {
   const database = await freshDatabase();
-  const admin = new pg.Pool({ connectionString: database.url, max: 2 });
+  const admin = testPool({ connectionString: database.url, max: 2 });
   await applyCoordinationMigrations(admin);
-  const pools = Array.from({ length: processes }, () => new pg.Pool({ connectionString: database.url, max: 8 }));
+  const pools = Array.from({ length: processes }, () => testPool({ connectionString: database.url, max: 8 }));
   // an idle client the server drops (the database dropped at the end) is an event, not a crash
   for (const pool of [...pools, admin]) pool.on('error', () => {});
   return {

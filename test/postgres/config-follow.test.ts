@@ -18,7 +18,7 @@ import {
   startRuntime,
   waitFor,
 } from '../support/harness.ts';
-import { freshDatabase } from '../support/postgres.ts';
+import { freshDatabase, testPool } from '../support/postgres.ts';
 
 const cleanups = cleanUpAfterEach();
 
@@ -36,7 +36,7 @@ async function twoRuntimes() {
   cleanups.push(() => db.drop());
   const stores: PgConfigStore[] = [];
   for (let i = 0; i < 2; i++) {
-    const pool = new pg.Pool({ connectionString: db.url, max: 5 });
+    const pool = testPool({ connectionString: db.url, max: 5 });
     cleanups.push(() => pool.end());
     if (i === 0) await migrateConfig(pool);
     const store = await PgConfigStore.open(pool, key);

@@ -3,13 +3,12 @@
  * backend runs the same cases: PostgreSQL with two pools on one database (two processes), the
  * embedded store's within one process (two holders on one instance).
  */
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProcessCheckLeases, type CheckLeases } from '../../runtime/store/check-leases.ts';
 import { PgCheckLeases } from '../../runtime/store/pg/check-leases.ts';
 import { LOG_MIGRATIONS } from '../../runtime/store/pg/schema-log.ts';
 import { scheduledTick } from '../../runtime/services/check-turns.ts';
-import { freshDatabase } from '../support/postgres.ts';
+import { freshDatabase, testPool } from '../support/postgres.ts';
 import { waitFor } from '../support/harness.ts';
 
 /** Two processes' views of one store's leases. */
@@ -98,7 +97,7 @@ function defineCheckLeasesContract(name: string, open: () => Promise<LeasePair>)
 
 defineCheckLeasesContract('the PostgreSQL check leases, two processes on one database', async () => {
   const database = await freshDatabase();
-  const pools = [new pg.Pool({ connectionString: database.url, max: 3 }), new pg.Pool({ connectionString: database.url, max: 3 })];
+  const pools = [testPool({ connectionString: database.url, max: 3 }), testPool({ connectionString: database.url, max: 3 })];
   // until the migration runner is merged: each step's SQL in order
   for (const step of LOG_MIGRATIONS) await pools[0].query(step.sql);
   return {

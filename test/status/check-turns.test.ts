@@ -4,11 +4,10 @@
  * once per tick between them, the survivor takes the ticks over when one stops, and a "Check now"
  * while the other runs the check is refused, not run twice.
  */
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { PgCheckLeases } from '../../runtime/store/pg/check-leases.ts';
 import { LOG_MIGRATIONS } from '../../runtime/store/pg/schema-log.ts';
-import { freshDatabase } from '../support/postgres.ts';
+import { freshDatabase, testPool } from '../support/postgres.ts';
 import { cleanUpAfterEach, removeDataDir, startMockServer, startRuntime, waitFor, type TestRuntime } from '../support/harness.ts';
 
 const cleanups = cleanUpAfterEach();
@@ -54,7 +53,7 @@ async function twoRuntimes(
     await t.close();
   };
   const database = await freshDatabase();
-  const pools = [0, 1].map(() => new pg.Pool({ connectionString: database.url, max: 2 }));
+  const pools = [0, 1].map(() => testPool({ connectionString: database.url, max: 2 }));
   cleanups.push(async () => {
     await Promise.all(pools.map((p) => p.end()));
     await database.drop();

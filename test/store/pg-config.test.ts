@@ -19,7 +19,7 @@ import { PgConfigStore } from '../../runtime/store/pg/config.ts';
 import { LISTENER_APPLICATION_NAME } from '../../runtime/store/pg/config-listener.ts';
 import { CONFIG_MIGRATIONS } from '../../runtime/store/pg/schema-config.ts';
 import { secretKeyOf } from '../../runtime/store/secret-box.ts';
-import { freshDatabase } from '../support/postgres.ts';
+import { freshDatabase, testPool } from '../support/postgres.ts';
 
 const key = secretKeyOf(randomBytes(32), 'the test key');
 
@@ -50,7 +50,7 @@ async function database(): Promise<{ url: string; pool(): pg.Pool }> {
   const db = await freshDatabase();
   cleanups.push(() => db.drop());
   const pool = () => {
-    const opened = new pg.Pool({ connectionString: db.url, max: 4 });
+    const opened = testPool({ connectionString: db.url, max: 4 });
     cleanups.push(() => opened.end());
     return opened;
   };

@@ -10,7 +10,7 @@ import { PgExecutionLog } from '../../runtime/store/pg/execution-log.ts';
 import { PgAuditStore } from '../../runtime/store/pg/audit.ts';
 import { PgCheckpointStore } from '../../runtime/store/pg/checkpoints.ts';
 import type { NewAuditEntry, NewExecution } from '../../runtime/store/types.ts';
-import { freshDatabase } from '../support/postgres.ts';
+import { freshDatabase, testPool } from '../support/postgres.ts';
 
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 let pool: pg.Pool;
@@ -37,7 +37,7 @@ const leads = {
 
 beforeEach(async () => {
   database = await freshDatabase();
-  pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  pool = testPool({ connectionString: database.url, max: 4 });
   await migrate(pool);
   await leads.create();
   log = new PgExecutionLog(pool);
@@ -223,7 +223,7 @@ describe('the execution log on PostgreSQL', () => {
   });
 
   it('gives runs recorded through two pools at once distinct ids, all listed', async () => {
-    const other = new pg.Pool({ connectionString: database.url, max: 4 });
+    const other = testPool({ connectionString: database.url, max: 4 });
     try {
       const second = new PgExecutionLog(other);
       const made = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? log : second).insertExecution(run('crm', 0, 5))));
@@ -352,7 +352,7 @@ describe('the status-check checkpoints on PostgreSQL', () => {
     await checkpoints.setCheckpoint('range:crm', '2026-12-01T10:05:00.000Z');
     await checkpoints.setCheckpoint('range:net', 'page 4');
 
-    const other = new pg.Pool({ connectionString: database.url, max: 1 });
+    const other = testPool({ connectionString: database.url, max: 1 });
     try {
       const seen = new PgCheckpointStore(other);
       expect(await seen.getCheckpoint('range:crm')).toBe('2026-12-01T10:05:00.000Z');

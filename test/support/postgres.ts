@@ -85,3 +85,14 @@ export async function freshDatabase(admin: string = testServerUrl()): Promise<{ 
     },
   };
 }
+
+/**
+ * A `pg` Pool for a test, as the runtime's own are (pg/pool.ts): an idle client whose connection the
+ * server ends — `drop()` ends every connection to its database — is dropped quietly instead of
+ * raising an uncaught `error` event in the test's process.
+ */
+export function testPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  pool.on('error', () => {});
+  return pool;
+}
