@@ -5,8 +5,11 @@ import { call } from '../api/client.ts';
 
 const overviewKey = ['overview'] as const;
 
+/** How often the home page reads the overview again while it is open: today's leads move on their own. */
+const OVERVIEW_REFRESH_MS = 5_000;
+
 export function useOverview() {
-  return useQuery({ queryKey: overviewKey, queryFn: () => call<Overview>('GET', '/api/overview') });
+  return useQuery({ queryKey: overviewKey, queryFn: () => call<Overview>('GET', '/api/overview'), refetchInterval: OVERVIEW_REFRESH_MS });
 }
 
 /** Posts a sample lead as a source (its offers and webmaster apply); the overview is read again. */
