@@ -21,9 +21,9 @@ export interface JobQueueSubject {
   leads: LeadStore;
   /**
    * Another queue on the same data, as a second runtime process opens it (closed by the
-   * subject's `close`). Without it the two-instance tests are skipped.
+   * subject's `close`).
    */
-  twin?(): Promise<JobQueue>;
+  twin(): Promise<JobQueue>;
   /**
    * Whether the twin's claims may overlap the store's in time (two processes at once). SQLite's
    * two handles in one process cannot: a group commit holds the file's lock across a turn of the
@@ -31,7 +31,7 @@ export interface JobQueueSubject {
    */
   overlappingTwins?: boolean;
   /** Closes this subject and opens the same data again (a restart). */
-  reopen?(): Promise<JobQueueSubject>;
+  reopen(): Promise<JobQueueSubject>;
   close(): Promise<void>;
 }
 
@@ -136,9 +136,8 @@ export function defineJobQueueContract(name: string, factory: Factory<JobQueueSu
         expect(new Set([...first, ...second].map((j) => j.id)).size).toBe(5);
       });
 
-      it('of two stores on the same data never take the same job', async (context) => {
+      it('of two stores on the same data never take the same job', async () => {
         const subject = await opened.open();
-        if (!subject.twin) return context.skip();
         const other = await subject.twin();
         await subject.store.enqueue(Array.from({ length: 6 }, () => ({ kind: 'lead.new' as const })));
         const a = await subject.store.claimJobs(['lead.new'], 4, later(), [], A);
@@ -153,7 +152,7 @@ export function defineJobQueueContract(name: string, factory: Factory<JobQueueSu
 
       it('of two stores claiming at the same time never take the same job', async (context) => {
         const subject = await opened.open();
-        if (!subject.twin || !subject.overlappingTwins) return context.skip();
+        if (!subject.overlappingTwins) return context.skip();
         const other = await subject.twin();
         await subject.store.enqueue(Array.from({ length: 40 }, () => ({ kind: 'lead.new' as const })));
         const claims = await Promise.all(
@@ -474,9 +473,8 @@ export function defineJobQueueContract(name: string, factory: Factory<JobQueueSu
     });
 
     describe('a restart', () => {
-      it('keeps queued and running jobs with their owner, payload and attempts', async (context) => {
+      it('keeps queued and running jobs with their owner, payload and attempts', async () => {
         const first = await opened.open();
-        if (!first.reopen) return context.skip();
         const lead = await first.leads.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }, { kind: 'lead.update' }]);
         const [running] = await first.store.claimJobs(['lead.new'], 1, t0, [], A);
         await first.store.saveJobProgress('worker-a', running.id, { resume: 'here' });

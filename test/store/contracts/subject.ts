@@ -4,8 +4,8 @@
  * `store`, beside it what the suite needs to set up or observe through other interfaces of the
  * same backend (the lead store's invariants are about the jobs its writes make, so it gets the
  * backend's `jobs`), and:
- * - `reopen` (optional): closes this subject and opens the same data again, as a restart does;
- *   answers the new subject, which the suite closes instead. Without it the restart tests are skipped;
+ * - `reopen`: closes this subject and opens the same data again, as a restart does;
+ *   answers the new subject, which the suite closes instead;
  * - `close()`: closes what the factory opened and removes its data (a temporary folder, a database).
  *
  * The suite closes exactly the last subject it got (the factory's, or the one `reopen` answered).
