@@ -15,7 +15,8 @@
  * in the growth scenario, below what delivery keeps up with), `--profile NAME` (run that
  * scenario's runtime under `node --cpu-prof`, profile and its summary written to bench/profiles/;
  * `--profile` alone: every scenario's; see bench/profiling.ts),
- * `--growth-leads N` (stored leads for the growth and search scenarios), `--e2e-leads N` (leads per
+ * `--growth-leads N` (stored leads for the growth and search scenarios), `--executions-per-lead N` (execution
+ * records the growth scenario stores with each: 5, 2 in `--quick`), `--e2e-leads N` (leads per
  * end-to-end row), `--postgres` / `--no-postgres` (the end-to-end and synchronous scenarios also on
  * PostgreSQL, one and two runtime processes on one database, as ratios to the embedded store's
  * rows: on in a full run, off in `--quick` unless asked; `LEADFLOW_BENCH_DATABASE_URL` names a

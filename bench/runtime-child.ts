@@ -15,9 +15,11 @@
  * always opens with FULL.
  *
  * IPC requests `{ id, cmd, ...args }`, answered `{ id, result }` or `{ id, error }`:
- * - `seed { count, integrationId, offer, stage, spanHours, failedEvery }` — bulk insert of stored leads (and their done
+ * - `seed { count, integrationId, offer, stage, spanHours, failedEvery, executionsPerLead }` — bulk insert of stored leads (and their done
  *   delivery jobs, and the dashboard's counters of them) in one transaction through the store's own
- *   database handle, then a checkpoint; created 90 days ago, or over the last `spanHours`;
+ *   database handle, then `executionsPerLead` execution records of each with their links
+ *   (bench/seed-executions.ts, transactions of 50,000), then a checkpoint; created 90 days ago, or over
+ *   the last `spanHours`; answers the counts, the time taken and the database file's size;
  * - `progress { afterId }` — leads with a greater id, counted by stage;
  * - `deliveries { afterId }` — for those leads in `wait`: intake→wait times and execution durations;
  * - `stream { integrationId, stage, batch }` — pages through the leads with `leadBatch`, the status
@@ -27,6 +29,7 @@
  * - `maxLeadId`, `stop`.
  */
 import type { Server } from 'node:http';
+import { statSync } from 'node:fs';
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { readConfig } from '../runtime/config.ts';
@@ -34,6 +37,7 @@ import { createRuntime } from '../runtime/runtime.ts';
 import type { SqliteLeadStore } from '../runtime/store/sqlite.ts';
 import type { Stage } from '../core/domain/lead.ts';
 import { pgProbe } from './pg-probe.ts';
+import { seedExecutions } from './seed-executions.ts';
 
 const settings = readConfig();
 const runtime = await createRuntime({
@@ -115,7 +119,9 @@ async function seed(args: {
   spanHours?: number;
   /** Every Nth lead stays `new` with its delivery failed (the lead search's delivery filter). */
   failedEvery?: number;
-}): Promise<{ count: number; ms: number }> {
+  /** Execution records written for each seeded lead, with their links (none when absent). */
+  executionsPerLead?: number;
+}): Promise<{ count: number; executions: number; ms: number; dbBytes: number }> {
   const db = sqlite();
   // a group commit left open in this turn (the job queue's poll claims jobs in one) would take the
   // seed in and refuse the checkpoint below ("database table is locked"): start on a turn of our own
@@ -164,15 +170,20 @@ async function seed(args: {
        SELECT id, integration_id, created_at, 3600 FROM leads WHERE id > ? AND stage NOT IN ('new', 'wait')`,
     ).run(after);
   })();
+  const executions = await seedExecutions(db, { afterLeadId: after, perLead: args.executionsPerLead ?? 0, now: Date.now() });
   // a store that grew over months has its WAL checkpointed long since: do it now, or the first
   // commit after the seed pays for copying the whole seed into the database file
   db.pragma('wal_checkpoint(TRUNCATE)');
-  return { count: args.count, ms: Math.round(performance.now() - started) };
+  return { count: args.count, executions, ms: Math.round(performance.now() - started), dbBytes: statSync(db.name).size };
 }
+
+// The probes below read the measured leads by id range alone (NOT INDEXED: the rowid, no other
+// index). Left to itself SQLite, which has no statistics here, takes the stage index and walks every
+// stored lead (a million in the full growth run) on each poll, on the runtime's own event loop.
 
 function progress(afterId: number): Record<string, number> {
   const db = sqlite();
-  const rows = db.prepare('SELECT stage, count(*) AS n FROM leads WHERE id > ? GROUP BY stage').all(afterId) as {
+  const rows = db.prepare('SELECT stage, count(*) AS n FROM leads NOT INDEXED WHERE id > ? GROUP BY stage').all(afterId) as {
     stage: string;
     n: number;
   }[];
@@ -181,12 +192,13 @@ function progress(afterId: number): Record<string, number> {
 
 function deliveries(afterId: number) {
   const db = sqlite();
-  const leads = db.prepare(`SELECT created_at, updated_at FROM leads WHERE id > ? AND stage = 'wait'`).all(afterId) as {
+  const leads = db.prepare(`SELECT created_at, updated_at FROM leads NOT INDEXED WHERE id > ? AND stage = 'wait'`).all(afterId) as {
     created_at: string;
     updated_at: string;
   }[];
   const created = leads.map((l) => Date.parse(l.created_at));
   const waited = leads.map((l) => Date.parse(l.updated_at));
+  // the measured leads' executions through executions_lead (lead_id > afterId), never the seeded ones
   const executions = db.prepare('SELECT duration_ms FROM executions WHERE lead_id > ?').pluck().all(afterId) as number[];
   return {
     count: leads.length,

@@ -1,6 +1,10 @@
 /**
  * How the cost grows with the store: intake at the growth rate with deliveries on, on an empty
- * store, then with many leads stored (a million in the full run); the p99s compared.
+ * store, then with many leads and executions stored (a million leads with five execution records
+ * each in the full run); the p99s compared. The seeded leads and their executions are spread over
+ * the last 28 days, inside the execution log's default 30-day retention: a store that keeps five
+ * million records under it has them that young, and older ones would be pruned in the background
+ * in the middle of the measurement.
  */
 import { load } from '../harness.ts';
 import { pick, round2, summary, type Row } from '../results.ts';
@@ -55,16 +59,24 @@ export const growth: Scenario = {
       const [emptyIntake, emptyDelivery] = await steady('empty store');
       report(emptyIntake);
       report(emptyDelivery);
-      const seeded = await runtime.call<{ ms: number }>('seed', { count: size.growthLeads, integrationId: 'crm', offer: 'tea' });
-      const label = `${size.growthLeads.toLocaleString('en-US')} leads stored`;
+      const seeded = await runtime.call<{ count: number; executions: number; ms: number; dbBytes: number }>('seed', {
+        count: size.growthLeads,
+        integrationId: 'crm',
+        offer: 'tea',
+        spanHours: 28 * 24,
+        executionsPerLead: size.growthExecutionsPerLead,
+      });
+      const n = (x: number) => x.toLocaleString('en-US');
+      const label = `${n(seeded.count)} leads and ${n(seeded.executions)} executions stored`;
+      const stored = `seeded ${n(seeded.count)} leads with their delivery jobs and ${n(seeded.executions)} executions with their lead links in ${(seeded.ms / 1000).toFixed(1)} s, database file ${(seeded.dbBytes / 1e9).toFixed(2)} GB (${n(seeded.dbBytes)} bytes)`;
       const [bigIntake, bigDelivery] = await steady(label);
       const ratio = (a: Row, b: Row) => round2((b.p99 as number) / (a.p99 as number));
       bigIntake.target = 'p99 ≤ 1.5× empty';
       bigIntake.met = ratio(emptyIntake, bigIntake) <= 1.5;
-      bigIntake.notes = `p99 ${ratio(emptyIntake, bigIntake)}× the empty store's; seeded ${size.growthLeads.toLocaleString('en-US')} leads with their delivery jobs in one transaction in ${(seeded.ms / 1000).toFixed(1)} s`;
+      bigIntake.notes = `p99 ${ratio(emptyIntake, bigIntake)}× the empty store's; ${stored}`;
       bigDelivery.target = 'p99 ≤ 1.5× empty';
       bigDelivery.met = ratio(emptyDelivery, bigDelivery) <= 1.5;
-      bigDelivery.notes = `p99 ${ratio(emptyDelivery, bigDelivery)}× the empty store's; ${bigDelivery.notes}`;
+      bigDelivery.notes = `p99 ${ratio(emptyDelivery, bigDelivery)}× the empty store's; ${bigDelivery.notes}; ${stored}`;
       report(bigIntake);
       report(bigDelivery);
     } finally {
