@@ -66,6 +66,8 @@ export const statusCheck: Scenario = {
       await setUpStatusCheck(runtime, mock.url);
       const approvedBefore = (await runtime.call<Record<string, number>>('progress', { afterId: 0 })).approve ?? 0;
       runtime.resetPeak();
+      // the peak starts from the RSS the seed left (its heap and SQLite's pages): said beside it
+      const rssAtStart = runtime.peakRssMb();
       const cpu0 = runtime.cpuMs();
       const started = performance.now();
       const r = (await runtime.api('POST', '/api/integrations/crm/checks/status.processing')) as {
@@ -83,9 +85,10 @@ export const statusCheck: Scenario = {
         throughput: Math.round(r.leads / seconds),
         unit: 'leads/s',
         peakRssMb: peak,
-        target: '< 60 s, < 256 MB',
-        met: seconds < 60 && peak < 256,
-        notes: `${r.runs} batches in ${seconds.toFixed(2)} s (${((seconds * 1000) / r.runs).toFixed(1)} ms a batch, the target's ${delayMs} ms included); CPU ${cpuMsPerLead} ms per lead checked; ${approved.toLocaleString('en-US')} leads approved by it`,
+        // issue 17: 100,000 waiting leads in under 30 s, the runtime's peak RSS during the check under 256 MB
+        target: '< 30 s, < 256 MB',
+        met: seconds < 30 && peak < 256,
+        notes: `${r.runs} batches in ${seconds.toFixed(2)} s (${((seconds * 1000) / r.runs).toFixed(1)} ms a batch, the target's ${delayMs} ms included); CPU ${cpuMsPerLead} ms per lead checked; RSS ${rssAtStart} MB when it started; ${approved.toLocaleString('en-US')} leads approved by it`,
         seconds: round2(seconds),
         cpuMsPerLead,
       });
