@@ -97,7 +97,7 @@ const frozenRecords = new WeakSet<object>();
 
 /**
  * The stored record itself, frozen whole (once), for the lookups every lead makes (its intake
- * key's source, its offer's integration): a copy per lead cost more than the lookup, and a frozen
+ * key's source, its offer, its integration): a copy per lead cost more than the lookup, and a frozen
  * record keeps what the copy kept — no caller can change the store's state by writing to it (a
  * write throws, modules being strict). The store never writes to a record in place either: a
  * change builds new objects (see `change`).
@@ -391,13 +391,22 @@ export class LowdbConfigStore implements ConfigStore {
     });
   }
 
+  /**
+   * A collection: the offers and integrations every lead and delivery reads (its offer, its
+   * integration, the integrations a stage change is routed to) as the stored records themselves,
+   * frozen ({@link frozen}) in an array of the caller's own; the rest as copies.
+   */
   private async list<K extends RecordCollection>(collection: K): Promise<ConfigData[K]> {
-    return structuredClone(this.db.data[collection]);
+    const items = this.db.data[collection];
+    if (collection === 'integrations' || collection === 'offers') return (items as object[]).map(frozen) as ConfigData[K];
+    return structuredClone(items);
   }
 
   private async get<K extends RecordCollection>(collection: K, id: string): Promise<ConfigData[K][number] | undefined> {
     const item = (this.db.data[collection] as Array<{ id: string }>).find((i) => i.id === id);
-    return item && (structuredClone(item) as ConfigData[K][number]);
+    if (!item) return undefined;
+    if (collection === 'integrations' || collection === 'offers') return frozen(item) as ConfigData[K][number];
+    return structuredClone(item) as ConfigData[K][number];
   }
 
   /** Replaces the record with the same id in place (keeping the list's order) or appends it. */

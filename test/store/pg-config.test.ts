@@ -197,13 +197,23 @@ describe.each(backends)('the configuration store on %s', (_name, open) => {
     expect(await config.getUser('nobody')).toBeUndefined();
   });
 
-  it('answers copies: a caller changing what it put or got does not change the store', async () => {
+  it('a caller changing what it put or got does not change the store (a copy, or frozen so the change throws)', async () => {
     const config = await open();
     const mine = structuredClone(integration);
     await config.putIntegration(mine);
     mine.secrets.api_key = 'changed';
-    (await config.getIntegration('crm'))!.offers.push('x');
-    (await config.listIntegrations())[0].enabled = false;
+    const got = (await config.getIntegration('crm'))!;
+    const listed = (await config.listIntegrations())[0];
+    // either answer is the caller's to change, or frozen: the change throws, the store keeps its record
+    const tryTo = (change: () => void) => {
+      try {
+        change();
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError);
+      }
+    };
+    tryTo(() => got.offers.push('x'));
+    tryTo(() => (listed.enabled = false));
 
     expect(await config.getIntegration('crm')).toEqual(integration);
   });

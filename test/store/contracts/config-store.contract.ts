@@ -269,13 +269,23 @@ export function defineConfigStoreContract(name: string, factory: Factory<ConfigS
         expect(await store.findIntegrationForOffer('nothing')).toBeUndefined();
       });
 
-      it('a caller changing an object it put or got does not change the store', async () => {
+      it('a caller changing an object it put or got does not change the store (what it got is a copy, or frozen so the change throws)', async () => {
         const { store } = await opened.open();
         const mine = structuredClone(integration);
         await store.putIntegration(mine);
         mine.secrets.api_key = 'changed';
-        (await store.getIntegration('crm'))!.offers.push('x');
-        (await store.listIntegrations())[0].enabled = false;
+        const got = (await store.getIntegration('crm'))!;
+        const listed = (await store.listIntegrations())[0];
+        // either answer is the caller's to change, or frozen: the change throws, the store keeps its record
+        const tryTo = (change: () => void) => {
+          try {
+            change();
+          } catch (error) {
+            expect(error).toBeInstanceOf(TypeError);
+          }
+        };
+        tryTo(() => got.offers.push('x'));
+        tryTo(() => (listed.enabled = false));
         const myOffer = structuredClone(offer);
         await store.putOffer(myOffer);
         myOffer.products!.push({ id: 'extra' });
