@@ -30,8 +30,9 @@ export interface SandboxRunner extends CodeRunner {
 export interface SandboxOptions {
   /**
    * `threads` (default): scripts run in a pool of worker threads, which a script that overstays its
-   * deadline cannot block and which are replaced when stuck. `inline`: in the calling thread,
-   * cheaper by a message round trip, but a script stuck in one long native call blocks it.
+   * deadline cannot block and which are replaced when stuck, and where a script that came before
+   * runs on its warm stage (code-sandbox-warm.ts). `inline`: in the calling thread, each run on a
+   * fresh runtime and context, no message round trip, but a script stuck in one long native call blocks it.
    */
   mode?: 'threads' | 'inline';
   /** Worker threads in the pool (default: one per core, at least 2). */
