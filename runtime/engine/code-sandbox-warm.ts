@@ -32,14 +32,16 @@
  */
 import type { QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { wrapCodeScript, type CodeLimits } from '../../core/node/code-sandbox.ts';
-import { FILE, type SandboxJob, type SandboxReply } from './code-sandbox.ts';
+import { FILE, MB, type SandboxJob, type SandboxReply } from './code-sandbox.ts';
 import { LOCKDOWN } from './code-sandbox-lockdown.ts';
 import { closeStage, openStage, runStaged, type Stage, type StagedRun } from './code-sandbox-stage.ts';
 
 /** Runs a warm stage serves before it is replaced (bounds what a runtime accumulates, such as `Symbol.for` keys). */
 export const WARM_RUNS = 10_000;
-/** How long the lockdown and compiling the script may take. */
-const BUILD_MS = 1000;
+/** How long the lockdown may take (trusted code, a few ms on an idle machine). */
+const LOCKDOWN_MS = 1000;
+/** How long compiling the script may take, as for a stage compiled ahead (code-sandbox-stage.ts). */
+const COMPILE_MS = 100;
 /** Warm stages a worker keeps, one per script, the least recently used closed first. */
 const WARM_STAGES = 8;
 /** Scripts whose runs are counted; beyond, the count starts again. */
@@ -75,7 +77,7 @@ export function openWarmStage(
   try {
     stage = openStage(quickjs, limits);
     const { context, runtime, owned } = stage;
-    stage.state = { ...stage.state, deadline: performance.now() + BUILD_MS };
+    stage.state = { ...stage.state, deadline: performance.now() + LOCKDOWN_MS };
     runtime.setMemoryLimit(-1);
     const before = memoryUsed(stage);
     const own = <H extends QuickJSHandle>(handle: H): H => {
@@ -86,6 +88,10 @@ export function openWarmStage(
     const made = own(context.unwrapResult(context.callFunction(lockdown, context.undefined, stage.helpers)));
     const prepare = own(context.getProp(made, 0));
     const whole = own(context.getProp(made, 1));
+    const headroom = Math.max(0, memoryUsed(stage) - before);
+    // compiling runs the code of a script that escapes its wrapper: under the limits of a run
+    stage.state = { ...stage.state, deadline: performance.now() + COMPILE_MS };
+    runtime.setMemoryLimit(limits.memoryMb * MB + headroom);
     const program = wrapCodeScript(script);
     const compiled = context.evalCode(program, FILE, { strict: true });
     if (compiled.error) {
@@ -110,7 +116,7 @@ export function openWarmStage(
       frozen.dispose();
     }
     stage.compiled = { script, fn };
-    stage.warm = { prepare, headroom: Math.max(0, memoryUsed(stage) - before), seed };
+    stage.warm = { prepare, headroom, seed };
     return stage;
   } catch {
     if (stage) closeStage(stage);

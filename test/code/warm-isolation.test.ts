@@ -266,6 +266,11 @@ describe('a script the warm stage cannot serve as a fresh context would', () => 
         expect(reply).toMatchObject({ ok: true, json: String(value) });
       }
     }
+    // the code outside the wrapper runs while the warm stage compiles it: under a deadline and the run's memory limit
+    const started = performance.now();
+    const hoarder = '});\nconst kept = [];\nfor (;;) kept.push({ n: kept.length });\n(async function () {';
+    expect(openWarmStage(quickjs, { ...CODE_LIMITS, memoryMb: 4 }, hoarder)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1000);
     const stage = openWarmStage(quickjs, CODE_LIMITS, 'return 1;');
     expect(stage?.warm).toBeDefined();
     closeStage(stage!);
