@@ -5,7 +5,8 @@
  * no script has touched; it returns `[prepare, whole]` to the host (never to a script):
  * - `prepare(json)`: parses `[seed, input, lead, offer, integration]`, re-seeds `Math.random` from
  *   `seed` and gives the four globals (so the random sequence of a run owes nothing to the runs before);
- * - `whole(fn, text)`: whether `fn`'s source is exactly `text` (the compiled script is one function).
+ * - `whole(fn, text)`: whether `fn`'s source is exactly `text` (the compiled script is one
+ *   function), and if so freezes `fn`.
  *
  * What it does, in order:
  * 1. `FinalizationRegistry` becomes a constructor that throws: its callbacks run whenever the
@@ -124,6 +125,10 @@ export const LOCKDOWN = `(function lockdown(helpers) {
     if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
     return [all[1], all[2], all[3], all[4]];
   };
-  const whole = (fn, text) => typeof fn === 'function' && apply(functionToString, fn, []) === text;
+  const whole = (fn, text) => {
+    if (typeof fn !== 'function' || apply(functionToString, fn, []) !== text) return false;
+    freeze(fn);
+    return true;
+  };
   return [prepare, whole];
 })`;

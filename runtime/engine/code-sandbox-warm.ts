@@ -53,7 +53,7 @@ function randomSeed(): string {
   return `[${word()},${word()},${word()},${word()}]`;
 }
 
-/** Memory the runtime uses now, in bytes. */
+/** Memory the runtime uses now, in bytes (quickjs-emscripten opens a second context in it to say). */
 function memoryUsed(stage: Stage): number {
   const usage = stage.runtime.computeMemoryUsage();
   try {
@@ -61,6 +61,44 @@ function memoryUsed(stage: Stage): number {
   } finally {
     usage.dispose();
   }
+}
+
+/** Runs the lockdown on a stage no script has touched; `[prepare, whole]`, owned by the stage. */
+function lockDown(stage: Stage): [prepare: QuickJSHandle, whole: QuickJSHandle] {
+  const { context, owned } = stage;
+  const own = <H extends QuickJSHandle>(handle: H): H => {
+    owned.push(handle);
+    return handle;
+  };
+  stage.state = { ...stage.state, deadline: performance.now() + LOCKDOWN_MS };
+  const lockdown = own(context.unwrapResult(context.evalCode(LOCKDOWN, 'lockdown.js', { strict: true })));
+  const made = own(context.unwrapResult(context.callFunction(lockdown, context.undefined, stage.helpers)));
+  return [own(context.getProp(made, 0)), own(context.getProp(made, 1))];
+}
+
+const lockdownCosts = new WeakMap<QuickJSWASMModule, number>();
+
+/**
+ * What the lockdown takes of a runtime's heap, measured once per module on a stage of its own (so
+ * that warm stages keep a single context), as QuickJS counts memory in use; its limit counts
+ * allocations otherwise (in this build, without `malloc_usable_size`, a few bytes a block), so this
+ * errs on the roomy side.
+ */
+function lockdownCost(quickjs: QuickJSWASMModule, limits: CodeLimits): number {
+  let cost = lockdownCosts.get(quickjs);
+  if (cost === undefined) {
+    const probe = openStage(quickjs, limits);
+    try {
+      probe.runtime.setMemoryLimit(-1);
+      const before = memoryUsed(probe);
+      lockDown(probe);
+      cost = Math.max(0, memoryUsed(probe) - before);
+    } finally {
+      closeStage(probe);
+    }
+    lockdownCosts.set(quickjs, cost);
+  }
+  return cost;
 }
 
 /**
@@ -75,20 +113,15 @@ export function openWarmStage(
 ): Stage | undefined {
   let stage: Stage | undefined;
   try {
+    const headroom = lockdownCost(quickjs, limits);
     stage = openStage(quickjs, limits);
     const { context, runtime, owned } = stage;
-    stage.state = { ...stage.state, deadline: performance.now() + LOCKDOWN_MS };
-    runtime.setMemoryLimit(-1);
-    const before = memoryUsed(stage);
     const own = <H extends QuickJSHandle>(handle: H): H => {
       owned.push(handle);
       return handle;
     };
-    const lockdown = own(context.unwrapResult(context.evalCode(LOCKDOWN, 'lockdown.js', { strict: true })));
-    const made = own(context.unwrapResult(context.callFunction(lockdown, context.undefined, stage.helpers)));
-    const prepare = own(context.getProp(made, 0));
-    const whole = own(context.getProp(made, 1));
-    const headroom = Math.max(0, memoryUsed(stage) - before);
+    runtime.setMemoryLimit(-1);
+    const [prepare, whole] = lockDown(stage);
     // compiling runs the code of a script that escapes its wrapper: under the limits of a run
     stage.state = { ...stage.state, deadline: performance.now() + COMPILE_MS };
     runtime.setMemoryLimit(limits.memoryMb * MB + headroom);
@@ -109,12 +142,6 @@ export function openWarmStage(
       stage.state.logs.lines.length > 0
     )
       throw new Error('the script is not one whole function');
-    const frozen = context.getProp(context.global, 'Object');
-    try {
-      context.unwrapResult(context.callMethod(frozen, 'freeze', [fn])).dispose();
-    } finally {
-      frozen.dispose();
-    }
     stage.compiled = { script, fn };
     stage.warm = { prepare, headroom, seed };
     return stage;
