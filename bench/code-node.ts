@@ -1,13 +1,14 @@
 /**
  * The per-run cost of the Code node: a 20-line script with JSON in (a lead, an offer, an HTTP
- * answer) and JSON out, warm, many runs one after another. Measured three ways:
- * - `node`: the Code node's `execute` with the process's sandbox (worker threads) — what a flow pays;
+ * answer) and JSON out, warm (after {@link PRIME} runs, so the JIT has tiered both threads' paths
+ * up), many runs one after another. Measured four ways:
+ * - `node`: the Code node's `execute` with the process's sandbox (worker threads) — what a flow
+ *   pays; the script runs on its worker's warm stage (runtime/engine/code-sandbox-warm.ts);
  * - `threads`: the sandbox alone, the same path without the node;
- * - `inline`: QuickJS in the calling thread (no worker round trip): the floor of a fresh
- *   runtime + context per run;
+ * - `inline`: QuickJS in the calling thread (no worker round trip), a fresh runtime + context and
+ *   a compile per run: what isolation by a fresh context costs;
  * - `spaced`: the node as `node`, but 2 ms apart, as runs come in a flow (other nodes between them):
- *   the worker has opened the next run's stage meanwhile, so this is what a flow waits for. Back to
- *   back (`node`), a run also waits for that preparation after the run before.
+ *   both threads idle between runs, their caches cold, so this is what a flow waits for.
  * Then the throughput of the worker pool with runs in parallel. Each line also gives the process's
  * CPU per run (all threads: the sandbox's preparation between runs counts), and the header the
  * machine's load, as the machine may be shared.
@@ -24,6 +25,12 @@ import { createCodeRunner } from '../runtime/engine/code-sandbox-pool.ts';
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3000' } } });
 const RUNS = Number(values.runs);
 const WARMUP = 300;
+/**
+ * Runs before the first measure: V8 tiers QuickJS's wasm up (Liftoff, then TurboFan for its hot
+ * functions) and the JavaScript around it over the first few thousand runs — a worker's run takes
+ * twice as long in its first 500 as from its 4,000th on — and a flow's Code node is past that soon.
+ */
+const PRIME = 5000;
 
 const SCRIPT = `// the target answers { result: { code, order }, errors: [...] }; make it Update Lead's input
 const answer = input.body ?? {};
@@ -137,6 +144,7 @@ const viaNode = async (): Promise<void> => {
   } as unknown as Parameters<typeof code.execute>[0]);
   if (result.failure) throw new Error(result.failure.message);
 };
+for (let i = 0; i < PRIME; i++) await viaNode();
 await measure('node', viaNode);
 await measure('threads', async () => check(await threads.run(SCRIPT, globals, CODE_LIMITS)));
 await measure('inline', async () => check(await inline.run(SCRIPT, globals, CODE_LIMITS)));

@@ -59,8 +59,10 @@ export type CodeOutcome =
   { ok: true; value: unknown; logs: string[]; durationMs: number } | { ok: false; error: CodeError; logs: string[]; durationMs: number };
 
 /**
- * Runs Code node scripts in a sandbox (QuickJS): one fresh, isolated interpreter per run, nothing
- * reachable but the globals given and the helpers. Never rejects for what a script does.
+ * Runs Code node scripts in a sandbox (QuickJS): isolated runs — nothing of one run reaches
+ * another (a fresh interpreter per run, or one where nothing shared can change: the runtime's warm
+ * stages) —, nothing reachable but the globals given and the helpers. Never rejects for what a
+ * script does.
  */
 export interface CodeRunner {
   /**

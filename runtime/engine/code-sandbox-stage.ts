@@ -3,7 +3,8 @@
  * a fresh runtime and context with the helpers installed, used for exactly one run and then
  * disposed. {@link runScript} opens one, runs the job in it and closes it; a worker thread instead
  * answers first and closes the stage afterwards, and opens the next run's stage while it waits
- * ({@link prepareStage}, with a repeated script compiled on it), all off the caller's path.
+ * ({@link prepareStage}, with a repeated script compiled on it), all off the caller's path. A
+ * warm stage (code-sandbox-warm.ts) is a stage too, locked down, that serves many runs of one script.
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { CODE_LIMITS, wrapCodeScript, type CodeError, type CodeLimits } from '../../core/node/code-sandbox.ts';
@@ -40,6 +41,12 @@ export interface Stage {
   helpers: QuickJSHandle;
   /** The script compiled on the stage ahead of its run ({@link prepareStage}), if any. */
   compiled?: { script: string; fn: QuickJSHandle };
+  /**
+   * A warm stage's (code-sandbox-warm.ts) own `JSON.parse`: `prepare` parses `[seed, ...globals]`,
+   * re-seeds `Math.random` from `seed()` (JSON of four 32-bit words, new for every run) and gives
+   * the globals; `headroom` is what its lockdown takes of the heap, added to each run's memory limit.
+   */
+  warm?: { prepare: QuickJSHandle; headroom: number; seed(): string };
 }
 
 /** A run's outcome, with whether the module may be damaged (`broken`: load it again, do not close the stage). */
@@ -146,10 +153,15 @@ export function runScript(quickjs: QuickJSWASMModule, job: SandboxJob): StagedRu
 
 /**
  * Runs `job` on `stage` if given, else on a stage opened now; the stage comes back to be closed
- * (unless the run is `broken`), which a worker does after it has answered.
+ * (unless the run is `broken`), which a worker does after it has answered. `started`: when the
+ * run's deadline started (a run redone after a failed warm attempt keeps the attempt's).
  */
-export function runStaged(quickjs: QuickJSWASMModule, job: SandboxJob, stage?: Stage): StagedRun & { stage?: Stage } {
-  const started = performance.now();
+export function runStaged(
+  quickjs: QuickJSWASMModule,
+  job: SandboxJob,
+  stage?: Stage,
+  started = performance.now(),
+): StagedRun & { stage?: Stage } {
   // a stage compiled for another script is not this run's: the outer code of a script escaping its
   // wrapper may have run on it, and belongs to that script alone
   if (stage?.compiled && stage.compiled.script !== job.script) {
@@ -167,7 +179,7 @@ export function runStaged(quickjs: QuickJSWASMModule, job: SandboxJob, stage?: S
   return { ...runOnStage(stage, job, started), stage };
 }
 
-/** Runs `job` on a stage no script has run on. Close the stage afterwards unless the run is `broken`. */
+/** Runs `job` on a stage no script has run on (or a warm one). Close the stage afterwards unless the run is `broken`. */
 function runOnStage(stage: Stage, job: SandboxJob, started = performance.now()): StagedRun {
   const limits = job.limits;
   const state: RunState = { keys: job.keys, deadline: started + limits.timeoutMs, timedOut: false, limits, logs: new LogBook() };
@@ -178,7 +190,7 @@ function runOnStage(stage: Stage, job: SandboxJob, started = performance.now()):
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
   });
   try {
-    stage.runtime.setMemoryLimit(limits.memoryMb * MB);
+    stage.runtime.setMemoryLimit(limits.memoryMb * MB + (stage.warm?.headroom ?? 0));
     stage.runtime.setMaxStackSize(limits.stackKb * KB);
     try {
       return { reply: finish({ ok: true, json: execute(stage, job) }), broken: false };
@@ -296,7 +308,9 @@ function execute(stage: Stage, job: SandboxJob): string {
   if (context.typeof(fn) !== 'function')
     throw new RunFailure({ kind: 'syntax', message: 'the script closes its function early (unbalanced braces)' });
 
-  const parsed = context.callFunction(parse, context.undefined, own(context.newString(job.globals)));
+  const parsed = stage.warm
+    ? context.callFunction(stage.warm.prepare, context.undefined, own(context.newString(`[${stage.warm.seed()},${job.globals.slice(1)}`)))
+    : context.callFunction(parse, context.undefined, own(context.newString(job.globals)));
   if (parsed.error) return fail(parsed.error, 'exception');
   const globals = own(parsed.value);
   const args = [0, 1, 2, 3].map((i) => own(context.getProp(globals, i)));

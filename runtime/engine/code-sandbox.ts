@@ -1,10 +1,16 @@
 /**
  * The QuickJS host the Code node runs its scripts in (quickjs-emscripten, the release-sync wasm).
  *
- * Isolation: every run gets a fresh QuickJS runtime and context — its own heap, globals and
- * prototypes — and nothing from the host but JSON copies of its globals and the helper functions
- * listed in `HELPERS` (code-sandbox-helpers.ts). No `require`, no network, no file system, no timers; `eval` and
- * `Function` exist but only ever compile guest code. State cannot outlive a run.
+ * Isolation: a run gets nothing from the host but JSON copies of its globals and the helper
+ * functions listed in `HELPERS` (code-sandbox-helpers.ts). No `require`, no network, no file
+ * system, no timers; `eval` and `Function` exist but only ever compile guest code. State cannot
+ * outlive a run, in one of two ways:
+ * - a fresh QuickJS runtime and context — its own heap, globals and prototypes — for the run
+ *   (code-sandbox-stage.ts): a script's first runs, and any script a warm stage cannot serve;
+ * - in a worker thread, a script that came before runs on its warm stage (code-sandbox-warm.ts):
+ *   one context for that script's runs, its function compiled once, everything in it but a run's
+ *   own objects frozen before the script was compiled, and a run that fails there run again on a
+ *   fresh stage. The guarantee, and what differs from a fresh context, are in that file.
  *
  * Limits ({@link CodeLimits}, per node): memory (`setMemoryLimit`), stack (`setMaxStackSize`),
  * output (the JSON text of the result) and a wall-clock deadline, enforced three ways: QuickJS's
