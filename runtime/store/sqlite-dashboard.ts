@@ -36,11 +36,11 @@ export function prepareDashboard(db: SqliteDatabase) {
   );
   const queueAll = db.prepare(
     `SELECT count(*) FILTER (WHERE state = 'queued') AS queued, count(*) FILTER (WHERE state = 'running') AS running
-     FROM jobs WHERE state IN ('queued', 'running')`,
+     FROM jobs WHERE state IN ('queued', 'running') AND state <> 'done'`,
   );
   const queueOf = db.prepare(
     `SELECT count(*) FILTER (WHERE state = 'queued') AS queued, count(*) FILTER (WHERE state = 'running') AS running
-     FROM jobs WHERE integration_id = @integration AND state IN ('queued', 'running')`,
+     FROM jobs WHERE integration_id = @integration AND state IN ('queued', 'running') AND state <> 'done'`,
   );
   // the newest first statuses of the range, from the (integration_id, at) index; the median is taken in JS
   const firstStatusOf = db

@@ -22,12 +22,13 @@ export const DELIVERY_STATE_SQL = `(SELECT CASE
   FROM jobs j WHERE j.lead_id = leads.id AND j.kind = 'lead.new' ORDER BY j.id DESC LIMIT 1)`;
 
 export function prepareDelivery(db: SqliteDatabase) {
-  // one range of jobs_integration_state per integration, read from the index alone
+  // one range of jobs_integration_state per integration, read from the index alone (`state <> 'done'`
+  // is its partial index's own condition: SQLite uses it only for a query that says so)
   const counts = db.prepare(
     `SELECT
        count(*) FILTER (WHERE state = 'failed') AS failed,
        count(*) FILTER (WHERE state = 'queued' AND attempts > 0) AS retrying
-     FROM jobs WHERE integration_id = @integration AND state IN ('failed', 'queued') AND kind IN ${DELIVERY_KINDS}`,
+     FROM jobs WHERE integration_id = @integration AND state IN ('failed', 'queued') AND state <> 'done' AND kind IN ${DELIVERY_KINDS}`,
   );
   // the latest lead.new job of a lead still new, unless it is running: queued again as if new
   // (attempts and error cleared, its age counted from now), so the integration's limits apply afresh

@@ -8,7 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 export const LEAD_CHANGE_COLUMNS = ['eid', 'stage', 'status', 'status_code', 'reason', 'status_comment', 'payout'] as const;
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 15;
+export const SCHEMA_VERSION = 16;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -256,6 +256,26 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS executions_integration_event ON executions (integration_id, event, id);
   CREATE INDEX IF NOT EXISTS executions_integration_state ON executions (integration_id, state, id);
   CREATE INDEX IF NOT EXISTS executions_integration_started ON executions (integration_id, started_at);
+  `,
+  // 15 → 16: the queue's indexes hold the jobs still open, not every job done since the store
+  // began: the lanes only queued jobs, the leases only running ones, the counts and the search's
+  // delivery filter only jobs not done (the queries say \`state <> 'done'\` to use them). A job's
+  // three steps (queued, running, done) rewrote nine index entries each; now a done job leaves
+  // them, and the indexes stay the size of the queue however many leads were delivered.
+  // executions_integration was the first column of three other indexes.
+  `
+  DROP INDEX IF EXISTS jobs_state_run_at;
+  DROP INDEX IF EXISTS jobs_state_lease;
+  DROP INDEX IF EXISTS jobs_integration_state;
+  DROP INDEX IF EXISTS jobs_lane_integration;
+  DROP INDEX IF EXISTS jobs_lane_kind;
+  DROP INDEX IF EXISTS jobs_kind_state_lead;
+  DROP INDEX IF EXISTS executions_integration;
+  CREATE INDEX IF NOT EXISTS jobs_lane_integration ON jobs (integration_id, run_at, id) WHERE state = 'queued';
+  CREATE INDEX IF NOT EXISTS jobs_lane_kind ON jobs (kind, run_at, id) WHERE state = 'queued';
+  CREATE INDEX IF NOT EXISTS jobs_running_lease ON jobs (lease_until) WHERE state = 'running';
+  CREATE INDEX IF NOT EXISTS jobs_integration_state ON jobs (integration_id, state, kind, attempts) WHERE state <> 'done';
+  CREATE INDEX IF NOT EXISTS jobs_kind_state_lead ON jobs (kind, state, lead_id) WHERE state <> 'done';
   `,
 ];
 

@@ -39,7 +39,7 @@ function filtersOf(query: LeadQuery, ids: number[] | undefined, handed: boolean)
     [
       'delivery',
       open
-        ? `leads.stage = 'new' AND leads.id IN (SELECT lead_id FROM jobs WHERE kind = 'lead.new' AND state IN ${open}) AND ${DELIVERY_STATE_SQL} = @delivery`
+        ? `leads.stage = 'new' AND leads.id IN (SELECT lead_id FROM jobs WHERE kind = 'lead.new' AND state IN ${open} AND state <> 'done') AND ${DELIVERY_STATE_SQL} = @delivery`
         : `${DELIVERY_STATE_SQL} = @delivery`,
       query.delivery,
     ],

@@ -12,7 +12,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteLeadStore, type SqliteLeadStore } from '../../runtime/store/sqlite.ts';
 import { leadSearchTerms } from '../../core/domain/lead-search.ts';
 import type { LeadQuery } from '../../runtime/store/types.ts';
-import { SCHEMA_VERSION } from '../../runtime/store/sqlite-schema.ts';
 
 let dir: string;
 let store: SqliteLeadStore;
@@ -38,7 +37,8 @@ describe('a file from before the search keys', () => {
     const db = new Database(file);
     db.exec('DROP INDEX leads_phone; DROP INDEX leads_email; UPDATE leads SET phone_e164 = NULL, email_lc = NULL');
     db.exec('ALTER TABLE leads DROP COLUMN phone_e164; ALTER TABLE leads DROP COLUMN email_lc; DROP TABLE execution_leads');
-    db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    // version 14: the file as the runtime before the search keys (migration 14 → 15) left it
+    db.pragma('user_version = 14');
     db.close();
     const migrated = openSqliteLeadStore(file);
     try {

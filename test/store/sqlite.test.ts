@@ -72,10 +72,40 @@ describe('the indexes', () => {
       (db) =>
         db
           .prepare(
-            `EXPLAIN QUERY PLAN SELECT count(*) FROM jobs WHERE integration_id = 'crm' AND state IN ('failed', 'queued') AND kind IN ('lead.new', 'lead.update', 'lead.approved')`,
+            `EXPLAIN QUERY PLAN SELECT count(*) FROM jobs WHERE integration_id = 'crm' AND state IN ('failed', 'queued') AND state <> 'done' AND kind IN ('lead.new', 'lead.update', 'lead.approved')`,
           )
           .all() as { detail: string }[],
     );
     expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING COVERING INDEX jobs_integration_state/);
+  });
+
+  it('the queue reads its open jobs from indexes of open jobs only: a done job is in none of them', async () => {
+    await store.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
+    const [job] = await store.claimJobs(['lead.new'], 10, new Date(Date.now() + 1000));
+    await store.completeJob(job.id);
+    const plan = (sql: string) =>
+      withFile((db) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join(' '));
+    expect(plan(`SELECT id FROM jobs WHERE state = 'queued' AND kind = 'postback.out' AND run_at <= '9' ORDER BY run_at, id`)).toMatch(
+      /USING (COVERING )?INDEX jobs_lane_kind/,
+    );
+    expect(plan(`SELECT id FROM jobs WHERE state = 'queued' AND integration_id IS 'crm' AND run_at <= '9' ORDER BY run_at, id`)).toMatch(
+      /USING (COVERING )?INDEX jobs_lane_integration/,
+    );
+    expect(plan(`SELECT id FROM jobs WHERE state = 'running' AND (lease_until IS NULL OR lease_until <= '9')`)).toMatch(
+      /INDEX jobs_running_lease/,
+    );
+    // each index's entries (dbstat reads the file's pages): the done job is in none; the queued one in those of queued jobs
+    await store.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
+    const entries = (index: string) =>
+      withFile(
+        (db) =>
+          (db.prepare(`SELECT coalesce(sum(ncell), 0) AS n FROM dbstat WHERE name = ? AND pagetype = 'leaf'`).get(index) as { n: number })
+            .n,
+      );
+    expect(['jobs_lane_kind', 'jobs_lane_integration', 'jobs_integration_state', 'jobs_kind_state_lead'].map(entries)).toEqual([
+      1, 1, 1, 1,
+    ]);
+    expect(entries('jobs_running_lease')).toBe(0);
+    expect(entries('jobs_lead')).toBe(2);
   });
 });
