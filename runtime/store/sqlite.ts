@@ -144,24 +144,41 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
       (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined, trash?: StageChange) => {
         const now = new Date().toISOString();
         const keys = leadSearchKeys(input);
-        const { lastInsertRowid } = this.sql.insertLead.run({
-          phone_e164: keys.phone ?? null,
-          email_lc: keys.email ?? null,
+        const row: Omit<LeadRow, 'id'> = {
           integration_id: integrationId,
           offer: input.offer,
           wm: input.wm ?? null,
           source: source ?? null,
           stage: trash ? trash.stage : 'new',
+          eid: null,
+          status: null,
+          status_code: null,
           reason: trash?.reason ?? null,
+          status_comment: null,
+          payout: null,
           data: JSON.stringify(input),
+          created_at: now,
+          updated_at: now,
+        };
+        const { lastInsertRowid } = this.sql.insertLead.run({
+          phone_e164: keys.phone ?? null,
+          email_lc: keys.email ?? null,
+          integration_id: row.integration_id,
+          offer: row.offer,
+          wm: row.wm,
+          source: row.source,
+          stage: row.stage,
+          reason: row.reason,
+          data: row.data,
           created_at: now,
           updated_at: now,
         });
         const id = Number(lastInsertRowid);
-        this.dashboard.inserted({ stage: trash ? trash.stage : 'new', offer: input.offer, integration_id: integrationId, created_at: now });
+        this.dashboard.inserted({ stage: row.stage, offer: input.offer, integration_id: integrationId, created_at: now });
         if (trash) this.insertHistoryEntry(id, trash);
         this.insertJobs(jobs, now, id, integrationId);
-        return this.mustGetLead(id);
+        // the row as written is the row a read would give: no read back
+        return leadFromRow({ id, ...row });
       },
     );
 
