@@ -6,6 +6,7 @@
  * a stopped or stuck process, and never one a live worker still holds.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { ClaimShares, HeldJobs, Job, JobKind, JobQueue as JobStore } from '../store/types.ts';
 
@@ -178,6 +179,9 @@ export class JobQueue {
     this.kinds = [...this.byKind.keys()];
     this.worker = options.worker ?? newWorkerId();
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    // every running handler's steps listen on this one signal (one listener each, removed when the
+    // step ends): as many as the jobs running at once, so not a leak past Node's default warning of 10
+    setMaxListeners(Math.max(10, 2 * options.concurrency), this.abort.signal);
   }
 
   /**
