@@ -76,15 +76,48 @@ export function formsPattern(forms: Iterable<string>): RegExp {
   return pattern;
 }
 
+/** What a redactor of a set of secrets starts from, built once per set (every run of an integration has the same). */
+interface RedactorBase {
+  forms: Set<string>;
+  shortest: number;
+  pattern?: RegExp;
+}
+
+const baseCache = new Map<string, RedactorBase>();
+
+function baseOf(secrets: string[]): RedactorBase {
+  const key = secrets.join('\u0000');
+  let base = baseCache.get(key);
+  if (!base) {
+    base = { forms: new Set(), shortest: Infinity };
+    for (const secret of secrets) {
+      if (typeof secret !== 'string' || secret.length < MIN_LENGTH) continue;
+      for (const form of secretForms(secret)) {
+        base.forms.add(form);
+        base.shortest = Math.min(base.shortest, form.length);
+      }
+    }
+    if (baseCache.size > 1000) baseCache.clear();
+    baseCache.set(key, base);
+  }
+  return base;
+}
+
 export class Redactor {
-  private readonly forms = new Set<string>();
+  /** The forms masked; the shared base's until this redactor learns one of its own. */
+  private forms: Set<string>;
+  /** The base this redactor still shares (its pattern is built once for all), or undefined once it added a form. */
+  private base: RedactorBase | undefined;
   /** The pattern of every form; built on first use after a change. */
   private pattern: RegExp | undefined;
   /** The shortest form's length: a shorter text holds none, and most texts in a record are short. */
-  private shortest = Infinity;
+  private shortest: number;
 
   constructor(secrets: Iterable<string> = []) {
-    for (const secret of secrets) this.add(secret);
+    this.base = baseOf([...secrets]);
+    this.forms = this.base.forms;
+    this.shortest = this.base.shortest;
+    this.pattern = this.base.pattern;
   }
 
   /** The values {@link Redactor.learn} was given, in order, once each. */
@@ -108,6 +141,10 @@ export class Redactor {
   add(secret: string): void {
     if (typeof secret !== 'string' || secret.length < MIN_LENGTH) return;
     this.pattern = undefined;
+    if (this.base) {
+      this.forms = new Set(this.forms);
+      this.base = undefined;
+    }
     for (const form of secretForms(secret)) {
       this.forms.add(form);
       this.shortest = Math.min(this.shortest, form.length);
@@ -124,7 +161,10 @@ export class Redactor {
    */
   text(value: string, mask = REDACTED): string {
     if (value.length < this.shortest) return value;
-    this.pattern ??= formsPattern(this.forms);
+    if (!this.pattern) {
+      this.pattern = formsPattern(this.forms);
+      if (this.base) this.base.pattern = this.pattern;
+    }
     return value.replace(this.pattern, () => mask);
   }
 
