@@ -36,11 +36,14 @@ export function prepareHandoffs(db: SqliteDatabase) {
   const ofLead = db.prepare(
     'SELECT integration_id, eid, created_at FROM lead_handoffs WHERE lead_id = ? ORDER BY created_at, integration_id',
   );
+  // CROSS JOIN keeps lead_handoffs the outer loop (one range of lead_handoffs_integration from the
+  // cursor on): left to itself the planner walked every lead in the stage past the cursor for each
+  // batch — with no handoffs at all, 15 % of a status check of 20,000 leads, growing with the square
   const batch = db.prepare(
-    `SELECT leads.*, h.eid AS handoff_eid FROM lead_handoffs h JOIN leads ON leads.id = h.lead_id
-     WHERE h.integration_id = @integration_id AND leads.integration_id <> @integration_id
-       AND leads.stage = @stage AND leads.id > @after AND leads.created_at >= @since
-     ORDER BY leads.id LIMIT @limit`,
+    `SELECT leads.*, h.eid AS handoff_eid FROM lead_handoffs h CROSS JOIN leads ON leads.id = h.lead_id
+     WHERE h.integration_id = @integration_id AND h.lead_id > @after AND leads.integration_id <> @integration_id
+       AND leads.stage = @stage AND leads.created_at >= @since
+     ORDER BY h.lead_id LIMIT @limit`,
   );
   return {
     /** Within the caller's transaction: records that the lead was handed to each of `integrations`. */

@@ -79,6 +79,26 @@ describe('the indexes', () => {
     expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING COVERING INDEX jobs_integration_state/);
   });
 
+  it("a status check's batch of handed leads is one range of the integration's handoffs from the cursor, not a walk over the stage's leads", async () => {
+    // many leads in the stage, none handed on: the batch must not read them to find that out
+    for (let i = 0; i < 300; i++) await store.insertLead({ offer: 'tea' }, 'crm', []);
+    expect(await store.leadBatch({ integrationId: 'beta', stage: 'new', limit: 100 })).toEqual([]);
+    // the plan of the store's statement (sqlite-handoffs.ts), read with SQLite itself
+    const plan = withFile((db) =>
+      (
+        db
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT leads.*, h.eid AS handoff_eid FROM lead_handoffs h CROSS JOIN leads ON leads.id = h.lead_id
+             WHERE h.integration_id = 'beta' AND h.lead_id > 0 AND leads.integration_id <> 'beta' AND leads.stage = 'new' AND leads.created_at >= ''
+             ORDER BY h.lead_id LIMIT 100`,
+          )
+          .all() as { detail: string }[]
+      ).map((row) => row.detail),
+    );
+    expect(plan[0]).toMatch(/SEARCH h USING (COVERING )?INDEX lead_handoffs_integration \(integration_id=\? AND lead_id>\?\)/);
+    expect(plan.join(' ')).not.toMatch(/leads_stage_created|TEMP B-TREE/);
+  });
+
   it('the queue reads its open jobs from indexes of open jobs only: a done job is in none of them', async () => {
     await store.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
     const [job] = await store.claimJobs(['lead.new'], 10, new Date(Date.now() + 1000));
