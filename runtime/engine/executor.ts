@@ -166,6 +166,8 @@ export interface RunResult {
   checkpoint?: RunCheckpoint;
   /** With {@link RunRequest.continueLater}: the run waits for its target; continue it from `checkpoint` then. */
   continueAt?: Date;
+  /** The leads whose stage this run's Update Lead nodes changed (a status check counts its batch's moves from it). */
+  moved: number[];
 }
 
 interface CompiledFlow {
@@ -261,6 +263,7 @@ export class Executor {
     // what a node writes to the lead (reason, comment, raw status) never holds the integration's secrets
     // every lead an Update Lead found, so the execution is linked to each (a postback's lead, a status batch's matches)
     const touched = new Set<number>();
+    const moved = new Set<number>();
     const leads: LeadActions = {
       update: async (change) => {
         const result = await services.leads.update({
@@ -271,6 +274,7 @@ export class Executor {
           comment: change.comment === undefined ? undefined : ownSecrets().text(change.comment),
         });
         if (result && result.lead.id > 0) touched.add(result.lead.id);
+        if (result?.stageChanged && result.lead.id > 0) moved.add(result.lead.id);
         return result;
       },
     };
@@ -563,6 +567,7 @@ export class Executor {
       nextOffset,
       ...(checkpoint ? { checkpoint } : {}),
       ...(waiting ? { continueAt: waiting.at } : {}),
+      moved: [...moved],
     };
   }
 }

@@ -327,10 +327,10 @@ export class StatusChecks {
         progress.failed(`${result.error.message} (run #${result.execution.id})`, leads.length);
         return skipRest(SKIPPED_STOPPED);
       }
-      // what the batch did to each lead, read back: the flow's Update Lead moved it or not
-      const after = await Promise.all(leads.map((lead) => this.store.getLead(lead.id)));
-      let moved = 0;
-      for (const [i, lead] of leads.entries()) if (after[i] && after[i].stage !== lead.stage) moved++;
+      // what the batch did to each lead: the flow's Update Lead moved it or not (the run says which
+      // it moved; reading the batch back, a lead at a time, was 8 % of a check's time)
+      const movedIds = new Set(result.moved);
+      const moved = leads.filter((lead) => movedIds.has(lead.id)).length;
       report.moved += moved;
       report.unchanged += leads.length - moved;
       progress.done(leads.length, { moved, unchanged: leads.length - moved });
