@@ -18,12 +18,11 @@
  *   return {
  *     ...records,
  *     twin: async () => new PgJobQueue(others[others.push(new Pool({ connectionString: db.url })) - 1]),
- *     overlappingTwins: true,
  *     close: async () => { await Promise.all([pool, ...others].map((p) => p.end())); await db.drop(); },
  *   };
  * }
  * defineLeadStoreContract('PostgreSQL', async () => { const r = await postgres(); return { ...r, store: r.leads }; });
- * defineJobQueueContract('PostgreSQL', async () => { const r = await postgres(); return { ...r, store: r.jobs }; });
+ * defineJobQueueContract('PostgreSQL', async () => { const r = await postgres(); return { ...r, store: r.jobs }; }, { overlappingTwins: true });
  * // and likewise the execution log, checkpoints, config and audit stores; `reopen` (a new pool on
  * // the same database) turns the restart tests on
  */

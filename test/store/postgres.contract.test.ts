@@ -26,7 +26,6 @@ async function postgres() {
       leads: stores.leads,
       jobs: stores.jobs,
       lifecycle: stores,
-      overlappingTwins: true,
       async twin() {
         const other = await openPgStores(db.url, key, { poolSize: 4 });
         twins.push(other);
@@ -65,6 +64,7 @@ defineLeadStoreContract(
 defineJobQueueContract(
   'PostgreSQL',
   as((s) => s.jobs),
+  { overlappingTwins: true },
 );
 defineExecutionLogContract(
   'PostgreSQL',
