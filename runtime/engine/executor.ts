@@ -93,7 +93,11 @@ export interface RunRequest {
    * is recorded with (its own, or one the run's outcome calls for: a `lead.new` run that left the
    * lead `new`, see core/domain/delivery.ts `leadNewVerdict`). Unset: the run's own error stands.
    */
-  verdict?: (run: { error?: NodeError; exchanges: RunExchange[] }) => Promise<NodeError | undefined>;
+  verdict?: (run: {
+    error?: NodeError;
+    exchanges: RunExchange[];
+    moved: ReadonlyMap<number, Lead['stage']>;
+  }) => Promise<NodeError | undefined>;
   /**
    * Aborts the run (the runtime shutting down): the node running is cancelled — its HTTP requests
    * too — no further node runs, and the run ends with the error {@link INTERRUPTED}, retryable.
@@ -263,7 +267,8 @@ export class Executor {
     // what a node writes to the lead (reason, comment, raw status) never holds the integration's secrets
     // every lead an Update Lead found, so the execution is linked to each (a postback's lead, a status batch's matches)
     const touched = new Set<number>();
-    const moved = new Set<number>();
+    /** The leads this run's Update Lead nodes moved, and the stage each was left in. */
+    const moved = new Map<number, Lead['stage']>();
     const leads: LeadActions = {
       update: async (change) => {
         const result = await services.leads.update({
@@ -274,7 +279,7 @@ export class Executor {
           comment: change.comment === undefined ? undefined : ownSecrets().text(change.comment),
         });
         if (result && result.lead.id > 0) touched.add(result.lead.id);
-        if (result?.stageChanged && result.lead.id > 0) moved.add(result.lead.id);
+        if (result?.stageChanged && result.lead.id > 0) moved.set(result.lead.id, result.lead.stage);
         return result;
       },
     };
@@ -517,7 +522,7 @@ export class Executor {
     // a run waiting for its target has no verdict yet: the continued run gets it
     if (request.verdict && !waiting) {
       const exchanges = steps.flatMap((step) => step.http.map((http) => ({ nodeId: step.nodeId, http })));
-      flowError = await request.verdict({ error: flowError, exchanges });
+      flowError = await request.verdict({ error: flowError, exchanges, moved });
     }
     const execution: Execution = {
       id: 0,
@@ -567,7 +572,7 @@ export class Executor {
       nextOffset,
       ...(checkpoint ? { checkpoint } : {}),
       ...(waiting ? { continueAt: waiting.at } : {}),
-      moved: [...moved],
+      moved: [...moved.keys()],
     };
   }
 }

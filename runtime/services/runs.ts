@@ -45,11 +45,6 @@ function recordedKey(execution: Execution): string | undefined {
 
 const keyOf = (key: string | undefined) => (key ? { delivery_key: key } : {});
 
-/** Where a run notes the stage its Update Lead left its own lead in. */
-interface MovedStage {
-  stage?: Lead['stage'];
-}
-
 /** What a change would make of a lead, under the stage rule for `source`, without storing anything (test runs, the CLI). */
 export function previewLeadUpdate(lead: Lead, change: LeadUpdate, source?: StageSource): LeadUpdateResult {
   const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage, source);
@@ -143,8 +138,6 @@ export class FlowRunner {
       (given.rerun ?? []).every((step) => has(step.nodeId));
     const resume = fits ? { ...given, recordKept: true } : undefined;
     const offer = await this.config.getOffer(lead.offer);
-    /** The stage this run moved its own lead to, if it did (the verdict needs no read then). */
-    const moved: MovedStage = {};
     const keyed = delivery.key
       ? { ...lead, delivery_key: delivery.key }
       : await this.withDeliveryKey(lead, event, integration.id, delivery.stage);
@@ -156,13 +149,13 @@ export class FlowRunner {
         lead: keyed,
         offer,
         trigger: keyed,
-        verdict: this.verdictFor(event, lead, moved),
+        verdict: this.verdictFor(event, lead),
         signal,
         resume,
         progress: delivery.progress,
         continueLater: delivery.continueLater,
       },
-      this.live(integration, lead, event, moved),
+      this.live(integration, lead, event),
     );
   }
 
@@ -178,11 +171,11 @@ export class FlowRunner {
    * (the kernel's verdict rule); other runs are judged by their own error. A lead already past
    * `new` (a confirmed re-run) has had its verdict.
    */
-  private verdictFor(event: FlowEvent, lead: Lead | undefined, moved: MovedStage): RunRequest['verdict'] {
+  private verdictFor(event: FlowEvent, lead: Lead | undefined): RunRequest['verdict'] {
     if (event !== 'lead.new' || !lead || lead.stage !== 'new') return undefined;
-    return async ({ error, exchanges }) => {
+    return async ({ error, exchanges, moved }) => {
       // a lead this run moved on is past `new` for good (no stage moves back to it): no read needed
-      const stageAfter = moved.stage !== undefined && moved.stage !== 'new' ? moved.stage : (await this.store.getLead(lead.id))?.stage;
+      const stageAfter = moved.get(lead.id) ?? (await this.store.getLead(lead.id))?.stage;
       return leadNewVerdict({ stageAfter: stageAfter ?? lead.stage, error, exchanges });
     };
   }
@@ -413,7 +406,6 @@ export class FlowRunner {
     const flow = await this.flows.version(execution.flowId, execution.flowVersion);
     const lead = execution.leadId === undefined ? undefined : await this.leads.get(execution.leadId);
     const offer = lead ? await this.config.getOffer(lead.offer) : undefined;
-    const moved: MovedStage = {};
     return this.executor.run(
       {
         flow,
@@ -424,9 +416,9 @@ export class FlowRunner {
         trigger: execution.trigger,
         batch: execution.event.startsWith('status.') ? execution.trigger : undefined,
         resume: { nodeId: step.nodeId, input: step.input, outputs: Object.fromEntries(before.map((s) => [s.nodeId, s.output])) },
-        verdict: this.verdictFor(execution.event, lead, moved),
+        verdict: this.verdictFor(execution.event, lead),
       },
-      this.live(integration, lead, execution.event, moved),
+      this.live(integration, lead, execution.event),
     );
   }
 
@@ -437,15 +429,12 @@ export class FlowRunner {
     return execution;
   }
 
-  private live(integration: Integration, runLead: Lead | undefined, event: FlowEvent, moved: MovedStage = {}): RunServices {
+  private live(integration: Integration, runLead: Lead | undefined, event: FlowEvent): RunServices {
     return {
       leads: {
         update: async (change) => {
           const lead = await this.leads.find(change, integration.id, runLead);
-          if (!lead) return undefined;
-          const result = await this.leads.applyUpdate(lead, change, sourceOf(event), integration.id);
-          if (result.lead.id === runLead?.id) moved.stage = result.lead.stage;
-          return result;
+          return lead ? this.leads.applyUpdate(lead, change, sourceOf(event), integration.id) : undefined;
         },
       },
       postbacks: {

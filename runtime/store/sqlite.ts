@@ -160,19 +160,8 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
           created_at: now,
           updated_at: now,
         };
-        const { lastInsertRowid } = this.sql.insertLead.run({
-          phone_e164: keys.phone ?? null,
-          email_lc: keys.email ?? null,
-          integration_id: row.integration_id,
-          offer: row.offer,
-          wm: row.wm,
-          source: row.source,
-          stage: row.stage,
-          reason: row.reason,
-          data: row.data,
-          created_at: now,
-          updated_at: now,
-        });
+        // the statement takes the columns it names (a new lead's), the search keys beside them
+        const { lastInsertRowid } = this.sql.insertLead.run({ ...row, phone_e164: keys.phone ?? null, email_lc: keys.email ?? null });
         const id = Number(lastInsertRowid);
         this.dashboard.inserted({ stage: row.stage, offer: input.offer, integration_id: integrationId, created_at: now });
         if (trash) this.insertHistoryEntry(id, trash);
