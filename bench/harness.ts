@@ -17,6 +17,16 @@ import type { IssuedKey } from '../core/api.ts';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const BENCH = path.join(ROOT, 'bench');
 
+/**
+ * The V8 heap bound `npm start` gives the runtime (package.json's `config.heapMb`, which
+ * `LEADFLOW_HEAP_MB` overrides there): the bench's runtime runs under the same one. It bounds more
+ * than the limit: V8 lets garbage pile up to 4× the live heap before a full collection when the old
+ * space may reach 2 GB or more (Node's default here is about 4 GB), about 1.8× at 1,536 MB.
+ */
+export const RUNTIME_HEAP_MB = Number(
+  (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { config: { heapMb: string } }).config.heapMb,
+);
+
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
@@ -199,7 +209,7 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
   const profile = options.profile ? profileFor(options.profile) : undefined;
   const child = fork(entry, [], {
     cwd: ROOT,
-    execArgv: ['--enable-source-maps', ...(profile?.execArgv ?? [])],
+    execArgv: ['--enable-source-maps', `--max-old-space-size=${RUNTIME_HEAP_MB}`, ...(profile?.execArgv ?? [])],
     env: {
       ...process.env,
       PORT: String(port),

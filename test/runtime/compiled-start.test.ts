@@ -1,12 +1,12 @@
 /**
  * `npm start` runs the runtime from its build (tsconfig.build.json: plain ES modules and source maps,
  * no TypeScript loader). This builds it the same way into a folder of its own, starts it with
- * `node --enable-source-maps` as `npm start` does, and checks what a user would: the runtime answers,
+ * `node --enable-source-maps` and its heap bound as `npm start` does, and checks what a user would: the runtime answers,
  * it found the compiled nodes and the project's templates, and a stack trace names the TypeScript
  * source it came from.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIn, removeDataDir, ROOT, TEST_ADMIN, waitFor } from '../support/harness.ts';
 
 const run = promisify(execFile);
+/** The heap bound `npm start` sets (package.json's `config.heapMb`). */
+const HEAP_MB = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { config: { heapMb: string } }).config.heapMb;
 const artifacts = path.join(ROOT, 'test-artifacts');
 let build: string;
 const started: ChildProcess[] = [];
@@ -34,7 +36,7 @@ afterAll(() => {
 
 /** Starts the built runtime as `npm start` does; resolves with its output so far as it grows. */
 function startBuilt(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--enable-source-maps', path.join(build, 'runtime/main.js')], {
+  const child = spawn(process.execPath, ['--enable-source-maps', `--max-old-space-size=${HEAP_MB}`, path.join(build, 'runtime/main.js')], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LEADFLOW_SANDBOX_PORT: 'off', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
