@@ -19,14 +19,14 @@
  *
  * Once its heap refused to grow, a run is over: it fails with the memory limit whatever the script
  * made of its "out of memory", its interrupt handler and helpers stop it, and its error is not read
- * back from the guest. Past a refusal the module itself is at risk: quickjs-emscripten copies what
- * the host hands in (strings, argument lists) to whatever `malloc` returned, unchecked, and a NULL
- * there writes from address 0 on, over the module's static data from byte 1024 (tried: `newString`
- * of 3,000 characters into a full heap dirties the first 1,024 bytes and gives back an empty
- * string); QuickJS itself takes a NULL from `malloc` as it takes its own limit. So a module stays
- * in service after a refusal only while its first 1,024 bytes, which nothing uses, are all zero
- * ({@link heapDamaged}): every such write starts there. Otherwise the run is `broken`, and the
- * worker loads a new module after it has answered (code-sandbox-worker.ts).
+ * back from the guest. Past a refusal the module itself is in doubt: QuickJS takes a NULL from
+ * `malloc` as it takes its own limit, but quickjs-emscripten copies what the host hands in
+ * (strings, argument lists) to whatever `malloc` returned, unchecked, and a NULL there writes from
+ * address 0 on, over the module's static data from byte 1024 (tried: `newString` of 3,000
+ * characters into a full heap dirties the first 1,024 bytes and gives back an empty string). So a
+ * module whose heap refused a grow is never used again, nor disposed into: the run is `broken`,
+ * and the worker loads a new module after it has answered (code-sandbox-worker.ts). A new module
+ * costs some 10 ms, paid only after a run that hit its memory limit.
  */
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import type { CodeLimits } from '../../core/node/code-sandbox.ts';
@@ -52,7 +52,7 @@ export interface ModuleHeap {
   ceiling: number;
   /** A grow was refused since the bound was last set ({@link boundHeap}): the run is over. */
   refused: boolean;
-  /** A grow was ever refused: {@link heapSpent} looks at the null page. */
+  /** A grow was ever refused: the module is retired ({@link heapSpent}). */
   strained: boolean;
 }
 
@@ -109,23 +109,12 @@ export function unboundHeap(heap: ModuleHeap | undefined): boolean {
   return refused;
 }
 
-/** Bytes at the start of the heap that nothing uses (emscripten puts static data from 1024 on). */
-const NULL_PAGE = 1024;
-
-/** Whether something was written where a failed `malloc` pointed: the null page is not all zeros. */
-export function heapDamaged(heap: ModuleHeap | undefined): boolean {
-  if (!heap) return false;
-  const page = new Uint8Array(heap.memory.buffer, 0, NULL_PAGE);
-  for (let i = 0; i < NULL_PAGE; i++) if (page[i] !== 0) return true;
-  return false;
-}
-
 /**
- * Whether a worker should load a new module: the heap is damaged (checked once a grow was ever
- * refused), or it grew past {@link HEAP_RESTING_MB} and should be given back.
+ * Whether a worker should load a new module: its heap once refused a grow (the module is in doubt),
+ * or it grew past {@link HEAP_RESTING_MB} and should be given back.
  */
 export function heapSpent(quickjs: QuickJSWASMModule): boolean {
   const heap = heaps.get(quickjs);
   if (!heap) return false;
-  return heap.memory.buffer.byteLength > HEAP_RESTING_MB * MB || (heap.strained && heapDamaged(heap));
+  return heap.strained || heap.memory.buffer.byteLength > HEAP_RESTING_MB * MB;
 }

@@ -9,7 +9,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { CODE_LIMITS, wrapCodeScript, type CodeError, type CodeLimits } from '../../core/node/code-sandbox.ts';
 import { HELPERS, text } from './code-sandbox-helpers.ts';
-import { boundHeap, heapDamaged, heapOf, unboundHeap, type ModuleHeap } from './code-sandbox-heap.ts';
+import { boundHeap, heapOf, unboundHeap, type ModuleHeap } from './code-sandbox-heap.ts';
 import {
   FILE,
   KB,
@@ -130,8 +130,8 @@ export function prepareStage(quickjs: QuickJSWASMModule, limits: CodeLimits, scr
     } finally {
       refused = unboundHeap(stage.heap);
     }
-    // a module written over where a failed malloc pointed is not disposed into (the worker replaces it)
-    if (heapDamaged(stage.heap)) return undefined;
+    // a module whose heap refused a grow is not disposed into (the worker replaces it; code-sandbox-heap.ts)
+    if (stage.heap?.strained) return undefined;
     if (compiled.error) compiled.error.dispose();
     else {
       stage.owned.push(compiled.value);
@@ -223,9 +223,9 @@ function runOnStage(stage: Stage, job: SandboxJob, started = performance.now()):
       if (!(error instanceof RunFailure)) throw error;
       reply = finish({ ok: false, error: error.error });
     }
-    // the heap refused to grow: whatever the script made of its out of memory, it ran out; the module
-    // stays only if nothing was written where a failed malloc pointed (code-sandbox-heap.ts)
-    if (stage.heap?.refused) return { reply: finish({ ok: false, error: limitError('memory', limits) }), broken: heapDamaged(stage.heap) };
+    // the heap refused to grow: whatever the script made of its out of memory, it ran out, and the
+    // module is in doubt (code-sandbox-heap.ts): the next run gets a new one
+    if (stage.heap?.refused) return { reply: finish({ ok: false, error: limitError('memory', limits) }), broken: true };
     return { reply, broken: false };
   } catch (error) {
     // an exception from inside the wasm (the host's stack ran out in a deep native recursion, say)

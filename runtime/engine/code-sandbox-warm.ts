@@ -36,7 +36,7 @@
 import type { QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { wrapCodeScript, type CodeLimits } from '../../core/node/code-sandbox.ts';
 import { FILE, MB, type SandboxJob, type SandboxReply } from './code-sandbox.ts';
-import { boundHeap, heapDamaged, unboundHeap } from './code-sandbox-heap.ts';
+import { boundHeap, unboundHeap } from './code-sandbox-heap.ts';
 import { LOCKDOWN } from './code-sandbox-lockdown.ts';
 import { closeStage, openStage, runStaged, type Stage, type StagedRun } from './code-sandbox-stage.ts';
 
@@ -158,8 +158,8 @@ export function openWarmStage(
     stage.warm = { prepare, headroom, seed };
     return stage;
   } catch {
-    // a module written over where a failed malloc pointed is not disposed into (the worker replaces it)
-    if (stage && !heapDamaged(stage.heap)) closeStage(stage);
+    // a module whose heap refused a grow is not disposed into (the worker replaces it; code-sandbox-heap.ts)
+    if (stage && !stage.heap?.strained) closeStage(stage);
     return undefined;
   }
 }
