@@ -6,7 +6,8 @@
  * script came twice in a row), so a run finds its runtime, context and helpers ready, and often
  * its function compiled. A script that came before runs on its warm stage instead
  * (code-sandbox-warm.ts: one locked-down context per script, its function compiled once), and is
- * run again on a fresh stage if it fails there. A run that left the module in doubt (or its heap
+ * run again on a fresh stage if it fails there (unless its heap refused to grow: then the module
+ * is in doubt and the run ends with the memory error). A run that left the module in doubt (or its heap
  * grown: code-sandbox-heap.ts) gets a new module, and its warm stages are forgotten, before the next one.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
