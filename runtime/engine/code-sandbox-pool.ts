@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { CodeError, CodeGlobals, CodeLimits, CodeOutcome, CodeRunner } from '../../core/node/code-sandbox.ts';
 import { failed, limitError, loadQuickJs, toJob, toOutcome, type SandboxJob, type SandboxReply } from './code-sandbox.ts';
+import { heapSpent } from './code-sandbox-heap.ts';
 import { runScript } from './code-sandbox-stage.ts';
 
 /** How long past its deadline a worker may take to answer before it is terminated. */
@@ -46,8 +47,10 @@ export function createCodeRunner(options: SandboxOptions = {}): SandboxRunner {
       async run(script, globals, limits, keys) {
         const job = toJob(script, globals, limits, keys);
         if (!('script' in job)) return failed(job);
-        const { reply, broken } = runScript(await loadQuickJs(), job);
-        if (broken) void loadQuickJs({ fresh: true });
+        const quickjs = await loadQuickJs();
+        const { reply, broken } = runScript(quickjs, job);
+        // a module in doubt, or whose heap grew (it never shrinks): the next run gets a new one
+        if (broken || heapSpent(quickjs)) void loadQuickJs({ fresh: true });
         return toOutcome(reply);
       },
       close: async () => {},

@@ -9,6 +9,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { CODE_LIMITS, wrapCodeScript, type CodeError, type CodeLimits } from '../../core/node/code-sandbox.ts';
 import { HELPERS, text } from './code-sandbox-helpers.ts';
+import { boundHeap, heapOf, unboundHeap, type ModuleHeap } from './code-sandbox-heap.ts';
 import {
   FILE,
   KB,
@@ -39,6 +40,8 @@ export interface Stage {
   readonly parse: QuickJSHandle;
   readonly stringify: QuickJSHandle;
   helpers: QuickJSHandle;
+  /** The heap of the stage's module, bounded while a script runs or compiles (code-sandbox-heap.ts). */
+  readonly heap?: ModuleHeap;
   /** The script compiled on the stage ahead of its run ({@link prepareStage}), if any. */
   compiled?: { script: string; fn: QuickJSHandle };
   /**
@@ -86,8 +89,11 @@ export function openStage(quickjs: QuickJSWASMModule, limits: CodeLimits = CODE_
       parse: own(context.getProp(json, 'parse')),
       stringify: own(context.getProp(json, 'stringify')),
       helpers: context.undefined,
+      heap: heapOf(quickjs),
     };
-    runtime.setInterruptHandler(() => (stage.state.timedOut ||= performance.now() > stage.state.deadline));
+    const heap = stage.heap;
+    // a heap that refused to grow ends the run at once (code-sandbox-heap.ts)
+    runtime.setInterruptHandler(() => (stage.state.timedOut ||= performance.now() > stage.state.deadline) || heap?.refused === true);
     stage.helpers = installHelpers(stage);
     return stage;
   } catch (error) {
@@ -116,12 +122,21 @@ export function prepareStage(quickjs: QuickJSWASMModule, limits: CodeLimits, scr
     const stage = openStage(quickjs, limits);
     if (script === undefined) return stage;
     stage.state = idleState(limits, PREPARE_MS);
-    const compiled = stage.context.evalCode(wrapCodeScript(script), FILE);
+    boundHeap(stage.heap, limits);
+    let compiled;
+    let refused = false;
+    try {
+      compiled = stage.context.evalCode(wrapCodeScript(script), FILE);
+    } finally {
+      refused = unboundHeap(stage.heap);
+    }
+    // a module whose heap refused a grow is not disposed into (the worker replaces it; code-sandbox-heap.ts)
+    if (stage.heap?.strained) return undefined;
     if (compiled.error) compiled.error.dispose();
     else {
       stage.owned.push(compiled.value);
       const state = stage.state;
-      if (stage.context.typeof(compiled.value) === 'function' && !state.timedOut && state.logs.lines.length === 0) {
+      if (stage.context.typeof(compiled.value) === 'function' && !state.timedOut && !refused && state.logs.lines.length === 0) {
         stage.compiled = { script, fn: compiled.value };
         return stage;
       }
@@ -182,36 +197,54 @@ export function runStaged(
 /** Runs `job` on a stage no script has run on (or a warm one). Close the stage afterwards unless the run is `broken`. */
 function runOnStage(stage: Stage, job: SandboxJob, started = performance.now()): StagedRun {
   const limits = job.limits;
-  const state: RunState = { keys: job.keys, deadline: started + limits.timeoutMs, timedOut: false, limits, logs: new LogBook() };
+  const state: RunState = {
+    keys: job.keys,
+    deadline: started + limits.timeoutMs,
+    timedOut: false,
+    limits,
+    logs: new LogBook(),
+    heap: stage.heap,
+  };
   stage.state = state;
   const finish = (result: { ok: true; json: string } | { ok: false; error: CodeError }): SandboxReply => ({
     ...result,
     logs: state.logs.done(),
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
   });
+  const headroom = stage.warm?.headroom ?? 0;
   try {
-    stage.runtime.setMemoryLimit(limits.memoryMb * MB + (stage.warm?.headroom ?? 0));
+    stage.runtime.setMemoryLimit(limits.memoryMb * MB + headroom);
     stage.runtime.setMaxStackSize(limits.stackKb * KB);
+    boundHeap(stage.heap, limits, headroom);
+    let reply: SandboxReply;
     try {
-      return { reply: finish({ ok: true, json: execute(stage, job) }), broken: false };
+      reply = finish({ ok: true, json: execute(stage, job) });
     } catch (error) {
       if (!(error instanceof RunFailure)) throw error;
-      return { reply: finish({ ok: false, error: error.error }), broken: false };
+      reply = finish({ ok: false, error: error.error });
     }
+    // the heap refused to grow: whatever the script made of its out of memory, it ran out, and the
+    // module is in doubt (code-sandbox-heap.ts): the next run gets a new one
+    if (stage.heap?.refused) return { reply: finish({ ok: false, error: limitError('memory', limits) }), broken: true };
+    return { reply, broken: false };
   } catch (error) {
     // an exception from inside the wasm (the host's stack ran out in a deep native recursion, say)
     // leaves the module mid-operation: report it, and drop the module rather than dispose into it
     return { reply: sandboxFailure(error, limits, state, started), broken: true };
+  } finally {
+    unboundHeap(stage.heap);
   }
 }
 
 function sandboxFailure(error: unknown, limits: CodeLimits, state: RunState, started: number): SandboxReply {
   const overflow = error instanceof RangeError && /call stack/i.test(error.message);
-  const failure: CodeError = overflow
-    ? limitError('stack', limits, {}, 'the script nested too deeply for the sandbox (deeply nested data or calls)')
-    : state.timedOut
-      ? limitError('time', limits)
-      : { kind: 'sandbox', message: `the sandbox failed: ${(error as Error)?.message ?? String(error)}` };
+  const failure: CodeError = state.heap?.refused
+    ? limitError('memory', limits)
+    : overflow
+      ? limitError('stack', limits, {}, 'the script nested too deeply for the sandbox (deeply nested data or calls)')
+      : state.timedOut
+        ? limitError('time', limits)
+        : { kind: 'sandbox', message: `the sandbox failed: ${(error as Error)?.message ?? String(error)}` };
   return { ok: false, error: failure, logs: state.logs.done(), durationMs: Math.round((performance.now() - started) * 1000) / 1000 };
 }
 
@@ -250,8 +283,10 @@ function fromGuest(context: QuickJSContext, stringify: QuickJSHandle, handle: Qu
 function installHelpers(stage: Stage): QuickJSHandle {
   const { context, parse, stringify, owned } = stage;
   const guard = () => {
-    // a loop of costly helper calls could otherwise outrun the interrupt handler's polling
+    // a loop of costly helper calls could otherwise outrun the interrupt handler's polling; past a
+    // refused grow, what a helper hands back could land where malloc failed
     const state = stage.state;
+    if (stage.heap?.refused) throw new Error('out of memory');
     if (state.timedOut || performance.now() > state.deadline) {
       state.timedOut = true;
       throw new Error('interrupted');

@@ -36,6 +36,7 @@
 import type { QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { wrapCodeScript, type CodeLimits } from '../../core/node/code-sandbox.ts';
 import { FILE, MB, type SandboxJob, type SandboxReply } from './code-sandbox.ts';
+import { boundHeap, unboundHeap } from './code-sandbox-heap.ts';
 import { LOCKDOWN } from './code-sandbox-lockdown.ts';
 import { closeStage, openStage, runStaged, type Stage, type StagedRun } from './code-sandbox-stage.ts';
 
@@ -129,7 +130,15 @@ export function openWarmStage(
     stage.state = { ...stage.state, deadline: performance.now() + COMPILE_MS };
     runtime.setMemoryLimit(limits.memoryMb * MB + headroom);
     const program = wrapCodeScript(script);
-    const compiled = context.evalCode(program, FILE, { strict: true });
+    boundHeap(stage.heap, limits, headroom);
+    let compiled;
+    let refused = false;
+    try {
+      compiled = context.evalCode(program, FILE, { strict: true });
+    } finally {
+      refused = unboundHeap(stage.heap);
+    }
+    if (refused) throw new Error('the script ran out of memory compiling');
     if (compiled.error) {
       compiled.error.dispose();
       throw new Error('the script does not compile in strict mode');
@@ -149,7 +158,8 @@ export function openWarmStage(
     stage.warm = { prepare, headroom, seed };
     return stage;
   } catch {
-    if (stage) closeStage(stage);
+    // a module whose heap refused a grow is not disposed into (the worker replaces it; code-sandbox-heap.ts)
+    if (stage && !stage.heap?.strained) closeStage(stage);
     return undefined;
   }
 }

@@ -6,12 +6,14 @@
  * script came twice in a row), so a run finds its runtime, context and helpers ready, and often
  * its function compiled. A script that came before runs on its warm stage instead
  * (code-sandbox-warm.ts: one locked-down context per script, its function compiled once), and is
- * run again on a fresh stage if it fails there. A run that left the module in doubt gets a new
- * module, and its warm stages are forgotten, before the next one.
+ * run again on a fresh stage if it fails there (unless its heap refused to grow: then the module
+ * is in doubt and the run ends with the memory error). A run that left the module in doubt (or its heap
+ * grown: code-sandbox-heap.ts) gets a new module, and its warm stages are forgotten, before the next one.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { loadQuickJs, type SandboxJob } from './code-sandbox.ts';
+import { heapSpent } from './code-sandbox-heap.ts';
 import { closeStage, prepareStage, runStaged, type Stage } from './code-sandbox-stage.ts';
 import { WarmStages } from './code-sandbox-warm.ts';
 
@@ -29,6 +31,8 @@ console.error = (...args: unknown[]) => {
 };
 
 let quickjs = loadQuickJs();
+/** The module {@link loop} serves runs from; {@link reload} replaces {@link quickjs}, not this. */
+let loading = quickjs;
 /** The next run's stage, opened after the last answer while the worker waits. */
 let ready: Stage | undefined;
 /** The last run's script, when it compiled: a script seen twice in a row is compiled ahead. */
@@ -36,8 +40,13 @@ let previous: string | undefined;
 /** Scripts that came more than once run on a warm stage of their own (code-sandbox-warm.ts). */
 const warm = new WarmStages();
 
-/** Runs one job and answers it, then gets the next run's stage ready. */
+/** Runs one job and answers it, then gets the next run's stage ready, or a new module if the heap grew past its rest. */
 function serve(module: QuickJSWASMModule, job: SandboxJob): void {
+  answer(module, job);
+  if (quickjs === loading && heapSpent(module)) reload();
+}
+
+function answer(module: QuickJSWASMModule, job: SandboxJob): void {
   const started = performance.now();
   const warmRun = warm.run(module, job, started);
   if (warmRun && !('fresh' in warmRun)) {
@@ -80,7 +89,7 @@ function reload(): void {
  */
 async function loop(): Promise<never> {
   for (;;) {
-    const loading = quickjs;
+    loading = quickjs;
     const module = await loading;
     while (quickjs === loading) {
       Atomics.wait(signal, 0, 0);

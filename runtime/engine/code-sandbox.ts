@@ -12,7 +12,8 @@
  *   own objects frozen before the script was compiled, and a run that fails there run again on a
  *   fresh stage. The guarantee, and what differs from a fresh context, are in that file.
  *
- * Limits ({@link CodeLimits}, per node): memory (`setMemoryLimit`), stack (`setMaxStackSize`),
+ * Limits ({@link CodeLimits}, per node): memory (`setMemoryLimit`, which counts allocations in
+ * this build, and in bytes the growth of the module's wasm heap: code-sandbox-heap.ts), stack (`setMaxStackSize`),
  * output (the JSON text of the result) and a wall-clock deadline, enforced three ways: QuickJS's
  * interrupt handler (checked while bytecode runs, promise jobs included), the helpers (which refuse
  * to work past it), and a hard stop — scripts run in worker threads, and a worker that is not back
@@ -24,7 +25,8 @@
  * a run itself, in its runtime and context, is code-sandbox-stage.ts.
  *
  * The wasm module is loaded once per worker thread (lazily, a cached promise) and reloaded only if a
- * run left it in doubt (the host stack ran out inside it).
+ * run left it in doubt (the host stack ran out inside it, or the host wrote into its full heap) or
+ * its heap grew past its rest (code-sandbox-heap.ts).
  *
  * @example
  * const outcome = await sharedCodeRunner().run( // from code-sandbox-pool.ts'return { sum: input.a + input.b }', { input: { a: 1, b: 2 }, settings: {} }, CODE_LIMITS);
@@ -32,6 +34,7 @@
  */
 import {
   newQuickJSWASMModuleFromVariant,
+  newVariant,
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSSyncVariant,
@@ -48,6 +51,7 @@ import {
   type CodeLimits,
   type CodeOutcome,
 } from '../../core/node/code-sandbox.ts';
+import { MAX_MEMORY_MB, attachHeap, newModuleHeap, type ModuleHeap } from './code-sandbox-heap.ts';
 
 export const KB = 1024;
 export const MB = 1024 * KB;
@@ -62,11 +66,20 @@ const LOG_LINES = 200;
 
 let loading: Promise<QuickJSWASMModule> | undefined;
 
-/** The QuickJS wasm module, loaded on first use and cached; `fresh` replaces a module left in doubt. */
+/**
+ * The QuickJS wasm module, loaded on first use and cached; `fresh` replaces a module left in doubt
+ * (or one whose heap grew: it never shrinks). Each module lives in a heap of its own, bounded in
+ * bytes (code-sandbox-heap.ts).
+ */
 export function loadQuickJs(options: { fresh?: boolean } = {}): Promise<QuickJSWASMModule> {
   if (options.fresh || !loading) {
+    const heap = newModuleHeap();
     // the package's types describe its CommonJS build; as an ES module its default export is the variant
-    loading = newQuickJSWASMModuleFromVariant(releaseSync as unknown as QuickJSSyncVariant);
+    const variant = newVariant(releaseSync as unknown as QuickJSSyncVariant, { wasmMemory: heap.memory });
+    loading = newQuickJSWASMModuleFromVariant(variant).then((quickjs) => {
+      attachHeap(quickjs, heap);
+      return quickjs;
+    });
     loading.catch(() => (loading = undefined));
   }
   return loading;
@@ -117,6 +130,8 @@ export interface RunState {
   timedOut: boolean;
   limits: CodeLimits;
   logs: LogBook;
+  /** The heap the run's module lives in: once it refused to grow, the run is over (code-sandbox-heap.ts). */
+  heap?: ModuleHeap;
 }
 
 /** Where in the script an error happened: the first frame in the script, one line up. */
@@ -164,6 +179,8 @@ export function describeThrown(
   script: string,
   kind: 'syntax' | 'exception',
 ): CodeError {
+  // the heap is full: reading the error back would hand the guest memory it has not got
+  if (state.heap?.refused) return limitError('memory', state.limits);
   let name = '';
   let message: string;
   let position: { line?: number; column?: number } = {};
@@ -206,7 +223,7 @@ export function normalizeLimits(limits: Partial<CodeLimits> = {}): CodeLimits {
     return Number.isFinite(n) && n > 0 ? Math.min(Math.max(n, min), max) : fallback;
   };
   return {
-    memoryMb: pick(limits.memoryMb, CODE_LIMITS.memoryMb, 1, 512),
+    memoryMb: pick(limits.memoryMb, CODE_LIMITS.memoryMb, 1, MAX_MEMORY_MB),
     timeoutMs: pick(limits.timeoutMs, CODE_LIMITS.timeoutMs, 1, 60_000),
     stackKb: pick(limits.stackKb, CODE_LIMITS.stackKb, 16, 1024),
     outputKb: pick(limits.outputKb, CODE_LIMITS.outputKb, 1, 64 * 1024),
