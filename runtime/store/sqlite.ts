@@ -68,7 +68,8 @@ import {
   type LeadRow,
 } from './sqlite-rows.ts';
 
-import { CommitCounter, type CommitStats } from './commit-stats.ts';
+import type { CommitStats } from './commit-stats.ts';
+import { GroupCommit } from './sqlite-group-commit.ts';
 export { SCHEMA_VERSION } from './sqlite-schema.ts';
 export { COMMIT_MS_BOUNDS, type CommitStats } from './commit-stats.ts';
 
@@ -112,10 +113,8 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     claim: JobClaim,
     shares: ClaimShares | undefined,
   ) => Job[];
-  /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
-  private batch: WriteBatch | undefined;
-  /** What the group commit did so far (see {@link SqliteLeadStore.commitStats}). */
-  private readonly commits = new CommitCounter();
+  /** The write path: this turn of the event loop's writes share one transaction (sqlite-group-commit.ts). */
+  private readonly group: GroupCommit;
 
   /** Opens (creating or migrating) the file; `':memory:'` gives a private in-memory store. */
   constructor(file: string) {
@@ -134,6 +133,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
       this.dashboard = prepareDashboard(this.db);
       this.search = prepareSearch(this.db);
       this.links = prepareExecutionLinks(this.db);
+      this.group = new GroupCommit(this.db);
     } catch (error) {
       this.db.close();
       throw error;
@@ -587,73 +587,17 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
    * correctness depends on it — only the bench reads it.
    */
   commitStats(): CommitStats {
-    return this.commits.read();
+    return this.group.stats();
   }
 
   async close(): Promise<void> {
-    if (this.batch) this.commit(this.batch);
+    this.group.flush();
     if (this.db.open) this.db.close();
   }
 
-  /**
-   * Group commit. Every write of one turn of the event loop joins one transaction, committed when
-   * the turn ends (`setImmediate`): one commit — one set of WAL frames for the pages the writes
-   * share — instead of one per write, which was most of a delivery's store cost. A write's promise
-   * resolves only after that commit, so nothing is acknowledged (a lead accepted, a job done)
-   * before it is on disk. Each write keeps its own atomicity: a `db.transaction` inside the open
-   * one runs as a savepoint, and a single statement is atomic on its own, so a write that throws
-   * undoes itself only and rejects at once.
-   */
+  /** Every write goes through the group commit (sqlite-group-commit.ts). */
   private write<T>(work: () => T): Promise<T> {
-    let batch = this.batch;
-    if (batch && !this.db.inTransaction) {
-      // SQLite rolled the shared transaction back (an I/O error, say): its writes are lost
-      this.settle(batch, new Error('the transaction was rolled back by SQLite'));
-      batch = undefined;
-    }
-    // inside a transaction a caller opened on `db` itself, that transaction commits the write
-    if (!batch && this.db.inTransaction) return new Promise((resolve) => resolve(work()));
-    if (!batch) batch = this.open();
-    const result = work();
-    batch.writes++;
-    return batch.committed.then(() => result);
-  }
-
-  private open(): WriteBatch {
-    this.db.exec('BEGIN IMMEDIATE');
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const committed = new Promise<void>((ok, fail) => {
-      resolve = ok;
-      reject = fail;
-    });
-    // a batch no write waits on (all threw) must not report an unhandled rejection
-    committed.catch(() => {});
-    const batch: WriteBatch = { committed, resolve, reject, writes: 0 };
-    this.batch = batch;
-    setImmediate(() => this.commit(batch));
-    return batch;
-  }
-
-  private commit(batch: WriteBatch): void {
-    if (this.batch !== batch) return;
-    try {
-      if (!this.db.inTransaction) throw new Error('the transaction was rolled back by SQLite');
-      const started = performance.now();
-      this.db.exec('COMMIT');
-      // a turn whose writes all threw commits nothing to the WAL: no fsync to count
-      if (batch.writes > 0) this.commits.count(batch.writes, performance.now() - started);
-      this.settle(batch);
-    } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      this.settle(batch, error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  private settle(batch: WriteBatch, error?: Error): void {
-    if (this.batch === batch) this.batch = undefined;
-    if (error) batch.reject(error);
-    else batch.resolve();
+    return this.group.write(work);
   }
 
   private insertIntakeKeys(held: [IntakeRepeat['field'], string, string | undefined][], keys: IntakeKeys, leadId: number): void {
@@ -721,15 +665,6 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     for (const [name, , value] of used) params[name] = value;
     return statement.all(params);
   }
-}
-
-/** The writes of one turn of the event loop, and the commit they wait for. */
-interface WriteBatch {
-  committed: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
-  /** Writes that joined it and did not throw. */
-  writes: number;
 }
 
 /** Opens the lead store in `file` (created when missing). */
