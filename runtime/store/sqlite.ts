@@ -70,6 +70,7 @@ import {
 
 import type { CommitStats } from './commit-stats.ts';
 import { GroupCommit } from './sqlite-group-commit.ts';
+import { prepareJobs } from './sqlite-jobs.ts';
 export { SCHEMA_VERSION } from './sqlite-schema.ts';
 export { COMMIT_MS_BOUNDS, type CommitStats } from './commit-stats.ts';
 
@@ -105,14 +106,8 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     duplicates: DuplicateCheck | undefined,
   ) => InsertOnceResult;
   private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
-  private readonly claimJobsTx: (
-    kinds: JobKind[],
-    limit: number,
-    now: Date,
-    held: readonly HeldJobs[],
-    claim: JobClaim,
-    shares: ClaimShares | undefined,
-  ) => Job[];
+  /** The job queue's claims and inserts (sqlite-jobs.ts). */
+  private readonly jobs: ReturnType<typeof prepareJobs>;
   /** The write path: this turn of the event loop's writes share one transaction (sqlite-group-commit.ts). */
   private readonly group: GroupCommit;
 
@@ -134,6 +129,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
       this.search = prepareSearch(this.db);
       this.links = prepareExecutionLinks(this.db);
       this.group = new GroupCommit(this.db);
+      this.jobs = prepareJobs(this.db, this.sql);
     } catch (error) {
       this.db.close();
       throw error;
@@ -165,7 +161,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
         const id = Number(lastInsertRowid);
         this.dashboard.inserted({ stage: row.stage, offer: input.offer, integration_id: integrationId, created_at: now });
         if (trash) this.insertHistoryEntry(id, trash);
-        this.insertJobs(jobs, now, id, integrationId);
+        this.jobs.insert(jobs, now, id, integrationId);
         // the row as written is the row a read would give: no read back
         return leadFromRow({ id, ...row });
       },
@@ -235,76 +231,9 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
       if (change.handoffEid) this.handoffs.setEid(id, change.handoffEid.integrationId, change.handoffEid.eid, now);
       const lead = this.mustGetLead(id);
       if (before) this.dashboard.moved(id, before, lead.stage, h0?.at ?? now);
-      this.insertJobs(jobs, now, id, lead.integration);
+      this.jobs.insert(jobs, now, id, lead.integration);
       return lead;
     });
-
-    this.claimJobsTx = this.db.transaction(
-      (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim, shares: ClaimShares | undefined) => {
-        const lease = {
-          worker: claim.worker,
-          lease_until: new Date(now.getTime() + claim.leaseMs).toISOString(),
-          updated_at: new Date().toISOString(),
-        };
-        // "integration kind" pairs (an id has no space, the ID pattern says so)
-        const heldPairs = held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`));
-        const rows = shares
-          ? (this.sql.claimIds.all({
-              ...lease,
-              ids: JSON.stringify(this.dueByShares(kinds, limit, now, held, shares, heldPairs)),
-            }) as JobRow[])
-          : (this.sql.claimJobs.all({
-              ...lease,
-              kinds: JSON.stringify(kinds),
-              held: JSON.stringify(heldPairs),
-              now: now.toISOString(),
-              limit,
-            }) as JobRow[]);
-        // RETURNING gives no order guarantee; callers get the queue order.
-        return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
-      },
-    );
-  }
-
-  /**
-   * The ids a claim by shares takes: each lane's oldest due jobs up to its share (one indexed read
-   * per lane, so a lane's backlog costs the others nothing), then the oldest of those up to `limit`.
-   */
-  private dueByShares(
-    kinds: JobKind[],
-    limit: number,
-    now: Date,
-    held: readonly HeldJobs[],
-    shares: ClaimShares,
-    heldPairs: string[],
-  ): number[] {
-    const at = now.toISOString();
-    const deliveryKinds = kinds.filter((kind) => kind !== 'postback.out');
-    const due: { id: number; run_at: string }[] = [];
-    if (deliveryKinds.length > 0) {
-      const kindsJson = JSON.stringify(deliveryKinds);
-      const lanes = (this.sql.queuedLanes.pluck().all() as (string | null)[]).concat([null]);
-      for (const integration of lanes) {
-        const share = integration === null ? shares.deliveries : (shares.integrations[integration] ?? shares.deliveries);
-        if (share <= 0) continue;
-        const heldKinds = held.filter((h) => h.integrationId === integration).flatMap((h) => h.kinds);
-        if (deliveryKinds.every((kind) => heldKinds.includes(kind))) continue;
-        const rows = this.sql.dueOfIntegration.all({
-          integration,
-          now: at,
-          kinds: kindsJson,
-          held: JSON.stringify(heldKinds),
-          limit: Math.min(share, limit),
-        });
-        due.push(...(rows as typeof due));
-      }
-    }
-    if (kinds.includes('postback.out') && shares.postbacks > 0) {
-      const rows = this.sql.duePostbacks.all({ now: at, held: JSON.stringify(heldPairs), limit: Math.min(shares.postbacks, limit) });
-      due.push(...(rows as typeof due));
-    }
-    due.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id));
-    return due.slice(0, limit).map((row) => row.id);
   }
 
   /**
@@ -383,7 +312,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   /** Jobs whose `key` is already stored are skipped, whatever the state of the stored one. */
   async enqueue(jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    await this.write(() => this.db.transaction(() => this.insertJobs(jobs, new Date().toISOString()))());
+    await this.write(() => this.db.transaction(() => this.jobs.insert(jobs, new Date().toISOString()))());
   }
 
   /** Counts the attempt here: a job's `attempts` includes the run it is claimed for. */
@@ -396,7 +325,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     shares?: ClaimShares,
   ): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
-    return this.write(() => this.claimJobsTx(kinds, limit, now, held, claim, shares));
+    return this.write(() => this.jobs.claim(kinds, limit, now, held, claim, shares));
   }
 
   async renewLeases(worker: string, ids: readonly number[], until: Date): Promise<number> {
@@ -625,21 +554,6 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     const row = this.sql.getLead.get(id) as LeadRow | undefined;
     if (!row) throw new Error(`lead ${id} not found`);
     return leadFromRow(row);
-  }
-
-  private insertJobs(jobs: NewJob[], now: string, leadId?: number, integrationId?: string): void {
-    for (const job of jobs) {
-      this.sql.insertJob.run({
-        kind: job.kind,
-        lead_id: job.leadId ?? leadId ?? null,
-        integration_id: job.integrationId ?? integrationId ?? null,
-        key: job.key ?? null,
-        payload: JSON.stringify(job.payload ?? {}),
-        run_at: job.runAt ? job.runAt.toISOString() : now,
-        created_at: now,
-        updated_at: now,
-      });
-    }
   }
 
   /**
