@@ -21,7 +21,6 @@ import type {
   HeldJobs,
   InsertOnceResult,
   IntakeKeys,
-  IntakeRepeat,
   Job,
   JobClaim,
   JobKind,
@@ -42,15 +41,14 @@ import type {
   NewJob,
 } from './types.ts';
 import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
-import { DEFAULT_CLAIM, StageConflict } from './types.ts';
+import { DEFAULT_CLAIM } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
-import { findOriginal, pruneBatch, recordOriginal } from './sqlite-duplicates.ts';
+import { pruneBatch } from './sqlite-duplicates.ts';
 import { prepareDelivery } from './sqlite-delivery.ts';
 import { prepareHandoffs } from './sqlite-handoffs.ts';
 import { prepareDashboard } from './sqlite-dashboard.ts';
 import { prepareSearch } from './sqlite-search.ts';
 import { prepareExecutionLinks } from './sqlite-execution-leads.ts';
-import { leadSearchKeys } from '../../core/domain/lead-search.ts';
 import type { LeadHandoff } from '../../core/domain/routing.ts';
 import type { DeliveryState } from '../../core/domain/delivery.ts';
 import {
@@ -63,7 +61,6 @@ import {
   type AuditRow,
   type ExecutionRow,
   type HistoryRow,
-  type IntakeKeyRow,
   type JobRow,
   type LeadRow,
 } from './sqlite-rows.ts';
@@ -71,6 +68,7 @@ import {
 import type { CommitStats } from './commit-stats.ts';
 import { GroupCommit } from './sqlite-group-commit.ts';
 import { prepareJobs } from './sqlite-jobs.ts';
+import { prepareLeadWrites, type LeadWrites } from './sqlite-lead-writes.ts';
 export { SCHEMA_VERSION } from './sqlite-schema.ts';
 export { COMMIT_MS_BOUNDS, type CommitStats } from './commit-stats.ts';
 
@@ -91,21 +89,10 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   private readonly listStatements = new Map<string, Statement>();
   /** Today's leads by stage for the home page: a scan of the leads since then, prepared on first use. */
   private stageCountsSql?: Statement;
-  private readonly insertLeadTx: (
-    input: LeadInput,
-    integrationId: string,
-    jobs: NewJob[],
-    source: string | undefined,
-    trash?: StageChange,
-  ) => Lead;
-  private readonly insertLeadOnceTx: (
-    input: LeadInput,
-    integrationId: string,
-    jobs: NewJob[],
-    keys: IntakeKeys,
-    duplicates: DuplicateCheck | undefined,
-  ) => InsertOnceResult;
-  private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
+  /** A lead's writes, each one transaction (sqlite-lead-writes.ts); held here so a write looks up no more than before. */
+  private readonly insertLeadTx: LeadWrites['insert'];
+  private readonly insertLeadOnceTx: LeadWrites['insertOnce'];
+  private readonly updateLeadTx: LeadWrites['update'];
   /** The job queue's claims and inserts (sqlite-jobs.ts). */
   private readonly jobs: ReturnType<typeof prepareJobs>;
   /** The write path: this turn of the event loop's writes share one transaction (sqlite-group-commit.ts). */
@@ -135,105 +122,10 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
       throw error;
     }
 
-    // `trash`: a duplicate, stored straight in its end stage with that history entry
-    this.insertLeadTx = this.db.transaction(
-      (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined, trash?: StageChange) => {
-        const now = new Date().toISOString();
-        const keys = leadSearchKeys(input);
-        const row: Omit<LeadRow, 'id'> = {
-          integration_id: integrationId,
-          offer: input.offer,
-          wm: input.wm ?? null,
-          source: source ?? null,
-          stage: trash ? trash.stage : 'new',
-          eid: null,
-          status: null,
-          status_code: null,
-          reason: trash?.reason ?? null,
-          status_comment: null,
-          payout: null,
-          data: JSON.stringify(input),
-          created_at: now,
-          updated_at: now,
-        };
-        // the statement takes the columns it names (a new lead's), the search keys beside them
-        const { lastInsertRowid } = this.sql.insertLead.run({ ...row, phone_e164: keys.phone ?? null, email_lc: keys.email ?? null });
-        const id = Number(lastInsertRowid);
-        this.dashboard.inserted({ stage: row.stage, offer: input.offer, integration_id: integrationId, created_at: now });
-        if (trash) this.insertHistoryEntry(id, trash);
-        this.jobs.insert(jobs, now, id, integrationId);
-        // the row as written is the row a read would give: no read back
-        return leadFromRow({ id, ...row });
-      },
-    );
-
-    this.insertLeadOnceTx = this.db.transaction(
-      (input: LeadInput, integrationId: string, jobs: NewJob[], keys: IntakeKeys, duplicates: DuplicateCheck | undefined) => {
-        const held: [IntakeRepeat['field'], string, string | undefined][] = [
-          ['Idempotency-Key', 'key', keys.idempotencyKey],
-          ['order_id', 'order', keys.orderId],
-        ];
-        for (const [field, kind, value] of held) {
-          if (value === undefined) continue;
-          const row = this.sql.findIntakeKey.get({ source: keys.source, kind, value }) as IntakeKeyRow | undefined;
-          if (!row) continue;
-          const repeat: IntakeRepeat = { lead: this.mustGetLead(row.lead_id), field, sameBody: row.body_hash === keys.bodyHash };
-          if (row.status !== null) repeat.answer = { status: row.status, body: row.answer === null ? undefined : JSON.parse(row.answer) };
-          return { repeat };
-        }
-        const match = duplicates && findOriginal(this.sql, duplicates);
-        if (duplicates && match) {
-          const duplicate = { original: this.mustGetLead(match.leadId), fields: match.fields };
-          if (duplicates.action === 'refuse') return { duplicate };
-          const trash: StageChange = {
-            at: new Date().toISOString(),
-            from: 'new',
-            stage: 'trash',
-            source: 'api',
-            reason: 'duplicate',
-            comment: `duplicate of lead ${match.leadId} (${match.fields.join(', ')})`,
-          };
-          const lead = this.insertLeadTx(input, integrationId, [], keys.source, trash);
-          this.insertIntakeKeys(held, keys, lead.id);
-          return { lead, duplicate };
-        }
-        const lead = this.insertLeadTx(input, integrationId, jobs, keys.source);
-        this.insertIntakeKeys(held, keys, lead.id);
-        if (duplicates) recordOriginal(this.sql, duplicates, lead.id, lead.created_at);
-        return { lead };
-      },
-    );
-
-    this.updateLeadTx = this.db.transaction((id: number, change: LeadChange, jobs: NewJob[]) => {
-      const now = new Date().toISOString();
-      const h0 = change.history;
-      // a stage change is decided on the stage read before it; if another write moved the lead
-      // since, this one must be decided again (the caller re-reads and retries)
-      const before = this.dashboard.keyOf(id);
-      if (h0 && before?.stage !== h0.from) throw new StageConflict(id, h0.from);
-      const params: Record<string, unknown> = { id, updated_at: now };
-      params.eid = change.eid ?? null;
-      params.stage = change.stage ?? null;
-      params.status = change.status ?? null;
-      params.status_code = change.statusCode ?? null;
-      params.reason = change.reason ?? null;
-      params.status_comment = change.statusComment ?? null;
-      params.payout = change.payout ?? null;
-      params.data = change.input ? JSON.stringify(change.input) : null;
-      const { changes } = this.sql.updateLead.run(params);
-      if (changes === 0) throw new Error(`lead ${id} not found`);
-      if (change.input) {
-        const keys = leadSearchKeys(change.input);
-        this.sql.setSearchKeys.run({ id, phone_e164: keys.phone ?? null, email_lc: keys.email ?? null });
-      }
-      if (change.history) this.insertHistoryEntry(id, change.history);
-      if (change.handoffs?.length) this.handoffs.open(id, change.handoffs, now);
-      if (change.handoffEid) this.handoffs.setEid(id, change.handoffEid.integrationId, change.handoffEid.eid, now);
-      const lead = this.mustGetLead(id);
-      if (before) this.dashboard.moved(id, before, lead.stage, h0?.at ?? now);
-      this.jobs.insert(jobs, now, id, lead.integration);
-      return lead;
-    });
+    const writes = prepareLeadWrites(this.db, this.sql, this.dashboard, this.handoffs, this.jobs);
+    this.insertLeadTx = writes.insert;
+    this.insertLeadOnceTx = writes.insertOnce;
+    this.updateLeadTx = writes.update;
   }
 
   /**
@@ -527,33 +419,6 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   /** Every write goes through the group commit (sqlite-group-commit.ts). */
   private write<T>(work: () => T): Promise<T> {
     return this.group.write(work);
-  }
-
-  private insertIntakeKeys(held: [IntakeRepeat['field'], string, string | undefined][], keys: IntakeKeys, leadId: number): void {
-    for (const [, kind, value] of held) {
-      if (value !== undefined)
-        this.sql.insertIntakeKey.run({ source: keys.source, kind, value, body_hash: keys.bodyHash, lead_id: leadId });
-    }
-  }
-
-  private insertHistoryEntry(leadId: number, h: StageChange): void {
-    this.sql.insertHistory.run({
-      lead_id: leadId,
-      at: h.at,
-      from_stage: h.from,
-      stage: h.stage,
-      source: h.source,
-      status: h.status ?? null,
-      reason: h.reason ?? null,
-      comment: h.comment ?? null,
-      payout: h.payout ?? null,
-    });
-  }
-
-  private mustGetLead(id: number): Lead {
-    const row = this.sql.getLead.get(id) as LeadRow | undefined;
-    if (!row) throw new Error(`lead ${id} not found`);
-    return leadFromRow(row);
   }
 
   /**
