@@ -40,40 +40,24 @@ import type {
   NewExecution,
   NewJob,
 } from './types.ts';
-import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
 import { DEFAULT_CLAIM } from './types.ts';
 import { migrate, prepare } from './sqlite-schema.ts';
-import { pruneBatch } from './sqlite-duplicates.ts';
 import { prepareDelivery } from './sqlite-delivery.ts';
 import { prepareHandoffs } from './sqlite-handoffs.ts';
 import { prepareDashboard } from './sqlite-dashboard.ts';
 import { prepareSearch } from './sqlite-search.ts';
-import { prepareExecutionLinks } from './sqlite-execution-leads.ts';
+import { prepareExecutions } from './sqlite-executions.ts';
+import { prepareAudit } from './sqlite-audit.ts';
+import { pageSize, prepareLogPages } from './sqlite-pages.ts';
 import type { LeadHandoff } from '../../core/domain/routing.ts';
 import type { DeliveryState } from '../../core/domain/delivery.ts';
-import {
-  auditFromRow,
-  executionFromRow,
-  historyFromRow,
-  jobFromRow,
-  leadFromRow,
-  toJson,
-  type AuditRow,
-  type ExecutionRow,
-  type HistoryRow,
-  type JobRow,
-  type LeadRow,
-} from './sqlite-rows.ts';
-
+import { historyFromRow, jobFromRow, leadFromRow, type HistoryRow, type JobRow, type LeadRow } from './sqlite-rows.ts';
 import type { CommitStats } from './commit-stats.ts';
 import { GroupCommit } from './sqlite-group-commit.ts';
 import { prepareJobs } from './sqlite-jobs.ts';
 import { prepareLeadWrites, type LeadWrites } from './sqlite-lead-writes.ts';
 export { SCHEMA_VERSION } from './sqlite-schema.ts';
 export { COMMIT_MS_BOUNDS, type CommitStats } from './commit-stats.ts';
-
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 500;
 
 export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, CheckpointStore, StoreLifecycle, AuditStore {
   readonly db: SqliteDatabase;
@@ -84,15 +68,17 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   private readonly leadListeners = new Set<() => void>();
   /** The lead list's search and filters (sqlite-search.ts). */
   readonly search: ReturnType<typeof prepareSearch>;
-  private readonly links: ReturnType<typeof prepareExecutionLinks>;
-  /** Statements for the filter combinations of the list queries, prepared on first use. */
-  private readonly listStatements = new Map<string, Statement>();
+  /** The execution log (sqlite-executions.ts) and the audit log (sqlite-audit.ts), paged by sqlite-pages.ts. */
+  private readonly executions: ReturnType<typeof prepareExecutions>;
+  private readonly audit: ReturnType<typeof prepareAudit>;
   /** Today's leads by stage for the home page: a scan of the leads since then, prepared on first use. */
   private stageCountsSql?: Statement;
   /** A lead's writes, each one transaction (sqlite-lead-writes.ts); held here so a write looks up no more than before. */
   private readonly insertLeadTx: LeadWrites['insert'];
   private readonly insertLeadOnceTx: LeadWrites['insertOnce'];
   private readonly updateLeadTx: LeadWrites['update'];
+  /** Held here, as the lead writes, so recording a run looks up no more than before. */
+  private readonly insertExecutionTx: ReturnType<typeof prepareExecutions>['insert'];
   /** The job queue's claims and inserts (sqlite-jobs.ts). */
   private readonly jobs: ReturnType<typeof prepareJobs>;
   /** The write path: this turn of the event loop's writes share one transaction (sqlite-group-commit.ts). */
@@ -114,7 +100,9 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
       this.handoffs = prepareHandoffs(this.db);
       this.dashboard = prepareDashboard(this.db);
       this.search = prepareSearch(this.db);
-      this.links = prepareExecutionLinks(this.db);
+      const page = prepareLogPages(this.db);
+      this.executions = prepareExecutions(this.db, this.sql, page);
+      this.audit = prepareAudit(this.sql, page);
       this.group = new GroupCommit(this.db);
       this.jobs = prepareJobs(this.db, this.sql);
     } catch (error) {
@@ -126,6 +114,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     this.insertLeadTx = writes.insert;
     this.insertLeadOnceTx = writes.insertOnce;
     this.updateLeadTx = writes.update;
+    this.insertExecutionTx = this.executions.insert;
   }
 
   /**
@@ -314,51 +303,17 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     return this.write(() => this.insertExecutionTx(execution));
   }
 
-  /** The execution and its lead links, one transaction (a savepoint inside the turn's batch). */
-  private readonly insertExecutionTx = (execution: NewExecution): number =>
-    this.db.transaction(() => {
-      const { lastInsertRowid } = this.sql.insertExecution.run({
-        flow_id: execution.flowId,
-        flow_version: execution.flowVersion,
-        integration_id: execution.integrationId,
-        event: execution.event,
-        lead_id: execution.leadId ?? null,
-        state: execution.state,
-        test: execution.test ? 1 : 0,
-        error: toJson(execution.error),
-        response: toJson(execution.response),
-        trigger: toJson(execution.trigger),
-        steps: JSON.stringify(execution.steps),
-        started_at: execution.startedAt,
-        duration_ms: execution.durationMs,
-      });
-      const id = Number(lastInsertRowid);
-      this.links.link(id, [...(execution.leadId === undefined ? [] : [execution.leadId]), ...(execution.leadIds ?? [])]);
-      return id;
-    })();
-
   async getExecution(id: number): Promise<Execution | undefined> {
-    const row = this.sql.getExecution.get(id) as ExecutionRow | undefined;
-    return row && this.links.attach([executionFromRow(row)])[0];
+    return this.executions.get(id);
   }
 
   async listExecutions(query: ExecutionListQuery): Promise<Execution[]> {
-    const filters: Array<[string, string, unknown]> = [
-      ['leadId', 'id IN (SELECT execution_id FROM execution_leads WHERE lead_id = @leadId)', query.leadId],
-      ['flowId', 'flow_id = @flowId', query.flowId],
-      ['integrationId', 'integration_id = @integrationId', query.integrationId],
-      ['event', 'event = @event', query.event],
-      ['states', 'state IN (SELECT value FROM json_each(@states))', query.states && JSON.stringify(query.states)],
-      ['startedFrom', 'started_at >= @startedFrom', query.startedFrom],
-      ['startedTo', 'started_at < @startedTo', query.startedTo],
-      ['before', 'id < @before', query.before],
-    ];
-    return this.links.attach((this.page('executions', filters, query.limit) as ExecutionRow[]).map(executionFromRow));
+    return this.executions.list(query);
   }
 
   async pruneExecutions(prune: ExecutionPrune, limit: number): Promise<number> {
     if (limit <= 0) return 0;
-    return this.write(() => pruneBatch(this.sql, prune, limit));
+    return this.write(() => this.executions.prune(prune, limit));
   }
 
   async storeId(): Promise<string> {
@@ -366,33 +321,12 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<number> {
-    const { lastInsertRowid } = await this.write(() =>
-      this.sql.insertAudit.run({
-        at: entry.at,
-        actor_id: entry.actor?.id ?? null,
-        actor_name: entry.actor?.name ?? null,
-        actor_role: entry.actor?.role ?? null,
-        action: entry.action,
-        resource_type: entry.resourceType,
-        resource_id: entry.resourceId,
-        before: toJson(entry.before),
-        after: toJson(entry.after),
-        note: entry.note ?? null,
-      }),
-    );
+    const { lastInsertRowid } = await this.write(() => this.audit.append(entry));
     return Number(lastInsertRowid);
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
-    const system = query.actor === SYSTEM_ACTOR;
-    const filters: Array<[string, string, unknown]> = [
-      ['actor', system ? 'actor_id IS NULL AND @actor IS NOT NULL' : 'actor_id = @actor', query.actor],
-      ['resourceType', 'resource_type = @resourceType', query.resourceType],
-      ['resourceId', 'resource_id = @resourceId', query.resourceId],
-      ['before', 'id < @before', query.before],
-    ];
-    const cacheTag = system ? 'audit-system' : 'audit';
-    return (this.page('audit', filters, query.limit, cacheTag) as AuditRow[]).map(auditFromRow);
+    return this.audit.list(query);
   }
 
   /**
@@ -420,38 +354,9 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   private write<T>(work: () => T): Promise<T> {
     return this.group.write(work);
   }
-
-  /**
-   * A newest-first page of `table` with the filters that have a value. Each combination of filters
-   * is its own statement, prepared once, so SQLite can pick the matching index (a catch-all
-   * `(@x IS NULL OR col = @x)` would defeat it).
-   */
-  private page(
-    table: 'executions' | 'audit',
-    filters: Array<[string, string, unknown]>,
-    limit: number | undefined,
-    cacheTag: string = table,
-  ): unknown[] {
-    const used = filters.filter(([, , value]) => value !== undefined);
-    const cacheKey = `${cacheTag}:${used.map(([name]) => name).join(',')}`;
-    let statement = this.listStatements.get(cacheKey);
-    if (!statement) {
-      const where = used.length ? `WHERE ${used.map(([, clause]) => clause).join(' AND ')}` : '';
-      statement = this.db.prepare(`SELECT * FROM ${table} ${where} ORDER BY id DESC LIMIT @limit`);
-      this.listStatements.set(cacheKey, statement);
-    }
-    const params: Record<string, unknown> = { limit: pageSize(limit) };
-    for (const [name, , value] of used) params[name] = value;
-    return statement.all(params);
-  }
 }
 
 /** Opens the lead store in `file` (created when missing). */
 export function openSqliteLeadStore(file: string): SqliteLeadStore {
   return new SqliteLeadStore(file);
-}
-
-function pageSize(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit) || limit <= 0) return DEFAULT_LIMIT;
-  return Math.min(Math.floor(limit), MAX_LIMIT);
 }
