@@ -5,7 +5,7 @@
 import type { RunResult } from 'better-sqlite3';
 import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from './types.ts';
-import type { prepare } from './sqlite-schema.ts';
+import type { prepare } from './sqlite-statements.ts';
 import type { LogPages, PageFilter } from './sqlite-pages.ts';
 import { auditFromRow, toJson, type AuditRow } from './sqlite-rows.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Execution, ExecutionListQuery, ExecutionPrune, NewExecution } from './types.ts';
-import type { prepare } from './sqlite-schema.ts';
+import type { prepare } from './sqlite-statements.ts';
 import { pruneBatch } from './sqlite-duplicates.ts';
 import { prepareExecutionLinks } from './sqlite-execution-leads.ts';
 import type { LogPages, PageFilter } from './sqlite-pages.ts';

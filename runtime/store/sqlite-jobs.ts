@@ -5,7 +5,7 @@
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { ClaimShares, HeldJobs, JobClaim, JobKind, NewJob } from './types.ts';
-import type { prepare } from './sqlite-schema.ts';
+import type { prepare } from './sqlite-statements.ts';
 import { jobFromRow, type JobRow } from './sqlite-rows.ts';
 
 type Statements = ReturnType<typeof prepare>;

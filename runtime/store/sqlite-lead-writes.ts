@@ -9,7 +9,7 @@ import type { Lead, LeadInput, StageChange } from '../../core/domain/lead.ts';
 import { leadSearchKeys } from '../../core/domain/lead-search.ts';
 import type { DuplicateCheck, InsertOnceResult, IntakeKeys, IntakeRepeat, LeadChange, NewJob } from './types.ts';
 import { StageConflict } from './types.ts';
-import type { prepare } from './sqlite-schema.ts';
+import type { prepare } from './sqlite-statements.ts';
 import type { prepareDashboard } from './sqlite-dashboard.ts';
 import type { prepareHandoffs } from './sqlite-handoffs.ts';
 import type { prepareJobs } from './sqlite-jobs.ts';

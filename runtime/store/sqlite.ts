@@ -41,7 +41,8 @@ import type {
   NewJob,
 } from './types.ts';
 import { DEFAULT_CLAIM } from './types.ts';
-import { migrate, prepare } from './sqlite-schema.ts';
+import { migrate } from './sqlite-schema.ts';
+import { prepare } from './sqlite-statements.ts';
 import { prepareDelivery } from './sqlite-delivery.ts';
 import { prepareHandoffs } from './sqlite-handoffs.ts';
 import { prepareDashboard } from './sqlite-dashboard.ts';
