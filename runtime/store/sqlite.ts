@@ -80,8 +80,9 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   private readonly updateLeadTx: LeadWrites['update'];
   /** Held here, as the lead writes, so recording a run looks up no more than before. */
   private readonly insertExecutionTx: ReturnType<typeof prepareExecutions>['insert'];
-  /** The job queue's claims and inserts (sqlite-jobs.ts). */
+  /** The job queue's claims and inserts (sqlite-jobs.ts); the claim held here as the lead writes are. */
   private readonly jobs: ReturnType<typeof prepareJobs>;
+  private readonly claimJobsTx: ReturnType<typeof prepareJobs>['claim'];
   /** The write path: this turn of the event loop's writes share one transaction (sqlite-group-commit.ts). */
   private readonly group: GroupCommit;
 
@@ -116,6 +117,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     this.insertLeadOnceTx = writes.insertOnce;
     this.updateLeadTx = writes.update;
     this.insertExecutionTx = this.executions.insert;
+    this.claimJobsTx = this.jobs.claim;
   }
 
   /**
@@ -207,7 +209,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     shares?: ClaimShares,
   ): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
-    return this.write(() => this.jobs.claim(kinds, limit, now, held, claim, shares));
+    return this.write(() => this.claimJobsTx(kinds, limit, now, held, claim, shares));
   }
 
   async renewLeases(worker: string, ids: readonly number[], until: Date): Promise<number> {
