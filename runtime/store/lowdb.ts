@@ -19,13 +19,11 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Low, type Adapter } from 'lowdb';
+import { Low } from 'lowdb';
 import type { Integration, Offer, Source, Webmaster } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
 import { migrateFlow } from '../../core/flow/format.ts';
 import type {
-  ConfigChange,
-  ConfigChangeKind,
   ConfigChangeListener,
   ConfigStore,
   FlowDraft,
@@ -36,87 +34,14 @@ import type {
   StoredUser,
 } from './types.ts';
 import { ConfigChangeListeners } from './config-changes.ts';
-import { loadSecretKey, openIntegration, sealIntegration, writePrivateFile, type SecretKey } from './secret-box.ts';
+import { loadSecretKey, type SecretKey } from './secret-box.ts';
 import { secretKeyFromEnv } from '../config.ts';
-
-/** The shape of `config.json`. */
-export interface ConfigData {
-  offers: Offer[];
-  integrations: Integration[];
-  webmasters: Webmaster[];
-  /** Who posts leads, with their intake keys' hashes. */
-  sources: Source[];
-  flows: StoredFlow[];
-  /** Unpublished work, one per flow per user. */
-  drafts: FlowDraft[];
-  users: StoredUser[];
-  sessions: StoredSession[];
-}
+import { CONFIG_FILE, SealedConfigFile, emptyConfig, type ConfigData } from './lowdb-file.ts';
+import { changesBetween, frozen, replaceAt } from './lowdb-records.ts';
+export { CONFIG_FILE, type ConfigData } from './lowdb-file.ts';
 
 /** The collections that hold plain records keyed by `id`. */
 type RecordCollection = 'offers' | 'integrations' | 'webmasters' | 'sources' | 'users';
-
-/** The file name inside the data folder. */
-export const CONFIG_FILE = 'config.json';
-
-/**
- * `config.json` as lowdb reads and writes it, with integration secrets sealed in the file and clear
- * in memory. Writes are atomic (a temporary file renamed over the old one) with mode 0600.
- */
-class SealedConfigFile implements Adapter<ConfigData> {
-  /** Set by `read` when the file held a secret in clear (written before sealing existed). */
-  sawPlainSecret = false;
-
-  constructor(
-    private readonly file: string,
-    private readonly key: SecretKey,
-  ) {}
-
-  async read(): Promise<ConfigData | null> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    const data = JSON.parse(text) as ConfigData;
-    if (Array.isArray(data.integrations)) {
-      data.integrations = data.integrations.map((i) => openIntegration(this.key, i, () => (this.sawPlainSecret = true)));
-    }
-    return data;
-  }
-
-  write(data: ConfigData): Promise<void> {
-    const sealed = { ...data, integrations: data.integrations.map((i) => sealIntegration(this.key, i)) };
-    return writePrivateFile(this.file, JSON.stringify(sealed, null, 2));
-  }
-}
-
-const frozenRecords = new WeakSet<object>();
-
-/**
- * The stored record itself, frozen whole (once), for the lookups every lead makes (its intake
- * key's source, its offer, its integration): a copy per lead cost more than the lookup, and a frozen
- * record keeps what the copy kept — no caller can change the store's state by writing to it (a
- * write throws, modules being strict). The store never writes to a record in place either: a
- * change builds new objects (see `change`).
- */
-function frozen<T extends object>(record: T): T {
-  if (frozenRecords.has(record)) return record;
-  const freeze = (value: unknown) => {
-    if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
-    Object.freeze(value);
-    for (const item of Object.values(value)) freeze(item);
-  };
-  freeze(record);
-  frozenRecords.add(record);
-  return record;
-}
-
-function emptyConfig(): ConfigData {
-  return { offers: [], integrations: [], webmasters: [], sources: [], flows: [], drafts: [], users: [], sessions: [] };
-}
 
 export class LowdbConfigStore implements ConfigStore {
   /** The tail of the write queue: each write starts when the one before it has finished. */
@@ -467,35 +392,4 @@ function currentFormat(doc: FlowDoc): FlowDoc {
  */
 export function openLowdbConfigStore(dir: string, key?: SecretKey): Promise<LowdbConfigStore> {
   return LowdbConfigStore.open(dir, key);
-}
-
-/** What a write changed, by kind and id: `apply` replaces the records it changes and keeps the others as they were (the same objects). */
-function changesBetween(before: ConfigData, after: ConfigData): ConfigChange[] {
-  const collections: { [K in keyof ConfigData]: [ConfigChangeKind, (record: ConfigData[K][number]) => string] } = {
-    offers: ['offer', (o) => o.id],
-    integrations: ['integration', (i) => i.id],
-    webmasters: ['webmaster', (w) => w.id],
-    sources: ['source', (s) => s.id],
-    flows: ['flow', (f) => f.id],
-    drafts: ['draft', (d) => d.flowId],
-    users: ['user', (u) => u.id],
-    sessions: ['session', (s) => s.userId],
-  };
-  const changes: ConfigChange[] = [];
-  for (const name of Object.keys(collections) as (keyof ConfigData)[]) {
-    if (before[name] === after[name]) continue;
-    const [kind, idOf] = collections[name] as [ConfigChangeKind, (record: unknown) => string];
-    const [old, now] = [new Set<unknown>(before[name]), new Set<unknown>(after[name])];
-    const ids = new Set([...after[name]].filter((r) => !old.has(r)).map(idOf));
-    for (const record of before[name]) if (!now.has(record)) ids.add(idOf(record));
-    for (const id of ids) changes.push({ kind, id });
-  }
-  return changes;
-}
-
-function replaceAt<T>(items: readonly T[], index: number, item: T): T[] {
-  if (index < 0) return [...items, item];
-  const copy = items.slice();
-  copy[index] = item;
-  return copy;
 }

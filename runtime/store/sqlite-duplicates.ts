@@ -3,7 +3,7 @@
  * `LeadStore.insertLeadOnce`'s `duplicates` and `ExecutionLog.pruneExecutions`, run inside the
  * store's own transactions (see sqlite.ts).
  */
-import type { prepare } from './sqlite-schema.ts';
+import type { prepare } from './sqlite-statements.ts';
 import type { DuplicateCheck, ExecutionPrune } from './types.ts';
 
 type Statements = ReturnType<typeof prepare>;

@@ -1,7 +1,7 @@
 /**
  * The SQLite lead store's links from executions to the leads they touched (`execution_leads`):
  * written in the execution's own transaction, read to list a lead's runs and to name the leads a
- * run touched. Kept apart from sqlite.ts, which it extends.
+ * run touched. Kept apart from sqlite-executions.ts, which it extends.
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Execution } from './types.ts';

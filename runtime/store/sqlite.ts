@@ -21,7 +21,6 @@ import type {
   HeldJobs,
   InsertOnceResult,
   IntakeKeys,
-  IntakeRepeat,
   Job,
   JobClaim,
   JobKind,
@@ -41,39 +40,25 @@ import type {
   NewExecution,
   NewJob,
 } from './types.ts';
-import { SYSTEM_ACTOR } from '../../core/domain/audit.ts';
-import { DEFAULT_CLAIM, StageConflict } from './types.ts';
-import { migrate, prepare } from './sqlite-schema.ts';
-import { findOriginal, pruneBatch, recordOriginal } from './sqlite-duplicates.ts';
+import { DEFAULT_CLAIM } from './types.ts';
+import { migrate } from './sqlite-schema.ts';
+import { prepare } from './sqlite-statements.ts';
 import { prepareDelivery } from './sqlite-delivery.ts';
 import { prepareHandoffs } from './sqlite-handoffs.ts';
 import { prepareDashboard } from './sqlite-dashboard.ts';
 import { prepareSearch } from './sqlite-search.ts';
-import { prepareExecutionLinks } from './sqlite-execution-leads.ts';
-import { leadSearchKeys } from '../../core/domain/lead-search.ts';
+import { prepareExecutions } from './sqlite-executions.ts';
+import { prepareAudit } from './sqlite-audit.ts';
+import { pageSize, prepareLogPages } from './sqlite-pages.ts';
 import type { LeadHandoff } from '../../core/domain/routing.ts';
 import type { DeliveryState } from '../../core/domain/delivery.ts';
-import {
-  auditFromRow,
-  executionFromRow,
-  historyFromRow,
-  jobFromRow,
-  leadFromRow,
-  toJson,
-  type AuditRow,
-  type ExecutionRow,
-  type HistoryRow,
-  type IntakeKeyRow,
-  type JobRow,
-  type LeadRow,
-} from './sqlite-rows.ts';
-
-import { CommitCounter, type CommitStats } from './commit-stats.ts';
+import { historyFromRow, jobFromRow, leadFromRow, type HistoryRow, type JobRow, type LeadRow } from './sqlite-rows.ts';
+import type { CommitStats } from './commit-stats.ts';
+import { GroupCommit } from './sqlite-group-commit.ts';
+import { prepareJobs } from './sqlite-jobs.ts';
+import { prepareLeadWrites, type LeadWrites } from './sqlite-lead-writes.ts';
 export { SCHEMA_VERSION } from './sqlite-schema.ts';
 export { COMMIT_MS_BOUNDS, type CommitStats } from './commit-stats.ts';
-
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 500;
 
 export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, CheckpointStore, StoreLifecycle, AuditStore {
   readonly db: SqliteDatabase;
@@ -84,38 +69,22 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   private readonly leadListeners = new Set<() => void>();
   /** The lead list's search and filters (sqlite-search.ts). */
   readonly search: ReturnType<typeof prepareSearch>;
-  private readonly links: ReturnType<typeof prepareExecutionLinks>;
-  /** Statements for the filter combinations of the list queries, prepared on first use. */
-  private readonly listStatements = new Map<string, Statement>();
+  /** The execution log (sqlite-executions.ts) and the audit log (sqlite-audit.ts), paged by sqlite-pages.ts. */
+  private readonly executions: ReturnType<typeof prepareExecutions>;
+  private readonly audit: ReturnType<typeof prepareAudit>;
   /** Today's leads by stage for the home page: a scan of the leads since then, prepared on first use. */
   private stageCountsSql?: Statement;
-  private readonly insertLeadTx: (
-    input: LeadInput,
-    integrationId: string,
-    jobs: NewJob[],
-    source: string | undefined,
-    trash?: StageChange,
-  ) => Lead;
-  private readonly insertLeadOnceTx: (
-    input: LeadInput,
-    integrationId: string,
-    jobs: NewJob[],
-    keys: IntakeKeys,
-    duplicates: DuplicateCheck | undefined,
-  ) => InsertOnceResult;
-  private readonly updateLeadTx: (id: number, change: LeadChange, jobs: NewJob[]) => Lead;
-  private readonly claimJobsTx: (
-    kinds: JobKind[],
-    limit: number,
-    now: Date,
-    held: readonly HeldJobs[],
-    claim: JobClaim,
-    shares: ClaimShares | undefined,
-  ) => Job[];
-  /** The transaction this turn of the event loop's writes share (see {@link SqliteLeadStore.write}). */
-  private batch: WriteBatch | undefined;
-  /** What the group commit did so far (see {@link SqliteLeadStore.commitStats}). */
-  private readonly commits = new CommitCounter();
+  /** A lead's writes, each one transaction (sqlite-lead-writes.ts); held here so a write looks up no more than before. */
+  private readonly insertLeadTx: LeadWrites['insert'];
+  private readonly insertLeadOnceTx: LeadWrites['insertOnce'];
+  private readonly updateLeadTx: LeadWrites['update'];
+  /** Held here, as the lead writes, so recording a run looks up no more than before. */
+  private readonly insertExecutionTx: ReturnType<typeof prepareExecutions>['insert'];
+  /** The job queue's claims and inserts (sqlite-jobs.ts); the claim held here as the lead writes are. */
+  private readonly jobs: ReturnType<typeof prepareJobs>;
+  private readonly claimJobsTx: ReturnType<typeof prepareJobs>['claim'];
+  /** The write path: this turn of the event loop's writes share one transaction (sqlite-group-commit.ts). */
+  private readonly group: GroupCommit;
 
   /** Opens (creating or migrating) the file; `':memory:'` gives a private in-memory store. */
   constructor(file: string) {
@@ -133,178 +102,22 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
       this.handoffs = prepareHandoffs(this.db);
       this.dashboard = prepareDashboard(this.db);
       this.search = prepareSearch(this.db);
-      this.links = prepareExecutionLinks(this.db);
+      const page = prepareLogPages(this.db);
+      this.executions = prepareExecutions(this.db, this.sql, page);
+      this.audit = prepareAudit(this.sql, page);
+      this.group = new GroupCommit(this.db);
+      this.jobs = prepareJobs(this.db, this.sql);
     } catch (error) {
       this.db.close();
       throw error;
     }
 
-    // `trash`: a duplicate, stored straight in its end stage with that history entry
-    this.insertLeadTx = this.db.transaction(
-      (input: LeadInput, integrationId: string, jobs: NewJob[], source: string | undefined, trash?: StageChange) => {
-        const now = new Date().toISOString();
-        const keys = leadSearchKeys(input);
-        const row: Omit<LeadRow, 'id'> = {
-          integration_id: integrationId,
-          offer: input.offer,
-          wm: input.wm ?? null,
-          source: source ?? null,
-          stage: trash ? trash.stage : 'new',
-          eid: null,
-          status: null,
-          status_code: null,
-          reason: trash?.reason ?? null,
-          status_comment: null,
-          payout: null,
-          data: JSON.stringify(input),
-          created_at: now,
-          updated_at: now,
-        };
-        // the statement takes the columns it names (a new lead's), the search keys beside them
-        const { lastInsertRowid } = this.sql.insertLead.run({ ...row, phone_e164: keys.phone ?? null, email_lc: keys.email ?? null });
-        const id = Number(lastInsertRowid);
-        this.dashboard.inserted({ stage: row.stage, offer: input.offer, integration_id: integrationId, created_at: now });
-        if (trash) this.insertHistoryEntry(id, trash);
-        this.insertJobs(jobs, now, id, integrationId);
-        // the row as written is the row a read would give: no read back
-        return leadFromRow({ id, ...row });
-      },
-    );
-
-    this.insertLeadOnceTx = this.db.transaction(
-      (input: LeadInput, integrationId: string, jobs: NewJob[], keys: IntakeKeys, duplicates: DuplicateCheck | undefined) => {
-        const held: [IntakeRepeat['field'], string, string | undefined][] = [
-          ['Idempotency-Key', 'key', keys.idempotencyKey],
-          ['order_id', 'order', keys.orderId],
-        ];
-        for (const [field, kind, value] of held) {
-          if (value === undefined) continue;
-          const row = this.sql.findIntakeKey.get({ source: keys.source, kind, value }) as IntakeKeyRow | undefined;
-          if (!row) continue;
-          const repeat: IntakeRepeat = { lead: this.mustGetLead(row.lead_id), field, sameBody: row.body_hash === keys.bodyHash };
-          if (row.status !== null) repeat.answer = { status: row.status, body: row.answer === null ? undefined : JSON.parse(row.answer) };
-          return { repeat };
-        }
-        const match = duplicates && findOriginal(this.sql, duplicates);
-        if (duplicates && match) {
-          const duplicate = { original: this.mustGetLead(match.leadId), fields: match.fields };
-          if (duplicates.action === 'refuse') return { duplicate };
-          const trash: StageChange = {
-            at: new Date().toISOString(),
-            from: 'new',
-            stage: 'trash',
-            source: 'api',
-            reason: 'duplicate',
-            comment: `duplicate of lead ${match.leadId} (${match.fields.join(', ')})`,
-          };
-          const lead = this.insertLeadTx(input, integrationId, [], keys.source, trash);
-          this.insertIntakeKeys(held, keys, lead.id);
-          return { lead, duplicate };
-        }
-        const lead = this.insertLeadTx(input, integrationId, jobs, keys.source);
-        this.insertIntakeKeys(held, keys, lead.id);
-        if (duplicates) recordOriginal(this.sql, duplicates, lead.id, lead.created_at);
-        return { lead };
-      },
-    );
-
-    this.updateLeadTx = this.db.transaction((id: number, change: LeadChange, jobs: NewJob[]) => {
-      const now = new Date().toISOString();
-      const h0 = change.history;
-      // a stage change is decided on the stage read before it; if another write moved the lead
-      // since, this one must be decided again (the caller re-reads and retries)
-      const before = this.dashboard.keyOf(id);
-      if (h0 && before?.stage !== h0.from) throw new StageConflict(id, h0.from);
-      const params: Record<string, unknown> = { id, updated_at: now };
-      params.eid = change.eid ?? null;
-      params.stage = change.stage ?? null;
-      params.status = change.status ?? null;
-      params.status_code = change.statusCode ?? null;
-      params.reason = change.reason ?? null;
-      params.status_comment = change.statusComment ?? null;
-      params.payout = change.payout ?? null;
-      params.data = change.input ? JSON.stringify(change.input) : null;
-      const { changes } = this.sql.updateLead.run(params);
-      if (changes === 0) throw new Error(`lead ${id} not found`);
-      if (change.input) {
-        const keys = leadSearchKeys(change.input);
-        this.sql.setSearchKeys.run({ id, phone_e164: keys.phone ?? null, email_lc: keys.email ?? null });
-      }
-      if (change.history) this.insertHistoryEntry(id, change.history);
-      if (change.handoffs?.length) this.handoffs.open(id, change.handoffs, now);
-      if (change.handoffEid) this.handoffs.setEid(id, change.handoffEid.integrationId, change.handoffEid.eid, now);
-      const lead = this.mustGetLead(id);
-      if (before) this.dashboard.moved(id, before, lead.stage, h0?.at ?? now);
-      this.insertJobs(jobs, now, id, lead.integration);
-      return lead;
-    });
-
-    this.claimJobsTx = this.db.transaction(
-      (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim, shares: ClaimShares | undefined) => {
-        const lease = {
-          worker: claim.worker,
-          lease_until: new Date(now.getTime() + claim.leaseMs).toISOString(),
-          updated_at: new Date().toISOString(),
-        };
-        // "integration kind" pairs (an id has no space, the ID pattern says so)
-        const heldPairs = held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`));
-        const rows = shares
-          ? (this.sql.claimIds.all({
-              ...lease,
-              ids: JSON.stringify(this.dueByShares(kinds, limit, now, held, shares, heldPairs)),
-            }) as JobRow[])
-          : (this.sql.claimJobs.all({
-              ...lease,
-              kinds: JSON.stringify(kinds),
-              held: JSON.stringify(heldPairs),
-              now: now.toISOString(),
-              limit,
-            }) as JobRow[]);
-        // RETURNING gives no order guarantee; callers get the queue order.
-        return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
-      },
-    );
-  }
-
-  /**
-   * The ids a claim by shares takes: each lane's oldest due jobs up to its share (one indexed read
-   * per lane, so a lane's backlog costs the others nothing), then the oldest of those up to `limit`.
-   */
-  private dueByShares(
-    kinds: JobKind[],
-    limit: number,
-    now: Date,
-    held: readonly HeldJobs[],
-    shares: ClaimShares,
-    heldPairs: string[],
-  ): number[] {
-    const at = now.toISOString();
-    const deliveryKinds = kinds.filter((kind) => kind !== 'postback.out');
-    const due: { id: number; run_at: string }[] = [];
-    if (deliveryKinds.length > 0) {
-      const kindsJson = JSON.stringify(deliveryKinds);
-      const lanes = (this.sql.queuedLanes.pluck().all() as (string | null)[]).concat([null]);
-      for (const integration of lanes) {
-        const share = integration === null ? shares.deliveries : (shares.integrations[integration] ?? shares.deliveries);
-        if (share <= 0) continue;
-        const heldKinds = held.filter((h) => h.integrationId === integration).flatMap((h) => h.kinds);
-        if (deliveryKinds.every((kind) => heldKinds.includes(kind))) continue;
-        const rows = this.sql.dueOfIntegration.all({
-          integration,
-          now: at,
-          kinds: kindsJson,
-          held: JSON.stringify(heldKinds),
-          limit: Math.min(share, limit),
-        });
-        due.push(...(rows as typeof due));
-      }
-    }
-    if (kinds.includes('postback.out') && shares.postbacks > 0) {
-      const rows = this.sql.duePostbacks.all({ now: at, held: JSON.stringify(heldPairs), limit: Math.min(shares.postbacks, limit) });
-      due.push(...(rows as typeof due));
-    }
-    due.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id));
-    return due.slice(0, limit).map((row) => row.id);
+    const writes = prepareLeadWrites(this.db, this.sql, this.dashboard, this.handoffs, this.jobs);
+    this.insertLeadTx = writes.insert;
+    this.insertLeadOnceTx = writes.insertOnce;
+    this.updateLeadTx = writes.update;
+    this.insertExecutionTx = this.executions.insert;
+    this.claimJobsTx = this.jobs.claim;
   }
 
   /**
@@ -383,7 +196,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   /** Jobs whose `key` is already stored are skipped, whatever the state of the stored one. */
   async enqueue(jobs: NewJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    await this.write(() => this.db.transaction(() => this.insertJobs(jobs, new Date().toISOString()))());
+    await this.write(() => this.db.transaction(() => this.jobs.insert(jobs, new Date().toISOString()))());
   }
 
   /** Counts the attempt here: a job's `attempts` includes the run it is claimed for. */
@@ -493,51 +306,17 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     return this.write(() => this.insertExecutionTx(execution));
   }
 
-  /** The execution and its lead links, one transaction (a savepoint inside the turn's batch). */
-  private readonly insertExecutionTx = (execution: NewExecution): number =>
-    this.db.transaction(() => {
-      const { lastInsertRowid } = this.sql.insertExecution.run({
-        flow_id: execution.flowId,
-        flow_version: execution.flowVersion,
-        integration_id: execution.integrationId,
-        event: execution.event,
-        lead_id: execution.leadId ?? null,
-        state: execution.state,
-        test: execution.test ? 1 : 0,
-        error: toJson(execution.error),
-        response: toJson(execution.response),
-        trigger: toJson(execution.trigger),
-        steps: JSON.stringify(execution.steps),
-        started_at: execution.startedAt,
-        duration_ms: execution.durationMs,
-      });
-      const id = Number(lastInsertRowid);
-      this.links.link(id, [...(execution.leadId === undefined ? [] : [execution.leadId]), ...(execution.leadIds ?? [])]);
-      return id;
-    })();
-
   async getExecution(id: number): Promise<Execution | undefined> {
-    const row = this.sql.getExecution.get(id) as ExecutionRow | undefined;
-    return row && this.links.attach([executionFromRow(row)])[0];
+    return this.executions.get(id);
   }
 
   async listExecutions(query: ExecutionListQuery): Promise<Execution[]> {
-    const filters: Array<[string, string, unknown]> = [
-      ['leadId', 'id IN (SELECT execution_id FROM execution_leads WHERE lead_id = @leadId)', query.leadId],
-      ['flowId', 'flow_id = @flowId', query.flowId],
-      ['integrationId', 'integration_id = @integrationId', query.integrationId],
-      ['event', 'event = @event', query.event],
-      ['states', 'state IN (SELECT value FROM json_each(@states))', query.states && JSON.stringify(query.states)],
-      ['startedFrom', 'started_at >= @startedFrom', query.startedFrom],
-      ['startedTo', 'started_at < @startedTo', query.startedTo],
-      ['before', 'id < @before', query.before],
-    ];
-    return this.links.attach((this.page('executions', filters, query.limit) as ExecutionRow[]).map(executionFromRow));
+    return this.executions.list(query);
   }
 
   async pruneExecutions(prune: ExecutionPrune, limit: number): Promise<number> {
     if (limit <= 0) return 0;
-    return this.write(() => pruneBatch(this.sql, prune, limit));
+    return this.write(() => this.executions.prune(prune, limit));
   }
 
   async storeId(): Promise<string> {
@@ -545,33 +324,12 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<number> {
-    const { lastInsertRowid } = await this.write(() =>
-      this.sql.insertAudit.run({
-        at: entry.at,
-        actor_id: entry.actor?.id ?? null,
-        actor_name: entry.actor?.name ?? null,
-        actor_role: entry.actor?.role ?? null,
-        action: entry.action,
-        resource_type: entry.resourceType,
-        resource_id: entry.resourceId,
-        before: toJson(entry.before),
-        after: toJson(entry.after),
-        note: entry.note ?? null,
-      }),
-    );
+    const { lastInsertRowid } = await this.write(() => this.audit.append(entry));
     return Number(lastInsertRowid);
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
-    const system = query.actor === SYSTEM_ACTOR;
-    const filters: Array<[string, string, unknown]> = [
-      ['actor', system ? 'actor_id IS NULL AND @actor IS NOT NULL' : 'actor_id = @actor', query.actor],
-      ['resourceType', 'resource_type = @resourceType', query.resourceType],
-      ['resourceId', 'resource_id = @resourceId', query.resourceId],
-      ['before', 'id < @before', query.before],
-    ];
-    const cacheTag = system ? 'audit-system' : 'audit';
-    return (this.page('audit', filters, query.limit, cacheTag) as AuditRow[]).map(auditFromRow);
+    return this.audit.list(query);
   }
 
   /**
@@ -587,157 +345,21 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
    * correctness depends on it — only the bench reads it.
    */
   commitStats(): CommitStats {
-    return this.commits.read();
+    return this.group.stats();
   }
 
   async close(): Promise<void> {
-    if (this.batch) this.commit(this.batch);
+    this.group.flush();
     if (this.db.open) this.db.close();
   }
 
-  /**
-   * Group commit. Every write of one turn of the event loop joins one transaction, committed when
-   * the turn ends (`setImmediate`): one commit — one set of WAL frames for the pages the writes
-   * share — instead of one per write, which was most of a delivery's store cost. A write's promise
-   * resolves only after that commit, so nothing is acknowledged (a lead accepted, a job done)
-   * before it is on disk. Each write keeps its own atomicity: a `db.transaction` inside the open
-   * one runs as a savepoint, and a single statement is atomic on its own, so a write that throws
-   * undoes itself only and rejects at once.
-   */
+  /** Every write goes through the group commit (sqlite-group-commit.ts). */
   private write<T>(work: () => T): Promise<T> {
-    let batch = this.batch;
-    if (batch && !this.db.inTransaction) {
-      // SQLite rolled the shared transaction back (an I/O error, say): its writes are lost
-      this.settle(batch, new Error('the transaction was rolled back by SQLite'));
-      batch = undefined;
-    }
-    // inside a transaction a caller opened on `db` itself, that transaction commits the write
-    if (!batch && this.db.inTransaction) return new Promise((resolve) => resolve(work()));
-    if (!batch) batch = this.open();
-    const result = work();
-    batch.writes++;
-    return batch.committed.then(() => result);
+    return this.group.write(work);
   }
-
-  private open(): WriteBatch {
-    this.db.exec('BEGIN IMMEDIATE');
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const committed = new Promise<void>((ok, fail) => {
-      resolve = ok;
-      reject = fail;
-    });
-    // a batch no write waits on (all threw) must not report an unhandled rejection
-    committed.catch(() => {});
-    const batch: WriteBatch = { committed, resolve, reject, writes: 0 };
-    this.batch = batch;
-    setImmediate(() => this.commit(batch));
-    return batch;
-  }
-
-  private commit(batch: WriteBatch): void {
-    if (this.batch !== batch) return;
-    try {
-      if (!this.db.inTransaction) throw new Error('the transaction was rolled back by SQLite');
-      const started = performance.now();
-      this.db.exec('COMMIT');
-      // a turn whose writes all threw commits nothing to the WAL: no fsync to count
-      if (batch.writes > 0) this.commits.count(batch.writes, performance.now() - started);
-      this.settle(batch);
-    } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      this.settle(batch, error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  private settle(batch: WriteBatch, error?: Error): void {
-    if (this.batch === batch) this.batch = undefined;
-    if (error) batch.reject(error);
-    else batch.resolve();
-  }
-
-  private insertIntakeKeys(held: [IntakeRepeat['field'], string, string | undefined][], keys: IntakeKeys, leadId: number): void {
-    for (const [, kind, value] of held) {
-      if (value !== undefined)
-        this.sql.insertIntakeKey.run({ source: keys.source, kind, value, body_hash: keys.bodyHash, lead_id: leadId });
-    }
-  }
-
-  private insertHistoryEntry(leadId: number, h: StageChange): void {
-    this.sql.insertHistory.run({
-      lead_id: leadId,
-      at: h.at,
-      from_stage: h.from,
-      stage: h.stage,
-      source: h.source,
-      status: h.status ?? null,
-      reason: h.reason ?? null,
-      comment: h.comment ?? null,
-      payout: h.payout ?? null,
-    });
-  }
-
-  private mustGetLead(id: number): Lead {
-    const row = this.sql.getLead.get(id) as LeadRow | undefined;
-    if (!row) throw new Error(`lead ${id} not found`);
-    return leadFromRow(row);
-  }
-
-  private insertJobs(jobs: NewJob[], now: string, leadId?: number, integrationId?: string): void {
-    for (const job of jobs) {
-      this.sql.insertJob.run({
-        kind: job.kind,
-        lead_id: job.leadId ?? leadId ?? null,
-        integration_id: job.integrationId ?? integrationId ?? null,
-        key: job.key ?? null,
-        payload: JSON.stringify(job.payload ?? {}),
-        run_at: job.runAt ? job.runAt.toISOString() : now,
-        created_at: now,
-        updated_at: now,
-      });
-    }
-  }
-
-  /**
-   * A newest-first page of `table` with the filters that have a value. Each combination of filters
-   * is its own statement, prepared once, so SQLite can pick the matching index (a catch-all
-   * `(@x IS NULL OR col = @x)` would defeat it).
-   */
-  private page(
-    table: 'executions' | 'audit',
-    filters: Array<[string, string, unknown]>,
-    limit: number | undefined,
-    cacheTag: string = table,
-  ): unknown[] {
-    const used = filters.filter(([, , value]) => value !== undefined);
-    const cacheKey = `${cacheTag}:${used.map(([name]) => name).join(',')}`;
-    let statement = this.listStatements.get(cacheKey);
-    if (!statement) {
-      const where = used.length ? `WHERE ${used.map(([, clause]) => clause).join(' AND ')}` : '';
-      statement = this.db.prepare(`SELECT * FROM ${table} ${where} ORDER BY id DESC LIMIT @limit`);
-      this.listStatements.set(cacheKey, statement);
-    }
-    const params: Record<string, unknown> = { limit: pageSize(limit) };
-    for (const [name, , value] of used) params[name] = value;
-    return statement.all(params);
-  }
-}
-
-/** The writes of one turn of the event loop, and the commit they wait for. */
-interface WriteBatch {
-  committed: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
-  /** Writes that joined it and did not throw. */
-  writes: number;
 }
 
 /** Opens the lead store in `file` (created when missing). */
 export function openSqliteLeadStore(file: string): SqliteLeadStore {
   return new SqliteLeadStore(file);
-}
-
-function pageSize(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit) || limit <= 0) return DEFAULT_LIMIT;
-  return Math.min(Math.floor(limit), MAX_LIMIT);
 }

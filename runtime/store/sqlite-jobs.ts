@@ -1,0 +1,103 @@
+/**
+ * The SQLite lead store's side of the job queue: inserting jobs (with a lead's write or alone) and
+ * claiming them, by queue order or by each lane's share. Kept apart from sqlite.ts, which runs these
+ * inside its transactions, so the claim's rules read in one place.
+ */
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import type { ClaimShares, HeldJobs, JobClaim, JobKind, NewJob } from './types.ts';
+import type { prepare } from './sqlite-statements.ts';
+import { jobFromRow, type JobRow } from './sqlite-rows.ts';
+
+type Statements = ReturnType<typeof prepare>;
+
+export function prepareJobs(db: SqliteDatabase, sql: Statements) {
+  function insert(jobs: NewJob[], now: string, leadId?: number, integrationId?: string): void {
+    for (const job of jobs) {
+      sql.insertJob.run({
+        kind: job.kind,
+        lead_id: job.leadId ?? leadId ?? null,
+        integration_id: job.integrationId ?? integrationId ?? null,
+        key: job.key ?? null,
+        payload: JSON.stringify(job.payload ?? {}),
+        run_at: job.runAt ? job.runAt.toISOString() : now,
+        created_at: now,
+        updated_at: now,
+      });
+    }
+  }
+
+  const claimTx = db.transaction(
+    (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim, shares: ClaimShares | undefined) => {
+      const lease = {
+        worker: claim.worker,
+        lease_until: new Date(now.getTime() + claim.leaseMs).toISOString(),
+        updated_at: new Date().toISOString(),
+      };
+      // "integration kind" pairs (an id has no space, the ID pattern says so)
+      const heldPairs = held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`));
+      const rows = shares
+        ? (sql.claimIds.all({
+            ...lease,
+            ids: JSON.stringify(dueByShares(sql, kinds, limit, now, held, shares, heldPairs)),
+          }) as JobRow[])
+        : (sql.claimJobs.all({
+            ...lease,
+            kinds: JSON.stringify(kinds),
+            held: JSON.stringify(heldPairs),
+            now: now.toISOString(),
+            limit,
+          }) as JobRow[]);
+      // RETURNING gives no order guarantee; callers get the queue order.
+      return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
+    },
+  );
+
+  return {
+    /** Within the caller's transaction: a job without `leadId` or `integrationId` gets the ones given. */
+    insert,
+    /** One transaction: the jobs claimed, in queue order, each attempt counted. */
+    claim: claimTx,
+  };
+}
+
+/**
+ * The ids a claim by shares takes: each lane's oldest due jobs up to its share (one indexed read
+ * per lane, so a lane's backlog costs the others nothing), then the oldest of those up to `limit`.
+ */
+function dueByShares(
+  sql: Statements,
+  kinds: JobKind[],
+  limit: number,
+  now: Date,
+  held: readonly HeldJobs[],
+  shares: ClaimShares,
+  heldPairs: string[],
+): number[] {
+  const at = now.toISOString();
+  const deliveryKinds = kinds.filter((kind) => kind !== 'postback.out');
+  const due: { id: number; run_at: string }[] = [];
+  if (deliveryKinds.length > 0) {
+    const kindsJson = JSON.stringify(deliveryKinds);
+    const lanes = (sql.queuedLanes.pluck().all() as (string | null)[]).concat([null]);
+    for (const integration of lanes) {
+      const share = integration === null ? shares.deliveries : (shares.integrations[integration] ?? shares.deliveries);
+      if (share <= 0) continue;
+      const heldKinds = held.filter((h) => h.integrationId === integration).flatMap((h) => h.kinds);
+      if (deliveryKinds.every((kind) => heldKinds.includes(kind))) continue;
+      const rows = sql.dueOfIntegration.all({
+        integration,
+        now: at,
+        kinds: kindsJson,
+        held: JSON.stringify(heldKinds),
+        limit: Math.min(share, limit),
+      });
+      due.push(...(rows as typeof due));
+    }
+  }
+  if (kinds.includes('postback.out') && shares.postbacks > 0) {
+    const rows = sql.duePostbacks.all({ now: at, held: JSON.stringify(heldPairs), limit: Math.min(shares.postbacks, limit) });
+    due.push(...(rows as typeof due));
+  }
+  due.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id));
+  return due.slice(0, limit).map((row) => row.id);
+}
