@@ -63,7 +63,7 @@ import { ExecutionLog } from './services/executions.ts';
 import { templateRoutes } from './http/templates.ts';
 import { TemplateService } from './services/templates.ts';
 import { homeRoutes } from './http/home.ts';
-import { AuditLog, withAuditContext } from './services/audit.ts';
+import { AuditLog } from './services/audit.ts';
 import { ResendService } from './services/resend.ts';
 import { auditRoutes } from './http/audit.ts';
 import { DashboardService } from './services/dashboard.ts';
@@ -328,8 +328,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.use(bodyParsers());
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(authMiddleware(sessions));
-  // every request's audit entries name res.locals.user, read when each is recorded (see services/audit.ts)
-  app.use((_req, res, next) => withAuditContext(res.locals, next));
   for (const middleware of options.beforeRoutes ?? []) app.use(middleware);
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });

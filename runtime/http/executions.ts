@@ -6,7 +6,7 @@ import { Router } from 'express';
 import type { ExecutionQuery } from '../../core/api.ts';
 import type { ExecutionLog } from '../services/executions.ts';
 import type { FlowRunner } from '../services/runs.ts';
-import { oneText, positive, text, timeOrNone } from './params.ts';
+import { actorOf, oneText, positive, text, timeOrNone } from './params.ts';
 import type { ExecutionState } from '../../core/domain/execution.ts';
 
 const OUTCOMES: readonly ExecutionState[] = ['success', 'error', 'waiting', 'stopped'];
@@ -59,12 +59,12 @@ export function executionRoutes(log: ExecutionLog, runner: FlowRunner): Router {
     const confirm = (req.body as { confirm?: unknown } | undefined)?.confirm;
     if (confirm !== undefined && typeof confirm !== 'boolean')
       throw new DomainError('invalid_field', 'must be true or false', { field: 'confirm' });
-    res.json(await runner.rerun(id, { confirm }));
+    res.json(await runner.rerun(id, { confirm, actor: actorOf(res) }));
   });
 
   /** Retries a failed execution from its failed node, on its version, with the recorded input. */
   router.post('/api/executions/:id/retry', async (req, res) => {
-    const result = await runner.retryFromFailure(positive(req.params.id, 'id'));
+    const result = await runner.retryFromFailure(positive(req.params.id, 'id'), actorOf(res));
     res.json({ execution: result.execution, error: result.error });
   });
 

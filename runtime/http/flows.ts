@@ -7,7 +7,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import { versionInfo, type FlowService } from '../services/flows.ts';
 import type { FlowDraftService } from '../services/flow-drafts.ts';
 import type { FlowListAnswer } from '../../core/api.ts';
-import { author, positive, sessionUser } from './params.ts';
+import { actorOf, author, positive, sessionUser } from './params.ts';
 
 export function flowRoutes(flows: FlowService, drafts: FlowDraftService): Router {
   const router = Router();
@@ -23,7 +23,7 @@ export function flowRoutes(flows: FlowService, drafts: FlowDraftService): Router
   });
 
   router.post('/api/flows', async (req, res) => {
-    res.status(201).json(await flows.create(req.body, author(req)));
+    res.status(201).json(await flows.create(req.body, author(req), actorOf(res)));
   });
 
   router.get('/api/flows/:id', async (req, res) => {
@@ -40,12 +40,12 @@ export function flowRoutes(flows: FlowService, drafts: FlowDraftService): Router
       throw new DomainError('invalid_field', 'does not match the URL', { field: 'id' });
     }
     await flows.stored(req.params.id);
-    res.json(await flows.save({ ...body, id: req.params.id }, author(req)));
+    res.json(await flows.save({ ...body, id: req.params.id }, author(req), { actor: actorOf(res) }));
   });
 
   /** Removes the flow, its versions and drafts; a flow never published, the asking user's draft of it. */
   router.delete('/api/flows/:id', async (req, res) => {
-    await flows.remove(req.params.id, sessionUser(req).id);
+    await flows.remove(req.params.id, sessionUser(req).id, actorOf(res));
     res.status(204).end();
   });
 

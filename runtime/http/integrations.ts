@@ -8,6 +8,7 @@
 import { Router } from 'express';
 import type { IntegrationService } from '../services/integrations.ts';
 import type { IntegrationRemovals } from '../services/integration-removal.ts';
+import { actorOf } from './params.ts';
 
 export function integrationRoutes(integrations: IntegrationService, removals: IntegrationRemovals): Router {
   const router = Router();
@@ -16,7 +17,7 @@ export function integrationRoutes(integrations: IntegrationService, removals: In
     res.json({ integrations: await integrations.list() });
   });
   router.post('/api/integrations', async (req, res) => {
-    res.status(201).json(await integrations.create(req.body));
+    res.status(201).json(await integrations.create(req.body, actorOf(res)));
   });
   router.get('/api/integrations/:id', async (req, res) => {
     res.json(await integrations.show(req.params.id));
@@ -31,23 +32,23 @@ export function integrationRoutes(integrations: IntegrationService, removals: In
     res.json(await integrations.breaker(req.params.id));
   });
   router.patch('/api/integrations/:id', async (req, res) => {
-    res.json(await integrations.update(req.params.id, req.body));
+    res.json(await integrations.update(req.params.id, req.body, actorOf(res)));
   });
   router.put('/api/integrations/:id', async (req, res) => {
-    res.json(await integrations.update(req.params.id, req.body));
+    res.json(await integrations.update(req.params.id, req.body, actorOf(res)));
   });
   router.post('/api/integrations/:id/postback-token/rotate', async (req, res) => {
     res.json(await integrations.rotatePostbackToken(req.params.id, req.body));
   });
   // the same as PATCH {"paused": true|false}, under the same checks and audit
   router.post('/api/integrations/:id/pause', async (req, res) => {
-    res.json(await integrations.update(req.params.id, { paused: true }));
+    res.json(await integrations.update(req.params.id, { paused: true }, actorOf(res)));
   });
   router.post('/api/integrations/:id/resume', async (req, res) => {
-    res.json(await integrations.update(req.params.id, { paused: false }));
+    res.json(await integrations.update(req.params.id, { paused: false }, actorOf(res)));
   });
   router.delete('/api/integrations/:id', async (req, res) => {
-    await removals.remove(req.params.id);
+    await removals.remove(req.params.id, actorOf(res));
     res.status(204).end();
   });
 

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { Router, type Response } from 'express';
 import type { LeadExport } from '../services/lead-export.ts';
 import { leadQueryOf } from './leads.ts';
-import { wholeOrNone } from './params.ts';
+import { actorOf, wholeOrNone } from './params.ts';
 
 /**
  * Writes each chunk as the consumer takes it: when the socket's buffer is full, the next page is
@@ -40,7 +40,7 @@ export function leadExportRoutes(exports: LeadExport): Router {
   router.get('/api/leads/export.csv', async (req, res) => {
     // the filters are checked before the first byte, so a bad one is still a 400 naming it
     const query = leadQueryOf(req.query);
-    const chunks = exports.csv(query);
+    const chunks = exports.csv(query, actorOf(res));
     const first = await chunks.next();
     const day = new Date().toISOString().slice(0, 10);
     res.set({
@@ -54,7 +54,7 @@ export function leadExportRoutes(exports: LeadExport): Router {
 
   router.get('/api/leads/:id/story', async (req, res) => {
     const id = wholeOrNone(req.params.id, 'id') as number;
-    const story = await exports.story(id);
+    const story = await exports.story(id, actorOf(res));
     res.set({ 'Content-Disposition': `attachment; filename="lead-${id}.json"`, 'Cache-Control': 'no-store' });
     res.type('application/json').send(JSON.stringify(story, null, 2));
   });

@@ -11,7 +11,7 @@ import type { IntakeService } from '../services/intake.ts';
 import type { LeadService } from '../services/leads.ts';
 import type { ResendService } from '../services/resend.ts';
 import { isDeliveryState } from '../../core/domain/delivery.ts';
-import { oneText, timeOrNone, wholeOrNone } from './params.ts';
+import { actorOf, oneText, timeOrNone, wholeOrNone } from './params.ts';
 
 /**
  * The lead list's filters from a query string (`GET /api/leads`, the CSV export).
@@ -103,7 +103,7 @@ export function leadRoutes(intake: IntakeService, leads: LeadService, resends: R
 
   /** Resends every lead still new that the filter selects (its delivery failed, by default); answers how many were queued. */
   router.post('/api/leads/resend', async (req, res) => {
-    res.json(await resends.resendMany(req.body));
+    res.json(await resends.resendMany(req.body, actorOf(res)));
   });
 
   router.get('/api/leads/:id', async (req, res) => {
@@ -117,17 +117,17 @@ export function leadRoutes(intake: IntakeService, leads: LeadService, resends: R
 
   /** A stage set by hand: `{ stage, status?, reason?, comment?, payout? }`, under the stage rule. */
   router.post('/api/leads/:id/stage', async (req, res) => {
-    res.json(await leads.setStageByHand(leadId(req), req.body));
+    res.json(await leads.setStageByHand(leadId(req), req.body, actorOf(res)));
   });
 
   /** The older name of a resend (below), audited as `lead.deliver` as before. */
   router.post('/api/leads/:id/deliver', async (req, res) => {
-    res.status(202).json(await resends.resend(leadId(req), 'lead.deliver'));
+    res.status(202).json(await resends.resend(leadId(req), 'lead.deliver', actorOf(res)));
   });
 
   /** Puts a lead still `new` (its delivery failed, or waiting) back in the queue, attempts reset; 409 past `new`. */
   router.post('/api/leads/:id/resend', async (req, res) => {
-    res.status(202).json(await resends.resend(leadId(req)));
+    res.status(202).json(await resends.resend(leadId(req), 'lead.resend', actorOf(res)));
   });
 
   return router;

@@ -1,7 +1,12 @@
 /** Reading the parts of a request every route module reads the same way. */
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { SessionUser } from '../../core/domain/user.ts';
+
+/** The signed-in user a request acts for (what its audit entries name); none on a machine route. */
+export function actorOf(res: Response): SessionUser | undefined {
+  return res.locals.user as SessionUser | undefined;
+}
 
 /** Who saved a version: the logged-in user the auth middleware left in `res.locals.user`. */
 export function author(req: Request): string {

@@ -9,6 +9,7 @@ import { Router } from 'express';
 import type { IntakeService } from '../services/intake.ts';
 import type { SourceService } from '../services/sources.ts';
 import type { TestLeadAnswer } from '../../core/api.ts';
+import { actorOf } from './params.ts';
 
 export function sourceRoutes(sources: SourceService, intake: IntakeService): Router {
   const router = Router();
@@ -17,23 +18,23 @@ export function sourceRoutes(sources: SourceService, intake: IntakeService): Rou
     res.json({ sources: await sources.list() });
   });
   router.post('/api/sources', async (req, res) => {
-    res.status(201).json(await sources.create(req.body));
+    res.status(201).json(await sources.create(req.body, actorOf(res)));
   });
   router.get('/api/sources/:id', async (req, res) => {
     res.json(await sources.get(req.params.id));
   });
   router.patch('/api/sources/:id', async (req, res) => {
-    res.json(await sources.update(req.params.id, req.body));
+    res.json(await sources.update(req.params.id, req.body, actorOf(res)));
   });
   router.delete('/api/sources/:id', async (req, res) => {
-    await sources.remove(req.params.id);
+    await sources.remove(req.params.id, actorOf(res));
     res.status(204).end();
   });
   router.post('/api/sources/:id/keys', async (req, res) => {
-    res.status(201).json(await sources.rotate(req.params.id, req.body));
+    res.status(201).json(await sources.rotate(req.params.id, req.body, actorOf(res)));
   });
   router.delete('/api/sources/:id/keys/:keyId', async (req, res) => {
-    res.json(await sources.revoke(req.params.id, req.params.keyId));
+    res.json(await sources.revoke(req.params.id, req.params.keyId, actorOf(res)));
   });
 
   router.post('/api/sources/:id/test-lead', async (req, res) => {

@@ -10,7 +10,7 @@
  */
 import { Router } from 'express';
 import type { TemplateService } from '../services/templates.ts';
-import { author } from './params.ts';
+import { actorOf, author } from './params.ts';
 
 export function templateRoutes(templates: TemplateService): Router {
   const router = Router();
@@ -21,7 +21,7 @@ export function templateRoutes(templates: TemplateService): Router {
     res.json(templates.get(req.params.id));
   });
   router.post('/api/integrations/from-template', async (req, res) => {
-    res.status(201).json(await templates.instantiate(req.body, author(req)));
+    res.status(201).json(await templates.instantiate(req.body, author(req), actorOf(res)));
   });
   return router;
 }

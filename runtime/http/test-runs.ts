@@ -13,7 +13,7 @@ import type { TestRunAnswer, TestRunRequest } from '../../core/api.ts';
 import type { FlowService } from '../services/flows.ts';
 import type { LeadService } from '../services/leads.ts';
 import type { FlowRunner, TestRunHow } from '../services/runs.ts';
-import { positive } from './params.ts';
+import { actorOf, positive } from './params.ts';
 
 /** How the test runs, read from the request; each field refused by name when malformed. */
 function testRunHow(body: { [K in keyof TestRunRequest]?: unknown }): TestRunHow {
@@ -50,7 +50,7 @@ export function testRunRoutes(flows: FlowService, leads: LeadService, runner: Fl
         : flow.event.startsWith('status.')
           ? (body.batch ?? body.trigger)
           : body.trigger;
-    const result = await runner.testRun(flow, body.integration, { lead, trigger }, testRunHow(body));
+    const result = await runner.testRun(flow, body.integration, { lead, trigger }, testRunHow(body), actorOf(res));
     const answer: TestRunAnswer = {
       execution: result.execution,
       response: result.response,

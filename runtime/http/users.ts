@@ -6,6 +6,7 @@
 import { Router } from 'express';
 import type { SessionUser } from '../../core/domain/user.ts';
 import type { UserService } from '../services/users.ts';
+import { actorOf } from './params.ts';
 
 export function userRoutes(users: UserService): Router {
   const router = Router();
@@ -13,7 +14,7 @@ export function userRoutes(users: UserService): Router {
     res.json({ users: await users.list() });
   });
   router.post('/api/users', async (req, res) => {
-    res.status(201).json(await users.create(req.body));
+    res.status(201).json(await users.create(req.body, actorOf(res)));
   });
   router.patch('/api/users/:id', async (req, res) => {
     res.json(await users.update(req.params.id, req.body, res.locals.user as SessionUser));

@@ -7,6 +7,7 @@
 import { Router } from 'express';
 import type { OfferService } from '../services/offers.ts';
 import type { TestPostbacks } from '../services/test-postback.ts';
+import { actorOf } from './params.ts';
 
 export function webmasterRoutes(offers: OfferService, tests: TestPostbacks): Router {
   const router = Router();
@@ -15,19 +16,19 @@ export function webmasterRoutes(offers: OfferService, tests: TestPostbacks): Rou
     res.json({ webmasters: await offers.listWebmasters() });
   });
   router.post('/api/webmasters', async (req, res) => {
-    res.status(201).json(await offers.createWebmaster(req.body));
+    res.status(201).json(await offers.createWebmaster(req.body, actorOf(res)));
   });
   router.get('/api/webmasters/:id', async (req, res) => {
     res.json(await offers.getWebmaster(req.params.id));
   });
   router.put('/api/webmasters/:id', async (req, res) => {
-    res.json(await offers.putWebmaster(req.body, req.params.id));
+    res.json(await offers.putWebmaster(req.body, req.params.id, actorOf(res)));
   });
   router.post('/api/webmasters/:id/test-postback', async (req, res) => {
-    res.json(await tests.send(req.params.id, req.body));
+    res.json(await tests.send(req.params.id, req.body, actorOf(res)));
   });
   router.delete('/api/webmasters/:id', async (req, res) => {
-    await offers.removeWebmaster(req.params.id);
+    await offers.removeWebmaster(req.params.id, actorOf(res));
     res.status(204).end();
   });
 

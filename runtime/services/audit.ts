@@ -1,11 +1,12 @@
 /**
  * The audit log: the services record each configuration change and sensitive action here, with
- * the resource before and after. Who acted is not passed down through every call: one middleware
- * (runtime.ts) opens an {@link AsyncLocalStorage} context per request holding the request's
- * `res.locals`, and {@link AuditLog.record} reads `res.locals.user` (the session middleware's
- * {@link SessionUser}) when it records — so a session middleware mounted before or after that one
- * is seen either way. Outside a request (the seed, the CLI) or on a machine route there is no
- * user, and the entry has no actor ("system").
+ * the resource before and after. Who acted is passed in: each route hands the signed-in user (the
+ * session middleware's {@link SessionUser} in `res.locals.user`) to the service method, which puts
+ * it in the entry's `actor`. Explicit rather than an AsyncLocalStorage context per request: that
+ * turned on Node's promise hooks for every promise of the process, the intake's included (2–2.5 %
+ * of a synchronous registration's CPU and a twentieth of what it allocated, bench/README.md).
+ * Outside a request (the seed, the CLI) or on a machine route there is no user, and the entry has
+ * no actor ("system").
  *
  * Secret values never reach the store: before and after are passed through {@link redactForAudit},
  * which replaces a `secrets` map's values by `{ "set": true }` (`"changed": true` when the write
@@ -16,31 +17,10 @@
  * // in a service, after the write succeeded
  * await this.audit.record({ action: 'source.rotate-key', resourceType: 'source', resourceId: source.id, before, after });
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditQuery, AuditResource } from '../../core/domain/audit.ts';
 import type { SessionUser } from '../../core/domain/user.ts';
 import type { AuditStore } from '../store/types.ts';
-
-/** What one request's audit context holds: its `res.locals`, read when an entry is recorded. */
-interface AuditContext {
-  locals: { user?: SessionUser };
-}
-
-const context = new AsyncLocalStorage<AuditContext>();
-
-/**
- * Runs `work` (the rest of a request's handling) in a context whose actor is `locals.user`, read
- * at the time each entry is recorded.
- */
-export function withAuditContext<T>(locals: { user?: SessionUser }, work: () => T): T {
-  return context.run({ locals }, work);
-}
-
-/** The user the current request acts for, if any. */
-export function currentActor(): SessionUser | undefined {
-  return context.getStore()?.locals.user;
-}
 
 /** One action to record; the actor and the time are the log's. */
 export interface AuditRecord {
@@ -53,7 +33,7 @@ export interface AuditRecord {
   /** The resource as it is now (omit for a removal); secrets are replaced here, pass it as stored. */
   after?: unknown;
   note?: string;
-  /** Who acted, when it is not the current request's user (a test, a job started by a person). */
+  /** Who acted: the signed-in user of the request (none: the system, a machine route). */
   actor?: SessionUser;
   /** A change the runtime made on its own (a token a target renewed): no actor, even inside a person's request. */
   system?: boolean;
@@ -78,7 +58,7 @@ export class AuditLog implements AuditRecorder {
    * already been made, and failing the request would tell the caller it was not.
    */
   async record(entry: AuditRecord): Promise<void> {
-    const actor = entry.system ? undefined : (entry.actor ?? currentActor());
+    const actor = entry.system ? undefined : entry.actor;
     const { before, after } = redactPair(entry.before, entry.after);
     try {
       await this.store.appendAudit({

@@ -77,8 +77,8 @@ export class FlowDraftService {
         { field: 'replace', details: { liveVersion: live, publishedBy: newest?.savedBy, baseVersion: draft.baseVersion } },
       );
     }
-    const saved = await this.flows.save({ ...draft.doc, id: flowId }, user.name, { message, dropDraftOf: user.id });
-    if (live === 0) await this.bindOnFirstPublish(saved);
+    const saved = await this.flows.save({ ...draft.doc, id: flowId }, user.name, { message, dropDraftOf: user.id, actor: user });
+    if (live === 0) await this.bindOnFirstPublish(saved, user);
     return saved;
   }
 
@@ -88,12 +88,12 @@ export class FlowDraftService {
    * stays ready, or it is left as it was): the flow is published either way, and the integration's
    * page offers it for the event.
    */
-  private async bindOnFirstPublish(doc: FlowDoc): Promise<void> {
+  private async bindOnFirstPublish(doc: FlowDoc, actor: SessionUser): Promise<void> {
     if (!this.integrations || !doc.integration) return;
     const integration = await this.config.getIntegration(doc.integration);
     if (!integration || integration.flows[doc.event]) return;
     try {
-      await this.integrations.update(integration.id, { flows: { [doc.event]: doc.id } });
+      await this.integrations.update(integration.id, { flows: { [doc.event]: doc.id } }, actor);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
     }

@@ -13,6 +13,7 @@ import { describeIssues, validateFlow, type FlowValidation } from '../../core/fl
 import { migrateFlow } from '../../core/flow/format.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 /** A flow as lists show it: without its versions' documents. */
 export type { FlowSummary };
@@ -49,26 +50,32 @@ export class FlowService {
   }
 
   /** Saves a new flow as its version 1; a flow of that id must not exist yet. */
-  async create(doc: unknown, savedBy: string): Promise<FlowDoc> {
+  async create(doc: unknown, savedBy: string, actor?: SessionUser): Promise<FlowDoc> {
     const id = (doc as { id?: unknown } | null)?.id;
     if (typeof id === 'string' && (await this.config.getFlow(id))) {
       throw new DomainError('conflict', `flow "${id}" exists; PUT /api/flows/${id} saves a new version`, { field: 'id' });
     }
-    return this.save(doc, savedBy);
+    return this.save(doc, savedBy, { actor });
   }
 
   /**
    * Validates and publishes a new version: the runtime runs it from now on. `options` as
-   * {@link ConfigStore.saveFlowVersion} takes them (the version's message; whose draft it replaces).
+   * {@link ConfigStore.saveFlowVersion} takes them (the version's message; whose draft it replaces),
+   * and who the audit entry names (`actor`).
    */
-  async save(doc: unknown, savedBy: string, options: { message?: string; dropDraftOf?: string } = {}): Promise<FlowDoc> {
+  async save(
+    doc: unknown,
+    savedBy: string,
+    options: { message?: string; dropDraftOf?: string; actor?: SessionUser } = {},
+  ): Promise<FlowDoc> {
     const flow = this.check(doc);
     const previous = await this.config.getFlow(flow.id);
     const generation = this.generation;
-    const saved = await this.config.saveFlowVersion(flow, savedBy, options);
+    const { actor, ...saving } = options;
+    const saved = await this.config.saveFlowVersion(flow, savedBy, saving);
     if (generation === this.generation) this.current.set(saved.id, saved);
     this.onChange();
-    await this.recordSave(previous, saved, options.message);
+    await this.recordSave(previous, saved, options.message, actor);
     return saved;
   }
 
@@ -76,10 +83,15 @@ export class FlowService {
    * The audit entry of a save: version numbers and what changed, not the documents (every
    * version is kept in the store anyway). A save identical to an older version is a roll-back.
    */
-  private async recordSave(previous: StoredFlow | undefined, saved: FlowDoc, message?: string): Promise<void> {
+  private async recordSave(
+    previous: StoredFlow | undefined,
+    saved: FlowDoc,
+    message: string | undefined,
+    actor: SessionUser | undefined,
+  ): Promise<void> {
     const after = { version: saved.version, name: saved.name, event: saved.event, ...(message ? { message } : {}) };
     if (!previous) {
-      await this.audit.record({ action: 'flow.create', resourceType: 'flow', resourceId: saved.id, after });
+      await this.audit.record({ action: 'flow.create', resourceType: 'flow', resourceId: saved.id, after, actor });
       return;
     }
     const prior = previous.versions.find((v) => v.version === previous.currentVersion)?.flow;
@@ -94,6 +106,7 @@ export class FlowService {
       before: prior && { version: prior.version, name: prior.name, event: prior.event },
       after: { ...after, changes: prior ? flowChanges(prior, saved) : undefined },
       note: restored ? `rolled back to version ${restored.version}` : undefined,
+      actor,
     });
   }
 
@@ -154,7 +167,7 @@ export class FlowService {
   }
 
   /** Removes a flow with its versions and every draft of it; a flow never published, `userId`'s draft of it. */
-  async remove(id: string, userId?: string): Promise<void> {
+  async remove(id: string, userId?: string, actor?: SessionUser): Promise<void> {
     const integrations = await this.config.listIntegrations();
     const user = integrations.find((i) => Object.values(i.flows).includes(id));
     if (user) throw new DomainError('conflict', `integration "${user.id}" uses this flow`, { field: 'id' });
@@ -172,6 +185,7 @@ export class FlowService {
       resourceType: 'flow',
       resourceId: id,
       before: stored && { version: stored.currentVersion, name: stored.name, event: stored.event, versions: stored.versions.length },
+      actor,
     });
   }
 }

@@ -14,6 +14,7 @@ import { offersRoutedTo } from '../../core/domain/routing.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { FlowService } from './flows.ts';
 import type { IntegrationService } from './integrations.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 export class IntegrationRemovals {
   constructor(
@@ -50,13 +51,13 @@ export class IntegrationRemovals {
    * `flow.delete`). Answers what was deleted.
    * @throws DomainError `conflict` naming `routes` while an offer's routes name it; `not_found`.
    */
-  async remove(id: string): Promise<IntegrationRemoval> {
+  async remove(id: string, actor?: SessionUser): Promise<IntegrationRemoval> {
     const plan = await this.plan(id);
-    await this.integrations.remove(id);
+    await this.integrations.remove(id, actor);
     const deleted: IntegrationRemoval['flows'] = [];
     for (const flow of plan.flows) {
       try {
-        await this.flows.remove(flow.id);
+        await this.flows.remove(flow.id, undefined, actor);
         deleted.push(flow);
       } catch (error) {
         // another integration uses it after all (bound before the rule existed): it stays, listed as shared

@@ -31,6 +31,7 @@ import { cidrProblem } from './postback-in.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import { secretHostGaps } from '../engine/http.ts';
 import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-policy.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -297,7 +298,7 @@ export class IntegrationService {
     return integration;
   }
 
-  async create(body: unknown): Promise<IntegrationView> {
+  async create(body: unknown, actor?: SessionUser): Promise<IntegrationView> {
     const input = checked(body);
     if (!input.id) throw new DomainError('invalid_field', 'is required', { field: 'id' });
     if (!input.name) throw new DomainError('invalid_field', 'is required', { field: 'name' });
@@ -312,18 +313,18 @@ export class IntegrationService {
       flows: {},
       postbackToken: newToken(),
     };
-    return this.write(integration, input, true);
+    return this.write(integration, input, actor, true);
   }
 
   /** Changes the fields given; `settings` and `offers` are replaced whole, secrets and flows per key. */
-  async update(id: string, body: unknown): Promise<IntegrationView> {
+  async update(id: string, body: unknown, actor?: SessionUser): Promise<IntegrationView> {
     const input = checked(body);
     if (input.id !== undefined && input.id !== id) throw new DomainError('invalid_field', 'cannot be changed', { field: 'id' });
-    return this.write(await this.get(id), input);
+    return this.write(await this.get(id), input, actor);
   }
 
   /** @throws DomainError `conflict` naming `routes` while an offer's routes name it. */
-  async remove(id: string): Promise<void> {
+  async remove(id: string, actor?: SessionUser): Promise<void> {
     const stored = await this.config.getIntegration(id);
     const routed = offersRoutedTo(await this.config.listOffers(), id);
     if (stored && routed.length > 0) {
@@ -335,10 +336,15 @@ export class IntegrationService {
     }
     if (!(await this.config.deleteIntegration(id))) throw new DomainError('not_found', `no integration "${id}"`, { field: 'id' });
     this.onChange();
-    await this.audit.record({ action: 'integration.delete', resourceType: 'integration', resourceId: id, before: stored });
+    await this.audit.record({ action: 'integration.delete', resourceType: 'integration', resourceId: id, before: stored, actor });
   }
 
-  private async write(current: Integration, input: IntegrationInput, creating = false): Promise<IntegrationView> {
+  private async write(
+    current: Integration,
+    input: IntegrationInput,
+    actor: SessionUser | undefined,
+    creating = false,
+  ): Promise<IntegrationView> {
     assertOutboundAllowed(input, this.outbound);
     const next: Integration = {
       ...current,
@@ -400,7 +406,7 @@ export class IntegrationService {
         offers: moves.map((m) => m.offer),
         integrationOffers: unlisted,
       });
-      for (const { offer, holder } of moves) await recordMove(this.audit, offer, holder, next.id);
+      for (const { offer, holder } of moves) await recordMove(this.audit, offer, holder, next.id, actor);
     } else await this.config.putIntegration(next, secretChanges);
     this.onChange();
     // the stored records go to the log, which replaces the secrets and the token itself
@@ -417,6 +423,7 @@ export class IntegrationService {
       resourceId: next.id,
       before: creating ? undefined : current,
       after: next,
+      actor,
     });
     return this.present(next, readiness);
   }

@@ -9,6 +9,7 @@ import type { LeadListItem, LeadPage, LeadQuery } from '../../core/api.ts';
 import { Redactor } from '../engine/redact.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import type { LeadService } from './leads.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 /** Leads read from the store per page of the export. */
 const EXPORT_PAGE = 500;
@@ -76,9 +77,9 @@ export class LeadExport {
    * of leads read from the store only when the consumer asks for more (the route writes with
    * backpressure). Secrets are masked by value; the export is recorded once, before its first line.
    */
-  async *csv(query: LeadQuery): AsyncGenerator<string> {
+  async *csv(query: LeadQuery, actor?: SessionUser): AsyncGenerator<string> {
     const { cursor: _cursor, limit: _limit, ...filter } = query;
-    await this.audit.record({ action: 'lead.export', resourceType: 'lead', resourceId: '*', after: { filter }, note: 'CSV export' });
+    await this.audit.record({ action: 'lead.export', resourceType: 'lead', resourceId: '*', after: { filter }, note: 'CSV export', actor });
     const redactor = await this.allSecrets();
     yield csvLine(COLUMNS.map(([name]) => name));
     let cursor: string | undefined;
@@ -101,10 +102,10 @@ export class LeadExport {
    * the audit log.
    * @throws DomainError `not_found` (field `id`) when there is no such lead.
    */
-  async story(id: number): Promise<LeadStory> {
+  async story(id: number, actor?: SessionUser): Promise<LeadStory> {
     const view = await this.leads.view(id);
     const executions = await this.store.listExecutions({ leadId: id, limit: STORY_RUNS });
-    await this.audit.record({ action: 'lead.export-story', resourceType: 'lead', resourceId: String(id), note: 'story JSON' });
+    await this.audit.record({ action: 'lead.export-story', resourceType: 'lead', resourceId: String(id), note: 'story JSON', actor });
     const story: LeadStory = { exportedAt: new Date().toISOString(), ...view, executions };
     return (await this.allSecrets()).value(story);
   }

@@ -28,6 +28,7 @@ import { parseLeadInput } from './lead-input.ts';
 import { offerCountries, sampleLeadFor } from '../../core/domain/sample-lead.ts';
 import { REDACTED, Redactor } from '../engine/redact.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 /** A page of the lead list holds 50 leads unless asked for another size, and never more than 500. */
 const LIST_PAGE = 50;
@@ -218,7 +219,7 @@ export class LeadService {
    * `manual` as its source in the history.
    * @throws DomainError `conflict` when the rule refuses the move.
    */
-  async setStageByHand(id: number, body: unknown): Promise<LeadUpdateResult> {
+  async setStageByHand(id: number, body: unknown, actor?: SessionUser): Promise<LeadUpdateResult> {
     const lead = await this.get(id);
     const change = (body ?? {}) as { stage?: unknown; status?: unknown; reason?: unknown; comment?: unknown; payout?: unknown };
     if (!isStage(change.stage)) throw new DomainError('invalid_field', `must be one of ${STAGES.join(', ')}`, { field: 'stage' });
@@ -250,6 +251,7 @@ export class LeadService {
       before: stageOf(lead),
       after: stageOf(result.lead),
       note: result.stageChanged ? undefined : 'the stage did not change',
+      actor,
     });
     return result;
   }

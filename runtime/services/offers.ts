@@ -13,6 +13,7 @@ import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-pol
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import { moveNewLeads, newLeadClash, ROUTABLE_STAGES, routingProblems } from '../../core/domain/routing.ts';
 import { clashRefusal, recordMove } from './routing-moves.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true });
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
@@ -158,11 +159,11 @@ export class OfferService {
   }
 
   /** Creates an offer; one of that id must not exist yet. */
-  async create(body: unknown): Promise<Offer> {
+  async create(body: unknown, actor?: SessionUser): Promise<Offer> {
     const id = (body as { id?: unknown } | null)?.id;
     if (typeof id === 'string' && (await this.config.getOffer(id)))
       throw new DomainError('conflict', `offer "${id}" exists`, { field: 'id' });
-    return this.put(body);
+    return this.put(body, undefined, actor);
   }
 
   /**
@@ -170,7 +171,7 @@ export class OfferService {
    * one holding them now is refused 409 naming that one (`details.current`), unless the body says
    * `"move": true`: then the integrations listing it stop, in the same write (core/domain/routing.ts).
    */
-  async put(body: unknown, id?: string): Promise<Offer> {
+  async put(body: unknown, id?: string, actor?: SessionUser): Promise<Offer> {
     const { move, rest } = withoutMove(body);
     const offer = checked(checkOffer, rest, id, 'offer');
     let integrations = await this.config.listIntegrations();
@@ -185,7 +186,7 @@ export class OfferService {
     if (problem) throw new DomainError('invalid_field', problem.message, { field: problem.field });
     if (holder) {
       await this.config.putRouting({ offers: [offer], integrationOffers: unlisted });
-      await recordMove(this.audit, offer, holder, to!);
+      await recordMove(this.audit, offer, holder, to!, actor);
     } else await this.config.putOffer(offer);
     if (holder) this.onRoutingChange();
     await this.audit.record({
@@ -194,6 +195,7 @@ export class OfferService {
       resourceId: offer.id,
       before,
       after: offer,
+      actor,
     });
     return offer;
   }
@@ -203,7 +205,7 @@ export class OfferService {
    * deliveries read its parameters. The integrations listing it stop, in the same write; another
    * offer's routes never name an offer, so nothing else points at it.
    */
-  async remove(id: string): Promise<void> {
+  async remove(id: string, actor?: SessionUser): Promise<void> {
     const before = await this.config.getOffer(id);
     if (!before) throw new DomainError('not_found', `no offer "${id}"`, { field: 'id' });
     if (await this.hasLeads(id))
@@ -221,6 +223,7 @@ export class OfferService {
       resourceId: id,
       before,
       note: Object.keys(unlisted).length ? `no longer listed by integration ${Object.keys(unlisted).join(', ')}` : undefined,
+      actor,
     });
   }
 
@@ -235,14 +238,14 @@ export class OfferService {
   }
 
   /** Creates a webmaster (`id` in the body); one that exists is a conflict, as for offers. */
-  async createWebmaster(body: unknown): Promise<Webmaster> {
+  async createWebmaster(body: unknown, actor?: SessionUser): Promise<Webmaster> {
     const id = (body as { id?: unknown } | null)?.id;
     if (typeof id === 'string' && (await this.config.getWebmaster(id)))
       throw new DomainError('conflict', `webmaster "${id}" exists`, { field: 'id' });
-    return this.putWebmaster(body);
+    return this.putWebmaster(body, undefined, actor);
   }
 
-  async putWebmaster(body: unknown, id?: string): Promise<Webmaster> {
+  async putWebmaster(body: unknown, id?: string, actor?: SessionUser): Promise<Webmaster> {
     const webmaster = checked(checkWebmaster, body, id, 'webmaster');
     if (webmaster.postbackUrl) assertTargetAllowed(webmaster.postbackUrl, 'postbackUrl', this.outbound);
     for (const [stream, url] of Object.entries(webmaster.streamPostbackUrls ?? {})) {
@@ -256,13 +259,14 @@ export class OfferService {
       resourceId: webmaster.id,
       before,
       after: webmaster,
+      actor,
     });
     return webmaster;
   }
 
-  async removeWebmaster(id: string): Promise<void> {
+  async removeWebmaster(id: string, actor?: SessionUser): Promise<void> {
     const before = await this.config.getWebmaster(id);
     if (!(await this.config.deleteWebmaster(id))) throw new DomainError('not_found', `no webmaster "${id}"`, { field: 'id' });
-    await this.audit.record({ action: 'webmaster.delete', resourceType: 'webmaster', resourceId: id, before });
+    await this.audit.record({ action: 'webmaster.delete', resourceType: 'webmaster', resourceId: id, before, actor });
   }
 }

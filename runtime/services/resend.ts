@@ -11,6 +11,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import { leadDelivery, type LeadDelivery } from '../../core/domain/delivery.ts';
 import type { LeadQuery, ResendAnswer, ResendFilter, ResendManyAnswer } from '../../core/api.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 /** Leads resent per write in a bulk resend; the event loop is let go between batches. */
 export const RESEND_BATCH = 500;
@@ -71,7 +72,7 @@ export class ResendService {
    * @throws DomainError `not_found` (field `id`); `conflict` (field `stage`) for a lead past `new`,
    * (field `delivery`) while its delivery is running.
    */
-  async resend(id: number, action: 'lead.resend' | 'lead.deliver' = 'lead.resend'): Promise<ResendAnswer> {
+  async resend(id: number, action: 'lead.resend' | 'lead.deliver' = 'lead.resend', actor?: SessionUser): Promise<ResendAnswer> {
     const lead = Number.isSafeInteger(id) ? await this.store.getLead(id) : undefined;
     if (!lead) throw new DomainError('not_found', `no lead ${id}`, { field: 'id' });
     if (lead.stage !== 'new') {
@@ -103,6 +104,7 @@ export class ResendService {
       before: before && { delivery: before.state, attempts: before.attempts, lastError: before.lastError },
       after: { delivery: delivery.state, job: delivery.jobId },
       note: before ? `resent after ${before.attempts} attempts (${before.state})` : 'queued for its first delivery',
+      actor,
     });
     return { id, queued: true, delivery };
   }
@@ -114,7 +116,7 @@ export class ResendService {
    * left out. One audit entry records the filter and the count.
    * @throws DomainError `invalid_field` naming the filter field that is wrong.
    */
-  async resendMany(body: unknown): Promise<ResendManyAnswer> {
+  async resendMany(body: unknown, actor?: SessionUser): Promise<ResendManyAnswer> {
     const filter = checkFilter(body);
     const delivery = filter.delivery ?? 'failed';
     const now = new Date();
@@ -144,6 +146,7 @@ export class ResendService {
       resourceId: '*',
       after: { filter: { ...filter, delivery }, matched, queued },
       note: `resent ${queued} of ${matched} leads`,
+      actor,
     });
     return { matched, queued };
   }

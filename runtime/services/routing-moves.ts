@@ -17,6 +17,7 @@ import {
 import type { ConfigStore } from '../store/types.ts';
 import type { AuditRecorder } from './audit.ts';
 import type { NewLeadClashDetails } from '../../core/api.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 /** 409 `conflict` on `field` with {@link NewLeadClashDetails}: the offer's new leads go to `holder` now; `move: true` moves them. */
 export function clashRefusal(
@@ -44,6 +45,7 @@ export function recordMove(
   offer: Pick<Offer, 'id'>,
   holder: NewLeadHolder<RoutedIntegration>,
   to: string | null,
+  actor?: SessionUser,
 ): Promise<void> {
   const from = holder.kind === 'network' ? null : holder.integration.id;
   return audit.record({
@@ -53,6 +55,7 @@ export function recordMove(
     before: { newLeads: from },
     after: { newLeads: to },
     note: `new leads moved from ${from ?? 'our own call centre'} to ${to ?? 'our own call centre'}`,
+    actor,
   });
 }
 

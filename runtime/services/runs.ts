@@ -27,6 +27,7 @@ import type { RerunAnswer, TestLeadUpdate, TestRunAnswer, TestSendMode } from '.
 import type { NodeRegistry } from '../engine/registry.ts';
 import { realTrigger } from './test-triggers.ts';
 import type { RunCheckpoint } from '../engine/checkpoint.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 function sourceOf(event: FlowEvent): StageSource {
   if (event === 'postback.in') return 'postback';
@@ -207,6 +208,7 @@ export class FlowRunner {
     integrationId: string,
     given: { lead?: Lead; trigger?: unknown },
     how: TestRunHow = {},
+    actor?: SessionUser,
   ): Promise<RunResult & Omit<TestRunAnswer, 'execution'>> {
     const integration = await this.integration(integrationId);
     const event = flow.event;
@@ -291,6 +293,7 @@ export class FlowRunner {
       resourceId: flow.id,
       after: { version: flow.version, integration: integration.id, lead: lead?.id || undefined, execution: result.execution.id },
       note: `test run against integration "${integration.id}"`,
+      actor,
     });
     const stoppedAt = result.execution.steps.find((step) => step.state === 'stopped');
     const stopped = stoppedAt?.request && { nodeId: stoppedAt.nodeId, request: stoppedAt.request };
@@ -306,7 +309,7 @@ export class FlowRunner {
    * lead only out of `new`); the answer says so, with the lead's stage before and after.
    * @throws DomainError `conflict` (field `confirm`) when such a re-run is not confirmed.
    */
-  async rerun(executionId: number, options: { confirm?: boolean } = {}): Promise<RerunAnswer> {
+  async rerun(executionId: number, options: { confirm?: boolean; actor?: SessionUser } = {}): Promise<RerunAnswer> {
     const execution = await this.recorded(executionId);
     const before = execution.leadId === undefined ? undefined : await this.leads.get(execution.leadId);
     if (before && execution.event === 'lead.new' && before.stage !== 'new' && options.confirm !== true) {
@@ -318,7 +321,7 @@ export class FlowRunner {
       );
     }
     const result = await this.rerunRecorded(execution);
-    await this.recordRunAgain('execution.rerun', executionId, result);
+    await this.recordRunAgain('execution.rerun', executionId, result, options.actor);
     const answer: RerunAnswer = { execution: result.execution, error: result.error };
     if (before) {
       const after = await this.leads.get(before.id);
@@ -361,14 +364,14 @@ export class FlowRunner {
    * that node had and the outputs of the nodes before it, as recorded. Records hold secrets
    * redacted, so a step whose recorded input held one cannot be retried this way (re-run instead).
    */
-  async retryFromFailure(executionId: number): Promise<RunResult> {
+  async retryFromFailure(executionId: number, actor?: SessionUser): Promise<RunResult> {
     const result = await this.retryRecorded(executionId);
-    await this.recordRunAgain('execution.retry', executionId, result);
+    await this.recordRunAgain('execution.retry', executionId, result, actor);
     return result;
   }
 
   /** A re-run or retry, recorded on the execution it started from, naming the one it made. */
-  private async recordRunAgain(action: string, executionId: number, result: RunResult): Promise<void> {
+  private async recordRunAgain(action: string, executionId: number, result: RunResult, actor: SessionUser | undefined): Promise<void> {
     const { id, state, flowId, flowVersion, leadId } = result.execution;
     await this.audit.record({
       action,
@@ -376,6 +379,7 @@ export class FlowRunner {
       resourceId: String(executionId),
       after: { execution: id, state, flow: flowId, version: flowVersion, lead: leadId },
       note: `made execution ${id}`,
+      actor,
     });
   }
 

@@ -17,6 +17,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import type { IssuedKey, KeyRotation, SourceCreate, SourcePatch, SourceView } from '../../core/api.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import type { ConfigStore } from '../store/types.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 /** What every intake key starts with, so a leaked one is recognisable (secret scanners, logs). */
 export const KEY_PREFIX = 'lfk_';
@@ -111,7 +112,7 @@ export class SourceService {
   }
 
   /** Creates a source with one key, answered here and never again. */
-  async create(body: unknown): Promise<IssuedKey> {
+  async create(body: unknown, actor?: SessionUser): Promise<IssuedKey> {
     const value = structuredClone(body);
     if (!checkCreate(value)) throw invalid(checkCreate.errors, 'a source');
     if (await this.config.getSource(value.id)) throw new DomainError('conflict', `a source "${value.id}" exists already`, { field: 'id' });
@@ -130,12 +131,12 @@ export class SourceService {
     const record = keyRecord(key, now);
     const source: Source = { ...value, keys: [record], created_at: now.toISOString(), updated_at: now.toISOString() };
     await this.config.putSource(source);
-    await this.audit.record({ action: 'source.create', resourceType: 'source', resourceId: source.id, after: source });
+    await this.audit.record({ action: 'source.create', resourceType: 'source', resourceId: source.id, after: source, actor });
     return { source: sourceView(source, now), key, keyId: record.id };
   }
 
   /** Changes a source's name, offers or (network) webmasters; its kind and keys stay. */
-  async update(id: string, body: unknown): Promise<SourceView> {
+  async update(id: string, body: unknown, actor?: SessionUser): Promise<SourceView> {
     const patch = structuredClone(body);
     if (!checkPatch(patch)) throw invalid(checkPatch.errors, 'a source change');
     const source = await this.mustGet(id);
@@ -146,7 +147,7 @@ export class SourceService {
     }
     const next: Source = { ...source, ...patch, updated_at: new Date().toISOString() };
     await this.config.putSource(next);
-    await this.audit.record({ action: 'source.update', resourceType: 'source', resourceId: id, before: source, after: next });
+    await this.audit.record({ action: 'source.update', resourceType: 'source', resourceId: id, before: source, after: next, actor });
     return sourceView(next);
   }
 
@@ -154,7 +155,7 @@ export class SourceService {
    * Issues a new key. The source's other keys stop working at once, or after `graceSeconds`
    * (so the poster can switch without losing leads); a key already in a shorter grace keeps it.
    */
-  async rotate(id: string, body: unknown = {}): Promise<IssuedKey> {
+  async rotate(id: string, body: unknown = {}, actor?: SessionUser): Promise<IssuedKey> {
     const rotation = structuredClone(body ?? {});
     if (!checkRotation(rotation)) throw invalid(checkRotation.errors, 'a rotation');
     const source = await this.mustGet(id);
@@ -171,25 +172,25 @@ export class SourceService {
     const record = keyRecord(key, now);
     const next: Source = { ...source, keys: [...kept, record], updated_at: now.toISOString() };
     await this.config.putSource(next);
-    await this.audit.record({ action: 'key.rotate', resourceType: 'source', resourceId: id, before: source, after: next });
+    await this.audit.record({ action: 'key.rotate', resourceType: 'source', resourceId: id, before: source, after: next, actor });
     return { source: sourceView(next, now), key, keyId: record.id };
   }
 
   /** Revokes one key at once (grace or not). */
-  async revoke(id: string, keyId: string): Promise<SourceView> {
+  async revoke(id: string, keyId: string, actor?: SessionUser): Promise<SourceView> {
     const source = await this.mustGet(id);
     if (!source.keys.some((k) => k.id === keyId))
       throw new DomainError('not_found', `source "${id}" has no key "${keyId}"`, { field: 'key' });
     const next: Source = { ...source, keys: source.keys.filter((k) => k.id !== keyId), updated_at: new Date().toISOString() };
     await this.config.putSource(next);
-    await this.audit.record({ action: 'key.revoke', resourceType: 'source', resourceId: id, before: source, after: next });
+    await this.audit.record({ action: 'key.revoke', resourceType: 'source', resourceId: id, before: source, after: next, actor });
     return sourceView(next);
   }
 
-  async remove(id: string): Promise<void> {
+  async remove(id: string, actor?: SessionUser): Promise<void> {
     const before = await this.config.getSource(id);
     if (!(await this.config.deleteSource(id))) throw new DomainError('not_found', `no source "${id}"`, { field: 'id' });
-    await this.audit.record({ action: 'source.delete', resourceType: 'source', resourceId: id, before });
+    await this.audit.record({ action: 'source.delete', resourceType: 'source', resourceId: id, before, actor });
   }
 
   /**

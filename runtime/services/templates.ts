@@ -26,6 +26,7 @@ import { notReady, type IntegrationService } from './integrations.ts';
 import { missingOf } from '../../core/readiness.ts';
 import type { FromTemplateResult, IntegrationTemplate, TemplateSummary } from '../../core/api.ts';
 import { projectPath } from '../project-root.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 const TEMPLATES_DIR = projectPath('flows/templates/');
 const SCHEMA_FILE = projectPath('flows/template.schema.json');
@@ -137,7 +138,7 @@ export class TemplateService {
    * `enabled` says otherwise (`enabled: true` with a gap is refused as the switch refuses it).
    * Nothing is left behind when a step fails.
    */
-  async instantiate(body: unknown, author: string): Promise<FromTemplateResult> {
+  async instantiate(body: unknown, author: string, actor?: SessionUser): Promise<FromTemplateResult> {
     if (!checkRequest(body)) throw invalid((checkRequest.errors as ErrorObject[])[0]);
     const request = body as FromTemplateRequest;
     const template = this.get(request.template);
@@ -170,7 +171,7 @@ export class TemplateService {
           integration: request.id,
           version: 1,
         };
-        await this.flows.save(doc, author);
+        await this.flows.save(doc, author, { actor });
         saved.push(doc.id);
         events[flow.event] = doc.id;
       }
@@ -187,15 +188,18 @@ export class TemplateService {
       // the same rule as the switch on the integration's page, with the template's required fields added
       const readiness = await this.integrations.readiness(draft, template);
       if (request.enabled === true && !readiness.ready) throw notReady(readiness);
-      const view = await this.integrations.create({
-        id: request.id,
-        name: request.name,
-        enabled: request.enabled ?? readiness.ready,
-        settings,
-        secrets,
-        offers: request.offers ?? [],
-        flows: events,
-      });
+      const view = await this.integrations.create(
+        {
+          id: request.id,
+          name: request.name,
+          enabled: request.enabled ?? readiness.ready,
+          settings,
+          secrets,
+          offers: request.offers ?? [],
+          flows: events,
+        },
+        actor,
+      );
       return {
         ...view,
         readiness,
@@ -204,7 +208,7 @@ export class TemplateService {
         postbackUrlWithTail: template.postbackTail ? view.postbackUrl + template.postbackTail : undefined,
       };
     } catch (error) {
-      for (const id of saved) await this.flows.remove(id).catch(() => undefined);
+      for (const id of saved) await this.flows.remove(id, undefined, actor).catch(() => undefined);
       throw error;
     }
   }

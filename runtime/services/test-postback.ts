@@ -13,6 +13,7 @@ import { DomainError } from '../../core/domain/errors.ts';
 import { expandPostbackUrl, postbackUrlFor, unknownMacros } from '../../core/domain/postback-macros.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import { callTracker } from './postbacks-out.ts';
+import type { SessionUser } from '../../core/domain/user.ts';
 
 /** The sample lead's fields a postback URL may name: plainly a test, so a tracker's log shows it as one. */
 function sampleLead(webmaster: string, offer: string, stream: string | undefined, stage: Lead['stage']): Lead {
@@ -62,7 +63,7 @@ export class TestPostbacks {
   /**
    * @throws DomainError `not_found` (no such webmaster), `invalid_field` naming `url`, `stream` or `stage`
    */
-  async send(webmasterId: string, body: unknown): Promise<TestPostbackAnswer> {
+  async send(webmasterId: string, body: unknown, actor?: SessionUser): Promise<TestPostbackAnswer> {
     const webmaster = await this.config.getWebmaster(webmasterId);
     if (!webmaster) throw new DomainError('not_found', `no webmaster "${webmasterId}"`, { field: 'id' });
     const given = (body ?? {}) as TestPostbackRequest;
@@ -95,6 +96,7 @@ export class TestPostbacks {
       resourceType: 'webmaster',
       resourceId: webmaster.id,
       note: call.status !== undefined ? `${url} answered HTTP ${call.status}` : `${url}: ${call.error}`,
+      actor,
     });
     return {
       url,

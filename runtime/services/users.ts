@@ -100,7 +100,7 @@ export class UserService {
     return { name: 'admin', generated };
   }
 
-  async create(body: unknown): Promise<UserView> {
+  async create(body: unknown, actor?: SessionUser): Promise<UserView> {
     const input = (body ?? {}) as { name?: unknown; password?: unknown; role?: unknown };
     const name = userName(input.name);
     const secret = password(input.password);
@@ -116,7 +116,7 @@ export class UserService {
       createdAt: new Date().toISOString(),
     };
     await this.config.putUser(user);
-    await this.audit.record({ action: 'user.create', resourceType: 'user', resourceId: user.id, after: user });
+    await this.audit.record({ action: 'user.create', resourceType: 'user', resourceId: user.id, after: user, actor });
     return view(user);
   }
 
@@ -149,7 +149,7 @@ export class UserService {
             ? 'user.disable'
             : 'user.enable'
           : 'user.role';
-    await this.audit.record({ action, resourceType: 'user', resourceId: id, before: user, after: next });
+    await this.audit.record({ action, resourceType: 'user', resourceId: id, before: user, after: next, actor });
     return view(next);
   }
 

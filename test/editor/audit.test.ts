@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withAuditContext } from '../../runtime/services/audit.ts';
 import { ARTIFACTS, buildEditor, startEditorWorld, type EditorWorld } from './browser.ts';
 
 let world: EditorWorld;
@@ -14,10 +13,8 @@ const anna = { id: 'anna', name: 'Anna Admin', role: 'admin' as const };
 beforeAll(async () => {
   await buildEditor();
   world = await startEditorWorld();
-  // as the session middleware will leave it for a signed-in request
-  await withAuditContext({ user: anna }, () =>
-    world.runtime.integrations.update('acme', { name: 'Acme CRM (live)', secrets: { api_key: 'k-456-rotated-secret' } }),
-  );
+  // as the integration routes pass the signed-in user
+  await world.runtime.integrations.update('acme', { name: 'Acme CRM (live)', secrets: { api_key: 'k-456-rotated-secret' } }, anna);
 }, 120_000);
 
 afterAll(async () => {
