@@ -38,7 +38,7 @@ export function integrationRoutes(integrations: IntegrationService, removals: In
     res.json(await integrations.update(req.params.id, req.body, actorOf(res)));
   });
   router.post('/api/integrations/:id/postback-token/rotate', async (req, res) => {
-    res.json(await integrations.rotatePostbackToken(req.params.id, req.body));
+    res.json(await integrations.rotatePostbackToken(req.params.id, req.body, actorOf(res)));
   });
   // the same as PATCH {"paused": true|false}, under the same checks and audit
   router.post('/api/integrations/:id/pause', async (req, res) => {

@@ -269,7 +269,7 @@ export class IntegrationService {
    * A new postback token; the old one keeps working for `graceMinutes` (none by default), so the
    * target can be given the new URL without losing postbacks meanwhile.
    */
-  async rotatePostbackToken(id: string, body: unknown): Promise<PostbackTokenRotation> {
+  async rotatePostbackToken(id: string, body: unknown, actor?: SessionUser): Promise<PostbackTokenRotation> {
     const request = body ?? {};
     if (!checkRotate(request)) {
       const error = (checkRotate.errors as ErrorObject[])[0];
@@ -288,6 +288,16 @@ export class IntegrationService {
     // the secrets as stored at the write: a refresh token renewed meanwhile is kept
     await this.config.putIntegration(next, {});
     this.onChange();
+    // a credential changed: audited like a source's key, the tokens themselves replaced in the entry
+    await this.audit.record({
+      action: 'integration.rotate-postback-token',
+      resourceType: 'integration',
+      resourceId: id,
+      before: current,
+      after: next,
+      note: graceMinutes > 0 ? `the old token works until ${next.previousTokenUntil}` : 'the old token stopped at once',
+      actor,
+    });
     return { postbackUrl: this.postbackUrl(next), previousTokenUntil: next.previousTokenUntil };
   }
 

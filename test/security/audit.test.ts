@@ -138,10 +138,18 @@ describe('the audit log', () => {
       before: { enabled: true },
       after: { enabled: false },
     });
+    const rotated = await t.api('POST', '/api/integrations/crm/postback-token/rotate', { graceMinutes: 60 }, as('anna'));
+    const newToken = new URL(rotated.body.postbackUrl).searchParams.get('token') as string;
+    expect(await only(t, 'integration', 'crm', 'integration.rotate-postback-token')).toMatchObject({
+      actor: anna,
+      before: { postbackToken: '[secret]' },
+      after: { postbackToken: '[secret] (changed)', previousToken: '[secret]' },
+      note: `the old token works until ${rotated.body.previousTokenUntil}`,
+    });
 
     // neither the answers nor the SQLite file (with its write-ahead log) hold a secret value or the token
     const everything = JSON.stringify(await entries(t, '?limit=500'));
-    for (const value of [SECRET, NEW_SECRET, token]) expect(everything).not.toContain(value);
+    for (const value of [SECRET, NEW_SECRET, token, newToken]) expect(everything).not.toContain(value);
     await t.close();
     const files = readdirSync(t.dataDir).filter((f) => f.startsWith('leads.sqlite'));
     expect(files).toContain('leads.sqlite');
