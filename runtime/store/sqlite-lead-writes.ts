@@ -14,7 +14,7 @@ import type { prepareDashboard } from './sqlite-dashboard.ts';
 import type { prepareHandoffs } from './sqlite-handoffs.ts';
 import type { prepareJobs } from './sqlite-jobs.ts';
 import { findOriginal, recordOriginal } from './sqlite-duplicates.ts';
-import { leadFromRow, type IntakeKeyRow, type LeadRow } from './sqlite-rows.ts';
+import { historyColumns, leadFromRow, type IntakeKeyRow, type LeadRow } from './sqlite-rows.ts';
 
 /** The transactions {@link prepareLeadWrites} prepares. */
 export type LeadWrites = ReturnType<typeof prepareLeadWrites>;
@@ -139,17 +139,7 @@ export function prepareLeadWrites(
   }
 
   function insertHistoryEntry(leadId: number, h: StageChange): void {
-    sql.insertHistory.run({
-      lead_id: leadId,
-      at: h.at,
-      from_stage: h.from,
-      stage: h.stage,
-      source: h.source,
-      status: h.status ?? null,
-      reason: h.reason ?? null,
-      comment: h.comment ?? null,
-      payout: h.payout ?? null,
-    });
+    sql.insertHistory.run({ lead_id: leadId, ...historyColumns(h) });
   }
 
   function mustGetLead(id: number): Lead {

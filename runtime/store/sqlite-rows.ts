@@ -123,6 +123,20 @@ export function leadFromRow(row: LeadRow): Lead {
   });
 }
 
+/** A history entry as its row's columns (both backends store these; `lead_id` is the caller's). */
+export function historyColumns(h: StageChange): HistoryRow {
+  return {
+    at: h.at,
+    from_stage: h.from,
+    stage: h.stage,
+    source: h.source,
+    status: h.status ?? null,
+    reason: h.reason ?? null,
+    comment: h.comment ?? null,
+    payout: h.payout ?? null,
+  };
+}
+
 export function historyFromRow(row: HistoryRow): StageChange {
   const change: StageChange = { at: row.at, from: row.from_stage, stage: row.stage, source: row.source };
   return setPresent(change, { status: row.status, reason: row.reason, comment: row.comment, payout: row.payout });

@@ -23,6 +23,7 @@ import { openHandoffs, setHandoffEid } from './handoffs.ts';
 import { insertJobs, insertJobsSql, jobsJson } from './jobs.ts';
 import { iso, leadFromRow, type LeadRow, type PgTime } from './rows.ts';
 import type { Queryable } from './transaction.ts';
+import { historyColumns } from '../sqlite-rows.ts';
 
 /** What a lead write did beyond its answer: whether it queued jobs (the caller notifies the queue). */
 export interface Written<T> {
@@ -86,25 +87,11 @@ export async function insertLead(
       keys.email ?? null,
       now,
       jobsJson(jobs),
-      JSON.stringify(trash ? [historyRecord(trash)] : []),
+      JSON.stringify(trash ? [historyColumns(trash)] : []),
       hourKey(now),
     ],
   );
   return { value: leadFromRow(rows[0]), jobsQueued: rows[0].jobs_queued };
-}
-
-/** A history entry as its row's columns. */
-function historyRecord(h: StageChange): Record<string, unknown> {
-  return {
-    at: h.at,
-    from_stage: h.from,
-    stage: h.stage,
-    source: h.source,
-    status: h.status ?? null,
-    reason: h.reason ?? null,
-    comment: h.comment ?? null,
-    payout: h.payout ?? null,
-  };
 }
 
 /**
