@@ -10,7 +10,7 @@ import type { WorkReport } from '../../core/domain/work.ts';
 import type { BulkResend } from '../services/bulk-resend.ts';
 import type { LongWork } from '../services/long-work.ts';
 import { openEventStream } from './event-stream.ts';
-import { sessionUser } from './params.ts';
+import { actorOf } from './params.ts';
 
 /** A stream sends at most one progress event per this long (the last change always goes). */
 export const PROGRESS_EVERY_MS = 100;
@@ -23,7 +23,7 @@ export function workRoutes(work: LongWork, bulkResend: BulkResend): Router {
   });
 
   router.post('/api/work/resend', (req, res) => {
-    res.status(202).json(bulkResend.start(req.body, res.locals.user ? sessionUser(req) : undefined));
+    res.status(202).json(bulkResend.start(req.body, actorOf(res)));
   });
 
   router.get('/api/work/:id', (req, res) => {
