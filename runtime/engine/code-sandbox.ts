@@ -25,7 +25,7 @@
  * a run itself, in its runtime and context, is code-sandbox-stage.ts.
  *
  * The wasm module is loaded once per worker thread (lazily, a cached promise) and reloaded only if a
- * run left it in doubt (the host stack ran out inside it, or the host wrote into its full heap) or
+ * run left it in doubt (the host stack ran out inside it, or its heap refused to grow) or
  * its heap grew past its rest (code-sandbox-heap.ts).
  *
  * @example
