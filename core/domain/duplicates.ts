@@ -5,7 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { LeadInput } from './lead.ts';
+import type { LeadInput, StageChange } from './lead.ts';
 
 /** What happens to a lead that repeats one the offer took within the window. */
 export type DuplicateAction = 'refuse' | 'trash';
@@ -85,4 +85,16 @@ function textOf(value: unknown): string {
 /** The start of a rule's window for a lead arriving at `now`. */
 export function duplicateWindowStart(rule: Pick<DuplicateRule, 'days'>, now: Date): Date {
   return new Date(now.getTime() - rule.days * 86_400_000);
+}
+
+/** The history entry of a lead stored as a duplicate (`trash`): straight from new, naming its original and the fields that matched. */
+export function duplicateTrashEntry(originalId: number, fields: readonly string[], at: Date): StageChange {
+  return {
+    at: at.toISOString(),
+    from: 'new',
+    stage: 'trash',
+    source: 'api',
+    reason: 'duplicate',
+    comment: `duplicate of lead ${originalId} (${fields.join(', ')})`,
+  };
 }

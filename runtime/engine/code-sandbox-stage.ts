@@ -124,11 +124,10 @@ export function prepareStage(quickjs: QuickJSWASMModule, limits: CodeLimits, scr
     stage.state = idleState(limits, PREPARE_MS);
     boundHeap(stage.heap, limits);
     let compiled;
-    let refused = false;
     try {
       compiled = stage.context.evalCode(wrapCodeScript(script), FILE);
     } finally {
-      refused = unboundHeap(stage.heap);
+      unboundHeap(stage.heap);
     }
     // a module whose heap refused a grow is not disposed into (the worker replaces it; code-sandbox-heap.ts)
     if (stage.heap?.strained) return undefined;
@@ -136,7 +135,7 @@ export function prepareStage(quickjs: QuickJSWASMModule, limits: CodeLimits, scr
     else {
       stage.owned.push(compiled.value);
       const state = stage.state;
-      if (stage.context.typeof(compiled.value) === 'function' && !state.timedOut && !refused && state.logs.lines.length === 0) {
+      if (stage.context.typeof(compiled.value) === 'function' && !state.timedOut && state.logs.lines.length === 0) {
         stage.compiled = { script, fn: compiled.value };
         return stage;
       }

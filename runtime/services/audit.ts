@@ -22,7 +22,7 @@ import type { AuditEntry, AuditQuery, AuditResource } from '../../core/domain/au
 import type { SessionUser } from '../../core/domain/user.ts';
 import type { AuditStore } from '../store/types.ts';
 
-/** One action to record; the actor and the time are the log's. */
+/** One action to record, with who acted; the time is the log's. */
 export interface AuditRecord {
   /** `<resource>.<verb>`, e.g. `source.create`, `key.rotate`, `user.disable`. */
   action: string;
@@ -35,8 +35,6 @@ export interface AuditRecord {
   note?: string;
   /** Who acted: the signed-in user of the request (none: the system, a machine route). */
   actor?: SessionUser;
-  /** A change the runtime made on its own (a token a target renewed): no actor, even inside a person's request. */
-  system?: boolean;
 }
 
 /** What the services depend on: recording only. */
@@ -58,7 +56,7 @@ export class AuditLog implements AuditRecorder {
    * already been made, and failing the request would tell the caller it was not.
    */
   async record(entry: AuditRecord): Promise<void> {
-    const actor = entry.system ? undefined : entry.actor;
+    const { actor } = entry;
     const { before, after } = redactPair(entry.before, entry.after);
     try {
       await this.store.appendAudit({

@@ -102,8 +102,8 @@ export class KeptSecrets {
       action: 'integration.secret-renew',
       resourceType: 'integration',
       resourceId: integrationId,
+      // the runtime's own change (the target renewed it): no actor, whoever's request ran the flow
       note: `secret "${name}" renewed by the target and stored`,
-      system: true,
     });
   }
 }

@@ -15,6 +15,7 @@ import type { prepareHandoffs } from './sqlite-handoffs.ts';
 import type { prepareJobs } from './sqlite-jobs.ts';
 import { findOriginal, recordOriginal } from './sqlite-duplicates.ts';
 import { historyColumns, leadFromRow, type IntakeKeyRow, type LeadRow } from './sqlite-rows.ts';
+import { duplicateTrashEntry } from '../../core/domain/duplicates.ts';
 
 /** The transactions {@link prepareLeadWrites} prepares. */
 export type LeadWrites = ReturnType<typeof prepareLeadWrites>;
@@ -82,14 +83,7 @@ export function prepareLeadWrites(
       if (duplicates && match) {
         const duplicate = { original: mustGetLead(match.leadId), fields: match.fields };
         if (duplicates.action === 'refuse') return { duplicate };
-        const trash: StageChange = {
-          at: new Date().toISOString(),
-          from: 'new',
-          stage: 'trash',
-          source: 'api',
-          reason: 'duplicate',
-          comment: `duplicate of lead ${match.leadId} (${match.fields.join(', ')})`,
-        };
+        const trash = duplicateTrashEntry(match.leadId, match.fields, new Date());
         const lead = insert(input, integrationId, [], keys.source, trash);
         insertIntakeKeys(held, keys, lead.id);
         return { lead, duplicate };

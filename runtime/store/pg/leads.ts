@@ -24,6 +24,7 @@ import { insertJobs, insertJobsSql, jobsJson } from './jobs.ts';
 import { iso, leadFromRow, type LeadRow, type PgTime } from './rows.ts';
 import type { Queryable } from './transaction.ts';
 import { historyColumns } from '../sqlite-rows.ts';
+import { duplicateTrashEntry } from '../../../core/domain/duplicates.ts';
 
 /** What a lead write did beyond its answer: whether it queued jobs (the caller notifies the queue). */
 export interface Written<T> {
@@ -150,14 +151,7 @@ export async function insertLeadOnce(
   if (duplicates && match) {
     const duplicate = { original: await mustGetLead(client, match.leadId), fields: match.fields };
     if (duplicates.action === 'refuse') return { value: { duplicate }, jobsQueued: 0 };
-    const trash: StageChange = {
-      at: new Date().toISOString(),
-      from: 'new',
-      stage: 'trash',
-      source: 'api',
-      reason: 'duplicate',
-      comment: `duplicate of lead ${match.leadId} (${match.fields.join(', ')})`,
-    };
+    const trash = duplicateTrashEntry(match.leadId, match.fields, new Date());
     const { value: lead } = await insertLead(client, input, integrationId, [], keys.source, trash);
     await insertIntakeKeys(client, present, keys, lead.id);
     return { value: { lead, duplicate }, jobsQueued: 0 };
