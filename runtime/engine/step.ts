@@ -98,25 +98,106 @@ export function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
-/** The part of a node's context that is made on first read: its abort signal. */
-class LazySignal {
-  readonly #controller: AbortController;
-  constructor(controller: AbortController) {
-    this.#controller = controller;
-  }
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
+/** What a step's context is made from; the parts only some nodes use are made from it on first read. */
+interface StepParts {
+  host: StepHost;
+  request: RunRequest;
+  controller: AbortController;
+  redactor: Redactor;
+  guard: (spec: HttpRequestSpec) => void;
+  /** Where the step's HTTP exchanges are recorded. */
+  http: HttpRecord[];
+  /** In a dry run: keeps the request the node was about to send when it was stopped. */
+  stop: (spec: HttpRequestSpec) => void;
 }
 
 /**
- * A node's context, its `signal` made on first read: only a node that sends a request needs it
- * (through `http`), and an AbortSignal, an EventTarget, costs more to make than all the rest of a
- * step's bookkeeping. A getter on a prototype, not in the literal: a getter written in an object
- * literal gives every context a hidden class of its own.
+ * A node's context. What only some nodes use — the abort signal, the HTTP client, the sandbox, the
+ * token caches, the secret keeper — is made on first read: most nodes of a flow (Set Fields, Map,
+ * Update Lead, Respond) use none of them, and an AbortSignal (an EventTarget) or an HTTP client
+ * with its closures costs more to make than the rest of a step's bookkeeping. Getters on the
+ * class's prototype, not in a literal: a getter written in an object literal gives every context
+ * a hidden class of its own.
  */
-function contextOf(controller: AbortController, fields: Omit<NodeContext, 'signal'>): NodeContext {
-  return Object.assign(new LazySignal(controller), fields);
+class StepContext implements NodeContext {
+  readonly #parts: StepParts;
+  #http: NodeContext['http'] | undefined;
+  #code: NodeContext['code'] | undefined;
+  #cache: NodeContext['cache'] | undefined;
+  #shared: NodeContext['shared'] | undefined;
+  #secrets: NodeContext['secrets'] | null | undefined;
+
+  constructor(
+    parts: StepParts,
+    readonly node: NodeContext['node'],
+    readonly params: NodeContext['params'],
+    readonly input: unknown,
+    readonly offer: OfferView | undefined,
+    readonly integration: NodeContext['integration'],
+    readonly leads: NodeContext['leads'],
+    readonly postbacks: NodeContext['postbacks'],
+    readonly respond: NodeContext['respond'],
+    readonly nextPage: NodeContext['nextPage'],
+    readonly log: NodeContext['log'],
+    readonly waitedMs: number,
+    readonly waitLimitMs: number | undefined,
+  ) {
+    this.#parts = parts;
+  }
+
+  get event(): NodeContext['event'] {
+    return this.#parts.request.event;
+  }
+  get lead(): NodeContext['lead'] {
+    return this.#parts.request.lead;
+  }
+  get trigger(): unknown {
+    return this.#parts.request.trigger;
+  }
+  get hash(): NodeContext['hash'] {
+    return hasher;
+  }
+  get signal(): AbortSignal {
+    return this.#parts.controller.signal;
+  }
+  get http(): NodeContext['http'] {
+    if (this.#http) return this.#http;
+    const { host, request, controller, redactor, guard, http, stop } = this.#parts;
+    return (this.#http = request.dry
+      ? dryClient(guard, stop)
+      : createHttpClient(
+          host.agent,
+          (r) => {
+            http.push(r);
+            learnCookies(r, redactor);
+          },
+          () => controller.signal,
+          () => host.limits.waitForRate(request.integration.id, request.integration.rateLimit),
+          guard,
+        ));
+  }
+  get code(): NodeContext['code'] {
+    const { host, request } = this.#parts;
+    return (this.#code ??= ownedBy(host.code ?? sharedCodeRunner(), request.integration.id));
+  }
+  get cache(): NodeContext['cache'] {
+    const { host, request } = this.#parts;
+    return (this.#cache ??= host.cache.scope(request.integration.id));
+  }
+  get shared(): NodeContext['shared'] {
+    const { host, request } = this.#parts;
+    return (this.#shared ??= host.tokens.scope(request.integration.id));
+  }
+  get secrets(): NodeContext['secrets'] {
+    if (this.#secrets === undefined) {
+      const { host, request } = this.#parts;
+      this.#secrets = host.secrets?.(request.integration.id) ?? null;
+    }
+    return this.#secrets ?? undefined;
+  }
+  addSecret(value: string): void {
+    this.#parts.redactor.learn(value);
+  }
 }
 
 class StepTimeout extends Error {}
@@ -201,41 +282,22 @@ export async function runStep(
       // a node that never holds a secret (Code) gets its input masked like the record
       const given = definition.secretsMasked && !redactor.empty ? redactor.value(input) : input;
       const params = renderParams(definition, node.params, { ...scope, input: given, item });
-      const context = contextOf(controller, {
-        node: { id: node.id, type: node.type },
-        event: request.event,
+      const parts: StepParts = { host, request, controller, redactor, guard, http, stop: (spec) => (wouldSend = spec) };
+      const context = new StepContext(
+        parts,
+        { id: node.id, type: node.type },
         params,
-        input: given,
-        lead: request.lead,
-        offer: scope.offer as OfferView | undefined,
-        integration: scope.integration as NodeContext['integration'],
-        trigger: request.trigger,
-        http: request.dry
-          ? dryClient(guard, (spec) => (wouldSend = spec))
-          : createHttpClient(
-              host.agent,
-              (r) => {
-                http.push(r);
-                learnCookies(r, redactor);
-              },
-              () => controller.signal,
-              () => host.limits.waitForRate(request.integration.id, request.integration.rateLimit),
-              guard,
-            ),
-        hash: hasher,
-        code: ownedBy(host.code ?? sharedCodeRunner(), request.integration.id),
-        leads: services.leads,
-        postbacks: services.postbacks,
-        respond: sinks.respond,
-        nextPage: sinks.nextPage,
-        log: (message) => logs.push(String(message)),
-        addSecret: (value) => redactor.learn(value),
-        cache: host.cache.scope(request.integration.id),
-        shared: host.tokens.scope(request.integration.id),
-        secrets: host.secrets?.(request.integration.id),
-        waitedMs: wait.waitedMs,
-        ...(wait.waitLimitMs !== undefined ? { waitLimitMs: wait.waitLimitMs } : {}),
-      });
+        given,
+        scope.offer as OfferView | undefined,
+        scope.integration as NodeContext['integration'],
+        services.leads,
+        services.postbacks,
+        sinks.respond,
+        sinks.nextPage,
+        (message) => logs.push(String(message)),
+        wait.waitedMs,
+        wait.waitLimitMs,
+      );
       // the node's outcome, or its deadline's or the run's abort, whichever comes first (one
       // promise settled by all three: cheaper than racing a second one)
       result = await new Promise<NodeResult>((resolve, reject) => {
