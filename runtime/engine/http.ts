@@ -146,11 +146,11 @@ export function hostAllowed(url: URL, allowed: readonly string[]): boolean {
  * Throws {@link SecretHostRefused} otherwise.
  */
 export function secretHostGuard(secrets: Record<string, string>, allowed: readonly string[]): (spec: HttpRequestSpec) => void {
-  const patterns = Object.entries(secrets)
-    .filter(([, value]) => typeof value === 'string' && value.length >= 4)
-    .map(([name, value]) => ({ name, pattern: formsPattern(secretForms(value)) }));
+  const named = Object.entries(secrets).filter(([, value]) => typeof value === 'string' && value.length >= 4);
+  // the patterns are made at the first request to a host not allowed: most runs send none
+  let patterns: { name: string; pattern: RegExp }[] | undefined;
   return (spec) => {
-    if (patterns.length === 0) return;
+    if (named.length === 0) return;
     let url: URL;
     try {
       url = new URL(spec.url);
@@ -158,6 +158,7 @@ export function secretHostGuard(secrets: Record<string, string>, allowed: readon
       return; // undici refuses it without sending anything
     }
     if (hostAllowed(url, allowed)) return;
+    patterns ??= named.map(([name, value]) => ({ name, pattern: formsPattern(secretForms(value)) }));
     const headers = Object.entries(spec.headers ?? {}).map(([name, value]) => `${name}: ${String(value)}`);
     const texts = [spec.url, ...headers, ...basicCredentials(spec.headers ?? {}), typeof spec.body === 'string' ? spec.body : ''];
     for (const { name, pattern } of patterns) {
