@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUT_MARKER, RECORD_LIMITS, capText } from '../../runtime/engine/record-caps.ts';
+import { CUT_MARKER, RECORD_LIMITS, capStep, capText } from '../../runtime/engine/record-caps.ts';
+import type { StepRecord } from '../../runtime/store/types.ts';
 import {
   removeDataDir,
   setUpDemoIntegration,
@@ -28,6 +29,37 @@ describe('capText', () => {
     const cut = capText('€'.repeat(100), 10);
     expect(cut.startsWith('€€€ ')).toBe(true);
     expect(cut).not.toContain('\uFFFD');
+  });
+});
+
+describe('capStep', () => {
+  const step = (output: unknown): StepRecord => ({
+    nodeId: 'n',
+    type: 'set-fields',
+    state: 'ok',
+    port: 'out',
+    output,
+    startedAt: '2026-12-02T00:00:00.000Z',
+    durationMs: 1,
+    attempts: 1,
+    http: [],
+    logs: [],
+  });
+
+  it('keeps a step whose JSON fits, even one made of characters JSON escapes', () => {
+    // 20,000 control characters: 120,000 bytes of JSON, under the step's cap
+    const output = { text: '\u0001'.repeat(20_000) };
+    const record = step(output);
+    capStep(record);
+    expect(record.output).toEqual(output);
+  });
+
+  it('cuts a step whose JSON is over its cap, however few characters it has', () => {
+    // 30,000 characters only, but 180,000 bytes of JSON: a count of characters would call it small
+    const record = step({ text: '\u0001'.repeat(30_000) });
+    capStep(record);
+    expect(String((record.output as { cut: string }).cut)).toContain(CUT_MARKER);
+    expect(bytes(record)).toBeLessThanOrEqual(RECORD_LIMITS.step);
   });
 });
 
