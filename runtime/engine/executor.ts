@@ -6,30 +6,29 @@
  * Lineage is trivial on purpose: a node's input is its predecessor's output; a port with several
  * edges runs each branch in turn.
  */
-import type { Dispatcher } from 'undici';
-import type { FlowEvent, Integration, Offer } from '../../core/domain/config.ts';
+import type { Offer } from '../../core/domain/config.ts';
 import { offerParameters } from '../../core/domain/config.ts';
-import type { FlowDoc, FlowNode } from '../../core/domain/flow.ts';
+import type { FlowNode } from '../../core/domain/flow.ts';
 import type { Lead } from '../../core/domain/lead.ts';
-import type { RunExchange } from '../../core/domain/delivery.ts';
-import type { CodeRunner } from '../../core/node/code-sandbox.ts';
-import type { FlowResponse, LeadActions, OfferView, PostbackActions, SecretKeeper } from '../../core/node/contract.ts';
-import { expandStepInputs, type Execution, type ExecutionLog, type StepRecord } from '../store/types.ts';
-import { flowNeeds } from '../../core/flow/needs.ts';
+import type { FlowResponse, OfferView } from '../../core/node/contract.ts';
+import type { StepRecord } from '../store/types.ts';
 import { allowedHostsOf, secretHostGuard } from './http.ts';
 import { InProcessTargetLimits } from './target-limits.ts';
 import { InProcessTokens } from './shared-tokens.ts';
-import type { SharedTokens, TargetLimits } from '../store/coordination.ts';
-import { REDACTED, Redactor } from './redact.ts';
-import { capExecution } from './record-caps.ts';
+import { Redactor } from './redact.ts';
+import { compile } from './compiled-flow.ts';
+import { runActions } from './run-actions.ts';
+import { recordRun } from './run-record.ts';
 import { TokenCache } from './token-cache.ts';
-import type { NodeRegistry } from './registry.ts';
 import { INTERRUPTED, pause, runStep, type StepHost } from './step.ts';
-import { checkpointAt, type RanStep, type RunCheckpoint, type RunResume } from './checkpoint.ts';
+import { checkpointAt, type RanStep, type RunCheckpoint } from './checkpoint.ts';
 import { pinnedStep } from './test-run.ts';
 
 /** The step's constants, named here as before (step.ts). */
 export { DEFAULT_NODE_TIMEOUT_MS, INTERRUPTED } from './step.ts';
+/** The run's contract, named here as before (run-contract.ts). */
+export type { ExecutorOptions, NodeError, RunRequest, RunResult, RunServices } from './run-contract.ts';
+import type { ExecutorOptions, NodeError, RunRequest, RunResult, RunServices } from './run-contract.ts';
 
 /**
  * Flows have no cycles, so a run's steps are bounded by its nodes times the items For Each gives
@@ -45,66 +44,6 @@ const MAX_STEPS = 50_000;
  */
 export const IN_PROCESS_WAIT_LIMIT_MS = 30_000;
 
-/** What one run is about. */
-export interface RunRequest {
-  flow: FlowDoc;
-  event: FlowEvent;
-  /** The integration with its secrets: they are handed only to nodes that declare they use them. */
-  integration: Integration;
-  lead?: Lead;
-  offer?: Offer;
-  /** What started the flow: the lead for lead events, `{ query, body }` for a postback. */
-  trigger: unknown;
-  /** A test run from the editor or the CLI. */
-  test?: boolean;
-  /**
-   * A dry test run: the first node about to send a request (HTTP Request, Auth Token's login) is
-   * stopped before it leaves — its step recorded `stopped` with the request — and the run ends
-   * there, recorded `stopped` (runtime/engine/test-run.ts).
-   */
-  dry?: boolean;
-  /** A test run's pinned outputs, by node id: such a node does not run; its pin is its output (`out` exit). */
-  pins?: Record<string, unknown>;
-  /** With {@link RunRequest.resume}: only the node it starts at runs (a test of one node on its input). */
-  single?: boolean;
-  /** A status check's batch, the template root `batch`. */
-  batch?: unknown;
-  /**
-   * Start at this node with this input instead of at the trigger, the outputs of the nodes that ran
-   * before it given (`{{nodes.x}}`): a retry from the node that failed, with what it had then, or a
-   * delivery continued from its checkpoint (see runtime/engine/checkpoint.ts).
-   */
-  resume?: RunResume;
-  /**
-   * Keeps the run's checkpoint durably (a delivery: in its job): called before a node that talks to
-   * a target (HTTP Request, Auth Token) runs, once a call of an earlier node succeeded, and awaited,
-   * so that what those calls answered is kept before the next call goes out.
-   */
-  progress?: (checkpoint: RunCheckpoint) => Promise<void>;
-  /**
-   * A node not ready yet ({@link NodeResult.again}) ends the run, recorded `waiting`, with
-   * {@link RunResult.continueAt} and the checkpoint to continue from at that node (a queued
-   * delivery: its job continues then, holding no worker meanwhile). Unset: the run waits on a timer,
-   * up to {@link IN_PROCESS_WAIT_LIMIT_MS} (a synchronous registration, a test run).
-   */
-  continueLater?: boolean;
-  /**
-   * Judges the run once its nodes are done, before it is recorded: answers the error the execution
-   * is recorded with (its own, or one the run's outcome calls for: a `lead.new` run that left the
-   * lead `new`, see core/domain/delivery.ts `leadNewVerdict`). Unset: the run's own error stands.
-   */
-  verdict?: (run: {
-    error?: NodeError;
-    exchanges: RunExchange[];
-    moved: ReadonlyMap<number, Lead['stage']>;
-  }) => Promise<NodeError | undefined>;
-  /**
-   * Aborts the run (the runtime shutting down): the node running is cancelled — its HTTP requests
-   * too — no further node runs, and the run ends with the error {@link INTERRUPTED}, retryable.
-   */
-  signal?: AbortSignal;
-}
-
 function interruption(nodeId?: string): NodeError {
   return {
     code: INTERRUPTED,
@@ -112,102 +51,6 @@ function interruption(nodeId?: string): NodeError {
     ...(nodeId !== undefined ? { nodeId } : {}),
     retryable: true,
   };
-}
-
-/** Whether a run touched a lead other than its own (a postback's lead, a status batch's): its execution then names them all. */
-function leadsBeyond(own: number | undefined, touched: ReadonlySet<number>): boolean {
-  for (const id of touched) if (id !== own) return true;
-  return false;
-}
-
-/** Capabilities the services layer gives a run; they know the lead the run is about. */
-export interface RunServices {
-  leads: LeadActions;
-  postbacks: PostbackActions;
-}
-
-export interface ExecutorOptions {
-  registry: NodeRegistry;
-  agent: Dispatcher;
-  /** Where executions are recorded; without it (the CLI), nothing is stored. */
-  store?: Pick<ExecutionLog, 'insertExecution'>;
-  /** The code sandbox Code nodes run in; by default the process's shared one. */
-  code?: CodeRunner;
-  /**
-   * Where nodes store what a target renews (Auth Token's rotated refresh token), per integration;
-   * without it (the CLI) such values live in the token cache only.
-   */
-  secrets?: (integrationId: string) => SecretKeeper;
-  /** Each target's rate limit (and concurrency, for the delivery handler); in this process only unless given (store/coordination.ts). */
-  limits?: TargetLimits;
-  /** The tokens nodes log in for, one login at a time per key; in this process only unless given (store/coordination.ts). */
-  tokens?: SharedTokens;
-}
-
-/** A node error, in the shape executions record. */
-export interface NodeError {
-  code: string;
-  message: string;
-  nodeId?: string;
-  retryable: boolean;
-  /** From the node's failure: the delivery is not tried again sooner (a 429's `Retry-After`). */
-  retryAfterMs?: number;
-}
-
-/** The outcome of a run, with the recorded execution. */
-export interface RunResult {
-  execution: Execution;
-  response?: FlowResponse;
-  error?: NodeError;
-  /** Set by Next Page: the status check runs the flow again for this page. */
-  nextPage?: unknown;
-  /** Set by Next Page when it pages by offset: the next page's `{{batch.offset}}`. */
-  nextOffset?: number;
-  /**
-   * A run that failed after a call succeeded (or that was itself resumed): where a retry continues,
-   * at the node that failed, so the calls before it are not made again (runtime/engine/checkpoint.ts).
-   */
-  checkpoint?: RunCheckpoint;
-  /** With {@link RunRequest.continueLater}: the run waits for its target; continue it from `checkpoint` then. */
-  continueAt?: Date;
-  /** The leads whose stage this run's Update Lead nodes changed (a status check counts its batch's moves from it). */
-  moved: number[];
-}
-
-interface CompiledFlow {
-  nodes: Map<string, FlowNode>;
-  /** Per node, the secrets its params name: each must be set, or the node fails before it runs. */
-  secretsNamed: Map<string, string[]>;
-  trigger: FlowNode;
-  /** `source\u0000port` → target node ids, in edge order. */
-  next: Map<string, string[]>;
-  /** The nodes a continued run makes again instead of reusing their kept output (runtime/engine/checkpoint.ts). */
-  rerun: Set<string>;
-}
-
-const compiled = new WeakMap<FlowDoc, CompiledFlow>();
-
-function compile(flow: FlowDoc, registry: NodeRegistry): CompiledFlow {
-  const cached = compiled.get(flow);
-  if (cached) return cached;
-  const nodes = new Map(flow.nodes.map((n) => [n.id, n]));
-  const trigger = flow.nodes.find((n) => registry.get(n.type)?.category === 'trigger');
-  if (!trigger) throw new Error(`flow "${flow.id}" has no trigger node`);
-  const next = new Map<string, string[]>();
-  for (const edge of flow.edges) {
-    const key = `${edge.source}\u0000${edge.sourceHandle}`;
-    next.set(key, [...(next.get(key) ?? []), edge.target]);
-  }
-  const secretsNamed = new Map<string, string[]>();
-  const rerun = new Set<string>();
-  for (const node of flow.nodes) {
-    const { secrets } = flowNeeds({ nodes: [node] });
-    if (secrets.length) secretsNamed.set(node.id, secrets);
-    if (node.settings?.rerun === true || registry.get(node.type)?.rerunOnResume === true) rerun.add(node.id);
-  }
-  const result = { nodes, trigger, next, secretsNamed, rerun };
-  compiled.set(flow, result);
-  return result;
 }
 
 function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView | undefined {
@@ -264,29 +107,11 @@ export class Executor {
     const secretScope = { ...scope, secrets: request.integration.secrets ?? {} };
     // every request of the run: one carrying a secret goes only to the integration's allowed hosts
     const guard = secretHostGuard(request.integration.secrets ?? {}, allowedHostsOf(request.integration));
-    // what a node writes to the lead (reason, comment, raw status) never holds the integration's secrets
     // every lead an Update Lead found, so the execution is linked to each (a postback's lead, a status batch's matches)
     const touched = new Set<number>();
     /** The leads this run's Update Lead nodes moved, and the stage each was left in. */
     const moved = new Map<number, Lead['stage']>();
-    const leads: LeadActions = {
-      update: async (change) => {
-        const result = await services.leads.update({
-          ...change,
-          status: change.status === undefined ? undefined : ownSecrets().text(change.status),
-          statusCode: change.statusCode === undefined ? undefined : ownSecrets().text(change.statusCode),
-          reason: change.reason === undefined ? undefined : ownSecrets().text(change.reason),
-          comment: change.comment === undefined ? undefined : ownSecrets().text(change.comment),
-        });
-        if (result && result.lead.id > 0) touched.add(result.lead.id);
-        if (result?.stageChanged && result.lead.id > 0) moved.set(result.lead.id, result.lead.stage);
-        return result;
-      },
-    };
-    // nor a postback a node sends: its URL is stored with the job before it is sent
-    const postbacks: PostbackActions = {
-      send: (postback) => services.postbacks.send({ ...postback, url: ownSecrets().text(postback.url, encodeURIComponent(REDACTED)) }),
-    };
+    const { leads, postbacks } = runActions(services, ownSecrets, touched, moved);
     const steps: StepRecord[] = [];
     let response: FlowResponse | undefined;
     let flowError: NodeError | undefined;
@@ -524,30 +349,16 @@ export class Executor {
       const exchanges = steps.flatMap((step) => step.http.map((http) => ({ nodeId: step.nodeId, http })));
       flowError = await request.verdict({ error: flowError, exchanges, moved });
     }
-    const execution: Execution = {
-      id: 0,
-      flowId: request.flow.id,
-      flowVersion: request.flow.version,
-      integrationId: request.integration.id,
-      event: request.event,
-      leadId: request.lead?.id,
-      ...(leadsBeyond(request.lead?.id, touched)
-        ? { leadIds: [...new Set([...(request.lead && request.lead.id > 0 ? [request.lead.id] : []), ...touched])] }
-        : {}),
+    const recorded = await recordRun(this.options.store, redactor, {
+      request,
+      touched,
       state: flowError ? 'error' : stopped ? 'stopped' : waiting ? 'waiting' : 'success',
-      test: request.test ?? false,
       error: flowError,
       response,
-      trigger: request.trigger,
       steps,
-      startedAt: startedAt.toISOString(),
-      durationMs: Math.round((performance.now() - started) * 100) / 100,
-    };
-    // capped after redaction, so no secret is cut past recognition (record-caps.ts)
-    const recorded = capExecution(redactor.value(execution));
-    if (this.options.store) recorded.id = await this.options.store.insertExecution(recorded);
-    // callers read inputs as before: fill them in from the outputs they were (by reference)
-    expandStepInputs(recorded);
+      startedAt,
+      durationMs: performance.now() - started,
+    });
     // a failed call is made again; a node failing on an answer (a Fail node, Extract missing a
     // field, a garbled body) is judging the last call's answer, so the retry goes back to that call
     const failedCalling = failedFrame !== undefined && steps.at(-1)?.nodeId === failedFrame.nodeId && (steps.at(-1)?.http.length ?? 0) > 0;
