@@ -54,7 +54,7 @@ import { createAgent } from './engine/http.ts';
 import { loadNodeRegistry } from './engine/registry.ts';
 import { describeIssues, validateFlow } from '../core/flow/validate.ts';
 import { parseLeadInput } from './services/lead-input.ts';
-import { previewLeadUpdate } from './services/runs.ts';
+import { previewLeadUpdate } from './services/test-run.ts';
 import { readConfig } from './config.ts';
 import { cliIntegration } from './cli-integration.ts';
 import { migratePg } from './store/pg/open.ts';

@@ -2,6 +2,7 @@
  * The lead and its stage: the words every layer shares. Plain types and pure functions only, so the
  * editor can import this module too.
  */
+import type { FlowEvent } from './config.ts';
 
 /** Our status of a lead. See DESIGN.md, "Vocabulary". */
 export type Stage = 'new' | 'wait' | 'hold' | 'approve' | 'cancel' | 'trash';
@@ -14,6 +15,13 @@ export function isStage(value: unknown): value is Stage {
 
 /** Where a stage change came from, kept in the lead's history. */
 export type StageSource = 'api' | 'postback' | 'manual' | 'delivery' | 'status-check';
+
+/** Where the stage changes of an event's flow come from: its postback, its status check, or else its delivery. */
+export function stageSourceOf(event: FlowEvent): StageSource {
+  if (event === 'postback.in') return 'postback';
+  if (event.startsWith('status.')) return 'status-check';
+  return 'delivery';
+}
 
 /** One product of an order. */
 export interface LeadGoods {

@@ -12,7 +12,8 @@ import { DomainError } from '../../core/domain/errors.ts';
 import type { TestRunAnswer, TestRunRequest } from '../../core/api.ts';
 import type { FlowService } from '../services/flows.ts';
 import type { LeadService } from '../services/leads.ts';
-import type { FlowRunner, TestRunHow } from '../services/runs.ts';
+import type { FlowRunner } from '../services/runs.ts';
+import type { TestRunHow } from '../services/test-run.ts';
 import { actorOf, positive } from './params.ts';
 
 /** How the test runs, read from the request; each field refused by name when malformed. */

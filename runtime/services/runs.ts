@@ -14,26 +14,19 @@ import { CUT_MARKER } from '../engine/record-caps.ts';
 import type { ConfigStore, Execution, ExecutionLog, JobQueue, LeadStore, StoreLifecycle } from '../store/types.ts';
 import type { FlowEvent, Integration } from '../../core/domain/config.ts';
 import type { FlowDoc } from '../../core/domain/flow.ts';
-import { canMoveStage, deliveryKey, type Lead, type StageSource } from '../../core/domain/lead.ts';
+import { deliveryKey, stageSourceOf, type Lead } from '../../core/domain/lead.ts';
 import { DomainError } from '../../core/domain/errors.ts';
 import type { Executor, RunRequest, RunResult, RunServices } from '../engine/executor.ts';
 import { leadNewVerdict } from '../../core/domain/delivery.ts';
 import { REDACTED } from '../engine/redact.ts';
-import type { LeadUpdate, LeadUpdateResult } from '../../core/node/contract.ts';
 import type { FlowService } from './flows.ts';
 import type { LeadService } from './leads.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
-import type { RerunAnswer, TestLeadUpdate, TestRunAnswer, TestSendMode } from '../../core/api.ts';
+import type { RerunAnswer } from '../../core/api.ts';
 import type { NodeRegistry } from '../engine/registry.ts';
-import { realTrigger } from './test-triggers.ts';
+import { runTest, type TestRunHow, type TestRunResult } from './test-run.ts';
 import type { RunCheckpoint } from '../engine/checkpoint.ts';
 import type { SessionUser } from '../../core/domain/user.ts';
-
-function sourceOf(event: FlowEvent): StageSource {
-  if (event === 'postback.in') return 'postback';
-  if (event.startsWith('status.')) return 'status-check';
-  return 'delivery';
-}
 
 /**
  * The delivery key a recorded lead run sent (its trigger is the lead as the flow saw it): a re-run
@@ -45,29 +38,6 @@ function recordedKey(execution: Execution): string | undefined {
 }
 
 const keyOf = (key: string | undefined) => (key ? { delivery_key: key } : {});
-
-/** What a change would make of a lead, under the stage rule for `source`, without storing anything (test runs, the CLI). */
-export function previewLeadUpdate(lead: Lead, change: LeadUpdate, source?: StageSource): LeadUpdateResult {
-  const moves = change.stage !== undefined && canMoveStage(lead.stage, change.stage, source);
-  const next: Lead = { ...lead, eid: change.setEid || lead.eid };
-  if (moves)
-    Object.assign(next, {
-      stage: change.stage,
-      status: change.status,
-      statusCode: change.statusCode ?? lead.statusCode,
-      reason: change.reason,
-      statusComment: change.comment,
-    });
-  return { lead: next, stageChanged: moves };
-}
-
-/** How a test run runs: dry or real, with pinned outputs, or one node alone (see `TestRunRequest`). */
-export interface TestRunHow {
-  send?: TestSendMode;
-  pins?: Record<string, unknown>;
-  node?: string;
-  input?: unknown;
-}
 
 export class FlowRunner {
   /** The store's id, read once (it never changes while the store is open). */
@@ -194,14 +164,9 @@ export class FlowRunner {
   }
 
   /**
-   * A test run: the flow (saved or not) against what its event really gets — a sample or stored
-   * lead for lead events, a sample batch (or the integration's real leads, read only) for a status
-   * check, a sample call for a postback — recorded as a test execution. Dry unless `how.send` is
-   * `real`: the run stops before the first request to the target and answers it (`stopped`);
-   * pinned nodes do not run; `how.node` runs that node alone on `how.input`. No lead changes and
-   * no postback leaves: the answer says, per Update Lead, which lead it would change and how, and
-   * which postbacks would have gone.
-   * @throws DomainError `invalid_field` (`lead` or `call`) when the event's input is missing.
+   * A test run of the flow (saved or not) for the integration, recorded as a test execution:
+   * see {@link runTest} (test-run.ts).
+   * @throws DomainError `invalid_field` (`lead`, `call`, `batch` or `node`) when the event's input is missing.
    */
   async testRun(
     flow: FlowDoc,
@@ -209,95 +174,14 @@ export class FlowRunner {
     given: { lead?: Lead; trigger?: unknown },
     how: TestRunHow = {},
     actor?: SessionUser,
-  ): Promise<RunResult & Omit<TestRunAnswer, 'execution'>> {
+  ): Promise<TestRunResult> {
     const integration = await this.integration(integrationId);
-    const event = flow.event;
-    const status = event.startsWith('status.');
-    const postback = event === 'postback.in';
-    let lead: Lead | undefined;
-    let trigger: unknown;
-    if (status) {
-      trigger = given.trigger;
-      if (trigger === undefined) {
-        if (!this.registry) throw new DomainError('invalid_field', 'give a sample batch', { field: 'batch' });
-        trigger = await realTrigger(this.store, this.registry, flow, event, integration.id);
-      }
-    } else if (postback) {
-      trigger = given.trigger;
-      if (trigger === null || typeof trigger !== 'object' || Array.isArray(trigger))
-        throw new DomainError('invalid_field', 'give the call as the target would send it: {"query": {…}, "body": {…}}', { field: 'call' });
-      const call = trigger as { query?: unknown; body?: unknown };
-      trigger = { query: call.query ?? {}, body: call.body ?? {} };
-    } else {
-      if (!given.lead) throw new DomainError('invalid_field', 'give a sample lead or a stored lead id', { field: 'lead' });
-      // a trial send: a delivery key of its own, which no real delivery ever carries, so the
-      // target never drops the real one later as a repeat of the test
+    const testKey = async () => {
       this.storeId ??= this.identity.storeId();
-      lead = { ...given.lead, delivery_key: `${await this.storeId}-test-${randomBytes(6).toString('hex')}` };
-      trigger = given.trigger ?? lead;
-    }
-    const offer = lead ? await this.config.getOffer(lead.offer) : undefined;
-    if (how.node !== undefined && !flow.nodes.some((node) => node.id === how.node))
-      throw new DomainError('invalid_field', `the flow has no node "${how.node}"`, { field: 'node' });
-    const updates: TestLeadUpdate[] = [];
-    const postbacks: { url: string; method: string }[] = [];
-    const services: RunServices = {
-      leads: {
-        update: async (change) => {
-          const found = await this.leads.find(change, integration.id, lead);
-          const by = change.oid !== undefined && change.oid !== '' ? 'oid' : change.eid !== undefined && change.eid !== '' ? 'eid' : 'lead';
-          const preview = found && previewLeadUpdate(found, change, sourceOf(event));
-          updates.push({
-            by,
-            ...(by === 'oid' ? { oid: change.oid } : by === 'eid' ? { eid: change.eid } : {}),
-            lead: found && { id: found.id, eid: found.eid, stage: found.stage },
-            stageBefore: found?.stage,
-            stage: change.stage,
-            stageAfter: preview?.lead.stage,
-            stageChanged: preview?.stageChanged ?? false,
-            status: change.status,
-            statusCode: change.statusCode,
-            reason: change.reason,
-            comment: change.comment,
-            payout: change.payout,
-          });
-          return preview;
-        },
-      },
-      postbacks: {
-        send: async ({ url, method }) => {
-          postbacks.push({ url, method });
-        },
-      },
+      return `${await this.storeId}-test-${randomBytes(6).toString('hex')}`;
     };
-    const result = await this.executor.run(
-      // an unsaved flow has no version yet: recorded as version 0
-      {
-        flow: { ...flow, version: flow.version ?? 0 },
-        event,
-        integration,
-        lead,
-        offer,
-        trigger,
-        batch: status ? trigger : undefined,
-        test: true,
-        dry: how.send !== 'real',
-        pins: how.pins,
-        ...(how.node !== undefined ? { single: true, resume: { nodeId: how.node, input: how.input, outputs: { ...how.pins } } } : {}),
-      },
-      services,
-    );
-    await this.audit.record({
-      action: 'flow.test',
-      resourceType: 'flow',
-      resourceId: flow.id,
-      after: { version: flow.version, integration: integration.id, lead: lead?.id || undefined, execution: result.execution.id },
-      note: `test run against integration "${integration.id}"`,
-      actor,
-    });
-    const stoppedAt = result.execution.steps.find((step) => step.state === 'stopped');
-    const stopped = stoppedAt?.request && { nodeId: stoppedAt.nodeId, request: stoppedAt.request };
-    return { ...result, trigger: result.execution.trigger, updates, postbacks, ...(stopped ? { stopped } : {}) };
+    const { config, store, leads, executor, audit, registry } = this;
+    return runTest({ config, store, leads, executor, audit, registry, testKey }, flow, integration, given, how, actor);
   }
 
   /**
@@ -326,7 +210,7 @@ export class FlowRunner {
     if (before) {
       const after = await this.leads.get(before.id);
       const changed = after.stage !== before.stage;
-      const held = sourceOf(execution.event) === 'delivery' && before.stage !== 'new';
+      const held = stageSourceOf(execution.event) === 'delivery' && before.stage !== 'new';
       answer.lead = {
         id: before.id,
         stageBefore: before.stage,
@@ -438,7 +322,7 @@ export class FlowRunner {
       leads: {
         update: async (change) => {
           const lead = await this.leads.find(change, integration.id, runLead);
-          return lead ? this.leads.applyUpdate(lead, change, sourceOf(event), integration.id) : undefined;
+          return lead ? this.leads.applyUpdate(lead, change, stageSourceOf(event), integration.id) : undefined;
         },
       },
       postbacks: {
