@@ -6,173 +6,26 @@
  * The postback token is the runtime's: made at creation, changed only by a rotation, shown only in
  * the integration's own answers (inside `postbackUrl`); a write that sends it is refused.
  * Where the runtime will send is checked against its outbound policy when saved (see
- * {@link assertOutboundAllowed}); the policy is enforced again, on resolved addresses, at connect time.
+ * `assertOutboundAllowed` in integration-input.ts); the policy is enforced again, on resolved addresses, at connect time.
  */
 import { randomBytes } from 'node:crypto';
-import { Ajv, type ErrorObject } from 'ajv';
 import type { ConfigStore, DeliveryCounts } from '../store/types.ts';
-import {
-  FLOW_EVENTS,
-  MAX_INTEGRATION_CONCURRENCY,
-  type FlowEvent,
-  type Integration,
-  type Offer,
-  type PostbackSignature,
-} from '../../core/domain/config.ts';
+import type { FlowEvent, Integration, Offer } from '../../core/domain/config.ts';
 import { DomainError } from '../../core/domain/errors.ts';
-import { DELIVERY_LIMIT_BOUNDS } from '../../core/domain/delivery.ts';
 import type { DescriptorLookup } from '../../core/flow/validate.ts';
 import { integrationRoutes, offersRoutedTo } from '../../core/domain/routing.ts';
 import { listedOfferMoves, recordMove } from './routing-moves.ts';
 import { integrationReadiness, isSet, type Readiness, type ReadinessSources } from '../../core/readiness.ts';
 import { isFlowFor, type FlowDoc } from '../../core/domain/flow.ts';
 import type { BreakerView, IntegrationView, PostbackTokenRotation } from '../../core/api.ts';
-import { cidrProblem } from './postback-in.ts';
 import { NO_AUDIT, type AuditRecorder } from './audit.ts';
 import { secretHostGaps } from '../engine/http.ts';
-import { assertTargetAllowed, type OutboundPolicy } from '../engine/outbound-policy.ts';
+import type { OutboundPolicy } from '../engine/outbound-policy.ts';
 import type { SessionUser } from '../../core/domain/user.ts';
-
-const ajv = new Ajv({ allErrors: false, strict: false });
-const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' };
-const checkBody = ajv.compile({
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    id: ID,
-    name: { type: 'string', minLength: 1, maxLength: 200 },
-    enabled: { type: 'boolean' },
-    paused: { type: 'boolean' },
-    settings: { type: 'object', additionalProperties: { type: 'string' } },
-    secrets: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
-    offers: { type: 'array', items: { type: 'string' } },
-    // ticking an offer whose new leads go elsewhere: moves them here (core/domain/routing.ts, newLeadClash)
-    move: { type: 'boolean' },
-    flows: { type: 'object', propertyNames: { enum: FLOW_EVENTS }, additionalProperties: { type: ['string', 'null'] } },
-    postbackAllowedIps: { type: ['array', 'null'], maxItems: 100, items: { type: 'string', maxLength: 64 } },
-    postbackSignature: {
-      type: ['object', 'null'],
-      additionalProperties: false,
-      required: ['header', 'algorithm', 'secret', 'over'],
-      properties: {
-        header: { type: 'string', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" },
-        algorithm: { enum: ['sha256', 'sha1', 'md5'] },
-        secret: { type: 'string', minLength: 1 },
-        over: { enum: ['body', 'query'] },
-      },
-    },
-    rateLimit: { type: 'number', minimum: 0, maximum: 10000 },
-    // how long a delivery is tried (core/domain/delivery.ts); null: back to the default
-    maxAttempts: {
-      type: ['integer', 'null'],
-      minimum: DELIVERY_LIMIT_BOUNDS.maxAttempts.min,
-      maximum: DELIVERY_LIMIT_BOUNDS.maxAttempts.max,
-    },
-    maxAgeHours: {
-      type: ['number', 'null'],
-      minimum: DELIVERY_LIMIT_BOUNDS.maxAgeHours.min,
-      maximum: DELIVERY_LIMIT_BOUNDS.maxAgeHours.max,
-    },
-    concurrency: { type: 'integer', minimum: 1, maximum: MAX_INTEGRATION_CONCURRENCY },
-    // where its secrets may be sent (engine/http.ts); empty: the host of base_url
-    allowedHosts: {
-      type: 'array',
-      maxItems: 50,
-      items: { type: 'string', pattern: '^(?:(?:\\*\\.)?[A-Za-z0-9_.-]+|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?$' },
-    },
-  },
-});
-
-function fieldOf(error: ErrorObject): string {
-  const path = error.instancePath.split('/').slice(1).join('.');
-  if (error.keyword === 'additionalProperties') return [path, error.params.additionalProperty].filter(Boolean).join('.');
-  if (error.keyword === 'propertyNames') return [path, error.params.propertyName].filter(Boolean).join('.');
-  return path || '(integration)';
-}
-
-/** Fields only the runtime writes: a caller that sends one is told so by name. */
-const RUNTIME_OWNED = ['postbackToken', 'previousToken', 'previousTokenUntil'];
-
-type IntegrationInput = Partial<
-  Omit<Integration, 'secrets' | 'flows' | 'postbackAllowedIps' | 'postbackSignature' | 'maxAttempts' | 'maxAgeHours'>
-> & {
-  maxAttempts?: number | null;
-  maxAgeHours?: number | null;
-  secrets?: Record<string, string | null>;
-  flows?: Record<string, string | null>;
-  postbackAllowedIps?: string[] | null;
-  postbackSignature?: PostbackSignature | null;
-  move?: boolean;
-};
-
-function checked(body: unknown): IntegrationInput {
-  for (const field of RUNTIME_OWNED) {
-    if (body !== null && typeof body === 'object' && Object.hasOwn(body, field)) {
-      // a token the caller picks could be guessed or reused elsewhere
-      throw new DomainError(
-        'invalid_field',
-        'is generated by the runtime; rotate it with POST /api/integrations/:id/postback-token/rotate',
-        {
-          field,
-        },
-      );
-    }
-  }
-  if (!checkBody(body)) {
-    const error = (checkBody.errors as ErrorObject[])[0];
-    const message =
-      error.keyword === 'propertyNames'
-        ? `is not an event (events: ${FLOW_EVENTS.join(', ')})`
-        : error.keyword === 'additionalProperties'
-          ? 'is not a field of an integration'
-          : (error.message ?? 'is invalid');
-    throw new DomainError('invalid_field', message, { field: fieldOf(error) });
-  }
-  const input = body as IntegrationInput;
-  for (const [i, entry] of (input.postbackAllowedIps ?? []).entries()) {
-    const problem = cidrProblem(entry);
-    if (problem) throw new DomainError('invalid_field', problem, { field: `postbackAllowedIps[${i}]` });
-  }
-  return input;
-}
-
-const checkRotate = ajv.compile({
-  type: 'object',
-  additionalProperties: false,
-  properties: { graceMinutes: { type: 'integer', minimum: 0, maximum: 10080 } },
-});
+import { assertOutboundAllowed, checkedIntegrationInput, checkedRotation, type IntegrationInput } from './integration-input.ts';
 
 /** A fresh postback token: 144 random bits. */
 const newToken = () => randomBytes(18).toString('base64url');
-
-/** Whether a setting's value is a URL the runtime will send to: it starts with `http://` or `https://`. */
-export function isUrlSetting(value: string): boolean {
-  return /^\s*https?:\/\//i.test(value);
-}
-
-/**
- * The outbound check of a write, over the fields it gives (a write that leaves `settings` or
- * `allowedHosts` out does not re-check what is stored, so switching off an integration saved under
- * an older, laxer policy still works):
- * - every setting whose value is a URL ({@link isUrlSetting}: `base_url`, and any other
- *   `http(s)://` value, since flows may send to any of them through `{{integration.settings.…}}`)
- *   must not name a refused host literally: an IP in a refused range, `localhost` while private
- *   targets are refused, a cloud's metadata name; refused as `settings.<name>`;
- * - every `allowedHosts` entry that is such a literal host (an IP, `[v6]`, `localhost`; a
- *   `*.domain` entry checked as its domain) is refused as `allowedHosts[i]`: the runtime could never
- *   connect there, and allowing secrets to go there says a flow is meant to.
- * Names are not resolved here (a name that resolves to an internal address is refused when the
- * connection is opened). Throws `invalid_field` naming the first field that breaks the policy.
- */
-export function assertOutboundAllowed(input: Pick<IntegrationInput, 'settings' | 'allowedHosts'>, policy: OutboundPolicy): void {
-  for (const [name, value] of Object.entries(input.settings ?? {})) {
-    if (isUrlSetting(value)) assertTargetAllowed(value.trim(), `settings.${name}`, policy);
-  }
-  for (const [i, entry] of (input.allowedHosts ?? []).entries()) {
-    // `*.localhost` is checked as `localhost`
-    assertTargetAllowed(`http://${entry.replace(/^\*\./, '')}/`, `allowedHosts[${i}]`, policy);
-  }
-}
 
 /** The refusal to switch on an integration with gaps: the first gap's field, every gap in `details`. */
 export function notReady(readiness: Readiness): DomainError {
@@ -270,14 +123,8 @@ export class IntegrationService {
    * target can be given the new URL without losing postbacks meanwhile.
    */
   async rotatePostbackToken(id: string, body: unknown, actor?: SessionUser): Promise<PostbackTokenRotation> {
-    const request = body ?? {};
-    if (!checkRotate(request)) {
-      const error = (checkRotate.errors as ErrorObject[])[0];
-      const message = error.keyword === 'additionalProperties' ? 'is not a field of a rotation' : (error.message ?? 'is invalid');
-      throw new DomainError('invalid_field', message, { field: fieldOf(error) === '(integration)' ? '(body)' : fieldOf(error) });
-    }
     const current = await this.get(id);
-    const graceMinutes = (request as { graceMinutes?: number }).graceMinutes ?? 0;
+    const graceMinutes = checkedRotation(body).graceMinutes ?? 0;
     const next: Integration = { ...current, postbackToken: newToken() };
     delete next.previousToken;
     delete next.previousTokenUntil;
@@ -309,7 +156,7 @@ export class IntegrationService {
   }
 
   async create(body: unknown, actor?: SessionUser): Promise<IntegrationView> {
-    const input = checked(body);
+    const input = checkedIntegrationInput(body);
     if (!input.id) throw new DomainError('invalid_field', 'is required', { field: 'id' });
     if (!input.name) throw new DomainError('invalid_field', 'is required', { field: 'name' });
     if (await this.config.getIntegration(input.id)) throw new DomainError('conflict', `integration "${input.id}" exists`, { field: 'id' });
@@ -328,7 +175,7 @@ export class IntegrationService {
 
   /** Changes the fields given; `settings` and `offers` are replaced whole, secrets and flows per key. */
   async update(id: string, body: unknown, actor?: SessionUser): Promise<IntegrationView> {
-    const input = checked(body);
+    const input = checkedIntegrationInput(body);
     if (input.id !== undefined && input.id !== id) throw new DomainError('invalid_field', 'cannot be changed', { field: 'id' });
     return this.write(await this.get(id), input, actor);
   }
