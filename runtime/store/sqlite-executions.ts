@@ -13,29 +13,30 @@ import { executionFromRow, toJson, type ExecutionRow } from './sqlite-rows.ts';
 
 export function prepareExecutions(db: SqliteDatabase, sql: ReturnType<typeof prepare>, page: LogPages) {
   const links = prepareExecutionLinks(db);
+  // prepared once: `db.transaction` builds its four wrappers each time it is called
+  const insert = db.transaction((execution: NewExecution): number => {
+    const { lastInsertRowid } = sql.insertExecution.run({
+      flow_id: execution.flowId,
+      flow_version: execution.flowVersion,
+      integration_id: execution.integrationId,
+      event: execution.event,
+      lead_id: execution.leadId ?? null,
+      state: execution.state,
+      test: execution.test ? 1 : 0,
+      error: toJson(execution.error),
+      response: toJson(execution.response),
+      trigger: toJson(execution.trigger),
+      steps: JSON.stringify(execution.steps),
+      started_at: execution.startedAt,
+      duration_ms: execution.durationMs,
+    });
+    const id = Number(lastInsertRowid);
+    links.link(id, [...(execution.leadId === undefined ? [] : [execution.leadId]), ...(execution.leadIds ?? [])]);
+    return id;
+  });
   return {
     /** The execution and its lead links, one transaction (a savepoint inside the turn's batch). */
-    insert: (execution: NewExecution): number =>
-      db.transaction(() => {
-        const { lastInsertRowid } = sql.insertExecution.run({
-          flow_id: execution.flowId,
-          flow_version: execution.flowVersion,
-          integration_id: execution.integrationId,
-          event: execution.event,
-          lead_id: execution.leadId ?? null,
-          state: execution.state,
-          test: execution.test ? 1 : 0,
-          error: toJson(execution.error),
-          response: toJson(execution.response),
-          trigger: toJson(execution.trigger),
-          steps: JSON.stringify(execution.steps),
-          started_at: execution.startedAt,
-          duration_ms: execution.durationMs,
-        });
-        const id = Number(lastInsertRowid);
-        links.link(id, [...(execution.leadId === undefined ? [] : [execution.leadId]), ...(execution.leadIds ?? [])]);
-        return id;
-      })(),
+    insert,
 
     get(id: number): Execution | undefined {
       const row = sql.getExecution.get(id) as ExecutionRow | undefined;
