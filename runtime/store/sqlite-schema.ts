@@ -5,7 +5,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 16;
+export const SCHEMA_VERSION = 17;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -273,6 +273,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS jobs_running_lease ON jobs (lease_until) WHERE state = 'running';
   CREATE INDEX IF NOT EXISTS jobs_integration_state ON jobs (integration_id, state, kind, attempts) WHERE state <> 'done';
   CREATE INDEX IF NOT EXISTS jobs_kind_state_lead ON jobs (kind, state, lead_id) WHERE state <> 'done';
+  `,
+  // 16 → 17: a run is no longer linked in execution_leads to its own lead (executions.lead_id
+  // names it; sqlite-execution-leads.ts reads both). The older rows' own links stay, harmless to a
+  // read that takes the union; nothing to change in the file. The version is raised so a runtime
+  // from before refuses the file instead of listing a lead's runs without those of its own.
+  `
+  -- no change to the schema: see above
   `,
 ];
 
