@@ -9,7 +9,7 @@ import { FIRST_STATUS_SAMPLE, hourKey, isFirstStatusMove } from '../../core/doma
 import type { Stage } from '../../core/domain/lead.ts';
 import type { DashboardCounts, DashboardCountsQuery } from './types.ts';
 
-/** The lead's columns a counter is keyed by, as they were before a change. */
+/** The lead's columns a counter is keyed by, read before a change. */
 export interface CounterKey {
   stage: Stage;
   offer: string;
@@ -22,6 +22,7 @@ export function prepareDashboard(db: SqliteDatabase) {
     `INSERT INTO lead_stage_hours (hour, integration_id, offer, stage, count) VALUES (@hour, @integration, @offer, @stage, @by)
      ON CONFLICT (hour, stage, integration_id, offer) DO UPDATE SET count = count + excluded.count`,
   );
+  const key = db.prepare('SELECT stage, offer, integration_id, created_at FROM leads WHERE id = ?');
   const firstStatus = db.prepare(
     `INSERT OR IGNORE INTO lead_first_status (lead_id, integration_id, at, seconds)
      VALUES (@lead, @integration, @at, max(0, (julianday(@at) - julianday(@created_at)) * 86400))`,
@@ -57,6 +58,8 @@ export function prepareDashboard(db: SqliteDatabase) {
     .pluck();
 
   return {
+    /** The counter key of a lead, read before a change. */
+    keyOf: (id: number) => key.get(id) as CounterKey | undefined,
     /** A new lead, counted in its hour and stage. */
     inserted(lead: CounterKey): void {
       bump.run({ hour: hourKey(lead.created_at), integration: lead.integration_id, offer: lead.offer, stage: lead.stage, by: 1 });

@@ -5,7 +5,7 @@
  * touches reads in one place.
  */
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead.ts';
+import type { Lead, LeadInput, StageChange } from '../../core/domain/lead.ts';
 import { leadSearchKeys } from '../../core/domain/lead-search.ts';
 import type { DuplicateCheck, InsertOnceResult, IntakeKeys, IntakeRepeat, LeadChange, NewJob } from './types.ts';
 import { StageConflict } from './types.ts';
@@ -98,38 +98,30 @@ export function prepareLeadWrites(
   const update = db.transaction((id: number, change: LeadChange, jobs: NewJob[]): Lead => {
     const now = new Date().toISOString();
     const h0 = change.history;
-    // a change without history that sets the stage is counted from the stage it leaves, read first;
-    // with history, the update's own condition holds the stage it leaves at `h0.from`
-    const stageBefore = h0 ? h0.from : change.stage !== undefined ? (sql.leadStage.get({ id }) as Stage | undefined) : undefined;
-    const row = sql.updateLead.get({
-      id,
-      from_stage: h0 ? h0.from : null,
-      updated_at: now,
-      eid: change.eid ?? null,
-      stage: change.stage ?? null,
-      status: change.status ?? null,
-      status_code: change.statusCode ?? null,
-      reason: change.reason ?? null,
-      status_comment: change.statusComment ?? null,
-      payout: change.payout ?? null,
-      data: change.input ? JSON.stringify(change.input) : null,
-    }) as LeadRow | undefined;
     // a stage change is decided on the stage read before it; if another write moved the lead
     // since, this one must be decided again (the caller re-reads and retries)
-    if (!row) throw h0 ? new StageConflict(id, h0.from) : new Error(`lead ${id} not found`);
+    const before = dashboard.keyOf(id);
+    if (h0 && before?.stage !== h0.from) throw new StageConflict(id, h0.from);
+    const params: Record<string, unknown> = { id, updated_at: now };
+    params.eid = change.eid ?? null;
+    params.stage = change.stage ?? null;
+    params.status = change.status ?? null;
+    params.status_code = change.statusCode ?? null;
+    params.reason = change.reason ?? null;
+    params.status_comment = change.statusComment ?? null;
+    params.payout = change.payout ?? null;
+    params.data = change.input ? JSON.stringify(change.input) : null;
+    const { changes } = sql.updateLead.run(params);
+    if (changes === 0) throw new Error(`lead ${id} not found`);
     if (change.input) {
       const keys = leadSearchKeys(change.input);
       sql.setSearchKeys.run({ id, phone_e164: keys.phone ?? null, email_lc: keys.email ?? null });
     }
-    if (h0) insertHistoryEntry(id, h0);
+    if (change.history) insertHistoryEntry(id, change.history);
     if (change.handoffs?.length) handoffs.open(id, change.handoffs, now);
     if (change.handoffEid) handoffs.setEid(id, change.handoffEid.integrationId, change.handoffEid.eid, now);
-    // the search keys and handoffs are no part of the lead as read: the returned row is the lead
-    const lead = leadFromRow(row);
-    if (stageBefore !== undefined && stageBefore !== row.stage) {
-      const before = { stage: stageBefore, offer: row.offer, integration_id: row.integration_id, created_at: row.created_at };
-      dashboard.moved(id, before, row.stage, h0?.at ?? now);
-    }
+    const lead = mustGetLead(id);
+    if (before) dashboard.moved(id, before, lead.stage, h0?.at ?? now);
     queue.insert(jobs, now, id, lead.integration);
     return lead;
   });

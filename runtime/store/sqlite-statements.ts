@@ -25,13 +25,10 @@ export function prepare(db: SqliteDatabase) {
     leadStage: db.prepare('SELECT stage FROM leads WHERE id = @id').pluck(),
     // Ties (a target that reuses ids) resolve to the newest lead.
     findLeadByEid: db.prepare('SELECT * FROM leads WHERE integration_id = ? AND eid = ? ORDER BY id DESC LIMIT 1'),
-    // a change decided on a stage (@from_stage) writes only while the lead is still in it, and
-    // gives back the row as written: no read before nor after (no row: not found, or moved since)
     updateLead: db.prepare(
       `UPDATE leads SET ${LEAD_CHANGE_COLUMNS.map((c) => `${c} = coalesce(@${c}, ${c})`).join(', ')},
          data = coalesce(@data, data), updated_at = @updated_at
-       WHERE id = @id AND (@from_stage IS NULL OR stage = @from_stage)
-       RETURNING *`,
+       WHERE id = @id`,
     ),
     insertHistory: db.prepare(
       `INSERT INTO lead_history (lead_id, at, from_stage, stage, source, status, reason, comment, payout)
