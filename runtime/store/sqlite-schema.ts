@@ -5,7 +5,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 17;
+export const SCHEMA_VERSION = 18;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -280,6 +280,15 @@ const MIGRATIONS: readonly string[] = [
   // from before refuses the file instead of listing a lead's runs without those of its own.
   `
   -- no change to the schema: see above
+  `,
+  // 17 → 18: the eid indexes hold only the leads a target has named: a new lead (no eid yet) writes
+  // no entry in them, and its eid, when it comes, one insert instead of a move out of the NULL
+  // group. Every lookup is `eid = ?`, which a partial index on `eid IS NOT NULL` serves as before.
+  `
+  DROP INDEX IF EXISTS leads_integration_eid;
+  CREATE INDEX IF NOT EXISTS leads_integration_eid ON leads (integration_id, eid) WHERE eid IS NOT NULL;
+  DROP INDEX IF EXISTS leads_eid;
+  CREATE INDEX IF NOT EXISTS leads_eid ON leads (eid) WHERE eid IS NOT NULL;
   `,
 ];
 

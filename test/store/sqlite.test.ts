@@ -156,6 +156,27 @@ describe('the indexes', () => {
     expect(plan.join(' ')).not.toMatch(/TEMP B-TREE|SCAN/);
   });
 
+  it('the eid indexes hold only the leads a target has named, and a lead is found by its eid from them', async () => {
+    const leads = [];
+    for (let i = 0; i < 3; i++) leads.push(await store.insertLead({ offer: 'tea' }, 'crm', []));
+    await store.updateLead(leads[1].id, { eid: 'CRM-7' }, []);
+    expect((await store.findLeadByEid('crm', 'CRM-7'))?.id).toBe(leads[1].id);
+    expect((await store.listLeads({ search: { phones: [], eid: 'CRM-7' } })).map((lead) => lead.id)).toEqual([leads[1].id]);
+    const entries = (index: string) =>
+      withFile(
+        (db) =>
+          (db.prepare(`SELECT coalesce(sum(ncell), 0) AS n FROM dbstat WHERE name = ? AND pagetype = 'leaf'`).get(index) as { n: number })
+            .n,
+      );
+    expect([entries('leads_integration_eid'), entries('leads_eid')]).toEqual([1, 1]);
+    const plan = (sql: string) =>
+      withFile((db) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join(' '));
+    expect(plan(`SELECT * FROM leads WHERE integration_id = 'crm' AND eid = 'CRM-7' ORDER BY id DESC LIMIT 1`)).toMatch(
+      /SEARCH leads USING INDEX leads_integration_eid \(integration_id=\? AND eid=\?\)/,
+    );
+    expect(plan(`SELECT id FROM leads WHERE eid = 'CRM-7'`)).toMatch(/SEARCH leads USING COVERING INDEX leads_eid \(eid=\?\)/);
+  });
+
   it('the queue reads its open jobs from indexes of open jobs only: a done job is in none of them', async () => {
     await store.insertLead({ offer: 'tea' }, 'crm', [{ kind: 'lead.new' }]);
     const [job] = await store.claimJobs(['lead.new'], 10, new Date(Date.now() + 1000));
