@@ -12,6 +12,7 @@ import type { Integration } from '../../core/domain/config.ts';
 import { CONFIG_FILE, type ConfigData } from './lowdb.ts';
 import { writePrivateFile, type SecretKey } from './secret-box.ts';
 import { openSqliteLeadStore } from './sqlite.ts';
+import { ALL_EXECUTION_LEADS } from './sqlite-execution-leads.ts';
 import {
   checkedBody,
   CONFIG_COLLECTIONS,
@@ -27,6 +28,9 @@ import {
 
 /** The lead store's file name in the data folder (index.ts `LEADS_FILE`; not imported, as index.ts opens this module's callers). */
 const LEADS_FILE = 'leads.sqlite';
+
+/** What a table's rows are read from: the table, or for `execution_leads` the links with each run's own lead in them. */
+const readFrom = (table: string): string => (table === 'execution_leads' ? ALL_EXECUTION_LEADS : table);
 
 /** A SQLite value as the dump writes it (see {@link DumpTable.types}). */
 function fromSqlite(value: unknown, type: string | undefined): unknown {
@@ -90,7 +94,10 @@ export class EmbeddedStoreDump implements StoreDump {
     for (const table of DUMP_TABLES) {
       // the store's id is made with the file: not something it holds
       if (table.name === 'store_meta') continue;
-      const count = this.db().prepare(`SELECT count(*) FROM ${table.name}`).pluck().get() as number;
+      const count = this.db()
+        .prepare(`SELECT count(*) FROM ${readFrom(table.name)}`)
+        .pluck()
+        .get() as number;
       if (count > 0) held[table.name] = count;
     }
     return held;
@@ -113,7 +120,7 @@ export class EmbeddedStoreDump implements StoreDump {
       db.exec('BEGIN');
       try {
         for (const table of DUMP_TABLES) {
-          const select = db.prepare(`SELECT ${table.columns.map(quoted).join(', ')} FROM ${table.name} ORDER BY ${table.order}`);
+          const select = db.prepare(`SELECT ${table.columns.map(quoted).join(', ')} FROM ${readFrom(table.name)} ORDER BY ${table.order}`);
           for (const raw of select.iterate() as IterableIterator<Record<string, unknown>>) {
             const row: Record<string, unknown> = {};
             for (const column of table.columns) {

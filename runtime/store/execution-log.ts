@@ -38,7 +38,9 @@ export interface ExecutionLog {
   /**
    * Stores an execution and, in the same transaction, its links to the leads it touched
    * (`execution_leads (execution_id, lead_id)`, indexed both ways): its own lead (`leadId`) and
-   * each of `leadIds` (a postback's lead, every lead a status check's batch matched). Resolves with its id.
+   * each of `leadIds` (a postback's lead, every lead a status check's batch matched). The embedded
+   * backend links only the leads beyond the own one, which `executions.lead_id` names, and reads
+   * both. Resolves with its id.
    */
   insertExecution(execution: NewExecution): Promise<number>;
   /** An execution, with `leadIds` (every lead linked to it, ascending) when it is linked to a lead beyond its own `leadId`. */

@@ -7,35 +7,45 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Execution, ExecutionListQuery, ExecutionPrune, NewExecution } from './types.ts';
 import type { prepare } from './sqlite-statements.ts';
 import { pruneBatch } from './sqlite-duplicates.ts';
-import { prepareExecutionLinks } from './sqlite-execution-leads.ts';
+import { LEAD_RUNS_CLAUSE, linkedBeyondOwn, prepareExecutionLinks } from './sqlite-execution-leads.ts';
 import type { LogPages, PageFilter } from './sqlite-pages.ts';
 import { executionFromRow, toJson, type ExecutionRow } from './sqlite-rows.ts';
 
 export function prepareExecutions(db: SqliteDatabase, sql: ReturnType<typeof prepare>, page: LogPages) {
   const links = prepareExecutionLinks(db);
+  const record = (execution: NewExecution): number =>
+    Number(
+      sql.insertExecution.run({
+        flow_id: execution.flowId,
+        flow_version: execution.flowVersion,
+        integration_id: execution.integrationId,
+        event: execution.event,
+        lead_id: execution.leadId ?? null,
+        state: execution.state,
+        test: execution.test ? 1 : 0,
+        error: toJson(execution.error),
+        response: toJson(execution.response),
+        trigger: toJson(execution.trigger),
+        steps: JSON.stringify(execution.steps),
+        started_at: execution.startedAt,
+        duration_ms: execution.durationMs,
+      }).lastInsertRowid,
+    );
+  // prepared once: `db.transaction` builds its four wrappers each time it is called
+  const recordLinked = db.transaction((execution: NewExecution, leadIds: readonly number[]): number => {
+    const id = record(execution);
+    links.link(id, leadIds);
+    return id;
+  });
   return {
-    /** The execution and its lead links, one transaction (a savepoint inside the turn's batch). */
-    insert: (execution: NewExecution): number =>
-      db.transaction(() => {
-        const { lastInsertRowid } = sql.insertExecution.run({
-          flow_id: execution.flowId,
-          flow_version: execution.flowVersion,
-          integration_id: execution.integrationId,
-          event: execution.event,
-          lead_id: execution.leadId ?? null,
-          state: execution.state,
-          test: execution.test ? 1 : 0,
-          error: toJson(execution.error),
-          response: toJson(execution.response),
-          trigger: toJson(execution.trigger),
-          steps: JSON.stringify(execution.steps),
-          started_at: execution.startedAt,
-          duration_ms: execution.durationMs,
-        });
-        const id = Number(lastInsertRowid);
-        links.link(id, [...(execution.leadId === undefined ? [] : [execution.leadId]), ...(execution.leadIds ?? [])]);
-        return id;
-      })(),
+    /**
+     * The execution and its links to the leads beyond its own, one transaction (a savepoint inside
+     * the turn's batch); a run of its own lead only is one statement, atomic by itself.
+     */
+    insert(execution: NewExecution): number {
+      const beyond = linkedBeyondOwn(execution);
+      return beyond.length === 0 ? record(execution) : recordLinked(execution, beyond);
+    },
 
     get(id: number): Execution | undefined {
       const row = sql.getExecution.get(id) as ExecutionRow | undefined;
@@ -44,7 +54,7 @@ export function prepareExecutions(db: SqliteDatabase, sql: ReturnType<typeof pre
 
     list(query: ExecutionListQuery): Execution[] {
       const filters: Array<PageFilter> = [
-        ['leadId', 'id IN (SELECT execution_id FROM execution_leads WHERE lead_id = @leadId)', query.leadId],
+        ['leadId', LEAD_RUNS_CLAUSE, query.leadId],
         ['flowId', 'flow_id = @flowId', query.flowId],
         ['integrationId', 'integration_id = @integrationId', query.integrationId],
         ['event', 'event = @event', query.event],

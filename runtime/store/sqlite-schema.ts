@@ -5,7 +5,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 
 /** `PRAGMA user_version` this code writes; each entry of {@link MIGRATIONS} moves the file up by one. */
-export const SCHEMA_VERSION = 16;
+export const SCHEMA_VERSION = 18;
 
 /** `MIGRATIONS[n]` takes a file from user_version n to n + 1. Statements are idempotent. */
 const MIGRATIONS: readonly string[] = [
@@ -273,6 +273,22 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS jobs_running_lease ON jobs (lease_until) WHERE state = 'running';
   CREATE INDEX IF NOT EXISTS jobs_integration_state ON jobs (integration_id, state, kind, attempts) WHERE state <> 'done';
   CREATE INDEX IF NOT EXISTS jobs_kind_state_lead ON jobs (kind, state, lead_id) WHERE state <> 'done';
+  `,
+  // 16 → 17: a run is no longer linked in execution_leads to its own lead (executions.lead_id
+  // names it; sqlite-execution-leads.ts reads both). The older rows' own links stay, harmless to a
+  // read that takes the union; nothing to change in the file. The version is raised so a runtime
+  // from before refuses the file instead of listing a lead's runs without those of its own.
+  `
+  -- no change to the schema: see above
+  `,
+  // 17 → 18: the eid indexes hold only the leads a target has named: a new lead (no eid yet) writes
+  // no entry in them, and its eid, when it comes, one insert instead of a move out of the NULL
+  // group. Every lookup is `eid = ?`, which a partial index on `eid IS NOT NULL` serves as before.
+  `
+  DROP INDEX IF EXISTS leads_integration_eid;
+  CREATE INDEX IF NOT EXISTS leads_integration_eid ON leads (integration_id, eid) WHERE eid IS NOT NULL;
+  DROP INDEX IF EXISTS leads_eid;
+  CREATE INDEX IF NOT EXISTS leads_eid ON leads (eid) WHERE eid IS NOT NULL;
   `,
 ];
 

@@ -62,6 +62,47 @@ describe('the file', () => {
     expect(await store.requeueExpired(new Date())).toBe(1);
     expect(await store.jobsOfLead(job.leadId as number)).toMatchObject([{ id: job.id, state: 'queued' }]);
   });
+
+  it('a run of its own lead only writes no link (executions.lead_id names it); a run stored before that, linked to its own lead too, reads back the same', async () => {
+    const a = await store.insertLead({ offer: 'tea' }, 'crm', []);
+    const b = await store.insertLead({ offer: 'tea' }, 'crm', []);
+    const run = (leadId: number, leadIds?: number[]) =>
+      store.insertExecution({
+        flowId: 'f',
+        flowVersion: 1,
+        integrationId: 'crm',
+        event: 'lead.new',
+        leadId,
+        leadIds,
+        state: 'success',
+        test: false,
+        steps: [],
+        startedAt: new Date().toISOString(),
+        durationMs: 1,
+      });
+    const own = await run(a.id);
+    const both = await run(a.id, [a.id, b.id]);
+    expect(withFile((db) => db.prepare('SELECT execution_id, lead_id FROM execution_leads ORDER BY execution_id, lead_id').all())).toEqual([
+      { execution_id: both, lead_id: b.id },
+    ]);
+    const read = async () => ({
+      own: await store.getExecution(own),
+      both: await store.getExecution(both),
+      ofA: (await store.listExecutions({ leadId: a.id })).map((e) => [e.id, e.leadIds]),
+      ofB: (await store.listExecutions({ leadId: b.id })).map((e) => [e.id, e.leadIds]),
+    });
+    const now = await read();
+    expect(now.own?.leadIds).toBeUndefined();
+    expect(now.both?.leadIds).toEqual([a.id, b.id]);
+    expect(now.ofA).toEqual([
+      [both, [a.id, b.id]],
+      [own, undefined],
+    ]);
+    expect(now.ofB).toEqual([[both, [a.id, b.id]]]);
+    // as a runtime before schema version 17 wrote them: each run linked to its own lead as well
+    withFile((db) => db.prepare('INSERT INTO execution_leads (execution_id, lead_id) VALUES (?, ?), (?, ?)').run(own, a.id, both, a.id));
+    expect(await read()).toEqual(now);
+  });
 });
 
 describe('the indexes', () => {
@@ -97,6 +138,43 @@ describe('the indexes', () => {
     );
     expect(plan[0]).toMatch(/SEARCH h USING (COVERING )?INDEX lead_handoffs_integration \(integration_id=\? AND lead_id>\?\)/);
     expect(plan.join(' ')).not.toMatch(/leads_stage_created|TEMP B-TREE/);
+  });
+
+  it("a lead's runs, linked or its own, are read by primary key from the two indexes, newest first without a sort", () => {
+    const plan = withFile((db) =>
+      (
+        db
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT * FROM executions WHERE id IN (SELECT execution_id FROM execution_leads WHERE lead_id = 7
+               UNION ALL SELECT id FROM executions WHERE lead_id = 7 AND lead_id > 0) ORDER BY id DESC LIMIT 50`,
+          )
+          .all() as { detail: string }[]
+      ).map((row) => row.detail),
+    );
+    expect(plan[0]).toMatch(/SEARCH executions USING INTEGER PRIMARY KEY/);
+    expect(plan.join(' ')).toMatch(/INDEX execution_leads_lead \(lead_id=\?\).*INDEX executions_lead \(lead_id=\?\)/);
+    expect(plan.join(' ')).not.toMatch(/TEMP B-TREE|SCAN/);
+  });
+
+  it('the eid indexes hold only the leads a target has named, and a lead is found by its eid from them', async () => {
+    const leads = [];
+    for (let i = 0; i < 3; i++) leads.push(await store.insertLead({ offer: 'tea' }, 'crm', []));
+    await store.updateLead(leads[1].id, { eid: 'CRM-7' }, []);
+    expect((await store.findLeadByEid('crm', 'CRM-7'))?.id).toBe(leads[1].id);
+    expect((await store.listLeads({ search: { phones: [], eid: 'CRM-7' } })).map((lead) => lead.id)).toEqual([leads[1].id]);
+    const entries = (index: string) =>
+      withFile(
+        (db) =>
+          (db.prepare(`SELECT coalesce(sum(ncell), 0) AS n FROM dbstat WHERE name = ? AND pagetype = 'leaf'`).get(index) as { n: number })
+            .n,
+      );
+    expect([entries('leads_integration_eid'), entries('leads_eid')]).toEqual([1, 1]);
+    const plan = (sql: string) =>
+      withFile((db) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join(' '));
+    expect(plan(`SELECT * FROM leads WHERE integration_id = 'crm' AND eid = 'CRM-7' ORDER BY id DESC LIMIT 1`)).toMatch(
+      /SEARCH leads USING INDEX leads_integration_eid \(integration_id=\? AND eid=\?\)/,
+    );
+    expect(plan(`SELECT id FROM leads WHERE eid = 'CRM-7'`)).toMatch(/SEARCH leads USING COVERING INDEX leads_eid \(eid=\?\)/);
   });
 
   it('the queue reads its open jobs from indexes of open jobs only: a done job is in none of them', async () => {
