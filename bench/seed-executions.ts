@@ -1,10 +1,10 @@
 /**
  * The bench's seed of stored executions (`seed { executionsPerLead }` in bench/runtime-child.ts):
  * for leads already seeded, that many execution records each, as the execution log holds them after
- * months of traffic — each with its link row in `execution_leads` (every lead execution has one,
- * see runtime/store/sqlite-execution-leads.ts), written through the store's own handle in
- * transactions of about {@link ROWS_PER_TRANSACTION} executions, so neither the WAL nor the heap
- * grows with the count.
+ * months of traffic — each of its own lead only, so with no row in `execution_leads` (the runtime
+ * links a run only to the leads beyond its own, see runtime/store/sqlite-execution-leads.ts) —
+ * written through the store's own handle in transactions of about {@link ROWS_PER_TRANSACTION}
+ * executions, so neither the WAL nor the heap grows with the count.
  *
  * Each record is the size of a real one: its steps are those of the demo CRM send flow's execution
  * (lead in, JSON Build, Sign, HTTP Request, Extract, Map Status, Update Lead: 3.5 KB as the runtime
@@ -154,7 +154,7 @@ const LIFE: { event: string; flowId: string; afterMs: number }[] = [
 const FAILED = JSON.stringify({ code: 'http_status', message: 'the target answered 502', nodeId: 'send', retryable: true });
 
 /**
- * Writes `perLead` executions for every lead with an id above `afterLeadId`, and their links.
+ * Writes `perLead` executions for every lead with an id above `afterLeadId`.
  * None starts after `now` (a lead's later events are cut off at it). Answers how many it wrote.
  */
 export async function seedExecutions(db: Database, args: { afterLeadId: number; perLead: number; now: number }): Promise<number> {
@@ -165,7 +165,6 @@ export async function seedExecutions(db: Database, args: { afterLeadId: number; 
     `INSERT INTO executions (flow_id, flow_version, integration_id, event, lead_id, state, test, error, response, "trigger", steps, started_at, duration_ms)
      VALUES (?, 1, ?, ?, ?, ?, 0, ?, NULL, ?, ?, ?, ?)`,
   );
-  const link = db.prepare('INSERT INTO execution_leads (execution_id, lead_id) VALUES (?, ?)');
   const leadsPerTransaction = Math.max(1, Math.floor(ROWS_PER_TRANSACTION / args.perLead));
   let after = args.afterLeadId;
   let written = 0;
@@ -184,7 +183,7 @@ export async function seedExecutions(db: Database, args: { afterLeadId: number; 
           values.AT = new Date(Math.min(created + life.afterMs + k, args.now)).toISOString();
           // a lead never delivered (still `new`) has its delivery failed; one run in 50 of the rest failed too
           const state: ExecutionState = (k === 0 && lead.stage === 'new') || (lead.id + k) % 50 === 0 ? 'error' : 'success';
-          const { lastInsertRowid } = insert.run(
+          insert.run(
             life.flowId,
             lead.integration_id,
             life.event,
@@ -196,7 +195,6 @@ export async function seedExecutions(db: Database, args: { afterLeadId: number; 
             values.AT,
             20 + ((lead.id * 7 + k) % 30),
           );
-          link.run(lastInsertRowid, lead.id);
           written++;
         }
       }

@@ -21,7 +21,7 @@ const SCHEMA = `
     data TEXT NOT NULL, phone_e164 TEXT, email_lc TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
   );
   CREATE INDEX leads_stage ON leads (stage, id);
-  CREATE INDEX leads_eid ON leads (eid);
+  CREATE INDEX leads_eid ON leads (eid) WHERE eid IS NOT NULL;
   CREATE TABLE lead_history (
     id INTEGER PRIMARY KEY, lead_id INTEGER NOT NULL REFERENCES leads (id), at TEXT NOT NULL,
     from_stage TEXT, stage TEXT NOT NULL, reason TEXT
