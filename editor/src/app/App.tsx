@@ -5,7 +5,8 @@
  */
 import { lazy, Suspense } from 'react';
 import type { SessionUser } from '../../../core/domain/user.ts';
-import { useLogOut, useSession } from '../api/queries.ts';
+import { useSession } from '../api/queries.ts';
+import { useLogOut } from '../api/mutations.ts';
 import { useCatalogQuery } from '../catalog/catalog.ts';
 import { FlowList } from '../flows/FlowList.tsx';
 import { LoginPage } from '../login/LoginPage.tsx';

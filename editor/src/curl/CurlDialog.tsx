@@ -5,7 +5,8 @@
  * happens to the integration's `base_url`.
  */
 import { useMemo, useState } from 'react';
-import { useIntegrations, useUpdateIntegration } from '../api/queries.ts';
+import { useIntegrations } from '../api/queries.ts';
+import { useUpdateIntegration } from '../api/mutations.ts';
 import { useEditor } from '../canvas/store.ts';
 import { applyCurlPlan, closeCurlImport, planCurl, useCurlImport, type CurlPlan } from './import.ts';
 

@@ -9,16 +9,8 @@ import type { FlowEvent } from '../../../core/domain/config.ts';
 import type { NodeDescriptor } from '../../../core/node/contract.ts';
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, type DraftSummary, type FlowSummary } from '../api/client.ts';
-import {
-  useCreateFlow,
-  useDeleteFlow,
-  useFetchFlow,
-  useFlows,
-  useIntegrations,
-  useMyDrafts,
-  useSaveDraft,
-  useSaveFlow,
-} from '../api/queries.ts';
+import { useFetchFlow, useFlows, useIntegrations, useMyDrafts } from '../api/queries.ts';
+import { useCreateFlow, useDeleteFlow, useSaveDraft, useSaveFlow } from '../api/mutations.ts';
 import { useCatalog, startableEvents } from '../catalog/catalog.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';

@@ -6,7 +6,7 @@
  */
 import { useState } from 'react';
 import { ApiError } from '../api/client.ts';
-import { usePublishFlow } from '../api/queries.ts';
+import { usePublishFlow } from '../api/mutations.ts';
 import { useEditor } from '../canvas/store.ts';
 import { useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 import { IssueList } from '../panel/FlowPanel.tsx';

@@ -8,7 +8,7 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, type IntegrationView } from '../api/client.ts';
-import { useDeleteIntegration } from '../api/queries.ts';
+import { useDeleteIntegration } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 import { EVENT_NAMES } from '../../../core/domain/event-names.ts';
 

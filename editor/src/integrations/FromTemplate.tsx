@@ -19,7 +19,8 @@ import {
   type TemplateField,
   type TemplateSummary,
 } from '../api/client.ts';
-import { useIntegrationFromTemplate, useTemplates } from '../api/queries.ts';
+import { useTemplates } from '../api/queries.ts';
+import { useIntegrationFromTemplate } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 import { SwitchOnAtOnce } from './SwitchOnAtOnce.tsx';
 import { eventName } from '../../../core/domain/event-names.ts';

@@ -6,7 +6,8 @@
  */
 import { useState } from 'react';
 import type { IntegrationPatch, IntegrationView, PostbackTokenRotation } from '../api/client.ts';
-import { useRotatePostbackToken, useSession } from '../api/queries.ts';
+import { useSession } from '../api/queries.ts';
+import { useRotatePostbackToken } from '../api/mutations.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { notify } from '../app/notices.ts';
 import { SecretUrlField } from './SecretUrlField.tsx';

@@ -1,6 +1,6 @@
 /** "+ Blank integration": a name, the id made from it (free among the taken ones), and the integration created off, empty. */
 import { useMemo, useState } from 'react';
-import { useCreateIntegration } from '../api/queries.ts';
+import { useCreateIntegration } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 
 export function NewIntegrationDialog({ taken, onClose }: { taken: Set<string>; onClose(): void }) {

@@ -9,7 +9,8 @@ import type { Offer } from '../../../core/domain/config.ts';
 import type { IntegrationView } from '../api/client.ts';
 import type { Stage } from '../../../core/domain/lead.ts';
 import { integrationRoutes, newLeadRoute, ROUTABLE_STAGES, type StageRoute } from '../../../core/domain/routing.ts';
-import { useIntegrations, useSaveOffer } from '../api/queries.ts';
+import { useIntegrations } from '../api/queries.ts';
+import { useSaveOffer } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 import { useNewLeadRouting } from '../offers/new-lead-routing.ts';
 

@@ -9,7 +9,8 @@ import { useState } from 'react';
 import type { Offer } from '../../../core/domain/config.ts';
 import type { ReadinessGap } from '../../../core/readiness.ts';
 import type { IntegrationPatch, IntegrationView } from '../api/client.ts';
-import { useIntegration, useSaveOffer } from '../api/queries.ts';
+import { useIntegration } from '../api/queries.ts';
+import { useSaveOffer } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 
 /** Saves a change of the integration; false when it was refused (the page says why). */

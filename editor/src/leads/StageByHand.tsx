@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { canMoveStage, STAGES, type Lead, type Stage } from '../../../core/domain/lead.ts';
-import { useSetLeadStage } from '../api/queries.ts';
+import { useSetLeadStage } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 
 export function StageByHand({ lead }: { lead: Lead }) {

@@ -7,7 +7,8 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { StepRecord } from '../../../core/domain/execution.ts';
 import { api, ApiError, type RerunAnswer } from '../api/client.ts';
-import { useExecution, useRunAgain } from '../api/queries.ts';
+import { useExecution } from '../api/queries.ts';
+import { useRunAgain } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 import { hrefOf, useHashQuery } from '../app/route.ts';
 import { formatMs } from '../canvas/look.ts';

@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { RETURN_KEY } from '../api/client.ts';
-import { useLogIn } from '../api/queries.ts';
+import { useLogIn } from '../api/mutations.ts';
 
 export function LoginPage() {
   const [name, setName] = useState('');

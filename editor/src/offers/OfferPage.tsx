@@ -6,7 +6,8 @@
  */
 import { useState } from 'react';
 import type { Offer } from '../../../core/domain/config.ts';
-import { useDeleteOffer, useIntegrations, useSaveOffer } from '../api/queries.ts';
+import { useIntegrations } from '../api/queries.ts';
+import { useDeleteOffer, useSaveOffer } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 import { deleteQuestion } from './delete-offer.ts';
 import { draftOf, draftProblems, offerOf, type OfferDraft } from './draft.ts';

@@ -9,7 +9,7 @@ import type { Offer } from '../../../core/domain/config.ts';
 import type { Stage } from '../../../core/domain/lead.ts';
 import { ROUTABLE_STAGES, type StageRoute } from '../../../core/domain/routing.ts';
 import type { IntegrationView } from '../api/client.ts';
-import { useSaveOffer } from '../api/queries.ts';
+import { useSaveOffer } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 import { CALL_CENTRE, useNewLeadRouting } from './new-lead-routing.ts';
 

@@ -10,7 +10,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { Offer } from '../../../core/domain/config.ts';
 import { newLeadClash, type NewLeadHolder } from '../../../core/domain/routing.ts';
 import { ApiError, type IntegrationView, type NewLeadClashDetails } from '../api/client.ts';
-import { keys, useIntegrations, useSaveOffer, useUpdateIntegration } from '../api/queries.ts';
+import { keys, useIntegrations } from '../api/queries.ts';
+import { useSaveOffer, useUpdateIntegration } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 
 /** Our own call centre, in words: where an offer's new leads stay when no integration takes them. */

@@ -7,7 +7,8 @@
 import { useState } from 'react';
 import type { TestRunAnswer } from '../../../core/api.ts';
 import { api } from '../api/client.ts';
-import { useExecutions, useTestRun } from '../api/queries.ts';
+import { useExecutions } from '../api/queries.ts';
+import { useTestRun } from '../api/mutations.ts';
 import { useEditor } from '../canvas/store.ts';
 import { currentDoc, useFlowMeta } from '../canvas/document.ts';
 import { notify } from '../app/notices.ts';

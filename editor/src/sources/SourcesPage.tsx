@@ -9,7 +9,8 @@
 import { useState } from 'react';
 import type { SourceKind } from '../../../core/domain/config.ts';
 import type { IssuedKey, SourceCreate, SourceView } from '../api/client.ts';
-import { useCreateSource, useDeleteSource, useOffers, useRevokeSourceKey, useRotateSourceKey, useSources } from '../api/queries.ts';
+import { useOffers, useSources } from '../api/queries.ts';
+import { useCreateSource, useDeleteSource, useRevokeSourceKey, useRotateSourceKey } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { SendTestLead } from './SendTestLead.tsx';

@@ -5,7 +5,8 @@
 import { useState, type FormEvent } from 'react';
 import { ROLES, type Role } from '../../../core/domain/user.ts';
 import type { UserView } from '../api/client.ts';
-import { useCreateUser, useSession, useUpdateUser, useUsers } from '../api/queries.ts';
+import { useSession, useUsers } from '../api/queries.ts';
+import { useCreateUser, useUpdateUser } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
 
 const ROLE_HELP: Record<Role, string> = {

@@ -5,7 +5,8 @@
  */
 import { useEffect, useState } from 'react';
 import type { FlowDoc } from '../../../core/domain/flow.ts';
-import { useFetchVersion, useRollBack, useVersions } from '../api/queries.ts';
+import { useFetchVersion, useVersions } from '../api/queries.ts';
+import { useRollBack } from '../api/mutations.ts';
 import { useEditor } from '../canvas/store.ts';
 import { currentDoc, useFlowDocument, useFlowMeta } from '../canvas/document.ts';
 import { openDoc, openVersion } from '../canvas/commands.ts';
