@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { curlToNodes } from '../../editor/src/curl/parse.ts';
+import { curlToNodes } from '../../editor/src/curl/to-nodes.ts';
 import { fieldCredential, headerCredential, looksLikeKey } from '../../editor/src/curl/credentials.ts';
 
 describe('credentials in a curl command', () => {

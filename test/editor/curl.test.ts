@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { curlToNodes, parseCurl, shellWords } from '../../editor/src/curl/parse.ts';
+import { parseCurl, shellWords } from '../../editor/src/curl/parse.ts';
+import { curlToNodes } from '../../editor/src/curl/to-nodes.ts';
 
 describe('reading a curl command', () => {
   it('splits words the way a shell does: quotes, escapes, line continuations', () => {

@@ -14,7 +14,8 @@ import { currentDoc } from '../canvas/document.ts';
 import { connectNodes, paste } from '../canvas/commands.ts';
 import type { Point } from '../canvas/layout.ts';
 import { notify } from '../app/notices.ts';
-import { CurlError, curlToNodes, type CurlImport } from './parse.ts';
+import { CurlError } from './parse.ts';
+import { curlToNodes, type CurlImport } from './to-nodes.ts';
 import type { FoundSecret } from './credentials.ts';
 
 /** The import dialog's state: closed, or open on a command (empty: to be typed) and the point it was pasted at. */
