@@ -187,4 +187,16 @@ export const RECORD_MIGRATIONS: readonly MigrationStep[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'the eid indexes hold only leads with an eid',
+    // a new lead has none: it writes no entry in either, and the eid a target gives later is one
+    // insert; a lookup by eid (= a value) is what they serve, as in SQLite's schema 18
+    sql: `
+      DROP INDEX leads_integration_eid;
+      CREATE INDEX leads_integration_eid ON leads (integration_id, eid) WHERE eid IS NOT NULL;
+      DROP INDEX leads_eid;
+      CREATE INDEX leads_eid ON leads (eid) WHERE eid IS NOT NULL;
+    `,
+  },
 ];
