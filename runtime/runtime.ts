@@ -318,7 +318,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const app = express();
   app.disable('x-powered-by');
   // ahead of every other middleware: a request arriving while the runtime shuts down is refused unread
-  app.use(drain.middleware);
+  app.use(drain.middlewareFor(app));
   app.set('query parser', 'extended');
   // first of all: an intake key in the URL never reaches anything that records URLs
   app.use(intakeKeyOutOfUrl);
