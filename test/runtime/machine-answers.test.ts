@@ -71,4 +71,13 @@ describe('the answers machines get: plain JSON, no ETag on a POST', () => {
     );
     expect(again).toBe(304);
   });
+
+  it('an OPTIONS of a lead path still lists every method its routes have', async () => {
+    const allow = async (route: string) =>
+      (await fetch(`${t.url}${route}`, { method: 'OPTIONS', headers: { cookie: t.cookie } })).headers.get('allow');
+    expect(await allow('/api/leads')).toBe('GET, HEAD, POST');
+    expect(await allow('/api/leads/7')).toBe('GET, HEAD, PATCH');
+    expect(await allow('/api/leads/export.csv')).toBe('GET, HEAD');
+    expect(await allow('/postback/crm')).toBe('GET, POST');
+  });
 });
