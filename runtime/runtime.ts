@@ -318,7 +318,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const app = express();
   app.disable('x-powered-by');
   // ahead of every other middleware: a request arriving while the runtime shuts down is refused unread
-  app.use(drain.middleware);
+  app.use(drain.middlewareFor(app));
   app.set('query parser', 'extended');
   // first of all: an intake key in the URL never reaches anything that records URLs
   app.use(intakeKeyOutOfUrl);
@@ -329,14 +329,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(authMiddleware(sessions));
   for (const middleware of options.beforeRoutes ?? []) app.use(middleware);
+  // the routes machines call at volume (postbacks, the lead intake) come first, so a lead does not
+  // walk the management routers ahead of them. The order only moves routers whose paths no other
+  // router before them shares: what answers a request, and what an OPTIONS of a path lists, stay
+  // the same; export.csv is still matched before /api/leads/:id
+  app.use(postbackRoutes(inbound));
+  app.use(leadExportRoutes(new LeadExport(config, executions, leadService, audit)));
+  app.use(leadRoutes(intake, leadService, new ResendService(leads, jobs, wake, audit, (query) => leadService.selection(query))));
   app.get('/api/health', (_req, res) => {
     res.json({ ok: true });
   });
   app.use(sessionRoutes(users, sessions, { ...DEFAULT_LOGIN_LIMITS, ...options.loginLimits }));
   app.use(userRoutes(users));
-  app.use(leadExportRoutes(new LeadExport(config, executions, leadService, audit)));
-  app.use(leadRoutes(intake, leadService, new ResendService(leads, jobs, wake, audit, (query) => leadService.selection(query))));
-  app.use(postbackRoutes(inbound));
   app.use(checkRoutes(checks, integrations));
   app.use(templateRoutes(new TemplateService(config, flows, integrations)));
   // the management API the editor uses

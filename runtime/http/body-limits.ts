@@ -36,21 +36,32 @@ function isIntake(req: Request): boolean {
   return req.method === 'POST' && req.path.toLowerCase().replace(/\/+$/, '') === '/api/leads';
 }
 
-/** The body's bytes as received (empty when there was none or it was not JSON or a form). */
+/** A postback (`/postback/*`, matched as {@link limitFor} matches it). */
+function isPostback(req: Request): boolean {
+  return req.path.toLowerCase().replace(/\/+$/, '').startsWith('/postback/');
+}
+
+/**
+ * A postback's body bytes as received (empty when there was none or it was not JSON or a form).
+ * Only postbacks keep them: another route's request would carry a copy nobody reads.
+ */
 export function rawBodyOf(req: Request): Buffer {
   return (req as unknown as Record<symbol, Buffer | undefined>)[RAW_BODY] ?? Buffer.alloc(0);
 }
 
-/** JSON and form bodies, each route under its limit; the bytes are kept for signature checks. */
+/** JSON and form bodies, each route under its limit; a postback's bytes are kept for its signature check. */
 export function bodyParsers(): RequestHandler {
-  // the bytes are kept for signature checks of postbacks (a signature is over the body as sent)
+  // a postback's signature is over the body as sent; no other route reads the bytes, and storing
+  // them on every request (a property grown onto it) cost more than the routes that never read them
   const keep = (req: unknown, _res: unknown, buffer: Buffer) => {
     (req as Record<symbol, Buffer>)[RAW_BODY] = buffer;
   };
   const parsers = new Map<number, RequestHandler[]>();
   for (const limit of new Set(Object.values(BODY_LIMITS))) {
-    parsers.set(limit, [express.json({ limit, verify: keep }), express.urlencoded({ extended: true, limit, verify: keep })]);
+    parsers.set(limit, [express.json({ limit }), express.urlencoded({ extended: true, limit })]);
   }
+  const limit = BODY_LIMITS.intake;
+  const postbackParsers = [express.json({ limit, verify: keep }), express.urlencoded({ extended: true, limit, verify: keep })];
   return (req, res, next) => {
     // intake reads JSON or form fields; any other body would be dropped unread and the lead
     // refused for missing fields, which hides the real mistake: say what was sent
@@ -63,7 +74,7 @@ export function bodyParsers(): RequestHandler {
       });
       return;
     }
-    const [json, form] = parsers.get(limitFor(req.path)) as RequestHandler[];
+    const [json, form] = isPostback(req) ? postbackParsers : (parsers.get(limitFor(req.path)) as RequestHandler[]);
     json(req, res, (error?: unknown) => (error ? next(error) : form(req, res, next)));
   };
 }

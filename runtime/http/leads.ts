@@ -12,6 +12,7 @@ import type { LeadService } from '../services/leads.ts';
 import type { ResendService } from '../services/resend.ts';
 import { isDeliveryState } from '../../core/domain/delivery.ts';
 import { actorOf, oneText, timeOrNone, wholeOrNone } from './params.ts';
+import { answerJson } from './machine-answer.ts';
 
 /**
  * The lead list's filters from a query string (`GET /api/leads`, the CSV export).
@@ -94,7 +95,7 @@ export function leadRoutes(intake: IntakeService, leads: LeadService, resends: R
     if (body && typeof body === 'object' && Object.hasOwn(body, 'api_key')) delete body.api_key;
     const result = await intake.accept(body, intakeKey(req, res.locals), req.get('idempotency-key'));
     if (result.repeat) res.set('Idempotent-Replayed', 'true');
-    res.status(result.status).json(result.body);
+    answerJson(res, result.status, result.body);
   });
 
   router.get('/api/leads', async (req, res) => {

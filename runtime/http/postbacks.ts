@@ -5,6 +5,7 @@
 import { Router } from 'express';
 import type { InboundPostbacks } from '../services/postback-in.ts';
 import { rawBodyOf } from './body-limits.ts';
+import { answerJson } from './machine-answer.ts';
 
 export function postbackRoutes(postbacks: InboundPostbacks): Router {
   const router = Router();
@@ -24,7 +25,7 @@ export function postbackRoutes(postbacks: InboundPostbacks): Router {
       rawQuery,
       headers: req.headers,
     });
-    res.status(answer.status).json(answer.body);
+    answerJson(res, answer.status, answer.body);
   });
   return router;
 }
