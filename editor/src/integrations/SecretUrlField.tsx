@@ -3,7 +3,7 @@
  * value masked until "Show", copied whole by "Copy" whether shown or not.
  */
 import { useState } from 'react';
-import { notify } from '../app/notices.ts';
+import { copyToClipboard } from '../app/copy.ts';
 
 const MASK = '••••••••';
 
@@ -14,11 +14,7 @@ export function maskedUrl(url: string, param = 'token'): string {
 
 export function SecretUrlField({ value, label, testId }: { value: string; label: string; testId?: string }) {
   const [shown, setShown] = useState(false);
-  const copy = () =>
-    navigator.clipboard
-      ?.writeText(value)
-      .then(() => notify('success', 'Copied'))
-      .catch(() => notify('error', 'The browser did not allow copying; show the URL, select it and copy it by hand'));
+  const copy = () => copyToClipboard(value, 'show the URL, select it and copy it by hand');
   return (
     <div className="lf-row">
       <input

@@ -5,7 +5,7 @@
  */
 import type { Offer } from '../../../core/domain/config.ts';
 import type { FromTemplateResult, TemplateField, TemplateSummary } from '../api/client.ts';
-import { notify } from '../app/notices.ts';
+import { copyToClipboard } from '../app/copy.ts';
 
 const labelOf = (fields: TemplateField[], name: string) => fields.find((f) => f.name === name)?.label ?? name;
 
@@ -21,16 +21,7 @@ export function CopyField({ value, label, testId }: { value: string; label: stri
         aria-label={label}
         data-testid={testId}
       />
-      <button
-        type="button"
-        className="lf-btn lf-btn--small"
-        onClick={() =>
-          navigator.clipboard
-            ?.writeText(value)
-            .then(() => notify('success', 'Copied'))
-            .catch(() => notify('error', 'The browser did not allow copying; select the text and copy it by hand'))
-        }
-      >
+      <button type="button" className="lf-btn lf-btn--small" onClick={() => copyToClipboard(value)}>
         Copy
       </button>
     </div>

@@ -12,6 +12,7 @@ import type { IssuedKey, SourceCreate, SourceView } from '../api/client.ts';
 import { useOffers, useSources } from '../api/queries.ts';
 import { useCreateSource, useDeleteSource, useRevokeSourceKey, useRotateSourceKey } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
+import { copyToClipboard } from '../app/copy.ts';
 import { formatWhen } from '../canvas/look.ts';
 import { SendTestLead } from './SendTestLead.tsx';
 import { WebmastersSection } from './WebmastersSection.tsx';
@@ -103,17 +104,7 @@ function IssuedKeyBox({ sourceId, value, onDone }: { sourceId: string; value: st
           aria-label="Intake key"
           data-testid="issued-key-value"
         />
-        <button
-          type="button"
-          className="lf-btn lf-btn--small"
-          onClick={() =>
-            navigator.clipboard
-              ?.writeText(value)
-              .then(() => notify('success', 'Copied'))
-              .catch(() => notify('error', 'The browser did not allow copying; select the text and copy it by hand'))
-          }
-          data-testid="copy-key"
-        >
+        <button type="button" className="lf-btn lf-btn--small" onClick={() => copyToClipboard(value)} data-testid="copy-key">
           Copy
         </button>
         <button type="button" className="lf-btn lf-btn--small" onClick={onDone} data-testid="key-done">
