@@ -5,28 +5,9 @@
  */
 import type { Offer } from '../../../core/domain/config.ts';
 import type { FromTemplateResult, TemplateField, TemplateSummary } from '../api/client.ts';
-import { copyToClipboard } from '../app/copy.ts';
+import { CopyField } from '../app/CopyField.tsx';
 
 const labelOf = (fields: TemplateField[], name: string) => fields.find((f) => f.name === name)?.label ?? name;
-
-/** A read-only field with a Copy button. */
-export function CopyField({ value, label, testId }: { value: string; label: string; testId?: string }) {
-  return (
-    <div className="lf-row">
-      <input
-        className="lf-input lf-input--mono"
-        readOnly
-        value={value}
-        onFocus={(e) => e.target.select()}
-        aria-label={label}
-        data-testid={testId}
-      />
-      <button type="button" className="lf-btn lf-btn--small" onClick={() => copyToClipboard(value)}>
-        Copy
-      </button>
-    </div>
-  );
-}
 
 /**
  * What the new integration still lacks, from the server's answer: the settings, secrets and offer

@@ -12,7 +12,7 @@ import type { IssuedKey, SourceCreate, SourceView } from '../api/client.ts';
 import { useOffers, useSources } from '../api/queries.ts';
 import { useCreateSource, useDeleteSource, useRevokeSourceKey, useRotateSourceKey } from '../api/mutations.ts';
 import { notify } from '../app/notices.ts';
-import { copyToClipboard } from '../app/copy.ts';
+import { CopyField } from '../app/CopyField.tsx';
 import { formatWhen } from '../canvas/look.ts';
 import { SendTestLead } from './SendTestLead.tsx';
 import { WebmastersSection } from './WebmastersSection.tsx';
@@ -95,22 +95,11 @@ function IssuedKeyBox({ sourceId, value, onDone }: { sourceId: string; value: st
       <p>
         <strong>The intake key of “{sourceId}”.</strong> Copy it now: it is shown only this once, and the runtime keeps only a hash of it.
       </p>
-      <div className="lf-row">
-        <input
-          className="lf-input lf-input--mono"
-          readOnly
-          value={value}
-          onFocus={(e) => e.target.select()}
-          aria-label="Intake key"
-          data-testid="issued-key-value"
-        />
-        <button type="button" className="lf-btn lf-btn--small" onClick={() => copyToClipboard(value)} data-testid="copy-key">
-          Copy
-        </button>
+      <CopyField value={value} label="Intake key" testId="issued-key-value" copyTestId="copy-key">
         <button type="button" className="lf-btn lf-btn--small" onClick={onDone} data-testid="key-done">
           Done
         </button>
-      </div>
+      </CopyField>
     </section>
   );
 }
