@@ -14,7 +14,8 @@ import type { prepareDashboard } from './sqlite-dashboard.ts';
 import type { prepareHandoffs } from './sqlite-handoffs.ts';
 import type { prepareJobs } from './sqlite-jobs.ts';
 import { findOriginal, recordOriginal } from './sqlite-duplicates.ts';
-import { historyColumns, leadFromRow, type IntakeKeyRow, type LeadRow } from './sqlite-rows.ts';
+import { leadFromRow, type IntakeKeyRow, type LeadRow } from './sqlite-rows.ts';
+import { historyColumns } from './history-columns.ts';
 import { duplicateTrashEntry } from '../../core/domain/duplicates.ts';
 
 /** The transactions {@link prepareLeadWrites} prepares. */

@@ -3,9 +3,10 @@
  * absent field, JSON columns are parsed, integer flags become booleans.
  */
 import type { FlowEvent } from '../../core/domain/config.ts';
-import type { Lead, LeadInput, Stage, StageChange, StageSource } from '../../core/domain/lead.ts';
+import type { Lead, LeadInput, Stage, StageChange } from '../../core/domain/lead.ts';
 import type { AuditEntry, AuditResource } from '../../core/domain/audit.ts';
 import type { Role } from '../../core/domain/user.ts';
+import type { HistoryColumns } from './history-columns.ts';
 import { expandStepInputs, type Execution, type ExecutionState, type Job, type JobKind, type JobState } from './types.ts';
 
 /** A row of `intake_keys`: one caller's key of a lead (`kind` is `key` or `order`). */
@@ -39,16 +40,8 @@ export interface LeadRow {
   updated_at: string;
 }
 
-export interface HistoryRow {
-  at: string;
-  from_stage: Stage;
-  stage: Stage;
-  source: StageSource;
-  status: string | null;
-  reason: string | null;
-  comment: string | null;
-  payout: number | null;
-}
+/** A row of `lead_history`, as SQLite gives it (see history-columns.ts). */
+export type HistoryRow = HistoryColumns;
 
 export interface JobRow {
   id: number;
@@ -121,20 +114,6 @@ export function leadFromRow(row: LeadRow): Lead {
     statusComment: row.status_comment,
     payout: row.payout,
   });
-}
-
-/** A history entry as its row's columns (both backends store these; `lead_id` is the caller's). */
-export function historyColumns(h: StageChange): HistoryRow {
-  return {
-    at: h.at,
-    from_stage: h.from,
-    stage: h.stage,
-    source: h.source,
-    status: h.status ?? null,
-    reason: h.reason ?? null,
-    comment: h.comment ?? null,
-    payout: h.payout ?? null,
-  };
 }
 
 export function historyFromRow(row: HistoryRow): StageChange {

@@ -23,7 +23,7 @@ import { openHandoffs, setHandoffEid } from './handoffs.ts';
 import { insertJobs, insertJobsSql, jobsJson } from './jobs.ts';
 import { iso, leadFromRow, type LeadRow, type PgTime } from './rows.ts';
 import type { Queryable } from './transaction.ts';
-import { historyColumns } from '../sqlite-rows.ts';
+import { historyColumns } from '../history-columns.ts';
 import { duplicateTrashEntry } from '../../../core/domain/duplicates.ts';
 
 /** What a lead write did beyond its answer: whether it queued jobs (the caller notifies the queue). */
