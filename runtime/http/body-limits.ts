@@ -17,10 +17,12 @@ export const BODY_LIMITS = {
   other: 1024 * 1024,
 } as const;
 
+/** A request's path as Express matches routes: case-insensitively, a trailing slash ignored. */
+const routePath = (requestPath: string) => requestPath.toLowerCase().replace(/\/+$/, '');
+
 /** The limit of the route a request is for. */
 export function limitFor(requestPath: string): number {
-  // Express matches routes case-insensitively and with a trailing slash: so must the limits
-  const path = requestPath.toLowerCase().replace(/\/+$/, '');
+  const path = routePath(requestPath);
   if (path === '/api/leads' || path.startsWith('/postback/')) return BODY_LIMITS.intake;
   if (path === '/api/flows' || path.startsWith('/api/flows/')) return BODY_LIMITS.flows;
   return BODY_LIMITS.other;
@@ -33,12 +35,12 @@ const INTAKE_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
 
 /** A lead posted to intake (`req.is` answers null for a request without a body: left to the route). */
 function isIntake(req: Request): boolean {
-  return req.method === 'POST' && req.path.toLowerCase().replace(/\/+$/, '') === '/api/leads';
+  return req.method === 'POST' && routePath(req.path) === '/api/leads';
 }
 
-/** A postback (`/postback/*`, matched as {@link limitFor} matches it). */
+/** A postback (`/postback/*`). */
 function isPostback(req: Request): boolean {
-  return req.path.toLowerCase().replace(/\/+$/, '').startsWith('/postback/');
+  return routePath(req.path).startsWith('/postback/');
 }
 
 /**
