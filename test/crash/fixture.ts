@@ -32,6 +32,10 @@ export interface Delivery {
   at: number;
   /** The path it was sent to. */
   path: string;
+  /** Whether the target answered it (false: still held, or its caller gone first). */
+  answered: boolean;
+  /** When its connection closed before the target answered (the target's clock, ms): its caller gave up or died. */
+  droppedAt?: number;
 }
 
 /** One `GET` the target took (a status check's question), in arrival order. */
@@ -112,12 +116,17 @@ export async function startIdempotentTarget(delayMs = 20): Promise<IdempotentTar
       }
       const answeredId = ids.get(key) ?? `T-${ids.size + 1}`;
       ids.set(key, answeredId);
-      deliveries.push({ key, leadId, answeredId, at, path: req.url ?? '' });
+      const delivery: Delivery = { key, leadId, answeredId, at, path: req.url ?? '', answered: false };
+      deliveries.push(delivery);
+      res.once('close', () => {
+        if (!delivery.answered) delivery.droppedAt = Date.now();
+      });
       if (hanging.has(String(body.name))) return;
       setTimeout(() => {
         if (res.destroyed) return;
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: answeredId }));
+        delivery.answered = true;
       }, delayMs);
     });
   });
