@@ -5,9 +5,19 @@
  */
 import { openPgPool } from '../runtime/store/pg/pool.ts';
 
+/** Of the leads after an id, those still waiting for their delivery and those it refused. */
+export interface Backlog {
+  /** Still in `new`. */
+  queued: number;
+  /** In `cancel` or `trash`. */
+  refused: number;
+}
+
 export interface StoreProbe {
   /** Leads with a greater id, counted by stage. */
   progress(afterId: number): Promise<Record<string, number>>;
+  /** Of those leads, the integration's still `new` and those it refused: read from its stage index, so a poll costs the backlog. */
+  backlog(afterId: number, integrationId: string): Promise<Backlog>;
   /** For those leads in `wait`: intake→wait times and execution durations. */
   deliveries(afterId: number): Promise<{
     count: number;
@@ -30,6 +40,14 @@ export function pgProbe(url: string): StoreProbe {
         [afterId],
       );
       return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
+    },
+    async backlog(afterId, integrationId) {
+      const { rows } = await pool.query<{ queued: number; refused: number }>(
+        `SELECT count(*) FILTER (WHERE stage = 'new')::int AS queued, count(*) FILTER (WHERE stage <> 'new')::int AS refused
+         FROM leads WHERE integration_id = $1 AND stage IN ('new', 'cancel', 'trash') AND id > $2`,
+        [integrationId, afterId],
+      );
+      return rows[0];
     },
     async deliveries(afterId) {
       const { rows: leads } = await pool.query<{ created: number; waited: number }>(

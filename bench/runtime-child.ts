@@ -21,6 +21,9 @@
  *   (bench/seed-executions.ts, transactions of 50,000), then a checkpoint; created 90 days ago, or over
  *   the last `spanHours`; answers the counts, the time taken and the database file's size;
  * - `progress { afterId }` — leads with a greater id, counted by stage;
+ * - `backlog { afterId, integrationId }` — of those, the integration's still `new` and those it
+ *   refused (`cancel`, `trash`): what the bench polls while it waits for a delivery to finish, read
+ *   from the integration's stage index so a poll costs the backlog, not every lead measured;
  * - `deliveries { afterId }` — for those leads in `wait`: intake→wait times and execution durations;
  * - `stream { integrationId, stage, batch }` — pages through the leads with `leadBatch`, the status
  *   check's own read, and says how long it took;
@@ -36,7 +39,7 @@ import { readConfig } from '../runtime/config.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import type { SqliteLeadStore } from '../runtime/store/sqlite.ts';
 import type { Stage } from '../core/domain/lead.ts';
-import { pgProbe } from './pg-probe.ts';
+import { pgProbe, type Backlog } from './pg-probe.ts';
 import { seedExecutions } from './seed-executions.ts';
 
 const settings = readConfig();
@@ -190,6 +193,20 @@ function progress(afterId: number): Record<string, number> {
   return Object.fromEntries(rows.map((r) => [r.stage, r.n]));
 }
 
+/** The stages a finished delivery must not leave a lead in. */
+const REFUSED = ['cancel', 'trash'];
+
+function backlog(afterId: number, integrationId: string): Backlog {
+  // (integration_id, stage, id): each count is a range of the index, not a walk of the table
+  const count = sqlite()
+    .prepare('SELECT count(*) FROM leads INDEXED BY leads_integration_stage WHERE integration_id = ? AND stage = ? AND id > ?')
+    .pluck();
+  return {
+    queued: count.get(integrationId, 'new', afterId) as number,
+    refused: REFUSED.reduce((sum, stage) => sum + (count.get(integrationId, stage, afterId) as number), 0),
+  };
+}
+
 function deliveries(afterId: number) {
   const db = sqlite();
   const leads = db.prepare(`SELECT created_at, updated_at FROM leads NOT INDEXED WHERE id > ? AND stage = 'wait'`).all(afterId) as {
@@ -236,6 +253,10 @@ async function handle(message: { cmd: string; [key: string]: unknown }): Promise
       return seed(message as never);
     case 'progress':
       return probe ? probe.progress(Number(message.afterId)) : progress(Number(message.afterId));
+    case 'backlog':
+      return probe
+        ? probe.backlog(Number(message.afterId), String(message.integrationId))
+        : backlog(Number(message.afterId), String(message.integrationId));
     case 'deliveries':
       return probe ? probe.deliveries(Number(message.afterId)) : deliveries(Number(message.afterId));
     case 'stream':

@@ -20,7 +20,7 @@
  *
  * Environment: `PORT`, `FLOOR_DATA` (a folder), `FLOOR_TARGET` (the mock target's URL),
  * `FLOOR_COMMIT` (`group`, the default, or `request`), `FLOOR_INTAKE_KEY`. IPC requests
- * `{ id, cmd, ...args }` as the runtime child's: `progress { afterId }`, `deliveries { afterId }`,
+ * `{ id, cmd, ...args }` as the runtime child's: `progress { afterId }`, `backlog { afterId }` (one integration: `integrationId` is not read), `deliveries { afterId }`,
  * `maxLeadId`, `commits`, `stop`.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -259,6 +259,14 @@ async function handle(message: { cmd: string; [key: string]: unknown }): Promise
     case 'progress': {
       const rows = store.db.prepare('SELECT stage, count(*) AS n FROM leads WHERE id > ? GROUP BY stage').all(Number(message.afterId));
       return Object.fromEntries((rows as { stage: string; n: number }[]).map((r) => [r.stage, r.n]));
+    }
+    case 'backlog': {
+      const count = store.db.prepare('SELECT count(*) FROM leads WHERE stage = ? AND id > ?').pluck();
+      const afterId = Number(message.afterId);
+      return {
+        queued: count.get('new', afterId),
+        refused: (count.get('cancel', afterId) as number) + (count.get('trash', afterId) as number),
+      };
     }
     case 'deliveries':
       return deliveries(Number(message.afterId));
