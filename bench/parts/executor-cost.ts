@@ -1,0 +1,72 @@
+/**
+ * The executor's CPU per run, in this process: the demo CRM send flow (9 nodes) or the
+ * registration flow (6 nodes) run by the runtime's `Executor` against the bench's mock target
+ * (answering at once), 20 runs at a time, with the store left out (Update Lead answers at once; the
+ * execution record is redacted and capped but not written). Seven rounds; the median and the least
+ * are the figures to compare a change of the engine by, to a few µs, where a whole-runtime run's
+ * noise is ±10 %. CPU is the process's (the HTTP client's included, the target's not).
+ *
+ *   npx tsx bench/parts/executor-cost.ts [--flow send|register] [--runs 3000]
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Integration, Offer } from '../../core/domain/config.ts';
+import type { FlowDoc } from '../../core/domain/flow.ts';
+import type { Lead } from '../../core/domain/lead.ts';
+import { Executor, type RunServices } from '../../runtime/engine/executor.ts';
+import { createAgent } from '../../runtime/engine/http.ts';
+import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
+import { ROOT, startMock } from '../harness.ts';
+import { SEND_LEAD } from '../scenarios/send-integration.ts';
+import { medianAndLeast, ROUNDS } from './rounds.ts';
+
+const { values } = parseArgs({ options: { flow: { type: 'string', default: 'send' }, runs: { type: 'string', default: '3000' } } });
+const FLOWS: Record<string, string> = { send: 'flows/demo/demo-crm-send.json', register: 'flows/examples/register-autologin.json' };
+if (!FLOWS[values.flow]) throw new Error(`--flow: one of ${Object.keys(FLOWS).join(', ')}, not "${values.flow}"`);
+const RUNS = Number(values.runs);
+const AT_ONCE = 20;
+
+const flow = JSON.parse(readFileSync(path.join(ROOT, FLOWS[values.flow]), 'utf8')) as FlowDoc;
+const mock = await startMock(0);
+const agent = createAgent();
+const executor = new Executor({ registry: await loadNodeRegistry(), agent, store: { insertExecution: async () => 1 } });
+// as the bench's send integration (bench/scenarios/send-integration.ts) and its lead, stored
+const integration: Integration = {
+  id: 'crm',
+  name: 'CRM',
+  enabled: true,
+  settings: { base_url: mock.url },
+  secrets: { api_key: 'bench-key-91b2', api_secret: 'bench-secret-5d0c' },
+  offers: ['tea'],
+  flows: {},
+  postbackToken: 'bench-postback-token',
+};
+const offer: Offer = { id: 'tea', name: 'Tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' }, goals: [], products: [] };
+const now = new Date().toISOString();
+const lead: Lead = { ...SEND_LEAD, id: 7, phoneE164: '+4915123456789', integration: 'crm', stage: 'new', created_at: now, updated_at: now };
+const services: RunServices = {
+  leads: { update: async (change) => ({ lead: { ...lead, stage: change.stage ?? lead.stage }, stageChanged: true }) },
+  postbacks: { send: async () => {} },
+};
+
+async function run(): Promise<void> {
+  const result = await executor.run({ flow, event: flow.event, lead, offer, integration, trigger: { lead } }, services);
+  if (result.error) throw new Error(`the ${values.flow} flow failed: ${JSON.stringify(result.error)}`);
+}
+
+const perRun: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const cpu = process.cpuUsage();
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: AT_ONCE }, async () => {
+      while (started++ < RUNS) await run();
+    }),
+  );
+  const used = process.cpuUsage(cpu);
+  perRun.push((used.user + used.system) / RUNS);
+}
+console.log(`executor, ${values.flow} flow (${flow.nodes.length} nodes): ${medianAndLeast(perRun)} µs CPU per run`);
+mock.stop();
+await agent.close();
