@@ -1,6 +1,9 @@
 /**
  * Where a `node --cpu-prof` profile spent its time: self time by function and by file
- * (node_modules package or project file), and inclusive time by function, top N each. The bench
+ * (node_modules package or project file), inclusive time by function, and the busy time split by
+ * where it entered the project (each sample counted once, under the outermost project function on
+ * its stack and the project function it called next: the parts add up to the busy time, where
+ * inclusive times nest and overlap), top N each. The bench
  * writes one next to each profile it takes (`--profile`, bench/harness.ts); by hand:
  * `npx tsx bench/profile-summary.ts FILE.cpuprofile [N]`.
  */
@@ -48,7 +51,12 @@ export interface ProfileSummary {
   selfByFunction: Ranked[];
   selfByFile: Ranked[];
   inclusiveByFunction: Ranked[];
+  /** Share of the busy time, %: the outermost project function on the stack ` > ` the next one, or where a sample outside the project was. */
+  busyByEntry: Ranked[];
 }
+
+/** Whether a frame is the project's own code (the bench's compiled runtime, or the sources), not a library's or Node's. */
+const isProject = (url: string) => url.includes(ROOT) && !url.includes('/node_modules/');
 
 /** Reads a `.cpuprofile` and ranks where its time went. */
 export function summariseProfile(file: string, top = 30): ProfileSummary {
@@ -82,17 +90,32 @@ export function summariseProfile(file: string, top = 30): ProfileSummary {
       inclusive.set(fn, (inclusive.get(fn) ?? 0) + us);
     }
   }
-  const rank = (map: Map<string, number>): Ranked[] =>
+  // busy time by entry: a partition of the samples, by the two outermost project frames
+  const byEntry = new Map<string, number>();
+  for (const [id, us] of self) {
+    const leaf = (byId.get(id) as ProfileNode).callFrame;
+    if (leaf.functionName === '(idle)') continue;
+    const project: string[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const { functionName, url, lineNumber } = (byId.get(at) as ProfileNode).callFrame;
+      if (isProject(url)) project.unshift(`${functionName || '(anonymous)'} ${where(url)}:${lineNumber + 1}`);
+    }
+    const entry =
+      project.length > 0 ? project.slice(0, 2).join(' > ') : `(outside the project) ${leaf.url ? where(leaf.url) : leaf.functionName}`;
+    byEntry.set(entry, (byEntry.get(entry) ?? 0) + us);
+  }
+  const rank = (map: Map<string, number>, of = total): Ranked[] =>
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, us]) => ({ name, pct: Math.round((us / total) * 1000) / 10 }));
+      .map(([name, us]) => ({ name, pct: Math.round((us / of) * 1000) / 10 }));
   return {
     sampledSeconds: Math.round(total / 1e4) / 100,
     busyPct: Math.round(((total - idle) / total) * 1000) / 10,
     selfByFunction: rank(byFunction),
     selfByFile: rank(byFile),
     inclusiveByFunction: rank(inclusive),
+    busyByEntry: rank(byEntry, total - idle),
   };
 }
 
@@ -107,6 +130,9 @@ export function profileText(summary: ProfileSummary): string {
     show('self time by file', summary.selfByFile) +
     '\n' +
     show('inclusive time by function', summary.inclusiveByFunction) +
+    '\n' +
+    `\nbusy time by where it entered the project (outermost project function > the next; of the busy time)\n` +
+    summary.busyByEntry.map((r) => `${r.pct.toFixed(1).padStart(5)} %  ${r.name}`).join('\n') +
     '\n'
   );
 }
