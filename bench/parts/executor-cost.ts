@@ -5,8 +5,11 @@
  * execution record is redacted and capped but not written). Seven rounds; the median and the least
  * are the figures to compare a change of the engine by, to a few µs, where a whole-runtime run's
  * noise is ±10 %. CPU is the process's (the HTTP client's included, the target's not).
+ * `--allocation` adds a round under V8's sampling heap profiler (objects a GC already collected
+ * included): the bytes allocated per run and the functions that allocated most, a figure the
+ * machine's load does not move.
  *
- *   npx tsx bench/parts/executor-cost.ts [--flow send|register] [--runs 3000]
+ *   npx tsx bench/parts/executor-cost.ts [--flow send|register] [--runs 3000] [--allocation]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,9 +22,16 @@ import { createAgent } from '../../runtime/engine/http.ts';
 import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
 import { ROOT, startMock } from '../harness.ts';
 import { SEND_LEAD } from '../scenarios/send-integration.ts';
+import { allocated } from './allocation.ts';
 import { medianAndLeast, ROUNDS } from './rounds.ts';
 
-const { values } = parseArgs({ options: { flow: { type: 'string', default: 'send' }, runs: { type: 'string', default: '3000' } } });
+const { values } = parseArgs({
+  options: {
+    flow: { type: 'string', default: 'send' },
+    runs: { type: 'string', default: '3000' },
+    allocation: { type: 'boolean', default: false },
+  },
+});
 const FLOWS: Record<string, string> = { send: 'flows/demo/demo-crm-send.json', register: 'flows/examples/register-autologin.json' };
 if (!FLOWS[values.flow]) throw new Error(`--flow: one of ${Object.keys(FLOWS).join(', ')}, not "${values.flow}"`);
 const RUNS = Number(values.runs);
@@ -55,18 +65,28 @@ async function run(): Promise<void> {
   if (result.error) throw new Error(`the ${values.flow} flow failed: ${JSON.stringify(result.error)}`);
 }
 
-const perRun: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  const cpu = process.cpuUsage();
+/** `RUNS` runs, `AT_ONCE` at a time. */
+async function round(): Promise<void> {
   let started = 0;
   await Promise.all(
     Array.from({ length: AT_ONCE }, async () => {
       while (started++ < RUNS) await run();
     }),
   );
+}
+
+const perRun: number[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  const cpu = process.cpuUsage();
+  await round();
   const used = process.cpuUsage(cpu);
   perRun.push((used.user + used.system) / RUNS);
 }
 console.log(`executor, ${values.flow} flow (${flow.nodes.length} nodes): ${medianAndLeast(perRun)} µs CPU per run`);
+if (values.allocation) {
+  const { bytes, top } = await allocated(round);
+  console.log(`  allocated ${(bytes / RUNS / 1024).toFixed(1)} KB per run; most by:`);
+  for (const [where, b] of top) console.log(`  ${(b / RUNS / 1024).toFixed(2).padStart(7)} KB  ${where}`);
+}
 mock.stop();
 await agent.close();
