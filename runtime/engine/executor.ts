@@ -64,6 +64,19 @@ function offerView(offer: Offer | undefined, lead: Lead | undefined): OfferView 
   };
 }
 
+const NONE: readonly string[] = [];
+
+/** The nodes an exit of a node leads to, in edge order. */
+function targetsOf(flow: ReturnType<typeof compile>, nodeId: string, port: string | undefined): readonly string[] {
+  return port ? (flow.next.get(`${nodeId}\u0000${port}`) ?? NONE) : NONE;
+}
+
+/** The secrets a node's templates name that the integration does not have. */
+function missingSecrets(named: readonly string[] | undefined, secrets: Record<string, string> | undefined): readonly string[] {
+  if (!named) return NONE;
+  return named.filter((name) => !secrets || !Object.hasOwn(secrets, name));
+}
+
 /** Runs flows. One instance per runtime; it holds no per-run state. */
 export class Executor {
   /** What each step gets: the pool, the rate limits, the sandbox, and the values nodes keep between runs (Auth Token's tokens), per integration. */
@@ -118,6 +131,16 @@ export class Executor {
     let nextPage: unknown;
     let nextOffset: number | undefined;
 
+    // where the steps' Respond and Next Page put what they give, made once for the run's steps
+    const sinks: Parameters<typeof runStep>[10] = {
+      respond: (r) => (response = r),
+      nextPage: (cursor, position) => {
+        nextPage = cursor;
+        nextOffset = position?.offset;
+      },
+    };
+    // a node made again on resuming is not the one that pages
+    const rerunSinks: typeof sinks = { respond: sinks.respond, nextPage: () => {} };
     // depth first; `item` is the For Each item the frame's branch runs for
     if (request.resume && !flow.nodes.has(request.resume.nodeId))
       throw new Error(`flow "${request.flow.id}" has no node "${request.resume.nodeId}"`);
@@ -154,10 +177,7 @@ export class Executor {
         definition.usesSecrets ? secretScope : scope,
         redactor,
         guard,
-        {
-          respond: (r) => (response = r),
-          nextPage: () => {},
-        },
+        rerunSinks,
       );
       steps.push(step.record);
       outputs[node.id] = step.output;
@@ -214,7 +234,7 @@ export class Executor {
           called = false;
         }
       }
-      const missing = (flow.secretsNamed.get(node.id) ?? []).filter((name) => !Object.hasOwn(request.integration.secrets ?? {}, name));
+      const missing = missingSecrets(flow.secretsNamed.get(node.id), request.integration.secrets);
       if (missing.length) {
         flowError = {
           code: 'missing_secret',
@@ -238,13 +258,7 @@ export class Executor {
             definition.usesSecrets ? secretScope : scope,
             redactor,
             guard,
-            {
-              respond: (r) => (response = r),
-              nextPage: (cursor, position) => {
-                nextPage = cursor;
-                nextOffset = position?.offset;
-              },
-            },
+            sinks,
             {
               waitedMs: frame.since === undefined ? 0 : Date.now() - frame.since,
               waitLimitMs: request.continueLater ? undefined : IN_PROCESS_WAIT_LIMIT_MS,
@@ -327,13 +341,12 @@ export class Executor {
           output = { error, input };
         }
       }
-      const targetsOf = (p: string | undefined) => (p ? (flow.next.get(`${node.id}\u0000${p}`) ?? []) : []);
       // pushed in reverse so that branches run in edge order, items in their order, `after` last
       if (step.after) {
-        const after = targetsOf(step.after.port);
+        const after = targetsOf(flow, node.id, step.after.port);
         for (let i = after.length - 1; i >= 0; i--) stack.push({ nodeId: after[i], input: step.after.output, item });
       }
-      const targets = targetsOf(port);
+      const targets = targetsOf(flow, node.id, port);
       if (step.items) {
         for (let n = step.items.length - 1; n >= 0; n--) {
           for (let i = targets.length - 1; i >= 0; i--) stack.push({ nodeId: targets[i], input: step.items[n], item: step.items[n] });

@@ -200,6 +200,11 @@ class StepContext implements NodeContext {
   }
 }
 
+/** Whether a node's `execute` answered a promise (or another thenable) rather than its result. */
+function isThenable(value: unknown): value is PromiseLike<NodeResult> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
 class StepTimeout extends Error {}
 class RunInterrupted extends Error {}
 
@@ -298,25 +303,31 @@ export async function runStep(
         wait.waitedMs,
         wait.waitLimitMs,
       );
-      // the node's outcome, or its deadline's or the run's abort, whichever comes first (one
-      // promise settled by all three: cheaper than racing a second one)
-      result = await new Promise<NodeResult>((resolve, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(new StepTimeout(`${definition.title} did not finish within ${timeoutMs} ms`));
-        }, timeoutMs);
-        // the run aborted: the node's requests are cancelled, and a node that ignores its signal
-        // (a Code node's script) is not waited for
-        if (request.signal) {
-          stopRun = () => {
+      const returned = definition.execute(context);
+      // a node that answered at once (Set Fields, Extract, Respond: most of a flow) ran to its end
+      // within this call, so no deadline or abort can come first: it needs no timer and no promise
+      if (!isThenable(returned) && !request.signal?.aborted) result = returned;
+      else {
+        // the node's outcome, or its deadline's or the run's abort, whichever comes first (one
+        // promise settled by all three: cheaper than racing a second one)
+        result = await new Promise<NodeResult>((resolve, reject) => {
+          timer = setTimeout(() => {
             controller.abort();
-            reject(new RunInterrupted());
-          };
-          if (request.signal.aborted) stopRun();
-          else request.signal.addEventListener('abort', stopRun, { once: true });
-        }
-        Promise.resolve(definition.execute(context)).then(resolve, reject);
-      });
+            reject(new StepTimeout(`${definition.title} did not finish within ${timeoutMs} ms`));
+          }, timeoutMs);
+          // the run aborted: the node's requests are cancelled, and a node that ignores its signal
+          // (a Code node's script) is not waited for
+          if (request.signal) {
+            stopRun = () => {
+              controller.abort();
+              reject(new RunInterrupted());
+            };
+            if (request.signal.aborted) stopRun();
+            else request.signal.addEventListener('abort', stopRun, { once: true });
+          }
+          Promise.resolve(returned).then(resolve, reject);
+        });
+      }
       failure = result.failure;
     } catch (error) {
       failure = asFailure(error);
