@@ -11,7 +11,8 @@ export function renderJson(value: unknown, scope: Record<string, unknown>): unkn
   if (Array.isArray(value)) return value.map((item) => renderJson(item, scope));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = renderJson(item, scope);
+    // own keys in Object.entries' order, without its array of pairs per object rendered
+    for (const key in value) if (Object.hasOwn(value, key)) out[key] = renderJson((value as Record<string, unknown>)[key], scope);
     return out;
   }
   return value;
@@ -33,6 +34,15 @@ function renderParam(spec: ParamSpec, value: unknown, scope: Record<string, unkn
   }
 }
 
+/** Each node type's params as pairs, made once per type (they are its definition's): not once per step. */
+const paramPairs = new WeakMap<NodeDescriptor['params'], [string, ParamSpec][]>();
+
+function paramsOf(descriptor: NodeDescriptor): [string, ParamSpec][] {
+  let pairs = paramPairs.get(descriptor.params);
+  if (!pairs) paramPairs.set(descriptor.params, (pairs = Object.entries(descriptor.params)));
+  return pairs;
+}
+
 /** The params a node's `execute` receives. */
 export function renderParams(
   descriptor: NodeDescriptor,
@@ -40,7 +50,7 @@ export function renderParams(
   scope: Record<string, unknown>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(descriptor.params)) {
+  for (const [name, spec] of paramsOf(descriptor)) {
     const value = params[name] === undefined ? spec.default : params[name];
     out[name] = value === undefined ? undefined : renderParam(spec, value, scope);
   }
