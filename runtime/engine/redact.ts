@@ -180,9 +180,10 @@ export class Redactor {
     return this.copy(value, '', []) as T;
   }
 
-  private copy(value: unknown, key: string, parents: object[]): unknown {
+  /** `key`: the value's key or index in its parent, what `toJSON` is given (as a string). */
+  private copy(value: unknown, key: string | number, parents: object[]): unknown {
     if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-      value = (value as { toJSON(key: string): unknown }).toJSON(key);
+      value = (value as { toJSON(key: string): unknown }).toJSON(String(key));
     }
     switch (typeof value) {
       case 'string':
@@ -203,11 +204,15 @@ export class Redactor {
     if (parents.includes(value)) throw new TypeError('Converting circular structure to JSON');
     parents.push(value);
     let out: unknown;
+    // loops, not `map` and `Object.keys`: no closure, key array or index string per container copied
     if (Array.isArray(value)) {
-      out = value.map((item, index) => this.copy(item, String(index), parents) ?? null);
+      const copy: unknown[] = [];
+      for (let index = 0; index < value.length; index++) copy.push(this.copy(value[index], index, parents) ?? null);
+      out = copy;
     } else {
       const copy: Record<string, unknown> = {};
-      for (const name of Object.keys(value)) {
+      for (const name in value) {
+        if (!Object.hasOwn(value, name)) continue;
         const item = this.copy((value as Record<string, unknown>)[name], name, parents);
         if (item !== undefined) copy[this.text(name)] = item;
       }

@@ -377,6 +377,36 @@ describe('redaction', () => {
     }
   });
 
+  it('copies a value as JSON would, every string and key masked, the original untouched', () => {
+    const sparse: unknown[] = [1];
+    sparse[2] = `x ${CANARY}`;
+    const original = {
+      at: new Date('2026-12-02T10:00:00Z'),
+      gone: undefined,
+      fn: () => 1,
+      numbers: [1, NaN, Infinity, undefined],
+      sparse,
+      boxed: [new String(`s ${CANARY}`), new Number(2), new Boolean(false)],
+      nested: { deep: [{ token: `Bearer ${CANARY}` }], [`key-${CANARY}`]: 'v' },
+      withToJSON: { toJSON: (key: string) => `made for ${key}` },
+    };
+    const before = JSON.stringify(original);
+    const copy = redactor.value(original);
+    // what JSON.parse(JSON.stringify(…)) gives, with the secret masked wherever it was
+    expect(copy).toEqual(JSON.parse(before.replaceAll(CANARY, REDACTED)));
+    expect(JSON.stringify(copy)).toBe(before.replaceAll(CANARY, REDACTED));
+    expect(leaksIn(JSON.stringify(copy))).toEqual([]);
+    // a copy: new containers, and the original as it was
+    expect(copy.nested).not.toBe(original.nested);
+    expect(copy.numbers).not.toBe(original.numbers);
+    expect(JSON.stringify(original)).toBe(before);
+    expect(() => {
+      const loop: Record<string, unknown> = {};
+      loop.self = { loop };
+      redactor.value(loop);
+    }).toThrow(/circular/);
+  });
+
   it('masks a session token learnt at run time', () => {
     const r = new Redactor([CANARY]);
     r.add('tok-0987654321');
