@@ -37,7 +37,12 @@ export async function allocated(work: () => Promise<void>): Promise<{ bytes: num
       bytes += node.selfSize;
       if (node.selfSize > 0) {
         const { functionName, url, lineNumber } = node.callFrame;
-        const file = url.startsWith('file://') ? path.relative(ROOT, new URL(url).pathname) : url || '(native)';
+        // ES modules are named by file URL, CommonJS ones (a package's) by path
+        const file = url.startsWith('file://')
+          ? path.relative(ROOT, new URL(url).pathname)
+          : url.startsWith('/')
+            ? path.relative(ROOT, url)
+            : url || '(native)';
         const name = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
         byFunction.set(name, (byFunction.get(name) ?? 0) + node.selfSize);
       }

@@ -18,7 +18,8 @@ import type { Scenario } from './scenario.ts';
 import { intakeTarget, SEND_LEAD } from './send-integration.ts';
 import { cpuSplit, processesLabel, startPgRuntimes } from '../pg-runtimes.ts';
 
-async function setUpRegister(runtime: RuntimeChild, targetUrl: string): Promise<void> {
+/** The registration flow's offer `fx` and integration `broker`, at the target. */
+export async function setUpRegister(runtime: Pick<RuntimeChild, 'api'>, targetUrl: string): Promise<void> {
   await runtime.api('POST', '/api/flows', JSON.parse(readFileSync(path.join(ROOT, 'flows/examples/register-autologin.json'), 'utf8')));
   await runtime.api('POST', '/api/offers', { id: 'fx', name: 'FX' });
   await runtime.api('POST', '/api/integrations', {
