@@ -6,6 +6,7 @@
  * one runtime process, then two on one database with the load spread over both
  * (bench/pg-runtimes.ts), each also as a ratio to the embedded store's row.
  */
+import { commitFigures, commitNote, readCommits, type CommitReading } from '../commits.ts';
 import { load } from '../harness.ts';
 import type { LoadSpec } from '../load.ts';
 import { cpuSplit, processesLabel, startPgRuntimes } from '../pg-runtimes.ts';
@@ -66,17 +67,26 @@ export const endToEnd: Scenario = {
     try {
       await setUpSend(runtime, mock.url);
       let claims0 = { calls: 0, jobs: 0 };
+      let commits0: CommitReading | undefined;
       const row = await deliverAll(runtime, intakeTarget(runtime), size.e2eLeads, connections, async () => {
         claims0 = await runtime.call<{ calls: number; jobs: number }>('claims');
+        commits0 = await readCommits(runtime);
       });
       const claims1 = await runtime.call<{ calls: number; jobs: number }>('claims');
       const claimsPerJob = round2((claims1.calls - claims0.calls) / Math.max(1, claims1.jobs - claims0.jobs));
+      // intake and delivery share the group commits: the writes per commit say how well they batch
+      const commits = commitFigures(
+        commits0 as CommitReading,
+        await readCommits(runtime),
+        size.e2eLeads,
+        size.e2eLeads / (row.throughput as number),
+      );
       report({
         ...row,
         scenario: 'end-to-end delivery (send flow, execution log on)',
         target: '≥ 2,000 leads/s',
         met: (row.throughput as number) >= 2000,
-        notes: `${row.notes}; ${claimsPerJob} queue claims per job`,
+        notes: `${row.notes}; ${claimsPerJob} queue claims per job; ${commitNote(commits)}, ${commits.writesPerCommit} writes per commit`,
         claimsPerJob,
         versus: 'e2e',
         embedded: 'e2e',
