@@ -89,8 +89,10 @@ export function fromJson<T>(text: string | null): T | undefined {
 
 /** Copies the columns that hold a value; SQL NULL becomes an absent key, never `null`. */
 export function setPresent<T extends object>(target: T, values: Partial<Record<keyof T, unknown>>): T {
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== null && value !== undefined) (target as Record<string, unknown>)[key] = value;
+  // own keys, without Object.entries' pairs: every lead read goes through here
+  for (const key in values) {
+    const value = (values as Record<string, unknown>)[key];
+    if (Object.hasOwn(values, key) && value !== null && value !== undefined) (target as Record<string, unknown>)[key] = value;
   }
   return target;
 }
