@@ -85,6 +85,33 @@ export interface MockTarget {
   stop(): void;
 }
 
+/**
+ * The management API of the runtime at `url`, logged in once as the admin the way the editor logs
+ * in; the session cookie goes with every call. A call answered 3xx or worse throws.
+ */
+export async function adminApi(url: string, password: string): Promise<RuntimeChild['api']> {
+  const login = await fetch(url + '/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'admin', password }),
+  });
+  const cookie = login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('leadflow_session='))
+    ?.split(';')[0];
+  if (login.status !== 200 || !cookie) throw new Error(`logging in to the runtime failed: ${login.status}`);
+  return async (method, route, body) => {
+    const answer = await fetch(url + route, {
+      method,
+      headers: body === undefined ? { cookie } : { cookie, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await answer.text();
+    if (answer.status >= 300) throw new Error(`${method} ${route}: ${answer.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+}
+
 export async function startMock(delayMs: number): Promise<MockTarget> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH, 'mock-target.ts'), '--delay', String(delayMs)], {
     cwd: ROOT,
@@ -255,27 +282,7 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
         reject(error);
       });
     });
-  // logged in once, as the admin, the way the editor logs in; the cookie goes with every management call
-  const login = await fetch(url + '/api/session', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'admin', password: BENCH_ADMIN_PASSWORD }),
-  });
-  const cookie = login.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('leadflow_session='))
-    ?.split(';')[0];
-  if (login.status !== 200 || !cookie) throw new Error(`logging in to the runtime failed: ${login.status}`);
-  const api = async (method: string, route: string, body?: unknown): Promise<unknown> => {
-    const answer = await fetch(url + route, {
-      method,
-      headers: body === undefined ? { cookie } : { cookie, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await answer.text();
-    if (answer.status >= 300) throw new Error(`${method} ${route}: ${answer.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const api = await adminApi(url, BENCH_ADMIN_PASSWORD);
   const intakeKey =
     options.intakeKey ??
     (

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createRuntime } from '../../runtime/runtime.ts';
-import { load, startMock } from '../harness.ts';
+import { adminApi, load, startMock } from '../harness.ts';
 import { setUpRegister } from '../scenarios/sync-register.ts';
 import { SEND_LEAD } from '../scenarios/send-integration.ts';
 import { allocated } from './allocation.ts';
@@ -32,26 +32,7 @@ const mock = await startMock(0);
 const runtime = await createRuntime({ dataDir, logger: pino({ level: 'warn' }), allowPrivateTargets: true, adminPassword: PASSWORD });
 const url = await runtime.listen(0, '127.0.0.1');
 try {
-  const login = await fetch(`${url}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'admin', password: PASSWORD }),
-  });
-  const cookie = login.headers
-    .getSetCookie()
-    .find((c) => c.startsWith('leadflow_session='))
-    ?.split(';')[0];
-  if (login.status !== 200 || !cookie) throw new Error(`logging in failed: ${login.status}`);
-  const api = async (method: string, route: string, body?: unknown): Promise<unknown> => {
-    const answer = await fetch(url + route, {
-      method,
-      headers: { cookie, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await answer.text();
-    if (answer.status >= 300) throw new Error(`${method} ${route}: ${answer.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const api = await adminApi(url, PASSWORD);
   await setUpRegister({ api }, mock.url);
   const { key } = (await api('POST', '/api/sources', { id: 'bench', name: 'Bench network', kind: 'network', offers: '*' })) as {
     key: string;
