@@ -21,7 +21,7 @@ import { Executor, type RunServices } from '../../runtime/engine/executor.ts';
 import { createAgent } from '../../runtime/engine/http.ts';
 import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
 import { ROOT, startMock } from '../harness.ts';
-import { SEND_LEAD } from '../scenarios/send-integration.ts';
+import { SEND_LEAD, SEND_OFFER, sendIntegration } from '../scenarios/send-integration.ts';
 import { allocated } from './allocation.ts';
 import { medianAndLeast, ROUNDS } from './rounds.ts';
 
@@ -41,20 +41,19 @@ const flow = JSON.parse(readFileSync(path.join(ROOT, FLOWS[values.flow]), 'utf8'
 const mock = await startMock(0);
 const agent = createAgent();
 const executor = new Executor({ registry: await loadNodeRegistry(), agent, store: { insertExecution: async () => 1 } });
-// as the bench's send integration (bench/scenarios/send-integration.ts) and its lead, stored
-const integration: Integration = {
-  id: 'crm',
-  name: 'CRM',
-  enabled: true,
-  settings: { base_url: mock.url },
-  secrets: { api_key: 'bench-key-91b2', api_secret: 'bench-secret-5d0c' },
-  offers: ['tea'],
-  flows: {},
-  postbackToken: 'bench-postback-token',
-};
-const offer: Offer = { id: 'tea', name: 'Tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' }, goals: [], products: [] };
+// the bench's send integration and offer, as stored, and its lead
+const integration: Integration = { ...sendIntegration(mock.url), postbackToken: 'bench-postback-token' };
+const offer: Offer = { ...SEND_OFFER, goals: [], products: [] };
 const now = new Date().toISOString();
-const lead: Lead = { ...SEND_LEAD, id: 7, phoneE164: '+4915123456789', integration: 'crm', stage: 'new', created_at: now, updated_at: now };
+const lead: Lead = {
+  ...SEND_LEAD,
+  id: 7,
+  phoneE164: '+4915123456789',
+  integration: integration.id,
+  stage: 'new',
+  created_at: now,
+  updated_at: now,
+};
 const services: RunServices = {
   leads: { update: async (change) => ({ lead: { ...lead, stage: change.stage ?? lead.stage }, stageChanged: true }) },
   postbacks: { send: async () => {} },

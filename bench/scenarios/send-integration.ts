@@ -28,10 +28,12 @@ export const intakeTarget = (runtime: RuntimeChild) => ({ url: `${runtime.url}/a
 /** The integration the send flow delivers by. */
 export const SEND_INTEGRATION = 'crm';
 
-export async function setUpSend(runtime: RuntimeChild, targetUrl: string): Promise<void> {
-  await runtime.api('POST', '/api/flows', JSON.parse(readFileSync(path.join(ROOT, 'flows/demo/demo-crm-send.json'), 'utf8')));
-  await runtime.api('POST', '/api/offers', { id: 'tea', name: 'Tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' } });
-  await runtime.api('POST', '/api/integrations', {
+/** The offer the send flow's leads are for. */
+export const SEND_OFFER = { id: 'tea', name: 'Tea', parameters: { crm_offer_id: '101', 'crm_offer_id-de': '201' } };
+
+/** The send integration as `POST /api/integrations` takes it, at the target. */
+export function sendIntegration(targetUrl: string) {
+  return {
     id: SEND_INTEGRATION,
     name: 'CRM',
     enabled: true,
@@ -40,9 +42,15 @@ export async function setUpSend(runtime: RuntimeChild, targetUrl: string): Promi
     concurrency: 32,
     settings: { base_url: targetUrl },
     secrets: { api_key: 'bench-key-91b2', api_secret: 'bench-secret-5d0c' },
-    offers: ['tea'],
+    offers: [SEND_OFFER.id],
     flows: { 'lead.new': 'demo-crm-send' },
-  });
+  };
+}
+
+export async function setUpSend(runtime: RuntimeChild, targetUrl: string): Promise<void> {
+  await runtime.api('POST', '/api/flows', JSON.parse(readFileSync(path.join(ROOT, 'flows/demo/demo-crm-send.json'), 'utf8')));
+  await runtime.api('POST', '/api/offers', SEND_OFFER);
+  await runtime.api('POST', '/api/integrations', sendIntegration(targetUrl));
 }
 
 /**
