@@ -161,7 +161,7 @@ export interface RuntimeChildOptions {
   queue: boolean;
   /** Run it under `node --cpu-prof`, the profile written to bench/profiles/<profile>.cpuprofile (see bench/profiling.ts). */
   profile?: string;
-  /** SQLite's `synchronous` for the store (the runtime's own is FULL; NORMAL shows what its fsyncs cost). */
+  /** SQLite's `synchronous` for the store (the runtime's own is NORMAL with the WAL synced off the thread; FULL fsyncs inside COMMIT). */
   synchronous?: 'FULL' | 'NORMAL';
   /** PostgreSQL for every store (`LEADFLOW_DATABASE_URL`); unset: the embedded store in the fresh data folder. */
   databaseUrl?: string;

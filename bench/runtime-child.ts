@@ -10,9 +10,10 @@
  * refused, being SQLite's) plus
  * `BENCH_QUEUE=off` to listen without starting the job queue (intake measured alone: leads are
  * stored with their delivery job, nothing takes the jobs), and `LEADFLOW_BENCH_SYNCHRONOUS`
- * (`FULL`, `NORMAL`) to set SQLite's `synchronous` on the store's handle after it opened, so one
- * run can show what the runtime's FULL (an fsync per commit) costs against NORMAL; the runtime itself
- * always opens with FULL.
+ * (`FULL`, `NORMAL`) to set SQLite's `synchronous` on the store's handle after it opened: `FULL`
+ * puts the fsync back inside COMMIT, on the runtime's thread (the store's own sync after it then
+ * finds nothing left to flush), so one run can show what syncing the WAL off the thread gained; the
+ * runtime itself always opens with NORMAL and syncs the WAL off the thread.
  *
  * IPC requests `{ id, cmd, ...args }`, answered `{ id, result }` or `{ id, error }`:
  * - `seed { count, integrationId, offer, stage, spanHours, failedEvery, executionsPerLead }` — bulk insert of stored leads (and their done

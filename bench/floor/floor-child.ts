@@ -1,8 +1,8 @@
 /**
  * The hand-written floor: the work of the bench's leadflow flows done by hand with no engine, in a
  * process of its own like the runtime under test (`bench/runtime-child.ts`), so that its CPU and
- * peak RSS are its own. node:http, the store in `floor-store.ts` (leadflow's SQLite settings, fsync
- * per commit), an undici Agent set as leadflow's HTTP node sets its own (keep-alive, 128 connections
+ * peak RSS are its own. node:http, the store in `floor-store.ts` (leadflow's SQLite settings, the WAL
+ * synced per commit off the thread), an undici Agent set as leadflow's HTTP node sets its own (keep-alive, 128 connections
  * per origin), HMAC-SHA256 from node:crypto.
  *
  * `FLOOR_MODE=sync` — `POST /api/leads` is the `lead.register` flow
@@ -279,7 +279,7 @@ async function handle(message: { cmd: string; [key: string]: unknown }): Promise
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await agent.close();
-      store.close();
+      await store.close();
       setImmediate(() => process.exit(0));
       return true;
     default:

@@ -1,17 +1,19 @@
 /**
  * The floor's store: what a hand-written service would keep for a lead, in better-sqlite3 with the
- * settings leadflow's store opens with (`runtime/store/sqlite.ts`: WAL, `synchronous = FULL` — an
- * fsync of the WAL per commit —, foreign keys, busy timeout) and, by default, its group commit: every
- * write of one turn of the event loop joins one `BEGIN IMMEDIATE` transaction committed when the turn
- * ends, and a write's promise resolves only after that commit, so nothing is answered before it is on
- * disk. `commit: 'request'` commits each write on its own instead (one fsync per write), what a first
- * hand-written version would do.
+ * settings leadflow's store opens with (`runtime/store/sqlite.ts`: WAL, `synchronous = NORMAL` with
+ * the WAL synced after every commit off the event loop — `WalSync`, the same fdatasync —, foreign
+ * keys, busy timeout) and, by default, its group commit: every write of one turn of the event loop
+ * joins one `BEGIN IMMEDIATE` transaction committed when the turn ends (or, while a sync runs, when
+ * it ends), and a write's promise resolves only after that commit's sync, so nothing is answered
+ * before it is on disk. `commit: 'request'` commits each write on its own instead, `synchronous =
+ * FULL` (one fsync per write, inside COMMIT), what a first hand-written version would do.
  *
  * The schema is the least such a service needs (a lead with its body, its stage history, an execution
  * record per delivery, a job row for the durable queue) with the indexes it reads by — not leadflow's
  * search and dashboard indexes, which are features the floor does not have.
  */
 import Database from 'better-sqlite3';
+import { WalSync } from '../../runtime/store/sqlite-wal-sync.ts';
 
 export type CommitMode = 'group' | 'request';
 
@@ -61,7 +63,10 @@ export class FloorStore {
   readonly db: Database.Database;
   commits = 0;
   writes = 0;
-  private batch: { committed: Promise<void>; resolve(): void; reject(error: Error): void } | undefined;
+  private batch: Batch | undefined;
+  /** A commit's sync under way: one at a time, a batch whose turn ends meanwhile commits after it. */
+  private syncing = false;
+  private readonly wal: WalSync;
   private readonly sql;
 
   constructor(
@@ -70,10 +75,11 @@ export class FloorStore {
   ) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(mode === 'group' ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.wal = new WalSync(file);
     const db = this.db;
     this.sql = {
       insertLead: db.prepare(
@@ -151,8 +157,13 @@ export class FloorStore {
     });
   }
 
-  close(): void {
-    if (this.batch) this.commit();
+  /** Commits and syncs what is open (waiting for a sync under way), then closes. */
+  async close(): Promise<void> {
+    while (this.syncing || this.batch) {
+      if (this.batch && !this.syncing) this.commit();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    this.wal.close();
     this.db.close();
   }
 
@@ -176,8 +187,13 @@ export class FloorStore {
         reject = fail;
       });
       committed.catch(() => {});
-      this.batch = { committed, resolve, reject };
-      setImmediate(() => this.commit());
+      const batch: Batch = { committed, resolve, reject, due: false };
+      this.batch = batch;
+      setImmediate(() => {
+        if (this.batch !== batch) return;
+        if (this.syncing) batch.due = true;
+        else this.commit();
+      });
     }
     // a savepoint, so a write that throws undoes only itself
     const result = this.db.transaction(work)();
@@ -191,10 +207,25 @@ export class FloorStore {
     try {
       this.db.exec('COMMIT');
       this.commits++;
-      batch.resolve();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       batch.reject(error as Error);
+      return;
     }
+    this.syncing = true;
+    this.wal.sync((error) => {
+      this.syncing = false;
+      if (error) batch.reject(error);
+      else batch.resolve();
+      if (this.batch?.due) this.commit();
+    });
   }
+}
+
+interface Batch {
+  committed: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+  /** Its turn ended while a sync ran: it commits when that sync ends. */
+  due: boolean;
 }

@@ -124,7 +124,7 @@ export const syncRegister: Scenario = {
         const perCommit = round2(max.result.ok / Math.max(1, c1.commits - c0.commits));
         report({
           ...row,
-          notes: `${row.notes}; ${perCommit} requests per commit (synchronous = FULL: one fsync each)`,
+          notes: `${row.notes}; ${perCommit} requests per commit (${commit === 'group' ? 'one WAL sync each, off the thread, as leadflow' : 'synchronous = FULL: one fsync each, inside COMMIT'})`,
           requestsPerCommit: perCommit,
           ...(commit === 'group' ? { floor: 'sync-max' } : {}),
         });

@@ -1,17 +1,23 @@
 /**
  * Counting the SQLite store's group commits (see `SqliteLeadStore.commitStats`): how many COMMITs,
- * how many writes they carried, and how long COMMIT took — under `synchronous = FULL` that is where
- * the WAL is fsync'd, so this is what durability costs.
+ * how many writes they carried, how long COMMIT held the thread (writing the WAL's frames), and
+ * the WAL's syncs that followed, off the thread (sqlite-wal-sync.ts): together what durability costs.
  */
 
 /** Counters since the store opened; they only grow, so a reader takes two readings and subtracts. */
 export interface CommitStats {
-  /** Successful COMMITs of at least one write (one fsync of the WAL each under `synchronous = FULL`). */
+  /** Successful COMMITs of at least one write (one sync of the WAL each, for a store on disk). */
   commits: number;
   /** Writes those commits carried (a write that threw undid itself and is not counted). */
   writes: number;
-  /** Total time spent in COMMIT, ms. */
+  /** Total time spent in COMMIT, ms: on the runtime's thread, which better-sqlite3 holds while it runs. */
   commitMs: number;
+  /**
+   * Syncs of the WAL that ended well (one per counted commit; sqlite-wal-sync.ts), and their total
+   * time, ms: on the thread pool, while the runtime's thread went on; a write waits for its commit's.
+   */
+  syncs: number;
+  syncMs: number;
   /** COMMIT durations: `counts[i]` commits took more than `upperMs[i - 1]` and at most `upperMs[i]` ms. */
   commitMsBuckets: { upperMs: readonly number[]; counts: number[] };
 }
@@ -41,6 +47,8 @@ export class CommitCounter {
   private commits = 0;
   private writes = 0;
   private commitMs = 0;
+  private syncs = 0;
+  private syncMs = 0;
   private readonly counts = new Array<number>(COMMIT_MS_BOUNDS.length).fill(0);
 
   /** One successful COMMIT of `writes` writes that took `ms`. */
@@ -51,12 +59,20 @@ export class CommitCounter {
     this.counts[commitBucket(ms)]++;
   }
 
+  /** One sync of the WAL that ended well, `ms` after it started. */
+  synced(ms: number): void {
+    this.syncs++;
+    this.syncMs += ms;
+  }
+
   /** A copy of the counters. */
   read(): CommitStats {
     return {
       commits: this.commits,
       writes: this.writes,
       commitMs: this.commitMs,
+      syncs: this.syncs,
+      syncMs: this.syncMs,
       commitMsBuckets: { upperMs: COMMIT_MS_BOUNDS, counts: [...this.counts] },
     };
   }
