@@ -23,9 +23,21 @@ export const BENCH = path.join(ROOT, 'bench');
  * than the limit: V8 lets garbage pile up to 4× the live heap before a full collection when the old
  * space may reach 2 GB or more (Node's default here is about 4 GB), about 1.8× at 1,536 MB.
  */
-export const RUNTIME_HEAP_MB = Number(
-  (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { config: { heapMb: string } }).config.heapMb,
-);
+const NPM_CONFIG = (
+  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { config: { heapMb: string; semiSpaceMb: string } }
+).config;
+export const RUNTIME_HEAP_MB = Number(NPM_CONFIG.heapMb);
+
+/**
+ * The young generation's bound `npm start` gives the runtime (`config.semiSpaceMb`, which
+ * `LEADFLOW_SEMI_SPACE_MB` overrides there and here, so one bench can compare two): each of the new
+ * space's two halves. A request's garbage dies young; a scavenge copies what is still alive (the
+ * requests in flight), so a larger new space means fewer scavenges for the same copying each.
+ */
+export const RUNTIME_SEMI_SPACE_MB = Number(process.env.LEADFLOW_SEMI_SPACE_MB || NPM_CONFIG.semiSpaceMb);
+
+/** The V8 flags the runtime starts with under `npm start`, which the bench's runtime and floor share. */
+export const RUNTIME_V8_FLAGS = [`--max-old-space-size=${RUNTIME_HEAP_MB}`, `--max-semi-space-size=${RUNTIME_SEMI_SPACE_MB}`];
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -236,7 +248,7 @@ export async function startRuntime(options: RuntimeChildOptions): Promise<Runtim
   const profile = options.profile ? profileFor(options.profile) : undefined;
   const child = fork(entry, [], {
     cwd: ROOT,
-    execArgv: ['--enable-source-maps', `--max-old-space-size=${RUNTIME_HEAP_MB}`, ...(profile?.execArgv ?? [])],
+    execArgv: ['--enable-source-maps', ...RUNTIME_V8_FLAGS, ...(profile?.execArgv ?? [])],
     env: {
       ...process.env,
       PORT: String(port),

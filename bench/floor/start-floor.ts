@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, processCpuMs, processPeakRssMb, resetPeakRss, ROOT, RUNTIME_HEAP_MB, track } from '../harness.ts';
+import { freePort, processCpuMs, processPeakRssMb, resetPeakRss, ROOT, RUNTIME_V8_FLAGS, track } from '../harness.ts';
 import { profileFor, summariseAfterExit } from '../profiling.ts';
 import type { CommitMode } from './floor-store.ts';
 
@@ -39,7 +39,7 @@ export async function startFloor(options: FloorOptions): Promise<FloorChild> {
   const profile = options.profile ? profileFor(options.profile) : undefined;
   const child = fork(path.join(import.meta.dirname, 'floor-child.ts'), [], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx', `--max-old-space-size=${RUNTIME_HEAP_MB}`, ...(profile?.execArgv ?? [])],
+    execArgv: ['--import', 'tsx', ...RUNTIME_V8_FLAGS, ...(profile?.execArgv ?? [])],
     env: {
       ...process.env,
       PORT: String(port),
