@@ -96,7 +96,8 @@ describe('redirects the client follows', () => {
     );
     const done = await waitFor(async () => {
       const v = await view(t, leadId);
-      return v.lead.stage === 'wait' && v;
+      // the stage is written mid-run, the execution when the run ends: wait for both
+      return v.lead.stage === 'wait' && v.executions.length > 0 && v;
     }, 'the delivery');
     expect(done.lead.eid).toBe('E-307');
     const [first, second] = target.requests;
