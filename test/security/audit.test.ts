@@ -194,7 +194,7 @@ describe('the audit log', () => {
     const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+49 151 2345678' });
     const page = await waitFor(async () => {
       const r = await t.api('GET', `/api/leads/${posted.body.id}`);
-      return r.body.lead.stage === 'wait' && r.body;
+      return r.body.lead.stage === 'wait' && r.body.executions.length > 0 && r.body;
     }, 'the lead to be delivered');
     expect(await entries(t, `?resourceType=lead`)).toEqual([]);
 

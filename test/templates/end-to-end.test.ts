@@ -136,7 +136,7 @@ describe('the AlterCPA template', () => {
     const ids = await sendLeads(w);
     const delivered = await waitFor(async () => {
       const views = await Promise.all(Object.values(ids).map((id) => lead(w.t, id)));
-      return views.every((v) => v.lead.stage === 'wait') && views;
+      return views.every((v) => v.lead.stage === 'wait' && v.executions.length > 0) && views;
     }, 'delivery');
     expect(delivered.map((v) => v.lead.eid)).toEqual(['100001', '100002', '100003', '100004', '100005']);
     const sent = delivered[0].executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0];
@@ -281,7 +281,7 @@ describe('the affiliate network template', () => {
     const ids = await sendLeads(w);
     const first = await waitFor(async () => {
       const v = await lead(w.t, ids.approve);
-      return v.lead.stage === 'wait' && v;
+      return v.lead.stage === 'wait' && v.executions.length > 0 && v;
     }, 'delivery');
     expect(first.lead.eid).toMatch(/^af_/);
     const body = JSON.parse(first.executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0].request.body);
@@ -363,7 +363,7 @@ describe('the classic CRM template', () => {
     const final = { ...FINAL, approve2: 'approve', returned: 'cancel' };
     const first = await waitFor(async () => {
       const v = await lead(w.t, ids.approve);
-      return v.lead.stage === 'wait' && v;
+      return v.lead.stage === 'wait' && v.executions.length > 0 && v;
     }, 'delivery');
     const order = JSON.parse(first.executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0].request.body);
     // the delivery key of the lead's lead.new: a repeated send is the same order to the CRM
@@ -420,7 +420,7 @@ describe('the financial network template', () => {
     const ids = await sendLeads(w);
     const first = await waitFor(async () => {
       const v = await lead(w.t, ids.approve);
-      return v.lead.stage === 'wait' && v;
+      return v.lead.stage === 'wait' && v.executions.length > 0 && v;
     }, 'delivery');
     expect(first.lead.eid).toMatch(/^FN\d+$/);
     const body = JSON.parse(first.executions[0].steps.find((s: { nodeId: string }) => s.nodeId === 'send').http[0].request.body);
