@@ -4,7 +4,7 @@
  * first one made; a node marked "always run again" (`settings.rerun`) is made afresh on the retry.
  */
 import { describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, waitFor, type Received, cleanUpAfterEach } from '../support/harness.ts';
+import { removeDataDir, startMockServer, startRuntime, waitFor, waitForSettled, type Received, cleanUpAfterEach } from '../support/harness.ts';
 
 const cleanups = cleanUpAfterEach();
 
@@ -203,14 +203,7 @@ describe('a retried delivery continues from the step that failed', () => {
     const ids: number[] = [];
     for (let n = 0; n < 3; n++)
       ids.push((await t.api('POST', '/api/leads', { offer: 'tea', name: `Buyer ${n}`, phone: `+49 151 3000000${n}` })).body.id);
-    await waitFor(
-      async () => {
-        for (const id of ids) if ((await t.api('GET', `/api/leads/${id}`)).body.lead.stage !== 'wait') return false;
-        return true;
-      },
-      'the three leads delivered',
-      15_000,
-    );
+    for (const id of ids) await waitForSettled(t, id, 'wait', 15_000);
     const deals = target.received.filter((r) => r.path === '/deals');
     expect(deals).toHaveLength(4);
     const retried = refOf(deals[2]);

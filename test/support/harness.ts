@@ -248,6 +248,25 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * A lead's page once its stage is `stage` and its delivery (each `lead.new` job) is no longer
+ * queued or running. A delivery sets the stage mid-run and stores its execution when the run ends, before its job is
+ * done: wait for this, not the stage alone, before reading the lead's executions.
+ */
+export async function waitForSettled(t: Pick<TestRuntime, 'api'>, id: number, stage: string, timeoutMs = 10_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const page = (await t.api('GET', `/api/leads/${id}`)).body;
+      const busy = (page.deliveries as { kind: string; state: string }[]).some(
+        (job) => job.kind === 'lead.new' && (job.state === 'queued' || job.state === 'running'),
+      );
+      return page.lead.stage === stage && !busy && page;
+    },
+    `lead ${id} at ${stage}, its delivery ended`,
+    timeoutMs,
+  );
+}
+
 /** A flow file of the repository, parsed. */
 export function readFlow(relative: string): Record<string, unknown> & { id: string } {
   return JSON.parse(readFileSync(path.join(ROOT, relative), 'utf8'));
