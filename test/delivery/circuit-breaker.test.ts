@@ -9,6 +9,7 @@ import {
   startMockServer,
   startRuntime,
   waitFor,
+  waitForSettled,
   type MockServer,
   type TestRuntime,
   cleanUpAfterEach,
@@ -71,6 +72,8 @@ describe("an integration's circuit breaker", () => {
     await waitFor(() => target.received.length === 3, 'three failed sends');
     await quietWhile(HALF_OPEN_AFTER_MS / 2);
     expect(target.received).toHaveLength(3);
+    // the target answers before the run records its execution and its job is put back: wait for the third attempt to end
+    await waitFor(async () => (await deliveries(t, ids)).every((job) => job.state !== 'running'), 'the third attempt to end');
 
     const breaker = (await t.api('GET', '/api/integrations/crm/breaker')).body;
     expect(breaker).toMatchObject({ state: 'open', consecutiveFailures: 3, threshold: 3 });
@@ -104,11 +107,8 @@ describe("an integration's circuit breaker", () => {
     // the target recovers: the next probe succeeds, the breaker closes and every held lead is delivered
     target.answer(accepting);
     for (const id of ids) {
-      await waitFor(
-        async () => (await t.api('GET', `/api/leads/${id}`)).body.lead.stage === 'wait',
-        `lead ${id} delivered`,
-        HALF_OPEN_AFTER_MS * 6,
-      );
+      // the jobs' states are read below: a job is marked done after its run set the stage
+      await waitForSettled(t, id, 'wait', HALF_OPEN_AFTER_MS * 6);
     }
     expect((await t.api('GET', '/api/integrations/crm/breaker')).body).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
     // 4 failed sends and one good one per lead; nothing sent twice once it was accepted

@@ -107,7 +107,8 @@ describe('SIGTERM', () => {
       async () => {
         const r = await fetch(`${second.url}/api/leads/${hanging.body.id}`, { headers: { cookie: api } });
         const body = (await r.json()) as { lead: { stage: string; eid?: string }; deliveries: Array<{ state: string; attempts: number }> };
-        return body.lead.stage === 'wait' && body;
+        // the stage is written mid-run, the job is marked done when the run ends: wait for both
+        return body.lead.stage === 'wait' && body.deliveries[0]?.state === 'done' && body;
       },
       'the released delivery to be made after the restart',
       15_000,

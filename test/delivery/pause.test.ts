@@ -6,6 +6,7 @@ import {
   startMockServer,
   startRuntime,
   waitFor,
+  waitForSettled,
   type MockServer,
   type TestRuntime,
   cleanUpAfterEach,
@@ -89,7 +90,8 @@ describe('pausing an integration', () => {
     await expectDelivered(t, ids);
     expect(target.received).toHaveLength(3);
     for (const id of ids) {
-      const { deliveries } = (await t.api('GET', `/api/leads/${id}`)).body;
+      // a job is marked done after its run set the stage
+      const { deliveries } = await waitForSettled(t, id, 'wait');
       expect(deliveries.filter((job: { kind: string }) => job.kind === 'lead.new')).toEqual([
         expect.objectContaining({ state: 'done', attempts: 1 }),
       ]);

@@ -5,6 +5,7 @@ import {
   startMockServer,
   startRuntime,
   waitFor,
+  waitForSettled,
   type MockServer,
   type TestRuntime,
   cleanUpAfterEach,
@@ -33,7 +34,8 @@ async function approvedLead(): Promise<{ t: TestRuntime; target: MockServer; tra
     subid: 'c1',
   });
   const id = posted.body.id as number;
-  await waitFor(async () => (await t.api('GET', `/api/leads/${id}`)).body.lead.stage === 'wait', 'the lead to reach wait');
+  // its lead.new execution, read below, is stored after the stage
+  await waitForSettled(t, id, 'wait');
   expect((await t.api('POST', `/api/leads/${id}/stage`, { stage: 'approve', payout: 10 })).status).toBe(200);
   await waitFor(() => tracker.received.length === 2, 'the postbacks for wait and approve');
   const executions = (await t.api('GET', `/api/executions?lead=${id}`)).body.executions as { id: number; event: string }[];

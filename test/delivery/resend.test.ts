@@ -15,6 +15,7 @@ import {
   startMockServer,
   startRuntime,
   waitFor,
+  waitForSettled,
   type TestRuntime,
   cleanUpAfterEach,
 } from '../support/harness.ts';
@@ -64,8 +65,8 @@ describe('resending one lead', () => {
     expect(resent.status).toBe(202);
     expect(resent.body).toMatchObject({ id, queued: true, delivery: { state: expect.stringMatching(/^(queued|delivered)$/) } });
 
-    await waitFor(async () => (await stageOf(t, id)) === 'wait', 'the resent lead to be delivered');
-    const view = (await t.api('GET', `/api/leads/${id}`)).body;
+    // the job is marked done after the run set the stage
+    const view = await waitForSettled(t, id, 'wait');
     // the same job, tried once more after the reset, not a second job
     expect(view.deliveries).toEqual([expect.objectContaining({ kind: 'lead.new', state: 'done', attempts: 1 })]);
     expect(view.delivery).toMatchObject({ state: 'delivered' });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { cleanUpAfterEach, removeDataDir, startMockServer, startRuntime, waitFor } from '../support/harness.ts';
+import { cleanUpAfterEach, removeDataDir, startMockServer, startRuntime, waitFor, waitForSettled } from '../support/harness.ts';
 
 const cleanups = cleanUpAfterEach();
 
@@ -113,7 +113,8 @@ describe('a continued delivery keeps what the target gave it, sealed', () => {
     expect(JSON.stringify(view.body)).not.toContain(SESSION);
 
     state.ready = true;
-    await waitFor(async () => (await t.api('GET', `/api/leads/${id}`)).body.lead.stage === 'wait', 'the lead delivered', 10_000);
+    // the continued run's execution and the job's end come after the stage
+    await waitForSettled(t, id, 'wait', 10_000);
     expect(target.received.filter((r) => r.path === '/session')).toHaveLength(1);
     const orders = target.received.filter((r) => r.path === '/orders');
     expect(orders.length).toBeGreaterThanOrEqual(3);

@@ -66,7 +66,11 @@ async function postLead(lead: Record<string, unknown>): Promise<number> {
   return ((await res.json()) as { id: number }).id;
 }
 
-async function leadPage(id: number): Promise<{ lead: { stage: string; eid?: string }; delivery?: { state: string } }> {
+async function leadPage(id: number): Promise<{
+  lead: { stage: string; eid?: string };
+  delivery?: { state: string };
+  deliveries: { kind: string; state: string }[];
+}> {
   const res = await fetch(`${world.baseUrl}/api/leads/${id}`, { headers: { cookie: world.cookie } });
   return res.json() as never;
 }
@@ -95,6 +99,8 @@ describe('finding a lead among thousands', () => {
     const approved = await postLead({ offer: 'tea', name: 'Jonas Berg', phone: '+49 151 5550001', country: 'de' });
     await eventually(async () => (await leadPage(failing)).delivery?.state).toBe('failed');
     await eventually(async () => (await leadPage(approved)).lead.stage).toBe('wait');
+    // its delivery's execution is stored after the stage: before the postback's, which the lead's page lists first
+    await eventually(async () => (await leadPage(approved)).deliveries.find((job) => job.kind === 'lead.new')?.state).toBe('done');
     const { eid } = (await leadPage(approved)).lead;
     const token = (await world.runtime.integrations.get('acme')).postbackToken;
     const postback = await fetch(`${baseUrl}/postback/acme?token=${token}&order_id=${eid}&status=confirmed`);

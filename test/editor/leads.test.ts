@@ -113,6 +113,12 @@ async function stageOf(id: number): Promise<string> {
   return ((await res.json()) as { lead: { stage: string } }).lead.stage;
 }
 
+/** The state of the lead's lead.new job: done only once its run stored the execution (the stage is written mid-run). */
+async function deliveryOf(id: number): Promise<string | undefined> {
+  const res = await fetch(`${world.baseUrl}/api/leads/${id}`, { headers: { cookie: world.cookie } });
+  return ((await res.json()) as { deliveries: { kind: string; state: string }[] }).deliveries.find((job) => job.kind === 'lead.new')?.state;
+}
+
 beforeAll(async () => {
   await buildEditor();
   world = await startEditorWorld({ answer });
@@ -131,6 +137,8 @@ describe('leads and the integration log', () => {
     const rejected = await postLead({ offer: 'tea', name: 'Bernd Maier', phone: '+49 151 2345679', country: 'de', subid: 'click-2' });
     await eventually(() => stageOf(accepted)).toBe('wait');
     await eventually(() => stageOf(rejected)).toBe('cancel');
+    // the pages below show the job done and the executions
+    for (const id of [accepted, rejected]) await eventually(() => deliveryOf(id)).toBe('done');
     expect(target.requests).toHaveLength(2);
 
     // the list, newest first, each with its stage
@@ -310,6 +318,8 @@ describe('leads and the integration log', () => {
     const { page, baseUrl, target } = world;
     const id = await postLead({ offer: 'tea', name: 'Emil Brandt', phone: '+49 151 2345672', country: 'de' });
     await eventually(() => stageOf(id)).toBe('wait');
+    // its execution, read below, is stored after the stage
+    await eventually(() => deliveryOf(id)).toBe('done');
     const approved = await fetch(`${baseUrl}/api/leads/${id}/stage`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie: world.cookie },

@@ -195,7 +195,9 @@ describe('approved leads to a fulfilment CRM', () => {
     expect((await fetch(`${w.t.url}/postback/crm?token=${w.tokens.crm}&order_id=A-1&status=confirmed`)).status).toBe(200);
     const view = await waitFor(async () => {
       const v = await leadView(w, id);
-      return v.handoffs?.[0]?.eid && v;
+      // the handoff's id is written mid-run, the job is marked done when the run ends: wait for both
+      const done = v.deliveries.some((j: { kind: string; state: string }) => j.kind === 'lead.approved' && j.state === 'done');
+      return v.handoffs?.[0]?.eid && done && v;
     }, 'the fulfilment order');
     expect(w.fulfilment.orders()).toHaveLength(1);
     expect(w.fulfilment.orders()[0].body).toMatchObject({ ref: id, name: 'Anna', phone: '4915100000001' });

@@ -85,7 +85,8 @@ describe('the execution log, given a 1 MB answer', () => {
     // the run saw the whole answer: the order id after the padding was read
     const lead = await waitFor(async () => {
       const page = (await t.api('GET', `/api/leads/${posted.body.id}`)).body;
-      return page.lead.eid === 'E-1' && page.lead;
+      // the execution read below is stored after the update that set the eid: wait for the job to end too
+      return page.lead.eid === 'E-1' && page.deliveries[0]?.state === 'done' && page.lead;
     }, 'the lead delivered');
     expect(lead.eid).toBe('E-1');
 

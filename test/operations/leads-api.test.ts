@@ -46,7 +46,9 @@ async function post(t: TestRuntime, lead: Record<string, unknown>): Promise<numb
 async function settled(t: TestRuntime, id: number): Promise<{ lead: { stage: string }; delivery?: { state: string } }> {
   return waitFor(async () => {
     const page = (await t.api('GET', `/api/leads/${id}`)).body;
-    return (page.lead.stage !== 'new' || page.delivery?.state === 'failed') && page;
+    // the stage is written mid-run, the execution when the run ends: wait for its job to end as well
+    const ended = ['done', 'failed'].includes(page.deliveries.find((job: { kind: string }) => job.kind === 'lead.new')?.state);
+    return (page.lead.stage !== 'new' || page.delivery?.state === 'failed') && ended && page;
   }, `lead ${id} delivered or failed`);
 }
 

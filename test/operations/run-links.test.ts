@@ -4,7 +4,7 @@
  * /api/executions?lead=` lists them all, and the lead's page carries them.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanUpAfterEach, readFlow, removeDataDir, startMockServer, startRuntime, waitFor } from '../support/harness.ts';
+import { cleanUpAfterEach, readFlow, removeDataDir, startMockServer, startRuntime, waitForSettled } from '../support/harness.ts';
 
 const cleanups = cleanUpAfterEach();
 
@@ -68,7 +68,8 @@ describe('runs linked to their leads', () => {
     const leads: number[] = [];
     for (let i = 0; i < 3; i++) {
       const { body } = await t.api('POST', '/api/leads', { offer: 'tea', phone: `+491510000000${i}` });
-      await waitFor(async () => (await t.api('GET', `/api/leads/${body.id}`)).body.lead.stage === 'wait', `lead ${body.id} delivered`);
+      // its lead.new execution stored (after the stage) before the check's run, whose execution must be the newer
+      await waitForSettled(t, body.id, 'wait');
       leads.push(body.id);
     }
 

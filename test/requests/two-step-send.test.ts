@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { removeDataDir, startRuntime, waitFor, cleanUpAfterEach } from '../support/harness.ts';
+import { removeDataDir, startRuntime, waitForSettled, cleanUpAfterEach } from '../support/harness.ts';
 
 const cleanups = cleanUpAfterEach();
 
@@ -140,10 +140,8 @@ describe('a two-step send: a GET whose answer sets keep-alive and other headers,
 
       const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+4915123456780' });
       expect(posted.status).toBe(202);
-      const shown = await waitFor(async () => {
-        const lead = (await t.api('GET', `/api/leads/${posted.body.id}`)).body.lead;
-        return lead.stage === 'wait' ? lead : undefined;
-      }, 'the lead delivered');
+      // the execution read below is stored after the stage
+      const shown = (await waitForSettled(t, posted.body.id, 'wait')).lead;
       expect(shown.eid).toBe('E-1');
 
       expect(target.posts).toHaveLength(1);

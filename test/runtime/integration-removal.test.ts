@@ -5,7 +5,15 @@
  * the readiness route answers the same gaps as the integration's page.
  */
 import { describe, expect, it } from 'vitest';
-import { readFlow, removeDataDir, startMockServer, startRuntime, waitFor, cleanUpAfterEach, type TestRuntime } from '../support/harness.ts';
+import {
+  readFlow,
+  removeDataDir,
+  startMockServer,
+  startRuntime,
+  waitForSettled,
+  cleanUpAfterEach,
+  type TestRuntime,
+} from '../support/harness.ts';
 
 const cleanups = cleanUpAfterEach();
 
@@ -48,7 +56,8 @@ async function world(): Promise<{ t: TestRuntime; lead: number }> {
     }),
   );
   const { body } = await ok(t.api('POST', '/api/leads', { offer: 'tea', phone: '+491510000001' }));
-  await waitFor(async () => (await t.api('GET', `/api/leads/${body.id}`)).body.lead.stage === 'wait', 'the lead delivered');
+  // its execution too, stored after the stage: a test compares the executions before and after a deletion
+  await waitForSettled(t, body.id, 'wait');
   return { t, lead: body.id };
 }
 

@@ -57,7 +57,15 @@ describe('postbacks', () => {
       'postback:approve',
     ]);
 
-    await waitFor(() => tracker.received.length === 2, 'the postback for approve');
+    // the tracker answers before the postback's job is marked done: wait for both jobs to end
+    await waitFor(
+      async () =>
+        tracker.received.length === 2 &&
+        (await t.api('GET', `/api/leads/${leadId}`)).body.deliveries.filter(
+          (d: { kind: string; state: string }) => d.kind === 'postback.out' && d.state === 'done',
+        ).length === 2,
+      'the postback for approve',
+    );
     expect(tracker.received[1].query).toEqual({ click: 'click-9', stage: 'approve', lead: String(leadId) });
 
     // the same postback again, and a late "processing": nothing changes, nothing more is sent

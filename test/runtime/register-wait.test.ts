@@ -4,7 +4,15 @@
  * delivery ends its run and continues later at the waiting node, holding no queue worker meanwhile.
  */
 import { describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, waitFor, type Received, cleanUpAfterEach } from '../support/harness.ts';
+import {
+  removeDataDir,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  waitForSettled,
+  type Received,
+  cleanUpAfterEach,
+} from '../support/harness.ts';
 
 const cleanups = cleanUpAfterEach();
 
@@ -184,11 +192,8 @@ describe('a queued delivery waits as a scheduled continuation', () => {
     const waitingJob = (await view(slow)).deliveries.find((d: { kind: string }) => d.kind === 'lead.new');
     expect(waitingJob).toMatchObject({ state: 'queued', attempts: 0 });
 
-    const done = await waitFor(
-      async () => ((await view(slow)).lead.stage === 'wait' ? view(slow) : false),
-      'the waiting lead delivered',
-      10_000,
-    );
+    // the success execution is stored when the run ends, after the stage
+    const done = await waitForSettled(t, slow, 'wait', 10_000);
     expect(done.lead).toMatchObject({ eid: 'U-1', statusComment: 'https://platform.test/auto/U-1?token=t0k3n-U-1' });
     // registered once: each continued run started at the waiting call
     expect(platform.received.filter((r) => r.path === '/register')).toHaveLength(1);

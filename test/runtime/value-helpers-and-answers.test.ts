@@ -32,12 +32,13 @@ async function ok(r: Promise<{ status: number; body: any }>) {
   return answer;
 }
 
-/** Sends a lead and waits until its delivery moved it out of `new`. */
+/** Sends a lead and waits until its delivery moved it out of `new` and ended. */
 async function deliver(t: TestRuntime, lead: Record<string, unknown>): Promise<any> {
   const { body } = await ok(t.api('POST', '/api/leads', { offer: 'tea', ...lead }));
   return waitFor(async () => {
     const r = await t.api('GET', `/api/leads/${body.id}`);
-    return r.body.lead.stage !== 'new' && r.body.lead;
+    // the stage is written mid-run, the execution and the job's end after it: wait for the job too
+    return r.body.lead.stage !== 'new' && r.body.deliveries[0]?.state === 'done' && r.body.lead;
   }, `lead ${body.id} delivered`);
 }
 

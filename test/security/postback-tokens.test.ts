@@ -12,7 +12,7 @@ import {
   setUpDemoIntegration,
   startMockServer,
   startRuntime,
-  waitFor,
+  waitForSettled,
   type TestRuntime,
 } from '../support/harness.ts';
 
@@ -33,7 +33,8 @@ async function deliveredLead(): Promise<{ t: TestRuntime; token: string; leadId:
   );
   const { token } = await setUpDemoIntegration(t, target.url);
   const posted = await t.api('POST', '/api/leads', { offer: 'tea', phone: '+4915123456780', wm: 'wm1', subid: 'click-9' });
-  await waitFor(async () => (await t.api('GET', `/api/leads/${posted.body.id}`)).body.lead.stage === 'wait', 'delivery');
+  // its execution stored too (after the stage): a snapshot's count of executions must not change by it
+  await waitForSettled(t, posted.body.id, 'wait');
   return { t, token, leadId: posted.body.id };
 }
 

@@ -22,6 +22,7 @@ import {
   startMockServer,
   startRuntime,
   waitFor,
+  waitForSettled,
   type MockServer,
   type TestRuntime,
   cleanUpAfterEach,
@@ -185,10 +186,8 @@ describe('a flow that uses a secret, run for real', () => {
     );
 
     const posted = ok(await t.api('POST', '/api/leads', LEAD));
-    const page = await waitFor(async () => {
-      const p = (await t.api('GET', `/api/leads/${posted.body.id}`)).body;
-      return p.lead.stage === 'cancel' && p;
-    }, 'the lead to be cancelled');
+    // the page's executions are read below: the execution is stored after the stage
+    const page = await waitForSettled(t, posted.body.id, 'cancel');
     await waitFor(() => tracker.received.length > 0, 'the postback');
     const test = ok(await t.api('POST', `/api/flows/canary-send/test`, { integration: 'crm', lead: LEAD, send: 'real' }));
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeDataDir, startRuntime, waitFor, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
+import { removeDataDir, startRuntime, waitFor, waitForSettled, type TestRuntime, cleanUpAfterEach } from '../support/harness.ts';
 import { CONFIG_FILE } from '../../runtime/store/index.ts';
 import { FIRST_REFRESH_TOKEN, setUpOAuthIntegration, startOAuthTarget } from './oauth-target.ts';
 
@@ -41,6 +41,8 @@ describe('single-use refresh tokens', () => {
 
     const ids = await postLeads(t, 100, 200);
     await waitFor(() => allInWait(t, ids), 'every lead delivered', 30_000);
+    // each execution, searched for tokens below, is stored after its lead's stage
+    for (const id of ids) await waitForSettled(t, id, 'wait');
 
     // the access token lives 2 s: it was refreshed many times, each time with the token answered last
     expect(target.rotations.length).toBeGreaterThanOrEqual(8);
