@@ -190,7 +190,8 @@ describe('a queued delivery waits as a scheduled continuation', () => {
     // delivered while the first one still waits for its target
     expect((await view(slow)).lead.stage).toBe('new');
     const waitingJob = (await view(slow)).deliveries.find((d: { kind: string }) => d.kind === 'lead.new');
-    expect(waitingJob).toMatchObject({ state: 'queued', attempts: 0 });
+    // queued for its continuation, or claimed by it this moment: either way the wait was no attempt
+    expect(waitingJob).toMatchObject(waitingJob.state === 'running' ? { attempts: 1 } : { state: 'queued', attempts: 0 });
 
     // the success execution is stored when the run ends, after the stage
     const done = await waitForSettled(t, slow, 'wait', 10_000);
