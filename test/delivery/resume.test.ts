@@ -4,7 +4,15 @@
  * first one made; a node marked "always run again" (`settings.rerun`) is made afresh on the retry.
  */
 import { describe, expect, it } from 'vitest';
-import { removeDataDir, startMockServer, startRuntime, waitFor, waitForSettled, type Received, cleanUpAfterEach } from '../support/harness.ts';
+import {
+  removeDataDir,
+  startMockServer,
+  startRuntime,
+  waitFor,
+  waitForSettled,
+  type Received,
+  cleanUpAfterEach,
+} from '../support/harness.ts';
 
 const cleanups = cleanUpAfterEach();
 
