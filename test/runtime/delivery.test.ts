@@ -124,6 +124,10 @@ describe('delivery of a new lead', () => {
     expect(failing.lead.stage).toBe('new');
     expect(failing.deliveries[0]).toMatchObject({ kind: 'lead.new', state: expect.stringMatching(/queued|running/) });
     expect(failing.deliveries[0].lastError).toMatch(/network_error|ECONNREFUSED/);
+    // every lead has failed once before the target comes back (the others may be claimed later than the first)
+    for (const id of ids.slice(1)) {
+      await waitFor(async () => (await t.api('GET', `/api/leads/${id}`)).body.deliveries[0]?.lastError, `lead ${id}'s failed attempt`);
+    }
 
     await target.start();
     for (const id of ids) {
