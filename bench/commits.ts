@@ -23,6 +23,9 @@ export interface CommitFigures {
   commitP99Ms: number;
   /** Mean ms per sync of the WAL after a COMMIT, off the runtime's thread (the writes wait for it, the thread does not). */
   syncMeanMs: number;
+  /** The syncs' p99 and longest, as bucket bounds (at most 19 % high): a disk's stalls, which every write then waits out. */
+  syncP99Ms: number;
+  syncMaxMs: number;
   synchronous: 'FULL' | 'NORMAL' | string;
 }
 
@@ -33,16 +36,7 @@ export function readCommits(runtime: RuntimeChild): Promise<CommitReading> {
 /** What happened between two readings taken around a load run that stored `leads` in `seconds`. */
 export function commitFigures(before: CommitReading, after: CommitReading, leads: number, seconds: number): CommitFigures {
   const commits = after.commits - before.commits;
-  const counts = after.commitMsBuckets.counts.map((n, i) => n - before.commitMsBuckets.counts[i]);
-  let seen = 0;
-  let p99 = NaN;
-  for (let i = 0; i < counts.length && commits > 0; i++) {
-    seen += counts[i];
-    if (seen >= 0.99 * commits) {
-      p99 = after.commitMsBuckets.upperMs[i];
-      break;
-    }
-  }
+  const syncs = after.syncs - before.syncs;
   return {
     commits,
     leadsPerCommit: commits ? round2(leads / commits) : NaN,
@@ -50,11 +44,28 @@ export function commitFigures(before: CommitReading, after: CommitReading, leads
     commitsPerSecond: round2(commits / seconds),
     commitMeanMs: commits ? round2((after.commitMs - before.commitMs) / commits) : NaN,
     commitBusyPct: round2((after.commitMs - before.commitMs) / (seconds * 10)),
-    commitP99Ms: round2(p99),
-    syncMeanMs: after.syncs > before.syncs ? round2((after.syncMs - before.syncMs) / (after.syncs - before.syncs)) : NaN,
+    commitP99Ms: round2(bucketQuantile(after.commitMsBuckets, before.commitMsBuckets, 0.99)),
+    syncMeanMs: syncs > 0 ? round2((after.syncMs - before.syncMs) / syncs) : NaN,
+    syncP99Ms: round2(bucketQuantile(after.syncMsBuckets, before.syncMsBuckets, 0.99)),
+    syncMaxMs: round2(bucketQuantile(after.syncMsBuckets, before.syncMsBuckets, 1)),
     synchronous:
       ({ 0: 'OFF', 1: 'NORMAL', 2: 'FULL', 3: 'EXTRA' } as Record<number, string>)[after.synchronous] ?? String(after.synchronous),
   };
+}
+
+/**
+ * The bound of the bucket where the quantile `q` of the durations counted between two readings
+ * falls (`q = 1`: the longest's); NaN when none was counted.
+ */
+function bucketQuantile(after: CommitStats['commitMsBuckets'], before: CommitStats['commitMsBuckets'], q: number): number {
+  const counts = after.counts.map((n, i) => n - before.counts[i]);
+  const total = counts.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let i = 0; i < counts.length && total > 0; i++) {
+    seen += counts[i];
+    if (seen >= q * total) return after.upperMs[i];
+  }
+  return NaN;
 }
 
 /**
@@ -65,6 +76,6 @@ export function commitNote(f: CommitFigures): string {
   const per =
     f.synchronous === 'FULL'
       ? "commit (fsync'd inside COMMIT, on the thread)"
-      : `commit (one WAL sync each, off the thread, mean ${f.syncMeanMs} ms)`;
+      : `commit (one WAL sync each, off the thread, mean ${f.syncMeanMs} ms, p99 ${f.syncP99Ms} ms, longest ≤ ${f.syncMaxMs} ms)`;
   return `${f.leadsPerCommit} leads per ${per}, ${f.commitsPerSecond} commits/s, COMMIT mean ${f.commitMeanMs} ms, p99 ${f.commitP99Ms} ms, ${f.commitBusyPct} % of the time`;
 }

@@ -6,6 +6,7 @@
  * million records under it has them that young, and older ones would be pruned in the background
  * in the middle of the measurement.
  */
+import { commitFigures, commitNote, readCommits } from '../commits.ts';
 import { load } from '../harness.ts';
 import { pick, round2, summary, type Row } from '../results.ts';
 import type { Scenario } from './scenario.ts';
@@ -24,6 +25,8 @@ export const growth: Scenario = {
         const afterId = await runtime.call<number>('maxLeadId');
         runtime.resetPeak();
         const cpu0 = runtime.cpuMs();
+        const commits0 = await readCommits(runtime);
+        const started = performance.now();
         const intake = await load({
           ...intakeTarget(runtime),
           body: SEND_LEAD,
@@ -32,6 +35,8 @@ export const growth: Scenario = {
           overallRate: growthRate,
         });
         const d = await delivered(runtime, afterId, intake.ok);
+        // the commits of intake and delivery together; a slow sync's tail shows in both rows' p99
+        const commits = commitFigures(commits0, await readCommits(runtime), d.count, (performance.now() - started) / 1000);
         // intake and delivery together, per lead: the two rows share it
         const cpuMsPerLead = round2((runtime.cpuMs() - cpu0) / d.count);
         const peak = runtime.peakRssMb();
@@ -52,7 +57,7 @@ export const growth: Scenario = {
           latency: 'lead stored → lead in wait',
           peakRssMb: peak,
           cpuMsPerLead,
-          notes: `one execution p50 ${summary(d.executionMs).p50} ms, p99 ${summary(d.executionMs).p99} ms`,
+          notes: `one execution p50 ${summary(d.executionMs).p50} ms, p99 ${summary(d.executionMs).p99} ms; ${commitNote(commits)}`,
         };
         return [rowIntake, rowDelivery];
       };

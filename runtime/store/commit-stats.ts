@@ -18,6 +18,8 @@ export interface CommitStats {
    */
   syncs: number;
   syncMs: number;
+  /** Sync durations, bucketed as {@link commitMsBuckets}: a slow disk's stalls show in their tail. */
+  syncMsBuckets: { upperMs: readonly number[]; counts: number[] };
   /** COMMIT durations: `counts[i]` commits took more than `upperMs[i - 1]` and at most `upperMs[i]` ms. */
   commitMsBuckets: { upperMs: readonly number[]; counts: number[] };
 }
@@ -50,6 +52,7 @@ export class CommitCounter {
   private syncs = 0;
   private syncMs = 0;
   private readonly counts = new Array<number>(COMMIT_MS_BOUNDS.length).fill(0);
+  private readonly syncCounts = new Array<number>(COMMIT_MS_BOUNDS.length).fill(0);
 
   /** One successful COMMIT of `writes` writes that took `ms`. */
   count(writes: number, ms: number): void {
@@ -63,6 +66,7 @@ export class CommitCounter {
   synced(ms: number): void {
     this.syncs++;
     this.syncMs += ms;
+    this.syncCounts[commitBucket(ms)]++;
   }
 
   /** A copy of the counters. */
@@ -73,6 +77,7 @@ export class CommitCounter {
       commitMs: this.commitMs,
       syncs: this.syncs,
       syncMs: this.syncMs,
+      syncMsBuckets: { upperMs: COMMIT_MS_BOUNDS, counts: [...this.syncCounts] },
       commitMsBuckets: { upperMs: COMMIT_MS_BOUNDS, counts: [...this.counts] },
     };
   }

@@ -156,6 +156,9 @@ describe('the WAL synced off the event loop', () => {
       expect(after.commits - before.commits).toBe(2);
       expect(after.syncs - before.syncs).toBe(2);
       expect(after.syncMs).toBeGreaterThan(before.syncMs);
+      // each sync in the bucket of its duration
+      const bucketed = (s: typeof after) => s.syncMsBuckets.counts.reduce((a, b) => a + b, 0);
+      expect(bucketed(after) - bucketed(before)).toBe(2);
     } finally {
       await store.close();
     }
