@@ -25,6 +25,12 @@ export interface BenchOptions {
    * in `--quick` unless `--postgres`.
    */
   postgres: boolean;
+  /**
+   * `--synchronous FULL|NORMAL`: SQLite's `synchronous` for every embedded runtime a scenario does
+   * not set itself (the intake scenario's FULL rows do), to A/B a whole scenario; the floor keeps
+   * its own. Absent: the runtime's own (NORMAL, the WAL synced off the thread).
+   */
+  synchronous?: 'FULL' | 'NORMAL';
   /** `growthExecutionsPerLead`: the execution records the growth scenario stores with each of its `growthLeads`. */
   size: { seconds: number; warmup: number; e2eLeads: number; growthLeads: number; growthExecutionsPerLead: number; statusLeads: number };
 }
@@ -43,6 +49,10 @@ export function readOptions(argv: string[]): BenchOptions {
   if (option('growth-leads')) size.growthLeads = Number(option('growth-leads'));
   if (option('executions-per-lead')) size.growthExecutionsPerLead = Number(option('executions-per-lead'));
   if (option('e2e-leads')) size.e2eLeads = Number(option('e2e-leads'));
+  const synchronous = option('synchronous');
+  if (synchronous !== undefined && synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+    throw new Error(`--synchronous: FULL or NORMAL, not "${synchronous}"`);
+  }
   return {
     quick,
     delayMs: Number(option('delay') ?? 5),
@@ -52,6 +62,7 @@ export function readOptions(argv: string[]): BenchOptions {
     growthRate: Number(option('growth-rate') ?? 500),
     connections: 100,
     postgres: argv.includes('--postgres') || (!quick && !argv.includes('--no-postgres')),
+    synchronous,
     size,
   };
 }

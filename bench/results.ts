@@ -162,6 +162,7 @@ export class Results {
         syncRate: options.syncRate,
         growthRate: options.growthRate,
         postgres: options.postgres,
+        synchronous: options.synchronous,
         ...options.size,
       },
       scenarios: this.rows,

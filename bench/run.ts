@@ -20,7 +20,8 @@
  * end-to-end row), `--postgres` / `--no-postgres` (the end-to-end and synchronous scenarios also on
  * PostgreSQL, one and two runtime processes on one database, as ratios to the embedded store's
  * rows: on in a full run, off in `--quick` unless asked; `LEADFLOW_BENCH_DATABASE_URL` names a
- * server to use instead of the embedded one). Prints a table and writes bench/results.json.
+ * server to use instead of the embedded one), `--synchronous FULL|NORMAL` (SQLite's `synchronous` for every
+ * embedded runtime a scenario does not set itself, to A/B a whole scenario). Prints a table and writes bench/results.json.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -65,7 +66,13 @@ async function main(): Promise<void> {
       await scenario.run({
         options,
         mock,
-        startRuntime: (runtime) => startRuntime({ ...runtime, profile: profiled(options, scenario.name) ? scenario.name : undefined }),
+        startRuntime: (runtime) =>
+          startRuntime({
+            ...runtime,
+            // the embedded store's alone: a PostgreSQL runtime has no SQLite to set
+            synchronous: runtime.synchronous ?? (runtime.databaseUrl ? undefined : options.synchronous),
+            profile: profiled(options, scenario.name) ? scenario.name : undefined,
+          }),
         startFloor: (floor) =>
           startFloor({
             ...floor,
