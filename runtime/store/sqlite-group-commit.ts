@@ -11,6 +11,9 @@ import type { WalSync } from './sqlite-wal-sync.ts';
 /** The writes of one or more turns of the event loop, and the commit (and sync) they wait for. */
 interface WriteBatch {
   committed: Promise<void>;
+  /** Resolves at COMMIT, before the sync (see {@link GroupCommit.write}'s `until`). */
+  applied: Promise<void>;
+  apply(): void;
   resolve(): void;
   reject(error: Error): void;
   /** Writes that joined it and did not throw. */
@@ -52,8 +55,15 @@ export class GroupCommit {
    * Each write keeps its own atomicity: a `db.transaction` inside the open one runs as a savepoint,
    * and a single statement is atomic on its own, so a write that throws undoes itself only and
    * rejects at once.
+   *
+   * `until: 'committed'` answers the write at its COMMIT (still after the sync in flight, which its
+   * batch waits for), not after its own sync: for a write whose loss in a power cut changes nothing
+   * a caller or target could see. A job's claim is one: lost, the job is queued again as it was
+   * and sent again, which is what a kept claim gives too once its lease runs out; a process that
+   * dies (no power cut) loses no committed write, so a claim's attempt still counts against a lead
+   * that crashes the runtime. A delivery waits for one sync fewer before it starts.
    */
-  write<T>(work: () => T): Promise<T> {
+  write<T>(work: () => T, until: 'synced' | 'committed' = 'synced'): Promise<T> {
     if (this.broken) return Promise.reject(this.broken);
     let batch = this.batch;
     if (batch && !this.db.inTransaction) {
@@ -67,7 +77,7 @@ export class GroupCommit {
     if (!batch) batch = this.open();
     const result = work();
     batch.writes++;
-    return batch.committed.then(() => result);
+    return (until === 'committed' ? batch.applied : batch.committed).then(() => result);
   }
 
   /** Commits and syncs what is open, waits for the sync under way; then the store may close. */
@@ -92,7 +102,14 @@ export class GroupCommit {
     });
     // a batch no write waits on (all threw) must not report an unhandled rejection
     committed.catch(() => {});
-    const batch: WriteBatch = { committed, resolve, reject, writes: 0, due: false };
+    let apply!: () => void;
+    // rejected with the batch when it never commits; resolved at COMMIT otherwise
+    const applied = new Promise<void>((ok, fail) => {
+      apply = ok;
+      committed.catch(fail);
+    });
+    applied.catch(() => {});
+    const batch: WriteBatch = { committed, applied, apply, resolve, reject, writes: 0, due: false };
     this.batch = batch;
     setImmediate(() => this.turnEnded(batch));
     return batch;
@@ -113,6 +130,7 @@ export class GroupCommit {
       // a batch whose writes all threw commits nothing to the WAL: no commit to count, nothing to sync
       if (batch.writes === 0) return this.settled(batch);
       this.commits.count(batch.writes, performance.now() - started);
+      batch.apply();
       if (this.wal) this.sync(batch);
       else this.settled(batch);
     } catch (error) {
@@ -152,7 +170,10 @@ export class GroupCommit {
 
   private settled(batch: WriteBatch, error?: Error): void {
     if (error) batch.reject(error);
-    else batch.resolve();
+    else {
+      batch.apply();
+      batch.resolve();
+    }
     if (!this.batch && !this.syncing) for (const resolve of this.idle.splice(0)) resolve();
   }
 }

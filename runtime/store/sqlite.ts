@@ -210,7 +210,9 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     shares?: ClaimShares,
   ): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
-    return this.write(() => this.claimJobsTx(kinds, limit, now, held, claim, shares));
+    // answered at COMMIT, not after its sync: a claim lost in a power cut leaves the job queued,
+    // sent again as its expired lease would have it (sqlite-group-commit.ts)
+    return this.group.write(() => this.claimJobsTx(kinds, limit, now, held, claim, shares), 'committed');
   }
 
   async renewLeases(worker: string, ids: readonly number[], until: Date): Promise<number> {

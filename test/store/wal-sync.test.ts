@@ -112,6 +112,37 @@ describe('the WAL synced off the event loop', () => {
     expect([stats.commits, stats.writes, stats.syncs]).toEqual([2, 3, 2]);
   });
 
+  it("a write that needs only its commit (a job's claim) is answered at COMMIT, before the sync; still after the sync in flight", async () => {
+    const { group, db, sync, write, visible } = setUp();
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const claim = (v: string) => group.write(() => insert.run(v).changes, 'committed');
+    const a = write('a');
+    await turn();
+    // a's sync runs: the claim waits in the open transaction, not committed yet
+    const b = claim('b');
+    await turn();
+    expect(await settled(b)).toBe(false);
+    sync.release();
+    await a;
+    // committed when a's sync ended; answered then, its own sync still held
+    await expect(b).resolves.toBe(1);
+    expect(visible()).toBe('a,b');
+    expect(sync.held).toHaveLength(1);
+    sync.release();
+  });
+
+  it('a commit-only write that SQLite could not commit is refused, not answered', async () => {
+    const { group, sync, write } = setUp();
+    const a = write('a');
+    await turn();
+    const b = group.write(() => 1, 'committed');
+    sync.failNext(new Error('EIO: i/o error, fdatasync'));
+    sync.release();
+    await expect(a).rejects.toThrow(/could not be synced/);
+    // its batch was rolled back with the failed sync's: never committed
+    await expect(b).rejects.toThrow(/could not be synced/);
+  });
+
   it('after a failed sync refuses the writes it covered, rolls back the open ones and takes no more', async () => {
     const { sync, write, visible } = setUp();
     const a = write('a');
