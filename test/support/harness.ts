@@ -250,8 +250,9 @@ export async function waitFor<T>(
 
 /**
  * A lead's page once its stage is `stage` and its delivery (each `lead.new` job) is no longer
- * queued or running. A delivery sets the stage mid-run and stores its execution when the run ends, before its job is
- * done: wait for this, not the stage alone, before reading the lead's executions.
+ * queued or running. A delivery sets the stage mid-run and stores its execution when the run
+ * ends, before its job is done: wait for this, not the stage alone, before reading the lead's
+ * executions.
  */
 export async function waitForSettled(t: Pick<TestRuntime, 'api'>, id: number, stage: string, timeoutMs = 10_000): Promise<any> {
   return waitFor(
