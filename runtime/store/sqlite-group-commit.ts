@@ -18,6 +18,8 @@ interface WriteBatch {
   reject(error: Error): void;
   /** Writes that joined it and did not throw. */
   writes: number;
+  /** Of those, the ones answered only after the sync: a commit-only write after one waits for the sync too. */
+  syncedWrites: number;
   /** Its turn has ended while a sync ran: it commits when that sync ends. */
   due: boolean;
 }
@@ -62,6 +64,12 @@ export class GroupCommit {
    * and sent again, which is what a kept claim gives too once its lease runs out; a process that
    * dies (no power cut) loses no committed write, so a claim's attempt still counts against a lead
    * that crashes the runtime. A delivery waits for one sync fewer before it starts.
+   *
+   * That holds only while the claim read nothing that is not on disk yet. Every batch before its
+   * own is synced by the time it commits (a batch commits after the sync in flight); a write of
+   * its own batch made before it is not, so a commit-only write that joins a batch holding a
+   * write that waits for its sync (a lead and its job just taken in) waits for the sync as well:
+   * else a power cut could lose a lead whose delivery had started, the webmaster never answered.
    */
   write<T>(work: () => T, until: 'synced' | 'committed' = 'synced'): Promise<T> {
     if (this.broken) return Promise.reject(this.broken);
@@ -76,8 +84,10 @@ export class GroupCommit {
     if (!batch && this.db.inTransaction) return new Promise((resolve) => resolve(work()));
     if (!batch) batch = this.open();
     const result = work();
+    const committedOnly = until === 'committed' && batch.syncedWrites === 0;
     batch.writes++;
-    return (until === 'committed' ? batch.applied : batch.committed).then(() => result);
+    if (!committedOnly) batch.syncedWrites++;
+    return (committedOnly ? batch.applied : batch.committed).then(() => result);
   }
 
   /** Commits and syncs what is open, waits for the sync under way; then the store may close. */
@@ -109,7 +119,7 @@ export class GroupCommit {
       committed.catch(fail);
     });
     applied.catch(() => {});
-    const batch: WriteBatch = { committed, applied, apply, resolve, reject, writes: 0, due: false };
+    const batch: WriteBatch = { committed, applied, apply, resolve, reject, writes: 0, syncedWrites: 0, due: false };
     this.batch = batch;
     setImmediate(() => this.turnEnded(batch));
     return batch;

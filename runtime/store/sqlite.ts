@@ -211,7 +211,8 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   ): Promise<Job[]> {
     if (kinds.length === 0 || limit <= 0) return [];
     // answered at COMMIT, not after its sync: a claim lost in a power cut leaves the job queued,
-    // sent again as its expired lease would have it (sqlite-group-commit.ts)
+    // sent again as its expired lease would have it; after its sync still when its transaction
+    // holds a write not yet synced, which it may have read (sqlite-group-commit.ts)
     return this.group.write(() => this.claimJobsTx(kinds, limit, now, held, claim, shares), 'committed');
   }
 

@@ -131,6 +131,29 @@ describe('the WAL synced off the event loop', () => {
     sync.release();
   });
 
+  it('a commit-only write that joins a batch holding a write not yet synced waits for that sync: it may have read it', async () => {
+    const { group, db, sync, write, visible } = setUp();
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const claim = (v: string) => group.write(() => insert.run(v).changes, 'committed');
+    // a lead taken in and its delivery claimed in one turn: the claim could have read the new job
+    const a = write('a');
+    const b = claim('b');
+    await turn();
+    expect(visible()).toBe('a,b');
+    expect(await settled(b)).toBe(false);
+    sync.release();
+    await expect(Promise.all([a, b])).resolves.toEqual([1, 1]);
+
+    // a claim that opens its batch read only what earlier batches (synced by its COMMIT) hold;
+    // a write joining after it does not hold it back
+    const c = claim('c');
+    const d = write('d');
+    await turn();
+    await expect(c).resolves.toBe(1);
+    expect(await settled(d)).toBe(false);
+    sync.release();
+    await d;
+  });
   it('a commit-only write that SQLite could not commit is refused, not answered', async () => {
     const { group, sync, write } = setUp();
     const a = write('a');
