@@ -26,37 +26,37 @@ export function prepareJobs(db: SqliteDatabase, sql: Statements) {
     }
   }
 
-  const claimTx = db.transaction(
-    (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], claim: JobClaim, shares: ClaimShares | undefined) => {
-      const lease = {
-        worker: claim.worker,
-        lease_until: new Date(now.getTime() + claim.leaseMs).toISOString(),
-        updated_at: new Date().toISOString(),
-      };
-      // "integration kind" pairs (an id has no space, the ID pattern says so)
-      const heldPairs = held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`));
-      const rows = shares
-        ? (sql.claimIds.all({
-            ...lease,
-            ids: JSON.stringify(dueByShares(sql, kinds, limit, now, held, shares, heldPairs)),
-          }) as JobRow[])
-        : (sql.claimJobs.all({
-            ...lease,
-            kinds: JSON.stringify(kinds),
-            held: JSON.stringify(heldPairs),
-            now: now.toISOString(),
-            limit,
-          }) as JobRow[]);
-      // RETURNING gives no order guarantee; callers get the queue order.
-      return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
-    },
-  );
+  /**
+   * Claims jobs, in queue order, each attempt counted: by `due`, the ids {@link dueByShares} read
+   * just before in the same turn (one connection: nothing wrote in between), or else the oldest due
+   * up to `limit`. One statement either way, atomic on its own.
+   */
+  function claim(kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], by: JobClaim, due?: readonly number[]) {
+    const lease = {
+      worker: by.worker,
+      lease_until: new Date(now.getTime() + by.leaseMs).toISOString(),
+      updated_at: new Date().toISOString(),
+    };
+    const rows = due
+      ? (sql.claimIds.all({ ...lease, ids: JSON.stringify(due) }) as JobRow[])
+      : (sql.claimJobs.all({
+          ...lease,
+          kinds: JSON.stringify(kinds),
+          held: JSON.stringify(heldPairsOf(held)),
+          now: now.toISOString(),
+          limit,
+        }) as JobRow[]);
+    // RETURNING gives no order guarantee; callers get the queue order.
+    return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
+  }
 
   return {
     /** Within the caller's transaction: a job without `leadId` or `integrationId` gets the ones given. */
     insert,
-    /** One transaction: the jobs claimed, in queue order, each attempt counted. */
-    claim: claimTx,
+    claim,
+    /** A read: the ids a claim by shares takes now (a claim with none due writes nothing). */
+    due: (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], shares: ClaimShares) =>
+      dueByShares(sql, kinds, limit, now, held, shares),
   };
 }
 
@@ -71,7 +71,6 @@ function dueByShares(
   now: Date,
   held: readonly HeldJobs[],
   shares: ClaimShares,
-  heldPairs: string[],
 ): number[] {
   const at = now.toISOString();
   const deliveryKinds = kinds.filter((kind) => kind !== 'postback.out');
@@ -95,9 +94,14 @@ function dueByShares(
     }
   }
   if (kinds.includes('postback.out') && shares.postbacks > 0) {
-    const rows = sql.duePostbacks.all({ now: at, held: JSON.stringify(heldPairs), limit: Math.min(shares.postbacks, limit) });
+    const rows = sql.duePostbacks.all({ now: at, held: JSON.stringify(heldPairsOf(held)), limit: Math.min(shares.postbacks, limit) });
     due.push(...(rows as typeof due));
   }
   due.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id));
   return due.slice(0, limit).map((row) => row.id);
+}
+
+/** The held lanes as "integration kind" pairs (an id has no space, the ID pattern says so). */
+function heldPairsOf(held: readonly HeldJobs[]): string[] {
+  return held.flatMap((h) => h.kinds.map((kind) => `${h.integrationId} ${kind}`));
 }

@@ -83,7 +83,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
   private readonly insertExecutionTx: ReturnType<typeof prepareExecutions>['insert'];
   /** The job queue's claims and inserts (sqlite-jobs.ts); the claim held here as the lead writes are. */
   private readonly jobs: ReturnType<typeof prepareJobs>;
-  private readonly claimJobsTx: ReturnType<typeof prepareJobs>['claim'];
+  private readonly claimJobsNow: ReturnType<typeof prepareJobs>['claim'];
   /** The write path: this turn of the event loop's writes share one transaction (sqlite-group-commit.ts). */
   private readonly group: GroupCommit;
 
@@ -118,7 +118,7 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     this.insertLeadOnceTx = writes.insertOnce;
     this.updateLeadTx = writes.update;
     this.insertExecutionTx = this.executions.insert;
-    this.claimJobsTx = this.jobs.claim;
+    this.claimJobsNow = this.jobs.claim;
   }
 
   /**
@@ -213,7 +213,10 @@ export class SqliteLeadStore implements LeadStore, JobQueue, ExecutionLog, Check
     // answered at COMMIT, not after its sync: a claim lost in a power cut leaves the job queued,
     // sent again as its expired lease would have it; after its sync still when its transaction
     // holds a write not yet synced, which it may have read (sqlite-group-commit.ts)
-    return this.group.write(() => this.claimJobsTx(kinds, limit, now, held, claim, shares), 'committed');
+    const due = shares && this.jobs.due(kinds, limit, now, held, shares);
+    // nothing due: no write, so no commit and no sync for a claim that finds nothing
+    if (due && due.length === 0) return [];
+    return this.group.write(() => this.claimJobsNow(kinds, limit, now, held, claim, due), 'committed');
   }
 
   async renewLeases(worker: string, ids: readonly number[], until: Date): Promise<number> {

@@ -111,6 +111,21 @@ describe('commitStats: what the group commit did', () => {
     expect(after.writes - before.writes).toBe(1);
   });
 
+  it('a claim by shares that finds nothing due writes nothing: no commit, no sync; one that finds a job commits', async () => {
+    const { store } = open();
+    const shares = { integrations: {}, deliveries: 10, postbacks: 2 };
+    const claim = { worker: 'w1', leaseMs: 60_000 };
+    const before = store.commitStats();
+    expect(await store.claimJobs(['lead.new', 'postback.out'], 10, new Date(), [], claim, shares)).toEqual([]);
+    const idle = store.commitStats();
+    expect([idle.commits - before.commits, idle.syncs - before.syncs]).toEqual([0, 0]);
+    const lead = await store.insertLead({ offer: 'tea', phone: '+4915100070' }, 'crm', [{ kind: 'lead.new' }]);
+    const claimed = await store.claimJobs(['lead.new', 'postback.out'], 10, new Date(), [], claim, shares);
+    expect(claimed.map((job) => [job.leadId, job.state, job.attempts])).toEqual([[lead.id, 'running', 1]]);
+    // the lead's commit and the claim's
+    expect(store.commitStats().commits - idle.commits).toBe(2);
+  });
+
   it('is a copy: changing what it returned changes nothing in the store', async () => {
     const { store } = open();
     await store.insertLead({ offer: 'tea', phone: '+4915100060' }, 'crm', []);
