@@ -3,7 +3,7 @@
  * claiming them, by queue order or by each lane's share. Kept apart from sqlite.ts, which runs these
  * inside its transactions, so the claim's rules read in one place.
  */
-import type { Database as SqliteDatabase } from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { ClaimShares, HeldJobs, JobClaim, JobKind, NewJob } from './types.ts';
 import type { prepare } from './sqlite-statements.ts';
 import { jobFromRow, type JobRow } from './sqlite-rows.ts';
@@ -50,13 +50,15 @@ export function prepareJobs(db: SqliteDatabase, sql: Statements) {
     return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
   }
 
+  const due = dueStatements(db);
+
   return {
     /** Within the caller's transaction: a job without `leadId` or `integrationId` gets the ones given. */
     insert,
     claim,
     /** A read: the ids a claim by shares takes now (a claim with none due writes nothing). */
     due: (kinds: JobKind[], limit: number, now: Date, held: readonly HeldJobs[], shares: ClaimShares) =>
-      dueByShares(sql, kinds, limit, now, held, shares),
+      dueByShares(sql, due, kinds, limit, now, held, shares),
   };
 }
 
@@ -66,6 +68,7 @@ export function prepareJobs(db: SqliteDatabase, sql: Statements) {
  */
 function dueByShares(
   sql: Statements,
+  due: ReturnType<typeof dueStatements>,
   kinds: JobKind[],
   limit: number,
   now: Date,
@@ -74,31 +77,61 @@ function dueByShares(
 ): number[] {
   const at = now.toISOString();
   const deliveryKinds = kinds.filter((kind) => kind !== 'postback.out');
-  const due: { id: number; run_at: string }[] = [];
+  const ids: { id: number; run_at: string }[] = [];
   if (deliveryKinds.length > 0) {
-    const kindsJson = JSON.stringify(deliveryKinds);
     const lanes = (sql.queuedLanes.pluck().all() as (string | null)[]).concat([null]);
     for (const integration of lanes) {
       const share = integration === null ? shares.deliveries : (shares.integrations[integration] ?? shares.deliveries);
       if (share <= 0) continue;
       const heldKinds = held.filter((h) => h.integrationId === integration).flatMap((h) => h.kinds);
       if (deliveryKinds.every((kind) => heldKinds.includes(kind))) continue;
-      const rows = sql.dueOfIntegration.all({
-        integration,
-        now: at,
-        kinds: kindsJson,
-        held: JSON.stringify(heldKinds),
-        limit: Math.min(share, limit),
-      });
-      due.push(...(rows as typeof due));
+      const rows = due
+        .ofIntegration(deliveryKinds.length, heldKinds.length)
+        .all(integration, at, ...deliveryKinds, ...heldKinds, Math.min(share, limit));
+      ids.push(...(rows as typeof ids));
     }
   }
   if (kinds.includes('postback.out') && shares.postbacks > 0) {
-    const rows = sql.duePostbacks.all({ now: at, held: JSON.stringify(heldPairsOf(held)), limit: Math.min(shares.postbacks, limit) });
-    due.push(...(rows as typeof due));
+    const heldPairs = heldPairsOf(held);
+    const rows = due.postbacks(heldPairs.length).all(at, ...heldPairs, Math.min(shares.postbacks, limit));
+    ids.push(...(rows as typeof ids));
   }
-  due.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id));
-  return due.slice(0, limit).map((row) => row.id);
+  ids.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id));
+  return ids.slice(0, limit).map((row) => row.id);
+}
+
+/**
+ * The claim's reads of a lane's due jobs, prepared once per count of kinds and of held kinds: a list
+ * of `?` is read as it stands, where a JSON list through `json_each` cost a virtual table and a bloom
+ * filter per run, a third of the read, made after every job. Binds: integration (or null), now,
+ * the kinds, the held ones, the limit; for postbacks now, the held "integration kind" pairs, the limit.
+ */
+function dueStatements(db: SqliteDatabase) {
+  const cache = new Map<string, Statement>();
+  const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+  const prepared = (key: string, sql: () => string) => {
+    let statement = cache.get(key);
+    if (!statement) cache.set(key, (statement = db.prepare(sql())));
+    return statement;
+  };
+  return {
+    ofIntegration: (kinds: number, held: number) =>
+      prepared(
+        `lane ${kinds} ${held}`,
+        () => `SELECT id, run_at FROM jobs
+         WHERE state = 'queued' AND integration_id IS ? AND run_at <= ? AND kind IN (${marks(kinds)})
+           ${held > 0 ? `AND kind NOT IN (${marks(held)})` : ''}
+         ORDER BY run_at, id LIMIT ?`,
+      ),
+    postbacks: (held: number) =>
+      prepared(
+        `postbacks ${held}`,
+        () => `SELECT id, run_at FROM jobs
+         WHERE state = 'queued' AND kind = 'postback.out' AND run_at <= ?
+           ${held > 0 ? `AND coalesce(integration_id, '') || ' postback.out' NOT IN (${marks(held)})` : ''}
+         ORDER BY run_at, id LIMIT ?`,
+      ),
+  };
 }
 
 /** The held lanes as "integration kind" pairs (an id has no space, the ID pattern says so). */

@@ -55,19 +55,6 @@ export function prepare(db: SqliteDatabase) {
          LIMIT @limit)
        RETURNING *`,
     ),
-    // a claim by shares: the due ids of each lane, oldest first, then one update over the ones chosen
-    dueOfIntegration: db.prepare(
-      `SELECT id, run_at FROM jobs
-       WHERE state = 'queued' AND integration_id IS @integration AND run_at <= @now
-         AND kind IN (SELECT value FROM json_each(@kinds)) AND kind NOT IN (SELECT value FROM json_each(@held))
-       ORDER BY run_at, id LIMIT @limit`,
-    ),
-    duePostbacks: db.prepare(
-      `SELECT id, run_at FROM jobs
-       WHERE state = 'queued' AND kind = 'postback.out' AND run_at <= @now
-         AND coalesce(integration_id, '') || ' postback.out' NOT IN (SELECT value FROM json_each(@held))
-       ORDER BY run_at, id LIMIT @limit`,
-    ),
     // the integrations with queued jobs, one index seek each (a skip scan), however long their queues
     queuedLanes: db.prepare(
       `WITH RECURSIVE lanes(id) AS (
