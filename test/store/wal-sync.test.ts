@@ -72,9 +72,11 @@ function setUp() {
   const group = new GroupCommit(db, sync);
   const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
   const write = (v: string) => group.write(() => insert.run(v).changes);
+  /** A write answered at its COMMIT, as a job's claim is. */
+  const claim = (v: string) => group.write(() => insert.run(v).changes, 'committed');
   /** What another connection sees committed. */
   const visible = () => reader.prepare('SELECT group_concat(v) FROM t').pluck().get();
-  return { db, group, sync, write, visible };
+  return { db, group, sync, write, claim, visible };
 }
 
 describe('the WAL synced off the event loop', () => {
@@ -113,9 +115,7 @@ describe('the WAL synced off the event loop', () => {
   });
 
   it("a write that needs only its commit (a job's claim) is answered at COMMIT, before the sync; still after the sync in flight", async () => {
-    const { group, db, sync, write, visible } = setUp();
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    const claim = (v: string) => group.write(() => insert.run(v).changes, 'committed');
+    const { sync, write, claim, visible } = setUp();
     const a = write('a');
     await turn();
     // a's sync runs: the claim waits in the open transaction, not committed yet
@@ -132,9 +132,7 @@ describe('the WAL synced off the event loop', () => {
   });
 
   it('a commit-only write that joins a batch holding a write not yet synced waits for that sync: it may have read it', async () => {
-    const { group, db, sync, write, visible } = setUp();
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
-    const claim = (v: string) => group.write(() => insert.run(v).changes, 'committed');
+    const { sync, write, claim, visible } = setUp();
     // a lead taken in and its delivery claimed in one turn: the claim could have read the new job
     const a = write('a');
     const b = claim('b');
