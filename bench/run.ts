@@ -77,7 +77,9 @@ async function main(): Promise<void> {
           startFloor({
             ...floor,
             targetUrl: mock.url,
-            profile: profiled(options, scenario.name) ? `${scenario.name}-floor-${floor.mode}-${floor.commit}` : undefined,
+            profile: profiled(options, scenario.name)
+              ? `${scenario.name}-floor-${floor.mode}-${floor.commit}${floor.store === 'leadflow' ? '-leadflow-store' : ''}`
+              : undefined,
           }),
         postgres: () => (postgres ??= startBenchPostgres().then((pg) => (console.log(`  PostgreSQL: ${pg.describe}`), pg))),
         report: (row) => results.report(row),

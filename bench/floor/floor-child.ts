@@ -19,9 +19,10 @@
  * `order_id`) and stores stage, history, execution and the job's end in one write.
  *
  * Environment: `PORT`, `FLOOR_DATA` (a folder), `FLOOR_TARGET` (the mock target's URL),
- * `FLOOR_COMMIT` (`group`, the default, or `request`), `FLOOR_INTAKE_KEY`. IPC requests
+ * `FLOOR_COMMIT` (`group`, the default, or `request`), `FLOOR_STORE` (`floor`, the default: `floor-store.ts`; or
+ * `leadflow`, group commit only: leadflow's own store, `leadflow-store.ts`), `FLOOR_INTAKE_KEY`. IPC requests
  * `{ id, cmd, ...args }` as the runtime child's: `progress { afterId }`, `backlog { afterId }` (one integration: `integrationId` is not read), `deliveries { afterId }`,
- * `maxLeadId`, `commits`, `stop`.
+ * `maxLeadId`, `commits`, `tables` (the store's table names), `stop`.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -29,6 +30,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { FloorStore, type CommitMode, type StoredLead } from './floor-store.ts';
+import { LeadflowFloorStore } from './leadflow-store.ts';
 
 const mode = process.env.FLOOR_MODE;
 if (mode !== 'sync' && mode !== 'async') throw new Error(`FLOOR_MODE: sync or async, not "${mode}"`);
@@ -38,7 +40,15 @@ const target = process.env.FLOOR_TARGET ?? '';
 const keyHash = createHash('sha256')
   .update(process.env.FLOOR_INTAKE_KEY ?? '')
   .digest();
-const store = new FloorStore(path.join(process.env.FLOOR_DATA ?? '.', 'floor.db'), commit);
+const storeKind = process.env.FLOOR_STORE || 'floor';
+if (storeKind !== 'floor' && storeKind !== 'leadflow') throw new Error(`FLOOR_STORE: floor or leadflow, not "${storeKind}"`);
+if (storeKind === 'leadflow' && commit !== 'group') throw new Error('FLOOR_STORE=leadflow: group commit only (its store’s)');
+const storeFile = path.join(process.env.FLOOR_DATA ?? '.', 'floor.db');
+// leadflow's store names the bench's integration and flow the floor stands in for (bench/scenarios/)
+const store =
+  storeKind === 'leadflow'
+    ? new LeadflowFloorStore(storeFile, mode === 'sync' ? 'broker' : 'crm', mode === 'sync' ? 'register' : 'demo-crm-send')
+    : new FloorStore(storeFile, commit);
 const agent = new Agent({ keepAliveTimeout: 10_000, connections: 128, pipelining: 1 });
 
 /** The target's credentials, as the bench's integration has them (`bench/scenarios/send-integration.ts`). */
@@ -151,7 +161,7 @@ async function register(lead: CheckedLead): Promise<{ status: number; body: unkn
 
 /** The demo CRM send flow for one claimed job. */
 async function deliver(jobId: number, stored: StoredLead): Promise<void> {
-  const lead = JSON.parse(stored.data) as CheckedLead;
+  const lead = stored.fields as CheckedLead;
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const order = {
@@ -270,6 +280,8 @@ async function handle(message: { cmd: string; [key: string]: unknown }): Promise
     }
     case 'deliveries':
       return deliveries(Number(message.afterId));
+    case 'tables':
+      return store.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).pluck().all();
     case 'maxLeadId':
       return store.db.prepare('SELECT coalesce(max(id), 0) FROM leads').pluck().get();
     case 'commits':

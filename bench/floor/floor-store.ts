@@ -44,7 +44,8 @@ const SCHEMA = `
 export interface StoredLead {
   id: number;
   created_at: string;
-  data: string;
+  /** The lead's fields, read back for a claimed job's delivery (empty after an insert). */
+  fields: Record<string, unknown>;
 }
 
 /** One delivery's outcome: the lead's new stage and external id, and the execution that got them. */
@@ -122,7 +123,7 @@ export class FloorStore {
         at,
       }) as { id: number; created_at: string };
       if (queued) this.sql.insertJob.run(row.id, at, at);
-      return { id: row.id, created_at: row.created_at, data: '' };
+      return { id: row.id, created_at: row.created_at, fields: {} };
     });
   }
 
@@ -135,7 +136,10 @@ export class FloorStore {
         lease: new Date(now + leaseMs).toISOString(),
         now: new Date(now).toISOString(),
       }) as { id: number; lead_id: number }[];
-      return jobs.map((job) => ({ jobId: job.id, lead: this.sql.getLead.get(job.lead_id) as StoredLead }));
+      return jobs.map((job) => {
+        const row = this.sql.getLead.get(job.lead_id) as { id: number; created_at: string; data: string };
+        return { jobId: job.id, lead: { id: row.id, created_at: row.created_at, fields: JSON.parse(row.data) as Record<string, unknown> } };
+      });
     });
   }
 

@@ -27,6 +27,8 @@ export interface FloorOptions {
   mode: 'sync' | 'async';
   /** `group` (leadflow's group commit, the fair comparison) or `request` (a commit per write). */
   commit: CommitMode;
+  /** Whose store it writes to: its own (the default), or leadflow's (`leadflow-store.ts`: synchronous, group commit). */
+  store?: 'floor' | 'leadflow';
   targetUrl: string;
   /** Run it under `node --cpu-prof` (bench/profiling.ts), the profile named so. */
   profile?: string;
@@ -45,6 +47,7 @@ export async function startFloor(options: FloorOptions): Promise<FloorChild> {
       PORT: String(port),
       FLOOR_MODE: options.mode,
       FLOOR_COMMIT: options.commit,
+      FLOOR_STORE: options.store ?? 'floor',
       FLOOR_DATA: dataDir,
       FLOOR_TARGET: options.targetUrl,
       FLOOR_INTAKE_KEY: intakeKey,

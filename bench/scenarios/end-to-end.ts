@@ -2,7 +2,8 @@
  * Intake and delivery together: N leads posted as fast as they go, until all N are in `wait`. Then
  * the same on the same work done by hand (bench/floor/: a job row per lead, a worker loop claiming
  * them, the demo CRM send flow by hand, group commit like leadflow's store), the floor the
- * leadflow row is compared to. With `--postgres` (a full run's default), the same on PostgreSQL:
+ * leadflow row is compared to, and (not in `--quick`) the same by hand on leadflow's own store
+ * (bench/floor/leadflow-store.ts: what the store's features cost, against the engine's). With `--postgres` (a full run's default), the same on PostgreSQL:
  * one runtime process, then two on one database with the load spread over both
  * (bench/pg-runtimes.ts), each also as a ratio to the embedded store's row.
  */
@@ -94,17 +95,21 @@ export const endToEnd: Scenario = {
     } finally {
       await runtime.stop();
     }
-    const floor = await startFloor({ mode: 'async', commit: 'group' });
-    try {
-      const row = await deliverAll(
-        floor,
-        { url: `${floor.url}/api/leads`, headers: { 'x-api-key': floor.intakeKey } },
-        size.e2eLeads,
-        connections,
-      );
-      report({ ...row, scenario: 'floor (by hand, group commit): end-to-end delivery', floor: 'e2e' });
-    } finally {
-      await floor.stop();
+    // the floor, then (not in --quick) the floor on leadflow's store: what the store's features cost
+    for (const store of options.quick ? (['floor'] as const) : (['floor', 'leadflow'] as const)) {
+      const floor = await startFloor({ mode: 'async', commit: 'group', store });
+      try {
+        const row = await deliverAll(
+          floor,
+          { url: `${floor.url}/api/leads`, headers: { 'x-api-key': floor.intakeKey } },
+          size.e2eLeads,
+          connections,
+        );
+        if (store === 'floor') report({ ...row, scenario: 'floor (by hand, group commit): end-to-end delivery', floor: 'e2e' });
+        else report({ ...row, scenario: "floor on leadflow's store (by hand, SqliteLeadStore): end-to-end delivery", versus: 'e2e' });
+      } finally {
+        await floor.stop();
+      }
     }
     if (!options.postgres) return;
     const server = await postgres();

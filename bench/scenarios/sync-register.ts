@@ -3,8 +3,9 @@
  * for the target, so the runtime's overhead is the latency minus the target's delay. At a fixed
  * rate, then as fast as it goes; then the same two loads on the same work done by hand
  * (bench/floor/, group commit like leadflow's store: the floor leadflow's rows are compared to), and
- * the hand-written one with a commit per write, as fast as it goes (what group commit saves; not in
- * `--quick`). With `--postgres` (a full run's default), leadflow's two loads again on PostgreSQL:
+ * the hand-written one with a commit per write, as fast as it goes (what group commit saves), and the
+ * hand-written one on leadflow's own store at both loads (bench/floor/leadflow-store.ts: what the
+ * store's features cost, against what the engine around them costs; neither in `--quick`). With `--postgres` (a full run's default), leadflow's two loads again on PostgreSQL:
  * one runtime process, then two on one database with the load spread over both
  * (bench/pg-runtimes.ts), each row also as a ratio to the embedded store's.
  */
@@ -106,16 +107,21 @@ export const syncRegister: Scenario = {
       await runtime.stop();
     }
 
-    // the smoke run keeps under a minute: the floor leadflow is compared to, not the variant
-    for (const commit of options.quick ? (['group'] as const) : (['group', 'request'] as const)) {
-      const floor = await startFloor({ mode: 'sync', commit });
+    // the smoke run keeps under a minute: the floor leadflow is compared to, not the variants
+    const variants = [
+      { commit: 'group', store: 'floor', name: 'floor (by hand, group commit): ' },
+      { commit: 'request', store: 'floor', name: 'floor (by hand, a commit per write): ' },
+      { commit: 'group', store: 'leadflow', name: "floor on leadflow's store (by hand, SqliteLeadStore): " },
+    ] as const;
+    for (const { commit, store, name } of options.quick ? variants.slice(0, 1) : variants) {
+      const floor = await startFloor({ mode: 'sync', commit, store });
       try {
         const target = { url: `${floor.url}/api/leads`, headers: { 'x-api-key': floor.intakeKey } };
         await load({ ...target, body, connections, duration: size.warmup, overallRate: syncRate });
-        const name = commit === 'group' ? 'floor (by hand, group commit): ' : 'floor (by hand, a commit per write): ';
+        const theFloor = commit === 'group' && store === 'floor';
         if (commit === 'group') {
           const paced = await measured(floor, { ...target, body, connections, duration: size.seconds, overallRate: syncRate });
-          report({ ...pacedRow(name, paced, floor.peakRssMb()), floor: 'sync-paced' });
+          report({ ...pacedRow(name, paced, floor.peakRssMb()), ...(theFloor ? { floor: 'sync-paced' } : { versus: 'sync-paced' }) });
         }
         const c0 = await floor.call<{ commits: number }>('commits');
         const max = await measured(floor, { ...target, body, connections, duration: size.seconds });
@@ -126,7 +132,7 @@ export const syncRegister: Scenario = {
           ...row,
           notes: `${row.notes}; ${perCommit} requests per commit (${commit === 'group' ? 'one WAL sync each, off the thread, as leadflow' : 'synchronous = FULL: one fsync each, inside COMMIT'})`,
           requestsPerCommit: perCommit,
-          ...(commit === 'group' ? { floor: 'sync-max' } : {}),
+          ...(theFloor ? { floor: 'sync-max' } : store === 'leadflow' ? { versus: 'sync-max' } : {}),
         });
       } finally {
         await floor.stop();

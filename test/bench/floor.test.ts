@@ -19,10 +19,22 @@ async function post(floor: FloorChild, body: unknown, key = floor.intakeKey) {
   return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
 }
 
+/** leadflow's own store has its dashboard counters beside the leads; the floor's store has none. */
+async function expectStore(floor: FloorChild, store: 'floor' | 'leadflow') {
+  const tables = await floor.call<string[]>('tables');
+  expect(tables).toContain('leads');
+  expect(tables.includes('lead_stage_hours')).toBe(store === 'leadflow');
+}
+
 describe('the hand-written floor, synchronous', () => {
-  for (const commit of ['group', 'request'] as const) {
-    it(`registers a lead at the target and answers with its autologin, the lead stored in wait (${commit} commit)`, async () => {
-      const floor = await startFloor({ mode: 'sync', commit, targetUrl: mock.url });
+  const variants = [
+    { commit: 'group', store: 'floor' },
+    { commit: 'request', store: 'floor' },
+    { commit: 'group', store: 'leadflow' },
+  ] as const;
+  for (const { commit, store } of variants) {
+    it(`registers a lead at the target and answers with its autologin, the lead stored in wait (${commit} commit, ${store}'s store)`, async () => {
+      const floor = await startFloor({ mode: 'sync', commit, store, targetUrl: mock.url });
       try {
         const before = await mock.requests();
         const answer = await post(floor, { ...SEND_LEAD, offer: 'fx' });
@@ -33,6 +45,7 @@ describe('the hand-written floor, synchronous', () => {
         const d = await floor.call<{ count: number; executionMs: number[] }>('deliveries', { afterId: 0 });
         expect(d.count).toBe(1);
         expect(d.executionMs).toHaveLength(1);
+        await expectStore(floor, store);
       } finally {
         await floor.stop();
       }
@@ -54,20 +67,24 @@ describe('the hand-written floor, synchronous', () => {
 });
 
 describe('the hand-written floor, asynchronous', () => {
-  it('answers 202 at once and its worker delivers every lead to wait through the job rows', async () => {
-    const floor = await startFloor({ mode: 'async', commit: 'group', targetUrl: mock.url });
-    try {
-      const answers = await Promise.all(Array.from({ length: 50 }, () => post(floor, SEND_LEAD)));
-      expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
-      expect(answers[0].body.stage).toBe('new');
-      // the bench's own wait: the backlog polled until empty, then 50 in wait
-      expect((await delivered(floor, 0, 50)).count).toBe(50);
-      expect(await floor.call('backlog', { afterId: 0 })).toEqual({ queued: 0, refused: 0 });
-      expect(await floor.call('progress', { afterId: 0 })).toEqual({ wait: 50 });
-    } finally {
-      await floor.stop();
-    }
-  });
+  for (const store of ['floor', 'leadflow'] as const) {
+    it(`answers 202 at once and its worker delivers every lead to wait through the job rows (${store}'s store)`, async () => {
+      const floor = await startFloor({ mode: 'async', commit: 'group', store, targetUrl: mock.url });
+      try {
+        const answers = await Promise.all(Array.from({ length: 50 }, () => post(floor, SEND_LEAD)));
+        expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
+        expect(answers[0].body.stage).toBe('new');
+        // the bench's own wait: the backlog polled until empty, then 50 in wait
+        expect((await delivered(floor, 0, 50)).count).toBe(50);
+        expect(await floor.call('backlog', { afterId: 0 })).toEqual({ queued: 0, refused: 0 });
+        expect(await floor.call('progress', { afterId: 0 })).toEqual({ wait: 50 });
+        expect((await floor.call<{ executionMs: number[] }>('deliveries', { afterId: 0 })).executionMs).toHaveLength(50);
+        await expectStore(floor, store);
+      } finally {
+        await floor.stop();
+      }
+    });
+  }
 });
 
 describe("the bench's results", () => {
