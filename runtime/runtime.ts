@@ -74,6 +74,7 @@ import { workRoutes } from './http/work.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { cors } from './http/cors.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { appServer } from './http/app-server.ts';
 import { bodyParsers, bodyTooLarge } from './http/body-limits.ts';
 import { authMiddleware, requireUser } from './http/auth.ts';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './http/auth-rate-limit.ts';
@@ -392,7 +393,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     outbound,
     log,
     async listen(port, host = '0.0.0.0') {
-      server = app.listen(port, host);
+      server = appServer(app).listen(port, host);
       drain.watch(server);
       await once(server, 'listening');
       const address = server.address() as AddressInfo;

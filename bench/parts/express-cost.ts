@@ -1,0 +1,91 @@
+/**
+ * What Express costs a JSON POST by itself, in this process: the same request — a lead's JSON
+ * body read and parsed, a JSON answer of 201 — served by node:http alone, by Express 5 routing to
+ * the same handler, by Express 5 with its JSON body parser and `res.json`, and by that with
+ * leadflow's security headers (`runtime/http/security-headers.ts`, helmet). Loaded by the bench's load generator from its own
+ * process (`connections` closed-loop connections, `--requests` per round), seven rounds each, CPU
+ * per request of this process. The difference between the first and the others is the least
+ * Express and helmet add to every intake request leadflow serves (its own app has more layers
+ * before the intake's route: the drain, the key taken out of the URL, CORS, body limits, auth).
+ *
+ *   npx tsx bench/parts/express-cost.ts [--requests 20000]
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import express from 'express';
+import { securityHeaders } from '../../runtime/http/security-headers.ts';
+import { load } from '../harness.ts';
+import { SEND_LEAD } from '../scenarios/send-integration.ts';
+import { medianAndLeast, ROUNDS } from './rounds.ts';
+
+const { values } = parseArgs({ options: { requests: { type: 'string', default: '20000' } } });
+const REQUESTS = Number(values.requests);
+const CONNECTIONS = 50;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The answer all three give: the lead's offer back, as an intake answers its id. */
+const answerOf = (body: unknown) => ({ id: 1, offer: (body as { offer?: unknown }).offer, stage: 'new' });
+
+/** node:http's handler, and Express's route in its first variant: the body read and the answer written by hand. */
+const plain: RequestListener = (req, res) => {
+  readJson(req).then(
+    (body) => {
+      const text = JSON.stringify(answerOf(body));
+      res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    },
+    () => {
+      res.writeHead(400).end();
+    },
+  );
+};
+
+function expressApp(how: 'by hand' | 'json' | 'json and headers'): RequestListener {
+  const app = express();
+  if (how === 'by hand') {
+    app.post('/api/leads', plain);
+    return app as unknown as RequestListener;
+  }
+  if (how === 'json and headers') app.use(securityHeaders());
+  app.use(express.json({ limit: '100kb' }));
+  app.post('/api/leads', (req, res) => {
+    res.status(201).json(answerOf(req.body));
+  });
+  return app as unknown as RequestListener;
+}
+
+const variants: [string, RequestListener][] = [
+  ['node:http', plain],
+  ["Express 5, one route, node:http's handler", expressApp('by hand')],
+  ['Express 5, express.json, one route, res.json', expressApp('json')],
+  ["the same + leadflow's security headers (helmet)", expressApp('json and headers')],
+];
+
+for (const [name, listener] of variants) {
+  const server = createServer(listener);
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/leads`;
+  try {
+    const perRequest: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const cpu = process.cpuUsage();
+      const result = await load({ url, body: SEND_LEAD, connections: CONNECTIONS, amount: REQUESTS });
+      const used = process.cpuUsage(cpu);
+      if (result.ok < REQUESTS) throw new Error(`${name}: ${REQUESTS - result.ok} requests not answered 2xx`);
+      perRequest.push((used.user + used.system) / result.ok);
+    }
+    console.log(`${name}: ${medianAndLeast(perRequest)} µs CPU per request`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
