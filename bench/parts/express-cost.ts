@@ -2,19 +2,22 @@
  * What Express costs a JSON POST by itself, in this process: the same request — a lead's JSON
  * body read and parsed, a JSON answer of 201 — served by node:http alone, by Express 5 routing to
  * the same handler, by Express 5 with its JSON body parser and `res.json`, and by that with
- * leadflow's security headers (`runtime/http/security-headers.ts`, helmet). Loaded by the bench's load generator from its own
+ * leadflow's security headers (`runtime/http/security-headers.ts`, helmet); the Express apps also
+ * on the runtime's own server (`runtime/http/app-server.ts`), which builds node:http's objects with
+ * Express's prototypes. Loaded by the bench's load generator from its own
  * process (`connections` closed-loop connections, `--requests` per round), seven rounds each, CPU
  * per request of this process. The difference between the first and the others is the least
- * Express and helmet add to every intake request leadflow serves (its own app has more layers
+ * Express and helmet add to every request leadflow serves (its own app has more layers
  * before the intake's route: the drain, the key taken out of the URL, CORS, body limits, auth).
  *
  *   npx tsx bench/parts/express-cost.ts [--requests 20000]
  */
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import express from 'express';
+import express, { type Express } from 'express';
+import { appServer } from '../../runtime/http/app-server.ts';
 import { securityHeaders } from '../../runtime/http/security-headers.ts';
 import { load } from '../harness.ts';
 import { SEND_LEAD } from '../scenarios/send-integration.ts';
@@ -47,29 +50,32 @@ const plain: RequestListener = (req, res) => {
   );
 };
 
-function expressApp(how: 'by hand' | 'json' | 'json and headers'): RequestListener {
+function expressApp(how: 'by hand' | 'json' | 'json and headers'): Express {
   const app = express();
   if (how === 'by hand') {
     app.post('/api/leads', plain);
-    return app as unknown as RequestListener;
+    return app;
   }
   if (how === 'json and headers') app.use(securityHeaders());
   app.use(express.json({ limit: '100kb' }));
   app.post('/api/leads', (req, res) => {
     res.status(201).json(answerOf(req.body));
   });
-  return app as unknown as RequestListener;
+  return app;
 }
 
-const variants: [string, RequestListener][] = [
-  ['node:http', plain],
-  ["Express 5, one route, node:http's handler", expressApp('by hand')],
-  ['Express 5, express.json, one route, res.json', expressApp('json')],
-  ["the same + leadflow's security headers (helmet)", expressApp('json and headers')],
+/** Each served by node:http as it comes, or (`born`) by the runtime's server (runtime/http/app-server.ts). */
+const variants: [string, () => Server][] = [
+  ['node:http', () => createServer(plain)],
+  ["Express 5, one route, node:http's handler", () => createServer(expressApp('by hand'))],
+  ["the same on the runtime's server (objects born with Express's prototypes)", () => appServer(expressApp('by hand'))],
+  ['Express 5, express.json, one route, res.json', () => createServer(expressApp('json'))],
+  ["the same + leadflow's security headers (helmet)", () => createServer(expressApp('json and headers'))],
+  ["the same on the runtime's server", () => appServer(expressApp('json and headers'))],
 ];
 
-for (const [name, listener] of variants) {
-  const server = createServer(listener);
+for (const [name, serve] of variants) {
+  const server = serve();
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
