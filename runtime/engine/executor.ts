@@ -266,8 +266,10 @@ export class Executor {
           );
       // the input is stored once, as the output (or trigger) it is
       if (from !== undefined && input !== undefined && (from === '$trigger' ? input === request.trigger : input === outputs[from])) {
+        // set to undefined, not deleted: a deleted property turns the record into a slow dictionary
+        // object for everything after (redaction, serialising); JSON leaves an undefined out alike
         step.record.inputFrom = from;
-        delete step.record.input;
+        step.record.input = undefined;
       }
       steps.push(step.record);
       outputs[node.id] = step.output;
