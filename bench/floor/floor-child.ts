@@ -19,8 +19,9 @@
  * `order_id`) and stores stage, history, execution and the job's end in one write.
  *
  * Environment: `PORT`, `FLOOR_DATA` (a folder), `FLOOR_TARGET` (the mock target's URL),
- * `FLOOR_COMMIT` (`group`, the default, or `request`), `FLOOR_STORE` (`floor`, the default: `floor-store.ts`; or
- * `leadflow`, group commit only: leadflow's own store, `leadflow-store.ts`), `FLOOR_INTAKE_KEY`. IPC requests
+ * `FLOOR_COMMIT` (`group`, the default, or `request`), `FLOOR_STORE` (`floor`, the default:
+ * `floor-store.ts`; or `leadflow`, group commit only: leadflow's own store, `leadflow-store.ts`),
+ * `FLOOR_INTAKE_KEY`. IPC requests
  * `{ id, cmd, ...args }` as the runtime child's: `progress { afterId }`, `backlog { afterId }` (one integration: `integrationId` is not read), `deliveries { afterId }`,
  * `maxLeadId`, `commits`, `tables` (the store's table names), `stop`.
  */

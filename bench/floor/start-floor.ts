@@ -27,7 +27,7 @@ export interface FloorOptions {
   mode: 'sync' | 'async';
   /** `group` (leadflow's group commit, the fair comparison) or `request` (a commit per write). */
   commit: CommitMode;
-  /** Whose store it writes to: its own (the default), or leadflow's (`leadflow-store.ts`: synchronous, group commit). */
+  /** Whose store it writes to: its own (the default), or leadflow's (`leadflow-store.ts`; group commit only). */
   store?: 'floor' | 'leadflow';
   targetUrl: string;
   /** Run it under `node --cpu-prof` (bench/profiling.ts), the profile named so. */

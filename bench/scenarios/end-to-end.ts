@@ -3,9 +3,10 @@
  * the same on the same work done by hand (bench/floor/: a job row per lead, a worker loop claiming
  * them, the demo CRM send flow by hand, group commit like leadflow's store), the floor the
  * leadflow row is compared to, and (not in `--quick`) the same by hand on leadflow's own store
- * (bench/floor/leadflow-store.ts: what the store's features cost, against the engine's). With `--postgres` (a full run's default), the same on PostgreSQL:
- * one runtime process, then two on one database with the load spread over both
- * (bench/pg-runtimes.ts), each also as a ratio to the embedded store's row.
+ * (bench/floor/leadflow-store.ts: what the store's features cost, against the engine's). With
+ * `--postgres` (a full run's default), the same on PostgreSQL: one runtime process, then two on one
+ * database with the load spread over both (bench/pg-runtimes.ts), each also as a ratio to the
+ * embedded store's row.
  */
 import { commitFigures, commitNote, readCommits, type CommitReading } from '../commits.ts';
 import { load } from '../harness.ts';

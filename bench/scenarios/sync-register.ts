@@ -5,9 +5,10 @@
  * (bench/floor/, group commit like leadflow's store: the floor leadflow's rows are compared to), and
  * the hand-written one with a commit per write, as fast as it goes (what group commit saves), and the
  * hand-written one on leadflow's own store at both loads (bench/floor/leadflow-store.ts: what the
- * store's features cost, against what the engine around them costs; neither in `--quick`). With `--postgres` (a full run's default), leadflow's two loads again on PostgreSQL:
- * one runtime process, then two on one database with the load spread over both
- * (bench/pg-runtimes.ts), each row also as a ratio to the embedded store's.
+ * store's features cost, against what the engine around them costs; neither in `--quick`). With
+ * `--postgres` (a full run's default), leadflow's two loads again on PostgreSQL: one runtime
+ * process, then two on one database with the load spread over both (bench/pg-runtimes.ts), each
+ * row also as a ratio to the embedded store's.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
