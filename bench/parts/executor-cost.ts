@@ -23,7 +23,7 @@ import { loadNodeRegistry } from '../../runtime/engine/registry.ts';
 import { ROOT, startMock } from '../harness.ts';
 import { SEND_LEAD, SEND_OFFER, sendIntegration } from '../scenarios/send-integration.ts';
 import { allocated } from './allocation.ts';
-import { medianAndLeast, ROUNDS } from './rounds.ts';
+import { cpuRounds, medianAndLeast } from './rounds.ts';
 
 const { values } = parseArgs({
   options: {
@@ -74,13 +74,7 @@ async function round(): Promise<void> {
   );
 }
 
-const perRun: number[] = [];
-for (let i = 0; i < ROUNDS; i++) {
-  const cpu = process.cpuUsage();
-  await round();
-  const used = process.cpuUsage(cpu);
-  perRun.push((used.user + used.system) / RUNS);
-}
+const perRun = await cpuRounds(async () => (await round(), RUNS));
 console.log(`executor, ${values.flow} flow (${flow.nodes.length} nodes): ${medianAndLeast(perRun)} µs CPU per run`);
 if (values.allocation) {
   const { bytes, top } = await allocated(round);

@@ -21,7 +21,7 @@ import { appServer } from '../../runtime/http/app-server.ts';
 import { securityHeaders } from '../../runtime/http/security-headers.ts';
 import { load } from '../harness.ts';
 import { SEND_LEAD } from '../scenarios/send-integration.ts';
-import { medianAndLeast, ROUNDS } from './rounds.ts';
+import { cpuRounds, medianAndLeast } from './rounds.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '20000' } } });
 const REQUESTS = Number(values.requests);
@@ -81,14 +81,8 @@ for (const [name, serve] of variants) {
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/leads`;
   try {
-    const perRequest: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const cpu = process.cpuUsage();
-      const result = await load({ url, body: SEND_LEAD, connections: CONNECTIONS, amount: REQUESTS });
-      const used = process.cpuUsage(cpu);
-      if (result.ok < REQUESTS) throw new Error(`${name}: ${REQUESTS - result.ok} requests not answered 2xx`);
-      perRequest.push((used.user + used.system) / result.ok);
-    }
+    // load() fails on any error or answer that is not 2xx
+    const perRequest = await cpuRounds(async () => (await load({ url, body: SEND_LEAD, connections: CONNECTIONS, amount: REQUESTS })).ok);
     console.log(`${name}: ${medianAndLeast(perRequest)} µs CPU per request`);
   } finally {
     server.closeAllConnections();

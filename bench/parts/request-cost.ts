@@ -20,7 +20,7 @@ import { adminApi, load, startMock } from '../harness.ts';
 import { setUpRegister } from '../scenarios/sync-register.ts';
 import { SEND_LEAD } from '../scenarios/send-integration.ts';
 import { allocated } from './allocation.ts';
-import { medianAndLeast, ROUNDS } from './rounds.ts';
+import { cpuRounds, medianAndLeast } from './rounds.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '5000' } } });
 const REQUESTS = Number(values.requests);
@@ -45,13 +45,7 @@ try {
     amount: REQUESTS,
   };
 
-  const perRequest: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const cpu = process.cpuUsage();
-    const result = await load(spec);
-    const used = process.cpuUsage(cpu);
-    perRequest.push((used.user + used.system) / result.ok);
-  }
+  const perRequest = await cpuRounds(async () => (await load(spec)).ok);
   console.log(
     `synchronous registration, ${REQUESTS} requests over ${CONNECTIONS} connections: ${medianAndLeast(perRequest)} µs CPU per request`,
   );

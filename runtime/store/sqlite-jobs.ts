@@ -47,7 +47,7 @@ export function prepareJobs(db: SqliteDatabase, sql: Statements) {
           limit,
         }) as JobRow[]);
     // RETURNING gives no order guarantee; callers get the queue order.
-    return rows.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id)).map(jobFromRow);
+    return rows.sort(byQueueOrder).map(jobFromRow);
   }
 
   const due = dueStatements(db);
@@ -96,7 +96,7 @@ function dueByShares(
     const rows = due.postbacks(heldPairs.length).all(at, ...heldPairs, Math.min(shares.postbacks, limit));
     ids.push(...(rows as typeof ids));
   }
-  ids.sort((a, b) => (a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id));
+  ids.sort(byQueueOrder);
   return ids.slice(0, limit).map((row) => row.id);
 }
 
@@ -132,6 +132,11 @@ function dueStatements(db: SqliteDatabase) {
          ORDER BY run_at, id LIMIT ?`,
       ),
   };
+}
+
+/** The queue's order: the oldest due first, then by id. */
+function byQueueOrder(a: { run_at: string; id: number }, b: { run_at: string; id: number }): number {
+  return a.run_at < b.run_at ? -1 : a.run_at > b.run_at ? 1 : a.id - b.id;
 }
 
 /** The held lanes as "integration kind" pairs (an id has no space, the ID pattern says so). */
